@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: MIT
+# Install the header, both libraries, a CMake package and hogcount.pc.
+include(CMakePackageConfigHelpers)
+
+install(TARGETS hogcount_shared hogcount_static
+	EXPORT hogcountTargets
+	LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+	ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+	PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+set_target_properties(hogcount_shared PROPERTIES EXPORT_NAME hogcount)
+set_target_properties(hogcount_static PROPERTIES EXPORT_NAME hogcount_static)
+install(EXPORT hogcountTargets
+	NAMESPACE hogcount::
+	DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hogcount)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/hogcountConfig.cmake.in
+	${PROJECT_BINARY_DIR}/hogcountConfig.cmake
+	INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hogcount)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/hogcountConfigVersion.cmake
+	COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/hogcountConfig.cmake
+	${PROJECT_BINARY_DIR}/hogcountConfigVersion.cmake
+	DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hogcount)
+
+configure_file(${PROJECT_SOURCE_DIR}/cmake/hogcount.pc.in
+	${PROJECT_BINARY_DIR}/hogcount.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/hogcount.pc
+	DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
