@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hogcount.h - one shared-memory hash table of atomic counters.
+ *
+ * A table lives in one mapping: an anonymous shared mapping (inherited by
+ * fork), a named POSIX shared-memory object, or a file.  Every process that
+ * maps it adds to it directly, without locks and without a merge phase.
+ * See docs/api.md for a tour and docs/design.md for the concurrency argument.
+ *
+ * Conventions:
+ * - Every function returns an int status: HC_OK (0) or a negative HC_E*
+ *   code; results come back through out-parameters.
+ * - The library never prints, exits or aborts.
+ * - "Any number of processes" means the call may run concurrently with any
+ *   other call marked so, on the same table, from any process or thread
+ *   that maps it.
+ */
+#ifndef HOGCOUNT_H
+#define HOGCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define HC_API __attribute__((visibility("default")))
+#else
+#define HC_API
+#endif
+
+#define HC_VERSION_MAJOR 0
+#define HC_VERSION_MINOR 1
+#define HC_VERSION_PATCH 0
+#define HC_VERSION_STRING "0.1.0"
+
+/* On-disk/in-memory format version written in every table header. */
+#define HC_FORMAT_VERSION 1
+
+/* Longest byte-string key, in bytes. */
+#define HC_KEY_BYTES_MAX 65536u
+
+/* Largest number of bits for a dense table (2^32 counters, 32 GiB). */
+#define HC_DENSE_BITS_MAX 32u
+
+/* Largest number of slots in a hashed table (2^40). */
+#define HC_CAPACITY_MAX (UINT64_C(1) << 40)
+
+/*
+ * Status codes.  Append only, never renumber.  hc_strerror() returns the
+ * sentence, hc_errname() the name ("HC_EFULL").
+ */
+#define HC_ERRNO_MAP(XX)                                                      \
+	XX(EINVAL, -1, "invalid argument")                                    \
+	XX(EFULL, -2, "table is full; counts added before are intact")        \
+	XX(ECORRUPT, -3, "table header or layout is invalid")                 \
+	XX(EVERSION, -4, "other format version, word size or byte order")     \
+	XX(EMISUSE, -5, "library misuse: call does not fit this table")       \
+	XX(EIO, -6, "system call failed; errno tells why")                    \
+	XX(ENOMEM, -7, "out of memory or address space")                      \
+	XX(EEXIST, -8, "a table of that name already exists")                 \
+	XX(ENOENT, -9, "no table of that name")                               \
+	XX(ERANGE, -10, "key outside the table's key space or too long")      \
+	XX(EKIND, -11, "tables hold different key kinds")                     \
+	XX(ERDONLY, -12, "table is open read-only")
+
+enum hc_status {
+	HC_OK = 0,
+#define HC__ERRNO_ENUM(name, val, msg) HC_##name = (val),
+	HC_ERRNO_MAP(HC__ERRNO_ENUM)
+#undef HC__ERRNO_ENUM
+};
+
+/* Opaque handles. */
+typedef struct hc_table hc_table;
+typedef struct hc_iter hc_iter;
+
+/* What a table's keys are.  Chosen at creation, stored in the header. */
+enum hc_key_kind {
+	/* Any 64-bit integer, 0 and UINT64_MAX included; hashed slots. */
+	HC_KEY_U64 = 1,
+	/* Byte strings of 1..HC_KEY_BYTES_MAX bytes, kept in a key area. */
+	HC_KEY_BYTES = 2,
+	/* Integers below 2^dense_bits: a plain array of counters. */
+	HC_KEY_DENSE = 3,
+};
+
+/* How hc_add() updates a count.  Chosen per table; per call with the
+ * _exact and _hogwild variants. */
+enum hc_mode {
+	/* Atomic fetch-and-add: the sum of counts is the sum of deltas. */
+	HC_MODE_EXACT = 1,
+	/* Relaxed load and store, no locked instruction on the count: may
+	 * lose updates under contention, never corrupts (design.md H1). */
+	HC_MODE_HOGWILD = 2,
+};
+
+/* Flags for hc_table_open() and hc_table_attach(). */
+#define HC_OPEN_RDONLY 0x0
+#define HC_OPEN_RDWR 0x1
+
+/*
+ * Creation options.  Initialise with hc_options_init(), then set fields.
+ * @size: sizeof(hc_options), set by hc_options_init(); lets it grow.
+ * @key_kind: enum hc_key_kind (default HC_KEY_U64).
+ * @mode: enum hc_mode (default HC_MODE_EXACT).
+ * @capacity: hashed kinds: number of slots, 1..HC_CAPACITY_MAX (default
+ *	2^20).  A table holds at most @capacity distinct keys; keep the
+ *	load below about 0.8 for speed.  Each slot is 16 bytes.
+ * @dense_bits: HC_KEY_DENSE: keys are below 2^dense_bits (1..32).
+ * @arena_bytes: HC_KEY_BYTES: size of the key area; 0 picks 32 bytes per
+ *	slot.  A key of n bytes takes 8 + n rounded up to 8.
+ * @seed: hash seed; 0 uses a fixed default so runs are reproducible.
+ */
+typedef struct hc_options {
+	size_t size;
+	int key_kind;
+	int mode;
+	uint64_t capacity;
+	unsigned dense_bits;
+	uint64_t arena_bytes;
+	uint64_t seed;
+} hc_options;
+
+/*
+ * One entry as returned by iteration.  For HC_KEY_BYTES, @bytes points
+ * into the mapping and @key is 0; otherwise @bytes is NULL.  The pointer
+ * stays valid until the table is closed.
+ */
+typedef struct hc_entry {
+	uint64_t key;
+	const void *bytes;
+	size_t len;
+	uint64_t count;
+} hc_entry;
+
+/*
+ * Figures read from the live table.
+ * @size: set by the caller to sizeof(hc_stats) before the call.
+ */
+typedef struct hc_stats {
+	size_t size;
+	int key_kind;
+	int mode;
+	uint64_t capacity;	/* slots, or 2^dense_bits counters */
+	uint64_t distinct;	/* keys with a non-zero count */
+	uint64_t total;		/* sum of all counts (mod 2^64) */
+	uint64_t unique;	/* keys whose count is 1 */
+	uint64_t max_count;	/* largest count */
+	uint64_t claimed;	/* slots holding a key (>= distinct) */
+	double load;		/* claimed / capacity */
+	uint64_t arena_used;	/* key-area bytes in use (bytes kind) */
+	uint64_t arena_bytes;	/* key-area size (bytes kind) */
+	uint64_t mapped_bytes;	/* size of the whole mapping */
+} hc_stats;
+
+/* ---- errors -------------------------------------------------------- */
+
+/*
+ * hc_strerror - one sentence for a status code.
+ * @err: HC_OK or an HC_E* code.  Unknown codes give "unknown error".
+ * Any number of processes.
+ */
+HC_API const char *hc_strerror(int err);
+
+/*
+ * hc_errname - the code's name, such as "HC_EFULL".
+ * Any number of processes.
+ */
+HC_API const char *hc_errname(int err);
+
+/* hc_version - HC_VERSION_STRING of the library actually linked. */
+HC_API const char *hc_version(void);
+
+/* ---- creating, opening, closing ------------------------------------ */
+
+/*
+ * hc_options_init - fill @opt with the defaults listed at hc_options.
+ */
+HC_API void hc_options_init(hc_options *opt);
+
+/*
+ * hc_table_create - create a table in an anonymous shared mapping.
+ * @out: receives the handle.
+ * @opt: options, or NULL for the defaults.
+ * Children forked after this call share the table through the handle
+ * they inherit.  The mapping goes away when the last process unmaps it.
+ * Returns HC_OK, HC_EINVAL (bad option), HC_ENOMEM.
+ * Not concurrent: before fork.
+ */
+HC_API int hc_table_create(hc_table **out, const hc_options *opt);
+
+/*
+ * hc_table_create_shm - create a table in a new named POSIX shared-memory
+ * object, which unrelated processes attach with hc_table_attach().
+ * @name: "/name" as for shm_open(3); 2..255 bytes, one leading slash.
+ * The object stays until hc_shm_unlink(): the creator decides when.
+ * Returns HC_OK, HC_EINVAL, HC_EEXIST, HC_EIO, HC_ENOMEM.
+ * Any number of processes (creation is exclusive: one wins).
+ */
+HC_API int hc_table_create_shm(hc_table **out, const char *name,
+			       const hc_options *opt);
+
+/*
+ * hc_table_create_file - create a table in a new file, mapped shared.
+ * @path: must not exist (HC_EEXIST).  The file is sparse until used.
+ * Returns HC_OK, HC_EINVAL, HC_EEXIST, HC_EIO, HC_ENOMEM.
+ */
+HC_API int hc_table_create_file(hc_table **out, const char *path,
+				const hc_options *opt);
+
+/*
+ * hc_table_attach - map an existing named shared-memory table.
+ * @flags: HC_OPEN_RDONLY or HC_OPEN_RDWR.
+ * Every header field is checked before any slot is read.
+ * Returns HC_OK, HC_ENOENT, HC_ECORRUPT, HC_EVERSION, HC_EIO, HC_EINVAL.
+ * Any number of processes.
+ */
+HC_API int hc_table_attach(hc_table **out, const char *name, int flags);
+
+/*
+ * hc_table_open - map an existing table file (made by
+ * hc_table_create_file() or hc_table_save()).
+ * @flags: HC_OPEN_RDONLY or HC_OPEN_RDWR.
+ * A truncated, corrupt or foreign file gives HC_ECORRUPT or HC_EVERSION,
+ * never a read out of bounds.
+ * Returns HC_OK, HC_ENOENT, HC_ECORRUPT, HC_EVERSION, HC_EIO, HC_EINVAL.
+ */
+HC_API int hc_table_open(hc_table **out, const char *path, int flags);
+
+/*
+ * hc_table_save - write the table to @path atomically: to a temporary
+ * name beside it, fsync, then rename, so no half-written file ever has
+ * the final name.  Safe while writers run (the copy is then a snapshot
+ * with the G2 guarantees of iteration).
+ * Returns HC_OK, HC_EIO (errno set), HC_EINVAL.
+ */
+HC_API int hc_table_save(const hc_table *t, const char *path);
+
+/*
+ * hc_table_sync - flush a file-backed table to disk (msync).  A no-op for
+ * the other homes.  Returns HC_OK or HC_EIO.
+ */
+HC_API int hc_table_sync(hc_table *t);
+
+/*
+ * hc_table_close - unmap and free the handle.  NULL is a no-op.
+ * Does not unlink a named table.  Returns HC_OK or HC_EIO.
+ * Not concurrent with other calls on the same handle.
+ */
+HC_API int hc_table_close(hc_table *t);
+
+/*
+ * hc_shm_unlink - remove a named table; processes that have it mapped
+ * keep using it until they close it.
+ * Returns HC_OK, HC_EINVAL, HC_ENOENT, HC_EIO.
+ */
+HC_API int hc_shm_unlink(const char *name);
+
+/*
+ * hc_table_options - the options a table was created with (also for
+ * tables opened from a file or attached by name).
+ */
+HC_API int hc_table_options(const hc_table *t, hc_options *opt);
+
+/* Largest application metadata record, in bytes (hc_table_set_user). */
+#define HC_USER_MAX 256u
+
+/*
+ * hc_table_set_user - store @len (0..HC_USER_MAX) bytes of application
+ * metadata in the table header, such as what the keys mean.  The
+ * library does not interpret them; they travel with the table through
+ * hc_table_save(), hc_table_open() and hc_table_attach().
+ * Returns HC_OK, HC_EINVAL (len too large), HC_ERDONLY.
+ * Not concurrent: set it before other processes read it.
+ */
+HC_API int hc_table_set_user(hc_table *t, const void *buf, size_t len);
+
+/*
+ * hc_table_get_user - copy the metadata into @buf of @cap bytes; @len
+ * receives its length.  Returns HC_OK, HC_EINVAL (@cap too small: *len
+ * still says how much is needed), HC_ECORRUPT (stored length invalid).
+ */
+HC_API int hc_table_get_user(const hc_table *t, void *buf, size_t cap,
+			     size_t *len);
+
+/* ---- updates: any number of processes ------------------------------ */
+
+/*
+ * hc_add - add @delta to @key's count, inserting the key if absent, in
+ * the table's mode.  Integer kinds (HC_KEY_U64, HC_KEY_DENSE).
+ * Returns HC_OK, HC_EFULL (the key is new and no slot is free on its
+ * probe path; nothing was changed), HC_ERANGE (dense: key too large),
+ * HC_EMISUSE (bytes table), HC_ERDONLY.
+ * Any number of processes.  Ordering: a key, once visible to hc_get()
+ * or iteration in any process, stays visible (design.md G1).
+ */
+HC_API int hc_add(hc_table *t, uint64_t key, uint64_t delta);
+
+/* hc_add_exact, hc_add_hogwild - hc_add in the named mode, whatever the
+ * table's default. */
+HC_API int hc_add_exact(hc_table *t, uint64_t key, uint64_t delta);
+HC_API int hc_add_hogwild(hc_table *t, uint64_t key, uint64_t delta);
+
+/*
+ * hc_add_batch - add @deltas[i] (or 1 each when @deltas is NULL) to
+ * @keys[i], for i in 0..@n-1, in the table's mode.  Hashes the batch and
+ * prefetches the slots before updating them; much faster than single
+ * adds on a table larger than the cache.
+ * @done: if not NULL, receives how many leading keys were added.  On
+ *	HC_EFULL or HC_ERANGE, keys[*done] is the one that failed and the
+ *	keys after it were not added.
+ * Returns as hc_add().  Any number of processes.
+ */
+HC_API int hc_add_batch(hc_table *t, const uint64_t *keys,
+			const uint64_t *deltas, size_t n, size_t *done);
+
+/* hc_add_batch_mode - hc_add_batch with an explicit enum hc_mode. */
+HC_API int hc_add_batch_mode(hc_table *t, const uint64_t *keys,
+			     const uint64_t *deltas, size_t n, size_t *done,
+			     int mode);
+
+/*
+ * hc_add_bytes - add @delta to the count of the byte string @key of
+ * @len bytes (1..HC_KEY_BYTES_MAX), inserting it if absent.  A new key's
+ * bytes are appended to the key area and published before the slot
+ * points at them: no process ever sees a partial key (design.md G1).
+ * Returns HC_OK, HC_EFULL (no free slot, or key area exhausted),
+ * HC_ERANGE (len 0 or too long), HC_EMISUSE (integer table), HC_ERDONLY.
+ * Any number of processes.
+ */
+HC_API int hc_add_bytes(hc_table *t, const void *key, size_t len,
+			uint64_t delta);
+
+/* hc_add_bytes_mode - hc_add_bytes with an explicit enum hc_mode. */
+HC_API int hc_add_bytes_mode(hc_table *t, const void *key, size_t len,
+			     uint64_t delta, int mode);
+
+/*
+ * hc_add_bytes_batch - batched hc_add_bytes: @keys[i] of @lens[i] bytes,
+ * @deltas NULL means 1 each.  @done as for hc_add_batch().
+ */
+HC_API int hc_add_bytes_batch(hc_table *t, const void *const *keys,
+			      const size_t *lens, const uint64_t *deltas,
+			      size_t n, size_t *done);
+
+/* ---- reads: any number of processes, concurrent with updates ------- */
+
+/*
+ * hc_get - @key's count into @count (0 if absent).
+ * Returns HC_OK, HC_ERANGE, HC_EMISUSE, HC_ECORRUPT.
+ */
+HC_API int hc_get(const hc_table *t, uint64_t key, uint64_t *count);
+
+/* hc_get_bytes - the count of a byte-string key (0 if absent). */
+HC_API int hc_get_bytes(const hc_table *t, const void *key, size_t len,
+			uint64_t *count);
+
+/*
+ * hc_iter_create - start a walk over all entries with a non-zero count.
+ * Safe while other processes add: each slot is visited once, so no key
+ * is returned twice and no key is torn; keys added during the walk may
+ * or may not be returned (design.md G2).  Order is the slot order, which
+ * depends on the hash: sort the output to compare tables.
+ * Returns HC_OK, HC_ENOMEM.
+ */
+HC_API int hc_iter_create(const hc_table *t, hc_iter **out);
+
+/*
+ * hc_iter_next - the next entry into @e.
+ * Returns 1 with an entry, 0 at the end, HC_ECORRUPT if a slot points
+ * outside the key area (a damaged file: the walk stops).
+ */
+HC_API int hc_iter_next(hc_iter *it, hc_entry *e);
+
+/* hc_iter_destroy - free the iterator.  NULL is a no-op. */
+HC_API void hc_iter_destroy(hc_iter *it);
+
+/*
+ * hc_table_stats - distinct keys, total, load, ... into @st, read from
+ * the live table in one pass.  Set st->size = sizeof(*st) first.
+ * Returns HC_OK, HC_EINVAL, HC_ECORRUPT.
+ */
+HC_API int hc_table_stats(const hc_table *t, hc_stats *st);
+
+/*
+ * hc_histo - count-of-counts from the live table, without a dump.
+ * @hist: array of @len >= 2 elements, filled as: hist[c] = number of
+ *	keys whose count is c, for 1 <= c < len-1; hist[len-1] = number of
+ *	keys whose count is >= len-1; hist[0] = 0.
+ * Returns HC_OK, HC_EINVAL, HC_ECORRUPT.
+ */
+HC_API int hc_histo(const hc_table *t, uint64_t *hist, size_t len);
+
+/*
+ * hc_table_merge - add every entry of @src into @dst, whatever their
+ * capacities or seeds.  Integer kinds merge with each other (a dense
+ * key is an integer); bytes merge with bytes only (HC_EKIND).
+ * On HC_EFULL or HC_ERANGE, @dst holds a prefix of @src's entries, each
+ * added in full.  @dst may be updated concurrently by others.
+ * Returns HC_OK, HC_EKIND, HC_EFULL, HC_ERANGE, HC_ERDONLY, HC_ECORRUPT.
+ */
+HC_API int hc_table_merge(hc_table *dst, const hc_table *src);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HOGCOUNT_H */
