@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * format.c - the table header: options to geometry, writing it, and the
+ * checks every open runs before it touches a slot (docs/format.md).
+ */
+#include <string.h>
+
+#include "hc_internal.h"
+
+void hc_options_init(hc_options *opt)
+{
+	if (!opt)
+		return;
+	memset(opt, 0, sizeof(*opt));
+	opt->size = sizeof(*opt);
+	opt->key_kind = HC_KEY_U64;
+	opt->mode = HC_MODE_EXACT;
+	opt->capacity = HC_DEFAULT_CAPACITY;
+}
+
+uint64_t hc__header_check(const struct hc__header *h)
+{
+	return hc__hash_bytes(h, offsetof(struct hc__header, check),
+			      HC_MAGIC);
+}
+
+static uint64_t round_up(uint64_t v, uint64_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+/* Fill the immutable fields of @h from @opt (validated here). */
+int hc__layout(const hc_options *opt, struct hc__header *h)
+{
+	hc_options def;
+	uint64_t slots_bytes, arena = 0;
+
+	if (!opt) {
+		hc_options_init(&def);
+		opt = &def;
+	}
+	if (opt->size < sizeof(hc_options))
+		return HC_EINVAL;
+	if (opt->mode != HC_MODE_EXACT && opt->mode != HC_MODE_HOGWILD)
+		return HC_EINVAL;
+
+	memset(h, 0, sizeof(*h));
+	switch (opt->key_kind) {
+	case HC_KEY_U64:
+	case HC_KEY_BYTES:
+		if (opt->capacity == 0 || opt->capacity > HC_CAPACITY_MAX)
+			return HC_EINVAL;
+		h->capacity = opt->capacity;
+		h->slot_size = HC_SLOT_SIZE;
+		h->max_probe = opt->capacity < HC_PROBE_LIMIT ?
+				       (uint32_t)opt->capacity :
+				       HC_PROBE_LIMIT;
+		slots_bytes = opt->capacity * HC_SLOT_SIZE;
+		break;
+	case HC_KEY_DENSE:
+		if (opt->dense_bits == 0 || opt->dense_bits > HC_DENSE_BITS_MAX)
+			return HC_EINVAL;
+		h->dense_bits = opt->dense_bits;
+		h->capacity = UINT64_C(1) << opt->dense_bits;
+		h->slot_size = HC_DENSE_SLOT_SIZE;
+		slots_bytes = h->capacity * HC_DENSE_SLOT_SIZE;
+		break;
+	default:
+		return HC_EINVAL;
+	}
+	if (opt->key_kind == HC_KEY_BYTES) {
+		arena = opt->arena_bytes ?
+				opt->arena_bytes :
+				opt->capacity * HC_DEFAULT_ARENA_PER_SLOT;
+		/* Room for at least one entry past the reserved offset 0. */
+		if (arena < 2 * HC_ARENA_ENTRY_HDR || arena > HC_ARENA_MAX)
+			return HC_EINVAL;
+		arena = round_up(arena, 8);
+	}
+
+	h->magic = HC_MAGIC;
+	h->version = HC_FORMAT_VERSION;
+	h->header_size = HC_HEADER_SIZE;
+	h->byte_order = HC_BYTE_ORDER_PROBE;
+	h->word_size = sizeof(uint64_t);
+	h->key_kind = (uint32_t)opt->key_kind;
+	h->mode = (uint32_t)opt->mode;
+	h->seed = opt->seed ? opt->seed : HC_DEFAULT_SEED;
+	h->slots_offset = HC_HEADER_SIZE;
+	h->slots_bytes = slots_bytes;
+	h->arena_offset = arena ? round_up(HC_HEADER_SIZE + slots_bytes, 64) : 0;
+	h->arena_bytes = arena;
+	h->total_bytes = arena ? h->arena_offset + arena :
+				 HC_HEADER_SIZE + slots_bytes;
+	h->check = hc__header_check(h);
+	/* Offset 0 of the key area is never handed out: a ref of 0 is empty. */
+	h->arena_used = arena ? HC_ARENA_ENTRY_HDR : 0;
+	return HC_OK;
+}
+
+/*
+ * Validate a header read from a file or shared object of @avail bytes.
+ * Reads only the first HC_HEADER_SIZE bytes, which the caller guarantees
+ * are mapped.  Order matters: first what identifies the format (so a
+ * foreign file says EVERSION rather than ECORRUPT), then the checksum,
+ * then every size against every other and against @avail.
+ */
+int hc__header_validate(const struct hc__header *h, uint64_t avail)
+{
+	uint64_t slot_size, end;
+
+	if (avail < HC_HEADER_SIZE || h->magic != HC_MAGIC)
+		return HC_ECORRUPT;
+	if (h->byte_order != HC_BYTE_ORDER_PROBE ||
+	    h->word_size != sizeof(uint64_t) || h->version != HC_FORMAT_VERSION)
+		return HC_EVERSION;
+	if (h->check != hc__header_check(h))
+		return HC_ECORRUPT;
+	if (h->header_size != HC_HEADER_SIZE ||
+	    h->slots_offset != HC_HEADER_SIZE || h->generation != 0 ||
+	    h->next_offset != 0)
+		return HC_ECORRUPT;
+	if (h->mode != HC_MODE_EXACT && h->mode != HC_MODE_HOGWILD)
+		return HC_ECORRUPT;
+
+	switch (h->key_kind) {
+	case HC_KEY_U64:
+	case HC_KEY_BYTES:
+		if (h->capacity == 0 || h->capacity > HC_CAPACITY_MAX ||
+		    h->slot_size != HC_SLOT_SIZE || h->dense_bits != 0 ||
+		    h->max_probe == 0 || h->max_probe > HC_PROBE_LIMIT ||
+		    h->max_probe > h->capacity)
+			return HC_ECORRUPT;
+		break;
+	case HC_KEY_DENSE:
+		if (h->dense_bits == 0 || h->dense_bits > HC_DENSE_BITS_MAX ||
+		    h->capacity != UINT64_C(1) << h->dense_bits ||
+		    h->slot_size != HC_DENSE_SLOT_SIZE)
+			return HC_ECORRUPT;
+		break;
+	default:
+		return HC_ECORRUPT;
+	}
+	slot_size = h->slot_size;
+	/* capacity <= 2^40 and slot_size <= 16: no overflow. */
+	if (h->slots_bytes != h->capacity * slot_size)
+		return HC_ECORRUPT;
+	end = HC_HEADER_SIZE + h->slots_bytes;
+	if (h->key_kind == HC_KEY_BYTES) {
+		if (h->arena_offset != round_up(end, 64) ||
+		    h->arena_bytes < 2 * HC_ARENA_ENTRY_HDR ||
+		    h->arena_bytes > HC_ARENA_MAX || h->arena_bytes % 8)
+			return HC_ECORRUPT;
+		end = h->arena_offset + h->arena_bytes;
+	} else if (h->arena_offset != 0 || h->arena_bytes != 0) {
+		return HC_ECORRUPT;
+	}
+	if (h->total_bytes != end)
+		return HC_ECORRUPT;
+	if (avail < end)
+		return HC_ECORRUPT; /* truncated */
+	if (h->user_len > HC_USER_MAX)
+		return HC_ECORRUPT;
+	return HC_OK;
+}
+
+/* Point the handle at a mapping whose header has been validated, copying
+ * the geometry so it is never reread from shared memory. */
+int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes)
+{
+	struct hc__header *h = (struct hc__header *)base;
+
+	t->base = base;
+	t->map_bytes = bytes;
+	t->hdr = h;
+	t->kind = (int)h->key_kind;
+	t->mode = (int)h->mode;
+	t->capacity = h->capacity;
+	t->seed = h->seed;
+	t->max_probe = h->max_probe;
+	t->arena_bytes = h->arena_bytes;
+	t->slots = NULL;
+	t->dense = NULL;
+	t->arena = NULL;
+	if (t->kind == HC_KEY_DENSE)
+		t->dense = (hc_aword *)(base + h->slots_offset);
+	else
+		t->slots = (struct hc__slot *)(base + h->slots_offset);
+	if (t->kind == HC_KEY_BYTES)
+		t->arena = base + h->arena_offset;
+	return HC_OK;
+}
+
+int hc_table_options(const hc_table *t, hc_options *opt)
+{
+	if (!t || !opt)
+		return HC_EINVAL;
+	hc_options_init(opt);
+	opt->key_kind = t->kind;
+	opt->mode = t->mode;
+	opt->capacity = t->kind == HC_KEY_DENSE ? 0 : t->capacity;
+	opt->dense_bits = t->kind == HC_KEY_DENSE ? t->hdr->dense_bits : 0;
+	opt->arena_bytes = t->arena_bytes;
+	opt->seed = t->seed;
+	return HC_OK;
+}
+
+int hc_table_set_user(hc_table *t, const void *buf, size_t len)
+{
+	if (!t || len > HC_USER_MAX || (len && !buf))
+		return HC_EINVAL;
+	if (!t->writable)
+		return HC_ERDONLY;
+	if (len)
+		memcpy(t->hdr->user, buf, len);
+	t->hdr->user_len = (uint32_t)len;
+	return HC_OK;
+}
+
+int hc_table_get_user(const hc_table *t, void *buf, size_t cap, size_t *len)
+{
+	uint32_t n;
+
+	if (!t || !len)
+		return HC_EINVAL;
+	n = t->hdr->user_len;
+	if (n > HC_USER_MAX)
+		return HC_ECORRUPT;
+	*len = n;
+	if (cap < n || (n && !buf))
+		return HC_EINVAL;
+	if (n)
+		memcpy(buf, t->hdr->user, n);
+	return HC_OK;
+}

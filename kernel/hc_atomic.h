@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hc_atomic.h - the only place the kernel touches atomic primitives.
+ *
+ * A thin layer over libatomic_ops (AO_t is one 64-bit machine word here).
+ * Every operation the kernel uses is named with its ordering, so a call
+ * site says what it relies on.  Each call site carries an ORDER: comment
+ * that cites docs/design.md.
+ *
+ * AO_REQUIRE_CAS and AO_USE_PTHREAD_DEFS are never defined: their
+ * emulation takes locks that one process cannot see in another.  If the
+ * platform lacks a primitive natively, the build fails here.
+ */
+#ifndef HC_ATOMIC_H
+#define HC_ATOMIC_H
+
+#include <stdint.h>
+
+#if defined(AO_REQUIRE_CAS) || defined(AO_USE_PTHREAD_DEFS)
+#error "hogcount needs lock-free atomics that work across processes"
+#endif
+
+#include <atomic_ops.h>
+
+#if !defined(AO_HAVE_load) || !defined(AO_HAVE_load_acquire) ||             \
+	!defined(AO_HAVE_store) || !defined(AO_HAVE_store_release)
+#error "libatomic_ops lacks AO_load/AO_store (relaxed, acquire, release)"
+#endif
+#if !defined(AO_HAVE_fetch_and_add) ||                                       \
+	!defined(AO_HAVE_fetch_compare_and_swap_release)
+#error "libatomic_ops lacks fetch_and_add or fetch_compare_and_swap_release"
+#endif
+
+_Static_assert(sizeof(AO_t) == sizeof(uint64_t),
+	       "hogcount needs a 64-bit AO_t (LP64 platform)");
+
+/* A word in the shared mapping that is accessed atomically. */
+typedef volatile AO_t hc_aword;
+
+/* Relaxed load: atomicity only, no ordering. */
+static inline uint64_t hc_atomic_load_relaxed(const hc_aword *p)
+{
+	return AO_load(p);
+}
+
+/* Acquire load: later reads see what the matching release published. */
+static inline uint64_t hc_atomic_load_acquire(const hc_aword *p)
+{
+	return AO_load_acquire(p);
+}
+
+/* Relaxed store: atomicity only (a plain mov on x86-64). */
+static inline void hc_atomic_store_relaxed(hc_aword *p, uint64_t v)
+{
+	AO_store(p, v);
+}
+
+/* Release store: earlier writes are visible before this one. */
+static inline void hc_atomic_store_release(hc_aword *p, uint64_t v)
+{
+	AO_store_release(p, v);
+}
+
+/* Relaxed fetch-and-add: one indivisible read-modify-write; returns the
+ * old value.  Sums are exact whatever the ordering. */
+static inline uint64_t hc_atomic_fetch_add_relaxed(hc_aword *p, uint64_t d)
+{
+	return AO_fetch_and_add(p, d);
+}
+
+/* Compare-and-swap with release on success; returns the value found
+ * (== @expect on success).  Publishes writes made before it. */
+static inline uint64_t hc_atomic_cas_release(hc_aword *p, uint64_t expect,
+					     uint64_t desired)
+{
+	return AO_fetch_compare_and_swap_release(p, expect, desired);
+}
+
+#endif /* HC_ATOMIC_H */

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hc_internal.h - the shared layout and the hc__ functions kernel files
+ * share.  docs/format.md is the prose for every field below; changing the
+ * layout bumps HC_FORMAT_VERSION (include/hogcount.h).
+ *
+ * MAPPING
+ *
+ *   0              4096                      arena_offset       total_bytes
+ *   +--------------+-------------------------+-------------------+
+ *   | hc__header   | slots: capacity x 16 B  | key area (bytes   |
+ *   | (one page)   | (dense: 2^d x 8 B)      |  kind only)       |
+ *   +--------------+-------------------------+-------------------+
+ *
+ * Hashed slot (16 bytes, four per cache line):
+ *   word  u64 kind:   mix64(key, seed), a bijection; 0 = empty.  The one
+ *                     key whose mix is 0 counts in header.zero_count.
+ *         bytes kind: tag(24 bits of hash) << 40 | (arena offset / 8);
+ *                     0 = empty (offset 0 of the arena is never used).
+ *   count the key's count.
+ *
+ * Arena entry at an 8-aligned offset: u32 len, u32 hash low bits, then
+ * len bytes, padded to 8.
+ */
+#ifndef HC_INTERNAL_H
+#define HC_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hogcount.h"
+#include "hc_atomic.h"
+
+#define HC_MAGIC UINT64_C(0x544e554f43474f48) /* "HOGCOUNT" little-endian */
+#define HC_BYTE_ORDER_PROBE UINT64_C(0x0102030405060708)
+#define HC_HEADER_SIZE 4096u
+#define HC_SLOT_SIZE 16u
+#define HC_DENSE_SLOT_SIZE 8u
+#define HC_PROBE_LIMIT 65536u	/* longest probe path of a hashed table */
+#define HC_ARENA_ENTRY_HDR 8u
+#define HC_REF_OFFSET_BITS 40
+#define HC_REF_OFFSET_MASK ((UINT64_C(1) << HC_REF_OFFSET_BITS) - 1)
+#define HC_ARENA_MAX (UINT64_C(8) << HC_REF_OFFSET_BITS) /* 8 TiB */
+#define HC_DEFAULT_CAPACITY (UINT64_C(1) << 20)
+#define HC_DEFAULT_ARENA_PER_SLOT 32u
+#define HC_DEFAULT_SEED UINT64_C(0x9e3779b97f4a7c15)
+
+/* Batched adds hash this many keys, then prefetch and update them. */
+#define HC_BATCH 64u
+#define HC_PREFETCH_DIST 16u
+
+/*
+ * The header.  Immutable fields (magic .. next_offset) are written once by
+ * the creator before the mapping is shared and covered by @check.  Live
+ * words sit on their own cache lines.
+ */
+struct hc__header {
+	uint64_t magic;		/* 0: HC_MAGIC */
+	uint32_t version;	/* 8: HC_FORMAT_VERSION */
+	uint32_t header_size;	/* 12: HC_HEADER_SIZE */
+	uint64_t byte_order;	/* 16: HC_BYTE_ORDER_PROBE */
+	uint32_t word_size;	/* 24: 8 */
+	uint32_t slot_size;	/* 28: 16, or 8 for dense */
+	uint32_t key_kind;	/* 32: enum hc_key_kind */
+	uint32_t mode;		/* 36: enum hc_mode (default for hc_add) */
+	uint32_t dense_bits;	/* 40: dense kind only, else 0 */
+	uint32_t max_probe;	/* 44: longest probe path */
+	uint64_t capacity;	/* 48: slots or dense counters */
+	uint64_t seed;		/* 56: hash seed */
+	uint64_t slots_offset;	/* 64: HC_HEADER_SIZE */
+	uint64_t slots_bytes;	/* 72 */
+	uint64_t arena_offset;	/* 80: 0 if no key area */
+	uint64_t arena_bytes;	/* 88 */
+	uint64_t total_bytes;	/* 96: size of the whole mapping/file */
+	uint64_t generation;	/* 104: online growth; 0 in version 1 */
+	uint64_t next_offset;	/* 112: online growth; 0 in version 1 */
+	uint64_t check;		/* 120: hc__header_check() of bytes 0..119 */
+	uint8_t reserved0[128];	/* 128: zero, for future immutable fields */
+	hc_aword arena_used;	/* 256: key-area bump pointer (bytes kind) */
+	uint8_t pad1[56];
+	hc_aword zero_count;	/* 320: count of the u64 key whose mix is 0 */
+	uint8_t pad2[56];
+	uint32_t user_len;	/* 384: application metadata length */
+	uint32_t pad3;
+	uint8_t user[HC_USER_MAX]; /* 392: hc_table_set_user() bytes */
+	uint8_t reserved1[HC_HEADER_SIZE - 392 - HC_USER_MAX];
+};
+
+_Static_assert(sizeof(struct hc__header) == HC_HEADER_SIZE, "header size");
+_Static_assert(offsetof(struct hc__header, check) == 120, "check offset");
+_Static_assert(offsetof(struct hc__header, arena_used) == 256, "arena_used");
+_Static_assert(offsetof(struct hc__header, zero_count) == 320, "zero_count");
+_Static_assert(offsetof(struct hc__header, user) == 392, "user offset");
+
+struct hc__slot {
+	hc_aword word;
+	hc_aword count;
+};
+_Static_assert(sizeof(struct hc__slot) == HC_SLOT_SIZE, "slot size");
+
+enum hc__home { HC_HOME_ANON = 1, HC_HOME_SHM = 2, HC_HOME_FILE = 3 };
+
+/*
+ * The process-local handle.  Geometry is copied from the header once it
+ * has been validated and never reread from the mapping, so a process that
+ * scribbles on the header later cannot make this one read out of bounds.
+ */
+struct hc_table {
+	unsigned char *base;	/* start of the mapping */
+	uint64_t map_bytes;	/* length of the mapping */
+	struct hc__header *hdr;
+	struct hc__slot *slots;	/* hashed kinds */
+	hc_aword *dense;	/* dense kind */
+	unsigned char *arena;	/* bytes kind */
+	uint64_t capacity;
+	uint64_t arena_bytes;
+	uint64_t seed;
+	uint32_t max_probe;
+	int kind;
+	int mode;
+	int writable;
+	int home;		/* enum hc__home */
+	int fd;			/* file home: open descriptor, else -1 */
+};
+
+/* hash.c */
+uint64_t hc__mix64(uint64_t key, uint64_t seed);
+uint64_t hc__unmix64(uint64_t mixed, uint64_t seed);
+uint64_t hc__hash_bytes(const void *key, size_t len, uint64_t seed);
+
+/* Home slot of a 64-bit hash in a table of @capacity slots (any size). */
+static inline uint64_t hc__home(uint64_t hash, uint64_t capacity)
+{
+	return (uint64_t)(((unsigned __int128)hash * capacity) >> 64);
+}
+
+/* format.c */
+uint64_t hc__header_check(const struct hc__header *h);
+int hc__layout(const hc_options *opt, struct hc__header *h);
+int hc__header_validate(const struct hc__header *h, uint64_t avail);
+int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
+
+/* region.c */
+int hc__map_anon(uint64_t bytes, unsigned char **out);
+void hc__advise(unsigned char *base, uint64_t bytes);
+
+/* slots.c */
+int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
+int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
+		  uint64_t delta, int mode);
+
+/* arena.c */
+int hc__arena_append(struct hc_table *t, const void *key, size_t len,
+		     uint32_t hash_lo, uint64_t *ref_off);
+int hc__arena_key(const struct hc_table *t, uint64_t off, const void **key,
+		  size_t *len);
+
+/* Test hooks for widening race windows (HC_DEBUG_YIELD builds). */
+#ifdef HC_DEBUG_YIELD
+void hc__debug_yield(void);
+#else
+static inline void hc__debug_yield(void)
+{
+}
+#endif
+
+#endif /* HC_INTERNAL_H */
