@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install what hogcount needs from Debian, only what is missing.
+# Usage: scripts/deps.sh [--bench]   (--bench adds kmc, gnuplot, hyperfine)
+set -euo pipefail
+
+pkgs=(gcc make cmake pkgconf libatomic-ops-dev check zlib1g-dev
+	liburcu-dev jellyfish clang-format python3 python3-numpy gzip)
+if [ "${1:-}" = "--bench" ]; then
+	pkgs+=(kmc gnuplot-nox hyperfine time)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "deps: need root (or sudo) to install: ${missing[*]}" >&2
+		exit 1
+	}
+	sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
