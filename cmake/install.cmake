@@ -21,6 +21,9 @@ install(FILES ${PROJECT_BINARY_DIR}/hogcountConfig.cmake
 	${PROJECT_BINARY_DIR}/hogcountConfigVersion.cmake
 	DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hogcount)
 
+# Relocatable: prefix is found from the .pc file's own directory.
+file(RELATIVE_PATH HC_PC_PREFIX_REL "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
+	"${CMAKE_INSTALL_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/hogcount.pc.in
 	${PROJECT_BINARY_DIR}/hogcount.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/hogcount.pc
