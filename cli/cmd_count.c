@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_count.c - hogcount count: N forked workers add the tokens of many
+ * inputs into one table in an anonymous shared mapping, then the parent
+ * writes it with hc_table_save() (temporary name, fsync, rename).
+ *
+ * Interrupted (SIGINT, SIGTERM): the workers are killed, nothing is
+ * written, and the anonymous mapping dies with the processes, so no
+ * shared-memory segment is left behind.  Workers die with the parent
+ * (PR_SET_PDEATHSIG) if it is killed outright.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "progress.h"
+#include "work.h"
+
+#define DEFAULT_CHUNK (UINT64_C(64) << 20)
+#define MAX_WORKERS 256
+#define LOAD 0.75
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hogcount count [OPTIONS] FILE...\n"
+		"Count byte fragments, word n-grams or DNA k-mers of order K "
+		"in\n"
+		"FILEs (plain, FASTA, FASTQ, gzip; \"-\" is standard input)\n"
+		"with N worker processes adding into one shared table.\n"
+		"\n"
+		"  -k, --order K        order: bytes, words or bases "
+		"(required)\n"
+		"      --bytes          byte fragments of K bytes (default)\n"
+		"      --words          n-grams of K whitespace-separated "
+		"words\n"
+		"      --dna            k-mers of K bases, K <= 32 "
+		"(FASTA/FASTQ)\n"
+		"  -t, --tokens KIND    bytes, words or dna\n"
+		"  -C, --canonical      dna: count a k-mer and its reverse\n"
+		"                       complement as the smaller of the two\n"
+		"  -o, --output FILE    table file to write (default "
+		"counts.hc)\n"
+		"  -j, --workers N      worker processes (default: cores)\n"
+		"  -s, --size N         expected distinct keys, suffixes k M "
+		"G\n"
+		"                       (default: a bound from the input "
+		"sizes)\n"
+		"      --mode MODE      exact (default) or hogwild\n"
+		"      --chunk-size N   cut plain files into N-byte ranges\n"
+		"                       (default 64Mi)\n"
+		"  -q, --quiet          no progress line\n"
+		"  -h, --help           this help\n");
+}
+
+static uint64_t phys_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || psz <= 0)
+		return UINT64_C(4) << 30;
+	return (uint64_t)pages * (uint64_t)psz;
+}
+
+/* Distinct keys the inputs can hold at most (before the load factor). */
+static uint64_t key_bound(const struct work *w, const struct meta *m)
+{
+	double est = 0, space;
+
+	for (size_t i = 0; i < w->nin; i++) {
+		const struct input *in = &w->in[i];
+		double b = (double)in->size;
+
+		if (!strcmp(in->path, "-") || !in->size)
+			b = (double)(UINT64_C(1) << 28);
+		else if (in->stream)
+			b *= 4; /* gzip: about 4 to 1 on text and reads */
+		if (m->tokens == TOK_DNA && in->fmt == FMT_FASTQ)
+			b /= 2;
+		if (m->tokens == TOK_WORDS)
+			b /= 2;
+		est += b;
+	}
+	if (m->tokens == TOK_DNA && m->k < 32)
+		space = ldexp(1, 2 * (int)m->k);
+	else if (m->tokens == TOK_BYTES && m->k < 8)
+		space = ldexp(1, 8 * (int)m->k);
+	else
+		space = 1e30;
+	if (est > space)
+		est = space;
+	return (uint64_t)est;
+}
+
+static void format_size(double keys, char *buf, size_t cap)
+{
+	if (keys >= 1e9)
+		snprintf(buf, cap, "%.0fG", ceil(keys / 1e9));
+	else if (keys >= 1e6)
+		snprintf(buf, cap, "%.0fM", ceil(keys / 1e6));
+	else
+		snprintf(buf, cap, "%.0fk", ceil(keys / 1e3));
+}
+
+/* The table is full: say which --size would fit. */
+static void report_full(const struct work *w, hc_table *t, uint64_t size)
+{
+	hc_stats st = { .size = sizeof(st) };
+	double frac = 0.5, need;
+	uint64_t done = atomic_load(&w->sh->done);
+	char buf[32];
+
+	if (hc_table_stats(t, &st))
+		st.claimed = size;
+	if (w->total && !w->have_stdin && done > 0)
+		frac = (double)done / (double)w->total;
+	if (frac > 1)
+		frac = 1;
+	if (frac < 0.01)
+		frac = 0.01;
+	need = (double)st.claimed / frac * 1.25;
+	if (need < 2.0 * (double)size)
+		need = 2.0 * (double)size;
+	format_size(need, buf, sizeof(buf));
+	cli_error("--size",
+		  "table full after %llu distinct keys (%.0f%% of the input "
+		  "read); nothing was written: rerun with --size %s",
+		  (unsigned long long)st.claimed, frac * 100, buf);
+}
+
+static void worker_main(struct work *w, hc_table *t, const struct meta *m,
+			pid_t parent)
+{
+	struct sink *s = xmalloc(sizeof(*s));
+	struct tok tk;
+	long i;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sink_init(s, t,
+		  m->tokens == TOK_WORDS ||
+			  (m->tokens == TOK_BYTES && m->k > 8));
+	tok_init(&tk, m, s);
+	while ((i = work_next(w)) >= 0)
+		if (work_item_run(w, (size_t)i, &tk))
+			_exit(1);
+	tok_free(&tk);
+	sink_free(s);
+	free(s);
+	_exit(0);
+}
+
+/* Fork the workers and wait for them.  Returns 0, or 1 if one failed
+ * (the message is printed), or 128 + signal if interrupted. */
+static int run_workers(struct work *w, hc_table *t, const struct meta *m,
+		       unsigned nworkers, int quiet, uint64_t size)
+{
+	pid_t pids[MAX_WORKERS], parent = getpid();
+	unsigned alive = 0, i;
+	struct progress pr;
+	int failed = 0, status;
+	char why[128] = "";
+
+	fflush(NULL);
+	for (i = 0; i < nworkers; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			snprintf(why, sizeof(why), "fork: %s", strerror(errno));
+			failed = 1;
+			break;
+		}
+		if (pid == 0)
+			worker_main(w, t, m, parent);
+		pids[i] = pid;
+		alive++;
+	}
+	nworkers = i;
+	progress_start(&pr, quiet);
+	while (alive) {
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid > 0) {
+			for (i = 0; i < nworkers; i++)
+				if (pids[i] == pid)
+					pids[i] = 0;
+			alive--;
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				if (!failed && WIFSIGNALED(status))
+					snprintf(why, sizeof(why),
+						 "worker killed by signal %d",
+						 WTERMSIG(status));
+				else if (!failed)
+					snprintf(why, sizeof(why),
+						 "worker exited with status %d",
+						 WEXITSTATUS(status));
+				failed = 1;
+			}
+		} else if (pid < 0 && errno != EINTR) {
+			break;
+		} else if (pid == 0) {
+			struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+			progress_update(&pr, atomic_load(&w->sh->done),
+					w->have_stdin ? 0 : w->total);
+		}
+		if (failed || got_signal)
+			for (i = 0; i < nworkers; i++)
+				if (pids[i])
+					kill(pids[i], SIGKILL);
+	}
+	progress_end(&pr);
+	if (got_signal) {
+		cli_error(NULL, "interrupted; nothing was written");
+		return 128 + got_signal;
+	}
+	if (!failed)
+		return 0;
+	/* ORDER: acquire.  Pairs with the release store in work_fail(). */
+	if (atomic_load_explicit(&w->sh->ready, memory_order_acquire)) {
+		if (w->sh->code == HC_EFULL)
+			report_full(w, t, size);
+		else if (w->sh->code)
+			cli_error("table", "%s", w->sh->msg);
+		else
+			cli_error(w->sh->what, "%s", w->sh->msg);
+	} else {
+		cli_error(NULL, "%s", why);
+	}
+	return 1;
+}
+
+static int check_output_dir(const char *out)
+{
+	char *copy = strdup(out), *dir;
+	int ok;
+
+	if (!copy)
+		return -1;
+	dir = dirname(copy);
+	ok = access(dir, W_OK | X_OK) == 0;
+	if (!ok)
+		cli_error(out, "%s", strerror(errno));
+	free(copy);
+	return ok ? 0 : -1;
+}
+
+static int parse_tokens(const char *s, int *tokens)
+{
+	if (!strcmp(s, "bytes"))
+		*tokens = TOK_BYTES;
+	else if (!strcmp(s, "words"))
+		*tokens = TOK_WORDS;
+	else if (!strcmp(s, "dna"))
+		*tokens = TOK_DNA;
+	else
+		return -1;
+	return 0;
+}
+
+enum { OPT_BYTES = 256, OPT_WORDS, OPT_DNA, OPT_MODE, OPT_CHUNK };
+
+int cmd_count(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "order", required_argument, NULL, 'k' },
+		{ "bytes", no_argument, NULL, OPT_BYTES },
+		{ "words", no_argument, NULL, OPT_WORDS },
+		{ "dna", no_argument, NULL, OPT_DNA },
+		{ "tokens", required_argument, NULL, 't' },
+		{ "canonical", no_argument, NULL, 'C' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "workers", required_argument, NULL, 'j' },
+		{ "size", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct meta m = { .tokens = TOK_BYTES };
+	const char *out = "counts.hc";
+	uint64_t k = 0, workers = 0, size = 0, chunk = DEFAULT_CHUNK;
+	int mode = HC_MODE_EXACT, quiet = 0, c, rc;
+	struct work w = { 0 };
+	struct sigaction sa;
+	hc_options opt;
+	hc_table *t = NULL;
+	sigset_t block, old;
+
+	while ((c = getopt_long(argc, argv, "k:t:Co:j:s:qh", opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'k':
+			if (parse_u64(optarg, &k) || k == 0 ||
+			    k > HC_KEY_BYTES_MAX) {
+				cli_error("--order", "invalid order '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_BYTES:
+			m.tokens = TOK_BYTES;
+			break;
+		case OPT_WORDS:
+			m.tokens = TOK_WORDS;
+			break;
+		case OPT_DNA:
+			m.tokens = TOK_DNA;
+			break;
+		case 't':
+			if (parse_tokens(optarg, &m.tokens)) {
+				cli_error("--tokens",
+					  "'%s' is not bytes, words or dna",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'C':
+			m.canonical = 1;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'j':
+			if (parse_u64(optarg, &workers) || workers == 0 ||
+			    workers > MAX_WORKERS) {
+				cli_error("--workers",
+					  "invalid worker count '%s' (1..%d)",
+					  optarg, MAX_WORKERS);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			if (parse_u64(optarg, &size) || size == 0 ||
+			    size > HC_CAPACITY_MAX / 2) {
+				cli_error("--size", "invalid size '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "exact")) {
+				mode = HC_MODE_EXACT;
+			} else if (!strcmp(optarg, "hogwild")) {
+				mode = HC_MODE_HOGWILD;
+			} else {
+				cli_error("--mode",
+					  "'%s' is not exact or hogwild",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_CHUNK:
+			if (parse_u64(optarg, &chunk) || chunk == 0) {
+				cli_error("--chunk-size", "invalid size '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr,
+				"Try 'hogcount count --help' for more.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (!k) {
+		cli_error("--order", "missing: give the order with -k K");
+		return EXIT_USAGE;
+	}
+	if (m.tokens == TOK_DNA && k > 32) {
+		cli_error("--order", "k-mers are at most 32 bases, not %llu",
+			  (unsigned long long)k);
+		return EXIT_USAGE;
+	}
+	if (m.tokens == TOK_WORDS && k > 1024) {
+		cli_error("--order", "word n-grams are at most 1024 words");
+		return EXIT_USAGE;
+	}
+	if (m.canonical && m.tokens != TOK_DNA) {
+		cli_error("--canonical", "only for DNA k-mers (--dna)");
+		return EXIT_USAGE;
+	}
+	if (optind == argc) {
+		cli_error(NULL, "no input files (use - for standard input)");
+		return EXIT_USAGE;
+	}
+	m.k = (unsigned)k;
+	if (!workers) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		workers = n > 0 ? (uint64_t)n : 1;
+		if (workers > MAX_WORKERS)
+			workers = MAX_WORKERS;
+	}
+
+	for (int i = optind; i < argc; i++)
+		if (work_add_input(&w, argv[i], m.tokens, chunk)) {
+			work_free(&w);
+			return 1;
+		}
+	if (check_output_dir(out)) {
+		work_free(&w);
+		return 1;
+	}
+
+	hc_options_init(&opt);
+	opt.mode = mode;
+	{
+		uint64_t bound = size ? size : key_bound(&w, &m);
+		uint64_t cap = (uint64_t)((double)bound / LOAD) + 1024;
+		uint64_t cap_max = phys_bytes() / 2 / 16;
+		unsigned bits = m.tokens == TOK_DNA		    ? 2 * m.k
+				: m.tokens == TOK_BYTES && m.k <= 4 ? 8 * m.k
+								    : 64;
+
+		if (!size && cap > cap_max)
+			cap = cap_max;
+		if (cap > HC_CAPACITY_MAX)
+			cap = HC_CAPACITY_MAX;
+		if (!size)
+			size = (uint64_t)((double)cap * LOAD);
+		if (bits <= 16 || (bits <= HC_DENSE_BITS_MAX &&
+				   (UINT64_C(8) << bits) <= cap * 16)) {
+			opt.key_kind = HC_KEY_DENSE;
+			opt.dense_bits = bits;
+		} else if (m.tokens == TOK_WORDS ||
+			   (m.tokens == TOK_BYTES && m.k > 8)) {
+			uint64_t per = m.tokens == TOK_WORDS
+					       ? 16 + 8 * (uint64_t)m.k
+					       : 8 + ((m.k + 7) & ~7u);
+
+			opt.key_kind = HC_KEY_BYTES;
+			opt.capacity = cap;
+			opt.arena_bytes = cap * per;
+		} else {
+			opt.key_kind = HC_KEY_U64;
+			opt.capacity = cap;
+		}
+	}
+	rc = hc_table_create(&t, &opt);
+	if (!rc)
+		rc = meta_store(t, &m);
+	if (rc) {
+		cli_error("table", "%s", hc_strerror(rc));
+		if (rc == HC_ENOMEM || rc == HC_EINVAL)
+			fprintf(stderr, "hint: a smaller --size\n");
+		hc_table_close(t);
+		work_free(&w);
+		return 1;
+	}
+	if (work_shared_map(&w)) {
+		cli_error(NULL, "mmap: %s", strerror(errno));
+		hc_table_close(t);
+		work_free(&w);
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (workers > w.nitems)
+		workers = w.nitems ? w.nitems : 1;
+	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet, size)
+		      : 0;
+	if (!rc) {
+		/* A signal now waits until the file is whole and renamed. */
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		sigprocmask(SIG_BLOCK, &block, &old);
+		rc = hc_table_save(t, out);
+		if (rc) {
+			cli_error(out, "%s",
+				  rc == HC_EIO ? strerror(errno)
+					       : hc_strerror(rc));
+			rc = 1;
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	hc_table_close(t);
+	work_free(&w);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_stats.c - hogcount stats: the first four lines as jellyfish stats
+ * prints them (Unique, Distinct, Total, Max_count), then the table's
+ * capacity, load and what its keys are.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hogcount stats TABLE\n"
+		   "Print unique (count 1), distinct and total keys, the\n"
+		   "largest count, the capacity and load of the table.\n"
+		   "\n"
+		   "  -h, --help  this help\n");
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	hc_stats st = { .size = sizeof(st) };
+	static const char *kinds[] = { "?", "u64", "bytes", "dense" };
+	struct meta m;
+	hc_table *t;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		fprintf(stderr, "Try 'hogcount stats --help' for more.\n");
+		return EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
+		cli_error(NULL, "give exactly one table file");
+		return EXIT_USAGE;
+	}
+	if (table_open_meta(argv[optind], &t, &m))
+		return 1;
+	rc = hc_table_stats(t, &st);
+	if (rc) {
+		cli_error(argv[optind], "%s", hc_strerror(rc));
+		hc_table_close(t);
+		return 1;
+	}
+	printf("Unique:    %llu\n", (unsigned long long)st.unique);
+	printf("Distinct:  %llu\n", (unsigned long long)st.distinct);
+	printf("Total:     %llu\n", (unsigned long long)st.total);
+	printf("Max_count: %llu\n", (unsigned long long)st.max_count);
+	printf("Capacity:  %llu\n", (unsigned long long)st.capacity);
+	printf("Load:      %.4f\n", st.load);
+	printf("Tokens:    %s k=%u%s\n", tok_name(m.tokens), m.k,
+	       m.canonical ? " canonical" : "");
+	printf("Keys:      %s, %s mode\n",
+	       st.key_kind >= 1 && st.key_kind <= 3 ? kinds[st.key_kind] : "?",
+	       st.mode == HC_MODE_HOGWILD ? "hogwild" : "exact");
+	hc_table_close(t);
+	return 0;
+}

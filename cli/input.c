@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * input.c - inputs: plain files, gzip files (detected from the magic
+ * bytes 1f 8b, read with zlib's gzread), standard input ("-") and other
+ * non-seekable files.  Plain regular files are mapped and cut into
+ * byte ranges; the others are streams, read whole by one worker.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "work.h"
+
+#define PEEK_BYTES 4096
+#define STREAM_BLOCK (1u << 20)
+
+static void add_item(struct work *w, uint32_t input, uint64_t start,
+		     uint64_t end)
+{
+	if ((w->nitems & (w->nitems - 1)) == 0)
+		w->items = xrealloc(w->items, (w->nitems ? w->nitems * 2 : 16) *
+						      sizeof(*w->items));
+	w->items[w->nitems].input = input;
+	w->items[w->nitems].start = start;
+	w->items[w->nitems].end = end;
+	w->nitems++;
+}
+
+static uint32_t add_input(struct work *w, const char *path, int stream, int fmt,
+			  uint64_t size)
+{
+	if ((w->nin & (w->nin - 1)) == 0)
+		w->in = xrealloc(w->in,
+				 (w->nin ? w->nin * 2 : 16) * sizeof(*w->in));
+	w->in[w->nin].path = strdup(path);
+	if (!w->in[w->nin].path) {
+		cli_error(NULL, "out of memory");
+		exit(1);
+	}
+	w->in[w->nin].stream = stream;
+	w->in[w->nin].fmt = fmt;
+	w->in[w->nin].size = size;
+	w->total += size;
+	return (uint32_t)w->nin++;
+}
+
+int work_add_input(struct work *w, const char *path, int tokens, uint64_t chunk)
+{
+	unsigned char peek[PEEK_BYTES];
+	struct stat st;
+	ssize_t got;
+	uint32_t in;
+	int fd;
+
+	if (!strcmp(path, "-")) {
+		if (w->have_stdin) {
+			cli_error(path, "standard input given twice");
+			return -1;
+		}
+		w->have_stdin = 1;
+		add_item(w, add_input(w, path, 1, FMT_UNKNOWN, 0), 0, 0);
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		cli_error(path, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		cli_error(path, "%s", strerror(EISDIR));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* A pipe or device: peeking would eat its bytes. */
+		close(fd);
+		add_item(w, add_input(w, path, 1, FMT_UNKNOWN, 0), 0, 0);
+		return 0;
+	}
+	got = pread(fd, peek, sizeof(peek), 0);
+	close(fd);
+	if (got < 0) {
+		cli_error(path, "%s", strerror(errno));
+		return -1;
+	}
+	if (got >= 2 && peek[0] == 0x1f && peek[1] == 0x8b) {
+		add_item(w,
+			 add_input(w, path, 1, FMT_UNKNOWN,
+				   (uint64_t)st.st_size),
+			 0, 0);
+		return 0;
+	}
+	if (st.st_size == 0)
+		return 0;
+	in = add_input(w, path, 0,
+		       tokens == TOK_DNA ? seq_detect(peek, (size_t)got)
+					 : FMT_UNKNOWN,
+		       (uint64_t)st.st_size);
+	for (uint64_t s = 0; s < (uint64_t)st.st_size; s += chunk) {
+		uint64_t e = s + chunk;
+
+		add_item(w, in, s,
+			 e > (uint64_t)st.st_size ? (uint64_t)st.st_size : e);
+	}
+	return 0;
+}
+
+/* The worker's current mapping: ranges of one file come in a row. */
+static struct {
+	long input;
+	const unsigned char *map;
+	size_t size;
+} cur = { -1, NULL, 0 };
+
+static int map_input(struct work *w, uint32_t input)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	if (cur.input == (long)input)
+		return 0;
+	if (cur.map)
+		munmap((void *)cur.map, cur.size);
+	cur.input = -1;
+	cur.map = NULL;
+	fd = open(w->in[input].path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		work_fail(w, 0, w->in[input].path, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	cur.size = (size_t)st.st_size;
+	if (cur.size) {
+		p = mmap(NULL, cur.size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			work_fail(w, 0, w->in[input].path, "%s",
+				  strerror(errno));
+			close(fd);
+			return -1;
+		}
+		madvise(p, cur.size, MADV_SEQUENTIAL);
+		cur.map = p;
+	}
+	close(fd);
+	cur.input = input;
+	return 0;
+}
+
+static int table_fail(struct work *w, int rc)
+{
+	work_fail(w, rc, NULL, "%s", hc_strerror(rc));
+	return -1;
+}
+
+static int run_mapped(struct work *w, const struct item *it, struct tok *tk)
+{
+	uint64_t start = it->start, end = it->end;
+	size_t s;
+	int rc = 0;
+
+	if (map_input(w, it->input))
+		return -1;
+	/* The file may have shrunk since it was listed. */
+	if (end > cur.size)
+		end = cur.size;
+	tok_reset(tk, w->in[it->input].fmt);
+	if (start < end) {
+		s = tok_align(tk, cur.map, cur.size, start);
+		if (s < end)
+			rc = tok_feed(tk, cur.map + s, cur.size - s, end - s);
+	}
+	if (!rc)
+		rc = tok_finish(tk);
+	if (rc)
+		return table_fail(w, rc);
+	work_progress(w, it->end - it->start);
+	return 0;
+}
+
+static int run_stream(struct work *w, const struct item *it, struct tok *tk)
+{
+	static unsigned char *buf;
+	const struct input *in = &w->in[it->input];
+	const char *name = strcmp(in->path, "-") ? in->path : "<stdin>";
+	z_off_t last = 0;
+	gzFile g;
+	int fd, rc = 0, zerr;
+
+	if (!buf)
+		buf = xmalloc(STREAM_BLOCK);
+	fd = strcmp(in->path, "-") ? open(in->path, O_RDONLY | O_CLOEXEC)
+				   : dup(0);
+	if (fd < 0) {
+		work_fail(w, 0, name, "%s", strerror(errno));
+		return -1;
+	}
+	g = gzdopen(fd, "rb");
+	if (!g) {
+		close(fd);
+		work_fail(w, 0, name, "%s", strerror(errno ? errno : ENOMEM));
+		return -1;
+	}
+	gzbuffer(g, 1u << 18);
+	tok_reset(tk, FMT_UNKNOWN);
+	for (;;) {
+		int n = gzread(g, buf, STREAM_BLOCK);
+		z_off_t off;
+
+		if (n < 0) {
+			const char *msg = gzerror(g, &zerr);
+
+			if (zerr == Z_ERRNO)
+				work_fail(w, 0, name, "%s", strerror(errno));
+			else
+				work_fail(w, 0, name,
+					  "corrupt gzip stream (%s)", msg);
+			gzclose(g);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		rc = tok_feed(tk, buf, (size_t)n, SIZE_MAX);
+		if (rc)
+			break;
+		off = in->size ? gzoffset(g) : last + n;
+		if (off > last) {
+			work_progress(w, (uint64_t)(off - last));
+			last = off;
+		}
+		if (work_failed(w))
+			break;
+	}
+	if (!rc)
+		rc = tok_finish(tk);
+	gzerror(g, &zerr);
+	gzclose(g);
+	if (rc)
+		return table_fail(w, rc);
+	if (zerr != Z_OK) {
+		work_fail(w, 0, name, "corrupt gzip stream (truncated)");
+		return -1;
+	}
+	return 0;
+}
+
+int work_item_run(struct work *w, size_t idx, struct tok *tk)
+{
+	const struct item *it = &w->items[idx];
+
+	if (w->in[it->input].stream)
+		return run_stream(w, it, tk);
+	return run_mapped(w, it, tk);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* progress.h - the progress line of hogcount count (progress.c). */
+#ifndef HC_PROGRESS_H
+#define HC_PROGRESS_H
+
+#include <stdint.h>
+
+struct progress {
+	int on;
+	double t0, last;
+	int drawn;
+};
+
+/* Show progress only if @quiet is 0 and standard error is a terminal. */
+void progress_start(struct progress *p, int quiet);
+/* Redraw at most four times a second.  @total 0: unknown. */
+void progress_update(struct progress *p, uint64_t done, uint64_t total);
+/* Erase the line. */
+void progress_end(struct progress *p);
+double now_seconds(void);
+
+#endif /* HC_PROGRESS_H */

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * records.c - sequence record framing for DNA input: FASTA (multi-line),
+ * FASTQ (4-line, or multi-line where the quality is as long as the
+ * sequence) and plain lines (one sequence a line).  The framer is a
+ * state machine fed block by block, so a record may span blocks; it
+ * hands sequence bytes to the k-mer loop (kmer.h), which restarts at
+ * every record.
+ *
+ * Cutting a big file: a chunk [s, e) owns the records whose first byte
+ * lies in [s, e).  dna_align() finds the first record start at or after
+ * s; dna_feed() stops at the first record start at or after the limit.
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "kmer.h"
+
+enum {
+	ST_START = 0, /* at a line start, between records */
+	ST_HEADER, /* inside a header line */
+	ST_SEQ_LS, /* at a line start inside a sequence */
+	ST_SEQ, /* inside a sequence line */
+	ST_PLUS, /* inside a FASTQ '+' line */
+	ST_QUAL, /* inside FASTQ quality lines */
+};
+
+int seq_detect(const unsigned char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (buf[i]) {
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			continue;
+		case '>':
+			return FMT_FASTA;
+		case '@':
+			return FMT_FASTQ;
+		default:
+			return FMT_LINES;
+		}
+	}
+	return FMT_UNKNOWN;
+}
+
+static void kmer_reset(struct tok *tk)
+{
+	tk->run = 0;
+	tk->seq_len = 0;
+}
+
+static const unsigned char *eol(const unsigned char *p,
+				const unsigned char *end)
+{
+	const unsigned char *q = memchr(p, '\n', (size_t)(end - p));
+
+	return q ? q : end;
+}
+
+int dna_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
+{
+	const unsigned char *p = buf, *end = buf + n, *q;
+	int rc;
+
+	while (p < end) {
+		switch (tk->st) {
+		case ST_START:
+			if (*p == '\n' || *p == '\r' || *p == ' ' ||
+			    *p == '\t') {
+				p++;
+				continue;
+			}
+			if ((size_t)(p - buf) >= limit) {
+				tk->limit_hit = 1;
+				return 0;
+			}
+			if (tk->fmt == FMT_UNKNOWN)
+				tk->fmt = seq_detect(p, 1);
+			kmer_reset(tk);
+			if (tk->fmt == FMT_LINES) {
+				tk->st = ST_SEQ;
+				continue;
+			}
+			/* '>' or '@' header; a line that should be one but
+			 * is not is skipped like a header. */
+			tk->st = ST_HEADER;
+			break;
+		case ST_HEADER:
+			q = eol(p, end);
+			p = q;
+			if (q < end) {
+				p++;
+				tk->st = ST_SEQ_LS;
+			}
+			continue;
+		case ST_SEQ_LS:
+			if (tk->fmt == FMT_FASTA && *p == '>') {
+				tk->st = ST_START;
+				continue;
+			}
+			if (tk->fmt == FMT_FASTQ && *p == '+') {
+				tk->st = ST_PLUS;
+				break;
+			}
+			tk->st = ST_SEQ;
+			/* fall through */
+		case ST_SEQ:
+			q = eol(p, end);
+			rc = kmer_run(tk, p, q);
+			if (rc)
+				return rc;
+			tk->seq_len += (uint64_t)(q - p);
+			if (q > p && q[-1] == '\r')
+				tk->seq_len--;
+			p = q;
+			if (q < end) {
+				p++;
+				tk->st = tk->fmt == FMT_LINES ? ST_START
+							      : ST_SEQ_LS;
+			}
+			continue;
+		case ST_PLUS:
+			q = eol(p, end);
+			p = q;
+			if (q < end) {
+				p++;
+				tk->qual_left = tk->seq_len;
+				tk->st = tk->qual_left ? ST_QUAL : ST_START;
+			}
+			continue;
+		case ST_QUAL: {
+			uint64_t len;
+
+			q = eol(p, end);
+			len = (uint64_t)(q - p);
+			if (q > p && q[-1] == '\r')
+				len--;
+			tk->qual_left -=
+				len < tk->qual_left ? len : tk->qual_left;
+			p = q;
+			if (q < end) {
+				p++;
+				if (!tk->qual_left)
+					tk->st = ST_START;
+			}
+			continue;
+		}
+		}
+		p++;
+	}
+	return 0;
+}
+
+/* Offset of the line after the one at @p, or n. */
+static size_t next_line(const unsigned char *buf, size_t n, size_t p)
+{
+	const unsigned char *q = memchr(buf + p, '\n', n - p);
+
+	return q ? (size_t)(q - buf) + 1 : n;
+}
+
+size_t dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
+{
+	size_t p = s;
+
+	if (s == 0)
+		return 0;
+	/* Go to the first line start at or after s. */
+	if (buf[s - 1] != '\n')
+		p = next_line(buf, n, s);
+	for (; p < n; p = next_line(buf, n, p)) {
+		if (fmt == FMT_LINES)
+			return p;
+		if (fmt == FMT_FASTA && buf[p] == '>')
+			return p;
+		if (fmt == FMT_FASTQ && buf[p] == '@') {
+			/* A quality line may start with '@' too; a header
+			 * is the one whose next-but-one line is '+'. */
+			size_t l2 = next_line(buf, n, next_line(buf, n, p));
+
+			if (l2 >= n || buf[l2] == '+')
+				return p;
+		}
+	}
+	return n;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * work.h - the inputs of a count run, cut into work items, and the
+ * state the workers share: a cursor over the items, progress, and the
+ * first error.
+ */
+#ifndef HC_WORK_H
+#define HC_WORK_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "cli.h"
+
+struct input {
+	char *path; /* "-" for standard input */
+	int stream; /* read whole, in order (gzip, stdin, pipes) */
+	int fmt; /* DNA: enum seq_fmt of a plain file */
+	uint64_t size; /* bytes on disk; 0 if unknown */
+};
+
+struct item {
+	uint32_t input;
+	uint64_t start, end; /* byte range of a plain file */
+};
+
+struct work_shared {
+	/* ORDER: each of these is touched by a few atomics per work item,
+	 * never in the hot loop. */
+	atomic_uint_fast64_t next; /* next item to hand out */
+	atomic_uint_fast64_t done; /* input bytes consumed */
+	atomic_int failed; /* 0, or 1 once an error is claimed */
+	atomic_int ready; /* 1 once the error text is written */
+	int code; /* HC_E* code, or 0 for a system error */
+	char what[1024];
+	char msg[512];
+};
+
+struct work {
+	struct input *in;
+	size_t nin;
+	struct item *items;
+	size_t nitems;
+	uint64_t total; /* sum of known sizes */
+	int have_stdin;
+	struct work_shared *sh; /* MAP_SHARED | MAP_ANONYMOUS */
+};
+
+/* input.c */
+int work_add_input(struct work *w, const char *path, int tokens,
+		   uint64_t chunk);
+int work_item_run(struct work *w, size_t idx, struct tok *tk);
+
+/* work.c */
+int work_shared_map(struct work *w);
+void work_shared_unmap(struct work *w);
+long work_next(struct work *w);
+void work_fail(struct work *w, int code, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int work_failed(const struct work *w);
+void work_progress(struct work *w, uint64_t bytes);
+void work_free(struct work *w);
+
+#endif /* HC_WORK_H */
