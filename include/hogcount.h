@@ -156,6 +156,30 @@ typedef struct hc_stats {
 	uint64_t mapped_bytes;	/* size of the whole mapping */
 } hc_stats;
 
+/*
+ * The raw regions of a mapped table, for zero-copy readers (the Python
+ * package builds numpy views on them).  Layout: docs/format.md.
+ * @size: set by the caller to sizeof(hc_view) before the call.
+ * @slots: hashed kinds: @capacity slots of {u64 word, u64 count}; dense:
+ *	@capacity u64 counts.  @slot_size is 16 or 8.
+ * @zero_count: the count of the integer key @zero_key, which is kept in
+ *	the header rather than in a slot (u64 kind; NULL otherwise).
+ * @arena: bytes kind: the key area of @arena_bytes bytes, else NULL.
+ * The pointers stay valid until hc_table_close().
+ */
+typedef struct hc_view {
+	size_t size;
+	int key_kind;
+	uint64_t seed;
+	uint64_t capacity;
+	size_t slot_size;
+	const void *slots;
+	const uint64_t *zero_count;
+	uint64_t zero_key;
+	const void *arena;
+	uint64_t arena_bytes;
+} hc_view;
+
 /* ---- errors -------------------------------------------------------- */
 
 /*
@@ -384,6 +408,14 @@ HC_API void hc_iter_destroy(hc_iter *it);
  * Returns HC_OK, HC_EINVAL, HC_ECORRUPT.
  */
 HC_API int hc_table_stats(const hc_table *t, hc_stats *st);
+
+/*
+ * hc_table_view - the raw regions of the mapping into @v (see hc_view).
+ * Returns HC_OK or HC_EINVAL (v->size too small).
+ * Any number of processes.  Words read through the view follow
+ * design.md: load slot words with acquire before reading key bytes.
+ */
+HC_API int hc_table_view(const hc_table *t, hc_view *v);
 
 /*
  * hc_histo - count-of-counts from the live table, without a dump.

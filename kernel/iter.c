@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * iter.c - walking the entries of a live table.  Each slot is visited
+ * iter.c - walking the entries of a live table, and the raw view of its
+ * regions for zero-copy readers.  Each slot is visited
  * once in slot order; keys never move, so no key is returned twice, and
  * byte keys are read only through an acquired ref (design.md G2).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hc_internal.h"
 
@@ -103,4 +105,32 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 		return 1;
 	}
 	return 0;
+}
+
+int hc_table_view(const hc_table *t, hc_view *v)
+{
+	size_t size;
+
+	if (!t || !v || v->size < sizeof(hc_view))
+		return HC_EINVAL;
+	size = v->size;
+	memset(v, 0, sizeof(*v));
+	v->size = size;
+	v->key_kind = t->kind;
+	v->seed = t->seed;
+	v->capacity = t->capacity;
+	if (t->kind == HC_KEY_DENSE) {
+		v->slot_size = HC_DENSE_SLOT_SIZE;
+		v->slots = (const void *)t->dense;
+	} else {
+		v->slot_size = HC_SLOT_SIZE;
+		v->slots = (const void *)t->slots;
+	}
+	if (t->kind == HC_KEY_U64) {
+		v->zero_count = (const uint64_t *)&t->hdr->zero_count;
+		v->zero_key = hc__unmix64(0, t->seed);
+	}
+	v->arena = t->arena;
+	v->arena_bytes = t->arena_bytes;
+	return HC_OK;
 }
