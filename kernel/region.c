@@ -221,8 +221,10 @@ static int open_fd(hc_table **out, int fd, int home, int flags)
 
 	if (fstat(fd, &st) != 0)
 		return HC_EIO;
-	if (!S_ISREG(st.st_mode) && home == HC_HOME_FILE)
-		return HC_ECORRUPT;
+	if (!S_ISREG(st.st_mode) && home == HC_HOME_FILE) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return HC_EIO;
+	}
 	/* pread, not mmap: a short object cannot fault us (SIGBUS). */
 	n = pread(fd, &hdr, sizeof(hdr), 0);
 	if (n < 0)

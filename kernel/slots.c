@@ -15,10 +15,9 @@
 
 #ifdef HC_DEBUG_YIELD
 #include <sched.h>
-#include <stdlib.h>
 void hc__debug_yield(void)
 {
-	static __thread unsigned x = 12345;
+	static _Thread_local unsigned x = 12345;
 
 	x = x * 1103515245u + 12345u;
 	if ((x >> 16) % 8 == 0)
