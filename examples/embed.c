@@ -110,7 +110,8 @@ int main(int argc, char **argv)
 
 	pid = fork();
 	if (pid == 0) {
-		execl("/proc/self/exe", argv[0], "--attach", name, (char *)NULL);
+		execl("/proc/self/exe", argv[0], "--attach", name,
+		      (char *)NULL);
 		perror("embed: exec");
 		_exit(127);
 	}

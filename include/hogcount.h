@@ -52,18 +52,18 @@ extern "C" {
  * Status codes.  Append only, never renumber.  hc_strerror() returns the
  * sentence, hc_errname() the name ("HC_EFULL").
  */
-#define HC_ERRNO_MAP(XX)                                                      \
-	XX(EINVAL, -1, "invalid argument")                                    \
-	XX(EFULL, -2, "table is full; counts added before are intact")        \
-	XX(ECORRUPT, -3, "table header or layout is invalid")                 \
-	XX(EVERSION, -4, "other format version, word size or byte order")     \
-	XX(EMISUSE, -5, "library misuse: call does not fit this table")       \
-	XX(EIO, -6, "system call failed; errno tells why")                    \
-	XX(ENOMEM, -7, "out of memory or address space")                      \
-	XX(EEXIST, -8, "a table of that name already exists")                 \
-	XX(ENOENT, -9, "no table of that name")                               \
-	XX(ERANGE, -10, "key outside the table's key space or too long")      \
-	XX(EKIND, -11, "tables hold different key kinds")                     \
+#define HC_ERRNO_MAP(XX)                                                  \
+	XX(EINVAL, -1, "invalid argument")                                \
+	XX(EFULL, -2, "table is full; counts added before are intact")    \
+	XX(ECORRUPT, -3, "table header or layout is invalid")             \
+	XX(EVERSION, -4, "other format version, word size or byte order") \
+	XX(EMISUSE, -5, "library misuse: call does not fit this table")   \
+	XX(EIO, -6, "system call failed; errno tells why")                \
+	XX(ENOMEM, -7, "out of memory or address space")                  \
+	XX(EEXIST, -8, "a table of that name already exists")             \
+	XX(ENOENT, -9, "no table of that name")                           \
+	XX(ERANGE, -10, "key outside the table's key space or too long")  \
+	XX(EKIND, -11, "tables hold different key kinds")                 \
 	XX(ERDONLY, -12, "table is open read-only")
 
 enum hc_status {
@@ -144,16 +144,16 @@ typedef struct hc_stats {
 	size_t size;
 	int key_kind;
 	int mode;
-	uint64_t capacity;	/* slots, or 2^dense_bits counters */
-	uint64_t distinct;	/* keys with a non-zero count */
-	uint64_t total;		/* sum of all counts (mod 2^64) */
-	uint64_t unique;	/* keys whose count is 1 */
-	uint64_t max_count;	/* largest count */
-	uint64_t claimed;	/* slots holding a key (>= distinct) */
-	double load;		/* claimed / capacity */
-	uint64_t arena_used;	/* key-area bytes in use (bytes kind) */
-	uint64_t arena_bytes;	/* key-area size (bytes kind) */
-	uint64_t mapped_bytes;	/* size of the whole mapping */
+	uint64_t capacity; /* slots, or 2^dense_bits counters */
+	uint64_t distinct; /* keys with a non-zero count */
+	uint64_t total; /* sum of all counts (mod 2^64) */
+	uint64_t unique; /* keys whose count is 1 */
+	uint64_t max_count; /* largest count */
+	uint64_t claimed; /* slots holding a key (>= distinct) */
+	double load; /* claimed / capacity */
+	uint64_t arena_used; /* key-area bytes in use (bytes kind) */
+	uint64_t arena_bytes; /* key-area size (bytes kind) */
+	uint64_t mapped_bytes; /* size of the whole mapping */
 } hc_stats;
 
 /*

@@ -10,8 +10,8 @@ const char *hc_strerror(int err)
 	switch (err) {
 	case HC_OK:
 		return "success";
-#define HC__ERRNO_MSG(name, val, msg)                                         \
-	case HC_##name:                                                       \
+#define HC__ERRNO_MSG(name, val, msg) \
+	case HC_##name:               \
 		return msg;
 		HC_ERRNO_MAP(HC__ERRNO_MSG)
 #undef HC__ERRNO_MSG
@@ -25,8 +25,8 @@ const char *hc_errname(int err)
 	switch (err) {
 	case HC_OK:
 		return "HC_OK";
-#define HC__ERRNO_NAME(name, val, msg)                                        \
-	case HC_##name:                                                       \
+#define HC__ERRNO_NAME(name, val, msg) \
+	case HC_##name:                \
 		return "HC_" #name;
 		HC_ERRNO_MAP(HC__ERRNO_NAME)
 #undef HC__ERRNO_NAME

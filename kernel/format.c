@@ -20,8 +20,7 @@ void hc_options_init(hc_options *opt)
 
 uint64_t hc__header_check(const struct hc__header *h)
 {
-	return hc__hash_bytes(h, offsetof(struct hc__header, check),
-			      HC_MAGIC);
+	return hc__hash_bytes(h, offsetof(struct hc__header, check), HC_MAGIC);
 }
 
 static uint64_t round_up(uint64_t v, uint64_t to)
@@ -52,9 +51,9 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 			return HC_EINVAL;
 		h->capacity = opt->capacity;
 		h->slot_size = HC_SLOT_SIZE;
-		h->max_probe = opt->capacity < HC_PROBE_LIMIT ?
-				       (uint32_t)opt->capacity :
-				       HC_PROBE_LIMIT;
+		h->max_probe = opt->capacity < HC_PROBE_LIMIT
+				       ? (uint32_t)opt->capacity
+				       : HC_PROBE_LIMIT;
 		slots_bytes = opt->capacity * HC_SLOT_SIZE;
 		break;
 	case HC_KEY_DENSE:
@@ -69,9 +68,9 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 		return HC_EINVAL;
 	}
 	if (opt->key_kind == HC_KEY_BYTES) {
-		arena = opt->arena_bytes ?
-				opt->arena_bytes :
-				opt->capacity * HC_DEFAULT_ARENA_PER_SLOT;
+		arena = opt->arena_bytes
+				? opt->arena_bytes
+				: opt->capacity * HC_DEFAULT_ARENA_PER_SLOT;
 		/* Room for at least one entry past the reserved offset 0. */
 		if (arena < 2 * HC_ARENA_ENTRY_HDR || arena > HC_ARENA_MAX)
 			return HC_EINVAL;
@@ -88,10 +87,11 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 	h->seed = opt->seed ? opt->seed : HC_DEFAULT_SEED;
 	h->slots_offset = HC_HEADER_SIZE;
 	h->slots_bytes = slots_bytes;
-	h->arena_offset = arena ? round_up(HC_HEADER_SIZE + slots_bytes, 64) : 0;
+	h->arena_offset =
+		arena ? round_up(HC_HEADER_SIZE + slots_bytes, 64) : 0;
 	h->arena_bytes = arena;
-	h->total_bytes = arena ? h->arena_offset + arena :
-				 HC_HEADER_SIZE + slots_bytes;
+	h->total_bytes =
+		arena ? h->arena_offset + arena : HC_HEADER_SIZE + slots_bytes;
 	h->check = hc__header_check(h);
 	/* Offset 0 of the key area is never handed out: a ref of 0 is empty. */
 	h->arena_used = arena ? HC_ARENA_ENTRY_HDR : 0;

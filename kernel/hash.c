@@ -65,7 +65,8 @@ uint64_t hc__hash_bytes(const void *key, size_t len, uint64_t seed)
 	size_t i = 0;
 
 	for (; i + 16 <= len; i += 16)
-		h = fold(load64(p + i) ^ MIX_C1 ^ h, load64(p + i + 8) ^ MIX_C2);
+		h = fold(load64(p + i) ^ MIX_C1 ^ h,
+			 load64(p + i + 8) ^ MIX_C2);
 	if (i + 8 <= len) {
 		h = fold(load64(p + i) ^ MIX_C1 ^ h, MIX_C2);
 		i += 8;

@@ -22,11 +22,11 @@
 
 #include <atomic_ops.h>
 
-#if !defined(AO_HAVE_load) || !defined(AO_HAVE_load_acquire) ||             \
+#if !defined(AO_HAVE_load) || !defined(AO_HAVE_load_acquire) || \
 	!defined(AO_HAVE_store) || !defined(AO_HAVE_store_release)
 #error "libatomic_ops lacks AO_load/AO_store (relaxed, acquire, release)"
 #endif
-#if !defined(AO_HAVE_fetch_and_add) ||                                       \
+#if !defined(AO_HAVE_fetch_and_add) || \
 	!defined(AO_HAVE_fetch_compare_and_swap_release)
 #error "libatomic_ops lacks fetch_and_add or fetch_compare_and_swap_release"
 #endif

@@ -36,7 +36,7 @@
 #define HC_HEADER_SIZE 4096u
 #define HC_SLOT_SIZE 16u
 #define HC_DENSE_SLOT_SIZE 8u
-#define HC_PROBE_LIMIT 65536u	/* longest probe path of a hashed table */
+#define HC_PROBE_LIMIT 65536u /* longest probe path of a hashed table */
 #define HC_ARENA_ENTRY_HDR 8u
 #define HC_REF_OFFSET_BITS 40
 #define HC_REF_OFFSET_MASK ((UINT64_C(1) << HC_REF_OFFSET_BITS) - 1)
@@ -55,32 +55,32 @@
  * words sit on their own cache lines.
  */
 struct hc__header {
-	uint64_t magic;		/* 0: HC_MAGIC */
-	uint32_t version;	/* 8: HC_FORMAT_VERSION */
-	uint32_t header_size;	/* 12: HC_HEADER_SIZE */
-	uint64_t byte_order;	/* 16: HC_BYTE_ORDER_PROBE */
-	uint32_t word_size;	/* 24: 8 */
-	uint32_t slot_size;	/* 28: 16, or 8 for dense */
-	uint32_t key_kind;	/* 32: enum hc_key_kind */
-	uint32_t mode;		/* 36: enum hc_mode (default for hc_add) */
-	uint32_t dense_bits;	/* 40: dense kind only, else 0 */
-	uint32_t max_probe;	/* 44: longest probe path */
-	uint64_t capacity;	/* 48: slots or dense counters */
-	uint64_t seed;		/* 56: hash seed */
-	uint64_t slots_offset;	/* 64: HC_HEADER_SIZE */
-	uint64_t slots_bytes;	/* 72 */
-	uint64_t arena_offset;	/* 80: 0 if no key area */
-	uint64_t arena_bytes;	/* 88 */
-	uint64_t total_bytes;	/* 96: size of the whole mapping/file */
-	uint64_t generation;	/* 104: online growth; 0 in version 1 */
-	uint64_t next_offset;	/* 112: online growth; 0 in version 1 */
-	uint64_t check;		/* 120: hc__header_check() of bytes 0..119 */
-	uint8_t reserved0[128];	/* 128: zero, for future immutable fields */
-	hc_aword arena_used;	/* 256: key-area bump pointer (bytes kind) */
+	uint64_t magic; /* 0: HC_MAGIC */
+	uint32_t version; /* 8: HC_FORMAT_VERSION */
+	uint32_t header_size; /* 12: HC_HEADER_SIZE */
+	uint64_t byte_order; /* 16: HC_BYTE_ORDER_PROBE */
+	uint32_t word_size; /* 24: 8 */
+	uint32_t slot_size; /* 28: 16, or 8 for dense */
+	uint32_t key_kind; /* 32: enum hc_key_kind */
+	uint32_t mode; /* 36: enum hc_mode (default for hc_add) */
+	uint32_t dense_bits; /* 40: dense kind only, else 0 */
+	uint32_t max_probe; /* 44: longest probe path */
+	uint64_t capacity; /* 48: slots or dense counters */
+	uint64_t seed; /* 56: hash seed */
+	uint64_t slots_offset; /* 64: HC_HEADER_SIZE */
+	uint64_t slots_bytes; /* 72 */
+	uint64_t arena_offset; /* 80: 0 if no key area */
+	uint64_t arena_bytes; /* 88 */
+	uint64_t total_bytes; /* 96: size of the whole mapping/file */
+	uint64_t generation; /* 104: online growth; 0 in version 1 */
+	uint64_t next_offset; /* 112: online growth; 0 in version 1 */
+	uint64_t check; /* 120: hc__header_check() of bytes 0..119 */
+	uint8_t reserved0[128]; /* 128: zero, for future immutable fields */
+	hc_aword arena_used; /* 256: key-area bump pointer (bytes kind) */
 	uint8_t pad1[56];
-	hc_aword zero_count;	/* 320: count of the u64 key whose mix is 0 */
+	hc_aword zero_count; /* 320: count of the u64 key whose mix is 0 */
 	uint8_t pad2[56];
-	uint32_t user_len;	/* 384: application metadata length */
+	uint32_t user_len; /* 384: application metadata length */
 	uint32_t pad3;
 	uint8_t user[HC_USER_MAX]; /* 392: hc_table_set_user() bytes */
 	uint8_t reserved1[HC_HEADER_SIZE - 392 - HC_USER_MAX];
@@ -106,12 +106,12 @@ enum hc__home { HC_HOME_ANON = 1, HC_HOME_SHM = 2, HC_HOME_FILE = 3 };
  * scribbles on the header later cannot make this one read out of bounds.
  */
 struct hc_table {
-	unsigned char *base;	/* start of the mapping */
-	uint64_t map_bytes;	/* length of the mapping */
+	unsigned char *base; /* start of the mapping */
+	uint64_t map_bytes; /* length of the mapping */
 	struct hc__header *hdr;
-	struct hc__slot *slots;	/* hashed kinds */
-	hc_aword *dense;	/* dense kind */
-	unsigned char *arena;	/* bytes kind */
+	struct hc__slot *slots; /* hashed kinds */
+	hc_aword *dense; /* dense kind */
+	unsigned char *arena; /* bytes kind */
 	uint64_t capacity;
 	uint64_t arena_bytes;
 	uint64_t seed;
@@ -119,8 +119,8 @@ struct hc_table {
 	int kind;
 	int mode;
 	int writable;
-	int home;		/* enum hc__home */
-	int fd;			/* file home: open descriptor, else -1 */
+	int home; /* enum hc__home */
+	int fd; /* file home: open descriptor, else -1 */
 };
 
 /* hash.c */

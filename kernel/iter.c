@@ -12,8 +12,8 @@
 
 struct hc_iter {
 	const struct hc_table *t;
-	uint64_t pos;		/* next slot or dense counter */
-	int zero_done;		/* u64 kind: header zero_count reported */
+	uint64_t pos; /* next slot or dense counter */
+	int zero_done; /* u64 kind: header zero_count reported */
 };
 
 int hc_iter_create(const hc_table *t, hc_iter **out)
@@ -36,8 +36,8 @@ void hc_iter_destroy(hc_iter *it)
 	free(it);
 }
 
-static void entry_set(hc_entry *e, uint64_t key, const void *bytes,
-		      size_t len, uint64_t count)
+static void entry_set(hc_entry *e, uint64_t key, const void *bytes, size_t len,
+		      uint64_t count)
 {
 	e->key = key;
 	e->bytes = bytes;

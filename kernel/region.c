@@ -49,8 +49,8 @@ int hc__map_anon(uint64_t bytes, unsigned char **out)
 
 	if (bytes > SIZE_MAX)
 		return HC_ENOMEM;
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		 -1, 0);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return HC_ENOMEM;
 	hc__advise(p, bytes);
@@ -150,8 +150,7 @@ static int create_on_fd(hc_table **out, int fd, int home,
 	return HC_OK;
 }
 
-int hc_table_create_shm(hc_table **out, const char *name,
-			const hc_options *opt)
+int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
 {
 	struct hc__header h;
 	int fd, rc;
@@ -236,8 +235,8 @@ static int open_fd(hc_table **out, int fd, int home, int flags)
 		return rc;
 	if (hdr.total_bytes > SIZE_MAX)
 		return HC_ENOMEM;
-	p = mmap(NULL, hdr.total_bytes,
-		 PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
+	p = mmap(NULL, hdr.total_bytes, PROT_READ | (writable ? PROT_WRITE : 0),
+		 MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return errno == EACCES ? HC_EIO : HC_ENOMEM;
 	/* The mapped header must still be the one validated; bind() copies
@@ -287,7 +286,8 @@ int hc_table_open(hc_table **out, const char *path, int flags)
 	*out = NULL;
 	if (!path || !*path || !check_flags(flags))
 		return HC_EINVAL;
-	fd = open(path, (flags == HC_OPEN_RDWR ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	fd = open(path,
+		  (flags == HC_OPEN_RDWR ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return os_error();
 	rc = open_fd(out, fd, HC_HOME_FILE, flags);
@@ -303,8 +303,8 @@ int hc_table_open(hc_table **out, const char *path, int flags)
 static int write_all(int fd, const unsigned char *p, uint64_t len)
 {
 	while (len) {
-		size_t chunk = len > (UINT64_C(1) << 30) ? (size_t)1 << 30 :
-							    (size_t)len;
+		size_t chunk = len > (UINT64_C(1) << 30) ? (size_t)1 << 30
+							 : (size_t)len;
 		ssize_t n = write(fd, p, chunk);
 
 		if (n < 0) {

@@ -163,8 +163,8 @@ int hc_add_hogwild(hc_table *t, uint64_t key, uint64_t delta)
 _Static_assert(RING >= HC_PREFETCH_DIST && (RING & (RING - 1)) == 0,
 	       "ring must hold the prefetch distance and be a power of 2");
 
-static inline void prefetch_u64(struct hc_table *t, uint64_t key,
-				uint64_t *m, uint64_t *home)
+static inline void prefetch_u64(struct hc_table *t, uint64_t key, uint64_t *m,
+				uint64_t *home)
 {
 	if (t->kind == HC_KEY_DENSE) {
 		*m = key;
@@ -178,9 +178,8 @@ static inline void prefetch_u64(struct hc_table *t, uint64_t key,
 	__builtin_prefetch((const void *)&t->slots[*home], 1, 3);
 }
 
-int hc_add_batch_mode(hc_table *t, const uint64_t *keys,
-		      const uint64_t *deltas, size_t n, size_t *done,
-		      int mode)
+int hc_add_batch_mode(hc_table *t, const uint64_t *keys, const uint64_t *deltas,
+		      size_t n, size_t *done, int mode)
 {
 	uint64_t ring_m[RING], ring_home[RING];
 	size_t i, ahead;
@@ -378,15 +377,14 @@ int hc_add_bytes(hc_table *t, const void *key, size_t len, uint64_t delta)
 	return hc__add_bytes(t, key, len, delta, t ? t->mode : HC_MODE_EXACT);
 }
 
-int hc_add_bytes_mode(hc_table *t, const void *key, size_t len,
-		      uint64_t delta, int mode)
+int hc_add_bytes_mode(hc_table *t, const void *key, size_t len, uint64_t delta,
+		      int mode)
 {
 	return hc__add_bytes(t, key, len, delta, mode);
 }
 
-int hc_add_bytes_batch(hc_table *t, const void *const *keys,
-		       const size_t *lens, const uint64_t *deltas, size_t n,
-		       size_t *done)
+int hc_add_bytes_batch(hc_table *t, const void *const *keys, const size_t *lens,
+		       const uint64_t *deltas, size_t n, size_t *done)
 {
 	uint64_t ring_h[RING];
 	size_t i;
@@ -409,7 +407,8 @@ int hc_add_bytes_batch(hc_table *t, const void *const *keys,
 	for (i = 0; i < n && i < HC_PREFETCH_DIST; i++) {
 		ring_h[i] = hc__hash_bytes(keys[i], lens[i], t->seed);
 		__builtin_prefetch(
-			(const void *)&t->slots[hc__home(ring_h[i], t->capacity)],
+			(const void *)&t
+				->slots[hc__home(ring_h[i], t->capacity)],
 			1, 3);
 	}
 	for (i = 0; i < n; i++) {
@@ -422,7 +421,8 @@ int hc_add_bytes_batch(hc_table *t, const void *const *keys,
 
 			ring_h[j & (RING - 1)] = h;
 			__builtin_prefetch(
-				(const void *)&t->slots[hc__home(h, t->capacity)],
+				(const void *)&t
+					->slots[hc__home(h, t->capacity)],
 				1, 3);
 		}
 		r = probe_bytes(t, keys[i], lens[i], ring_h[i & (RING - 1)],
