@@ -1,0 +1,792 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_slots.c - slots.c: insert-or-add for u64, dense and byte keys,
+ * single and batched, exact and HogWild, in one process.  The oracle is
+ * a reference computed here by sorting (hc_test_ref_u64), never the
+ * library itself.  Edge keys: 0, UINT64_MAX and the key whose hc__mix64
+ * is 0 (it lives in header.zero_count, not in a slot).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_test.h"
+#include "hc_internal.h"
+
+static hc_table *new_table(int kind, int mode, uint64_t cap, uint64_t seed)
+{
+	hc_options o;
+	hc_table *t;
+
+	hc_options_init(&o);
+	o.key_kind = kind;
+	o.mode = mode;
+	o.capacity = cap;
+	o.seed = seed;
+	o.dense_bits = 16;
+	if (kind == HC_KEY_BYTES)
+		o.arena_bytes = cap * 64 + (UINT64_C(1) << 18);
+	ck_assert_ok(hc_table_create(&t, &o));
+	return t;
+}
+
+static uint64_t get(const hc_table *t, uint64_t key)
+{
+	uint64_t c = ~UINT64_C(0);
+
+	ck_assert_ok(hc_get(t, key, &c));
+	return c;
+}
+
+static uint64_t getb(const hc_table *t, const void *key, size_t len)
+{
+	uint64_t c = ~UINT64_C(0);
+
+	ck_assert_ok(hc_get_bytes(t, key, len, &c));
+	return c;
+}
+
+static void stats(const hc_table *t, hc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	ck_assert_ok(hc_table_stats(t, st));
+}
+
+/* ---- u64 keys ------------------------------------------------------ */
+
+static const uint64_t seeds[] = { 0, 1, 0x1234567, UINT64_MAX };
+
+START_TEST(u64_edge_keys)
+{
+	hc_table *t = new_table(HC_KEY_U64, HC_MODE_EXACT, 64, seeds[_i]);
+	uint64_t k0 = hc_test_zero_mix_key(t);
+	uint64_t keys[] = {
+		0,  1,	    UINT64_MAX, UINT64_MAX - 1, UINT64_C(1) << 63,
+		k0, k0 + 1, k0 - 1
+	};
+	uint64_t deltas[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct hc_test_entry *ref;
+	size_t n = sizeof(keys) / sizeof(keys[0]), i, nref;
+	hc_stats st;
+
+	ck_assert_uint_eq(hc__mix64(k0, t->seed), 0);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(get(t, keys[i]), 0);
+	for (i = 0; i < n; i++) {
+		ck_assert_ok(hc_add(t, keys[i], deltas[i]));
+		ck_assert_ok(hc_add(t, keys[i], deltas[i]));
+		deltas[i] *= 2;
+	}
+	nref = hc_test_ref_u64(keys, deltas, n, &ref);
+	hc_test_assert_ref(t, ref, nref);
+	stats(t, &st);
+	ck_assert_uint_eq(st.distinct, nref);
+	ck_assert_uint_eq(st.total, 72);
+	ck_assert_uint_ge(st.claimed, st.distinct);
+	ck_assert_uint_eq(st.max_count, 16);
+	free(ref);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/* The zero-mix key alone, and beside others, across seeds. */
+START_TEST(u64_zero_mix_key)
+{
+	hc_table *t = new_table(HC_KEY_U64, HC_MODE_EXACT, 16, seeds[_i]);
+	uint64_t k0 = hc_test_zero_mix_key(t);
+	struct hc_test_entry *e;
+	hc_stats st;
+	size_t n;
+
+	ck_assert_ok(hc_add(t, k0, 5));
+	ck_assert_uint_eq(get(t, k0), 5);
+	ck_assert_uint_eq(get(t, k0 ^ 1), 0);
+	ck_assert_ok(hc_test_collect(t, &e, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(e[0].key, k0);
+	ck_assert_uint_eq(e[0].count, 5);
+	hc_test_entries_free(e, n);
+	stats(t, &st);
+	ck_assert_uint_eq(st.distinct, 1);
+	ck_assert_uint_eq(st.total, 5);
+	ck_assert_uint_eq(st.unique, 0);
+	ck_assert_uint_eq(st.max_count, 5);
+	/* "claimed: slots holding a key (>= distinct)". */
+	ck_assert_uint_ge(st.claimed, st.distinct);
+
+	ck_assert_ok(hc_add_hogwild(t, k0, 1));
+	ck_assert_ok(hc_add_exact(t, k0, 1));
+	ck_assert_ok(hc_add_batch(t, &k0, NULL, 1, NULL));
+	ck_assert_uint_eq(get(t, k0), 8);
+	ck_assert_ok(hc_add(t, 0, 1));
+	ck_assert_ok(hc_add(t, UINT64_MAX, 1));
+	ck_assert_uint_eq(get(t, k0), 8);
+	ck_assert_ok(hc_test_collect(t, &e, &n));
+	ck_assert_uint_eq(n, k0 == 0 || k0 == UINT64_MAX ? 2 : 3);
+	ck_assert_int_eq(hc_test_first_dup(e, n), -1);
+	hc_test_entries_free(e, n);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+START_TEST(u64_delta_zero_and_wrap)
+{
+	hc_table *t = new_table(HC_KEY_U64, HC_MODE_EXACT, 16, 0);
+	struct hc_test_entry *e;
+	hc_stats st;
+	size_t n;
+
+	ck_assert_ok(hc_add(t, 77, 0));
+	ck_assert_uint_eq(get(t, 77), 0);
+	ck_assert_ok(hc_test_collect(t, &e, &n));
+	ck_assert_uint_eq(n, 0);
+	hc_test_entries_free(e, n);
+	stats(t, &st);
+	ck_assert_uint_eq(st.distinct, 0);
+	ck_assert_uint_eq(st.total, 0);
+
+	/* Counts are modulo 2^64. */
+	ck_assert_ok(hc_add(t, 78, UINT64_MAX));
+	ck_assert_uint_eq(get(t, 78), UINT64_MAX);
+	ck_assert_ok(hc_add(t, 78, 2));
+	ck_assert_uint_eq(get(t, 78), 1);
+	ck_assert_ok(hc_add_hogwild(t, 78, UINT64_MAX));
+	ck_assert_uint_eq(get(t, 78), 0);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/* Random keys and multiplicities against the sorted reference. */
+START_TEST(u64_random_against_reference)
+{
+	enum { N = 20000 };
+	uint64_t *keys = malloc(N * sizeof(*keys));
+	uint64_t *deltas = malloc(N * sizeof(*deltas));
+	int mode = _i ? HC_MODE_HOGWILD : HC_MODE_EXACT;
+	hc_table *t = new_table(HC_KEY_U64, mode, 16384, 42);
+	struct hc_test_entry *ref;
+	uint64_t st = 5;
+	size_t i, nref;
+	hc_stats s;
+
+	for (i = 0; i < N; i++) {
+		/* About 8000 distinct keys, some repeated often. */
+		keys[i] = hc_test_scramble(hc_test_rand(&st) % 8000);
+		deltas[i] = 1 + hc_test_rand(&st) % 5;
+		ck_assert_ok(hc_add(t, keys[i], deltas[i]));
+	}
+	nref = hc_test_ref_u64(keys, deltas, N, &ref);
+	hc_test_assert_ref(t, ref, nref);
+	stats(t, &s);
+	ck_assert_uint_eq(s.distinct, nref);
+	ck_assert_uint_eq(s.capacity, 16384);
+	free(ref);
+	free(keys);
+	free(deltas);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/* The same stream in exact and HogWild modes, table-wide and per call,
+ * single and batched: one process loses nothing, so all are equal. */
+START_TEST(exact_equals_hogwild_single_process)
+{
+	enum { N = 5000 };
+	hc_table *a = new_table(HC_KEY_U64, HC_MODE_EXACT, 4096, 3);
+	hc_table *b = new_table(HC_KEY_U64, HC_MODE_HOGWILD, 4096, 3);
+	hc_table *c = new_table(HC_KEY_U64, HC_MODE_EXACT, 1024, 9);
+	hc_table *d = new_table(HC_KEY_U64, HC_MODE_HOGWILD, 2048, 11);
+	uint64_t keys[N], st = 8;
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		keys[i] = hc_test_rand(&st) % 700;
+		ck_assert_ok(hc_add(a, keys[i], 1));
+		ck_assert_ok(hc_add(b, keys[i], 1));
+		ck_assert_ok(hc_add_hogwild(c, keys[i], 1));
+		ck_assert_ok(hc_add_exact(d, keys[i], 1));
+	}
+	hc_test_assert_same(a, b);
+	hc_test_assert_same(a, c);
+	hc_test_assert_same(a, d);
+	ck_assert_ok(hc_add_batch_mode(c, keys, NULL, N, NULL, HC_MODE_EXACT));
+	ck_assert_ok(
+		hc_add_batch_mode(d, keys, NULL, N, NULL, HC_MODE_HOGWILD));
+	ck_assert_ok(hc_add_batch(a, keys, NULL, N, NULL));
+	ck_assert_ok(hc_add_batch(b, keys, NULL, N, NULL));
+	hc_test_assert_same(a, b);
+	hc_test_assert_same(a, c);
+	hc_test_assert_same(a, d);
+	ck_assert_uint_eq(get(a, keys[0]) % 2, 0);
+	ck_assert_ok(hc_table_close(a));
+	ck_assert_ok(hc_table_close(b));
+	ck_assert_ok(hc_table_close(c));
+	ck_assert_ok(hc_table_close(d));
+}
+END_TEST
+
+/* Batch sizes around HC_BATCH and HC_PREFETCH_DIST, with duplicates of a
+ * new key inside one batch, deltas NULL and not. */
+static const size_t batch_sizes[] = { 0,
+				      1,
+				      2,
+				      HC_PREFETCH_DIST - 1,
+				      HC_PREFETCH_DIST,
+				      HC_PREFETCH_DIST + 1,
+				      HC_BATCH - 1,
+				      HC_BATCH,
+				      HC_BATCH + 1,
+				      3 * HC_BATCH + 7,
+				      5000 };
+#define NBATCH (int)(sizeof(batch_sizes) / sizeof(batch_sizes[0]))
+
+START_TEST(batch_equals_single)
+{
+	size_t n = batch_sizes[_i / 2], i, done = 12345;
+	int with_deltas = _i % 2;
+	uint64_t *keys = malloc((n + 1) * sizeof(*keys));
+	uint64_t *deltas = malloc((n + 1) * sizeof(*deltas));
+	hc_table *a = new_table(HC_KEY_U64, HC_MODE_EXACT, 8192, 1);
+	hc_table *b = new_table(HC_KEY_U64, HC_MODE_EXACT, 8192, 1);
+	uint64_t st = n, k0 = hc_test_zero_mix_key(a);
+	struct hc_test_entry *ref;
+	size_t nref;
+
+	for (i = 0; i < n; i++) {
+		uint64_t r = hc_test_rand(&st);
+
+		/* Few distinct keys so a batch repeats new keys; the
+		 * edge keys among them. */
+		switch (r % 16) {
+		case 0:
+			keys[i] = 0;
+			break;
+		case 1:
+			keys[i] = UINT64_MAX;
+			break;
+		case 2:
+			keys[i] = k0;
+			break;
+		default:
+			keys[i] = (r >> 8) % (n / 3 + 2);
+		}
+		deltas[i] = with_deltas ? 1 + (r >> 32) % 1000 : 1;
+		ck_assert_ok(hc_add(a, keys[i], deltas[i]));
+	}
+	ck_assert_ok(
+		hc_add_batch(b, keys, with_deltas ? deltas : NULL, n, &done));
+	ck_assert_uint_eq(done, n);
+	hc_test_assert_same(a, b);
+	nref = hc_test_ref_u64(keys, deltas, n, &ref);
+	hc_test_assert_ref(b, ref, nref);
+	/* done may be NULL. */
+	ck_assert_ok(
+		hc_add_batch(b, keys, with_deltas ? deltas : NULL, n, NULL));
+	free(ref);
+	free(keys);
+	free(deltas);
+	ck_assert_ok(hc_table_close(a));
+	ck_assert_ok(hc_table_close(b));
+}
+END_TEST
+
+/* capacity N holds N distinct keys; the next new key is HC_EFULL and
+ * changes nothing; existing keys still take adds. */
+static const uint64_t full_caps[] = { 1, 2, 3, 5, 8, 17, 64, 1000, 4096 };
+#define NFULL (int)(sizeof(full_caps) / sizeof(full_caps[0]))
+
+static uint64_t full_key(uint64_t i, uint64_t k0)
+{
+	uint64_t k = hc_test_scramble(i + 1000);
+
+	return k == k0 ? ~k : k;
+}
+
+START_TEST(full_table_u64)
+{
+	uint64_t cap = full_caps[_i / 2], i, extra;
+	int mode = _i % 2 ? HC_MODE_HOGWILD : HC_MODE_EXACT;
+	hc_table *t = new_table(HC_KEY_U64, mode, cap, 7);
+	uint64_t k0 = hc_test_zero_mix_key(t);
+	hc_stats st;
+
+	for (i = 0; i < cap; i++)
+		ck_assert_msg(hc_add(t, full_key(i, k0), i + 1) == HC_OK,
+			      "capacity %llu: key %llu of %llu refused",
+			      (unsigned long long)cap, (unsigned long long)i,
+			      (unsigned long long)cap);
+	extra = full_key(cap, k0);
+	ck_assert_hc(hc_add(t, extra, 1), HC_EFULL);
+	ck_assert_hc(hc_add_exact(t, extra, 1), HC_EFULL);
+	ck_assert_hc(hc_add_hogwild(t, extra, 1), HC_EFULL);
+	ck_assert_uint_eq(get(t, extra), 0);
+	for (i = 0; i < cap; i++)
+		ck_assert_uint_eq(get(t, full_key(i, k0)), i + 1);
+	/* Existing keys still count. */
+	for (i = 0; i < cap; i++)
+		ck_assert_ok(hc_add(t, full_key(i, k0), 1));
+	for (i = 0; i < cap; i++)
+		ck_assert_uint_eq(get(t, full_key(i, k0)), i + 2);
+	stats(t, &st);
+	ck_assert_uint_eq(st.distinct, cap);
+	ck_assert_uint_eq(st.claimed, cap);
+	ck_assert_msg(st.load > 0.999 && st.load < 1.001, "load %f", st.load);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/* A batch that overflows: done is the failing index, nothing after it
+ * was added, even a repeat of an earlier key. */
+START_TEST(batch_done_on_full)
+{
+	int with_deltas = _i;
+	hc_table *t = new_table(HC_KEY_U64, HC_MODE_EXACT, 100, 2);
+	uint64_t keys[300], deltas[300], k0 = hc_test_zero_mix_key(t);
+	struct hc_test_entry *ref;
+	size_t i, n = 0, done = 999, nref;
+
+	/* 150 adds over the 100 slots' worth of keys, with repeats. */
+	for (i = 0; i < 150; i++) {
+		keys[n] = full_key(i % 100, k0);
+		deltas[n++] = with_deltas ? i + 1 : 1;
+	}
+	keys[n] = full_key(100, k0); /* new: no room */
+	deltas[n++] = 5;
+	for (i = 0; i < 149; i++) { /* repeats after the failure */
+		keys[n] = full_key(i % 101, k0);
+		deltas[n++] = 1;
+	}
+	ck_assert_hc(
+		hc_add_batch(t, keys, with_deltas ? deltas : NULL, n, &done),
+		HC_EFULL);
+	ck_assert_uint_eq(done, 150);
+	nref = hc_test_ref_u64(keys, deltas, 150, &ref);
+	hc_test_assert_ref(t, ref, nref);
+	free(ref);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/* ---- dense keys ---------------------------------------------------- */
+
+static const unsigned dense_bits[] = { 1, 2, 4, 8, 16 };
+
+START_TEST(dense_range)
+{
+	unsigned d = dense_bits[_i];
+	uint64_t lim = UINT64_C(1) << d, k, c, keys[3];
+	struct hc_test_entry *e;
+	hc_options o;
+	hc_table *t;
+	hc_stats st;
+	size_t n, done = 99;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_DENSE;
+	o.dense_bits = d;
+	ck_assert_ok(hc_table_create(&t, &o));
+	for (k = 0; k < lim; k++)
+		if (k % 3 == 0)
+			ck_assert_ok(hc_add(t, k, k + 1));
+	ck_assert_hc(hc_add(t, lim, 1), HC_ERANGE);
+	ck_assert_hc(hc_add(t, UINT64_MAX, 1), HC_ERANGE);
+	ck_assert_hc(hc_add(t, lim * 2, 1), HC_ERANGE);
+	ck_assert_hc(hc_add_exact(t, lim, 1), HC_ERANGE);
+	ck_assert_hc(hc_add_hogwild(t, lim, 1), HC_ERANGE);
+	ck_assert_hc(hc_get(t, lim, &c), HC_ERANGE);
+	ck_assert_hc(hc_get(t, UINT64_MAX, &c), HC_ERANGE);
+	for (k = 0; k < lim; k++)
+		ck_assert_uint_eq(get(t, k), k % 3 == 0 ? k + 1 : 0);
+
+	/* Iteration: only the non-zero counters, in any order. */
+	ck_assert_ok(hc_test_collect(t, &e, &n));
+	ck_assert_uint_eq(n, (lim + 2) / 3);
+	for (k = 0; k < n; k++) {
+		ck_assert_uint_eq(e[k].key, 3 * k);
+		ck_assert_uint_eq(e[k].count, 3 * k + 1);
+		ck_assert_ptr_null(e[k].bytes);
+	}
+	hc_test_entries_free(e, n);
+	stats(t, &st);
+	ck_assert_uint_eq(st.capacity, lim);
+	ck_assert_uint_eq(st.distinct, (lim + 2) / 3);
+	ck_assert_int_eq(st.key_kind, HC_KEY_DENSE);
+
+	/* A batch stops at the out-of-range key. */
+	keys[0] = lim - 1;
+	keys[1] = lim;
+	keys[2] = 0;
+	ck_assert_hc(hc_add_batch(t, keys, NULL, 3, &done), HC_ERANGE);
+	ck_assert_uint_eq(done, 1);
+	ck_assert_uint_eq(get(t, 0), 1);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+START_TEST(dense_batch_equals_single)
+{
+	enum { N = 3000 };
+	uint64_t keys[N], deltas[N], st = 1;
+	hc_options o;
+	hc_table *a, *b;
+	size_t i, done;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_DENSE;
+	o.dense_bits = 10;
+	ck_assert_ok(hc_table_create(&a, &o));
+	o.mode = HC_MODE_HOGWILD;
+	ck_assert_ok(hc_table_create(&b, &o));
+	for (i = 0; i < N; i++) {
+		keys[i] = hc_test_rand(&st) % 1024;
+		deltas[i] = i;
+		ck_assert_ok(hc_add(a, keys[i], deltas[i]));
+	}
+	ck_assert_ok(hc_add_batch(b, keys, deltas, N, &done));
+	ck_assert_uint_eq(done, N);
+	hc_test_assert_same(a, b);
+	ck_assert_ok(hc_table_close(a));
+	ck_assert_ok(hc_table_close(b));
+}
+END_TEST
+
+/* ---- misuse ------------------------------------------------------ */
+
+START_TEST(kind_misuse)
+{
+	hc_table *u = new_table(HC_KEY_U64, HC_MODE_EXACT, 16, 0);
+	hc_table *b = new_table(HC_KEY_BYTES, HC_MODE_EXACT, 16, 0);
+	hc_table *d = new_table(HC_KEY_DENSE, HC_MODE_EXACT, 16, 0);
+	const void *kp[1] = { "ab" };
+	size_t lens[1] = { 2 };
+	uint64_t k = 1, c;
+
+	ck_assert_hc(hc_add(b, 1, 1), HC_EMISUSE);
+	ck_assert_hc(hc_add_exact(b, 1, 1), HC_EMISUSE);
+	ck_assert_hc(hc_add_hogwild(b, 1, 1), HC_EMISUSE);
+	ck_assert_hc(hc_add_batch(b, &k, NULL, 1, NULL), HC_EMISUSE);
+	ck_assert_hc(hc_get(b, 1, &c), HC_EMISUSE);
+	ck_assert_hc(hc_add_bytes(u, "ab", 2, 1), HC_EMISUSE);
+	ck_assert_hc(hc_add_bytes(d, "ab", 2, 1), HC_EMISUSE);
+	ck_assert_hc(hc_add_bytes_batch(u, kp, lens, NULL, 1, NULL),
+		     HC_EMISUSE);
+	ck_assert_hc(hc_get_bytes(u, "ab", 2, &c), HC_EMISUSE);
+	ck_assert_hc(hc_get_bytes(d, "ab", 2, &c), HC_EMISUSE);
+	ck_assert_ok(hc_table_close(u));
+	ck_assert_ok(hc_table_close(b));
+	ck_assert_ok(hc_table_close(d));
+}
+END_TEST
+
+START_TEST(bad_mode_per_call)
+{
+	hc_table *u = new_table(HC_KEY_U64, HC_MODE_EXACT, 16, 0);
+	hc_table *b = new_table(HC_KEY_BYTES, HC_MODE_EXACT, 16, 0);
+	uint64_t k = 1;
+
+	ck_assert_hc(hc_add_batch_mode(u, &k, NULL, 1, NULL, 0), HC_EINVAL);
+	ck_assert_hc(hc_add_batch_mode(u, &k, NULL, 1, NULL, 3), HC_EINVAL);
+	ck_assert_hc(hc_add_bytes_mode(b, "x", 1, 1, 0), HC_EINVAL);
+	ck_assert_hc(hc_add_bytes_mode(b, "x", 1, 1, 7), HC_EINVAL);
+	ck_assert_uint_eq(get(u, 1), 0);
+	ck_assert_uint_eq(getb(b, "x", 1), 0);
+	ck_assert_ok(hc_table_close(u));
+	ck_assert_ok(hc_table_close(b));
+}
+END_TEST
+
+/* ---- byte keys ------------------------------------------------------ */
+
+static const size_t blens[] = {
+	1, 7, 8, 9, 15, 16, 17, 4096, HC_KEY_BYTES_MAX - 1, HC_KEY_BYTES_MAX
+};
+
+START_TEST(bytes_lengths)
+{
+	size_t nl = sizeof(blens) / sizeof(blens[0]), i, j, n;
+	unsigned char *buf = malloc(HC_KEY_BYTES_MAX + 16);
+	hc_table *t;
+	hc_options o;
+	struct hc_test_entry *e;
+	uint64_t st = 1;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	o.capacity = 64;
+	o.arena_bytes = UINT64_C(1) << 20;
+	ck_assert_ok(hc_table_create(&t, &o));
+	for (i = 0; i < HC_KEY_BYTES_MAX + 16; i++)
+		buf[i] = (unsigned char)hc_test_rand(&st);
+	/* Each length is a prefix of the next: all distinct keys. */
+	for (i = 0; i < nl; i++) {
+		ck_assert_msg(hc_add_bytes(t, buf, blens[i], i + 1) == HC_OK,
+			      "length %zu refused", blens[i]);
+		ck_assert_ok(hc_add_bytes_mode(t, buf, blens[i], i + 1,
+					       HC_MODE_HOGWILD));
+	}
+	for (i = 0; i < nl; i++)
+		ck_assert_msg(getb(t, buf, blens[i]) == 2 * (i + 1),
+			      "length %zu: wrong count", blens[i]);
+	ck_assert_hc(hc_add_bytes(t, buf, HC_KEY_BYTES_MAX + 1, 1), HC_ERANGE);
+	ck_assert_hc(hc_add_bytes(t, buf, 0, 1), HC_ERANGE);
+	ck_assert_hc(hc_add_bytes_mode(t, buf, 0, 1, HC_MODE_HOGWILD),
+		     HC_ERANGE);
+	ck_assert_hc(hc_add_bytes(t, buf, SIZE_MAX, 1), HC_ERANGE);
+
+	ck_assert_ok(hc_test_collect(t, &e, &n));
+	ck_assert_uint_eq(n, nl);
+	/* Sorted by bytes: prefixes first, so in length order. */
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_eq(e[i].len, blens[i]);
+		ck_assert_mem_eq(e[i].bytes, buf, blens[i]);
+		ck_assert_uint_eq(e[i].count, 2 * (i + 1));
+		ck_assert_uint_eq(e[i].key, 0);
+	}
+	hc_test_entries_free(e, n);
+	for (j = 0; j < 8; j++) {
+		/* Unaligned copies of the key find the same count. */
+		memmove(buf + j + 1, buf + j, 4096);
+		ck_assert_uint_eq(getb(t, buf + j + 1, 4096), 16);
+	}
+	free(buf);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+static const size_t last_byte_lens[] = { 1, 2, 7, 8, 9, 16, 100 };
+
+START_TEST(bytes_differ_in_last_byte)
+{
+	size_t len = last_byte_lens[_i], i;
+	hc_table *t = new_table(HC_KEY_BYTES, HC_MODE_EXACT, 512, 0);
+	unsigned char key[128];
+	struct hc_test_entry *e;
+	size_t n;
+
+	memset(key, 'k', sizeof(key));
+	for (i = 0; i < 256; i++) {
+		key[len - 1] = (unsigned char)i;
+		ck_assert_ok(hc_add_bytes(t, key, len, i + 1));
+	}
+	for (i = 0; i < 256; i++) {
+		key[len - 1] = (unsigned char)i;
+		ck_assert_uint_eq(getb(t, key, len), i + 1);
+	}
+	ck_assert_ok(hc_test_collect(t, &e, &n));
+	ck_assert_uint_eq(n, 256);
+	ck_assert_int_eq(hc_test_first_dup(e, n), -1);
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_eq(e[i].len, len);
+		ck_assert_uint_eq(e[i].bytes[len - 1], i);
+		ck_assert_uint_eq(e[i].count, i + 1);
+	}
+	hc_test_entries_free(e, n);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+START_TEST(bytes_with_nuls)
+{
+	static const struct {
+		const char *k;
+		size_t len;
+	} ks[] = {
+		{ "a", 1 },
+		{ "a\0", 2 },
+		{ "a\0\0", 3 },
+		{ "a\0b", 3 },
+		{ "a\0c", 3 },
+		{ "\0", 1 },
+		{ "\0\0", 2 },
+		{ "\0\0\0\0\0\0\0\0", 8 },
+		{ "\0\0\0\0\0\0\0\0\0", 9 },
+		{ "ab", 2 },
+		{ "abc", 3 },
+		{ "b\0a", 3 },
+	};
+	size_t nk = sizeof(ks) / sizeof(ks[0]), i, n;
+	hc_table *t = new_table(HC_KEY_BYTES, HC_MODE_EXACT, 64, 0);
+	struct hc_test_entry *e;
+
+	for (i = 0; i < nk; i++)
+		ck_assert_ok(hc_add_bytes(t, ks[i].k, ks[i].len, i + 1));
+	for (i = 0; i < nk; i++)
+		ck_assert_msg(getb(t, ks[i].k, ks[i].len) == i + 1,
+			      "key %zu (len %zu) has count %llu", i, ks[i].len,
+			      (unsigned long long)getb(t, ks[i].k, ks[i].len));
+	ck_assert_uint_eq(getb(t, "a\0d", 3), 0);
+	ck_assert_uint_eq(getb(t, "\0\0\0", 3), 0);
+	ck_assert_ok(hc_test_collect(t, &e, &n));
+	ck_assert_uint_eq(n, nk);
+	ck_assert_int_eq(hc_test_first_dup(e, n), -1);
+	hc_test_entries_free(e, n);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+START_TEST(bytes_exact_equals_hogwild)
+{
+	enum { N = 4000 };
+	hc_table *a = new_table(HC_KEY_BYTES, HC_MODE_EXACT, 2048, 1);
+	hc_table *b = new_table(HC_KEY_BYTES, HC_MODE_HOGWILD, 1500, 2);
+	hc_table *c = new_table(HC_KEY_BYTES, HC_MODE_EXACT, 1024, 3);
+	unsigned char k[HC_TEST_BKEY_MAX];
+	uint64_t st = 2;
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		size_t len = hc_test_bkey(hc_test_rand(&st) % 900, k);
+
+		ck_assert_ok(hc_add_bytes(a, k, len, 1));
+		ck_assert_ok(hc_add_bytes(b, k, len, 1));
+		ck_assert_ok(hc_add_bytes_mode(c, k, len, 1, HC_MODE_HOGWILD));
+	}
+	hc_test_assert_same(a, b);
+	hc_test_assert_same(a, c);
+	ck_assert_ok(hc_table_close(a));
+	ck_assert_ok(hc_table_close(b));
+	ck_assert_ok(hc_table_close(c));
+}
+END_TEST
+
+START_TEST(bytes_batch_equals_single)
+{
+	size_t n = batch_sizes[_i / 2], i, done = 7;
+	int with_deltas = _i % 2;
+	hc_table *a = new_table(HC_KEY_BYTES, HC_MODE_EXACT, 8192, 1);
+	hc_table *b = new_table(HC_KEY_BYTES, HC_MODE_EXACT, 8192, 1);
+	unsigned char *store = malloc((n + 1) * HC_TEST_BKEY_MAX);
+	const void **keys = malloc((n + 1) * sizeof(*keys));
+	size_t *lens = malloc((n + 1) * sizeof(*lens));
+	uint64_t *deltas = malloc((n + 1) * sizeof(*deltas));
+	uint64_t st = 17;
+
+	for (i = 0; i < n; i++) {
+		unsigned char *k = store + i * HC_TEST_BKEY_MAX;
+
+		lens[i] = hc_test_bkey(hc_test_rand(&st) % (n / 3 + 2), k);
+		keys[i] = k;
+		deltas[i] = with_deltas ? 1 + i % 13 : 1;
+		ck_assert_ok(hc_add_bytes(a, k, lens[i], deltas[i]));
+	}
+	ck_assert_ok(hc_add_bytes_batch(b, keys, lens,
+					with_deltas ? deltas : NULL, n, &done));
+	ck_assert_uint_eq(done, n);
+	hc_test_assert_same(a, b);
+	free(store);
+	free(keys);
+	free(lens);
+	free(deltas);
+	ck_assert_ok(hc_table_close(a));
+	ck_assert_ok(hc_table_close(b));
+}
+END_TEST
+
+START_TEST(bytes_batch_stops_at_bad_key)
+{
+	hc_table *t = new_table(HC_KEY_BYTES, HC_MODE_EXACT, 64, 1);
+	const void *keys[4] = { "one", "two", "", "four" };
+	size_t lens[4] = { 3, 3, 0, 4 }, done = 99;
+
+	ck_assert_hc(hc_add_bytes_batch(t, keys, lens, NULL, 4, &done),
+		     HC_ERANGE);
+	ck_assert_uint_eq(done, 2);
+	ck_assert_uint_eq(getb(t, "one", 3), 1);
+	ck_assert_uint_eq(getb(t, "two", 3), 1);
+	ck_assert_uint_eq(getb(t, "four", 4), 0);
+	lens[2] = HC_KEY_BYTES_MAX + 1;
+	ck_assert_hc(hc_add_bytes_batch(t, keys, lens, NULL, 4, &done),
+		     HC_ERANGE);
+	ck_assert_uint_eq(done, 2);
+	ck_assert_uint_eq(getb(t, "one", 3), 2);
+	ck_assert_uint_eq(getb(t, "four", 4), 0);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+START_TEST(full_table_bytes)
+{
+	uint64_t cap = full_caps[_i], i;
+	hc_table *t = new_table(HC_KEY_BYTES, HC_MODE_EXACT, cap, 5);
+	unsigned char k[HC_TEST_BKEY_MAX];
+	const void *kp[3];
+	size_t len, lens[3], done = 99;
+	hc_stats st;
+
+	for (i = 0; i < cap; i++) {
+		len = hc_test_bkey(i, k);
+		ck_assert_msg(hc_add_bytes(t, k, len, i + 1) == HC_OK,
+			      "capacity %llu: key %llu refused",
+			      (unsigned long long)cap, (unsigned long long)i);
+	}
+	len = hc_test_bkey(cap, k);
+	ck_assert_hc(hc_add_bytes(t, k, len, 1), HC_EFULL);
+	ck_assert_uint_eq(getb(t, k, len), 0);
+	/* A batch: an existing key, the new one (fails), the existing
+	 * one again (not added). */
+	kp[1] = k;
+	lens[1] = len;
+	{
+		unsigned char k0[HC_TEST_BKEY_MAX];
+
+		lens[0] = lens[2] = hc_test_bkey(0, k0);
+		kp[0] = kp[2] = k0;
+		ck_assert_hc(hc_add_bytes_batch(t, kp, lens, NULL, 3, &done),
+			     HC_EFULL);
+		ck_assert_uint_eq(done, 1);
+		ck_assert_uint_eq(getb(t, k0, lens[0]), 2);
+	}
+	for (i = 0; i < cap; i++) {
+		len = hc_test_bkey(i, k);
+		ck_assert_ok(hc_add_bytes(t, k, len, 1));
+		ck_assert_uint_eq(getb(t, k, len), i + 2 + (i == 0));
+	}
+	stats(t, &st);
+	ck_assert_uint_eq(st.distinct, cap);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+Suite *hc_slots_suite(void)
+{
+	Suite *s = suite_create("slots");
+	TCase *tc = tcase_create("u64");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, u64_edge_keys, 0, 4);
+	tcase_add_loop_test(tc, u64_zero_mix_key, 0, 4);
+	tcase_add_test(tc, u64_delta_zero_and_wrap);
+	tcase_add_loop_test(tc, u64_random_against_reference, 0, 2);
+	tcase_add_test(tc, exact_equals_hogwild_single_process);
+	tcase_add_loop_test(tc, batch_equals_single, 0, 2 * NBATCH);
+	tcase_add_loop_test(tc, full_table_u64, 0, 2 * NFULL);
+	tcase_add_loop_test(tc, batch_done_on_full, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dense");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, dense_range, 0,
+			    (int)(sizeof(dense_bits) / sizeof(dense_bits[0])));
+	tcase_add_test(tc, dense_batch_equals_single);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("misuse");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, kind_misuse);
+	tcase_add_test(tc, bad_mode_per_call);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bytes");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, bytes_lengths);
+	tcase_add_loop_test(
+		tc, bytes_differ_in_last_byte, 0,
+		(int)(sizeof(last_byte_lens) / sizeof(last_byte_lens[0])));
+	tcase_add_test(tc, bytes_with_nuls);
+	tcase_add_test(tc, bytes_exact_equals_hogwild);
+	tcase_add_loop_test(tc, bytes_batch_equals_single, 0, 2 * NBATCH);
+	tcase_add_test(tc, bytes_batch_stops_at_bad_key);
+	tcase_add_loop_test(tc, full_table_bytes, 0, NFULL);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hc_test.h - helpers shared by the Check suites in tests/.
+ *
+ * Each suite is its own executable: tests/main.c is compiled once per
+ * suite with HC_TEST_SUITE naming the suite function, and calls
+ * hc_test_run(), which runs the suite in Check's default fork mode, then
+ * fails if a named shared-memory object of this run (/hc-test-<pid>-<n>)
+ * is left in /dev/shm, and removes the run's temporary directory.
+ *
+ * Workers of multi-process cases are started with check_fork() (strays
+ * die with the test), report through their exit status, never through
+ * ck_assert, and are reaped with hc_test_wait().
+ */
+#ifndef HC_TEST_H
+#define HC_TEST_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hogcount.h"
+
+/* The suites, one per kernel module, plus procs and threads. */
+Suite *hc_error_suite(void);
+Suite *hc_hash_suite(void);
+Suite *hc_format_suite(void);
+Suite *hc_region_suite(void);
+Suite *hc_slots_suite(void);
+Suite *hc_arena_suite(void);
+Suite *hc_iter_suite(void);
+Suite *hc_export_suite(void);
+Suite *hc_procs_suite(void);
+Suite *hc_threads_suite(void);
+
+/* Runs @s, checks /dev/shm, cleans up; returns the exit status for main. */
+int hc_test_run(Suite *s);
+
+/* The pid of the suite's main process (names of shm objects carry it). */
+extern pid_t hc_test_main_pid;
+
+/* A fresh "/hc-test-<main pid>-<n>", unique in this run. */
+void hc_test_shm_name(char *buf, size_t cap);
+
+/* A fresh path "<run dir>/<n>-<tag>" that does not exist yet. */
+void hc_test_path(char *buf, size_t cap, const char *tag);
+
+/* The run's temporary directory (mkdtemp, removed by hc_test_run). */
+const char *hc_test_dir(void);
+
+/* "HC_EFULL", or "?" if the library gives NULL; for messages. */
+const char *hc_test_name(int rc);
+
+/* Assert that @expr returns the status @want, naming both on failure. */
+#define ck_assert_hc(expr, want)                                              \
+	do {                                                                  \
+		int hc_rc_ = (expr);                                          \
+		int hc_want_ = (want);                                        \
+		ck_assert_msg(hc_rc_ == hc_want_,                             \
+			      "%s returned %s (%d), expected %s (%d)", #expr, \
+			      hc_test_name(hc_rc_), hc_rc_,                   \
+			      hc_test_name(hc_want_), hc_want_);              \
+	} while (0)
+
+#define ck_assert_ok(expr) ck_assert_hc(expr, HC_OK)
+
+/* splitmix64: a seeded, reproducible stream. */
+uint64_t hc_test_rand(uint64_t *state);
+
+/* A bijective scramble of 64-bit values, independent of the library. */
+uint64_t hc_test_scramble(uint64_t x);
+
+/* Zipf(s) over 0..n-1 by inverse CDF (rank 0 is the most frequent). */
+struct hc_test_zipf {
+	double *cdf;
+	uint64_t n;
+};
+void hc_test_zipf_init(struct hc_test_zipf *z, uint64_t n, double s);
+uint64_t hc_test_zipf_next(const struct hc_test_zipf *z, uint64_t *state);
+void hc_test_zipf_free(struct hc_test_zipf *z);
+
+/*
+ * A byte key made from @id: its 8 little-endian bytes (so the map is
+ * injective), then 0..28 filler bytes with NULs among them.  @buf must
+ * hold HC_TEST_BKEY_MAX bytes.  Returns the length.
+ */
+#define HC_TEST_BKEY_MAX 40u
+size_t hc_test_bkey(uint64_t id, unsigned char *buf);
+
+/* An entry copied out of a table, owning its bytes. */
+struct hc_test_entry {
+	uint64_t key;
+	uint64_t count;
+	unsigned char *bytes;
+	size_t len;
+};
+
+/*
+ * Walk @t with hc_iter_*, copy every entry and sort them (by key, or by
+ * bytes then length).  Returns the status of the walk (HC_OK or what
+ * hc_iter_create/hc_iter_next returned); entries read before a failure
+ * are kept.
+ */
+int hc_test_collect(const hc_table *t, struct hc_test_entry **out, size_t *n);
+void hc_test_entries_free(struct hc_test_entry *e, size_t n);
+
+/* Index of the first duplicate key in sorted @e, or -1. */
+long hc_test_first_dup(const struct hc_test_entry *e, size_t n);
+
+/* ck_assert that @a and @b hold the same entries (any kind). */
+void hc_test_assert_same(const hc_table *a, const hc_table *b);
+
+/*
+ * The single-process reference for u64 keys: aggregate @n (key, delta)
+ * pairs (@deltas NULL: 1 each) into sorted entries, dropping keys whose
+ * sum is 0.  Independent of the library.
+ */
+size_t hc_test_ref_u64(const uint64_t *keys, const uint64_t *deltas, size_t n,
+		       struct hc_test_entry **out);
+
+/* ck_assert that @t holds exactly @ref (iteration and hc_get agree). */
+void hc_test_assert_ref(const hc_table *t, const struct hc_test_entry *ref,
+			size_t nref);
+
+/* An anonymous MAP_SHARED region, zeroed, for flags shared with workers. */
+void *hc_test_shared(size_t bytes);
+void hc_test_unshare(void *p, size_t bytes);
+
+/* check_fork() a worker that runs fn(id, arg) and _exit()s with its
+ * return value (0 = fine). */
+pid_t hc_test_spawn(int (*fn)(int id, void *arg), int id, void *arg);
+
+/*
+ * Wait for @pid up to @timeout_s seconds.  Returns 1 if it exited or was
+ * killed (status in *status), 0 on timeout.
+ */
+int hc_test_wait(pid_t pid, double timeout_s, int *status);
+
+/* Seconds from a monotonic clock. */
+double hc_test_now(void);
+
+/* The key whose hc__mix64 is 0 in table @t (counts in the header). */
+uint64_t hc_test_zero_mix_key(const hc_table *t);
+
+/* Read or patch the header of a table file. */
+void hc_test_read_header(const char *path, void *hdr4096);
+void hc_test_write_header(const char *path, const void *hdr4096,
+			  int recompute_check);
+uint64_t hc_test_file_size(const char *path);
+void hc_test_truncate(const char *path, uint64_t size);
+void hc_test_copy_file(const char *from, const char *to);
+
+#endif /* HC_TEST_H */
