@@ -77,15 +77,15 @@ START_TEST(stats_u64)
 	hc_stats st;
 
 	stats(t, &st);
-	ck_assert_uint_eq(st.size, sizeof(st));
+	hc_assert_eq(st.size, sizeof(st));
 	ck_assert_int_eq(st.key_kind, HC_KEY_U64);
 	ck_assert_int_eq(st.mode, HC_MODE_EXACT);
-	ck_assert_uint_eq(st.capacity, 8192);
-	ck_assert_uint_eq(st.distinct, 0);
-	ck_assert_uint_eq(st.total, 0);
-	ck_assert_uint_eq(st.claimed, 0);
+	hc_assert_eq(st.capacity, 8192);
+	hc_assert_eq(st.distinct, 0);
+	hc_assert_eq(st.total, 0);
+	hc_assert_eq(st.claimed, 0);
 	ck_assert(st.load == 0.0);
-	ck_assert_uint_ge(st.mapped_bytes, HC_HEADER_SIZE + 8192 * 16);
+	hc_assert_ge(st.mapped_bytes, HC_HEADER_SIZE + 8192 * 16);
 
 	nref = fill(t, 30000, 5000, 1, &ref);
 	for (i = 0; i < nref; i++) {
@@ -97,16 +97,16 @@ START_TEST(stats_u64)
 	/* A claimed key with count 0 (delta 0) counts as claimed only. */
 	ck_assert_ok(hc_add(t, 0x5eed, 0));
 	stats(t, &st);
-	ck_assert_uint_eq(st.distinct, nref);
-	ck_assert_uint_eq(st.total, total);
-	ck_assert_uint_eq(st.unique, unique);
-	ck_assert_uint_eq(st.max_count, maxc);
-	ck_assert_uint_ge(st.claimed, nref);
-	ck_assert_uint_le(st.claimed, nref + 1);
-	ck_assert_msg(st.load > (double)st.claimed / 8192 - 1e-9 &&
-			      st.load < (double)st.claimed / 8192 + 1e-9,
-		      "load %f for %llu claimed", st.load,
-		      (unsigned long long)st.claimed);
+	hc_assert_eq(st.distinct, nref);
+	hc_assert_eq(st.total, total);
+	hc_assert_eq(st.unique, unique);
+	hc_assert_eq(st.max_count, maxc);
+	hc_assert_ge(st.claimed, nref);
+	hc_assert_le(st.claimed, nref + 1);
+	hc_require(st.load > (double)st.claimed / 8192 - 1e-9 &&
+			   st.load < (double)st.claimed / 8192 + 1e-9,
+		   "load %f for %llu claimed", st.load,
+		   (unsigned long long)st.claimed);
 	free(ref);
 	ck_assert_ok(hc_table_close(t));
 }
@@ -131,24 +131,24 @@ START_TEST(stats_bytes_and_dense)
 	}
 	stats(b, &st);
 	ck_assert_int_eq(st.key_kind, HC_KEY_BYTES);
-	ck_assert_uint_eq(st.distinct, 100);
-	ck_assert_uint_eq(st.total, 33 * 6 + 1);
-	ck_assert_uint_eq(st.unique, 34);
-	ck_assert_uint_eq(st.max_count, 3);
-	ck_assert_uint_eq(st.arena_bytes, 1024 * 32);
-	ck_assert_uint_ge(st.arena_used, 100 * 16);
-	ck_assert_uint_le(st.arena_used, 100 * 48 + 64);
-	ck_assert_uint_ge(st.mapped_bytes,
-			  HC_HEADER_SIZE + 1024 * 16 + st.arena_bytes);
+	hc_assert_eq(st.distinct, 100);
+	hc_assert_eq(st.total, 33 * 6 + 1);
+	hc_assert_eq(st.unique, 34);
+	hc_assert_eq(st.max_count, 3);
+	hc_assert_eq(st.arena_bytes, 1024 * 32);
+	hc_assert_ge(st.arena_used, 100 * 16);
+	hc_assert_le(st.arena_used, 100 * 48 + 64);
+	hc_assert_ge(st.mapped_bytes,
+		     HC_HEADER_SIZE + 1024 * 16 + st.arena_bytes);
 
 	stats(d, &st);
 	ck_assert_int_eq(st.key_kind, HC_KEY_DENSE);
-	ck_assert_uint_eq(st.capacity, 4096);
-	ck_assert_uint_eq(st.distinct, 100);
-	ck_assert_uint_eq(st.total, 33 * 6 + 1);
-	ck_assert_uint_eq(st.unique, 34);
-	ck_assert_uint_eq(st.arena_bytes, 0);
-	ck_assert_uint_ge(st.mapped_bytes, HC_HEADER_SIZE + 4096 * 8);
+	hc_assert_eq(st.capacity, 4096);
+	hc_assert_eq(st.distinct, 100);
+	hc_assert_eq(st.total, 33 * 6 + 1);
+	hc_assert_eq(st.unique, 34);
+	hc_assert_eq(st.arena_bytes, 0);
+	hc_assert_ge(st.mapped_bytes, HC_HEADER_SIZE + 4096 * 8);
 	ck_assert_ok(hc_table_close(b));
 	ck_assert_ok(hc_table_close(d));
 }
@@ -189,12 +189,12 @@ START_TEST(histo_matches_recomputed)
 	memset(hist, 0xab, (len + 1) * sizeof(*hist));
 	ck_assert_ok(hc_histo(t, hist, len));
 	for (i = 0; i < len; i++)
-		ck_assert_msg(hist[i] == want[i],
-			      "len %zu: hist[%zu] = %llu, expected %llu", len,
-			      i, (unsigned long long)hist[i],
-			      (unsigned long long)want[i]);
+		hc_require(hist[i] == want[i],
+			   "len %zu: hist[%zu] = %llu, expected %llu", len, i,
+			   (unsigned long long)hist[i],
+			   (unsigned long long)want[i]);
 	/* Nothing written past the end. */
-	ck_assert_uint_eq(hist[len], UINT64_C(0xabababababababab));
+	hc_assert_eq(hist[len], UINT64_C(0xabababababababab));
 	free(ref);
 	free(hist);
 	free(want);
@@ -213,19 +213,19 @@ START_TEST(histo_overflow_bin_and_kinds)
 	ck_assert_ok(hc_add_bytes(b, "z", 1, 3));
 	ck_assert_ok(hc_add_bytes(b, "w", 1, UINT64_MAX));
 	ck_assert_ok(hc_histo(b, h, 4));
-	ck_assert_uint_eq(h[0], 0);
-	ck_assert_uint_eq(h[1], 1);
-	ck_assert_uint_eq(h[2], 1);
-	ck_assert_uint_eq(h[3], 2);
+	hc_assert_eq(h[0], 0);
+	hc_assert_eq(h[1], 1);
+	hc_assert_eq(h[2], 1);
+	hc_assert_eq(h[3], 2);
 	ck_assert_ok(hc_add(d, 0, 1));
 	ck_assert_ok(hc_add(d, 4095, 1));
 	ck_assert_ok(hc_add(d, 7, 9));
 	ck_assert_ok(hc_histo(d, h, 2));
-	ck_assert_uint_eq(h[0], 0);
-	ck_assert_uint_eq(h[1], 3);
+	hc_assert_eq(h[0], 0);
+	hc_assert_eq(h[1], 3);
 	ck_assert_ok(hc_histo(d, h, 3));
-	ck_assert_uint_eq(h[1], 2);
-	ck_assert_uint_eq(h[2], 1);
+	hc_assert_eq(h[1], 2);
+	hc_assert_eq(h[2], 1);
 	ck_assert_ok(hc_table_close(b));
 	ck_assert_ok(hc_table_close(d));
 }
@@ -239,10 +239,10 @@ START_TEST(histo_bad_args)
 	ck_assert_hc(hc_histo(t, h, 0), HC_EINVAL);
 	ck_assert_hc(hc_histo(t, h, 1), HC_EINVAL);
 	ck_assert_hc(hc_histo(t, NULL, 8), HC_EINVAL);
-	ck_assert_uint_eq(h[1], 5);
+	hc_assert_eq(h[1], 5);
 	ck_assert_ok(hc_histo(t, h, 2));
-	ck_assert_uint_eq(h[0], 0);
-	ck_assert_uint_eq(h[1], 0);
+	hc_assert_eq(h[0], 0);
+	hc_assert_eq(h[1], 0);
 	ck_assert_ok(hc_table_close(t));
 }
 END_TEST
@@ -288,10 +288,10 @@ START_TEST(merge_u64_other_capacity_and_seed)
 	hc_test_assert_ref(dst, all, nall);
 	/* The source is unchanged. */
 	ck_assert_ok(hc_test_collect(src, &after, &nafter));
-	ck_assert_uint_eq(nafter, nbefore);
+	hc_assert_eq(nafter, nbefore);
 	for (i = 0; i < nafter; i++) {
-		ck_assert_uint_eq(after[i].key, before[i].key);
-		ck_assert_uint_eq(after[i].count, before[i].count);
+		hc_assert_eq(after[i].key, before[i].key);
+		hc_assert_eq(after[i].count, before[i].count);
 	}
 	hc_test_entries_free(before, nbefore);
 	hc_test_entries_free(after, nafter);
@@ -317,8 +317,8 @@ START_TEST(merge_dense_into_u64_and_back)
 	ck_assert_ok(hc_add(u, 1, 100));
 	ck_assert_ok(hc_table_merge(u, d));
 	for (k = 0; k < 4096; k++)
-		ck_assert_uint_eq(get(u, k), (k % 3 == 0 ? k + 1 : 0) +
-						     (k == 1 ? 100 : 0));
+		hc_assert_eq(get(u, k),
+			     (k % 3 == 0 ? k + 1 : 0) + (k == 1 ? 100 : 0));
 	/* Integer kinds merge with each other: u64 into dense works while
 	 * keys fit, and says ERANGE for one that does not. */
 	ck_assert_ok(hc_table_merge(d2, u));
@@ -371,8 +371,8 @@ START_TEST(merge_kind_mismatch)
 	ck_assert_hc(hc_table_merge(u, b), HC_EKIND);
 	ck_assert_hc(hc_table_merge(d, b), HC_EKIND);
 	ck_assert_ok(hc_get_bytes(b, "k", 1, &c));
-	ck_assert_uint_eq(c, 1);
-	ck_assert_uint_eq(get(u, 5), 1);
+	hc_assert_eq(c, 1);
+	hc_assert_eq(get(u, 5), 1);
 	ck_assert_ok(hc_table_close(u));
 	ck_assert_ok(hc_table_close(b));
 	ck_assert_ok(hc_table_close(d));
@@ -403,9 +403,9 @@ START_TEST(merge_into_too_small)
 	ck_assert_hc(hc_table_merge(dst, src), HC_EFULL);
 	ck_assert_ok(hc_test_collect(src, &es, &ns));
 	ck_assert_ok(hc_test_collect(dst, &ed, &nd));
-	ck_assert_uint_eq(ns, 500);
-	ck_assert_uint_ge(nd, 1);
-	ck_assert_uint_le(nd, 100);
+	hc_assert_eq(ns, 500);
+	hc_assert_ge(nd, 1);
+	hc_assert_le(nd, 100);
 	/* Every destination entry is a source entry with its full count. */
 	for (i = j = 0; i < nd; i++) {
 		while (j < ns &&
@@ -413,11 +413,11 @@ START_TEST(merge_into_too_small)
 				 memcmp(es[j].bytes, ed[i].bytes, ed[i].len))
 			      : es[j].key != ed[i].key))
 			j++;
-		ck_assert_msg(j < ns, "destination entry %zu not in source", i);
-		ck_assert_uint_eq(ed[i].count, es[j].count);
+		hc_require(j < ns, "destination entry %zu not in source", i);
+		hc_assert_eq(ed[i].count, es[j].count);
 	}
 	stats(dst, &st);
-	ck_assert_uint_eq(st.distinct, nd);
+	hc_assert_eq(st.distinct, nd);
 	hc_test_entries_free(es, ns);
 	hc_test_entries_free(ed, nd);
 	ck_assert_ok(hc_table_close(src));
@@ -437,10 +437,10 @@ START_TEST(merge_into_read_only)
 	ck_assert_ok(hc_table_open(&dst, path, HC_OPEN_RDONLY));
 	ck_assert_ok(hc_add(src, 9, 1));
 	ck_assert_hc(hc_table_merge(dst, src), HC_ERDONLY);
-	ck_assert_uint_eq(get(dst, 9), 1);
+	hc_assert_eq(get(dst, 9), 1);
 	/* A read-only table is a fine source. */
 	ck_assert_ok(hc_table_merge(src, dst));
-	ck_assert_uint_eq(get(src, 9), 2);
+	hc_assert_eq(get(src, 9), 2);
 	ck_assert_ok(hc_table_close(dst));
 	ck_assert_ok(hc_table_close(src));
 }

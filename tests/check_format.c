@@ -27,12 +27,12 @@ START_TEST(options_init_defaults)
 
 	memset(&o, 0xa5, sizeof(o));
 	hc_options_init(&o);
-	ck_assert_uint_eq(o.size, sizeof(hc_options));
+	hc_assert_eq(o.size, sizeof(hc_options));
 	ck_assert_int_eq(o.key_kind, HC_KEY_U64);
 	ck_assert_int_eq(o.mode, HC_MODE_EXACT);
-	ck_assert_uint_eq(o.capacity, UINT64_C(1) << 20);
-	ck_assert_uint_eq(o.arena_bytes, 0);
-	ck_assert_uint_eq(o.seed, 0);
+	hc_assert_eq(o.capacity, UINT64_C(1) << 20);
+	hc_assert_eq(o.arena_bytes, 0);
+	hc_assert_eq(o.seed, 0);
 }
 END_TEST
 
@@ -46,7 +46,7 @@ START_TEST(create_null_options_is_default)
 	ck_assert_ok(hc_table_options(t, &o));
 	ck_assert_int_eq(o.key_kind, HC_KEY_U64);
 	ck_assert_int_eq(o.mode, HC_MODE_EXACT);
-	ck_assert_uint_eq(o.capacity, UINT64_C(1) << 20);
+	hc_assert_eq(o.capacity, UINT64_C(1) << 20);
 	ck_assert_ok(hc_add(t, 7, 1));
 	ck_assert_ok(hc_table_close(t));
 }
@@ -108,19 +108,19 @@ START_TEST(create_rejects_bad_options)
 
 	bad_to_opt(b, &o);
 	rc = hc_table_create(&t, &o);
-	ck_assert_msg(rc == HC_EINVAL, "%s: anon create gave %s", b->what,
-		      hc_test_name(rc));
+	hc_require(rc == HC_EINVAL, "%s: anon create gave %s", b->what,
+		   hc_test_name(rc));
 
 	hc_test_path(path, sizeof(path), "badopt");
 	rc = hc_table_create_file(&t, path, &o);
-	ck_assert_msg(rc == HC_EINVAL, "%s: file create gave %s", b->what,
-		      hc_test_name(rc));
-	ck_assert_msg(access(path, F_OK) != 0, "%s: file left behind", b->what);
+	hc_require(rc == HC_EINVAL, "%s: file create gave %s", b->what,
+		   hc_test_name(rc));
+	hc_require(access(path, F_OK) != 0, "%s: file left behind", b->what);
 
 	hc_test_shm_name(name, sizeof(name));
 	rc = hc_table_create_shm(&t, name, &o);
-	ck_assert_msg(rc == HC_EINVAL, "%s: shm create gave %s", b->what,
-		      hc_test_name(rc));
+	hc_require(rc == HC_EINVAL, "%s: shm create gave %s", b->what,
+		   hc_test_name(rc));
 	/* Nothing may be left under that name (the suite main checks too). */
 	ck_assert_hc(hc_shm_unlink(name), HC_ENOENT);
 }
@@ -137,8 +137,8 @@ START_TEST(create_largest_sizes)
 	hc_options_init(&o);
 	o.capacity = HC_CAPACITY_MAX;
 	rc = hc_table_create(&t, &o);
-	ck_assert_msg(rc == HC_OK || rc == HC_ENOMEM,
-		      "capacity HC_CAPACITY_MAX gave %s", hc_test_name(rc));
+	hc_require(rc == HC_OK || rc == HC_ENOMEM,
+		   "capacity HC_CAPACITY_MAX gave %s", hc_test_name(rc));
 	if (rc == HC_OK) {
 		ck_assert_ok(hc_add(t, 5, 1));
 		ck_assert_ok(hc_table_close(t));
@@ -148,14 +148,14 @@ START_TEST(create_largest_sizes)
 	o.key_kind = HC_KEY_DENSE;
 	o.dense_bits = HC_DENSE_BITS_MAX;
 	rc = hc_table_create(&t, &o);
-	ck_assert_msg(rc == HC_OK || rc == HC_ENOMEM, "dense_bits 32 gave %s",
-		      hc_test_name(rc));
+	hc_require(rc == HC_OK || rc == HC_ENOMEM, "dense_bits 32 gave %s",
+		   hc_test_name(rc));
 	if (rc == HC_OK) {
 		uint64_t c;
 
 		ck_assert_ok(hc_add(t, UINT32_MAX, 3));
 		ck_assert_ok(hc_get(t, UINT32_MAX, &c));
-		ck_assert_uint_eq(c, 3);
+		hc_assert_eq(c, 3);
 		ck_assert_hc(hc_add(t, UINT64_C(1) << 32, 1), HC_ERANGE);
 		ck_assert_ok(hc_table_close(t));
 	}
@@ -201,13 +201,13 @@ START_TEST(options_round_trip)
 			ck_assert_int_eq(got.key_kind, o.key_kind);
 			ck_assert_int_eq(got.mode, o.mode);
 			if (o.key_kind == HC_KEY_DENSE) {
-				ck_assert_uint_eq(got.dense_bits, 10);
+				hc_assert_eq(got.dense_bits, 10);
 			} else {
-				ck_assert_uint_eq(got.capacity, 1000);
-				ck_assert_uint_eq(got.seed, o.seed);
+				hc_assert_eq(got.capacity, 1000);
+				hc_assert_eq(got.seed, o.seed);
 			}
 			if (o.key_kind == HC_KEY_BYTES)
-				ck_assert_uint_ge(got.arena_bytes, 4096);
+				hc_assert_ge(got.arena_bytes, 4096);
 			ck_assert_ok(hc_table_close(t));
 		}
 }
@@ -222,22 +222,22 @@ START_TEST(layout_geometry)
 	o.capacity = 1000;
 	memset(&h, 0, sizeof(h));
 	ck_assert_ok(hc__layout(&o, &h));
-	ck_assert_uint_eq(h.magic, HC_MAGIC);
-	ck_assert_uint_eq(h.version, HC_FORMAT_VERSION);
-	ck_assert_uint_eq(h.header_size, HC_HEADER_SIZE);
-	ck_assert_uint_eq(h.byte_order, HC_BYTE_ORDER_PROBE);
-	ck_assert_uint_eq(h.word_size, 8);
-	ck_assert_uint_eq(h.slot_size, HC_SLOT_SIZE);
-	ck_assert_uint_eq(h.capacity, 1000);
-	ck_assert_uint_eq(h.slots_offset, HC_HEADER_SIZE);
-	ck_assert_uint_ge(h.slots_bytes, 1000 * HC_SLOT_SIZE);
-	ck_assert_uint_ge(h.total_bytes, h.slots_offset + h.slots_bytes);
-	ck_assert_uint_eq(h.generation, 0);
-	ck_assert_uint_eq(h.next_offset, 0);
-	ck_assert_uint_ge(h.max_probe, 1);
+	hc_assert_eq(h.magic, HC_MAGIC);
+	hc_assert_eq(h.version, HC_FORMAT_VERSION);
+	hc_assert_eq(h.header_size, HC_HEADER_SIZE);
+	hc_assert_eq(h.byte_order, HC_BYTE_ORDER_PROBE);
+	hc_assert_eq(h.word_size, 8);
+	hc_assert_eq(h.slot_size, HC_SLOT_SIZE);
+	hc_assert_eq(h.capacity, 1000);
+	hc_assert_eq(h.slots_offset, HC_HEADER_SIZE);
+	hc_assert_ge(h.slots_bytes, 1000 * HC_SLOT_SIZE);
+	hc_assert_ge(h.total_bytes, h.slots_offset + h.slots_bytes);
+	hc_assert_eq(h.generation, 0);
+	hc_assert_eq(h.next_offset, 0);
+	hc_assert_ge(h.max_probe, 1);
 	/* Small tables probe the whole table, so they hold capacity keys. */
-	ck_assert_uint_ge(h.max_probe, 1000);
-	ck_assert_uint_eq(h.check, hc__header_check(&h));
+	hc_assert_ge(h.max_probe, 1000);
+	hc_assert_eq(h.check, hc__header_check(&h));
 	ck_assert_ok(hc__header_validate(&h, h.total_bytes));
 	ck_assert_hc(hc__header_validate(&h, h.total_bytes - 1), HC_ECORRUPT);
 
@@ -245,19 +245,18 @@ START_TEST(layout_geometry)
 	o.arena_bytes = 0;
 	memset(&h, 0, sizeof(h));
 	ck_assert_ok(hc__layout(&o, &h));
-	ck_assert_uint_ge(h.arena_offset, h.slots_offset + h.slots_bytes);
-	ck_assert_uint_eq(h.arena_bytes,
-			  1000 * (uint64_t)HC_DEFAULT_ARENA_PER_SLOT);
-	ck_assert_uint_ge(h.total_bytes, h.arena_offset + h.arena_bytes);
+	hc_assert_ge(h.arena_offset, h.slots_offset + h.slots_bytes);
+	hc_assert_eq(h.arena_bytes, 1000 * (uint64_t)HC_DEFAULT_ARENA_PER_SLOT);
+	hc_assert_ge(h.total_bytes, h.arena_offset + h.arena_bytes);
 
 	o.key_kind = HC_KEY_DENSE;
 	o.dense_bits = 12;
 	memset(&h, 0, sizeof(h));
 	ck_assert_ok(hc__layout(&o, &h));
-	ck_assert_uint_eq(h.capacity, 4096);
-	ck_assert_uint_eq(h.dense_bits, 12);
-	ck_assert_uint_eq(h.slot_size, HC_DENSE_SLOT_SIZE);
-	ck_assert_uint_ge(h.slots_bytes, 4096 * 8);
+	hc_assert_eq(h.capacity, 4096);
+	hc_assert_eq(h.dense_bits, 12);
+	hc_assert_eq(h.slot_size, HC_DENSE_SLOT_SIZE);
+	hc_assert_ge(h.slots_bytes, 4096 * 8);
 }
 END_TEST
 
@@ -300,12 +299,12 @@ static void check_file_counts(hc_table *t, int kind)
 		for (i = 0; i < 4; i++) {
 			ck_assert_ok(
 				hc_get_bytes(t, bkeys[i], bkey_lens[i], &c));
-			ck_assert_uint_eq(c, i + 1);
+			hc_assert_eq(c, i + 1);
 		}
 	} else {
 		for (i = 0; i < 20; i++) {
 			ck_assert_ok(hc_get(t, i * 7, &c));
-			ck_assert_uint_eq(c, i + 1);
+			hc_assert_eq(c, i + 1);
 		}
 	}
 }
@@ -317,13 +316,13 @@ static void expect_open(const char *path, int want, const char *what)
 	hc_table *t = NULL;
 	int rc = hc_table_open(&t, path, HC_OPEN_RDONLY);
 
-	ck_assert_msg(rc == want, "%s: open gave %s, expected %s", what,
-		      hc_test_name(rc), hc_test_name(want));
+	hc_require(rc == want, "%s: open gave %s, expected %s", what,
+		   hc_test_name(rc), hc_test_name(want));
 	if (rc == HC_OK)
 		hc_table_close(t);
 	rc = hc_table_open(&t, path, HC_OPEN_RDWR);
-	ck_assert_msg(rc == want, "%s: RDWR open gave %s, expected %s", what,
-		      hc_test_name(rc), hc_test_name(want));
+	hc_require(rc == want, "%s: RDWR open gave %s, expected %s", what,
+		   hc_test_name(rc), hc_test_name(want));
 	if (rc == HC_OK)
 		hc_table_close(t);
 }
@@ -369,7 +368,7 @@ START_TEST(open_directory)
 	hc_table *t;
 	int rc = hc_table_open(&t, hc_test_dir(), HC_OPEN_RDONLY);
 
-	ck_assert_msg(rc < 0, "opening a directory gave %s", hc_test_name(rc));
+	hc_require(rc < 0, "opening a directory gave %s", hc_test_name(rc));
 }
 END_TEST
 
@@ -429,7 +428,7 @@ START_TEST(open_truncated)
 	make_file(path, sizeof(path), kind);
 	hc_test_read_header(path, &h);
 	size = hc_test_file_size(path);
-	ck_assert_uint_eq(size, h.total_bytes);
+	hc_assert_eq(size, h.total_bytes);
 	switch (point) {
 	case TR_ZERO:
 		to = 0;
@@ -505,9 +504,9 @@ START_TEST(flipped_header_byte)
 		snprintf(what, sizeof(what), "byte %zu flipped", off);
 		if (rc == HC_OK)
 			hc_table_close(t);
-		ck_assert_msg(rc == HC_ECORRUPT ||
-				      (versionish && rc == HC_EVERSION),
-			      "%s: open gave %s", what, hc_test_name(rc));
+		hc_require(rc == HC_ECORRUPT ||
+				   (versionish && rc == HC_EVERSION),
+			   "%s: open gave %s", what, hc_test_name(rc));
 	}
 	hc_test_write_header(path, orig, 0);
 	expect_open(path, HC_OK, "restored");
@@ -542,8 +541,8 @@ START_TEST(version_plus_one)
 	rc = hc_table_open(&t, path, HC_OPEN_RDONLY);
 	if (rc == HC_OK)
 		hc_table_close(t);
-	ck_assert_msg(rc == HC_ECORRUPT || rc == HC_EVERSION,
-		      "version+1, stale check: open gave %s", hc_test_name(rc));
+	hc_require(rc == HC_ECORRUPT || rc == HC_EVERSION,
+		   "version+1, stale check: open gave %s", hc_test_name(rc));
 }
 END_TEST
 
@@ -599,8 +598,8 @@ START_TEST(byte_order_swapped)
 	rc = hc_table_open(&t, path, HC_OPEN_RDONLY);
 	if (rc == HC_OK)
 		hc_table_close(t);
-	ck_assert_msg(rc == HC_EVERSION || rc == HC_ECORRUPT,
-		      "big-endian header: open gave %s", hc_test_name(rc));
+	hc_require(rc == HC_EVERSION || rc == HC_ECORRUPT,
+		   "big-endian header: open gave %s", hc_test_name(rc));
 }
 END_TEST
 
@@ -731,26 +730,26 @@ START_TEST(user_metadata)
 		big[i] = (unsigned char)(i * 7 + 1);
 	ck_assert_ok(hc_table_create(&t, NULL));
 	ck_assert_ok(hc_table_get_user(t, out, sizeof(out), &len));
-	ck_assert_uint_eq(len, 0);
+	hc_assert_eq(len, 0);
 	ck_assert_ok(hc_table_set_user(t, big, HC_USER_MAX));
 	ck_assert_ok(hc_table_get_user(t, out, sizeof(out), &len));
-	ck_assert_uint_eq(len, HC_USER_MAX);
+	hc_assert_eq(len, HC_USER_MAX);
 	ck_assert_mem_eq(out, big, HC_USER_MAX);
 	ck_assert_hc(hc_table_set_user(t, big, HC_USER_MAX + 1), HC_EINVAL);
 	/* Unchanged by the failed call. */
 	ck_assert_ok(hc_table_get_user(t, out, sizeof(out), &len));
-	ck_assert_uint_eq(len, HC_USER_MAX);
+	hc_assert_eq(len, HC_USER_MAX);
 	/* Too small a buffer: EINVAL, and len says what is needed. */
 	len = 0;
 	ck_assert_hc(hc_table_get_user(t, out, 10, &len), HC_EINVAL);
-	ck_assert_uint_eq(len, HC_USER_MAX);
+	hc_assert_eq(len, HC_USER_MAX);
 	ck_assert_ok(hc_table_set_user(t, "k=4\0x", 5));
 	ck_assert_ok(hc_table_get_user(t, out, 5, &len));
-	ck_assert_uint_eq(len, 5);
+	hc_assert_eq(len, 5);
 	ck_assert_mem_eq(out, "k=4\0x", 5);
 	ck_assert_ok(hc_table_set_user(t, "", 0));
 	ck_assert_ok(hc_table_get_user(t, out, 0, &len));
-	ck_assert_uint_eq(len, 0);
+	hc_assert_eq(len, 0);
 
 	/* It travels through save and open. */
 	ck_assert_ok(hc_table_set_user(t, "order=4", 7));
@@ -759,7 +758,7 @@ START_TEST(user_metadata)
 	ck_assert_ok(hc_table_close(t));
 	ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDONLY));
 	ck_assert_ok(hc_table_get_user(t, out, sizeof(out), &len));
-	ck_assert_uint_eq(len, 7);
+	hc_assert_eq(len, 7);
 	ck_assert_mem_eq(out, "order=4", 7);
 	ck_assert_hc(hc_table_set_user(t, "x", 1), HC_ERDONLY);
 	ck_assert_ok(hc_table_close(t));
@@ -782,8 +781,8 @@ START_TEST(user_len_corrupt)
 	/* user_len is not an immutable field: open may accept the file or
 	 * refuse it, but get_user must not copy past the record. */
 	rc = hc_table_open(&t, path, HC_OPEN_RDONLY);
-	ck_assert_msg(rc == HC_OK || rc == HC_ECORRUPT, "open gave %s",
-		      hc_test_name(rc));
+	hc_require(rc == HC_OK || rc == HC_ECORRUPT, "open gave %s",
+		   hc_test_name(rc));
 	if (rc == HC_OK) {
 		ck_assert_hc(hc_table_get_user(t, out, sizeof(out), &len),
 			     HC_ECORRUPT);

@@ -33,12 +33,12 @@ START_TEST(mix_unmix_inverse_random)
 		uint64_t k = hc_test_rand(&st), seed = hc_test_rand(&st);
 		uint64_t m = hc__mix64(k, seed);
 
-		ck_assert_msg(hc__unmix64(m, seed) == k,
-			      "unmix(mix(%llx, %llx)) != key",
-			      (unsigned long long)k, (unsigned long long)seed);
-		ck_assert_msg(hc__mix64(hc__unmix64(k, seed), seed) == k,
-			      "mix(unmix(%llx, %llx)) != value",
-			      (unsigned long long)k, (unsigned long long)seed);
+		hc_require(hc__unmix64(m, seed) == k,
+			   "unmix(mix(%llx, %llx)) != key",
+			   (unsigned long long)k, (unsigned long long)seed);
+		hc_require(hc__mix64(hc__unmix64(k, seed), seed) == k,
+			   "mix(unmix(%llx, %llx)) != value",
+			   (unsigned long long)k, (unsigned long long)seed);
 	}
 }
 END_TEST
@@ -76,12 +76,12 @@ START_TEST(mix_spreads_consecutive_keys)
 		v[i] = hc__mix64(i, HC_DEFAULT_SEED);
 	qsort(v, N, sizeof(v[0]), u64_cmp);
 	for (i = 1; i < N; i++) {
-		ck_assert_msg(v[i] != v[i - 1], "mix64 not injective");
+		hc_require(v[i] != v[i - 1], "mix64 not injective");
 		top_same += (v[i] >> 48) == (v[i - 1] >> 48);
 	}
 	/* 65536 values in 65536 buckets: about N/e collisions expected. */
-	ck_assert_msg(top_same < N / 2, "poorly spread: %llu",
-		      (unsigned long long)top_same);
+	hc_require(top_same < N / 2, "poorly spread: %llu",
+		   (unsigned long long)top_same);
 }
 END_TEST
 
@@ -91,7 +91,7 @@ START_TEST(mix_depends_on_seed)
 
 	for (k = 0; k < 1000; k++)
 		differ += hc__mix64(k, 1) != hc__mix64(k, 2);
-	ck_assert_uint_ge(differ, 990);
+	hc_assert_ge(differ, 990);
 }
 END_TEST
 
@@ -109,12 +109,12 @@ START_TEST(hash_bytes_deterministic_and_sensitive)
 		ck_assert(h == hc__hash_bytes(b, len, HC_DEFAULT_SEED));
 		/* Flip the last and the first byte: the hash changes. */
 		b[len - 1] ^= 1;
-		ck_assert_msg(h != hc__hash_bytes(b, len, HC_DEFAULT_SEED),
-			      "last byte ignored at len %zu", len);
+		hc_require(h != hc__hash_bytes(b, len, HC_DEFAULT_SEED),
+			   "last byte ignored at len %zu", len);
 		b[len - 1] ^= 1;
 		b[0] ^= 0x80;
-		ck_assert_msg(h != hc__hash_bytes(b, len, HC_DEFAULT_SEED),
-			      "first byte ignored at len %zu", len);
+		hc_require(h != hc__hash_bytes(b, len, HC_DEFAULT_SEED),
+			   "first byte ignored at len %zu", len);
 		ck_assert(h != hc__hash_bytes(a, len, HC_DEFAULT_SEED + 1));
 	}
 }
@@ -131,8 +131,8 @@ START_TEST(hash_bytes_sees_length_and_nuls)
 		h[i] = hc__hash_bytes(z, i, HC_DEFAULT_SEED);
 	for (i = 1; i < 16; i++)
 		for (j = 1; j < i; j++)
-			ck_assert_msg(h[i] != h[j], "len %zu and %zu collide",
-				      i, j);
+			hc_require(h[i] != h[j], "len %zu and %zu collide", i,
+				   j);
 	ck_assert(hc__hash_bytes("a", 1, 7) != hc__hash_bytes("a\0", 2, 7));
 	ck_assert(hc__hash_bytes("a\0b", 3, 7) != hc__hash_bytes("a\0c", 3, 7));
 }
@@ -165,17 +165,17 @@ START_TEST(seed_zero_is_default_and_reported)
 	ck_assert_ok(hc_table_options(t, &got));
 	/* "0 uses a fixed default": the same in every run.  The options
 	 * may report 0 or the default itself. */
-	ck_assert_msg(got.seed == 0 || got.seed == HC_DEFAULT_SEED,
-		      "options report seed %llx for seed 0",
-		      (unsigned long long)got.seed);
-	ck_assert_uint_eq(t->seed, HC_DEFAULT_SEED);
+	hc_require(got.seed == 0 || got.seed == HC_DEFAULT_SEED,
+		   "options report seed %llx for seed 0",
+		   (unsigned long long)got.seed);
+	hc_assert_eq(t->seed, HC_DEFAULT_SEED);
 	ck_assert_ok(hc_table_close(t));
 
 	o.seed = 0x1234;
 	ck_assert_ok(hc_table_create(&t, &o));
 	ck_assert_ok(hc_table_options(t, &got));
-	ck_assert_uint_eq(got.seed, 0x1234);
-	ck_assert_uint_eq(t->seed, 0x1234);
+	hc_assert_eq(got.seed, 0x1234);
+	hc_assert_eq(t->seed, 0x1234);
 	ck_assert_ok(hc_table_close(t));
 }
 END_TEST

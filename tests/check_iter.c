@@ -65,7 +65,7 @@ START_TEST(only_nonzero_counts)
 		}
 	}
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_uint_eq(n, 500);
+	hc_assert_eq(n, 500);
 	ck_assert_int_eq(hc_test_first_dup(e, n), -1);
 	for (i = 0; i < n; i++) {
 		uint64_t id;
@@ -74,19 +74,19 @@ START_TEST(only_nonzero_counts)
 			unsigned char k[HC_TEST_BKEY_MAX];
 
 			ck_assert_ptr_nonnull(e[i].bytes);
-			ck_assert_uint_eq(e[i].key, 0);
-			ck_assert_uint_ge(e[i].len, 8);
+			hc_assert_eq(e[i].key, 0);
+			hc_assert_ge(e[i].len, 8);
 			memcpy(&id, e[i].bytes, 8);
-			ck_assert_uint_eq(e[i].len, hc_test_bkey(id, k));
+			hc_assert_eq(e[i].len, hc_test_bkey(id, k));
 			ck_assert_mem_eq(e[i].bytes, k, e[i].len);
 		} else {
 			ck_assert_ptr_null(e[i].bytes);
 			id = e[i].key;
 			if (kind == HC_KEY_U64)
-				ck_assert_uint_eq(id, 2 * i);
+				hc_assert_eq(id, 2 * i);
 		}
-		ck_assert_uint_eq(id % 2, 0);
-		ck_assert_uint_eq(e[i].count, id + 1);
+		hc_assert_eq(id % 2, 0);
+		hc_assert_eq(e[i].count, id + 1);
 	}
 	hc_test_entries_free(e, n);
 	ck_assert_ok(hc_table_close(t));
@@ -110,12 +110,12 @@ START_TEST(bytes_pointers_stay_valid)
 	}
 	ck_assert_ok(hc_iter_create(t, &it));
 	while (hc_iter_next(it, &e) == 1) {
-		ck_assert_uint_lt(n, 100);
+		hc_assert_lt(n, 100);
 		ptrs[n] = e.bytes;
 		lens[n++] = e.len;
 	}
 	hc_iter_destroy(it);
-	ck_assert_uint_eq(n, 100);
+	hc_assert_eq(n, 100);
 	for (i = 100; i < 200; i++) {
 		unsigned char k[HC_TEST_BKEY_MAX];
 		size_t len = hc_test_bkey(i, k);
@@ -127,8 +127,8 @@ START_TEST(bytes_pointers_stay_valid)
 		uint64_t id;
 
 		memcpy(&id, ptrs[i], 8);
-		ck_assert_uint_lt(id, 100);
-		ck_assert_uint_eq(lens[i], hc_test_bkey(id, k));
+		hc_assert_lt(id, 100);
+		hc_assert_eq(lens[i], hc_test_bkey(id, k));
 		ck_assert_mem_eq(ptrs[i], k, lens[i]);
 	}
 	ck_assert_ok(hc_table_close(t));
@@ -154,12 +154,12 @@ START_TEST(two_iterators)
 		rb = hc_iter_next(b, &eb);
 		nb += rb == 1;
 		if (ra == 1 && rb == 1)
-			ck_assert_uint_eq(ea.key, eb.key);
+			hc_assert_eq(ea.key, eb.key);
 	} while (ra == 1 || rb == 1);
 	ck_assert_int_eq(ra, 0);
 	ck_assert_int_eq(rb, 0);
-	ck_assert_uint_eq(na, 500);
-	ck_assert_uint_eq(nb, 500);
+	hc_assert_eq(na, 500);
+	hc_assert_eq(nb, 500);
 	hc_iter_destroy(a);
 	hc_iter_destroy(b);
 	ck_assert_ok(hc_table_close(t));
@@ -180,7 +180,7 @@ START_TEST(edge_keys_once)
 	ck_assert_ok(hc_add(t, k0, 1));
 	ck_assert_ok(hc_test_collect(t, &e, &n));
 	nref = hc_test_ref_u64(keys, NULL, 3, &ref);
-	ck_assert_uint_eq(n, nref);
+	hc_assert_eq(n, nref);
 	hc_test_assert_ref(t, ref, nref);
 	hc_test_entries_free(e, n);
 	free(ref);
@@ -295,41 +295,41 @@ START_TEST(walk_while_another_process_adds)
 		done = hc_test_wait(pid, 0, &st);
 		ck_assert_ok(hc_test_collect(a.t, &cur, &ncur));
 		walks++;
-		ck_assert_msg(hc_test_first_dup(cur, ncur) < 0,
-			      "walk %zu returned a key twice", walks);
+		hc_require(hc_test_first_dup(cur, ncur) < 0,
+			   "walk %zu returned a key twice", walks);
 		memset(seen, 0, WALK_KEYS * sizeof(*seen));
 		for (i = 0; i < ncur; i++) {
 			uint64_t id = entry_id(&cur[i], kind, ids, nids);
 
-			ck_assert_msg(id != ~UINT64_C(0),
-				      "walk %zu: entry %zu is not a key "
-				      "that was added (torn?)",
-				      walks, i);
-			ck_assert_uint_gt(cur[i].count, 0);
-			ck_assert_uint_le(cur[i].count, WALK_ROUNDS);
+			hc_require(id != ~UINT64_C(0),
+				   "walk %zu: entry %zu is not a key "
+				   "that was added (torn?)",
+				   walks, i);
+			hc_assert_gt(cur[i].count, 0);
+			hc_assert_le(cur[i].count, WALK_ROUNDS);
 			seen[id] = cur[i].count;
 		}
 		/* G1: what the last walk saw is still there, not less. */
 		for (p = 0; p < nprev; p++) {
 			uint64_t id = entry_id(&prev[p], kind, ids, nids);
 
-			ck_assert_msg(seen[id] >= prev[p].count,
-				      "walk %zu lost key id %llu (count "
-				      "%llu, was %llu)",
-				      walks, (unsigned long long)id,
-				      (unsigned long long)seen[id],
-				      (unsigned long long)prev[p].count);
+			hc_require(seen[id] >= prev[p].count,
+				   "walk %zu lost key id %llu (count "
+				   "%llu, was %llu)",
+				   walks, (unsigned long long)id,
+				   (unsigned long long)seen[id],
+				   (unsigned long long)prev[p].count);
 		}
 		hc_test_entries_free(prev, nprev);
 		prev = cur;
 		nprev = ncur;
 	}
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "writer failed (status %d)", st);
+	hc_require(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "writer failed (status %d)", st);
 	/* The walk after the writer finished is complete and exact. */
-	ck_assert_uint_eq(nprev, WALK_KEYS);
+	hc_assert_eq(nprev, WALK_KEYS);
 	for (i = 0; i < nprev; i++)
-		ck_assert_uint_eq(prev[i].count, WALK_ROUNDS);
+		hc_assert_eq(prev[i].count, WALK_ROUNDS);
 	hc_test_entries_free(prev, nprev);
 	free(ids);
 	free(seen);

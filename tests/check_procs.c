@@ -288,7 +288,7 @@ static void spawn_all(struct job *j, int (*fn)(int, void *), pid_t *pids)
 	end = hc_test_now() + 30;
 	while (__atomic_load_n(&j->ctl->ready, __ATOMIC_ACQUIRE) <
 	       j->nworkers) {
-		ck_assert_msg(hc_test_now() < end, "workers did not attach");
+		hc_require(hc_test_now() < end, "workers did not attach");
 		sched_yield();
 	}
 	/* All have it mapped: the name can go now, so a failing test
@@ -302,12 +302,12 @@ static void reap_ok(pid_t pid, int w, double timeout)
 {
 	int st = 0;
 
-	ck_assert_msg(hc_test_wait(pid, timeout, &st),
-		      "worker %d did not finish in %.0f s", w, timeout);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		      "worker %d failed: %s %d", w,
-		      WIFEXITED(st) ? "exit" : "signal",
-		      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	hc_require(hc_test_wait(pid, timeout, &st),
+		   "worker %d did not finish in %.0f s", w, timeout);
+	hc_require(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "worker %d failed: %s %d", w,
+		   WIFEXITED(st) ? "exit" : "signal",
+		   WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 /* Adds to @want the first @ops adds of worker @w's stream. */
@@ -360,20 +360,20 @@ static void walk_check(const hc_table *t, const struct job *j,
 	size_t n, i;
 
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_msg(hc_test_first_dup(e, n) < 0, "a key came out twice");
+	hc_require(hc_test_first_dup(e, n) < 0, "a key came out twice");
 	*sum = 0;
 	for (i = 0; i < n; i++) {
 		if (j->kind == HC_KEY_BYTES) {
 			unsigned char k[HC_TEST_BKEY_MAX];
 			uint64_t id;
 
-			ck_assert_uint_ge(e[i].len, 8);
+			hc_assert_ge(e[i].len, 8);
 			memcpy(&id, e[i].bytes, 8);
-			ck_assert_msg(id < j->nkeys + j->first_id +
-						      MAX_WORKERS * j->range,
-				      "stranger key id %llu",
-				      (unsigned long long)id);
-			ck_assert_uint_eq(e[i].len, hc_test_bkey(id, k));
+			hc_require(id < j->nkeys + j->first_id +
+						   MAX_WORKERS * j->range,
+				   "stranger key id %llu",
+				   (unsigned long long)id);
+			hc_assert_eq(e[i].len, hc_test_bkey(id, k));
 			ck_assert_mem_eq(e[i].bytes, k, e[i].len);
 		}
 		*sum += e[i].count;
@@ -391,21 +391,21 @@ static void assert_exact(const hc_table *t, const struct job *j,
 	for (id = 0; id < j->nkeys; id++) {
 		uint64_t c = count_of(t, j, id);
 
-		ck_assert_msg(c == want[id],
-			      "key id %llu: count %llu, reference %llu",
-			      (unsigned long long)id, (unsigned long long)c,
-			      (unsigned long long)want[id]);
+		hc_require(c == want[id],
+			   "key id %llu: count %llu, reference %llu",
+			   (unsigned long long)id, (unsigned long long)c,
+			   (unsigned long long)want[id]);
 		distinct += want[id] != 0;
 		total += want[id];
 	}
 	walk_check(t, j, &n, &sum);
-	ck_assert_uint_eq(n, distinct);
-	ck_assert_uint_eq(sum, total);
+	hc_assert_eq(n, distinct);
+	hc_assert_eq(sum, total);
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
 	ck_assert_ok(hc_table_stats(t, &st));
-	ck_assert_uint_eq(st.distinct, distinct);
-	ck_assert_uint_eq(st.total, total);
+	hc_assert_eq(st.distinct, distinct);
+	hc_assert_eq(st.total, total);
 }
 
 /* ---- exact: N workers == the reference -------------------------------- */
@@ -438,7 +438,7 @@ START_TEST(exact_streams)
 	for (w = 0; w < nw; w++)
 		reap_ok(pids[w], w, 60);
 	/* The edge keys are in every stream. */
-	ck_assert_uint_gt(want[0] + want[1] + want[2], 0);
+	hc_assert_gt(want[0] + want[1] + want[2], 0);
 	assert_exact(j.t, &j, want);
 	free(want);
 	job_done(&j);
@@ -499,13 +499,13 @@ START_TEST(sigkill_one_worker)
 	end = hc_test_now() + 30;
 	while (__atomic_load_n(&j.ctl->progress[VICTIM], __ATOMIC_RELAXED) <
 	       at) {
-		ck_assert_msg(hc_test_now() < end, "victim made no progress");
+		hc_require(hc_test_now() < end, "victim made no progress");
 		sched_yield();
 	}
 	ck_assert_int_eq(kill(pids[VICTIM], SIGKILL), 0);
 	ck_assert(hc_test_wait(pids[VICTIM], 10, &st));
-	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-		      "victim status %#x", st);
+	hc_require(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		   "victim status %#x", st);
 	/* Adds the victim completed; one more may have been in flight. */
 	done = j.ctl->progress[VICTIM];
 	for (w = 0; w < 8; w++)
@@ -520,12 +520,11 @@ START_TEST(sigkill_one_worker)
 			uint64_t id = (uint64_t)w * KILL_RANGE + i;
 
 			c = count_of(j.t, &j, id);
-			ck_assert_msg(c == KILL_ROUNDS * delta_of(id),
-				      "worker %d key %llu: %llu, want %llu", w,
-				      (unsigned long long)i,
-				      (unsigned long long)c,
-				      (unsigned long long)(KILL_ROUNDS *
-							   delta_of(id)));
+			hc_require(c == KILL_ROUNDS * delta_of(id),
+				   "worker %d key %llu: %llu, want %llu", w,
+				   (unsigned long long)i, (unsigned long long)c,
+				   (unsigned long long)(KILL_ROUNDS *
+							delta_of(id)));
 			expect_sum += c;
 		}
 	}
@@ -539,32 +538,31 @@ START_TEST(sigkill_one_worker)
 		uint64_t id = (uint64_t)VICTIM * KILL_RANGE + i;
 		uint64_t ci = count_of(j.t, &j, id);
 
-		ck_assert_msg(ci % delta_of(id) == 0, "victim key %llu: %llu",
-			      (unsigned long long)i, (unsigned long long)ci);
+		hc_require(ci % delta_of(id) == 0, "victim key %llu: %llu",
+			   (unsigned long long)i, (unsigned long long)ci);
 		ci /= delta_of(id);
-		ck_assert_msg(ci <= last && ci + 1 >= first,
-			      "victim key %llu: %llu rounds after %llu "
-			      "(first %llu)",
-			      (unsigned long long)i, (unsigned long long)ci,
-			      (unsigned long long)last,
-			      (unsigned long long)first);
+		hc_require(ci <= last && ci + 1 >= first,
+			   "victim key %llu: %llu rounds after %llu "
+			   "(first %llu)",
+			   (unsigned long long)i, (unsigned long long)ci,
+			   (unsigned long long)last, (unsigned long long)first);
 		last = ci;
 		units += ci;
 		expect_sum += ci * delta_of(id);
 	}
-	ck_assert_msg(units == done || units == done + 1,
-		      "victim: %llu adds in the table, %llu completed",
-		      (unsigned long long)units, (unsigned long long)done);
-	ck_assert_uint_ge(done, at);
+	hc_require(units == done || units == done + 1,
+		   "victim: %llu adds in the table, %llu completed",
+		   (unsigned long long)units, (unsigned long long)done);
+	hc_assert_ge(done, at);
 	/* The table is whole: walk, stats, and it still takes adds. */
 	walk_check(j.t, &j, &n, &sum);
-	ck_assert_uint_eq(sum, expect_sum);
+	hc_assert_eq(sum, expect_sum);
 	for (i = 0; i < KILL_RANGE; i++) {
 		uint64_t id = (uint64_t)VICTIM * KILL_RANGE + i;
 
 		c = count_of(j.t, &j, id);
 		ck_assert_int_eq(add_one(j.t, &j, id, NULL), 0);
-		ck_assert_uint_eq(count_of(j.t, &j, id), c + delta_of(id));
+		hc_assert_eq(count_of(j.t, &j, id), c + delta_of(id));
 	}
 	for (i = 0; i < 100; i++)
 		ck_assert_int_eq(add_one(j.t, &j, 100000 + i, NULL), 0);
@@ -619,17 +617,17 @@ START_TEST(sigstop_one_worker)
 	end = hc_test_now() + 30;
 	while (__atomic_load_n(&j.ctl->progress[VICTIM], __ATOMIC_RELAXED) <
 	       256) {
-		ck_assert_msg(hc_test_now() < end, "victim made no progress");
+		hc_require(hc_test_now() < end, "victim made no progress");
 		sched_yield();
 	}
 	ck_assert_int_eq(kill(pids[VICTIM], SIGSTOP), 0);
 	ck_assert_int_eq(waitpid(pids[VICTIM], &st, WUNTRACED), pids[VICTIM]);
-	ck_assert_msg(WIFSTOPPED(st), "victim status %#x", st);
+	hc_require(WIFSTOPPED(st), "victim status %#x", st);
 	for (w = 0; w < 8; w++)
 		if (w != VICTIM)
 			reap_ok(pids[w], w, 60);
-	ck_assert_msg(is_stopped(pids[VICTIM]),
-		      "the victim was not stopped while the others ran");
+	hc_require(is_stopped(pids[VICTIM]),
+		   "the victim was not stopped while the others ran");
 
 	want = reference(&j, 0, 8);
 	if (cont) {
@@ -650,18 +648,18 @@ START_TEST(sigstop_one_worker)
 		for (id = 0; id < j.nkeys; id++) {
 			uint64_t c = count_of(j.t, &j, id);
 
-			ck_assert_msg(c >= want[id] && c <= hi[id],
-				      "key id %llu: %llu not in [%llu, %llu]",
-				      (unsigned long long)id,
-				      (unsigned long long)c,
-				      (unsigned long long)want[id],
-				      (unsigned long long)hi[id]);
+			hc_require(c >= want[id] && c <= hi[id],
+				   "key id %llu: %llu not in [%llu, %llu]",
+				   (unsigned long long)id,
+				   (unsigned long long)c,
+				   (unsigned long long)want[id],
+				   (unsigned long long)hi[id]);
 			sum_lo += want[id];
 			sum_hi += hi[id];
 		}
 		walk_check(j.t, &j, &n, &sum);
-		ck_assert_uint_ge(sum, sum_lo);
-		ck_assert_uint_le(sum, sum_hi);
+		hc_assert_ge(sum, sum_lo);
+		hc_assert_le(sum, sum_hi);
 		free(hi);
 	}
 	free(want);
@@ -697,18 +695,18 @@ START_TEST(hogwild_never_corrupt)
 		if (want[id]) {
 			/* Present: every store writes a read value plus a
 			 * positive delta. */
-			ck_assert_msg(c >= 1, "key id %llu lost entirely",
-				      (unsigned long long)id);
+			hc_require(c >= 1, "key id %llu lost entirely",
+				   (unsigned long long)id);
 			distinct++;
 		}
-		ck_assert_msg(c <= want[id], "key id %llu: %llu > %llu",
-			      (unsigned long long)id, (unsigned long long)c,
-			      (unsigned long long)want[id]);
+		hc_require(c <= want[id], "key id %llu: %llu > %llu",
+			   (unsigned long long)id, (unsigned long long)c,
+			   (unsigned long long)want[id]);
 		total += want[id];
 	}
 	walk_check(j.t, &j, &n, &sum);
-	ck_assert_uint_eq(n, distinct);
-	ck_assert_uint_le(sum, total);
+	hc_assert_eq(n, distinct);
+	hc_assert_le(sum, total);
 	/* Still a working table: exact adds land exactly. */
 	for (id = 0; id < nkeys; id++) {
 		uint64_t c = count_of(j.t, &j, id);
@@ -723,7 +721,7 @@ START_TEST(hogwild_never_corrupt)
 		} else {
 			ck_assert_ok(hc_add_exact(j.t, key_of(&j, id), d));
 		}
-		ck_assert_uint_eq(count_of(j.t, &j, id), c + d);
+		hc_assert_eq(count_of(j.t, &j, id), c + d);
 	}
 	free(want);
 	job_done(&j);

@@ -77,16 +77,16 @@ static void assert_known(const hc_table *t, int kind, int from, int to,
 {
 	int bad = known_ok(t, kind, from, to, mult);
 
-	ck_assert_msg(bad == 0, "key %d has a wrong count", bad - 1);
+	hc_require(bad == 0, "key %d has a wrong count", bad - 1);
 }
 
 static int wait_ok(pid_t pid, const char *what)
 {
 	int st = 0;
 
-	ck_assert_msg(hc_test_wait(pid, 20, &st), "%s: child hung", what);
-	ck_assert_msg(WIFEXITED(st), "%s: child died by signal %d", what,
-		      WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	hc_require(hc_test_wait(pid, 20, &st), "%s: child hung", what);
+	hc_require(WIFEXITED(st), "%s: child died by signal %d", what,
+		   WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	return WEXITSTATUS(st);
 }
 
@@ -216,13 +216,13 @@ START_TEST(shm_attach_from_child)
 	a.flags = HC_OPEN_RDONLY;
 	pid = hc_test_spawn(shm_child, 0, &a);
 	rc = wait_ok(pid, "RDONLY child");
-	ck_assert_msg(rc == 0, "RDONLY child failed at step %d", rc);
+	hc_require(rc == 0, "RDONLY child failed at step %d", rc);
 	assert_known(t, a.kind, 0, 50, 1);
 
 	a.flags = HC_OPEN_RDWR;
 	pid = hc_test_spawn(shm_child, 0, &a);
 	rc = wait_ok(pid, "RDWR child");
-	ck_assert_msg(rc == 0, "RDWR child failed at step %d", rc);
+	hc_require(rc == 0, "RDWR child failed at step %d", rc);
 	assert_known(t, a.kind, 0, 50, 2);
 
 	/* A second handle in this process sees the same counts. */
@@ -255,9 +255,9 @@ START_TEST(shm_close_does_not_unlink)
 		uint64_t c;
 
 		ck_assert_ok(hc_get(t, 0, &c));
-		ck_assert_uint_eq(c, 5);
+		hc_assert_eq(c, 5);
 		ck_assert_ok(hc_get(t, UINT64_MAX, &c));
-		ck_assert_uint_eq(c, 6);
+		hc_assert_eq(c, 6);
 	}
 	ck_assert_ok(hc_table_close(t));
 	ck_assert_ok(hc_shm_unlink(name));
@@ -276,13 +276,67 @@ START_TEST(shm_create_twice)
 	ck_assert_hc(hc_table_create_shm(&t2, name, NULL), HC_EEXIST);
 	/* The existing table is untouched. */
 	ck_assert_ok(hc_get(t, 42, &c));
-	ck_assert_uint_eq(c, 7);
+	hc_assert_eq(c, 7);
 	ck_assert_ok(hc_table_attach(&t2, name, HC_OPEN_RDONLY));
 	ck_assert_ok(hc_get(t2, 42, &c));
-	ck_assert_uint_eq(c, 7);
+	hc_assert_eq(c, 7);
 	ck_assert_ok(hc_table_close(t2));
 	ck_assert_ok(hc_table_close(t));
 	ck_assert_ok(hc_shm_unlink(name));
+}
+END_TEST
+
+struct race {
+	char name[64];
+	volatile int *go;
+};
+
+static int race_create(int id, void *p)
+{
+	struct race *r = p;
+	hc_table *t;
+	int rc;
+
+	(void)id;
+	while (!__atomic_load_n(r->go, __ATOMIC_ACQUIRE))
+		;
+	rc = hc_table_create_shm(&t, r->name, NULL);
+	if (rc == HC_OK) {
+		if (hc_add(t, 1, 1) || hc_table_close(t))
+			return 3;
+		return 0;
+	}
+	return rc == HC_EEXIST ? 1 : 2;
+}
+
+/* "Creation is exclusive: one wins"; the others say EEXIST. */
+START_TEST(shm_create_race)
+{
+	struct race r;
+	pid_t pids[6];
+	int i, won = 0, lost = 0;
+	hc_table *t;
+	uint64_t c;
+
+	hc_test_shm_name(r.name, sizeof(r.name));
+	r.go = hc_test_shared(sizeof(int));
+	for (i = 0; i < 6; i++)
+		pids[i] = hc_test_spawn(race_create, i, &r);
+	__atomic_store_n(r.go, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 6; i++) {
+		int rc = wait_ok(pids[i], "racer");
+
+		hc_require(rc == 0 || rc == 1, "racer %d: status %d", i, rc);
+		won += rc == 0;
+		lost += rc == 1;
+	}
+	ck_assert_int_eq(won, 1);
+	ck_assert_int_eq(lost, 5);
+	ck_assert_ok(hc_table_attach(&t, r.name, HC_OPEN_RDONLY));
+	ck_assert_ok(hc_get(t, 1, &c));
+	hc_assert_eq(c, 1);
+	ck_assert_ok(hc_table_close(t));
+	ck_assert_ok(hc_shm_unlink(r.name));
 }
 END_TEST
 
@@ -312,7 +366,7 @@ START_TEST(shm_bad_names)
 	n = strlen(name);
 	memset(name + n, 'x', 256 - n);
 	name[256] = 0;
-	ck_assert_uint_eq(strlen(name), 256);
+	hc_assert_eq(strlen(name), 256);
 	ck_assert_hc(hc_table_create_shm(&t, name, NULL), HC_EINVAL);
 
 	ck_assert_hc(hc_table_attach(&t, NULL, HC_OPEN_RDONLY), HC_EINVAL);
@@ -393,8 +447,8 @@ START_TEST(shm_attach_foreign_object)
 		shm_unlink(name);
 		if (rc == HC_OK)
 			hc_table_close(t);
-		ck_assert_msg(rc == HC_ECORRUPT, "%zu bytes: attach gave %s",
-			      sizes[i], hc_test_name(rc));
+		hc_require(rc == HC_ECORRUPT, "%zu bytes: attach gave %s",
+			   sizes[i], hc_test_name(rc));
 	}
 }
 END_TEST
@@ -416,7 +470,7 @@ START_TEST(shm_attach_truncated)
 	if (rc == HC_OK)
 		hc_table_close(t);
 	ck_assert_ok(hc_shm_unlink(name));
-	ck_assert_msg(rc == HC_ECORRUPT, "attach gave %s", hc_test_name(rc));
+	hc_require(rc == HC_ECORRUPT, "attach gave %s", hc_test_name(rc));
 }
 END_TEST
 
@@ -443,7 +497,7 @@ START_TEST(file_create_reopen)
 	ck_assert_ok(hc_table_options(t, &got));
 	ck_assert_int_eq(got.key_kind, kind);
 	if (kind != HC_KEY_DENSE)
-		ck_assert_uint_eq(got.seed, 77);
+		hc_assert_eq(got.seed, 77);
 	assert_known(t, kind, 0, 100, 1);
 	if (kind == HC_KEY_BYTES) {
 		ck_assert_hc(hc_add_bytes(t, "new", 3, 1), HC_ERDONLY);
@@ -534,7 +588,7 @@ START_TEST(file_shared_between_processes)
 	ck_assert_int_eq(wait_ok(pid, "file child"), 0);
 	for (i = 0; i < 1000; i++) {
 		ck_assert_ok(hc_get(t, (uint64_t)i, &c));
-		ck_assert_uint_eq(c, 2);
+		hc_assert_eq(c, 2);
 	}
 	ck_assert_ok(hc_table_close(t));
 }
@@ -591,10 +645,10 @@ START_TEST(save_then_open_equals)
 		ck_assert_ok(hc_table_options(r, &b));
 		ck_assert_int_eq(a.key_kind, b.key_kind);
 		ck_assert_int_eq(a.mode, b.mode);
-		ck_assert_uint_eq(a.capacity, b.capacity);
-		ck_assert_uint_eq(a.dense_bits, b.dense_bits);
-		ck_assert_uint_eq(a.seed, b.seed);
-		ck_assert_uint_eq(a.arena_bytes, b.arena_bytes);
+		hc_assert_eq(a.capacity, b.capacity);
+		hc_assert_eq(a.dense_bits, b.dense_bits);
+		hc_assert_eq(a.seed, b.seed);
+		hc_assert_eq(a.arena_bytes, b.arena_bytes);
 	}
 	ck_assert_ok(hc_table_close(r));
 
@@ -688,6 +742,7 @@ Suite *hc_region_suite(void)
 	tcase_add_loop_test(tc, shm_attach_from_child, 0, 3);
 	tcase_add_test(tc, shm_close_does_not_unlink);
 	tcase_add_test(tc, shm_create_twice);
+	tcase_add_test(tc, shm_create_race);
 	tcase_add_test(tc, shm_bad_names);
 	tcase_add_test(tc, shm_longest_name);
 	tcase_add_test(tc, shm_attach_bad_flags);

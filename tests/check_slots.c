@@ -69,9 +69,9 @@ START_TEST(u64_edge_keys)
 	size_t n = sizeof(keys) / sizeof(keys[0]), i, nref;
 	hc_stats st;
 
-	ck_assert_uint_eq(hc__mix64(k0, t->seed), 0);
+	hc_assert_eq(hc__mix64(k0, t->seed), 0);
 	for (i = 0; i < n; i++)
-		ck_assert_uint_eq(get(t, keys[i]), 0);
+		hc_assert_eq(get(t, keys[i]), 0);
 	for (i = 0; i < n; i++) {
 		ck_assert_ok(hc_add(t, keys[i], deltas[i]));
 		ck_assert_ok(hc_add(t, keys[i], deltas[i]));
@@ -80,10 +80,10 @@ START_TEST(u64_edge_keys)
 	nref = hc_test_ref_u64(keys, deltas, n, &ref);
 	hc_test_assert_ref(t, ref, nref);
 	stats(t, &st);
-	ck_assert_uint_eq(st.distinct, nref);
-	ck_assert_uint_eq(st.total, 72);
-	ck_assert_uint_ge(st.claimed, st.distinct);
-	ck_assert_uint_eq(st.max_count, 16);
+	hc_assert_eq(st.distinct, nref);
+	hc_assert_eq(st.total, 72);
+	hc_assert_ge(st.claimed, st.distinct);
+	hc_assert_eq(st.max_count, 16);
 	free(ref);
 	ck_assert_ok(hc_table_close(t));
 }
@@ -99,30 +99,30 @@ START_TEST(u64_zero_mix_key)
 	size_t n;
 
 	ck_assert_ok(hc_add(t, k0, 5));
-	ck_assert_uint_eq(get(t, k0), 5);
-	ck_assert_uint_eq(get(t, k0 ^ 1), 0);
+	hc_assert_eq(get(t, k0), 5);
+	hc_assert_eq(get(t, k0 ^ 1), 0);
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_eq(e[0].key, k0);
-	ck_assert_uint_eq(e[0].count, 5);
+	hc_assert_eq(n, 1);
+	hc_assert_eq(e[0].key, k0);
+	hc_assert_eq(e[0].count, 5);
 	hc_test_entries_free(e, n);
 	stats(t, &st);
-	ck_assert_uint_eq(st.distinct, 1);
-	ck_assert_uint_eq(st.total, 5);
-	ck_assert_uint_eq(st.unique, 0);
-	ck_assert_uint_eq(st.max_count, 5);
+	hc_assert_eq(st.distinct, 1);
+	hc_assert_eq(st.total, 5);
+	hc_assert_eq(st.unique, 0);
+	hc_assert_eq(st.max_count, 5);
 	/* "claimed: slots holding a key (>= distinct)". */
-	ck_assert_uint_ge(st.claimed, st.distinct);
+	hc_assert_ge(st.claimed, st.distinct);
 
 	ck_assert_ok(hc_add_hogwild(t, k0, 1));
 	ck_assert_ok(hc_add_exact(t, k0, 1));
 	ck_assert_ok(hc_add_batch(t, &k0, NULL, 1, NULL));
-	ck_assert_uint_eq(get(t, k0), 8);
+	hc_assert_eq(get(t, k0), 8);
 	ck_assert_ok(hc_add(t, 0, 1));
 	ck_assert_ok(hc_add(t, UINT64_MAX, 1));
-	ck_assert_uint_eq(get(t, k0), 8);
+	hc_assert_eq(get(t, k0), 8);
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_uint_eq(n, k0 == 0 || k0 == UINT64_MAX ? 2 : 3);
+	hc_assert_eq(n, k0 == 0 || k0 == UINT64_MAX ? 2 : 3);
 	ck_assert_int_eq(hc_test_first_dup(e, n), -1);
 	hc_test_entries_free(e, n);
 	ck_assert_ok(hc_table_close(t));
@@ -137,21 +137,21 @@ START_TEST(u64_delta_zero_and_wrap)
 	size_t n;
 
 	ck_assert_ok(hc_add(t, 77, 0));
-	ck_assert_uint_eq(get(t, 77), 0);
+	hc_assert_eq(get(t, 77), 0);
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_uint_eq(n, 0);
+	hc_assert_eq(n, 0);
 	hc_test_entries_free(e, n);
 	stats(t, &st);
-	ck_assert_uint_eq(st.distinct, 0);
-	ck_assert_uint_eq(st.total, 0);
+	hc_assert_eq(st.distinct, 0);
+	hc_assert_eq(st.total, 0);
 
 	/* Counts are modulo 2^64. */
 	ck_assert_ok(hc_add(t, 78, UINT64_MAX));
-	ck_assert_uint_eq(get(t, 78), UINT64_MAX);
+	hc_assert_eq(get(t, 78), UINT64_MAX);
 	ck_assert_ok(hc_add(t, 78, 2));
-	ck_assert_uint_eq(get(t, 78), 1);
+	hc_assert_eq(get(t, 78), 1);
 	ck_assert_ok(hc_add_hogwild(t, 78, UINT64_MAX));
-	ck_assert_uint_eq(get(t, 78), 0);
+	hc_assert_eq(get(t, 78), 0);
 	ck_assert_ok(hc_table_close(t));
 }
 END_TEST
@@ -178,8 +178,8 @@ START_TEST(u64_random_against_reference)
 	nref = hc_test_ref_u64(keys, deltas, N, &ref);
 	hc_test_assert_ref(t, ref, nref);
 	stats(t, &s);
-	ck_assert_uint_eq(s.distinct, nref);
-	ck_assert_uint_eq(s.capacity, 16384);
+	hc_assert_eq(s.distinct, nref);
+	hc_assert_eq(s.capacity, 16384);
 	free(ref);
 	free(keys);
 	free(deltas);
@@ -217,7 +217,7 @@ START_TEST(exact_equals_hogwild_single_process)
 	hc_test_assert_same(a, b);
 	hc_test_assert_same(a, c);
 	hc_test_assert_same(a, d);
-	ck_assert_uint_eq(get(a, keys[0]) % 2, 0);
+	hc_assert_eq(get(a, keys[0]) % 2, 0);
 	ck_assert_ok(hc_table_close(a));
 	ck_assert_ok(hc_table_close(b));
 	ck_assert_ok(hc_table_close(c));
@@ -275,7 +275,7 @@ START_TEST(batch_equals_single)
 	}
 	ck_assert_ok(
 		hc_add_batch(b, keys, with_deltas ? deltas : NULL, n, &done));
-	ck_assert_uint_eq(done, n);
+	hc_assert_eq(done, n);
 	hc_test_assert_same(a, b);
 	nref = hc_test_ref_u64(keys, deltas, n, &ref);
 	hc_test_assert_ref(b, ref, nref);
@@ -311,26 +311,26 @@ START_TEST(full_table_u64)
 	hc_stats st;
 
 	for (i = 0; i < cap; i++)
-		ck_assert_msg(hc_add(t, full_key(i, k0), i + 1) == HC_OK,
-			      "capacity %llu: key %llu of %llu refused",
-			      (unsigned long long)cap, (unsigned long long)i,
-			      (unsigned long long)cap);
+		hc_require(hc_add(t, full_key(i, k0), i + 1) == HC_OK,
+			   "capacity %llu: key %llu of %llu refused",
+			   (unsigned long long)cap, (unsigned long long)i,
+			   (unsigned long long)cap);
 	extra = full_key(cap, k0);
 	ck_assert_hc(hc_add(t, extra, 1), HC_EFULL);
 	ck_assert_hc(hc_add_exact(t, extra, 1), HC_EFULL);
 	ck_assert_hc(hc_add_hogwild(t, extra, 1), HC_EFULL);
-	ck_assert_uint_eq(get(t, extra), 0);
+	hc_assert_eq(get(t, extra), 0);
 	for (i = 0; i < cap; i++)
-		ck_assert_uint_eq(get(t, full_key(i, k0)), i + 1);
+		hc_assert_eq(get(t, full_key(i, k0)), i + 1);
 	/* Existing keys still count. */
 	for (i = 0; i < cap; i++)
 		ck_assert_ok(hc_add(t, full_key(i, k0), 1));
 	for (i = 0; i < cap; i++)
-		ck_assert_uint_eq(get(t, full_key(i, k0)), i + 2);
+		hc_assert_eq(get(t, full_key(i, k0)), i + 2);
 	stats(t, &st);
-	ck_assert_uint_eq(st.distinct, cap);
-	ck_assert_uint_eq(st.claimed, cap);
-	ck_assert_msg(st.load > 0.999 && st.load < 1.001, "load %f", st.load);
+	hc_assert_eq(st.distinct, cap);
+	hc_assert_eq(st.claimed, cap);
+	hc_require(st.load > 0.999 && st.load < 1.001, "load %f", st.load);
 	ck_assert_ok(hc_table_close(t));
 }
 END_TEST
@@ -359,7 +359,7 @@ START_TEST(batch_done_on_full)
 	ck_assert_hc(
 		hc_add_batch(t, keys, with_deltas ? deltas : NULL, n, &done),
 		HC_EFULL);
-	ck_assert_uint_eq(done, 150);
+	hc_assert_eq(done, 150);
 	nref = hc_test_ref_u64(keys, deltas, 150, &ref);
 	hc_test_assert_ref(t, ref, nref);
 	free(ref);
@@ -396,20 +396,20 @@ START_TEST(dense_range)
 	ck_assert_hc(hc_get(t, lim, &c), HC_ERANGE);
 	ck_assert_hc(hc_get(t, UINT64_MAX, &c), HC_ERANGE);
 	for (k = 0; k < lim; k++)
-		ck_assert_uint_eq(get(t, k), k % 3 == 0 ? k + 1 : 0);
+		hc_assert_eq(get(t, k), k % 3 == 0 ? k + 1 : 0);
 
 	/* Iteration: only the non-zero counters, in any order. */
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_uint_eq(n, (lim + 2) / 3);
+	hc_assert_eq(n, (lim + 2) / 3);
 	for (k = 0; k < n; k++) {
-		ck_assert_uint_eq(e[k].key, 3 * k);
-		ck_assert_uint_eq(e[k].count, 3 * k + 1);
+		hc_assert_eq(e[k].key, 3 * k);
+		hc_assert_eq(e[k].count, 3 * k + 1);
 		ck_assert_ptr_null(e[k].bytes);
 	}
 	hc_test_entries_free(e, n);
 	stats(t, &st);
-	ck_assert_uint_eq(st.capacity, lim);
-	ck_assert_uint_eq(st.distinct, (lim + 2) / 3);
+	hc_assert_eq(st.capacity, lim);
+	hc_assert_eq(st.distinct, (lim + 2) / 3);
 	ck_assert_int_eq(st.key_kind, HC_KEY_DENSE);
 
 	/* A batch stops at the out-of-range key. */
@@ -417,8 +417,8 @@ START_TEST(dense_range)
 	keys[1] = lim;
 	keys[2] = 0;
 	ck_assert_hc(hc_add_batch(t, keys, NULL, 3, &done), HC_ERANGE);
-	ck_assert_uint_eq(done, 1);
-	ck_assert_uint_eq(get(t, 0), 1);
+	hc_assert_eq(done, 1);
+	hc_assert_eq(get(t, 0), 1);
 	ck_assert_ok(hc_table_close(t));
 }
 END_TEST
@@ -443,7 +443,7 @@ START_TEST(dense_batch_equals_single)
 		ck_assert_ok(hc_add(a, keys[i], deltas[i]));
 	}
 	ck_assert_ok(hc_add_batch(b, keys, deltas, N, &done));
-	ck_assert_uint_eq(done, N);
+	hc_assert_eq(done, N);
 	hc_test_assert_same(a, b);
 	ck_assert_ok(hc_table_close(a));
 	ck_assert_ok(hc_table_close(b));
@@ -488,8 +488,8 @@ START_TEST(bad_mode_per_call)
 	ck_assert_hc(hc_add_batch_mode(u, &k, NULL, 1, NULL, 3), HC_EINVAL);
 	ck_assert_hc(hc_add_bytes_mode(b, "x", 1, 1, 0), HC_EINVAL);
 	ck_assert_hc(hc_add_bytes_mode(b, "x", 1, 1, 7), HC_EINVAL);
-	ck_assert_uint_eq(get(u, 1), 0);
-	ck_assert_uint_eq(getb(b, "x", 1), 0);
+	hc_assert_eq(get(u, 1), 0);
+	hc_assert_eq(getb(b, "x", 1), 0);
 	ck_assert_ok(hc_table_close(u));
 	ck_assert_ok(hc_table_close(b));
 }
@@ -519,14 +519,14 @@ START_TEST(bytes_lengths)
 		buf[i] = (unsigned char)hc_test_rand(&st);
 	/* Each length is a prefix of the next: all distinct keys. */
 	for (i = 0; i < nl; i++) {
-		ck_assert_msg(hc_add_bytes(t, buf, blens[i], i + 1) == HC_OK,
-			      "length %zu refused", blens[i]);
+		hc_require(hc_add_bytes(t, buf, blens[i], i + 1) == HC_OK,
+			   "length %zu refused", blens[i]);
 		ck_assert_ok(hc_add_bytes_mode(t, buf, blens[i], i + 1,
 					       HC_MODE_HOGWILD));
 	}
 	for (i = 0; i < nl; i++)
-		ck_assert_msg(getb(t, buf, blens[i]) == 2 * (i + 1),
-			      "length %zu: wrong count", blens[i]);
+		hc_require(getb(t, buf, blens[i]) == 2 * (i + 1),
+			   "length %zu: wrong count", blens[i]);
 	ck_assert_hc(hc_add_bytes(t, buf, HC_KEY_BYTES_MAX + 1, 1), HC_ERANGE);
 	ck_assert_hc(hc_add_bytes(t, buf, 0, 1), HC_ERANGE);
 	ck_assert_hc(hc_add_bytes_mode(t, buf, 0, 1, HC_MODE_HOGWILD),
@@ -534,19 +534,19 @@ START_TEST(bytes_lengths)
 	ck_assert_hc(hc_add_bytes(t, buf, SIZE_MAX, 1), HC_ERANGE);
 
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_uint_eq(n, nl);
+	hc_assert_eq(n, nl);
 	/* Sorted by bytes: prefixes first, so in length order. */
 	for (i = 0; i < n; i++) {
-		ck_assert_uint_eq(e[i].len, blens[i]);
+		hc_assert_eq(e[i].len, blens[i]);
 		ck_assert_mem_eq(e[i].bytes, buf, blens[i]);
-		ck_assert_uint_eq(e[i].count, 2 * (i + 1));
-		ck_assert_uint_eq(e[i].key, 0);
+		hc_assert_eq(e[i].count, 2 * (i + 1));
+		hc_assert_eq(e[i].key, 0);
 	}
 	hc_test_entries_free(e, n);
 	for (j = 0; j < 8; j++) {
 		/* Unaligned copies of the key find the same count. */
 		memmove(buf + j + 1, buf + j, 4096);
-		ck_assert_uint_eq(getb(t, buf + j + 1, 4096), 16);
+		hc_assert_eq(getb(t, buf + j + 1, 4096), 16);
 	}
 	free(buf);
 	ck_assert_ok(hc_table_close(t));
@@ -570,15 +570,15 @@ START_TEST(bytes_differ_in_last_byte)
 	}
 	for (i = 0; i < 256; i++) {
 		key[len - 1] = (unsigned char)i;
-		ck_assert_uint_eq(getb(t, key, len), i + 1);
+		hc_assert_eq(getb(t, key, len), i + 1);
 	}
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_uint_eq(n, 256);
+	hc_assert_eq(n, 256);
 	ck_assert_int_eq(hc_test_first_dup(e, n), -1);
 	for (i = 0; i < n; i++) {
-		ck_assert_uint_eq(e[i].len, len);
-		ck_assert_uint_eq(e[i].bytes[len - 1], i);
-		ck_assert_uint_eq(e[i].count, i + 1);
+		hc_assert_eq(e[i].len, len);
+		hc_assert_eq(e[i].bytes[len - 1], i);
+		hc_assert_eq(e[i].count, i + 1);
 	}
 	hc_test_entries_free(e, n);
 	ck_assert_ok(hc_table_close(t));
@@ -611,13 +611,13 @@ START_TEST(bytes_with_nuls)
 	for (i = 0; i < nk; i++)
 		ck_assert_ok(hc_add_bytes(t, ks[i].k, ks[i].len, i + 1));
 	for (i = 0; i < nk; i++)
-		ck_assert_msg(getb(t, ks[i].k, ks[i].len) == i + 1,
-			      "key %zu (len %zu) has count %llu", i, ks[i].len,
-			      (unsigned long long)getb(t, ks[i].k, ks[i].len));
-	ck_assert_uint_eq(getb(t, "a\0d", 3), 0);
-	ck_assert_uint_eq(getb(t, "\0\0\0", 3), 0);
+		hc_require(getb(t, ks[i].k, ks[i].len) == i + 1,
+			   "key %zu (len %zu) has count %llu", i, ks[i].len,
+			   (unsigned long long)getb(t, ks[i].k, ks[i].len));
+	hc_assert_eq(getb(t, "a\0d", 3), 0);
+	hc_assert_eq(getb(t, "\0\0\0", 3), 0);
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_uint_eq(n, nk);
+	hc_assert_eq(n, nk);
 	ck_assert_int_eq(hc_test_first_dup(e, n), -1);
 	hc_test_entries_free(e, n);
 	ck_assert_ok(hc_table_close(t));
@@ -671,7 +671,7 @@ START_TEST(bytes_batch_equals_single)
 	}
 	ck_assert_ok(hc_add_bytes_batch(b, keys, lens,
 					with_deltas ? deltas : NULL, n, &done));
-	ck_assert_uint_eq(done, n);
+	hc_assert_eq(done, n);
 	hc_test_assert_same(a, b);
 	free(store);
 	free(keys);
@@ -690,16 +690,16 @@ START_TEST(bytes_batch_stops_at_bad_key)
 
 	ck_assert_hc(hc_add_bytes_batch(t, keys, lens, NULL, 4, &done),
 		     HC_ERANGE);
-	ck_assert_uint_eq(done, 2);
-	ck_assert_uint_eq(getb(t, "one", 3), 1);
-	ck_assert_uint_eq(getb(t, "two", 3), 1);
-	ck_assert_uint_eq(getb(t, "four", 4), 0);
+	hc_assert_eq(done, 2);
+	hc_assert_eq(getb(t, "one", 3), 1);
+	hc_assert_eq(getb(t, "two", 3), 1);
+	hc_assert_eq(getb(t, "four", 4), 0);
 	lens[2] = HC_KEY_BYTES_MAX + 1;
 	ck_assert_hc(hc_add_bytes_batch(t, keys, lens, NULL, 4, &done),
 		     HC_ERANGE);
-	ck_assert_uint_eq(done, 2);
-	ck_assert_uint_eq(getb(t, "one", 3), 2);
-	ck_assert_uint_eq(getb(t, "four", 4), 0);
+	hc_assert_eq(done, 2);
+	hc_assert_eq(getb(t, "one", 3), 2);
+	hc_assert_eq(getb(t, "four", 4), 0);
 	ck_assert_ok(hc_table_close(t));
 }
 END_TEST
@@ -715,13 +715,13 @@ START_TEST(full_table_bytes)
 
 	for (i = 0; i < cap; i++) {
 		len = hc_test_bkey(i, k);
-		ck_assert_msg(hc_add_bytes(t, k, len, i + 1) == HC_OK,
-			      "capacity %llu: key %llu refused",
-			      (unsigned long long)cap, (unsigned long long)i);
+		hc_require(hc_add_bytes(t, k, len, i + 1) == HC_OK,
+			   "capacity %llu: key %llu refused",
+			   (unsigned long long)cap, (unsigned long long)i);
 	}
 	len = hc_test_bkey(cap, k);
 	ck_assert_hc(hc_add_bytes(t, k, len, 1), HC_EFULL);
-	ck_assert_uint_eq(getb(t, k, len), 0);
+	hc_assert_eq(getb(t, k, len), 0);
 	/* A batch: an existing key, the new one (fails), the existing
 	 * one again (not added). */
 	kp[1] = k;
@@ -733,16 +733,16 @@ START_TEST(full_table_bytes)
 		kp[0] = kp[2] = k0;
 		ck_assert_hc(hc_add_bytes_batch(t, kp, lens, NULL, 3, &done),
 			     HC_EFULL);
-		ck_assert_uint_eq(done, 1);
-		ck_assert_uint_eq(getb(t, k0, lens[0]), 2);
+		hc_assert_eq(done, 1);
+		hc_assert_eq(getb(t, k0, lens[0]), 2);
 	}
 	for (i = 0; i < cap; i++) {
 		len = hc_test_bkey(i, k);
 		ck_assert_ok(hc_add_bytes(t, k, len, 1));
-		ck_assert_uint_eq(getb(t, k, len), i + 2 + (i == 0));
+		hc_assert_eq(getb(t, k, len), i + 2 + (i == 0));
 	}
 	stats(t, &st);
-	ck_assert_uint_eq(st.distinct, cap);
+	hc_assert_eq(st.distinct, cap);
 	ck_assert_ok(hc_table_close(t));
 }
 END_TEST

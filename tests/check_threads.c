@@ -170,12 +170,12 @@ START_TEST(four_threads_exact)
 	}
 	for (i = 0; i < NTHREADS; i++) {
 		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
-		ck_assert_msg(w[i].rc == HC_OK, "thread %d: %s", i,
-			      hc_test_name(w[i].rc));
+		hc_require(w[i].rc == HC_OK, "thread %d: %s", i,
+			   hc_test_name(w[i].rc));
 	}
 	__atomic_store_n(&sh.stop, 1, __ATOMIC_RELEASE);
 	ck_assert_int_eq(pthread_join(rd, NULL), 0);
-	ck_assert_msg(sh.reader_rc == HC_OK, "reader: %d", sh.reader_rc);
+	hc_require(sh.reader_rc == HC_OK, "reader: %d", sh.reader_rc);
 
 	for (id = 0; id < NKEYS; id++) {
 		uint64_t c;
@@ -188,15 +188,15 @@ START_TEST(four_threads_exact)
 		} else {
 			ck_assert_ok(hc_get(sh.t, key_of(id), &c));
 		}
-		ck_assert_msg(c == want[id], "key id %llu: %llu, want %llu",
-			      (unsigned long long)id, (unsigned long long)c,
-			      (unsigned long long)want[id]);
+		hc_require(c == want[id], "key id %llu: %llu, want %llu",
+			   (unsigned long long)id, (unsigned long long)c,
+			   (unsigned long long)want[id]);
 		total += want[id];
 	}
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
 	ck_assert_ok(hc_table_stats(sh.t, &s));
-	ck_assert_uint_eq(s.total, total);
+	hc_assert_eq(s.total, total);
 	free(want);
 	ck_assert_ok(hc_table_close(sh.t));
 }

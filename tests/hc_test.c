@@ -294,19 +294,18 @@ void hc_test_assert_same(const hc_table *a, const hc_table *b)
 
 	ck_assert_ok(hc_test_collect(a, &ea, &na));
 	ck_assert_ok(hc_test_collect(b, &eb, &nb));
-	ck_assert_uint_eq(na, nb);
+	hc_assert_eq(na, nb);
 	for (i = 0; i < na; i++) {
-		ck_assert_msg(entry_cmp(&ea[i], &eb[i]) == 0,
-			      "entry %zu differs: key %llu vs %llu (len %zu "
-			      "vs %zu)",
-			      i, (unsigned long long)ea[i].key,
-			      (unsigned long long)eb[i].key, ea[i].len,
-			      eb[i].len);
-		ck_assert_msg(ea[i].count == eb[i].count,
-			      "entry %zu (key %llu): count %llu vs %llu", i,
-			      (unsigned long long)ea[i].key,
-			      (unsigned long long)ea[i].count,
-			      (unsigned long long)eb[i].count);
+		hc_require(entry_cmp(&ea[i], &eb[i]) == 0,
+			   "entry %zu differs: key %llu vs %llu (len %zu "
+			   "vs %zu)",
+			   i, (unsigned long long)ea[i].key,
+			   (unsigned long long)eb[i].key, ea[i].len, eb[i].len);
+		hc_require(ea[i].count == eb[i].count,
+			   "entry %zu (key %llu): count %llu vs %llu", i,
+			   (unsigned long long)ea[i].key,
+			   (unsigned long long)ea[i].count,
+			   (unsigned long long)eb[i].count);
 	}
 	hc_test_entries_free(ea, na);
 	hc_test_entries_free(eb, nb);
@@ -346,24 +345,23 @@ void hc_test_assert_ref(const hc_table *t, const struct hc_test_entry *ref,
 	uint64_t c;
 
 	ck_assert_ok(hc_test_collect(t, &e, &n));
-	ck_assert_msg(n == nref, "table has %zu entries, reference %zu", n,
-		      nref);
+	hc_require(n == nref, "table has %zu entries, reference %zu", n, nref);
 	for (i = 0; i < n; i++) {
-		ck_assert_msg(e[i].key == ref[i].key && !e[i].bytes,
-			      "entry %zu: key %llx, reference %llx", i,
-			      (unsigned long long)e[i].key,
-			      (unsigned long long)ref[i].key);
-		ck_assert_msg(e[i].count == ref[i].count,
-			      "key %llx: iterated count %llu, reference %llu",
-			      (unsigned long long)e[i].key,
-			      (unsigned long long)e[i].count,
-			      (unsigned long long)ref[i].count);
+		hc_require(e[i].key == ref[i].key && !e[i].bytes,
+			   "entry %zu: key %llx, reference %llx", i,
+			   (unsigned long long)e[i].key,
+			   (unsigned long long)ref[i].key);
+		hc_require(e[i].count == ref[i].count,
+			   "key %llx: iterated count %llu, reference %llu",
+			   (unsigned long long)e[i].key,
+			   (unsigned long long)e[i].count,
+			   (unsigned long long)ref[i].count);
 		ck_assert_ok(hc_get(t, ref[i].key, &c));
-		ck_assert_msg(c == ref[i].count,
-			      "key %llx: hc_get %llu, reference %llu",
-			      (unsigned long long)ref[i].key,
-			      (unsigned long long)c,
-			      (unsigned long long)ref[i].count);
+		hc_require(c == ref[i].count,
+			   "key %llx: hc_get %llu, reference %llu",
+			   (unsigned long long)ref[i].key,
+			   (unsigned long long)c,
+			   (unsigned long long)ref[i].count);
 	}
 	hc_test_entries_free(e, n);
 }
@@ -373,7 +371,7 @@ void *hc_test_shared(size_t bytes)
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
-	ck_assert_msg(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	hc_require(p != MAP_FAILED, "mmap: %s", strerror(errno));
 	return p;
 }
 
@@ -386,7 +384,7 @@ pid_t hc_test_spawn(int (*fn)(int id, void *arg), int id, void *arg)
 {
 	pid_t pid = check_fork();
 
-	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
+	hc_require(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0)
 		_exit(fn(id, arg));
 	return pid;
@@ -410,8 +408,8 @@ int hc_test_wait(pid_t pid, double timeout_s, int *status)
 
 		if (r == pid)
 			return 1;
-		ck_assert_msg(r == 0, "waitpid(%ld): %s", (long)pid,
-			      strerror(errno));
+		hc_require(r == 0, "waitpid(%ld): %s", (long)pid,
+			   strerror(errno));
 		if (hc_test_now() > end)
 			return 0;
 		nanosleep(&nap, NULL);
@@ -428,9 +426,9 @@ uint64_t hc_test_zero_mix_key(const hc_table *t)
 	/* The options report the seed (0 may stand for the default); the
 	 * handle holds the one the slots use. */
 	seed = o.seed ? o.seed : HC_DEFAULT_SEED;
-	ck_assert_msg(t->seed == seed,
-		      "hc_table_options seed %llx, table seed %llx",
-		      (unsigned long long)o.seed, (unsigned long long)seed);
+	hc_require(t->seed == seed,
+		   "hc_table_options seed %llx, table seed %llx",
+		   (unsigned long long)o.seed, (unsigned long long)seed);
 	return hc__unmix64(0, seed);
 }
 
@@ -439,7 +437,7 @@ void hc_test_read_header(const char *path, void *hdr4096)
 	int fd = open(path, O_RDONLY);
 	ssize_t r;
 
-	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	hc_require(fd >= 0, "open %s: %s", path, strerror(errno));
 	r = pread(fd, hdr4096, HC_HEADER_SIZE, 0);
 	ck_assert_int_eq(r, HC_HEADER_SIZE);
 	close(fd);
@@ -452,7 +450,7 @@ void hc_test_write_header(const char *path, const void *hdr4096,
 	int fd = open(path, O_WRONLY);
 	ssize_t r;
 
-	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	hc_require(fd >= 0, "open %s: %s", path, strerror(errno));
 	memcpy(&h, hdr4096, sizeof(h));
 	if (recompute_check)
 		h.check = hc__header_check(&h);
@@ -465,15 +463,14 @@ uint64_t hc_test_file_size(const char *path)
 {
 	struct stat st;
 
-	ck_assert_msg(stat(path, &st) == 0, "stat %s: %s", path,
-		      strerror(errno));
+	hc_require(stat(path, &st) == 0, "stat %s: %s", path, strerror(errno));
 	return (uint64_t)st.st_size;
 }
 
 void hc_test_truncate(const char *path, uint64_t size)
 {
-	ck_assert_msg(truncate(path, (off_t)size) == 0, "truncate %s: %s", path,
-		      strerror(errno));
+	hc_require(truncate(path, (off_t)size) == 0, "truncate %s: %s", path,
+		   strerror(errno));
 }
 
 void hc_test_copy_file(const char *from, const char *to)
@@ -482,9 +479,9 @@ void hc_test_copy_file(const char *from, const char *to)
 	int in = open(from, O_RDONLY), out;
 	ssize_t r;
 
-	ck_assert_msg(in >= 0, "open %s: %s", from, strerror(errno));
+	hc_require(in >= 0, "open %s: %s", from, strerror(errno));
 	out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	ck_assert_msg(out >= 0, "open %s: %s", to, strerror(errno));
+	hc_require(out >= 0, "open %s: %s", to, strerror(errno));
 	while ((r = read(in, buf, sizeof(buf))) > 0)
 		ck_assert_int_eq(write(out, buf, (size_t)r), r);
 	ck_assert_int_eq(r, 0);
