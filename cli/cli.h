@@ -29,6 +29,10 @@ void cli_error(const char *what, const char *fmt, ...)
  * 1000) or ki/Mi/Gi/Ti (powers of 1024).  Returns 0 or -1. */
 int parse_u64(const char *s, uint64_t *out);
 
+/* Report an option getopt_long() rejected (opterr = 0); returns
+ * EXIT_USAGE. */
+int bad_option(char **argv);
+
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 

@@ -89,7 +89,7 @@ static uint64_t key_bound(const struct work *w, const struct meta *m)
 		double b = (double)in->size;
 
 		if (!strcmp(in->path, "-") || !in->size)
-			b = (double)(UINT64_C(1) << 28);
+			b = (double)(UINT64_C(1) << 24); /* unknown: 16 MiB */
 		else if (in->stream)
 			b *= 4; /* gzip: about 4 to 1 on text and reads */
 		if (m->tokens == TOK_DNA && in->fmt == FMT_FASTQ)
@@ -309,6 +309,7 @@ int cmd_count(int argc, char **argv)
 	hc_table *t = NULL;
 	sigset_t block, old;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "k:t:Co:j:s:qh", opts, NULL)) !=
 	       -1) {
 		switch (c) {
@@ -386,9 +387,7 @@ int cmd_count(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr,
-				"Try 'hogcount count --help' for more.\n");
-			return EXIT_USAGE;
+			return bad_option(argv);
 		}
 	}
 	if (!k) {
@@ -436,7 +435,7 @@ int cmd_count(int argc, char **argv)
 	{
 		uint64_t bound = size ? size : key_bound(&w, &m);
 		uint64_t cap = (uint64_t)((double)bound / LOAD) + 1024;
-		uint64_t cap_max = phys_bytes() / 2 / 16;
+		uint64_t cap_max = phys_bytes() / 4 / 16;
 		unsigned bits = m.tokens == TOK_DNA		    ? 2 * m.k
 				: m.tokens == TOK_BYTES && m.k <= 4 ? 8 * m.k
 								    : 64;

@@ -123,6 +123,7 @@ int cmd_dump(int argc, char **argv)
 	hc_iter *it;
 	FILE *f = stdout;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "L:U:n:So:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'L':
@@ -155,9 +156,7 @@ int cmd_dump(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr,
-				"Try 'hogcount dump --help' for more.\n");
-			return EXIT_USAGE;
+			return bad_option(argv);
 		}
 	}
 	if (optind != argc - 1) {

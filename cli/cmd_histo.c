@@ -37,6 +37,7 @@ int cmd_histo(int argc, char **argv)
 	struct meta m;
 	hc_table *t;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "l:h:f", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -62,9 +63,7 @@ int cmd_histo(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr,
-				"Try 'hogcount histo --help' for more.\n");
-			return EXIT_USAGE;
+			return bad_option(argv);
 		}
 	}
 	if (low > high) {

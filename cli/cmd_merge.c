@@ -42,6 +42,7 @@ int cmd_merge(int argc, char **argv)
 	int c, n, rc = 1, all_dense = 1;
 	sigset_t block, old;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -58,9 +59,7 @@ int cmd_merge(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr,
-				"Try 'hogcount merge --help' for more.\n");
-			return EXIT_USAGE;
+			return bad_option(argv);
 		}
 	}
 	if (!out) {

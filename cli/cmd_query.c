@@ -69,13 +69,13 @@ int cmd_query(int argc, char **argv)
 	hc_table *t;
 	int c, bad = 0;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return 0;
 		}
-		fprintf(stderr, "Try 'hogcount query --help' for more.\n");
-		return EXIT_USAGE;
+		return bad_option(argv);
 	}
 	if (optind >= argc) {
 		cli_error(NULL, "give a table file");

@@ -30,13 +30,13 @@ int cmd_stats(int argc, char **argv)
 	hc_table *t;
 	int c, rc;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return 0;
 		}
-		fprintf(stderr, "Try 'hogcount stats --help' for more.\n");
-		return EXIT_USAGE;
+		return bad_option(argv);
 	}
 	if (optind != argc - 1) {
 		cli_error(NULL, "give exactly one table file");

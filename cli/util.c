@@ -4,6 +4,7 @@
  * byte and word keys use in text output (docs/cli.md, "Key text").
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,4 +168,21 @@ long unescape(char *s, size_t len)
 		}
 	}
 	return (long)o;
+}
+
+int bad_option(char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt && arg[0] == '-' && arg[1] != '-')
+		cli_error(arg,
+			  "invalid option or missing value (see hogcount %s "
+			  "--help)",
+			  cli_cmd);
+	else
+		cli_error(arg,
+			  "unrecognized option or missing value (see hogcount "
+			  "%s --help)",
+			  cli_cmd);
+	return EXIT_USAGE;
 }

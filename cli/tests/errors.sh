@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: MIT
+# Each error gives one line on standard error naming the file or option,
+# a non-zero exit status, and no output file.
+. "$(dirname "$0")/lib.sh"
+
+"$GEN_TEXT" --bytes 100000 --seed 9 >t.txt
+gzip -c t.txt >good.gz
+# Corrupt: flip bytes inside the deflate data.  Truncated: cut it.
+perl -e 'local $/; my $d = <STDIN>; substr($d, 200, 8) = "\xff" x 8;
+	print $d' <good.gz >corrupt.gz
+head -c 3000 good.gz >trunc.gz
+mkdir adir
+
+# expect STATUS WHAT-IN-MESSAGE ARGS...: run count, check one line.
+expect() {
+	want=$1
+	pat=$2
+	shift 2
+	rm -f out.hc
+	set +e
+	"$HC" "$@" >/dev/null 2>err.txt
+	st=$?
+	set -e
+	[ "$st" -eq "$want" ] ||
+		fail "$*: exit $st, want $want ($(cat err.txt))"
+	[ "$(wc -l <err.txt)" -eq 1 ] ||
+		fail "$*: stderr is not one line: $(cat err.txt)"
+	grep -q -- "$pat" err.txt || fail "$*: message lacks '$pat': $(cat err.txt)"
+	[ ! -e out.hc ] || fail "$*: left an output file"
+	if ls .out.hc* out.hc.* >/dev/null 2>&1; then
+		fail "$*: left a temporary file"
+	fi
+}
+
+expect 1 "missing.txt: No such file" count -k 3 -o out.hc missing.txt
+expect 1 "adir: Is a directory" count -k 3 -o out.hc t.txt adir
+if [ "$(id -u)" -ne 0 ]; then
+	cp t.txt locked.txt
+	chmod 000 locked.txt
+	expect 1 "locked.txt: Permission denied" count -k 3 -o out.hc locked.txt
+fi
+expect 1 "corrupt.gz: corrupt gzip" count -k 3 -q -o out.hc corrupt.gz
+expect 1 "trunc.gz: corrupt gzip" count -k 3 -q -o out.hc trunc.gz
+expect 2 "--order" count -k 0 -o out.hc t.txt
+expect 2 "--order" count -k x -o out.hc t.txt
+expect 2 "--order" count --dna -k 33 -o out.hc t.txt
+expect 2 "--order" count -o out.hc t.txt
+expect 2 "--workers" count -k 3 -j 0 -o out.hc t.txt
+expect 2 "--size" count -k 3 -s 12q -o out.hc t.txt
+expect 2 "--mode" count -k 3 --mode fast -o out.hc t.txt
+expect 2 "--canonical" count -k 3 -C -o out.hc t.txt
+expect 2 "--bogus: unrecognized option" count -k 3 --bogus -o out.hc t.txt
+expect 1 "nodir/out.hc: No such file" count -k 3 -o nodir/out.hc t.txt
+# A full table: say which --size would fit.
+expect 1 "rerun with --size" count -k 8 -s 100 -q -o out.hc t.txt
+expect 1 "rerun with --size" count --words -k 2 -s 100 -q -o out.hc t.txt
+expect 1 "rerun with --size" count --words -k 2 -s 100 -q -o out.hc good.gz
+# Reading commands.
+expect 1 "missing.hc" dump missing.hc
+expect 1 "t.txt" dump t.txt
+expect 1 "t.txt" stats t.txt
+expect 2 "--lower-count" dump --lower-count x t.txt
+"$HC" count -k 3 -q -o ok.hc t.txt
+expect 1 "not a fragment" query ok.hc abcd
+expect 2 "unknown command" frobnicate
+echo ok

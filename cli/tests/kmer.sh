@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+# k-mer counts (k = 1, 21, 31; canonical and not) equal jellyfish count +
+# jellyfish dump on the same reads, with N and lower-case bases, FASTQ and
+# multi-line FASTA, big files cut into many chunks; histo equals
+# jellyfish histo; query agrees with dump.
+. "$(dirname "$0")/lib.sh"
+need jellyfish jellyfish
+
+"$GEN_READS" --reads 3000 --len 120 --genome 20000 --seed 7 --error 0.02 \
+	--n-rate 0.005 --lower 0.05 >reads.fq
+"$GEN_READS" --reads 1000 --len 200 --genome 20000 --seed 8 --n-rate 0.01 \
+	--lower 0.05 --fasta --width 70 >reads.fa
+grep -q N reads.fq || fail "test data has no N"
+grep -q '[acgt]' reads.fq || fail "test data has no lower case"
+
+for k in 1 21 31; do
+	for c in "" -C; do
+		for f in reads.fq reads.fa; do
+			"$HC" count --dna -k $k $c -j 3 --chunk-size 5000 -q \
+				-o hc.hc $f
+			jellyfish count -m $k $c -s 1M -t 2 -o jf.jf $f
+			sdump hc.hc >hc.txt
+			jellyfish dump -c jf.jf | tr ' ' '\t' | sort >jf.txt
+			[ -s jf.txt ] || fail "jellyfish gave no k-mers"
+			cmp -s hc.txt jf.txt ||
+				fail "k=$k $c $f: dump differs from jellyfish"
+			"$HC" histo hc.hc >hc.histo
+			jellyfish histo jf.jf >jf.histo
+			cmp -s hc.histo jf.histo ||
+				fail "k=$k $c $f: histo differs"
+			"$HC" histo -l 2 -h 5 -f hc.hc >hc.histo
+			jellyfish histo -l 2 -h 5 -f jf.jf >jf.histo
+			cmp -s hc.histo jf.histo ||
+				fail "k=$k $c $f: histo -l 2 -h 5 -f differs"
+		done
+	done
+done
+
+# query: the counts of the dump, keys from stdin and arguments.
+"$HC" count --dna -k 21 -C -q -o q.hc reads.fq
+sdump q.hc | head -50 >q.want
+cut -f1 q.want | "$HC" query q.hc | sort >q.got
+cmp -s q.want q.got || fail "query from stdin differs from dump"
+set -- $(head -1 q.want)
+[ "$("$HC" query q.hc "$1")" = "$1	$2" ] || fail "query argument"
+echo ok
