@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_model.c - hogcount model: an interpolated Kneser-Ney order-k
+ * Markov model over the byte or word n-grams of a table written by
+ * hogcount count, and the read API under it (docs/model.md).
+ *
+ *	hogcount model info TABLE
+ *	hogcount model prob TABLE CONTEXT [NEXT...]
+ *	hogcount model perplexity TABLE FILE...
+ *	hogcount model sample [-n N] [--seed S] [--prime TEXT] TABLE
+ *	hogcount model unseen TABLE
+ *	hogcount model walk TABLE [CONTEXT]
+ *	hogcount model reduce [--drop last|first] [--distinct] -o OUT TABLE
+ *
+ * Keys and contexts are written with the escapes of hogcount dump.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hc_model.h"
+
+int cmd_model(int argc, char **argv);
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hogcount model COMMAND [OPTIONS] TABLE [ARGS]\n"
+		"An order-k Markov model (interpolated Kneser-Ney) over the "
+		"byte\n"
+		"fragments or word n-grams of TABLE, written by hogcount "
+		"count\n"
+		"--bytes|--words -k K; the lower orders are derived from it.\n"
+		"\n"
+		"Commands:\n"
+		"  info TABLE               order, vocabulary, discounts, "
+		"n-grams\n"
+		"  prob TABLE CTX [NEXT..]  P(NEXT | CTX); without NEXT the "
+		"most\n"
+		"                           likely next tokens (--top N)\n"
+		"  perplexity TABLE FILE..  cross-entropy and perplexity of "
+		"held-out\n"
+		"                           text (\"-\" is standard input)\n"
+		"  sample TABLE             draw text from the model\n"
+		"  unseen TABLE             Good-Turing unseen mass and Chao1 "
+		"of\n"
+		"                           any table\n"
+		"  walk TABLE [CTX]         the n-grams starting with CTX, and "
+		"counts\n"
+		"  reduce TABLE -o OUT      the order k-1 table: sum over the "
+		"last\n"
+		"                           token (--drop first: the first; "
+		"--distinct:\n"
+		"                           count distinct dropped tokens)\n"
+		"\n"
+		"Options:\n"
+		"  -d, --discount D   Kneser-Ney discount in (0, 1] for every "
+		"order\n"
+		"                     (default: f1 / (f1 + 2 f2) per order)\n"
+		"  -t, --top N        prob: how many next tokens (default 10)\n"
+		"  -n, --tokens N     sample: tokens to draw (default 100)\n"
+		"  -s, --seed S       sample: random seed (default 1)\n"
+		"  -p, --prime TEXT   sample: start after TEXT\n"
+		"  -o, --output FILE  reduce: table file to write\n"
+		"      --drop END     reduce: last (default) or first\n"
+		"      --distinct     reduce: add 1 per entry, not its count\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"CTX, NEXT and TEXT use the escapes of hogcount dump (\\n, "
+		"\\t,\n"
+		"\\xHH); words are separated by white space.\n");
+}
+
+struct opts {
+	double discount;
+	uint64_t top, ntokens, seed;
+	const char *prime, *output;
+	int drop_first, distinct;
+};
+
+/* Context text from the command line: unescaped, words normalised. */
+static char *arg_text(const char *s, size_t *len)
+{
+	size_t n = strlen(s);
+	char *buf = xmalloc(n + 1);
+	long r;
+
+	memcpy(buf, s, n + 1);
+	r = unescape(buf, n);
+	if (r < 0) {
+		cli_error(s, "bad escape (use \\\\, \\t, \\n, \\r or \\xHH)");
+		free(buf);
+		return NULL;
+	}
+	*len = (size_t)r;
+	return buf;
+}
+
+static int open_model(const char *path, const struct opts *o, hc_table **t,
+		      hc_model **m)
+{
+	hc_model_options mo;
+	struct meta meta;
+	int rc;
+
+	if (table_open_meta(path, t, &meta))
+		return -1;
+	if (meta.tokens == TOK_DNA) {
+		cli_error(path, "a k-mer table: the model takes --bytes or "
+				"--words tables");
+		hc_table_close(*t);
+		return -1;
+	}
+	hc_model_options_init(&mo);
+	mo.discount = o->discount;
+	rc = hc_model_build(m, *t, &mo);
+	if (rc) {
+		cli_error(path, "cannot build the model: %s", hc_strerror(rc));
+		hc_table_close(*t);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_info(const char *path, const struct opts *o)
+{
+	hc_model_info info;
+	hc_table *t;
+	hc_model *m;
+
+	if (open_model(path, o, &t, &m))
+		return 1;
+	info.size = sizeof(info);
+	hc_model_info_get(m, &info);
+	printf("tokens\t%s\n",
+	       info.kind.tokens == HC_NGRAM_BYTES ? "bytes" : "words");
+	printf("order\t%u\n", info.kind.order);
+	printf("vocabulary\t%llu\n", (unsigned long long)info.vocab);
+	printf("total\t%llu\n", (unsigned long long)info.tokens);
+	for (unsigned n = 1; n <= info.kind.order; n++)
+		printf("order %u\t%llu %s, discount %.4f\n", n,
+		       (unsigned long long)info.grams[n],
+		       n == info.kind.order ? "n-grams" : "continuations",
+		       info.discount[n]);
+	hc_model_free(m);
+	hc_table_close(t);
+	return 0;
+}
+
+struct top {
+	const hc_model *m;
+	const char *ctx;
+	size_t ctx_len;
+	size_t n, cap;
+	struct cand {
+		const void *tok;
+		size_t len;
+		double p;
+	} * c;
+	double sum;
+	int rc;
+};
+
+static int top_add(void *arg, const void *tok, size_t len)
+{
+	struct top *tp = arg;
+	double p;
+	size_t i;
+
+	tp->rc = hc_model_prob(tp->m, tp->ctx, tp->ctx_len, tok, len, &p);
+	if (tp->rc)
+		return 1;
+	tp->sum += p;
+	if (tp->n < tp->cap)
+		i = tp->n++;
+	else if (p > tp->c[tp->n - 1].p)
+		i = tp->n - 1;
+	else
+		return 0;
+	while (i > 0 && tp->c[i - 1].p < p) {
+		tp->c[i] = tp->c[i - 1];
+		i--;
+	}
+	tp->c[i].tok = tok;
+	tp->c[i].len = len;
+	tp->c[i].p = p;
+	return 0;
+}
+
+static void print_token(const void *tok, size_t len)
+{
+	if (len)
+		escape_write(stdout, tok, len);
+	else
+		fputs("<unk>", stdout);
+}
+
+static int run_prob(int argc, char **argv, const struct opts *o)
+{
+	char *ctx;
+	size_t ctx_len;
+	hc_table *t;
+	hc_model *m;
+	int bad = 0, rc;
+
+	if (argc < 2) {
+		cli_error(NULL, "give a table and a context");
+		return EXIT_USAGE;
+	}
+	ctx = arg_text(argv[1], &ctx_len);
+	if (!ctx)
+		return EXIT_USAGE;
+	if (open_model(argv[0], o, &t, &m)) {
+		free(ctx);
+		return 1;
+	}
+	if (argc == 2) {
+		struct top tp = { m, ctx, ctx_len, 0, o->top, NULL, 0, 0 };
+
+		tp.c = xmalloc((o->top ? o->top : 1) * sizeof(*tp.c));
+		rc = hc_model_vocab_walk(m, top_add, &tp);
+		if (rc == 1)
+			rc = tp.rc;
+		if (rc) {
+			cli_error(argv[0], "%s", hc_strerror(rc));
+			bad = 1;
+		}
+		for (size_t i = 0; !bad && i < tp.n; i++) {
+			print_token(tp.c[i].tok, tp.c[i].len);
+			printf("\t%.6g\t%.4f\n", tp.c[i].p, -log2(tp.c[i].p));
+		}
+		if (!bad)
+			printf("# sum over the vocabulary: %.12f\n", tp.sum);
+		free(tp.c);
+	}
+	for (int i = 2; i < argc && !bad; i++) {
+		size_t len;
+		char *w = arg_text(argv[i], &len);
+		double p;
+
+		if (!w) {
+			bad = EXIT_USAGE;
+			break;
+		}
+		rc = hc_model_prob(m, ctx, ctx_len, w, len, &p);
+		if (rc == HC_EINVAL) {
+			cli_error(argv[i], "NEXT must be one byte on a byte "
+					   "model");
+			bad = EXIT_USAGE;
+		} else if (rc) {
+			cli_error(argv[0], "%s", hc_strerror(rc));
+			bad = 1;
+		} else {
+			print_token(w, len);
+			printf("\t%.6g\t%.4f\n", p, -log2(p));
+		}
+		free(w);
+	}
+	free(ctx);
+	hc_model_free(m);
+	hc_table_close(t);
+	return bad;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = 1 << 20, n = 0, r;
+	char *buf;
+
+	if (!f) {
+		cli_error(path, "%s", strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += r;
+		if (n == cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+	}
+	if (ferror(f)) {
+		cli_error(path, "read failed: %s", strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+static int run_perplexity(int argc, char **argv, const struct opts *o)
+{
+	hc_score s;
+	hc_table *t;
+	hc_model *m;
+	int bad = 0, rc;
+
+	if (argc < 2) {
+		cli_error(NULL, "give a table and held-out files");
+		return EXIT_USAGE;
+	}
+	if (open_model(argv[0], o, &t, &m))
+		return 1;
+	hc_score_init(&s);
+	for (int i = 1; i < argc; i++) {
+		size_t len;
+		char *buf = read_all(argv[i], &len);
+
+		if (!buf) {
+			bad = 1;
+			continue;
+		}
+		rc = hc_model_score(m, buf, len, &s);
+		free(buf);
+		if (rc) {
+			cli_error(argv[i], "%s", hc_strerror(rc));
+			bad = 1;
+		}
+	}
+	printf("tokens\t%llu\n", (unsigned long long)s.tokens);
+	printf("oov\t%llu\n", (unsigned long long)s.oov);
+	printf("cross_entropy\t%.6f bits/token\n", hc_score_cross_entropy(&s));
+	printf("perplexity\t%.6f\n", hc_score_perplexity(&s));
+	hc_model_free(m);
+	hc_table_close(t);
+	return bad;
+}
+
+struct out {
+	int words;
+	size_t col;
+};
+
+static int sample_out(void *arg, const void *tok, size_t len)
+{
+	struct out *o = arg;
+
+	if (!o->words) {
+		fwrite(tok, 1, len, stdout);
+		return 0;
+	}
+	if (o->col && o->col + 1 + len > 72) {
+		putchar('\n');
+		o->col = 0;
+	} else if (o->col) {
+		putchar(' ');
+		o->col++;
+	}
+	fwrite(tok, 1, len, stdout);
+	o->col += len;
+	return 0;
+}
+
+static int run_sample(int argc, char **argv, const struct opts *o)
+{
+	hc_model_info info;
+	struct out out = { 0, 0 };
+	char *prime = NULL;
+	size_t prime_len = 0;
+	uint64_t rng = o->seed;
+	hc_table *t;
+	hc_model *m;
+	int rc;
+
+	if (argc != 1) {
+		cli_error(NULL, "give exactly one table file");
+		return EXIT_USAGE;
+	}
+	if (o->prime) {
+		prime = arg_text(o->prime, &prime_len);
+		if (!prime)
+			return EXIT_USAGE;
+	}
+	if (open_model(argv[0], o, &t, &m)) {
+		free(prime);
+		return 1;
+	}
+	info.size = sizeof(info);
+	hc_model_info_get(m, &info);
+	out.words = info.kind.tokens == HC_NGRAM_WORDS;
+	if (prime_len)
+		sample_out(&out, prime, prime_len);
+	rc = hc_model_sample(m, &rng, prime, prime_len, o->ntokens, sample_out,
+			     &out);
+	putchar('\n');
+	if (rc)
+		cli_error(argv[0], "%s", hc_strerror(rc));
+	free(prime);
+	hc_model_free(m);
+	hc_table_close(t);
+	return rc ? 1 : 0;
+}
+
+static int run_unseen(int argc, char **argv)
+{
+	hc_unseen u;
+	hc_table *t;
+	int rc;
+
+	if (argc != 1) {
+		cli_error(NULL, "give exactly one table file");
+		return EXIT_USAGE;
+	}
+	rc = hc_table_open(&t, argv[0], HC_OPEN_RDONLY);
+	if (rc) {
+		cli_error(argv[0], "%s",
+			  rc == HC_EIO || rc == HC_ENOENT
+				  ? strerror(errno ? errno : ENOENT)
+				  : hc_strerror(rc));
+		return 1;
+	}
+	u.size = sizeof(u);
+	rc = hc_unseen_estimate(t, &u);
+	hc_table_close(t);
+	if (rc) {
+		cli_error(argv[0], "%s", hc_strerror(rc));
+		return 1;
+	}
+	printf("distinct\t%llu\n", (unsigned long long)u.distinct);
+	printf("total\t%llu\n", (unsigned long long)u.total);
+	printf("f1\t%llu\n", (unsigned long long)u.f1);
+	printf("f2\t%llu\n", (unsigned long long)u.f2);
+	printf("good_turing_unseen_mass\t%.6g\n", u.good_turing);
+	printf("chao1\t%.1f\n", u.chao1);
+	printf("chao1_unseen\t%.1f\n", u.unseen);
+	return 0;
+}
+
+static int walk_print(void *arg, const hc_ngram *g)
+{
+	(void)arg;
+	escape_write(stdout, g->text, g->len);
+	printf("\t%llu\n", (unsigned long long)g->count);
+	return 0;
+}
+
+static int run_walk(int argc, char **argv)
+{
+	hc_ngram_kind kind;
+	struct meta meta;
+	char *ctx = NULL;
+	size_t ctx_len = 0;
+	hc_table *t;
+	int rc;
+
+	if (argc < 1 || argc > 2) {
+		cli_error(NULL, "give a table file and at most one context");
+		return EXIT_USAGE;
+	}
+	if (argc == 2) {
+		ctx = arg_text(argv[1], &ctx_len);
+		if (!ctx)
+			return EXIT_USAGE;
+	}
+	if (table_open_meta(argv[0], &t, &meta)) {
+		free(ctx);
+		return 1;
+	}
+	rc = hc_ngram_kind_get(t, &kind);
+	if (!rc)
+		rc = hc_ngram_walk(t, &kind, ctx, ctx_len, walk_print, NULL);
+	if (rc == HC_ERANGE)
+		cli_error(argv[1], "context longer than the table's order");
+	else if (rc)
+		cli_error(argv[0], "%s", hc_strerror(rc));
+	free(ctx);
+	hc_table_close(t);
+	if (fflush(stdout)) {
+		cli_error("<stdout>", "write failed");
+		return 1;
+	}
+	return rc == HC_ERANGE ? EXIT_USAGE : rc ? 1 : 0;
+}
+
+static int run_reduce(int argc, char **argv, const struct opts *o)
+{
+	hc_ngram_kind kind;
+	struct meta meta;
+	hc_table *t, *r;
+	int rc;
+
+	if (argc != 1) {
+		cli_error(NULL, "give exactly one table file");
+		return EXIT_USAGE;
+	}
+	if (!o->output) {
+		cli_error("--output", "reduce needs an output file");
+		return EXIT_USAGE;
+	}
+	if (table_open_meta(argv[0], &t, &meta))
+		return 1;
+	rc = hc_ngram_kind_get(t, &kind);
+	if (!rc && kind.order < 2) {
+		cli_error(argv[0], "an order-1 table has nothing to reduce");
+		hc_table_close(t);
+		return 1;
+	}
+	if (!rc)
+		rc = hc_ngram_reduce_new(t, &kind,
+					 (o->drop_first ? HC_REDUCE_DROP_FIRST
+							: HC_REDUCE_DROP_LAST) |
+						 (o->distinct
+							  ? HC_REDUCE_DISTINCT
+							  : HC_REDUCE_SUM),
+					 &r);
+	if (rc) {
+		cli_error(argv[0], "%s", hc_strerror(rc));
+		hc_table_close(t);
+		return 1;
+	}
+	rc = hc_table_save(r, o->output);
+	if (rc)
+		cli_error(o->output, "%s",
+			  rc == HC_EIO ? strerror(errno) : hc_strerror(rc));
+	hc_table_close(r);
+	hc_table_close(t);
+	return rc ? 1 : 0;
+}
+
+int cmd_model(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "discount", required_argument, NULL, 'd' },
+		{ "top", required_argument, NULL, 't' },
+		{ "tokens", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "prime", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "drop", required_argument, NULL, 'D' },
+		{ "distinct", no_argument, NULL, 'X' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { 0, 10, 100, 1, NULL, NULL, 0, 0 };
+	const char *sub;
+	char *end;
+	int c;
+
+	if (argc < 2) {
+		cli_error(NULL, "give a command: info, prob, perplexity, "
+				"sample, unseen, walk, reduce (try --help)");
+		return EXIT_USAGE;
+	}
+	sub = argv[1];
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	argc--;
+	argv++;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:t:n:s:p:o:h", opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'd':
+			errno = 0;
+			o.discount = strtod(optarg, &end);
+			if (errno || end == optarg || *end ||
+			    !(o.discount > 0 && o.discount <= 1)) {
+				cli_error("--discount",
+					  "invalid discount '%s' (0 < D <= 1)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+		case 'n':
+		case 's': {
+			uint64_t v;
+
+			if (parse_u64(optarg, &v) ||
+			    (c == 't' && (v == 0 || v > 1000000))) {
+				cli_error(c == 't'   ? "--top"
+					  : c == 'n' ? "--tokens"
+						     : "--seed",
+					  "invalid number '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 't')
+				o.top = v;
+			else if (c == 'n')
+				o.ntokens = v;
+			else
+				o.seed = v;
+			break;
+		}
+		case 'p':
+			o.prime = optarg;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'D':
+			if (!strcmp(optarg, "first")) {
+				o.drop_first = 1;
+			} else if (!strcmp(optarg, "last")) {
+				o.drop_first = 0;
+			} else {
+				cli_error("--drop", "'%s': use last or first",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'X':
+			o.distinct = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return bad_option(argv);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(sub, "info")) {
+		if (argc != 1) {
+			cli_error(NULL, "give exactly one table file");
+			return EXIT_USAGE;
+		}
+		return run_info(argv[0], &o);
+	}
+	if (!strcmp(sub, "prob"))
+		return run_prob(argc, argv, &o);
+	if (!strcmp(sub, "perplexity"))
+		return run_perplexity(argc, argv, &o);
+	if (!strcmp(sub, "sample"))
+		return run_sample(argc, argv, &o);
+	if (!strcmp(sub, "unseen"))
+		return run_unseen(argc, argv);
+	if (!strcmp(sub, "walk"))
+		return run_walk(argc, argv);
+	if (!strcmp(sub, "reduce"))
+		return run_reduce(argc, argv, &o);
+	cli_error(sub, "unknown command (try hogcount model --help)");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hc_model.h - estimators on top of hogcount tables: reading n-gram
+ * tables in place, deriving lower-order tables, an interpolated
+ * Kneser-Ney order-k Markov model over bytes or words, and unseen-mass
+ * estimates from the count-of-counts.  Built as the static library
+ * hogcount_model (model/); see docs/model.md.
+ *
+ * The tables are the ones `hogcount count --bytes|--words -k K` writes:
+ * their user record says "hogcount-cli 1 tokens=bytes k=4 canonical=0".
+ * An n-gram's text form is what `hogcount dump` prints before escaping:
+ * n raw bytes for byte tables, n words joined by one space for word
+ * tables.  Byte n-grams of order <= 8 are stored as u64 keys (bytes
+ * big-endian, first byte highest), longer ones and word n-grams as byte
+ * keys; the functions here hide that.
+ *
+ * Same conventions as hogcount.h: int status (HC_OK or HC_E*), results
+ * through out-parameters, never prints or exits.
+ */
+#ifndef HC_MODEL_H
+#define HC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hogcount.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- n-gram tables ------------------------------------------------- */
+
+/* What the tokens of an n-gram table are (values as in the CLI record). */
+enum hc_ngram_tokens {
+	HC_NGRAM_BYTES = 2, /* every byte is a token */
+	HC_NGRAM_WORDS = 3, /* maximal runs of non-space bytes */
+};
+
+/* Largest order the model and the reductions accept. */
+#define HC_NGRAM_ORDER_MAX 64u
+
+/*
+ * @tokens: enum hc_ngram_tokens.
+ * @order: n, the number of tokens per key (1..HC_NGRAM_ORDER_MAX).
+ */
+typedef struct hc_ngram_kind {
+	int tokens;
+	unsigned order;
+} hc_ngram_kind;
+
+/*
+ * One n-gram as the walks hand it out.
+ * @text, @len: the text form (see the top of this file).  Points into
+ *	the mapping for byte keys, into a buffer of the walk for u64 keys;
+ *	valid during the callback only.
+ * @key: the u64 key for packed byte n-grams (order <= 8), else 0.
+ * @count: its count.
+ */
+typedef struct hc_ngram {
+	const unsigned char *text;
+	size_t len;
+	uint64_t key;
+	uint64_t count;
+} hc_ngram;
+
+/* Walk callback: return 0 to go on, anything else stops the walk and is
+ * returned by the walk. */
+typedef int (*hc_ngram_fn)(void *arg, const hc_ngram *g);
+
+/*
+ * hc_ngram_kind_get - read the kind of @t from its CLI user record.
+ * Returns HC_OK, HC_ECORRUPT (no or bad record), HC_EKIND (a DNA table,
+ * or a table whose key kind does not match the record).
+ * Any number of processes.
+ */
+HC_API int hc_ngram_kind_get(const hc_table *t, hc_ngram_kind *kind);
+
+/*
+ * hc_ngram_kind_set - write the CLI user record for @kind into @t, so
+ * that `hogcount dump` and hc_ngram_kind_get() read it.
+ * Returns HC_OK, HC_EINVAL, HC_ERDONLY.  Not concurrent: before sharing.
+ */
+HC_API int hc_ngram_kind_set(hc_table *t, const hc_ngram_kind *kind);
+
+/*
+ * hc_ngram_key_kind - the hogcount key kind (HC_KEY_U64 or HC_KEY_BYTES)
+ * the CLI uses for n-grams of @kind.  Where it is HC_KEY_U64 a table
+ * may also be HC_KEY_DENSE (the CLI's choice for small key spaces): the
+ * functions here accept both.
+ */
+HC_API int hc_ngram_key_kind(const hc_ngram_kind *kind);
+
+/*
+ * hc_ngram_get - the count of the n-gram whose text form is @text.
+ * Words must be joined by exactly one space.  A text of the wrong
+ * order gives HC_ERANGE.
+ * Returns HC_OK, HC_ERANGE, HC_ECORRUPT, HC_EMISUSE.
+ * Any number of processes, concurrent with updates.
+ */
+HC_API int hc_ngram_get(const hc_table *t, const hc_ngram_kind *kind,
+			const void *text, size_t len, uint64_t *count);
+
+/*
+ * hc_ngram_walk - call @fn for every entry of @t whose text starts with
+ * the context @ctx of @ctx_len bytes: the first tokens of the n-gram.
+ * Bytes: the first @ctx_len bytes equal @ctx (for u64 keys this is the
+ * key range [c << s, (c + 1) << s), s = 8 * (order - ctx_len)).  Words:
+ * the text equals @ctx or starts with @ctx and a space.  @ctx_len 0
+ * walks every entry.  The walk reads the live table (hc_iter): one pass
+ * over the slots, in slot order, with the guarantees of design.md G2.
+ * Returns HC_OK, what @fn returned if not 0, HC_ERANGE (context longer
+ * than the order), HC_ECORRUPT, HC_ENOMEM.
+ * Any number of processes, concurrent with updates.
+ */
+HC_API int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind,
+			 const void *ctx, size_t ctx_len, hc_ngram_fn fn,
+			 void *arg);
+
+/* How hc_ngram_reduce() maps an order-n entry to an order-(n-1) one. */
+enum hc_reduce {
+	/* Drop the last token: the context of the n-gram. */
+	HC_REDUCE_DROP_LAST = 0x1,
+	/* Drop the first token: the n-gram's suffix. */
+	HC_REDUCE_DROP_FIRST = 0x2,
+	/* Add each entry's count (c(h.) = sum over w of c(h w)). */
+	HC_REDUCE_SUM = 0x10,
+	/* Add 1 per entry: the number of distinct tokens dropped, as
+	 * Kneser-Ney's N1+(h .) and N1+(. v) need. */
+	HC_REDUCE_DISTINCT = 0x20,
+};
+
+/*
+ * hc_ngram_reduce - add the order-(n-1) reduction of @src (order n >= 2)
+ * into @dst, whose key kind must be hc_ngram_key_kind() of order n-1.
+ * @how: one DROP_ flag | one of SUM, DISTINCT.
+ * A pure addition: reducing tables one after another, or reducing while
+ * other processes add to @dst, gives the reduction of the union.
+ * Returns HC_OK, HC_EINVAL, HC_EKIND, HC_EFULL, HC_ECORRUPT, HC_ERDONLY.
+ * Reads @src concurrently with its updates (G2); adds as hc_add does.
+ */
+HC_API int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind,
+			   int how, hc_table *dst);
+
+/*
+ * hc_ngram_reduce_new - like hc_ngram_reduce() into a new table in an
+ * anonymous shared mapping, sized from @src, with the user record of
+ * order n-1 written.  Save it with hc_table_save(); close it with
+ * hc_table_close().
+ * Returns as hc_ngram_reduce(), plus HC_ENOMEM.
+ */
+HC_API int hc_ngram_reduce_new(const hc_table *src, const hc_ngram_kind *kind,
+			       int how, hc_table **out);
+
+/* ---- unseen mass from the count-of-counts ---------------------------- */
+
+/*
+ * Estimates read off hc_histo().
+ * @size: sizeof(hc_unseen), set by the caller.
+ * @distinct: S_obs, keys seen;  @total: N, the sum of counts.
+ * @f1, @f2: keys seen exactly once and twice.
+ * @good_turing: f1 / N, the probability that the next token drawn is a
+ *	key never seen (Good-Turing); 0 when N is 0.
+ * @chao1: S_obs + f1^2 / (2 f2), or S_obs + f1 (f1 - 1) / 2 when f2 is 0
+ *	(bias-corrected form): a lower bound on the number of distinct keys
+ *	the source holds.
+ * @unseen: chao1 - distinct.
+ */
+typedef struct hc_unseen {
+	size_t size;
+	uint64_t distinct;
+	uint64_t total;
+	uint64_t f1;
+	uint64_t f2;
+	double good_turing;
+	double chao1;
+	double unseen;
+} hc_unseen;
+
+/*
+ * hc_unseen_estimate - Good-Turing and Chao1 for any table.
+ * Returns HC_OK, HC_EINVAL (u->size too small), HC_ECORRUPT.
+ * Any number of processes.
+ */
+HC_API int hc_unseen_estimate(const hc_table *t, hc_unseen *u);
+
+/* ---- the order-k model ---------------------------------------------- */
+
+typedef struct hc_model hc_model;
+
+/*
+ * @size: sizeof(hc_model_options), set by hc_model_options_init().
+ * @discount: Kneser-Ney discount D in (0, 1] for every order; 0 (the
+ *	default) estimates D_n = f1 / (f1 + 2 f2) per order from the
+ *	count-of-counts of that order's counts.
+ */
+typedef struct hc_model_options {
+	size_t size;
+	double discount;
+} hc_model_options;
+
+HC_API void hc_model_options_init(hc_model_options *opt);
+
+/*
+ * hc_model_build - an interpolated Kneser-Ney model of order k from the
+ * order-k table @t (bytes or words).  The lower orders are derived from
+ * @t by reduction: continuation counts N1+(. v) with DROP_FIRST |
+ * DISTINCT, context sums and distinct followers with DROP_LAST.  @t is
+ * read in place and must stay open (and should not change) while the
+ * model is used.  The vocabulary is the 256 bytes, or the words of @t
+ * plus one unknown word.
+ * Returns HC_OK, HC_EINVAL, HC_EKIND, HC_ECORRUPT, HC_ENOMEM.
+ * Not concurrent with updates of @t.
+ */
+HC_API int hc_model_build(hc_model **out, const hc_table *t,
+			  const hc_model_options *opt);
+
+/* hc_model_free - free the model and its derived tables.  NULL: no-op. */
+HC_API void hc_model_free(hc_model *m);
+
+/*
+ * Figures of a built model.  @size: set by the caller.
+ * @discount[n], @grams[n]: D_n and the number of distinct order-n
+ *	entries (n = 1..order; index 0 unused).
+ * @vocab: |V| (words: including the unknown word).
+ */
+typedef struct hc_model_info {
+	size_t size;
+	hc_ngram_kind kind;
+	uint64_t vocab;
+	uint64_t tokens; /* sum of the order-k counts */
+	double discount[HC_NGRAM_ORDER_MAX + 1];
+	uint64_t grams[HC_NGRAM_ORDER_MAX + 1];
+} hc_model_info;
+
+HC_API int hc_model_info_get(const hc_model *m, hc_model_info *info);
+
+/*
+ * hc_model_prob - P(next | ctx).  @ctx is text (bytes, or words split on
+ * white space); only its last k-1 tokens are used.  @next is one token:
+ * a byte, or a word; a word not in the vocabulary (or @next_len 0)
+ * is the unknown word.  Sums to 1 over the vocabulary for every context.
+ * Returns HC_OK, HC_EINVAL (bytes: @next_len is not 1), HC_ENOMEM,
+ * HC_ECORRUPT.  Any number of threads on one model.
+ */
+HC_API int hc_model_prob(const hc_model *m, const void *ctx, size_t ctx_len,
+			 const void *next, size_t next_len, double *p);
+
+/* Vocabulary walk: one token per call (@len 0: the unknown word). */
+typedef int (*hc_model_token_fn)(void *arg, const void *tok, size_t len);
+
+/*
+ * hc_model_vocab_walk - call @fn for every token of the vocabulary.
+ * Returns HC_OK, what @fn returned if not 0, HC_ECORRUPT, HC_ENOMEM.
+ */
+HC_API int hc_model_vocab_walk(const hc_model *m, hc_model_token_fn fn,
+			       void *arg);
+
+/*
+ * A running score of held-out text.  @size: set by the caller, then
+ * zero the rest (or use hc_score_init()).
+ * @tokens: tokens scored; @oov: of them, unknown words;
+ * @log2_sum: sum of log2 P(token | its k-1 predecessors).
+ */
+typedef struct hc_score {
+	size_t size;
+	uint64_t tokens;
+	uint64_t oov;
+	double log2_sum;
+} hc_score;
+
+HC_API void hc_score_init(hc_score *s);
+/* Cross-entropy in bits per token, -log2_sum / tokens (0 if none). */
+HC_API double hc_score_cross_entropy(const hc_score *s);
+/* Perplexity, 2^cross-entropy. */
+HC_API double hc_score_perplexity(const hc_score *s);
+
+/*
+ * hc_model_score - add the score of one document @text to @acc: every
+ * token that has k-1 tokens before it in @text is scored with those
+ * as its context, as `hogcount count` counted it (n-grams never span
+ * two documents).
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM, HC_ECORRUPT.
+ * Any number of threads on one model.
+ */
+HC_API int hc_model_score(const hc_model *m, const void *text, size_t len,
+			  hc_score *acc);
+
+/*
+ * hc_model_sample - draw @ntokens tokens from the model and hand each to
+ * @fn.  The first context is @prime (its last k-1 tokens), or, when
+ * @prime_len is 0, the first k-1 tokens of an order-k n-gram drawn by
+ * its count, which are handed to @fn first.  @rng: the state of a
+ * splitmix64 generator; the same state gives the same text.
+ * Returns HC_OK, what @fn returned if not 0, HC_ENOMEM, HC_ECORRUPT.
+ * Not concurrent on one model (builds a sorted index on first use).
+ */
+HC_API int hc_model_sample(hc_model *m, uint64_t *rng, const void *prime,
+			   size_t prime_len, size_t ntokens,
+			   hc_model_token_fn fn, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HC_MODEL_H */

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: MIT
+# cli.model: hogcount model end to end on a small text, and its errors
+# (one line naming the file or option, exit 1 or 2).
+# Usage: sh model_cli.sh HOGCOUNT
+set -eu
+HC=$1
+W=$(mktemp -d "${TMPDIR:-/tmp}/hc-model-cli.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+cd "$W"
+export LC_ALL=C
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+printf 'abab' >toy.txt
+printf 'the cat sat on the mat\nthe cat ran\n' >words.txt
+"$HC" count -q -k 2 --bytes -j 1 -o toy.hc toy.txt
+"$HC" count -q -k 2 --words -j 1 -o w2.hc words.txt
+
+# The hand-computed toy of check_model.c: P(b | a) with D = 0.5.
+p=$("$HC" model prob -d 0.5 toy.hc a b | cut -f2)
+[ "$p" = "0.812988" ] || fail "P(b|a) = $p, want 0.812988"
+ppl=$("$HC" model perplexity -d 0.5 toy.hc toy.txt | awk '$1 == "perplexity" { print $2 }')
+[ "$ppl" = "1.342016" ] || fail "perplexity $ppl, want 1.342016"
+# Sums to one over the vocabulary.
+"$HC" model prob w2.hc the | grep -q '^# sum over the vocabulary: 1.0000000000' ||
+	fail "words: P(. | the) does not sum to 1"
+"$HC" model prob toy.hc '\n' | grep -q '^# sum over the vocabulary: 1.0000000000' ||
+	fail "bytes: P(. | \\n) does not sum to 1"
+# Sampling is reproducible with a seed.
+a=$("$HC" model sample -n 50 -s 3 w2.hc)
+b=$("$HC" model sample -n 50 -s 3 w2.hc)
+[ "$a" = "$b" ] || fail "sample: same seed, different text"
+# Walk by context, reduce to order 1, unseen mass.
+[ "$("$HC" model walk w2.hc the | sort | tr '\t\n' ' :')" = "the cat 2:the mat 1:" ] ||
+	fail "walk w2.hc the: $("$HC" model walk w2.hc the)"
+"$HC" model reduce -o w1.hc w2.hc
+[ "$("$HC" query w1.hc the | cut -f2)" = 3 ] || fail "reduce: c(the .) != 3"
+"$HC" model reduce --drop first --distinct -o c1.hc w2.hc
+[ "$("$HC" query c1.hc cat | cut -f2)" = 1 ] || fail "reduce: N1+(. cat) != 1"
+"$HC" model unseen w2.hc | grep -q '^chao1	' || fail "unseen: no chao1"
+"$HC" model --help | grep -q '^Usage: hogcount model' || fail "--help"
+
+# expect STATUS PATTERN ARGS...: one line on stderr, matching.
+expect() {
+	want=$1
+	pat=$2
+	shift 2
+	set +e
+	"$HC" model "$@" >/dev/null 2>err.txt
+	st=$?
+	set -e
+	[ "$st" -eq "$want" ] || fail "model $*: exit $st, want $want"
+	[ "$(wc -l <err.txt)" -eq 1 ] || fail "model $*: $(cat err.txt)"
+	grep -q -- "$pat" err.txt || fail "model $*: '$pat' not in: $(cat err.txt)"
+}
+expect 2 'give a command' 
+expect 2 'unknown command' frobnicate toy.hc
+expect 2 -- '--discount' info -d 2 toy.hc
+expect 2 -- '--tokens' sample -n x toy.hc
+expect 2 -- '--drop' reduce --drop middle -o x.hc toy.hc
+expect 2 -- '--output' reduce toy.hc
+expect 1 'missing.hc' info missing.hc
+expect 1 'not-a-table' info not-a-table
+expect 2 'NEXT must be one byte' prob toy.hc a bc
+expect 1 'nope.txt' perplexity toy.hc nope.txt
+echo ok
