@@ -4,7 +4,9 @@
  * (checked against one recomputed here from the reference), and merge
  * across capacities, seeds and kinds.
  */
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include "hc_test.h"
@@ -446,6 +448,54 @@ START_TEST(merge_into_read_only)
 }
 END_TEST
 
+struct adder_arg {
+	hc_table *t;
+	volatile int *go;
+};
+
+/* Adds 1 to keys 0..9999, twice over, into the merge destination. */
+static int dst_adder(int id, void *p)
+{
+	struct adder_arg *a = p;
+	uint64_t r, i;
+
+	(void)id;
+	while (!__atomic_load_n(a->go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < 10000; i++)
+			if (hc_add(a->t, i, 1))
+				return 1;
+	return 0;
+}
+
+/* "@dst may be updated concurrently by others": nothing is lost. */
+START_TEST(merge_while_dst_updated)
+{
+	hc_table *src = table(HC_KEY_U64, 1 << 14, 1);
+	struct adder_arg a;
+	uint64_t i, c;
+	pid_t pid;
+	int st = 0;
+
+	a.t = table(HC_KEY_U64, 1 << 15, 2);
+	a.go = hc_test_shared(sizeof(int));
+	for (i = 0; i < 10000; i++)
+		ck_assert_ok(hc_add(src, i + 5000, 3));
+	pid = hc_test_spawn(dst_adder, 0, &a);
+	__atomic_store_n(a.go, 1, __ATOMIC_RELEASE);
+	ck_assert_ok(hc_table_merge(a.t, src));
+	hc_require(hc_test_wait(pid, 60, &st), "adder hung");
+	hc_require(WIFEXITED(st) && WEXITSTATUS(st) == 0, "adder failed");
+	for (i = 0; i < 15000; i++) {
+		ck_assert_ok(hc_get(a.t, i, &c));
+		hc_assert_eq(c, (i < 10000 ? 2 : 0) + (i >= 5000 ? 3 : 0));
+	}
+	ck_assert_ok(hc_table_close(src));
+	ck_assert_ok(hc_table_close(a.t));
+}
+END_TEST
+
 Suite *hc_export_suite(void)
 {
 	Suite *s = suite_create("export");
@@ -473,6 +523,7 @@ Suite *hc_export_suite(void)
 	tcase_add_test(tc, merge_kind_mismatch);
 	tcase_add_loop_test(tc, merge_into_too_small, 0, 2);
 	tcase_add_test(tc, merge_into_read_only);
+	tcase_add_test(tc, merge_while_dst_updated);
 	suite_add_tcase(s, tc);
 	return s;
 }

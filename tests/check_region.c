@@ -727,6 +727,82 @@ START_TEST(save_unwritable)
 }
 END_TEST
 
+struct saver_arg {
+	hc_table *t;
+	volatile int *go, *stop;
+};
+
+/* Adds keys 0..4999 in rounds until told to stop. */
+static int busy_writer(int id, void *p)
+{
+	struct saver_arg *a = p;
+	uint64_t i;
+
+	(void)id;
+	__atomic_store_n(a->go, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(a->stop, __ATOMIC_ACQUIRE))
+		for (i = 0; i < 5000; i++)
+			if (hc_add(a->t, hc_test_scramble(i), 1))
+				return 1;
+	return 0;
+}
+
+/* "Safe while writers run": each snapshot opens, holds only keys that
+ * were added, each once, and counts never go down between snapshots. */
+START_TEST(save_while_writers_run)
+{
+	struct saver_arg a;
+	struct hc_test_entry *prev = NULL, *cur;
+	size_t nprev = 0, ncur, i, k;
+	char path[256];
+	hc_table *r;
+	pid_t pid;
+
+	a.t = NULL;
+	ck_assert_ok(hc_table_create(&a.t, NULL));
+	a.go = hc_test_shared(2 * sizeof(int));
+	a.stop = a.go + 1;
+	pid = hc_test_spawn(busy_writer, 0, &a);
+	while (!__atomic_load_n(a.go, __ATOMIC_ACQUIRE))
+		;
+	hc_test_path(path, sizeof(path), "snap.hc");
+	for (k = 0; k < 5; k++) {
+		ck_assert_ok(hc_table_save(a.t, path));
+		ck_assert_ok(hc_table_open(&r, path, HC_OPEN_RDONLY));
+		ck_assert_ok(hc_test_collect(r, &cur, &ncur));
+		ck_assert_ok(hc_table_close(r));
+		hc_require(hc_test_first_dup(cur, ncur) < 0,
+			   "snapshot %zu has a key twice", k);
+		for (i = 0; i < ncur; i++)
+			hc_assert_gt(cur[i].count, 0);
+		/* Sorted by key: a merge walk finds every earlier key. */
+		for (i = 0; i < nprev; i++) {
+			size_t lo = 0, hi = ncur;
+
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+
+				if (cur[mid].key < prev[i].key)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			hc_require(lo < ncur && cur[lo].key == prev[i].key &&
+					   cur[lo].count >= prev[i].count,
+				   "snapshot %zu lost or shrank a key", k);
+		}
+		hc_test_entries_free(prev, nprev);
+		prev = cur;
+		nprev = ncur;
+	}
+	__atomic_store_n(a.stop, 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(wait_ok(pid, "writer"), 0);
+	hc_assert_le(nprev, 5000);
+	hc_test_entries_free(prev, nprev);
+	ck_assert_ok(hc_table_close(a.t));
+}
+END_TEST
+
 Suite *hc_region_suite(void)
 {
 	Suite *s = suite_create("region");
@@ -758,6 +834,7 @@ Suite *hc_region_suite(void)
 	tcase_add_loop_test(tc, save_then_open_equals, 0, 6);
 	tcase_add_test(tc, save_of_read_only_table);
 	tcase_add_test(tc, save_unwritable);
+	tcase_add_test(tc, save_while_writers_run);
 	suite_add_tcase(s, tc);
 	return s;
 }
