@@ -82,5 +82,9 @@ int main(int argc, char **argv)
 		fwrite(line, 1, l, stdout);
 		out += l;
 	}
+	for (unsigned long long i = 0; i < vocab; i++)
+		free(words[i]);
+	free(words);
+	free(cdf);
 	return fflush(stdout) ? 1 : 0;
 }
