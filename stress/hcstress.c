@@ -1,0 +1,993 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hcstress.c - hammer one table from many forked workers, inject faults,
+ * and prove what survived (issue 3).
+ *
+ * WHAT A RUN IS
+ *
+ * --workers processes (more than cores is the point) each add a
+ * deterministic stream of (key, delta) operations, derived from --seed
+ * and the worker's number, in batches of --batch.  Keys are ids drawn
+ * from a distribution over --keyspace ids (uniform, Zipf, a few hot
+ * ones) mapped to integer keys (id 0 is key 0, id 1 is UINT64_MAX) or to
+ * byte strings of mixed lengths (common.h, st_key_u64/st_key_bytes).
+ *
+ * HOW THE VERIFIER KNOWS WHAT SHOULD BE THERE
+ *
+ * Each worker publishes two words in its own cache line of a shared
+ * mapping: @hi, stored (seq_cst) before a batch touches the table, is
+ * the end of the batch; @done, stored after the batch returned, is how
+ * many leading operations are complete.  So whatever the moment a
+ * worker dies or stops, operations [0, done) were applied and
+ * [done, hi) may or may not have been (at most one batch).  In --fill
+ * mode a worker also sets a bit for each operation that returned
+ * HC_EFULL (changed nothing) before it publishes @done.
+ *
+ * The verifier regenerates every stream up to @hi and computes, per id,
+ * lo = sum of deltas certainly applied and hi = lo + deltas that may
+ * have been.  Exact mode passes only if every id's count lies in
+ * [lo, hi] (so an id no unfinished batch touched is exact), iteration
+ * returns each key once and nothing else, and hc_table_stats() agrees.
+ * HogWild mode passes if no count exceeds hi, every id with lo > 0 has a
+ * count > 0, and iteration is clean; it reports the fraction lost.
+ *
+ * FAULTS
+ *   --kill K  SIGKILL K workers (chosen from the seed) when each has
+ *             completed a seed-chosen number of operations, plus a
+ *             random delay: the signal lands anywhere, mid-batch too.
+ *   --stop    SIGSTOP one worker early and keep it stopped: the others
+ *             must all finish (lock-freedom: a stopped process holds
+ *             nothing anyone waits for).  The table is verified with the
+ *             victim frozen, then it is continued and the table is
+ *             verified again, exactly.
+ *   --fill    a small table and a key space far larger than it: adds
+ *             hit HC_EFULL; every add that returned HC_OK is counted.
+ *
+ * Reproducible: the streams, the victims and their kill points follow
+ * from --seed; where exactly a signal lands is up to the scheduler, and
+ * the verdict must hold wherever it lands.
+ *
+ * Exit status: 0 verified, 1 verification failed, 2 usage or setup
+ * error.  A human summary goes to stderr; one JSON line to stdout.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <sys/resource.h>
+
+#include "hogcount.h"
+#include "common.h"
+
+#define MAX_WORKERS 1024
+#define MAX_BATCH 4096
+
+/* One worker's published progress; one cache line each. */
+struct wprog {
+	_Atomic uint64_t done; /* operations complete */
+	_Atomic uint64_t hi; /* end of the batch in flight */
+	_Atomic uint64_t efull; /* operations that returned HC_EFULL */
+	_Atomic int state; /* 0 forked, 1 running, 2 finished */
+	int rc; /* unexpected status, or 0 */
+	uint64_t t_end;
+	char pad[64 - 40];
+};
+_Static_assert(sizeof(struct wprog) == 64, "one line per worker");
+
+struct cfg {
+	int workers;
+	uint64_t ops; /* per worker; 0 with --duration */
+	double duration;
+	uint64_t seed;
+	int dist;
+	double zipf_s;
+	uint64_t hot;
+	double hot_frac;
+	uint64_t keyspace;
+	int bytes; /* byte-string keys */
+	uint64_t capacity;
+	uint64_t arena_bytes;
+	int mode;
+	size_t batch;
+	int deltas_random;
+	int kill;
+	int stop;
+	int fill;
+	double timeout;
+	int quiet;
+};
+
+struct shared {
+	struct st_barrier bar;
+	struct wprog w[];
+};
+
+struct ctx {
+	struct cfg c;
+	struct st_dist dist;
+	uint64_t salt;
+	hc_table *t;
+	struct shared *sh;
+	size_t sh_bytes;
+	uint64_t *fail; /* --fill: per worker, a bit per op */
+	uint64_t fail_words; /* words per worker */
+	size_t fail_bytes;
+};
+
+/* ---- the streams -------------------------------------------------------- */
+
+/* Operation j of a worker's stream: the same draws in the worker and in
+ * the verifier. */
+static inline void gen_op(const struct ctx *x, struct st_rng *r, uint64_t *id,
+			  uint64_t *delta)
+{
+	*id = st_dist_next(&x->dist, r);
+	*delta = x->c.deltas_random ? 1 + st_rng_below(r, 1000) : 1;
+}
+
+static inline void fail_set(struct ctx *x, int w, uint64_t j)
+{
+	x->fail[(uint64_t)w * x->fail_words + j / 64] |= UINT64_C(1)
+							 << (j % 64);
+}
+
+static inline int fail_get(const struct ctx *x, int w, uint64_t j)
+{
+	if (!x->fail)
+		return 0;
+	return (x->fail[(uint64_t)w * x->fail_words + j / 64] >> (j % 64)) & 1;
+}
+
+/* ---- the worker --------------------------------------------------------- */
+
+/* Apply n operations starting at stream position @base.  HC_EFULL is
+ * recorded per operation (--fill) and the rest of the batch goes on. */
+static int apply_batch(struct ctx *x, int w, uint64_t base, const uint64_t *ids,
+		       const uint64_t *deltas, size_t n)
+{
+	static uint64_t keys[MAX_BATCH];
+	static unsigned char kbuf[MAX_BATCH][ST_KEY_BYTES_CAP];
+	static const void *kptr[MAX_BATCH];
+	static size_t klen[MAX_BATCH];
+	size_t i = 0, done;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (x->c.bytes) {
+			klen[i] = st_key_bytes(ids[i], x->salt, kbuf[i]);
+			kptr[i] = kbuf[i];
+		} else {
+			keys[i] = st_key_u64(ids[i], x->salt);
+		}
+	}
+	i = 0;
+	while (i < n) {
+		if (n == 1 && x->c.bytes)
+			rc = hc_add_bytes_mode(x->t, kptr[0], klen[0],
+					       deltas[0], x->c.mode);
+		else if (n == 1)
+			rc = x->c.mode == HC_MODE_EXACT
+				     ? hc_add_exact(x->t, keys[0], deltas[0])
+				     : hc_add_hogwild(x->t, keys[0], deltas[0]);
+		else if (x->c.bytes)
+			rc = hc_add_bytes_batch(x->t, kptr + i, klen + i,
+						deltas + i, n - i, &done);
+		else
+			rc = hc_add_batch_mode(x->t, keys + i, deltas + i,
+					       n - i, &done, x->c.mode);
+		if (n == 1)
+			done = rc == HC_OK ? 1 : 0;
+		if (rc == HC_OK)
+			return HC_OK;
+		if (rc != HC_EFULL || !x->c.fill)
+			return rc;
+		/* keys[i + done] changed nothing; the ones before it were
+		 * added; go on after it. */
+		fail_set(x, w, base + i + done);
+		atomic_fetch_add_explicit(&x->sh->w[w].efull, 1,
+					  memory_order_relaxed);
+		i += done + 1;
+	}
+	return HC_OK;
+}
+
+static int worker(int w, void *arg)
+{
+	struct ctx *x = arg;
+	struct wprog *p = &x->sh->w[w];
+	static uint64_t ids[MAX_BATCH], deltas[MAX_BATCH];
+	struct st_rng rng;
+	uint64_t pos = 0;
+	int rc = HC_OK;
+
+	st_rng_seed(&rng, x->c.seed, (uint64_t)w);
+	/* Below the parent, so that it gets the CPU when a kill or stop
+	 * point comes, even with many more workers than cores. */
+	(void)setpriority(PRIO_PROCESS, 0, 10);
+	atomic_store(&p->state, 1);
+	st_barrier_wait(&x->sh->bar);
+	for (;;) {
+		size_t n = x->c.batch, i;
+
+		if (x->c.ops) {
+			if (pos >= x->c.ops)
+				break;
+			if (x->c.ops - pos < n)
+				n = (size_t)(x->c.ops - pos);
+		} else if (atomic_load_explicit(&x->sh->bar.stop,
+						memory_order_relaxed)) {
+			break;
+		}
+		for (i = 0; i < n; i++)
+			gen_op(x, &rng, &ids[i], &deltas[i]);
+		/* Publish the batch's end before touching the table: a
+		 * worker killed from here on may have applied any part of
+		 * [done, hi), nothing beyond. */
+		atomic_store(&p->hi, pos + n);
+		rc = apply_batch(x, w, pos, ids, deltas, n);
+		if (rc != HC_OK)
+			break;
+		pos += n;
+		atomic_store_explicit(&p->done, pos, memory_order_release);
+	}
+	p->rc = rc;
+	p->t_end = st_now_ns();
+	atomic_store(&p->state, 2);
+	return rc == HC_OK ? 0 : 1;
+}
+
+/* ---- verification ------------------------------------------------------- */
+
+struct vres {
+	uint64_t keys_exact; /* ids no unfinished batch touched */
+	uint64_t keys_bounded; /* ids an unfinished batch touched */
+	uint64_t bad; /* ids outside their bounds */
+	uint64_t lo_total, hi_total, actual_total;
+	uint64_t entries; /* from iteration */
+	uint64_t iter_bad; /* unknown, duplicate or mismatched entries */
+	uint64_t maybe_ops; /* ops in unfinished batches */
+	uint64_t max_inflight;
+	uint64_t failed_ops; /* --fill: HC_EFULL */
+	int stats_ok;
+	uint64_t first_bad_id;
+	uint64_t first_bad_count, first_bad_lo, first_bad_hi;
+	int pass;
+};
+
+static int get_count(const struct ctx *x, uint64_t id, uint64_t *count)
+{
+	unsigned char buf[ST_KEY_BYTES_CAP];
+
+	if (x->c.bytes) {
+		size_t len = st_key_bytes(id, x->salt, buf);
+
+		return hc_get_bytes(x->t, buf, len, count);
+	}
+	return hc_get(x->t, st_key_u64(id, x->salt), count);
+}
+
+/* The id of an entry, or UINT64_MAX if no stream could have made it. */
+static uint64_t entry_id(const struct ctx *x, const hc_entry *e)
+{
+	unsigned char buf[ST_KEY_BYTES_CAP];
+	uint64_t id;
+
+	if (!x->c.bytes)
+		return st_key_id(e->key, x->salt, x->c.keyspace);
+	if (!e->bytes || e->len == 0 || e->len > ST_KEY_BYTES_CAP)
+		return UINT64_MAX;
+	id = st_key_bytes_id(e->bytes, e->len);
+	if (id >= x->c.keyspace || st_key_bytes(id, x->salt, buf) != e->len ||
+	    memcmp(buf, e->bytes, e->len) != 0)
+		return UINT64_MAX;
+	return id;
+}
+
+/*
+ * Check the table against the streams: worker w certainly applied ops
+ * [0, done[w]) except those marked failed, and maybe [done[w], hi[w]).
+ * The table must be quiescent (every writer dead, finished or stopped).
+ */
+static void verify(const struct ctx *x, const uint64_t *done,
+		   const uint64_t *hi, struct vres *v)
+{
+	uint64_t K = x->c.keyspace, id;
+	uint64_t *lo = calloc(K, sizeof(*lo));
+	uint64_t *up = calloc(K, sizeof(*up));
+	uint64_t *act = calloc(K, sizeof(*act));
+	unsigned char *seen = calloc(K, 1);
+	hc_iter *it = NULL;
+	hc_entry e;
+	hc_stats st;
+	uint64_t distinct = 0;
+	int w, rc;
+
+	memset(v, 0, sizeof(*v));
+	v->first_bad_id = UINT64_MAX;
+	if (!lo || !up || !act || !seen)
+		st_die("verify: out of memory for %" PRIu64 " ids", K);
+	for (w = 0; w < x->c.workers; w++) {
+		struct st_rng rng;
+		uint64_t j, d;
+
+		st_rng_seed(&rng, x->c.seed, (uint64_t)w);
+		for (j = 0; j < hi[w]; j++) {
+			gen_op(x, &rng, &id, &d);
+			if (j < done[w] && fail_get(x, w, j)) {
+				v->failed_ops++;
+				continue;
+			}
+			up[id] += d;
+			if (j < done[w])
+				lo[id] += d;
+			else
+				v->maybe_ops++;
+		}
+		if (hi[w] - done[w] > v->max_inflight)
+			v->max_inflight = hi[w] - done[w];
+	}
+	for (id = 0; id < K; id++) {
+		int ok;
+
+		rc = get_count(x, id, &act[id]);
+		if (rc)
+			st_die("hc_get(id %" PRIu64 "): %s", id,
+			       hc_strerror(rc));
+		v->lo_total += lo[id];
+		v->hi_total += up[id];
+		v->actual_total += act[id];
+		distinct += act[id] != 0;
+		if (lo[id] == up[id])
+			v->keys_exact += lo[id] != 0;
+		else
+			v->keys_bounded++;
+		if (x->c.mode == HC_MODE_EXACT)
+			ok = act[id] >= lo[id] && act[id] <= up[id];
+		else
+			ok = act[id] <= up[id] && (lo[id] == 0 || act[id] > 0);
+		if (!ok) {
+			if (v->bad++ == 0) {
+				v->first_bad_id = id;
+				v->first_bad_count = act[id];
+				v->first_bad_lo = lo[id];
+				v->first_bad_hi = up[id];
+			}
+		}
+	}
+	/* Iteration: every entry is a key some stream made, seen once,
+	 * with the count hc_get() gives. */
+	rc = hc_iter_create(x->t, &it);
+	if (rc)
+		st_die("hc_iter_create: %s", hc_strerror(rc));
+	while ((rc = hc_iter_next(it, &e)) == 1) {
+		id = entry_id(x, &e);
+		v->entries++;
+		if (id == UINT64_MAX || seen[id] || e.count != act[id]) {
+			v->iter_bad++;
+			continue;
+		}
+		seen[id] = 1;
+	}
+	if (rc < 0)
+		v->iter_bad++;
+	hc_iter_destroy(it);
+	if (v->entries != distinct)
+		v->iter_bad++;
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	rc = hc_table_stats(x->t, &st);
+	v->stats_ok = rc == HC_OK && st.total == v->actual_total &&
+		      st.distinct == distinct;
+	v->pass = v->bad == 0 && v->iter_bad == 0 && v->stats_ok;
+	free(lo);
+	free(up);
+	free(act);
+	free(seen);
+}
+
+static void vres_json(char *buf, size_t cap, const struct vres *v)
+{
+	snprintf(buf, cap,
+		 "{\"pass\":%s,\"keys_exact\":%" PRIu64
+		 ",\"keys_bounded\":%" PRIu64 ",\"bad_keys\":%" PRIu64
+		 ",\"iter_bad\":%" PRIu64 ",\"stats_ok\":%s"
+		 ",\"entries\":%" PRIu64 ",\"expected_min\":%" PRIu64
+		 ",\"expected_max\":%" PRIu64 ",\"actual\":%" PRIu64
+		 ",\"maybe_ops\":%" PRIu64 ",\"max_inflight\":%" PRIu64
+		 ",\"failed_ops\":%" PRIu64 "}",
+		 v->pass ? "true" : "false", v->keys_exact, v->keys_bounded,
+		 v->bad, v->iter_bad, v->stats_ok ? "true" : "false",
+		 v->entries, v->lo_total, v->hi_total, v->actual_total,
+		 v->maybe_ops, v->max_inflight, v->failed_ops);
+}
+
+static void vres_print(const char *what, const struct cfg *c,
+		       const struct vres *v)
+{
+	fprintf(stderr,
+		"%s: %s. %" PRIu64 " keys exact, %" PRIu64
+		" bounded by unfinished batches (%" PRIu64
+		" ops, at most %" PRIu64 " per worker); sum %" PRIu64
+		" in [%" PRIu64 ", %" PRIu64 "]; %" PRIu64
+		" entries iterated, %" PRIu64 " bad; stats %s\n",
+		what, v->pass ? "PASS" : "FAIL", v->keys_exact, v->keys_bounded,
+		v->maybe_ops, v->max_inflight, v->actual_total, v->lo_total,
+		v->hi_total, v->entries, v->iter_bad,
+		v->stats_ok ? "agree" : "DISAGREE");
+	if (v->bad)
+		fprintf(stderr,
+			"%s: %" PRIu64 " ids out of bounds; first: id %" PRIu64
+			" count %" PRIu64 " not in [%" PRIu64 ", %" PRIu64
+			"] (%s mode)\n",
+			what, v->bad, v->first_bad_id, v->first_bad_count,
+			v->first_bad_lo, v->first_bad_hi,
+			c->mode == HC_MODE_EXACT ? "exact" : "hogwild");
+	if (v->failed_ops)
+		fprintf(stderr, "%s: %" PRIu64 " adds returned HC_EFULL\n",
+			what, v->failed_ops);
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: hcstress [options]\n"
+		"  --workers N        forked workers (default 8)\n"
+		"  --ops N            operations per worker (default 100k)\n"
+		"  --duration S       or run S seconds\n"
+		"  --seed N           streams, victims, kill points "
+		"(default 1)\n"
+		"  --dist D           uniform | zipf | hot (default "
+		"uniform)\n"
+		"  --zipf-s X         Zipf exponent (default 1.0)\n"
+		"  --hot N            hot keys (default 4)\n"
+		"  --hot-frac F       share of ops on them (default 0.9)\n"
+		"  --keyspace N       distinct ids (default capacity/2)\n"
+		"  --keys K           u64 | bytes (default u64)\n"
+		"  --capacity N       table slots (default 65536; "
+		"--fill: 4096)\n"
+		"  --arena-bytes N    key area, bytes keys (default "
+		"160 x keyspace)\n"
+		"  --mode M           exact | hogwild (default exact)\n"
+		"  --batch N          ops per call, 1 = single adds "
+		"(default 64)\n"
+		"  --deltas D         one | random (1..1000) (default one)\n"
+		"  --kill K           SIGKILL K workers mid-run\n"
+		"  --stop             SIGSTOP one worker for the whole run\n"
+		"  --fill             exhaust the table (needs --ops)\n"
+		"  --timeout S        survivors must finish within S "
+		"(default 120)\n"
+		"  --quiet            JSON line only\n");
+	exit(2);
+}
+
+static void parse(struct cfg *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "workers", required_argument, 0, 'w' },
+		{ "ops", required_argument, 0, 'o' },
+		{ "duration", required_argument, 0, 'd' },
+		{ "seed", required_argument, 0, 's' },
+		{ "dist", required_argument, 0, 'D' },
+		{ "zipf-s", required_argument, 0, 'z' },
+		{ "hot", required_argument, 0, 'H' },
+		{ "hot-frac", required_argument, 0, 'F' },
+		{ "keyspace", required_argument, 0, 'K' },
+		{ "keys", required_argument, 0, 'k' },
+		{ "capacity", required_argument, 0, 'c' },
+		{ "arena-bytes", required_argument, 0, 'a' },
+		{ "mode", required_argument, 0, 'm' },
+		{ "batch", required_argument, 0, 'b' },
+		{ "deltas", required_argument, 0, 'e' },
+		{ "kill", required_argument, 0, 'x' },
+		{ "stop", no_argument, 0, 'S' },
+		{ "fill", no_argument, 0, 'f' },
+		{ "timeout", required_argument, 0, 't' },
+		{ "quiet", no_argument, 0, 'q' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int ch;
+
+	memset(c, 0, sizeof(*c));
+	c->workers = 8;
+	c->ops = 100000;
+	c->seed = 1;
+	c->dist = ST_UNIFORM;
+	c->zipf_s = 1.0;
+	c->hot = 4;
+	c->hot_frac = 0.9;
+	c->mode = HC_MODE_EXACT;
+	c->batch = 64;
+	c->timeout = 120;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'w':
+			c->workers = (int)st_parse_u64("workers", optarg);
+			break;
+		case 'o':
+			c->ops = st_parse_u64("ops", optarg);
+			break;
+		case 'd':
+			c->duration = st_parse_double("duration", optarg);
+			c->ops = 0;
+			break;
+		case 's':
+			c->seed = st_parse_u64("seed", optarg);
+			break;
+		case 'D':
+			c->dist = st_dist_parse(optarg);
+			if (!c->dist || c->dist == ST_RAW64)
+				st_die("--dist: uniform, zipf or hot");
+			break;
+		case 'z':
+			c->zipf_s = st_parse_double("zipf-s", optarg);
+			break;
+		case 'H':
+			c->hot = st_parse_u64("hot", optarg);
+			break;
+		case 'F':
+			c->hot_frac = st_parse_double("hot-frac", optarg);
+			break;
+		case 'K':
+			c->keyspace = st_parse_u64("keyspace", optarg);
+			break;
+		case 'k':
+			if (!strcmp(optarg, "u64"))
+				c->bytes = 0;
+			else if (!strcmp(optarg, "bytes"))
+				c->bytes = 1;
+			else
+				st_die("--keys: u64 or bytes");
+			break;
+		case 'c':
+			c->capacity = st_parse_u64("capacity", optarg);
+			break;
+		case 'a':
+			c->arena_bytes = st_parse_u64("arena-bytes", optarg);
+			break;
+		case 'm':
+			if (!strcmp(optarg, "exact"))
+				c->mode = HC_MODE_EXACT;
+			else if (!strcmp(optarg, "hogwild"))
+				c->mode = HC_MODE_HOGWILD;
+			else
+				st_die("--mode: exact or hogwild");
+			break;
+		case 'b':
+			c->batch = (size_t)st_parse_u64("batch", optarg);
+			break;
+		case 'e':
+			if (!strcmp(optarg, "one"))
+				c->deltas_random = 0;
+			else if (!strcmp(optarg, "random"))
+				c->deltas_random = 1;
+			else
+				st_die("--deltas: one or random");
+			break;
+		case 'x':
+			c->kill = (int)st_parse_u64("kill", optarg);
+			break;
+		case 'S':
+			c->stop = 1;
+			break;
+		case 'f':
+			c->fill = 1;
+			break;
+		case 't':
+			c->timeout = st_parse_double("timeout", optarg);
+			break;
+		case 'q':
+			c->quiet = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (c->workers < 1 || c->workers > MAX_WORKERS)
+		st_die("--workers: 1..%d", MAX_WORKERS);
+	if (c->batch < 1 || c->batch > MAX_BATCH)
+		st_die("--batch: 1..%d", MAX_BATCH);
+	if (!c->ops && c->duration <= 0)
+		st_die("--ops or --duration: more than 0");
+	if (c->fill && !c->ops)
+		st_die("--fill needs --ops");
+	if (c->kill < 0 || c->kill > c->workers - (c->stop ? 1 : 0))
+		st_die("--kill: at most the number of workers");
+	if (c->stop && c->workers < 2)
+		st_die("--stop needs at least 2 workers");
+	if (!c->capacity)
+		c->capacity = c->fill ? 4096 : 65536;
+	if (!c->keyspace)
+		c->keyspace = c->fill ? 64 * c->capacity : c->capacity / 2;
+	if (c->keyspace < 2)
+		c->keyspace = 2;
+	if (c->fill && c->dist != ST_UNIFORM)
+		fprintf(stderr, "hcstress: --fill fills fastest with "
+				"--dist uniform\n");
+	if (c->bytes && !c->arena_bytes)
+		c->arena_bytes = c->fill ? 64 * c->capacity : 160 * c->keyspace;
+}
+
+/* ---- the parent ---------------------------------------------------------- */
+
+struct victim {
+	int w;
+	uint64_t at_op; /* trigger: done >= at_op ... */
+	uint64_t at_ns; /* ... or, for --duration, this time */
+	uint64_t delay_ns; /* then wait this long */
+	int hit; /* signalled */
+	uint64_t done_seen; /* progress when signalled */
+};
+
+int main(int argc, char **argv)
+{
+	struct ctx x;
+	struct cfg *c = &x.c;
+	struct st_json j;
+	struct st_rng frng;
+	hc_options o;
+	pid_t *pids;
+	int *status, *reaped, *order;
+	uint64_t *done, *hi;
+	struct victim kills[MAX_WORKERS], stopv;
+	int nkills = 0, i, rc, running, stop_ok = 1, fatal = 0;
+	int errors = 0, stopped_verified = 0, others_at_stop = 0, nkilled = 0;
+	uint64_t t0, t_others = 0, now, efull = 0, total_done = 0, t_end = 0;
+	uint64_t stop_inflight = 0, lost = 0;
+	double secs;
+	struct vres v1, v2;
+	char vbuf1[1024], vbuf2[1024], killed_list[4096];
+	size_t kl = 0;
+
+	memset(&x, 0, sizeof(x));
+	parse(c, argc, argv);
+	st_check_lockfree();
+	st_dist_init(&x.dist, c->dist, c->keyspace, c->zipf_s, c->hot,
+		     c->hot_frac);
+	x.salt = st_mix64(c->seed ^ UINT64_C(0x6b657973)); /* "keys" */
+
+	hc_options_init(&o);
+	o.key_kind = c->bytes ? HC_KEY_BYTES : HC_KEY_U64;
+	o.mode = c->mode;
+	o.capacity = c->capacity;
+	o.arena_bytes = c->arena_bytes;
+	o.seed = c->seed;
+	rc = hc_table_create(&x.t, &o);
+	if (rc)
+		st_die("hc_table_create: %s", hc_strerror(rc));
+	x.sh_bytes = sizeof(struct shared) +
+		     (size_t)c->workers * sizeof(struct wprog);
+	x.sh = st_shared_alloc(x.sh_bytes);
+	if (c->fill) {
+		x.fail_words = (c->ops + 63) / 64;
+		x.fail_bytes =
+			(size_t)(x.fail_words * 8 * (uint64_t)c->workers);
+		x.fail = st_shared_alloc(x.fail_bytes);
+	}
+	pids = calloc((size_t)c->workers, sizeof(*pids));
+	status = calloc((size_t)c->workers, sizeof(*status));
+	reaped = calloc((size_t)c->workers, sizeof(*reaped));
+	order = calloc((size_t)c->workers, sizeof(*order));
+	done = calloc((size_t)c->workers, sizeof(*done));
+	hi = calloc((size_t)c->workers, sizeof(*hi));
+	if (!pids || !status || !reaped || !order || !done || !hi)
+		st_die("out of memory");
+
+	/* Victims and trigger points follow from the seed alone. */
+	st_rng_seed(&frng, c->seed, UINT64_C(0xfa17));
+	for (i = 0; i < c->workers; i++)
+		order[i] = i;
+	for (i = c->workers - 1; i > 0; i--) {
+		int k = (int)st_rng_below(&frng, (uint64_t)i + 1), tmp;
+
+		tmp = order[i];
+		order[i] = order[k];
+		order[k] = tmp;
+	}
+	memset(&stopv, 0, sizeof(stopv));
+	stopv.w = -1;
+	if (c->stop) {
+		stopv.w = order[0];
+		stopv.at_op = c->ops ? st_rng_below(&frng, c->ops / 8 + 1) : 0;
+		stopv.at_ns = (uint64_t)(c->duration * 1e9 / 8 *
+					 st_rng_double(&frng));
+		stopv.delay_ns = st_rng_below(&frng, 50000);
+	}
+	for (i = 0; i < c->kill; i++) {
+		struct victim *k = &kills[nkills++];
+
+		memset(k, 0, sizeof(*k));
+		k->w = order[i + (c->stop ? 1 : 0)];
+		k->at_op =
+			c->ops ? st_rng_below(&frng, c->ops * 9 / 10 + 1) : 0;
+		k->at_ns = (uint64_t)(c->duration * 1e9 * 0.9 *
+				      st_rng_double(&frng));
+		k->delay_ns = st_rng_below(&frng, 100000);
+	}
+
+	if (!c->quiet)
+		fprintf(stderr,
+			"hcstress: %d workers, %s, seed %" PRIu64
+			", %s keys over %" PRIu64 " ids (%s, s=%.2f), %s mode, "
+			"capacity %" PRIu64 ", batch %zu%s%s%s\n",
+			c->workers, c->ops ? "fixed ops" : "fixed duration",
+			c->seed, c->bytes ? "byte" : "u64", c->keyspace,
+			st_dist_name(c->dist), c->zipf_s,
+			c->mode == HC_MODE_EXACT ? "exact" : "hogwild",
+			c->capacity, c->batch, c->kill ? ", --kill" : "",
+			c->stop ? ", --stop" : "", c->fill ? ", --fill" : "");
+
+	for (i = 0; i < c->workers; i++)
+		pids[i] = st_spawn(worker, i, &x);
+	st_barrier_release(&x.sh->bar, (uint64_t)c->workers);
+	t0 = x.sh->bar.t_go;
+
+	/* Watch: reap, signal victims, end a duration run, time out. */
+	running = c->workers;
+	for (;;) {
+		int others_left = 0;
+		pid_t p;
+		int st;
+
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+			for (i = 0; i < c->workers; i++)
+				if (pids[i] == p && !reaped[i])
+					break;
+			if (i == c->workers)
+				continue;
+			reaped[i] = 1;
+			status[i] = WIFEXITED(st)     ? WEXITSTATUS(st)
+				    : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+						      : -1;
+			running--;
+		}
+		now = st_now_ns();
+		for (i = 0; i < nkills; i++) {
+			struct victim *k = &kills[i];
+			uint64_t d;
+
+			if (k->hit || reaped[k->w])
+				continue;
+			d = atomic_load(&x.sh->w[k->w].done);
+			if (c->ops ? d >= k->at_op : now - t0 >= k->at_ns) {
+				st_sleep_ns(k->delay_ns);
+				k->done_seen = atomic_load(&x.sh->w[k->w].done);
+				kill(pids[k->w], SIGKILL);
+				k->hit = 1;
+			}
+		}
+		if (stopv.w >= 0 && !stopv.hit && !reaped[stopv.w]) {
+			uint64_t d = atomic_load(&x.sh->w[stopv.w].done);
+
+			if (c->ops ? d >= stopv.at_op
+				   : now - t0 >= stopv.at_ns) {
+				st_sleep_ns(stopv.delay_ns);
+				kill(pids[stopv.w], SIGSTOP);
+				/* Wait until it is really stopped (or has
+				 * finished first). */
+				if (waitpid(pids[stopv.w], &st, WUNTRACED) ==
+					    pids[stopv.w] &&
+				    !WIFSTOPPED(st)) {
+					reaped[stopv.w] = 1;
+					status[stopv.w] =
+						WIFEXITED(st) ? WEXITSTATUS(st)
+							      : -1;
+					running--;
+				} else {
+					stopv.hit = 1;
+					stopv.done_seen = atomic_load(
+						&x.sh->w[stopv.w].done);
+					for (i = 0; i < c->workers; i++)
+						if (!reaped[i] && i != stopv.w)
+							others_at_stop++;
+				}
+			}
+		}
+		if (c->duration > 0 &&
+		    now - t0 >= (uint64_t)(c->duration * 1e9))
+			atomic_store(&x.sh->bar.stop, 1);
+		for (i = 0; i < c->workers; i++)
+			if (!reaped[i] && i != stopv.w)
+				others_left++;
+		if (others_left == 0 && t_others == 0)
+			t_others = now;
+		if (running == 0)
+			break;
+		if (others_left == 0 && stopv.w >= 0 && stopv.hit &&
+		    !stopped_verified) {
+			/* Everyone but the stopped victim has finished:
+			 * lock-freedom shown.  Verify with it frozen. */
+			int k;
+
+			for (k = 0; k < c->workers; k++) {
+				done[k] = atomic_load(&x.sh->w[k].done);
+				hi[k] = atomic_load(&x.sh->w[k].hi);
+			}
+			stop_inflight = hi[stopv.w] - done[stopv.w];
+			verify(&x, done, hi, &v1);
+			stopped_verified = 1;
+			kill(pids[stopv.w], SIGCONT);
+			continue;
+		}
+		if (others_left > 0 &&
+		    now - t0 > (uint64_t)(c->timeout * 1e9)) {
+			fprintf(stderr,
+				"hcstress: %d workers still running after "
+				"%.0f s%s: giving up\n",
+				others_left, c->timeout,
+				stopv.hit ? " with one stopped" : "");
+			stop_ok = 0;
+			fatal = 1;
+			for (i = 0; i < c->workers; i++)
+				if (!reaped[i]) {
+					kill(pids[i], SIGKILL);
+					kill(pids[i], SIGCONT);
+				}
+		}
+		if (stopv.w >= 0 && !stopv.hit && reaped[stopv.w] &&
+		    !stopped_verified) {
+			/* The victim finished before it could be stopped
+			 * (tiny runs): nothing was shown. */
+			stopped_verified = -1;
+		}
+		st_sleep_ns(20000);
+	}
+
+	for (i = 0; i < c->workers; i++) {
+		struct wprog *p = &x.sh->w[i];
+
+		done[i] = atomic_load(&p->done);
+		hi[i] = atomic_load(&p->hi);
+		efull += atomic_load(&p->efull);
+		if (status[i] == 0 && p->t_end > t_end)
+			t_end = p->t_end;
+		total_done += done[i];
+		if (status[i] != 0 && status[i] != 128 + SIGKILL) {
+			fprintf(stderr, "hcstress: worker %d exit %d: %s\n", i,
+				status[i],
+				p->rc ? hc_strerror(p->rc) : "crashed");
+			errors++;
+		}
+		if (status[i] == 128 + SIGKILL && !fatal)
+			nkilled++;
+		if (status[i] == 128 + SIGKILL && !fatal)
+			kl += (size_t)snprintf(
+				killed_list + kl, sizeof(killed_list) - kl,
+				"%s{\"worker\":%d,\"done\":%" PRIu64
+				",\"inflight\":%" PRIu64 "}",
+				kl ? "," : "", i, done[i], hi[i] - done[i]);
+		if (kl >= sizeof(killed_list))
+			kl = sizeof(killed_list) - 1;
+	}
+	now = st_now_ns();
+	secs = (double)((t_end ? t_end : now) - t0) / 1e9;
+	verify(&x, done, hi, &v2);
+	if (v2.lo_total > v2.actual_total)
+		lost = v2.lo_total - v2.actual_total;
+	vres_json(vbuf2, sizeof(vbuf2), &v2);
+	if (stopped_verified == 1)
+		vres_json(vbuf1, sizeof(vbuf1), &v1);
+
+	if (!c->quiet) {
+		fprintf(stderr,
+			"ran: %" PRIu64 " ops complete in %.2f s "
+			"(%.2f M ops/s overall)\n",
+			total_done, secs, (double)total_done / secs / 1e6);
+		for (i = 0; i < nkills; i++) {
+			const struct victim *k = &kills[i];
+
+			if (status[k->w] == 128 + SIGKILL)
+				fprintf(stderr,
+					"kill: worker %d killed at op %" PRIu64
+					" with %" PRIu64 " ops in flight\n",
+					k->w, done[k->w],
+					hi[k->w] - done[k->w]);
+			else
+				fprintf(stderr,
+					"kill: worker %d finished before its "
+					"kill point\n",
+					k->w);
+		}
+		if (stopv.w >= 0) {
+			if (stopped_verified == 1) {
+				fprintf(stderr,
+					"stop: worker %d stopped at op %" PRIu64
+					" with %" PRIu64
+					" ops in flight while %d others ran; "
+					"all %d others finished %.2f s after "
+					"start\n",
+					stopv.w, stopv.done_seen, stop_inflight,
+					others_at_stop, c->workers - 1,
+					(double)(t_others - t0) / 1e9);
+				vres_print("verify (victim stopped)", c, &v1);
+			} else {
+				fprintf(stderr, "stop: victim finished before "
+						"it was stopped\n");
+			}
+		}
+		if (c->fill)
+			fprintf(stderr,
+				"fill: %" PRIu64 " adds returned HC_EFULL\n",
+				efull);
+		vres_print("verify", c, &v2);
+		if (c->mode == HC_MODE_HOGWILD)
+			fprintf(stderr,
+				"hogwild: %" PRIu64 " of %" PRIu64
+				" increments lost (%.4f%%)\n",
+				lost, v2.lo_total,
+				v2.lo_total ? 100.0 * (double)lost /
+						      (double)v2.lo_total
+					    : 0.0);
+	}
+
+	st_json_begin(&j);
+	st_json_str(&j, "bench", "hcstress");
+	st_json_u64(&j, "workers", (uint64_t)c->workers);
+	st_json_u64(&j, "ops", c->ops);
+	st_json_f64(&j, "duration", c->duration);
+	st_json_u64(&j, "seed", c->seed);
+	st_json_str(&j, "dist", st_dist_name(c->dist));
+	st_json_f64(&j, "zipf_s", c->dist == ST_ZIPF ? c->zipf_s : 0);
+	st_json_str(&j, "keys", c->bytes ? "bytes" : "u64");
+	st_json_u64(&j, "keyspace", c->keyspace);
+	st_json_u64(&j, "capacity", c->capacity);
+	st_json_str(&j, "mode", c->mode == HC_MODE_EXACT ? "exact" : "hogwild");
+	st_json_u64(&j, "batch", c->batch);
+	st_json_str(&j, "deltas", c->deltas_random ? "random" : "one");
+	st_json_u64(&j, "kill", (uint64_t)c->kill);
+	st_json_bool(&j, "stop", c->stop);
+	st_json_bool(&j, "fill", c->fill);
+	st_json_u64(&j, "ops_done", total_done);
+	st_json_f64(&j, "seconds", secs);
+	st_json_f64(&j, "mops", (double)total_done / secs / 1e6);
+	st_json_u64(&j, "efull", efull);
+	kl = kl < sizeof(killed_list) - 3 ? kl : sizeof(killed_list) - 3;
+	memmove(killed_list + 1, killed_list, kl);
+	killed_list[0] = '[';
+	killed_list[kl + 1] = ']';
+	killed_list[kl + 2] = 0;
+	st_json_rawval(&j, "killed", killed_list);
+	if (c->stop) {
+		st_json_bool(&j, "others_finished_while_stopped",
+			     stopped_verified == 1 && stop_ok &&
+				     others_at_stop > 0);
+		st_json_u64(&j, "stopped_worker", (uint64_t)stopv.w);
+		st_json_u64(&j, "stopped_at_op", stopv.done_seen);
+		st_json_u64(&j, "stopped_inflight", stop_inflight);
+		st_json_f64(&j, "others_seconds",
+			    t_others ? (double)(t_others - t0) / 1e9 : -1);
+		if (stopped_verified == 1)
+			st_json_rawval(&j, "verify_stopped", vbuf1);
+	}
+	st_json_rawval(&j, "verify", vbuf2);
+	if (c->mode == HC_MODE_HOGWILD) {
+		st_json_u64(&j, "lost", lost);
+		st_json_f64(&j, "lost_fraction",
+			    v2.lo_total ? (double)lost / (double)v2.lo_total
+					: 0);
+	}
+	{
+		int ok = v2.pass && !errors && !fatal &&
+			 (stopped_verified != 1 || v1.pass) &&
+			 (!c->stop ||
+			  (stopped_verified == 1 && others_at_stop > 0)) &&
+			 (!c->fill || efull > 0) && (!c->kill || nkilled > 0);
+
+		st_json_bool(&j, "ok", ok);
+		st_json_end(&j);
+		hc_table_close(x.t);
+		st_shared_free(x.sh, x.sh_bytes);
+		st_shared_free(x.fail, x.fail_bytes);
+		free(pids);
+		free(status);
+		free(reaped);
+		free(order);
+		free(done);
+		free(hi);
+		if (!c->quiet && c->fill && efull == 0)
+			fprintf(stderr, "fill: the table never filled\n");
+		return ok ? 0 : 1;
+	}
+}
