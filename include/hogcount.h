@@ -149,7 +149,7 @@ typedef struct hc_stats {
 	uint64_t total; /* sum of all counts (mod 2^64) */
 	uint64_t unique; /* keys whose count is 1 */
 	uint64_t max_count; /* largest count */
-	uint64_t claimed; /* slots holding a key (>= distinct) */
+	uint64_t claimed; /* keys held, counted or not (>= distinct) */
 	double load; /* claimed / capacity */
 	uint64_t arena_used; /* key-area bytes in use (bytes kind) */
 	uint64_t arena_bytes; /* key-area size (bytes kind) */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * arena.c - the key area of a byte-string table: lock-free append by one
- * fetch-and-add on a bump pointer, and bounds-checked reads of an entry.
+ * arena.c - the key area of a byte-string table: lock-free append by a
+ * compare-and-swap on a bump pointer (a key that does not fit takes no
+ * space), and bounds-checked reads of an entry.
  *
  * Entry at an 8-aligned offset:  u32 len | u32 hash low bits | bytes,
  * padded to 8.  Offset 0 is reserved so that a slot ref of 0 means empty.
@@ -21,15 +22,31 @@ int hc__arena_append(struct hc_table *t, const void *key, size_t len,
 	unsigned char *e;
 	uint64_t off;
 
-	/* ORDER: relaxed fetch-and-add. It only hands out disjoint ranges;
-	 * the bytes written into the range are published later by the
-	 * release CAS in probe_bytes() (slots.c), not by this operation.
-	 * Killed after it: the range is unreachable (design.md P1). */
-	off = hc_atomic_fetch_add_relaxed(&t->hdr->arena_used, need);
-	/* The bump pointer is shared and may be hostile: check both ends. */
-	if (off < HC_ARENA_ENTRY_HDR || off > t->arena_bytes ||
-	    need > t->arena_bytes - off || off % 8)
-		return HC_EFULL;
+	/* ORDER: relaxed. Only a first guess for the CAS below, which
+	 * checks it; nothing is read on the strength of this value. */
+	off = hc_atomic_load_relaxed(&t->hdr->arena_used);
+	for (;;) {
+		uint64_t seen;
+
+		/* The bump pointer is shared and may be hostile: check both
+		 * ends before trusting it.  A key that does not fit changes
+		 * nothing, so a smaller key may still fit after it. */
+		if (off < HC_ARENA_ENTRY_HDR || off > t->arena_bytes ||
+		    need > t->arena_bytes - off || off % 8)
+			return HC_EFULL;
+		/* ORDER: release CAS (any order is a locked cmpxchg here).
+		 * Hands out [off, off + need) to this process alone; the
+		 * bytes are published later by the release CAS of the slot
+		 * in probe_bytes() (slots.c), not by this one. It fails only
+		 * when another process took space first, so some process
+		 * always progresses (design.md P1). Killed after it: the
+		 * range is unreachable garbage. */
+		seen = hc_atomic_cas_release(&t->hdr->arena_used, off,
+					     off + need);
+		if (seen == off)
+			break;
+		off = seen;
+	}
 	e = t->arena + off;
 	memcpy(e, &len32, sizeof(len32));
 	memcpy(e + 4, &hash_lo, sizeof(hash_lo));

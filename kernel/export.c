@@ -9,8 +9,9 @@
 #include "hc_internal.h"
 
 /*
- * Call @fn(count, ctx) for every claimed slot (count may be 0) and every
- * dense counter; returns the number of claimed slots.  Keys are not read,
+ * Call @fn(count, ctx) for every claimed slot (count may be 0), the
+ * header-held key and every dense counter; returns the number of keys
+ * held (claimed slots plus the header-held key if counted).  Keys are not read,
  * so this never touches the key area.
  */
 static uint64_t scan_counts(const struct hc_table *t,
@@ -32,8 +33,10 @@ static uint64_t scan_counts(const struct hc_table *t,
 		/* ORDER: relaxed. A count publishes nothing (G3). */
 		uint64_t c = hc_atomic_load_relaxed(&t->hdr->zero_count);
 
-		if (c)
+		if (c) {
+			claimed++;
 			fn(c, ctx);
+		}
 	}
 	for (i = 0; i < t->capacity; i++) {
 		/* ORDER: relaxed. Only whether the slot is claimed matters

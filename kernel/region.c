@@ -22,8 +22,6 @@
 static int os_error(void)
 {
 	switch (errno) {
-	case ENOENT:
-		return HC_ENOENT;
 	case EEXIST:
 		return HC_EEXIST;
 	case ENOMEM:
@@ -56,6 +54,12 @@ int hc__map_anon(uint64_t bytes, unsigned char **out)
 	hc__advise(p, bytes);
 	*out = p;
 	return HC_OK;
+}
+
+/* As os_error(), for calls that name an existing table. */
+static int os_error_existing(void)
+{
+	return errno == ENOENT ? HC_ENOENT : os_error();
 }
 
 static int valid_shm_name(const char *name)
@@ -271,7 +275,7 @@ int hc_table_attach(hc_table **out, const char *name, int flags)
 		return HC_EINVAL;
 	fd = shm_open(name, flags == HC_OPEN_RDWR ? O_RDWR : O_RDONLY, 0);
 	if (fd < 0)
-		return os_error();
+		return os_error_existing();
 	rc = open_fd(out, fd, HC_HOME_SHM, flags);
 	close(fd);
 	return rc;
@@ -289,7 +293,7 @@ int hc_table_open(hc_table **out, const char *path, int flags)
 	fd = open(path,
 		  (flags == HC_OPEN_RDWR ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
-		return os_error();
+		return os_error_existing();
 	rc = open_fd(out, fd, HC_HOME_FILE, flags);
 	if (rc) {
 		int saved = errno;
@@ -406,6 +410,6 @@ int hc_shm_unlink(const char *name)
 	if (!valid_shm_name(name))
 		return HC_EINVAL;
 	if (shm_unlink(name) != 0)
-		return os_error();
+		return os_error_existing();
 	return HC_OK;
 }
