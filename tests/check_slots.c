@@ -67,6 +67,7 @@ START_TEST(u64_edge_keys)
 	uint64_t deltas[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	struct hc_test_entry *ref;
 	size_t n = sizeof(keys) / sizeof(keys[0]), i, nref;
+	uint64_t max;
 	hc_stats st;
 
 	hc_assert_eq(hc__mix64(k0, t->seed), 0);
@@ -83,7 +84,12 @@ START_TEST(u64_edge_keys)
 	hc_assert_eq(st.distinct, nref);
 	hc_assert_eq(st.total, 72);
 	hc_assert_ge(st.claimed, st.distinct);
-	hc_assert_eq(st.max_count, 16);
+	/* mix64(0) == 0, so the zero-mix key is the seed itself and may
+	 * repeat another key of the list: take the maximum from the
+	 * reference. */
+	for (i = 0, max = 0; i < nref; i++)
+		max = ref[i].count > max ? ref[i].count : max;
+	hc_assert_eq(st.max_count, max);
 	free(ref);
 	ck_assert_ok(hc_table_close(t));
 }
@@ -120,7 +126,8 @@ START_TEST(u64_zero_mix_key)
 	hc_assert_eq(get(t, k0), 8);
 	ck_assert_ok(hc_add(t, 0, 1));
 	ck_assert_ok(hc_add(t, UINT64_MAX, 1));
-	hc_assert_eq(get(t, k0), 8);
+	/* The zero-mix key is the seed: 0 or UINT64_MAX for some seeds. */
+	hc_assert_eq(get(t, k0), 8 + (k0 == 0) + (k0 == UINT64_MAX));
 	ck_assert_ok(hc_test_collect(t, &e, &n));
 	hc_assert_eq(n, k0 == 0 || k0 == UINT64_MAX ? 2 : 3);
 	ck_assert_int_eq(hc_test_first_dup(e, n), -1);
