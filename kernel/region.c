@@ -347,9 +347,9 @@ int hc_table_save(const hc_table *t, const char *path)
 	used = t->arena ? (uint64_t)(t->arena - t->base) : t->map_bytes;
 	rc = write_all(fd, t->base, used);
 	if (!rc && t->arena) {
-		/* ORDER: acquire. Pairs with the fetch-and-add in
-		 * hc__arena_append() (arena.c), which precedes the release
-		 * CAS that published any ref copied above (design.md G1).
+		/* ORDER: acquire. Pairs with the CAS in hc__arena_append()
+		 * (arena.c), which precedes the release CAS that published
+		 * any ref copied above (design.md G1, G2).
 		 * We only need a bound; an entry past it is unreachable. */
 		uint64_t au = hc_atomic_load_acquire(&t->hdr->arena_used);
 
