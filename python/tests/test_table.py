@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: MIT
+"""Tables from Python: views that see the shared memory, computed keys,
+byte keys, files and named tables, errors."""
+import os
+import tempfile
+import unittest
+
+import numpy as np
+
+import hogcount
+from hogcount import Table
+
+
+class TestViews(unittest.TestCase):
+    def test_counts_view_sees_updates(self):
+        t = Table.create(capacity=1024)
+        counts = t.counts
+        self.assertFalse(counts.flags.owndata)  # a view, not a copy
+        self.assertEqual(counts.shape, (1024,))
+        self.assertEqual(counts.strides, (16,))  # every other u64
+        self.assertEqual(int(counts.sum()), 0)
+        t.add(42, 7)
+        self.assertEqual(int(counts.sum()), 7)  # the same memory
+        t.add_batch(np.arange(100, dtype=np.uint64))
+        self.assertEqual(int(counts.sum()), 107)
+
+    def test_view_outlives_table(self):
+        t = Table.create(capacity=64)
+        t.add(5, 3)
+        c = t.counts
+        del t  # the mapping stays while a view holds it
+        self.assertEqual(int(c.sum()), 3)
+
+    def test_keys_computed_from_words(self):
+        t = Table.create(capacity=4096, seed=1234)
+        want = {0: 1, 1: 2, 2**64 - 1: 3, 12345678901234: 4}
+        for k, c in want.items():
+            t.add(k, c)
+        keys, counts = t.items()
+        self.assertEqual(dict(zip(keys.tolist(), counts.tolist())), want)
+        # Words are mix64(key ^ seed); unmix64 inverts them.
+        w = t.words[t.occupied()]
+        np.testing.assert_array_equal(hogcount.mix64(t.keys(), 1234), w)
+
+    def test_zero_key_in_header(self):
+        t = Table.create(capacity=64)
+        z = t.zero_key
+        self.assertEqual(int(hogcount.mix64([z], t.seed)[0]), 0)
+        t.add(z, 9)
+        self.assertEqual(int(t.zero_count[0]), 9)
+        self.assertEqual(t.get(z), 9)
+        keys, counts = t.items()
+        self.assertIn(z, keys.tolist())
+        self.assertNotIn(z, t.keys().tolist())
+
+    def test_dense(self):
+        t = Table.create(key_kind="dense", dense_bits=8)
+        t.add_batch(np.array([3, 3, 255], dtype=np.uint64))
+        self.assertEqual(t.counts.shape, (256,))
+        keys, counts = t.items()
+        self.assertEqual(dict(zip(keys.tolist(), counts.tolist())),
+                         {3: 2, 255: 1})
+
+    def test_histo(self):
+        t = Table.create(capacity=256)
+        t.add_batch(np.array([1, 2, 2, 3, 3, 3, 4, 4, 4], dtype=np.uint64))
+        h = t.histo(4)
+        self.assertEqual(h.tolist(), [0, 1, 1, 2])
+
+
+class TestBytes(unittest.TestCase):
+    def test_bytes_batch_forms(self):
+        t = Table.create(capacity=1024, key_kind="bytes")
+        t.add_bytes(b"x" * 1000, 2)
+        t.add_bytes_batch([b"ab", b"cd", b"ab"])
+        t.add_bytes_batch(np.array([b"ef", b"ab"], dtype="S2"))
+        t.add_fixed(b"hello", 3, 3, stride=1)  # hel ell llo
+        keys, counts = t.bytes_items()
+        got = dict(zip(keys, counts.tolist()))
+        self.assertEqual(got, {b"x" * 1000: 2, b"ab": 3, b"cd": 1,
+                               b"ef": 1, b"hel": 1, b"ell": 1, b"llo": 1})
+        self.assertEqual(t["ab"], 3)
+        self.assertIsNotNone(t.arena)
+
+    def test_fragments_match_reference(self):
+        data = os.urandom(1000) + b"\x00\xff" * 10
+        for k in range(1, 9):
+            keys = hogcount.fragments(data, k)
+            want = [int.from_bytes(data[i:i + k], "big")
+                    for i in range(len(data) - k + 1)]
+            self.assertEqual(keys.tolist(), want)
+            back = hogcount.fragment_bytes(keys[:5], k)
+            self.assertEqual(back[0].tobytes(), data[:k])
+        with self.assertRaises(ValueError):
+            hogcount.fragments(data, 9)
+        with self.assertRaises(ValueError):
+            hogcount.fragments(data, 4, length=len(data))  # no padding
+
+
+class TestHomes(unittest.TestCase):
+    def test_file_roundtrip_and_ngram_record(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "t.hc")
+            t = Table.create(capacity=256)
+            t.set_ngram("bytes", 2)
+            t.add_batch(hogcount.fragments(b"abab", 2))
+            t.save(p)
+            r = Table.open(p)
+            self.assertEqual(r.ngram, ("bytes", 2))
+            keys, counts = r.ngrams()
+            self.assertEqual(dict(zip(keys, counts.tolist())),
+                             {b"ab": 2, b"ba": 1})
+            with self.assertRaises(hogcount.HogcountError) as e:
+                r.add(1)  # read-only
+            self.assertEqual(e.exception.name, "HC_ERDONLY")
+
+    def test_named_attach(self):
+        name = f"/hc-py-{os.getpid()}-attach"
+        t = Table.create(capacity=256, shm=name)
+        try:
+            a = Table.attach(name, writable=True)
+            a.add(7, 2)
+            self.assertEqual(t.get(7), 2)
+        finally:
+            Table.unlink(name)
+        with self.assertRaises(hogcount.HogcountError) as e:
+            Table.attach(name)
+        self.assertEqual(e.exception.name, "HC_ENOENT")
+
+    def test_errors(self):
+        with self.assertRaises(hogcount.HogcountError) as e:
+            Table.open("/nonexistent/t.hc")
+        self.assertIn("/nonexistent/t.hc", str(e.exception))
+        t = Table.create(capacity=4)
+        with self.assertRaises(hogcount.HogcountError) as e:
+            t.add_batch(np.arange(100, dtype=np.uint64))
+        self.assertEqual(e.exception.name, "HC_EFULL")
+        with self.assertRaises(hogcount.HogcountError) as e:
+            t.add_bytes(b"x")
+        self.assertEqual(e.exception.name, "HC_EMISUSE")
+        with self.assertRaises(TypeError):
+            import pickle
+            pickle.dumps(t)
+
+
+if __name__ == "__main__":
+    unittest.main()

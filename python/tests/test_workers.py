@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: MIT
+"""Forked multiprocessing workers add numpy batches into one table:
+the counts equal a single-process reference, nothing is pickled back.
+Also the rewritten seed program against collections.Counter and, when
+HOGCOUNT_BIN names the CLI, against `hogcount count`."""
+import collections
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+import hogcount
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+import seed_rewrite  # noqa: E402
+
+_T = None  # inherited by the forked workers
+
+
+def _work(seed):
+    rng = np.random.default_rng(seed)
+    keys = rng.zipf(1.3, 200_000).astype(np.uint64)
+    _T.add_batch(keys)
+    _T.add_batch(keys[:1000], deltas=np.full(1000, 2, dtype=np.uint64))
+    return os.getpid()
+
+
+def _reference(seeds):
+    c = collections.Counter()
+    for s in seeds:
+        keys = np.random.default_rng(s).zipf(1.3, 200_000).astype(np.uint64)
+        u, n = np.unique(keys, return_counts=True)
+        c.update(dict(zip(u.tolist(), n.tolist())))
+        u, n = np.unique(keys[:1000], return_counts=True)
+        c.update(dict(zip(u.tolist(), (2 * n).tolist())))
+    return c
+
+
+class TestForkedWorkers(unittest.TestCase):
+    def run_pool(self, mode, workers):
+        global _T
+        _T = hogcount.Table.create(capacity=1 << 20, mode=mode)
+        seeds = list(range(8))
+        with mp.get_context("fork").Pool(workers) as pool:
+            pids = pool.map(_work, seeds)
+        self.assertGreater(len(set(pids)), 0)
+        keys, counts = _T.items()
+        return dict(zip(keys.tolist(), counts.tolist())), _reference(seeds)
+
+    def test_exact_equals_one_process(self):
+        for workers in (1, 4):
+            got, want = self.run_pool("exact", workers)
+            self.assertEqual(got, dict(want), f"{workers} workers")
+
+    def test_hogwild_loses_at_most(self):
+        got, want = self.run_pool("hogwild", 4)
+        # HogWild may lose updates under contention, never invents any.
+        self.assertEqual(set(got), set(want))
+        self.assertTrue(all(got[k] <= want[k] for k in got))
+        self.assertGreater(sum(got.values()), 0.5 * sum(want.values()))
+
+
+class TestSeedRewrite(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        rng = np.random.default_rng(5)
+        words = [bytes(rng.choice(list(b"abcdefgh"), rng.integers(1, 6)))
+                 for _ in range(300)]
+        cls.files = []
+        for i in range(4):
+            p = os.path.join(cls.dir.name, f"f{i}.txt")
+            w = rng.choice(len(words), 30_000)
+            with open(p, "wb") as f:
+                f.write(b" ".join(words[j] for j in w) + b"\n")
+            cls.files.append(p)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
+
+    def counter(self, k):
+        # The seed's own approach: a Counter of fragments per file, +=.
+        model = collections.Counter()
+        for p in self.files:
+            with open(p, "rb") as f:
+                d = f.read()
+            model += collections.Counter(d[i:i + k]
+                                         for i in range(len(d) - k + 1))
+        return model
+
+    def test_matches_counter(self):
+        for k in (1, 4, 8, 11):
+            t = seed_rewrite.generateModel(self.files, k, 2)
+            keys, counts = t.ngrams()
+            self.assertEqual(dict(zip(keys, counts.tolist())),
+                             dict(self.counter(k)), f"k={k}")
+
+    def test_small_chunks(self):
+        old = seed_rewrite.CHUNK
+        seed_rewrite.CHUNK = 1000  # blocks that cut fragments
+        try:
+            t = seed_rewrite.generateModel(self.files, 6, 2)
+        finally:
+            seed_rewrite.CHUNK = old
+        keys, counts = t.ngrams()
+        self.assertEqual(dict(zip(keys, counts.tolist())),
+                         dict(self.counter(6)))
+
+    @unittest.skipUnless(os.environ.get("HOGCOUNT_BIN"), "HOGCOUNT_BIN unset")
+    def test_matches_cli(self):
+        hc = os.environ["HOGCOUNT_BIN"]
+        out = os.path.join(self.dir.name, "py.hc")
+        ref = os.path.join(self.dir.name, "cli.hc")
+        for p in (out, ref):
+            if os.path.exists(p):
+                os.unlink(p)
+        self.assertEqual(seed_rewrite.main(["-k", "4", "-j", "2", "--top",
+                                            "0", "-o", out] + self.files),
+                         0)
+        subprocess.run([hc, "count", "-q", "-k", "4", "-o", ref] +
+                       self.files, check=True)
+
+        def dump(p):
+            r = subprocess.run([hc, "dump", p], check=True,
+                               capture_output=True)
+            return sorted(r.stdout.splitlines())
+        self.assertEqual(dump(out), dump(ref))
+
+
+if __name__ == "__main__":
+    unittest.main()
