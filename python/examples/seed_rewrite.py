@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import hogcount  # noqa: E402
 
 logger = logging.getLogger("seed_rewrite")
-CHUNK = 4 << 20  # bytes of text per batch: 32 MiB of keys at most
+CHUNK = 1 << 20  # bytes of text per batch: 8 MiB of keys at most
 
 # The model: set by generateModel() before the pool forks, so every
 # worker inherits the same mapping.  It is never pickled.
