@@ -97,8 +97,14 @@ struct cfg {
 
 struct shared {
 	struct st_barrier bar;
+	_Atomic uint64_t gate; /* --stop: the others may start */
+	_Atomic uint64_t released; /* --stop: the victim may finish */
 	struct wprog w[];
 };
+
+/* What a worker is for: victims never finish on their own, so that a
+ * slow parent cannot miss them. */
+enum role { R_NORMAL = 0, R_KILL = 1, R_STOP = 2 };
 
 struct ctx {
 	struct cfg c;
@@ -107,6 +113,7 @@ struct ctx {
 	hc_table *t;
 	struct shared *sh;
 	size_t sh_bytes;
+	int *role; /* enum role, per worker; set before fork */
 	uint64_t *fail; /* --fill: per worker, a bit per op */
 	uint64_t fail_words; /* words per worker */
 	size_t fail_bytes;
@@ -196,7 +203,7 @@ static int worker(int w, void *arg)
 	static uint64_t ids[MAX_BATCH], deltas[MAX_BATCH];
 	struct st_rng rng;
 	uint64_t pos = 0;
-	int rc = HC_OK;
+	int rc = HC_OK, role = x->role[w];
 
 	st_rng_seed(&rng, x->c.seed, (uint64_t)w);
 	/* Below the parent, so that it gets the CPU when a kill or stop
@@ -204,10 +211,22 @@ static int worker(int w, void *arg)
 	(void)setpriority(PRIO_PROCESS, 0, 10);
 	atomic_store(&p->state, 1);
 	st_barrier_wait(&x->sh->bar);
+	/* --stop: everyone but the victim starts once it is stopped, so
+	 * that all their work happens while it is frozen mid-update. */
+	if (x->c.stop && role != R_STOP)
+		while (!atomic_load_explicit(&x->sh->gate,
+					     memory_order_acquire))
+			st_sleep_ns(100000);
 	for (;;) {
 		size_t n = x->c.batch, i;
 
-		if (x->c.ops) {
+		if (role == R_STOP && !x->c.fill) {
+			/* Runs until stopped, continued and released. */
+			if (atomic_load(&x->sh->released))
+				break;
+		} else if (role == R_KILL && !x->c.fill) {
+			/* Runs until killed. */
+		} else if (x->c.ops) {
 			if (pos >= x->c.ops)
 				break;
 			if (x->c.ops - pos < n)
@@ -610,6 +629,13 @@ static void parse(struct cfg *c, int argc, char **argv)
 		c->arena_bytes = c->fill ? 64 * c->capacity : 160 * c->keyspace;
 }
 
+/* Nanoseconds from @t to @now; 0 if @t is later (set after @now was
+ * read). */
+static inline uint64_t since(uint64_t now, uint64_t t)
+{
+	return now > t ? now - t : 0;
+}
+
 /* ---- the parent ---------------------------------------------------------- */
 
 struct victim {
@@ -635,7 +661,7 @@ int main(int argc, char **argv)
 	int nkills = 0, i, rc, running, stop_ok = 1, fatal = 0;
 	int errors = 0, stopped_verified = 0, others_at_stop = 0, nkilled = 0;
 	uint64_t t0, t_others = 0, now, efull = 0, total_done = 0, t_end = 0;
-	uint64_t stop_inflight = 0, lost = 0;
+	uint64_t stop_inflight = 0, lost = 0, t_run0;
 	double secs;
 	struct vres v1, v2;
 	char vbuf1[1024], vbuf2[1024], killed_list[4096];
@@ -672,7 +698,8 @@ int main(int argc, char **argv)
 	order = calloc((size_t)c->workers, sizeof(*order));
 	done = calloc((size_t)c->workers, sizeof(*done));
 	hi = calloc((size_t)c->workers, sizeof(*hi));
-	if (!pids || !status || !reaped || !order || !done || !hi)
+	x.role = calloc((size_t)c->workers, sizeof(*x.role));
+	if (!pids || !status || !reaped || !order || !done || !hi || !x.role)
 		st_die("out of memory");
 
 	/* Victims and trigger points follow from the seed alone. */
@@ -690,9 +717,8 @@ int main(int argc, char **argv)
 	stopv.w = -1;
 	if (c->stop) {
 		stopv.w = order[0];
-		stopv.at_op = c->ops ? st_rng_below(&frng, c->ops / 8 + 1) : 0;
-		stopv.at_ns = (uint64_t)(c->duration * 1e9 / 8 *
-					 st_rng_double(&frng));
+		stopv.at_op = st_rng_below(
+			&frng, (c->ops ? c->ops : UINT64_C(800000)) / 8 + 1);
 		stopv.delay_ns = st_rng_below(&frng, 50000);
 	}
 	for (i = 0; i < c->kill; i++) {
@@ -705,7 +731,10 @@ int main(int argc, char **argv)
 		k->at_ns = (uint64_t)(c->duration * 1e9 * 0.9 *
 				      st_rng_double(&frng));
 		k->delay_ns = st_rng_below(&frng, 100000);
+		x.role[k->w] = R_KILL;
 	}
+	if (stopv.w >= 0)
+		x.role[stopv.w] = R_STOP;
 
 	if (!c->quiet)
 		fprintf(stderr,
@@ -723,6 +752,9 @@ int main(int argc, char **argv)
 		pids[i] = st_spawn(worker, i, &x);
 	st_barrier_release(&x.sh->bar, (uint64_t)c->workers);
 	t0 = x.sh->bar.t_go;
+	/* Kill points and the duration count from when everyone runs:
+	 * with --stop, from when the victim is stopped. */
+	t_run0 = c->stop ? 0 : t0;
 
 	/* Watch: reap, signal victims, end a duration run, time out. */
 	running = c->workers;
@@ -748,10 +780,11 @@ int main(int argc, char **argv)
 			struct victim *k = &kills[i];
 			uint64_t d;
 
-			if (k->hit || reaped[k->w])
+			if (k->hit || reaped[k->w] || !t_run0)
 				continue;
 			d = atomic_load(&x.sh->w[k->w].done);
-			if (c->ops ? d >= k->at_op : now - t0 >= k->at_ns) {
+			if (c->ops ? d >= k->at_op
+				   : since(now, t_run0) >= k->at_ns) {
 				st_sleep_ns(k->delay_ns);
 				k->done_seen = atomic_load(&x.sh->w[k->w].done);
 				kill(pids[k->w], SIGKILL);
@@ -761,8 +794,7 @@ int main(int argc, char **argv)
 		if (stopv.w >= 0 && !stopv.hit && !reaped[stopv.w]) {
 			uint64_t d = atomic_load(&x.sh->w[stopv.w].done);
 
-			if (c->ops ? d >= stopv.at_op
-				   : now - t0 >= stopv.at_ns) {
+			if (d >= stopv.at_op) {
 				st_sleep_ns(stopv.delay_ns);
 				kill(pids[stopv.w], SIGSTOP);
 				/* Wait until it is really stopped (or has
@@ -782,11 +814,15 @@ int main(int argc, char **argv)
 					for (i = 0; i < c->workers; i++)
 						if (!reaped[i] && i != stopv.w)
 							others_at_stop++;
+					/* Now the others run, all of their
+					 * work with the victim frozen. */
+					t_run0 = st_now_ns();
+					atomic_store(&x.sh->gate, 1);
 				}
 			}
 		}
-		if (c->duration > 0 &&
-		    now - t0 >= (uint64_t)(c->duration * 1e9))
+		if (c->duration > 0 && t_run0 &&
+		    since(now, t_run0) >= (uint64_t)(c->duration * 1e9))
 			atomic_store(&x.sh->bar.stop, 1);
 		for (i = 0; i < c->workers; i++)
 			if (!reaped[i] && i != stopv.w)
@@ -808,10 +844,11 @@ int main(int argc, char **argv)
 			stop_inflight = hi[stopv.w] - done[stopv.w];
 			verify(&x, done, hi, &v1);
 			stopped_verified = 1;
+			atomic_store(&x.sh->released, 1);
 			kill(pids[stopv.w], SIGCONT);
 			continue;
 		}
-		if (others_left > 0 &&
+		if (running > 0 && !fatal &&
 		    now - t0 > (uint64_t)(c->timeout * 1e9)) {
 			fprintf(stderr,
 				"hcstress: %d workers still running after "
@@ -895,12 +932,12 @@ int main(int argc, char **argv)
 				fprintf(stderr,
 					"stop: worker %d stopped at op %" PRIu64
 					" with %" PRIu64
-					" ops in flight while %d others ran; "
-					"all %d others finished %.2f s after "
-					"start\n",
+					" ops in flight; then the %d others "
+					"ran and all finished in %.2f s while "
+					"it stayed stopped\n",
 					stopv.w, stopv.done_seen, stop_inflight,
-					others_at_stop, c->workers - 1,
-					(double)(t_others - t0) / 1e9);
+					others_at_stop,
+					(double)(t_others - t_run0) / 1e9);
 				vres_print("verify (victim stopped)", c, &v1);
 			} else {
 				fprintf(stderr, "stop: victim finished before "
@@ -957,7 +994,9 @@ int main(int argc, char **argv)
 		st_json_u64(&j, "stopped_at_op", stopv.done_seen);
 		st_json_u64(&j, "stopped_inflight", stop_inflight);
 		st_json_f64(&j, "others_seconds",
-			    t_others ? (double)(t_others - t0) / 1e9 : -1);
+			    t_others && t_run0
+				    ? (double)(t_others - t_run0) / 1e9
+				    : -1);
 		if (stopped_verified == 1)
 			st_json_rawval(&j, "verify_stopped", vbuf1);
 	}
