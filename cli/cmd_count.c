@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "work.h"
 
 #define DEFAULT_CHUNK (UINT64_C(64) << 20)
+#define MIN_CHUNK (UINT64_C(1) << 20)
 #define MAX_WORKERS 256
 #define LOAD 0.75
 
@@ -65,8 +67,11 @@ static void usage(FILE *f)
 		"sizes)\n"
 		"      --mode MODE      exact (default) or hogwild\n"
 		"      --chunk-size N   cut plain files into N-byte ranges\n"
-		"                       (default 64Mi)\n"
+		"                       (default: 1Mi..64Mi, 16 per worker)\n"
 		"  -q, --quiet          no progress line\n"
+		"  -v, --verbose        print the table size and the time "
+		"spent\n"
+		"                       counting and saving on stderr\n"
 		"  -h, --help           this help\n");
 }
 
@@ -296,13 +301,15 @@ int cmd_count(int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct meta m = { .tokens = TOK_BYTES };
 	const char *out = "counts.hc";
-	uint64_t k = 0, workers = 0, size = 0, chunk = DEFAULT_CHUNK;
-	int mode = HC_MODE_EXACT, quiet = 0, c, rc;
+	uint64_t k = 0, workers = 0, size = 0, chunk = 0;
+	int mode = HC_MODE_EXACT, quiet = 0, verbose = 0, c, rc;
+	double t0, t1, t2;
 	struct work w = { 0 };
 	struct sigaction sa;
 	hc_options opt;
@@ -310,7 +317,7 @@ int cmd_count(int argc, char **argv)
 	sigset_t block, old;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:t:Co:j:s:qh", opts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "k:t:Co:j:s:qvh", opts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'k':
@@ -383,6 +390,9 @@ int cmd_count(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -420,6 +430,20 @@ int cmd_count(int argc, char **argv)
 			workers = MAX_WORKERS;
 	}
 
+	if (!chunk) {
+		/* About 16 items a worker, so that all finish together. */
+		uint64_t total = 0;
+		struct stat st;
+
+		for (int i = optind; i < argc; i++)
+			if (!stat(argv[i], &st) && S_ISREG(st.st_mode))
+				total += (uint64_t)st.st_size;
+		chunk = total / (workers * 16);
+		if (chunk < MIN_CHUNK)
+			chunk = MIN_CHUNK;
+		if (chunk > DEFAULT_CHUNK)
+			chunk = DEFAULT_CHUNK;
+	}
 	for (int i = optind; i < argc; i++)
 		if (work_add_input(&w, argv[i], m.tokens, chunk)) {
 			work_free(&w);
@@ -491,6 +515,19 @@ int cmd_count(int argc, char **argv)
 
 	if (workers > w.nitems)
 		workers = w.nitems ? w.nitems : 1;
+	if (verbose)
+		fprintf(stderr,
+			"hogcount count: %u workers, %zu work items, %s table "
+			"of %llu slots\n",
+			(unsigned)workers, w.nitems,
+			opt.key_kind == HC_KEY_DENSE   ? "dense"
+			: opt.key_kind == HC_KEY_BYTES ? "byte-key"
+						       : "u64",
+			(unsigned long long)(opt.key_kind == HC_KEY_DENSE
+						     ? UINT64_C(1)
+							       << opt.dense_bits
+						     : opt.capacity));
+	t0 = now_seconds();
 	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet, size)
 		      : 0;
 	if (!rc) {
@@ -500,7 +537,14 @@ int cmd_count(int argc, char **argv)
 		sigaddset(&block, SIGTERM);
 		sigaddset(&block, SIGHUP);
 		sigprocmask(SIG_BLOCK, &block, &old);
+		t1 = now_seconds();
 		rc = hc_table_save(t, out);
+		t2 = now_seconds();
+		if (verbose && !rc)
+			fprintf(stderr,
+				"hogcount count: counted in %.2f s, saved in "
+				"%.2f s\n",
+				t1 - t0, t2 - t1);
 		if (rc) {
 			cli_error(out, "%s",
 				  rc == HC_EIO ? strerror(errno)
