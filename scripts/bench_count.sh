@@ -1,0 +1,171 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bench_count.sh - hogcount count beside jellyfish, KMC, sort | uniq -c
+# and per-worker tables plus a merge, on generated data.  Not a test.
+#
+#   scripts/bench_count.sh BUILD_DIR [WORK_DIR]
+#
+# BUILD_DIR holds hogcount and cli/tests/gen_reads, gen_text (a build
+# with HC_BUILD_CLI=ON and HC_BUILD_TESTS=ON).  WORK_DIR (default
+# /tmp/hc-bench-cli) gets the data (about 2.5 GB) and the outputs.
+# Environment: READS (default 5000000 reads of 150 bases, 1.6 GB),
+# TEXT_MB (default 500), SIZE (hash size for hogcount -s and jellyfish
+# -s, default 230M), SORT_MB (text prefix given to sort | uniq -c,
+# default all of it), ONLY (dna or text).
+#
+# Memory: the peak over time of the summed proportional set size (Pss,
+# /proc/PID/smaps_rollup) of the command and all its descendants,
+# sampled every 0.2 s.  Pss counts a page shared by n processes as 1/n
+# in each, so the shared table of hogcount's workers counts once.  GNU
+# time's "maximum resident set size" is printed too: it is the largest
+# single process (not a sum), and counts shared pages in full.
+set -eu
+B=$(cd "$1" && pwd)
+W=${2:-/tmp/hc-bench-cli}
+READS=${READS:-5000000}
+TEXT_MB=${TEXT_MB:-500}
+SIZE=${SIZE:-230M}
+ONLY=${ONLY:-}
+HC=$B/hogcount
+mkdir -p "$W"
+cd "$W"
+export LC_ALL=C
+
+tree_pss() {
+	# Sum Pss (kB) of $1 and its descendants.
+	pids=$1
+	all=
+	while [ -n "$pids" ]; do
+		all="$all $pids"
+		next=
+		for p in $pids; do
+			next="$next $(cat /proc/$p/task/*/children 2>/dev/null || true)"
+		done
+		pids=$(echo $next)
+	done
+	for p in $all; do
+		awk '/^Pss:/ { print $2 }' /proc/$p/smaps_rollup 2>/dev/null
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# run NAME CMD...: wall time, CPU time, peak summed Pss, GNU time max RSS.
+run() {
+	name=$1
+	shift
+	/usr/bin/time -f "%e %U %S %M" -o time.out "$@" >run.out 2>run.err &
+	pid=$!
+	peak=0
+	while kill -0 $pid 2>/dev/null; do
+		m=$(tree_pss $pid || echo 0)
+		[ "$m" -gt "$peak" ] && peak=$m
+		sleep 0.2
+	done
+	wait $pid || { echo "$name failed:"; cat run.err; exit 1; }
+	set -- $(grep . time.out | tail -1)
+	printf '| %s | %.1f | %.1f | %.2f | %.2f |\n' "$name" "$1" \
+		"$(echo "$2 + $3" | bc)" "$(echo "$peak / 1048576" | bc -l)" \
+		"$(echo "$4 / 1048576" | bc -l)" | tee -a results.md
+	echo "$1" >last.wall
+}
+
+header() {
+	echo | tee -a results.md
+	echo "$1" | tee -a results.md
+	echo | tee -a results.md
+	echo "| run | wall s | CPU s | peak Pss GiB (sum) | max RSS GiB (largest) |" | tee -a results.md
+	echo "|---|---|---|---|---|" | tee -a results.md
+}
+
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r)" | tee results.md
+echo "# hogcount $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo ?), $(jellyfish --version), $(kmc 2>&1 | head -1)" | tee -a results.md
+
+if [ "$ONLY" != text ]; then
+	[ -s reads.fq ] || "$B/cli/tests/gen_reads" --reads "$READS" --len 150 \
+		--genome 50000000 --seed 1 --error 0.01 >reads.fq
+	echo "# reads.fq: $(stat -c %s reads.fq) bytes" | tee -a results.md
+	header "k = 21, canonical, 2 workers/threads, SIZE=$SIZE"
+	sync
+	rm -f hc.hc
+	run "hogcount count -k 21 -C --dna -j 2 -s $SIZE" \
+		"$HC" count --dna -k 21 -C -j 2 -s "$SIZE" -q -v -o hc.hc reads.fq
+	hc_wall=$(cat last.wall)
+	sed 's/^/# /' run.err | tee -a results.md
+	"$HC" stats hc.hc | tee stats.txt
+	total=$(awk '/^Total:/ { print $2 }' stats.txt)
+	rm -f hc.hc
+	sync
+	run "jellyfish count -m 21 -C -t 2 -s $SIZE" \
+		jellyfish count -m 21 -C -t 2 -s "$SIZE" -o jf.jf reads.fq
+	jf_wall=$(cat last.wall)
+	rm -f jf.jf
+	rm -rf kmc.tmp kmcdb.*
+	mkdir kmc.tmp
+	sync
+	run "kmc -k21 -t2 -ci1 -cs4294967295" \
+		kmc -k21 -t2 -ci1 -cs4294967295 reads.fq kmcdb kmc.tmp
+	kmc_wall=$(cat last.wall)
+	rm -rf kmc.tmp kmcdb.*
+	echo | tee -a results.md
+	for t in hc:$hc_wall jf:$jf_wall kmc:$kmc_wall; do
+		printf '%s: %.1f M k-mers/s\n' "${t%%:*}" \
+			"$(echo "$total / ${t#*:} / 1000000" | bc -l)"
+	done | tee -a results.md
+fi
+
+if [ "$ONLY" != dna ]; then
+	if [ ! -s text.txt ]; then
+		"$B/cli/tests/gen_text" --bytes $((TEXT_MB * 1000000)) --seed 1 \
+			--vocab 200000 >text.txt
+	fi
+	size=$(stat -c %s text.txt)
+	half=$((size / 2))
+	# Two halves cut at a line end, for the per-worker-tables run.
+	head -c $half text.txt >h1.txt
+	tail -c +$((half + 1)) text.txt >h2.txt
+	echo "# text.txt: $size bytes" | tee -a results.md
+	for tok in "--bytes -k 4" "--bytes -k 8" "--words -k 3"; do
+		header "text, $tok"
+		rm -f t.hc a.hc b.hc m.hc
+		sync
+		run "hogcount count $tok -j 2" "$HC" count $tok -j 2 -q -v \
+			-o t.hc text.txt
+		sed 's/^/# /' run.err | tee -a results.md
+		"$HC" stats t.hc | head -3 | sed 's/^/# /' | tee -a results.md
+		rm -f t.hc
+		# The seed's design: private tables per worker, then a merge.
+		cat >pw.sh <<EOS
+"$HC" count $tok -j 1 -q -o a.hc h1.txt &
+"$HC" count $tok -j 1 -q -o b.hc h2.txt &
+wait
+"$HC" merge -o m.hc a.hc b.hc
+EOS
+		run "per-worker tables + merge" sh pw.sh
+		rm -f a.hc b.hc m.hc
+		# sort | uniq -c on the fragments, one per line.
+		src=text.txt
+		if [ -n "${SORT_MB:-}" ]; then
+			head -c $((SORT_MB * 1000000)) text.txt >sortin.txt
+			src=sortin.txt
+		fi
+		case $tok in
+		"--bytes -k "*)
+			k=${tok##* }
+			cat >su.sh <<EOS
+perl -e 'local \$/; my \$d = <STDIN>; my \$k = $k;
+	for (my \$i = 0; \$i + \$k <= length(\$d); \$i++) {
+		my \$s = substr(\$d, \$i, \$k); \$s =~ s/\n/\\\\n/g; print "\$s\n" }' <$src |
+	sort -S 4G --parallel=2 | uniq -c >su.out
+EOS
+			;;
+		*)
+			cat >su.sh <<EOS
+tr -s ' \t\r\n' '\n\n\n\n' <$src |
+	awk 'NR > 2 { print a " " b " " \$0 } { a = b; b = \$0 }' |
+	sort -S 4G --parallel=2 | uniq -c >su.out
+EOS
+			;;
+		esac
+		run "sort | uniq -c ($(stat -c %s $src) bytes)" sh su.sh
+		rm -f su.out
+	done
+fi
