@@ -68,7 +68,7 @@ struct cfg {
 	int workers[4];
 	int nworkers;
 	double duration;
-	uint64_t ops; /* unused: rounds are timed; kept for --ops */
+	uint64_t ops; /* per worker per round; 0: --duration */
 	uint64_t seed;
 	int reps;
 	uint64_t large_bytes, cache_bytes;
@@ -119,6 +119,15 @@ struct bench {
 
 /* ---- the hogcount and limit methods, in forked workers ------------------ */
 
+/* A round ends when the parent says so (--duration) or after --ops
+ * operations per worker (rounded up to a multiple of BATCH). */
+static inline int round_over(const struct bench *b, uint64_t done)
+{
+	if (b->c.ops)
+		return done >= b->c.ops;
+	return atomic_load_explicit(&b->ctl->stop, memory_order_relaxed) != 0;
+}
+
 static uint64_t run_limit(struct bench *b, const struct workload *w,
 			  const struct st_dist *d, struct st_rng *rng)
 {
@@ -132,7 +141,7 @@ static uint64_t run_limit(struct bench *b, const struct workload *w,
 		ring[i] = st_mix64(st_dist_next(d, rng)) % n;
 		__builtin_prefetch(&a[ring[i]], 1, 3);
 	}
-	while (!atomic_load_explicit(&b->ctl->stop, memory_order_relaxed)) {
+	while (!round_over(b, done)) {
 		uint64_t j;
 
 		for (j = done; j < done + BATCH; j++) {
@@ -154,8 +163,7 @@ static uint64_t run_table(struct bench *b, hc_table *t, int method,
 	uint64_t keys[BATCH], done = 0;
 	int rc = HC_OK, j;
 
-	while (rc == HC_OK &&
-	       !atomic_load_explicit(&b->ctl->stop, memory_order_relaxed)) {
+	while (rc == HC_OK && !round_over(b, done)) {
 		for (j = 0; j < BATCH; j++)
 			keys[j] = st_key_u64(st_dist_next(d, rng), b->salt);
 		switch (method) {
@@ -361,7 +369,7 @@ static void *lf_thread(void *arg)
 	rcu_register_thread();
 	st_rng_seed(&rng, a->b->ctl->seed, (uint64_t)a->i);
 	a->t_start = st_now_ns();
-	while (!atomic_load_explicit(&a->b->ctl->stop, memory_order_relaxed)) {
+	while (!round_over(a->b, done)) {
 		int j;
 
 		for (j = 0; j < BATCH; j++)
@@ -434,7 +442,8 @@ static struct result round_rculfhash(struct bench *b, int wl, int dist, int nw,
 		if (pthread_create(&th[i], NULL, lf_thread, &args[i]))
 			st_die("pthread_create failed");
 	}
-	r.peak_bytes = sample_for(b->c.duration, 1, base);
+	if (!b->c.ops)
+		r.peak_bytes = sample_for(b->c.duration, 1, base);
 	atomic_store(&b->ctl->stop, 1);
 	for (i = 0; i < nw; i++) {
 		pthread_join(th[i], NULL);
@@ -444,6 +453,8 @@ static struct result round_rculfhash(struct bench *b, int wl, int dist, int nw,
 		if (args[i].t_end > t1)
 			t1 = args[i].t_end;
 	}
+	if (b->c.ops && st_rss_anon_bytes() > base)
+		r.peak_bytes = st_rss_anon_bytes() - base;
 	r.mops = (double)total / ((double)(t1 - t0) / 1e9) / 1e6;
 	return r;
 }
@@ -470,7 +481,7 @@ static struct result round_forked(struct bench *b, int method, int wl, int dist,
 	/* Private tables are faulted in before their workers count. */
 	while (atomic_load(&c->started) < (uint64_t)nw)
 		st_sleep_ns(1000000);
-	peak = sample_for(b->c.duration, 0, base);
+	peak = b->c.ops ? 0 : sample_for(b->c.duration, 0, base);
 	atomic_store(&c->stop, 1);
 	for (i = 0; i < MAX_WORKERS; i++)
 		while (atomic_load_explicit(&c->ws[i].round,
@@ -572,6 +583,7 @@ static void usage(void)
 		"usage: bench_compare [options]\n"
 		"  --workers LIST     e.g. 1,2,4,8 (default; at most 8)\n"
 		"  --duration S       seconds per round (default 0.3)\n"
+		"  --ops N            or adds per worker per round\n"
 		"  --seed N           key streams (default 1)\n"
 		"  --reps N           rounds per figure, median (default 3)\n"
 		"  --large-bytes N    out-of-cache table (default 256Mi)\n"
