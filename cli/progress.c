@@ -50,12 +50,14 @@ void progress_update(struct progress *p, uint64_t done, uint64_t total)
 	rate = el > 0 ? (double)done / el : 0;
 	human((double)done, a, sizeof(a));
 	human(rate, r, sizeof(r));
-	if (total && rate > 0 && done <= total) {
-		unsigned long left =
-			(unsigned long)((double)(total - done) / rate);
+	if (total && done <= total) {
+		if (rate > 0) {
+			unsigned long left =
+				(unsigned long)((double)(total - done) / rate);
 
-		snprintf(eta, sizeof(eta), ", %lu:%02lu left", left / 60,
-			 left % 60);
+			snprintf(eta, sizeof(eta), ", %lu:%02lu left",
+				 left / 60, left % 60);
+		}
 		fprintf(stderr,
 			"\rhogcount count: %s of %s (%.0f%%), %s/s%s\033[K", a,
 			human((double)total, b, sizeof(b)),
