@@ -84,8 +84,10 @@ static uint64_t phys_bytes(void)
 	return (uint64_t)pages * (uint64_t)psz;
 }
 
-/* Distinct keys the inputs can hold at most (before the load factor). */
-static uint64_t key_bound(const struct work *w, const struct meta *m)
+/* Distinct keys the inputs can hold at most (before the load factor);
+ * *bytes gets the estimated number of input bytes. */
+static uint64_t key_bound(const struct work *w, const struct meta *m,
+			  double *bytes)
 {
 	double est = 0, space;
 
@@ -102,6 +104,7 @@ static uint64_t key_bound(const struct work *w, const struct meta *m)
 		if (m->tokens == TOK_WORDS)
 			b /= 2;
 		est += b;
+		*bytes += in->stream ? b : (double)in->size;
 	}
 	if (m->tokens == TOK_DNA && m->k < 32)
 		space = ldexp(1, 2 * (int)m->k);
@@ -122,6 +125,69 @@ static void format_size(double keys, char *buf, size_t cap)
 		snprintf(buf, cap, "%.0fM", ceil(keys / 1e6));
 	else
 		snprintf(buf, cap, "%.0fk", ceil(keys / 1e3));
+}
+
+/*
+ * Count a sample of about SAMPLE_BYTES spread over the plain inputs in a
+ * private table and extrapolate its distinct keys linearly to all the
+ * input.  Distinct keys grow more slowly than the input for any source
+ * whose new keys get rarer as it goes on (text, reads), so this is an
+ * upper bound in expectation; SAMPLE_MARGIN covers the noise.  Returns
+ * @bound if sampling is not possible.
+ */
+#define SAMPLE_BYTES (UINT64_C(8) << 20)
+#define SAMPLE_MARGIN 1.25
+
+static uint64_t sample_keys(struct work *w, const struct meta *m,
+			    uint64_t bound, double bytes, uint64_t *per_key)
+{
+	hc_stats st = { .size = sizeof(st) };
+	uint64_t sampled = 0, est = bound;
+	struct sink *s;
+	hc_options o;
+	hc_table *t;
+	struct tok tk;
+	int bkeys =
+		m->tokens == TOK_WORDS || (m->tokens == TOK_BYTES && m->k > 8);
+
+	hc_options_init(&o);
+	o.key_kind = bkeys ? HC_KEY_BYTES : HC_KEY_U64;
+	o.capacity = UINT64_C(1) << 22;
+	if (bkeys)
+		o.arena_bytes = o.capacity * (m->tokens == TOK_WORDS
+						      ? 16 + 8 * (uint64_t)m->k
+						      : 8 + ((m->k + 7) & ~7u));
+	if (hc_table_create(&t, &o))
+		return bound;
+	s = xmalloc(sizeof(*s));
+	sink_init(s, t, bkeys);
+	tok_init(&tk, m, s);
+	if (!work_sample(w, &tk, SAMPLE_BYTES, &sampled) && sampled &&
+	    !hc_table_stats(t, &st)) {
+		double e = (double)st.distinct;
+
+		if ((double)sampled < bytes)
+			e = e * bytes / (double)sampled * SAMPLE_MARGIN;
+		e += 4096;
+		if (e < (double)bound)
+			est = (uint64_t)e;
+		/* Key-area bytes a key took, with room for longer ones. */
+		if (bkeys && st.distinct) {
+			uint64_t per = st.arena_used / st.distinct + 8;
+
+			if (per > *per_key)
+				*per_key = per;
+		}
+	}
+	tok_free(&tk);
+	sink_free(s);
+	free(s);
+	hc_table_close(t);
+	/* Forget the sample's progress and any error it met. */
+	atomic_store(&w->sh->done, 0);
+	atomic_store(&w->sh->failed, 0);
+	atomic_store(&w->sh->ready, 0);
+	return est;
 }
 
 /* The table is full: say which --size would fit. */
@@ -454,16 +520,29 @@ int cmd_count(int argc, char **argv)
 		return 1;
 	}
 
+	if (work_shared_map(&w)) {
+		cli_error(NULL, "mmap: %s", strerror(errno));
+		work_free(&w);
+		return 1;
+	}
 	hc_options_init(&opt);
 	opt.mode = mode;
 	{
-		uint64_t bound = size ? size : key_bound(&w, &m);
+		double bytes = 0;
+		uint64_t bound = size ? size : key_bound(&w, &m, &bytes);
 		uint64_t cap = (uint64_t)((double)bound / LOAD) + 1024;
 		uint64_t cap_max = phys_bytes() / 4 / 16;
 		unsigned bits = m.tokens == TOK_DNA		    ? 2 * m.k
 				: m.tokens == TOK_BYTES && m.k <= 4 ? 8 * m.k
 								    : 64;
 
+		uint64_t per = m.tokens == TOK_WORDS ? 16 + 8 * (uint64_t)m.k
+						     : 8 + ((m.k + 7) & ~7u);
+
+		if (!size && !(bits <= 16)) {
+			bound = sample_keys(&w, &m, bound, bytes, &per);
+			cap = (uint64_t)((double)bound / LOAD) + 1024;
+		}
 		if (!size && cap > cap_max)
 			cap = cap_max;
 		if (cap > HC_CAPACITY_MAX)
@@ -476,10 +555,6 @@ int cmd_count(int argc, char **argv)
 			opt.dense_bits = bits;
 		} else if (m.tokens == TOK_WORDS ||
 			   (m.tokens == TOK_BYTES && m.k > 8)) {
-			uint64_t per = m.tokens == TOK_WORDS
-					       ? 16 + 8 * (uint64_t)m.k
-					       : 8 + ((m.k + 7) & ~7u);
-
 			opt.key_kind = HC_KEY_BYTES;
 			opt.capacity = cap;
 			opt.arena_bytes = cap * per;
@@ -495,12 +570,6 @@ int cmd_count(int argc, char **argv)
 		cli_error("table", "%s", hc_strerror(rc));
 		if (rc == HC_ENOMEM || rc == HC_EINVAL)
 			fprintf(stderr, "hint: a smaller --size\n");
-		hc_table_close(t);
-		work_free(&w);
-		return 1;
-	}
-	if (work_shared_map(&w)) {
-		cli_error(NULL, "mmap: %s", strerror(errno));
 		hc_table_close(t);
 		work_free(&w);
 		return 1;

@@ -252,6 +252,32 @@ static int run_stream(struct work *w, const struct item *it, struct tok *tk)
 	return 0;
 }
 
+int work_sample(struct work *w, struct tok *tk, uint64_t budget,
+		uint64_t *sampled)
+{
+	size_t picks = w->nitems < 64 ? w->nitems : 64;
+	size_t step = picks ? w->nitems / picks : 1;
+	uint64_t piece = picks ? budget / picks : 0;
+
+	*sampled = 0;
+	for (size_t i = 0; i < w->nitems; i += step) {
+		struct item it = w->items[i];
+
+		if (w->in[it.input].stream)
+			continue;
+		if (it.end - it.start > piece)
+			it.end = it.start + piece;
+		if (run_mapped(w, &it, tk))
+			return -1;
+		*sampled += it.end - it.start;
+	}
+	if (cur.map)
+		munmap((void *)cur.map, cur.size);
+	cur.input = -1;
+	cur.map = NULL;
+	return 0;
+}
+
 int work_item_run(struct work *w, size_t idx, struct tok *tk)
 {
 	const struct item *it = &w->items[idx];

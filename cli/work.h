@@ -50,6 +50,10 @@ struct work {
 int work_add_input(struct work *w, const char *path, int tokens,
 		   uint64_t chunk);
 int work_item_run(struct work *w, size_t idx, struct tok *tk);
+/* Count a spread-out sample of about @budget bytes of the plain inputs
+ * (streams are left out) with @tk; *sampled gets the bytes read. */
+int work_sample(struct work *w, struct tok *tk, uint64_t budget,
+		uint64_t *sampled);
 
 /* work.c */
 int work_shared_map(struct work *w);
