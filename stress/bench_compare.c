@@ -249,6 +249,8 @@ static int worker(int i, void *arg)
 	for (k = 0; k < 2; k++) {
 		st_touch_write(b->wl[k].tmap, b->wl[k].tmap_bytes);
 		st_touch_write(b->wl[k].arr, b->wl[k].nwords * 8);
+		(void)st_lock(b->wl[k].tmap, b->wl[k].tmap_bytes);
+		(void)st_lock(b->wl[k].arr, b->wl[k].nwords * 8);
 	}
 	atomic_fetch_add(&c->ready, 1);
 	for (;;) {

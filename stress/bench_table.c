@@ -206,6 +206,8 @@ static int worker(int i, void *arg)
 	for (k = 0; k < 2; k++) {
 		st_touch_write(r->wl[k].tmap, r->wl[k].tmap_bytes);
 		st_touch_write(r->wl[k].arr, r->wl[k].nwords * 8);
+		(void)st_lock(r->wl[k].tmap, r->wl[k].tmap_bytes);
+		(void)st_lock(r->wl[k].arr, r->wl[k].nwords * 8);
 	}
 	st_barrier_wait(&c->bar);
 	for (;;) {

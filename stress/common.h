@@ -234,6 +234,18 @@ static inline void st_touch_write(void *p, size_t bytes)
 }
 
 /*
+ * Keep [p, p + bytes) resident and mapped in this process (mlock):
+ * reclaim, including a DAMON "pageout" scheme such as the one this VM
+ * runs on cold physical memory, then leaves its page-table entries alone,
+ * so a benchmark's mapping stays as st_touch_write() left it.  Best
+ * effort: returns -1 where RLIMIT_MEMLOCK or privileges forbid it.
+ */
+static inline int st_lock(void *p, size_t bytes)
+{
+	return mlock(p, bytes);
+}
+
+/*
  * The address of this process's one shared writable mapping of exactly
  * @bytes bytes, or NULL: a way to reach a table's mapping through the
  * public API alone (hc_stats.mapped_bytes gives its size).  NULL too if

@@ -33,10 +33,15 @@ fi
 	echo "cpu: $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
 	echo "kernel: $(uname -r)"
 	echo "memory: $(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
+	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	for k in /sys/kernel/mm/damon/admin/kdamonds/*/contexts/*/schemes/*/action; do
+		[ -f "$k" ] && echo "damon scheme: $(cat "$k")"
+	done
 	echo "bench_table $table_args"
 	echo "bench_compare $compare_args"
 } >"$out/machine.txt"
 cat "$out/machine.txt"
+start=$(date +%s)
 
 # shellcheck disable=SC2086
 "$build/stress/bench_table" $table_args >"$out/bench_table.json"
@@ -113,3 +118,4 @@ cat "$out/bench_table.md"
 echo
 cat "$out/bench_compare.md"
 echo "plot: $png"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); $(($(date +%s) - start)) s" | tee -a "$out/machine.txt"
