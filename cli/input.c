@@ -182,6 +182,14 @@ static int run_mapped(struct work *w, const struct item *it, struct tok *tk)
 		rc = tok_finish(tk);
 	if (rc)
 		return table_fail(w, rc);
+	/* Drop the range's pages from this process (they stay in the page
+	 * cache), so that memory use reflects the table, not the input. */
+	if (end > start) {
+		uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+		uint64_t a = start / pg * pg;
+
+		madvise((void *)(cur.map + a), end - a, MADV_DONTNEED);
+	}
 	work_progress(w, it->end - it->start);
 	return 0;
 }
