@@ -520,6 +520,13 @@ int cmd_count(int argc, char **argv)
 		return 1;
 	}
 
+	/* From here on a signal is noted, and acted on between phases. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (work_shared_map(&w)) {
 		cli_error(NULL, "mmap: %s", strerror(errno));
 		work_free(&w);
@@ -563,6 +570,11 @@ int cmd_count(int argc, char **argv)
 			opt.capacity = cap;
 		}
 	}
+	if (got_signal) {
+		cli_error(NULL, "interrupted; nothing was written");
+		work_free(&w);
+		return 128 + got_signal;
+	}
 	rc = hc_table_create(&t, &opt);
 	if (!rc)
 		rc = meta_store(t, &m);
@@ -574,13 +586,6 @@ int cmd_count(int argc, char **argv)
 		work_free(&w);
 		return 1;
 	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 
 	if (workers > w.nitems)
 		workers = w.nitems ? w.nitems : 1;

@@ -12,8 +12,14 @@ for sig in INT TERM; do
 	exec 3<>slow
 	"$HC" count -k 4 -j 2 -q -o sigtest.hc t.txt slow &
 	pid=$!
-	sleep 1
-	kill -0 "$pid" || fail "count is not running"
+	# Wait until the workers run (sampling comes first).
+	n=0
+	while [ -z "$(cat /proc/$pid/task/*/children 2>/dev/null)" ]; do
+		kill -0 "$pid" || fail "count is not running"
+		n=$((n + 1))
+		[ $n -lt 300 ] || fail "no worker after 30 s"
+		sleep 0.1
+	done
 	kill -s $sig "$pid"
 	set +e
 	wait "$pid"
