@@ -422,14 +422,15 @@ static void vres_print(const char *what, const struct cfg *c,
 		       const struct vres *v)
 {
 	fprintf(stderr,
-		"%s: %s. %" PRIu64 " keys exact, %" PRIu64
+		"%s: %s. %" PRIu64 " keys %s, %" PRIu64
 		" bounded by unfinished batches (%" PRIu64
 		" ops, at most %" PRIu64 " per worker); sum %" PRIu64
 		" in [%" PRIu64 ", %" PRIu64 "]; %" PRIu64
 		" entries iterated, %" PRIu64 " bad; stats %s\n",
-		what, v->pass ? "PASS" : "FAIL", v->keys_exact, v->keys_bounded,
-		v->maybe_ops, v->max_inflight, v->actual_total, v->lo_total,
-		v->hi_total, v->entries, v->iter_bad,
+		what, v->pass ? "PASS" : "FAIL", v->keys_exact,
+		c->mode == HC_MODE_EXACT ? "exact" : "within HogWild bounds",
+		v->keys_bounded, v->maybe_ops, v->max_inflight, v->actual_total,
+		v->lo_total, v->hi_total, v->entries, v->iter_bad,
 		v->stats_ok ? "agree" : "DISAGREE");
 	if (v->bad)
 		fprintf(stderr,
