@@ -1026,6 +1026,7 @@ int main(int argc, char **argv)
 		free(order);
 		free(done);
 		free(hi);
+		free(x.role);
 		if (!c->quiet && c->fill && efull == 0)
 			fprintf(stderr, "fill: the table never filled\n");
 		return ok ? 0 : 1;
