@@ -83,7 +83,7 @@ struct workload {
 	uint64_t nids;
 	hc_table *t;
 	void *tmap;
-	uint64_t tmap_bytes;
+	size_t tmap_bytes;
 	uint64_t *arr;
 	uint64_t nwords;
 	struct cds_lfht *ht; /* rculfhash, created on first use */
@@ -190,35 +190,22 @@ static uint64_t run_table(struct bench *b, hc_table *t, int method,
 	return done;
 }
 
-/*
- * Private tables get PRIVATE_EXTRA more slots than the shared one, so
- * that their mappings have a size of their own and st_find_mapping()
- * can tell them apart; the merge target gets twice that.
- */
-#define PRIVATE_EXTRA 256
-
 /* Fault in a table's pages in this process, untimed: writable (a table
  * this process will write) or read-only. */
 static void prefault_table(const hc_table *t, int writable)
 {
-	hc_stats st;
 	unsigned char *p;
-	uint64_t i;
+	size_t bytes, i;
 
-	memset(&st, 0, sizeof(st));
-	st.size = sizeof(st);
-	if (hc_table_stats(t, &st) != HC_OK)
-		return;
-	p = st_find_mapping(st.mapped_bytes);
-	if (!p)
+	if (st_table_region(t, (void **)&p, &bytes))
 		return;
 	if (writable) {
-		(void)st_populate(p, st.mapped_bytes);
-		st_touch_write(p, st.mapped_bytes);
+		(void)st_populate(p, bytes);
+		st_touch_write(p, bytes);
 	} else {
 		volatile unsigned char sink = 0;
 
-		for (i = 0; i < st.mapped_bytes; i += 4096)
+		for (i = 0; i < bytes; i += 4096)
 			sink ^= p[i];
 		(void)sink;
 	}
@@ -285,7 +272,7 @@ static int worker(int i, void *arg)
 				char name[96];
 
 				hc_options_init(&o);
-				o.capacity = w->capacity + PRIVATE_EXTRA;
+				o.capacity = w->capacity;
 				shm_name(name, sizeof(name), c, i);
 				rc = hc_table_create_shm(&p, name, &o);
 				if (rc == HC_OK)
@@ -510,7 +497,7 @@ static struct result round_forked(struct bench *b, int method, int wl, int dist,
 		int rc;
 
 		hc_options_init(&o);
-		o.capacity = w->capacity + 2 * PRIVATE_EXTRA;
+		o.capacity = w->capacity;
 		rc = hc_table_create(&dst, &o);
 		if (rc)
 			st_die("merge: hc_table_create: %s", hc_strerror(rc));
@@ -553,7 +540,6 @@ static struct result round_forked(struct bench *b, int method, int wl, int dist,
 static void setup_workload(struct workload *w, const char *name, uint64_t bytes)
 {
 	hc_options o;
-	hc_stats st;
 	int rc;
 
 	w->name = name;
@@ -565,14 +551,8 @@ static void setup_workload(struct workload *w, const char *name, uint64_t bytes)
 	rc = hc_table_create(&w->t, &o);
 	if (rc)
 		st_die("hc_table_create: %s", hc_strerror(rc));
-	memset(&st, 0, sizeof(st));
-	st.size = sizeof(st);
-	if (hc_table_stats(w->t, &st))
-		st_die("hc_table_stats failed");
-	w->tmap_bytes = st.mapped_bytes;
-	w->tmap = st_find_mapping(st.mapped_bytes);
-	if (!w->tmap)
-		st_die("cannot find the table's mapping");
+	if (st_table_region(w->t, &w->tmap, &w->tmap_bytes))
+		st_die("hc_table_view failed");
 	(void)st_populate(w->tmap, w->tmap_bytes);
 	w->nwords = bytes / 8;
 	w->arr = st_shared_alloc(bytes);

@@ -91,7 +91,7 @@ struct ctl {
 struct workload {
 	hc_table *t;
 	void *tmap; /* the table's mapping, for prefaulting */
-	uint64_t tmap_bytes;
+	size_t tmap_bytes;
 	uint64_t *arr; /* the limit's plain array */
 	uint64_t nwords;
 	uint64_t nids; /* key set size: capacity / 2 */
@@ -280,7 +280,6 @@ static double run_round(struct run *r, int method, int wl, int nw,
 static void setup_workload(struct workload *w, uint64_t bytes)
 {
 	hc_options o;
-	hc_stats st;
 	int rc;
 
 	memset(w, 0, sizeof(*w));
@@ -291,15 +290,8 @@ static void setup_workload(struct workload *w, uint64_t bytes)
 	if (rc)
 		st_die("hc_table_create(%" PRIu64 " slots): %s", o.capacity,
 		       hc_strerror(rc));
-	memset(&st, 0, sizeof(st));
-	st.size = sizeof(st);
-	rc = hc_table_stats(w->t, &st);
-	if (rc)
-		st_die("hc_table_stats: %s", hc_strerror(rc));
-	w->tmap_bytes = st.mapped_bytes;
-	w->tmap = st_find_mapping(st.mapped_bytes);
-	if (!w->tmap)
-		st_die("cannot find the table's mapping in /proc/self/maps");
+	if (st_table_region(w->t, &w->tmap, &w->tmap_bytes))
+		st_die("hc_table_view failed");
 	(void)st_populate(w->tmap, w->tmap_bytes);
 	w->nwords = bytes / 8;
 	w->arr = st_shared_alloc(bytes);

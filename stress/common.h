@@ -245,35 +245,28 @@ static inline int st_lock(void *p, size_t bytes)
 	return mlock(p, bytes);
 }
 
+#ifdef HOGCOUNT_H
 /*
- * The address of this process's one shared writable mapping of exactly
- * @bytes bytes, or NULL: a way to reach a table's mapping through the
- * public API alone (hc_stats.mapped_bytes gives its size).  NULL too if
- * there are several.
+ * The page-aligned region holding a table's slots (hc_table_view()), to
+ * prefault with st_touch_write() or st_lock().  Returns 0, or -1.
  */
-static inline void *st_find_mapping(uint64_t bytes)
+static inline int st_table_region(const hc_table *t, void **p, size_t *bytes)
 {
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512];
-	void *found = NULL;
-	int n = 0;
+	hc_view v;
+	uintptr_t lo, hi;
 
-	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		char perms[8];
-
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
-			continue;
-		if (hi - lo == bytes && perms[1] == 'w' && perms[3] == 's') {
-			found = (void *)lo;
-			n++;
-		}
-	}
-	fclose(f);
-	return n == 1 ? found : NULL;
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	if (hc_table_view(t, &v) != HC_OK || !v.slots)
+		return -1;
+	lo = (uintptr_t)v.slots & ~(uintptr_t)4095;
+	hi = (uintptr_t)v.slots + (uintptr_t)(v.capacity * v.slot_size);
+	hi = (hi + 4095) & ~(uintptr_t)4095;
+	*p = (void *)lo;
+	*bytes = (size_t)(hi - lo);
+	return 0;
 }
+#endif
 
 static inline void st_check_lockfree(void)
 {
