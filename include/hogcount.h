@@ -370,6 +370,12 @@ HC_API int hc_add_bytes_batch(hc_table *t, const void *const *keys,
 			      const size_t *lens, const uint64_t *deltas,
 			      size_t n, size_t *done);
 
+/* hc_add_bytes_batch_mode - hc_add_bytes_batch with an explicit enum
+ * hc_mode. */
+HC_API int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
+				   const size_t *lens, const uint64_t *deltas,
+				   size_t n, size_t *done, int mode);
+
 /* ---- reads: any number of processes, concurrent with updates ------- */
 
 /*

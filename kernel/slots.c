@@ -383,8 +383,9 @@ int hc_add_bytes_mode(hc_table *t, const void *key, size_t len, uint64_t delta,
 	return hc__add_bytes(t, key, len, delta, mode);
 }
 
-int hc_add_bytes_batch(hc_table *t, const void *const *keys, const size_t *lens,
-		       const uint64_t *deltas, size_t n, size_t *done)
+int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
+			    const size_t *lens, const uint64_t *deltas,
+			    size_t n, size_t *done, int mode)
 {
 	uint64_t ring_h[RING];
 	size_t i;
@@ -395,7 +396,7 @@ int hc_add_bytes_batch(hc_table *t, const void *const *keys, const size_t *lens,
 	rc = check_write(t, t && t->kind == HC_KEY_BYTES);
 	if (rc)
 		return rc;
-	if ((!keys || !lens) && n)
+	if (((!keys || !lens) && n) || !valid_mode(mode))
 		return HC_EINVAL;
 	for (i = 0; i < n; i++) {
 		rc = check_bytes_key(keys[i], lens[i]);
@@ -432,11 +433,18 @@ int hc_add_bytes_batch(hc_table *t, const void *const *keys, const size_t *lens,
 				*done = i;
 			return r;
 		}
-		count_add(count, deltas ? deltas[i] : 1, t->mode);
+		count_add(count, deltas ? deltas[i] : 1, mode);
 	}
 	if (done)
 		*done = n;
 	return rc;
+}
+
+int hc_add_bytes_batch(hc_table *t, const void *const *keys, const size_t *lens,
+		       const uint64_t *deltas, size_t n, size_t *done)
+{
+	return hc_add_bytes_batch_mode(t, keys, lens, deltas, n, done,
+				       t ? t->mode : HC_MODE_EXACT);
 }
 
 int hc_get_bytes(const hc_table *t, const void *key, size_t len,

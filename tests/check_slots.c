@@ -495,8 +495,23 @@ START_TEST(bad_mode_per_call)
 	ck_assert_hc(hc_add_batch_mode(u, &k, NULL, 1, NULL, 3), HC_EINVAL);
 	ck_assert_hc(hc_add_bytes_mode(b, "x", 1, 1, 0), HC_EINVAL);
 	ck_assert_hc(hc_add_bytes_mode(b, "x", 1, 1, 7), HC_EINVAL);
+	{
+		const void *keys[] = { "x" };
+		size_t lens[] = { 1 }, done = 9;
+
+		ck_assert_hc(hc_add_bytes_batch_mode(b, keys, lens, NULL, 1,
+						     &done, 0),
+			     HC_EINVAL);
+		hc_assert_eq(done, 0);
+		ck_assert_ok(hc_add_bytes_batch_mode(b, keys, lens, NULL, 1,
+						     &done, HC_MODE_HOGWILD));
+		hc_assert_eq(done, 1);
+		hc_assert_eq(getb(b, "x", 1), 1);
+		ck_assert_ok(hc_add_bytes_batch_mode(b, keys, lens, NULL, 1,
+						     &done, HC_MODE_EXACT));
+		hc_assert_eq(getb(b, "x", 1), 2);
+	}
 	hc_assert_eq(get(u, 1), 0);
-	hc_assert_eq(getb(b, "x", 1), 0);
 	ck_assert_ok(hc_table_close(u));
 	ck_assert_ok(hc_table_close(b));
 }
