@@ -129,11 +129,13 @@ static void format_size(double keys, char *buf, size_t cap)
 
 /*
  * Count a sample of about SAMPLE_BYTES spread over the plain inputs in a
- * private table and extrapolate its distinct keys linearly to all the
- * input.  Distinct keys grow more slowly than the input for any source
- * whose new keys get rarer as it goes on (text, reads), so this is an
- * upper bound in expectation; SAMPLE_MARGIN covers the noise.  Returns
- * @bound if sampling is not possible.
+ * private table, and extrapolate its distinct keys to all the input by
+ * Heaps' law, distinct ~ bytes^a, with a from the distinct keys after
+ * half and all of the sample (a = 1, linear, for reads, whose new
+ * k-mers come at a steady rate; about 0.5 for text).  It is an estimate,
+ * not a bound: SAMPLE_MARGIN adds room, and a table that fills anyway
+ * says which --size would fit.  Returns @bound if sampling is not
+ * possible, and never more than @bound.
  */
 #define SAMPLE_BYTES (UINT64_C(8) << 20)
 #define SAMPLE_MARGIN 1.25
@@ -142,7 +144,7 @@ static uint64_t sample_keys(struct work *w, const struct meta *m,
 			    uint64_t bound, double bytes, uint64_t *per_key)
 {
 	hc_stats st = { .size = sizeof(st) };
-	uint64_t sampled = 0, est = bound;
+	uint64_t sampled = 0, half = 0, half_keys = 0, est = bound;
 	struct sink *s;
 	hc_options o;
 	hc_table *t;
@@ -162,12 +164,20 @@ static uint64_t sample_keys(struct work *w, const struct meta *m,
 	s = xmalloc(sizeof(*s));
 	sink_init(s, t, bkeys);
 	tok_init(&tk, m, s);
-	if (!work_sample(w, &tk, SAMPLE_BYTES, &sampled) && sampled &&
-	    !hc_table_stats(t, &st)) {
-		double e = (double)st.distinct;
+	if (!work_sample(w, &tk, SAMPLE_BYTES, &sampled, &half, &half_keys) &&
+	    sampled && !hc_table_stats(t, &st)) {
+		double e = (double)st.distinct, a = 1;
 
+		if (half && half_keys && half < sampled &&
+		    st.distinct > half_keys)
+			a = log((double)st.distinct / (double)half_keys) /
+			    log((double)sampled / (double)half);
+		else if (half && half_keys && st.distinct <= half_keys)
+			a = 0; /* saturated: no new keys in the second half */
+		if (a > 1)
+			a = 1;
 		if ((double)sampled < bytes)
-			e = e * bytes / (double)sampled * SAMPLE_MARGIN;
+			e = e * pow(bytes / (double)sampled, a) * SAMPLE_MARGIN;
 		e += 4096;
 		if (e < (double)bound)
 			est = (uint64_t)e;
