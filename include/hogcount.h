@@ -207,7 +207,7 @@ HC_API void hc_options_init(hc_options *opt);
 
 /*
  * hc_table_create - create a table in an anonymous shared mapping.
- * @out: receives the handle.
+ * @out: receives the handle; set to NULL when the call fails.
  * @opt: options, or NULL for the defaults.
  * Children forked after this call share the table through the handle
  * they inherit.  The mapping goes away when the last process unmaps it.
