@@ -52,6 +52,8 @@ tree_pss() {
 run() {
 	name=$1
 	shift
+	echo "# load average before $name: $(cut -d' ' -f1-3 /proc/loadavg)" |
+		tee -a results.md
 	/usr/bin/time -f "%e %U %S %M" -o time.out "$@" >run.out 2>run.err &
 	pid=$!
 	peak=0
