@@ -20,6 +20,8 @@ static const struct {
 	{ "histo", cmd_histo, "count-of-counts histogram (jellyfish format)" },
 	{ "stats", cmd_stats, "distinct, total, unique, max count, load" },
 	{ "merge", cmd_merge, "add tables of the same kind into one" },
+	{ "model", cmd_model,
+	  "Markov model, perplexity, sampling, unseen mass" },
 };
 
 static void usage(FILE *f)
