@@ -90,14 +90,6 @@ struct workload {
 	uint64_t ht_rss0; /* RssAnon before it was created */
 };
 
-struct wslot {
-	_Atomic uint64_t round;
-	uint64_t ops;
-	uint64_t t_start, t_end;
-	int rc;
-	char pad[64 - 36];
-};
-
 struct ctl {
 	_Atomic uint64_t round; /* UINT64_MAX: quit */
 	_Atomic uint64_t stop;
@@ -106,7 +98,7 @@ struct ctl {
 	int method, wl, dist, nw;
 	uint64_t seed;
 	char shm_prefix[64];
-	struct wslot ws[MAX_WORKERS];
+	struct st_wslot ws[MAX_WORKERS];
 };
 
 struct bench {
@@ -241,7 +233,7 @@ static int worker(int i, void *arg)
 	}
 	atomic_fetch_add(&c->ready, 1);
 	for (;;) {
-		struct wslot *ws = &c->ws[i];
+		struct st_wslot *ws = &c->ws[i];
 		const struct workload *w;
 		const struct st_dist *d;
 		struct st_rng rng;
@@ -454,8 +446,8 @@ static struct result round_forked(struct bench *b, int method, int wl, int dist,
 	struct ctl *c = b->ctl;
 	struct workload *w = &b->wl[wl];
 	struct result r = { 0, 0 };
-	uint64_t rd = atomic_load(&c->round) + 1, total = 0;
-	uint64_t t0 = UINT64_MAX, t1 = 0, base = st_shmem_bytes(), peak;
+	uint64_t rd = atomic_load(&c->round) + 1, total, t0, t1;
+	uint64_t base = st_shmem_bytes(), peak;
 	uint64_t t_merge = 0, mapped = 0;
 	int i;
 
@@ -472,22 +464,8 @@ static struct result round_forked(struct bench *b, int method, int wl, int dist,
 		st_sleep_ns(1000000);
 	peak = b->c.ops ? 0 : sample_for(b->c.duration, 0, base);
 	atomic_store(&c->stop, 1);
-	for (i = 0; i < MAX_WORKERS; i++)
-		while (atomic_load_explicit(&c->ws[i].round,
-					    memory_order_acquire) != rd)
-			st_sleep_ns(100000);
-	for (i = 0; i < nw; i++) {
-		const struct wslot *ws = &c->ws[i];
-
-		if (ws->rc)
-			st_die("%s: worker %d: %s", method_names[method], i,
-			       hc_strerror(ws->rc));
-		total += ws->ops;
-		if (ws->t_start < t0)
-			t0 = ws->t_start;
-		if (ws->t_end > t1)
-			t1 = ws->t_end;
-	}
+	st_round_collect(c->ws, MAX_WORKERS, nw, rd, 100000,
+			 method_names[method], &total, &t0, &t1);
 	if (method == M_PRIVATE_MERGE) {
 		/* The merge is part of the design's cost: attach every
 		 * private table and add it into a fresh one. */

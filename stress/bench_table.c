@@ -69,13 +69,6 @@ struct cfg {
 };
 
 /* Per-worker report, one cache line each, in shared memory. */
-struct wslot {
-	_Atomic uint64_t round; /* last round finished */
-	uint64_t ops;
-	uint64_t t_start, t_end;
-	int rc;
-	char pad[64 - 36];
-};
 
 /* What the parent posts for a round. */
 struct ctl {
@@ -85,7 +78,7 @@ struct ctl {
 	int wl; /* 0 large, 1 cache */
 	int nw; /* workers taking part */
 	uint64_t seed;
-	struct wslot ws[MAX_WORKERS];
+	struct st_wslot ws[MAX_WORKERS];
 };
 
 struct workload {
@@ -211,7 +204,7 @@ static int worker(int i, void *arg)
 	}
 	st_barrier_wait(&c->bar);
 	for (;;) {
-		struct wslot *ws = &c->ws[i];
+		struct st_wslot *ws = &c->ws[i];
 		struct st_rng rng;
 		uint64_t rd;
 		int rc = HC_OK;
@@ -244,9 +237,7 @@ static double run_round(struct run *r, int method, int wl, int nw,
 			uint64_t seed, int nworkers)
 {
 	struct ctl *c = r->ctl;
-	uint64_t rd = atomic_load(&c->round) + 1, total = 0;
-	uint64_t t0 = UINT64_MAX, t1 = 0;
-	int i;
+	uint64_t rd = atomic_load(&c->round) + 1, total, t0, t1;
 
 	c->method = method;
 	c->wl = wl;
@@ -258,22 +249,8 @@ static double run_round(struct run *r, int method, int wl, int nw,
 		st_sleep_ns((uint64_t)(r->cfg->duration * 1e9));
 		atomic_store(&c->bar.stop, 1);
 	}
-	for (i = 0; i < nworkers; i++)
-		while (atomic_load_explicit(&c->ws[i].round,
-					    memory_order_acquire) != rd)
-			st_sleep_ns(200000);
-	for (i = 0; i < nw; i++) {
-		const struct wslot *ws = &c->ws[i];
-
-		if (ws->rc)
-			st_die("%s: worker %d: %s", method_names[method], i,
-			       hc_strerror(ws->rc));
-		total += ws->ops;
-		if (ws->t_start < t0)
-			t0 = ws->t_start;
-		if (ws->t_end > t1)
-			t1 = ws->t_end;
-	}
+	st_round_collect(c->ws, nworkers, nw, rd, 200000, method_names[method],
+			 &total, &t0, &t1);
 	return (double)total / ((double)(t1 - t0) / 1e9) / 1e6;
 }
 

@@ -304,6 +304,51 @@ static inline void st_barrier_release(struct st_barrier *b, uint64_t n)
 	atomic_store_explicit(&b->go, 1, memory_order_release);
 }
 
+/*
+ * One benchmark worker's report for a round, a cache line each.  The
+ * worker fills ops, times and rc, then posts @round with release; the
+ * parent reads them after an acquire load that sees that round.
+ */
+struct st_wslot {
+	_Atomic uint64_t round; /* last round finished */
+	uint64_t ops;
+	uint64_t t_start, t_end;
+	int rc;
+	char pad[64 - 36];
+};
+
+/*
+ * The parent's side of a round: wait until ws[0..n) have all posted
+ * round @rd (polling every @poll_ns), then add up the first @nw of them.
+ * Dies naming @what if one failed.  *total gets their ops, *t0 the
+ * earliest start and *t1 the latest end.
+ */
+static inline void st_round_collect(const struct st_wslot *ws, int n, int nw,
+				    uint64_t rd, uint64_t poll_ns,
+				    const char *what, uint64_t *total,
+				    uint64_t *t0, uint64_t *t1)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		while (atomic_load_explicit(&ws[i].round,
+					    memory_order_acquire) != rd)
+			st_sleep_ns(poll_ns);
+	*total = 0;
+	*t0 = UINT64_MAX;
+	*t1 = 0;
+	for (i = 0; i < nw; i++) {
+		if (ws[i].rc)
+			st_die("%s: worker %d: %s", what, i,
+			       hc_strerror(ws[i].rc));
+		*total += ws[i].ops;
+		if (ws[i].t_start < *t0)
+			*t0 = ws[i].t_start;
+		if (ws[i].t_end > *t1)
+			*t1 = ws[i].t_end;
+	}
+}
+
 /* Fork one child that runs fn(i, arg) and exits with its return value.
  * The child leaves through _exit(): no atexit handlers, no stdio flush of
  * the parent's buffers. */
