@@ -76,4 +76,23 @@ static inline uint64_t hc_atomic_cas_release(hc_aword *p, uint64_t expect,
 	return AO_fetch_compare_and_swap_release(p, expect, desired);
 }
 
+/*
+ * Compare-and-swap of two adjacent words (16 B, 16-aligned) with release
+ * on success: {0, 0} becomes {@w, @c} in one locked instruction
+ * (cmpxchg16b on x86-64, built with -mcx16).  Returns 1 if it did.
+ * HC_HAVE_PAIR_CAS says whether the platform has it; without it the
+ * kernel claims a slot and adds to its count in two operations.
+ */
+#if defined(AO_HAVE_compare_double_and_swap_double_release)
+#define HC_HAVE_PAIR_CAS 1
+static inline int hc_atomic_claim_pair_release(hc_aword *pair, uint64_t w,
+					       uint64_t c)
+{
+	return AO_compare_double_and_swap_double_release(
+		(volatile AO_double_t *)(void *)pair, 0, 0, w, c);
+}
+#else
+#define HC_HAVE_PAIR_CAS 0
+#endif
+
 #endif /* HC_ATOMIC_H */

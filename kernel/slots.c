@@ -66,10 +66,12 @@ static inline int valid_mode(int mode)
 
 /*
  * Find or claim the slot of the mixed key @m (never 0), starting at
- * @home; the count word comes back in @count.
+ * @home.  On return *count is the slot's count word, to which the caller
+ * adds @delta; or NULL when the claim itself stored @delta (one locked
+ * instruction for a new key instead of two).
  */
 static inline int probe_u64(struct hc_table *t, uint64_t m, uint64_t home,
-			    hc_aword **count)
+			    uint64_t delta, hc_aword **count)
 {
 	struct hc__slot *s = t->slots;
 	uint64_t i = home;
@@ -83,16 +85,33 @@ static inline int probe_u64(struct hc_table *t, uint64_t m, uint64_t home,
 
 		if (w == 0) {
 			hc__debug_yield();
+#if HC_HAVE_PAIR_CAS
+			/* ORDER: release pair CAS (cmpxchg16b). Moves the
+			 * slot from {0, 0} to {key, delta}: only one process
+			 * can, so a key has one slot, and the key appears
+			 * with its first delta already counted. Release is
+			 * not needed for integer keys (nothing else is
+			 * published). A count is never written before its
+			 * word, so an empty word means an empty pair. Killed
+			 * before it: the slot stays empty (design.md G1, P1). */
+			if (hc_atomic_claim_pair_release(&s[i].word, m,
+							 delta)) {
+				*count = NULL;
+				return HC_OK;
+			}
+			/* ORDER: relaxed; the key of the winner (G1). */
+			w = hc_atomic_load_relaxed(&s[i].word);
+#else
 			/* ORDER: release CAS (a locked cmpxchg on x86-64 at
 			 * any order). Claims the empty slot for @m; only one
 			 * process can move a word from 0, so a key has one
-			 * slot. Release is not needed for integer keys but
-			 * keeps one claim primitive for both kinds. Killed
-			 * after it: the key is present with count 0 and is
-			 * not reported (design.md G1, P1). */
+			 * slot. Release is not needed for integer keys.
+			 * Killed after it: the key is present with count 0
+			 * and is not reported (design.md G1, P1). */
 			w = hc_atomic_cas_release(&s[i].word, 0, m);
 			if (w == 0)
 				w = m;
+#endif
 		}
 		if (w == m) {
 			*count = &s[i].count;
@@ -101,12 +120,13 @@ static inline int probe_u64(struct hc_table *t, uint64_t m, uint64_t home,
 		if (++i == t->capacity)
 			i = 0;
 	}
+	(void)delta;
 	return HC_EFULL;
 }
 
 /* Count word for integer @key in a hashed or dense table. */
 static inline int locate_u64(struct hc_table *t, uint64_t key, uint64_t m,
-			     uint64_t home, hc_aword **count)
+			     uint64_t home, uint64_t delta, hc_aword **count)
 {
 	if (t->kind == HC_KEY_DENSE) {
 		if (key >= t->capacity)
@@ -118,7 +138,7 @@ static inline int locate_u64(struct hc_table *t, uint64_t key, uint64_t m,
 		*count = &t->hdr->zero_count;
 		return HC_OK;
 	}
-	return probe_u64(t, m, home, count);
+	return probe_u64(t, m, home, delta, count);
 }
 
 int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
@@ -132,10 +152,11 @@ int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 		return rc;
 	if (t->kind != HC_KEY_DENSE)
 		m = hc__mix64(key, t->seed);
-	rc = locate_u64(t, key, m, hc__home(m, t->capacity), &count);
+	rc = locate_u64(t, key, m, hc__home(m, t->capacity), delta, &count);
 	if (rc)
 		return rc;
-	count_add(count, delta, mode);
+	if (count)
+		count_add(count, delta, mode);
 	return HC_OK;
 }
 
@@ -198,6 +219,7 @@ int hc_add_batch_mode(hc_table *t, const uint64_t *keys, const uint64_t *deltas,
 	for (i = 0; i < n; i++) {
 		size_t r = i & (RING - 1);
 		uint64_t m = ring_m[r], home = ring_home[r];
+		uint64_t delta = deltas ? deltas[i] : 1;
 		hc_aword *count;
 
 		if (i + HC_PREFETCH_DIST < n) {
@@ -206,13 +228,14 @@ int hc_add_batch_mode(hc_table *t, const uint64_t *keys, const uint64_t *deltas,
 			prefetch_u64(t, keys[j], &ring_m[j & (RING - 1)],
 				     &ring_home[j & (RING - 1)]);
 		}
-		rc = locate_u64(t, keys[i], m, home, &count);
+		rc = locate_u64(t, keys[i], m, home, delta, &count);
 		if (rc) {
 			if (done)
 				*done = i;
 			return rc;
 		}
-		count_add(count, deltas ? deltas[i] : 1, mode);
+		if (count)
+			count_add(count, delta, mode);
 	}
 	if (done)
 		*done = n;
