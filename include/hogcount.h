@@ -270,6 +270,21 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
 HC_API int hc_table_sync(hc_table *t);
 
 /*
+ * hc_table_prefault - take now, in the calling process, the page faults
+ * its first touch of each page of the table would take later, in one
+ * pass (MADV_POPULATE_WRITE, or _READ for a read-only handle): header,
+ * slots or dense counters, not the key area.  fork() does not copy the
+ * page tables of a shared mapping, so a forked worker that adds to a
+ * large table otherwise faults on every page itself, one random add at a
+ * time; call this once in each worker after fork().  The table is not
+ * changed.  Where the kernel cannot prefault (before Linux 5.14) this
+ * does nothing and returns HC_OK: only time is lost.
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM (not enough memory for the pages),
+ * HC_EIO.
+ */
+HC_API int hc_table_prefault(hc_table *t);
+
+/*
  * hc_table_close - unmap and free the handle.  NULL is a no-op.
  * Does not unlink a named table.  Returns HC_OK or HC_EIO.
  * Not concurrent with other calls on the same handle.

@@ -120,7 +120,7 @@ struct hc_table {
 	int mode;
 	int writable;
 	int home; /* enum hc__home */
-	int fd; /* file home: open descriptor, else -1 */
+	int fd; /* the memfd, shm object or file behind the mapping, or -1 */
 };
 
 /* hash.c */
@@ -141,7 +141,7 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail);
 int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
 
 /* region.c */
-int hc__map_anon(uint64_t bytes, unsigned char **out);
+int hc__map_anon(uint64_t bytes, unsigned char **out, int *fdp);
 void hc__advise(unsigned char *base, uint64_t bytes);
 
 /* slots.c */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * region.c - the three homes of a table: an anonymous shared mapping, a
- * named POSIX shared-memory object and a file.  Mapping, unmapping,
+ * region.c - the three homes of a table: an anonymous shared mapping (a
+ * memfd), a named POSIX shared-memory object and a file.  Mapping, unmapping,
  * unlinking, and writing a snapshot to a file.  Everything past the
  * header is someone else's business (format.c validates, slots.c probes).
  */
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,18 +42,41 @@ void hc__advise(unsigned char *base, uint64_t bytes)
 		(void)madvise(base, bytes, MADV_HUGEPAGE);
 }
 
-int hc__map_anon(uint64_t bytes, unsigned char **out)
+/*
+ * The anonymous home: a memfd (shared memory with no name), mapped
+ * shared, so forked workers inherit it.  The descriptor comes back in
+ * *fdp for hc_table_save(), which copies from it inside the kernel
+ * instead of reading every page through this process's mapping; -1 where
+ * memfd_create() is missing (then a MAP_ANONYMOUS mapping is used).
+ */
+int hc__map_anon(uint64_t bytes, unsigned char **out, int *fdp)
 {
 	void *p;
+	int fd;
 
-	if (bytes > SIZE_MAX)
+	*fdp = -1;
+	if (bytes > SIZE_MAX || bytes > (uint64_t)INT64_MAX)
 		return HC_ENOMEM;
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	fd = memfd_create("hogcount", MFD_CLOEXEC);
+	if (fd >= 0) {
+		if (ftruncate(fd, (off_t)bytes) != 0) {
+			close(fd);
+			return HC_ENOMEM;
+		}
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0);
+	} else {
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	}
+	if (p == MAP_FAILED) {
+		if (fd >= 0)
+			close(fd);
 		return HC_ENOMEM;
+	}
 	hc__advise(p, bytes);
 	*out = p;
+	*fdp = fd;
 	return HC_OK;
 }
 
@@ -121,7 +145,7 @@ int hc_table_create(hc_table **out, const hc_options *opt)
 	t = handle_new(HC_HOME_ANON, -1, 1);
 	if (!t)
 		return HC_ENOMEM;
-	rc = hc__map_anon(h.total_bytes, &base);
+	rc = hc__map_anon(h.total_bytes, &base, &t->fd);
 	if (rc) {
 		free(t);
 		return rc;
@@ -144,7 +168,7 @@ static int create_on_fd(hc_table **out, int fd, int home,
 	if (rc)
 		return rc;
 	hc__advise(base, h->total_bytes);
-	t = handle_new(home, home == HC_HOME_FILE ? fd : -1, 1);
+	t = handle_new(home, fd, 1);
 	if (!t) {
 		munmap(base, h->total_bytes);
 		return HC_ENOMEM;
@@ -174,10 +198,10 @@ int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
 	if (rc) {
 		int saved = errno;
 
+		close(fd);
 		shm_unlink(name);
 		errno = saved;
 	}
-	close(fd);
 	return rc;
 }
 
@@ -249,7 +273,7 @@ static int open_fd(hc_table **out, int fd, int home, int flags)
 		munmap(p, hdr.total_bytes);
 		return HC_ECORRUPT;
 	}
-	t = handle_new(home, home == HC_HOME_FILE ? fd : -1, writable);
+	t = handle_new(home, fd, writable);
 	if (!t) {
 		munmap(p, hdr.total_bytes);
 		return HC_ENOMEM;
@@ -277,7 +301,12 @@ int hc_table_attach(hc_table **out, const char *name, int flags)
 	if (fd < 0)
 		return os_error_existing();
 	rc = open_fd(out, fd, HC_HOME_SHM, flags);
-	close(fd);
+	if (rc) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+	}
 	return rc;
 }
 
@@ -322,6 +351,45 @@ static int write_all(int fd, const unsigned char *p, uint64_t len)
 	return HC_OK;
 }
 
+/*
+ * Copy bytes [@off, @off + @len) of the table to the same offset of @out.
+ * From the object behind the mapping where there is one: sendfile()
+ * copies page-cache pages inside the kernel, whereas write() from the
+ * mapping takes a page fault in this process on every page the workers
+ * touched (fork() does not share page tables; on a VM each such fault
+ * costs microseconds).  Falls back to write() from the mapping where the
+ * kernel refuses (EINVAL, ENOSYS) before copying anything.
+ */
+static int copy_out(const hc_table *t, int out, uint64_t off, uint64_t len)
+{
+	if (t->fd >= 0 && lseek(out, (off_t)off, SEEK_SET) == (off_t)off) {
+		off_t in = (off_t)off;
+
+		while (len) {
+			size_t chunk = len > (UINT64_C(1) << 30)
+					       ? (size_t)1 << 30
+					       : (size_t)len;
+			ssize_t n = sendfile(out, t->fd, &in, chunk);
+
+			if (n > 0) {
+				len -= (uint64_t)n;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EINVAL || errno == ENOSYS) &&
+			    (uint64_t)in == off)
+				break; /* not supported here: write() */
+			return HC_EIO;
+		}
+		if (!len)
+			return HC_OK;
+	}
+	if (lseek(out, (off_t)off, SEEK_SET) != (off_t)off)
+		return HC_EIO;
+	return write_all(out, t->base + off, len);
+}
+
 int hc_table_save(const hc_table *t, const char *path)
 {
 	char *tmp;
@@ -345,7 +413,7 @@ int hc_table_save(const hc_table *t, const char *path)
 	 * mark read after them: every ref in the copied slots points below
 	 * it.  The rest of the key area stays a hole and costs no disk. */
 	used = t->arena ? (uint64_t)(t->arena - t->base) : t->map_bytes;
-	rc = write_all(fd, t->base, used);
+	rc = copy_out(t, fd, 0, used);
 	if (!rc && t->arena) {
 		/* ORDER: acquire. Pairs with the CAS in hc__arena_append()
 		 * (arena.c), which precedes the release CAS that published
@@ -355,7 +423,7 @@ int hc_table_save(const hc_table *t, const char *path)
 
 		if (au > t->arena_bytes)
 			au = t->arena_bytes;
-		rc = write_all(fd, t->arena, au);
+		rc = copy_out(t, fd, used, au);
 		/* The copy's bump pointer must match the bytes it holds. */
 		if (!rc && pwrite(fd, &au, sizeof(au),
 				  offsetof(struct hc__header, arena_used)) !=
@@ -389,6 +457,34 @@ int hc_table_sync(hc_table *t)
 	if (msync(t->base, t->map_bytes, MS_SYNC) != 0)
 		return HC_EIO;
 	return HC_OK;
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#define MADV_POPULATE_WRITE 23
+#endif
+
+int hc_table_prefault(hc_table *t)
+{
+	uint64_t end;
+
+	if (!t)
+		return HC_EINVAL;
+	/* The header page and the slots (or counters); the key area fills
+	 * from its start and is left to fault as it grows. */
+	end = t->arena ? (uint64_t)(t->arena - t->base) : t->map_bytes;
+	if (madvise(t->base, end,
+		    t->writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) ==
+	    0)
+		return HC_OK;
+	switch (errno) {
+	case EINVAL: /* kernel before 5.14: advice only */
+		return HC_OK;
+	case ENOMEM:
+		return HC_ENOMEM;
+	default:
+		return HC_EIO;
+	}
 }
 
 int hc_table_close(hc_table *t)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -120,6 +121,8 @@ static int anon_child(int id, void *p)
 	int i;
 
 	(void)id;
+	if (hc_table_prefault(a->t) != HC_OK)
+		return 4;
 	if (known_ok(a->t, a->kind, 0, 50, 1))
 		return 2;
 	for (i = 0; i < 50; i++) {
@@ -150,6 +153,63 @@ START_TEST(anon_inherited_across_fork)
 	ck_assert_int_eq(wait_ok(pid, "anon child"), 0);
 	assert_known(a.t, a.kind, 0, 50, 2);
 	ck_assert_ok(hc_table_close(a.t));
+}
+END_TEST
+
+/* Pages of [p, p + len) resident in memory, by mincore(). */
+static size_t resident_pages(const void *p, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 0, i;
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(page - 1);
+	size_t np = ((uintptr_t)p + len - a + page - 1) / page;
+	unsigned char *v = malloc(np);
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(mincore((void *)a, np * page, v), 0);
+	for (i = 0; i < np; i++)
+		n += v[i] & 1;
+	free(v);
+	return n;
+}
+
+/* Prefault allocates every page of the slots (not the key area) and
+ * changes nothing; on a read-only handle too. */
+START_TEST(prefault_populates_slots)
+{
+	int kind = kinds[_i];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), sbytes, np;
+	char path[256];
+	hc_options o;
+	hc_view v = { .size = sizeof(v) };
+	hc_table *t, *r;
+
+	ck_assert_int_eq(hc_table_prefault(NULL), HC_EINVAL);
+	small_opts(&o, kind);
+	o.capacity = 1 << 16; /* 1 MiB of slots */
+	o.dense_bits = 17;
+	o.arena_bytes = 8 << 20;
+	ck_assert_ok(hc_table_create(&t, &o));
+	ck_assert_ok(hc_table_view(t, &v));
+	sbytes = v.capacity * v.slot_size;
+	np = (sbytes + page - 1) / page;
+	add_known(t, kind, 0, 10);
+	hc_assert_le(resident_pages(v.slots, sbytes), np / 2);
+	ck_assert_ok(hc_table_prefault(t));
+	hc_assert_eq(resident_pages(v.slots, sbytes), np);
+	if (kind == HC_KEY_BYTES)
+		hc_assert_le(resident_pages(v.arena, v.arena_bytes), 4);
+	assert_known(t, kind, 0, 10, 1);
+	ck_assert_ok(hc_table_prefault(t)); /* twice is harmless */
+
+	hc_test_path(path, sizeof(path), "prefault.hc");
+	ck_assert_ok(hc_table_save(t, path));
+	ck_assert_ok(hc_table_open(&r, path, HC_OPEN_RDONLY));
+	ck_assert_ok(hc_table_prefault(r));
+	assert_known(r, kind, 0, 10, 1);
+	hc_test_assert_same(t, r);
+	ck_assert_ok(hc_table_close(r));
+	ck_assert_ok(hc_table_close(t));
+	unlink(path);
 }
 END_TEST
 
@@ -691,6 +751,38 @@ START_TEST(save_of_read_only_table)
 }
 END_TEST
 
+/* A table with no object behind its mapping (memfd_create() missing)
+ * is saved by write() from the mapping; same file as through sendfile. */
+START_TEST(save_from_mapping)
+{
+	int kind = kinds[_i];
+	char path[256], path2[256];
+	hc_options o;
+	hc_table *t, *r, *r2;
+
+	small_opts(&o, kind);
+	ck_assert_ok(hc_table_create(&t, &o));
+	add_known(t, kind, 0, 200);
+	hc_test_path(path, sizeof(path), "via-fd.hc");
+	ck_assert_ok(hc_table_save(t, path));
+	ck_assert_int_ge(t->fd, 0);
+	ck_assert_int_eq(close(t->fd), 0);
+	t->fd = -1;
+	hc_test_path(path2, sizeof(path2), "via-map.hc");
+	ck_assert_ok(hc_table_save(t, path2));
+	ck_assert_ok(hc_table_open(&r, path, HC_OPEN_RDONLY));
+	ck_assert_ok(hc_table_open(&r2, path2, HC_OPEN_RDONLY));
+	hc_test_assert_same(t, r2);
+	hc_test_assert_same(r, r2);
+	assert_known(r2, kind, 0, 200, 1);
+	ck_assert_ok(hc_table_close(r));
+	ck_assert_ok(hc_table_close(r2));
+	ck_assert_ok(hc_table_close(t));
+	unlink(path);
+	unlink(path2);
+}
+END_TEST
+
 START_TEST(save_unwritable)
 {
 	char path[256], sub[300];
@@ -813,6 +905,7 @@ Suite *hc_region_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_loop_test(tc, anon_create_close, 0, 3);
 	tcase_add_loop_test(tc, anon_inherited_across_fork, 0, 3);
+	tcase_add_loop_test(tc, prefault_populates_slots, 0, 3);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("shm");
@@ -835,6 +928,7 @@ Suite *hc_region_suite(void)
 	tcase_add_test(tc, file_shared_between_processes);
 	tcase_add_loop_test(tc, save_then_open_equals, 0, 6);
 	tcase_add_test(tc, save_of_read_only_table);
+	tcase_add_loop_test(tc, save_from_mapping, 0, 3);
 	tcase_add_test(tc, save_unwritable);
 	tcase_add_test(tc, save_while_writers_run);
 	suite_add_tcase(s, tc);

@@ -160,6 +160,11 @@ class Table:
                         "forking the workers (they inherit it), or attach "
                         "a named table by its name")
 
+    def prefault(self):
+        """Map every page of the table into this process now
+        (hc_table_prefault); call once in each worker after fork."""
+        _check(lib.hc_table_prefault(self._h), "prefault")
+
     def save(self, path):
         """Write the table to ``path`` atomically (hc_table_save)."""
         _check(lib.hc_table_save(self._h, str(path).encode()), str(path))

@@ -106,6 +106,7 @@ class TestHomes(unittest.TestCase):
             t.add_batch(hogcount.fragments(b"abab", 2))
             t.save(p)
             r = Table.open(p)
+            r.prefault()  # read-only handles prefault too
             self.assertEqual(r.ngram, ("bytes", 2))
             keys, counts = r.ngrams()
             self.assertEqual(dict(zip(keys, counts.tolist())),
