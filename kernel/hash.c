@@ -13,36 +13,6 @@
 
 #include "hc_internal.h"
 
-#define MIX_C1 UINT64_C(0xff51afd7ed558ccd)
-#define MIX_C2 UINT64_C(0xc4ceb9fe1a85ec53)
-#define MIX_C1_INV UINT64_C(0x4f74430c22a54005)
-#define MIX_C2_INV UINT64_C(0x9cb4b2f8129337db)
-
-uint64_t hc__mix64(uint64_t key, uint64_t seed)
-{
-	uint64_t x = key ^ seed;
-
-	x ^= x >> 33;
-	x *= MIX_C1;
-	x ^= x >> 33;
-	x *= MIX_C2;
-	x ^= x >> 33;
-	return x;
-}
-
-uint64_t hc__unmix64(uint64_t mixed, uint64_t seed)
-{
-	uint64_t x = mixed;
-
-	/* x ^= x >> 33 is its own inverse: 2 * 33 >= 64. */
-	x ^= x >> 33;
-	x *= MIX_C2_INV;
-	x ^= x >> 33;
-	x *= MIX_C1_INV;
-	x ^= x >> 33;
-	return x ^ seed;
-}
-
 static inline uint64_t load64(const unsigned char *p)
 {
 	uint64_t v;
@@ -61,21 +31,21 @@ static inline uint64_t fold(uint64_t a, uint64_t b)
 uint64_t hc__hash_bytes(const void *key, size_t len, uint64_t seed)
 {
 	const unsigned char *p = key;
-	uint64_t h = seed ^ (len * MIX_C1);
+	uint64_t h = seed ^ (len * HC_MIX_C1);
 	size_t i = 0;
 
 	for (; i + 16 <= len; i += 16)
-		h = fold(load64(p + i) ^ MIX_C1 ^ h,
-			 load64(p + i + 8) ^ MIX_C2);
+		h = fold(load64(p + i) ^ HC_MIX_C1 ^ h,
+			 load64(p + i + 8) ^ HC_MIX_C2);
 	if (i + 8 <= len) {
-		h = fold(load64(p + i) ^ MIX_C1 ^ h, MIX_C2);
+		h = fold(load64(p + i) ^ HC_MIX_C1 ^ h, HC_MIX_C2);
 		i += 8;
 	}
 	if (i < len) {
 		uint64_t tail = 0;
 
 		memcpy(&tail, p + i, len - i);
-		h = fold(tail ^ MIX_C2 ^ h, MIX_C1 ^ (uint64_t)(len - i));
+		h = fold(tail ^ HC_MIX_C2 ^ h, HC_MIX_C1 ^ (uint64_t)(len - i));
 	}
 	return hc__mix64(h, 0);
 }

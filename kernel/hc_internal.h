@@ -124,8 +124,38 @@ struct hc_table {
 };
 
 /* hash.c */
-uint64_t hc__mix64(uint64_t key, uint64_t seed);
-uint64_t hc__unmix64(uint64_t mixed, uint64_t seed);
+/* mix64: the MurmurHash3 finaliser of key ^ seed, a bijection on 64-bit
+ * words (inline: it is on the hot path of every integer add). */
+#define HC_MIX_C1 UINT64_C(0xff51afd7ed558ccd)
+#define HC_MIX_C2 UINT64_C(0xc4ceb9fe1a85ec53)
+#define HC_MIX_C1_INV UINT64_C(0x4f74430c22a54005)
+#define HC_MIX_C2_INV UINT64_C(0x9cb4b2f8129337db)
+
+static inline uint64_t hc__mix64(uint64_t key, uint64_t seed)
+{
+	uint64_t x = key ^ seed;
+
+	x ^= x >> 33;
+	x *= HC_MIX_C1;
+	x ^= x >> 33;
+	x *= HC_MIX_C2;
+	x ^= x >> 33;
+	return x;
+}
+
+static inline uint64_t hc__unmix64(uint64_t mixed, uint64_t seed)
+{
+	uint64_t x = mixed;
+
+	/* x ^= x >> 33 is its own inverse: 2 * 33 >= 64. */
+	x ^= x >> 33;
+	x *= HC_MIX_C2_INV;
+	x ^= x >> 33;
+	x *= HC_MIX_C1_INV;
+	x ^= x >> 33;
+	return x ^ seed;
+}
+
 uint64_t hc__hash_bytes(const void *key, size_t len, uint64_t seed);
 
 /* Home slot of a 64-bit hash in a table of @capacity slots (any size). */
