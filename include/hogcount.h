@@ -85,6 +85,9 @@ enum hc_key_kind {
 	HC_KEY_BYTES = 2,
 	/* Integers below 2^dense_bits: a plain array of counters. */
 	HC_KEY_DENSE = 3,
+	/* Integers below 2^key_bits (1..62) in 8-byte slots: half the memory
+	 * of HC_KEY_U64.  For k-mers (key_bits 2k) and short fragments. */
+	HC_KEY_PACKED = 4,
 };
 
 /* How hc_add() updates a count.  Chosen per table; per call with the
@@ -110,6 +113,11 @@ enum hc_mode {
  *	2^20).  A table holds at most @capacity distinct keys; keep the
  *	load below about 0.8 for speed.  Each slot is 16 bytes.
  * @dense_bits: HC_KEY_DENSE: keys are below 2^dense_bits (1..32).
+ * @key_bits: HC_KEY_PACKED: keys are below 2^key_bits (1..62).  A slot
+ *	is 8 bytes and holds the key's hash bits that its position does not
+ *	imply and a count of 52 - max(0, key_bits - floor(log2(capacity)))
+ *	bits; this must be at least 16 (else HC_EINVAL).  Larger counts
+ *	continue in an overflow area of max(1024, capacity / 256) entries.
  * @arena_bytes: HC_KEY_BYTES: size of the key area; 0 picks 32 bytes per
  *	slot.  A key of n bytes takes 8 + n rounded up to 8.
  * @seed: hash seed; 0 uses a fixed default so runs are reproducible.
@@ -122,6 +130,7 @@ typedef struct hc_options {
 	unsigned dense_bits;
 	uint64_t arena_bytes;
 	uint64_t seed;
+	unsigned key_bits;
 } hc_options;
 
 /*
@@ -160,8 +169,9 @@ typedef struct hc_stats {
  * The raw regions of a mapped table, for zero-copy readers (the Python
  * package builds numpy views on them).  Layout: docs/format.md.
  * @size: set by the caller to sizeof(hc_view) before the call.
- * @slots: hashed kinds: @capacity slots of {u64 word, u64 count}; dense:
- *	@capacity u64 counts.  @slot_size is 16 or 8.
+ * @slots: u64 and bytes kinds: @capacity slots of {u64 word, u64 count};
+ *	dense: @capacity u64 counts; packed: @capacity u64 words (format.md).
+ *	@slot_size is 16 or 8.
  * @zero_count: the count of the integer key @zero_key, which is kept in
  *	the header rather than in a slot (u64 kind; NULL otherwise).
  * @arena: bytes kind: the key area of @arena_bytes bytes, else NULL.

@@ -29,6 +29,24 @@ static uint64_t scan_counts(const struct hc_table *t,
 		}
 		return claimed;
 	}
+	if (t->kind == HC_KEY_PACKED) {
+		for (i = 0; i < t->capacity; i++) {
+			/* ORDER: relaxed. Key part and count are one word
+			 * (design.md G1, G2). */
+			uint64_t w = hc_atomic_load_relaxed(&t->packed[i]);
+			uint64_t c = w & t->cmask, k;
+
+			if (w == 0)
+				continue;
+			claimed++;
+			/* A saturated count continues in the overflow
+			 * area, found by the key (packed.c). */
+			if (c == t->cmask && hc__packed_entry(t, i, w, &k, &c))
+				c = t->cmask;
+			fn(c, ctx);
+		}
+		return claimed;
+	}
 	if (t->kind == HC_KEY_U64) {
 		/* ORDER: relaxed. A count publishes nothing (G3). */
 		uint64_t c = hc_atomic_load_relaxed(&t->hdr->zero_count);

@@ -56,10 +56,27 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 				       : HC_PROBE_LIMIT;
 		slots_bytes = opt->capacity * HC_SLOT_SIZE;
 		break;
+	case HC_KEY_PACKED: {
+		unsigned qb, cb;
+
+		if (opt->capacity == 0 || opt->capacity > HC_CAPACITY_MAX ||
+		    hc__packed_geometry(opt->key_bits, opt->capacity, &qb, &cb))
+			return HC_EINVAL;
+		h->key_bits = opt->key_bits;
+		h->capacity = opt->capacity;
+		h->slot_size = HC_PACK_SLOT_SIZE;
+		h->max_probe = opt->capacity < HC_PACK_PROBE_LIMIT
+				       ? (uint32_t)opt->capacity
+				       : HC_PACK_PROBE_LIMIT;
+		slots_bytes = opt->capacity * HC_PACK_SLOT_SIZE;
+		/* The overflow area takes the key area's place. */
+		arena = hc__packed_ovf_capacity(opt->capacity) * HC_SLOT_SIZE;
+		break;
+	}
 	case HC_KEY_DENSE:
 		if (opt->dense_bits == 0 || opt->dense_bits > HC_DENSE_BITS_MAX)
 			return HC_EINVAL;
-		h->dense_bits = opt->dense_bits;
+		h->key_bits = opt->dense_bits;
 		h->capacity = UINT64_C(1) << opt->dense_bits;
 		h->slot_size = HC_DENSE_SLOT_SIZE;
 		slots_bytes = h->capacity * HC_DENSE_SLOT_SIZE;
@@ -94,7 +111,7 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 		arena ? h->arena_offset + arena : HC_HEADER_SIZE + slots_bytes;
 	h->check = hc__header_check(h);
 	/* Offset 0 of the key area is never handed out: a ref of 0 is empty. */
-	h->arena_used = arena ? HC_ARENA_ENTRY_HDR : 0;
+	h->arena_used = opt->key_kind == HC_KEY_BYTES ? HC_ARENA_ENTRY_HDR : 0;
 	return HC_OK;
 }
 
@@ -127,14 +144,25 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 	case HC_KEY_U64:
 	case HC_KEY_BYTES:
 		if (h->capacity == 0 || h->capacity > HC_CAPACITY_MAX ||
-		    h->slot_size != HC_SLOT_SIZE || h->dense_bits != 0 ||
+		    h->slot_size != HC_SLOT_SIZE || h->key_bits != 0 ||
 		    h->max_probe == 0 || h->max_probe > HC_PROBE_LIMIT ||
 		    h->max_probe > h->capacity)
 			return HC_ECORRUPT;
 		break;
+	case HC_KEY_PACKED: {
+		unsigned qb, cb;
+
+		if (h->capacity == 0 || h->capacity > HC_CAPACITY_MAX ||
+		    hc__packed_geometry(h->key_bits, h->capacity, &qb, &cb) ||
+		    h->slot_size != HC_PACK_SLOT_SIZE || h->max_probe == 0 ||
+		    h->max_probe > HC_PACK_PROBE_LIMIT ||
+		    h->max_probe > h->capacity)
+			return HC_ECORRUPT;
+		break;
+	}
 	case HC_KEY_DENSE:
-		if (h->dense_bits == 0 || h->dense_bits > HC_DENSE_BITS_MAX ||
-		    h->capacity != UINT64_C(1) << h->dense_bits ||
+		if (h->key_bits == 0 || h->key_bits > HC_DENSE_BITS_MAX ||
+		    h->capacity != UINT64_C(1) << h->key_bits ||
 		    h->slot_size != HC_DENSE_SLOT_SIZE)
 			return HC_ECORRUPT;
 		break;
@@ -150,6 +178,12 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 		if (h->arena_offset != round_up(end, 64) ||
 		    h->arena_bytes < 2 * HC_ARENA_ENTRY_HDR ||
 		    h->arena_bytes > HC_ARENA_MAX || h->arena_bytes % 8)
+			return HC_ECORRUPT;
+		end = h->arena_offset + h->arena_bytes;
+	} else if (h->key_kind == HC_KEY_PACKED) {
+		if (h->arena_offset != round_up(end, 64) ||
+		    h->arena_bytes !=
+			    hc__packed_ovf_capacity(h->capacity) * HC_SLOT_SIZE)
 			return HC_ECORRUPT;
 		end = h->arena_offset + h->arena_bytes;
 	} else if (h->arena_offset != 0 || h->arena_bytes != 0) {
@@ -178,16 +212,33 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes)
 	t->capacity = h->capacity;
 	t->seed = h->seed;
 	t->max_probe = h->max_probe;
-	t->arena_bytes = h->arena_bytes;
+	t->arena_bytes = 0;
 	t->slots = NULL;
 	t->dense = NULL;
 	t->arena = NULL;
-	if (t->kind == HC_KEY_DENSE)
+	t->packed = NULL;
+	t->ovf = NULL;
+	switch (t->kind) {
+	case HC_KEY_DENSE:
 		t->dense = (hc_aword *)(base + h->slots_offset);
-	else
-		t->slots = (struct hc__slot *)(base + h->slots_offset);
-	if (t->kind == HC_KEY_BYTES)
+		break;
+	case HC_KEY_PACKED:
+		t->packed = (hc_aword *)(base + h->slots_offset);
+		t->ovf = (struct hc__slot *)(base + h->arena_offset);
+		t->ovf_capacity = h->arena_bytes / HC_SLOT_SIZE;
+		t->key_bits = h->key_bits;
+		t->kmask = (UINT64_C(1) << h->key_bits) - 1;
+		(void)hc__packed_geometry(h->key_bits, h->capacity, &t->qbits,
+					  &t->cbits);
+		t->cmask = (UINT64_C(1) << t->cbits) - 1;
+		break;
+	case HC_KEY_BYTES:
 		t->arena = base + h->arena_offset;
+		t->arena_bytes = h->arena_bytes;
+		/* fall through */
+	default:
+		t->slots = (struct hc__slot *)(base + h->slots_offset);
+	}
 	return HC_OK;
 }
 
@@ -199,7 +250,8 @@ int hc_table_options(const hc_table *t, hc_options *opt)
 	opt->key_kind = t->kind;
 	opt->mode = t->mode;
 	opt->capacity = t->kind == HC_KEY_DENSE ? 0 : t->capacity;
-	opt->dense_bits = t->kind == HC_KEY_DENSE ? t->hdr->dense_bits : 0;
+	opt->dense_bits = t->kind == HC_KEY_DENSE ? t->hdr->key_bits : 0;
+	opt->key_bits = t->kind == HC_KEY_PACKED ? t->key_bits : 0;
 	opt->arena_bytes = t->arena_bytes;
 	opt->seed = t->seed;
 	return HC_OK;

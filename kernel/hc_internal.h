@@ -9,7 +9,8 @@
  *   0              4096                      arena_offset       total_bytes
  *   +--------------+-------------------------+-------------------+
  *   | hc__header   | slots: capacity x 16 B  | key area (bytes   |
- *   | (one page)   | (dense: 2^d x 8 B)      |  kind only)       |
+ *   | (one page)   | (dense: 2^d x 8 B,      |  kind); overflow  |
+ *   |              |  packed: capacity x 8 B)|  slots (packed)   |
  *   +--------------+-------------------------+-------------------+
  *
  * Hashed slot (16 bytes, four per cache line):
@@ -48,6 +49,18 @@
 /* Batched adds hash this many keys, then prefetch and update them. */
 #define HC_BATCH 64u
 #define HC_PREFETCH_DIST 16u
+#define HC_RING 32u /* ring of hashed keys: >= HC_PREFETCH_DIST, 2^n */
+_Static_assert(HC_RING >= HC_PREFETCH_DIST && (HC_RING & (HC_RING - 1)) == 0,
+	       "ring must hold the prefetch distance and be a power of 2");
+
+/* Packed kind (packed.c): a slot is one word, | quotient | d + 1 | count |. */
+#define HC_PACK_SLOT_SIZE 8u
+#define HC_PACK_DISP_BITS 12u
+#define HC_PACK_PROBE_LIMIT ((1u << HC_PACK_DISP_BITS) - 1u) /* 4095 */
+#define HC_PACK_KEY_BITS_MAX 62u
+#define HC_PACK_COUNT_BITS_MIN 16u
+#define HC_PACK_OVF_MIN 1024u /* overflow slots: at least this many, */
+#define HC_PACK_OVF_DIV 256u /* or one per this many slots */
 
 /*
  * The header.  Immutable fields (magic .. next_offset) are written once by
@@ -63,7 +76,8 @@ struct hc__header {
 	uint32_t slot_size; /* 28: 16, or 8 for dense */
 	uint32_t key_kind; /* 32: enum hc_key_kind */
 	uint32_t mode; /* 36: enum hc_mode (default for hc_add) */
-	uint32_t dense_bits; /* 40: dense kind only, else 0 */
+	uint32_t
+		key_bits; /* 40: dense, packed: keys below 2^key_bits; else 0 */
 	uint32_t max_probe; /* 44: longest probe path */
 	uint64_t capacity; /* 48: slots or dense counters */
 	uint64_t seed; /* 56: hash seed */
@@ -109,9 +123,15 @@ struct hc_table {
 	unsigned char *base; /* start of the mapping */
 	uint64_t map_bytes; /* length of the mapping */
 	struct hc__header *hdr;
-	struct hc__slot *slots; /* hashed kinds */
+	struct hc__slot *slots; /* u64 and bytes kinds */
 	hc_aword *dense; /* dense kind */
 	unsigned char *arena; /* bytes kind */
+	hc_aword *packed; /* packed kind: one word a slot */
+	struct hc__slot *ovf; /* packed kind: the overflow area */
+	uint64_t ovf_capacity;
+	uint64_t kmask; /* packed: 2^key_bits - 1 */
+	uint64_t cmask; /* packed: 2^cbits - 1, the saturated count */
+	unsigned key_bits, qbits, cbits; /* packed geometry */
 	uint64_t capacity;
 	uint64_t arena_bytes;
 	uint64_t seed;
@@ -178,6 +198,18 @@ void hc__advise(unsigned char *base, uint64_t bytes);
 int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
 int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 		  uint64_t delta, int mode);
+
+/* packed.c */
+int hc__packed_geometry(unsigned key_bits, uint64_t capacity, unsigned *qbits,
+			unsigned *cbits);
+uint64_t hc__packed_ovf_capacity(uint64_t capacity);
+int hc__packed_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
+int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
+			 const uint64_t *deltas, size_t n, size_t *done,
+			 int mode);
+int hc__packed_get(const struct hc_table *t, uint64_t key, uint64_t *count);
+int hc__packed_entry(const struct hc_table *t, uint64_t i, uint64_t w,
+		     uint64_t *key, uint64_t *count);
 
 /* arena.c */
 int hc__arena_append(struct hc_table *t, const void *key, size_t len,

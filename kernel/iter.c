@@ -75,6 +75,28 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 		}
 		return 0;
 	}
+	if (t->kind == HC_KEY_PACKED) {
+		while (it->pos < t->capacity) {
+			uint64_t i = it->pos++, k, c;
+			/* ORDER: relaxed. Key part and count are one word,
+			 * published by one CAS (design.md G1, G2). */
+			uint64_t w = hc_atomic_load_relaxed(&t->packed[i]);
+			int rc;
+
+			if (w == 0)
+				continue;
+			rc = hc__packed_entry(t, i, w, &k, &c);
+			if (rc) {
+				it->pos = t->capacity; /* stop the walk */
+				return rc;
+			}
+			if (c) {
+				entry_set(e, k, NULL, 0, c);
+				return 1;
+			}
+		}
+		return 0;
+	}
 	while (it->pos < t->capacity) {
 		const struct hc__slot *s = &t->slots[it->pos++];
 		/* ORDER: acquire. Pairs with the release CAS in probe_u64()
@@ -122,6 +144,9 @@ int hc_table_view(const hc_table *t, hc_view *v)
 	if (t->kind == HC_KEY_DENSE) {
 		v->slot_size = HC_DENSE_SLOT_SIZE;
 		v->slots = (const void *)t->dense;
+	} else if (t->kind == HC_KEY_PACKED) {
+		v->slot_size = HC_PACK_SLOT_SIZE;
+		v->slots = (const void *)t->packed;
 	} else {
 		v->slot_size = HC_SLOT_SIZE;
 		v->slots = (const void *)t->slots;

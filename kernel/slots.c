@@ -150,6 +150,9 @@ int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 	rc = check_write(t, t && t->kind != HC_KEY_BYTES);
 	if (rc)
 		return rc;
+	if (t->kind == HC_KEY_PACKED)
+		return valid_mode(mode) ? hc__packed_add(t, key, delta, mode)
+					: HC_EINVAL;
 	if (t->kind != HC_KEY_DENSE)
 		m = hc__mix64(key, t->seed);
 	rc = locate_u64(t, key, m, hc__home(m, t->capacity), delta, &count);
@@ -180,9 +183,6 @@ int hc_add_hogwild(hc_table *t, uint64_t key, uint64_t delta)
  * updates: key i + D is hashed and its home slot prefetched while key i
  * is updated, so D cache misses are in flight at once instead of one.
  */
-#define RING 32u
-_Static_assert(RING >= HC_PREFETCH_DIST && (RING & (RING - 1)) == 0,
-	       "ring must hold the prefetch distance and be a power of 2");
 
 static inline void prefetch_u64(struct hc_table *t, uint64_t key, uint64_t *m,
 				uint64_t *home)
@@ -202,7 +202,7 @@ static inline void prefetch_u64(struct hc_table *t, uint64_t key, uint64_t *m,
 int hc_add_batch_mode(hc_table *t, const uint64_t *keys, const uint64_t *deltas,
 		      size_t n, size_t *done, int mode)
 {
-	uint64_t ring_m[RING], ring_home[RING];
+	uint64_t ring_m[HC_RING], ring_home[HC_RING];
 	size_t i, ahead;
 	int rc;
 
@@ -213,11 +213,13 @@ int hc_add_batch_mode(hc_table *t, const uint64_t *keys, const uint64_t *deltas,
 		return rc;
 	if ((!keys && n) || !valid_mode(mode))
 		return HC_EINVAL;
+	if (t->kind == HC_KEY_PACKED)
+		return hc__packed_add_batch(t, keys, deltas, n, done, mode);
 	ahead = n < HC_PREFETCH_DIST ? n : HC_PREFETCH_DIST;
 	for (i = 0; i < ahead; i++)
 		prefetch_u64(t, keys[i], &ring_m[i], &ring_home[i]);
 	for (i = 0; i < n; i++) {
-		size_t r = i & (RING - 1);
+		size_t r = i & (HC_RING - 1);
 		uint64_t m = ring_m[r], home = ring_home[r];
 		uint64_t delta = deltas ? deltas[i] : 1;
 		hc_aword *count;
@@ -225,8 +227,8 @@ int hc_add_batch_mode(hc_table *t, const uint64_t *keys, const uint64_t *deltas,
 		if (i + HC_PREFETCH_DIST < n) {
 			size_t j = i + HC_PREFETCH_DIST;
 
-			prefetch_u64(t, keys[j], &ring_m[j & (RING - 1)],
-				     &ring_home[j & (RING - 1)]);
+			prefetch_u64(t, keys[j], &ring_m[j & (HC_RING - 1)],
+				     &ring_home[j & (HC_RING - 1)]);
 		}
 		rc = locate_u64(t, keys[i], m, home, delta, &count);
 		if (rc) {
@@ -259,6 +261,8 @@ int hc_get(const hc_table *t, uint64_t key, uint64_t *count)
 	*count = 0;
 	if (t->kind == HC_KEY_BYTES)
 		return HC_EMISUSE;
+	if (t->kind == HC_KEY_PACKED)
+		return hc__packed_get(t, key, count);
 	if (t->kind == HC_KEY_DENSE) {
 		if (key >= t->capacity)
 			return HC_ERANGE;
@@ -410,7 +414,7 @@ int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
 			    const size_t *lens, const uint64_t *deltas,
 			    size_t n, size_t *done, int mode)
 {
-	uint64_t ring_h[RING];
+	uint64_t ring_h[HC_RING];
 	size_t i;
 	int rc;
 
@@ -443,13 +447,13 @@ int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
 		if (j < n) {
 			uint64_t h = hc__hash_bytes(keys[j], lens[j], t->seed);
 
-			ring_h[j & (RING - 1)] = h;
+			ring_h[j & (HC_RING - 1)] = h;
 			__builtin_prefetch(
 				(const void *)&t
 					->slots[hc__home(h, t->capacity)],
 				1, 3);
 		}
-		r = probe_bytes(t, keys[i], lens[i], ring_h[i & (RING - 1)],
+		r = probe_bytes(t, keys[i], lens[i], ring_h[i & (HC_RING - 1)],
 				&count);
 		if (r) {
 			if (done)

@@ -81,7 +81,11 @@ static const struct bad_opt bad_opts[] = {
 	{ "dense_bits 33", HC_KEY_DENSE, HC_MODE_EXACT, 16, 33 },
 	{ "dense_bits 64", HC_KEY_DENSE, HC_MODE_EXACT, 16, 64 },
 	{ "kind 0", 0, HC_MODE_EXACT, 16, 0 },
-	{ "kind 4", 4, HC_MODE_EXACT, 16, 0 },
+	{ "kind 5", 5, HC_MODE_EXACT, 16, 0 },
+	{ "packed key_bits 0", HC_KEY_PACKED, HC_MODE_EXACT, 16, 0 },
+	{ "packed key_bits 63", HC_KEY_PACKED, HC_MODE_EXACT, 1 << 20, 63 },
+	{ "packed count < 16 bits", HC_KEY_PACKED, HC_MODE_EXACT, 16, 62 },
+	{ "packed capacity 0", HC_KEY_PACKED, HC_MODE_EXACT, 0, 20 },
 	{ "kind -1", -1, HC_MODE_EXACT, 16, 0 },
 	{ "mode 0", HC_KEY_U64, 0, 16, 0 },
 	{ "mode 3", HC_KEY_U64, 3, 16, 0 },
@@ -96,6 +100,7 @@ static void bad_to_opt(const struct bad_opt *b, hc_options *o)
 	o->mode = b->mode;
 	o->capacity = b->capacity;
 	o->dense_bits = b->dense_bits;
+	o->key_bits = b->dense_bits;
 }
 
 START_TEST(create_rejects_bad_options)
@@ -179,11 +184,12 @@ END_TEST
 
 START_TEST(options_round_trip)
 {
-	static const int kinds[] = { HC_KEY_U64, HC_KEY_BYTES, HC_KEY_DENSE };
+	static const int kinds[] = { HC_KEY_U64, HC_KEY_BYTES, HC_KEY_DENSE,
+				     HC_KEY_PACKED };
 	static const int modes[] = { HC_MODE_EXACT, HC_MODE_HOGWILD };
 	size_t k, m;
 
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		for (m = 0; m < 2; m++) {
 			hc_options o, got;
 			hc_table *t;
@@ -193,6 +199,7 @@ START_TEST(options_round_trip)
 			o.mode = modes[m];
 			o.capacity = 1000;
 			o.dense_bits = 10;
+			o.key_bits = 24;
 			o.arena_bytes = 4096;
 			o.seed = 0xfeedULL + k;
 			ck_assert_ok(hc_table_create(&t, &o));
@@ -208,6 +215,8 @@ START_TEST(options_round_trip)
 			}
 			if (o.key_kind == HC_KEY_BYTES)
 				hc_assert_ge(got.arena_bytes, 4096);
+			hc_assert_eq(got.key_bits,
+				     o.key_kind == HC_KEY_PACKED ? 24 : 0);
 			ck_assert_ok(hc_table_close(t));
 		}
 }
@@ -254,7 +263,7 @@ START_TEST(layout_geometry)
 	memset(&h, 0, sizeof(h));
 	ck_assert_ok(hc__layout(&o, &h));
 	hc_assert_eq(h.capacity, 4096);
-	hc_assert_eq(h.dense_bits, 12);
+	hc_assert_eq(h.key_bits, 12);
 	hc_assert_eq(h.slot_size, HC_DENSE_SLOT_SIZE);
 	hc_assert_ge(h.slots_bytes, 4096 * 8);
 }
@@ -278,6 +287,7 @@ static void make_file(char *path, size_t cap, int kind)
 	o.key_kind = kind;
 	o.capacity = 64;
 	o.dense_bits = 8;
+	o.key_bits = 20; /* packed */
 	ck_assert_ok(hc_table_create_file(&t, path, &o));
 	if (kind == HC_KEY_BYTES) {
 		for (i = 0; i < 4; i++)
@@ -309,7 +319,9 @@ static void check_file_counts(hc_table *t, int kind)
 	}
 }
 
-static const int file_kinds[] = { HC_KEY_U64, HC_KEY_BYTES, HC_KEY_DENSE };
+static const int file_kinds[] = { HC_KEY_U64, HC_KEY_BYTES, HC_KEY_DENSE,
+				  HC_KEY_PACKED };
+#define NFK (int)(sizeof(file_kinds) / sizeof(file_kinds[0]))
 
 static void expect_open(const char *path, int want, const char *what)
 {
@@ -584,7 +596,7 @@ START_TEST(byte_order_swapped)
 	h.slot_size = bswap_32(h.slot_size);
 	h.key_kind = bswap_32(h.key_kind);
 	h.mode = bswap_32(h.mode);
-	h.dense_bits = bswap_32(h.dense_bits);
+	h.key_bits = bswap_32(h.key_bits);
 	h.max_probe = bswap_32(h.max_probe);
 	h.capacity = bswap_64(h.capacity);
 	h.seed = bswap_64(h.seed);
@@ -627,7 +639,21 @@ static const struct hostile hostiles[] = {
 	{ "slot_size 0", 0, HF(slot_size), H_SET, 0 },
 	{ "dense slot_size 16", HC_KEY_DENSE, HF(slot_size), H_SET, 16 },
 	{ "key_kind 0", 0, HF(key_kind), H_SET, 0 },
-	{ "key_kind 4", 0, HF(key_kind), H_SET, 4 },
+	{ "key_kind 5", 0, HF(key_kind), H_SET, 5 },
+	{ "key_kind packed on u64", HC_KEY_U64, HF(key_kind), H_SET,
+	  HC_KEY_PACKED },
+	{ "key_kind u64 on packed", HC_KEY_PACKED, HF(key_kind), H_SET,
+	  HC_KEY_U64 },
+	{ "packed key_bits 0", HC_KEY_PACKED, HF(key_bits), H_SET, 0 },
+	{ "packed key_bits 63", HC_KEY_PACKED, HF(key_bits), H_SET, 63 },
+	{ "packed key_bits 60 (count < 16 bits)", HC_KEY_PACKED, HF(key_bits),
+	  H_SET, 60 },
+	{ "packed slot_size 16", HC_KEY_PACKED, HF(slot_size), H_SET, 16 },
+	{ "packed max_probe 1024", HC_KEY_PACKED, HF(max_probe), H_SET, 1024 },
+	{ "packed overflow +16", HC_KEY_PACKED, HF(arena_bytes), H_ADD, 16 },
+	{ "packed overflow 0", HC_KEY_PACKED, HF(arena_bytes), H_SET, 0 },
+	{ "packed overflow offset 0", HC_KEY_PACKED, HF(arena_offset), H_SET,
+	  0 },
 	{ "key_kind bytes on u64", HC_KEY_U64, HF(key_kind), H_SET,
 	  HC_KEY_BYTES },
 	{ "key_kind dense on u64", HC_KEY_U64, HF(key_kind), H_SET,
@@ -636,10 +662,9 @@ static const struct hostile hostiles[] = {
 	  HC_KEY_U64 },
 	{ "mode 0", 0, HF(mode), H_SET, 0 },
 	{ "mode 3", 0, HF(mode), H_SET, 3 },
-	{ "dense_bits 33", HC_KEY_DENSE, HF(dense_bits), H_SET, 33 },
-	{ "dense_bits 0", HC_KEY_DENSE, HF(dense_bits), H_SET, 0 },
-	{ "dense_bits 9 (capacity 256)", HC_KEY_DENSE, HF(dense_bits), H_SET,
-	  9 },
+	{ "dense_bits 33", HC_KEY_DENSE, HF(key_bits), H_SET, 33 },
+	{ "dense_bits 0", HC_KEY_DENSE, HF(key_bits), H_SET, 0 },
+	{ "dense_bits 9 (capacity 256)", HC_KEY_DENSE, HF(key_bits), H_SET, 9 },
 	{ "capacity 0", 0, HF(capacity), H_SET, 0 },
 	{ "capacity +1", 0, HF(capacity), H_ADD, 1 },
 	{ "capacity x2", 0, HF(capacity), H_ADD, 64 },
@@ -675,8 +700,8 @@ static const struct hostile hostiles[] = {
 
 START_TEST(hostile_header_field)
 {
-	const struct hostile *x = &hostiles[_i / 3];
-	int kind = file_kinds[_i % 3];
+	const struct hostile *x = &hostiles[_i / NFK];
+	int kind = file_kinds[_i % NFK];
 	unsigned char h[HC_HEADER_SIZE];
 	char path[256], what[96];
 	uint64_t v = 0;
@@ -817,23 +842,23 @@ Suite *hc_format_suite(void)
 
 	tc = tcase_create("open");
 	tcase_set_timeout(tc, 20);
-	tcase_add_loop_test(tc, valid_file_opens, 0, 3);
+	tcase_add_loop_test(tc, valid_file_opens, 0, NFK);
 	tcase_add_test(tc, open_nonexistent);
 	tcase_add_test(tc, open_bad_arguments);
 	tcase_add_test(tc, open_directory);
 	tcase_add_test(tc, open_empty_file);
 	tcase_add_test(tc, open_garbage_file);
-	tcase_add_loop_test(tc, open_truncated, 0, 3 * TR_N);
+	tcase_add_loop_test(tc, open_truncated, 0, NFK * TR_N);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("header");
 	tcase_set_timeout(tc, 20);
-	tcase_add_loop_test(tc, bad_magic, 0, 3);
-	tcase_add_loop_test(tc, flipped_header_byte, 0, 3);
-	tcase_add_loop_test(tc, version_plus_one, 0, 3);
-	tcase_add_loop_test(tc, word_size_four, 0, 3);
-	tcase_add_loop_test(tc, byte_order_swapped, 0, 3);
-	tcase_add_loop_test(tc, hostile_header_field, 0, 3 * NHOSTILE);
+	tcase_add_loop_test(tc, bad_magic, 0, NFK);
+	tcase_add_loop_test(tc, flipped_header_byte, 0, NFK);
+	tcase_add_loop_test(tc, version_plus_one, 0, NFK);
+	tcase_add_loop_test(tc, word_size_four, 0, NFK);
+	tcase_add_loop_test(tc, byte_order_swapped, 0, NFK);
+	tcase_add_loop_test(tc, hostile_header_field, 0, NFK * NHOSTILE);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("user");

@@ -60,8 +60,18 @@ struct job {
 	struct ctl *ctl;
 };
 
+#define PACKED_BITS 48
+
 static uint64_t key_of(const struct job *j, uint64_t id)
 {
+	if (j->kind == HC_KEY_PACKED) {
+		uint64_t mask = (UINT64_C(1) << PACKED_BITS) - 1;
+
+		/* 0, the largest key, then a bijection of the ids. */
+		if (id < 2)
+			return id ? mask : 0;
+		return (id * UINT64_C(0x9e3779b97f4a7c15)) & mask;
+	}
 	switch (id) {
 	case 0:
 		return 0;
@@ -260,6 +270,7 @@ static hc_table *job_table(struct job *j, uint64_t cap, int mode)
 	o.capacity = cap;
 	o.mode = mode;
 	o.seed = 0x5eed;
+	o.key_bits = PACKED_BITS;
 	if (j->home == HOME_SHM) {
 		hc_test_shm_name(j->name, sizeof(j->name));
 		ck_assert_ok(hc_table_create_shm(&t, j->name, &o));
@@ -417,10 +428,11 @@ static const int worker_counts[] = { 1, 2, 8 };
 
 START_TEST(exact_streams)
 {
+	static const int kinds[] = { HC_KEY_U64, HC_KEY_BYTES, HC_KEY_PACKED };
 	int nw = worker_counts[_i % 3];
-	int kind = (_i / 3) % 2 ? HC_KEY_BYTES : HC_KEY_U64;
-	int dist = (_i / 6) % 2 ? DIST_ZIPF : DIST_UNIFORM;
-	int home = (_i / 12) % 2 ? HOME_SHM : HOME_ANON;
+	int kind = kinds[(_i / 3) % 3];
+	int dist = (_i / 9) % 2 ? DIST_ZIPF : DIST_UNIFORM;
+	int home = (_i / 18) % 2 ? HOME_SHM : HOME_ANON;
 	pid_t pids[MAX_WORKERS];
 	uint64_t *want;
 	struct job j;
@@ -734,7 +746,7 @@ Suite *hc_procs_suite(void)
 	TCase *tc = tcase_create("exact");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, exact_streams, 0, 24);
+	tcase_add_loop_test(tc, exact_streams, 0, 36);
 	tcase_add_loop_test(tc, exact_per_call_on_hogwild_table, 0, 2);
 	suite_add_tcase(s, tc);
 

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hc_test.h"
 #include "hc_internal.h"
@@ -769,6 +770,221 @@ START_TEST(full_table_bytes)
 }
 END_TEST
 
+/* ---- packed keys ---------------------------------------------------- */
+
+static hc_table *new_packed(int mode, uint64_t cap, unsigned bits)
+{
+	hc_options o;
+	hc_table *t;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_PACKED;
+	o.mode = mode;
+	o.capacity = cap;
+	o.key_bits = bits;
+	o.seed = 0xc0ffee + bits;
+	ck_assert_ok(hc_table_create(&t, &o));
+	return t;
+}
+
+/* Geometries: the count field is 52 - max(0, bits - floor(log2 cap))
+ * bits.  Capacities not powers of two; quotients of 0 to 36 bits. */
+static const struct {
+	unsigned bits;
+	uint64_t cap;
+} packed_geo[] = {
+	{ 1, 3 },      { 12, 5000 }, { 20, 5000 },	    { 42, 100003 },
+	{ 48, 16383 }, { 46, 1025 }, { 60, (1 << 24) + 7 },
+};
+#define NGEO (int)(sizeof(packed_geo) / sizeof(packed_geo[0]))
+
+/* Random keys below 2^bits (and both ends of the range), single or
+ * batched, exact or HogWild, against the sorted reference. */
+START_TEST(packed_random_against_reference)
+{
+	enum { N = 12000 };
+	unsigned bits = packed_geo[_i / 4].bits;
+	uint64_t cap = packed_geo[_i / 4].cap;
+	int mode = _i % 2 ? HC_MODE_HOGWILD : HC_MODE_EXACT,
+	    batched = _i / 2 % 2;
+	uint64_t mask = (UINT64_C(1) << bits) - 1, st = 11 + (uint64_t)_i;
+	uint64_t distinct = cap * 6 / 10 < 4000 ? cap * 6 / 10 : 4000;
+	uint64_t *keys = malloc(N * sizeof(*keys));
+	uint64_t *deltas = malloc(N * sizeof(*deltas));
+	hc_table *t = new_packed(mode, cap, bits);
+	struct hc_test_entry *ref;
+	size_t i, nref, done;
+	hc_stats s;
+
+	if (distinct > mask + 1)
+		distinct = mask + 1;
+	for (i = 0; i < N; i++) {
+		uint64_t id = hc_test_rand(&st) % distinct;
+
+		keys[i] = id == 0   ? 0
+			  : id == 1 ? mask
+				    : hc_test_scramble(id) & mask;
+		deltas[i] = 1 + hc_test_rand(&st) % 5;
+	}
+	if (batched) {
+		ck_assert_ok(
+			hc_add_batch_mode(t, keys, deltas, N, &done, mode));
+		hc_assert_eq(done, N);
+	} else {
+		for (i = 0; i < N; i++)
+			ck_assert_ok(hc_add_batch_mode(t, &keys[i], &deltas[i],
+						       1, NULL, mode));
+	}
+	nref = hc_test_ref_u64(keys, deltas, N, &ref);
+	hc_test_assert_ref(t, ref, nref);
+	stats(t, &s);
+	hc_assert_eq(s.distinct, nref);
+	hc_assert_eq(s.claimed, nref);
+	hc_assert_eq(s.capacity, cap);
+	hc_assert_eq(s.key_kind, HC_KEY_PACKED);
+	free(ref);
+	free(keys);
+	free(deltas);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+START_TEST(packed_range)
+{
+	hc_table *t = new_packed(HC_MODE_EXACT, 1000, 20);
+	uint64_t keys[] = { 5, 1 << 20, 6 }, c = 9;
+	size_t done = 9;
+
+	ck_assert_hc(hc_add(t, UINT64_C(1) << 20, 1), HC_ERANGE);
+	ck_assert_hc(hc_add(t, UINT64_MAX, 1), HC_ERANGE);
+	ck_assert_hc(hc_get(t, UINT64_C(1) << 20, &c), HC_ERANGE);
+	hc_assert_eq(c, 0);
+	ck_assert_hc(hc_add_batch(t, keys, NULL, 3, &done), HC_ERANGE);
+	hc_assert_eq(done, 1);
+	hc_assert_eq(get(t, 5), 1);
+	hc_assert_eq(get(t, 6), 0);
+	ck_assert_hc(hc_add_bytes(t, "a", 1, 1), HC_EMISUSE);
+	ck_assert_hc(hc_add_batch_mode(t, keys, NULL, 1, NULL, 7), HC_EINVAL);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/*
+ * Counts past the 16-bit field of {46 bits, 1024 slots}: saturation at
+ * 65535, the rest in the overflow area; exact through iteration, stats,
+ * histo, save and merge; a delta of 0 and counts modulo 2^64.
+ */
+START_TEST(packed_overflow)
+{
+	int mode = _i ? HC_MODE_HOGWILD : HC_MODE_EXACT;
+	hc_table *t = new_packed(mode, 1024, 46), *r, *m;
+	uint64_t big = UINT64_C(1) << 40, hist[4];
+	char path[256];
+	hc_options o;
+	hc_stats st;
+	hc_view v = { .size = sizeof(v) };
+
+	ck_assert_ok(hc_table_view(t, &v));
+	hc_assert_eq(v.slot_size, 8);
+	ck_assert_ok(hc_add(t, 1, 65534));
+	hc_assert_eq(get(t, 1), 65534);
+	ck_assert_ok(hc_add(t, 1, 1)); /* reaches the saturated value */
+	hc_assert_eq(get(t, 1), 65535);
+	ck_assert_ok(hc_add(t, 1, 10)); /* into the overflow area */
+	hc_assert_eq(get(t, 1), 65545);
+	ck_assert_ok(hc_add(t, 2, big)); /* a new key, claimed saturated */
+	hc_assert_eq(get(t, 2), big);
+	ck_assert_ok(hc_add(t, 2, 3));
+	hc_assert_eq(get(t, 2), big + 3);
+	ck_assert_ok(hc_add(t, 3, 65535)); /* exactly the field's largest */
+	hc_assert_eq(get(t, 3), 65535);
+	ck_assert_ok(hc_add(t, 4, 0)); /* held, not reported */
+	hc_assert_eq(get(t, 4), 0);
+	ck_assert_ok(hc_add(t, 5, UINT64_MAX)); /* modulo 2^64 */
+	ck_assert_ok(hc_add(t, 5, 2));
+	hc_assert_eq(get(t, 5), 1);
+	ck_assert_ok(hc_add(t, 6, 7));
+
+	stats(t, &st);
+	hc_assert_eq(st.distinct, 5);
+	hc_assert_eq(st.claimed, 6);
+	hc_assert_eq(st.total, 65545 + big + 3 + 65535 + 1 + 7);
+	hc_assert_eq(st.max_count, big + 3);
+	hc_assert_eq(st.unique, 1);
+	ck_assert_ok(hc_histo(t, hist, 4));
+	hc_assert_eq(hist[1], 1);
+	hc_assert_eq(hist[3], 4);
+
+	hc_test_path(path, sizeof(path), "packed.hc");
+	ck_assert_ok(hc_table_save(t, path));
+	ck_assert_ok(hc_table_open(&r, path, HC_OPEN_RDONLY));
+	hc_test_assert_same(t, r);
+	hc_assert_eq(get(r, 2), big + 3);
+	ck_assert_ok(hc_table_close(r));
+
+	/* Into a u64 table and back into a packed one of another size. */
+	hc_options_init(&o);
+	o.capacity = 64;
+	ck_assert_ok(hc_table_create(&m, &o));
+	ck_assert_ok(hc_table_merge(m, t));
+	hc_test_assert_same(t, m);
+	r = new_packed(HC_MODE_EXACT, 5000, 46);
+	ck_assert_ok(hc_table_merge(r, m));
+	hc_test_assert_same(t, r);
+	ck_assert_ok(hc_table_close(r));
+	ck_assert_ok(hc_table_close(m));
+	ck_assert_ok(hc_table_close(t));
+	unlink(path);
+}
+END_TEST
+
+/* The overflow area full: the add that needs it is refused before it
+ * changes anything, and the rest keeps counting. */
+START_TEST(packed_overflow_full)
+{
+	/* 46 bits, 2048 slots: a 17-bit count field, 1024 overflow entries. */
+	hc_table *t = new_packed(HC_MODE_EXACT, 2048, 46);
+	uint64_t i, n = 1024, big = 200000;
+
+	for (i = 0; i < n; i++)
+		hc_require(hc_add(t, i, big) == HC_OK, "key %llu refused",
+			   (unsigned long long)i);
+	ck_assert_hc(hc_add(t, n, big), HC_EFULL);
+	hc_assert_eq(get(t, n), 0);
+	ck_assert_ok(hc_add(t, n, 5)); /* fits in its slot */
+	ck_assert_hc(hc_add(t, n, big), HC_EFULL);
+	hc_assert_eq(get(t, n), 5);
+	for (i = 0; i < n; i++)
+		hc_assert_eq(get(t, i), big);
+	ck_assert_ok(hc_add(t, 0, 1)); /* has its overflow entry */
+	hc_assert_eq(get(t, 0), big + 1);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+START_TEST(full_table_packed)
+{
+	uint64_t cap = full_caps[_i / 2], i;
+	int mode = _i % 2 ? HC_MODE_HOGWILD : HC_MODE_EXACT;
+	hc_table *t = new_packed(mode, cap, 30);
+	hc_stats st;
+
+	for (i = 0; i < cap; i++)
+		hc_require(hc_add(t, i * 7, i + 1) == HC_OK,
+			   "capacity %llu: key %llu refused",
+			   (unsigned long long)cap, (unsigned long long)i);
+	ck_assert_hc(hc_add(t, cap * 7, 1), HC_EFULL);
+	hc_assert_eq(get(t, cap * 7), 0);
+	for (i = 0; i < cap; i++)
+		ck_assert_ok(hc_add(t, i * 7, 1));
+	for (i = 0; i < cap; i++)
+		hc_assert_eq(get(t, i * 7), i + 2);
+	stats(t, &st);
+	hc_assert_eq(st.distinct, cap);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 Suite *hc_slots_suite(void)
 {
 	Suite *s = suite_create("slots");
@@ -783,6 +999,16 @@ Suite *hc_slots_suite(void)
 	tcase_add_loop_test(tc, batch_equals_single, 0, 2 * NBATCH);
 	tcase_add_loop_test(tc, full_table_u64, 0, 2 * NFULL);
 	tcase_add_loop_test(tc, batch_done_on_full, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("packed");
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, packed_random_against_reference, 0, 4 * NGEO);
+	tcase_add_test(tc, packed_range);
+	tcase_add_loop_test(tc, packed_overflow, 0, 2);
+	tcase_add_test(tc, packed_overflow_full);
+	/* Up to 4096 slots a packed table fills exactly (probe limit 4095). */
+	tcase_add_loop_test(tc, full_table_packed, 0, 2 * NFULL);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dense");

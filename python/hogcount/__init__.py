@@ -30,7 +30,7 @@ __all__ = ["Table", "HogcountError", "fragments", "fragment_bytes",
 library_path = _lib.path
 
 KINDS = {"u64": _lib.KEY_U64, "bytes": _lib.KEY_BYTES,
-         "dense": _lib.KEY_DENSE}
+         "dense": _lib.KEY_DENSE, "packed": _lib.KEY_PACKED}
 MODES = {"exact": _lib.MODE_EXACT, "hogwild": _lib.MODE_HOGWILD}
 _KIND_NAMES = {v: k for k, v in KINDS.items()}
 _MODE_NAMES = {v: k for k, v in MODES.items()}
@@ -95,7 +95,8 @@ class Table:
 
     @classmethod
     def create(cls, capacity=1 << 20, key_kind="u64", mode="exact",
-               arena_bytes=0, seed=0, dense_bits=0, shm=None, path=None):
+               arena_bytes=0, seed=0, dense_bits=0, key_bits=0, shm=None,
+               path=None):
         """A new table.  ``shm="/name"``: a named shared-memory object
         (attach it from other processes; remove it with
         Table.unlink()); ``path``: a new file; neither: an anonymous
@@ -108,6 +109,7 @@ class Table:
         opt.arena_bytes = int(arena_bytes)
         opt.seed = int(seed)
         opt.dense_bits = int(dense_bits)
+        opt.key_bits = int(key_bits)
         h = ctypes.c_void_p()
         if shm is not None:
             rc = lib.hc_table_create_shm(ctypes.byref(h), shm.encode(),
@@ -177,7 +179,7 @@ class Table:
         _check(lib.hc_table_options(self._h, ctypes.byref(opt)))
         return {"key_kind": _KIND_NAMES[opt.key_kind],
                 "mode": _MODE_NAMES[opt.mode], "capacity": opt.capacity,
-                "dense_bits": opt.dense_bits,
+                "dense_bits": opt.dense_bits, "key_bits": opt.key_bits,
                 "arena_bytes": opt.arena_bytes, "seed": opt.seed}
 
     @property
@@ -331,6 +333,10 @@ class Table:
         """VIEW of the slot array: structured (word, count) for hashed
         tables, uint64 counts for dense ones.  No copy."""
         v = self._view()
+        if v.key_kind == _lib.KEY_PACKED:
+            raise TypeError("a packed table's slots pack key bits and "
+                            "count in one word: use get(), stats(), "
+                            "histo() or a u64 table for numpy views")
         nbytes = v.capacity * v.slot_size
         reg = _region(self._m, v.slots, nbytes)
         if v.slot_size == 16:

@@ -16,7 +16,7 @@ c_size = ctypes.c_size_t
 c_vp = ctypes.c_void_p
 c_int = ctypes.c_int
 
-KEY_U64, KEY_BYTES, KEY_DENSE = 1, 2, 3
+KEY_U64, KEY_BYTES, KEY_DENSE, KEY_PACKED = 1, 2, 3, 4
 MODE_EXACT, MODE_HOGWILD = 1, 2
 OPEN_RDONLY, OPEN_RDWR = 0, 1
 USER_MAX = 256
@@ -25,7 +25,8 @@ USER_MAX = 256
 class Options(ctypes.Structure):
     _fields_ = [("size", c_size), ("key_kind", c_int), ("mode", c_int),
                 ("capacity", c_u64), ("dense_bits", ctypes.c_uint),
-                ("arena_bytes", c_u64), ("seed", c_u64)]
+                ("arena_bytes", c_u64), ("seed", c_u64),
+                ("key_bits", ctypes.c_uint)]
 
 
 class Stats(ctypes.Structure):

@@ -61,6 +61,19 @@ class TestViews(unittest.TestCase):
         self.assertEqual(dict(zip(keys.tolist(), counts.tolist())),
                          {3: 2, 255: 1})
 
+    def test_packed(self):
+        t = Table.create(capacity=1000, key_kind="packed", key_bits=42)
+        t.add_batch(np.array([0, 7, 7, (1 << 42) - 1], dtype=np.uint64))
+        self.assertEqual((t.get(0), t.get(7), t.get((1 << 42) - 1)),
+                         (1, 2, 1))
+        self.assertEqual(t.options()["key_bits"], 42)
+        self.assertEqual(t.stats()["distinct"], 3)
+        with self.assertRaises(TypeError):
+            t.counts
+        with self.assertRaises(hogcount.HogcountError) as e:
+            t.add(1 << 42)
+        self.assertEqual(e.exception.name, "HC_ERANGE")
+
     def test_histo(self):
         t = Table.create(capacity=256)
         t.add_batch(np.array([1, 2, 2, 3, 3, 3, 4, 4, 4], dtype=np.uint64))
