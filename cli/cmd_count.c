@@ -200,6 +200,19 @@ static uint64_t sample_keys(struct work *w, const struct meta *m,
 	return est;
 }
 
+/*
+ * Whether integer keys of @kbits bits go in packed 8-byte slots: when the
+ * count field (hogcount.h, key_bits) keeps at least 20 bits, so that
+ * counts above a million, which overflow to a side area, stay rare.
+ */
+static int packed_fits(unsigned kbits, uint64_t cap)
+{
+	unsigned l = 63u - (unsigned)__builtin_clzll(cap);
+	unsigned q = kbits > l ? kbits - l : 0;
+
+	return kbits <= 62 && q + 12 + 20 <= 64;
+}
+
 /* The table is full: say which --size would fit. */
 static void report_full(const struct work *w, hc_table *t, uint64_t size)
 {
@@ -558,6 +571,10 @@ int cmd_count(int argc, char **argv)
 
 		uint64_t per = m.tokens == TOK_WORDS ? 16 + 8 * (uint64_t)m.k
 						     : 8 + ((m.k + 7) & ~7u);
+		/* Width of an integer key: 2 bits a base, 8 a byte. */
+		unsigned kbits = m.tokens == TOK_DNA		     ? 2 * m.k
+				 : m.tokens == TOK_BYTES && m.k <= 8 ? 8 * m.k
+								     : 64;
 
 		if (!size && !(bits <= 16)) {
 			bound = sample_keys(&w, &m, bound, bytes, &per);
@@ -578,6 +595,10 @@ int cmd_count(int argc, char **argv)
 			opt.key_kind = HC_KEY_BYTES;
 			opt.capacity = cap;
 			opt.arena_bytes = cap * per;
+		} else if (packed_fits(kbits, cap)) {
+			opt.key_kind = HC_KEY_PACKED;
+			opt.key_bits = kbits;
+			opt.capacity = cap;
 		} else {
 			opt.key_kind = HC_KEY_U64;
 			opt.capacity = cap;
@@ -607,9 +628,10 @@ int cmd_count(int argc, char **argv)
 			"hogcount count: %u workers, %zu work items, %s table "
 			"of %llu slots\n",
 			(unsigned)workers, w.nitems,
-			opt.key_kind == HC_KEY_DENSE   ? "dense"
-			: opt.key_kind == HC_KEY_BYTES ? "byte-key"
-						       : "u64",
+			opt.key_kind == HC_KEY_DENSE	? "dense"
+			: opt.key_kind == HC_KEY_BYTES	? "byte-key"
+			: opt.key_kind == HC_KEY_PACKED ? "packed"
+							: "u64",
 			(unsigned long long)(opt.key_kind == HC_KEY_DENSE
 						     ? UINT64_C(1)
 							       << opt.dense_bits

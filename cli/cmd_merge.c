@@ -39,7 +39,7 @@ int cmd_merge(int argc, char **argv)
 	hc_table **in, *dst = NULL;
 	struct meta m0, m;
 	hc_options o0, opt;
-	int c, n, rc = 1, all_dense = 1;
+	int c, n, rc = 1, all_dense = 1, all_packed = 1;
 	sigset_t block, old;
 
 	opterr = 0;
@@ -95,9 +95,12 @@ int cmd_merge(int argc, char **argv)
 			goto out;
 		}
 		hc_table_options(in[i], i ? &o : &o0);
-		if (i)
+		if (i) {
 			all_dense &= o.key_kind == HC_KEY_DENSE &&
 				     o.dense_bits == o0.dense_bits;
+			all_packed &= o.key_kind == HC_KEY_PACKED &&
+				      o.key_bits == o0.key_bits;
+		}
 		rc = hc_table_stats(in[i], &st);
 		if (rc) {
 			cli_error(path, "%s", hc_strerror(rc));
@@ -109,6 +112,7 @@ int cmd_merge(int argc, char **argv)
 		arena += st.arena_used;
 	}
 	all_dense &= o0.key_kind == HC_KEY_DENSE;
+	all_packed &= o0.key_kind == HC_KEY_PACKED;
 	hc_options_init(&opt);
 	opt.mode = o0.mode;
 	if (all_dense) {
@@ -123,8 +127,17 @@ int cmd_merge(int argc, char **argv)
 		if (opt.key_kind == HC_KEY_BYTES)
 			opt.arena_bytes = arena + arena / 8 + 4096 +
 					  (size ? size * 32 : 0);
+		if (all_packed) {
+			opt.key_kind = HC_KEY_PACKED;
+			opt.key_bits = o0.key_bits;
+		}
 	}
 	c = hc_table_create(&dst, &opt);
+	if (c == HC_EINVAL && opt.key_kind == HC_KEY_PACKED) {
+		/* A capacity too small for packed slots of these keys. */
+		opt.key_kind = HC_KEY_U64;
+		c = hc_table_create(&dst, &opt);
+	}
 	if (!c)
 		c = meta_store(dst, &m0);
 	if (c) {

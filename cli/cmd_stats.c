@@ -25,7 +25,7 @@ int cmd_stats(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	hc_stats st = { .size = sizeof(st) };
-	static const char *kinds[] = { "?", "u64", "bytes", "dense" };
+	static const char *kinds[] = { "?", "u64", "bytes", "dense", "packed" };
 	struct meta m;
 	hc_table *t;
 	int c, rc;
@@ -59,7 +59,7 @@ int cmd_stats(int argc, char **argv)
 	printf("Tokens:    %s k=%u%s\n", tok_name(m.tokens), m.k,
 	       m.canonical ? " canonical" : "");
 	printf("Keys:      %s, %s mode\n",
-	       st.key_kind >= 1 && st.key_kind <= 3 ? kinds[st.key_kind] : "?",
+	       st.key_kind >= 1 && st.key_kind <= 4 ? kinds[st.key_kind] : "?",
 	       st.mode == HC_MODE_HOGWILD ? "hogwild" : "exact");
 	hc_table_close(t);
 	return 0;
