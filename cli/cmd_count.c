@@ -68,6 +68,9 @@ static void usage(FILE *f)
 		"      --mode MODE      exact (default) or hogwild\n"
 		"      --chunk-size N   cut plain files into N-byte ranges\n"
 		"                       (default: 1Mi..64Mi, 16 per worker)\n"
+		"      --wide           16-byte slots even where packed "
+		"8-byte\n"
+		"                       ones fit (numpy views from Python)\n"
 		"  -q, --quiet          no progress line\n"
 		"  -v, --verbose        print the table size and the time "
 		"spent\n"
@@ -376,7 +379,7 @@ static int parse_tokens(const char *s, int *tokens)
 	return 0;
 }
 
-enum { OPT_BYTES = 256, OPT_WORDS, OPT_DNA, OPT_MODE, OPT_CHUNK };
+enum { OPT_BYTES = 256, OPT_WORDS, OPT_DNA, OPT_MODE, OPT_CHUNK, OPT_WIDE };
 
 int cmd_count(int argc, char **argv)
 {
@@ -392,6 +395,7 @@ int cmd_count(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
+		{ "wide", no_argument, NULL, OPT_WIDE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -400,7 +404,7 @@ int cmd_count(int argc, char **argv)
 	struct meta m = { .tokens = TOK_BYTES };
 	const char *out = "counts.hc";
 	uint64_t k = 0, workers = 0, size = 0, chunk = 0;
-	int mode = HC_MODE_EXACT, quiet = 0, verbose = 0, c, rc;
+	int mode = HC_MODE_EXACT, quiet = 0, verbose = 0, wide = 0, c, rc;
 	double t0, t1, t2;
 	struct work w = { 0 };
 	struct sigaction sa;
@@ -439,6 +443,9 @@ int cmd_count(int argc, char **argv)
 			break;
 		case 'C':
 			m.canonical = 1;
+			break;
+		case OPT_WIDE:
+			wide = 1;
 			break;
 		case 'o':
 			out = optarg;
@@ -595,7 +602,7 @@ int cmd_count(int argc, char **argv)
 			opt.key_kind = HC_KEY_BYTES;
 			opt.capacity = cap;
 			opt.arena_bytes = cap * per;
-		} else if (packed_fits(kbits, cap)) {
+		} else if (!wide && packed_fits(kbits, cap)) {
 			opt.key_kind = HC_KEY_PACKED;
 			opt.key_bits = kbits;
 			opt.capacity = cap;

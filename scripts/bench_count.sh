@@ -21,6 +21,7 @@
 # single process (not a sum), and counts shared pages in full.
 set -eu
 B=$(cd "$1" && pwd)
+R=$(cd "$(dirname "$0")/.." && pwd)
 W=${2:-/tmp/hc-bench-cli}
 READS=${READS:-5000000}
 TEXT_MB=${TEXT_MB:-500}
@@ -79,12 +80,12 @@ header() {
 }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r)" | tee results.md
-echo "# hogcount $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo ?), $(jellyfish --version), $(kmc 2>&1 | head -1)" | tee -a results.md
+echo "# hogcount $(git -C "$R" rev-parse --short HEAD 2>/dev/null || echo ?), $(jellyfish --version), $(kmc 2>&1 | head -1)" | tee -a results.md
 
 if [ "$ONLY" != text ]; then
 	[ -s reads.fq ] || "$B/cli/tests/gen_reads" --reads "$READS" --len 150 \
 		--genome 50000000 --seed 1 --error 0.01 >reads.fq
-	echo "# reads.fq: $(stat -c %s reads.fq) bytes" | tee -a results.md
+	echo "# reads.fq: $(stat -L -c %s reads.fq) bytes" | tee -a results.md
 	header "k = 21, canonical, 2 workers/threads, SIZE=$SIZE"
 	sync
 	rm -f hc.hc
