@@ -223,8 +223,9 @@ static int add_word(struct hc_table *t, hc_aword *s, uint64_t w, uint64_t mk,
  * key part and the first delta (or cmask, the rest going to overflow) in
  * one CAS.
  */
-static int probe_add(struct hc_table *t, uint64_t mk, uint64_t home,
-		     uint64_t delta, int mode)
+static inline __attribute__((always_inline)) int
+probe_add(struct hc_table *t, uint64_t mk, uint64_t home, uint64_t delta,
+	  int mode)
 {
 	hc_aword *s = t->packed;
 	uint64_t i = home, cm = t->cmask;
