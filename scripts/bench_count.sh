@@ -15,7 +15,9 @@
 #
 # Memory: the peak over time of the summed proportional set size (Pss,
 # /proc/PID/smaps_rollup) of the command and all its descendants,
-# sampled every 0.2 s.  Pss counts a page shared by n processes as 1/n
+# sampled every second (reading smaps_rollup walks the page tables of
+# every process, which slows the measured processes down when it is done
+# often: at 0.2 s it cost hogcount's workers a third of their speed).  Pss counts a page shared by n processes as 1/n
 # in each, so the shared table of hogcount's workers counts once.  GNU
 # time's "maximum resident set size" is printed too: it is the largest
 # single process (not a sum), and counts shared pages in full.
@@ -61,7 +63,7 @@ run() {
 	while kill -0 $pid 2>/dev/null; do
 		m=$(tree_pss $pid || echo 0)
 		[ "$m" -gt "$peak" ] && peak=$m
-		sleep 0.2
+		sleep 1
 	done
 	wait $pid || { echo "$name failed:"; cat run.err; exit 1; }
 	set -- $(grep . time.out | tail -1)
