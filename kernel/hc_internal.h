@@ -47,7 +47,7 @@
 #define HC_DEFAULT_SEED UINT64_C(0x9e3779b97f4a7c15)
 
 /* Batched adds hash this many keys, then prefetch and update them. */
-#define HC_BATCH 64u
+#define HC_BATCH 256u
 #define HC_PREFETCH_DIST 16u
 #define HC_RING 32u /* ring of hashed keys: >= HC_PREFETCH_DIST, 2^n */
 _Static_assert(HC_RING >= HC_PREFETCH_DIST && (HC_RING & (HC_RING - 1)) == 0,

@@ -280,43 +280,42 @@ int hc__packed_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 	return probe_add(t, mk, home_of(t, mk), delta, mode);
 }
 
-/* As hc_add_batch_mode() in slots.c: hash and prefetch
- * HC_PREFETCH_DIST keys ahead of the updates. */
+/* Batched adds, staged as hc_add_batch_mode() in slots.c does. */
 int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
 			 const uint64_t *deltas, size_t n, size_t *done,
 			 int mode)
 {
-	uint64_t ring_mk[HC_RING], ring_home[HC_RING];
-	size_t i;
+	uint64_t mk[HC_BATCH], home[HC_BATCH];
+	size_t base, i;
 	int rc;
 
-	for (i = 0; i < n && i < HC_PREFETCH_DIST; i++) {
-		uint64_t mk = mixk(t, keys[i] & t->kmask);
+	for (base = 0; base < n; base += HC_BATCH) {
+		size_t m = n - base < HC_BATCH ? n - base : HC_BATCH;
+		const uint64_t *k = keys + base;
 
-		ring_mk[i] = mk;
-		ring_home[i] = home_of(t, mk);
-		__builtin_prefetch((const void *)&t->packed[ring_home[i]], 1,
-				   3);
-	}
-	for (i = 0; i < n; i++) {
-		size_t j = i + HC_PREFETCH_DIST, r = i & (HC_RING - 1);
-
-		if (j < n) {
-			uint64_t mk = mixk(t, keys[j] & t->kmask);
-			uint64_t h = home_of(t, mk);
-
-			ring_mk[j & (HC_RING - 1)] = mk;
-			ring_home[j & (HC_RING - 1)] = h;
-			__builtin_prefetch((const void *)&t->packed[h], 1, 3);
+		for (i = 0; i < m; i++) {
+			mk[i] = mixk(t, k[i] & t->kmask);
+			home[i] = home_of(t, mk[i]);
 		}
-		rc = keys[i] > t->kmask
-			     ? HC_ERANGE
-			     : probe_add(t, ring_mk[r], ring_home[r],
-					 deltas ? deltas[i] : 1, mode);
-		if (rc) {
-			if (done)
-				*done = i;
-			return rc;
+		for (i = 0; i < m && i < HC_PREFETCH_DIST; i++)
+			__builtin_prefetch((const void *)&t->packed[home[i]], 1,
+					   3);
+		for (i = 0; i < m; i++) {
+			if (i + HC_PREFETCH_DIST < m)
+				__builtin_prefetch(
+					(const void *)&t->packed
+						[home[i + HC_PREFETCH_DIST]],
+					1, 3);
+			rc = k[i] > t->kmask
+				     ? HC_ERANGE
+				     : probe_add(t, mk[i], home[i],
+						 deltas ? deltas[base + i] : 1,
+						 mode);
+			if (rc) {
+				if (done)
+					*done = base + i;
+				return rc;
+			}
 		}
 	}
 	if (done)
