@@ -49,9 +49,7 @@
 /* Batched adds hash this many keys, then prefetch and update them. */
 #define HC_BATCH 256u
 #define HC_PREFETCH_DIST 16u
-#define HC_RING 32u /* ring of hashed keys: >= HC_PREFETCH_DIST, 2^n */
-_Static_assert(HC_RING >= HC_PREFETCH_DIST && (HC_RING & (HC_RING - 1)) == 0,
-	       "ring must hold the prefetch distance and be a power of 2");
+_Static_assert(HC_BATCH > HC_PREFETCH_DIST, "a chunk spans the distance");
 
 /* Packed kind (packed.c): a slot is one word, | quotient | d + 1 | count |. */
 #define HC_PACK_SLOT_SIZE 8u

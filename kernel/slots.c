@@ -422,8 +422,8 @@ int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
 			    const size_t *lens, const uint64_t *deltas,
 			    size_t n, size_t *done, int mode)
 {
-	uint64_t ring_h[HC_RING];
-	size_t i;
+	uint64_t hs[HC_BATCH], homes[HC_BATCH];
+	size_t base, i;
 	int rc;
 
 	if (done)
@@ -440,35 +440,37 @@ int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
 			break;
 		}
 	}
-	for (i = 0; i < n && i < HC_PREFETCH_DIST; i++) {
-		ring_h[i] = hc__hash_bytes(keys[i], lens[i], t->seed);
-		__builtin_prefetch(
-			(const void *)&t
-				->slots[hc__home(ring_h[i], t->capacity)],
-			1, 3);
-	}
-	for (i = 0; i < n; i++) {
-		size_t j = i + HC_PREFETCH_DIST;
-		hc_aword *count;
-		int r;
+	/* Staged per chunk as hc_add_batch_mode(): hash, then update while
+	 * prefetching HC_PREFETCH_DIST ahead. */
+	for (base = 0; base < n; base += HC_BATCH) {
+		size_t m = n - base < HC_BATCH ? n - base : HC_BATCH;
 
-		if (j < n) {
-			uint64_t h = hc__hash_bytes(keys[j], lens[j], t->seed);
+		for (i = 0; i < m; i++) {
+			hs[i] = hc__hash_bytes(keys[base + i], lens[base + i],
+					       t->seed);
+			homes[i] = hc__home(hs[i], t->capacity);
+		}
+		for (i = 0; i < m && i < HC_PREFETCH_DIST; i++)
+			__builtin_prefetch((const void *)&t->slots[homes[i]], 1,
+					   3);
+		for (i = 0; i < m; i++) {
+			hc_aword *count;
+			int r;
 
-			ring_h[j & (HC_RING - 1)] = h;
-			__builtin_prefetch(
-				(const void *)&t
-					->slots[hc__home(h, t->capacity)],
-				1, 3);
+			if (i + HC_PREFETCH_DIST < m)
+				__builtin_prefetch(
+					(const void *)&t->slots
+						[homes[i + HC_PREFETCH_DIST]],
+					1, 3);
+			r = probe_bytes(t, keys[base + i], lens[base + i],
+					hs[i], &count);
+			if (r) {
+				if (done)
+					*done = base + i;
+				return r;
+			}
+			count_add(count, deltas ? deltas[base + i] : 1, mode);
 		}
-		r = probe_bytes(t, keys[i], lens[i], ring_h[i & (HC_RING - 1)],
-				&count);
-		if (r) {
-			if (done)
-				*done = i;
-			return r;
-		}
-		count_add(count, deltas ? deltas[i] : 1, mode);
 	}
 	if (done)
 		*done = n;
