@@ -28,6 +28,20 @@ static uint64_t round_up(uint64_t v, uint64_t to)
 	return (v + to - 1) / to * to;
 }
 
+/* Capacity, slot size and probe limit of a hashed kind; -1 if the
+ * capacity is out of range. */
+static int hashed_layout(const hc_options *opt, struct hc__header *h,
+			 uint32_t slot_size, uint32_t probe_limit)
+{
+	if (opt->capacity == 0 || opt->capacity > HC_CAPACITY_MAX)
+		return -1;
+	h->capacity = opt->capacity;
+	h->slot_size = slot_size;
+	h->max_probe = opt->capacity < probe_limit ? (uint32_t)opt->capacity
+						   : probe_limit;
+	return 0;
+}
+
 /* Fill the immutable fields of @h from @opt (validated here). */
 int hc__layout(const hc_options *opt, struct hc__header *h)
 {
@@ -47,28 +61,17 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 	switch (opt->key_kind) {
 	case HC_KEY_U64:
 	case HC_KEY_BYTES:
-		if (opt->capacity == 0 || opt->capacity > HC_CAPACITY_MAX)
+		if (hashed_layout(opt, h, HC_SLOT_SIZE, HC_PROBE_LIMIT))
 			return HC_EINVAL;
-		h->capacity = opt->capacity;
-		h->slot_size = HC_SLOT_SIZE;
-		h->max_probe = opt->capacity < HC_PROBE_LIMIT
-				       ? (uint32_t)opt->capacity
-				       : HC_PROBE_LIMIT;
-		slots_bytes = opt->capacity * HC_SLOT_SIZE;
 		break;
 	case HC_KEY_PACKED: {
 		unsigned qb, cb;
 
-		if (opt->capacity == 0 || opt->capacity > HC_CAPACITY_MAX ||
+		if (hashed_layout(opt, h, HC_PACK_SLOT_SIZE,
+				  HC_PACK_PROBE_LIMIT) ||
 		    hc__packed_geometry(opt->key_bits, opt->capacity, &qb, &cb))
 			return HC_EINVAL;
 		h->key_bits = opt->key_bits;
-		h->capacity = opt->capacity;
-		h->slot_size = HC_PACK_SLOT_SIZE;
-		h->max_probe = opt->capacity < HC_PACK_PROBE_LIMIT
-				       ? (uint32_t)opt->capacity
-				       : HC_PACK_PROBE_LIMIT;
-		slots_bytes = opt->capacity * HC_PACK_SLOT_SIZE;
 		/* The overflow area takes the key area's place. */
 		arena = hc__packed_ovf_capacity(opt->capacity) * HC_SLOT_SIZE;
 		break;
@@ -79,11 +82,11 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 		h->key_bits = opt->dense_bits;
 		h->capacity = UINT64_C(1) << opt->dense_bits;
 		h->slot_size = HC_DENSE_SLOT_SIZE;
-		slots_bytes = h->capacity * HC_DENSE_SLOT_SIZE;
 		break;
 	default:
 		return HC_EINVAL;
 	}
+	slots_bytes = h->capacity * h->slot_size;
 	if (opt->key_kind == HC_KEY_BYTES) {
 		arena = opt->arena_bytes
 				? opt->arena_bytes

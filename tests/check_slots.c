@@ -13,7 +13,9 @@
 #include "hc_test.h"
 #include "hc_internal.h"
 
-static hc_table *new_table(int kind, int mode, uint64_t cap, uint64_t seed)
+/* A table of @kind; @key_bits for the packed kind (else unused). */
+static hc_table *new_table_bits(int kind, int mode, uint64_t cap, uint64_t seed,
+				unsigned key_bits)
 {
 	hc_options o;
 	hc_table *t;
@@ -24,10 +26,16 @@ static hc_table *new_table(int kind, int mode, uint64_t cap, uint64_t seed)
 	o.capacity = cap;
 	o.seed = seed;
 	o.dense_bits = 16;
+	o.key_bits = key_bits;
 	if (kind == HC_KEY_BYTES)
 		o.arena_bytes = cap * 64 + (UINT64_C(1) << 18);
 	ck_assert_ok(hc_table_create(&t, &o));
 	return t;
+}
+
+static hc_table *new_table(int kind, int mode, uint64_t cap, uint64_t seed)
+{
+	return new_table_bits(kind, mode, cap, seed, 0);
 }
 
 static uint64_t get(const hc_table *t, uint64_t key)
@@ -774,17 +782,7 @@ END_TEST
 
 static hc_table *new_packed(int mode, uint64_t cap, unsigned bits)
 {
-	hc_options o;
-	hc_table *t;
-
-	hc_options_init(&o);
-	o.key_kind = HC_KEY_PACKED;
-	o.mode = mode;
-	o.capacity = cap;
-	o.key_bits = bits;
-	o.seed = 0xc0ffee + bits;
-	ck_assert_ok(hc_table_create(&t, &o));
-	return t;
+	return new_table_bits(HC_KEY_PACKED, mode, cap, 0xc0ffee + bits, bits);
 }
 
 /* Geometries: the count field is 52 - max(0, bits - floor(log2 cap))
