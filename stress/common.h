@@ -220,9 +220,10 @@ static inline int st_populate(void *p, size_t bytes)
  * Take the write fault on every page of [p, p + bytes) in this process,
  * without changing any byte: a locked add of 0 to one word per page,
  * safe while other processes update the same words.  fork() does not
- * copy the page tables of shared mappings, and on this machine neither
- * a read fault nor MADV_POPULATE_WRITE in the child leaves a writable
- * entry behind, so each worker does this before its timed loop.
+ * copy the page tables of shared mappings; MADV_POPULATE_WRITE in the
+ * child (hc_table_prefault) fills them, but on this VM the first touch of
+ * each page still costs several microseconds (the hypervisor's shadow
+ * page table), so each worker touches every page before its timed loop.
  */
 static inline void st_touch_write(void *p, size_t bytes)
 {
