@@ -87,21 +87,26 @@ uint64_t kmer_revcomp(uint64_t key, unsigned k);
 
 #define SINK_KEYS 4096u
 #define SINK_ARENA (1u << 20)
+#define SINK_COMBINE_SLOTS (2 * SINK_KEYS) /* a power of 2 */
 
 struct sink {
 	hc_table *t;
 	int bytes; /* byte-string keys */
+	int combine; /* integer keys: sum repeats of a batch before adding */
 	int err; /* first HC_E* code met, else 0 */
 	size_t n;
 	uint64_t added; /* keys added so far */
 	uint64_t keys[SINK_KEYS];
+	uint64_t deltas[SINK_KEYS]; /* combined batches: each key's repeats */
+	uint16_t cidx[SINK_COMBINE_SLOTS]; /* 1 + index into keys, or 0 */
+	uint16_t cused[SINK_KEYS]; /* the cidx entries to clear */
 	const void *ptrs[SINK_KEYS];
 	size_t lens[SINK_KEYS];
 	size_t arena_used;
 	unsigned char *arena; /* SINK_ARENA bytes for copied keys */
 };
 
-void sink_init(struct sink *s, hc_table *t, int bytes);
+void sink_init(struct sink *s, hc_table *t, int bytes, int combine);
 void sink_free(struct sink *s);
 int sink_flush(struct sink *s);
 

@@ -165,7 +165,7 @@ static uint64_t sample_keys(struct work *w, const struct meta *m,
 	if (hc_table_create(&t, &o))
 		return bound;
 	s = xmalloc(sizeof(*s));
-	sink_init(s, t, bkeys);
+	sink_init(s, t, bkeys, 0);
 	tok_init(&tk, m, s);
 	if (!work_sample(w, &tk, SAMPLE_BYTES, &sampled, &half, &half_keys) &&
 	    sampled && !hc_table_stats(t, &st)) {
@@ -242,6 +242,18 @@ static void report_full(const struct work *w, hc_table *t, uint64_t size)
 		  (unsigned long long)st.claimed, frac * 100, buf);
 }
 
+/* Up to this size a table lives in the caches, and a worker sums the
+ * repeats of each batch before adding them (sink.c). */
+#define COMBINE_MAX_BYTES (UINT64_C(4) << 20)
+
+static int table_in_cache(const hc_table *t)
+{
+	hc_view v = { .size = sizeof(v) };
+
+	return !hc_table_view(t, &v) &&
+	       v.capacity * v.slot_size <= COMBINE_MAX_BYTES;
+}
+
 static void worker_main(struct work *w, hc_table *t, const struct meta *m,
 			pid_t parent)
 {
@@ -256,7 +268,8 @@ static void worker_main(struct work *w, hc_table *t, const struct meta *m,
 	signal(SIGTERM, SIG_DFL);
 	sink_init(s, t,
 		  m->tokens == TOK_WORDS ||
-			  (m->tokens == TOK_BYTES && m->k > 8));
+			  (m->tokens == TOK_BYTES && m->k > 8),
+		  table_in_cache(t));
 	tok_init(&tk, m, s);
 	/* Map the whole table into this process in one pass: faulting it
 	 * in one random add at a time costs several times more. */
