@@ -47,7 +47,8 @@ void hc__advise(unsigned char *base, uint64_t bytes)
  * shared, so forked workers inherit it.  The descriptor comes back in
  * *fdp for hc_table_save(), which copies from it inside the kernel
  * instead of reading every page through this process's mapping; -1 where
- * memfd_create() is missing (then a MAP_ANONYMOUS mapping is used).
+ * memfd_create() is missing or cannot be sized (then a MAP_ANONYMOUS
+ * mapping is used).
  */
 int hc__map_anon(uint64_t bytes, unsigned char **out, int *fdp)
 {
@@ -58,11 +59,13 @@ int hc__map_anon(uint64_t bytes, unsigned char **out, int *fdp)
 	if (bytes > SIZE_MAX || bytes > (uint64_t)INT64_MAX)
 		return HC_ENOMEM;
 	fd = memfd_create("hogcount", MFD_CLOEXEC);
+	if (fd >= 0 && ftruncate(fd, (off_t)bytes) != 0) {
+		/* A file size limit (RLIMIT_FSIZE) applies to a memfd too,
+		 * not to an anonymous mapping. */
+		close(fd);
+		fd = -1;
+	}
 	if (fd >= 0) {
-		if (ftruncate(fd, (off_t)bytes) != 0) {
-			close(fd);
-			return HC_ENOMEM;
-		}
 		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 			 0);
 	} else {

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -783,6 +785,56 @@ START_TEST(save_from_mapping)
 }
 END_TEST
 
+/*
+ * Under a file size limit (RLIMIT_FSIZE, which also bounds a memfd) an
+ * anonymous table still works, on a plain MAP_ANONYMOUS mapping, and a
+ * save that outgrows the limit (as on a full disk) fails with HC_EIO and
+ * errno EFBIG, leaving no file.  In a child: the limit is per process.
+ */
+static int fsize_child(int id, void *p)
+{
+	const char *dir = p;
+	struct rlimit rl = { 64 << 10, 64 << 10 };
+	char path[300];
+	hc_options o;
+	hc_table *t;
+	int rc;
+
+	(void)id;
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+		return 10;
+	small_opts(&o, HC_KEY_U64);
+	o.capacity = 1 << 14; /* 256 KiB of slots */
+	if (hc_table_create(&t, &o) != HC_OK)
+		return 11;
+	if (t->fd != -1)
+		return 12;
+	if (hc_add(t, 7, 3) != HC_OK)
+		return 13;
+	snprintf(path, sizeof(path), "%s/big.hc", dir);
+	errno = 0;
+	rc = hc_table_save(t, path);
+	if (rc != HC_EIO)
+		return 14;
+	if (errno != EFBIG)
+		return 15;
+	hc_table_close(t);
+	return count_dir_entries(dir) == 0 ? 0 : 16;
+}
+
+START_TEST(save_past_file_size_limit)
+{
+	char dir[256];
+	pid_t pid;
+
+	hc_test_path(dir, sizeof(dir), "fsize");
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	pid = hc_test_spawn(fsize_child, 0, dir);
+	ck_assert_int_eq(wait_ok(pid, "fsize child"), 0);
+}
+END_TEST
+
 START_TEST(save_unwritable)
 {
 	char path[256], sub[300];
@@ -929,6 +981,7 @@ Suite *hc_region_suite(void)
 	tcase_add_loop_test(tc, save_then_open_equals, 0, 6);
 	tcase_add_test(tc, save_of_read_only_table);
 	tcase_add_loop_test(tc, save_from_mapping, 0, 3);
+	tcase_add_test(tc, save_past_file_size_limit);
 	tcase_add_test(tc, save_unwritable);
 	tcase_add_test(tc, save_while_writers_run);
 	suite_add_tcase(s, tc);
