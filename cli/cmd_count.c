@@ -30,7 +30,6 @@
 #define DEFAULT_CHUNK (UINT64_C(64) << 20)
 #define MIN_CHUNK (UINT64_C(1) << 20)
 #define MAX_WORKERS 256
-#define LOAD 0.75
 
 static volatile sig_atomic_t got_signal;
 
@@ -89,7 +88,7 @@ static uint64_t phys_bytes(void)
 
 /* Distinct keys the inputs can hold at most (before the load factor);
  * *bytes gets the estimated number of input bytes. */
-static uint64_t key_bound(const struct work *w, const struct meta *m,
+static uint64_t key_bound(const struct work *w, const hck_meta *m,
 			  double *bytes)
 {
 	double est = 0, space;
@@ -102,17 +101,16 @@ static uint64_t key_bound(const struct work *w, const struct meta *m,
 			b = (double)(UINT64_C(1) << 24); /* unknown: 16 MiB */
 		else if (in->stream)
 			b *= 4; /* gzip: about 4 to 1 on text and reads */
-		if (m->tokens == TOK_DNA && in->fmt == FMT_FASTQ)
+		if (m->tokens == HCK_DNA && in->fmt == HCK_FMT_FASTQ)
 			b /= 2;
-		if (m->tokens == TOK_WORDS)
+		if (m->tokens == HCK_WORDS)
 			b /= 2;
 		est += b;
 		*bytes += in->stream ? b : (double)in->size;
 	}
-	if (m->tokens == TOK_DNA && m->k < 32)
-		space = ldexp(1, 2 * (int)m->k);
-	else if (m->tokens == TOK_BYTES && m->k < 8)
-		space = ldexp(1, 8 * (int)m->k);
+	/* The key space: 2^bits integer keys. */
+	if (hck_key_bits(m) && hck_key_bits(m) < 64)
+		space = ldexp(1, (int)hck_key_bits(m));
 	else
 		space = 1e30;
 	if (est > space)
@@ -143,31 +141,26 @@ static void format_size(double keys, char *buf, size_t cap)
 #define SAMPLE_BYTES (UINT64_C(8) << 20)
 #define SAMPLE_MARGIN 1.25
 
-static uint64_t sample_keys(struct work *w, const struct meta *m,
-			    uint64_t bound, double bytes, uint64_t *per_key)
+static uint64_t sample_keys(struct work *w, const hck_meta *m, uint64_t bound,
+			    double bytes, uint64_t *per_key)
 {
 	hc_stats st = { .size = sizeof(st) };
 	uint64_t sampled = 0, half = 0, half_keys = 0, est = bound;
-	struct sink *s;
-	hc_options o;
+	hck_plan_in in;
+	hck_plan plan = { .size = sizeof(plan) };
+	hck_sink *s = NULL;
+	hck_tok *tk = NULL;
 	hc_table *t;
-	struct tok tk;
-	int bkeys =
-		m->tokens == TOK_WORDS || (m->tokens == TOK_BYTES && m->k > 8);
 
-	hc_options_init(&o);
-	o.key_kind = bkeys ? HC_KEY_BYTES : HC_KEY_U64;
-	o.capacity = UINT64_C(1) << 22;
-	if (bkeys)
-		o.arena_bytes = o.capacity * (m->tokens == TOK_WORDS
-						      ? 16 + 8 * (uint64_t)m->k
-						      : 8 + ((m->k + 7) & ~7u));
-	if (hc_table_create(&t, &o))
+	/* A private table of about 4 M slots, never packed. */
+	hck_plan_in_init(&in);
+	in.keys = UINT64_C(3) << 20;
+	in.wide = 1;
+	if (hck_plan_table(m, &in, &plan) || hc_table_create(&t, &plan.opt))
 		return bound;
-	s = xmalloc(sizeof(*s));
-	sink_init(s, t, bkeys, 0);
-	tok_init(&tk, m, s);
-	if (!work_sample(w, &tk, SAMPLE_BYTES, &sampled, &half, &half_keys) &&
+	if (hck_sink_create(&s, t, m, 0) || hck_tok_create(&tk, m, s))
+		goto out;
+	if (!work_sample(w, tk, t, SAMPLE_BYTES, &sampled, &half, &half_keys) &&
 	    sampled && !hc_table_stats(t, &st)) {
 		double e = (double)st.distinct, a = 1;
 
@@ -185,35 +178,22 @@ static uint64_t sample_keys(struct work *w, const struct meta *m,
 		if (e < (double)bound)
 			est = (uint64_t)e;
 		/* Key-area bytes a key took, with room for longer ones. */
-		if (bkeys && st.distinct) {
+		if (!hck_int_keys(m) && st.distinct) {
 			uint64_t per = st.arena_used / st.distinct + 8;
 
 			if (per > *per_key)
 				*per_key = per;
 		}
 	}
-	tok_free(&tk);
-	sink_free(s);
-	free(s);
+out:
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
 	hc_table_close(t);
 	/* Forget the sample's progress and any error it met. */
 	atomic_store(&w->sh->done, 0);
 	atomic_store(&w->sh->failed, 0);
 	atomic_store(&w->sh->ready, 0);
 	return est;
-}
-
-/*
- * Whether integer keys of @kbits bits go in packed 8-byte slots: when the
- * count field (hogcount.h, key_bits) keeps at least 20 bits, so that
- * counts above a million, which overflow to a side area, stay rare.
- */
-static int packed_fits(unsigned kbits, uint64_t cap)
-{
-	unsigned l = 63u - (unsigned)__builtin_clzll(cap);
-	unsigned q = kbits > l ? kbits - l : 0;
-
-	return kbits <= 62 && q + 12 + 20 <= 64;
 }
 
 /* The table is full: say which --size would fit. */
@@ -254,11 +234,11 @@ static int table_in_cache(const hc_table *t)
 	       v.capacity * v.slot_size <= COMBINE_MAX_BYTES;
 }
 
-static void worker_main(struct work *w, hc_table *t, const struct meta *m,
+static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 			pid_t parent)
 {
-	struct sink *s = xmalloc(sizeof(*s));
-	struct tok tk;
+	hck_sink *s;
+	hck_tok *tk;
 	long i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -266,26 +246,26 @@ static void worker_main(struct work *w, hc_table *t, const struct meta *m,
 		_exit(1);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	sink_init(s, t,
-		  m->tokens == TOK_WORDS ||
-			  (m->tokens == TOK_BYTES && m->k > 8),
-		  table_in_cache(t));
-	tok_init(&tk, m, s);
+	if (hck_sink_create(&s, t, m,
+			    table_in_cache(t) ? HCK_SINK_COMBINE : 0) ||
+	    hck_tok_create(&tk, m, s)) {
+		work_fail(w, HC_ENOMEM, NULL, "%s", hc_strerror(HC_ENOMEM));
+		_exit(1);
+	}
 	/* Map the whole table into this process in one pass: faulting it
 	 * in one random add at a time costs several times more. */
 	(void)hc_table_prefault(t);
 	while ((i = work_next(w)) >= 0)
-		if (work_item_run(w, (size_t)i, &tk))
+		if (work_item_run(w, (size_t)i, tk))
 			_exit(1);
-	tok_free(&tk);
-	sink_free(s);
-	free(s);
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
 	_exit(0);
 }
 
 /* Fork the workers and wait for them.  Returns 0, or 1 if one failed
  * (the message is printed), or 128 + signal if interrupted. */
-static int run_workers(struct work *w, hc_table *t, const struct meta *m,
+static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 		       unsigned nworkers, int quiet, uint64_t size)
 {
 	pid_t pids[MAX_WORKERS], parent = getpid();
@@ -364,6 +344,38 @@ static int run_workers(struct work *w, hc_table *t, const struct meta *m,
 	return 1;
 }
 
+/*
+ * The table for this job, from the key layer's plan (hck_plan).  What
+ * the CLI adds is the number of keys to plan for: --size, or a bound
+ * from the input sizes refined by counting a sample.  Once tables grow
+ * by themselves this estimate goes and the plan's start size stays.
+ */
+static int plan_table(struct work *w, const hck_meta *m, uint64_t size,
+		      int mode, int wide, hck_plan *plan)
+{
+	hck_plan_in in;
+	double bytes = 0;
+	uint64_t per = 0;
+
+	hck_plan_in_init(&in);
+	in.mode = mode;
+	in.wide = wide;
+	in.keys = size ? size : key_bound(w, m, &bytes);
+	if (!size) {
+		unsigned bits = hck_key_bits(m);
+
+		/* Up to 16 bits the table is dense: nothing to size. */
+		if (!bits || bits > 16) {
+			per = m->tokens == HCK_WORDS ? 16 + 8 * (uint64_t)m->k
+						     : 8 + ((m->k + 7) & ~7u);
+			in.keys = sample_keys(w, m, in.keys, bytes, &per);
+		}
+		in.max_capacity = phys_bytes() / 4 / 16;
+	}
+	in.key_bytes = per;
+	return hck_plan_table(m, &in, plan) ? -1 : 0;
+}
+
 static int check_output_dir(const char *out)
 {
 	char *copy = strdup(out), *dir;
@@ -377,19 +389,6 @@ static int check_output_dir(const char *out)
 		cli_error(out, "%s", strerror(errno));
 	free(copy);
 	return ok ? 0 : -1;
-}
-
-static int parse_tokens(const char *s, int *tokens)
-{
-	if (!strcmp(s, "bytes"))
-		*tokens = TOK_BYTES;
-	else if (!strcmp(s, "words"))
-		*tokens = TOK_WORDS;
-	else if (!strcmp(s, "dna"))
-		*tokens = TOK_DNA;
-	else
-		return -1;
-	return 0;
 }
 
 enum { OPT_BYTES = 256, OPT_WORDS, OPT_DNA, OPT_MODE, OPT_CHUNK, OPT_WIDE };
@@ -414,7 +413,7 @@ int cmd_count(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct meta m = { .tokens = TOK_BYTES };
+	hck_meta m = { .tokens = HCK_BYTES };
 	const char *out = "counts.hc";
 	uint64_t k = 0, workers = 0, size = 0, chunk = 0;
 	int mode = HC_MODE_EXACT, quiet = 0, verbose = 0, wide = 0, c, rc;
@@ -422,6 +421,7 @@ int cmd_count(int argc, char **argv)
 	struct work w = { 0 };
 	struct sigaction sa;
 	hc_options opt;
+	hck_plan plan = { .size = sizeof(plan) };
 	hc_table *t = NULL;
 	sigset_t block, old;
 
@@ -438,16 +438,16 @@ int cmd_count(int argc, char **argv)
 			}
 			break;
 		case OPT_BYTES:
-			m.tokens = TOK_BYTES;
+			m.tokens = HCK_BYTES;
 			break;
 		case OPT_WORDS:
-			m.tokens = TOK_WORDS;
+			m.tokens = HCK_WORDS;
 			break;
 		case OPT_DNA:
-			m.tokens = TOK_DNA;
+			m.tokens = HCK_DNA;
 			break;
 		case 't':
-			if (parse_tokens(optarg, &m.tokens)) {
+			if (hck_tokens_parse(optarg, &m.tokens)) {
 				cli_error("--tokens",
 					  "'%s' is not bytes, words or dna",
 					  optarg);
@@ -516,16 +516,16 @@ int cmd_count(int argc, char **argv)
 		cli_error("--order", "missing: give the order with -k K");
 		return EXIT_USAGE;
 	}
-	if (m.tokens == TOK_DNA && k > 32) {
+	if (m.tokens == HCK_DNA && k > 32) {
 		cli_error("--order", "k-mers are at most 32 bases, not %llu",
 			  (unsigned long long)k);
 		return EXIT_USAGE;
 	}
-	if (m.tokens == TOK_WORDS && k > 1024) {
+	if (m.tokens == HCK_WORDS && k > 1024) {
 		cli_error("--order", "word n-grams are at most 1024 words");
 		return EXIT_USAGE;
 	}
-	if (m.canonical && m.tokens != TOK_DNA) {
+	if (m.canonical && m.tokens != HCK_DNA) {
 		cli_error("--canonical", "only for DNA k-mers (--dna)");
 		return EXIT_USAGE;
 	}
@@ -578,60 +578,19 @@ int cmd_count(int argc, char **argv)
 		work_free(&w);
 		return 1;
 	}
-	hc_options_init(&opt);
-	opt.mode = mode;
-	{
-		double bytes = 0;
-		uint64_t bound = size ? size : key_bound(&w, &m, &bytes);
-		uint64_t cap = (uint64_t)((double)bound / LOAD) + 1024;
-		uint64_t cap_max = phys_bytes() / 4 / 16;
-		unsigned bits = m.tokens == TOK_DNA		    ? 2 * m.k
-				: m.tokens == TOK_BYTES && m.k <= 4 ? 8 * m.k
-								    : 64;
-
-		uint64_t per = m.tokens == TOK_WORDS ? 16 + 8 * (uint64_t)m.k
-						     : 8 + ((m.k + 7) & ~7u);
-		/* Width of an integer key: 2 bits a base, 8 a byte. */
-		unsigned kbits = m.tokens == TOK_DNA		     ? 2 * m.k
-				 : m.tokens == TOK_BYTES && m.k <= 8 ? 8 * m.k
-								     : 64;
-
-		if (!size && !(bits <= 16)) {
-			bound = sample_keys(&w, &m, bound, bytes, &per);
-			cap = (uint64_t)((double)bound / LOAD) + 1024;
-		}
-		if (!size && cap > cap_max)
-			cap = cap_max;
-		if (cap > HC_CAPACITY_MAX)
-			cap = HC_CAPACITY_MAX;
-		if (!size)
-			size = (uint64_t)((double)cap * LOAD);
-		if (bits <= 16 || (bits <= HC_DENSE_BITS_MAX &&
-				   (UINT64_C(8) << bits) <= cap * 16)) {
-			opt.key_kind = HC_KEY_DENSE;
-			opt.dense_bits = bits;
-		} else if (m.tokens == TOK_WORDS ||
-			   (m.tokens == TOK_BYTES && m.k > 8)) {
-			opt.key_kind = HC_KEY_BYTES;
-			opt.capacity = cap;
-			opt.arena_bytes = cap * per;
-		} else if (!wide && packed_fits(kbits, cap)) {
-			opt.key_kind = HC_KEY_PACKED;
-			opt.key_bits = kbits;
-			opt.capacity = cap;
-		} else {
-			opt.key_kind = HC_KEY_U64;
-			opt.capacity = cap;
-		}
+	if (plan_table(&w, &m, size, mode, wide, &plan)) {
+		work_free(&w);
+		return 1;
 	}
+	opt = plan.opt;
+	if (!size)
+		size = plan.size_hint;
 	if (got_signal) {
 		cli_error(NULL, "interrupted; nothing was written");
 		work_free(&w);
 		return 128 + got_signal;
 	}
-	rc = hc_table_create(&t, &opt);
-	if (!rc)
-		rc = meta_store(t, &m);
+	rc = hck_table_create(&t, &m, &plan);
 	if (rc) {
 		cli_error("table", "%s", hc_strerror(rc));
 		if (rc == HC_ENOMEM || rc == HC_EINVAL)

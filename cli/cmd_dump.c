@@ -96,7 +96,7 @@ static void heap_up(hc_entry *h, size_t i)
 	}
 }
 
-static void put_line(FILE *f, const struct meta *m, const hc_entry *e)
+static void put_line(FILE *f, const hck_meta *m, const hc_entry *e)
 {
 	key_write(f, m, e);
 	fprintf(f, "\t%llu\n", (unsigned long long)e->count);
@@ -118,7 +118,7 @@ int cmd_dump(int argc, char **argv)
 	int sorted = 0, c, rc = 0;
 	hc_entry *arr = NULL, e;
 	size_t n = 0, cap = 0;
-	struct meta m;
+	hck_meta m;
 	hc_table *t;
 	hc_iter *it;
 	FILE *f = stdout;

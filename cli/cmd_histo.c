@@ -34,7 +34,7 @@ int cmd_histo(int argc, char **argv)
 	};
 	uint64_t low = 1, high = 10000, below = 0, *hist;
 	int full = 0, c, rc;
-	struct meta m;
+	hck_meta m;
 	hc_table *t;
 
 	opterr = 0;

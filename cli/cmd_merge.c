@@ -12,8 +12,6 @@
 
 #include "commands.h"
 
-#define LOAD 0.75
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: hogcount merge [OPTIONS] -o OUT TABLE...\n"
@@ -37,9 +35,11 @@ int cmd_merge(int argc, char **argv)
 	const char *out = NULL;
 	uint64_t size = 0, distinct = 0, arena = 0;
 	hc_table **in, *dst = NULL;
-	struct meta m0, m;
-	hc_options o0, opt;
-	int c, n, rc = 1, all_dense = 1, all_packed = 1;
+	hck_meta m0, m;
+	hc_options o0;
+	hck_plan_in pin;
+	hck_plan plan = { .size = sizeof(plan) };
+	int c, n, rc = 1, all_u64 = 1;
 	sigset_t block, old;
 
 	opterr = 0;
@@ -87,20 +87,18 @@ int cmd_merge(int argc, char **argv)
 			  m.canonical != m0.canonical)) {
 			cli_error(path,
 				  "holds %s k=%u%s, not %s k=%u%s as %s does",
-				  tok_name(m.tokens), m.k,
+				  hck_tokens_name(m.tokens), m.k,
 				  m.canonical ? " canonical" : "",
-				  tok_name(m0.tokens), m0.k,
+				  hck_tokens_name(m0.tokens), m0.k,
 				  m0.canonical ? " canonical" : "",
 				  argv[optind]);
 			goto out;
 		}
-		hc_table_options(in[i], i ? &o : &o0);
-		if (i) {
-			all_dense &= o.key_kind == HC_KEY_DENSE &&
-				     o.dense_bits == o0.dense_bits;
-			all_packed &= o.key_kind == HC_KEY_PACKED &&
-				      o.key_bits == o0.key_bits;
-		}
+		hc_options_init(&o);
+		hc_table_options(in[i], &o);
+		if (!i)
+			o0 = o;
+		all_u64 &= o.key_kind == HC_KEY_U64;
 		rc = hc_table_stats(in[i], &st);
 		if (rc) {
 			cli_error(path, "%s", hc_strerror(rc));
@@ -111,35 +109,18 @@ int cmd_merge(int argc, char **argv)
 		distinct += st.distinct;
 		arena += st.arena_used;
 	}
-	all_dense &= o0.key_kind == HC_KEY_DENSE;
-	all_packed &= o0.key_kind == HC_KEY_PACKED;
-	hc_options_init(&opt);
-	opt.mode = o0.mode;
-	if (all_dense) {
-		opt.key_kind = HC_KEY_DENSE;
-		opt.dense_bits = o0.dense_bits;
-	} else {
-		uint64_t keys = size ? size : distinct;
-
-		opt.key_kind =
-			o0.key_kind == HC_KEY_BYTES ? HC_KEY_BYTES : HC_KEY_U64;
-		opt.capacity = (uint64_t)((double)keys / LOAD) + 1024;
-		if (opt.key_kind == HC_KEY_BYTES)
-			opt.arena_bytes = arena + arena / 8 + 4096 +
-					  (size ? size * 32 : 0);
-		if (all_packed) {
-			opt.key_kind = HC_KEY_PACKED;
-			opt.key_bits = o0.key_bits;
-		}
-	}
-	c = hc_table_create(&dst, &opt);
-	if (c == HC_EINVAL && opt.key_kind == HC_KEY_PACKED) {
-		/* A capacity too small for packed slots of these keys. */
-		opt.key_kind = HC_KEY_U64;
-		c = hc_table_create(&dst, &opt);
-	}
+	/* The key layer plans the output for the keys of the inputs;
+	 * --wide inputs (u64 where packed would fit) stay wide. */
+	hck_plan_in_init(&pin);
+	pin.mode = o0.mode;
+	pin.keys = size ? size : distinct;
+	pin.wide = all_u64;
+	if (o0.key_kind == HC_KEY_BYTES)
+		pin.arena_bytes =
+			arena + arena / 8 + 4096 + (size ? size * 32 : 0);
+	c = hck_plan_table(&m0, &pin, &plan);
 	if (!c)
-		c = meta_store(dst, &m0);
+		c = hck_table_create(&dst, &m0, &plan);
 	if (c) {
 		cli_error("table", "%s", hc_strerror(c));
 		goto out;

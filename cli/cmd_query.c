@@ -24,7 +24,7 @@ static void usage(FILE *f)
 }
 
 /* Returns 0, or 1 if the key was rejected (the message is printed). */
-static int query_one(hc_table *t, const struct meta *m, const char *text,
+static int query_one(hc_table *t, const hck_meta *m, const char *text,
 		     size_t len)
 {
 	char *buf = xmalloc(len + 1);
@@ -35,7 +35,7 @@ static int query_one(hc_table *t, const struct meta *m, const char *text,
 
 	memcpy(buf, text, len);
 	buf[len] = 0;
-	if (key_parse(m, buf, len, &key, &klen, &why)) {
+	if (hck_key_parse(m, buf, len, &key, &klen, &why)) {
 		char *shown = xmalloc(len + 1);
 
 		memcpy(shown, text, len);
@@ -45,7 +45,7 @@ static int query_one(hc_table *t, const struct meta *m, const char *text,
 		free(buf);
 		return 1;
 	}
-	if (m->tokens == TOK_WORDS || (m->tokens == TOK_BYTES && m->k > 8))
+	if (!hck_int_keys(m))
 		rc = hc_get_bytes(t, buf, klen, &count);
 	else
 		rc = hc_get(t, key, &count);
@@ -65,7 +65,7 @@ int cmd_query(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct meta m;
+	hck_meta m;
 	hc_table *t;
 	int c, bad = 0;
 

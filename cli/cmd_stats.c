@@ -26,7 +26,7 @@ int cmd_stats(int argc, char **argv)
 	};
 	hc_stats st = { .size = sizeof(st) };
 	static const char *kinds[] = { "?", "u64", "bytes", "dense", "packed" };
-	struct meta m;
+	hck_meta m;
 	hc_table *t;
 	int c, rc;
 
@@ -56,7 +56,7 @@ int cmd_stats(int argc, char **argv)
 	printf("Max_count: %llu\n", (unsigned long long)st.max_count);
 	printf("Capacity:  %llu\n", (unsigned long long)st.capacity);
 	printf("Load:      %.4f\n", st.load);
-	printf("Tokens:    %s k=%u%s\n", tok_name(m.tokens), m.k,
+	printf("Tokens:    %s k=%u%s\n", hck_tokens_name(m.tokens), m.k,
 	       m.canonical ? " canonical" : "");
 	printf("Keys:      %s, %s mode\n",
 	       st.key_kind >= 1 && st.key_kind <= 4 ? kinds[st.key_kind] : "?",

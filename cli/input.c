@@ -63,7 +63,7 @@ int work_add_input(struct work *w, const char *path, int tokens, uint64_t chunk)
 			return -1;
 		}
 		w->have_stdin = 1;
-		add_item(w, add_input(w, path, 1, FMT_UNKNOWN, 0), 0, 0);
+		add_item(w, add_input(w, path, 1, HCK_FMT_UNKNOWN, 0), 0, 0);
 		return 0;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -81,7 +81,7 @@ int work_add_input(struct work *w, const char *path, int tokens, uint64_t chunk)
 	if (!S_ISREG(st.st_mode)) {
 		/* A pipe or device: peeking would eat its bytes. */
 		close(fd);
-		add_item(w, add_input(w, path, 1, FMT_UNKNOWN, 0), 0, 0);
+		add_item(w, add_input(w, path, 1, HCK_FMT_UNKNOWN, 0), 0, 0);
 		return 0;
 	}
 	got = pread(fd, peek, sizeof(peek), 0);
@@ -92,7 +92,7 @@ int work_add_input(struct work *w, const char *path, int tokens, uint64_t chunk)
 	}
 	if (got >= 2 && peek[0] == 0x1f && peek[1] == 0x8b) {
 		add_item(w,
-			 add_input(w, path, 1, FMT_UNKNOWN,
+			 add_input(w, path, 1, HCK_FMT_UNKNOWN,
 				   (uint64_t)st.st_size),
 			 0, 0);
 		return 0;
@@ -100,8 +100,8 @@ int work_add_input(struct work *w, const char *path, int tokens, uint64_t chunk)
 	if (st.st_size == 0)
 		return 0;
 	in = add_input(w, path, 0,
-		       tokens == TOK_DNA ? seq_detect(peek, (size_t)got)
-					 : FMT_UNKNOWN,
+		       tokens == HCK_DNA ? hck_seq_detect(peek, (size_t)got)
+					 : HCK_FMT_UNKNOWN,
 		       (uint64_t)st.st_size);
 	for (uint64_t s = 0; s < (uint64_t)st.st_size; s += chunk) {
 		uint64_t e = s + chunk;
@@ -161,7 +161,7 @@ static int table_fail(struct work *w, int rc)
 	return -1;
 }
 
-static int run_mapped(struct work *w, const struct item *it, struct tok *tk)
+static int run_mapped(struct work *w, const struct item *it, hck_tok *tk)
 {
 	uint64_t start = it->start, end = it->end;
 	size_t s;
@@ -172,14 +172,15 @@ static int run_mapped(struct work *w, const struct item *it, struct tok *tk)
 	/* The file may have shrunk since it was listed. */
 	if (end > cur.size)
 		end = cur.size;
-	tok_reset(tk, w->in[it->input].fmt);
+	hck_tok_reset(tk, w->in[it->input].fmt);
 	if (start < end) {
-		s = tok_align(tk, cur.map, cur.size, start);
+		s = hck_tok_align(tk, cur.map, cur.size, start);
 		if (s < end)
-			rc = tok_feed(tk, cur.map + s, cur.size - s, end - s);
+			rc = hck_tok_feed(tk, cur.map + s, cur.size - s,
+					  end - s);
 	}
 	if (!rc)
-		rc = tok_finish(tk);
+		rc = hck_tok_finish(tk);
 	if (rc)
 		return table_fail(w, rc);
 	/* Drop the range's pages from this process (they stay in the page
@@ -194,7 +195,7 @@ static int run_mapped(struct work *w, const struct item *it, struct tok *tk)
 	return 0;
 }
 
-static int run_stream(struct work *w, const struct item *it, struct tok *tk)
+static int run_stream(struct work *w, const struct item *it, hck_tok *tk)
 {
 	static unsigned char *buf;
 	const struct input *in = &w->in[it->input];
@@ -218,7 +219,7 @@ static int run_stream(struct work *w, const struct item *it, struct tok *tk)
 		return -1;
 	}
 	gzbuffer(g, 1u << 18);
-	tok_reset(tk, FMT_UNKNOWN);
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
 	for (;;) {
 		int n = gzread(g, buf, STREAM_BLOCK);
 		z_off_t off;
@@ -236,7 +237,7 @@ static int run_stream(struct work *w, const struct item *it, struct tok *tk)
 		}
 		if (n == 0)
 			break;
-		rc = tok_feed(tk, buf, (size_t)n, SIZE_MAX);
+		rc = hck_tok_feed(tk, buf, (size_t)n, SIZE_MAX);
 		if (rc)
 			break;
 		off = in->size ? gzoffset(g) : last + n;
@@ -248,7 +249,7 @@ static int run_stream(struct work *w, const struct item *it, struct tok *tk)
 			break;
 	}
 	if (!rc)
-		rc = tok_finish(tk);
+		rc = hck_tok_finish(tk);
 	gzerror(g, &zerr);
 	gzclose(g);
 	if (rc)
@@ -260,7 +261,7 @@ static int run_stream(struct work *w, const struct item *it, struct tok *tk)
 	return 0;
 }
 
-int work_sample(struct work *w, struct tok *tk, uint64_t budget,
+int work_sample(struct work *w, hck_tok *tk, const hc_table *t, uint64_t budget,
 		uint64_t *sampled, uint64_t *half_sampled, uint64_t *half_keys)
 {
 	size_t picks = w->nitems < 64 ? w->nitems : 64;
@@ -281,7 +282,7 @@ int work_sample(struct work *w, struct tok *tk, uint64_t budget,
 		if (++done == (picks + 1) / 2 && picks > 1) {
 			hc_stats st = { .size = sizeof(st) };
 
-			if (!hc_table_stats(tk->sink->t, &st)) {
+			if (!hc_table_stats(t, &st)) {
 				*half_sampled = *sampled;
 				*half_keys = st.distinct;
 			}
@@ -294,7 +295,7 @@ int work_sample(struct work *w, struct tok *tk, uint64_t budget,
 	return 0;
 }
 
-int work_item_run(struct work *w, size_t idx, struct tok *tk)
+int work_item_run(struct work *w, size_t idx, hck_tok *tk)
 {
 	const struct item *it = &w->items[idx];
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * util.c - messages, number parsing, allocation and the escapes that
- * byte and word keys use in text output (docs/cli.md, "Key text").
+ * util.c - messages, number parsing, allocation, and key text through
+ * the key layer (docs/cli.md, "Key text").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -81,93 +81,51 @@ void *xrealloc(void *p, size_t n)
 
 void escape_write(FILE *f, const unsigned char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	char buf[4 * 256];
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = s[i];
+	while (len) {
+		size_t n = len < 256 ? len : 256;
 
-		if (c >= 0x20 && c != 0x7f && c != '\\')
-			continue;
-		fwrite(s + run, 1, i - run, f);
-		run = i + 1;
-		putc('\\', f);
-		switch (c) {
-		case '\\':
-			putc('\\', f);
-			break;
-		case '\t':
-			putc('t', f);
-			break;
-		case '\n':
-			putc('n', f);
-			break;
-		case '\r':
-			putc('r', f);
-			break;
-		default:
-			putc('x', f);
-			putc(hex[c >> 4], f);
-			putc(hex[c & 15], f);
-		}
+		fwrite(buf, 1, hck_escape(s, n, buf), f);
+		s += n;
+		len -= n;
 	}
-	fwrite(s + run, 1, len - run, f);
 }
 
-static int hexval(int c)
+int table_open_meta(const char *path, hc_table **t, hck_meta *m)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	int rc = hc_table_open(t, path, HC_OPEN_RDONLY);
+
+	if (rc) {
+		if (rc == HC_EIO || rc == HC_ENOENT)
+			cli_error(path, "%s", strerror(errno ? errno : ENOENT));
+		else
+			cli_error(path, "%s", hc_strerror(rc));
+		return -1;
+	}
+	rc = hck_meta_load(*t, m);
+	if (rc) {
+		cli_error(path, "not a table written by hogcount count (%s)",
+			  hc_strerror(rc));
+		hc_table_close(*t);
+		*t = NULL;
+		return -1;
+	}
+	return 0;
 }
 
-long unescape(char *s, size_t len)
+void key_write(FILE *f, const hck_meta *m, const hc_entry *e)
 {
-	size_t i, o = 0;
+	unsigned char buf[HCK_INT_TEXT_MAX];
+	const unsigned char *text;
+	size_t len;
 
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c != '\\') {
-			s[o++] = c;
-			continue;
-		}
-		if (++i == len)
-			return -1;
-		switch (s[i]) {
-		case '\\':
-			s[o++] = '\\';
-			break;
-		case 't':
-			s[o++] = '\t';
-			break;
-		case 'n':
-			s[o++] = '\n';
-			break;
-		case 'r':
-			s[o++] = '\r';
-			break;
-		case 'x': {
-			int h, l;
-
-			if (i + 2 >= len)
-				return -1;
-			h = hexval((unsigned char)s[i + 1]);
-			l = hexval((unsigned char)s[i + 2]);
-			if (h < 0 || l < 0)
-				return -1;
-			s[o++] = (char)(h << 4 | l);
-			i += 2;
-			break;
-		}
-		default:
-			return -1;
-		}
-	}
-	return (long)o;
+	if (hck_entry_text(m, e, buf, &text, &len))
+		return;
+	if (m->tokens == HCK_DNA)
+		fwrite(text, 1, len, f);
+	else
+		escape_write(f, text, len);
 }
 
 int bad_option(char **argv)

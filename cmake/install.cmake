@@ -1,14 +1,21 @@
 # SPDX-License-Identifier: MIT
-# Install the header, both libraries, a CMake package and hogcount.pc.
+# Install the headers, the libraries of the kernel, the key layer and
+# the model, a CMake package and the pkg-config files.
 include(CMakePackageConfigHelpers)
 
 install(TARGETS hogcount_shared hogcount_static
+	hogcount_keys_shared hogcount_keys_static
+	hogcount_model_shared hogcount_model_static
 	EXPORT hogcountTargets
 	LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
 	ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
 	PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 set_target_properties(hogcount_shared PROPERTIES EXPORT_NAME hogcount)
 set_target_properties(hogcount_static PROPERTIES EXPORT_NAME hogcount_static)
+set_target_properties(hogcount_keys_shared PROPERTIES EXPORT_NAME keys)
+set_target_properties(hogcount_keys_static PROPERTIES EXPORT_NAME keys_static)
+set_target_properties(hogcount_model_shared PROPERTIES EXPORT_NAME model)
+set_target_properties(hogcount_model_static PROPERTIES EXPORT_NAME model_static)
 install(EXPORT hogcountTargets
 	NAMESPACE hogcount::
 	DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hogcount)

@@ -3,16 +3,16 @@
  * hc_model.h - estimators on top of hogcount tables: reading n-gram
  * tables in place, deriving lower-order tables, an interpolated
  * Kneser-Ney order-k Markov model over bytes or words, and unseen-mass
- * estimates from the count-of-counts.  Built as the static library
- * hogcount_model (model/); see docs/model.md.
+ * estimates from the count-of-counts.  Built as libhogcount_model
+ * (model/), on the key layer and the kernel; see docs/model.md.
  *
- * The tables are the ones `hogcount count --bytes|--words -k K` writes:
- * their user record says "hogcount-cli 1 tokens=bytes k=4 canonical=0".
- * An n-gram's text form is what `hogcount dump` prints before escaping:
- * n raw bytes for byte tables, n words joined by one space for word
- * tables.  Byte n-grams of order <= 8 are stored as u64 keys (bytes
- * big-endian, first byte highest), longer ones and word n-grams as byte
- * keys; the functions here hide that.
+ * The tables are the ones `hogcount count --bytes|--words -k K` writes,
+ * whatever their slot kind (dense, packed, u64 or bytes).  What their
+ * keys mean (the record "hogcount-cli 1 tokens=bytes k=4 canonical=0",
+ * the text form of a key) belongs to the key layer, hogcount_keys.h;
+ * the functions here read it from there.  An n-gram's text form is what
+ * `hogcount dump` prints before escaping: n raw bytes for byte tables,
+ * n words joined by one space for word tables.
  *
  * Same conventions as hogcount.h: int status (HC_OK or HC_E*), results
  * through out-parameters, never prints or exits.
@@ -54,7 +54,7 @@ typedef struct hc_ngram_kind {
  * @text, @len: the text form (see the top of this file).  Points into
  *	the mapping for byte keys, into a buffer of the walk for u64 keys;
  *	valid during the callback only.
- * @key: the u64 key for packed byte n-grams (order <= 8), else 0.
+ * @key: the integer key of byte n-grams of order <= 8, else 0.
  * @count: its count.
  */
 typedef struct hc_ngram {
@@ -84,10 +84,10 @@ HC_API int hc_ngram_kind_get(const hc_table *t, hc_ngram_kind *kind);
 HC_API int hc_ngram_kind_set(hc_table *t, const hc_ngram_kind *kind);
 
 /*
- * hc_ngram_key_kind - the hogcount key kind (HC_KEY_U64 or HC_KEY_BYTES)
- * the CLI uses for n-grams of @kind.  Where it is HC_KEY_U64 a table
- * may also be HC_KEY_DENSE (the CLI's choice for small key spaces): the
- * functions here accept both.
+ * hc_ngram_key_kind - HC_KEY_U64 if n-grams of @kind are integer keys,
+ * else HC_KEY_BYTES.  Integer keys may sit in HC_KEY_U64, HC_KEY_DENSE
+ * or HC_KEY_PACKED tables (hck_plan_table() picks one): the functions
+ * here accept all three.
  */
 HC_API int hc_ngram_key_kind(const hc_ngram_kind *kind);
 

@@ -1,27 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hc_model_internal.h - helpers shared by the files of model/ (hcm_
- * prefix): the text form of n-gram keys.
+ * prefix).  What a key means comes from the key layer.
  */
 #ifndef HC_MODEL_INTERNAL_H
 #define HC_MODEL_INTERNAL_H
 
 #include "hc_model.h"
+#include "hogcount_keys.h"
 
-/* Byte n-grams of order <= 8 are u64 keys, first byte highest. */
+/* The key layer's record of n-grams of @tokens, @order. */
+static inline hck_meta hcm_meta(int tokens, unsigned order)
+{
+	hck_meta m = { tokens, order, 0 };
+
+	return m;
+}
+
+/* Whether n-grams of @order are integer keys (key layer). */
 static inline int hcm_packed(int tokens, unsigned order)
 {
-	return tokens == HC_NGRAM_BYTES && order <= 8;
-}
+	hck_meta m = hcm_meta(tokens, order);
 
-/* White space as the CLI's word tokenizer sees it (cli/ngram.c). */
-static inline int hcm_is_space(unsigned char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
+	return hck_int_keys(&m);
 }
-
-uint64_t hcm_pack(const unsigned char *p, size_t len);
-void hcm_unpack(uint64_t key, unsigned order, unsigned char *out);
 
 /* The count of the n-gram @text of @order in @t (0 if absent). */
 int hcm_count(const hc_table *t, int tokens, unsigned order,

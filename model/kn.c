@@ -376,12 +376,12 @@ static size_t split_tail(const hc_model *m, const unsigned char *text,
 	while (n < max) {
 		size_t e;
 
-		while (i > 0 && hcm_is_space(text[i - 1]))
+		while (i > 0 && hck_is_space(text[i - 1]))
 			i--;
 		if (i == 0)
 			break;
 		e = i;
-		while (i > 0 && !hcm_is_space(text[i - 1]))
+		while (i > 0 && !hck_is_space(text[i - 1]))
 			i--;
 		out[n].p = text + i;
 		out[n].len = e - i;
@@ -521,12 +521,12 @@ int hc_model_score(const hc_model *m, const void *text, size_t len,
 			w.p = s + i++;
 			w.len = 1;
 		} else {
-			while (i < len && hcm_is_space(s[i]))
+			while (i < len && hck_is_space(s[i]))
 				i++;
 			if (i == len)
 				break;
 			w.p = s + i;
-			while (i < len && !hcm_is_space(s[i]))
+			while (i < len && !hck_is_space(s[i]))
 				i++;
 			w.len = (size_t)(s + i - w.p);
 		}

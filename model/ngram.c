@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ngram.c - reading n-gram tables in place: the CLI's user record, the
- * text form of keys, walks by context, and reductions of an order-n
+ * ngram.c - reading n-gram tables in place (the record and the text form
+ * of keys come from the key layer, hogcount_keys.h): walks by context, and reductions of an order-n
  * table to an order-(n-1) one (hc_model.h, docs/model.md).
  */
 #include <stdio.h>
@@ -10,13 +10,13 @@
 
 #include "hc_model_internal.h"
 
-#define META_TAG "hogcount-cli 1"
 #define BATCH 4096u
 
 int hc_ngram_key_kind(const hc_ngram_kind *kind)
 {
-	return hcm_packed(kind->tokens, kind->order) ? HC_KEY_U64
-						     : HC_KEY_BYTES;
+	hck_meta m = hcm_meta(kind->tokens, kind->order);
+
+	return hck_int_keys(&m) ? HC_KEY_U64 : HC_KEY_BYTES;
 }
 
 static int kind_valid(const hc_ngram_kind *kind)
@@ -27,91 +27,40 @@ static int kind_valid(const hc_ngram_kind *kind)
 	       kind->order >= 1 && kind->order <= HC_NGRAM_ORDER_MAX;
 }
 
-/* Packed n-grams may also sit in a dense table (the CLI picks one when
- * the key space is small). */
-static int key_kind_fits(int key_kind, const hc_ngram_kind *kind)
-{
-	int want = hc_ngram_key_kind(kind);
-
-	return key_kind == want ||
-	       (want == HC_KEY_U64 && key_kind == HC_KEY_DENSE);
-}
-
 int hc_ngram_kind_get(const hc_table *t, hc_ngram_kind *kind)
 {
-	char buf[HC_USER_MAX + 1], name[16];
-	size_t len = 0;
-	int rc, canon, used = 0;
-	unsigned k;
-	hc_options opt;
+	hck_meta m;
+	int rc;
 
 	if (!t || !kind)
 		return HC_EINVAL;
-	rc = hc_table_get_user(t, buf, HC_USER_MAX, &len);
-	if (rc)
-		return rc == HC_EINVAL ? HC_ECORRUPT : rc;
-	buf[len] = 0;
-	if (sscanf(buf, META_TAG " tokens=%15[a-z] k=%u canonical=%d%n", name,
-		   &k, &canon, &used) != 3 ||
-	    (size_t)used != len)
-		return HC_ECORRUPT;
-	if (!strcmp(name, "bytes"))
-		kind->tokens = HC_NGRAM_BYTES;
-	else if (!strcmp(name, "words"))
-		kind->tokens = HC_NGRAM_WORDS;
-	else if (!strcmp(name, "dna"))
-		return HC_EKIND;
-	else
-		return HC_ECORRUPT;
-	if (k < 1 || k > HC_NGRAM_ORDER_MAX || canon != 0)
-		return k < 1 || canon != 0 ? HC_ECORRUPT : HC_EKIND;
-	kind->order = k;
-	hc_options_init(&opt);
-	rc = hc_table_options(t, &opt);
+	/* The record and whether the table's key kind holds its keys. */
+	rc = hck_meta_load(t, &m);
 	if (rc)
 		return rc;
-	if (!key_kind_fits(opt.key_kind, kind))
+	if (m.tokens == HCK_DNA || m.k > HC_NGRAM_ORDER_MAX)
 		return HC_EKIND;
+	kind->tokens = m.tokens;
+	kind->order = m.k;
 	return HC_OK;
 }
 
 int hc_ngram_kind_set(hc_table *t, const hc_ngram_kind *kind)
 {
-	char buf[HC_USER_MAX];
-	int n;
+	hck_meta m;
 
 	if (!t || !kind_valid(kind))
 		return HC_EINVAL;
-	n = snprintf(buf, sizeof(buf), META_TAG " tokens=%s k=%u canonical=0",
-		     kind->tokens == HC_NGRAM_BYTES ? "bytes" : "words",
-		     kind->order);
-	return hc_table_set_user(t, buf, (size_t)n);
-}
-
-uint64_t hcm_pack(const unsigned char *p, size_t len)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < len; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-void hcm_unpack(uint64_t key, unsigned order, unsigned char *out)
-{
-	for (unsigned i = 0; i < order; i++)
-		out[i] = (unsigned char)(key >> (8 * (order - 1 - i)));
+	m = hcm_meta(kind->tokens, kind->order);
+	return hck_meta_store(t, &m);
 }
 
 int hcm_count(const hc_table *t, int tokens, unsigned order,
 	      const unsigned char *text, size_t len, uint64_t *count)
 {
-	if (hcm_packed(tokens, order)) {
-		if (len != order)
-			return HC_ERANGE;
-		return hc_get(t, hcm_pack(text, len), count);
-	}
-	return hc_get_bytes(t, text, len, count);
+	hck_meta m = hcm_meta(tokens, order);
+
+	return hck_get_text(t, &m, text, len, count);
 }
 
 static size_t count_words(const unsigned char *p, size_t len)
@@ -120,7 +69,7 @@ static size_t count_words(const unsigned char *p, size_t len)
 	int in = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		int sp = hcm_is_space(p[i]);
+		int sp = hck_is_space(p[i]);
 
 		n += !sp && !in;
 		in = !sp;
@@ -144,10 +93,8 @@ int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind, const void *ctx,
 		  size_t ctx_len, hc_ngram_fn fn, void *arg)
 {
 	const unsigned char *c = ctx;
-	const int packed =
-		kind_valid(kind) && hcm_packed(kind->tokens, kind->order);
-	unsigned char buf[8];
-	uint64_t lo = 0, hi = UINT64_MAX;
+	unsigned char buf[HCK_INT_TEXT_MAX];
+	hck_meta m;
 	hc_iter *it;
 	hc_entry e;
 	int rc, stop = 0;
@@ -158,40 +105,22 @@ int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind, const void *ctx,
 		    ? ctx_len > kind->order
 		    : count_words(c, ctx_len) > kind->order)
 		return HC_ERANGE;
-	if (packed && ctx_len) {
-		/* The key range of the context: its bytes are the top
-		 * ctx_len bytes of the order-byte key. */
-		unsigned s = 8 * (kind->order - (unsigned)ctx_len);
-
-		lo = s < 64 ? hcm_pack(c, ctx_len) << s : 0;
-		hi = lo | (s < 64 ? (UINT64_C(1) << s) - 1 : UINT64_MAX);
-	}
+	m = hcm_meta(kind->tokens, kind->order);
 	rc = hc_iter_create(t, &it);
 	if (rc)
 		return rc;
 	while ((rc = hc_iter_next(it, &e)) == 1) {
 		hc_ngram g;
 
+		/* The text form, whatever the slot kind (key layer). */
+		if (hck_entry_text(&m, &e, buf, &g.text, &g.len))
+			continue;
 		g.count = e.count;
-		if (packed) {
-			if (e.bytes || e.key < lo || e.key > hi)
-				continue;
-			hcm_unpack(e.key, kind->order, buf);
-			g.text = buf;
-			g.len = kind->order;
-			g.key = e.key;
-		} else {
-			if (!e.bytes)
-				continue;
-			g.text = e.bytes;
-			g.len = e.len;
-			g.key = 0;
-			if (ctx_len &&
-			    (g.len < ctx_len || memcmp(g.text, c, ctx_len) ||
-			     (kind->tokens == HC_NGRAM_WORDS &&
-			      g.len > ctx_len && g.text[ctx_len] != ' ')))
-				continue;
-		}
+		g.key = e.bytes ? 0 : e.key;
+		if (ctx_len && (g.len < ctx_len || memcmp(g.text, c, ctx_len) ||
+				(kind->tokens == HC_NGRAM_WORDS &&
+				 g.len > ctx_len && g.text[ctx_len] != ' ')))
+			continue;
 		stop = fn(arg, &g);
 		if (stop)
 			break;
@@ -261,13 +190,15 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 {
 	const int drop = how & (HC_REDUCE_DROP_LAST | HC_REDUCE_DROP_FIRST);
 	const int agg = how & (HC_REDUCE_SUM | HC_REDUCE_DISTINCT);
+	unsigned char buf[HCK_INT_TEXT_MAX];
 	hc_ngram_kind sub;
+	hck_meta m, msub;
 	struct batch *b;
 	hc_options opt;
 	hc_iter *it;
 	hc_entry e;
 	unsigned n;
-	int rc, src_packed;
+	int rc;
 
 	if (!src || !dst || !kind_valid(kind) || kind->order < 2 ||
 	    (drop != HC_REDUCE_DROP_LAST && drop != HC_REDUCE_DROP_FIRST) ||
@@ -281,7 +212,8 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 	rc = hc_table_options(dst, &opt);
 	if (rc)
 		return rc;
-	if (!key_kind_fits(opt.key_kind, &sub))
+	msub = hcm_meta(sub.tokens, sub.order);
+	if (!hck_kind_fits(&msub, opt.key_kind))
 		return HC_EKIND;
 	b = malloc(sizeof(*b));
 	if (!b)
@@ -289,7 +221,8 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 	b->dst = dst;
 	b->n = 0;
 	b->packed = opt.key_kind != HC_KEY_BYTES;
-	src_packed = hcm_packed(kind->tokens, n);
+	m = hcm_meta(kind->tokens, n);
+	msub = hcm_meta(kind->tokens, n - 1);
 	rc = hc_iter_create(src, &it);
 	if (rc) {
 		free(b);
@@ -297,38 +230,31 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 	}
 	while ((rc = hc_iter_next(it, &e)) == 1) {
 		uint64_t delta = agg == HC_REDUCE_SUM ? e.count : 1;
+		const unsigned char *text, *s;
+		size_t len, tlen;
 
-		if (src_packed) {
-			if (e.bytes) {
-				rc = HC_EKIND;
-				break;
-			}
-			b->keys[b->n] = drop == HC_REDUCE_DROP_LAST
-						? e.key >> 8
-						: e.key & ((UINT64_C(1)
-							    << (8 * (n - 1))) -
-							   1);
-		} else {
-			const unsigned char *s;
-			size_t len;
-
-			if (!e.bytes ||
-			    (kind->tokens == HC_NGRAM_BYTES && e.len != n)) {
-				rc = e.bytes ? HC_ECORRUPT : HC_EKIND;
-				break;
-			}
-			rc = hcm_drop(kind->tokens, drop == HC_REDUCE_DROP_LAST,
-				      e.bytes, e.len, &s, &len);
+		/* The entry's text, its order-(n-1) part, and that part's
+		 * key: all through the key layer's codec. */
+		rc = hck_entry_text(&m, &e, buf, &text, &tlen);
+		if (rc)
+			break;
+		if (kind->tokens == HC_NGRAM_BYTES && tlen != n) {
+			rc = HC_ECORRUPT;
+			break;
+		}
+		rc = hcm_drop(kind->tokens, drop == HC_REDUCE_DROP_LAST, text,
+			      tlen, &s, &len);
+		if (rc)
+			break;
+		if (b->packed) {
+			rc = hck_key_encode(&msub, s, len, &b->keys[b->n]);
 			if (rc)
 				break;
-			if (b->packed) {
-				b->keys[b->n] = hcm_pack(s, len);
-			} else {
-				/* Zero copy: the sub-key lies in @src's
-				 * mapping, which outlives the batch. */
-				b->ptrs[b->n] = s;
-				b->lens[b->n] = len;
-			}
+		} else {
+			/* Zero copy: the sub-key lies in @src's mapping,
+			 * which outlives the batch. */
+			b->ptrs[b->n] = s;
+			b->lens[b->n] = len;
 		}
 		b->deltas[b->n++] = delta;
 		if (b->n == BATCH) {
@@ -348,7 +274,9 @@ int hc_ngram_reduce_new(const hc_table *src, const hc_ngram_kind *kind, int how,
 			hc_table **out)
 {
 	hc_ngram_kind sub;
-	hc_options opt;
+	hck_plan_in in;
+	hck_plan plan;
+	hck_meta m;
 	hc_stats st;
 	hc_table *t;
 	int rc;
@@ -361,19 +289,20 @@ int hc_ngram_reduce_new(const hc_table *src, const hc_ngram_kind *kind, int how,
 		return rc;
 	sub.tokens = kind->tokens;
 	sub.order = kind->order - 1;
-	hc_options_init(&opt);
-	opt.key_kind = hc_ngram_key_kind(&sub);
-	/* At most one key per source key; a load of 3/4 at most. */
-	opt.capacity = st.distinct + st.distinct / 3 + 1024;
-	if (opt.key_kind == HC_KEY_BYTES)
-		/* Each key is shorter than the source key it came from. */
-		opt.arena_bytes = ((st.arena_used + 8192) + 7) & ~UINT64_C(7);
-	rc = hc_table_create(&t, &opt);
+	m = hcm_meta(sub.tokens, sub.order);
+	/* At most one key per source key; each key is shorter than the
+	 * source key it came from. */
+	hck_plan_in_init(&in);
+	in.keys = st.distinct;
+	in.arena_bytes = st.arena_used + 8192;
+	plan.size = sizeof(plan);
+	rc = hck_plan_table(&m, &in, &plan);
 	if (rc)
 		return rc;
-	rc = hc_ngram_kind_set(t, &sub);
-	if (!rc)
-		rc = hc_ngram_reduce(src, kind, how, t);
+	rc = hck_table_create(&t, &m, &plan);
+	if (rc)
+		return rc;
+	rc = hc_ngram_reduce(src, kind, how, t);
 	if (rc) {
 		hc_table_close(t);
 		return rc;

@@ -5,30 +5,27 @@
  * base, newest base lowest) and reverse complement (newest base
  * highest), so the canonical form is one compare per base.
  */
-#ifndef HC_KMER_H
-#define HC_KMER_H
+#ifndef HCK_KMER_H
+#define HCK_KMER_H
 
-#include "cli.h"
+#include "hck_internal.h"
 
-#define DNA_SKIP 4 /* '\r': ignored, the k-mer goes on */
-#define DNA_BREAK 5 /* N and every other byte: the k-mer restarts */
-
-static inline int kmer_run(struct tok *tk, const unsigned char *p,
+static inline int kmer_run(struct hck_tok *tk, const unsigned char *p,
 			   const unsigned char *end)
 {
 	uint64_t fwd = tk->fwd, rev = tk->rev, run = tk->run;
 	const uint64_t mask = tk->mask;
 	const unsigned shift = tk->shift, k = tk->m.k;
-	struct sink *s = tk->sink;
+	struct hck_sink *s = tk->sink;
 	size_t n = s->n;
 	int rc = 0;
 
 	if (tk->m.canonical) {
 		for (; p < end; p++) {
-			uint64_t c = dna_code[*p];
+			uint64_t c = hck_dna_code[*p];
 
 			if (__builtin_expect(c > 3, 0)) {
-				if (c == DNA_BREAK)
+				if (c == HCK_DNA_BREAK)
 					run = 0;
 				continue;
 			}
@@ -36,9 +33,9 @@ static inline int kmer_run(struct tok *tk, const unsigned char *p,
 			rev = (rev >> 2) | ((3 - c) << shift);
 			if (++run >= k) {
 				s->keys[n++] = rev < fwd ? rev : fwd;
-				if (__builtin_expect(n == SINK_KEYS, 0)) {
+				if (__builtin_expect(n == HCK_SINK_KEYS, 0)) {
 					s->n = n;
-					rc = sink_flush(s);
+					rc = hck_sink_flush(s);
 					n = 0;
 					if (rc)
 						break;
@@ -47,19 +44,19 @@ static inline int kmer_run(struct tok *tk, const unsigned char *p,
 		}
 	} else {
 		for (; p < end; p++) {
-			uint64_t c = dna_code[*p];
+			uint64_t c = hck_dna_code[*p];
 
 			if (__builtin_expect(c > 3, 0)) {
-				if (c == DNA_BREAK)
+				if (c == HCK_DNA_BREAK)
 					run = 0;
 				continue;
 			}
 			fwd = ((fwd << 2) | c) & mask;
 			if (++run >= k) {
 				s->keys[n++] = fwd;
-				if (__builtin_expect(n == SINK_KEYS, 0)) {
+				if (__builtin_expect(n == HCK_SINK_KEYS, 0)) {
 					s->n = n;
-					rc = sink_flush(s);
+					rc = hck_sink_flush(s);
 					n = 0;
 					if (rc)
 						break;
@@ -74,4 +71,4 @@ static inline int kmer_run(struct tok *tk, const unsigned char *p,
 	return rc;
 }
 
-#endif /* HC_KMER_H */
+#endif /* HCK_KMER_H */

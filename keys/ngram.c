@@ -13,28 +13,24 @@
  * Cutting a big file: the chunk [s, e) owns the fragments and n-grams
  * whose first byte lies in [s, e); it reads on past e to finish them.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "hck_internal.h"
 
-static int is_space(unsigned char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-static int bytes_feed_u64(struct tok *tk, const unsigned char *buf, size_t n,
-			  size_t end)
+static int bytes_feed_u64(struct hck_tok *tk, const unsigned char *buf,
+			  size_t n, size_t end)
 {
 	uint64_t roll = tk->roll, run = tk->run;
 	const uint64_t mask = tk->mask, k = tk->m.k;
-	struct sink *s = tk->sink;
+	struct hck_sink *s = tk->sink;
 	int rc = 0;
 
 	(void)n;
 	for (size_t i = 0; i < end; i++) {
 		roll = ((roll << 8) | buf[i]) & mask;
 		if (++run >= k) {
-			rc = sink_u64(s, roll);
+			rc = hck__sink_u64(s, roll);
 			if (rc)
 				break;
 		}
@@ -44,10 +40,11 @@ static int bytes_feed_u64(struct tok *tk, const unsigned char *buf, size_t n,
 	return rc;
 }
 
-int bytes_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
+int hck__bytes_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
+		    size_t limit)
 {
 	const size_t k = tk->m.k;
-	struct sink *s = tk->sink;
+	struct hck_sink *s = tk->sink;
 	size_t i, end = n;
 	int rc = 0;
 
@@ -67,20 +64,20 @@ int bytes_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
 
 		if (have + n < k)
 			break;
-		p = sink_reserve(s, k);
+		p = hck__sink_reserve(s, k);
 		memcpy(p, tk->tail + i, have);
 		memcpy(p + have, buf, k - have);
-		rc = sink_commit(s, p, k);
+		rc = hck__sink_commit(s, p, k);
 		if (rc)
 			return rc;
 	}
 	/* Fragments inside this block. */
 	for (i = 0; i + k <= end && i < limit; i++) {
-		rc = sink_ref(s, buf + i, k);
+		rc = hck__sink_ref(s, buf + i, k);
 		if (rc)
 			return rc;
 	}
-	rc = sink_flush(s);
+	rc = hck_sink_flush(s);
 	/* Keep the last k - 1 bytes for the next block. */
 	if (n >= k - 1) {
 		memcpy(tk->tail, buf + n - (k - 1), k - 1);
@@ -97,7 +94,7 @@ int bytes_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
 }
 
 /* The n-gram of the k words in the ring, oldest first. */
-static int words_emit(struct tok *tk)
+static int words_emit(struct hck_tok *tk)
 {
 	const size_t k = tk->m.k;
 	size_t len = k - 1, i;
@@ -109,7 +106,7 @@ static int words_emit(struct tok *tk)
 		tk->skipped++;
 		return 0;
 	}
-	o = p = sink_reserve(tk->sink, len);
+	o = p = hck__sink_reserve(tk->sink, len);
 	for (i = 0; i < k; i++) {
 		size_t w = (tk->whead + i) % k;
 
@@ -118,11 +115,11 @@ static int words_emit(struct tok *tk)
 		memcpy(o, tk->wbuf[w], tk->wlen[w]);
 		o += tk->wlen[w];
 	}
-	return sink_commit(tk->sink, p, len);
+	return hck__sink_commit(tk->sink, p, len);
 }
 
 /* The word being read has ended. */
-int words_end(struct tok *tk)
+int hck__words_end(struct hck_tok *tk)
 {
 	const size_t k = tk->m.k;
 	int rc;
@@ -140,7 +137,7 @@ int words_end(struct tok *tk)
 	return rc;
 }
 
-static void word_append(struct tok *tk, const unsigned char *p, size_t len)
+static void word_append(struct hck_tok *tk, const unsigned char *p, size_t len)
 {
 	size_t w = (tk->whead + tk->wcount - 1) % tk->m.k;
 	size_t need = tk->wlen[w] + len;
@@ -152,17 +149,24 @@ static void word_append(struct tok *tk, const unsigned char *p, size_t len)
 	}
 	if (need > tk->wcap[w]) {
 		size_t cap = tk->wcap[w] * 2;
+		unsigned char *p2;
 
 		if (cap < need)
 			cap = need;
-		tk->wbuf[w] = xrealloc(tk->wbuf[w], cap);
+		p2 = realloc(tk->wbuf[w], cap);
+		if (!p2) {
+			tk->err = HC_ENOMEM;
+			return;
+		}
+		tk->wbuf[w] = p2;
 		tk->wcap[w] = cap;
 	}
 	memcpy(tk->wbuf[w] + tk->wlen[w], p, len);
 	tk->wlen[w] = need;
 }
 
-int words_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
+int hck__words_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
+		    size_t limit)
 {
 	const size_t k = tk->m.k;
 	size_t i = 0;
@@ -172,7 +176,7 @@ int words_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
 		if (!tk->in_word) {
 			size_t w;
 
-			while (i < n && is_space(buf[i]))
+			while (i < n && hck_is_space(buf[i]))
 				i++;
 			if (i == n)
 				break;
@@ -195,12 +199,14 @@ int words_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
 		{
 			size_t j = i;
 
-			while (j < n && !is_space(buf[j]))
+			while (j < n && !hck_is_space(buf[j]))
 				j++;
 			word_append(tk, buf + i, j - i);
+			if (tk->err)
+				return tk->err;
 			i = j;
 			if (i < n) {
-				rc = words_end(tk);
+				rc = hck__words_end(tk);
 				if (rc)
 					return rc;
 			}
@@ -209,11 +215,11 @@ int words_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
 	return 0;
 }
 
-size_t words_align(const unsigned char *buf, size_t n, size_t s)
+size_t hck__words_align(const unsigned char *buf, size_t n, size_t s)
 {
-	if (s == 0 || is_space(buf[s - 1]))
+	if (s == 0 || hck_is_space(buf[s - 1]))
 		return s;
-	while (s < n && !is_space(buf[s]))
+	while (s < n && !hck_is_space(buf[s]))
 		s++;
 	return s;
 }

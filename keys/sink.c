@@ -14,35 +14,58 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "hck_internal.h"
 
-void sink_init(struct sink *s, hc_table *t, int bytes, int combine)
+int hck_sink_create(hck_sink **out, hc_table *t, const hck_meta *m,
+		    unsigned flags)
 {
-	memset(s->cidx, 0, sizeof(s->cidx));
+	struct hck_sink *s;
+	int bytes;
+
+	if (!out || !t || hck_meta_check(m) || (flags & ~HCK_SINK_COMBINE))
+		return HC_EINVAL;
+	*out = NULL;
+	bytes = !hck_int_keys(m);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return HC_ENOMEM;
 	s->t = t;
 	s->bytes = bytes;
-	s->combine = combine && !bytes;
-	s->err = 0;
-	s->n = 0;
-	s->added = 0;
-	s->arena_used = 0;
-	s->arena = bytes ? xmalloc(SINK_ARENA) : NULL;
+	s->combine = (flags & HCK_SINK_COMBINE) && !bytes;
+	if (bytes && !(s->arena = malloc(HCK_SINK_ARENA))) {
+		free(s);
+		return HC_ENOMEM;
+	}
+	*out = s;
+	return HC_OK;
 }
 
-void sink_free(struct sink *s)
+void hck_sink_destroy(hck_sink *s)
 {
+	if (!s)
+		return;
 	free(s->arena);
-	s->arena = NULL;
+	free(s);
+}
+
+uint64_t hck_sink_added(const hck_sink *s)
+{
+	return s->added;
+}
+
+hc_table *hck_sink_table(const hck_sink *s)
+{
+	return s->t;
 }
 
 /* Sum the repeats of s->keys[0..n) into s->keys and s->deltas [0..u);
  * returns u.  Keys keep the order of their first appearance. */
-static size_t combine(struct sink *s)
+static size_t combine(struct hck_sink *s)
 {
-	const unsigned shift = 64 - 13; /* log2(SINK_COMBINE_SLOTS) */
+	const unsigned shift = 64 - 13; /* log2(HCK_SINK_COMBINE_SLOTS) */
 	size_t i, u = 0;
 
-	_Static_assert(SINK_COMBINE_SLOTS == 1u << 13, "combine shift");
+	_Static_assert(HCK_SINK_COMBINE_SLOTS == 1u << 13, "combine shift");
 	for (i = 0; i < s->n; i++) {
 		uint64_t k = s->keys[i];
 		size_t h =
@@ -63,7 +86,7 @@ static size_t combine(struct sink *s)
 				s->deltas[idx - 1]++;
 				break;
 			}
-			h = (h + 1) & (SINK_COMBINE_SLOTS - 1);
+			h = (h + 1) & (HCK_SINK_COMBINE_SLOTS - 1);
 		}
 	}
 	for (i = 0; i < u; i++)
@@ -71,7 +94,7 @@ static size_t combine(struct sink *s)
 	return u;
 }
 
-int sink_flush(struct sink *s)
+int hck_sink_flush(hck_sink *s)
 {
 	size_t done = 0;
 	int rc;
@@ -105,15 +128,15 @@ int sink_flush(struct sink *s)
 	return rc;
 }
 
-unsigned char *sink_reserve(struct sink *s, size_t len)
+unsigned char *hck__sink_reserve(struct hck_sink *s, size_t len)
 {
-	if (s->arena_used + len > SINK_ARENA)
-		sink_flush(s);
+	if (s->arena_used + len > HCK_SINK_ARENA)
+		hck_sink_flush(s);
 	return s->arena + s->arena_used;
 }
 
-int sink_commit(struct sink *s, unsigned char *p, size_t len)
+int hck__sink_commit(struct hck_sink *s, unsigned char *p, size_t len)
 {
 	s->arena_used += len;
-	return sink_ref(s, p, len);
+	return hck__sink_ref(s, p, len);
 }

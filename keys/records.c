@@ -8,12 +8,12 @@
  * every record.
  *
  * Cutting a big file: a chunk [s, e) owns the records whose first byte
- * lies in [s, e).  dna_align() finds the first record start at or after
- * s; dna_feed() stops at the first record start at or after the limit.
+ * lies in [s, e).  hck__dna_align() finds the first record start at or after
+ * s; hck__dna_feed() stops at the first record start at or after the limit.
  */
 #include <string.h>
 
-#include "cli.h"
+#include "hck_internal.h"
 #include "kmer.h"
 
 enum {
@@ -25,8 +25,10 @@ enum {
 	ST_QUAL, /* inside FASTQ quality lines */
 };
 
-int seq_detect(const unsigned char *buf, size_t n)
+int hck_seq_detect(const void *data, size_t n)
 {
+	const unsigned char *buf = data;
+
 	for (size_t i = 0; i < n; i++) {
 		switch (buf[i]) {
 		case ' ':
@@ -35,17 +37,17 @@ int seq_detect(const unsigned char *buf, size_t n)
 		case '\n':
 			continue;
 		case '>':
-			return FMT_FASTA;
+			return HCK_FMT_FASTA;
 		case '@':
-			return FMT_FASTQ;
+			return HCK_FMT_FASTQ;
 		default:
-			return FMT_LINES;
+			return HCK_FMT_LINES;
 		}
 	}
-	return FMT_UNKNOWN;
+	return HCK_FMT_UNKNOWN;
 }
 
-static void kmer_reset(struct tok *tk)
+static void kmer_reset(struct hck_tok *tk)
 {
 	tk->run = 0;
 	tk->seq_len = 0;
@@ -59,7 +61,8 @@ static const unsigned char *eol(const unsigned char *p,
 	return q ? q : end;
 }
 
-int dna_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
+int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
+		  size_t limit)
 {
 	const unsigned char *p = buf, *end = buf + n, *q;
 	int rc;
@@ -76,10 +79,10 @@ int dna_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
 				tk->limit_hit = 1;
 				return 0;
 			}
-			if (tk->fmt == FMT_UNKNOWN)
-				tk->fmt = seq_detect(p, 1);
+			if (tk->fmt == HCK_FMT_UNKNOWN)
+				tk->fmt = hck_seq_detect(p, 1);
 			kmer_reset(tk);
-			if (tk->fmt == FMT_LINES) {
+			if (tk->fmt == HCK_FMT_LINES) {
 				tk->st = ST_SEQ;
 				continue;
 			}
@@ -96,11 +99,11 @@ int dna_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
 			}
 			continue;
 		case ST_SEQ_LS:
-			if (tk->fmt == FMT_FASTA && *p == '>') {
+			if (tk->fmt == HCK_FMT_FASTA && *p == '>') {
 				tk->st = ST_START;
 				continue;
 			}
-			if (tk->fmt == FMT_FASTQ && *p == '+') {
+			if (tk->fmt == HCK_FMT_FASTQ && *p == '+') {
 				tk->st = ST_PLUS;
 				break;
 			}
@@ -117,8 +120,8 @@ int dna_feed(struct tok *tk, const unsigned char *buf, size_t n, size_t limit)
 			p = q;
 			if (q < end) {
 				p++;
-				tk->st = tk->fmt == FMT_LINES ? ST_START
-							      : ST_SEQ_LS;
+				tk->st = tk->fmt == HCK_FMT_LINES ? ST_START
+								  : ST_SEQ_LS;
 			}
 			continue;
 		case ST_PLUS:
@@ -161,7 +164,7 @@ static size_t next_line(const unsigned char *buf, size_t n, size_t p)
 	return q ? (size_t)(q - buf) + 1 : n;
 }
 
-size_t dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
+size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
 {
 	size_t p = s;
 
@@ -171,11 +174,11 @@ size_t dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
 	if (buf[s - 1] != '\n')
 		p = next_line(buf, n, s);
 	for (; p < n; p = next_line(buf, n, p)) {
-		if (fmt == FMT_LINES)
+		if (fmt == HCK_FMT_LINES)
 			return p;
-		if (fmt == FMT_FASTA && buf[p] == '>')
+		if (fmt == HCK_FMT_FASTA && buf[p] == '>')
 			return p;
-		if (fmt == FMT_FASTQ && buf[p] == '@') {
+		if (fmt == HCK_FMT_FASTQ && buf[p] == '@') {
 			/* A quality line may start with '@' too; a header
 			 * is the one whose next-but-one line is '+'. */
 			size_t l2 = next_line(buf, n, next_line(buf, n, p));

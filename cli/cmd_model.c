@@ -21,10 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "commands.h"
 #include "hc_model.h"
-
-int cmd_model(int argc, char **argv);
 
 static void usage(FILE *f)
 {
@@ -90,7 +88,7 @@ static char *arg_text(const char *s, size_t *len)
 	long r;
 
 	memcpy(buf, s, n + 1);
-	r = unescape(buf, n);
+	r = hck_unescape(buf, n);
 	if (r < 0) {
 		cli_error(s, "bad escape (use \\\\, \\t, \\n, \\r or \\xHH)");
 		free(buf);
@@ -104,12 +102,12 @@ static int open_model(const char *path, const struct opts *o, hc_table **t,
 		      hc_model **m)
 {
 	hc_model_options mo;
-	struct meta meta;
+	hck_meta meta;
 	int rc;
 
 	if (table_open_meta(path, t, &meta))
 		return -1;
-	if (meta.tokens == TOK_DNA) {
+	if (meta.tokens == HCK_DNA) {
 		cli_error(path, "a k-mer table: the model takes --bytes or "
 				"--words tables");
 		hc_table_close(*t);
@@ -444,7 +442,7 @@ static int walk_print(void *arg, const hc_ngram *g)
 static int run_walk(int argc, char **argv)
 {
 	hc_ngram_kind kind;
-	struct meta meta;
+	hck_meta meta;
 	char *ctx = NULL;
 	size_t ctx_len = 0;
 	hc_table *t;
@@ -482,7 +480,7 @@ static int run_walk(int argc, char **argv)
 static int run_reduce(int argc, char **argv, const struct opts *o)
 {
 	hc_ngram_kind kind;
-	struct meta meta;
+	hck_meta meta;
 	hc_table *t, *r;
 	int rc;
 

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hck_internal.h - what the files of keys/ share (hck__ prefix): the
+ * sink and tokenizer state and the feeders of each token kind.  Data
+ * flows tok.c -> records.c (DNA framing, kmer.h) / ngram.c (fragments,
+ * words) -> sink.c (batches into the table).  Included only in keys/.
+ */
+#ifndef HCK_INTERNAL_H
+#define HCK_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hogcount_keys.h"
+
+#define HCK_SINK_KEYS 4096u
+#define HCK_SINK_ARENA (1u << 20)
+#define HCK_SINK_COMBINE_SLOTS (2 * HCK_SINK_KEYS) /* a power of 2 */
+
+struct hck_sink {
+	hc_table *t;
+	int bytes; /* byte-string keys */
+	int combine; /* integer keys: sum repeats of a batch before adding */
+	int err; /* first HC_E* code met, else 0 */
+	size_t n;
+	uint64_t added; /* keys added so far */
+	uint64_t keys[HCK_SINK_KEYS];
+	uint64_t deltas[HCK_SINK_KEYS]; /* combined batches: repeats */
+	uint16_t cidx[HCK_SINK_COMBINE_SLOTS]; /* 1 + index into keys, or 0 */
+	uint16_t cused[HCK_SINK_KEYS]; /* the cidx entries to clear */
+	const void *ptrs[HCK_SINK_KEYS];
+	size_t lens[HCK_SINK_KEYS];
+	size_t arena_used;
+	unsigned char *arena; /* HCK_SINK_ARENA bytes for copied keys */
+};
+
+static inline int hck__sink_u64(struct hck_sink *s, uint64_t key)
+{
+	s->keys[s->n++] = key;
+	if (s->n == HCK_SINK_KEYS)
+		return hck_sink_flush(s);
+	return 0;
+}
+
+/* A byte key that stays valid until the next hck_sink_flush(). */
+static inline int hck__sink_ref(struct hck_sink *s, const void *p, size_t len)
+{
+	s->ptrs[s->n] = p;
+	s->lens[s->n++] = len;
+	if (s->n == HCK_SINK_KEYS)
+		return hck_sink_flush(s);
+	return 0;
+}
+
+/* Room for a copied key of @len bytes (len <= HCK_SINK_ARENA); flushes
+ * first if needed.  Fill it, then call hck__sink_commit(). */
+unsigned char *hck__sink_reserve(struct hck_sink *s, size_t len);
+int hck__sink_commit(struct hck_sink *s, unsigned char *p, size_t len);
+
+struct hck_tok {
+	hck_meta m;
+	struct hck_sink *sink;
+	int err; /* HC_ENOMEM met while buffering a word */
+	/* DNA */
+	int fmt; /* enum hck_seq_fmt: the file's, or UNKNOWN */
+	int st; /* framer state (records.c) */
+	uint64_t seq_len, qual_left;
+	uint64_t fwd, rev, mask, run;
+	unsigned shift;
+	/* bytes */
+	uint64_t roll;
+	unsigned char *tail; /* last k-1 bytes of the previous block */
+	size_t tail_len;
+	/* words: the last k words, a ring */
+	unsigned char **wbuf;
+	size_t *wlen, *wcap;
+	unsigned char *wpre; /* word started before the limit */
+	size_t whead, wcount; /* oldest word, number held */
+	size_t pending; /* words starting before limit, not yet heads */
+	int in_word;
+	int limit_hit;
+	uint64_t skipped; /* n-grams longer than HC_KEY_BYTES_MAX */
+};
+
+/* records.c */
+int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
+		  size_t limit);
+size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s);
+
+/* ngram.c */
+int hck__bytes_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
+		    size_t limit);
+int hck__words_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
+		    size_t limit);
+int hck__words_end(struct hck_tok *tk);
+size_t hck__words_align(const unsigned char *buf, size_t n, size_t s);
+
+/* Byte fragments of order k <= 8: big-endian, first byte highest. */
+static inline uint64_t hck__pack(const unsigned char *p, size_t len)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < len; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+#endif /* HCK_INTERNAL_H */

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hogcount_keys.h - the key layer: what the keys of a hogcount table
+ * mean.  The kernel (hogcount.h) counts integers and byte strings; this
+ * layer is the only place that knows how text, words and bases become
+ * those keys and back:
+ *
+ * - the record of a table's tokens (hck_meta: DNA k-mers, byte
+ *   fragments or word n-grams of order k, canonical or not), kept in the
+ *   table header's user record;
+ * - the codec: text to key and key to text, whatever the slot kind
+ *   (dense, packed, u64 or bytes), and the escapes of `hogcount dump`;
+ * - the tokenizers and batching that feed input bytes into a table;
+ * - the plan: the key kind and geometry of a new table for a job;
+ * - the export of a table's entries into caller-provided arrays.
+ *
+ * Built as libhogcount_keys (static and shared), on top of libhogcount
+ * and nothing else.  Same conventions as hogcount.h: int status (HC_OK
+ * or a negative HC_E* code), results through out-parameters; the
+ * library never prints, exits or aborts.
+ */
+#ifndef HOGCOUNT_KEYS_H
+#define HOGCOUNT_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hogcount.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the record ------------------------------------------------------ */
+
+/* What the tokens of a table are. */
+enum hck_tokens {
+	HCK_DNA = 1, /* bases A, C, G, T; k-mers of k <= 32 */
+	HCK_BYTES = 2, /* every byte is a token */
+	HCK_WORDS = 3, /* maximal runs of bytes other than white space */
+};
+
+/* Largest order of DNA k-mers, and of word n-grams `count` accepts. */
+#define HCK_DNA_K_MAX 32u
+#define HCK_WORDS_K_MAX 1024u
+
+/* Longest text form of an integer key (a k-mer of 32 bases). */
+#define HCK_INT_TEXT_MAX 32u
+
+/*
+ * What a table's keys mean.
+ * @tokens: enum hck_tokens.
+ * @k: the order: bases, bytes or words per key.
+ * @canonical: DNA only: a k-mer and its reverse complement are counted
+ *	as the smaller of the two.
+ *
+ * The key of a DNA k-mer is 2 bits a base, first base highest (A=0,
+ * C=1, G=2, T=3); of a byte fragment of k <= 8 its bytes big-endian
+ * (first byte highest).  These are integer keys, in a dense, packed or
+ * u64 table.  Longer byte fragments and word n-grams (the words joined
+ * by one space) are byte-string keys.
+ */
+typedef struct hck_meta {
+	int tokens;
+	unsigned k;
+	int canonical;
+} hck_meta;
+
+/*
+ * hck_meta_check - HC_OK if @m is a valid record (tokens known, 1 <= k,
+ * k <= 32 for DNA, k <= HC_KEY_BYTES_MAX, canonical only for DNA), else
+ * HC_EINVAL.
+ */
+HC_API int hck_meta_check(const hck_meta *m);
+
+/*
+ * hck_meta_store - write the record of @m into @t's user record, as one
+ * line of ASCII: "hogcount-cli 1 tokens=dna k=21 canonical=1".
+ * Returns HC_OK, HC_EINVAL, HC_ERDONLY.  Not concurrent: before sharing.
+ */
+HC_API int hck_meta_store(hc_table *t, const hck_meta *m);
+
+/*
+ * hck_meta_load - read the record of @t into @m and check that the
+ * table's key kind can hold such keys (hck_kind_fits()).
+ * Returns HC_OK, HC_ECORRUPT (no record, or a bad one), HC_EKIND (the
+ * key kind does not match the record).  Any number of processes.
+ */
+HC_API int hck_meta_load(const hc_table *t, hck_meta *m);
+
+/* hck_tokens_name - "dna", "bytes", "words", or "?". */
+HC_API const char *hck_tokens_name(int tokens);
+
+/* hck_tokens_parse - the enum hck_tokens of a name; HC_EINVAL if none. */
+HC_API int hck_tokens_parse(const char *name, int *tokens);
+
+/*
+ * hck_int_keys - 1 if the keys of @m are integers (DNA, bytes k <= 8),
+ * 0 if they are byte strings.
+ */
+HC_API int hck_int_keys(const hck_meta *m);
+
+/*
+ * hck_key_bits - integer keys of @m are below 2^bits: 2k for DNA, 8k for
+ * bytes (64 from k = 8 up); 0 for byte-string keys.
+ */
+HC_API unsigned hck_key_bits(const hck_meta *m);
+
+/* hck_kind_fits - 1 if a table of enum hc_key_kind @key_kind can hold
+ * the keys of @m (integer keys: dense, packed or u64; else bytes). */
+HC_API int hck_kind_fits(const hck_meta *m, int key_kind);
+
+/* ---- the codec ------------------------------------------------------- */
+
+/* hck_is_space - the white space that separates words: space, \t, \n,
+ * \v, \f, \r.  The one definition of a word boundary. */
+static inline int hck_is_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* 0..3 for ACGT and acgt, HCK_DNA_SKIP for '\r' (ignored inside a
+ * k-mer), HCK_DNA_BREAK for every other byte (the k-mer restarts). */
+#define HCK_DNA_SKIP 4
+#define HCK_DNA_BREAK 5
+extern HC_API const unsigned char hck_dna_code[256];
+
+/* hck_kmer_revcomp - the reverse complement of the k-mer @key. */
+HC_API uint64_t hck_kmer_revcomp(uint64_t key, unsigned k);
+
+/*
+ * hck_key_encode - the integer key of the text form @text of @len bytes:
+ * k bases (the smaller strand if canonical) or k bytes.
+ * Returns HC_OK, HC_ERANGE (wrong length, not a base), HC_EMISUSE (the
+ * keys of @m are byte strings: the text is the key).
+ */
+HC_API int hck_key_encode(const hck_meta *m, const void *text, size_t len,
+			  uint64_t *key);
+
+/*
+ * hck_key_decode - the text form of the integer key @key into @out (room
+ * for HCK_INT_TEXT_MAX bytes; not terminated); *len gets its length.
+ * Returns HC_OK, HC_EMISUSE (byte-string keys).
+ */
+HC_API int hck_key_decode(const hck_meta *m, uint64_t key, unsigned char *out,
+			  size_t *len);
+
+/*
+ * hck_key_decode_array - the text forms of @n integer keys, @m->k bytes
+ * each, one after another into @out (@n * k bytes).  For numpy: an
+ * (n, k) uint8 array.  Returns HC_OK, HC_EMISUSE (byte-string keys).
+ */
+HC_API int hck_key_decode_array(const hck_meta *m, const uint64_t *keys,
+				size_t n, unsigned char *out);
+
+/*
+ * hck_entry_text - the text form of an entry from hc_iter_next(): *text
+ * points at the key bytes in the mapping (byte keys) or at @buf (room
+ * for HCK_INT_TEXT_MAX bytes), where an integer key is decoded.
+ * Returns HC_OK, HC_EKIND (an entry of the other kind).
+ */
+HC_API int hck_entry_text(const hck_meta *m, const hc_entry *e,
+			  unsigned char *buf, const unsigned char **text,
+			  size_t *len);
+
+/*
+ * hck_get_text - the count in @t of the key whose text form is @text
+ * (words joined by one space), 0 if absent.
+ * Returns HC_OK, HC_ERANGE (not a key of @m), and what hc_get() returns.
+ * Any number of processes, concurrent with updates.
+ */
+HC_API int hck_get_text(const hc_table *t, const hck_meta *m, const void *text,
+			size_t len, uint64_t *count);
+
+/*
+ * hck_escape - the escapes of `hogcount dump`: bytes pass as they are
+ * except backslash (\\), tab (\t), newline (\n), carriage return (\r)
+ * and the other bytes below 0x20 and 0x7f (\xHH, lower-case hex).  Bytes
+ * from 0x80 up pass through, so UTF-8 stays readable.  Writes at most
+ * 4 * @len bytes into @out and returns how many.
+ */
+HC_API size_t hck_escape(const void *in, size_t len, char *out);
+
+/* hck_unescape - undo hck_escape() in place; returns the new length, or
+ * -1 on a bad escape. */
+HC_API long hck_unescape(char *s, size_t len);
+
+/*
+ * hck_key_parse - a key as `hogcount dump` writes it, in @buf of @len
+ * bytes (modified in place): escapes undone, words normalised to one
+ * space.  Integer keys: *key is set.  Byte keys: the key is @buf's first
+ * *klen bytes.  Returns HC_OK, or HC_ERANGE with a sentence in *why.
+ */
+HC_API int hck_key_parse(const hck_meta *m, char *buf, size_t len,
+			 uint64_t *key, size_t *klen, const char **why);
+
+/* ---- tokenizers and batching ----------------------------------------- */
+
+/*
+ * A sink batches keys into one table through the kernel's batched adds
+ * (hc_add_batch, hc_add_bytes_batch).  A tokenizer cuts input bytes into
+ * the keys of an hck_meta and hands them to its sink.  Both belong to
+ * one process (a forked worker makes its own after fork).
+ */
+typedef struct hck_sink hck_sink;
+typedef struct hck_tok hck_tok;
+
+/* Sink flags. */
+#define HCK_SINK_COMBINE \
+	0x1 /* integer keys: sum the repeats of a batch
+				before adding (for tables that fit in cache) */
+
+/*
+ * hck_sink_create - a sink into @t for the keys of @m.
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM.
+ */
+HC_API int hck_sink_create(hck_sink **out, hc_table *t, const hck_meta *m,
+			   unsigned flags);
+/* hck_sink_destroy - free the sink (pending keys are dropped: flush
+ * first).  NULL is a no-op. */
+HC_API void hck_sink_destroy(hck_sink *s);
+/* hck_sink_flush - add the pending keys.  After the first error the sink
+ * drops every batch and returns that error again. */
+HC_API int hck_sink_flush(hck_sink *s);
+/* hck_sink_added - keys added so far (each repeat counted). */
+HC_API uint64_t hck_sink_added(const hck_sink *s);
+/* hck_sink_table - the sink's table. */
+HC_API hc_table *hck_sink_table(const hck_sink *s);
+
+/* The format of DNA input (FASTA, FASTQ, one sequence a line). */
+enum hck_seq_fmt {
+	HCK_FMT_UNKNOWN = 0,
+	HCK_FMT_FASTA,
+	HCK_FMT_FASTQ,
+	HCK_FMT_LINES,
+};
+
+/* hck_seq_detect - the format from the first bytes of a DNA input. */
+HC_API int hck_seq_detect(const void *buf, size_t n);
+
+/*
+ * hck_tok_create - a tokenizer for the keys of @m into @s.
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM.
+ */
+HC_API int hck_tok_create(hck_tok **out, const hck_meta *m, hck_sink *s);
+/* hck_tok_destroy - free it; NULL is a no-op. */
+HC_API void hck_tok_destroy(hck_tok *tk);
+
+/*
+ * hck_tok_reset - start a new file, stream or chunk.  @fmt: DNA: the
+ * file's enum hck_seq_fmt when known, else HCK_FMT_UNKNOWN (detected
+ * from the first bytes).  Fragments and n-grams never span two files.
+ */
+HC_API void hck_tok_reset(hck_tok *tk, int fmt);
+
+/*
+ * hck_tok_feed - feed @n bytes.  Streams feed block after block with
+ * @limit == SIZE_MAX; a byte range of a mapped file is fed in one call
+ * that runs to the end of the file, with @limit the end of the range:
+ * only tokens (records, fragments, n-grams) that start before @limit
+ * are counted.  Returns HC_OK or an HC_E* code from the table.
+ */
+HC_API int hck_tok_feed(hck_tok *tk, const void *buf, size_t n, size_t limit);
+
+/* hck_tok_finish - end of a stream or chunk: flush what is buffered. */
+HC_API int hck_tok_finish(hck_tok *tk);
+
+/*
+ * hck_tok_align - the first offset >= @s in @buf (of @n bytes) where a
+ * token owned by the chunk starting at @s may start; @n if none.
+ * Cutting a file: the chunk [s, e) owns the tokens whose first byte
+ * lies in [s, e).
+ */
+HC_API size_t hck_tok_align(const hck_tok *tk, const void *buf, size_t n,
+			    size_t s);
+
+/* hck_tok_skipped - word n-grams skipped because longer than
+ * HC_KEY_BYTES_MAX. */
+HC_API uint64_t hck_tok_skipped(const hck_tok *tk);
+
+/* ---- planning -------------------------------------------------------- */
+
+/*
+ * What a job knows about the table it needs.
+ * @size: sizeof(hck_plan_in), set by hck_plan_in_init().
+ * @keys: expected distinct keys; 0: unknown (the plan's default).
+ * @key_bytes: byte keys: key-area bytes a key takes, 0: from @m.
+ * @mode: enum hc_mode (default HC_MODE_EXACT).
+ * @arena_bytes: byte keys: the whole key area; 0: @key_bytes per slot.
+ * @wide: 1: never packed slots (16-byte u64 slots, as --wide).
+ * @max_capacity: 0, or the most slots the caller accepts when @keys is
+ *	only an estimate (count caps the table at a share of memory).
+ */
+typedef struct hck_plan_in {
+	size_t size;
+	uint64_t keys;
+	uint64_t key_bytes;
+	uint64_t arena_bytes;
+	int mode;
+	int wide;
+	uint64_t max_capacity;
+} hck_plan_in;
+
+/*
+ * A plan: the options of the table to create, and @size_hint, the
+ * distinct keys it is sized for.  Once tables grow by themselves, the
+ * plan picks the kind and a starting size only.
+ */
+typedef struct hck_plan {
+	size_t size;
+	hc_options opt;
+	uint64_t size_hint;
+} hck_plan;
+
+HC_API void hck_plan_in_init(hck_plan_in *in);
+
+/*
+ * hck_plan - the key kind and geometry of a table for the keys of @m:
+ * dense when the key space is small next to the table, byte keys for
+ * byte-string keys, packed 8-byte slots where the count field keeps at
+ * least 20 bits, else u64.  The one place that sizes tables: `count`,
+ * `merge`, the model's reductions and Python call it.
+ * Returns HC_OK, HC_EINVAL.
+ */
+HC_API int hck_plan_table(const hck_meta *m, const hck_plan_in *in,
+			  hck_plan *out);
+
+/*
+ * hck_table_create - hc_table_create() with the plan's options, and the
+ * record of @m stored.  Returns as hc_table_create() and
+ * hck_meta_store().
+ */
+HC_API int hck_table_create(hc_table **out, const hck_meta *m,
+			    const hck_plan *p);
+
+/* ---- export ---------------------------------------------------------- */
+
+/*
+ * hck_export - copy the entries of an integer table (u64, packed or
+ * dense, the header's zero key included) into @keys and @counts, arrays
+ * of @cap elements, in iteration order; *n gets how many.  The fast
+ * path for numpy: one pass in C, whatever the slot layout.
+ * Returns HC_OK, HC_EMISUSE (a byte-key table), HC_ERANGE (@cap too
+ * small: *n is the number of entries copied, and the walk stopped),
+ * HC_ENOMEM, HC_ECORRUPT.  Concurrent with updates as hc_iter (G2).
+ */
+HC_API int hck_export(const hc_table *t, uint64_t *keys, uint64_t *counts,
+		      size_t cap, size_t *n);
+
+/*
+ * hck_export_bytes - the entries of a byte-key table: their key bytes
+ * one after another in @data (@data_cap bytes), the end offset of key i
+ * in @ends[i], its count in @counts[i] (arrays of @cap elements).  *n
+ * gets the entries and *data_len the bytes copied.
+ * Returns HC_OK, HC_EMISUSE (an integer table), HC_ERANGE (an array too
+ * small: what fit was copied), HC_ENOMEM, HC_ECORRUPT.
+ */
+HC_API int hck_export_bytes(const hc_table *t, unsigned char *data,
+			    size_t data_cap, uint64_t *ends, uint64_t *counts,
+			    size_t cap, size_t *n, size_t *data_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HOGCOUNT_KEYS_H */

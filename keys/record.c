@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * record.c - the record of what a table's keys mean (token kind, order,
+ * canonical), kept in the table header's user record: one encoder
+ * (hck_meta_store) and one decoder (hck_meta_load).  The record is one
+ * line of ASCII, such as
+ *	hogcount-cli 1 tokens=dna k=21 canonical=1
+ * Also the facts every user of the record derives from it: whether the
+ * keys are integers, how wide, and which key kinds can hold them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hck_internal.h"
+
+#define META_TAG "hogcount-cli 1"
+
+const char *hck_tokens_name(int tokens)
+{
+	switch (tokens) {
+	case HCK_DNA:
+		return "dna";
+	case HCK_BYTES:
+		return "bytes";
+	case HCK_WORDS:
+		return "words";
+	}
+	return "?";
+}
+
+int hck_tokens_parse(const char *name, int *tokens)
+{
+	if (!name || !tokens)
+		return HC_EINVAL;
+	if (!strcmp(name, "dna"))
+		*tokens = HCK_DNA;
+	else if (!strcmp(name, "bytes"))
+		*tokens = HCK_BYTES;
+	else if (!strcmp(name, "words"))
+		*tokens = HCK_WORDS;
+	else
+		return HC_EINVAL;
+	return HC_OK;
+}
+
+int hck_meta_check(const hck_meta *m)
+{
+	if (!m || m->k < 1 || m->k > HC_KEY_BYTES_MAX ||
+	    (m->canonical != 0 && m->canonical != 1))
+		return HC_EINVAL;
+	switch (m->tokens) {
+	case HCK_DNA:
+		return m->k <= HCK_DNA_K_MAX ? HC_OK : HC_EINVAL;
+	case HCK_BYTES:
+	case HCK_WORDS:
+		return m->canonical ? HC_EINVAL : HC_OK;
+	}
+	return HC_EINVAL;
+}
+
+int hck_int_keys(const hck_meta *m)
+{
+	return m->tokens == HCK_DNA || (m->tokens == HCK_BYTES && m->k <= 8);
+}
+
+unsigned hck_key_bits(const hck_meta *m)
+{
+	if (m->tokens == HCK_DNA)
+		return 2 * m->k;
+	if (m->tokens == HCK_BYTES && m->k <= 8)
+		return 8 * m->k;
+	return 0;
+}
+
+int hck_kind_fits(const hck_meta *m, int key_kind)
+{
+	if (!hck_int_keys(m))
+		return key_kind == HC_KEY_BYTES;
+	return key_kind == HC_KEY_U64 || key_kind == HC_KEY_DENSE ||
+	       key_kind == HC_KEY_PACKED;
+}
+
+int hck_meta_store(hc_table *t, const hck_meta *m)
+{
+	char buf[HC_USER_MAX];
+	int n;
+
+	if (!t || hck_meta_check(m))
+		return HC_EINVAL;
+	n = snprintf(buf, sizeof(buf), META_TAG " tokens=%s k=%u canonical=%d",
+		     hck_tokens_name(m->tokens), m->k, m->canonical);
+	return hc_table_set_user(t, buf, (size_t)n);
+}
+
+int hck_meta_load(const hc_table *t, hck_meta *m)
+{
+	char buf[HC_USER_MAX + 1], name[16];
+	size_t len = 0;
+	int rc, canon, used = 0;
+	unsigned k;
+	hck_meta r;
+	hc_options opt;
+
+	if (!t || !m)
+		return HC_EINVAL;
+	rc = hc_table_get_user(t, buf, HC_USER_MAX, &len);
+	if (rc)
+		return rc == HC_EINVAL ? HC_ECORRUPT : rc;
+	buf[len] = 0;
+	if (sscanf(buf, META_TAG " tokens=%15[a-z] k=%u canonical=%d%n", name,
+		   &k, &canon, &used) != 3 ||
+	    (size_t)used != len)
+		return HC_ECORRUPT;
+	memset(&r, 0, sizeof(r));
+	if (hck_tokens_parse(name, &r.tokens))
+		return HC_ECORRUPT;
+	r.k = k;
+	r.canonical = canon;
+	if (hck_meta_check(&r))
+		return HC_ECORRUPT;
+	hc_options_init(&opt);
+	rc = hc_table_options(t, &opt);
+	if (rc)
+		return rc;
+	if (!hck_kind_fits(&r, opt.key_kind))
+		return HC_EKIND;
+	*m = r;
+	return HC_OK;
+}
