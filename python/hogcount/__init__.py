@@ -14,20 +14,29 @@ forked workers add to directly, read in place with numpy.
 Which arrays view the table and which are computed (docs/python.md):
 views (no copy, they change as workers add): ``Table.slots``,
 ``Table.counts``, ``Table.words``, ``Table.arena``, ``Table.zero_count``;
-computed (new arrays): ``Table.keys()``, ``Table.items()``,
-``Table.bytes_items()``, ``Table.occupied()``, ``Table.histo()``.
+computed (new arrays, filled by the C key layer in one pass of the
+public iterator, whatever the slot kind): ``Table.keys()``,
+``Table.items()``, ``Table.bytes_items()``, ``Table.ngrams()``; and
+``Table.occupied()``, ``Table.histo()``.
+
+What a key means (the record of ``hogcount count``, the text form of
+k-mers and fragments, the choice of key kind) comes from the C key
+layer, libhogcount_keys, through ctypes: nothing here re-implements the
+hash or the slot format.
 """
 import ctypes
 import numpy as np
 
 from . import _lib
 from ._lib import lib
-from .keys import fragments, fragment_bytes, mix64, unmix64, padded
+from .keys import fragments, fragment_bytes, padded
 
 __all__ = ["Table", "HogcountError", "fragments", "fragment_bytes",
-           "mix64", "unmix64", "padded", "library_path"]
+           "padded", "library_path", "keys_library_path"]
 
 library_path = _lib.path
+keys_library_path = _lib.keys_path
+klib = _lib.keys_lib
 
 KINDS = {"u64": _lib.KEY_U64, "bytes": _lib.KEY_BYTES,
          "dense": _lib.KEY_DENSE, "packed": _lib.KEY_PACKED}
@@ -36,7 +45,7 @@ _KIND_NAMES = {v: k for k, v in KINDS.items()}
 _MODE_NAMES = {v: k for k, v in MODES.items()}
 
 SLOT = np.dtype([("word", "<u8"), ("count", "<u8")])
-ENTRY_REF_BITS = 40
+_TOKEN_NAMES = {v: k for k, v in _lib.TOKENS.items()}
 
 
 class HogcountError(Exception):
@@ -124,6 +133,31 @@ class Table:
         return cls(h.value)
 
     @classmethod
+    def for_ngrams(cls, tokens, k, keys=0, mode="exact", wide=False,
+                   canonical=False):
+        """A new anonymous table for the keys of ``hogcount count
+        --TOKENS -k K`` ("bytes", "words" or "dna"), sized for about
+        ``keys`` distinct keys: the key kind and geometry come from the
+        key layer's plan (hck_plan_table), as for the CLI, and the
+        record is written, so dump, query and model read the table."""
+        m = _meta(tokens, k, canonical)
+        pin = _lib.PlanIn()
+        klib.hck_plan_in_init(ctypes.byref(pin))
+        pin.keys = int(keys)
+        pin.mode = MODES[mode]
+        pin.wide = 1 if wide else 0
+        plan = _lib.Plan()
+        plan.size = ctypes.sizeof(plan)
+        _check(klib.hck_plan_table(ctypes.byref(m), ctypes.byref(pin),
+                                   ctypes.byref(plan)), "for_ngrams")
+        h = ctypes.c_void_p()
+        _check(lib.hc_table_create(ctypes.byref(h), ctypes.byref(plan.opt)),
+               "for_ngrams")
+        t = cls(h.value)
+        _check(klib.hck_meta_store(t._h, ctypes.byref(m)), "for_ngrams")
+        return t
+
+    @classmethod
     def open(cls, path, writable=False):
         """Map a table file (read-only unless ``writable``)."""
         h = ctypes.c_void_p()
@@ -195,22 +229,24 @@ class Table:
     def user(self, value):
         _check(lib.hc_table_set_user(self._h, bytes(value), len(value)))
 
-    def set_ngram(self, tokens, k):
-        """Write the record of ``hogcount count`` (tokens "bytes" or
-        "words", order k), so the CLI (dump, query, model) reads the
-        table."""
-        self.user = f"hogcount-cli 1 tokens={tokens} k={k} " \
-                    "canonical=0".encode()
+    def set_ngram(self, tokens, k, canonical=False):
+        """Write the record of ``hogcount count`` (tokens "bytes",
+        "words" or "dna", order k) with the key layer's encoder, so the
+        CLI (dump, query, model) reads the table."""
+        m = _meta(tokens, k, canonical)
+        _check(klib.hck_meta_store(self._h, ctypes.byref(m)), "set_ngram")
+
+    def _meta(self):
+        m = _lib.Meta()
+        rc = klib.hck_meta_load(self._h, ctypes.byref(m))
+        return m if rc == 0 else None
 
     @property
     def ngram(self):
-        """(tokens, k) from the CLI record, or None."""
-        try:
-            f = self.user.decode().split()
-            d = dict(x.split("=") for x in f[2:])
-            return d["tokens"], int(d["k"])
-        except (ValueError, KeyError, IndexError, UnicodeDecodeError):
-            return None
+        """(tokens, k) from the CLI record (the key layer's decoder), or
+        None if there is none or it does not fit the table."""
+        m = self._meta()
+        return None if m is None else (_TOKEN_NAMES[m.tokens], m.k)
 
     def stats(self):
         st = _lib.Stats()
@@ -352,8 +388,9 @@ class Table:
 
     @property
     def words(self):
-        """VIEW of every slot's word: 0 empty; u64 tables
-        mix64(key ^ seed); bytes tables tag << 40 | offset / 8."""
+        """VIEW of every slot's raw word (0: empty).  Its encoding is the
+        kernel's private slot format (docs/format.md): read keys with
+        items(), bytes_items() or ngrams()."""
         s = self.slots
         if not s.dtype.names:
             raise TypeError("a dense table has no words: key = index")
@@ -361,8 +398,8 @@ class Table:
 
     @property
     def zero_count(self):
-        """VIEW (1 element) of the count of the one integer key whose
-        mix is 0, kept in the header; see zero_key."""
+        """VIEW (1 element) of the count of the one integer key the
+        kernel keeps in the header (zero_key) rather than in a slot."""
         v = self._view()
         if not v.zero_count:
             return None
@@ -371,7 +408,7 @@ class Table:
 
     @property
     def seed(self):
-        """The hash seed in use (what mix64/unmix64 need)."""
+        """The hash seed in use."""
         return self._view().seed
 
     @property
@@ -395,64 +432,104 @@ class Table:
             return s != 0
         return (s["word"] != 0) & (s["count"] != 0)
 
-    def keys(self, mask=None):
-        """Integer tables: the key of every occupied slot (computed:
-        vectorised unmix64 of the words), in slot order, aligned with
-        counts[occupied()].  The header's zero key is not included (see
-        items())."""
-        v = self._view()
-        mask = self.occupied() if mask is None else mask
-        if v.slot_size == 8:
-            return np.flatnonzero(mask).astype(np.uint64)
-        if v.key_kind != _lib.KEY_U64:
-            raise TypeError("byte keys: use bytes_items()")
-        return unmix64(self.words[mask], v.seed)
+    def keys(self):
+        """Integer tables: every key (computed), in the order of
+        items()."""
+        return self.items()[0]
 
     def items(self):
-        """(keys, counts) of every entry of an integer table, both
-        computed (compacted copies), the header's zero key included."""
-        mask = self.occupied()
-        keys = self.keys(mask)
-        counts = self.counts[mask]
-        zc = self.zero_count
-        if zc is not None and zc[0]:
-            keys = np.append(keys, np.uint64(self.zero_key))
-            counts = np.append(counts, zc[0])
-        return keys, counts
+        """(keys, counts) of every entry of an integer table (u64,
+        packed or dense; the header's zero key included): two new
+        uint64 arrays, filled in C by one pass of the public iterator
+        (hck_export)."""
+        if self._kind() == _lib.KEY_BYTES:
+            raise TypeError("a byte-key table: use bytes_items()")
+        cap = self.stats()["distinct"] + 1024
+        while True:
+            keys = np.empty(cap, dtype=np.uint64)
+            counts = np.empty(cap, dtype=np.uint64)
+            n = ctypes.c_size_t()
+            rc = klib.hck_export(self._h, keys.ctypes.data,
+                                 counts.ctypes.data, cap, ctypes.byref(n))
+            if rc == _ERANGE:  # keys added meanwhile: room for more
+                cap *= 2
+                continue
+            _check(rc, "items")
+            return keys[:n.value].copy(), counts[:n.value].copy()
+
+    def _bytes_export(self):
+        st = self.stats()
+        cap = st["distinct"] + 1024
+        dcap = st["arena_used"] + 4096
+        while True:
+            data = np.empty(dcap, dtype=np.uint8)
+            ends = np.empty(cap, dtype=np.uint64)
+            counts = np.empty(cap, dtype=np.uint64)
+            n, dl = ctypes.c_size_t(), ctypes.c_size_t()
+            rc = klib.hck_export_bytes(self._h, data.ctypes.data, dcap,
+                                       ends.ctypes.data,
+                                       counts.ctypes.data, cap,
+                                       ctypes.byref(n), ctypes.byref(dl))
+            if rc == _ERANGE:
+                cap, dcap = cap * 2, dcap * 2
+                continue
+            _check(rc, "bytes_items")
+            n = n.value
+            return data[:dl.value], ends[:n], counts[:n].copy()
 
     def bytes_items(self):
-        """Byte-key tables: (list of bytes, uint64 counts), computed.
-        The offsets come vectorised from the words; each key is copied
-        out of the key area."""
-        v = self._view()
-        if v.key_kind != _lib.KEY_BYTES:
+        """Byte-key tables: (list of bytes, uint64 counts), computed: the
+        key layer copies every key out in one pass (hck_export_bytes)."""
+        if self._kind() != _lib.KEY_BYTES:
             raise TypeError("an integer table: use items()")
-        mask = self.occupied()
-        words = self.words[mask]
-        counts = self.counts[mask]
-        arena = self.arena
-        off = (words & np.uint64((1 << ENTRY_REF_BITS) - 1)) * np.uint64(8)
-        if off.size and int(off.max()) + 8 > arena.size:
-            raise HogcountError(-3, "bytes_items")
-        lens = arena.view(np.uint32)[(off // np.uint64(4)).astype(np.intp)]
-        ab = memoryview(arena)
-        keys = []
-        for o, n in zip(off.tolist(), lens.tolist()):
-            if o + 8 + n > arena.size:
-                raise HogcountError(-3, "bytes_items")
-            keys.append(bytes(ab[o + 8:o + 8 + n]))
-        return keys, counts
+        data, ends, counts = self._bytes_export()
+        raw = data.tobytes()
+        starts = [0] + ends[:-1].tolist() if len(ends) else []
+        return ([raw[a:b] for a, b in zip(starts, ends.tolist())],
+                counts)
 
     def ngrams(self):
-        """(keys as bytes, counts) of a table written by ``hogcount count
-        --bytes`` or ``--words`` (or set_ngram), whatever the key kind:
-        computed."""
-        ng = self.ngram
-        if self.key_kind == "bytes":
+        """(keys as bytes, counts) of a table written by ``hogcount count``
+        (bytes, words or dna; or set_ngram), whatever the key kind: the
+        text form of each key as ``hogcount dump`` prints it before
+        escaping (k-mers as ACGT), decoded by the key layer."""
+        m = self._meta()
+        if m is None:
+            raise TypeError("not a table written by hogcount count (no "
+                            "record, or one its key kind cannot hold)")
+        if not klib.hck_int_keys(ctypes.byref(m)):
             return self.bytes_items()
-        if ng is None or ng[0] != "bytes":
-            raise TypeError("not a byte n-gram table")
-        k = ng[1]
         keys, counts = self.items()
-        rows = fragment_bytes(keys, k)
-        return [r.tobytes() for r in rows], counts
+        text = np.empty((keys.size, m.k), dtype=np.uint8)
+        _check(klib.hck_key_decode_array(ctypes.byref(m), keys.ctypes.data,
+                                         keys.size, text.ctypes.data),
+               "ngrams")
+        return [r.tobytes() for r in text], counts
+
+    def get_ngram(self, text):
+        """The count of one key given in its text form (bytes; words
+        joined by one space), through the key layer's codec."""
+        m = self._meta()
+        if m is None:
+            raise TypeError("not a table written by hogcount count")
+        text = text.encode() if isinstance(text, str) else bytes(text)
+        c = ctypes.c_uint64()
+        _check(klib.hck_get_text(self._h, ctypes.byref(m), text, len(text),
+                                 ctypes.byref(c)), "get_ngram")
+        return c.value
+
+    def _kind(self):
+        return self._view().key_kind
+
+
+_ERANGE = -10
+
+
+def _meta(tokens, k, canonical=False):
+    if tokens not in _lib.TOKENS:
+        raise ValueError(f"tokens: one of {sorted(_lib.TOKENS)}")
+    m = _lib.Meta()
+    m.tokens = _lib.TOKENS[tokens]
+    m.k = int(k)
+    m.canonical = 1 if canonical else 0
+    return m

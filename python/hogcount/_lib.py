@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: MIT
-"""Loading libhogcount.so and declaring its functions for ctypes.
+"""Loading libhogcount.so (the kernel) and libhogcount_keys.so (the key
+layer) and declaring their functions for ctypes.
 
-The library is found, in this order: the path in the environment
-variable HOGCOUNT_LIB; a CMake build tree beside the package
-(``build*/kernel/libhogcount.so``, walking up from this file); then the
-system (``ctypes.util.find_library("hogcount")``, libhogcount.so.0).
+Each library is found, in this order: the path in the environment
+variable HOGCOUNT_LIB (HOGCOUNT_KEYS_LIB); a CMake build tree beside the
+package (``build*/kernel/libhogcount.so``, ``build*/keys/...``, walking
+up from this file); the directory recorded at install time
+(``_paths.py``, written by ``cmake --install``); then the system
+(``ctypes.util.find_library``, ``libhogcount.so.0``).
 """
 import ctypes
 import ctypes.util
@@ -45,35 +48,49 @@ class View(ctypes.Structure):
                 ("arena", c_vp), ("arena_bytes", c_u64)]
 
 
-def _candidates():
-    env = os.environ.get("HOGCOUNT_LIB")
+def _installed_libdir():
+    try:
+        from ._paths import LIBDIR
+        return LIBDIR
+    except ImportError:
+        return None
+
+
+def _candidates(env, subdir, name):
+    env = os.environ.get(env)
     if env:
         yield env
         return
     d = os.path.dirname(os.path.abspath(__file__))
     for _ in range(4):
         d = os.path.dirname(d)
-        for p in sorted(glob.glob(os.path.join(d, "build*", "kernel",
-                                               "libhogcount.so"))):
+        for p in sorted(glob.glob(os.path.join(d, "build*", subdir,
+                                               f"lib{name}.so"))):
             yield p
-    found = ctypes.util.find_library("hogcount")
+    libdir = _installed_libdir()
+    if libdir:
+        yield os.path.join(libdir, f"lib{name}.so.0")
+    found = ctypes.util.find_library(name)
     if found:
         yield found
-    yield "libhogcount.so.0"
+    yield f"lib{name}.so.0"
 
 
-def _load():
+def _load(env, subdir, name):
     errors = []
-    for path in _candidates():
+    for path in _candidates(env, subdir, name):
         try:
-            return ctypes.CDLL(path), path
+            # RTLD_GLOBAL: the key layer resolves the kernel's symbols
+            # in the copy loaded here, not in a second one.
+            return ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL), path
         except OSError as e:
             errors.append(f"{path}: {e}")
-    raise OSError("libhogcount.so not found; set HOGCOUNT_LIB to its path "
+    raise OSError(f"lib{name}.so not found; set {env} to its path "
                   "(tried: " + "; ".join(errors) + ")")
 
 
-lib, path = _load()
+lib, path = _load("HOGCOUNT_LIB", "kernel", "hogcount")
+keys_lib, keys_path = _load("HOGCOUNT_KEYS_LIB", "keys", "hogcount_keys")
 
 _P = ctypes.POINTER
 _SIGS = {
@@ -112,5 +129,45 @@ _SIGS = {
 }
 for _name, (_res, _args) in _SIGS.items():
     _f = getattr(lib, _name)
+    _f.restype = _res
+    _f.argtypes = _args
+
+
+class Meta(ctypes.Structure):
+    """hck_meta: what a table's keys mean (hogcount_keys.h)."""
+    _fields_ = [("tokens", c_int), ("k", ctypes.c_uint),
+                ("canonical", c_int)]
+
+
+class PlanIn(ctypes.Structure):
+    _fields_ = [("size", c_size), ("keys", c_u64), ("key_bytes", c_u64),
+                ("arena_bytes", c_u64), ("mode", c_int), ("wide", c_int),
+                ("max_capacity", c_u64)]
+
+
+class Plan(ctypes.Structure):
+    _fields_ = [("size", c_size), ("opt", Options), ("size_hint", c_u64)]
+
+
+TOKENS = {"dna": 1, "bytes": 2, "words": 3}
+INT_TEXT_MAX = 32
+
+_KSIGS = {
+    "hck_meta_store": (c_int, [c_vp, _P(Meta)]),
+    "hck_meta_load": (c_int, [c_vp, _P(Meta)]),
+    "hck_int_keys": (c_int, [_P(Meta)]),
+    "hck_key_encode": (c_int, [_P(Meta), ctypes.c_char_p, c_size,
+                               _P(c_u64)]),
+    "hck_key_decode_array": (c_int, [_P(Meta), c_vp, c_size, c_vp]),
+    "hck_get_text": (c_int, [c_vp, _P(Meta), ctypes.c_char_p, c_size,
+                             _P(c_u64)]),
+    "hck_plan_in_init": (None, [_P(PlanIn)]),
+    "hck_plan_table": (c_int, [_P(Meta), _P(PlanIn), _P(Plan)]),
+    "hck_export": (c_int, [c_vp, c_vp, c_vp, c_size, _P(c_size)]),
+    "hck_export_bytes": (c_int, [c_vp, c_vp, c_size, c_vp, c_vp, c_size,
+                                 _P(c_size), _P(c_size)]),
+}
+for _name, (_res, _args) in _KSIGS.items():
+    _f = getattr(keys_lib, _name)
     _f.restype = _res
     _f.argtypes = _args

@@ -1,44 +1,12 @@
 # SPDX-License-Identifier: MIT
-"""Vectorised key arithmetic with numpy: the hash of integer keys and its
-inverse (docs/format.md), and the byte-fragment keys of ``hogcount
-count`` (order k <= 8: the k bytes big-endian, first byte highest).
+"""Numpy fast paths for the byte-fragment keys of ``hogcount count``
+(order k <= 8: the k bytes big-endian, first byte highest).  The rule
+itself belongs to the C key layer (hogcount_keys.h, hck_key_encode and
+hck_key_decode_array); tests/test_keys.py pins these functions to it.
 
 Everything here computes new arrays; nothing views the table.
 """
 import numpy as np
-
-_C1 = np.uint64(0xff51afd7ed558ccd)
-_C2 = np.uint64(0xc4ceb9fe1a85ec53)
-_C1_INV = np.uint64(0x4f74430c22a54005)
-_C2_INV = np.uint64(0x9cb4b2f8129337db)
-_S33 = np.uint64(33)
-
-
-def mix64(keys, seed=0):
-    """mix64(key ^ seed) of every key: the word a u64 slot stores."""
-    x = np.array(keys, dtype=np.uint64, copy=True, ndmin=1)
-    with np.errstate(over="ignore"):
-        x ^= np.uint64(seed)
-        x ^= x >> _S33
-        x *= _C1
-        x ^= x >> _S33
-        x *= _C2
-        x ^= x >> _S33
-    return x
-
-
-def unmix64(words, seed=0):
-    """The keys of slot words: the inverse of mix64 (kernel/hash.c)."""
-    x = np.array(words, dtype=np.uint64, copy=True, ndmin=1)
-    with np.errstate(over="ignore"):
-        x ^= x >> _S33
-        x *= _C2_INV
-        x ^= x >> _S33
-        x *= _C1_INV
-        x ^= x >> _S33
-        x ^= np.uint64(seed)
-    return x
-
 
 def fragments(data, k, length=None, out=None):
     """The order-k byte-fragment keys (k <= 8) of the first ``length``

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Tables from Python: views that see the shared memory, computed keys,
 byte keys, files and named tables, errors."""
+import ctypes
 import os
 import tempfile
 import unittest
@@ -31,27 +32,27 @@ class TestViews(unittest.TestCase):
         del t  # the mapping stays while a view holds it
         self.assertEqual(int(c.sum()), 3)
 
-    def test_keys_computed_from_words(self):
+    def test_items_exported_in_c(self):
         t = Table.create(capacity=4096, seed=1234)
         want = {0: 1, 1: 2, 2**64 - 1: 3, 12345678901234: 4}
         for k, c in want.items():
             t.add(k, c)
         keys, counts = t.items()
         self.assertEqual(dict(zip(keys.tolist(), counts.tolist())), want)
-        # Words are mix64(key ^ seed); unmix64 inverts them.
-        w = t.words[t.occupied()]
-        np.testing.assert_array_equal(hogcount.mix64(t.keys(), 1234), w)
+        self.assertEqual(t.keys().tolist(), keys.tolist())
+        self.assertTrue(keys.flags.owndata)  # computed, not a view
+        self.assertEqual(int(counts.sum()),
+                         int(t.counts.sum()) + int(t.zero_count[0]))
 
     def test_zero_key_in_header(self):
         t = Table.create(capacity=64)
         z = t.zero_key
-        self.assertEqual(int(hogcount.mix64([z], t.seed)[0]), 0)
         t.add(z, 9)
         self.assertEqual(int(t.zero_count[0]), 9)
         self.assertEqual(t.get(z), 9)
+        self.assertEqual(int(t.counts.sum()), 0)  # not in a slot
         keys, counts = t.items()
-        self.assertIn(z, keys.tolist())
-        self.assertNotIn(z, t.keys().tolist())
+        self.assertEqual(dict(zip(keys.tolist(), counts.tolist())), {z: 9})
 
     def test_dense(self):
         t = Table.create(key_kind="dense", dense_bits=8)
@@ -70,6 +71,10 @@ class TestViews(unittest.TestCase):
         self.assertEqual(t.stats()["distinct"], 3)
         with self.assertRaises(TypeError):
             t.counts
+        # No view, but the C export reads every entry.
+        keys, counts = t.items()
+        self.assertEqual(dict(zip(keys.tolist(), counts.tolist())),
+                         {0: 1, 7: 2, (1 << 42) - 1: 1})
         with self.assertRaises(hogcount.HogcountError) as e:
             t.add(1 << 42)
         self.assertEqual(e.exception.name, "HC_ERANGE")
@@ -108,6 +113,60 @@ class TestBytes(unittest.TestCase):
             hogcount.fragments(data, 9)
         with self.assertRaises(ValueError):
             hogcount.fragments(data, 4, length=len(data))  # no padding
+
+
+class TestKeyLayer(unittest.TestCase):
+    """The numpy fast paths are pinned to the C key layer."""
+
+    def meta(self, tokens, k):
+        return hogcount._meta(tokens, k)
+
+    def test_fragments_pinned_to_c(self):
+        data = os.urandom(300) + b"\x00\xff" * 10 + bytes(range(256))
+        klib = hogcount.klib
+        for k in range(1, 9):
+            m = self.meta("bytes", k)
+            keys = hogcount.fragments(data, k)
+            want = []
+            for i in range(len(data) - k + 1):
+                v = ctypes.c_uint64()
+                self.assertEqual(klib.hck_key_encode(
+                    ctypes.byref(m), data[i:i + k], k, ctypes.byref(v)), 0)
+                want.append(v.value)
+            self.assertEqual(keys.tolist(), want, f"k={k}")
+            text = np.empty((keys.size, k), dtype=np.uint8)
+            self.assertEqual(klib.hck_key_decode_array(
+                ctypes.byref(m), keys.ctypes.data, keys.size,
+                text.ctypes.data), 0)
+            np.testing.assert_array_equal(
+                hogcount.fragment_bytes(keys, k), text)
+
+    def test_for_ngrams_plans_like_the_cli(self):
+        kinds = {}
+        for tokens, k in (("bytes", 2), ("bytes", 5), ("bytes", 12),
+                          ("words", 2), ("dna", 21)):
+            t = Table.for_ngrams(tokens, k, keys=10000)
+            self.assertEqual(t.ngram, (tokens, k))
+            kinds[(tokens, k)] = t.key_kind
+        self.assertEqual(kinds, {("bytes", 2): "dense",
+                                 ("bytes", 5): "packed",
+                                 ("bytes", 12): "bytes",
+                                 ("words", 2): "bytes",
+                                 ("dna", 21): "packed"})
+        self.assertEqual(Table.for_ngrams("bytes", 5, wide=True).key_kind,
+                         "u64")
+        t = Table.for_ngrams("dna", 3, canonical=True)
+        t.add(0b000010, 2)  # AAG; canonical CTT is larger
+        keys, counts = t.ngrams()
+        self.assertEqual(dict(zip(keys, counts.tolist())), {b"AAG": 2})
+        self.assertEqual(t.get_ngram("CTT"), 2)  # the other strand
+
+    def test_record_mismatch_refused(self):
+        t = Table.create(capacity=64)  # u64: cannot hold byte keys
+        t.user = b"hogcount-cli 1 tokens=words k=2 canonical=0"
+        self.assertIsNone(t.ngram)
+        with self.assertRaises(TypeError):
+            t.ngrams()
 
 
 class TestHomes(unittest.TestCase):
