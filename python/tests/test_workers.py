@@ -20,9 +20,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "examples"))
 import seed_rewrite  # noqa: E402
 
 _T = None  # inherited by the forked workers
+_B = None  # a barrier of all workers, inherited too
 
 
 def _work(seed):
+    # Every round of tasks needs all the pool's processes at once, so
+    # no worker can do the work of another.
+    _B.wait(timeout=60)
     rng = np.random.default_rng(seed)
     keys = rng.zipf(1.3, 200_000).astype(np.uint64)
     _T.add_batch(keys)
@@ -43,12 +47,16 @@ def _reference(seeds):
 
 class TestForkedWorkers(unittest.TestCase):
     def run_pool(self, mode, workers):
-        global _T
+        global _T, _B
+        ctx = mp.get_context("fork")
         _T = hogcount.Table.create(capacity=1 << 20, mode=mode)
+        _B = ctx.Barrier(workers)
         seeds = list(range(8))
-        with mp.get_context("fork").Pool(workers) as pool:
-            pids = pool.map(_work, seeds)
-        self.assertGreater(len(set(pids)), 0)
+        with ctx.Pool(workers) as pool:
+            pids = pool.map(_work, seeds, chunksize=1)
+        # The adds came from exactly `workers` other processes.
+        self.assertEqual(len(set(pids)), workers)
+        self.assertNotIn(os.getpid(), pids)
         keys, counts = _T.items()
         return dict(zip(keys.tolist(), counts.tolist())), _reference(seeds)
 
