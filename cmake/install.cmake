@@ -31,7 +31,11 @@ install(FILES ${PROJECT_BINARY_DIR}/hogcountConfig.cmake
 # Relocatable: prefix is found from the .pc file's own directory.
 file(RELATIVE_PATH HC_PC_PREFIX_REL "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
 	"${CMAKE_INSTALL_PREFIX}")
-configure_file(${PROJECT_SOURCE_DIR}/cmake/hogcount.pc.in
-	${PROJECT_BINARY_DIR}/hogcount.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/hogcount.pc
-	DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# No Requires.private: libatomic_ops is inlined into the kernel (headers
+# only), so a user without libatomic-ops-dev still resolves hogcount.pc.
+foreach(pc hogcount hogcount-keys hogcount-model)
+	configure_file(${PROJECT_SOURCE_DIR}/cmake/${pc}.pc.in
+		${PROJECT_BINARY_DIR}/${pc}.pc @ONLY)
+	install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc
+		DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()

@@ -25,11 +25,38 @@ cmake --install "$out/plain" >/dev/null
 cmake -S examples -B "$out/examples" -DCMAKE_PREFIX_PATH="$out/prefix" >/dev/null
 cmake --build "$out/examples" -j"$jobs"
 "$out/examples/embed"
-PKG_CONFIG_PATH="$out/prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror \
-	examples/embed.c -o "$out/embed-pc" \
-	$(PKG_CONFIG_PATH="$out/prefix/lib/pkgconfig" pkg-config --cflags --libs hogcount) \
-	-Wl,-rpath,"$out/prefix/lib"
+"$out/examples/ngrams" >/dev/null
+# pkg-config sees only our .pc files, as on a machine without
+# libatomic-ops-dev: every Requires must resolve inside the package.
+pc() { PKG_CONFIG_LIBDIR="$out/prefix/lib/pkgconfig" pkg-config "$@"; }
+cc -std=c11 -Wall -Werror examples/embed.c -o "$out/embed-pc" \
+	$(pc --cflags --libs hogcount) -Wl,-rpath,"$out/prefix/lib"
 "$out/embed-pc" >/dev/null
+cc -std=c11 -Wall -Werror examples/ngrams.c -o "$out/ngrams-pc" \
+	$(pc --cflags --libs hogcount-model) -Wl,-rpath,"$out/prefix/lib"
+"$out/ngrams-pc" >/dev/null
+pc --static --libs hogcount-model >/dev/null
+
+step "the installed Python package, no PYTHONPATH"
+# Installed under lib/python3.X/dist-packages, the directory Debian's
+# python3 searches for /usr/local; here the prefix is $out/prefix, so
+# the test adds it as a site directory, as python3 does for /usr/local.
+/usr/bin/python3 -c 'import sys; v = "%d.%d" % sys.version_info[:2]
+sys.exit("/usr/local/lib/python%s/dist-packages" % v not in sys.path)' ||
+	{ echo "python3 does not search /usr/local/lib/python3.X/dist-packages"; exit 1; }
+site=$(ls -d "$out"/prefix/lib/python3*/dist-packages)
+(cd / && env -u PYTHONPATH -u HOGCOUNT_LIB -u HOGCOUNT_KEYS_LIB \
+	/usr/bin/python3 -c 'import site, sys; site.addsitedir(sys.argv[1])
+import hogcount
+assert hogcount.library_path.startswith(sys.argv[2]), hogcount.library_path
+assert hogcount.keys_library_path.startswith(sys.argv[2])
+t = hogcount.Table.for_ngrams("bytes", 3)
+t.add_batch(hogcount.fragments(b"abcabc", 3))
+assert dict(zip(*t.ngrams())) == {b"abc": 2, b"bca": 1, b"cab": 1}' \
+	"$site" "$out/prefix/lib/")
+for f in python/examples/*.py python/bench/*.py scripts/*.sh scripts/*.py; do
+	[ -x "$f" ] || { echo "$f: not executable"; exit 1; }
+done
 
 step "ASan+UBSan build, all tests"
 cmake -S . -B "$out/asan" -DHC_WERROR=ON -DHC_SANITIZE=address,undefined \
