@@ -223,7 +223,7 @@ static void report_full(const struct work *w, hc_table *t, uint64_t size)
 }
 
 /* Up to this size a table lives in the caches, and a worker sums the
- * repeats of each batch before adding them (sink.c). */
+ * repeats of each batch before adding them (HCK_SINK_COMBINE). */
 #define COMBINE_MAX_BYTES (UINT64_C(4) << 20)
 
 static int table_in_cache(const hc_table *t)

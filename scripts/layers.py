@@ -11,6 +11,7 @@ Layers and what each may include (besides itself and the C library):
     model  (model/)             keys, kernel
     cli    (cli/)               model, keys, kernel
     python (python/)            loads libhogcount and libhogcount_keys
+                                (ctypes), copies no private constant
 A layer's public header is include/hogcount.h, keys/hogcount_keys.h or
 model/hc_model.h; every other header of a layer is private to it (the
 *_internal.h files, kmer.h, ...) and is included only in its own
@@ -31,8 +32,10 @@ ALLOWED = {"kernel": set(), "keys": {"kernel"},
            "model": {"keys", "kernel"},
            "cli": {"model", "keys", "kernel"},
            "tests": {"kernel"}, "stress": {"kernel"},
-           "examples": {"kernel"}}
+           "examples": {"kernel", "keys", "model"}}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+LOAD = re.compile(r'_load\("[A-Z_]+", "([a-z]+)"')
+PRIVATE_CONSTANTS = ("0xff51afd7ed558ccd", "0xc4ceb9fe1a85ec53")
 
 
 def layer_of(rel):
@@ -89,6 +92,22 @@ def main():
                     elif private and not kernel_test:
                         bad.append(f"{rel}: includes {inc}, private to "
                                    f"{hdir}/")
+    # python: the libraries it loads through ctypes, and no copy of the
+    # kernel's private hash constants (mix64, kernel/hash.c).
+    pydir = os.path.join(TOP, "python", "hogcount")
+    for f in sorted(os.listdir(pydir)) if os.path.isdir(pydir) else []:
+        if not f.endswith(".py"):
+            continue
+        with open(os.path.join(pydir, f), encoding="utf-8") as fh:
+            text = fh.read()
+        for sub in LOAD.findall(text):
+            graph.setdefault("python", set()).add(
+                {"kernel": "kernel", "keys": "keys",
+                 "model": "model"}.get(sub, sub))
+        for c in PRIVATE_CONSTANTS:
+            if c in text.lower():
+                bad.append(f"python/hogcount/{f}: copies the kernel's "
+                           f"private hash constant {c}")
     for src in sorted(graph):
         print(f"{src} -> {', '.join(sorted(graph[src]))}")
     for b in bad:
