@@ -110,16 +110,11 @@ def generateModel(files, order, nthreads, is_mock=False, size=None,
     """One shared table, nthreads forked workers adding into it."""
     global _table
     size = size or size_hint(files, order)
-    capacity = int(size / 0.75) + 1024
-    if order <= 8:
-        _table = hogcount.Table.create(capacity=capacity, key_kind="u64",
-                                       mode=mode)
-    else:
-        _table = hogcount.Table.create(
-            capacity=capacity, key_kind="bytes", mode=mode,
-            arena_bytes=capacity * (8 + (order + 7) // 8 * 8))
-    _table.set_ngram("bytes", order)
-    logger.info(f"table: {capacity} slots for about {size} distinct keys")
+    # The key layer picks the kind (dense, packed or byte keys) and the
+    # geometry, as `hogcount count` does, and writes the record.
+    _table = hogcount.Table.for_ngrams("bytes", order, keys=size, mode=mode)
+    logger.info(f"table: {_table.key_kind}, {_table.options()['capacity']} "
+                f"slots for about {size} distinct keys")
     # fork: the workers inherit _table.  Only file names go out and
     # integers come back.
     with mp.get_context("fork").Pool(nthreads) as pool:
@@ -163,17 +158,9 @@ def main(argv=None):
     print(f"distinct {st['distinct']} total {st['total']} "
           f"load {st['load']:.3f}")
     if args.top:
-        if args.order <= 8:
-            keys, counts = model.items()
-            top = np.argsort(counts)[::-1][:args.top]
-            names = [r.tobytes() for r in
-                     hogcount.fragment_bytes(keys[top], args.order)]
-        else:
-            keys, counts = model.bytes_items()
-            top = np.argsort(counts)[::-1][:args.top]
-            names = [keys[i] for i in top]
-        for name, i in zip(names, top):
-            print(f"{name!r}\t{counts[i]}")
+        keys, counts = model.ngrams()  # whatever the key kind
+        for i in np.argsort(counts)[::-1][:args.top]:
+            print(f"{keys[i]!r}\t{counts[i]}")
     if args.output:
         model.save(args.output)
     return 0
