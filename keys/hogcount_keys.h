@@ -200,7 +200,9 @@ HC_API int hck_key_parse(const hck_meta *m, char *buf, size_t len,
  * A sink batches keys into one table through the kernel's batched adds
  * (hc_add_batch, hc_add_bytes_batch).  A tokenizer cuts input bytes into
  * the keys of an hck_meta and hands them to its sink.  Both belong to
- * one process (a forked worker makes its own after fork).
+ * one thread of one process (a forked worker makes its own after fork);
+ * any number of sinks add into one table concurrently, with the
+ * ordering of the kernel's adds (design.md G1).
  */
 typedef struct hck_sink hck_sink;
 typedef struct hck_tok hck_tok;
@@ -315,12 +317,12 @@ typedef struct hck_plan {
 HC_API void hck_plan_in_init(hck_plan_in *in);
 
 /*
- * hck_plan - the key kind and geometry of a table for the keys of @m:
+ * hck_plan_table - the key kind and geometry of a table for the keys of @m:
  * dense when the key space is small next to the table, byte keys for
  * byte-string keys, packed 8-byte slots where the count field keeps at
  * least 20 bits, else u64.  The one place that sizes tables: `count`,
  * `merge`, the model's reductions and Python call it.
- * Returns HC_OK, HC_EINVAL.
+ * Returns HC_OK, HC_EINVAL.  Any number of threads (pure function).
  */
 HC_API int hck_plan_table(const hck_meta *m, const hck_plan_in *in,
 			  hck_plan *out);

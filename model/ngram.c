@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ngram.c - reading n-gram tables in place (the record and the text form
- * of keys come from the key layer, hogcount_keys.h): walks by context, and reductions of an order-n
- * table to an order-(n-1) one (hc_model.h, docs/model.md).
+ * ngram.c - reading n-gram tables in place: walks by context, and
+ * reductions of an order-n table to an order-(n-1) one (hc_model.h,
+ * docs/model.md).  The record and the text form of keys come from the
+ * key layer (hogcount_keys.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
