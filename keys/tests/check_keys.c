@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_keys.c - the key layer's suite (unit.keys): the record, the
+ * codec, the plan, the exports and the tokenizers, each against a
+ * reference computed here.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hogcount_keys.h"
+
+static hc_table *plan_create(const hck_meta *m, uint64_t keys, int wide)
+{
+	hck_plan_in in;
+	hck_plan p = { .size = sizeof(p) };
+	hc_table *t = NULL;
+
+	hck_plan_in_init(&in);
+	in.keys = keys;
+	in.wide = wide;
+	ck_assert_int_eq(hck_plan_table(m, &in, &p), HC_OK);
+	ck_assert_int_eq(hck_table_create(&t, m, &p), HC_OK);
+	return t;
+}
+
+static int kind_of(const hc_table *t)
+{
+	hc_options o;
+
+	hc_options_init(&o);
+	ck_assert_int_eq(hc_table_options(t, &o), HC_OK);
+	return o.key_kind;
+}
+
+START_TEST(record_roundtrip)
+{
+	static const hck_meta ms[] = {
+		{ HCK_DNA, 21, 1 },  { HCK_DNA, 32, 0 },   { HCK_BYTES, 1, 0 },
+		{ HCK_BYTES, 5, 0 }, { HCK_BYTES, 12, 0 }, { HCK_WORDS, 3, 0 },
+	};
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		hc_table *t = plan_create(&ms[i], 1000, 0);
+		hck_meta r;
+
+		ck_assert_int_eq(hck_meta_load(t, &r), HC_OK);
+		ck_assert_int_eq(r.tokens, ms[i].tokens);
+		ck_assert_uint_eq(r.k, ms[i].k);
+		ck_assert_int_eq(r.canonical, ms[i].canonical);
+		ck_assert(hck_kind_fits(&r, kind_of(t)));
+		hc_table_close(t);
+	}
+}
+END_TEST
+
+START_TEST(record_refused)
+{
+	hck_meta bad = { HCK_BYTES, 3, 1 }, r;
+	hc_table *t;
+
+	ck_assert_int_eq(hck_meta_check(&bad), HC_EINVAL);
+	bad.tokens = HCK_DNA;
+	bad.k = 33;
+	ck_assert_int_eq(hck_meta_check(&bad), HC_EINVAL);
+	ck_assert_int_eq(hc_table_create(&t, NULL), HC_OK); /* u64 */
+	ck_assert_int_eq(hck_meta_load(t, &r), HC_ECORRUPT); /* none */
+	/* A record the key kind cannot hold: word keys in u64 slots. */
+	ck_assert_int_eq(hc_table_set_user(t,
+					   "hogcount-cli 1 tokens=words "
+					   "k=2 canonical=0",
+					   43),
+			 HC_OK);
+	ck_assert_int_eq(hck_meta_load(t, &r), HC_EKIND);
+	ck_assert_int_eq(hc_table_set_user(t,
+					   "hogcount-cli 1 tokens=bytes "
+					   "k=2 canonical=0 x",
+					   45),
+			 HC_OK);
+	ck_assert_int_eq(hck_meta_load(t, &r), HC_ECORRUPT);
+	hc_table_close(t);
+}
+END_TEST
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+START_TEST(codec_kmers)
+{
+	static const char base[] = "ACGT";
+	uint64_t s = 88172645463325252u;
+
+	for (unsigned k = 1; k <= 32; k++)
+		for (int canon = 0; canon <= 1; canon++)
+			for (int n = 0; n < 50; n++) {
+				hck_meta m = { HCK_DNA, k, canon };
+				char txt[33], rc[33];
+				unsigned char out[HCK_INT_TEXT_MAX];
+				uint64_t key, rkey;
+				size_t len;
+
+				for (unsigned i = 0; i < k; i++) {
+					txt[i] = base[rnd(&s) & 3];
+					rc[k - 1 - i] =
+						base[3 - (strchr(base, txt[i]) -
+							  base)];
+				}
+				ck_assert_int_eq(
+					hck_key_encode(&m, txt, k, &key),
+					HC_OK);
+				ck_assert_int_eq(
+					hck_key_encode(&m, rc, k, &rkey),
+					HC_OK);
+				ck_assert_int_eq(
+					hck_key_decode(&m, key, out, &len),
+					HC_OK);
+				ck_assert_uint_eq(len, k);
+				if (!canon) {
+					ck_assert(!memcmp(out, txt, k));
+				} else {
+					/* Both strands, one key: the smaller
+					 * text (A < C < G < T). */
+					ck_assert_uint_eq(key, rkey);
+					ck_assert(!memcmp(out,
+							  memcmp(txt, rc, k) < 0
+								  ? txt
+								  : rc,
+							  k));
+				}
+			}
+	{
+		hck_meta m = { HCK_DNA, 3, 0 };
+		uint64_t key;
+
+		ck_assert_int_eq(hck_key_encode(&m, "ANA", 3, &key), HC_ERANGE);
+		ck_assert_int_eq(hck_key_encode(&m, "acg", 3, &key), HC_OK);
+		ck_assert_uint_eq(key, 6); /* 00 01 10 */
+		ck_assert_int_eq(hck_key_encode(&m, "AC", 2, &key), HC_ERANGE);
+	}
+}
+END_TEST
+
+START_TEST(codec_bytes_and_escapes)
+{
+	unsigned char all[256], out[HCK_INT_TEXT_MAX];
+	char esc[4 * 256];
+	size_t n, len;
+	uint64_t key;
+
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	for (unsigned k = 1; k <= 8; k++) {
+		hck_meta m = { HCK_BYTES, k, 0 };
+
+		for (unsigned i = 0; i + k <= 256; i += 7) {
+			uint64_t want = 0;
+
+			for (unsigned j = 0; j < k; j++)
+				want = want << 8 | all[i + j];
+			ck_assert_int_eq(hck_key_encode(&m, all + i, k, &key),
+					 HC_OK);
+			ck_assert_uint_eq(key, want);
+			hck_key_decode(&m, key, out, &len);
+			ck_assert(len == k && !memcmp(out, all + i, k));
+		}
+	}
+	{
+		hck_meta m = { HCK_BYTES, 9, 0 };
+
+		ck_assert_int_eq(hck_key_encode(&m, all, 9, &key), HC_EMISUSE);
+	}
+	n = hck_escape(all, 256, esc);
+	for (size_t i = 0; i < n; i++)
+		ck_assert(esc[i] != '\t' && esc[i] != '\n' && esc[i] != 0);
+	ck_assert_int_eq(hck_unescape(esc, n), 256);
+	ck_assert(!memcmp(esc, all, 256));
+	memcpy(esc, "a\\q", 3);
+	ck_assert_int_eq(hck_unescape(esc, 3), -1);
+}
+END_TEST
+
+START_TEST(codec_parse_words)
+{
+	hck_meta m = { HCK_WORDS, 3, 0 };
+	char buf[] = "  one\\ttwo   three ";
+	const char *why = NULL;
+	uint64_t key = 0;
+	size_t klen = 0;
+
+	ck_assert_int_eq(hck_key_parse(&m, buf, strlen(buf), &key, &klen, &why),
+			 HC_OK);
+	ck_assert_uint_eq(klen, 13);
+	ck_assert(!memcmp(buf, "one two three", 13));
+	strcpy(buf, "one two");
+	ck_assert_int_eq(hck_key_parse(&m, buf, 7, &key, &klen, &why),
+			 HC_ERANGE);
+	ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+START_TEST(plan_kinds)
+{
+	static const struct {
+		hck_meta m;
+		uint64_t keys;
+		int wide, kind;
+	} c[] = {
+		{ { HCK_BYTES, 2, 0 }, 1000, 0, HC_KEY_DENSE },
+		{ { HCK_BYTES, 3, 0 }, 10u << 20, 0, HC_KEY_DENSE },
+		{ { HCK_BYTES, 3, 0 }, 1000, 0, HC_KEY_PACKED },
+		{ { HCK_BYTES, 5, 0 }, 1000, 0, HC_KEY_PACKED },
+		{ { HCK_BYTES, 5, 0 }, 1000, 1, HC_KEY_U64 },
+		{ { HCK_BYTES, 8, 0 }, 1000, 0, HC_KEY_U64 },
+		{ { HCK_BYTES, 9, 0 }, 1000, 0, HC_KEY_BYTES },
+		{ { HCK_WORDS, 1, 0 }, 1000, 0, HC_KEY_BYTES },
+		{ { HCK_DNA, 8, 0 }, 1000, 0, HC_KEY_DENSE },
+		{ { HCK_DNA, 21, 1 }, 1000, 0, HC_KEY_PACKED },
+		{ { HCK_DNA, 31, 0 }, 1000, 0, HC_KEY_U64 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		hc_table *t = plan_create(&c[i].m, c[i].keys, c[i].wide);
+
+		ck_assert_msg(kind_of(t) == c[i].kind, "case %zu: kind %d", i,
+			      kind_of(t));
+		hc_table_close(t);
+	}
+}
+END_TEST
+
+/* Every integer kind the plan picks exports what was added. */
+START_TEST(export_every_kind)
+{
+	static const hck_meta ms[] = {
+		{ HCK_BYTES, 2, 0 }, /* dense */
+		{ HCK_BYTES, 5, 0 }, /* packed */
+		{ HCK_BYTES, 8, 0 }, /* u64 */
+	};
+	for (size_t i = 0; i < 3; i++) {
+		hc_table *t = plan_create(&ms[i], 5000, 0);
+		uint64_t keys[600], counts[600], sum = 0, want = 0, mask;
+		size_t n;
+
+		mask = ms[i].k == 8 ? UINT64_MAX
+				    : (UINT64_C(1) << (8 * ms[i].k)) - 1;
+		for (uint64_t k = 0; k < 500; k++) {
+			ck_assert_int_eq(hc_add(t,
+						(k * 0x9e3779b97f4a7c15) & mask,
+						k + 1),
+					 HC_OK);
+			want += k + 1;
+		}
+		ck_assert_int_eq(hck_export(t, keys, counts, 600, &n), HC_OK);
+		ck_assert_uint_eq(n, 500);
+		for (size_t j = 0; j < n; j++) {
+			uint64_t c;
+
+			ck_assert_int_eq(hc_get(t, keys[j], &c), HC_OK);
+			ck_assert_uint_eq(c, counts[j]);
+			sum += counts[j];
+		}
+		ck_assert_uint_eq(sum, want);
+		ck_assert_int_eq(hck_export(t, keys, counts, 10, &n),
+				 HC_ERANGE);
+		ck_assert_uint_eq(n, 10);
+		hc_table_close(t);
+	}
+}
+END_TEST
+
+START_TEST(export_bytes)
+{
+	hck_meta m = { HCK_WORDS, 1, 0 };
+	hc_table *t = plan_create(&m, 100, 0);
+	unsigned char data[64];
+	uint64_t ends[8], counts[8];
+	size_t n, dl, got = 0;
+
+	hc_add_bytes(t, "alpha", 5, 2);
+	hc_add_bytes(t, "be", 2, 3);
+	ck_assert_int_eq(hck_export_bytes(t, data, sizeof(data), ends, counts,
+					  8, &n, &dl),
+			 HC_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(dl, 7);
+	for (size_t i = 0; i < n; i++) {
+		size_t a = i ? ends[i - 1] : 0;
+
+		if (ends[i] - a == 5)
+			got += !memcmp(data + a, "alpha", 5) && counts[i] == 2;
+		else
+			got += !memcmp(data + a, "be", 2) && counts[i] == 3;
+	}
+	ck_assert_uint_eq(got, 2);
+	ck_assert_int_eq(hck_export_bytes(t, data, 4, ends, counts, 8, &n, &dl),
+			 HC_ERANGE);
+	hc_table_close(t);
+}
+END_TEST
+
+/* Count @text with @m, fed as one mapped range cut at @cut byte
+ * chunks (0: whole), or as a stream of @block-byte blocks. */
+static hc_table *tokenize(const hck_meta *m, const char *text, size_t cut,
+			  size_t block)
+{
+	hc_table *t = plan_create(m, 4096, 0);
+	size_t n = strlen(text);
+	hck_sink *s;
+	hck_tok *tk;
+
+	ck_assert_int_eq(hck_sink_create(&s, t, m, 0), HC_OK);
+	ck_assert_int_eq(hck_tok_create(&tk, m, s), HC_OK);
+	if (block) {
+		hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+		for (size_t i = 0; i < n; i += block)
+			ck_assert_int_eq(
+				hck_tok_feed(tk, text + i,
+					     n - i < block ? n - i : block,
+					     SIZE_MAX),
+				HC_OK);
+		ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+	} else {
+		size_t step = cut ? cut : n;
+
+		for (size_t a = 0; a < n; a += step) {
+			size_t e = a + step < n ? a + step : n, st;
+
+			hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+			st = hck_tok_align(tk, text, n, a);
+			if (st < e)
+				ck_assert_int_eq(hck_tok_feed(tk, text + st,
+							      n - st, e - st),
+						 HC_OK);
+			ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+		}
+	}
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+	return t;
+}
+
+static int same_counts(hc_table *a, hc_table *b)
+{
+	hc_stats sa = { .size = sizeof(sa) }, sb = { .size = sizeof(sb) };
+	hc_iter *it;
+	hc_entry e;
+	int ok = 1;
+
+	hc_table_stats(a, &sa);
+	hc_table_stats(b, &sb);
+	if (sa.distinct != sb.distinct || sa.total != sb.total)
+		return 0;
+	hc_iter_create(a, &it);
+	while (ok && hc_iter_next(it, &e) == 1) {
+		uint64_t c = 0;
+
+		if (e.bytes)
+			hc_get_bytes(b, e.bytes, e.len, &c);
+		else
+			hc_get(b, e.key, &c);
+		ok = c == e.count;
+	}
+	hc_iter_destroy(it);
+	return ok;
+}
+
+START_TEST(tokenizers_chunks_and_blocks)
+{
+	static const char text[] =
+		"the cat\tsat on the mat\n and the cat ate the rat; the "
+		"end of the tale of the cat and\r\nthe  mat";
+	static const char fa[] = ">r1\nACGTACGTTGCA\nacgtNACGT\n>r2\n"
+				 "TTTTGGGGCCCCAAAA\n";
+	static const hck_meta ms[] = {
+		{ HCK_BYTES, 1, 0 },  { HCK_BYTES, 3, 0 }, { HCK_BYTES, 8, 0 },
+		{ HCK_BYTES, 11, 0 }, { HCK_WORDS, 1, 0 }, { HCK_WORDS, 3, 0 },
+	};
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		hc_table *whole = tokenize(&ms[i], text, 0, 0);
+		hc_stats st = { .size = sizeof(st) };
+		size_t words = 0;
+
+		hc_table_stats(whole, &st);
+		if (ms[i].tokens == HCK_BYTES) {
+			ck_assert_uint_eq(st.total, strlen(text) - ms[i].k + 1);
+		} else {
+			for (size_t j = 0; text[j]; j++)
+				words +=
+					!hck_is_space((unsigned char)text[j]) &&
+					(j == 0 ||
+					 hck_is_space(
+						 (unsigned char)text[j - 1]));
+			ck_assert_uint_eq(st.total, words - ms[i].k + 1);
+		}
+		for (size_t cut = 1; cut < 20; cut += 3) {
+			hc_table *t = tokenize(&ms[i], text, cut, 0);
+
+			ck_assert_msg(same_counts(whole, t), "meta %zu cut %zu",
+				      i, cut);
+			hc_table_close(t);
+		}
+		for (size_t block = 1; block < 9; block += 3) {
+			hc_table *t = tokenize(&ms[i], text, 0, block);
+
+			ck_assert_msg(same_counts(whole, t),
+				      "meta %zu block %zu", i, block);
+			hc_table_close(t);
+		}
+		hc_table_close(whole);
+	}
+	{
+		hck_meta m = { HCK_DNA, 4, 1 };
+		hc_table *whole = tokenize(&m, fa, 0, 0);
+		hc_stats st = { .size = sizeof(st) };
+
+		hc_table_stats(whole, &st);
+		/* r1: ACGTACGTTGCAacgt (16 bases across a line
+		 * break) N ACGT; r2: 16 bases. */
+		ck_assert_uint_eq(st.total, 13 + 1 + 13);
+		for (size_t block = 1; block < 9; block += 2) {
+			hc_table *t = tokenize(&m, fa, 0, block);
+
+			ck_assert(same_counts(whole, t));
+			hc_table_close(t);
+		}
+		hc_table_close(whole);
+	}
+}
+END_TEST
+
+static Suite *hck_keys_suite(void)
+{
+	Suite *s = suite_create("keys");
+	TCase *tc = tcase_create("keys");
+
+	tcase_add_test(tc, record_roundtrip);
+	tcase_add_test(tc, record_refused);
+	tcase_add_test(tc, codec_kmers);
+	tcase_add_test(tc, codec_bytes_and_escapes);
+	tcase_add_test(tc, codec_parse_words);
+	tcase_add_test(tc, plan_kinds);
+	tcase_add_test(tc, export_every_kind);
+	tcase_add_test(tc, export_bytes);
+	tcase_add_test(tc, tokenizers_chunks_and_blocks);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(hck_keys_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
