@@ -142,12 +142,23 @@ static double top_decade(double v)
 	return e < 1 ? 1 : e;
 }
 
+#define LEGEND_W 370 /* the legend's width */
+
+/* The legend's white box for @lines lines, drawn under them. */
+static void legend_box(FILE *f, int lines)
+{
+	fprintf(f,
+		"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+		"fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n",
+		W - MR - LEGEND_W - 8, MT + 5, LEGEND_W, 20 * lines + 6);
+}
+
 /* One line of the legend box, top right; @n counts the lines. */
 static void legend(FILE *f, int *n, const char *color, int dashed,
 		   const char *text)
 {
 	int y = MT + 20 + 20 * (*n)++;
-	int x = W - MR - 330;
+	int x = W - MR - LEGEND_W;
 
 	if (color)
 		fprintf(f,
@@ -209,21 +220,26 @@ static void spectrum(FILE *f, const struct plot *p)
 		first = 0;
 	}
 	fputs("\"/>\n", f);
-	legend(f, &n, "#222", 0, "spectrum");
+	/* The marks first, then the legend over them. */
 	if (g && g->peak) {
 		vmark(f, &a, (double)g->valley, "#c0392b", 1);
+		vmark(f, &a, g->coverage, "#1f6fb2", 0);
+		if (g->diploid)
+			vmark(f, &a, (double)g->half_peak, "#e67e22", 1);
+	}
+	legend_box(f, g && g->peak ? 4 + (g->diploid != 0) : 1);
+	legend(f, &n, "#222", 0, "spectrum");
+	if (g && g->peak) {
 		snprintf(buf, sizeof(buf),
 			 "solid threshold (valley): %llu; errors: %.1f%% of "
 			 "keys",
 			 (unsigned long long)g->valley,
 			 100 * g->error_distinct);
 		legend(f, &n, "#c0392b", 1, buf);
-		vmark(f, &a, g->coverage, "#1f6fb2", 0);
 		snprintf(buf, sizeof(buf), "coverage peak: %llu (%.2f)",
 			 (unsigned long long)g->peak, g->coverage);
 		legend(f, &n, "#1f6fb2", 0, buf);
 		if (g->diploid) {
-			vmark(f, &a, (double)g->half_peak, "#e67e22", 1);
 			snprintf(buf, sizeof(buf),
 				 "half-coverage peak: %llu (diploid?)",
 				 (unsigned long long)g->half_peak);
@@ -274,7 +290,6 @@ static void rank(FILE *f, const struct plot *p)
 		first = 0;
 	}
 	fputs("\"/>\n", f);
-	legend(f, &n, "#222", 0, "count of the key of each rank");
 	if (p->zipf && p->zipf->points >= 2) {
 		double r1 = (double)distinct, y1;
 
@@ -289,6 +304,10 @@ static void rank(FILE *f, const struct plot *p)
 			"stroke-dasharray=\"6 3\"/>\n",
 			px(&a, 1), py(&a, pow(10, p->zipf->intercept)),
 			px(&a, r1), py(&a, y1));
+	}
+	legend_box(f, p->zipf && p->zipf->points >= 2 ? 2 : 1);
+	legend(f, &n, "#222", 0, "count of the key of each rank");
+	if (p->zipf && p->zipf->points >= 2) {
 		snprintf(buf, sizeof(buf), "Zipf fit: s = %.3f, R2 = %.3f",
 			 -p->zipf->slope, p->zipf->r2);
 		legend(f, &n, "#c0392b", 1, buf);
