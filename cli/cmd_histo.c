@@ -116,7 +116,7 @@ int cmd_histo(int argc, char **argv)
 	if (table_open_meta(argv[optind], &t, &m))
 		return 1;
 	if (histo_load(t, argv[optind], high + 2, plot ? 0 : high + 2, &hist,
-		       &len, &st)) {
+		       &len, json || plot ? &st : NULL)) {
 		hc_table_close(t);
 		return 1;
 	}

@@ -402,16 +402,19 @@ int plot_write(const char *path, const struct plot *p)
 int histo_load(hc_table *t, const char *path, size_t min_len, size_t max_len,
 	       uint64_t **hist, size_t *len, hc_stats *st)
 {
-	uint64_t top;
+	uint64_t top = 0;
 	int rc;
 
-	st->size = sizeof(*st);
-	rc = hc_table_stats(t, st);
-	if (rc) {
-		cli_error(path, "%s", hc_strerror(rc));
-		return -1;
+	/* Without @st the bins are @min_len: no pass for the stats. */
+	if (st) {
+		st->size = sizeof(*st);
+		rc = hc_table_stats(t, st);
+		if (rc) {
+			cli_error(path, "%s", hc_strerror(rc));
+			return -1;
+		}
+		top = st->max_count < HISTO_MAX ? st->max_count : HISTO_MAX;
 	}
-	top = st->max_count < HISTO_MAX ? st->max_count : HISTO_MAX;
 	*len = (size_t)top + 2;
 	if (*len < min_len)
 		*len = min_len;

@@ -48,7 +48,8 @@ int plot_write(const char *path, const struct plot *p);
  * histo_load - the stats of @t into @st and its count-of-counts into a
  * new array *@hist of *@len bins (hc_histo() layout): one bin per count
  * up to the largest count (at most HISTO_MAX), at least @min_len bins
- * and, when @max_len is not 0, at most @max_len.  Prints its errors
+ * and, when @max_len is not 0, at most @max_len.  With @st NULL the
+ * stats are not read (one pass over the table less): @min_len bins.  Prints its errors
  * naming @path; returns 0 or -1.
  */
 int histo_load(hc_table *t, const char *path, size_t min_len, size_t max_len,
