@@ -9,10 +9,12 @@
  *	hogcount model perplexity TABLE FILE...
  *	hogcount model sample [-n N] [--seed S] [--prime TEXT] TABLE
  *	hogcount model unseen TABLE
+ *	hogcount model genome TABLE
  *	hogcount model walk TABLE [CONTEXT]
  *	hogcount model reduce [--drop last|first] [--distinct] -o OUT TABLE
  *
  * Keys and contexts are written with the escapes of hogcount dump.
+ * info, unseen and genome take --json: one JSON object (cli/json.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +25,8 @@
 
 #include "commands.h"
 #include "hc_model.h"
+#include "json.h"
+#include "plot.h"
 
 static void usage(FILE *f)
 {
@@ -46,7 +50,10 @@ static void usage(FILE *f)
 		"  sample TABLE             draw text from the model\n"
 		"  unseen TABLE             Good-Turing unseen mass and Chao1 "
 		"of\n"
-		"                           any table\n"
+		"                           any table, Zipf and Heaps fits\n"
+		"  genome TABLE             k-mer tables: error threshold, "
+		"coverage\n"
+		"                           peak, genome size, diploid flag\n"
 		"  walk TABLE [CTX]         the n-grams starting with CTX, and "
 		"counts\n"
 		"  reduce TABLE -o OUT      the order k-1 table: sum over the "
@@ -66,6 +73,7 @@ static void usage(FILE *f)
 		"  -o, --output FILE  reduce: table file to write\n"
 		"      --drop END     reduce: last (default) or first\n"
 		"      --distinct     reduce: add 1 per entry, not its count\n"
+		"      --json         info, unseen, genome: one JSON object\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"CTX, NEXT and TEXT use the escapes of hogcount dump (\\n, "
@@ -77,7 +85,7 @@ struct opts {
 	double discount;
 	uint64_t top, ntokens, seed;
 	const char *prime, *output;
-	int drop_first, distinct;
+	int drop_first, distinct, json;
 };
 
 /* Context text from the command line: unescaped, words normalised. */
@@ -134,6 +142,33 @@ static int run_info(const char *path, const struct opts *o)
 		return 1;
 	info.size = sizeof(info);
 	hc_model_info_get(m, &info);
+	if (o->json) {
+		struct json js;
+
+		json_begin(&js, stdout);
+		json_str(&js, "table", path);
+		json_str(&js, "tokens",
+			 info.kind.tokens == HC_NGRAM_BYTES ? "bytes"
+							    : "words");
+		json_u64(&js, "order", info.kind.order);
+		json_u64(&js, "vocabulary", info.vocab);
+		json_u64(&js, "total", info.tokens);
+		json_arr(&js, "orders");
+		for (unsigned n = 1; n <= info.kind.order; n++) {
+			json_obj(&js, NULL);
+			json_u64(&js, "order", n);
+			json_u64(&js, "grams", info.grams[n]);
+			json_str(&js, "counts",
+				 n == info.kind.order ? "n-grams"
+						      : "continuations");
+			json_dbl(&js, "discount", info.discount[n]);
+			json_close(&js);
+		}
+		json_end(&js);
+		hc_model_free(m);
+		hc_table_close(t);
+		return 0;
+	}
 	printf("tokens\t%s\n",
 	       info.kind.tokens == HC_NGRAM_BYTES ? "bytes" : "words");
 	printf("order\t%u\n", info.kind.order);
@@ -396,11 +431,20 @@ static int run_sample(int argc, char **argv, const struct opts *o)
 	return rc ? 1 : 0;
 }
 
-static int run_unseen(int argc, char **argv)
+/* Heaps' law on this many sample fractions, 1/2^(n-1) .. 1. */
+#define HEAPS_POINTS 8
+
+static int run_unseen(int argc, char **argv, const struct opts *o)
 {
+	double hn[HEAPS_POINTS], hv[HEAPS_POINTS];
+	hc_fit zipf = { .size = sizeof(zipf) };
+	hc_fit heaps = { .size = sizeof(heaps) };
+	uint64_t *hist;
+	hc_stats st;
 	hc_unseen u;
 	hc_table *t;
-	int rc;
+	size_t len;
+	int rc, zrc, hrc;
 
 	if (argc != 1) {
 		cli_error(NULL, "give exactly one table file");
@@ -416,10 +460,57 @@ static int run_unseen(int argc, char **argv)
 	}
 	u.size = sizeof(u);
 	rc = hc_unseen_estimate(t, &u);
-	hc_table_close(t);
 	if (rc) {
 		cli_error(argv[0], "%s", hc_strerror(rc));
+		hc_table_close(t);
 		return 1;
+	}
+	if (histo_load(t, argv[0], 8, 0, &hist, &len, &st)) {
+		hc_table_close(t);
+		return 1;
+	}
+	hc_table_close(t);
+	zrc = hc_zipf_fit(hist, len, &zipf);
+	hrc = hc_heaps_fit(hist, len, st.total, HEAPS_POINTS, hn, hv, &heaps);
+	free(hist);
+	if (o->json) {
+		struct json js;
+
+		json_begin(&js, stdout);
+		json_str(&js, "table", argv[0]);
+		json_u64(&js, "distinct", u.distinct);
+		json_u64(&js, "total", u.total);
+		json_u64(&js, "f1", u.f1);
+		json_u64(&js, "f2", u.f2);
+		json_dbl(&js, "good_turing_unseen_mass", u.good_turing);
+		json_dbl(&js, "chao1", u.chao1);
+		json_dbl(&js, "chao1_unseen", u.unseen);
+		json_obj(&js, "zipf");
+		if (zrc == HC_OK) {
+			json_dbl(&js, "exponent", -zipf.slope);
+			json_dbl(&js, "log10_c", zipf.intercept);
+			json_dbl(&js, "r2", zipf.r2);
+		}
+		json_u64(&js, "points", zipf.points);
+		json_close(&js);
+		json_obj(&js, "heaps");
+		if (hrc == HC_OK) {
+			json_dbl(&js, "beta", heaps.slope);
+			json_dbl(&js, "k", pow(10, heaps.intercept));
+			json_dbl(&js, "r2", heaps.r2);
+		}
+		json_str(&js, "method", "rarefaction");
+		json_arr(&js, "points");
+		for (int i = 0; i < HEAPS_POINTS; i++) {
+			json_arr(&js, NULL);
+			json_dbl(&js, NULL, hn[i]);
+			json_dbl(&js, NULL, hv[i]);
+			json_close(&js);
+		}
+		json_close(&js);
+		json_close(&js);
+		json_end(&js);
+		return 0;
 	}
 	printf("distinct\t%llu\n", (unsigned long long)u.distinct);
 	printf("total\t%llu\n", (unsigned long long)u.total);
@@ -428,6 +519,91 @@ static int run_unseen(int argc, char **argv)
 	printf("good_turing_unseen_mass\t%.6g\n", u.good_turing);
 	printf("chao1\t%.1f\n", u.chao1);
 	printf("chao1_unseen\t%.1f\n", u.unseen);
+	if (zrc == HC_OK)
+		printf("zipf_exponent\t%.4f (r2 %.4f, %llu points)\n",
+		       -zipf.slope, zipf.r2, (unsigned long long)zipf.points);
+	if (hrc == HC_OK)
+		printf("heaps_beta\t%.4f (K %.4g, r2 %.4f, rarefied)\n",
+		       heaps.slope, pow(10, heaps.intercept), heaps.r2);
+	return 0;
+}
+
+static int run_genome(int argc, char **argv, const struct opts *o)
+{
+	hc_genome g = { .size = sizeof(g) };
+	uint64_t *hist;
+	hck_meta meta;
+	hc_stats st;
+	hc_table *t;
+	size_t len;
+	int rc;
+
+	if (argc != 1) {
+		cli_error(NULL, "give exactly one table file");
+		return EXIT_USAGE;
+	}
+	if (table_open_meta(argv[0], &t, &meta))
+		return 1;
+	if (meta.tokens != HCK_DNA) {
+		cli_error(argv[0], "not a k-mer table: genome takes a table "
+				   "of hogcount count --tokens dna");
+		hc_table_close(t);
+		return 1;
+	}
+	if (histo_load(t, argv[0], 10002, 0, &hist, &len, &st)) {
+		hc_table_close(t);
+		return 1;
+	}
+	hc_table_close(t);
+	rc = hc_genome_estimate(hist, len, st.total, &g);
+	free(hist);
+	if (rc == HC_ERANGE) {
+		cli_error(argv[0], "no coverage peak above the error valley "
+				   "(coverage too low?)");
+		return 1;
+	}
+	if (rc) {
+		cli_error(argv[0], "%s", hc_strerror(rc));
+		return 1;
+	}
+	if (o->json) {
+		struct json js;
+
+		json_begin(&js, stdout);
+		json_str(&js, "table", argv[0]);
+		json_u64(&js, "k", meta.k);
+		json_bool(&js, "canonical", meta.canonical);
+		json_u64(&js, "valley", g.valley);
+		json_u64(&js, "peak", g.peak);
+		json_dbl(&js, "coverage", g.coverage);
+		json_dbl(&js, "genome_size", g.genome_size);
+		json_u64(&js, "solid_distinct", g.solid_distinct);
+		json_u64(&js, "solid_total", g.solid_total);
+		json_u64(&js, "distinct", g.distinct);
+		json_u64(&js, "total", g.total);
+		json_dbl(&js, "error_distinct", g.error_distinct);
+		json_dbl(&js, "error_total", g.error_total);
+		json_bool(&js, "diploid", g.diploid);
+		json_u64(&js, "half_peak", g.half_peak);
+		json_dbl(&js, "half_ratio", g.half_ratio);
+		json_end(&js);
+		return 0;
+	}
+	printf("k\t%u%s\n", meta.k, meta.canonical ? " canonical" : "");
+	printf("valley\t%llu\n", (unsigned long long)g.valley);
+	printf("peak\t%llu\n", (unsigned long long)g.peak);
+	printf("coverage\t%.3f\n", g.coverage);
+	printf("genome_size\t%.0f\n", g.genome_size);
+	printf("solid_distinct\t%llu\n", (unsigned long long)g.solid_distinct);
+	printf("solid_total\t%llu\n", (unsigned long long)g.solid_total);
+	printf("distinct\t%llu\n", (unsigned long long)g.distinct);
+	printf("total\t%llu\n", (unsigned long long)g.total);
+	printf("error_distinct\t%.4f\n", g.error_distinct);
+	printf("error_total\t%.4f\n", g.error_total);
+	printf("diploid\t%s\n", g.diploid ? "yes" : "no");
+	if (g.diploid)
+		printf("half_peak\t%llu (%.3f of the peak's height)\n",
+		       (unsigned long long)g.half_peak, g.half_ratio);
 	return 0;
 }
 
@@ -533,17 +709,19 @@ int cmd_model(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "drop", required_argument, NULL, 'D' },
 		{ "distinct", no_argument, NULL, 'X' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { 0, 10, 100, 1, NULL, NULL, 0, 0 };
+	struct opts o = { 0, 10, 100, 1, NULL, NULL, 0, 0, 0 };
 	const char *sub;
 	char *end;
 	int c;
 
 	if (argc < 2) {
-		cli_error(NULL, "give a command: info, prob, perplexity, "
-				"sample, unseen, walk, reduce (try --help)");
+		cli_error(NULL,
+			  "give a command: info, prob, perplexity, "
+			  "sample, unseen, genome, walk, reduce (try --help)");
 		return EXIT_USAGE;
 	}
 	sub = argv[1];
@@ -610,6 +788,9 @@ int cmd_model(int argc, char **argv)
 		case 'X':
 			o.distinct = 1;
 			break;
+		case 'j':
+			o.json = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -633,7 +814,9 @@ int cmd_model(int argc, char **argv)
 	if (!strcmp(sub, "sample"))
 		return run_sample(argc, argv, &o);
 	if (!strcmp(sub, "unseen"))
-		return run_unseen(argc, argv);
+		return run_unseen(argc, argv, &o);
+	if (!strcmp(sub, "genome"))
+		return run_genome(argc, argv, &o);
 	if (!strcmp(sub, "walk"))
 		return run_walk(argc, argv);
 	if (!strcmp(sub, "reduce"))

@@ -2,19 +2,22 @@
 /*
  * cmd_stats.c - hogcount stats: the first four lines as jellyfish stats
  * prints them (Unique, Distinct, Total, Max_count), then the table's
- * capacity, load and what its keys are.
+ * capacity, load and what its keys are; --json prints the same as one
+ * JSON object.
  */
 #include <getopt.h>
 #include <stdio.h>
 
 #include "commands.h"
+#include "json.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: hogcount stats TABLE\n"
+	fprintf(f, "Usage: hogcount stats [--json] TABLE\n"
 		   "Print unique (count 1), distinct and total keys, the\n"
 		   "largest count, the capacity and load of the table.\n"
 		   "\n"
+		   "      --json  print one JSON object instead of lines\n"
 		   "  -h, --help  this help\n");
 }
 
@@ -22,16 +25,22 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	hc_stats st = { .size = sizeof(st) };
 	static const char *kinds[] = { "?", "u64", "bytes", "dense", "packed" };
 	hck_meta m;
+	struct json js;
 	hc_table *t;
-	int c, rc;
+	int c, rc, json = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = 1;
+			continue;
+		}
 		if (c == 'h') {
 			usage(stdout);
 			return 0;
@@ -49,6 +58,28 @@ int cmd_stats(int argc, char **argv)
 		cli_error(argv[optind], "%s", hc_strerror(rc));
 		hc_table_close(t);
 		return 1;
+	}
+	if (json) {
+		json_begin(&js, stdout);
+		json_str(&js, "table", argv[optind]);
+		json_u64(&js, "unique", st.unique);
+		json_u64(&js, "distinct", st.distinct);
+		json_u64(&js, "total", st.total);
+		json_u64(&js, "max_count", st.max_count);
+		json_u64(&js, "capacity", st.capacity);
+		json_dbl(&js, "load", st.load);
+		json_str(&js, "tokens", hck_tokens_name(m.tokens));
+		json_u64(&js, "k", m.k);
+		json_bool(&js, "canonical", m.canonical);
+		json_str(&js, "keys",
+			 st.key_kind >= 1 && st.key_kind <= 4
+				 ? kinds[st.key_kind]
+				 : "?");
+		json_str(&js, "mode",
+			 st.mode == HC_MODE_HOGWILD ? "hogwild" : "exact");
+		json_end(&js);
+		hc_table_close(t);
+		return 0;
 	}
 	printf("Unique:    %llu\n", (unsigned long long)st.unique);
 	printf("Distinct:  %llu\n", (unsigned long long)st.distinct);

@@ -299,6 +299,117 @@ HC_API int hc_model_sample(hc_model *m, uint64_t *rng, const void *prime,
 			   size_t prime_len, size_t ntokens,
 			   hc_model_token_fn fn, void *arg);
 
+/* ---- the k-mer spectrum: error threshold, coverage, genome size ----- */
+
+/*
+ * What hc_genome_estimate() reads off a k-mer count-of-counts
+ * (docs/model.md, "Genome size").  @size: sizeof(hc_genome), set by the
+ * caller.
+ * @valley: the error/solid threshold, the count at the first minimum
+ *	of the (smoothed) spectrum; keys counted below it are errors.
+ * @peak: the count with the most keys at or above @valley (the mode of
+ *	the coverage peak; with @diploid, of the homozygous peak).
+ * @coverage: the k-mer coverage, the peak refined to a real number:
+ *	the vertex of a parabola fitted to log(hist) around @peak, plus
+ *	1/2 (the mode of a Poisson(l) lies near l - 1/2).
+ * @solid_distinct, @solid_total: keys counted at least @valley times
+ *	and the sum of their counts.
+ * @genome_size: @solid_total / @coverage, in k-mers (= bases, less
+ *	k - 1 per sequence end).
+ * @error_distinct: the fraction of distinct keys below @valley.
+ * @error_total: the fraction of all counted k-mers (occurrences) that
+ *	fall on keys below @valley.
+ * @diploid: 1 when a second peak at half the coverage (or the peak
+ *	found first has one at twice its count) holds at least 5% of the
+ *	main peak's height: a heterozygous diploid sample.
+ * @half_peak: the count of the half-coverage peak, 0 without one.
+ * @half_ratio: its height over the homozygous peak's height.
+ */
+typedef struct hc_genome {
+	size_t size;
+	uint64_t valley;
+	uint64_t peak;
+	double coverage;
+	uint64_t solid_distinct;
+	uint64_t solid_total;
+	uint64_t distinct;
+	uint64_t total;
+	double genome_size;
+	double error_distinct;
+	double error_total;
+	int diploid;
+	uint64_t half_peak;
+	double half_ratio;
+} hc_genome;
+
+/*
+ * hc_genome_estimate - error threshold, coverage peak, genome size and
+ * a heterozygosity flag from a k-mer count-of-counts.
+ * @hist, @len: as hc_histo() fills it: hist[c] keys of count c for
+ *	1 <= c < len - 1, hist[len - 1] the keys counted len - 1 times or
+ *	more (never taken for a peak).  len >= 8.
+ * @total: the sum of all counts (hc_stats.total), or 0 to take it from
+ *	@hist, counting the last bin as len - 1 each.
+ * Pure: reads @hist only.
+ * Returns HC_OK, HC_EINVAL (NULL, @len < 8, g->size too small), HC_ENOMEM,
+ * HC_ERANGE (no valley and peak: too little coverage, or not a k-mer
+ * spectrum); on HC_ERANGE the counts in @g are filled, the estimates 0.
+ */
+HC_API int hc_genome_estimate(const uint64_t *hist, size_t len, uint64_t total,
+			      hc_genome *g);
+
+/* ---- Zipf and Heaps fits from the count-of-counts -------------------- */
+
+/*
+ * A least-squares line log10(y) = intercept + slope * log10(x).
+ * @size: sizeof(hc_fit), set by the caller.
+ * @points: how many points the fit used; @r2: its coefficient of
+ *	determination (1 for a perfect line, 0 when undefined).
+ */
+typedef struct hc_fit {
+	size_t size;
+	double slope;
+	double intercept;
+	double r2;
+	uint64_t points;
+} hc_fit;
+
+/*
+ * hc_zipf_fit - Zipf's law f(r) = C r^-s on the rank-frequency curve
+ * implied by @hist: the keys of count c take the ranks after every key
+ * counted more; each distinct count gives one point (the geometric
+ * middle of its ranks, c), so the fit sees the curve log-binned and
+ * the long tail of count-1 keys weighs as one point.  The exponent s
+ * is -fit->slope.  @hist, @len: as hc_histo(); the last bin is left
+ * out.  Pure.
+ * Returns HC_OK, HC_EINVAL, HC_ERANGE (fewer than 2 distinct counts).
+ */
+HC_API int hc_zipf_fit(const uint64_t *hist, size_t len, hc_fit *fit);
+
+/*
+ * hc_rank_at - the count of rank @rank (1-based) in the rank-frequency
+ * curve of @hist: what the plot draws.  0 past the last key.
+ */
+HC_API uint64_t hc_rank_at(const uint64_t *hist, size_t len, uint64_t rank);
+
+/*
+ * hc_heaps_vocab - the expected vocabulary (distinct keys) of a random
+ * sample of a fraction @p of the counted tokens, drawn without regard to
+ * order: sum over c of hist[c] (1 - (1 - p)^c) (rarefaction).  The last
+ * bin counts as len - 1.  Pure.
+ */
+HC_API double hc_heaps_vocab(const uint64_t *hist, size_t len, double p);
+
+/*
+ * hc_heaps_fit - Heaps' law V(n) = K n^beta, fitted on @npoints
+ * fractions p = 2^-(npoints-1) .. 1/2, 1 of the @total tokens: n = p
+ * total, V = hc_heaps_vocab(p).  @n and @v (may be NULL) receive the
+ * points.  beta is fit->slope, K is 10^fit->intercept.  Pure.
+ * Returns HC_OK, HC_EINVAL (@npoints < 2 or > 64), HC_ERANGE (no keys).
+ */
+HC_API int hc_heaps_fit(const uint64_t *hist, size_t len, uint64_t total,
+			unsigned npoints, double *n, double *v, hc_fit *fit);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,10 +2,14 @@
 # SPDX-License-Identifier: MIT
 # Install what hogcount needs from Debian, only what is missing.
 # Usage: scripts/deps.sh [--bench]   (--bench adds kmc, gnuplot, hyperfine)
+# dwgsim and ragout-examples feed cli.genome (reads simulated from a real
+# genome), librsvg2-bin (rsvg-convert) makes histo --plot's PNG, chromium
+# takes cli.plot's screenshot; those tests skip without them.
 set -euo pipefail
 
 pkgs=(gcc make cmake pkgconf libatomic-ops-dev check zlib1g-dev
-	liburcu-dev jellyfish clang-format python3 python3-numpy gzip perl)
+	liburcu-dev jellyfish clang-format python3 python3-numpy gzip perl
+	dwgsim ragout-examples librsvg2-bin chromium)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(kmc gnuplot-nox hyperfine time)
 fi
