@@ -70,6 +70,9 @@ cmake -S . -B "$out/tsan" -DHC_WERROR=ON -DHC_SANITIZE=thread \
 cmake --build "$out/tsan" -j"$jobs"
 ctest --test-dir "$out/tsan" -L threads --output-on-failure
 
+step "fuzz smoke (libFuzzer, ASan+UBSan, 10 s per harness)"
+HC_FUZZ_DIR="$out/fuzz" scripts/fuzz.sh -t 10
+
 step "format (clang-format 14)"
 git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 

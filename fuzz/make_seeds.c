@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * make_seeds.c - writes the seed corpus of fuzz_table: one small saved
+ * table of each key kind, with keys 0 and UINT64_MAX, a long byte key
+ * and a count large enough to reach the packed overflow area.
+ * Usage: make_seeds DIR
+ */
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hogcount.h"
+
+static int save(hc_table *t, const char *dir, const char *name)
+{
+	char path[4096];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	remove(path);
+	rc = hc_table_save(t, path);
+	hc_table_close(t);
+	if (rc) {
+		fprintf(stderr, "make_seeds: %s: %s\n", path, hc_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	hc_options o;
+	hc_table *t;
+	unsigned char big[300];
+	int bad = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: make_seeds DIR\n");
+		return 2;
+	}
+	hc_options_init(&o);
+	o.capacity = 64;
+	if (hc_table_create(&t, &o))
+		return 1;
+	for (uint64_t k = 0; k < 40; k++)
+		hc_add(t, k * 0x9e3779b97f4a7c15u, k + 1);
+	hc_add(t, 0, 3);
+	hc_add(t, UINT64_MAX, 5);
+	hc_table_set_user(t, "hogcount-cli 1 tokens=bytes k=8", 31);
+	bad |= save(t, argv[1], "u64.hc");
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	o.capacity = 64;
+	if (hc_table_create(&t, &o))
+		return 1;
+	memset(big, 'x', sizeof(big));
+	for (unsigned i = 1; i < 30; i++)
+		hc_add_bytes(t, big + i, i, i);
+	hc_add_bytes(t, big, sizeof(big), 2);
+	bad |= save(t, argv[1], "bytes.hc");
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_PACKED;
+	o.key_bits = 42;
+	o.capacity = 64;
+	if (hc_table_create(&t, &o))
+		return 1;
+	for (uint64_t k = 0; k < 40; k++)
+		hc_add(t, (k * 0x9e3779b97f4a7c15u) >> 22, 1);
+	hc_add(t, 7, UINT64_C(1) << 40);
+	bad |= save(t, argv[1], "packed.hc");
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_DENSE;
+	o.dense_bits = 6;
+	if (hc_table_create(&t, &o))
+		return 1;
+	for (uint64_t k = 0; k < 64; k += 3)
+		hc_add(t, k, k);
+	bad |= save(t, argv[1], "dense.hc");
+	return bad;
+}
