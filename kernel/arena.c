@@ -34,14 +34,15 @@ int hc__arena_append(struct hc_table *t, const void *key, size_t len,
 		if (off < HC_ARENA_ENTRY_HDR || off > t->arena_bytes ||
 		    need > t->arena_bytes - off || off % 8)
 			return HC_EFULL;
-		/* ORDER: release CAS (any order is a locked cmpxchg here).
-		 * Hands out [off, off + need) to this process alone; the
-		 * bytes are published later by the release CAS of the slot
-		 * in probe_bytes() (slots.c), not by this one. It fails only
-		 * when another process took space first, so some process
-		 * always progresses (design.md P1). Killed after it: the
-		 * range is unreachable garbage. */
-		seen = hc_atomic_cas_release(&t->hdr->arena_used, off,
+		/* ORDER: relaxed CAS. Hands out [off, off + need) to this
+		 * process alone; the bytes are published later by the release
+		 * CAS of the slot in probe_bytes() (slots.c), not by this
+		 * one, and that release also orders this CAS before a saver's
+		 * read of the bound (design.md G2). It fails only when
+		 * another process took space first, so some process always
+		 * progresses (design.md P1). Killed after it: the range is
+		 * unreachable garbage. */
+		seen = hc_atomic_cas_relaxed(&t->hdr->arena_used, off,
 					     off + need);
 		if (seen == off)
 			break;
