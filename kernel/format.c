@@ -65,13 +65,13 @@ static int grow_policy(const hc_options *opt, int grows, struct hc__header *h)
 	if (pct < 5 || pct > 95 || opt->max_bits > 40)
 		return HC_EINVAL;
 	h->grow_load = (uint32_t)((uint64_t)pct * 65536 / 100);
+	max = opt->max_bits ? UINT64_C(1) << opt->max_bits : 0;
+	if (max && max < h->capacity)
+		return HC_EINVAL;
 	if (!grows) {
 		h->max_capacity = h->capacity;
 		return HC_OK;
 	}
-	max = opt->max_bits ? UINT64_C(1) << opt->max_bits : 0;
-	if (max && max < h->capacity)
-		return HC_EINVAL;
 	h->max_capacity = max;
 	return HC_OK;
 }

@@ -31,6 +31,12 @@ PKG_CONFIG_PATH="$out/prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror \
 	-Wl,-rpath,"$out/prefix/lib"
 "$out/embed-pc" >/dev/null
 
+step "claim path without the pair CAS (HC_FORCE_NO_PAIR_CAS), unit suites"
+cmake -S . -B "$out/nopair" -DHC_WERROR=ON -DHC_FORCE_NO_PAIR_CAS=ON \
+	-DHC_BUILD_CLI=OFF -DHC_BUILD_STRESS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$out/nopair" -j"$jobs"
+ctest --test-dir "$out/nopair" -L unit -LE long --output-on-failure -j"$jobs"
+
 step "ASan+UBSan build, all tests"
 cmake -S . -B "$out/asan" -DHC_WERROR=ON -DHC_SANITIZE=address,undefined \
 	-DCMAKE_BUILD_TYPE=Debug >/dev/null

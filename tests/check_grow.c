@@ -36,6 +36,13 @@
 #define NW 16
 #define START 1024
 
+/* u64 tables grow only with a 16-byte CAS (design.md M8): elsewhere,
+ * and in the HC_FORCE_NO_PAIR_CAS build, their cases do nothing. */
+static int cannot_grow(int kind)
+{
+	return kind == HC_KEY_U64 && !HC_HAVE_PAIR_CAS;
+}
+
 /* Packed keys of PACKED_BITS (48) bits need 2^(48 - 35) slots for a
  * count field of 16 bits: such a table starts at 8192. */
 static uint64_t start_of(int kind)
@@ -63,6 +70,8 @@ static void streams(int kind, int dist, int home, int mode, uint64_t ops,
 	struct job j;
 	int w;
 
+	if (cannot_grow(kind))
+		return;
 	hc_job_init(&j, kind, home, nkeys);
 	j.dist = dist;
 	j.nworkers = NW;
@@ -152,6 +161,8 @@ START_TEST(grow_sigkill)
 	double end;
 	int w, st = 0;
 
+	if (cannot_grow(kind))
+		return;
 	hc_job_init(&j, kind, HOME_ANON, 0);
 	j.nworkers = 8;
 	j.range = KRANGE;
@@ -251,6 +262,8 @@ START_TEST(grow_sigstop)
 	double end;
 	int w, st = 0;
 
+	if (cannot_grow(kind))
+		return;
 	hc_job_init(&j, kind, HOME_ANON, 30000);
 	j.dist = DIST_UNIFORM;
 	j.nworkers = 8;
@@ -407,6 +420,8 @@ START_TEST(grow_readers)
 	struct job j;
 	int w, st;
 
+	if (cannot_grow(kind))
+		return;
 	hc_job_init(&j, kind, HOME_ANON, 30000);
 	j.dist = DIST_UNIFORM;
 	j.nworkers = 6;
@@ -443,6 +458,8 @@ static hc_table *growing(int kind, uint64_t cap, unsigned max_bits)
 	hc_options o;
 	hc_table *t;
 
+	if (cannot_grow(kind))
+		kind = HC_KEY_PACKED;
 	hc_options_init(&o);
 	o.key_kind = kind;
 	o.capacity = cap;
