@@ -12,7 +12,9 @@
  * - a worker killed with SIGKILL mid-run: the others' counts are exact,
  *   the victim's are a "staircase" bounded by what it was asked to add;
  * - a worker held with SIGSTOP does not keep the others from finishing;
- * - HogWild with 8 workers: never corrupt, never more than asked.
+ * - HogWild with 8 workers: never corrupt, never more than asked;
+ * - packed keys under SIGKILL and HogWild, and racing across the edge
+ *   of their count field (saturation and overflow), exact and HogWild.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -99,9 +101,10 @@ END_TEST
 
 START_TEST(sigkill_one_worker)
 {
-	int kind = _i % 2 ? HC_KEY_BYTES : HC_KEY_U64;
-	int late = (_i / 2) % 2;
-	int home = _i / 4 ? HOME_SHM : HOME_ANON;
+	static const int kinds[] = { HC_KEY_U64, HC_KEY_BYTES, HC_KEY_PACKED };
+	int kind = kinds[_i % 3];
+	int late = (_i / 3) % 2;
+	int home = _i / 6 ? HOME_SHM : HOME_ANON;
 	uint64_t at = late ? KILL_RANGE * KILL_ROUNDS / 2 : KILL_RANGE / 2;
 	pid_t pids[MAX_WORKERS];
 	uint64_t i, c, first, last, n, sum, units = 0, done, expect_sum = 0;
@@ -279,8 +282,9 @@ static const uint64_t hogwild_keys[] = { 16, 5000 };
 
 START_TEST(hogwild_never_corrupt)
 {
-	int kind = _i % 2 ? HC_KEY_BYTES : HC_KEY_U64;
-	uint64_t nkeys = hogwild_keys[_i / 2];
+	static const int kinds[] = { HC_KEY_U64, HC_KEY_BYTES, HC_KEY_PACKED };
+	int kind = kinds[_i % 3];
+	uint64_t nkeys = hogwild_keys[_i / 3];
 	pid_t pids[MAX_WORKERS];
 	uint64_t *want, id, n, sum, distinct = 0, total = 0;
 	struct job j;
@@ -335,6 +339,71 @@ START_TEST(hogwild_never_corrupt)
 }
 END_TEST
 
+/* ---- the packed saturation race -------------------------------------- */
+
+/*
+ * Eight workers push the same few packed keys across the 16-bit count
+ * field of {46 bits, 1024 slots} at once, with deltas that straddle the
+ * edge: a saturating CAS races plain adds and overflow adds.  Exact: each
+ * count is the sum of its deltas; HogWild: never more, never corrupt.
+ */
+static int saturate_worker(int w, void *p)
+{
+	hc_table *t = p;
+	uint64_t st = (uint64_t)w * 77 + 5;
+
+	for (int i = 0; i < 20000; i++) {
+		uint64_t k = hc_test_rand(&st) % 4, d = 1 + (uint64_t)i % 7;
+
+		if (i % 1000 == 999)
+			d = 30000; /* straddles the edge */
+		if (hc_add(t, k, d))
+			return 1;
+	}
+	return 0;
+}
+
+START_TEST(packed_saturation_race)
+{
+	int mode = _i ? HC_MODE_HOGWILD : HC_MODE_EXACT;
+	uint64_t want[4] = { 0 }, c;
+	pid_t pids[8];
+	hc_options o;
+	hc_table *t;
+	int w;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_PACKED;
+	o.key_bits = 46;
+	o.capacity = 1024;
+	o.mode = mode;
+	ck_assert_ok(hc_table_create(&t, &o));
+	for (w = 0; w < 8; w++)
+		pids[w] = hc_test_spawn(saturate_worker, w, t);
+	for (w = 0; w < 8; w++) {
+		uint64_t st = (uint64_t)w * 77 + 5;
+
+		for (int i = 0; i < 20000; i++) {
+			uint64_t k = hc_test_rand(&st) % 4;
+
+			want[k] +=
+				i % 1000 == 999 ? 30000 : 1 + (uint64_t)i % 7;
+		}
+	}
+	for (w = 0; w < 8; w++)
+		hc_job_reap_ok(pids[w], w, 60);
+	for (uint64_t k = 0; k < 4; k++) {
+		ck_assert_ok(hc_get(t, k, &c));
+		if (mode == HC_MODE_EXACT)
+			hc_assert_eq(c, want[k]);
+		else
+			hc_assert_le(c, want[k]);
+		hc_assert_gt(c, 65535); /* well past the field */
+	}
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 Suite *hc_procs_suite(void)
 {
 	Suite *s = suite_create("procs");
@@ -347,13 +416,14 @@ Suite *hc_procs_suite(void)
 
 	tc = tcase_create("signals");
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, sigkill_one_worker, 0, 8);
+	tcase_add_loop_test(tc, sigkill_one_worker, 0, 12);
 	tcase_add_loop_test(tc, sigstop_one_worker, 0, 4);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hogwild");
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, hogwild_never_corrupt, 0, 4);
+	tcase_add_loop_test(tc, hogwild_never_corrupt, 0, 6);
+	tcase_add_loop_test(tc, packed_saturation_race, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
