@@ -114,7 +114,8 @@ enum hc_mode {
  *	load below about 0.8 for speed.  Each slot is 16 bytes.  For a
  *	growing table it is the size of the first generation (a hint).
  *	Default 0: no size given; the table starts at 1024 slots and grows
- *	(HC_GROW_AUTO), or has 2^20 slots where it cannot grow (bytes kind).
+ *	(HC_GROW_AUTO), or has 2^20 slots where it cannot grow (design.md
+ *	M8: dense, or no 16-byte CAS for u64 and bytes).
  * @dense_bits: HC_KEY_DENSE: keys are below 2^dense_bits (1..32).
  * @key_bits: HC_KEY_PACKED: keys are below 2^key_bits (1..62).  A slot
  *	is 8 bytes and holds the key's hash bits that its position does not
@@ -124,7 +125,7 @@ enum hc_mode {
  * @arena_bytes: HC_KEY_BYTES: size of the key area; 0 picks 32 bytes per
  *	slot.  A key of n bytes takes 8 + n rounded up to 8.
  * @seed: hash seed; 0 uses a fixed default so runs are reproducible.
- * @grow: online growth (u64 and packed kinds; docs/design.md M1-M9).
+ * @grow: online growth (u64, packed and bytes kinds; design.md M1-M10).
  *	HC_GROW_AUTO (0, the default) grows when @capacity is 0 and keeps a
  *	given @capacity fixed, as format 1 did.  HC_GROW_OFF (-1) never
  *	grows: HC_EFULL when full, exactly as before.  A load in percent,
@@ -201,7 +202,9 @@ typedef struct hc_stats {
  *	@slot_size is 16 or 8.
  * @zero_count: the count of the integer key @zero_key, which is kept in
  *	the header rather than in a slot (u64 kind; NULL otherwise).
- * @arena: bytes kind: the key area of @arena_bytes bytes, else NULL.
+ * @arena: bytes kind: the key area of @arena_bytes bytes, else NULL.  A
+ *	growing table's key area has more chunks (design.md M10) that the
+ *	view does not show; hc_table_save() writes it as one.
  * The pointers stay valid until hc_table_close().
  */
 typedef struct hc_view {

@@ -88,7 +88,10 @@ static int scan_counts(struct hc_table *t, void (*fn)(uint64_t, void *),
 				w = hc_atomic_load_relaxed(&v->slots[i].word);
 				if (w == 0)
 					continue;
-				if (p && hc__u64_find(&gv[0], w, &x))
+				if (p &&
+				    (t->kind == HC_KEY_BYTES
+					     ? hc__ref_find(t, &gv[0], w) != 0
+					     : hc__u64_find(&gv[0], w, &x)))
 					continue;
 				/* ORDER: relaxed. A count publishes nothing
 				 * (G3). */
@@ -145,9 +148,14 @@ int hc_table_stats(const hc_table *ct, hc_stats *st)
 		/* ORDER: relaxed. A figure for the report; it publishes
 		 * nothing (design.md G2). */
 		uint64_t au = hc_atomic_load_relaxed(&t->hdr->arena_used);
+		uint64_t start, len;
 
-		st->arena_used = au < t->arena_bytes ? au : t->arena_bytes;
-		st->arena_bytes = t->arena_bytes;
+		if (!t->grows && au > t->arena_bytes)
+			au = t->arena_bytes;
+		st->arena_used = au;
+		/* The logical end of the chunk the bump pointer is in. */
+		hc__arena_chunk(t, au ? au - 1 : 0, &start, &len);
+		st->arena_bytes = t->grows ? start + len : t->arena_bytes;
 	}
 	return HC_OK;
 }

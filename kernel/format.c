@@ -53,7 +53,7 @@ static int kind_grows(int kind)
 {
 	if (kind == HC_KEY_PACKED)
 		return 1;
-	return kind == HC_KEY_U64 && HC_HAVE_PAIR_CAS;
+	return (kind == HC_KEY_U64 || kind == HC_KEY_BYTES) && HC_HAVE_PAIR_CAS;
 }
 
 /* The growth policy of @opt into @h (after the capacity is known). */
@@ -219,7 +219,7 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 		unsigned qb, cb;
 
 		/* count_bits is fixed when the table is created; a saved copy
-		 * of a grown table has fewer quotient bits (design.md M8). */
+		 * of a grown table has fewer quotient bits (design.md, "Packed slots"). */
 		if (h->capacity == 0 || h->capacity > HC_CAPACITY_MAX ||
 		    hc__packed_geometry(h->key_bits, h->capacity, &qb, &cb) ||
 		    h->count_bits < HC_PACK_COUNT_BITS_MIN ||
@@ -268,8 +268,7 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 		return HC_ECORRUPT;
 	/* Growth policy: max_capacity == capacity is a fixed table. */
 	if (h->max_capacity != h->capacity) {
-		if ((h->key_kind != HC_KEY_U64 &&
-		     h->key_kind != HC_KEY_PACKED) ||
+		if (h->key_kind == HC_KEY_DENSE ||
 		    (h->max_capacity && h->max_capacity < h->capacity) ||
 		    h->max_capacity > HC_CAPACITY_MAX || h->grow_load < 3276 ||
 		    h->grow_load > 62259)
@@ -295,8 +294,7 @@ void hc__table_geom(struct hc_table *t, const struct hc__header *h, int fd)
 	t->max_capacity = h->max_capacity ? h->max_capacity : HC_CAPACITY_MAX;
 	t->grow_load = h->grow_load;
 	t->grows = h->max_capacity != h->capacity && fd >= 0 &&
-		   (t->kind == HC_KEY_PACKED ||
-		    (t->kind == HC_KEY_U64 && HC_HAVE_PAIR_CAS));
+		   kind_grows(t->kind);
 	/* The layout follows the header: a table created to grow keeps its
 	 * frozen bits even where this handle cannot grow it (no fd). */
 	t->count_mask =

@@ -93,8 +93,12 @@ int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot)
 	need = round_page(obj_bytes);
 	want = need;
 	lim = gen_limit(t);
-	for (unsigned g = 1; g <= lim && want < HC_RESERVE_MAX; g++)
+	for (unsigned g = 1; g <= lim && want < HC_RESERVE_MAX; g++) {
 		want += region_bytes(t, g);
+		/* Byte keys: a key-area chunk per doubling, about. */
+		if (t->kind == HC_KEY_BYTES)
+			want += round_page(t->arena_bytes << g);
+	}
 	if (want > HC_RESERVE_MAX)
 		want = HC_RESERVE_MAX;
 	/* PROT_NONE and MAP_NORESERVE: address space only, no memory and
@@ -288,6 +292,28 @@ static int extend(struct hc_table *t, uint64_t end)
 }
 
 /*
+ * Hand out @bytes (a multiple of the page) of the object to this process
+ * alone and make the object reach their end (M2).  *rc: HC_OK, or
+ * HC_ENOMEM when the reserved range or the object cannot take them.
+ */
+uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc)
+{
+	uint64_t off;
+
+	/* ORDER: relaxed fetch-and-add. Hands [off, off + bytes) of the
+	 * object to this process alone; it publishes nothing (M2). Killed
+	 * after it: a hole in the object that costs no memory. */
+	off = hc_atomic_fetch_add_relaxed(&t->hdr->obj_end, bytes);
+	if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
+	    bytes > t->reserve - off) {
+		*rc = HC_ENOMEM;
+		return 0;
+	}
+	*rc = extend(t, off + bytes);
+	return off;
+}
+
+/*
  * Start the growth of generation @g into g + 1 (or join the one already
  * started) and help it to its end.  HC_EFULL when the maximum capacity
  * forbids it; HC_ENOMEM when the object or the address range cannot
@@ -296,7 +322,7 @@ static int extend(struct hc_table *t, uint64_t end)
 int hc__grow(struct hc_table *t, unsigned g)
 {
 	uint64_t off, bytes, seen;
-	int rc;
+	int rc = HC_OK;
 
 	if (!t->grows || !t->writable)
 		return HC_EFULL;
@@ -306,14 +332,7 @@ int hc__grow(struct hc_table *t, unsigned g)
 	if (hc_atomic_load_acquire(&t->hdr->gens[g + 1].slots_off))
 		return hc__help(t, g);
 	bytes = region_bytes(t, g + 1);
-	/* ORDER: relaxed fetch-and-add. Hands [off, off + bytes) of the
-	 * object to this process alone; it publishes nothing (M2). Killed
-	 * after it: a hole in the object that costs no memory. */
-	off = hc_atomic_fetch_add_relaxed(&t->hdr->obj_end, bytes);
-	if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
-	    bytes > t->reserve - off)
-		return HC_ENOMEM;
-	rc = extend(t, off + bytes);
+	off = hc__region_alloc(t, bytes, &rc);
 	if (rc)
 		return rc;
 	hc__debug_yield();

@@ -106,9 +106,19 @@ static inline uint64_t hc_atomic_cas_full(hc_aword *p, uint64_t expect,
 #if defined(AO_HAVE_compare_double_and_swap_double_release) && \
 	!defined(HC_FORCE_NO_PAIR_CAS)
 #define HC_HAVE_PAIR_CAS 1
+#if defined(__SANITIZE_THREAD__)
+/* libatomic_ops does cmpxchg16b in inline assembly, which ThreadSanitizer
+ * cannot see: tell it about the release, so that an acquire load of the
+ * word that reads the new value is ordered after it, as it really is. */
+#include <sanitizer/tsan_interface.h>
+#define HC_TSAN_RELEASE(p) __tsan_release((void *)(p))
+#else
+#define HC_TSAN_RELEASE(p) ((void)0)
+#endif
 static inline int hc_atomic_claim_pair_release(hc_aword *pair, uint64_t w,
 					       uint64_t c)
 {
+	HC_TSAN_RELEASE(pair);
 	return AO_compare_double_and_swap_double_release(
 		(volatile AO_double_t *)(void *)pair, 0, 0, w, c);
 }

@@ -80,7 +80,9 @@ struct hc__gen_rec {
 	hc_aword cursor; /* next migration block to hand out */
 	hc_aword done; /* migration blocks marked done */
 	hc_aword claimed; /* keys claimed or copied here (flushed in batches) */
-	uint64_t pad[4];
+	hc_aword arena_off; /* bytes kind: file offset of key-area chunk g
+			     * (g >= 1; 0 until published, CAS once) */
+	uint64_t pad[3];
 };
 _Static_assert(sizeof(struct hc__gen_rec) == 64, "gen record size");
 
@@ -294,12 +296,22 @@ int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
 int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
 		    const struct hc__gv *n, uint64_t i, uint64_t *copied);
 int hc__u64_find(const struct hc__gv *v, uint64_t m, uint64_t *count);
+int hc__bytes_find(const struct hc_table *t, const struct hc__gv *v,
+		   const void *key, size_t len, uint64_t h, uint64_t *word,
+		   uint64_t *count);
+int hc__ref_hash(const struct hc_table *t, uint64_t w, uint64_t *h);
+int hc__ref_find(const struct hc_table *t, const struct hc__gv *v, uint64_t w);
 
 /* arena.c */
 int hc__arena_append(struct hc_table *t, const void *key, size_t len,
 		     uint32_t hash_lo, uint64_t *ref_off);
 int hc__arena_key(const struct hc_table *t, uint64_t off, const void **key,
 		  size_t *len);
+unsigned hc__arena_chunk(const struct hc_table *t, uint64_t off,
+			 uint64_t *start, uint64_t *size);
+int hc__arena_chunk_ptr(const struct hc_table *t, unsigned i,
+			unsigned char **p);
+uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc);
 
 /* slots.c: the staged batch pipeline (inline, so that each kind's
  * callbacks are called directly). */

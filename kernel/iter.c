@@ -78,6 +78,8 @@ static int in_older(const struct hc_iter *it, uint64_t m)
 		return 0;
 	if (it->t->kind == HC_KEY_PACKED)
 		return hc__packed_find(it->t, &it->gv[0], m, &x);
+	if (it->t->kind == HC_KEY_BYTES)
+		return hc__ref_find(it->t, &it->gv[0], m);
 	return hc__u64_find(&it->gv[0], m, &x);
 }
 
@@ -137,7 +139,12 @@ static int next_in_pass(struct hc_iter *it, hc_entry *e)
 			entry_set(e, hc__unmix64(w, t->seed), NULL, 0, c);
 			return 1;
 		}
-		rc = hc__arena_key(t, (w & HC_REF_OFFSET_MASK) << 3, &k, &len);
+		rc = in_older(it, w);
+		if (rc == 1)
+			continue;
+		if (!rc)
+			rc = hc__arena_key(t, (w & HC_REF_OFFSET_MASK) << 3, &k,
+					   &len);
 		if (rc) {
 			it->pos = v->capacity; /* stop the walk */
 			it->pass = it->passes;

@@ -442,7 +442,7 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	uint64_t slot = t->kind == HC_KEY_U64 || t->kind == HC_KEY_BYTES
 				? HC_SLOT_SIZE
 				: HC_PACK_SLOT_SIZE;
-	uint64_t sb, aoff = 0, au = 0, total;
+	uint64_t sb, aoff = 0, au = 0, total, hh_arena = 0;
 	unsigned cur, top;
 	int rc;
 
@@ -461,21 +461,46 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 		return rc;
 	total = HC_HEADER_SIZE + sb;
 	if (t->hdr->arena_offset) {
+		uint64_t sz = t->hdr->arena_bytes;
+
 		aoff = round_up64(total, 64);
-		au = t->hdr->arena_bytes;
 		if (t->arena) {
 			/* ORDER: acquire. Pairs with the CAS in
 			 * hc__arena_append() (arena.c); after the acquire
 			 * loads of every copied ref, so it bounds them all
 			 * (design.md G2). */
 			au = hc_atomic_load_acquire(&t->hdr->arena_used);
-			if (au > t->arena_bytes)
+			if (!t->grows && au > t->arena_bytes)
 				au = t->arena_bytes;
+			/* The used logical range, chunk by chunk, becomes one
+			 * contiguous key area: refs keep their offsets. */
+			for (unsigned i = 0; !rc && i < HC_GEN_MAX; i++) {
+				uint64_t start, size, n;
+				unsigned char *c;
+
+				hc__arena_chunk(
+					t,
+					t->arena_bytes *
+						((UINT64_C(1) << i) - 1),
+					&start, &size);
+				if (start >= au)
+					break;
+				rc = hc__arena_chunk_ptr(t, i, &c);
+				n = au - start < size ? au - start : size;
+				if (!rc)
+					rc = copy_out(t, fd,
+						      (uint64_t)(c - t->base),
+						      aoff + start, n);
+			}
+			if (au > sz)
+				sz = round_up64(au, 8);
+		} else {
+			rc = copy_out(t, fd, t->hdr->arena_offset, aoff, sz);
 		}
-		rc = copy_out(t, fd, t->hdr->arena_offset, aoff, au);
 		if (rc)
 			return rc;
-		total = aoff + t->hdr->arena_bytes;
+		total = aoff + sz;
+		hh_arena = sz;
 	}
 	rc = hc__gen_bounds(t, &cur, &top);
 	if (rc)
@@ -486,8 +511,10 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	hh.capacity = v.capacity;
 	hh.max_probe = v.max_probe;
 	hh.slots_bytes = sb;
-	if (aoff)
+	if (aoff) {
 		hh.arena_offset = aoff;
+		hh.arena_bytes = hh_arena;
+	}
 	hh.total_bytes = total;
 	if (!t->grows)
 		hh.max_capacity = hh.capacity;

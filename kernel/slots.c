@@ -370,7 +370,6 @@ int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
 	struct hc__slot *s = &o->slots[i];
 	uint64_t c, w, seen, j;
 
-	(void)t;
 	/* ORDER: relaxed. A first guess for the freeze CAS, which checks
 	 * it. */
 	c = hc_atomic_load_relaxed(&s->count);
@@ -389,12 +388,25 @@ int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
 		}
 		c = seen;
 	}
-	/* ORDER: relaxed. Ordered after the freeze CAS above (M3). */
-	w = hc_atomic_load_relaxed(&s->word);
+	/* ORDER: acquire. Ordered after the freeze CAS above (M3); for
+	 * byte keys, pairs with the release claim in probe_bytes(): the key
+	 * bytes hashed below are whole (G1). */
+	w = hc_atomic_load_acquire(&s->word);
 	if (w == 0)
 		return HC_OK; /* frozen empty: no late claim can land here */
 #if HC_HAVE_PAIR_CAS
-	j = hc__home(w, n->capacity);
+	if (t->kind == HC_KEY_BYTES) {
+		/* A byte key's home comes from its bytes; the ref word is
+		 * copied as it is, so a copy is found by the word (M10). */
+		uint64_t h;
+		int rc = hc__ref_hash(t, w, &h);
+
+		if (rc)
+			return rc;
+		j = hc__home(h, n->capacity);
+	} else {
+		j = hc__home(w, n->capacity);
+	}
 	for (uint32_t p = 0; p < n->max_probe; p++) {
 		/* ORDER: relaxed. Only copies claim in the new generation
 		 * while it is being filled, each with one pair CAS (M3). */
@@ -423,6 +435,7 @@ int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
 	}
 	return HC_EFULL;
 #else
+	(void)t;
 	(void)n;
 	(void)j;
 	(void)copied;
@@ -499,8 +512,12 @@ static inline int ref_matches(const struct hc_table *t, uint64_t w,
 	return klen == len && memcmp(k, key, len) == 0;
 }
 
+/*
+ * Find or claim the slot of byte key @key (hash @h) in generation @v.
+ * *count as in probe_u64(): NULL when the claim stored @delta itself.
+ */
 static int probe_bytes(struct hc_table *t, const struct hc__gv *v,
-		       const void *key, size_t len, uint64_t h,
+		       const void *key, size_t len, uint64_t h, uint64_t delta,
 		       hc_aword **count)
 {
 	struct hc__slot *s = v->slots;
@@ -524,11 +541,34 @@ static int probe_bytes(struct hc_table *t, const struct hc__gv *v,
 				ref = tag << HC_REF_OFFSET_BITS | off >> 3;
 			}
 			hc__debug_yield();
+#if HC_HAVE_PAIR_CAS
+			/* ORDER: release pair CAS. Publishes the key bytes
+			 * copied into the key area by hc__arena_append();
+			 * pairs with the acquire load above and in
+			 * hc_get_bytes() and iter.c. Claims {ref, delta} in
+			 * one instruction, as probe_u64() does, so a frozen
+			 * empty slot {0, FROZEN} refuses it (M3). Killed
+			 * before it: the bytes are unreachable and the slot
+			 * stays empty (design.md G1, P1). */
+			if (hc_atomic_claim_pair_release(&s[i].word, ref,
+							 delta)) {
+				*count = NULL;
+				hc__note_claim(t, v);
+				return HC_OK;
+			}
+			/* ORDER: acquire. The failed CAS was relaxed; reload
+			 * to see the winner's key bytes (design.md G1). Our
+			 * own appended bytes stay unreachable. */
+			w = hc_atomic_load_acquire(&s[i].word);
+			if (w == 0)
+				return HC__EMIGRATE; /* {0, FROZEN} */
+#else
 			/* ORDER: release CAS. Publishes the key bytes copied
 			 * into the key area by hc__arena_append(); pairs with
 			 * the acquire load above and in hc_get_bytes() and
-			 * iter.c. Killed before it: the bytes are unreachable
-			 * and the slot stays empty (design.md G1, P1). */
+			 * iter.c. No growth on this path (M8). Killed before
+			 * it: the bytes are unreachable and the slot stays
+			 * empty (design.md G1, P1). */
 			w = hc_atomic_cas_release(&s[i].word, 0, ref);
 			if (w == 0) {
 				*count = &s[i].count;
@@ -538,6 +578,7 @@ static int probe_bytes(struct hc_table *t, const struct hc__gv *v,
 			 * to see the winner's key bytes (design.md G1). Our
 			 * own appended bytes stay unreachable. */
 			w = hc_atomic_load_acquire(&s[i].word);
+#endif
 		}
 		rc = ref_matches(t, w, tag, key, len);
 		if (rc < 0)
@@ -549,7 +590,80 @@ static int probe_bytes(struct hc_table *t, const struct hc__gv *v,
 		if (++i == v->capacity)
 			i = 0;
 	}
+	(void)delta;
 	return HC_EFULL;
+}
+
+/*
+ * The slot of byte key @key in generation @v, by its hash: 1 with its
+ * word and count, 0 if absent, or an error.  Never writes (M4).
+ */
+int hc__bytes_find(const struct hc_table *t, const struct hc__gv *v,
+		   const void *key, size_t len, uint64_t h, uint64_t *word,
+		   uint64_t *count)
+{
+	uint64_t tag = ref_tag(h), i = hc__home(h, v->capacity);
+	int rc;
+
+	for (uint32_t n = 0; n < v->max_probe; n++) {
+		/* ORDER: acquire. Pairs with the release CAS in
+		 * probe_bytes(): the key bytes are visible (design.md G1). */
+		uint64_t w = hc_atomic_load_acquire(&v->slots[i].word);
+
+		if (w == 0)
+			return 0;
+		rc = ref_matches(t, w, tag, key, len);
+		if (rc < 0)
+			return rc;
+		if (rc) {
+			/* ORDER: relaxed. A count publishes nothing (G3). */
+			*count = hc_atomic_load_relaxed(&v->slots[i].count);
+			*word = w;
+			return 1;
+		}
+		if (++i == v->capacity)
+			i = 0;
+	}
+	return 0;
+}
+
+/*
+ * Whether generation @v holds the ref word @w (a byte key copied there
+ * keeps its ref): 1, 0, or an error from reading the key.
+ */
+int hc__ref_find(const struct hc_table *t, const struct hc__gv *v, uint64_t w)
+{
+	uint64_t h, i;
+	int rc = hc__ref_hash(t, w, &h);
+
+	if (rc)
+		return rc;
+	i = hc__home(h, v->capacity);
+	for (uint32_t n = 0; n < v->max_probe; n++) {
+		/* ORDER: relaxed. Only the word's value is compared; no key
+		 * bytes are read through it (design.md M4). */
+		uint64_t x = hc_atomic_load_relaxed(&v->slots[i].word);
+
+		if (x == 0)
+			return 0;
+		if (x == w)
+			return 1;
+		if (++i == v->capacity)
+			i = 0;
+	}
+	return 0;
+}
+
+/* The hash of the key behind ref word @w (to find its home). */
+int hc__ref_hash(const struct hc_table *t, uint64_t w, uint64_t *h)
+{
+	const void *k;
+	size_t len;
+	int rc = hc__arena_key(t, (w & HC_REF_OFFSET_MASK) << 3, &k, &len);
+
+	if (!rc)
+		*h = hc__hash_bytes(k, len, t->seed);
+	return rc;
 }
 
 static inline int check_bytes_key(const void *key, size_t len)
@@ -566,6 +680,7 @@ int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 {
 	struct hc__gv v;
 	hc_aword *count;
+	uint64_t h;
 	int rc;
 
 	rc = check_write(t, t && t->kind == HC_KEY_BYTES);
@@ -575,13 +690,20 @@ int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 		return rc;
 	if (!valid_mode(mode))
 		return HC_EINVAL;
-	rc = hc__view_now(t, &v, 1);
-	if (!rc)
-		rc = probe_bytes(t, &v, key, len,
-				 hc__hash_bytes(key, len, t->seed), &count);
-	if (rc)
-		return rc;
-	return count_add(t, count, delta, mode);
+	h = hc__hash_bytes(key, len, t->seed);
+	for (;;) {
+		rc = hc__view_now(t, &v, 1);
+		if (rc)
+			return rc;
+		rc = probe_bytes(t, &v, key, len, h, delta, &count);
+		if (!rc && count)
+			rc = count_add(t, count, delta, mode);
+		if (rc == HC_OK)
+			return HC_OK;
+		rc = hc__after_fail(t, v.g, rc);
+		if (rc)
+			return rc;
+	}
 }
 
 int hc_add_bytes(hc_table *t, const void *key, size_t len, uint64_t delta)
@@ -629,13 +751,14 @@ static int bytes_update(void *ctx, const struct hc__gv *v, size_t base,
 	hc_aword *count;
 	int rc;
 
+	uint64_t delta = b->deltas ? b->deltas[base + i] : 1;
+
 	(void)home;
 	rc = probe_bytes(b->t, v, b->keys[base + i], b->lens[base + i],
-			 b->hs[i], &count);
-	if (rc)
+			 b->hs[i], delta, &count);
+	if (rc || !count)
 		return rc;
-	return count_add(b->t, count, b->deltas ? b->deltas[base + i] : 1,
-			 b->mode);
+	return count_add(b->t, count, delta, b->mode);
 }
 
 int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
@@ -678,11 +801,13 @@ int hc_add_bytes_batch(hc_table *t, const void *const *keys, const size_t *lens,
 				       t ? t->mode : HC_MODE_EXACT);
 }
 
-int hc_get_bytes(const hc_table *t, const void *key, size_t len,
+int hc_get_bytes(const hc_table *ct, const void *key, size_t len,
 		 uint64_t *count)
 {
-	uint64_t h, tag, i;
-	uint32_t n;
+	struct hc_table *t = (struct hc_table *)ct; /* may map more */
+	struct hc__gv v;
+	unsigned cur, top;
+	uint64_t h, w, c;
 	int rc;
 
 	if (!t || !count)
@@ -694,27 +819,16 @@ int hc_get_bytes(const hc_table *t, const void *key, size_t len,
 	if (rc)
 		return rc;
 	h = hc__hash_bytes(key, len, t->seed);
-	tag = ref_tag(h);
-	i = hc__home(h, t->capacity);
-	for (n = 0; n < t->max_probe; n++) {
-		/* Byte-key tables do not grow: generation 0 (M8). */
-		/* ORDER: acquire. Pairs with the release CAS in
-		 * probe_bytes(): the key bytes are visible (design.md G1). */
-		uint64_t w = hc_atomic_load_acquire(&t->slots[i].word);
-
-		if (w == 0)
-			return HC_OK;
-		rc = ref_matches(t, w, tag, key, len);
-		if (rc < 0)
-			return rc;
-		if (rc) {
-			/* ORDER: relaxed. A count publishes nothing (G3). */
-			*count = hc_atomic_load_relaxed(&t->slots[i].count) &
-				 t->count_mask;
+	/* The newer generation first, then the older one (M4). */
+	rc = hc__gen_bounds(t, &cur, &top);
+	for (unsigned g = top + 1; !rc && g-- > cur;) {
+		rc = hc__gen_view(t, g, &v);
+		if (!rc)
+			rc = hc__bytes_find(t, &v, key, len, h, &w, &c);
+		if (rc == 1) {
+			*count = c & t->count_mask;
 			return HC_OK;
 		}
-		if (++i == t->capacity)
-			i = 0;
 	}
-	return HC_OK;
+	return rc;
 }

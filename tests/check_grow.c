@@ -5,8 +5,9 @@
  * workers add to them, checked key by key against the single-process
  * reference of hc_jobs.c.
  *
- * - 16 workers, uniform and Zipf keys, u64 and packed kinds (key 0 and
- *   the largest key among them), in all three homes, exact and HogWild;
+ * - 16 workers, uniform and Zipf keys, u64, packed and byte keys (key 0
+ *   and the largest key among them), in all three homes, exact and
+ *   HogWild;
  * - a worker killed with SIGKILL in the middle of a migration (a test
  *   hook in the migration loop), and at random moments: survivors exact,
  *   the victim's loss bounded as in check_procs.c;
@@ -40,8 +41,10 @@
  * and in the HC_FORCE_NO_PAIR_CAS build, their cases do nothing. */
 static int cannot_grow(int kind)
 {
-	return kind == HC_KEY_U64 && !HC_HAVE_PAIR_CAS;
+	return kind != HC_KEY_PACKED && !HC_HAVE_PAIR_CAS;
 }
+
+static const int kinds[] = { HC_KEY_U64, HC_KEY_PACKED, HC_KEY_BYTES };
 
 /* Packed keys of PACKED_BITS (48) bits need 2^(48 - 35) slots for a
  * count field of 16 bits: such a table starts at 8192. */
@@ -113,11 +116,10 @@ static void streams(int kind, int dist, int home, int mode, uint64_t ops,
 
 START_TEST(grow_streams)
 {
-	static const int kinds[] = { HC_KEY_U64, HC_KEY_PACKED };
 	static const int homes[] = { HOME_ANON, HOME_SHM, HOME_FILE };
-	int kind = kinds[_i % 2];
-	int dist = (_i / 2) % 2 ? DIST_ZIPF : DIST_UNIFORM;
-	int home = homes[_i / 4];
+	int kind = kinds[_i % 3];
+	int dist = (_i / 3) % 2 ? DIST_ZIPF : DIST_UNIFORM;
+	int home = homes[_i / 6];
 
 	streams(kind, dist, home, 0, 12000, 40000);
 }
@@ -125,16 +127,15 @@ END_TEST
 
 START_TEST(grow_hogwild)
 {
-	streams(_i ? HC_KEY_PACKED : HC_KEY_U64, DIST_UNIFORM, HOME_ANON,
-		HC_MODE_HOGWILD, 12000, 40000);
+	streams(kinds[_i], DIST_UNIFORM, HOME_ANON, HC_MODE_HOGWILD, 12000,
+		40000);
 }
 END_TEST
 
 START_TEST(grow_streams_long)
 {
-	streams(_i % 2 ? HC_KEY_PACKED : HC_KEY_U64,
-		_i / 2 ? DIST_ZIPF : DIST_UNIFORM, HOME_ANON, 0, 1000000,
-		4000000);
+	streams(kinds[_i % 3], _i / 3 ? DIST_ZIPF : DIST_UNIFORM, HOME_ANON, 0,
+		1000000, 4000000);
 }
 END_TEST
 
@@ -152,7 +153,7 @@ END_TEST
  */
 START_TEST(grow_sigkill)
 {
-	int kind = (_i / 2) % 2 ? HC_KEY_PACKED : HC_KEY_U64;
+	int kind = kinds[(_i / 2) % 3];
 	int by_hook = _i % 2 == 0;
 	uint64_t seed = 0x6b696c6c + (uint64_t)_i;
 	pid_t pids[8];
@@ -254,8 +255,8 @@ END_TEST
  */
 START_TEST(grow_sigstop)
 {
-	int kind = _i % 2 ? HC_KEY_PACKED : HC_KEY_U64;
-	int cont = _i / 2;
+	int kind = kinds[_i % 3];
+	int cont = _i / 3;
 	pid_t pids[8];
 	uint64_t *want, *hi, id, gen, done;
 	struct job j;
@@ -270,7 +271,7 @@ START_TEST(grow_sigstop)
 	j.ops = 20000;
 	j.victim = VICTIM;
 	j.grow = 1;
-	j.hook_after = 1 + 150 * (uint64_t)_i;
+	j.hook_after = 1 + 100 * (uint64_t)_i;
 	j.hook_sig = SIGSTOP;
 	hc_job_table(&j, start_of(kind), HC_MODE_EXACT);
 	hc_job_spawn_all(&j, hc_job_stream_worker, pids);
@@ -360,7 +361,6 @@ static int reader(struct job *j, int kind, const uint64_t *final)
 		ids[i].id = i;
 	}
 	qsort(ids, j->nkeys, sizeof(*ids), kid_cmp);
-	(void)kind;
 	do {
 		hc_iter *it;
 		hc_entry e;
@@ -371,7 +371,20 @@ static int reader(struct job *j, int kind, const uint64_t *final)
 			return 31;
 		while ((r = hc_iter_next(it, &e)) == 1) {
 			struct kid k = { e.key, 0 }, *f;
+			unsigned char kb[HC_TEST_BKEY_MAX];
 
+			if (kind == HC_KEY_BYTES) {
+				/* A byte key names its id in its first 8
+				 * bytes; the rest must match (not torn). */
+				if (e.len < 8)
+					return 32;
+				memcpy(&k.key, e.bytes, 8);
+				if (k.key >= j->nkeys ||
+				    e.len != hc_test_bkey(k.key, kb) ||
+				    memcmp(e.bytes, kb, e.len))
+					return 32;
+				k.key = hc_job_key_of(j, k.key);
+			}
 			f = bsearch(&k, ids, j->nkeys, sizeof(*ids), kid_cmp);
 			if (!f)
 				return 32; /* torn or stranger key */
@@ -413,7 +426,7 @@ static int reader_fn(int id, void *p)
 
 START_TEST(grow_readers)
 {
-	int kind = _i ? HC_KEY_PACKED : HC_KEY_U64;
+	int kind = kinds[_i];
 	pid_t pids[8], rp[2];
 	struct reader_arg ra;
 	uint64_t *want;
@@ -510,6 +523,50 @@ START_TEST(grow_save_reopen_grows_again)
 }
 END_TEST
 
+/* Byte keys: slots and key area grow (chunks of the key area, design.md
+ * M10); saved as one key area, reopened, grown again. */
+START_TEST(grow_bytes_save_reopen)
+{
+	unsigned char k[HC_TEST_BKEY_MAX];
+	hc_table *t = growing(HC_KEY_BYTES, 16, 0), *r;
+	char path[256];
+	hc_stats st;
+	uint64_t i, c;
+	size_t len;
+
+	if (cannot_grow(HC_KEY_BYTES)) {
+		ck_assert_ok(hc_table_close(t));
+		return;
+	}
+	for (i = 0; i < 30000; i++) {
+		len = hc_test_bkey(i, k);
+		ck_assert_ok(hc_add_bytes(t, k, len, 1 + i % 3));
+	}
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	ck_assert_ok(hc_table_stats(t, &st));
+	hc_assert_ge(st.generation, 10);
+	hc_assert_gt(st.arena_used, 16 * 32); /* past the first chunk */
+	hc_test_path(path, sizeof(path), "bytes.hc");
+	ck_assert_ok(hc_table_save(t, path));
+	ck_assert_ok(hc_table_open(&r, path, HC_OPEN_RDWR));
+	hc_test_assert_same(t, r);
+	for (i = 30000; i < 60000; i++) {
+		len = hc_test_bkey(i, k);
+		ck_assert_ok(hc_add_bytes(r, k, len, 1 + i % 3));
+	}
+	for (i = 0; i < 60000; i += 3) {
+		len = hc_test_bkey(i, k);
+		ck_assert_ok(hc_get_bytes(r, k, len, &c));
+		hc_assert_eq(c, 1 + i % 3);
+	}
+	hc_assert_ge(generation(r), 1);
+	ck_assert_ok(hc_table_close(r));
+	ck_assert_ok(hc_table_close(t));
+	unlink(path);
+}
+END_TEST
+
 /* A maximum: growth stops there and the table says full, as a fixed one
  * does; what was added stays exact. */
 START_TEST(grow_stops_at_max)
@@ -594,30 +651,31 @@ Suite *hc_grow_suite(void)
 	if (getenv("HC_TEST_LONG")) {
 		tc = tcase_create("long");
 		tcase_set_timeout(tc, 3600);
-		tcase_add_loop_test(tc, grow_streams_long, 0, 4);
+		tcase_add_loop_test(tc, grow_streams_long, 0, 6);
 		suite_add_tcase(s, tc);
 		return s;
 	}
 	tc = tcase_create("streams");
 	tcase_set_timeout(tc, 240);
-	tcase_add_loop_test(tc, grow_streams, 0, 12);
-	tcase_add_loop_test(tc, grow_hogwild, 0, 2);
+	tcase_add_loop_test(tc, grow_streams, 0, 18);
+	tcase_add_loop_test(tc, grow_hogwild, 0, 3);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("signals");
 	tcase_set_timeout(tc, 180);
 	tcase_add_loop_test(tc, grow_sigkill, 0, 12);
-	tcase_add_loop_test(tc, grow_sigstop, 0, 4);
+	tcase_add_loop_test(tc, grow_sigstop, 0, 6);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("readers");
 	tcase_set_timeout(tc, 240);
-	tcase_add_loop_test(tc, grow_readers, 0, 2);
+	tcase_add_loop_test(tc, grow_readers, 0, 3);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("single");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, grow_save_reopen_grows_again, 0, 2);
+	tcase_add_test(tc, grow_bytes_save_reopen);
 	tcase_add_loop_test(tc, grow_stops_at_max, 0, 2);
 	tcase_add_loop_test(tc, grow_batches, 0, 2);
 	tcase_add_test(tc, format_1_refused);
