@@ -62,10 +62,14 @@ static unsigned gen_limit(const struct hc_table *t)
 {
 	unsigned g = 0;
 
-	while (g + 1 < HC_GEN_MAX &&
-	       (t->capacity << (g + 1)) <= t->max_capacity &&
-	       (t->capacity << (g + 1)) <= HC_CAPACITY_MAX)
+	while (g + 1 < HC_GEN_MAX) {
+		uint64_t next = t->capacity << (g + 1);
+
+		if (next >> (g + 1) != t->capacity || next > t->max_capacity ||
+		    next > HC_CAPACITY_MAX)
+			break;
 		g++;
+	}
 	return g;
 }
 

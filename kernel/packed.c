@@ -432,7 +432,8 @@ int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
 {
 	unsigned sh = t->cbits + t->fshift;
 	uint64_t d = ((w >> sh) & bits_mask(HC_PACK_DISP_BITS)) - 1;
-	uint64_t q = w >> (sh + HC_PACK_DISP_BITS);
+	uint64_t q = sh + HC_PACK_DISP_BITS < 64 ? w >> (sh + HC_PACK_DISP_BITS)
+						 : 0; /* no quotient bits */
 	uint64_t home;
 
 	if (d >= v->max_probe)
