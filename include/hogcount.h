@@ -37,7 +37,7 @@ extern "C" {
 #define HC_VERSION_STRING "0.1.0"
 
 /* On-disk/in-memory format version written in every table header. */
-#define HC_FORMAT_VERSION 1
+#define HC_FORMAT_VERSION 2
 
 /* Longest byte-string key, in bytes. */
 #define HC_KEY_BYTES_MAX 65536u
@@ -109,9 +109,13 @@ enum hc_mode {
  * @size: sizeof(hc_options), set by hc_options_init(); lets it grow.
  * @key_kind: enum hc_key_kind (default HC_KEY_U64).
  * @mode: enum hc_mode (default HC_MODE_EXACT).
- * @capacity: hashed kinds: number of slots, 1..HC_CAPACITY_MAX (default
- *	2^20).  A table holds at most @capacity distinct keys; keep the
- *	load below about 0.8 for speed.  Each slot is 16 bytes.
+ * @capacity: hashed kinds: number of slots, 1..HC_CAPACITY_MAX.  A table
+ *	that does not grow holds at most @capacity distinct keys; keep the
+ *	load below about 0.8 for speed.  Each slot is 16 bytes.  For a
+ *	growing table it is the size of the first generation (a hint).
+ *	Default 0: no size given; the table starts at 1024 slots and grows
+ *	(HC_GROW_AUTO), or has 2^20 slots where it cannot grow (design.md
+ *	M8: dense, or no 16-byte CAS for u64 and bytes).
  * @dense_bits: HC_KEY_DENSE: keys are below 2^dense_bits (1..32).
  * @key_bits: HC_KEY_PACKED: keys are below 2^key_bits (1..62).  A slot
  *	is 8 bytes and holds the key's hash bits that its position does not
@@ -121,6 +125,18 @@ enum hc_mode {
  * @arena_bytes: HC_KEY_BYTES: size of the key area; 0 picks 32 bytes per
  *	slot.  A key of n bytes takes 8 + n rounded up to 8.
  * @seed: hash seed; 0 uses a fixed default so runs are reproducible.
+ * @grow: online growth (u64, packed and bytes kinds; design.md M1-M10).
+ *	HC_GROW_AUTO (0, the default) grows when @capacity is 0 and keeps a
+ *	given @capacity fixed, as format 1 did.  HC_GROW_OFF (-1) never
+ *	grows: HC_EFULL when full, exactly as before.  A load in percent,
+ *	5..95, grows from @capacity whenever that share of the slots is
+ *	taken (HC_GROW_ON is 80).  A probe that finds no free slot also
+ *	starts a growth.  A growth doubles the capacity while every process
+ *	keeps adding.
+ * @max_bits: growing tables: growth stops at 2^max_bits slots (then
+ *	HC_EFULL as for a fixed table), 1..40; 0 = unbounded (2^40).
+ * @grow and @max_bits sit where format 1 had padding, so the struct
+ *	keeps its size and layout (bindings built for it still work).
  */
 typedef struct hc_options {
 	size_t size;
@@ -128,10 +144,19 @@ typedef struct hc_options {
 	int mode;
 	uint64_t capacity;
 	unsigned dense_bits;
+	int grow;
 	uint64_t arena_bytes;
 	uint64_t seed;
 	unsigned key_bits;
+	unsigned max_bits;
 } hc_options;
+
+/* hc_options.grow: or a load in percent, 5..95. */
+enum hc_grow {
+	HC_GROW_OFF = -1, /* fixed capacity, as format 1 */
+	HC_GROW_AUTO = 0, /* grow (at 80%) iff no capacity was given */
+	HC_GROW_ON = 80, /* grow from @capacity at load 0.8 */
+};
 
 /*
  * One entry as returned by iteration.  For HC_KEY_BYTES, @bytes points
@@ -153,7 +178,8 @@ typedef struct hc_stats {
 	size_t size;
 	int key_kind;
 	int mode;
-	uint64_t capacity; /* slots, or 2^dense_bits counters */
+	uint64_t
+		capacity; /* slots of the current generation, or 2^dense_bits */
 	uint64_t distinct; /* keys with a non-zero count */
 	uint64_t total; /* sum of all counts (mod 2^64) */
 	uint64_t unique; /* keys whose count is 1 */
@@ -162,7 +188,9 @@ typedef struct hc_stats {
 	double load; /* claimed / capacity */
 	uint64_t arena_used; /* key-area bytes in use (bytes kind) */
 	uint64_t arena_bytes; /* key-area size (bytes kind) */
-	uint64_t mapped_bytes; /* size of the whole mapping */
+	uint64_t mapped_bytes; /* bytes of the object mapped by this process */
+	uint64_t generation; /* current generation: 0, or growths so far */
+	int growing; /* 1 if a growth was in flight when the walk began */
 } hc_stats;
 
 /*
@@ -174,7 +202,9 @@ typedef struct hc_stats {
  *	@slot_size is 16 or 8.
  * @zero_count: the count of the integer key @zero_key, which is kept in
  *	the header rather than in a slot (u64 kind; NULL otherwise).
- * @arena: bytes kind: the key area of @arena_bytes bytes, else NULL.
+ * @arena: bytes kind: the key area of @arena_bytes bytes, else NULL.  A
+ *	growing table's key area has more chunks (design.md M10) that the
+ *	view does not show; hc_table_save() writes it as one.
  * The pointers stay valid until hc_table_close().
  */
 typedef struct hc_view {
@@ -268,7 +298,9 @@ HC_API int hc_table_open(hc_table **out, const char *path, int flags);
  * hc_table_save - write the table to @path atomically: to a temporary
  * name beside it, fsync, then rename, so no half-written file ever has
  * the final name.  Safe while writers run (the copy is then a snapshot
- * with the G2 guarantees of iteration).
+ * with the G2 guarantees of iteration).  A grown table is written as one
+ * generation of its current capacity (a growth in flight is helped to
+ * its end first, design.md M4); reopened read-write, it grows again.
  * Returns HC_OK, HC_EIO (errno set), HC_EINVAL.
  */
 HC_API int hc_table_save(const hc_table *t, const char *path);
@@ -341,10 +373,13 @@ HC_API int hc_table_get_user(const hc_table *t, void *buf, size_t cap,
  * hc_add - add @delta to @key's count, inserting the key if absent, in
  * the table's mode.  Integer kinds (HC_KEY_U64, HC_KEY_DENSE).
  * Returns HC_OK, HC_EFULL (the key is new and no slot is free on its
- * probe path; nothing was changed), HC_ERANGE (dense: key too large),
+ * probe path, and the table cannot grow: fixed, at its maximum, or out
+ * of memory; nothing was changed), HC_ERANGE (dense: key too large),
  * HC_EMISUSE (bytes table), HC_ERDONLY.
  * Any number of processes.  Ordering: a key, once visible to hc_get()
- * or iteration in any process, stays visible (design.md G1).
+ * or iteration in any process, stays visible (design.md G1).  In a
+ * growing table an add may start a growth, or help one in flight, before
+ * it returns (design.md M1, M5).
  */
 HC_API int hc_add(hc_table *t, uint64_t key, uint64_t delta);
 
@@ -404,7 +439,9 @@ HC_API int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
 /* ---- reads: any number of processes, concurrent with updates ------- */
 
 /*
- * hc_get - @key's count into @count (0 if absent).
+ * hc_get - @key's count into @count (0 if absent): its count at some
+ * moment during the call, also during a growth (design.md M4).  Never
+ * waits.  May map a generation published since the handle last looked.
  * Returns HC_OK, HC_ERANGE, HC_EMISUSE, HC_ECORRUPT.
  */
 HC_API int hc_get(const hc_table *t, uint64_t key, uint64_t *count);
@@ -417,7 +454,8 @@ HC_API int hc_get_bytes(const hc_table *t, const void *key, size_t len,
  * hc_iter_create - start a walk over all entries with a non-zero count.
  * Safe while other processes add: each slot is visited once, so no key
  * is returned twice and no key is torn; keys added during the walk may
- * or may not be returned (design.md G2).  Order is the slot order, which
+ * or may not be returned (design.md G2), also while the table grows
+ * (design.md M4).  Order is the slot order, which
  * depends on the hash: sort the output to compare tables.
  * Returns HC_OK, HC_ENOMEM.
  */
@@ -435,13 +473,16 @@ HC_API void hc_iter_destroy(hc_iter *it);
 
 /*
  * hc_table_stats - distinct keys, total, load, ... into @st, read from
- * the live table in one pass.  Set st->size = sizeof(*st) first.
+ * the live table in one pass.  Set st->size = sizeof(*st) first (a
+ * caller built before @generation gets the fields it knows).
  * Returns HC_OK, HC_EINVAL, HC_ECORRUPT.
  */
 HC_API int hc_table_stats(const hc_table *t, hc_stats *st);
 
 /*
- * hc_table_view - the raw regions of the mapping into @v (see hc_view).
+ * hc_table_view - the raw regions of the mapping into @v (see hc_view):
+ * for a growing table, its current generation (a growth in flight is
+ * helped to its end first where the handle may write).
  * Returns HC_OK or HC_EINVAL (v->size too small).
  * Any number of processes.  Words read through the view follow
  * design.md: load slot words with acquire before reading key bytes.

@@ -9,10 +9,80 @@
  * Bytes appended by a process that dies before its CAS publishes them, or
  * that loses the CAS to a process adding the same key, stay unreachable:
  * wasted space, never a wrong key (design.md G1, P1).
+ *
+ * Offsets are logical.  Chunk 0 is the key area in the header's layout
+ * (A = arena_bytes); a table that grows adds chunk i >= 1 of A x 2^i
+ * bytes, covering logical [A (2^i - 1), A (2^(i+1) - 1)), as a region of
+ * the object published in gens[i].arena_off (design.md M10).  Key bytes
+ * never move; an entry never spans two chunks.
  */
 #include <string.h>
 
 #include "hc_internal.h"
+
+unsigned hc__arena_chunk(const struct hc_table *t, uint64_t off,
+			 uint64_t *start, uint64_t *size)
+{
+	uint64_t a = t->arena_bytes, q = off / a + 1;
+	unsigned i = 63u - (unsigned)__builtin_clzll(q);
+
+	*start = a * ((UINT64_C(1) << i) - 1);
+	*size = a << i;
+	return i;
+}
+
+/* The mapped start of chunk @i, or HC_ECORRUPT / HC_ENOENT (not yet
+ * published). */
+int hc__arena_chunk_ptr(const struct hc_table *ct, unsigned i,
+			unsigned char **p)
+{
+	struct hc_table *t = (struct hc_table *)ct; /* may map more */
+	uint64_t off, size = t->arena_bytes << i;
+	int rc;
+
+	if (i == 0) {
+		*p = t->arena;
+		return HC_OK;
+	}
+	if (i >= HC_GEN_MAX || !t->grows)
+		return HC_ECORRUPT;
+	/* ORDER: acquire. Pairs with the release CAS that published the
+	 * chunk in new_chunk(): the object reaches its end (M10). */
+	off = hc_atomic_load_acquire(&t->hdr->gens[i].arena_off);
+	if (off == 0)
+		return HC_ENOENT;
+	if (off % HC_PAGE || off > t->reserve || size > t->reserve - off)
+		return HC_ECORRUPT;
+	rc = hc__map_upto(t, off + size);
+	if (rc)
+		return rc;
+	*p = t->base + off;
+	return HC_OK;
+}
+
+/* Publish chunk @i if no process has (M10). */
+static int new_chunk(struct hc_table *t, unsigned i)
+{
+	uint64_t size = t->arena_bytes << i, bytes, off;
+	unsigned char *p;
+	int rc;
+
+	if (i >= HC_GEN_MAX || (size >> i) != t->arena_bytes)
+		return HC_EFULL;
+	rc = hc__arena_chunk_ptr(t, i, &p);
+	if (rc != HC_ENOENT)
+		return rc;
+	bytes = (size + HC_PAGE - 1) / HC_PAGE * HC_PAGE;
+	off = hc__region_alloc(t, bytes, &rc);
+	if (rc)
+		return rc == HC_ENOMEM ? HC_EFULL : rc;
+	/* ORDER: release CAS. Publishes chunk @i at @off; pairs with the
+	 * acquire load in hc__arena_chunk_ptr(). The region is fresh (zero)
+	 * and the object reaches its end (M2, M10). The loser's range stays
+	 * a hole. Killed after it: the chunk is there for the next key. */
+	hc_atomic_cas_release(&t->hdr->gens[i].arena_off, 0, off);
+	return HC_OK;
+}
 
 int hc__arena_append(struct hc_table *t, const void *key, size_t len,
 		     uint32_t hash_lo, uint64_t *ref_off)
@@ -20,7 +90,9 @@ int hc__arena_append(struct hc_table *t, const void *key, size_t len,
 	uint64_t need = HC_ARENA_ENTRY_HDR + ((len + 7) & ~(uint64_t)7);
 	uint32_t len32 = (uint32_t)len;
 	unsigned char *e;
-	uint64_t off;
+	uint64_t off, at = 0, start, size;
+	unsigned i = 0;
+	int rc;
 
 	/* ORDER: relaxed. Only a first guess for the CAS below, which
 	 * checks it; nothing is read on the strength of this value. */
@@ -31,43 +103,75 @@ int hc__arena_append(struct hc_table *t, const void *key, size_t len,
 		/* The bump pointer is shared and may be hostile: check both
 		 * ends before trusting it.  A key that does not fit changes
 		 * nothing, so a smaller key may still fit after it. */
-		if (off < HC_ARENA_ENTRY_HDR || off > t->arena_bytes ||
-		    need > t->arena_bytes - off || off % 8)
+		if (off < HC_ARENA_ENTRY_HDR || off % 8 || off >= HC_ARENA_MAX)
 			return HC_EFULL;
-		/* ORDER: release CAS (any order is a locked cmpxchg here).
-		 * Hands out [off, off + need) to this process alone; the
-		 * bytes are published later by the release CAS of the slot
-		 * in probe_bytes() (slots.c), not by this one. It fails only
-		 * when another process took space first, so some process
-		 * always progresses (design.md P1). Killed after it: the
-		 * range is unreachable garbage. */
-		seen = hc_atomic_cas_release(&t->hdr->arena_used, off,
-					     off + need);
+		at = off;
+		i = hc__arena_chunk(t, off, &start, &size);
+		if (!t->grows && i > 0)
+			return HC_EFULL;
+		while (need > start + size - at) {
+			/* Not in this chunk: the entry starts the first
+			 * later chunk it fits in (M10). */
+			if (!t->grows)
+				return HC_EFULL;
+			i++;
+			start += size;
+			size <<= 1;
+			at = start;
+		}
+		if (at + need > HC_ARENA_MAX)
+			return HC_EFULL;
+		if (i) {
+			rc = new_chunk(t, i);
+			if (rc)
+				return rc;
+		}
+		/* ORDER: relaxed CAS. Hands out [at, at + need) to this
+		 * process alone (and skips the end of a chunk too short for
+		 * it); the bytes are published later by the release CAS of
+		 * the slot in probe_bytes() (slots.c), not by this one, and
+		 * that release also orders this CAS before a saver's read of
+		 * the bound (design.md G2). It fails only when another
+		 * process took space first, so some process always
+		 * progresses (design.md P1). Killed after it: the range is
+		 * unreachable garbage. */
+		seen = hc_atomic_cas_relaxed(&t->hdr->arena_used, off,
+					     at + need);
 		if (seen == off)
 			break;
 		off = seen;
 	}
-	e = t->arena + off;
+	rc = hc__arena_chunk_ptr(t, i, &e);
+	if (rc)
+		return rc;
+	e += at - start;
 	memcpy(e, &len32, sizeof(len32));
 	memcpy(e + 4, &hash_lo, sizeof(hash_lo));
 	memcpy(e + HC_ARENA_ENTRY_HDR, key, len);
-	*ref_off = off;
+	*ref_off = at;
 	return HC_OK;
 }
 
 int hc__arena_key(const struct hc_table *t, uint64_t off, const void **key,
 		  size_t *len)
 {
+	uint64_t start, size, in;
+	unsigned char *c;
 	uint32_t len32;
+	unsigned i;
 
-	if (off < HC_ARENA_ENTRY_HDR || off % 8 ||
-	    off > t->arena_bytes - HC_ARENA_ENTRY_HDR)
+	if (off < HC_ARENA_ENTRY_HDR || off % 8 || off >= HC_ARENA_MAX)
 		return HC_ECORRUPT;
-	memcpy(&len32, t->arena + off, sizeof(len32));
+	i = hc__arena_chunk(t, off, &start, &size);
+	in = off - start;
+	if (in > size - HC_ARENA_ENTRY_HDR ||
+	    hc__arena_chunk_ptr(t, i, &c) != HC_OK)
+		return HC_ECORRUPT;
+	memcpy(&len32, c + in, sizeof(len32));
 	if (len32 == 0 || len32 > HC_KEY_BYTES_MAX ||
-	    len32 > t->arena_bytes - off - HC_ARENA_ENTRY_HDR)
+	    len32 > size - in - HC_ARENA_ENTRY_HDR)
 		return HC_ECORRUPT;
-	*key = t->arena + off + HC_ARENA_ENTRY_HDR;
+	*key = c + in + HC_ARENA_ENTRY_HDR;
 	*len = len32;
 	return HC_OK;
 }

@@ -3,6 +3,7 @@
  * export.c - figures computed from the live table in one pass (stats,
  * count-of-counts histogram) and merge of one table into another.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,13 +13,21 @@
  * Call @fn(count, ctx) for every claimed slot (count may be 0), the
  * header-held key and every dense counter; returns the number of keys
  * held (claimed slots plus the header-held key if counted).  Keys are not read,
- * so this never touches the key area.
+ * so this never touches the key area.  During a growth: the older
+ * generation, then the keys of the newer one it does not hold (M4).
+ * *@gen receives the generation walked last, *@growing whether a growth
+ * was in flight at the start.
  */
-static uint64_t scan_counts(const struct hc_table *t,
-			    void (*fn)(uint64_t, void *), void *ctx)
+static int scan_counts(struct hc_table *t, void (*fn)(uint64_t, void *),
+		       void *ctx, uint64_t *claimed_out, struct hc__gv *last,
+		       int *growing)
 {
 	uint64_t i, claimed = 0;
+	struct hc__gv gv[2];
+	unsigned cur, top;
+	int rc;
 
+	*growing = 0;
 	if (t->kind == HC_KEY_DENSE) {
 		for (i = 0; i < t->capacity; i++) {
 			/* ORDER: relaxed. A count publishes nothing (G3). */
@@ -27,45 +36,74 @@ static uint64_t scan_counts(const struct hc_table *t,
 			claimed += c != 0;
 			fn(c, ctx);
 		}
-		return claimed;
+		*claimed_out = claimed;
+		last->capacity = t->capacity;
+		last->g = 0;
+		return HC_OK;
 	}
-	if (t->kind == HC_KEY_PACKED) {
-		for (i = 0; i < t->capacity; i++) {
-			/* ORDER: relaxed. Key part and count are one word
-			 * (design.md G1, G2). */
-			uint64_t w = hc_atomic_load_relaxed(&t->packed[i]);
-			uint64_t c = w & t->cmask, k;
-
-			if (w == 0)
-				continue;
-			claimed++;
-			/* A saturated count continues in the overflow
-			 * area, found by the key (packed.c). */
-			if (c == t->cmask && hc__packed_entry(t, i, w, &k, &c))
-				c = t->cmask;
-			fn(c, ctx);
-		}
-		return claimed;
-	}
+	rc = hc__gen_bounds(t, &cur, &top);
+	if (!rc)
+		rc = hc__gen_view(t, cur, &gv[0]);
+	if (!rc && top != cur)
+		rc = hc__gen_view(t, top, &gv[1]);
+	if (rc)
+		return rc;
+	*growing = top != cur;
 	if (t->kind == HC_KEY_U64) {
 		/* ORDER: relaxed. A count publishes nothing (G3). */
-		uint64_t c = hc_atomic_load_relaxed(&t->hdr->zero_count);
+		uint64_t c = hc_atomic_load_relaxed(&t->hdr->zero_count) &
+			     t->count_mask;
 
 		if (c) {
 			claimed++;
 			fn(c, ctx);
 		}
 	}
-	for (i = 0; i < t->capacity; i++) {
-		/* ORDER: relaxed. Only whether the slot is claimed matters
-		 * here, not the key it holds (design.md G2). */
-		if (hc_atomic_load_relaxed(&t->slots[i].word) == 0)
-			continue;
-		claimed++;
-		/* ORDER: relaxed. A count publishes nothing (G3). */
-		fn(hc_atomic_load_relaxed(&t->slots[i].count), ctx);
+	for (unsigned p = 0; p <= top - cur; p++) {
+		const struct hc__gv *v = &gv[p];
+
+		*last = *v;
+		for (i = 0; i < v->capacity; i++) {
+			uint64_t w, c, x, mk;
+
+			if (t->kind == HC_KEY_PACKED) {
+				/* ORDER: relaxed. Key part and count are one
+				 * word (design.md G1, G2). */
+				w = hc_atomic_load_relaxed(&v->packed[i]);
+				if (w == 0 || (t->fbit && w == t->fbit))
+					continue;
+				c = w & t->cmask;
+				if (p && (hc__packed_mk(t, v, i, w, &mk) ||
+					  hc__packed_find(t, &gv[0], mk, &x)))
+					continue;
+				/* A saturated count continues in the overflow
+				 * area, found by the key (packed.c). */
+				if (c == t->cmask &&
+				    hc__packed_entry(t, v, i, w, &x, &c))
+					c = t->cmask;
+			} else {
+				/* ORDER: relaxed. Only whether the slot is
+				 * claimed matters here, and for u64 the word
+				 * is the key (design.md G2). */
+				w = hc_atomic_load_relaxed(&v->slots[i].word);
+				if (w == 0)
+					continue;
+				if (p &&
+				    (t->kind == HC_KEY_BYTES
+					     ? hc__ref_find(t, &gv[0], w) != 0
+					     : hc__u64_find(&gv[0], w, &x)))
+					continue;
+				/* ORDER: relaxed. A count publishes nothing
+				 * (G3). */
+				c = hc_atomic_load_relaxed(&v->slots[i].count) &
+				    t->count_mask;
+			}
+			claimed++;
+			fn(c, ctx);
+		}
 	}
-	return claimed;
+	*claimed_out = claimed;
+	return HC_OK;
 }
 
 static void stats_fn(uint64_t c, void *ctx)
@@ -81,28 +119,43 @@ static void stats_fn(uint64_t c, void *ctx)
 		st->max_count = c;
 }
 
-int hc_table_stats(const hc_table *t, hc_stats *st)
+int hc_table_stats(const hc_table *ct, hc_stats *st)
 {
+	struct hc_table *t = (struct hc_table *)ct; /* may map more */
+	struct hc__gv last;
 	size_t size;
+	int rc, growing;
 
-	if (!t || !st || st->size < sizeof(hc_stats))
+	if (!t || !st || st->size < offsetof(hc_stats, generation))
 		return HC_EINVAL;
-	size = st->size;
-	memset(st, 0, sizeof(*st));
+	size = st->size < sizeof(hc_stats) ? st->size : sizeof(hc_stats);
+	memset(st, 0, size);
 	st->size = size;
 	st->key_kind = t->kind;
 	st->mode = t->mode;
-	st->capacity = t->capacity;
-	st->claimed = scan_counts(t, stats_fn, st);
-	st->load = (double)st->claimed / (double)t->capacity;
-	st->mapped_bytes = t->map_bytes;
+	rc = scan_counts(t, stats_fn, st, &st->claimed, &last, &growing);
+	if (rc)
+		return rc;
+	st->capacity = last.capacity;
+	st->load = (double)st->claimed / (double)last.capacity;
+	/* ORDER: acquire. The process-local mapping mark (grow.c). */
+	st->mapped_bytes = hc_atomic_load_acquire(&t->mapped);
+	if (size >= sizeof(hc_stats)) {
+		st->generation = last.g;
+		st->growing = growing;
+	}
 	if (t->kind == HC_KEY_BYTES) {
 		/* ORDER: relaxed. A figure for the report; it publishes
 		 * nothing (design.md G2). */
 		uint64_t au = hc_atomic_load_relaxed(&t->hdr->arena_used);
+		uint64_t start, len;
 
-		st->arena_used = au < t->arena_bytes ? au : t->arena_bytes;
-		st->arena_bytes = t->arena_bytes;
+		if (!t->grows && au > t->arena_bytes)
+			au = t->arena_bytes;
+		st->arena_used = au;
+		/* The logical end of the chunk the bump pointer is in. */
+		hc__arena_chunk(t, au ? au - 1 : 0, &start, &len);
+		st->arena_bytes = t->grows ? start + len : t->arena_bytes;
 	}
 	return HC_OK;
 }
@@ -124,12 +177,15 @@ static void histo_fn(uint64_t c, void *ctx)
 int hc_histo(const hc_table *t, uint64_t *hist, size_t len)
 {
 	struct histo_ctx h = { hist, len };
+	struct hc__gv last;
+	uint64_t claimed;
+	int growing;
 
 	if (!t || !hist || len < 2)
 		return HC_EINVAL;
 	memset(hist, 0, len * sizeof(*hist));
-	scan_counts(t, histo_fn, &h);
-	return HC_OK;
+	return scan_counts((struct hc_table *)t, histo_fn, &h, &claimed, &last,
+			   &growing);
 }
 
 #define MERGE_BATCH 1024

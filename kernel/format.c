@@ -3,6 +3,7 @@
  * format.c - the table header: options to geometry, writing it, and the
  * checks every open runs before it touches a slot (docs/format.md).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "hc_internal.h"
@@ -15,8 +16,14 @@ void hc_options_init(hc_options *opt)
 	opt->size = sizeof(*opt);
 	opt->key_kind = HC_KEY_U64;
 	opt->mode = HC_MODE_EXACT;
-	opt->capacity = HC_DEFAULT_CAPACITY;
+	opt->capacity = 0; /* no size given: grow from small (AUTO) */
+	opt->grow = HC_GROW_AUTO;
+	opt->max_bits = 0;
 }
+
+_Static_assert(sizeof(hc_options) == 56, "hc_options keeps its format-1 size");
+_Static_assert(offsetof(hc_options, grow) == 28, "grow sits in old padding");
+_Static_assert(offsetof(hc_options, max_bits) == 52, "max_bits: padding");
 
 uint64_t hc__header_check(const struct hc__header *h)
 {
@@ -30,23 +37,51 @@ static uint64_t round_up(uint64_t v, uint64_t to)
 
 /* Capacity, slot size and probe limit of a hashed kind; -1 if the
  * capacity is out of range. */
-static int hashed_layout(const hc_options *opt, struct hc__header *h,
-			 uint32_t slot_size, uint32_t probe_limit)
+static int hashed_layout(uint64_t cap, struct hc__header *h, uint32_t slot_size,
+			 uint32_t probe_limit)
 {
-	if (opt->capacity == 0 || opt->capacity > HC_CAPACITY_MAX)
+	if (cap == 0 || cap > HC_CAPACITY_MAX)
 		return -1;
-	h->capacity = opt->capacity;
+	h->capacity = cap;
 	h->slot_size = slot_size;
-	h->max_probe = opt->capacity < probe_limit ? (uint32_t)opt->capacity
-						   : probe_limit;
+	h->max_probe = cap < probe_limit ? (uint32_t)cap : probe_limit;
 	return 0;
+}
+
+/* Whether a table of @kind can grow on this platform (design.md M8). */
+static int kind_grows(int kind)
+{
+	if (kind == HC_KEY_PACKED)
+		return 1;
+	return (kind == HC_KEY_U64 || kind == HC_KEY_BYTES) && HC_HAVE_PAIR_CAS;
+}
+
+/* The growth policy of @opt into @h (after the capacity is known). */
+static int grow_policy(const hc_options *opt, int grows, struct hc__header *h)
+{
+	int pct = opt->grow > 0 ? opt->grow : HC_GROW_ON;
+	uint64_t max;
+
+	if (pct < 5 || pct > 95 || opt->max_bits > 40)
+		return HC_EINVAL;
+	h->grow_load = (uint32_t)((uint64_t)pct * 65536 / 100);
+	max = opt->max_bits ? UINT64_C(1) << opt->max_bits : 0;
+	if (max && max < h->capacity)
+		return HC_EINVAL;
+	if (!grows) {
+		h->max_capacity = h->capacity;
+		return HC_OK;
+	}
+	h->max_capacity = max;
+	return HC_OK;
 }
 
 /* Fill the immutable fields of @h from @opt (validated here). */
 int hc__layout(const hc_options *opt, struct hc__header *h)
 {
 	hc_options def;
-	uint64_t slots_bytes, arena = 0;
+	uint64_t slots_bytes, arena = 0, cap;
+	int grows, rc;
 
 	if (!opt) {
 		hc_options_init(&def);
@@ -56,24 +91,42 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 		return HC_EINVAL;
 	if (opt->mode != HC_MODE_EXACT && opt->mode != HC_MODE_HOGWILD)
 		return HC_EINVAL;
+	if (opt->grow != HC_GROW_OFF && (opt->grow < 0 || opt->grow > 95))
+		return HC_EINVAL;
+	grows = kind_grows(opt->key_kind) &&
+		(opt->grow > 0 ||
+		 (opt->grow == HC_GROW_AUTO && opt->capacity == 0));
+	cap = opt->capacity;
+	if (cap == 0)
+		cap = grows ? HC_GROW_START : HC_DEFAULT_CAPACITY;
 
 	memset(h, 0, sizeof(*h));
 	switch (opt->key_kind) {
 	case HC_KEY_U64:
 	case HC_KEY_BYTES:
-		if (hashed_layout(opt, h, HC_SLOT_SIZE, HC_PROBE_LIMIT))
+		if (hashed_layout(cap, h, HC_SLOT_SIZE, HC_PROBE_LIMIT))
 			return HC_EINVAL;
 		break;
 	case HC_KEY_PACKED: {
 		unsigned qb, cb;
 
-		if (hashed_layout(opt, h, HC_PACK_SLOT_SIZE,
+		/* A growing table given no size starts where its count
+		 * field is wide enough. */
+		if (grows && opt->capacity == 0 && opt->key_bits > 35 &&
+		    opt->key_bits <= HC_PACK_KEY_BITS_MAX &&
+		    cap < UINT64_C(1) << (opt->key_bits - 35))
+			cap = UINT64_C(1) << (opt->key_bits - 35);
+		if (grows && cap > HC_CAPACITY_MAX)
+			return HC_EINVAL;
+		if (hashed_layout(cap, h, HC_PACK_SLOT_SIZE,
 				  HC_PACK_PROBE_LIMIT) ||
-		    hc__packed_geometry(opt->key_bits, opt->capacity, &qb, &cb))
+		    hc__packed_geometry(opt->key_bits, cap, &qb, &cb))
 			return HC_EINVAL;
 		h->key_bits = opt->key_bits;
-		/* The overflow area takes the key area's place. */
-		arena = hc__packed_ovf_capacity(opt->capacity) * HC_SLOT_SIZE;
+		/* A growing table gives one count bit to the frozen bit. */
+		h->count_bits = grows ? cb - 1 : cb;
+		if (h->count_bits < HC_PACK_COUNT_BITS_MIN)
+			return HC_EINVAL;
 		break;
 	}
 	case HC_KEY_DENSE:
@@ -86,11 +139,17 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 	default:
 		return HC_EINVAL;
 	}
+	rc = grow_policy(opt, grows, h);
+	if (rc)
+		return rc;
+	if (opt->key_kind == HC_KEY_PACKED)
+		/* The overflow area takes the key area's place. */
+		arena = hc__packed_ovf_for(cap, grows ? h->max_capacity : cap) *
+			HC_SLOT_SIZE;
 	slots_bytes = h->capacity * h->slot_size;
 	if (opt->key_kind == HC_KEY_BYTES) {
-		arena = opt->arena_bytes
-				? opt->arena_bytes
-				: opt->capacity * HC_DEFAULT_ARENA_PER_SLOT;
+		arena = opt->arena_bytes ? opt->arena_bytes
+					 : cap * HC_DEFAULT_ARENA_PER_SLOT;
 		/* Room for at least one entry past the reserved offset 0. */
 		if (arena < 2 * HC_ARENA_ENTRY_HDR || arena > HC_ARENA_MAX)
 			return HC_EINVAL;
@@ -115,6 +174,8 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 	h->check = hc__header_check(h);
 	/* Offset 0 of the key area is never handed out: a ref of 0 is empty. */
 	h->arena_used = opt->key_kind == HC_KEY_BYTES ? HC_ARENA_ENTRY_HDR : 0;
+	h->obj_end = round_up(h->total_bytes, HC_PAGE);
+	h->gens[0].slots_off = HC_HEADER_SIZE;
 	return HC_OK;
 }
 
@@ -137,9 +198,11 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 	if (h->check != hc__header_check(h))
 		return HC_ECORRUPT;
 	if (h->header_size != HC_HEADER_SIZE ||
-	    h->slots_offset != HC_HEADER_SIZE || h->generation != 0 ||
-	    h->next_offset != 0)
+	    h->slots_offset != HC_HEADER_SIZE)
 		return HC_ECORRUPT;
+	for (size_t i = 0; i < sizeof(h->reserved0); i++)
+		if (h->reserved0[i])
+			return HC_ECORRUPT;
 	if (h->mode != HC_MODE_EXACT && h->mode != HC_MODE_HOGWILD)
 		return HC_ECORRUPT;
 
@@ -155,8 +218,12 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 	case HC_KEY_PACKED: {
 		unsigned qb, cb;
 
+		/* count_bits is fixed when the table is created; a saved copy
+		 * of a grown table has fewer quotient bits (design.md, "Packed slots"). */
 		if (h->capacity == 0 || h->capacity > HC_CAPACITY_MAX ||
 		    hc__packed_geometry(h->key_bits, h->capacity, &qb, &cb) ||
+		    h->count_bits < HC_PACK_COUNT_BITS_MIN ||
+		    h->count_bits + (h->max_capacity != h->capacity) > cb ||
 		    h->slot_size != HC_PACK_SLOT_SIZE || h->max_probe == 0 ||
 		    h->max_probe > HC_PACK_PROBE_LIMIT ||
 		    h->max_probe > h->capacity)
@@ -185,8 +252,9 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 		end = h->arena_offset + h->arena_bytes;
 	} else if (h->key_kind == HC_KEY_PACKED) {
 		if (h->arena_offset != round_up(end, 64) ||
-		    h->arena_bytes !=
-			    hc__packed_ovf_capacity(h->capacity) * HC_SLOT_SIZE)
+		    h->arena_bytes < HC_PACK_OVF_MIN * HC_SLOT_SIZE ||
+		    h->arena_bytes > (UINT64_C(1) << 40) ||
+		    h->arena_bytes % HC_SLOT_SIZE)
 			return HC_ECORRUPT;
 		end = h->arena_offset + h->arena_bytes;
 	} else if (h->arena_offset != 0 || h->arena_bytes != 0) {
@@ -198,11 +266,56 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 		return HC_ECORRUPT; /* truncated */
 	if (h->user_len > HC_USER_MAX)
 		return HC_ECORRUPT;
+	/* Growth policy: max_capacity == capacity is a fixed table. */
+	if (h->max_capacity != h->capacity) {
+		if (h->key_kind == HC_KEY_DENSE ||
+		    (h->max_capacity && h->max_capacity < h->capacity) ||
+		    h->max_capacity > HC_CAPACITY_MAX || h->grow_load < 3276 ||
+		    h->grow_load > 62259)
+			return HC_ECORRUPT;
+	}
+	if (h->key_kind != HC_KEY_PACKED && h->count_bits != 0)
+		return HC_ECORRUPT;
 	return HC_OK;
 }
 
-/* Point the handle at a mapping whose header has been validated, copying
- * the geometry so it is never reread from shared memory. */
+/*
+ * Copy the geometry of a validated header @h into the handle, before
+ * anything is mapped (hc__reserve needs the growth policy).  @fd is the
+ * object behind the table, or -1: a table needs one to grow.
+ */
+void hc__table_geom(struct hc_table *t, const struct hc__header *h, int fd)
+{
+	t->kind = (int)h->key_kind;
+	t->mode = (int)h->mode;
+	t->capacity = h->capacity;
+	t->seed = h->seed;
+	t->max_probe = h->max_probe;
+	t->max_capacity = h->max_capacity ? h->max_capacity : HC_CAPACITY_MAX;
+	t->grow_load = h->grow_load;
+	t->grows = h->max_capacity != h->capacity && fd >= 0 &&
+		   kind_grows(t->kind);
+	/* The layout follows the header: a table created to grow keeps its
+	 * frozen bits even where this handle cannot grow it (no fd). */
+	t->count_mask =
+		h->max_capacity != h->capacity ? HC_COUNT_MASK : ~UINT64_C(0);
+	if (t->kind == HC_KEY_PACKED) {
+		t->key_bits = h->key_bits;
+		t->kmask = (UINT64_C(1) << h->key_bits) - 1;
+		t->cbits = h->count_bits;
+		t->cmask = (UINT64_C(1) << t->cbits) - 1;
+		t->fshift = h->max_capacity != h->capacity;
+		t->fbit = (uint64_t)t->fshift << t->cbits;
+		t->qbits = h->key_bits > 63u - (unsigned)__builtin_clzll(
+						       h->capacity)
+				   ? h->key_bits -
+					     (63u - (unsigned)__builtin_clzll(
+							    h->capacity))
+				   : 0;
+	}
+}
+
+/* Point the handle at its mapping (hc__table_geom() came first). */
 int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes)
 {
 	struct hc__header *h = (struct hc__header *)base;
@@ -210,11 +323,6 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes)
 	t->base = base;
 	t->map_bytes = bytes;
 	t->hdr = h;
-	t->kind = (int)h->key_kind;
-	t->mode = (int)h->mode;
-	t->capacity = h->capacity;
-	t->seed = h->seed;
-	t->max_probe = h->max_probe;
 	t->arena_bytes = 0;
 	t->slots = NULL;
 	t->dense = NULL;
@@ -229,11 +337,6 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes)
 		t->packed = (hc_aword *)(base + h->slots_offset);
 		t->ovf = (struct hc__slot *)(base + h->arena_offset);
 		t->ovf_capacity = h->arena_bytes / HC_SLOT_SIZE;
-		t->key_bits = h->key_bits;
-		t->kmask = (UINT64_C(1) << h->key_bits) - 1;
-		(void)hc__packed_geometry(h->key_bits, h->capacity, &t->qbits,
-					  &t->cbits);
-		t->cmask = (UINT64_C(1) << t->cbits) - 1;
 		break;
 	case HC_KEY_BYTES:
 		t->arena = base + h->arena_offset;
@@ -252,7 +355,23 @@ int hc_table_options(const hc_table *t, hc_options *opt)
 	hc_options_init(opt);
 	opt->key_kind = t->kind;
 	opt->mode = t->mode;
-	opt->capacity = t->kind == HC_KEY_DENSE ? 0 : t->capacity;
+	opt->capacity = 0;
+	if (t->kind != HC_KEY_DENSE) {
+		unsigned cur, top;
+
+		if (hc__gen_bounds(t, &cur, &top))
+			cur = 0;
+		opt->capacity = t->capacity << cur;
+	}
+	opt->grow = HC_GROW_OFF;
+	if (t->grows) {
+		int pct = (int)((t->grow_load * UINT64_C(100) + 32768) / 65536);
+
+		opt->grow = pct < 5 ? 5 : pct > 95 ? 95 : pct;
+		if (t->max_capacity < HC_CAPACITY_MAX)
+			opt->max_bits = 63u - (unsigned)__builtin_clzll(
+						      t->max_capacity);
+	}
 	opt->dense_bits = t->kind == HC_KEY_DENSE ? t->hdr->key_bits : 0;
 	opt->key_bits = t->kind == HC_KEY_PACKED ? t->key_bits : 0;
 	opt->arena_bytes = t->arena_bytes;

@@ -26,9 +26,11 @@
 	!defined(AO_HAVE_store) || !defined(AO_HAVE_store_release)
 #error "libatomic_ops lacks AO_load/AO_store (relaxed, acquire, release)"
 #endif
-#if !defined(AO_HAVE_fetch_and_add) || \
-	!defined(AO_HAVE_fetch_compare_and_swap_release)
-#error "libatomic_ops lacks fetch_and_add or fetch_compare_and_swap_release"
+#if !defined(AO_HAVE_fetch_and_add) ||                      \
+	!defined(AO_HAVE_fetch_compare_and_swap_release) || \
+	!defined(AO_HAVE_fetch_compare_and_swap) ||         \
+	!defined(AO_HAVE_fetch_compare_and_swap_full)
+#error "libatomic_ops lacks fetch_and_add or fetch_compare_and_swap"
 #endif
 
 _Static_assert(sizeof(AO_t) == sizeof(uint64_t),
@@ -76,18 +78,47 @@ static inline uint64_t hc_atomic_cas_release(hc_aword *p, uint64_t expect,
 	return AO_fetch_compare_and_swap_release(p, expect, desired);
 }
 
+/* Compare-and-swap with no ordering; returns the value found.  For the
+ * sites that need one indivisible update and publish nothing with it. */
+static inline uint64_t hc_atomic_cas_relaxed(hc_aword *p, uint64_t expect,
+					     uint64_t desired)
+{
+	return AO_fetch_compare_and_swap(p, expect, desired);
+}
+
+/* Compare-and-swap with acquire and release (full): orders the accesses
+ * before it and after it, on success and on failure alike. */
+static inline uint64_t hc_atomic_cas_full(hc_aword *p, uint64_t expect,
+					  uint64_t desired)
+{
+	return AO_fetch_compare_and_swap_full(p, expect, desired);
+}
+
 /*
  * Compare-and-swap of two adjacent words (16 B, 16-aligned) with release
  * on success: {0, 0} becomes {@w, @c} in one locked instruction
  * (cmpxchg16b on x86-64, built with -mcx16).  Returns 1 if it did.
  * HC_HAVE_PAIR_CAS says whether the platform has it; without it the
- * kernel claims a slot and adds to its count in two operations.
+ * kernel claims a slot and adds to its count in two operations (and
+ * hashed tables do not grow, design.md M8).  -DHC_FORCE_NO_PAIR_CAS
+ * (CMake option of the same name) takes that path on any platform.
  */
-#if defined(AO_HAVE_compare_double_and_swap_double_release)
+#if defined(AO_HAVE_compare_double_and_swap_double_release) && \
+	!defined(HC_FORCE_NO_PAIR_CAS)
 #define HC_HAVE_PAIR_CAS 1
+#if defined(__SANITIZE_THREAD__)
+/* libatomic_ops does cmpxchg16b in inline assembly, which ThreadSanitizer
+ * cannot see: tell it about the release, so that an acquire load of the
+ * word that reads the new value is ordered after it, as it really is. */
+#include <sanitizer/tsan_interface.h>
+#define HC_TSAN_RELEASE(p) __tsan_release((void *)(p))
+#else
+#define HC_TSAN_RELEASE(p) ((void)0)
+#endif
 static inline int hc_atomic_claim_pair_release(hc_aword *pair, uint64_t w,
 					       uint64_t c)
 {
+	HC_TSAN_RELEASE(pair);
 	return AO_compare_double_and_swap_double_release(
 		(volatile AO_double_t *)(void *)pair, 0, 0, w, c);
 }

@@ -4,21 +4,26 @@
  * share.  docs/format.md is the prose for every field below; changing the
  * layout bumps HC_FORMAT_VERSION (include/hogcount.h).
  *
- * MAPPING
+ * MAPPING (format 2; docs/format.md)
  *
- *   0              4096                      arena_offset       total_bytes
- *   +--------------+-------------------------+-------------------+
- *   | hc__header   | slots: capacity x 16 B  | key area (bytes   |
- *   | (one page)   | (dense: 2^d x 8 B,      |  kind); overflow  |
- *   |              |  packed: capacity x 8 B)|  slots (packed)   |
- *   +--------------+-------------------------+-------------------+
+ *   0           4096                arena_offset     total_bytes   ...
+ *   +-----------+-------------------+----------------+-------------+----
+ *   | hc__header| generation 0      | key area /     | gen 1 slots | gen 2
+ *   | (one page)| slots             | packed overflow| + gen 0     | ...
+ *   |           |                   |                | block marks |
+ *   +-----------+-------------------+----------------+-------------+----
+ *
+ * A table that grows appends one region per generation at the end of the
+ * object (reserved by a fetch-and-add on hdr->obj_end, published by a CAS
+ * of gens[g].slots_off); nothing ever moves.  Each handle maps the object
+ * at base + file offset inside one address range reserved at open.
  *
  * Hashed slot (16 bytes, four per cache line):
  *   word  u64 kind:   mix64(key, seed), a bijection; 0 = empty.  The one
  *                     key whose mix is 0 counts in header.zero_count.
- *         bytes kind: tag(24 bits of hash) << 40 | (arena offset / 8);
+ *         bytes kind: tag(low 24 bits of hash) << 40 | (arena offset / 8);
  *                     0 = empty (offset 0 of the arena is never used).
- *   count the key's count.
+ *   count the key's count in bits 0..62; bit 63 is HC_FROZEN (migration).
  *
  * Arena entry at an 8-aligned offset: u32 len, u32 hash low bits, then
  * len bytes, padded to 8.
@@ -42,7 +47,15 @@
 #define HC_REF_OFFSET_BITS 40
 #define HC_REF_OFFSET_MASK ((UINT64_C(1) << HC_REF_OFFSET_BITS) - 1)
 #define HC_ARENA_MAX (UINT64_C(8) << HC_REF_OFFSET_BITS) /* 8 TiB */
-#define HC_DEFAULT_CAPACITY (UINT64_C(1) << 20)
+#define HC_DEFAULT_CAPACITY (UINT64_C(1) << 20) /* fixed tables, no size */
+#define HC_GROW_START 1024u /* growing tables given no size */
+#define HC_GEN_MAX 44u /* generations: 1 slot to 2^40 is 41 doublings */
+#define HC_MIG_BLOCK 4096u /* slots per migration block */
+#define HC_PAGE 4096u
+#define HC_FROZEN (UINT64_C(1) << 63) /* count word: slot is being moved */
+#define HC_COUNT_MASK (HC_FROZEN - 1)
+/* Internal status: the slot is frozen, help the migration and retry. */
+#define HC__EMIGRATE (-1000)
 #define HC_DEFAULT_ARENA_PER_SLOT 32u
 #define HC_DEFAULT_SEED UINT64_C(0x9e3779b97f4a7c15)
 
@@ -57,11 +70,24 @@ _Static_assert(HC_BATCH > HC_PREFETCH_DIST, "a chunk spans the distance");
 #define HC_PACK_PROBE_LIMIT ((1u << HC_PACK_DISP_BITS) - 1u) /* 4095 */
 #define HC_PACK_KEY_BITS_MAX 62u
 #define HC_PACK_COUNT_BITS_MIN 16u
+
 #define HC_PACK_OVF_MIN 1024u /* overflow slots: at least this many, */
 #define HC_PACK_OVF_DIV 256u /* or one per this many slots */
 
+/* One generation's shared record: a cache line of its own. */
+struct hc__gen_rec {
+	hc_aword slots_off; /* 0 until published (CAS once); file offset */
+	hc_aword cursor; /* next migration block to hand out */
+	hc_aword done; /* migration blocks marked done */
+	hc_aword claimed; /* keys claimed or copied here (flushed in batches) */
+	hc_aword arena_off; /* bytes kind: file offset of key-area chunk g
+			     * (g >= 1; 0 until published, CAS once) */
+	uint64_t pad[3];
+};
+_Static_assert(sizeof(struct hc__gen_rec) == 64, "gen record size");
+
 /*
- * The header.  Immutable fields (magic .. next_offset) are written once by
+ * The header.  Immutable fields (magic .. count_bits) are written once by
  * the creator before the mapping is shared and covered by @check.  Live
  * words sit on their own cache lines.
  */
@@ -71,21 +97,22 @@ struct hc__header {
 	uint32_t header_size; /* 12: HC_HEADER_SIZE */
 	uint64_t byte_order; /* 16: HC_BYTE_ORDER_PROBE */
 	uint32_t word_size; /* 24: 8 */
-	uint32_t slot_size; /* 28: 16, or 8 for dense */
+	uint32_t slot_size; /* 28: 16, or 8 for dense and packed */
 	uint32_t key_kind; /* 32: enum hc_key_kind */
 	uint32_t mode; /* 36: enum hc_mode (default for hc_add) */
 	uint32_t
 		key_bits; /* 40: dense, packed: keys below 2^key_bits; else 0 */
-	uint32_t max_probe; /* 44: longest probe path */
-	uint64_t capacity; /* 48: slots or dense counters */
+	uint32_t max_probe; /* 44: longest probe path of generation 0 */
+	uint64_t capacity; /* 48: slots of generation 0, or dense counters */
 	uint64_t seed; /* 56: hash seed */
 	uint64_t slots_offset; /* 64: HC_HEADER_SIZE */
 	uint64_t slots_bytes; /* 72 */
 	uint64_t arena_offset; /* 80: 0 if no key area */
 	uint64_t arena_bytes; /* 88 */
-	uint64_t total_bytes; /* 96: size of the whole mapping/file */
-	uint64_t generation; /* 104: online growth; 0 in version 1 */
-	uint64_t next_offset; /* 112: online growth; 0 in version 1 */
+	uint64_t total_bytes; /* 96: size of the object as created */
+	uint64_t max_capacity; /* 104: largest capacity; 0 = unbounded */
+	uint32_t grow_load; /* 112: grow at this load, in 1/65536 */
+	uint32_t count_bits; /* 116: packed: width of the count field */
 	uint64_t check; /* 120: hc__header_check() of bytes 0..119 */
 	uint8_t reserved0[128]; /* 128: zero, for future immutable fields */
 	hc_aword arena_used; /* 256: key-area bump pointer (bytes kind) */
@@ -95,14 +122,23 @@ struct hc__header {
 	uint32_t user_len; /* 384: application metadata length */
 	uint32_t pad3;
 	uint8_t user[HC_USER_MAX]; /* 392: hc_table_set_user() bytes */
-	uint8_t reserved1[HC_HEADER_SIZE - 392 - HC_USER_MAX];
+	uint8_t reserved1[1024 - 392 - HC_USER_MAX]; /* 648: zero */
+	hc_aword cur; /* 1024: current generation (the oldest in use) */
+	uint8_t pad4[56];
+	hc_aword obj_end; /* 1088: end of the space handed out in the object */
+	uint8_t pad5[184];
+	struct hc__gen_rec gens[HC_GEN_MAX]; /* 1280 */
 };
 
 _Static_assert(sizeof(struct hc__header) == HC_HEADER_SIZE, "header size");
 _Static_assert(offsetof(struct hc__header, check) == 120, "check offset");
+_Static_assert(offsetof(struct hc__header, max_capacity) == 104, "max_cap");
 _Static_assert(offsetof(struct hc__header, arena_used) == 256, "arena_used");
 _Static_assert(offsetof(struct hc__header, zero_count) == 320, "zero_count");
 _Static_assert(offsetof(struct hc__header, user) == 392, "user offset");
+_Static_assert(offsetof(struct hc__header, cur) == 1024, "cur offset");
+_Static_assert(offsetof(struct hc__header, obj_end) == 1088, "obj_end");
+_Static_assert(offsetof(struct hc__header, gens) == 1280, "gens offset");
 
 struct hc__slot {
 	hc_aword word;
@@ -113,24 +149,52 @@ _Static_assert(sizeof(struct hc__slot) == HC_SLOT_SIZE, "slot size");
 enum hc__home { HC_HOME_ANON = 1, HC_HOME_SHM = 2, HC_HOME_FILE = 3 };
 
 /*
+ * What a process needs to probe one generation, computed from the
+ * header's immutable fields and the generation's published offset
+ * (grow.c: hc__gen_view).  Lives on the stack of an operation.
+ */
+struct hc__gv {
+	unsigned g; /* generation */
+	uint32_t max_probe;
+	uint64_t capacity;
+	struct hc__slot *slots; /* u64 and bytes kinds */
+	hc_aword *packed; /* packed kind */
+	unsigned qbits; /* packed: quotient bits in this generation */
+	unsigned lg; /* floor(log2(capacity)) */
+};
+
+/*
  * The process-local handle.  Geometry is copied from the header once it
  * has been validated and never reread from the mapping, so a process that
  * scribbles on the header later cannot make this one read out of bounds.
+ * The one shared word it trusts later, a generation's slots_off, is
+ * checked against the reserved range before use (grow.c).
  */
 struct hc_table {
-	unsigned char *base; /* start of the mapping */
-	uint64_t map_bytes; /* length of the mapping */
+	unsigned char *base; /* start of the reserved range; the object is
+			      * mapped at base + file offset */
+	uint64_t map_bytes; /* size of the object at open (fixed tables) */
+	uint64_t reserve; /* length of the reserved range */
+	hc_aword mapped; /* bytes of the object mapped at base (this
+			  * process; grows, under map_lock) */
+	void *map_lock; /* pthread_mutex_t *: mapping more, this process */
 	struct hc__header *hdr;
-	struct hc__slot *slots; /* u64 and bytes kinds */
+	struct hc__slot *slots; /* generation 0: u64 and bytes kinds */
 	hc_aword *dense; /* dense kind */
 	unsigned char *arena; /* bytes kind */
-	hc_aword *packed; /* packed kind: one word a slot */
+	hc_aword *packed; /* packed kind, generation 0 */
 	struct hc__slot *ovf; /* packed kind: the overflow area */
 	uint64_t ovf_capacity;
 	uint64_t kmask; /* packed: 2^key_bits - 1 */
 	uint64_t cmask; /* packed: 2^cbits - 1, the saturated count */
-	unsigned key_bits, qbits, cbits; /* packed geometry */
-	uint64_t capacity;
+	uint64_t fbit; /* packed: the frozen bit, 2^cbits; 0 if fixed */
+	unsigned fshift; /* packed: 1 if the layout has a frozen bit */
+	unsigned key_bits, qbits, cbits; /* packed geometry (generation 0) */
+	uint64_t capacity; /* generation 0 */
+	uint64_t max_capacity; /* largest capacity a growth may reach */
+	uint32_t grow_load; /* 1/65536 */
+	int grows; /* this table grows (kind, policy, fd, platform) */
+	uint64_t count_mask; /* count bits: 63 if the table grows, else 64 */
 	uint64_t arena_bytes;
 	uint64_t seed;
 	uint32_t max_probe;
@@ -139,6 +203,7 @@ struct hc_table {
 	int writable;
 	int home; /* enum hc__home */
 	int fd; /* the memfd, shm object or file behind the mapping, or -1 */
+	hc_aword local_claims[HC_GEN_MAX]; /* claims not yet flushed */
 };
 
 /* hash.c */
@@ -186,11 +251,24 @@ static inline uint64_t hc__home(uint64_t hash, uint64_t capacity)
 uint64_t hc__header_check(const struct hc__header *h);
 int hc__layout(const hc_options *opt, struct hc__header *h);
 int hc__header_validate(const struct hc__header *h, uint64_t avail);
+void hc__table_geom(struct hc_table *t, const struct hc__header *h, int fd);
 int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
 
 /* region.c */
-int hc__map_anon(uint64_t bytes, unsigned char **out, int *fdp);
 void hc__advise(unsigned char *base, uint64_t bytes);
+
+/* grow.c */
+int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot);
+int hc__map_upto(struct hc_table *t, uint64_t end);
+int hc__gen_view(struct hc_table *t, unsigned g, struct hc__gv *v);
+int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer);
+int hc__gen_bounds(const struct hc_table *t, unsigned *cur, unsigned *top);
+int hc__grow(struct hc_table *t, unsigned g);
+int hc__help(struct hc_table *t, unsigned g);
+void hc__note_claim(struct hc_table *t, const struct hc__gv *v);
+extern void (*hc__migrate_hook)(uint64_t slot);
+int hc__packed_geometry_g(const struct hc_table *t, uint64_t capacity,
+			  unsigned *qbits);
 
 /* slots.c */
 int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
@@ -200,20 +278,103 @@ int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 /* packed.c */
 int hc__packed_geometry(unsigned key_bits, uint64_t capacity, unsigned *qbits,
 			unsigned *cbits);
+uint64_t hc__packed_ovf_for(uint64_t capacity, uint64_t max_capacity);
 uint64_t hc__packed_ovf_capacity(uint64_t capacity);
 int hc__packed_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
 int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
 			 const uint64_t *deltas, size_t n, size_t *done,
 			 int mode);
 int hc__packed_get(const struct hc_table *t, uint64_t key, uint64_t *count);
-int hc__packed_entry(const struct hc_table *t, uint64_t i, uint64_t w,
-		     uint64_t *key, uint64_t *count);
+int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
+		     uint64_t i, uint64_t w, uint64_t *key, uint64_t *count);
+int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
+		  uint64_t w, uint64_t *mk);
+int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
+		    uint64_t mk, uint64_t *w);
+int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
+		       const struct hc__gv *n, uint64_t i, uint64_t *copied);
+int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
+		    const struct hc__gv *n, uint64_t i, uint64_t *copied);
+int hc__u64_find(const struct hc__gv *v, uint64_t m, uint64_t *count);
+int hc__bytes_find(const struct hc_table *t, const struct hc__gv *v,
+		   const void *key, size_t len, uint64_t h, uint64_t *word,
+		   uint64_t *count);
+int hc__ref_hash(const struct hc_table *t, uint64_t w, uint64_t *h);
+int hc__ref_find(const struct hc_table *t, const struct hc__gv *v, uint64_t w);
 
 /* arena.c */
 int hc__arena_append(struct hc_table *t, const void *key, size_t len,
 		     uint32_t hash_lo, uint64_t *ref_off);
 int hc__arena_key(const struct hc_table *t, uint64_t off, const void **key,
 		  size_t *len);
+unsigned hc__arena_chunk(const struct hc_table *t, uint64_t off,
+			 uint64_t *start, uint64_t *size);
+int hc__arena_chunk_ptr(const struct hc_table *t, unsigned i,
+			unsigned char **p);
+uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc);
+
+/* slots.c: the staged batch pipeline (inline, so that each kind's
+ * callbacks are called directly). */
+struct hc__stage {
+	void (*hash)(void *ctx, const struct hc__gv *v, size_t base, size_t n,
+		     uint64_t *homes);
+	const void *(*addr)(void *ctx, const struct hc__gv *v, uint64_t home);
+	int (*update)(void *ctx, const struct hc__gv *v, size_t base, size_t i,
+		      uint64_t home);
+};
+int hc__after_fail(struct hc_table *t, unsigned g, int rc);
+
+/*
+ * The staged batch pipeline, shared by every kind (u64 and dense here,
+ * packed in packed.c, bytes below): per chunk, @hash fills the home of
+ * each key, then @update runs in order while @addr of the key
+ * HC_PREFETCH_DIST ahead is prefetched.  HC__EMIGRATE or HC_EFULL from
+ * @update helps or grows the table (after_fail) and restarts the chunk's
+ * rest in the new generation.  *done counts the leading keys added.
+ */
+static inline __attribute__((always_inline)) int
+hc__staged(struct hc_table *t, void *ctx, size_t n, size_t *done,
+	   const struct hc__stage *st)
+{
+	uint64_t homes[HC_BATCH];
+	struct hc__gv v = { 0 };
+	size_t base, i;
+	int rc;
+
+	if (done)
+		*done = 0;
+	for (base = 0; base < n;) {
+		size_t m = n - base < HC_BATCH ? n - base : HC_BATCH;
+
+		rc = t->kind == HC_KEY_DENSE ? HC_OK : hc__view_now(t, &v, 1);
+		if (rc)
+			return rc;
+		st->hash(ctx, &v, base, m, homes);
+		for (i = 0; i < m && i < HC_PREFETCH_DIST; i++)
+			__builtin_prefetch(st->addr(ctx, &v, homes[i]), 1, 3);
+		for (i = 0; i < m; i++) {
+			if (i + HC_PREFETCH_DIST < m)
+				__builtin_prefetch(
+					st->addr(ctx, &v,
+						 homes[i + HC_PREFETCH_DIST]),
+					1, 3);
+			rc = st->update(ctx, &v, base, i, homes[i]);
+			if (rc)
+				break;
+		}
+		if (done)
+			*done = base + i;
+		if (i == m) {
+			base += m;
+			continue;
+		}
+		rc = hc__after_fail(t, v.g, rc);
+		if (rc)
+			return rc;
+		base += i; /* again from the key that failed */
+	}
+	return HC_OK;
+}
 
 /* Test hooks for widening race windows (HC_DEBUG_YIELD builds). */
 #ifdef HC_DEBUG_YIELD

@@ -3,7 +3,9 @@
  * iter.c - walking the entries of a live table, and the raw view of its
  * regions for zero-copy readers.  Each slot is visited
  * once in slot order; keys never move, so no key is returned twice, and
- * byte keys are read only through an acquired ref (design.md G2).
+ * byte keys are read only through an acquired ref (design.md G2).  During
+ * a growth the walk covers the older generation, then the keys of the
+ * newer one that the older one does not hold (design.md M4).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,10 @@
 #include "hc_internal.h"
 
 struct hc_iter {
-	const struct hc_table *t;
+	struct hc_table *t;
+	struct hc__gv gv[2]; /* older, newer (same if no growth at start) */
+	int passes; /* 1, or 2 while a growth was in flight at the start */
+	int pass;
 	uint64_t pos; /* next slot or dense counter */
 	int zero_done; /* u64 kind: header zero_count reported */
 };
@@ -19,14 +24,32 @@ struct hc_iter {
 int hc_iter_create(const hc_table *t, hc_iter **out)
 {
 	struct hc_iter *it;
+	unsigned cur, top;
+	int rc;
 
 	if (!t || !out)
 		return HC_EINVAL;
 	it = calloc(1, sizeof(*it));
 	if (!it)
 		return HC_ENOMEM;
-	it->t = t;
+	/* The handle may map a generation published since it was opened;
+	 * the table itself is only read. */
+	it->t = (struct hc_table *)t;
 	it->zero_done = t->kind != HC_KEY_U64;
+	it->passes = 1;
+	if (t->kind != HC_KEY_DENSE) {
+		rc = hc__gen_bounds(it->t, &cur, &top);
+		if (!rc)
+			rc = hc__gen_view(it->t, cur, &it->gv[0]);
+		if (!rc && top != cur) {
+			rc = hc__gen_view(it->t, top, &it->gv[1]);
+			it->passes = 2;
+		}
+		if (rc) {
+			free(it);
+			return rc;
+		}
+	}
 	*out = it;
 	return HC_OK;
 }
@@ -45,6 +68,94 @@ static void entry_set(hc_entry *e, uint64_t key, const void *bytes, size_t len,
 	e->count = count;
 }
 
+/* Pass 2 reports only keys the older generation does not hold: those
+ * were reported (or added behind the cursor) in pass 1 (M4). */
+static int in_older(const struct hc_iter *it, uint64_t m)
+{
+	uint64_t x;
+
+	if (it->pass == 0)
+		return 0;
+	if (it->t->kind == HC_KEY_PACKED)
+		return hc__packed_find(it->t, &it->gv[0], m, &x);
+	if (it->t->kind == HC_KEY_BYTES)
+		return hc__ref_find(it->t, &it->gv[0], m);
+	return hc__u64_find(&it->gv[0], m, &x);
+}
+
+/* The next entry of the current pass: 1, 0 at its end, or an error. */
+static int next_in_pass(struct hc_iter *it, hc_entry *e)
+{
+	const struct hc_table *t = it->t;
+	const struct hc__gv *v = &it->gv[it->pass];
+
+	if (t->kind == HC_KEY_PACKED) {
+		while (it->pos < v->capacity) {
+			uint64_t i = it->pos++, k, c, mk;
+			/* ORDER: relaxed. Key part and count are one word,
+			 * published by one CAS (design.md G1, G2). */
+			uint64_t w = hc_atomic_load_relaxed(&v->packed[i]);
+			int rc;
+
+			if (w == 0 || (t->fbit && w == t->fbit))
+				continue;
+			rc = hc__packed_mk(t, v, i, w, &mk);
+			if (!rc && in_older(it, mk))
+				continue;
+			if (!rc)
+				rc = hc__packed_entry(t, v, i, w, &k, &c);
+			if (rc) {
+				it->pos = v->capacity; /* stop the walk */
+				it->pass = it->passes;
+				return rc;
+			}
+			if (c) {
+				entry_set(e, k, NULL, 0, c);
+				return 1;
+			}
+		}
+		return 0;
+	}
+	while (it->pos < v->capacity) {
+		const struct hc__slot *s = &v->slots[it->pos++];
+		/* ORDER: acquire. Pairs with the release CAS in probe_u64()
+		 * and probe_bytes() (slots.c): a byte key's bytes are visible
+		 * before we read them (design.md G1, G2). */
+		uint64_t w = hc_atomic_load_acquire(&s->word);
+		uint64_t c;
+		const void *k;
+		size_t len;
+		int rc;
+
+		if (w == 0)
+			continue;
+		/* ORDER: relaxed. A count publishes nothing (G3). */
+		c = hc_atomic_load_relaxed(&s->count) & t->count_mask;
+		if (c == 0)
+			continue; /* claimed, nothing added yet (P1) */
+		if (t->kind == HC_KEY_U64) {
+			if (in_older(it, w))
+				continue;
+			entry_set(e, hc__unmix64(w, t->seed), NULL, 0, c);
+			return 1;
+		}
+		rc = in_older(it, w);
+		if (rc == 1)
+			continue;
+		if (!rc)
+			rc = hc__arena_key(t, (w & HC_REF_OFFSET_MASK) << 3, &k,
+					   &len);
+		if (rc) {
+			it->pos = v->capacity; /* stop the walk */
+			it->pass = it->passes;
+			return rc;
+		}
+		entry_set(e, 0, k, len, c);
+		return 1;
+	}
+	return 0;
+}
+
 int hc_iter_next(hc_iter *it, hc_entry *e)
 {
 	const struct hc_table *t;
@@ -54,7 +165,8 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 	t = it->t;
 	if (!it->zero_done) {
 		/* ORDER: relaxed. A count publishes nothing (design.md G3). */
-		uint64_t c = hc_atomic_load_relaxed(&t->hdr->zero_count);
+		uint64_t c = hc_atomic_load_relaxed(&t->hdr->zero_count) &
+			     t->count_mask;
 
 		it->zero_done = 1;
 		if (c) {
@@ -75,63 +187,22 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 		}
 		return 0;
 	}
-	if (t->kind == HC_KEY_PACKED) {
-		while (it->pos < t->capacity) {
-			uint64_t i = it->pos++, k, c;
-			/* ORDER: relaxed. Key part and count are one word,
-			 * published by one CAS (design.md G1, G2). */
-			uint64_t w = hc_atomic_load_relaxed(&t->packed[i]);
-			int rc;
+	while (it->pass < it->passes) {
+		int rc = next_in_pass(it, e);
 
-			if (w == 0)
-				continue;
-			rc = hc__packed_entry(t, i, w, &k, &c);
-			if (rc) {
-				it->pos = t->capacity; /* stop the walk */
-				return rc;
-			}
-			if (c) {
-				entry_set(e, k, NULL, 0, c);
-				return 1;
-			}
-		}
-		return 0;
-	}
-	while (it->pos < t->capacity) {
-		const struct hc__slot *s = &t->slots[it->pos++];
-		/* ORDER: acquire. Pairs with the release CAS in probe_u64()
-		 * and probe_bytes() (slots.c): a byte key's bytes are visible
-		 * before we read them (design.md G1, G2). */
-		uint64_t w = hc_atomic_load_acquire(&s->word);
-		uint64_t c;
-		const void *k;
-		size_t len;
-		int rc;
-
-		if (w == 0)
-			continue;
-		/* ORDER: relaxed. A count publishes nothing (G3). */
-		c = hc_atomic_load_relaxed(&s->count);
-		if (c == 0)
-			continue; /* claimed, nothing added yet (P1) */
-		if (t->kind == HC_KEY_U64) {
-			entry_set(e, hc__unmix64(w, t->seed), NULL, 0, c);
-			return 1;
-		}
-		rc = hc__arena_key(t, (w & HC_REF_OFFSET_MASK) << 3, &k, &len);
-		if (rc) {
-			it->pos = t->capacity; /* stop the walk */
+		if (rc)
 			return rc;
-		}
-		entry_set(e, 0, k, len, c);
-		return 1;
+		it->pass++;
+		it->pos = 0;
 	}
 	return 0;
 }
 
 int hc_table_view(const hc_table *t, hc_view *v)
 {
+	struct hc__gv g;
 	size_t size;
+	int rc;
 
 	if (!t || !v || v->size < sizeof(hc_view))
 		return HC_EINVAL;
@@ -144,12 +215,16 @@ int hc_table_view(const hc_table *t, hc_view *v)
 	if (t->kind == HC_KEY_DENSE) {
 		v->slot_size = HC_DENSE_SLOT_SIZE;
 		v->slots = (const void *)t->dense;
-	} else if (t->kind == HC_KEY_PACKED) {
-		v->slot_size = HC_PACK_SLOT_SIZE;
-		v->slots = (const void *)t->packed;
 	} else {
-		v->slot_size = HC_SLOT_SIZE;
-		v->slots = (const void *)t->slots;
+		/* The current generation; a growth in flight is helped to
+		 * its end first where the handle may write (M5). */
+		rc = hc__view_now((struct hc_table *)t, &g, t->writable);
+		if (rc)
+			return rc;
+		v->capacity = g.capacity;
+		v->slot_size = t->kind == HC_KEY_PACKED ? HC_PACK_SLOT_SIZE
+							: HC_SLOT_SIZE;
+		v->slots = (const void *)g.slots;
 	}
 	if (t->kind == HC_KEY_U64) {
 		v->zero_count = (const uint64_t *)&t->hdr->zero_count;

@@ -9,14 +9,19 @@
  * other kinds, over at most HC_PACK_PROBE_LIMIT slots.  A slot is one
  * word:
  *
- *   | quotient: qbits | d + 1: HC_PACK_DISP_BITS | count: cbits |
+ *   | 0 | quotient: qbits | d + 1: HC_PACK_DISP_BITS | F | count: cbits |
  *
  * where d is the slot's distance from the home and the quotient is the
  * low qbits of mk: home, d and quotient give back mk, and unmixk the key.
  * The word is 0 when empty and never 0 once claimed (d + 1 > 0); its key
- * part never changes after the claim.  A count that reaches the largest
- * value of its field (cmask) stays there, saturated, and the rest of it
- * is kept in the overflow area: 16-byte slots {mk << 1 | 1, count}.
+ * part never changes after the claim.  F is the frozen bit of a slot
+ * being moved to the next generation (design.md M3); a word of F alone
+ * is a frozen empty slot.  cbits is fixed when the table is created; a
+ * larger generation has fewer quotient bits and leaves the top ones 0.
+ * A count that reaches the largest value of its field (cmask) stays
+ * there, saturated, and the rest of it is kept in the overflow area:
+ * 16-byte slots {mk << 1 | 1, count}, shared by every generation (mk
+ * does not depend on the capacity), so it never migrates.
  */
 #include "hc_internal.h"
 
@@ -40,6 +45,15 @@ uint64_t hc__packed_ovf_capacity(uint64_t capacity)
 	uint64_t n = capacity / HC_PACK_OVF_DIV;
 
 	return n < HC_PACK_OVF_MIN ? HC_PACK_OVF_MIN : n;
+}
+
+/* The overflow area of a table of @capacity that may grow to @max (0:
+ * unbounded, sized as for 2^24 slots; untouched pages cost nothing). */
+uint64_t hc__packed_ovf_for(uint64_t capacity, uint64_t max)
+{
+	if (max == 0)
+		max = UINT64_C(1) << 24;
+	return hc__packed_ovf_capacity(max > capacity ? max : capacity);
 }
 
 /* ---- the key_bits-bit bijection -------------------------------------- */
@@ -84,17 +98,25 @@ static inline uint64_t unmixk(const struct hc_table *t, uint64_t x)
 	return (x ^ t->seed) & m;
 }
 
-static inline uint64_t home_of(const struct hc_table *t, uint64_t mk)
+static inline uint64_t home_of(const struct hc_table *t, const struct hc__gv *v,
+			       uint64_t mk)
 {
-	return (uint64_t)(((unsigned __int128)mk * t->capacity) >> t->key_bits);
+	return (uint64_t)(((unsigned __int128)mk * v->capacity) >> t->key_bits);
 }
 
 /* The key part of the word of mk at distance d from its home. */
-static inline uint64_t prefix(const struct hc_table *t, uint64_t mk, uint64_t d)
+static inline uint64_t prefix(const struct hc_table *t, const struct hc__gv *v,
+			      uint64_t mk, uint64_t d)
 {
-	uint64_t q = mk & bits_mask(t->qbits);
+	uint64_t q = mk & bits_mask(v->qbits);
 
-	return (q << HC_PACK_DISP_BITS | (d + 1)) << t->cbits;
+	return (q << HC_PACK_DISP_BITS | (d + 1)) << (t->cbits + t->fshift);
+}
+
+/* The key part of a word: all but the count and the frozen bit. */
+static inline uint64_t key_part(const struct hc_table *t, uint64_t w)
+{
+	return w & ~(t->cmask | t->fbit);
 }
 
 /*
@@ -102,12 +124,13 @@ static inline uint64_t prefix(const struct hc_table *t, uint64_t mk, uint64_t d)
  * interval [ceil(h 2^b / cap), ceil((h + 1) 2^b / cap)), no longer than
  * 2^qbits because cap >= 2^(b - qbits); so its low qbits pick one.
  */
-static uint64_t recover(const struct hc_table *t, uint64_t home, uint64_t q)
+static uint64_t recover(const struct hc_table *t, const struct hc__gv *v,
+			uint64_t home, uint64_t q)
 {
 	unsigned __int128 top = (unsigned __int128)home << t->key_bits;
-	uint64_t lo = (uint64_t)((top + t->capacity - 1) / t->capacity);
+	uint64_t lo = (uint64_t)((top + v->capacity - 1) / v->capacity);
 
-	return lo + ((q - lo) & bits_mask(t->qbits));
+	return lo + ((q - lo) & bits_mask(v->qbits));
 }
 
 /* ---- the overflow area ----------------------------------------------- */
@@ -130,10 +153,10 @@ static int ovf_locate(const struct hc_table *t, uint64_t mk, int claim,
 		if (w == 0) {
 			if (!claim)
 				return HC_ENOENT;
-			/* ORDER: release CAS; as probe_u64() in slots.c:
+			/* ORDER: relaxed CAS; as probe_u64() in slots.c:
 			 * one process moves a word from 0, so mk has one
-			 * overflow slot (design.md G1). */
-			w = hc_atomic_cas_release(&t->ovf[i].word, 0, k);
+			 * overflow slot; nothing is published (G1). */
+			w = hc_atomic_cas_relaxed(&t->ovf[i].word, 0, k);
 			if (w == 0)
 				w = k;
 		}
@@ -167,7 +190,9 @@ static uint64_t word_count(const struct hc_table *t, uint64_t w, uint64_t mk)
  * every failed CAS means another process's succeeded (lock-free).  A
  * count about to pass cmask saturates at cmask and the rest goes to the
  * overflow area, whose slot is claimed first so that a full overflow
- * area refuses the add before anything changed.
+ * area refuses the add before anything changed.  A frozen word refuses
+ * the add (HC__EMIGRATE), unless the count is saturated: the overflow
+ * area does not migrate, so its count is kept whatever the slot (M3).
  */
 static int add_word(struct hc_table *t, hc_aword *s, uint64_t w, uint64_t mk,
 		    uint64_t delta, int mode)
@@ -179,20 +204,24 @@ static int add_word(struct hc_table *t, hc_aword *s, uint64_t w, uint64_t mk,
 		hc_aword *oc;
 		int rc;
 
+		if (t->fbit && (w & t->fbit) && c != cm)
+			return HC__EMIGRATE;
 		if (c != cm && delta < cm - c) {
 			if (mode == HC_MODE_HOGWILD) {
 				/* ORDER: relaxed store of a word read relaxed,
 				 * no locked instruction (design.md H1). Its
 				 * key part is the one already there, so a
-				 * race loses counts, never keys. */
+				 * race loses counts, never keys; racing a
+				 * freeze it may clear F, which loses this
+				 * delta only (M6). */
 				hc_atomic_store_relaxed(s, w + delta);
 				return HC_OK;
 			}
-			/* ORDER: release CAS (a locked cmpxchg at any
-			 * order). Atomicity makes the sum exact (design.md
-			 * G3); release costs nothing more on x86-64. Killed
-			 * before it: this delta is lost; after: kept (P1). */
-			old = hc_atomic_cas_release(s, w, w + delta);
+			/* ORDER: relaxed CAS. Atomicity makes the sum exact
+			 * (design.md G3); nothing is published. It fails on
+			 * a frozen word (M3). Killed before it: this delta
+			 * is lost; after: kept (P1). */
+			old = hc_atomic_cas_relaxed(s, w, w + delta);
 			if (old == w)
 				return HC_OK;
 			w = old;
@@ -202,10 +231,11 @@ static int add_word(struct hc_table *t, hc_aword *s, uint64_t w, uint64_t mk,
 		if (rc)
 			return rc;
 		if (c != cm) {
-			/* ORDER: release CAS; saturates the field. Killed
-			 * after it and before the overflow add: the part of
-			 * this delta above cmask - c is lost (P1). */
-			old = hc_atomic_cas_release(s, w, w | cm);
+			/* ORDER: relaxed CAS; saturates the field, and fails
+			 * on a frozen word (M3). Killed after it and before
+			 * the overflow add: the part of this delta above
+			 * cmask - c is lost (P1). */
+			old = hc_atomic_cas_relaxed(s, w, w | cm);
 			if (old != w) {
 				w = old;
 				continue;
@@ -219,19 +249,19 @@ static int add_word(struct hc_table *t, hc_aword *s, uint64_t w, uint64_t mk,
 }
 
 /*
- * Find or claim mk's slot from @home and add @delta.  A claim stores the
- * key part and the first delta (or cmask, the rest going to overflow) in
- * one CAS.
+ * Find or claim mk's slot in generation @v from @home and add @delta.  A
+ * claim stores the key part and the first delta (or cmask, the rest going
+ * to overflow) in one CAS.
  */
 static inline __attribute__((always_inline)) int
-probe_add(struct hc_table *t, uint64_t mk, uint64_t home, uint64_t delta,
-	  int mode)
+probe_add(struct hc_table *t, const struct hc__gv *v, uint64_t mk,
+	  uint64_t home, uint64_t delta, int mode)
 {
-	hc_aword *s = t->packed;
+	hc_aword *s = v->packed;
 	uint64_t i = home, cm = t->cmask;
 
-	for (uint64_t d = 0; d < t->max_probe; d++) {
-		uint64_t p = prefix(t, mk, d);
+	for (uint64_t d = 0; d < v->max_probe; d++) {
+		uint64_t p = prefix(t, v, mk, d);
 		/* ORDER: relaxed. The key part of a word is published by
 		 * one CAS and never changes; nothing else to observe
 		 * (design.md G1). */
@@ -248,13 +278,15 @@ probe_add(struct hc_table *t, uint64_t mk, uint64_t home, uint64_t delta,
 					return rc;
 			}
 			hc__debug_yield();
-			/* ORDER: release CAS. Claims the empty slot with the
+			/* ORDER: relaxed CAS. Claims the empty slot with the
 			 * key part and first count in one word: one process
-			 * can, so a key has one slot (design.md G1). Killed
-			 * before it: nothing; after it and before the
-			 * overflow add: the rest of this delta (P1). */
-			w = hc_atomic_cas_release(&s[i], 0, p | first);
+			 * can, so a key has one slot (design.md G1); a frozen
+			 * empty word (F) refuses it (M3). Nothing else is
+			 * published. Killed before it: nothing; after it and
+			 * before the overflow add: the rest of this delta. */
+			w = hc_atomic_cas_relaxed(&s[i], 0, p | first);
 			if (w == 0) {
+				hc__note_claim(t, v);
 				if (oc)
 					/* ORDER: relaxed; a count (G3). */
 					hc_atomic_fetch_add_relaxed(oc,
@@ -262,9 +294,11 @@ probe_add(struct hc_table *t, uint64_t mk, uint64_t home, uint64_t delta,
 				return HC_OK;
 			}
 		}
-		if ((w & ~cm) == p)
+		if (key_part(t, w) == p)
 			return add_word(t, &s[i], w, mk, delta, mode);
-		if (++i == t->capacity)
+		if (t->fbit && w == t->fbit)
+			return HC__EMIGRATE; /* frozen empty */
+		if (++i == v->capacity)
 			i = 0;
 	}
 	return HC_EFULL;
@@ -272,101 +306,220 @@ probe_add(struct hc_table *t, uint64_t mk, uint64_t home, uint64_t delta,
 
 int hc__packed_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 {
+	struct hc__gv v;
 	uint64_t mk;
+	int rc;
 
 	if (key > t->kmask)
 		return HC_ERANGE;
 	mk = mixk(t, key);
-	return probe_add(t, mk, home_of(t, mk), delta, mode);
+	for (;;) {
+		rc = hc__view_now(t, &v, 1);
+		if (rc)
+			return rc;
+		rc = probe_add(t, &v, mk, home_of(t, &v, mk), delta, mode);
+		if (rc == HC_OK)
+			return rc;
+		rc = hc__after_fail(t, v.g, rc);
+		if (rc)
+			return rc;
+	}
 }
 
-/* Batched adds, staged as hc_add_batch_mode() in slots.c does. */
+struct packed_batch {
+	struct hc_table *t;
+	const uint64_t *keys;
+	const uint64_t *deltas;
+	int mode;
+	uint64_t mk[HC_BATCH];
+};
+
+static void packed_hash(void *ctx, const struct hc__gv *v, size_t base,
+			size_t n, uint64_t *homes)
+{
+	struct packed_batch *b = ctx;
+
+	for (size_t i = 0; i < n; i++) {
+		b->mk[i] = mixk(b->t, b->keys[base + i] & b->t->kmask);
+		homes[i] = home_of(b->t, v, b->mk[i]);
+	}
+}
+
+static const void *packed_addr(void *ctx, const struct hc__gv *v, uint64_t home)
+{
+	(void)ctx;
+	return (const void *)&v->packed[home];
+}
+
+static int packed_update(void *ctx, const struct hc__gv *v, size_t base,
+			 size_t i, uint64_t home)
+{
+	struct packed_batch *b = ctx;
+
+	if (b->keys[base + i] > b->t->kmask)
+		return HC_ERANGE;
+	return probe_add(b->t, v, b->mk[i], home,
+			 b->deltas ? b->deltas[base + i] : 1, b->mode);
+}
+
+/* Batched adds through the staged pipeline (hc__staged). */
 int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
 			 const uint64_t *deltas, size_t n, size_t *done,
 			 int mode)
 {
-	uint64_t mk[HC_BATCH], home[HC_BATCH];
-	size_t base, i;
-	int rc;
+	static const struct hc__stage stage = { packed_hash, packed_addr,
+						packed_update };
+	struct packed_batch b;
 
-	for (base = 0; base < n; base += HC_BATCH) {
-		size_t m = n - base < HC_BATCH ? n - base : HC_BATCH;
-		const uint64_t *k = keys + base;
-
-		for (i = 0; i < m; i++) {
-			mk[i] = mixk(t, k[i] & t->kmask);
-			home[i] = home_of(t, mk[i]);
-		}
-		for (i = 0; i < m && i < HC_PREFETCH_DIST; i++)
-			__builtin_prefetch((const void *)&t->packed[home[i]], 1,
-					   3);
-		for (i = 0; i < m; i++) {
-			if (i + HC_PREFETCH_DIST < m)
-				__builtin_prefetch(
-					(const void *)&t->packed
-						[home[i + HC_PREFETCH_DIST]],
-					1, 3);
-			rc = k[i] > t->kmask
-				     ? HC_ERANGE
-				     : probe_add(t, mk[i], home[i],
-						 deltas ? deltas[base + i] : 1,
-						 mode);
-			if (rc) {
-				if (done)
-					*done = base + i;
-				return rc;
-			}
-		}
-	}
-	if (done)
-		*done = n;
-	return HC_OK;
+	b.t = t;
+	b.keys = keys;
+	b.deltas = deltas;
+	b.mode = mode;
+	return hc__staged(t, &b, n, done, &stage);
 }
 
 /* ---- reads ---------------------------------------------------------- */
 
-int hc__packed_get(const struct hc_table *t, uint64_t key, uint64_t *count)
+/* The word of mk in generation @v into *w: 1 if there, 0 if not. */
+int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
+		    uint64_t mk, uint64_t *w)
 {
-	uint64_t mk, i;
+	uint64_t i = home_of(t, v, mk);
+
+	for (uint64_t d = 0; d < v->max_probe; d++) {
+		/* ORDER: relaxed. Key part and count are one word (G1). */
+		uint64_t x = hc_atomic_load_relaxed(&v->packed[i]);
+
+		if (x == 0 || (t->fbit && x == t->fbit))
+			return 0; /* keys are never deleted: absent */
+		if (key_part(t, x) == prefix(t, v, mk, d)) {
+			*w = x;
+			return 1;
+		}
+		if (++i == v->capacity)
+			i = 0;
+	}
+	return 0;
+}
+
+int hc__packed_get(const struct hc_table *ct, uint64_t key, uint64_t *count)
+{
+	struct hc_table *t = (struct hc_table *)ct; /* may map more */
+	struct hc__gv v;
+	unsigned cur, top;
+	uint64_t mk, w;
+	int rc;
 
 	*count = 0;
 	if (key > t->kmask)
 		return HC_ERANGE;
 	mk = mixk(t, key);
-	i = home_of(t, mk);
-	for (uint64_t d = 0; d < t->max_probe; d++) {
-		/* ORDER: relaxed. Key part and count are one word (G1). */
-		uint64_t w = hc_atomic_load_relaxed(&t->packed[i]);
-
-		if (w == 0)
-			return HC_OK; /* keys are never deleted: absent */
-		if ((w & ~t->cmask) == prefix(t, mk, d)) {
+	/* The newer generation first, then the older one (M4). */
+	rc = hc__gen_bounds(t, &cur, &top);
+	for (unsigned g = top + 1; !rc && g-- > cur;) {
+		rc = hc__gen_view(t, g, &v);
+		if (!rc && hc__packed_find(t, &v, mk, &w)) {
 			*count = word_count(t, w, mk);
 			return HC_OK;
 		}
-		if (++i == t->capacity)
-			i = 0;
 	}
+	return rc;
+}
+
+/* mk of the key in slot @i of generation @v, whose word @w is a key. */
+int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
+		  uint64_t w, uint64_t *mk)
+{
+	unsigned sh = t->cbits + t->fshift;
+	uint64_t d = ((w >> sh) & bits_mask(HC_PACK_DISP_BITS)) - 1;
+	uint64_t q = sh + HC_PACK_DISP_BITS < 64 ? w >> (sh + HC_PACK_DISP_BITS)
+						 : 0; /* no quotient bits */
+	uint64_t home;
+
+	if (d >= v->max_probe)
+		return HC_ECORRUPT;
+	home = i >= d ? i - d : i + v->capacity - d;
+	*mk = recover(t, v, home, q);
 	return HC_OK;
 }
 
 /*
- * The entry in slot @i, whose word @w is non-zero: its key and count.
- * HC_ECORRUPT for a word no add can write (a displacement past the probe
- * limit): the walk stops rather than report a wrong key.
+ * The entry in slot @i of generation @v, whose word @w is non-zero: its
+ * key and count.  HC_ECORRUPT for a word no add can write (a displacement
+ * past the probe limit): the walk stops rather than report a wrong key.
  */
-int hc__packed_entry(const struct hc_table *t, uint64_t i, uint64_t w,
-		     uint64_t *key, uint64_t *count)
+int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
+		     uint64_t i, uint64_t w, uint64_t *key, uint64_t *count)
 {
-	uint64_t d = ((w >> t->cbits) & bits_mask(HC_PACK_DISP_BITS)) - 1;
-	uint64_t q = t->qbits ? w >> (t->cbits + HC_PACK_DISP_BITS) : 0;
-	uint64_t home, mk;
+	uint64_t mk;
+	int rc = hc__packed_mk(t, v, i, w, &mk);
 
-	if (d >= t->max_probe)
-		return HC_ECORRUPT;
-	home = i >= d ? i - d : i + t->capacity - d;
-	mk = recover(t, home, q);
+	if (rc)
+		return rc;
 	*key = unmixk(t, mk);
 	*count = word_count(t, w, mk);
 	return HC_OK;
+}
+
+/*
+ * Freeze slot @i of generation @o and copy it into @n (design.md M3): a
+ * CAS sets F, which fixes the word to copy; the key is decoded from the
+ * old geometry and claimed in the new one with the same count field if
+ * absent.  A second copier finds it and stops.
+ */
+int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
+		       const struct hc__gv *n, uint64_t i, uint64_t *copied)
+{
+	hc_aword *s = &o->packed[i];
+	uint64_t w, seen, mk, j;
+	int rc;
+
+	/* ORDER: relaxed. A first guess for the freeze CAS. */
+	w = hc_atomic_load_relaxed(s);
+	while (!(w & t->fbit)) {
+		/* ORDER: relaxed CAS. Freezes the word: from here no add
+		 * or claim changes it (they CAS and refuse F), so its count
+		 * field is the key's last in this generation (the overflow
+		 * part lives on, shared). Key and count are this one word,
+		 * so nothing else needs ordering (M3). Killed after it: the
+		 * block's next migrator copies it (M5). */
+		seen = hc_atomic_cas_relaxed(s, w, w | t->fbit);
+		if (seen == w) {
+			w |= t->fbit;
+			break;
+		}
+		w = seen;
+	}
+	if (w == t->fbit)
+		return HC_OK; /* frozen empty */
+	rc = hc__packed_mk(t, o, i, w, &mk);
+	if (rc)
+		return rc;
+	j = home_of(t, n, mk);
+	for (uint64_t d = 0; d < n->max_probe; d++) {
+		uint64_t p = prefix(t, n, mk, d);
+		/* ORDER: relaxed. Only copies claim in the new generation
+		 * while it is filled, each with one CAS (M3). */
+		uint64_t x = hc_atomic_load_relaxed(&n->packed[j]);
+
+		if (x == 0) {
+			/* ORDER: relaxed CAS. Copies key and count field
+			 * in one word: all or nothing, so a copier killed
+			 * anywhere loses nothing and a second one finds the
+			 * key and stops (M3). */
+			x = hc_atomic_cas_relaxed(&n->packed[j], 0,
+						  p | (w & t->cmask));
+			if (x == 0) {
+				(*copied)++;
+				return HC_OK;
+			}
+		}
+		if (key_part(t, x) == p) {
+			(*copied)++;
+			return HC_OK;
+		}
+		if (++j == n->capacity)
+			j = 0;
+	}
+	return HC_EFULL;
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,20 +45,19 @@ void hc__advise(unsigned char *base, uint64_t bytes)
 
 /*
  * The anonymous home: a memfd (shared memory with no name), mapped
- * shared, so forked workers inherit it.  The descriptor comes back in
- * *fdp for hc_table_save(), which copies from it inside the kernel
- * instead of reading every page through this process's mapping; -1 where
- * memfd_create() is missing or cannot be sized (then a MAP_ANONYMOUS
- * mapping is used).
+ * shared, so forked workers inherit it.  The descriptor stays open in the
+ * handle: hc_table_save() copies from it inside the kernel instead of
+ * reading every page through this process's mapping, and a growing table
+ * appends its generations to it.  -1 where memfd_create() is missing or
+ * cannot be sized (then a MAP_ANONYMOUS mapping is used, which cannot
+ * grow: design.md M8).
  */
-int hc__map_anon(uint64_t bytes, unsigned char **out, int *fdp)
+static int anon_fd(uint64_t bytes)
 {
-	void *p;
 	int fd;
 
-	*fdp = -1;
 	if (bytes > SIZE_MAX || bytes > (uint64_t)INT64_MAX)
-		return HC_ENOMEM;
+		return -1;
 	fd = memfd_create("hogcount", MFD_CLOEXEC);
 	if (fd >= 0 && ftruncate(fd, (off_t)bytes) != 0) {
 		/* A file size limit (RLIMIT_FSIZE) applies to a memfd too,
@@ -65,22 +65,7 @@ int hc__map_anon(uint64_t bytes, unsigned char **out, int *fdp)
 		close(fd);
 		fd = -1;
 	}
-	if (fd >= 0) {
-		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			 0);
-	} else {
-		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	}
-	if (p == MAP_FAILED) {
-		if (fd >= 0)
-			close(fd);
-		return HC_ENOMEM;
-	}
-	hc__advise(p, bytes);
-	*out = p;
-	*fdp = fd;
-	return HC_OK;
+	return fd;
 }
 
 /* As os_error(), for calls that name an existing table. */
@@ -104,40 +89,80 @@ static int valid_shm_name(const char *name)
 static struct hc_table *handle_new(int home, int fd, int writable)
 {
 	struct hc_table *t = calloc(1, sizeof(*t));
+	pthread_mutex_t *mu = malloc(sizeof(*mu));
 
-	if (t) {
-		t->home = home;
-		t->fd = fd;
-		t->writable = writable;
+	if (!t || !mu || pthread_mutex_init(mu, NULL) != 0) {
+		free(t);
+		free(mu);
+		return NULL;
 	}
+	t->home = home;
+	t->fd = fd;
+	t->writable = writable;
+	t->map_lock = mu;
 	return t;
 }
 
-/* Map @fd (already sized to the header's total_bytes) and write the
- * header into it. */
-static int map_new(int fd, const struct hc__header *h, unsigned char **out)
+static void handle_free(struct hc_table *t)
 {
-	void *p;
+	if (!t)
+		return;
+	pthread_mutex_destroy(t->map_lock);
+	free(t->map_lock);
+	free(t);
+}
 
-	if (h->total_bytes > SIZE_MAX)
+/*
+ * Map the table behind @fd (or an anonymous shared mapping if @fd < 0)
+ * into a new handle, from the validated header @h: the geometry first,
+ * then the address range (grow.c: hc__reserve), then the pointers.
+ * @init: copy @h into the mapping (a new table).
+ */
+static int handle_map(hc_table **out, int fd, int home, int writable,
+		      const struct hc__header *h, uint64_t obj_bytes, int init)
+{
+	struct hc_table *t = handle_new(home, fd, writable);
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0), rc;
+
+	if (!t)
 		return HC_ENOMEM;
-	if (ftruncate(fd, (off_t)h->total_bytes) != 0)
-		return errno == EFBIG || errno == EINVAL ? HC_ENOMEM : HC_EIO;
-	p = mmap(NULL, h->total_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 0);
-	if (p == MAP_FAILED)
-		return HC_ENOMEM;
-	memcpy(p, h, sizeof(*h));
-	*out = p;
+	hc__table_geom(t, h, fd);
+	if (fd >= 0) {
+		rc = hc__reserve(t, obj_bytes, fd, prot);
+	} else {
+		void *p = mmap(NULL, obj_bytes, prot,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		rc = p == MAP_FAILED ? HC_ENOMEM : HC_OK;
+		if (!rc) {
+			t->base = p;
+			t->reserve = t->mapped = obj_bytes;
+		}
+	}
+	if (rc) {
+		handle_free(t);
+		return rc;
+	}
+	if (init)
+		memcpy(t->base, h, sizeof(*h));
+	/* The mapped header must still be the one validated: the geometry
+	 * came from the validated copy. */
+	if (!init &&
+	    memcmp(t->base, h, offsetof(struct hc__header, reserved0)) != 0) {
+		munmap(t->base, t->reserve);
+		handle_free(t);
+		return HC_ECORRUPT;
+	}
+	hc__advise(t->base, obj_bytes);
+	hc__table_bind(t, t->base, obj_bytes);
+	*out = t;
 	return HC_OK;
 }
 
 int hc_table_create(hc_table **out, const hc_options *opt)
 {
 	struct hc__header h;
-	struct hc_table *t;
-	unsigned char *base;
-	int rc;
+	int rc, fd;
 
 	if (!out)
 		return HC_EINVAL;
@@ -145,40 +170,22 @@ int hc_table_create(hc_table **out, const hc_options *opt)
 	rc = hc__layout(opt, &h);
 	if (rc)
 		return rc;
-	t = handle_new(HC_HOME_ANON, -1, 1);
-	if (!t)
-		return HC_ENOMEM;
-	rc = hc__map_anon(h.total_bytes, &base, &t->fd);
-	if (rc) {
-		free(t);
-		return rc;
-	}
-	memcpy(base, &h, sizeof(h));
-	hc__table_bind(t, base, h.total_bytes);
-	*out = t;
-	return HC_OK;
+	fd = anon_fd(h.total_bytes);
+	rc = handle_map(out, fd, HC_HOME_ANON, 1, &h, h.total_bytes, 1);
+	if (rc && fd >= 0)
+		close(fd);
+	return rc;
 }
 
 /* Shared by the shm and file homes once @fd is open and exclusive. */
 static int create_on_fd(hc_table **out, int fd, int home,
 			const struct hc__header *h)
 {
-	struct hc_table *t;
-	unsigned char *base;
-	int rc;
-
-	rc = map_new(fd, h, &base);
-	if (rc)
-		return rc;
-	hc__advise(base, h->total_bytes);
-	t = handle_new(home, fd, 1);
-	if (!t) {
-		munmap(base, h->total_bytes);
+	if (h->total_bytes > SIZE_MAX)
 		return HC_ENOMEM;
-	}
-	hc__table_bind(t, base, h->total_bytes);
-	*out = t;
-	return HC_OK;
+	if (ftruncate(fd, (off_t)h->total_bytes) != 0)
+		return errno == EFBIG || errno == EINVAL ? HC_ENOMEM : HC_EIO;
+	return handle_map(out, fd, home, 1, h, h->total_bytes, 1);
 }
 
 int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
@@ -243,10 +250,8 @@ int hc_table_create_file(hc_table **out, const char *path,
 static int open_fd(hc_table **out, int fd, int home, int flags)
 {
 	struct hc__header hdr;
-	struct hc_table *t;
 	struct stat st;
 	ssize_t n;
-	void *p;
 	int rc, writable = (flags & HC_OPEN_RDWR) != 0;
 
 	if (fstat(fd, &st) != 0)
@@ -266,24 +271,14 @@ static int open_fd(hc_table **out, int fd, int home, int flags)
 		return rc;
 	if (hdr.total_bytes > SIZE_MAX)
 		return HC_ENOMEM;
-	p = mmap(NULL, hdr.total_bytes, PROT_READ | (writable ? PROT_WRITE : 0),
-		 MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return errno == EACCES ? HC_EIO : HC_ENOMEM;
-	/* The mapped header must still be the one validated; bind() copies
-	 * the geometry from the validated copy's values. */
-	if (memcmp(p, &hdr, offsetof(struct hc__header, reserved0)) != 0) {
-		munmap(p, hdr.total_bytes);
-		return HC_ECORRUPT;
-	}
-	t = handle_new(home, fd, writable);
-	if (!t) {
-		munmap(p, hdr.total_bytes);
-		return HC_ENOMEM;
-	}
-	hc__table_bind(t, p, hdr.total_bytes);
-	*out = t;
-	return HC_OK;
+	/* Map what the object holds now; generations published later are
+	 * mapped when first used (grow.c: hc__map_upto). */
+	return handle_map(out, fd, home, writable, &hdr,
+			  hdr.max_capacity != hdr.capacity &&
+					  (uint64_t)st.st_size > hdr.total_bytes
+				  ? (uint64_t)st.st_size / HC_PAGE * HC_PAGE
+				  : hdr.total_bytes,
+			  0);
 }
 
 static int check_flags(int flags)
@@ -355,7 +350,7 @@ static int write_all(int fd, const unsigned char *p, uint64_t len)
 }
 
 /*
- * Copy bytes [@off, @off + @len) of the table to the same offset of @out.
+ * Copy @len bytes at object offset @in_off to offset @out_off of @out.
  * From the object behind the mapping where there is one: sendfile()
  * copies page-cache pages inside the kernel, whereas write() from the
  * mapping takes a page fault in this process on every page the workers
@@ -363,10 +358,12 @@ static int write_all(int fd, const unsigned char *p, uint64_t len)
  * costs microseconds).  Falls back to write() from the mapping where the
  * kernel refuses (EINVAL, ENOSYS) before copying anything.
  */
-static int copy_out(const hc_table *t, int out, uint64_t off, uint64_t len)
+static int copy_out(const hc_table *t, int out, uint64_t in_off,
+		    uint64_t out_off, uint64_t len)
 {
-	if (t->fd >= 0 && lseek(out, (off_t)off, SEEK_SET) == (off_t)off) {
-		off_t in = (off_t)off;
+	if (t->fd >= 0 &&
+	    lseek(out, (off_t)out_off, SEEK_SET) == (off_t)out_off) {
+		off_t in = (off_t)in_off;
 
 		while (len) {
 			size_t chunk = len > (UINT64_C(1) << 30)
@@ -381,23 +378,198 @@ static int copy_out(const hc_table *t, int out, uint64_t off, uint64_t len)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0 && (errno == EINVAL || errno == ENOSYS) &&
-			    (uint64_t)in == off)
+			    (uint64_t)in == in_off)
 				break; /* not supported here: write() */
 			return HC_EIO;
 		}
 		if (!len)
 			return HC_OK;
 	}
-	if (lseek(out, (off_t)off, SEEK_SET) != (off_t)off)
+	if (lseek(out, (off_t)out_off, SEEK_SET) != (off_t)out_off)
 		return HC_EIO;
-	return write_all(out, t->base + off, len);
+	return write_all(out, t->base + in_off, len);
 }
 
-int hc_table_save(const hc_table *t, const char *path)
+/*
+ * Byte-key slots, copied through this process with an acquire load of
+ * each word, so that the key-area bump pointer read after the copy
+ * covers every ref copied (design.md G2).
+ */
+static int copy_slots_acquire(const struct hc__slot *s, uint64_t n, int out,
+			      uint64_t out_off)
 {
+	enum { CHUNK = 4096 };
+	uint64_t buf[2 * CHUNK];
+	int rc = HC_OK;
+
+	if (lseek(out, (off_t)out_off, SEEK_SET) != (off_t)out_off)
+		return HC_EIO;
+	for (uint64_t i = 0; i < n && !rc; i += CHUNK) {
+		uint64_t m = n - i < CHUNK ? n - i : CHUNK;
+
+		for (uint64_t j = 0; j < m; j++) {
+			/* ORDER: acquire. Pairs with the release CAS that
+			 * published the ref in probe_bytes() (slots.c): the
+			 * entry's allocation (the bump-pointer CAS, before
+			 * that release) happens before the bump pointer is
+			 * read below (design.md G2). */
+			buf[2 * j] = hc_atomic_load_acquire(&s[i + j].word);
+			/* ORDER: relaxed. A count publishes nothing (G3). */
+			buf[2 * j + 1] =
+				hc_atomic_load_relaxed(&s[i + j].count);
+		}
+		rc = write_all(out, (const unsigned char *)buf,
+			       m * HC_SLOT_SIZE);
+	}
+	return rc;
+}
+
+static uint64_t round_up64(uint64_t v, uint64_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+/*
+ * Write the current generation of @t compactly to @fd: a header that
+ * describes it as generation 0, its slots, then the key area (up to its
+ * bump pointer) or the packed overflow area.  Returns 1 when a growth
+ * began during the copy (the caller starts again), else a status.
+ */
+static int save_gen(hc_table *t, int fd, unsigned g)
+{
+	struct hc__header hh;
+	struct hc__gv v;
+	uint64_t slot = t->kind == HC_KEY_U64 || t->kind == HC_KEY_BYTES
+				? HC_SLOT_SIZE
+				: HC_PACK_SLOT_SIZE;
+	uint64_t sb, aoff = 0, au = 0, total, hh_arena = 0;
+	unsigned cur, top;
+	int rc;
+
+	rc = hc__gen_view(t, g, &v);
+	if (rc)
+		return rc;
+	sb = v.capacity * slot;
+	if (t->kind == HC_KEY_BYTES)
+		rc = copy_slots_acquire(v.slots, v.capacity, fd,
+					HC_HEADER_SIZE);
+	else
+		rc = copy_out(t, fd,
+			      (uint64_t)((unsigned char *)v.slots - t->base),
+			      HC_HEADER_SIZE, sb);
+	if (rc)
+		return rc;
+	total = HC_HEADER_SIZE + sb;
+	if (t->hdr->arena_offset) {
+		uint64_t sz = t->hdr->arena_bytes;
+
+		aoff = round_up64(total, 64);
+		if (t->arena) {
+			/* ORDER: acquire. Pairs with the CAS in
+			 * hc__arena_append() (arena.c); after the acquire
+			 * loads of every copied ref, so it bounds them all
+			 * (design.md G2). */
+			au = hc_atomic_load_acquire(&t->hdr->arena_used);
+			if (!t->grows && au > t->arena_bytes)
+				au = t->arena_bytes;
+			/* The used logical range, chunk by chunk, becomes one
+			 * contiguous key area: refs keep their offsets. */
+			for (unsigned i = 0; !rc && i < HC_GEN_MAX; i++) {
+				uint64_t start, size, n;
+				unsigned char *c;
+
+				hc__arena_chunk(
+					t,
+					t->arena_bytes *
+						((UINT64_C(1) << i) - 1),
+					&start, &size);
+				if (start >= au)
+					break;
+				rc = hc__arena_chunk_ptr(t, i, &c);
+				n = au - start < size ? au - start : size;
+				if (!rc)
+					rc = copy_out(t, fd,
+						      (uint64_t)(c - t->base),
+						      aoff + start, n);
+			}
+			if (au > sz)
+				sz = round_up64(au, 8);
+		} else {
+			rc = copy_out(t, fd, t->hdr->arena_offset, aoff, sz);
+		}
+		if (rc)
+			return rc;
+		total = aoff + sz;
+		hh_arena = sz;
+	}
+	rc = hc__gen_bounds(t, &cur, &top);
+	if (rc)
+		return rc;
+	if (cur != g || top != g)
+		return 1; /* frozen slots may have been copied: again */
+	memcpy(&hh, t->hdr, sizeof(hh));
+	hh.capacity = v.capacity;
+	hh.max_probe = v.max_probe;
+	hh.slots_bytes = sb;
+	if (aoff) {
+		hh.arena_offset = aoff;
+		hh.arena_bytes = hh_arena;
+	}
+	hh.total_bytes = total;
+	if (!t->grows)
+		hh.max_capacity = hh.capacity;
+	hh.check = hc__header_check(&hh);
+	hh.arena_used = t->arena ? au : 0;
+	hh.cur = 0;
+	hh.obj_end = round_up64(total, HC_PAGE);
+	memset(hh.gens, 0, sizeof(hh.gens));
+	hh.gens[0].slots_off = HC_HEADER_SIZE;
+	/* ORDER: relaxed. A figure carried into the copy (M7). */
+	hh.gens[0].claimed = hc_atomic_load_relaxed(&t->hdr->gens[g].claimed);
+	/* ORDER: relaxed. A count publishes nothing (G3). */
+	hh.zero_count = hc_atomic_load_relaxed(&t->hdr->zero_count);
+	if (pwrite(fd, &hh, sizeof(hh), 0) != (ssize_t)sizeof(hh))
+		return HC_EIO;
+	if (ftruncate(fd, (off_t)total) != 0)
+		return HC_EIO;
+	return HC_OK;
+}
+
+/* A read-only handle cannot help a migration in flight: rebuild the
+ * table from a walk instead (iteration gives G2 during a growth). */
+static int save_rebuild(hc_table *t, const char *tmp)
+{
+	unsigned char user[HC_USER_MAX];
+	hc_options o;
+	hc_table *d;
+	size_t ulen;
+	int rc;
+
+	unlink(tmp);
+	rc = hc_table_options(t, &o);
+	if (!rc)
+		rc = hc_table_create_file(&d, tmp, &o);
+	if (rc)
+		return rc;
+	rc = hc_table_merge(d, t);
+	if (!rc)
+		rc = hc_table_get_user(t, user, sizeof(user), &ulen);
+	if (!rc)
+		rc = hc_table_set_user(d, user, ulen);
+	if (!rc)
+		rc = hc_table_sync(d);
+	if (hc_table_close(d) && !rc)
+		rc = HC_EIO;
+	return rc;
+}
+
+int hc_table_save(const hc_table *ct, const char *path)
+{
+	/* The handle's mapping grows as generations are published; the
+	 * table itself is only read here (or helped, M5). */
+	hc_table *t = (hc_table *)ct;
 	char *tmp;
 	size_t n;
-	uint64_t used;
 	int fd, rc;
 
 	if (!t || !path || !*path)
@@ -412,33 +584,36 @@ int hc_table_save(const hc_table *t, const char *path)
 		free(tmp);
 		return os_error();
 	}
-	/* Header and slots first, then the key area up to its high-water
-	 * mark read after them: every ref in the copied slots points below
-	 * it.  The rest of the key area stays a hole and costs no disk. */
-	used = t->arena ? (uint64_t)(t->arena - t->base) : t->map_bytes;
-	rc = copy_out(t, fd, 0, used);
-	if (!rc && t->arena) {
-		/* ORDER: acquire. Pairs with the CAS in hc__arena_append()
-		 * (arena.c), which precedes the release CAS that published
-		 * any ref copied above (design.md G1, G2).
-		 * We only need a bound; an entry past it is unreachable. */
-		uint64_t au = hc_atomic_load_acquire(&t->hdr->arena_used);
+	for (;;) {
+		unsigned cur, top;
 
-		if (au > t->arena_bytes)
-			au = t->arena_bytes;
-		rc = copy_out(t, fd, used, au);
-		/* The copy's bump pointer must match the bytes it holds. */
-		if (!rc && pwrite(fd, &au, sizeof(au),
-				  offsetof(struct hc__header, arena_used)) !=
-				   (ssize_t)sizeof(au))
+		rc = hc__gen_bounds(t, &cur, &top);
+		if (!rc && cur != top) {
+			if (!t->writable) {
+				close(fd);
+				fd = -1;
+				rc = save_rebuild(t, tmp);
+				break;
+			}
+			rc = hc__help(t, cur);
+			if (!rc)
+				continue;
+		}
+		if (!rc)
+			rc = save_gen(t, fd, cur);
+		if (rc != 1)
+			break;
+		if (ftruncate(fd, 0) != 0) {
+			rc = HC_EIO;
+			break;
+		}
+	}
+	if (fd >= 0) {
+		if (!rc && fsync(fd) != 0)
+			rc = HC_EIO;
+		if (close(fd) != 0 && !rc)
 			rc = HC_EIO;
 	}
-	if (!rc && ftruncate(fd, (off_t)t->map_bytes) != 0)
-		rc = HC_EIO;
-	if (!rc && fsync(fd) != 0)
-		rc = HC_EIO;
-	if (close(fd) != 0 && !rc)
-		rc = HC_EIO;
 	if (!rc && rename(tmp, path) != 0)
 		rc = os_error();
 	if (rc) {
@@ -457,7 +632,8 @@ int hc_table_sync(hc_table *t)
 		return HC_EINVAL;
 	if (t->home != HC_HOME_FILE || !t->writable)
 		return HC_OK;
-	if (msync(t->base, t->map_bytes, MS_SYNC) != 0)
+	/* ORDER: acquire. The process-local mapping mark (grow.c). */
+	if (msync(t->base, hc_atomic_load_acquire(&t->mapped), MS_SYNC) != 0)
 		return HC_EIO;
 	return HC_OK;
 }
@@ -469,14 +645,31 @@ int hc_table_sync(hc_table *t)
 
 int hc_table_prefault(hc_table *t)
 {
+	unsigned char *start;
 	uint64_t end;
 
 	if (!t)
 		return HC_EINVAL;
 	/* The header page and the slots (or counters); the key area fills
-	 * from its start and is left to fault as it grows. */
+	 * from its start and is left to fault as it grows.  A grown table:
+	 * the slots of its current generation. */
 	end = t->arena ? (uint64_t)(t->arena - t->base) : t->map_bytes;
-	if (madvise(t->base, end,
+	start = t->base;
+	if (t->grows) {
+		struct hc__gv v;
+		int rc = hc__view_now(t, &v, 0);
+
+		if (rc)
+			return rc;
+		start = (unsigned char *)v.packed;
+		end = v.capacity * (t->kind == HC_KEY_PACKED ? HC_PACK_SLOT_SIZE
+							     : HC_SLOT_SIZE);
+		if (v.g == 0) {
+			start = t->base;
+			end += HC_HEADER_SIZE;
+		}
+	}
+	if (madvise(start, end,
 		    t->writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) ==
 	    0)
 		return HC_OK;
@@ -496,11 +689,11 @@ int hc_table_close(hc_table *t)
 
 	if (!t)
 		return HC_OK;
-	if (munmap(t->base, t->map_bytes) != 0)
+	if (munmap(t->base, t->reserve) != 0)
 		rc = HC_EIO;
 	if (t->fd >= 0 && close(t->fd) != 0)
 		rc = HC_EIO;
-	free(t);
+	handle_free(t);
 	return rc;
 }
 

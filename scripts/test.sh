@@ -58,6 +58,12 @@ for f in python/examples/*.py python/bench/*.py scripts/*.sh scripts/*.py; do
 	[ -x "$f" ] || { echo "$f: not executable"; exit 1; }
 done
 
+step "claim path without the pair CAS (HC_FORCE_NO_PAIR_CAS), unit suites"
+cmake -S . -B "$out/nopair" -DHC_WERROR=ON -DHC_FORCE_NO_PAIR_CAS=ON \
+	-DHC_BUILD_CLI=OFF -DHC_BUILD_STRESS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$out/nopair" -j"$jobs"
+ctest --test-dir "$out/nopair" -L unit -LE long --output-on-failure -j"$jobs"
+
 step "ASan+UBSan build, all tests"
 cmake -S . -B "$out/asan" -DHC_WERROR=ON -DHC_SANITIZE=address,undefined \
 	-DCMAKE_BUILD_TYPE=Debug >/dev/null

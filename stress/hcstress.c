@@ -42,6 +42,12 @@
  *             verified again, exactly.
  *   --fill    a small table and a key space far larger than it: adds
  *             hit HC_EFULL; every add that returned HC_OK is counted.
+ *   --grow    the table starts at --capacity (default 1024) and grows
+ *             online while the workers add (u64 keys; design.md M1-M9);
+ *             the key space defaults to 64 x the capacity, so it doubles
+ *             about six times.  Combines with --kill and --stop: a
+ *             victim may die or stop in the middle of a migration, and
+ *             the verdict is the same as for a fixed table.
  *
  * Reproducible: the streams, the victims and their kill points follow
  * from --seed; where exactly a signal lands is up to the scheduler, and
@@ -91,6 +97,7 @@ struct cfg {
 	int kill;
 	int stop;
 	int fill;
+	int grow;
 	double timeout;
 	int quiet;
 };
@@ -474,6 +481,7 @@ static void usage(void)
 		"  --kill K           SIGKILL K workers mid-run\n"
 		"  --stop             SIGSTOP one worker for the whole run\n"
 		"  --fill             exhaust the table (needs --ops)\n"
+		"  --grow             start small and grow online (u64)\n"
 		"  --timeout S        survivors must finish within S "
 		"(default 120)\n"
 		"  --quiet            JSON line only\n");
@@ -501,6 +509,7 @@ static void parse(struct cfg *c, int argc, char **argv)
 		{ "kill", required_argument, 0, 'x' },
 		{ "stop", no_argument, 0, 'S' },
 		{ "fill", no_argument, 0, 'f' },
+		{ "grow", no_argument, 0, 'g' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
@@ -590,6 +599,9 @@ static void parse(struct cfg *c, int argc, char **argv)
 		case 'S':
 			c->stop = 1;
 			break;
+		case 'g':
+			c->grow = 1;
+			break;
 		case 'f':
 			c->fill = 1;
 			break;
@@ -617,10 +629,13 @@ static void parse(struct cfg *c, int argc, char **argv)
 		st_die("--kill: at most the number of workers");
 	if (c->stop && c->workers < 2)
 		st_die("--stop needs at least 2 workers");
+	if (c->grow && (c->bytes || c->fill))
+		st_die("--grow: u64 keys, and not with --fill");
 	if (!c->capacity)
-		c->capacity = c->fill ? 4096 : 65536;
+		c->capacity = c->fill ? 4096 : c->grow ? 1024 : 65536;
 	if (!c->keyspace)
-		c->keyspace = c->fill ? 64 * c->capacity : c->capacity / 2;
+		c->keyspace =
+			c->fill || c->grow ? 64 * c->capacity : c->capacity / 2;
 	if (c->keyspace < 2)
 		c->keyspace = 2;
 	if (c->fill && c->dist != ST_UNIFORM)
@@ -681,6 +696,7 @@ int main(int argc, char **argv)
 	o.capacity = c->capacity;
 	o.arena_bytes = c->arena_bytes;
 	o.seed = c->seed;
+	o.grow = c->grow ? HC_GROW_ON : HC_GROW_OFF;
 	rc = hc_table_create(&x.t, &o);
 	if (rc)
 		st_die("hc_table_create: %s", hc_strerror(rc));
@@ -977,6 +993,17 @@ int main(int argc, char **argv)
 	st_json_u64(&j, "kill", (uint64_t)c->kill);
 	st_json_bool(&j, "stop", c->stop);
 	st_json_bool(&j, "fill", c->fill);
+	st_json_bool(&j, "grow", c->grow);
+	{
+		hc_stats gs;
+
+		memset(&gs, 0, sizeof(gs));
+		gs.size = sizeof(gs);
+		if (hc_table_stats(x.t, &gs) == HC_OK) {
+			st_json_u64(&j, "generation", gs.generation);
+			st_json_u64(&j, "final_capacity", gs.capacity);
+		}
+	}
 	st_json_u64(&j, "ops_done", total_done);
 	st_json_f64(&j, "seconds", secs);
 	st_json_f64(&j, "mops", (double)total_done / secs / 1e6);

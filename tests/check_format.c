@@ -30,7 +30,10 @@ START_TEST(options_init_defaults)
 	hc_assert_eq(o.size, sizeof(hc_options));
 	ck_assert_int_eq(o.key_kind, HC_KEY_U64);
 	ck_assert_int_eq(o.mode, HC_MODE_EXACT);
-	hc_assert_eq(o.capacity, UINT64_C(1) << 20);
+	/* No size given: the table starts small and grows. */
+	hc_assert_eq(o.capacity, 0);
+	ck_assert_int_eq(o.grow, HC_GROW_AUTO);
+	hc_assert_eq(o.max_bits, 0);
 	hc_assert_eq(o.arena_bytes, 0);
 	hc_assert_eq(o.seed, 0);
 }
@@ -46,7 +49,10 @@ START_TEST(create_null_options_is_default)
 	ck_assert_ok(hc_table_options(t, &o));
 	ck_assert_int_eq(o.key_kind, HC_KEY_U64);
 	ck_assert_int_eq(o.mode, HC_MODE_EXACT);
-	hc_assert_eq(o.capacity, UINT64_C(1) << 20);
+	/* No size: 1024 slots that grow (2^20 fixed ones where u64 tables
+	 * cannot grow, design.md M8). */
+	hc_assert_eq(o.capacity, HC_HAVE_PAIR_CAS ? 1024 : UINT64_C(1) << 20);
+	ck_assert_int_eq(o.grow, HC_HAVE_PAIR_CAS ? HC_GROW_ON : HC_GROW_OFF);
 	ck_assert_ok(hc_add(t, 7, 1));
 	ck_assert_ok(hc_table_close(t));
 }
@@ -69,27 +75,37 @@ struct bad_opt {
 	int mode;
 	uint64_t capacity;
 	unsigned dense_bits;
+	int grow;
+	unsigned max_bits;
 };
 
 static const struct bad_opt bad_opts[] = {
-	{ "capacity 0", HC_KEY_U64, HC_MODE_EXACT, 0, 0 },
-	{ "bytes capacity 0", HC_KEY_BYTES, HC_MODE_EXACT, 0, 0 },
-	{ "capacity max+1", HC_KEY_U64, HC_MODE_EXACT, HC_CAPACITY_MAX + 1, 0 },
-	{ "capacity 2^63", HC_KEY_U64, HC_MODE_EXACT, UINT64_C(1) << 63, 0 },
-	{ "capacity UINT64_MAX", HC_KEY_BYTES, HC_MODE_EXACT, UINT64_MAX, 0 },
-	{ "dense_bits 0", HC_KEY_DENSE, HC_MODE_EXACT, 16, 0 },
-	{ "dense_bits 33", HC_KEY_DENSE, HC_MODE_EXACT, 16, 33 },
-	{ "dense_bits 64", HC_KEY_DENSE, HC_MODE_EXACT, 16, 64 },
-	{ "kind 0", 0, HC_MODE_EXACT, 16, 0 },
-	{ "kind 5", 5, HC_MODE_EXACT, 16, 0 },
-	{ "packed key_bits 0", HC_KEY_PACKED, HC_MODE_EXACT, 16, 0 },
-	{ "packed key_bits 63", HC_KEY_PACKED, HC_MODE_EXACT, 1 << 20, 63 },
-	{ "packed count < 16 bits", HC_KEY_PACKED, HC_MODE_EXACT, 16, 62 },
-	{ "packed capacity 0", HC_KEY_PACKED, HC_MODE_EXACT, 0, 20 },
-	{ "kind -1", -1, HC_MODE_EXACT, 16, 0 },
-	{ "mode 0", HC_KEY_U64, 0, 16, 0 },
-	{ "mode 3", HC_KEY_U64, 3, 16, 0 },
-	{ "mode -1", HC_KEY_BYTES, -1, 16, 0 },
+	{ "grow 96", HC_KEY_U64, HC_MODE_EXACT, 16, 0, 96, 0 },
+	{ "grow 4", HC_KEY_U64, HC_MODE_EXACT, 16, 0, 4, 0 },
+	{ "grow -2", HC_KEY_U64, HC_MODE_EXACT, 16, 0, -2, 0 },
+	{ "max_bits 41", HC_KEY_U64, HC_MODE_EXACT, 16, 0, HC_GROW_ON, 41 },
+	{ "max_bits below capacity", HC_KEY_U64, HC_MODE_EXACT, 4096, 0,
+	  HC_GROW_ON, 11 },
+	{ "capacity max+1", HC_KEY_U64, HC_MODE_EXACT, HC_CAPACITY_MAX + 1, 0,
+	  0, 0 },
+	{ "capacity 2^63", HC_KEY_U64, HC_MODE_EXACT, UINT64_C(1) << 63, 0, 0,
+	  0 },
+	{ "capacity UINT64_MAX", HC_KEY_BYTES, HC_MODE_EXACT, UINT64_MAX, 0, 0,
+	  0 },
+	{ "dense_bits 0", HC_KEY_DENSE, HC_MODE_EXACT, 16, 0, 0, 0 },
+	{ "dense_bits 33", HC_KEY_DENSE, HC_MODE_EXACT, 16, 33, 0, 0 },
+	{ "dense_bits 64", HC_KEY_DENSE, HC_MODE_EXACT, 16, 64, 0, 0 },
+	{ "kind 0", 0, HC_MODE_EXACT, 16, 0, 0, 0 },
+	{ "kind 5", 5, HC_MODE_EXACT, 16, 0, 0, 0 },
+	{ "packed key_bits 0", HC_KEY_PACKED, HC_MODE_EXACT, 16, 0, 0, 0 },
+	{ "packed key_bits 63", HC_KEY_PACKED, HC_MODE_EXACT, 1 << 20, 63, 0,
+	  0 },
+	{ "packed count < 16 bits", HC_KEY_PACKED, HC_MODE_EXACT, 16, 62, 0,
+	  0 },
+	{ "kind -1", -1, HC_MODE_EXACT, 16, 0, 0, 0 },
+	{ "mode 0", HC_KEY_U64, 0, 16, 0, 0, 0 },
+	{ "mode 3", HC_KEY_U64, 3, 16, 0, 0, 0 },
+	{ "mode -1", HC_KEY_BYTES, -1, 16, 0, 0, 0 },
 };
 #define NBAD (int)(sizeof(bad_opts) / sizeof(bad_opts[0]))
 
@@ -101,6 +117,8 @@ static void bad_to_opt(const struct bad_opt *b, hc_options *o)
 	o->capacity = b->capacity;
 	o->dense_bits = b->dense_bits;
 	o->key_bits = b->dense_bits;
+	o->grow = b->grow;
+	o->max_bits = b->max_bits;
 }
 
 START_TEST(create_rejects_bad_options)
@@ -241,8 +259,9 @@ START_TEST(layout_geometry)
 	hc_assert_eq(h.slots_offset, HC_HEADER_SIZE);
 	hc_assert_ge(h.slots_bytes, 1000 * HC_SLOT_SIZE);
 	hc_assert_ge(h.total_bytes, h.slots_offset + h.slots_bytes);
-	hc_assert_eq(h.generation, 0);
-	hc_assert_eq(h.next_offset, 0);
+	/* A capacity given with HC_GROW_AUTO: fixed, as in format 1. */
+	hc_assert_eq(h.max_capacity, 1000);
+	hc_assert_eq(h.obj_end, (h.total_bytes + 4095) / 4096 * 4096);
 	hc_assert_ge(h.max_probe, 1);
 	/* Small tables probe the whole table, so they hold capacity keys. */
 	hc_assert_ge(h.max_probe, 1000);
@@ -693,8 +712,11 @@ static const struct hostile hostiles[] = {
 	{ "total_bytes 4096", 0, HF(total_bytes), H_SET, HC_HEADER_SIZE },
 	{ "total_bytes 0", 0, HF(total_bytes), H_SET, 0 },
 	{ "total_bytes UINT64_MAX", 0, HF(total_bytes), H_SET, UINT64_MAX },
-	{ "generation 1", 0, HF(generation), H_SET, 1 },
-	{ "next_offset 4096", 0, HF(next_offset), H_SET, 4096 },
+	{ "max_capacity 1 (below capacity)", 0, HF(max_capacity), H_SET, 1 },
+	{ "max_capacity 2^41", 0, HF(max_capacity), H_SET, UINT64_C(1) << 41 },
+	{ "count_bits 20 on u64", HC_KEY_U64, HF(count_bits), H_SET, 20 },
+	{ "packed count_bits 15", HC_KEY_PACKED, HF(count_bits), H_SET, 15 },
+	{ "packed count_bits 60", HC_KEY_PACKED, HF(count_bits), H_SET, 60 },
 };
 #define NHOSTILE (int)(sizeof(hostiles) / sizeof(hostiles[0]))
 

@@ -2,7 +2,10 @@
 /*
  * check_threads.c - threads sharing one handle.  Four threads add into
  * one table in exact mode (single, batched, byte keys) while a fifth
- * walks and reads it; totals are exact.  Built for TSan (label
+ * walks and reads it; totals are exact.  The same with a u64 table that
+ * starts at 64 slots (and a byte-key table whose key area grows too)
+ * and grows while the threads add and read (the mapping of new
+ * generations into the shared handle included).  Built for TSan (label
  * "threads"): the kernel's atomics go through libatomic_ops, and any
  * plain access racing with them shows up here.
  */
@@ -133,7 +136,7 @@ static void *reader(void *p)
 
 START_TEST(four_threads_exact)
 {
-	int style = _i;
+	int style = _i % STYLE_N, grow = _i >= STYLE_N;
 	int bytes = style == STYLE_BYTES || style == STYLE_BYTES_BATCH;
 	struct shared sh;
 	struct worker w[NTHREADS];
@@ -151,6 +154,13 @@ START_TEST(four_threads_exact)
 	hc_options_init(&o);
 	o.key_kind = bytes ? HC_KEY_BYTES : HC_KEY_U64;
 	o.capacity = 8192;
+	if (grow) {
+		/* No growth without a 16-byte CAS (design.md M8). */
+		if (!HC_HAVE_PAIR_CAS)
+			return;
+		o.capacity = 64;
+		o.grow = HC_GROW_ON;
+	}
 	ck_assert_ok(hc_table_create(&sh.t, &o));
 	sh.style = style;
 	ck_assert_int_eq(pthread_create(&rd, NULL, reader, &sh), 0);
@@ -197,6 +207,8 @@ START_TEST(four_threads_exact)
 	s.size = sizeof(s);
 	ck_assert_ok(hc_table_stats(sh.t, &s));
 	hc_assert_eq(s.total, total);
+	if (grow)
+		hc_assert_ge(s.generation, 5);
 	free(want);
 	ck_assert_ok(hc_table_close(sh.t));
 }
@@ -208,7 +220,7 @@ Suite *hc_threads_suite(void)
 	TCase *tc = tcase_create("exact");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, four_threads_exact, 0, STYLE_N);
+	tcase_add_loop_test(tc, four_threads_exact, 0, 2 * STYLE_N);
 	suite_add_tcase(s, tc);
 	return s;
 }

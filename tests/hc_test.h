@@ -32,6 +32,7 @@ Suite *hc_arena_suite(void);
 Suite *hc_iter_suite(void);
 Suite *hc_export_suite(void);
 Suite *hc_procs_suite(void);
+Suite *hc_grow_suite(void);
 Suite *hc_threads_suite(void);
 
 /* Runs @s, checks /dev/shm, cleans up; returns the exit status for main. */

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * grow.c - online growth: the address range each handle reserves, mapping
+ * the object's regions into it, views of a generation, starting a growth
+ * (a new region appended to the object) and the cooperative block-wise
+ * migration that every writer helps with.  The argument is docs/design.md
+ * M1..M9; the per-slot freeze and copy live with each kind (slots.c,
+ * packed.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hc_internal.h"
+
+/* Test hook (tests/check_grow.c): called before each slot a migration
+ * freezes; a test stops or kills the process there.  NULL otherwise. */
+void (*hc__migrate_hook)(uint64_t slot);
+
+/* The most address space a handle of an unbounded table asks for. */
+#define HC_RESERVE_MAX (UINT64_C(4) << 40)
+
+static uint64_t round_page(uint64_t v)
+{
+	return (v + HC_PAGE - 1) / HC_PAGE * HC_PAGE;
+}
+
+static unsigned log2_floor(uint64_t v)
+{
+	return 63u - (unsigned)__builtin_clzll(v);
+}
+
+static uint64_t slot_size_of(const struct hc_table *t)
+{
+	return t->kind == HC_KEY_PACKED || t->kind == HC_KEY_DENSE
+		       ? HC_PACK_SLOT_SIZE
+		       : HC_SLOT_SIZE;
+}
+
+static uint64_t nblocks(uint64_t capacity)
+{
+	return (capacity + HC_MIG_BLOCK - 1) / HC_MIG_BLOCK;
+}
+
+/* Bytes of the region of generation @g >= 1: its slots, then the
+ * migration marks of generation g - 1 (one word per block). */
+static uint64_t region_bytes(const struct hc_table *t, unsigned g)
+{
+	uint64_t cap = t->capacity << g;
+
+	return round_page(cap * slot_size_of(t)) +
+	       round_page(nblocks(cap >> 1) * sizeof(uint64_t));
+}
+
+/* The largest generation a growth may create. */
+static unsigned gen_limit(const struct hc_table *t)
+{
+	unsigned g = 0;
+
+	while (g + 1 < HC_GEN_MAX) {
+		uint64_t next = t->capacity << (g + 1);
+
+		if (next >> (g + 1) != t->capacity || next > t->max_capacity ||
+		    next > HC_CAPACITY_MAX)
+			break;
+		g++;
+	}
+	return g;
+}
+
+/*
+ * Reserve the handle's address range and map the object's first
+ * @obj_bytes at its start.  A table that does not grow is mapped exactly
+ * as in format 1: one mapping of the object, no reservation.
+ */
+int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot)
+{
+	uint64_t want, lim, need;
+	void *p;
+
+	if (obj_bytes > SIZE_MAX)
+		return HC_ENOMEM;
+	if (!t->grows) {
+		p = mmap(NULL, obj_bytes, prot, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			return errno == EACCES ? HC_EIO : HC_ENOMEM;
+		t->base = p;
+		t->reserve = obj_bytes;
+		t->mapped = obj_bytes;
+		return HC_OK;
+	}
+	need = round_page(obj_bytes);
+	want = need;
+	lim = gen_limit(t);
+	for (unsigned g = 1; g <= lim && want < HC_RESERVE_MAX; g++) {
+		want += region_bytes(t, g);
+		/* Byte keys: a key-area chunk per doubling, about. */
+		if (t->kind == HC_KEY_BYTES)
+			want += round_page(t->arena_bytes << g);
+	}
+	if (want > HC_RESERVE_MAX)
+		want = HC_RESERVE_MAX;
+	/* PROT_NONE and MAP_NORESERVE: address space only, no memory and
+	 * no commit charge.  Halve on refusal; growth past the range then
+	 * fails with HC_ENOMEM (M2). */
+	for (;;) {
+		p = mmap(NULL, want, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED)
+			break;
+		if (want / 2 < need * 2)
+			return HC_ENOMEM;
+		want = round_page(want / 2);
+	}
+	if (mmap(p, need, prot, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		int rc = errno == EACCES ? HC_EIO : HC_ENOMEM;
+
+		munmap(p, want);
+		return rc;
+	}
+	t->base = p;
+	t->reserve = want;
+	t->mapped = need;
+	return HC_OK;
+}
+
+/*
+ * Make sure the object is mapped up to @end.  Another process may have
+ * published a region this one has not mapped yet; the object is at least
+ * that large (M2), checked here again with fstat so that a hostile header
+ * cannot make us map past the end of the object (SIGBUS).
+ */
+int hc__map_upto(struct hc_table *t, uint64_t end)
+{
+	struct stat st;
+	uint64_t m, e;
+	int rc = HC_OK;
+
+	/* ORDER: acquire. Pairs with the release store below, in another
+	 * thread of this process: the mapping it made is in place. The word
+	 * is process-local; killed here: nothing shared changes. */
+	if (end <= hc_atomic_load_acquire(&t->mapped))
+		return HC_OK;
+	if (end > t->reserve || t->fd < 0)
+		return HC_ENOMEM;
+	pthread_mutex_lock(t->map_lock);
+	/* ORDER: relaxed. Read under map_lock, which orders it. */
+	m = hc_atomic_load_relaxed(&t->mapped);
+	if (end > m) {
+		if (fstat(t->fd, &st) != 0) {
+			rc = HC_EIO;
+		} else if ((uint64_t)st.st_size < end) {
+			rc = HC_ECORRUPT;
+		} else {
+			e = round_page((uint64_t)st.st_size);
+			if (e > t->reserve)
+				e = t->reserve;
+			if (mmap(t->base + m, e - m,
+				 PROT_READ | (t->writable ? PROT_WRITE : 0),
+				 MAP_SHARED | MAP_FIXED, t->fd,
+				 (off_t)m) == MAP_FAILED)
+				rc = HC_ENOMEM;
+			else
+				/* ORDER: release. Pairs with the acquire load
+				 * above: the mapping exists before the mark
+				 * says so (process-local). */
+				hc_atomic_store_release(&t->mapped, e);
+		}
+	}
+	pthread_mutex_unlock(t->map_lock);
+	return rc;
+}
+
+int hc__packed_geometry_g(const struct hc_table *t, uint64_t capacity,
+			  unsigned *qbits)
+{
+	unsigned l = log2_floor(capacity);
+
+	*qbits = t->key_bits > l ? t->key_bits - l : 0;
+	return *qbits + HC_PACK_DISP_BITS + t->fshift + t->cbits <= 64u
+		       ? HC_OK
+		       : HC_ECORRUPT;
+}
+
+/* The view of generation @g, which must be published. */
+int hc__gen_view(struct hc_table *t, unsigned g, struct hc__gv *v)
+{
+	uint64_t off, cap, bytes, limit;
+	int rc;
+
+	if (g >= HC_GEN_MAX)
+		return HC_ECORRUPT;
+	cap = t->capacity << g;
+	if (g && (cap >> g != t->capacity || cap > HC_CAPACITY_MAX))
+		return HC_ECORRUPT;
+	if (g == 0) {
+		off = HC_HEADER_SIZE;
+	} else {
+		/* ORDER: acquire. Pairs with the release CAS that published
+		 * the generation in hc__grow(): the object reaches the end of
+		 * the region before its offset is seen (M2). */
+		off = hc_atomic_load_acquire(&t->hdr->gens[g].slots_off);
+	}
+	bytes = cap * slot_size_of(t);
+	if (off < HC_HEADER_SIZE || off % HC_PAGE != 0 || off > t->reserve ||
+	    bytes > t->reserve - off)
+		return HC_ECORRUPT;
+	if (g) {
+		rc = hc__map_upto(t, off + region_bytes(t, g));
+		if (rc)
+			return rc;
+	}
+	limit = t->kind == HC_KEY_PACKED ? HC_PACK_PROBE_LIMIT : HC_PROBE_LIMIT;
+	v->g = g;
+	v->capacity = cap;
+	v->max_probe = cap < limit ? (uint32_t)cap : (uint32_t)limit;
+	if (g == 0)
+		v->max_probe = t->max_probe;
+	v->lg = log2_floor(cap);
+	v->slots = (struct hc__slot *)(t->base + off);
+	v->packed = (hc_aword *)(t->base + off);
+	v->qbits = 0;
+	if (t->kind == HC_KEY_PACKED)
+		return hc__packed_geometry_g(t, cap, &v->qbits);
+	return HC_OK;
+}
+
+/* The generation new claims go to (@top) and the oldest still in use
+ * (@cur): equal unless a migration is in flight. */
+int hc__gen_bounds(const struct hc_table *t, unsigned *cur, unsigned *top)
+{
+	uint64_t c, n = 0;
+
+	*cur = *top = 0;
+	if (!t->grows)
+		return HC_OK;
+	/* ORDER: acquire. Pairs with the release CAS that advanced cur in
+	 * hc__help(): every copy into generation cur is visible (M4). */
+	c = hc_atomic_load_acquire(&t->hdr->cur);
+	if (c >= HC_GEN_MAX)
+		return HC_ECORRUPT;
+	if (c + 1 < HC_GEN_MAX)
+		/* ORDER: acquire. Pairs with the publishing CAS in
+		 * hc__grow() (M2). */
+		n = hc_atomic_load_acquire(&t->hdr->gens[c + 1].slots_off);
+	*cur = (unsigned)c;
+	*top = n ? (unsigned)c + 1 : (unsigned)c;
+	return HC_OK;
+}
+
+/*
+ * The generation a writer adds to: the current one, after helping any
+ * migration in flight to its end (M5).  Readers use hc__gen_bounds().
+ */
+int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer)
+{
+	unsigned cur, top;
+	int rc;
+
+	for (;;) {
+		rc = hc__gen_bounds(t, &cur, &top);
+		if (rc)
+			return rc;
+		if (cur == top || !writer)
+			return hc__gen_view(t, cur, v);
+		rc = hc__help(t, cur);
+		if (rc)
+			return rc;
+	}
+}
+
+/*
+ * The object must reach @end before a region ending there is published.
+ * fallocate() of the last page never shrinks the object, whatever other
+ * processes do; ftruncate() is the fallback where fallocate is missing
+ * (design.md M2 names its race).
+ */
+static int extend(struct hc_table *t, uint64_t end)
+{
+	struct stat st;
+
+	if (fallocate(t->fd, 0, (off_t)(end - HC_PAGE), HC_PAGE) == 0)
+		return HC_OK;
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
+		return HC_ENOMEM;
+	if (fstat(t->fd, &st) != 0)
+		return HC_EIO;
+	if ((uint64_t)st.st_size >= end)
+		return HC_OK;
+	return ftruncate(t->fd, (off_t)end) == 0 ? HC_OK : HC_ENOMEM;
+}
+
+/*
+ * Hand out @bytes (a multiple of the page) of the object to this process
+ * alone and make the object reach their end (M2).  *rc: HC_OK, or
+ * HC_ENOMEM when the reserved range or the object cannot take them.
+ */
+uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc)
+{
+	uint64_t off;
+
+	/* ORDER: relaxed fetch-and-add. Hands [off, off + bytes) of the
+	 * object to this process alone; it publishes nothing (M2). Killed
+	 * after it: a hole in the object that costs no memory. */
+	off = hc_atomic_fetch_add_relaxed(&t->hdr->obj_end, bytes);
+	if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
+	    bytes > t->reserve - off) {
+		*rc = HC_ENOMEM;
+		return 0;
+	}
+	*rc = extend(t, off + bytes);
+	return off;
+}
+
+/*
+ * Start the growth of generation @g into g + 1 (or join the one already
+ * started) and help it to its end.  HC_EFULL when the maximum capacity
+ * forbids it; HC_ENOMEM when the object or the address range cannot
+ * take the region.
+ */
+int hc__grow(struct hc_table *t, unsigned g)
+{
+	uint64_t off, bytes, seen;
+	int rc = HC_OK;
+
+	if (!t->grows || !t->writable)
+		return HC_EFULL;
+	if (g + 1 > gen_limit(t))
+		return HC_EFULL;
+	/* ORDER: acquire. As in hc__gen_bounds (M2). */
+	if (hc_atomic_load_acquire(&t->hdr->gens[g + 1].slots_off))
+		return hc__help(t, g);
+	bytes = region_bytes(t, g + 1);
+	off = hc__region_alloc(t, bytes, &rc);
+	if (rc)
+		return rc;
+	hc__debug_yield();
+	/* ORDER: release CAS. Publishes generation g + 1 at @off; pairs
+	 * with the acquire loads of slots_off (hc__gen_bounds, hc__gen_view).
+	 * The region is fresh object space (zero) and the object already
+	 * reaches its end, so no process maps past the end (M2). The loser
+	 * leaves its range a hole. Killed after it: the growth is published
+	 * and every writer finishes it (M5). */
+	seen = hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off);
+	(void)seen;
+	return hc__help(t, g);
+}
+
+/* Freeze and copy every slot of block @b of generation @o into @n, then
+ * mark the block done (M3, M5). */
+static int migrate_block(struct hc_table *t, const struct hc__gv *o,
+			 const struct hc__gv *n, hc_aword *marks, uint64_t b)
+{
+	uint64_t lo = b * HC_MIG_BLOCK, hi = lo + HC_MIG_BLOCK, copied = 0;
+
+	/* ORDER: acquire. Pairs with the release CAS below in the process
+	 * that marked the block: its copies are visible (M5). */
+	if (hc_atomic_load_acquire(&marks[b]))
+		return HC_OK;
+	if (hi > o->capacity)
+		hi = o->capacity;
+	for (uint64_t i = lo; i < hi; i++) {
+		int rc;
+
+		if (hc__migrate_hook)
+			hc__migrate_hook(i);
+		rc = t->kind == HC_KEY_PACKED
+			     ? hc__packed_migrate(t, o, n, i, &copied)
+			     : hc__u64_migrate(t, o, n, i, &copied);
+
+		if (rc)
+			return rc;
+		if ((i & 255) == 0)
+			hc__debug_yield();
+	}
+	/* ORDER: release CAS. Marks the block done after every slot of it
+	 * was frozen and copied; pairs with the acquire loads of the marks
+	 * (above, and the scan in hc__help). Only the process that marks it
+	 * counts its keys into the new generation. Killed before it: another
+	 * process does the block again; each copy is idempotent (M3, M5). */
+	if (hc_atomic_cas_release(&marks[b], 0, 1) == 0)
+		/* ORDER: relaxed fetch-and-add. A figure that starts the next
+		 * growth; it publishes nothing (M7). */
+		hc_atomic_fetch_add_relaxed(&t->hdr->gens[n->g].claimed,
+					    copied);
+	return HC_OK;
+}
+
+/*
+ * Help the migration of generation @g into g + 1 until it is finished:
+ * take blocks from the shared cursor, then sweep every block not yet
+ * marked (a stopped or killed migrator's too), then advance cur.  Never
+ * waits for another process (M5).
+ */
+int hc__help(struct hc_table *t, unsigned g)
+{
+	struct hc__gv o, n;
+	hc_aword *marks;
+	uint64_t nb;
+	int rc;
+
+	if (!t->writable)
+		return HC_ERDONLY;
+	rc = hc__gen_view(t, g, &o);
+	if (!rc)
+		rc = hc__gen_view(t, g + 1, &n);
+	if (rc)
+		return rc;
+	marks = (hc_aword *)((unsigned char *)n.packed +
+			     round_page(n.capacity * slot_size_of(t)));
+	nb = nblocks(o.capacity);
+	for (;;) {
+		/* ORDER: acquire. As in hc__gen_bounds (M4): a finished
+		 * migration needs no help. */
+		if (hc_atomic_load_acquire(&t->hdr->cur) > g)
+			return HC_OK;
+		/* ORDER: relaxed fetch-and-add. Hands out a block; the mark
+		 * decides who counts it, so double work is harmless (M5). */
+		uint64_t b =
+			hc_atomic_fetch_add_relaxed(&t->hdr->gens[g].cursor, 1);
+		if (b >= nb)
+			break;
+		rc = migrate_block(t, &o, &n, marks, b);
+		if (rc)
+			return rc;
+	}
+	for (uint64_t b = 0; b < nb; b++) {
+		rc = migrate_block(t, &o, &n, marks, b);
+		if (rc)
+			return rc;
+	}
+	/* ORDER: release CAS. Every mark was seen set with acquire (above),
+	 * so every copy of generation g happens before this; pairs with the
+	 * acquire loads of cur: a process that sees g + 1 current sees every
+	 * key of g in it (M4). Fails when another process advanced it first.
+	 * Killed before it: the next writer sweeps and advances. */
+	hc_atomic_cas_release(&t->hdr->cur, g, (uint64_t)g + 1);
+	return HC_OK;
+}
+
+/*
+ * Count one claim in @v's generation.  Claims are counted per handle
+ * and flushed to the shared word in batches, so the shared counter is
+ * touched once per batch (M7).  Starts a growth when the flushed count
+ * passes the grow load.
+ */
+void hc__note_claim(struct hc_table *t, const struct hc__gv *v)
+{
+	uint64_t batch = v->capacity / 64, n, c;
+
+	if (!t->grows)
+		return;
+	if (batch > 256)
+		batch = 256;
+	if (batch == 0)
+		batch = 1;
+	/* ORDER: relaxed fetch-and-add on a process-local word (threads of
+	 * one handle); a figure only (M7). */
+	n = hc_atomic_fetch_add_relaxed(&t->local_claims[v->g], 1) + 1;
+	if (n % batch)
+		return;
+	/* ORDER: relaxed fetch-and-add. A figure that starts a growth; it
+	 * publishes nothing (M7). Killed before it: up to one batch is not
+	 * counted, and the probe-failure trigger still grows the table. */
+	c = hc_atomic_fetch_add_relaxed(&t->hdr->gens[v->g].claimed, batch) +
+	    batch;
+	if ((unsigned __int128)c * 65536 >=
+	    (unsigned __int128)v->capacity * t->grow_load)
+		(void)hc__grow(t, v->g);
+}

@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_grow.c - online growth (kernel/grow.c, docs/design.md M1-M9):
+ * tables that start at 1024 slots and double many times while forked
+ * workers add to them, checked key by key against the single-process
+ * reference of hc_jobs.c.
+ *
+ * - 16 workers, uniform and Zipf keys, u64, packed and byte keys (key 0
+ *   and the largest key among them), in all three homes, exact and
+ *   HogWild;
+ * - a worker killed with SIGKILL in the middle of a migration (a test
+ *   hook in the migration loop), and at random moments: survivors exact,
+ *   the victim's loss bounded as in check_procs.c;
+ * - a worker stopped with SIGSTOP in the middle of a migration: the
+ *   others finish the growth and their work;
+ * - readers walking the table while it grows: no key twice, no stranger
+ *   key, no key or count going backwards between walks;
+ * - save and reopen of a grown table, which grows again; the maximum;
+ *   format-1 files.
+ * The "long" case (HC_TEST_LONG=1, ctest label long) runs 1 M adds per
+ * worker.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hc_test.h"
+#include "hc_internal.h"
+#include "hc_jobs.h"
+
+#define NW 16
+#define START 1024
+
+/* u64 tables grow only with a 16-byte CAS (design.md M8): elsewhere,
+ * and in the HC_FORCE_NO_PAIR_CAS build, their cases do nothing. */
+static int cannot_grow(int kind)
+{
+	return kind != HC_KEY_PACKED && !HC_HAVE_PAIR_CAS;
+}
+
+static const int kinds[] = { HC_KEY_U64, HC_KEY_PACKED, HC_KEY_BYTES };
+
+/* Packed keys of PACKED_BITS (48) bits need 2^(48 - 35) slots for a
+ * count field of 16 bits: such a table starts at 8192. */
+static uint64_t start_of(int kind)
+{
+	return kind == HC_KEY_PACKED ? 8192 : START;
+}
+
+static uint64_t generation(const hc_table *t)
+{
+	hc_stats st;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	ck_assert_ok(hc_table_stats(t, &st));
+	return st.generation;
+}
+
+/* ---- many workers, many growths == the reference --------------------- */
+
+static void streams(int kind, int dist, int home, int mode, uint64_t ops,
+		    uint64_t nkeys)
+{
+	pid_t pids[NW];
+	uint64_t *want, id, n, sum, total = 0, distinct = 0;
+	struct job j;
+	int w;
+
+	if (cannot_grow(kind))
+		return;
+	hc_job_init(&j, kind, home, nkeys);
+	j.dist = dist;
+	j.nworkers = NW;
+	j.ops = ops;
+	j.grow = 1;
+	if (dist == DIST_ZIPF)
+		hc_test_zipf_init(&j.zipf, nkeys, 1.1);
+	hc_job_table(&j, start_of(kind), HC_MODE_EXACT);
+	j.mode = mode;
+	hc_job_spawn_all(&j, hc_job_stream_worker, pids);
+	want = hc_job_reference(&j, 0, NW);
+	for (w = 0; w < NW; w++)
+		hc_job_reap_ok(pids[w], w, 120);
+	hc_assert_gt(want[0] + want[1], 0); /* the edge keys */
+	if (mode != HC_MODE_HOGWILD) {
+		hc_job_assert_exact(j.t, &j, want);
+	} else {
+		/* HogWild: never more than asked, never a key lost. */
+		for (id = 0; id < nkeys; id++) {
+			uint64_t c = hc_job_count_of(j.t, &j, id);
+
+			hc_require(c <= want[id] && (c > 0) == (want[id] > 0),
+				   "key id %llu: %llu of %llu",
+				   (unsigned long long)id,
+				   (unsigned long long)c,
+				   (unsigned long long)want[id]);
+			total += want[id];
+			distinct += want[id] != 0;
+		}
+		hc_job_walk_check(j.t, &j, &n, &sum);
+		hc_assert_eq(n, distinct);
+		hc_assert_le(sum, total);
+	}
+	/* From 1024 (8192) slots to the distinct keys at load <= 0.8. */
+	hc_assert_ge(generation(j.t), kind == HC_KEY_PACKED ? 2 : 4);
+	free(want);
+	hc_job_done(&j);
+}
+
+START_TEST(grow_streams)
+{
+	static const int homes[] = { HOME_ANON, HOME_SHM, HOME_FILE };
+	int kind = kinds[_i % 3];
+	int dist = (_i / 3) % 2 ? DIST_ZIPF : DIST_UNIFORM;
+	int home = homes[_i / 6];
+
+	streams(kind, dist, home, 0, 12000, 40000);
+}
+END_TEST
+
+START_TEST(grow_hogwild)
+{
+	streams(kinds[_i], DIST_UNIFORM, HOME_ANON, HC_MODE_HOGWILD, 12000,
+		40000);
+}
+END_TEST
+
+START_TEST(grow_streams_long)
+{
+	streams(kinds[_i % 3], _i / 3 ? DIST_ZIPF : DIST_UNIFORM, HOME_ANON, 0,
+		1000000, 4000000);
+}
+END_TEST
+
+/* ---- SIGKILL during a migration ------------------------------------- */
+
+#define KRANGE 3000u
+#define KROUNDS 6u
+#define VICTIM 3
+
+/*
+ * Workers add disjoint ranges, one add at a time.  The victim is killed
+ * by its own hook in the middle of a migration (_i even), or by the
+ * parent at a random moment (_i odd).  Survivors exact; the victim's
+ * counts a staircase that adds up to its completed adds or one more.
+ */
+START_TEST(grow_sigkill)
+{
+	int kind = kinds[(_i / 2) % 3];
+	int by_hook = _i % 2 == 0;
+	uint64_t seed = 0x6b696c6c + (uint64_t)_i;
+	pid_t pids[8];
+	uint64_t i, c, first, last, units = 0, done, n, sum, expect = 0;
+	struct job j;
+	double end;
+	int w, st = 0;
+
+	if (cannot_grow(kind))
+		return;
+	hc_job_init(&j, kind, HOME_ANON, 0);
+	j.nworkers = 8;
+	j.range = KRANGE;
+	j.rounds = KROUNDS;
+	j.victim = VICTIM;
+	j.grow = 1;
+	if (by_hook) {
+		j.hook_after = 1 + hc_test_rand(&seed) % 1000;
+		j.hook_sig = SIGKILL;
+	}
+	hc_job_table(&j, start_of(kind), HC_MODE_EXACT);
+	hc_job_spawn_all(&j, hc_job_range_worker, pids);
+	if (!by_hook) {
+		uint64_t at = 100 + hc_test_rand(&seed) % (KRANGE * 2);
+
+		end = hc_test_now() + 30;
+		while (__atomic_load_n(&j.ctl->progress[VICTIM],
+				       __ATOMIC_RELAXED) < at) {
+			hc_require(hc_test_now() < end, "victim stuck");
+			sched_yield();
+		}
+		ck_assert_int_eq(kill(pids[VICTIM], SIGKILL), 0);
+	}
+	for (w = 0; w < 8; w++)
+		if (w != VICTIM)
+			hc_job_reap_ok(pids[w], w, 60);
+	/* A victim that migrated too little to meet its hook: now. */
+	if (!hc_test_wait(pids[VICTIM], 0.5, &st)) {
+		ck_assert_int_eq(kill(pids[VICTIM], SIGKILL), 0);
+		hc_require(hc_test_wait(pids[VICTIM], 10, &st), "lives on");
+	}
+	hc_require(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		   "victim status %#x", st);
+	done = j.ctl->progress[VICTIM];
+	for (w = 0; w < 8; w++) {
+		if (w == VICTIM)
+			continue;
+		for (i = 0; i < KRANGE; i++) {
+			uint64_t id = (uint64_t)w * KRANGE + i;
+
+			c = hc_job_count_of(j.t, &j, id);
+			hc_require(c == KROUNDS * hc_job_delta_of(id),
+				   "worker %d key %llu: %llu", w,
+				   (unsigned long long)i,
+				   (unsigned long long)c);
+			expect += c;
+		}
+	}
+	first = hc_job_count_of(j.t, &j, (uint64_t)VICTIM * KRANGE) /
+		hc_job_delta_of((uint64_t)VICTIM * KRANGE);
+	last = first;
+	for (i = 0; i < KRANGE; i++) {
+		uint64_t id = (uint64_t)VICTIM * KRANGE + i;
+		uint64_t ci = hc_job_count_of(j.t, &j, id);
+
+		hc_require(ci % hc_job_delta_of(id) == 0, "victim key %llu",
+			   (unsigned long long)i);
+		ci /= hc_job_delta_of(id);
+		hc_require(ci <= last && ci + 1 >= first,
+			   "victim key %llu: %llu after %llu (first %llu)",
+			   (unsigned long long)i, (unsigned long long)ci,
+			   (unsigned long long)last, (unsigned long long)first);
+		last = ci;
+		units += ci;
+		expect += ci * hc_job_delta_of(id);
+	}
+	hc_require(units == done || units == done + 1,
+		   "victim: %llu adds in the table, %llu completed",
+		   (unsigned long long)units, (unsigned long long)done);
+	hc_job_walk_check(j.t, &j, &n, &sum);
+	hc_assert_eq(sum, expect);
+	/* Whole, and it still grows: 20000 new keys. */
+	for (i = 0; i < 20000; i++)
+		ck_assert_int_eq(hc_job_add_one(j.t, &j, 100000 + i, NULL), 0);
+	hc_assert_eq(hc_job_count_of(j.t, &j, 100000 + 19999),
+		     hc_job_delta_of(100000 + 19999));
+	hc_assert_ge(generation(j.t), kind == HC_KEY_PACKED ? 2 : 4);
+	hc_job_done(&j);
+}
+END_TEST
+
+/* ---- SIGSTOP during a migration ------------------------------------- */
+
+/*
+ * The victim stops itself in the middle of a migration block (frozen
+ * slots not yet copied, the block not marked).  The other workers must
+ * finish the growth and all their adds while it is stopped.  Then it is
+ * continued (the table exact) or killed (its in-flight batch at most).
+ */
+START_TEST(grow_sigstop)
+{
+	int kind = kinds[_i % 3];
+	int cont = _i / 3;
+	pid_t pids[8];
+	uint64_t *want, *hi, id, gen, done;
+	struct job j;
+	double end;
+	int w, st = 0;
+
+	if (cannot_grow(kind))
+		return;
+	hc_job_init(&j, kind, HOME_ANON, 30000);
+	j.dist = DIST_UNIFORM;
+	j.nworkers = 8;
+	j.ops = 20000;
+	j.victim = VICTIM;
+	j.grow = 1;
+	j.hook_after = 1 + 100 * (uint64_t)_i;
+	j.hook_sig = SIGSTOP;
+	hc_job_table(&j, start_of(kind), HC_MODE_EXACT);
+	hc_job_spawn_all(&j, hc_job_stream_worker, pids);
+	/* The victim starts a growth itself and stops inside it, unless
+	 * others took all of its blocks first (a rare preemption): then the
+	 * parent stops it, anywhere. */
+	end = hc_test_now() + 10;
+	while (!hc_job_is_stopped(pids[VICTIM]) && hc_test_now() < end)
+		sched_yield();
+	if (!hc_job_is_stopped(pids[VICTIM])) {
+		ck_assert_int_eq(kill(pids[VICTIM], SIGSTOP), 0);
+		while (!hc_job_is_stopped(pids[VICTIM]))
+			sched_yield();
+	}
+	gen = generation(j.t);
+	for (w = 0; w < 8; w++)
+		if (w != VICTIM)
+			hc_job_reap_ok(pids[w], w, 60);
+	hc_require(hc_job_is_stopped(pids[VICTIM]), "victim ran on");
+	/* The growth it was in is finished without it: no migration is
+	 * left in flight (stats report the newer generation during one). */
+	hc_assert_ge(generation(j.t), gen);
+	hc_assert_eq(j.t->hdr->gens[j.t->hdr->cur + 1].slots_off, 0);
+	hc_assert_eq(j.t->hdr->cur, generation(j.t));
+	want = hc_job_reference(&j, 0, 8);
+	if (cont) {
+		__atomic_store_n(&j.ctl->finish, 1, __ATOMIC_RELEASE);
+		ck_assert_int_eq(kill(pids[VICTIM], SIGCONT), 0);
+		hc_job_reap_ok(pids[VICTIM], VICTIM, 60);
+		hc_job_reference_add(&j, VICTIM, j.ctl->progress[VICTIM], want);
+		hc_job_assert_exact(j.t, &j, want);
+	} else {
+		ck_assert_int_eq(kill(pids[VICTIM], SIGKILL), 0);
+		ck_assert(hc_test_wait(pids[VICTIM], 10, &st));
+		done = j.ctl->progress[VICTIM];
+		hi = calloc(j.nkeys, sizeof(*hi));
+		ck_assert_ptr_nonnull(hi);
+		memcpy(hi, want, j.nkeys * sizeof(*hi));
+		hc_job_reference_add(&j, VICTIM, done, want);
+		hc_job_reference_add(&j, VICTIM, done + BATCH, hi);
+		for (id = 0; id < j.nkeys; id++) {
+			uint64_t c = hc_job_count_of(j.t, &j, id);
+
+			hc_require(c >= want[id] && c <= hi[id],
+				   "key id %llu: %llu not in [%llu, %llu]",
+				   (unsigned long long)id,
+				   (unsigned long long)c,
+				   (unsigned long long)want[id],
+				   (unsigned long long)hi[id]);
+		}
+		free(hi);
+	}
+	free(want);
+	hc_job_done(&j);
+}
+END_TEST
+
+/* ---- readers while the table grows ---------------------------------- */
+
+struct kid {
+	uint64_t key, id;
+};
+
+static int kid_cmp(const void *a, const void *b)
+{
+	const struct kid *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * Walks the table until the writers are done: every walk without a
+ * duplicate or a stranger key, and no key or count smaller than in the
+ * walk before (a walk reads each count at some moment during it).
+ */
+static int reader(struct job *j, int kind, const uint64_t *final)
+{
+	struct kid *ids = calloc(j->nkeys, sizeof(*ids));
+	uint64_t *prev = calloc(j->nkeys, sizeof(*prev));
+	uint64_t *cur = calloc(j->nkeys, sizeof(*cur)), walks = 0;
+	int rc = 0;
+
+	if (!ids || !prev || !cur)
+		return 30;
+	for (uint64_t i = 0; i < j->nkeys; i++) {
+		ids[i].key = hc_job_key_of(j, i);
+		ids[i].id = i;
+	}
+	qsort(ids, j->nkeys, sizeof(*ids), kid_cmp);
+	do {
+		hc_iter *it;
+		hc_entry e;
+		int r;
+
+		memset(cur, 0, j->nkeys * sizeof(*cur));
+		if (hc_iter_create(j->t, &it))
+			return 31;
+		while ((r = hc_iter_next(it, &e)) == 1) {
+			struct kid k = { e.key, 0 }, *f;
+			unsigned char kb[HC_TEST_BKEY_MAX];
+
+			if (kind == HC_KEY_BYTES) {
+				/* A byte key names its id in its first 8
+				 * bytes; the rest must match (not torn). */
+				if (e.len < 8)
+					return 32;
+				memcpy(&k.key, e.bytes, 8);
+				if (k.key >= j->nkeys ||
+				    e.len != hc_test_bkey(k.key, kb) ||
+				    memcmp(e.bytes, kb, e.len))
+					return 32;
+				k.key = hc_job_key_of(j, k.key);
+			}
+			f = bsearch(&k, ids, j->nkeys, sizeof(*ids), kid_cmp);
+			if (!f)
+				return 32; /* torn or stranger key */
+			if (cur[f->id])
+				return 33; /* twice in one walk */
+			if (e.count > final[f->id])
+				return 34;
+			cur[f->id] = e.count;
+		}
+		hc_iter_destroy(it);
+		if (r)
+			return 35;
+		for (uint64_t i = 0; i < j->nkeys; i++)
+			if (cur[i] < prev[i])
+				return 36; /* went backwards */
+		memcpy(prev, cur, j->nkeys * sizeof(*cur));
+		walks++;
+	} while (!__atomic_load_n(&j->ctl->finish, __ATOMIC_ACQUIRE) ||
+		 walks < 2);
+	free(ids);
+	free(prev);
+	free(cur);
+	return rc;
+}
+
+struct reader_arg {
+	struct job *j;
+	const uint64_t *final;
+	int kind;
+};
+
+static int reader_fn(int id, void *p)
+{
+	struct reader_arg *a = p;
+
+	(void)id;
+	return reader(a->j, a->kind, a->final);
+}
+
+START_TEST(grow_readers)
+{
+	int kind = kinds[_i];
+	pid_t pids[8], rp[2];
+	struct reader_arg ra;
+	uint64_t *want;
+	struct job j;
+	int w, st;
+
+	if (cannot_grow(kind))
+		return;
+	hc_job_init(&j, kind, HOME_ANON, 30000);
+	j.dist = DIST_UNIFORM;
+	j.nworkers = 6;
+	j.ops = 15000;
+	j.grow = 1;
+	hc_job_table(&j, start_of(kind), HC_MODE_EXACT);
+	want = hc_job_reference(&j, 0, 6);
+	ra.j = &j;
+	ra.final = want;
+	ra.kind = kind;
+	for (w = 0; w < 2; w++)
+		rp[w] = hc_test_spawn(reader_fn, w, &ra);
+	hc_job_spawn_all(&j, hc_job_stream_worker, pids);
+	for (w = 0; w < 6; w++)
+		hc_job_reap_ok(pids[w], w, 120);
+	__atomic_store_n(&j.ctl->finish, 1, __ATOMIC_RELEASE);
+	for (w = 0; w < 2; w++) {
+		hc_require(hc_test_wait(rp[w], 120, &st), "reader stuck");
+		hc_require(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			   "reader %d failed: %d", w,
+			   WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+	}
+	hc_job_assert_exact(j.t, &j, want);
+	hc_assert_ge(generation(j.t), kind == HC_KEY_PACKED ? 2 : 4);
+	free(want);
+	hc_job_done(&j);
+}
+END_TEST
+
+/* ---- one process: save, reopen, limits, format 1 -------------------- */
+
+static hc_table *growing(int kind, uint64_t cap, unsigned max_bits)
+{
+	hc_options o;
+	hc_table *t;
+
+	if (cannot_grow(kind))
+		kind = HC_KEY_PACKED;
+	hc_options_init(&o);
+	o.key_kind = kind;
+	o.capacity = cap;
+	o.grow = HC_GROW_ON;
+	o.max_bits = max_bits;
+	o.key_bits = 30;
+	ck_assert_ok(hc_table_create(&t, &o));
+	return t;
+}
+
+START_TEST(grow_save_reopen_grows_again)
+{
+	int kind = _i ? HC_KEY_PACKED : HC_KEY_U64;
+	hc_table *t = growing(kind, 16, 0), *r;
+	char path[256];
+	hc_options o;
+	hc_stats st;
+	uint64_t i, c;
+
+	for (i = 0; i < 30000; i++)
+		ck_assert_ok(hc_add(t, i * 7919, 1 + i % 3));
+	hc_assert_ge(generation(t), 10);
+	ck_assert_ok(hc_table_set_user(t, "meta", 4));
+	hc_test_path(path, sizeof(path), "grown.hc");
+	ck_assert_ok(hc_table_save(t, path));
+	/* Compact: header, the current generation, the overflow area. */
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	ck_assert_ok(hc_table_stats(t, &st));
+	hc_assert_le(hc_test_file_size(path),
+		     4096 + st.capacity * 16 + (UINT64_C(1) << 20) + 64);
+	ck_assert_ok(hc_table_open(&r, path, HC_OPEN_RDWR));
+	hc_test_assert_same(t, r);
+	hc_assert_eq(generation(r), 0);
+	ck_assert_ok(hc_table_options(r, &o));
+	hc_assert_eq(o.capacity, st.capacity);
+	ck_assert_int_eq(o.grow, HC_GROW_ON);
+	for (i = 30000; i < 90000; i++)
+		ck_assert_ok(hc_add(r, i * 7919, 1 + i % 3));
+	hc_assert_ge(generation(r), 1);
+	for (i = 0; i < 90000; i += 7) {
+		ck_assert_ok(hc_get(r, i * 7919, &c));
+		hc_assert_eq(c, 1 + i % 3);
+	}
+	ck_assert_ok(hc_table_close(r));
+	ck_assert_ok(hc_table_close(t));
+	unlink(path);
+}
+END_TEST
+
+/* Byte keys: slots and key area grow (chunks of the key area, design.md
+ * M10); saved as one key area, reopened, grown again. */
+START_TEST(grow_bytes_save_reopen)
+{
+	unsigned char k[HC_TEST_BKEY_MAX];
+	hc_table *t = growing(HC_KEY_BYTES, 16, 0), *r;
+	char path[256];
+	hc_stats st;
+	uint64_t i, c;
+	size_t len;
+
+	if (cannot_grow(HC_KEY_BYTES)) {
+		ck_assert_ok(hc_table_close(t));
+		return;
+	}
+	for (i = 0; i < 30000; i++) {
+		len = hc_test_bkey(i, k);
+		ck_assert_ok(hc_add_bytes(t, k, len, 1 + i % 3));
+	}
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	ck_assert_ok(hc_table_stats(t, &st));
+	hc_assert_ge(st.generation, 10);
+	hc_assert_gt(st.arena_used, 16 * 32); /* past the first chunk */
+	hc_test_path(path, sizeof(path), "bytes.hc");
+	ck_assert_ok(hc_table_save(t, path));
+	ck_assert_ok(hc_table_open(&r, path, HC_OPEN_RDWR));
+	hc_test_assert_same(t, r);
+	for (i = 30000; i < 60000; i++) {
+		len = hc_test_bkey(i, k);
+		ck_assert_ok(hc_add_bytes(r, k, len, 1 + i % 3));
+	}
+	for (i = 0; i < 60000; i += 3) {
+		len = hc_test_bkey(i, k);
+		ck_assert_ok(hc_get_bytes(r, k, len, &c));
+		hc_assert_eq(c, 1 + i % 3);
+	}
+	hc_assert_ge(generation(r), 1);
+	ck_assert_ok(hc_table_close(r));
+	ck_assert_ok(hc_table_close(t));
+	unlink(path);
+}
+END_TEST
+
+/* A maximum: growth stops there and the table says full, as a fixed one
+ * does; what was added stays exact. */
+START_TEST(grow_stops_at_max)
+{
+	hc_table *t = growing(_i ? HC_KEY_PACKED : HC_KEY_U64, 64, 12);
+	uint64_t i, c;
+	int rc = HC_OK;
+	hc_stats st;
+
+	for (i = 0; rc == HC_OK && i < 10000; i++)
+		rc = hc_add(t, i, 2);
+	ck_assert_hc(rc, HC_EFULL);
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	ck_assert_ok(hc_table_stats(t, &st));
+	hc_assert_eq(st.capacity, 4096);
+	hc_assert_eq(st.distinct, i - 1);
+	for (uint64_t k = 0; k + 1 < i; k++) {
+		ck_assert_ok(hc_get(t, k, &c));
+		hc_assert_eq(c, 2);
+	}
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/* Batches through many growths, with deltas; hc_get from both sides of
+ * a growth and counts of 63 bits. */
+START_TEST(grow_batches)
+{
+	hc_table *t = growing(_i ? HC_KEY_PACKED : HC_KEY_U64, 8, 0);
+	uint64_t keys[1000], deltas[1000], c;
+	size_t done;
+
+	for (uint64_t r = 0; r < 50; r++) {
+		for (int i = 0; i < 1000; i++) {
+			keys[i] = r * 1000 + (uint64_t)i;
+			deltas[i] = (uint64_t)i + 1;
+		}
+		ck_assert_ok(hc_add_batch(t, keys, deltas, 1000, &done));
+		hc_assert_eq(done, 1000);
+	}
+	for (uint64_t k = 0; k < 50000; k++) {
+		ck_assert_ok(hc_get(t, k, &c));
+		hc_assert_eq(c, k % 1000 + 1);
+	}
+	if (!_i) {
+		ck_assert_ok(hc_add(t, 5, (UINT64_C(1) << 62) - 6));
+		ck_assert_ok(hc_get(t, 5, &c));
+		hc_assert_eq(c, UINT64_C(1) << 62);
+	}
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/* Format 1 is refused with HC_EVERSION (docs/format.md says how to
+ * convert). */
+START_TEST(format_1_refused)
+{
+	struct hc__header h;
+	char path[256];
+	hc_table *t;
+	hc_options o;
+
+	hc_options_init(&o);
+	o.capacity = 1000;
+	hc_test_path(path, sizeof(path), "v1.hc");
+	ck_assert_ok(hc_table_create_file(&t, path, &o));
+	ck_assert_ok(hc_table_close(t));
+	hc_test_read_header(path, &h);
+	h.version = 1;
+	hc_test_write_header(path, &h, 1);
+	ck_assert_hc(hc_table_open(&t, path, HC_OPEN_RDONLY), HC_EVERSION);
+	unlink(path);
+}
+END_TEST
+
+Suite *hc_grow_suite(void)
+{
+	Suite *s = suite_create("grow");
+	TCase *tc;
+
+	if (getenv("HC_TEST_LONG")) {
+		tc = tcase_create("long");
+		tcase_set_timeout(tc, 3600);
+		tcase_add_loop_test(tc, grow_streams_long, 0, 6);
+		suite_add_tcase(s, tc);
+		return s;
+	}
+	tc = tcase_create("streams");
+	tcase_set_timeout(tc, 240);
+	tcase_add_loop_test(tc, grow_streams, 0, 18);
+	tcase_add_loop_test(tc, grow_hogwild, 0, 3);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("signals");
+	tcase_set_timeout(tc, 180);
+	tcase_add_loop_test(tc, grow_sigkill, 0, 12);
+	tcase_add_loop_test(tc, grow_sigstop, 0, 6);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("readers");
+	tcase_set_timeout(tc, 240);
+	tcase_add_loop_test(tc, grow_readers, 0, 3);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("single");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, grow_save_reopen_grows_again, 0, 2);
+	tcase_add_test(tc, grow_bytes_save_reopen);
+	tcase_add_loop_test(tc, grow_stops_at_max, 0, 2);
+	tcase_add_loop_test(tc, grow_batches, 0, 2);
+	tcase_add_test(tc, format_1_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
