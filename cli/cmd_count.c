@@ -44,7 +44,9 @@ static void usage(FILE *f)
 		"Usage: hogcount count [OPTIONS] FILE...\n"
 		"Count byte fragments, word n-grams or DNA k-mers of order K "
 		"in\n"
-		"FILEs (plain, FASTA, FASTQ, gzip; \"-\" is standard input)\n"
+		"FILEs (plain, FASTA, FASTQ; gzip, xz, bzip2 or zstd; \"-\" "
+		"is\n"
+		"standard input)\n"
 		"with N worker processes adding into one shared table.\n"
 		"\n"
 		"  -k, --order K        order: bytes, words or bases "
@@ -99,8 +101,8 @@ static uint64_t key_bound(const struct work *w, const hck_meta *m,
 
 		if (!strcmp(in->path, "-") || !in->size)
 			b = (double)(UINT64_C(1) << 24); /* unknown: 16 MiB */
-		else if (in->stream)
-			b *= 4; /* gzip: about 4 to 1 on text and reads */
+		else if (in->stream && in->expand)
+			b *= in->expand; /* compressed (input.c) */
 		if (m->tokens == HCK_DNA && in->fmt == HCK_FMT_FASTQ)
 			b /= 2;
 		if (m->tokens == HCK_WORDS)

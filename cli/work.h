@@ -17,6 +17,7 @@ struct input {
 	int stream; /* read whole, in order (gzip, stdin, pipes) */
 	int fmt; /* DNA: enum seq_fmt of a plain file */
 	uint64_t size; /* bytes on disk; 0 if unknown */
+	unsigned expand; /* compressed: a guess of plain bytes per byte */
 };
 
 struct item {

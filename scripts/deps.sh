@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Install what hogcount needs from Debian, only what is missing.
-# Usage: scripts/deps.sh [--bench]   (--bench adds kmc, gnuplot, hyperfine)
+# Usage: scripts/deps.sh [--bench]   (--bench adds kmc, gnuplot, hyperfine,
+# and bc, igzip and libdeflate-gunzip for scripts/bench_gzip.sh)
 # dwgsim and ragout-examples feed cli.genome (reads simulated from a real
 # genome), librsvg2-bin (rsvg-convert) makes histo --plot's PNG, chromium
 # takes cli.plot's screenshot; those tests skip without them.
 set -euo pipefail
 
 pkgs=(gcc make cmake pkgconf libatomic-ops-dev check zlib1g-dev
+	libisal-dev liblzma-dev libbz2-dev libzstd-dev xz-utils bzip2 zstd
 	liburcu-dev jellyfish clang-format python3 python3-numpy gzip perl
 	dwgsim ragout-examples librsvg2-bin chromium clang libclang-rt-14-dev)
 if [ "${1:-}" = "--bench" ]; then
-	pkgs+=(kmc gnuplot-nox hyperfine time)
+	pkgs+=(kmc gnuplot-nox hyperfine time bc isal libdeflate-tools)
 fi
 
 missing=()

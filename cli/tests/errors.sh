@@ -41,6 +41,25 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 expect 1 "corrupt.gz: corrupt gzip" count -k 3 -q -o out.hc corrupt.gz
 expect 1 "trunc.gz: corrupt gzip" count -k 3 -q -o out.hc trunc.gz
+expect 1 "<stdin>: corrupt gzip" count -k 3 -q -o out.hc - <trunc.gz
+# The same through zlib, where the build inflates with ISA-L.
+export HOGCOUNT_INFLATE=zlib
+expect 1 "corrupt.gz: corrupt gzip" count -k 3 -q -o out.hc corrupt.gz
+expect 1 "trunc.gz: corrupt gzip" count -k 3 -q -o out.hc trunc.gz
+unset HOGCOUNT_INFLATE
+# xz, bzip2, zstd: a flipped byte and a cut, on files and stdin.
+for z in "xz -c" "bzip2 -c" "zstd -q -c"; do
+	n=${z%% *}
+	need "$n" "$( [ "$n" = xz ] && echo xz-utils || echo "$n")"
+	$z t.txt >good.$n
+	perl -e 'local $/; my $d = <STDIN>; substr($d, 300, 8) = "\xff" x 8;
+		print $d' <good.$n >corrupt.$n
+	head -c 3000 good.$n >trunc.$n
+	expect 1 "corrupt.$n: corrupt $n" count -k 3 -q -o out.hc corrupt.$n
+	expect 1 "trunc.$n: corrupt $n stream (truncated)" count -k 3 -q \
+		-o out.hc trunc.$n
+	expect 1 "<stdin>: corrupt $n" count -k 3 -q -o out.hc - <trunc.$n
+done
 expect 2 "--order" count -k 0 -o out.hc t.txt
 expect 2 "--order" count -k x -o out.hc t.txt
 expect 2 "--order" count --dna -k 33 -o out.hc t.txt
