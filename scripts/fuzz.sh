@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 out=${HC_FUZZ_DIR:-${HC_TEST_DIR:-$top/build-test}/fuzz}
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 command -v clang >/dev/null || { echo "fuzz.sh: clang is missing (scripts/deps.sh)" >&2; exit 1; }
 
 CC=clang cmake -S . -B "$out/build" -DHC_FUZZ=ON \
@@ -49,10 +50,10 @@ for h in "${harnesses[@]}"; do
 	printf 'fuzz %-22s %5ss ' "$h" "$secs"
 	# The first corpus directory receives new inputs; the seeds in the
 	# tree are only read.
-	if "$out/build/fuzz/$h" -max_total_time="$secs" -timeout=10 \
+	if (cd "$out" && "$out/build/fuzz/$h" -max_total_time="$secs" -timeout=10 \
 		-rss_limit_mb=2048 -jobs="$jobs" -workers="$jobs" \
 		-artifact_prefix="$out/artifacts/$h-" -print_final_stats=1 \
-		"$out/corpus/$h" "fuzz/corpus/$h" >"$log" 2>&1; then
+		"$out/corpus/$h" "$top/fuzz/corpus/$h") >"$log" 2>&1; then
 		cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
 		execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" |
 			awk '{s+=$2} END {print s+0}')
