@@ -47,6 +47,7 @@
 /* The combine table of each rank: its slots, its key area (byte keys),
  * and the share of them in use that starts an exchange round. */
 #define COMBINE_SLOTS (UINT64_C(1) << 20)
+_Static_assert(COMBINE_SLOTS == UINT64_C(1) << 20, "comb_hash");
 #define COMBINE_ARENA (UINT64_C(64) << 20)
 #define COMBINE_FILL 0.5
 /* Keys per batched add into the node table. */
@@ -68,7 +69,14 @@ struct xchg {
 	const struct topo *tp;
 	hck_meta m;
 	int bytes; /* byte-string keys */
-	hc_table *comb; /* the combine table */
+	hc_table *comb; /* the combine table of byte keys */
+	uint64_t *ckeys, *ccounts; /* ... of integer keys, private */
+	uint32_t *cused; /* its slots in use, in order */
+	size_t cn;
+	/* Integer keys whose repeats are too rare to pay for the combine
+	 * (DNA of a large genome) go raw: 8-byte keys, count 1 each. */
+	int raw;
+	uint64_t raw_n, round_tokens, round_records;
 	uint64_t comb_pending; /* keys added since the last look */
 	uint64_t comb_arena_pending;
 	hc_table *table; /* the node's table */
@@ -82,6 +90,7 @@ struct xchg {
 	int err; /* HC_E* code met here, or -1000 for an input error */
 	char msg[1536];
 	int kill_round; /* testing aid: HOGCOUNT_MPI_TEST_KILL */
+	uint64_t round_keys; /* keys buffered that start a round */
 };
 
 static void usage(FILE *f)
@@ -320,9 +329,29 @@ static int node_table_create(const struct topo *tp, const struct work *w,
 
 /* ---- the exchange --------------------------------------------------- */
 
+/* Fibonacci hashing into COMBINE_SLOTS = 2^20 slots. */
+static uint64_t comb_hash(uint64_t k)
+{
+	return (k * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - 20);
+}
+
+/* Integer keys combine in plain private arrays (open addressing, the
+ * slots in use listed for the drain): no shared mapping to fault in
+ * and no atomics.  Byte keys combine in a private hc_table, which keeps
+ * their bytes. */
 static int comb_create(struct xchg *x)
 {
 	hc_options o;
+
+	if (!x->bytes) {
+		if (!x->ckeys) {
+			x->ckeys = malloc(COMBINE_SLOTS * sizeof(*x->ckeys));
+			x->ccounts = calloc(COMBINE_SLOTS, sizeof(*x->ccounts));
+			x->cused = malloc(COMBINE_SLOTS * sizeof(*x->cused));
+		}
+		x->cn = 0;
+		return x->ckeys && x->ccounts && x->cused ? 0 : HC_ENOMEM;
+	}
 
 	hc_options_init(&o);
 	o.key_kind = x->bytes ? HC_KEY_BYTES : HC_KEY_U64;
@@ -373,6 +402,20 @@ static int drain(struct xchg *x)
 	hc_entry e;
 	int rc;
 
+	if (!x->bytes) {
+		for (size_t i = 0; i < x->cn; i++) {
+			uint32_t j = x->cused[i];
+			uint64_t rec[2] = { x->ckeys[j], x->ccounts[j] };
+
+			put(x, x->tp->dest[hck_part_key(rec[0], x->tp->nnodes)],
+			    rec, sizeof(rec));
+			x->ccounts[j] = 0;
+		}
+		x->sent_records += x->cn;
+		x->round_records += x->cn;
+		x->cn = 0;
+		return 0;
+	}
 	if (hc_iter_create(x->comb, &it))
 		return HC_ENOMEM;
 	while ((rc = hc_iter_next(it, &e)) == 1) {
@@ -412,6 +455,22 @@ static int add_ints(struct xchg *x, const unsigned char *p, size_t len)
 		memcpy(&deltas[n], p + off + 8, 8);
 		if (++n == ADD_BATCH || off + 32 > len) {
 			rc = hc_add_batch(x->table, keys, deltas, n, &done);
+			n = 0;
+		}
+	}
+	return rc;
+}
+
+static int add_raw(struct xchg *x, const unsigned char *p, size_t len)
+{
+	uint64_t keys[ADD_BATCH];
+	size_t n = 0, done = 0;
+	int rc = 0;
+
+	for (size_t off = 0; off + 8 <= len && !rc; off += 8) {
+		memcpy(&keys[n], p + off, 8);
+		if (++n == ADD_BATCH || off + 16 > len) {
+			rc = hc_add_batch(x->table, keys, NULL, n, &done);
 			n = 0;
 		}
 	}
@@ -458,31 +517,32 @@ static void *grow(void *p, size_t *cap, size_t need)
 static void round_run(struct xchg *x, int done)
 {
 	const struct topo *tp = x->tp;
-	int64_t *hs = xmalloc((size_t)tp->wsize * 3 * sizeof(*hs));
-	int64_t *hr = xmalloc((size_t)tp->wsize * 3 * sizeof(*hr));
+	int64_t *hs = xmalloc((size_t)tp->wsize * 4 * sizeof(*hs));
+	int64_t *hr = xmalloc((size_t)tp->wsize * 4 * sizeof(*hr));
 	size_t stot = 0, rtot = 0;
 	int rc, all = 1;
 
 	x->rounds++;
 	if (x->kill_round && (uint64_t)x->kill_round == x->rounds)
 		raise(SIGKILL); /* testing aid: a rank dies mid-run */
-	if (!x->err && x->comb && (rc = drain(x)))
+	if (!x->err && (x->comb || x->cn) && (rc = drain(x)))
 		x_fail(x, rc, "combine table: %s", hc_strerror(rc));
 	for (int d = 0; d < tp->wsize; d++) {
-		hs[3 * d] = (int64_t)x->slen[d];
-		hs[3 * d + 1] = done;
-		hs[3 * d + 2] = x->err != 0;
+		hs[4 * d] = (int64_t)x->slen[d];
+		hs[4 * d + 1] = done;
+		hs[4 * d + 2] = x->err != 0;
+		hs[4 * d + 3] = x->raw;
 	}
-	MPI_Alltoall(hs, 3, MPI_INT64_T, hr, 3, MPI_INT64_T, MPI_COMM_WORLD);
+	MPI_Alltoall(hs, 4, MPI_INT64_T, hr, 4, MPI_INT64_T, MPI_COMM_WORLD);
 	for (int d = 0; d < tp->wsize; d++) {
 		x->sdispl[d] = (int)stot;
 		x->scount[d] = (int)x->slen[d];
 		stot += x->slen[d];
 		x->rdispl[d] = (int)rtot;
-		x->rcount[d] = (int)hr[3 * d];
-		rtot += (size_t)hr[3 * d];
-		all &= hr[3 * d + 1] != 0;
-		if (hr[3 * d + 2])
+		x->rcount[d] = (int)hr[4 * d];
+		rtot += (size_t)hr[4 * d];
+		all &= hr[4 * d + 1] != 0;
+		if (hr[4 * d + 2])
 			x->stop = 1;
 	}
 	x->sbuf = grow(x->sbuf, &x->sbuf_cap, stot);
@@ -496,8 +556,15 @@ static void round_run(struct xchg *x, int done)
 	MPI_Alltoallv(x->sbuf, x->scount, x->sdispl, MPI_BYTE, x->rbuf,
 		      x->rcount, x->rdispl, MPI_BYTE, MPI_COMM_WORLD);
 	if (!x->err && !x->stop) {
-		rc = x->bytes ? add_bytes(x, x->rbuf, rtot)
-			      : add_ints(x, x->rbuf, rtot);
+		rc = 0;
+		for (int d = 0; d < tp->wsize && !rc; d++) {
+			const unsigned char *p = x->rbuf + x->rdispl[d];
+			size_t len = (size_t)x->rcount[d];
+
+			rc = x->bytes	     ? add_bytes(x, p, len)
+			     : hr[4 * d + 3] ? add_raw(x, p, len)
+					     : add_ints(x, p, len);
+		}
 		if (rc == HC_EFULL)
 			x_fail(x, rc,
 			       "the table of node %u is full; nothing was "
@@ -511,6 +578,17 @@ static void round_run(struct xchg *x, int done)
 	if (x->err)
 		x->stop = 1;
 	x->all_done = all;
+	/* Combine while it saves at least a quarter of the records; when
+	 * raw, try combining again every 16th round. */
+	if (!x->bytes) {
+		if (!x->raw && x->round_tokens)
+			x->raw = x->round_records > x->round_tokens / 4 * 3;
+		else if (x->raw && x->rounds % 16 == 0)
+			x->raw = 0;
+	}
+	x->round_tokens = 0;
+	x->round_records = 0;
+	x->raw_n = 0;
 	free(hs);
 	free(hr);
 }
@@ -526,8 +604,36 @@ static int route(void *arg, const uint64_t *keys, const void *const *ptrs,
 	if (x->stop)
 		return STOPPED;
 	x->tokens += n;
+	x->round_tokens += n;
+	if (keys && x->raw) {
+		for (size_t i = 0; i < n; i++)
+			put(x,
+			    x->tp->dest[hck_part_key(keys[i], x->tp->nnodes)],
+			    &keys[i], 8);
+		x->sent_records += n;
+		x->round_records += n;
+		x->raw_n += n;
+		if (x->raw_n >= x->round_keys)
+			round_run(x, 0);
+		return x->stop ? STOPPED : 0;
+	}
 	if (keys) {
-		rc = hc_add_batch(x->comb, keys, NULL, n, NULL);
+		const uint64_t mask = COMBINE_SLOTS - 1;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t j = comb_hash(keys[i]) & mask;
+
+			while (x->ccounts[j] && x->ckeys[j] != keys[i])
+				j = (j + 1) & mask;
+			if (!x->ccounts[j]) {
+				x->ckeys[j] = keys[i];
+				x->cused[x->cn++] = (uint32_t)j;
+			}
+			x->ccounts[j]++;
+		}
+		if (x->cn >= x->round_keys)
+			round_run(x, 0);
+		return x->stop ? STOPPED : 0;
 	} else {
 		rc = hc_add_bytes_batch(x->comb, ptrs, lens, NULL, n, NULL);
 		for (size_t i = 0; i < n; i++)
@@ -540,13 +646,13 @@ static int route(void *arg, const uint64_t *keys, const void *const *ptrs,
 	}
 	x->comb_pending += n;
 	/* Look at the fill only when it could have reached the mark. */
-	if ((double)x->comb_pending >= COMBINE_FILL * COMBINE_SLOTS / 2 ||
+	if (x->comb_pending >= x->round_keys / 2 ||
 	    (double)x->comb_arena_pending >= COMBINE_FILL * COMBINE_ARENA / 2) {
 		hc_stats st = { .size = sizeof(st) };
 
 		if (hc_table_stats(x->comb, &st))
 			st.claimed = COMBINE_SLOTS;
-		if ((double)st.claimed >= COMBINE_FILL * COMBINE_SLOTS / 2 ||
+		if (st.claimed >= x->round_keys / 2 ||
 		    (double)st.arena_used >= COMBINE_FILL * COMBINE_ARENA / 2)
 			round_run(x, 0);
 		x->comb_pending = 0;
@@ -866,6 +972,16 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 	x.sdispl = calloc((size_t)tp->wsize, sizeof(int));
 	x.rcount = calloc((size_t)tp->wsize, sizeof(int));
 	x.rdispl = calloc((size_t)tp->wsize, sizeof(int));
+	/* Testing aid: rounds after fewer keys, so small inputs take many
+	 * rounds and both ways of sending integer keys. */
+	x.round_keys = (uint64_t)(COMBINE_FILL * COMBINE_SLOTS);
+	if (getenv("HOGCOUNT_MPI_TEST_ROUND_KEYS")) {
+		uint64_t r = strtoull(getenv("HOGCOUNT_MPI_TEST_ROUND_KEYS"),
+				      NULL, 10);
+
+		if (r && r < x.round_keys)
+			x.round_keys = r;
+	}
 	if (kill && atoi(kill) == tp->wrank && strchr(kill, ':'))
 		x.kill_round = atoi(strchr(kill, ':') + 1);
 	if (!x.sb || !x.slen || !x.scap || !x.scount || !x.sdispl ||
@@ -934,6 +1050,9 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 	hck_tok_destroy(tk);
 	hck_sink_destroy(s);
 	hc_table_close(x.comb);
+	free(x.ckeys);
+	free(x.ccounts);
+	free(x.cused);
 	hc_table_close(x.table);
 	for (int d = 0; d < tp->wsize; d++)
 		free(x.sb[d]);

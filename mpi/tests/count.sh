@@ -9,6 +9,9 @@
 	--n-rate 0.005 --lower 0.05 >reads.fq
 "$GEN_READS" --reads 1000 --len 200 --genome 20000 --seed 8 --n-rate 0.01 \
 	--fasta --width 70 | gzip >reads.fa.gz
+# A genome large next to the reads: k-mers rarely repeat, and after the
+# first round the ranks send them raw (8 bytes each, no combine).
+"$GEN_READS" --reads 2000 --len 150 --genome 2000000 --seed 9 >sparse.fq
 "$GEN_TEXT" --bytes 200000 --seed 3 --vocab 300 >a.txt
 "$GEN_TEXT" --bytes 50000 --seed 4 --vocab 50 >b.txt
 
@@ -27,8 +30,10 @@ check() {
 	head -5 one.txt | cut -f1 >keys.txt
 	for r in 1 2; do
 		rm -f sh.hc sh.hc.shard-*
+		# Many rounds of a few thousand keys each (a testing aid).
 		# shellcheck disable=SC2086
-		mpi4 $r $opts --chunk-size 20000 -o sh.hc $inputs ||
+		HOGCOUNT_MPI_TEST_ROUND_KEYS=3000 \
+			mpi4 $r $opts --chunk-size 20000 -o sh.hc $inputs ||
 			fail "$name R=$r: hogcount-mpi failed"
 		n=$((4 / r))
 		grep -q "^shards $n\$" sh.hc || fail "$name R=$r: not $n shards"
@@ -56,6 +61,7 @@ check() {
 
 check dna21 --dna -k 21 -C -- reads.fq reads.fa.gz
 check dna31 --dna -k 31 -C -- reads.fq reads.fa.gz
+check sparse21 --dna -k 21 -C -- sparse.fq
 check bytes4 --bytes -k 4 -- a.txt b.txt
 check bytes12 --bytes -k 12 -- a.txt b.txt
 check words2 --words -k 2 -- a.txt b.txt
