@@ -378,10 +378,12 @@ static void x_fail(struct xchg *x, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Buffers start small: with thousands of ranks most get a few records
+ * a round, and a large start would cost ranks x capacity each. */
 static void put(struct xchg *x, int d, const void *p, size_t n)
 {
 	if (x->slen[d] + n > x->scap[d]) {
-		size_t cap = x->scap[d] ? x->scap[d] * 2 : 1 << 16;
+		size_t cap = x->scap[d] ? x->scap[d] * 2 : 256;
 
 		while (cap < x->slen[d] + n)
 			cap *= 2;
