@@ -167,6 +167,52 @@ int tables_open(const char *path, struct tables *ts)
 	return 0;
 }
 
+int table_open_one(const char *path, hc_table **t, hck_meta *m)
+{
+	hck_plan plan = { .size = sizeof(plan) };
+	struct tables ts;
+	hc_options o;
+	hc_stats st;
+	hck_plan_in in;
+	int rc;
+
+	if (tables_open(path, &ts))
+		return -1;
+	*m = ts.m;
+	if (ts.n == 1) {
+		*t = ts.t[0];
+		ts.t[0] = NULL;
+		tables_close(&ts);
+		return 0;
+	}
+	if (tables_stats(&ts, path, &st)) {
+		tables_close(&ts);
+		return -1;
+	}
+	hc_options_init(&o);
+	hc_table_options(ts.t[0], &o);
+	hck_plan_in_init(&in);
+	in.mode = o.mode;
+	in.keys = st.distinct;
+	in.wide = o.key_kind == HC_KEY_U64;
+	if (o.key_kind == HC_KEY_BYTES)
+		in.arena_bytes = st.arena_used + st.arena_used / 8 + 4096;
+	*t = NULL;
+	rc = hck_plan_table(&ts.m, &in, &plan);
+	if (!rc)
+		rc = hck_table_create(t, &ts.m, &plan);
+	for (size_t i = 0; i < ts.n && !rc; i++)
+		rc = hc_table_merge(*t, ts.t[i]);
+	tables_close(&ts);
+	if (rc) {
+		cli_error(path, "merging the shards: %s", hc_strerror(rc));
+		hc_table_close(*t);
+		*t = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 void tables_close(struct tables *ts)
 {
 	for (size_t i = 0; i < ts->n; i++) {

@@ -32,6 +32,14 @@ struct tables {
 int tables_open(const char *path, struct tables *ts);
 void tables_close(struct tables *ts);
 
+/*
+ * table_open_one - table_open_meta() for "a table or a manifest": a
+ * sharded table is merged into one table in memory (planned by the key
+ * layer for the shards' keys), for readers that need one table (model).
+ * Prints the error and returns -1 on failure.
+ */
+int table_open_one(const char *path, hc_table **t, hck_meta *m);
+
 /* tables_owner - the shard that holds an integer @key, or the byte key
  * @bytes of @len bytes when @bytes is not NULL (hck_part_*). */
 hc_table *tables_owner(const struct tables *ts, uint64_t key, const void *bytes,

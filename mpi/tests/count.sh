@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # hogcount-mpi count with 4 ranks as 4 nodes and as 2 nodes of 2 equals
-# a single-process hogcount count: dump --sort, histo, stats, query and
-# merge of the sharded table, for DNA k = 21 and 31 canonical (FASTQ
-# and gzip'd FASTA), byte fragments (integer and byte keys) and words.
+# a single-process hogcount count: dump --sort, histo, stats, query,
+# merge, model perplexity (words) and model genome (k = 21) of the
+# sharded table, for DNA k = 21 and 31 canonical (FASTQ and gzip'd
+# FASTA), byte fragments (integer and byte keys) and words.
 . "$(dirname "$0")/lib.sh"
 
 "$GEN_READS" --reads 3000 --len 120 --genome 20000 --seed 7 --error 0.02 \
@@ -54,6 +55,18 @@ check() {
 		"$HC" merge -o m.hc sh.hc
 		"$HC" dump --sort m.hc | cmp -s one.txt - ||
 			fail "$name R=$r: merge of the shards differs"
+		case $name in
+		words*) m="perplexity" mf=b.txt ;;
+		dna21) m="genome" mf= ;;
+		*) m= ;;
+		esac
+		if [ -n "$m" ]; then
+			# shellcheck disable=SC2086
+			"$HC" model $m one.hc $mf >m1.txt
+			# shellcheck disable=SC2086
+			"$HC" model $m sh.hc $mf >m2.txt
+			cmp -s m1.txt m2.txt || fail "$name R=$r: model $m differs"
+		fi
 		[ -z "$(shm_left)" ] || fail "$name R=$r: /dev/shm: $(shm_left)"
 	done
 	echo "ok: $name"
