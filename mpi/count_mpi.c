@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <mpi.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -685,7 +686,8 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 					       "files");
 			return -1;
 		}
-		if (stat(paths[i], &st) || access(paths[i], R_OK)) {
+		if (stat(paths[i], &st) || access(paths[i], R_OK) ||
+		    (S_ISDIR(st.st_mode) && (errno = EISDIR))) {
 			bad = i;
 			err = errno;
 			break;
@@ -936,6 +938,26 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 		return rc == 1 ? 0 : rc;
 	if (inputs_check(tp, argc - optind, argv + optind))
 		return 1;
+	/* The output's directory, before the work: every node writes its
+	 * shard there. */
+	{
+		char *copy = xmalloc(strlen(o.out) + 1);
+		int ok_dir;
+
+		strcpy(copy, o.out);
+		int mine, who;
+
+		ok_dir = access(dirname(copy), W_OK | X_OK) == 0;
+		mine = ok_dir ? tp->wsize : tp->wrank;
+		MPI_Allreduce(&mine, &who, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+		if (who == tp->wrank)
+			cli_error(o.out, "%s (rank %d, node %u)",
+				  strerror(errno), tp->wrank,
+				  (unsigned)tp->nid);
+		free(copy);
+		if (who < tp->wsize)
+			return 1;
+	}
 	if (!o.chunk) {
 		uint64_t total = 0;
 		struct stat st;

@@ -28,6 +28,13 @@ one_line missing "nope.fq: No such file or directory"
 nothing_left missing
 echo "ok: missing input"
 
+if mpi4 2 --dna -k 21 -o nodir/out.hc reads.fq 2>err.txt; then
+	fail "no output directory: succeeded"
+fi
+one_line nodir "nodir/out.hc: No such file or directory"
+[ -z "$(shm_left)" ] || fail "no output directory: /dev/shm: $(shm_left)"
+echo "ok: missing output directory"
+
 # Ranks 0 and 1 run in a directory that has the input, 2 and 3 in one
 # that does not: a file system the ranks do not share.
 mkdir -p d0 d1 d2 d3
