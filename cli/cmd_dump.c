@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "tables.h"
 
 static void usage(FILE *f)
 {
@@ -118,9 +119,9 @@ int cmd_dump(int argc, char **argv)
 	int sorted = 0, c, rc = 0;
 	hc_entry *arr = NULL, e;
 	size_t n = 0, cap = 0;
+	struct tables ts;
 	hck_meta m;
-	hc_table *t;
-	hc_iter *it;
+	hc_iter *it = NULL;
 	FILE *f = stdout;
 
 	opterr = 0;
@@ -163,44 +164,52 @@ int cmd_dump(int argc, char **argv)
 		cli_error(NULL, "give exactly one table file");
 		return EXIT_USAGE;
 	}
-	if (table_open_meta(argv[optind], &t, &m))
+	if (tables_open(argv[optind], &ts))
 		return 1;
+	m = ts.m;
 	if (out && !(f = fopen(out, "w"))) {
 		cli_error(out, "%s", strerror(errno));
-		hc_table_close(t);
+		tables_close(&ts);
 		return 1;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	if (hc_iter_create(t, &it)) {
-		cli_error(argv[optind], "out of memory");
-		hc_table_close(t);
-		return 1;
-	}
-	while ((rc = hc_iter_next(it, &e)) == 1) {
-		if (e.count < lo || e.count > hi)
-			continue;
-		if (top) {
-			if (n < top) {
+	/* A sharded table: the shards one after another (keys are in one
+	 * shard each), then --sort and --top over the union. */
+	for (size_t sh = 0; sh < ts.n && rc >= 0; sh++) {
+		hc_iter_destroy(it);
+		if (hc_iter_create(ts.t[sh], &it)) {
+			cli_error(argv[optind], "out of memory");
+			tables_close(&ts);
+			return 1;
+		}
+		while ((rc = hc_iter_next(it, &e)) == 1) {
+			if (e.count < lo || e.count > hi)
+				continue;
+			if (top) {
+				if (n < top) {
+					if (n == cap) {
+						cap = cap ? cap * 2 : 1024;
+						if (cap > top)
+							cap = top;
+						arr = xrealloc(
+							arr,
+							cap * sizeof(*arr));
+					}
+					arr[n] = e;
+					heap_up(arr, n++);
+				} else if (top_cmp(&e, &arr[0]) < 0) {
+					arr[0] = e;
+					heap_down(arr, n, 0);
+				}
+			} else if (sorted) {
 				if (n == cap) {
 					cap = cap ? cap * 2 : 1024;
-					if (cap > top)
-						cap = top;
 					arr = xrealloc(arr, cap * sizeof(*arr));
 				}
-				arr[n] = e;
-				heap_up(arr, n++);
-			} else if (top_cmp(&e, &arr[0]) < 0) {
-				arr[0] = e;
-				heap_down(arr, n, 0);
+				arr[n++] = e;
+			} else {
+				put_line(f, &m, &e);
 			}
-		} else if (sorted) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 1024;
-				arr = xrealloc(arr, cap * sizeof(*arr));
-			}
-			arr[n++] = e;
-		} else {
-			put_line(f, &m, &e);
 		}
 	}
 	hc_iter_destroy(it);
@@ -220,6 +229,6 @@ int cmd_dump(int argc, char **argv)
 		cli_error(out ? out : "<stdout>", "%s", strerror(errno));
 		rc = 1;
 	}
-	hc_table_close(t);
+	tables_close(&ts);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "json.h"
 #include "plot.h"
+#include "tables.h"
 
 static void usage(FILE *f)
 {
@@ -56,9 +57,9 @@ int cmd_histo(int argc, char **argv)
 	int full = 0, json = 0, rank = -1, c, rc = 0;
 	const char *plot = NULL;
 	struct json js;
+	struct tables ts;
 	hck_meta m;
 	hc_stats st;
-	hc_table *t;
 	size_t len;
 
 	opterr = 0;
@@ -113,11 +114,12 @@ int cmd_histo(int argc, char **argv)
 		cli_error(NULL, "give exactly one table file");
 		return EXIT_USAGE;
 	}
-	if (table_open_meta(argv[optind], &t, &m))
+	if (tables_open(argv[optind], &ts))
 		return 1;
-	if (histo_load(t, argv[optind], high + 2, plot ? 0 : high + 2, &hist,
-		       &len, json || plot ? &st : NULL)) {
-		hc_table_close(t);
+	m = ts.m;
+	if (tables_histo(&ts, argv[optind], high + 2, plot ? 0 : high + 2,
+			 &hist, &len, json || plot ? &st : NULL)) {
+		tables_close(&ts);
 		return 1;
 	}
 	for (uint64_t b = 1; b < low; b++)
@@ -170,7 +172,7 @@ int cmd_histo(int argc, char **argv)
 			rc = 1;
 	}
 	free(hist);
-	hc_table_close(t);
+	tables_close(&ts);
 	if (fflush(stdout)) {
 		cli_error("<stdout>", "write failed");
 		return 1;

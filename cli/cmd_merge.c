@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "tables.h"
 
 static void usage(FILE *f)
 {
@@ -34,7 +35,8 @@ int cmd_merge(int argc, char **argv)
 	};
 	const char *out = NULL;
 	uint64_t size = 0, distinct = 0, arena = 0;
-	hc_table **in, *dst = NULL;
+	struct tables *in;
+	hc_table *dst = NULL;
 	hck_meta m0, m;
 	hc_options o0;
 	hck_plan_in pin;
@@ -81,8 +83,10 @@ int cmd_merge(int argc, char **argv)
 		hc_stats st = { .size = sizeof(st) };
 		hc_options o;
 
-		if (table_open_meta(path, &in[i], i ? &m : &m0))
+		/* A sharded table (a manifest) merges as its shards. */
+		if (tables_open(path, &in[i]))
 			goto out;
+		*(i ? &m : &m0) = in[i].m;
 		if (i && (m.tokens != m0.tokens || m.k != m0.k ||
 			  m.canonical != m0.canonical)) {
 			cli_error(path,
@@ -95,17 +99,12 @@ int cmd_merge(int argc, char **argv)
 			goto out;
 		}
 		hc_options_init(&o);
-		hc_table_options(in[i], &o);
+		hc_table_options(in[i].t[0], &o);
 		if (!i)
 			o0 = o;
 		all_u64 &= o.key_kind == HC_KEY_U64;
-		rc = hc_table_stats(in[i], &st);
-		if (rc) {
-			cli_error(path, "%s", hc_strerror(rc));
-			rc = 1;
+		if (tables_stats(&in[i], path, &st))
 			goto out;
-		}
-		rc = 1;
 		distinct += st.distinct;
 		arena += st.arena_used;
 	}
@@ -126,7 +125,9 @@ int cmd_merge(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
-		c = hc_table_merge(dst, in[i]);
+		c = 0;
+		for (size_t sh = 0; sh < in[i].n && !c; sh++)
+			c = hc_table_merge(dst, in[i].t[sh]);
 		if (c == HC_EFULL) {
 			cli_error("--size",
 				  "table full while adding %s; nothing was "
@@ -154,7 +155,7 @@ int cmd_merge(int argc, char **argv)
 out:
 	hc_table_close(dst);
 	for (int i = 0; i < n; i++)
-		hc_table_close(in[i]);
+		tables_close(&in[i]);
 	free(in);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "tables.h"
 #include "hc_model.h"
 #include "json.h"
 #include "plot.h"
@@ -113,7 +114,7 @@ static int open_model(const char *path, const struct opts *o, hc_table **t,
 	hck_meta meta;
 	int rc;
 
-	if (table_open_meta(path, t, &meta))
+	if (table_open_one(path, t, &meta))
 		return -1;
 	if (meta.tokens == HCK_DNA) {
 		cli_error(path, "a k-mer table: the model takes --bytes or "
@@ -542,7 +543,7 @@ static int run_genome(int argc, char **argv, const struct opts *o)
 		cli_error(NULL, "give exactly one table file");
 		return EXIT_USAGE;
 	}
-	if (table_open_meta(argv[0], &t, &meta))
+	if (table_open_one(argv[0], &t, &meta))
 		return 1;
 	if (meta.tokens != HCK_DNA) {
 		cli_error(argv[0], "not a k-mer table: genome takes a table "
@@ -633,7 +634,7 @@ static int run_walk(int argc, char **argv)
 		if (!ctx)
 			return EXIT_USAGE;
 	}
-	if (table_open_meta(argv[0], &t, &meta)) {
+	if (table_open_one(argv[0], &t, &meta)) {
 		free(ctx);
 		return 1;
 	}
@@ -668,7 +669,7 @@ static int run_reduce(int argc, char **argv, const struct opts *o)
 		cli_error("--output", "reduce needs an output file");
 		return EXIT_USAGE;
 	}
-	if (table_open_meta(argv[0], &t, &meta))
+	if (table_open_one(argv[0], &t, &meta))
 		return 1;
 	rc = hc_ngram_kind_get(t, &kind);
 	if (!rc && kind.order < 2) {

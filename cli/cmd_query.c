@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "tables.h"
 
 static void usage(FILE *f)
 {
@@ -24,8 +25,8 @@ static void usage(FILE *f)
 }
 
 /* Returns 0, or 1 if the key was rejected (the message is printed). */
-static int query_one(hc_table *t, const hck_meta *m, const char *text,
-		     size_t len)
+static int query_one(const struct tables *ts, const hck_meta *m,
+		     const char *text, size_t len)
 {
 	char *buf = xmalloc(len + 1);
 	const char *why = NULL;
@@ -46,9 +47,10 @@ static int query_one(hc_table *t, const hck_meta *m, const char *text,
 		return 1;
 	}
 	if (!hck_int_keys(m))
-		rc = hc_get_bytes(t, buf, klen, &count);
+		rc = hc_get_bytes(tables_owner(ts, 0, buf, klen), buf, klen,
+				  &count);
 	else
-		rc = hc_get(t, key, &count);
+		rc = hc_get(tables_owner(ts, key, NULL, 0), key, &count);
 	free(buf);
 	if (rc) {
 		cli_error("table", "%s", hc_strerror(rc));
@@ -65,8 +67,7 @@ int cmd_query(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	hck_meta m;
-	hc_table *t;
+	struct tables ts;
 	int c, bad = 0;
 
 	opterr = 0;
@@ -81,11 +82,11 @@ int cmd_query(int argc, char **argv)
 		cli_error(NULL, "give a table file");
 		return EXIT_USAGE;
 	}
-	if (table_open_meta(argv[optind], &t, &m))
+	if (tables_open(argv[optind], &ts))
 		return 1;
 	if (optind + 1 < argc) {
 		for (int i = optind + 1; i < argc; i++)
-			bad |= query_one(t, &m, argv[i], strlen(argv[i]));
+			bad |= query_one(&ts, &ts.m, argv[i], strlen(argv[i]));
 	} else {
 		char *line = NULL;
 		size_t cap = 0;
@@ -96,10 +97,10 @@ int cmd_query(int argc, char **argv)
 				len--;
 			if (len && line[len - 1] == '\r')
 				len--;
-			bad |= query_one(t, &m, line, (size_t)len);
+			bad |= query_one(&ts, &ts.m, line, (size_t)len);
 		}
 		free(line);
 	}
-	hc_table_close(t);
+	tables_close(&ts);
 	return bad;
 }

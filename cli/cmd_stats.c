@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "json.h"
+#include "tables.h"
 
 static void usage(FILE *f)
 {
@@ -30,9 +31,9 @@ int cmd_stats(int argc, char **argv)
 	};
 	hc_stats st = { .size = sizeof(st) };
 	static const char *kinds[] = { "?", "u64", "bytes", "dense", "packed" };
+	struct tables ts;
 	hck_meta m;
 	struct json js;
-	hc_table *t;
 	int c, rc, json = 0;
 
 	opterr = 0;
@@ -51,12 +52,12 @@ int cmd_stats(int argc, char **argv)
 		cli_error(NULL, "give exactly one table file");
 		return EXIT_USAGE;
 	}
-	if (table_open_meta(argv[optind], &t, &m))
+	if (tables_open(argv[optind], &ts))
 		return 1;
-	rc = hc_table_stats(t, &st);
+	m = ts.m;
+	rc = tables_stats(&ts, argv[optind], &st);
 	if (rc) {
-		cli_error(argv[optind], "%s", hc_strerror(rc));
-		hc_table_close(t);
+		tables_close(&ts);
 		return 1;
 	}
 	if (json) {
@@ -78,7 +79,7 @@ int cmd_stats(int argc, char **argv)
 		json_str(&js, "mode",
 			 st.mode == HC_MODE_HOGWILD ? "hogwild" : "exact");
 		json_end(&js);
-		hc_table_close(t);
+		tables_close(&ts);
 		return 0;
 	}
 	printf("Unique:    %llu\n", (unsigned long long)st.unique);
@@ -92,6 +93,6 @@ int cmd_stats(int argc, char **argv)
 	printf("Keys:      %s, %s mode\n",
 	       st.key_kind >= 1 && st.key_kind <= 4 ? kinds[st.key_kind] : "?",
 	       st.mode == HC_MODE_HOGWILD ? "hogwild" : "exact");
-	hc_table_close(t);
+	tables_close(&ts);
 	return 0;
 }

@@ -18,7 +18,9 @@
 #define HCK_SINK_COMBINE_SLOTS (2 * HCK_SINK_KEYS) /* a power of 2 */
 
 struct hck_sink {
-	hc_table *t;
+	hc_table *t; /* NULL for a sink into a function */
+	hck_sink_fn fn;
+	void *fn_arg;
 	int bytes; /* byte-string keys */
 	int combine; /* integer keys: sum repeats of a batch before adding */
 	int err; /* first HC_E* code met, else 0 */

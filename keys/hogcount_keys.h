@@ -218,6 +218,26 @@ typedef struct hck_tok hck_tok;
  */
 HC_API int hck_sink_create(hck_sink **out, hc_table *t, const hck_meta *m,
 			   unsigned flags);
+/*
+ * A sink that hands each batch to a function instead of a table: the
+ * keys of @m, integers in @keys (then @ptrs and @lens are NULL) or byte
+ * strings @ptrs[i] of @lens[i] bytes (then @keys is NULL), valid only
+ * during the call.  A non-zero return is the sink's error (an HC_E*
+ * code), which stops the tokenizer as a table's error does.  For
+ * callers that route keys elsewhere before counting them (hogcount-mpi
+ * sends each key to the node that owns it).
+ */
+typedef int (*hck_sink_fn)(void *arg, const uint64_t *keys,
+			   const void *const *ptrs, const size_t *lens,
+			   size_t n);
+
+/*
+ * hck_sink_create_fn - a sink that calls @fn(@arg, ...) with every batch
+ * of up to a few thousand keys.  hck_sink_table() gives NULL.
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM.
+ */
+HC_API int hck_sink_create_fn(hck_sink **out, const hck_meta *m, hck_sink_fn fn,
+			      void *arg);
 /* hck_sink_destroy - free the sink (pending keys are dropped: flush
  * first).  NULL is a no-op. */
 HC_API void hck_sink_destroy(hck_sink *s);
@@ -279,6 +299,27 @@ HC_API size_t hck_tok_align(const hck_tok *tk, const void *buf, size_t n,
 /* hck_tok_skipped - word n-grams skipped because longer than
  * HC_KEY_BYTES_MAX. */
 HC_API uint64_t hck_tok_skipped(const hck_tok *tk);
+
+/* ---- partition ------------------------------------------------------ */
+
+/*
+ * The partition of keys among the @n shards of a sharded table (the
+ * output of hogcount-mpi), "hck-part-1".  It depends on the key alone,
+ * never on a table's seed or capacity, so a reader finds a key's shard
+ * from the manifest.  With mix(x) the splitmix64 finalizer
+ *	x ^= x >> 30; x *= 0xbf58476d1ce4e5b9;
+ *	x ^= x >> 27; x *= 0x94d049bb133111eb; x ^= x >> 31
+ * an integer key goes to shard mix(key) mod n, and a byte-string key
+ * to mix(fnv1a64(bytes)) mod n, with FNV-1a 64 (offset basis
+ * 0xcbf29ce484222325, prime 0x100000001b3, one byte at a time).
+ */
+#define HCK_PART_NAME "hck-part-1"
+
+/* hck_part_key - the shard of the integer key @key among @n (n >= 1). */
+HC_API uint32_t hck_part_key(uint64_t key, uint32_t n);
+
+/* hck_part_bytes - the shard of the byte-string key @p of @len bytes. */
+HC_API uint32_t hck_part_bytes(const void *p, size_t len, uint32_t n);
 
 /* ---- planning -------------------------------------------------------- */
 

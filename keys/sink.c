@@ -10,6 +10,9 @@
  * memory but the hot cache lines that every worker's atomic adds pull
  * from core to core; Zipfian text repeats its top keys many times a
  * batch.  Counts still reach the shared table batch by batch.
+ *
+ * A sink into a function (hck_sink_create_fn) hands each batch to the
+ * caller instead, which routes it (hogcount-mpi).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,30 @@ int hck_sink_create(hck_sink **out, hc_table *t, const hck_meta *m,
 	s->t = t;
 	s->bytes = bytes;
 	s->combine = (flags & HCK_SINK_COMBINE) && !bytes;
+	if (bytes && !(s->arena = malloc(HCK_SINK_ARENA))) {
+		free(s);
+		return HC_ENOMEM;
+	}
+	*out = s;
+	return HC_OK;
+}
+
+int hck_sink_create_fn(hck_sink **out, const hck_meta *m, hck_sink_fn fn,
+		       void *arg)
+{
+	struct hck_sink *s;
+	int bytes;
+
+	if (!out || !fn || hck_meta_check(m))
+		return HC_EINVAL;
+	*out = NULL;
+	bytes = !hck_int_keys(m);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return HC_ENOMEM;
+	s->fn = fn;
+	s->fn_arg = arg;
+	s->bytes = bytes;
 	if (bytes && !(s->arena = malloc(HCK_SINK_ARENA))) {
 		free(s);
 		return HC_ENOMEM;
@@ -107,7 +134,12 @@ int hck_sink_flush(hck_sink *s)
 	}
 	if (!s->n)
 		return 0;
-	if (s->bytes) {
+	if (s->fn) {
+		rc = s->bytes ? s->fn(s->fn_arg, NULL, s->ptrs, s->lens, s->n)
+			      : s->fn(s->fn_arg, s->keys, NULL, NULL, s->n);
+		if (!rc)
+			done = s->n;
+	} else if (s->bytes) {
 		rc = hc_add_bytes_batch(s->t, s->ptrs, s->lens, NULL, s->n,
 					&done);
 	} else if (s->combine) {

@@ -9,7 +9,7 @@ Layers and what each may include (besides itself and the C library):
     kernel (kernel/, include/)  -
     keys   (keys/)              kernel
     model  (model/)             keys, kernel
-    cli    (cli/)               model, keys, kernel
+    cli    (cli/, mpi/)         model, keys, kernel
     python (python/)            loads libhogcount and libhogcount_keys
                                 (ctypes), copies no private constant
 A layer's public header is include/hogcount.h, keys/hogcount_keys.h or
@@ -25,7 +25,7 @@ import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = {"kernel": ["kernel", "include"], "keys": ["keys"],
-          "model": ["model"], "cli": ["cli"]}
+          "model": ["model"], "cli": ["cli", "mpi"]}
 PUBLIC = {"hogcount.h": "kernel", "hogcount_keys.h": "keys",
           "hc_model.h": "model"}
 ALLOWED = {"kernel": set(), "keys": {"kernel"},
@@ -63,7 +63,7 @@ def main():
     check = "--check" in sys.argv[1:]
     hdr = headers()
     graph, bad = {}, []
-    for top in list(ALLOWED):
+    for top in list(ALLOWED) + ["mpi"]:
         for root, _, files in os.walk(os.path.join(TOP, top)):
             if "/build" in root:
                 continue

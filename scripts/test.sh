@@ -17,6 +17,12 @@ cmake -S . -B "$out/plain" -DHC_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DCMAKE_INSTALL_PREFIX="$out/prefix" >/dev/null
 cmake --build "$out/plain" -j"$jobs"
 ctest --test-dir "$out/plain" -LE long --output-on-failure -j"$jobs"
+# The mpi label (hogcount-mpi, 4 ranks) ran above; make sure it exists
+# wherever Open MPI is installed, so a broken find_package is not silent.
+if command -v mpiexec >/dev/null; then
+	ctest --test-dir "$out/plain" -N -L mpi | grep -q 'Total Tests: [1-9]' ||
+		{ echo "mpiexec is installed but no mpi test is registered"; exit 1; }
+fi
 
 [ "${1:-}" = "--quick" ] && exit 0
 

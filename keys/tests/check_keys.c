@@ -429,6 +429,83 @@ START_TEST(tokenizers_chunks_and_blocks)
 		hc_table_close(whole);
 	}
 }
+
+/* A sink into a function sees every key the table sink would add. */
+struct fn_tally {
+	uint64_t keys, bytes;
+};
+
+static int fn_count(void *arg, const uint64_t *keys, const void *const *ptrs,
+		    const size_t *lens, size_t n)
+{
+	struct fn_tally *t = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		if (keys)
+			t->keys += keys[i] + 1;
+		else
+			t->bytes += lens[i] + (ptrs[i] != NULL);
+	}
+	return 0;
+}
+
+START_TEST(sink_fn_and_partition)
+{
+	static const char dna[] = ">r\nACGTACGTTTGACA\n";
+	static const char text[] = "one two three two three four";
+	hck_meta md = { HCK_DNA, 5, 1 }, mw = { HCK_WORDS, 2, 0 };
+	struct fn_tally t = { 0, 0 }, want = { 0, 0 };
+	hck_sink *s;
+	hck_tok *tk;
+	hc_table *ref;
+	hc_iter *it;
+	hc_entry e;
+
+	/* DNA: the keys the function gets are the table's, with counts. */
+	ck_assert_int_eq(hck_sink_create_fn(&s, &md, fn_count, &t), HC_OK);
+	ck_assert_ptr_null(hck_sink_table(s));
+	ck_assert_int_eq(hck_tok_create(&tk, &md, s), HC_OK);
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	ck_assert_int_eq(hck_tok_feed(tk, dna, sizeof(dna) - 1, SIZE_MAX), 0);
+	ck_assert_int_eq(hck_tok_finish(tk), 0);
+	ck_assert_uint_eq(hck_sink_added(s), 10);
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+	ck_assert_int_eq(hc_table_create(&ref, NULL), HC_OK);
+	ck_assert_int_eq(hck_sink_create(&s, ref, &md, 0), HC_OK);
+	ck_assert_int_eq(hck_tok_create(&tk, &md, s), HC_OK);
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	ck_assert_int_eq(hck_tok_feed(tk, dna, sizeof(dna) - 1, SIZE_MAX), 0);
+	ck_assert_int_eq(hck_tok_finish(tk), 0);
+	ck_assert_int_eq(hc_iter_create(ref, &it), HC_OK);
+	while (hc_iter_next(it, &e) == 1)
+		want.keys += (e.key + 1) * e.count;
+	hc_iter_destroy(it);
+	ck_assert_uint_eq(t.keys, want.keys);
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+	hc_table_close(ref);
+
+	/* Words: byte keys, 5 bigrams of "a b" form. */
+	ck_assert_int_eq(hck_sink_create_fn(&s, &mw, fn_count, &t), HC_OK);
+	ck_assert_int_eq(hck_tok_create(&tk, &mw, s), HC_OK);
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	ck_assert_int_eq(hck_tok_feed(tk, text, sizeof(text) - 1, SIZE_MAX), 0);
+	ck_assert_int_eq(hck_tok_finish(tk), 0);
+	ck_assert_uint_eq(hck_sink_added(s), 5);
+	ck_assert_uint_eq(t.bytes, 7 + 9 + 9 + 9 + 10 + 5);
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+
+	/* The partition is pinned: manifests on disk depend on it. */
+	ck_assert_uint_eq(hck_part_key(0, 1), 0);
+	ck_assert_uint_eq(hck_part_key(12345, 1000), 873);
+	ck_assert_uint_eq(hck_part_bytes("the", 3, 7), 4);
+	ck_assert_uint_eq(hck_part_bytes("", 0, 1), 0);
+	for (uint64_t k = 0; k < 1000; k++)
+		ck_assert_uint_lt(hck_part_key(k, 3), 3);
+}
+END_TEST
 END_TEST
 
 static Suite *hck_keys_suite(void)
@@ -445,6 +522,7 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, export_every_kind);
 	tcase_add_test(tc, export_bytes);
 	tcase_add_test(tc, tokenizers_chunks_and_blocks);
+	tcase_add_test(tc, sink_fn_and_partition);
 	suite_add_tcase(s, tc);
 	return s;
 }
