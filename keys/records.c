@@ -18,6 +18,7 @@
 
 enum {
 	ST_START = 0, /* at a line start, between records */
+	ST_BLANK, /* in blanks after a line start, between records */
 	ST_HEADER, /* inside a header line */
 	ST_SEQ_LS, /* at a line start inside a sequence */
 	ST_SEQ, /* inside a sequence line */
@@ -70,14 +71,32 @@ int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 	while (p < end) {
 		switch (tk->st) {
 		case ST_START:
-			if (*p == '\n' || *p == '\r' || *p == ' ' ||
-			    *p == '\t') {
+			if (*p == '\n') {
 				p++;
 				continue;
 			}
-			if ((size_t)(p - buf) >= limit) {
+			/* A line start: the record starting here belongs to
+			 * the next chunk if hck__dna_align() would find it
+			 * there (the limit is checked at the line start, not
+			 * at the first byte after leading blanks). */
+			if ((size_t)(p - buf) >= limit &&
+			    (tk->fmt == HCK_FMT_FASTA	? *p == '>'
+			     : tk->fmt == HCK_FMT_FASTQ ? *p == '@'
+							: 1)) {
 				tk->limit_hit = 1;
 				return 0;
+			}
+			tk->st = ST_BLANK;
+			/* fall through */
+		case ST_BLANK:
+			if (*p == '\n') {
+				tk->st = ST_START;
+				p++;
+				continue;
+			}
+			if (*p == '\r' || *p == ' ' || *p == '\t') {
+				p++;
+				continue;
 			}
 			if (tk->fmt == HCK_FMT_UNKNOWN)
 				tk->fmt = hck_seq_detect(p, 1);
