@@ -561,7 +561,8 @@ int cmd_count(int argc, char **argv)
 			work_free(&w);
 			return 1;
 		}
-	if (check_output_dir(out)) {
+	if (check_output_dir(out) ||
+	    output_is_input(out, argv + optind, (size_t)(argc - optind))) {
 		work_free(&w);
 		return 1;
 	}

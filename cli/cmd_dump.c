@@ -122,6 +122,7 @@ int cmd_dump(int argc, char **argv)
 	hc_table *t;
 	hc_iter *it;
 	FILE *f = stdout;
+	struct out_file of = { 0 };
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "L:U:n:So:h", opts, NULL)) != -1) {
@@ -163,16 +164,24 @@ int cmd_dump(int argc, char **argv)
 		cli_error(NULL, "give exactly one table file");
 		return EXIT_USAGE;
 	}
+	if (out && output_is_input(out, argv + optind, 1))
+		return 1;
 	if (table_open_meta(argv[optind], &t, &m))
 		return 1;
-	if (out && !(f = fopen(out, "w"))) {
-		cli_error(out, "%s", strerror(errno));
-		hc_table_close(t);
-		return 1;
+	/* A temporary file renamed when whole: a failed dump leaves no
+	 * partial output. */
+	if (out) {
+		if (out_open(&of, out)) {
+			hc_table_close(t);
+			return 1;
+		}
+		f = of.f;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	if (hc_iter_create(t, &it)) {
 		cli_error(argv[optind], "out of memory");
+		if (out)
+			out_abort(&of);
 		hc_table_close(t);
 		return 1;
 	}
@@ -216,8 +225,13 @@ int cmd_dump(int argc, char **argv)
 			put_line(f, &m, &arr[i]);
 	}
 	free(arr);
-	if (fflush(f) || ferror(f) || (out && fclose(f))) {
-		cli_error(out ? out : "<stdout>", "%s", strerror(errno));
+	if (out) {
+		if (rc)
+			out_abort(&of);
+		else if (out_commit(&of))
+			rc = 1;
+	} else if (fflush(f) || ferror(f)) {
+		cli_error("<stdout>", "%s", strerror(errno));
 		rc = 1;
 	}
 	hc_table_close(t);

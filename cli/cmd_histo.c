@@ -113,6 +113,8 @@ int cmd_histo(int argc, char **argv)
 		cli_error(NULL, "give exactly one table file");
 		return EXIT_USAGE;
 	}
+	if (plot && output_is_input(plot, argv + optind, 1))
+		return 1;
 	if (table_open_meta(argv[optind], &t, &m))
 		return 1;
 	if (histo_load(t, argv[optind], high + 2, plot ? 0 : high + 2, &hist,
