@@ -6,7 +6,9 @@
 #   naming it, exit 1, and the input untouched;
 # - every output is written under a temporary name and renamed (the
 #   old file's inode is replaced, not rewritten), and a failed write
-#   leaves the old output and no temporary file.
+#   leaves the old output and no temporary file;
+# - input that is not what the tokens expect is never silently misread:
+#   a warning line with the count of skipped bytes (DNA) or n-grams.
 . "$(dirname "$0")/lib.sh"
 
 printf 'the cat sat on the mat and the cat ate the rat\n' >t.txt
@@ -93,4 +95,26 @@ if ls ./pic.png.tmp* >/dev/null 2>&1; then
 	fail "histo --plot: left a temporary file"
 fi
 
+# Not DNA given as DNA: a warning with the count of skipped bytes (the
+# bytes of sequence lines that are not letters, '-', '.', '*', blanks).
+perl -e 'print "x"; print chr($_ % 256) for 0 .. 2499999' >bin.dat
+want=$(perl -e 'local $/; my $d = <STDIN>;
+	print scalar(() = $d =~ /[^A-Za-z\-.* \t\r\n]/g)' <bin.dat)
+"$HC" count -q --dna -k 5 -o out.hc bin.dat 2>err.txt ||
+	fail "count of a binary file: exit $?"
+[ "$(wc -l <err.txt)" -eq 1 ] || fail "binary: not one line: $(cat err.txt)"
+grep -q "bin.dat: warning: $want bytes skipped" err.txt ||
+	fail "binary: want $want bytes skipped: $(cat err.txt)"
+printf '>r1\nACGTNNRYacgt-ACG\n>r2\nGATTACA\n' >ok.fa
+"$HC" count -q --dna -k 5 -o out.hc ok.fa 2>err.txt
+[ ! -s err.txt ] || fail "FASTA: unexpected message: $(cat err.txt)"
+# Same total with 3 workers on 1 MiB ranges.
+"$HC" count -q --dna -k 5 -j 3 --chunk-size 1M -o out.hc bin.dat 2>err.txt
+grep -q "warning: $want bytes skipped" err.txt ||
+	fail "binary, 3 workers: $(cat err.txt)"
+# Word n-grams over the key limit.
+perl -e 'print "a b ", "c" x 70000, " d\n"' >long.txt
+"$HC" count -q --words -k 1 -o out.hc long.txt 2>err.txt
+grep -q "long.txt: warning: 1 n-grams skipped: longer than 65536" err.txt ||
+	fail "long word: $(cat err.txt)"
 echo "ok"

@@ -462,6 +462,35 @@ START_TEST(tokenizers_leading_blanks)
 }
 END_TEST
 
+/* Bytes of sequence lines that no sequence holds are counted, so that
+ * `count` can say a file is not FASTA; headers and qualities are not. */
+START_TEST(tokenizers_skipped_bytes)
+{
+	static const char fa[] = ">r1 \x01\x02 name\nAC\x01GT@@NNRY-.*\r\n"
+				 ">r2\nGA TTACA\t\n";
+	static const char fq[] = "@r1\nACGT\x7f\n+\n\x01\x02\x03\x04\x05\n";
+	hck_meta m = { HCK_DNA, 3, 0 };
+	hc_table *t = plan_create(&m, 4096, 0);
+	hck_sink *s;
+	hck_tok *tk;
+
+	ck_assert_int_eq(hck_sink_create(&s, t, &m, 0), HC_OK);
+	ck_assert_int_eq(hck_tok_create(&tk, &m, s), HC_OK);
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	ck_assert_int_eq(hck_tok_feed(tk, fa, strlen(fa), SIZE_MAX), HC_OK);
+	ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+	ck_assert_uint_eq(hck_tok_skipped_bytes(tk), 3);
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	ck_assert_int_eq(hck_tok_feed(tk, fq, strlen(fq), SIZE_MAX), HC_OK);
+	ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+	ck_assert_uint_eq(hck_tok_skipped_bytes(tk), 4);
+	ck_assert_uint_eq(hck_tok_skipped(tk), 0);
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+	hc_table_close(t);
+}
+END_TEST
+
 static Suite *hck_keys_suite(void)
 {
 	Suite *s = suite_create("keys");
@@ -477,6 +506,7 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, export_bytes);
 	tcase_add_test(tc, tokenizers_chunks_and_blocks);
 	tcase_add_test(tc, tokenizers_leading_blanks);
+	tcase_add_test(tc, tokenizers_skipped_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
