@@ -14,8 +14,9 @@
  * the seed of the cuts; the rest is the text.  Mode 0 takes the text as
  * it is (any bytes); modes 1..3 build well-formed FASTA, FASTQ or line
  * input from it (sequence bytes from an alphabet of bases, N, '\r' and
- * a few others; lines cut at the bytes' own choice), so that the
- * framing reaches deep states often.
+ * a few others; lines cut at the bytes' own choice, FASTQ with several
+ * sequence and quality lines, quality lines starting with '@'),
+ * so that the framing and hck_tok_align() reach deep states often.
  */
 #include "fuzz_common.h"
 
@@ -113,22 +114,24 @@ static unsigned char *build(const unsigned char *b, size_t nb, int fmt,
 			    const hck_meta *m, struct fz_keys *ref, size_t *len)
 {
 	static const char alpha[] = "ACGTACGTacgtNn\r-. X";
-	unsigned char *out = malloc(3 * nb + 32 * (nb + 1)), *seq;
-	size_t o = 0, i = 0;
+	unsigned char *out = malloc(4 * nb + 32 * (nb + 1)), *seq;
+	size_t o = 0, i = 0, *lines;
 	unsigned rec = 0;
 
 	seq = malloc(nb + 1);
-	FUZZ_CHECK(out && seq, "out of memory");
+	lines = malloc((nb + 1) * sizeof(*lines));
+	FUZZ_CHECK(out && seq && lines, "out of memory");
 	while (i < nb) {
-		size_t sl = 0;
+		size_t sl = 0, nl = 0, ls = o;
 
 		if (fmt != HCK_FMT_LINES)
 			o += (size_t)sprintf((char *)out + o, "%cr%u x\n",
 					     fmt == HCK_FMT_FASTQ ? '@' : '>',
 					     rec++);
+		ls = o;
 		/* Sequence: bytes below 0xf0 are sequence bytes, 0xf0 to
-		 * 0xfe end a FASTA line, 0xff ends the record (and any of
-		 * them a line of line input). */
+		 * 0xfe end a line of FASTA or FASTQ, 0xff ends the record
+		 * (and any of them a line of line input). */
 		for (; i < nb; i++) {
 			unsigned char c = b[i];
 
@@ -137,29 +140,43 @@ static unsigned char *build(const unsigned char *b, size_t nb, int fmt,
 				break;
 			}
 			if (c >= 0xf0) {
-				if (fmt == HCK_FMT_FASTA)
-					out[o++] = '\n';
+				/* The framer counts a line less a final
+				 * '\r'. */
+				lines[nl++] =
+					o - ls - (o > ls && out[o - 1] == '\r');
+				out[o++] = '\n';
+				ls = o;
 				continue;
 			}
 			c = (unsigned char)alpha[c % (sizeof(alpha) - 1)];
 			out[o++] = c;
 			seq[sl++] = c;
 		}
+		lines[nl++] = o - ls - (o > ls && out[o - 1] == '\r');
 		ref_seq(seq, sl, m, ref);
 		out[o++] = '\n';
 		if (fmt == HCK_FMT_FASTQ) {
-			/* The quality is as long as the sequence, less a
-			 * final '\r' (records.c counts it so). */
-			size_t qual = sl - (sl && seq[sl - 1] == '\r');
-
+			/* Quality lines as long as the sequence lines,
+			 * some starting with '@'; none with '+' (then a
+			 * multi-line quality can look like a record to any
+			 * reader). */
 			out[o++] = '+';
 			out[o++] = '\n';
-			for (size_t q = 0; q < qual; q++)
-				out[o++] = (unsigned char)('!' +
-							   (q * 7 + sl) % 60);
-			out[o++] = '\n';
+			for (size_t l = 0; l < nl; l++) {
+				for (size_t q = 0; q < lines[l]; q++) {
+					unsigned c =
+						'!' + (q * 7 + sl + l) % 60;
+
+					out[o++] =
+						(unsigned char)(q == 0 && c == '+'
+									? '-'
+									: c);
+				}
+				out[o++] = '\n';
+			}
 		}
 	}
+	free(lines);
 	free(seq);
 	*len = o;
 	return out;

@@ -183,6 +183,56 @@ static size_t next_line(const unsigned char *buf, size_t n, size_t p)
 	return q ? (size_t)(q - buf) + 1 : n;
 }
 
+/* Length of the line at @p, less its '\n' and a final '\r' (as the
+ * framer counts sequence and quality bytes). */
+static size_t line_len(const unsigned char *buf, size_t n, size_t p)
+{
+	size_t e = next_line(buf, n, p), len = e - p;
+
+	if (len && buf[e - 1] == '\n')
+		len--;
+	if (len && buf[p + len - 1] == '\r')
+		len--;
+	return len;
+}
+
+/*
+ * 1 if a FASTQ record starts at the '@' line @p: its sequence lines up
+ * to a '+' line, then quality lines exactly as long, then blanks and
+ * the next '@', or the end.  A record cut by the end of @buf is taken.
+ * A quality line may start with '@' too, and a record may have several
+ * sequence lines: the lengths and the lines after tell them apart.
+ * Multi-line qualities whose lines start with '@' and '+' can still
+ * fool it; no FASTQ reader can tell those apart.
+ */
+static int fastq_record_at(const unsigned char *buf, size_t n, size_t p)
+{
+	uint64_t seq = 0, qual = 0;
+	size_t q = next_line(buf, n, p);
+
+	for (; q < n && buf[q] != '+'; q = next_line(buf, n, q)) {
+		/* A sequence line never starts with '@': a quality line
+		 * taken for a header meets the next header here. */
+		if (buf[q] == '@')
+			return 0;
+		seq += line_len(buf, n, q);
+	}
+	if (q >= n)
+		return 1;
+	for (q = next_line(buf, n, q); qual < seq; q = next_line(buf, n, q)) {
+		if (q >= n)
+			return 1;
+		qual += line_len(buf, n, q);
+	}
+	if (qual != seq)
+		return 0;
+	/* Then blanks (as the framer skips them) and the next header. */
+	while (q < n && (buf[q] == ' ' || buf[q] == '\t' || buf[q] == '\r' ||
+			 buf[q] == '\n'))
+		q++;
+	return q >= n || buf[q] == '@';
+}
+
 size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
 {
 	size_t p = s;
@@ -197,14 +247,9 @@ size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
 			return p;
 		if (fmt == HCK_FMT_FASTA && buf[p] == '>')
 			return p;
-		if (fmt == HCK_FMT_FASTQ && buf[p] == '@') {
-			/* A quality line may start with '@' too; a header
-			 * is the one whose next-but-one line is '+'. */
-			size_t l2 = next_line(buf, n, next_line(buf, n, p));
-
-			if (l2 >= n || buf[l2] == '+')
-				return p;
-		}
+		if (fmt == HCK_FMT_FASTQ && buf[p] == '@' &&
+		    fastq_record_at(buf, n, p))
+			return p;
 	}
 	return n;
 }

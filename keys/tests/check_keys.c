@@ -441,6 +441,12 @@ START_TEST(tokenizers_leading_blanks)
 		"ACGTACGGT\nTTGACAN\r\n\n  GATTACA\n\tCCGGA\n",
 		"\n\n >r1\nACGTACGT\n>r2\nGGGGCCCCA\n",
 		"@r1\nACGTTGCA\n+\nIIIIIIII\n\n  \n@r2\nGATTACA\n+\n@IIIIII\n",
+		/* Multi-line FASTQ, quality lines starting with '@': found
+		 * by a count with 2 workers, which kept the first chunk's
+		 * records only (hck_tok_align() wanted '+' two lines down). */
+		"@r1\nACGTAC\nGTTGCA\n+\n@IIIII\n@IIIII\n@r2\nGATT\r\nACAG\r\n"
+		"+\r\n@@II\r\nIIII\r\n@r3\nTTTTG\nGGGCC\nCCAAAA\n+\n@IIII\n"
+		"IIIII\n+IIIII\n@r4\n\n+\n\n@r5\nACGTT\n+\nIIIII\n",
 	};
 	hck_meta m = { HCK_DNA, 4, 0 };
 
