@@ -447,6 +447,12 @@ START_TEST(tokenizers_leading_blanks)
 		"@r1\nACGTAC\nGTTGCA\n+\n@IIIII\n@IIIII\n@r2\nGATT\r\nACAG\r\n"
 		"+\r\n@@II\r\nIIII\r\n@r3\nTTTTG\nGGGCC\nCCAAAA\n+\n@IIII\n"
 		"IIIII\n+IIIII\n@r4\n\n+\n\n@r5\nACGTT\n+\nIIIII\n",
+		/* Found by fuzz_records: a last quality line starting with
+		 * '@' was taken for a record cut by the end of the file. */
+		"@r0 x\nCGCAAA.C\n\nCGCAAAAAAAAAAAAACAaAACAA\n+\n@GNU\\'.5\n\n"
+		"BIPWACGTTTGG%,3:AHOV!(XY\n",
+		/* A truncated last record: read once, by the chunk before. */
+		"@r1\nACGTAC\n+\nIIIIII\n@r2\nGATTACAGATTACA\n",
 	};
 	hck_meta m = { HCK_DNA, 4, 0 };
 
