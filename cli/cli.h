@@ -40,6 +40,36 @@ void *xrealloc(void *p, size_t n);
 /* Key text of byte and word keys, with the escapes of hck_escape(). */
 void escape_write(FILE *f, const unsigned char *s, size_t len);
 
+/* ---- outputs: never an input, written whole or not at all ------------ */
+
+/*
+ * 1 if the output @out is the same file (device and inode, so links and
+ * other spellings of the path count) as one of the @n @inputs ("-":
+ * standard input), after printing one line naming both; else 0.  An
+ * output that does not exist yet is no input.
+ */
+int output_is_input(const char *out, char *const *inputs, size_t n);
+
+/*
+ * A text output written under a temporary name beside @path, renamed
+ * over it by out_commit(): a failed or interrupted run leaves @path as
+ * it was.  A @path that exists and is not a regular file (a FIFO,
+ * /dev/stdout) is written in place.
+ */
+struct out_file {
+	FILE *f;
+	const char *path;
+	char *tmp; /* NULL: written in place */
+};
+
+/* Open @o for @path; prints the error and returns -1 on failure. */
+int out_open(struct out_file *o, const char *path);
+/* Flush, sync and rename into place; prints the error and returns -1
+ * (the temporary file removed) on failure. */
+int out_commit(struct out_file *o);
+/* Drop what was written (the temporary file removed). */
+void out_abort(struct out_file *o);
+
 /* ---- what the keys of a table mean: the key layer ------------------- */
 
 /* Open a table file read-only and read its record (hck_meta_load);

@@ -260,6 +260,12 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 	while ((i = work_next(w)) >= 0)
 		if (work_item_run(w, (size_t)i, tk))
 			_exit(1);
+	/* ORDER: relaxed; read by the parent after waitpid(). */
+	atomic_fetch_add_explicit(&w->sh->skipped,
+				  m->tokens == HCK_DNA
+					  ? hck_tok_skipped_bytes(tk)
+					  : hck_tok_skipped(tk),
+				  memory_order_relaxed);
 	hck_tok_destroy(tk);
 	hck_sink_destroy(s);
 	_exit(0);
@@ -391,6 +397,29 @@ static int check_output_dir(const char *out)
 		cli_error(out, "%s", strerror(errno));
 	free(copy);
 	return ok ? 0 : -1;
+}
+
+/* What the tokenizers skipped: a warning line, never silence. */
+static void warn_skipped(const struct work *w, const hck_meta *m)
+{
+	uint64_t n = atomic_load(&w->sh->skipped);
+	const char *what = w->nin == 1 ? w->in[0].path : NULL;
+
+	if (!n)
+		return;
+	if (m->tokens == HCK_DNA)
+		fprintf(stderr,
+			"hogcount count: %s%swarning: %llu bytes skipped: not "
+			"bases nor sequence letters (is the input FASTA, FASTQ "
+			"or sequence lines?)\n",
+			what ? what : "", what ? ": " : "",
+			(unsigned long long)n);
+	else
+		fprintf(stderr,
+			"hogcount count: %s%swarning: %llu n-grams skipped: "
+			"longer than %u bytes\n",
+			what ? what : "", what ? ": " : "",
+			(unsigned long long)n, HC_KEY_BYTES_MAX);
 }
 
 enum { OPT_BYTES = 256, OPT_WORDS, OPT_DNA, OPT_MODE, OPT_CHUNK, OPT_WIDE };
@@ -563,7 +592,8 @@ int cmd_count(int argc, char **argv)
 			work_free(&w);
 			return 1;
 		}
-	if (check_output_dir(out)) {
+	if (check_output_dir(out) ||
+	    output_is_input(out, argv + optind, (size_t)(argc - optind))) {
 		work_free(&w);
 		return 1;
 	}
@@ -620,6 +650,8 @@ int cmd_count(int argc, char **argv)
 	t0 = now_seconds();
 	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet, size)
 		      : 0;
+	if (!rc)
+		warn_skipped(&w, &m);
 	if (!rc) {
 		/* A signal now waits until the file is whole and renamed. */
 		sigemptyset(&block);

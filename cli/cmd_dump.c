@@ -123,6 +123,7 @@ int cmd_dump(int argc, char **argv)
 	hck_meta m;
 	hc_iter *it = NULL;
 	FILE *f = stdout;
+	struct out_file of = { 0 };
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "L:U:n:So:h", opts, NULL)) != -1) {
@@ -164,13 +165,19 @@ int cmd_dump(int argc, char **argv)
 		cli_error(NULL, "give exactly one table file");
 		return EXIT_USAGE;
 	}
+	if (out && output_is_input(out, argv + optind, 1))
+		return 1;
 	if (tables_open(argv[optind], &ts))
 		return 1;
 	m = ts.m;
-	if (out && !(f = fopen(out, "w"))) {
-		cli_error(out, "%s", strerror(errno));
-		tables_close(&ts);
-		return 1;
+	/* A temporary file renamed when whole: a failed dump leaves no
+	 * partial output. */
+	if (out) {
+		if (out_open(&of, out)) {
+			tables_close(&ts);
+			return 1;
+		}
+		f = of.f;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	/* A sharded table: the shards one after another (keys are in one
@@ -179,6 +186,8 @@ int cmd_dump(int argc, char **argv)
 		hc_iter_destroy(it);
 		if (hc_iter_create(ts.t[sh], &it)) {
 			cli_error(argv[optind], "out of memory");
+			if (out)
+				out_abort(&of);
 			tables_close(&ts);
 			return 1;
 		}
@@ -225,8 +234,13 @@ int cmd_dump(int argc, char **argv)
 			put_line(f, &m, &arr[i]);
 	}
 	free(arr);
-	if (fflush(f) || ferror(f) || (out && fclose(f))) {
-		cli_error(out ? out : "<stdout>", "%s", strerror(errno));
+	if (out) {
+		if (rc)
+			out_abort(&of);
+		else if (out_commit(&of))
+			rc = 1;
+	} else if (fflush(f) || ferror(f)) {
+		cli_error("<stdout>", "%s", strerror(errno));
 		rc = 1;
 	}
 	tables_close(&ts);

@@ -114,6 +114,8 @@ int cmd_histo(int argc, char **argv)
 		cli_error(NULL, "give exactly one table file");
 		return EXIT_USAGE;
 	}
+	if (plot && output_is_input(plot, argv + optind, 1))
+		return 1;
 	if (tables_open(argv[optind], &ts))
 		return 1;
 	m = ts.m;

@@ -38,7 +38,7 @@ int cmd_merge(int argc, char **argv)
 	struct tables *in;
 	hc_table *dst = NULL;
 	hck_meta m0, m;
-	hc_options o0;
+	hc_options o0 = { 0 };
 	hck_plan_in pin;
 	hck_plan plan = { .size = sizeof(plan) };
 	int c, n, rc = 1, all_u64 = 1;
@@ -72,6 +72,8 @@ int cmd_merge(int argc, char **argv)
 		cli_error(NULL, "no tables to merge");
 		return EXIT_USAGE;
 	}
+	if (output_is_input(out, argv + optind, (size_t)(argc - optind)))
+		return 1;
 	n = argc - optind;
 	in = calloc((size_t)n, sizeof(*in));
 	if (!in) {

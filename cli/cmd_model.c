@@ -669,6 +669,8 @@ static int run_reduce(int argc, char **argv, const struct opts *o)
 		cli_error("--output", "reduce needs an output file");
 		return EXIT_USAGE;
 	}
+	if (output_is_input(o->output, argv, 1))
+		return 1;
 	if (table_open_one(argv[0], &t, &meta))
 		return 1;
 	rc = hc_ngram_kind_get(t, &kind);

@@ -365,37 +365,47 @@ int plot_write(const char *path, const struct plot *p)
 {
 	int png = ends_with(path, ".png"), rc = 0;
 	char tmp[] = "/tmp/hogcount-plot-XXXXXX.svg";
+	struct out_file o;
 	FILE *f;
 
+	/* The picture goes to a temporary name beside @path, renamed when
+	 * whole (out_open()); a PNG is drawn from an SVG in /tmp. */
+	if (out_open(&o, path))
+		return -1;
 	if (png) {
 		int fd = mkstemps(tmp, 4);
 
 		if (fd < 0) {
 			cli_error(tmp, "%s", strerror(errno));
+			out_abort(&o);
 			return -1;
 		}
 		f = fdopen(fd, "w");
-		if (!f)
+		if (!f) {
+			cli_error(tmp, "%s", strerror(errno));
 			close(fd);
-	} else {
-		f = fopen(path, "w");
-	}
-	if (!f) {
-		cli_error(png ? tmp : path, "%s", strerror(errno));
-		if (png)
 			unlink(tmp);
-		return -1;
+			out_abort(&o);
+			return -1;
+		}
+	} else {
+		f = o.f;
 	}
 	plot_svg(f, p);
-	if (ferror(f) | fclose(f)) {
-		cli_error(png ? tmp : path, "write failed");
-		rc = -1;
-	}
 	if (png) {
+		if (ferror(f) | fclose(f)) {
+			cli_error(tmp, "write failed");
+			rc = -1;
+		}
+		/* rsvg-convert writes the PNG over the temporary file. */
 		if (!rc)
-			rc = to_png(tmp, path);
+			rc = to_png(tmp, o.tmp ? o.tmp : path);
 		unlink(tmp);
 	}
+	if (rc)
+		out_abort(&o);
+	else
+		rc = out_commit(&o);
 	return rc;
 }
 

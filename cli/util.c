@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -143,4 +145,103 @@ int bad_option(char **argv)
 			  "%s --help)",
 			  cli_cmd);
 	return EXIT_USAGE;
+}
+
+int output_is_input(const char *out, char *const *inputs, size_t n)
+{
+	struct stat so, si;
+
+	if (stat(out, &so))
+		return 0; /* not there yet: nothing to overwrite */
+	for (size_t i = 0; i < n; i++) {
+		int rc = strcmp(inputs[i], "-") ? stat(inputs[i], &si)
+						: fstat(0, &si);
+
+		if (!rc && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+			if (strcmp(inputs[i], "-") && strcmp(inputs[i], out))
+				cli_error(out,
+					  "is the input %s: refusing to "
+					  "overwrite an input",
+					  inputs[i]);
+			else
+				cli_error(out, "is also an input: refusing to "
+					       "overwrite an input");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int out_open(struct out_file *o, const char *path)
+{
+	struct stat st;
+	size_t n = strlen(path) + 16;
+	mode_t mask;
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		o->f = fopen(path, "w");
+		if (!o->f) {
+			cli_error(path, "%s", strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	o->tmp = xmalloc(n);
+	snprintf(o->tmp, n, "%s.tmp-XXXXXX", path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		cli_error(path, "%s", strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	/* mkstemp() makes 0600; give what fopen() would have. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) || !(o->f = fdopen(fd, "w"))) {
+		cli_error(path, "%s", strerror(errno));
+		close(fd);
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void out_abort(struct out_file *o)
+{
+	if (o->f)
+		fclose(o->f);
+	if (o->tmp) {
+		unlink(o->tmp);
+		free(o->tmp);
+	}
+	memset(o, 0, sizeof(*o));
+}
+
+int out_commit(struct out_file *o)
+{
+	int err = 0;
+
+	if (fflush(o->f) || ferror(o->f))
+		err = errno ? errno : EIO;
+	if (!err && o->tmp && fsync(fileno(o->f)))
+		err = errno;
+	if (fclose(o->f) && !err)
+		err = errno ? errno : EIO;
+	o->f = NULL;
+	if (!err && o->tmp && rename(o->tmp, o->path))
+		err = errno;
+	if (err) {
+		cli_error(o->path, "%s", strerror(err));
+		out_abort(o);
+		return -1;
+	}
+	free(o->tmp);
+	memset(o, 0, sizeof(*o));
+	return 0;
 }

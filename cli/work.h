@@ -32,6 +32,7 @@ struct work_shared {
 	atomic_uint_fast64_t done; /* input bytes consumed */
 	atomic_int failed; /* 0, or 1 once an error is claimed */
 	atomic_int ready; /* 1 once the error text is written */
+	atomic_uint_fast64_t skipped; /* hck_tok_skipped*() of the workers */
 	int code; /* HC_E* code, or 0 for a system error */
 	char what[1024];
 	char msg[512];

@@ -82,6 +82,7 @@ struct hck_tok {
 	int in_word;
 	int limit_hit;
 	uint64_t skipped; /* n-grams longer than HC_KEY_BYTES_MAX */
+	uint64_t bad_bytes; /* DNA: hck_tok_skipped_bytes() */
 };
 
 /* records.c */

@@ -300,6 +300,15 @@ HC_API size_t hck_tok_align(const hck_tok *tk, const void *buf, size_t n,
  * HC_KEY_BYTES_MAX. */
 HC_API uint64_t hck_tok_skipped(const hck_tok *tk);
 
+/*
+ * hck_tok_skipped_bytes - DNA: bytes of sequence lines that are neither
+ * a base nor another byte a sequence may hold (a letter such as N,
+ * '-', '.', '*', a blank, '\r'), since the tokenizer was created: what a
+ * file that is not FASTA, FASTQ or sequence lines gives.  They restart
+ * the k-mer like N.  0 for other tokens.
+ */
+HC_API uint64_t hck_tok_skipped_bytes(const hck_tok *tk);
+
 /* ---- partition ------------------------------------------------------ */
 
 /*

@@ -10,6 +10,15 @@
 
 #include "hck_internal.h"
 
+/* A byte that may stand in a sequence line without being a base:
+ * letters (IUPAC codes such as N), '-', '.', '*', blanks.  Others are
+ * counted in hck_tok_skipped_bytes(): a file that is not FASTA/FASTQ. */
+static inline int hck__seq_letter(unsigned char c)
+{
+	return (unsigned)((c | 0x20) - 'a') < 26u || c == '-' || c == '.' ||
+	       c == '*' || c == ' ' || c == '\t';
+}
+
 static inline int kmer_run(struct hck_tok *tk, const unsigned char *p,
 			   const unsigned char *end)
 {
@@ -18,6 +27,7 @@ static inline int kmer_run(struct hck_tok *tk, const unsigned char *p,
 	const unsigned shift = tk->shift, k = tk->m.k;
 	struct hck_sink *s = tk->sink;
 	size_t n = s->n;
+	uint64_t bad = 0;
 	int rc = 0;
 
 	if (tk->m.canonical) {
@@ -25,8 +35,10 @@ static inline int kmer_run(struct hck_tok *tk, const unsigned char *p,
 			uint64_t c = hck_dna_code[*p];
 
 			if (__builtin_expect(c > 3, 0)) {
-				if (c == HCK_DNA_BREAK)
+				if (c == HCK_DNA_BREAK) {
 					run = 0;
+					bad += !hck__seq_letter(*p);
+				}
 				continue;
 			}
 			fwd = ((fwd << 2) | c) & mask;
@@ -47,8 +59,10 @@ static inline int kmer_run(struct hck_tok *tk, const unsigned char *p,
 			uint64_t c = hck_dna_code[*p];
 
 			if (__builtin_expect(c > 3, 0)) {
-				if (c == HCK_DNA_BREAK)
+				if (c == HCK_DNA_BREAK) {
 					run = 0;
+					bad += !hck__seq_letter(*p);
+				}
 				continue;
 			}
 			fwd = ((fwd << 2) | c) & mask;
@@ -65,6 +79,7 @@ static inline int kmer_run(struct hck_tok *tk, const unsigned char *p,
 		}
 	}
 	s->n = n;
+	tk->bad_bytes += bad;
 	tk->fwd = fwd;
 	tk->rev = rev;
 	tk->run = run;

@@ -18,6 +18,7 @@
 
 enum {
 	ST_START = 0, /* at a line start, between records */
+	ST_BLANK, /* in blanks after a line start, between records */
 	ST_HEADER, /* inside a header line */
 	ST_SEQ_LS, /* at a line start inside a sequence */
 	ST_SEQ, /* inside a sequence line */
@@ -61,6 +62,81 @@ static const unsigned char *eol(const unsigned char *p,
 	return q ? q : end;
 }
 
+/* Offset of the line after the one at @p, or n. */
+static size_t next_line(const unsigned char *buf, size_t n, size_t p)
+{
+	const unsigned char *q = memchr(buf + p, '\n', n - p);
+
+	return q ? (size_t)(q - buf) + 1 : n;
+}
+
+/* Length of the line at @p, less its '\n' and a final '\r' (as the
+ * framer counts sequence and quality bytes). */
+static size_t line_len(const unsigned char *buf, size_t n, size_t p)
+{
+	size_t e = next_line(buf, n, p), len = e - p;
+
+	if (len && buf[e - 1] == '\n')
+		len--;
+	if (len && buf[p + len - 1] == '\r')
+		len--;
+	return len;
+}
+
+/*
+ * 1 if a FASTQ record starts at the '@' line @p: its sequence lines up
+ * to a '+' line, then quality lines exactly as long, then blanks and
+ * the next '@', or the end.  A record cut by the end of @buf is not
+ * one.  Both sides of a cut ask it (record_start()): hck__dna_align()
+ * for the first record of a chunk, the framer for the first record
+ * past a chunk's limit, so that a record is read by one chunk even
+ * where it is malformed.
+ * A quality line may start with '@' too, and a record may have several
+ * sequence lines: the lengths and the lines after tell them apart.
+ * Multi-line qualities whose lines start with '@' and '+' can still
+ * fool it; no FASTQ reader can tell those apart.
+ */
+static int fastq_record_at(const unsigned char *buf, size_t n, size_t p)
+{
+	uint64_t seq = 0, qual = 0;
+	size_t q = next_line(buf, n, p);
+
+	for (; q < n && buf[q] != '+'; q = next_line(buf, n, q)) {
+		/* A sequence line never starts with '@': a quality line
+		 * taken for a header meets the next header here. */
+		if (buf[q] == '@')
+			return 0;
+		seq += line_len(buf, n, q);
+	}
+	if (q >= n)
+		return 0;
+	for (q = next_line(buf, n, q); qual < seq; q = next_line(buf, n, q)) {
+		if (q >= n)
+			return 0;
+		qual += line_len(buf, n, q);
+	}
+	if (qual != seq)
+		return 0;
+	/* Then blanks (as the framer skips them) and the next header. */
+	while (q < n && (buf[q] == ' ' || buf[q] == '\t' || buf[q] == '\r' ||
+			 buf[q] == '\n'))
+		q++;
+	return q >= n || buf[q] == '@';
+}
+
+/* The first record a chunk reads past its limit starts at the line @p:
+ * the one hck__dna_align() gives the next chunk. */
+static int record_start(int fmt, const unsigned char *buf, size_t n, size_t p)
+{
+	switch (fmt) {
+	case HCK_FMT_FASTA:
+		return buf[p] == '>';
+	case HCK_FMT_FASTQ:
+		return buf[p] == '@' && fastq_record_at(buf, n, p);
+	}
+	return 1;
+}
+
 int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 		  size_t limit)
 {
@@ -70,14 +146,30 @@ int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 	while (p < end) {
 		switch (tk->st) {
 		case ST_START:
-			if (*p == '\n' || *p == '\r' || *p == ' ' ||
-			    *p == '\t') {
+			if (*p == '\n') {
 				p++;
 				continue;
 			}
-			if ((size_t)(p - buf) >= limit) {
+			/* A line start: the record starting here belongs to
+			 * the next chunk if hck__dna_align() would find it
+			 * there (the limit is checked at the line start, not
+			 * at the first byte after leading blanks). */
+			if ((size_t)(p - buf) >= limit &&
+			    record_start(tk->fmt, buf, n, (size_t)(p - buf))) {
 				tk->limit_hit = 1;
 				return 0;
+			}
+			tk->st = ST_BLANK;
+			/* fall through */
+		case ST_BLANK:
+			if (*p == '\n') {
+				tk->st = ST_START;
+				p++;
+				continue;
+			}
+			if (*p == '\r' || *p == ' ' || *p == '\t') {
+				p++;
+				continue;
 			}
 			if (tk->fmt == HCK_FMT_UNKNOWN)
 				tk->fmt = hck_seq_detect(p, 1);
@@ -156,14 +248,6 @@ int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 	return 0;
 }
 
-/* Offset of the line after the one at @p, or n. */
-static size_t next_line(const unsigned char *buf, size_t n, size_t p)
-{
-	const unsigned char *q = memchr(buf + p, '\n', n - p);
-
-	return q ? (size_t)(q - buf) + 1 : n;
-}
-
 size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
 {
 	size_t p = s;
@@ -173,19 +257,10 @@ size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
 	/* Go to the first line start at or after s. */
 	if (buf[s - 1] != '\n')
 		p = next_line(buf, n, s);
-	for (; p < n; p = next_line(buf, n, p)) {
-		if (fmt == HCK_FMT_LINES)
+	if (fmt == HCK_FMT_UNKNOWN)
+		return n; /* the caller gives the file's format */
+	for (; p < n; p = next_line(buf, n, p))
+		if (record_start(fmt, buf, n, p))
 			return p;
-		if (fmt == HCK_FMT_FASTA && buf[p] == '>')
-			return p;
-		if (fmt == HCK_FMT_FASTQ && buf[p] == '@') {
-			/* A quality line may start with '@' too; a header
-			 * is the one whose next-but-one line is '+'. */
-			size_t l2 = next_line(buf, n, next_line(buf, n, p));
-
-			if (l2 >= n || buf[l2] == '+')
-				return p;
-		}
-	}
 	return n;
 }

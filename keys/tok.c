@@ -123,3 +123,8 @@ uint64_t hck_tok_skipped(const hck_tok *tk)
 {
 	return tk->skipped;
 }
+
+uint64_t hck_tok_skipped_bytes(const hck_tok *tk)
+{
+	return tk->bad_bytes;
+}

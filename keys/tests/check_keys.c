@@ -328,7 +328,8 @@ static hc_table *tokenize(const hck_meta *m, const char *text, size_t cut,
 		for (size_t a = 0; a < n; a += step) {
 			size_t e = a + step < n ? a + step : n, st;
 
-			hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+			/* The file's format, as cli/input.c gives it. */
+			hck_tok_reset(tk, hck_seq_detect(text, n));
 			st = hck_tok_align(tk, text, n, a);
 			if (st < e)
 				ck_assert_int_eq(hck_tok_feed(tk, text + st,
@@ -508,6 +509,77 @@ START_TEST(sink_fn_and_partition)
 END_TEST
 END_TEST
 
+/* Found by fuzz_records: a line with leading blanks was lost when a
+ * chunk boundary fell inside the blanks (the framer took the record
+ * start after them, hck_tok_align() at the line start). */
+START_TEST(tokenizers_leading_blanks)
+{
+	static const char *const texts[] = {
+		"ACGTACGGT\nTTGACAN\r\n\n  GATTACA\n\tCCGGA\n",
+		"\n\n >r1\nACGTACGT\n>r2\nGGGGCCCCA\n",
+		"@r1\nACGTTGCA\n+\nIIIIIIII\n\n  \n@r2\nGATTACA\n+\n@IIIIII\n",
+		/* Multi-line FASTQ, quality lines starting with '@': found
+		 * by a count with 2 workers, which kept the first chunk's
+		 * records only (hck_tok_align() wanted '+' two lines down). */
+		"@r1\nACGTAC\nGTTGCA\n+\n@IIIII\n@IIIII\n@r2\nGATT\r\nACAG\r\n"
+		"+\r\n@@II\r\nIIII\r\n@r3\nTTTTG\nGGGCC\nCCAAAA\n+\n@IIII\n"
+		"IIIII\n+IIIII\n@r4\n\n+\n\n@r5\nACGTT\n+\nIIIII\n",
+		/* Found by fuzz_records: a last quality line starting with
+		 * '@' was taken for a record cut by the end of the file. */
+		"@r0 x\nCGCAAA.C\n\nCGCAAAAAAAAAAAAACAaAACAA\n+\n@GNU\\'.5\n\n"
+		"BIPWACGTTTGG%,3:AHOV!(XY\n",
+		/* A truncated last record: read once, by the chunk before. */
+		"@r1\nACGTAC\n+\nIIIIII\n@r2\nGATTACAGATTACA\n",
+	};
+	hck_meta m = { HCK_DNA, 4, 0 };
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		hc_table *whole = tokenize(&m, texts[i], 0, 0);
+		hc_stats st = { .size = sizeof(st) };
+
+		hc_table_stats(whole, &st);
+		ck_assert_uint_gt(st.total, 0);
+		for (size_t cut = 1; cut < strlen(texts[i]); cut++) {
+			hc_table *t = tokenize(&m, texts[i], cut, 0);
+
+			ck_assert_msg(same_counts(whole, t), "text %zu cut %zu",
+				      i, cut);
+			hc_table_close(t);
+		}
+		hc_table_close(whole);
+	}
+}
+END_TEST
+
+/* Bytes of sequence lines that no sequence holds are counted, so that
+ * `count` can say a file is not FASTA; headers and qualities are not. */
+START_TEST(tokenizers_skipped_bytes)
+{
+	static const char fa[] = ">r1 \x01\x02 name\nAC\x01GT@@NNRY-.*\r\n"
+				 ">r2\nGA TTACA\t\n";
+	static const char fq[] = "@r1\nACGT\x7f\n+\n\x01\x02\x03\x04\x05\n";
+	hck_meta m = { HCK_DNA, 3, 0 };
+	hc_table *t = plan_create(&m, 4096, 0);
+	hck_sink *s;
+	hck_tok *tk;
+
+	ck_assert_int_eq(hck_sink_create(&s, t, &m, 0), HC_OK);
+	ck_assert_int_eq(hck_tok_create(&tk, &m, s), HC_OK);
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	ck_assert_int_eq(hck_tok_feed(tk, fa, strlen(fa), SIZE_MAX), HC_OK);
+	ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+	ck_assert_uint_eq(hck_tok_skipped_bytes(tk), 3);
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	ck_assert_int_eq(hck_tok_feed(tk, fq, strlen(fq), SIZE_MAX), HC_OK);
+	ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+	ck_assert_uint_eq(hck_tok_skipped_bytes(tk), 4);
+	ck_assert_uint_eq(hck_tok_skipped(tk), 0);
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+	hc_table_close(t);
+}
+END_TEST
+
 static Suite *hck_keys_suite(void)
 {
 	Suite *s = suite_create("keys");
@@ -523,6 +595,8 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, export_bytes);
 	tcase_add_test(tc, tokenizers_chunks_and_blocks);
 	tcase_add_test(tc, sink_fn_and_partition);
+	tcase_add_test(tc, tokenizers_leading_blanks);
+	tcase_add_test(tc, tokenizers_skipped_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
