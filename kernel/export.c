@@ -18,9 +18,25 @@
  * *@gen receives the generation walked last, *@growing whether a growth
  * was in flight at the start.
  */
+static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
+		     void *ctx, uint64_t *claimed_out, struct hc__gv *last,
+		     int *growing);
+
+/* The walk below, with its generations pinned (design.md M9). */
 static int scan_counts(struct hc_table *t, void (*fn)(uint64_t, void *),
 		       void *ctx, uint64_t *claimed_out, struct hc__gv *last,
 		       int *growing)
+{
+	int pin = hc__pin(t);
+	int rc = scan_walk(t, fn, ctx, claimed_out, last, growing);
+
+	hc__unpin(t, pin);
+	return rc;
+}
+
+static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
+		     void *ctx, uint64_t *claimed_out, struct hc__gv *last,
+		     int *growing)
 {
 	uint64_t i, claimed = 0;
 	struct hc__gv gv[2];
