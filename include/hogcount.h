@@ -456,7 +456,8 @@ HC_API int hc_get_bytes(const hc_table *t, const void *key, size_t len,
  * is returned twice and no key is torn; keys added during the walk may
  * or may not be returned (design.md G2), also while the table grows
  * (design.md M4).  Order is the slot order, which
- * depends on the hash: sort the output to compare tables.
+ * depends on the hash: sort the output to compare tables.  A growing
+ * table keeps the generations walked until hc_iter_destroy() (M9).
  * Returns HC_OK, HC_ENOMEM.
  */
 HC_API int hc_iter_create(const hc_table *t, hc_iter **out);
@@ -468,7 +469,8 @@ HC_API int hc_iter_create(const hc_table *t, hc_iter **out);
  */
 HC_API int hc_iter_next(hc_iter *it, hc_entry *e);
 
-/* hc_iter_destroy - free the iterator.  NULL is a no-op. */
+/* hc_iter_destroy - free the iterator (and its pin: before
+ * hc_table_close() of its table).  NULL is a no-op. */
 HC_API void hc_iter_destroy(hc_iter *it);
 
 /*
@@ -482,7 +484,8 @@ HC_API int hc_table_stats(const hc_table *t, hc_stats *st);
 /*
  * hc_table_view - the raw regions of the mapping into @v (see hc_view):
  * for a growing table, its current generation (a growth in flight is
- * helped to its end first where the handle may write).
+ * helped to its end first where the handle may write), whose memory
+ * is kept until hc_table_close() (a pin, design.md M9).
  * Returns HC_OK or HC_EINVAL (v->size too small).
  * Any number of processes.  Words read through the view follow
  * design.md: load slot words with acquire before reading key bytes.

@@ -18,9 +18,25 @@
  * *@gen receives the generation walked last, *@growing whether a growth
  * was in flight at the start.
  */
+static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
+		     void *ctx, uint64_t *claimed_out, struct hc__gv *last,
+		     int *growing);
+
+/* The walk below, with its generations pinned (design.md M9). */
 static int scan_counts(struct hc_table *t, void (*fn)(uint64_t, void *),
 		       void *ctx, uint64_t *claimed_out, struct hc__gv *last,
 		       int *growing)
+{
+	int pin = hc__pin(t);
+	int rc = scan_walk(t, fn, ctx, claimed_out, last, growing);
+
+	hc__unpin(t, pin);
+	return rc;
+}
+
+static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
+		     void *ctx, uint64_t *claimed_out, struct hc__gv *last,
+		     int *growing)
 {
 	uint64_t i, claimed = 0;
 	struct hc__gv gv[2];
@@ -82,10 +98,12 @@ static int scan_counts(struct hc_table *t, void (*fn)(uint64_t, void *),
 				    hc__packed_entry(t, v, i, w, &x, &c))
 					c = t->cmask;
 			} else {
-				/* ORDER: relaxed. Only whether the slot is
-				 * claimed matters here, and for u64 the word
-				 * is the key (design.md G2). */
-				w = hc_atomic_load_relaxed(&v->slots[i].word);
+				/* ORDER: acquire. Pairs with the release claim
+				 * of a byte key (slots.c): the second pass
+				 * reads the key bytes behind the ref to find
+				 * it in the older generation (M10). For u64
+				 * the word is the key (design.md G2). */
+				w = hc_atomic_load_acquire(&v->slots[i].word);
 				if (w == 0)
 					continue;
 				if (p &&

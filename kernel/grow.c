@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -472,4 +473,265 @@ void hc__note_claim(struct hc_table *t, const struct hc__gv *v)
 	if ((unsigned __int128)c * 65536 >=
 	    (unsigned __int128)v->capacity * t->grow_load)
 		(void)hc__grow(t, v->g);
+}
+
+/* ---- giving old generations back (design.md M9) ---------------------- */
+
+/* This process's pid, 0 until read and again in a forked child (the
+ * atfork handler): a child that inherits a handle pins with its own. */
+static hc_aword pid_cache;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void pid_forget(void)
+{
+	/* ORDER: relaxed. Process-local; the child runs one thread here.
+	 * Killed here: nothing shared changes. */
+	hc_atomic_store_relaxed(&pid_cache, 0);
+}
+
+static void pid_setup(void)
+{
+	(void)pthread_atfork(NULL, NULL, pid_forget);
+}
+
+uint64_t hc__pid(void)
+{
+	uint64_t p;
+
+	(void)pthread_once(&pid_once, pid_setup);
+	/* ORDER: relaxed. Process-local; every thread stores the same
+	 * value. Killed here: nothing shared changes. */
+	p = hc_atomic_load_relaxed(&pid_cache);
+	if (p == 0) {
+		p = (uint64_t)getpid();
+		/* ORDER: relaxed. As above. */
+		hc_atomic_store_relaxed(&pid_cache, p);
+	}
+	return p;
+}
+
+/* Is the process @pid alive?  EPERM: it is, and not ours to signal.
+ * Pid reuse makes a dead pin look alive (it only delays), a process in
+ * another pid namespace is not supported (design.md M9). */
+static int pid_alive(uint64_t pid)
+{
+	int saved = errno, alive;
+
+	if (pid == 0 || pid > INT32_MAX)
+		return 0;
+	alive = kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+	errno = saved; /* an HC_EIO keeps the errno the OS set */
+	return alive;
+}
+
+/*
+ * Pin: claim a free pin slot (or one of a dead process) with this
+ * process's pid and the current generation, in one full CAS.  Every
+ * generation the operation goes into comes from a load of cur after
+ * this CAS; hc__reclaim() loads cur, then (a full CAS) the pins, so of
+ * the two one sees the other: the reclaimer sees the pin, or the
+ * operation sees a cur past every generation the reclaimer gives back
+ * (store-buffering with a full barrier on both sides; design.md M9).
+ * Returns the slot + 1, or -1 when every slot is taken (pin_over).
+ * A read-only handle cannot write the header and pins nothing.
+ */
+int hc__pin_slow(struct hc_table *t)
+{
+	uint64_t pid, c, w, x, seen;
+	unsigned h;
+
+	if (!t->writable)
+		return 0;
+	pid = hc__pid();
+	/* ORDER: relaxed. The value pinned need only be at or below every
+	 * cur the operation loads after the CAS below, which any value read
+	 * here is (cur only grows). Killed here: nothing shared changes. */
+	c = hc_atomic_load_relaxed(&t->hdr->cur);
+	if (c >= HC_GEN_MAX)
+		c = 0; /* a corrupt header: pin everything */
+	w = pid << 8 | c;
+	h = (unsigned)(pid % HC_PINS); /* processes start apart */
+	for (unsigned i = 0; i < HC_PINS; i++) {
+		unsigned s = (h + i) % HC_PINS;
+
+		/* ORDER: full CAS. Publishes the pin before the loads of cur
+		 * that follow (the store-load order above); pairs with the
+		 * full CAS and the pin loads in hc__reclaim(). Killed after
+		 * it: a pin of a dead pid, which the reclaimer ignores and
+		 * the next pinner that finds no free slot takes over. */
+		if (hc_atomic_cas_full(&t->hdr->pins[s], 0, w) == 0)
+			return (int)s + 1;
+	}
+	for (unsigned s = 0; s < HC_PINS; s++) {
+		/* ORDER: relaxed. Only a candidate; the CAS decides. */
+		x = hc_atomic_load_relaxed(&t->hdr->pins[s]);
+		if (x == 0 || pid_alive(x >> 8))
+			continue;
+		/* ORDER: full CAS. As above; takes over the slot of a dead
+		 * process only if it still holds what was checked. */
+		if (hc_atomic_cas_full(&t->hdr->pins[s], x, w) == x)
+			return (int)s + 1;
+	}
+	/* Every slot is pinned by a live process: count this operation in
+	 * pin_over, which stops all reclamation while it is not 0. */
+	/* ORDER: relaxed. The value the CAS below starts from. */
+	x = hc_atomic_load_relaxed(&t->hdr->pin_over);
+	for (;;) {
+		/* ORDER: full CAS. As the pin CAS above: published before
+		 * the loads of cur that follow; pairs with the full CAS in
+		 * hc__reclaim(). Killed after it: pin_over stays above 0
+		 * and nothing is given back any more (memory only). */
+		seen = hc_atomic_cas_full(&t->hdr->pin_over, x, x + 1);
+		if (seen == x)
+			return -1;
+		x = seen;
+	}
+}
+
+/*
+ * Unpin, then give back what this handle has not tried to give back
+ * at the current generation (a pin of this process may have held it
+ * back: then again next time).
+ */
+void hc__unpin_slow(struct hc_table *t, int pin)
+{
+	uint64_t x, seen, c, f;
+
+	if (pin > 0) {
+		/* ORDER: release. The operation's accesses to its generations
+		 * happen before the slot reads free; pairs with the acquire
+		 * loads of the pins in hc__reclaim(), which gives a
+		 * generation back only after. Killed before it: the pin of a
+		 * dead pid, ignored. */
+		hc_atomic_store_release(&t->hdr->pins[pin - 1], 0);
+	} else {
+		/* ORDER: relaxed. The value the CAS below starts from. */
+		x = hc_atomic_load_relaxed(&t->hdr->pin_over);
+		while (x) {
+			/* ORDER: release CAS. As the store above, for an
+			 * operation counted in pin_over; pairs with the
+			 * acquire load in hc__reclaim(). */
+			seen = hc_atomic_cas_release(&t->hdr->pin_over, x,
+						     x - 1);
+			if (seen == x)
+				break;
+			x = seen;
+		}
+	}
+	/* ORDER: relaxed. Whether to try; hc__reclaim() decides with the
+	 * ordered loads. Killed here: nothing changes. */
+	c = hc_atomic_load_relaxed(&t->hdr->cur);
+	/* ORDER: relaxed. As above. */
+	f = hc_atomic_load_relaxed(&t->hdr->freed);
+	/* ORDER: relaxed. Process-local: the cur this handle last tried. */
+	if (f < c && c < HC_GEN_MAX &&
+	    hc_atomic_load_relaxed(&t->reclaim_seen) != c)
+		(void)hc__reclaim(t);
+}
+
+/* Give back the bytes [@p, @p + @len) of the object: a hole punched in
+ * the memfd, shm object or file; MADV_REMOVE where fallocate cannot. */
+static void punch(struct hc_table *t, const void *p, uint64_t len)
+{
+	uint64_t off = (uint64_t)((const unsigned char *)p - t->base);
+
+	int saved = errno;
+
+	if (len == 0)
+		return;
+	if (fallocate(t->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)off, (off_t)len) != 0)
+		(void)madvise((void *)p, len, MADV_REMOVE);
+	errno = saved; /* an HC_EIO keeps the errno the OS set */
+}
+
+/* Give back generation @g (< cur, no pin at or below it): its slots,
+ * whole pages only (generation 0 shares its last page with the key
+ * area or the overflow area), and the marks of its migration, which
+ * live in the region of g + 1 (M2). */
+static int give_back(struct hc_table *t, unsigned g)
+{
+	struct hc__gv o, n;
+	uint64_t ss = slot_size_of(t), len;
+	int rc;
+
+	rc = hc__gen_view(t, g, &o);
+	if (!rc)
+		rc = hc__gen_view(t, g + 1, &n);
+	if (rc)
+		return rc;
+	len = o.capacity * ss;
+	len = g ? round_page(len) : len / HC_PAGE * HC_PAGE;
+	punch(t, (const unsigned char *)o.packed, len);
+	punch(t, (unsigned char *)n.packed + round_page(n.capacity * ss),
+	      round_page(nblocks(o.capacity) * sizeof(uint64_t)));
+	return HC_OK;
+}
+
+/*
+ * Give back every generation below cur that no live pin is at or below
+ * (design.md M9).  Returns 1 when a pin of this process held one back
+ * (the caller tries again at its next unpin), else 0.  Any writable
+ * handle of a table that grows may call it at any time; two at once
+ * punch the same holes, which is harmless.
+ */
+int hc__reclaim(struct hc_table *t)
+{
+	uint64_t c, f, lim, x, g, self;
+	int mine = 0;
+
+	if (!t->grows || !t->writable || t->fd < 0)
+		return 0;
+	/* ORDER: acquire. Pairs with the release CAS that advanced cur in
+	 * hc__help(): the generations below it are no longer current. */
+	c = hc_atomic_load_acquire(&t->hdr->cur);
+	if (c >= HC_GEN_MAX)
+		return 0;
+	/* ORDER: full CAS (of freed to itself: a load with a full
+	 * barrier). Orders the load of cur above before the loads of the
+	 * pins below; pairs with the full CAS in hc__pin_slow() (the
+	 * store-load argument there). Killed here: nothing changes. */
+	f = hc_atomic_cas_full(&t->hdr->freed, 0, 0);
+	self = hc__pid();
+	if (f >= c) {
+		/* ORDER: relaxed. Process-local: the cur tried last. */
+		hc_atomic_store_relaxed(&t->reclaim_seen, c);
+		return 0;
+	}
+	/* ORDER: acquire. Pairs with the release CAS in hc__unpin_slow():
+	 * the operations counted are over before it reads 0. */
+	if (hc_atomic_load_acquire(&t->hdr->pin_over))
+		return 1;
+	lim = c;
+	for (unsigned s = 0; s < HC_PINS; s++) {
+		/* ORDER: acquire. Pairs with the release store that frees
+		 * a pin (hc__unpin_slow) and follows the full CAS above. */
+		x = hc_atomic_load_acquire(&t->hdr->pins[s]);
+		if (x == 0)
+			continue;
+		g = x & HC_PIN_GEN_MASK;
+		if (g >= lim)
+			continue;
+		if ((x >> 8) == self) {
+			mine = 1;
+			lim = g;
+		} else if (pid_alive(x >> 8)) {
+			lim = g;
+		}
+	}
+	/* ORDER: relaxed. Process-local: the cur tried last, unless a
+	 * pin of this process held a generation back. */
+	if (!mine)
+		hc_atomic_store_relaxed(&t->reclaim_seen, c);
+	if (lim <= f)
+		return mine;
+	for (g = f; g < lim; g++)
+		if (give_back(t, (unsigned)g))
+			return mine;
+	/* ORDER: release CAS. Records what was given back; pairs with the
+	 * full CAS above in later reclaimers (they start from it). Fails
+	 * when another reclaimer recorded first, having punched the same.
+	 * Killed before it: the next reclaimer punches the holes again. */
+	hc_atomic_cas_release(&t->hdr->freed, f, lim);
+	return mine;
 }

@@ -52,6 +52,8 @@
 #define HC_GEN_MAX 44u /* generations: 1 slot to 2^40 is 41 doublings */
 #define HC_MIG_BLOCK 4096u /* slots per migration block */
 #define HC_PAGE 4096u
+#define HC_PINS 40u /* pin slots in the header (M9) */
+#define HC_PIN_GEN_MASK UINT64_C(0xff) /* low byte of a pin: generation */
 #define HC_FROZEN (UINT64_C(1) << 63) /* count word: slot is being moved */
 #define HC_COUNT_MASK (HC_FROZEN - 1)
 /* Internal status: the slot is frozen, help the migration and retry. */
@@ -122,7 +124,10 @@ struct hc__header {
 	uint32_t user_len; /* 384: application metadata length */
 	uint32_t pad3;
 	uint8_t user[HC_USER_MAX]; /* 392: hc_table_set_user() bytes */
-	uint8_t reserved1[1024 - 392 - HC_USER_MAX]; /* 648: zero */
+	hc_aword freed; /* 648: generations below this were given back (M9) */
+	hc_aword pin_over; /* 656: operations pinned without a pin slot */
+	uint8_t reserved1[704 - 664]; /* 664: zero */
+	hc_aword pins[HC_PINS]; /* 704: pid << 8 | generation, 0 = free (M9) */
 	hc_aword cur; /* 1024: current generation (the oldest in use) */
 	uint8_t pad4[56];
 	hc_aword obj_end; /* 1088: end of the space handed out in the object */
@@ -136,6 +141,8 @@ _Static_assert(offsetof(struct hc__header, max_capacity) == 104, "max_cap");
 _Static_assert(offsetof(struct hc__header, arena_used) == 256, "arena_used");
 _Static_assert(offsetof(struct hc__header, zero_count) == 320, "zero_count");
 _Static_assert(offsetof(struct hc__header, user) == 392, "user offset");
+_Static_assert(offsetof(struct hc__header, freed) == 648, "freed offset");
+_Static_assert(offsetof(struct hc__header, pins) == 704, "pins offset");
 _Static_assert(offsetof(struct hc__header, cur) == 1024, "cur offset");
 _Static_assert(offsetof(struct hc__header, obj_end) == 1088, "obj_end");
 _Static_assert(offsetof(struct hc__header, gens) == 1280, "gens offset");
@@ -204,6 +211,9 @@ struct hc_table {
 	int home; /* enum hc__home */
 	int fd; /* the memfd, shm object or file behind the mapping, or -1 */
 	hc_aword local_claims[HC_GEN_MAX]; /* claims not yet flushed */
+	hc_aword reclaim_seen; /* cur at this handle's last reclaim (M9) */
+	int view_pin; /* pin held for hc_table_view() pointers, or 0 */
+	uint64_t view_pin_pid; /* the process that holds view_pin */
 };
 
 /* hash.c */
@@ -267,6 +277,27 @@ int hc__grow(struct hc_table *t, unsigned g);
 int hc__help(struct hc_table *t, unsigned g);
 void hc__note_claim(struct hc_table *t, const struct hc__gv *v);
 extern void (*hc__migrate_hook)(uint64_t slot);
+int hc__pin_slow(struct hc_table *t);
+void hc__unpin_slow(struct hc_table *t, int pin);
+int hc__reclaim(struct hc_table *t);
+uint64_t hc__pid(void);
+
+/*
+ * Pin the generations an operation may go into (design.md M9): from
+ * hc__pin() to hc__unpin() no generation at or above the current one is
+ * given back.  A table that does not grow pins nothing (0).
+ */
+static inline int hc__pin(struct hc_table *t)
+{
+	return t->grows ? hc__pin_slow(t) : 0;
+}
+
+static inline void hc__unpin(struct hc_table *t, int pin)
+{
+	if (pin)
+		hc__unpin_slow(t, pin);
+}
+
 int hc__packed_geometry_g(const struct hc_table *t, uint64_t capacity,
 			  unsigned *qbits);
 
@@ -345,10 +376,13 @@ hc__staged(struct hc_table *t, void *ctx, size_t n, size_t *done,
 		*done = 0;
 	for (base = 0; base < n;) {
 		size_t m = n - base < HC_BATCH ? n - base : HC_BATCH;
+		int pin = hc__pin(t); /* once per chunk (M9) */
 
 		rc = t->kind == HC_KEY_DENSE ? HC_OK : hc__view_now(t, &v, 1);
-		if (rc)
+		if (rc) {
+			hc__unpin(t, pin);
 			return rc;
+		}
 		st->hash(ctx, &v, base, m, homes);
 		for (i = 0; i < m && i < HC_PREFETCH_DIST; i++)
 			__builtin_prefetch(st->addr(ctx, &v, homes[i]), 1, 3);
@@ -365,10 +399,12 @@ hc__staged(struct hc_table *t, void *ctx, size_t n, size_t *done,
 		if (done)
 			*done = base + i;
 		if (i == m) {
+			hc__unpin(t, pin);
 			base += m;
 			continue;
 		}
 		rc = hc__after_fail(t, v.g, rc);
+		hc__unpin(t, pin);
 		if (rc)
 			return rc;
 		base += i; /* again from the key that failed */

@@ -7,6 +7,7 @@
  * a growth the walk covers the older generation, then the keys of the
  * newer one that the older one does not hold (design.md M4).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@ struct hc_iter {
 	int pass;
 	uint64_t pos; /* next slot or dense counter */
 	int zero_done; /* u64 kind: header zero_count reported */
+	int pin; /* held from create to destroy (design.md M9) */
+	uint64_t pin_pid; /* the process that pinned (not a forked child) */
 };
 
 int hc_iter_create(const hc_table *t, hc_iter **out)
@@ -38,6 +41,8 @@ int hc_iter_create(const hc_table *t, hc_iter **out)
 	it->zero_done = t->kind != HC_KEY_U64;
 	it->passes = 1;
 	if (t->kind != HC_KEY_DENSE) {
+		it->pin = hc__pin(it->t);
+		it->pin_pid = hc__pid();
 		rc = hc__gen_bounds(it->t, &cur, &top);
 		if (!rc)
 			rc = hc__gen_view(it->t, cur, &it->gv[0]);
@@ -46,6 +51,7 @@ int hc_iter_create(const hc_table *t, hc_iter **out)
 			it->passes = 2;
 		}
 		if (rc) {
+			hc__unpin(it->t, it->pin);
 			free(it);
 			return rc;
 		}
@@ -56,6 +62,10 @@ int hc_iter_create(const hc_table *t, hc_iter **out)
 
 void hc_iter_destroy(hc_iter *it)
 {
+	/* A forked child's copy of an iterator leaves the pin to the
+	 * process that took it. */
+	if (it && it->pin_pid == hc__pid())
+		hc__unpin(it->t, it->pin);
 	free(it);
 }
 
@@ -218,7 +228,19 @@ int hc_table_view(const hc_table *t, hc_view *v)
 	} else {
 		/* The current generation; a growth in flight is helped to
 		 * its end first where the handle may write (M5). */
-		rc = hc__view_now((struct hc_table *)t, &g, t->writable);
+		struct hc_table *w = (struct hc_table *)t;
+		uint64_t pid = hc__pid();
+
+		/* The pointers stay valid until close: the first view of
+		 * this process pins the generation it shows, and every later
+		 * one, until hc_table_close() (design.md M9). */
+		pthread_mutex_lock(w->map_lock);
+		if (w->grows && (!w->view_pin || w->view_pin_pid != pid)) {
+			w->view_pin = hc__pin(w);
+			w->view_pin_pid = pid;
+		}
+		pthread_mutex_unlock(w->map_lock);
+		rc = hc__view_now(w, &g, t->writable);
 		if (rc)
 			return rc;
 		v->capacity = g.capacity;

@@ -308,22 +308,25 @@ int hc__packed_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 {
 	struct hc__gv v;
 	uint64_t mk;
-	int rc;
+	int rc, pin;
 
 	if (key > t->kmask)
 		return HC_ERANGE;
 	mk = mixk(t, key);
+	pin = hc__pin(t);
 	for (;;) {
 		rc = hc__view_now(t, &v, 1);
 		if (rc)
-			return rc;
+			break;
 		rc = probe_add(t, &v, mk, home_of(t, &v, mk), delta, mode);
 		if (rc == HC_OK)
-			return rc;
+			break;
 		rc = hc__after_fail(t, v.g, rc);
 		if (rc)
-			return rc;
+			break;
 	}
+	hc__unpin(t, pin);
+	return rc;
 }
 
 struct packed_batch {
@@ -408,21 +411,23 @@ int hc__packed_get(const struct hc_table *ct, uint64_t key, uint64_t *count)
 	struct hc__gv v;
 	unsigned cur, top;
 	uint64_t mk, w;
-	int rc;
+	int rc, pin;
 
 	*count = 0;
 	if (key > t->kmask)
 		return HC_ERANGE;
 	mk = mixk(t, key);
 	/* The newer generation first, then the older one (M4). */
+	pin = hc__pin(t);
 	rc = hc__gen_bounds(t, &cur, &top);
 	for (unsigned g = top + 1; !rc && g-- > cur;) {
 		rc = hc__gen_view(t, g, &v);
 		if (!rc && hc__packed_find(t, &v, mk, &w)) {
 			*count = word_count(t, w, mk);
-			return HC_OK;
+			break;
 		}
 	}
+	hc__unpin(t, pin);
 	return rc;
 }
 

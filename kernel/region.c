@@ -521,6 +521,11 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	hh.check = hc__header_check(&hh);
 	hh.arena_used = t->arena ? au : 0;
 	hh.cur = 0;
+	/* The copy has one generation and nobody in it (M9). */
+	hh.freed = 0;
+	hh.pin_over = 0;
+	for (unsigned i = 0; i < HC_PINS; i++)
+		hh.pins[i] = 0;
 	hh.obj_end = round_up64(total, HC_PAGE);
 	memset(hh.gens, 0, sizeof(hh.gens));
 	hh.gens[0].slots_off = HC_HEADER_SIZE;
@@ -586,21 +591,26 @@ int hc_table_save(const hc_table *ct, const char *path)
 	}
 	for (;;) {
 		unsigned cur, top;
+		int pin = hc__pin(t); /* the generation copied (M9) */
 
 		rc = hc__gen_bounds(t, &cur, &top);
 		if (!rc && cur != top) {
 			if (!t->writable) {
+				hc__unpin(t, pin);
 				close(fd);
 				fd = -1;
 				rc = save_rebuild(t, tmp);
 				break;
 			}
 			rc = hc__help(t, cur);
+			hc__unpin(t, pin);
 			if (!rc)
 				continue;
+			break;
 		}
 		if (!rc)
 			rc = save_gen(t, fd, cur);
+		hc__unpin(t, pin);
 		if (rc != 1)
 			break;
 		if (ftruncate(fd, 0) != 0) {
@@ -647,6 +657,7 @@ int hc_table_prefault(hc_table *t)
 {
 	unsigned char *start;
 	uint64_t end;
+	int pin, rc, err;
 
 	if (!t)
 		return HC_EINVAL;
@@ -655,12 +666,17 @@ int hc_table_prefault(hc_table *t)
 	 * the slots of its current generation. */
 	end = t->arena ? (uint64_t)(t->arena - t->base) : t->map_bytes;
 	start = t->base;
+	/* Pinned: populating a generation given back meanwhile would take
+	 * its memory again (M9). */
+	pin = hc__pin(t);
 	if (t->grows) {
 		struct hc__gv v;
-		int rc = hc__view_now(t, &v, 0);
 
-		if (rc)
+		rc = hc__view_now(t, &v, 0);
+		if (rc) {
+			hc__unpin(t, pin);
 			return rc;
+		}
 		start = (unsigned char *)v.packed;
 		end = v.capacity * (t->kind == HC_KEY_PACKED ? HC_PACK_SLOT_SIZE
 							     : HC_SLOT_SIZE);
@@ -669,11 +685,13 @@ int hc_table_prefault(hc_table *t)
 			end += HC_HEADER_SIZE;
 		}
 	}
-	if (madvise(start, end,
-		    t->writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) ==
-	    0)
+	rc = madvise(start, end,
+		     t->writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+	err = errno;
+	hc__unpin(t, pin);
+	if (rc == 0)
 		return HC_OK;
-	switch (errno) {
+	switch (err) {
 	case EINVAL: /* kernel before 5.14: advice only */
 		return HC_OK;
 	case ENOMEM:
@@ -689,6 +707,9 @@ int hc_table_close(hc_table *t)
 
 	if (!t)
 		return HC_OK;
+	if (t->view_pin && t->view_pin_pid == hc__pid())
+		hc__unpin(t, t->view_pin);
+	(void)hc__reclaim(t); /* what this process held back (M9) */
 	if (munmap(t->base, t->reserve) != 0)
 		rc = HC_EIO;
 	if (t->fd >= 0 && close(t->fd) != 0)

@@ -199,7 +199,7 @@ int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 {
 	struct hc__gv v;
 	uint64_t m;
-	int rc;
+	int rc, pin;
 
 	rc = check_write(t, t && t->kind != HC_KEY_BYTES);
 	if (rc)
@@ -213,18 +213,21 @@ int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 		return count_add(t, &t->dense[key], delta, mode);
 	}
 	m = hc__mix64(key, t->seed);
+	pin = hc__pin(t);
 	for (;;) {
 		rc = hc__view_now(t, &v, 1);
 		if (rc)
-			return rc;
+			break;
 		rc = add_one_u64(t, &v, m, hc__home(m, v.capacity), delta,
 				 mode);
 		if (rc == HC_OK)
-			return HC_OK;
+			break;
 		rc = hc__after_fail(t, v.g, rc);
 		if (rc)
-			return rc;
+			break;
 	}
+	hc__unpin(t, pin);
+	return rc;
 }
 
 int hc_add(hc_table *t, uint64_t key, uint64_t delta)
@@ -451,7 +454,7 @@ int hc_get(const hc_table *ct, uint64_t key, uint64_t *count)
 	struct hc__gv v;
 	unsigned cur, top;
 	uint64_t m, c;
-	int rc;
+	int rc, pin;
 
 	if (!t || !count)
 		return HC_EINVAL;
@@ -475,14 +478,16 @@ int hc_get(const hc_table *ct, uint64_t key, uint64_t *count)
 		return HC_OK;
 	}
 	/* The newer generation first, then the older one (M4). */
+	pin = hc__pin(t);
 	rc = hc__gen_bounds(t, &cur, &top);
 	for (unsigned g = top + 1; !rc && g-- > cur;) {
 		rc = hc__gen_view(t, g, &v);
 		if (!rc && hc__u64_find(&v, m, &c)) {
 			*count = c & t->count_mask;
-			return HC_OK;
+			break;
 		}
 	}
+	hc__unpin(t, pin);
 	return rc;
 }
 
@@ -681,7 +686,7 @@ int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 	struct hc__gv v;
 	hc_aword *count;
 	uint64_t h;
-	int rc;
+	int rc, pin;
 
 	rc = check_write(t, t && t->kind == HC_KEY_BYTES);
 	if (!rc)
@@ -691,19 +696,22 @@ int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 	if (!valid_mode(mode))
 		return HC_EINVAL;
 	h = hc__hash_bytes(key, len, t->seed);
+	pin = hc__pin(t);
 	for (;;) {
 		rc = hc__view_now(t, &v, 1);
 		if (rc)
-			return rc;
+			break;
 		rc = probe_bytes(t, &v, key, len, h, delta, &count);
 		if (!rc && count)
 			rc = count_add(t, count, delta, mode);
 		if (rc == HC_OK)
-			return HC_OK;
+			break;
 		rc = hc__after_fail(t, v.g, rc);
 		if (rc)
-			return rc;
+			break;
 	}
+	hc__unpin(t, pin);
+	return rc;
 }
 
 int hc_add_bytes(hc_table *t, const void *key, size_t len, uint64_t delta)
@@ -808,7 +816,7 @@ int hc_get_bytes(const hc_table *ct, const void *key, size_t len,
 	struct hc__gv v;
 	unsigned cur, top;
 	uint64_t h, w, c;
-	int rc;
+	int rc, pin;
 
 	if (!t || !count)
 		return HC_EINVAL;
@@ -820,6 +828,7 @@ int hc_get_bytes(const hc_table *ct, const void *key, size_t len,
 		return rc;
 	h = hc__hash_bytes(key, len, t->seed);
 	/* The newer generation first, then the older one (M4). */
+	pin = hc__pin(t);
 	rc = hc__gen_bounds(t, &cur, &top);
 	for (unsigned g = top + 1; !rc && g-- > cur;) {
 		rc = hc__gen_view(t, g, &v);
@@ -827,8 +836,10 @@ int hc_get_bytes(const hc_table *ct, const void *key, size_t len,
 			rc = hc__bytes_find(t, &v, key, len, h, &w, &c);
 		if (rc == 1) {
 			*count = c & t->count_mask;
-			return HC_OK;
+			rc = HC_OK;
+			break;
 		}
 	}
+	hc__unpin(t, pin);
 	return rc;
 }

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -507,6 +508,14 @@ START_TEST(grow_save_reopen_grows_again)
 	ck_assert_ok(hc_table_open(&r, path, HC_OPEN_RDWR));
 	hc_test_assert_same(t, r);
 	hc_assert_eq(generation(r), 0);
+	/* No pin and nothing given back carried into the copy (M9). */
+	/* ORDER: relaxed. A test reads words nobody else writes now. */
+	hc_assert_eq(hc_atomic_load_relaxed(&r->hdr->freed) +
+			     hc_atomic_load_relaxed(&r->hdr->pin_over),
+		     0);
+	for (i = 0; i < HC_PINS; i++)
+		/* ORDER: relaxed. As above. */
+		hc_assert_eq(hc_atomic_load_relaxed(&r->hdr->pins[i]), 0);
 	ck_assert_ok(hc_table_options(r, &o));
 	hc_assert_eq(o.capacity, st.capacity);
 	ck_assert_int_eq(o.grow, HC_GROW_ON);
@@ -643,6 +652,267 @@ START_TEST(format_1_refused)
 }
 END_TEST
 
+/* ---- giving old generations back (design.md M9) ---------------------- */
+
+struct rtab {
+	hc_table *t;
+	int home;
+	char name[256];
+};
+
+/* A growing table of @kind in @home (HOME_ANON, HOME_SHM, HOME_FILE). */
+static void rtab_create(struct rtab *r, int kind, int home)
+{
+	hc_options o;
+
+	if (cannot_grow(kind))
+		kind = HC_KEY_PACKED;
+	hc_options_init(&o);
+	o.key_kind = kind;
+	o.capacity = start_of(kind);
+	o.grow = HC_GROW_ON;
+	o.key_bits = 40;
+	r->home = home;
+	r->name[0] = 0;
+	if (home == HOME_SHM) {
+		hc_test_shm_name(r->name, sizeof(r->name));
+		ck_assert_ok(hc_table_create_shm(&r->t, r->name, &o));
+	} else if (home == HOME_FILE) {
+		hc_test_path(r->name, sizeof(r->name), "reclaim.hc");
+		unlink(r->name);
+		ck_assert_ok(hc_table_create_file(&r->t, r->name, &o));
+	} else {
+		ck_assert_ok(hc_table_create(&r->t, &o));
+	}
+}
+
+static void rtab_done(struct rtab *r)
+{
+	ck_assert_ok(hc_table_close(r->t));
+	if (r->home == HOME_SHM)
+		ck_assert_ok(hc_shm_unlink(r->name));
+	else if (r->home == HOME_FILE)
+		unlink(r->name);
+}
+
+/* Bytes of memory (or disk) the object holds: st_blocks. */
+static uint64_t object_bytes(const hc_table *t)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(t->fd, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/* What the object must hold: the header, the current generation's
+ * slots and marks, and the key area or overflow area as they are. */
+static uint64_t object_need(const hc_table *t)
+{
+	uint64_t ss = t->kind == HC_KEY_PACKED ? 8 : 16;
+	uint64_t cap = t->capacity << generation(t);
+	/* ORDER: relaxed. A test reads a figure. */
+	uint64_t a = hc_atomic_load_relaxed(&t->hdr->arena_used);
+
+	return 4096 + cap * ss + cap / 4096 * 8 + 4096 + t->ovf_capacity * 16 +
+	       t->arena_bytes + 2 * a;
+}
+
+static void add_keys(hc_table *t, uint64_t from, uint64_t to)
+{
+	unsigned char k[HC_TEST_BKEY_MAX];
+
+	for (uint64_t i = from; i < to; i++) {
+		if (t->kind == HC_KEY_BYTES)
+			ck_assert_ok(hc_add_bytes(t, k, hc_test_bkey(i, k),
+						  1 + i % 3));
+		else
+			ck_assert_ok(hc_add(t, i * 7919, 1 + i % 3));
+	}
+}
+
+static uint64_t freed_of(const hc_table *t)
+{
+	/* ORDER: acquire. A test reads what hc__reclaim() recorded. */
+	return hc_atomic_load_acquire(&t->hdr->freed);
+}
+
+/* Many growths, one process: every old generation is given back, and
+ * the object holds about the final generation, not twice it. */
+START_TEST(reclaim_size)
+{
+	int kind = kinds[_i % 3], home = _i / 3;
+	struct rtab r;
+	uint64_t n = 200000, got, need, i, c;
+
+	rtab_create(&r, kind, home);
+	add_keys(r.t, 0, n);
+	hc_assert_ge(generation(r.t), 4);
+	hc_assert_eq(freed_of(r.t), generation(r.t));
+	got = object_bytes(r.t);
+	need = object_need(r.t);
+	fprintf(stderr,
+		"reclaim_size kind %d home %d: generation %llu, object "
+		"holds %llu bytes (handed out %llu), needs %llu\n",
+		r.t->kind, home, (unsigned long long)generation(r.t),
+		(unsigned long long)got,
+		/* ORDER: relaxed. A test reads a figure. */
+		(unsigned long long)hc_atomic_load_relaxed(&r.t->hdr->obj_end),
+		(unsigned long long)need);
+	hc_assert_le(got, need);
+	for (i = 0; i < n; i += 13) {
+		if (r.t->kind == HC_KEY_BYTES) {
+			unsigned char k[HC_TEST_BKEY_MAX];
+
+			ck_assert_ok(
+				hc_get_bytes(r.t, k, hc_test_bkey(i, k), &c));
+		} else {
+			ck_assert_ok(hc_get(r.t, i * 7919, &c));
+		}
+		hc_assert_eq(c, 1 + i % 3);
+	}
+	rtab_done(&r);
+}
+END_TEST
+
+/* An iterator opened before many growths pins its generation: it stays
+ * readable and correct until the iterator ends, then is given back. */
+START_TEST(reclaim_iter_pins)
+{
+	int kind = kinds[_i % 3], home = _i / 3;
+	uint64_t n = 5000, seen = 0, g0, i;
+	unsigned char *hit;
+	struct rtab r;
+	hc_entry e;
+	hc_iter *it;
+	int rc;
+
+	rtab_create(&r, kind, home);
+	add_keys(r.t, 0, n);
+	g0 = generation(r.t);
+	ck_assert_ok(hc_iter_create(r.t, &it));
+	add_keys(r.t, n, 40 * n);
+	hc_assert_ge(generation(r.t), g0 + 3);
+	hc_assert_le(freed_of(r.t), g0);
+	hit = calloc(n, 1);
+	while ((rc = hc_iter_next(it, &e)) == 1) {
+		uint64_t id;
+
+		if (r.t->kind == HC_KEY_BYTES) {
+			unsigned char k[HC_TEST_BKEY_MAX];
+
+			for (id = 0; id < n; id++)
+				if (hc_test_bkey(id, k) == e.len &&
+				    memcmp(k, e.bytes, e.len) == 0)
+					break;
+		} else {
+			id = e.key / 7919;
+			if (e.key % 7919)
+				id = n;
+		}
+		if (id >= n)
+			continue; /* a key added during the walk */
+		hc_require(!hit[id], "key %llu twice", (unsigned long long)id);
+		hit[id] = 1;
+		hc_assert_eq(e.count, 1 + id % 3);
+		seen++;
+	}
+	ck_assert_int_eq(rc, 0);
+	hc_assert_eq(seen, n);
+	free(hit);
+	hc_iter_destroy(it);
+	hc_assert_eq(freed_of(r.t), generation(r.t));
+	hc_assert_le(object_bytes(r.t), object_need(r.t));
+	for (i = 0; i < 40 * n; i += 97) {
+		uint64_t c;
+
+		if (r.t->kind == HC_KEY_BYTES) {
+			unsigned char k[HC_TEST_BKEY_MAX];
+
+			ck_assert_ok(
+				hc_get_bytes(r.t, k, hc_test_bkey(i, k), &c));
+		} else {
+			ck_assert_ok(hc_get(r.t, i * 7919, &c));
+		}
+		hc_assert_eq(c, 1 + i % 3);
+	}
+	rtab_done(&r);
+}
+END_TEST
+
+struct pinner {
+	hc_table *t;
+	volatile int *state; /* shared: 1 pinned, 2 may unpin, 3 done */
+};
+
+/* A child that inherits the handle pins through an iterator (its own
+ * pid, after fork), says so, and unpins when told. */
+static int pinner_fn(int id, void *p)
+{
+	struct pinner *a = p;
+	hc_iter *it;
+	hc_entry e;
+
+	(void)id;
+	if (hc_iter_create(a->t, &it))
+		return 1;
+	__atomic_store_n(&a->state[0], 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&a->state[0], __ATOMIC_ACQUIRE) != 2)
+		usleep(1000);
+	while (hc_iter_next(it, &e) == 1)
+		;
+	hc_iter_destroy(it);
+	__atomic_store_n(&a->state[0], 3, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* A process pinned in an old generation: SIGKILLed (_i even), it does
+ * not keep the generation; SIGSTOPped (_i odd), it delays giving it
+ * back and nothing else, until it resumes and unpins. */
+START_TEST(reclaim_killed_stopped)
+{
+	int kind = kinds[(_i / 2) % 3], home = _i / 6, stop = _i % 2;
+	struct pinner a;
+	uint64_t g0, n = 5000;
+	struct rtab r;
+	double end;
+	pid_t pid;
+	int st;
+
+	rtab_create(&r, kind, home);
+	add_keys(r.t, 0, n);
+	g0 = generation(r.t);
+	a.t = r.t;
+	a.state = hc_test_shared(sizeof(int));
+	pid = hc_test_spawn(pinner_fn, 0, &a);
+	end = hc_test_now() + 30;
+	while (__atomic_load_n(&a.state[0], __ATOMIC_ACQUIRE) != 1)
+		hc_require(hc_test_now() < end, "pinner never pinned");
+	ck_assert_int_eq(kill(pid, stop ? SIGSTOP : SIGKILL), 0);
+	if (!stop)
+		hc_require(hc_test_wait(pid, 10, &st), "pinner lives on");
+	/* Progress: many growths while the pin is held (or dead). */
+	add_keys(r.t, n, 40 * n);
+	hc_assert_ge(generation(r.t), g0 + 3);
+	if (stop) {
+		hc_assert_le(freed_of(r.t), g0);
+		__atomic_store_n(&a.state[0], 2, __ATOMIC_RELEASE);
+		ck_assert_int_eq(kill(pid, SIGCONT), 0);
+		hc_require(hc_test_wait(pid, 30, &st), "pinner stuck");
+		hc_require(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			   "pinner status %#x", st);
+		/* The pinner gave back what it held when it unpinned. */
+	} else {
+		/* The dead pin was ignored by the growths above. */
+		hc_require(WIFSIGNALED(st), "pinner status %#x", st);
+	}
+	(void)hc__reclaim(r.t);
+	hc_assert_eq(freed_of(r.t), generation(r.t));
+	hc_assert_le(object_bytes(r.t), object_need(r.t));
+	hc_test_unshare((void *)a.state, sizeof(int));
+	rtab_done(&r);
+}
+END_TEST
+
 Suite *hc_grow_suite(void)
 {
 	Suite *s = suite_create("grow");
@@ -679,6 +949,13 @@ Suite *hc_grow_suite(void)
 	tcase_add_loop_test(tc, grow_stops_at_max, 0, 2);
 	tcase_add_loop_test(tc, grow_batches, 0, 2);
 	tcase_add_test(tc, format_1_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reclaim");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, reclaim_size, 0, 9);
+	tcase_add_loop_test(tc, reclaim_iter_pins, 0, 9);
+	tcase_add_loop_test(tc, reclaim_killed_stopped, 0, 18);
 	suite_add_tcase(s, tc);
 	return s;
 }
