@@ -64,6 +64,9 @@ static void usage(FILE *f)
 		"                       starting size (suffixes k M G; "
 		"default:\n"
 		"                       start small; the table grows)\n"
+		"      --into TABLE     add to the counts of TABLE (same "
+		"tokens,\n"
+		"                       k and -C) and replace it when done\n"
 		"      --max-size N     stop growing at room for about N "
 		"keys:\n"
 		"                       beyond it the count fails\n"
@@ -226,6 +229,51 @@ static int plan_table(const hck_meta *m, uint64_t size, uint64_t max_size,
 	return hck_plan_table(m, &in, plan) ? -1 : 0;
 }
 
+/*
+ * --into TABLE: read the record of TABLE and refuse a count of other
+ * tokens, order or canonical flag, as merge does.  The old counts are
+ * merged into the new live table before the workers start, and the
+ * result replaces TABLE by hc_table_save() (temporary name, fsync,
+ * rename): TABLE itself is only read, so a kill at any point leaves it
+ * as it was.  The start size is TABLE's distinct keys (or --size).
+ */
+static int open_into(const char *path, const hck_meta *want, hc_table **t,
+		     uint64_t *size, int *wide)
+{
+	hc_stats st = { .size = sizeof(st) };
+	hc_options o;
+	hck_meta m;
+	int rc;
+
+	if (table_open_meta(path, t, &m))
+		return -1;
+	if (m.tokens != want->tokens || m.k != want->k ||
+	    m.canonical != want->canonical) {
+		cli_error(path, "holds %s k=%u%s, not %s k=%u%s as asked",
+			  hck_tokens_name(m.tokens), m.k,
+			  m.canonical ? " canonical" : "",
+			  hck_tokens_name(want->tokens), want->k,
+			  want->canonical ? " canonical" : "");
+		goto fail;
+	}
+	rc = hc_table_stats(*t, &st);
+	if (rc) {
+		cli_error(path, "%s", hc_strerror(rc));
+		goto fail;
+	}
+	hc_options_init(&o);
+	hc_table_options(*t, &o);
+	if (o.key_kind == HC_KEY_U64)
+		*wide = 1; /* a --wide table stays wide */
+	if (!*size)
+		*size = st.distinct;
+	return 0;
+fail:
+	hc_table_close(*t);
+	*t = NULL;
+	return -1;
+}
+
 static int check_output_dir(const char *out)
 {
 	char *copy = strdup(out), *dir;
@@ -249,6 +297,7 @@ enum {
 	OPT_CHUNK,
 	OPT_WIDE,
 	OPT_MAX_SIZE,
+	OPT_INTO,
 };
 
 int cmd_count(int argc, char **argv)
@@ -264,6 +313,7 @@ int cmd_count(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'j' },
 		{ "size", required_argument, NULL, 's' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "into", required_argument, NULL, OPT_INTO },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 		{ "wide", no_argument, NULL, OPT_WIDE },
@@ -273,9 +323,11 @@ int cmd_count(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	hck_meta m = { .tokens = HCK_BYTES };
-	const char *out = "counts.hc";
+	const char *out = "counts.hc", *into = NULL;
 	uint64_t k = 0, workers = 0, size = 0, max_size = 0, chunk = 0;
 	int mode = HC_MODE_EXACT, quiet = 0, verbose = 0, wide = 0, c, rc;
+	int out_given = 0;
+	hc_table *prev = NULL;
 	double t0, t1, t2;
 	struct work w = { 0 };
 	struct sigaction sa;
@@ -321,6 +373,7 @@ int cmd_count(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			out_given = 1;
 			break;
 		case 'j':
 			if (parse_u64(optarg, &workers) || workers == 0 ||
@@ -338,6 +391,9 @@ int cmd_count(int argc, char **argv)
 					  optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case OPT_INTO:
+			into = optarg;
 			break;
 		case OPT_MAX_SIZE:
 			if (parse_u64(optarg, &max_size) || max_size == 0 ||
@@ -400,6 +456,12 @@ int cmd_count(int argc, char **argv)
 		cli_error(NULL, "no input files (use - for standard input)");
 		return EXIT_USAGE;
 	}
+	if (into && out_given) {
+		cli_error("--into", "writes TABLE itself: give no --output");
+		return EXIT_USAGE;
+	}
+	if (into)
+		out = into;
 	m.k = (unsigned)k;
 	if (!workers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -450,23 +512,38 @@ int cmd_count(int argc, char **argv)
 		work_free(&w);
 		return EXIT_USAGE;
 	}
+	if (into && open_into(into, &m, &prev, &size, &wide)) {
+		work_free(&w);
+		return 1;
+	}
+	if (max_size && size > max_size)
+		size = max_size;
 	if (plan_table(&m, size, max_size, mode, wide, &plan)) {
 		cli_error("table", "%s", hc_strerror(HC_EINVAL));
+		hc_table_close(prev);
 		work_free(&w);
 		return 1;
 	}
 	opt = plan.opt;
 	if (got_signal) {
 		cli_error(NULL, "interrupted; nothing was written");
+		hc_table_close(prev);
 		work_free(&w);
 		return 128 + got_signal;
 	}
 	rc = hck_table_create(&t, &m, &plan);
+	if (!rc && prev) {
+		/* --into: the old counts first, into the new live table. */
+		rc = hc_table_merge(t, prev);
+		hc_table_close(prev);
+		prev = NULL;
+	}
 	if (rc) {
 		cli_error("table", "%s", hc_strerror(rc));
 		if (rc == HC_ENOMEM || rc == HC_EINVAL)
 			fprintf(stderr, "hint: a smaller --size, or none\n");
 		hc_table_close(t);
+		hc_table_close(prev);
 		work_free(&w);
 		return 1;
 	}

@@ -71,4 +71,32 @@ jf_same two.hc 21 a.fq b.fq
 "$HC" count --dna -k 21 -C -j 2 -s 10 -q -o hint.hc r.fq
 sdump hint.hc | cmp -s - "$(sdump reads.hc >r.txt && echo r.txt)" ||
 	fail "a small --size hint changed the counts"
+# --into: a day's new reads added to yesterday's table equal one count
+# of both; a table of other tokens, k or -C is refused with one line and
+# left untouched.
+cp a.fq day1.fq
+cp b.fq day2.fq
+"$HC" count --dna -k 21 -C -j 2 -q -o days.hc day1.fq
+"$HC" count --dna -k 21 -C -j 2 -q --into days.hc day2.fq
+sdump days.hc >days.txt
+sdump two.hc >two.txt
+cmp -s days.txt two.txt || fail "--into differs from one count of both"
+load_ok days.hc
+cp days.hc before.hc
+for bad in "-k 25 -C" "-k 21"; do
+	set +e
+	"$HC" count --dna $bad -q --into days.hc day2.fq 2>err.txt
+	st=$?
+	set -e
+	[ "$st" -eq 1 ] || fail "--into a mismatch ($bad): exit $st"
+	[ "$(wc -l <err.txt)" -eq 1 ] || fail "--into: not one line: $(cat err.txt)"
+	grep -q "holds dna k=21 canonical" err.txt || fail "--into: $(cat err.txt)"
+	cmp -s days.hc before.hc || fail "--into a mismatch changed the table"
+done
+set +e
+"$HC" count --dna -k 21 -C -q --into days.hc -o x.hc day2.fq 2>err.txt
+st=$?
+set -e
+[ "$st" -eq 2 ] || fail "--into with --output: exit $st"
+ls -a | grep -q '^\.days' && fail "--into left a temporary file"
 echo ok
