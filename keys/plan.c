@@ -73,6 +73,7 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 	hc_options *o;
 	uint64_t cap, per;
 	unsigned kbits, dbits;
+	int sized;
 
 	if (hck_meta_check(m) || !in || in->size < sizeof(*in) || !out ||
 	    out->size < sizeof(*out))
@@ -97,6 +98,10 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 			cap = UINT64_C(1) << o->max_bits;
 	}
 	out->size_hint = (uint64_t)((double)cap * LOAD);
+	/* u64 and byte keys with no size: capacity 0 lets the kernel start
+	 * at its small size where it can grow, and at 2^20 slots where it
+	 * cannot (no 16-byte CAS, design.md M8) rather than a fixed 1024. */
+	sized = in->keys || o->max_bits;
 	/* Width of an integer key: 2 bits a base, 8 a byte. */
 	kbits = hck_key_bits(m);
 	/* Dense counters: keys of up to 4 bytes or 16 bases. */
@@ -113,10 +118,11 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 		      : m->tokens == HCK_WORDS ? 16 + 8 * (uint64_t)m->k
 					       : 8 + ((m->k + 7) & ~7u);
 		o->key_kind = HC_KEY_BYTES;
-		o->capacity = cap;
+		o->capacity = sized ? cap : 0;
 		o->arena_bytes = in->arena_bytes
 					 ? (in->arena_bytes + 7) & ~UINT64_C(7)
-					 : cap * per;
+				 : sized ? cap * per
+					 : 0;
 	} else if (!in->wide && packed_start(kbits) <= PACKED_START_MAX &&
 		   (!o->max_bits ||
 		    packed_start(kbits) <= UINT64_C(1) << o->max_bits)) {
@@ -128,7 +134,7 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 			return HC_EINVAL; /* not reached */
 	} else {
 		o->key_kind = HC_KEY_U64;
-		o->capacity = cap;
+		o->capacity = sized ? cap : 0;
 	}
 	return HC_OK;
 }
