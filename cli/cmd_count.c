@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,10 +61,17 @@ static void usage(FILE *f)
 		"  -o, --output FILE    table file to write (default "
 		"counts.hc)\n"
 		"  -j, --workers N      worker processes (default: cores)\n"
-		"  -s, --size N         expected distinct keys, suffixes k M "
-		"G\n"
-		"                       (default: a bound from the input "
-		"sizes)\n"
+		"  -s, --size N         expected distinct keys, a hint for "
+		"the\n"
+		"                       starting size (suffixes k M G; "
+		"default:\n"
+		"                       start small; the table grows)\n"
+		"      --into TABLE     add to the counts of TABLE (same "
+		"tokens,\n"
+		"                       k and -C) and replace it when done\n"
+		"      --max-size N     stop growing at room for about N "
+		"keys:\n"
+		"                       beyond it the count fails\n"
 		"      --mode MODE      exact (default) or hogwild\n"
 		"      --chunk-size N   cut plain files into N-byte ranges\n"
 		"                       (default: 1Mi..64Mi, 16 per worker)\n"
@@ -79,160 +85,18 @@ static void usage(FILE *f)
 		"  -h, --help           this help\n");
 }
 
-static uint64_t phys_bytes(void)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
-
-	if (pages <= 0 || psz <= 0)
-		return UINT64_C(4) << 30;
-	return (uint64_t)pages * (uint64_t)psz;
-}
-
-/* Distinct keys the inputs can hold at most (before the load factor);
- * *bytes gets the estimated number of input bytes. */
-static uint64_t key_bound(const struct work *w, const hck_meta *m,
-			  double *bytes)
-{
-	double est = 0, space;
-
-	for (size_t i = 0; i < w->nin; i++) {
-		const struct input *in = &w->in[i];
-		double b = (double)in->size;
-
-		if (!strcmp(in->path, "-") || !in->size)
-			b = (double)(UINT64_C(1) << 24); /* unknown: 16 MiB */
-		else if (in->stream && in->expand)
-			b *= in->expand; /* compressed (input.c) */
-		if (m->tokens == HCK_DNA && in->fmt == HCK_FMT_FASTQ)
-			b /= 2;
-		if (m->tokens == HCK_WORDS)
-			b /= 2;
-		est += b;
-		*bytes += in->stream ? b : (double)in->size;
-	}
-	/* The key space: 2^bits integer keys. */
-	if (hck_key_bits(m) && hck_key_bits(m) < 64)
-		space = ldexp(1, (int)hck_key_bits(m));
-	else
-		space = 1e30;
-	if (est > space)
-		est = space;
-	return (uint64_t)est;
-}
-
-static void format_size(double keys, char *buf, size_t cap)
-{
-	if (keys >= 1e9)
-		snprintf(buf, cap, "%.0fG", ceil(keys / 1e9));
-	else if (keys >= 1e6)
-		snprintf(buf, cap, "%.0fM", ceil(keys / 1e6));
-	else
-		snprintf(buf, cap, "%.0fk", ceil(keys / 1e3));
-}
-
-/*
- * Count a sample of about SAMPLE_BYTES spread over the plain inputs in a
- * private table, and extrapolate its distinct keys to all the input by
- * Heaps' law, distinct ~ bytes^a, with a from the distinct keys after
- * half and all of the sample (a = 1, linear, for reads, whose new
- * k-mers come at a steady rate; about 0.5 for text).  It is an estimate,
- * not a bound: SAMPLE_MARGIN adds room, and a table that fills anyway
- * says which --size would fit.  Returns @bound if sampling is not
- * possible, and never more than @bound.
- */
-#define SAMPLE_BYTES (UINT64_C(8) << 20)
-#define SAMPLE_MARGIN 1.25
-
-static uint64_t sample_keys(struct work *w, const hck_meta *m, uint64_t bound,
-			    double bytes, uint64_t *per_key)
-{
-	hc_stats st = { .size = sizeof(st) };
-	uint64_t sampled = 0, half = 0, half_keys = 0, est = bound;
-	hck_plan_in in;
-	hck_plan plan = { .size = sizeof(plan) };
-	hck_sink *s = NULL;
-	hck_tok *tk = NULL;
-	hc_table *t;
-
-	/* A private table of about 4 M slots, never packed. */
-	hck_plan_in_init(&in);
-	in.keys = UINT64_C(3) << 20;
-	in.wide = 1;
-	if (hck_plan_table(m, &in, &plan) || hc_table_create(&t, &plan.opt))
-		return bound;
-	if (hck_sink_create(&s, t, m, 0) || hck_tok_create(&tk, m, s))
-		goto out;
-	if (!work_sample(w, tk, t, SAMPLE_BYTES, &sampled, &half, &half_keys) &&
-	    sampled && !hc_table_stats(t, &st)) {
-		double e = (double)st.distinct, a = 1;
-
-		if (half && half_keys && half < sampled &&
-		    st.distinct > half_keys)
-			a = log((double)st.distinct / (double)half_keys) /
-			    log((double)sampled / (double)half);
-		else if (half && half_keys && st.distinct <= half_keys)
-			a = 0; /* saturated: no new keys in the second half */
-		if (a > 1)
-			a = 1;
-		if ((double)sampled < bytes)
-			e = e * pow(bytes / (double)sampled, a) * SAMPLE_MARGIN;
-		e += 4096;
-		if (e < (double)bound)
-			est = (uint64_t)e;
-		/* Key-area bytes a key took, with room for longer ones. */
-		if (!hck_int_keys(m) && st.distinct) {
-			uint64_t per = st.arena_used / st.distinct + 8;
-
-			if (per > *per_key)
-				*per_key = per;
-		}
-	}
-out:
-	hck_tok_destroy(tk);
-	hck_sink_destroy(s);
-	hc_table_close(t);
-	/* Forget the sample's progress and any error it met. */
-	atomic_store(&w->sh->done, 0);
-	atomic_store(&w->sh->failed, 0);
-	atomic_store(&w->sh->ready, 0);
-	return est;
-}
-
-/* The table is full: say which --size would fit. */
-static void report_full(const struct work *w, hc_table *t, uint64_t size)
-{
-	hc_stats st = { .size = sizeof(st) };
-	double frac = 0.5, need;
-	uint64_t done = atomic_load(&w->sh->done);
-	char buf[32];
-
-	if (hc_table_stats(t, &st))
-		st.claimed = size;
-	if (w->total && !w->have_stdin && done > 0)
-		frac = (double)done / (double)w->total;
-	if (frac > 1)
-		frac = 1;
-	if (frac < 0.01)
-		frac = 0.01;
-	need = (double)st.claimed / frac * 1.25;
-	if (need < 2.0 * (double)size)
-		need = 2.0 * (double)size;
-	format_size(need, buf, sizeof(buf));
-	cli_error("--size",
-		  "table full after %llu distinct keys (%.0f%% of the input "
-		  "read); nothing was written: rerun with --size %s",
-		  (unsigned long long)st.claimed, frac * 100, buf);
-}
-
 /* Up to this size a table lives in the caches, and a worker sums the
- * repeats of each batch before adding them (HCK_SINK_COMBINE). */
+ * repeats of each batch before adding them (HCK_SINK_COMBINE).  Only a
+ * dense table has a size known up front: a hashed one starts small and
+ * grows, so its first size says nothing of where it ends, and it never
+ * combines. */
 #define COMBINE_MAX_BYTES (UINT64_C(4) << 20)
 
 static int table_in_cache(const hc_table *t)
 {
 	hc_view v = { .size = sizeof(v) };
 
-	return !hc_table_view(t, &v) &&
+	return !hc_table_view(t, &v) && v.key_kind == HC_KEY_DENSE &&
 	       v.capacity * v.slot_size <= COMBINE_MAX_BYTES;
 }
 
@@ -274,7 +138,7 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 /* Fork the workers and wait for them.  Returns 0, or 1 if one failed
  * (the message is printed), or 128 + signal if interrupted. */
 static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
-		       unsigned nworkers, int quiet, uint64_t size)
+		       unsigned nworkers, int quiet)
 {
 	pid_t pids[MAX_WORKERS], parent = getpid();
 	unsigned alive = 0, i;
@@ -341,7 +205,9 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 	/* ORDER: acquire.  Pairs with the release store in work_fail(). */
 	if (atomic_load_explicit(&w->sh->ready, memory_order_acquire)) {
 		if (w->sh->code == HC_EFULL)
-			report_full(w, t, size);
+			cli_error("--max-size",
+				  "table full at the limit of --max-size; "
+				  "nothing was written");
 		else if (w->sh->code)
 			cli_error("table", "%s", w->sh->msg);
 		else
@@ -353,35 +219,67 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 }
 
 /*
- * The table for this job, from the key layer's plan (hck_plan).  What
- * the CLI adds is the number of keys to plan for: --size, or a bound
- * from the input sizes refined by counting a sample.  Once tables grow
- * by themselves this estimate goes and the plan's start size stays.
+ * The table for this job, from the key layer's plan (hck_plan): the kind
+ * and a starting size only, as tables grow.  --size is a hint for the
+ * start, --max-size a limit on the growth.
  */
-static int plan_table(struct work *w, const hck_meta *m, uint64_t size,
+static int plan_table(const hck_meta *m, uint64_t size, uint64_t max_size,
 		      int mode, int wide, hck_plan *plan)
 {
 	hck_plan_in in;
-	double bytes = 0;
-	uint64_t per = 0;
 
 	hck_plan_in_init(&in);
 	in.mode = mode;
 	in.wide = wide;
-	in.keys = size ? size : key_bound(w, m, &bytes);
-	if (!size) {
-		unsigned bits = hck_key_bits(m);
-
-		/* Up to 16 bits the table is dense: nothing to size. */
-		if (!bits || bits > 16) {
-			per = m->tokens == HCK_WORDS ? 16 + 8 * (uint64_t)m->k
-						     : 8 + ((m->k + 7) & ~7u);
-			in.keys = sample_keys(w, m, in.keys, bytes, &per);
-		}
-		in.max_capacity = phys_bytes() / 4 / 16;
-	}
-	in.key_bytes = per;
+	in.keys = size;
+	if (max_size)
+		in.max_capacity = (uint64_t)((double)max_size / 0.8) + 1;
 	return hck_plan_table(m, &in, plan) ? -1 : 0;
+}
+
+/*
+ * --into TABLE: read the record of TABLE and refuse a count of other
+ * tokens, order or canonical flag, as merge does.  The old counts are
+ * merged into the new live table before the workers start, and the
+ * result replaces TABLE by hc_table_save() (temporary name, fsync,
+ * rename): TABLE itself is only read, so a kill at any point leaves it
+ * as it was.  The start size is TABLE's distinct keys (or --size).
+ */
+static int open_into(const char *path, const hck_meta *want, hc_table **t,
+		     uint64_t *size, int *wide)
+{
+	hc_stats st = { .size = sizeof(st) };
+	hc_options o;
+	hck_meta m;
+	int rc;
+
+	if (table_open_meta(path, t, &m))
+		return -1;
+	if (m.tokens != want->tokens || m.k != want->k ||
+	    m.canonical != want->canonical) {
+		cli_error(path, "holds %s k=%u%s, not %s k=%u%s as asked",
+			  hck_tokens_name(m.tokens), m.k,
+			  m.canonical ? " canonical" : "",
+			  hck_tokens_name(want->tokens), want->k,
+			  want->canonical ? " canonical" : "");
+		goto fail;
+	}
+	rc = hc_table_stats(*t, &st);
+	if (rc) {
+		cli_error(path, "%s", hc_strerror(rc));
+		goto fail;
+	}
+	hc_options_init(&o);
+	hc_table_options(*t, &o);
+	if (o.key_kind == HC_KEY_U64)
+		*wide = 1; /* a --wide table stays wide */
+	if (!*size)
+		*size = st.distinct;
+	return 0;
+fail:
+	hc_table_close(*t);
+	*t = NULL;
+	return -1;
 }
 
 static int check_output_dir(const char *out)
@@ -422,7 +320,16 @@ static void warn_skipped(const struct work *w, const hck_meta *m)
 			(unsigned long long)n, HC_KEY_BYTES_MAX);
 }
 
-enum { OPT_BYTES = 256, OPT_WORDS, OPT_DNA, OPT_MODE, OPT_CHUNK, OPT_WIDE };
+enum {
+	OPT_BYTES = 256,
+	OPT_WORDS,
+	OPT_DNA,
+	OPT_MODE,
+	OPT_CHUNK,
+	OPT_WIDE,
+	OPT_MAX_SIZE,
+	OPT_INTO,
+};
 
 int cmd_count(int argc, char **argv)
 {
@@ -436,6 +343,8 @@ int cmd_count(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "workers", required_argument, NULL, 'j' },
 		{ "size", required_argument, NULL, 's' },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "into", required_argument, NULL, OPT_INTO },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 		{ "wide", no_argument, NULL, OPT_WIDE },
@@ -445,9 +354,11 @@ int cmd_count(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	hck_meta m = { .tokens = HCK_BYTES };
-	const char *out = "counts.hc";
-	uint64_t k = 0, workers = 0, size = 0, chunk = 0;
+	const char *out = "counts.hc", *into = NULL;
+	uint64_t k = 0, workers = 0, size = 0, max_size = 0, chunk = 0;
 	int mode = HC_MODE_EXACT, quiet = 0, verbose = 0, wide = 0, c, rc;
+	int out_given = 0;
+	hc_table *prev = NULL;
 	double t0, t1, t2;
 	struct work w = { 0 };
 	struct sigaction sa;
@@ -493,6 +404,7 @@ int cmd_count(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			out_given = 1;
 			break;
 		case 'j':
 			if (parse_u64(optarg, &workers) || workers == 0 ||
@@ -507,6 +419,17 @@ int cmd_count(int argc, char **argv)
 			if (parse_u64(optarg, &size) || size == 0 ||
 			    size > HC_CAPACITY_MAX / 2) {
 				cli_error("--size", "invalid size '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_INTO:
+			into = optarg;
+			break;
+		case OPT_MAX_SIZE:
+			if (parse_u64(optarg, &max_size) || max_size == 0 ||
+			    max_size > HC_CAPACITY_MAX / 2) {
+				cli_error("--max-size", "invalid size '%s'",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -564,6 +487,12 @@ int cmd_count(int argc, char **argv)
 		cli_error(NULL, "no input files (use - for standard input)");
 		return EXIT_USAGE;
 	}
+	if (into && out_given) {
+		cli_error("--into", "writes TABLE itself: give no --output");
+		return EXIT_USAGE;
+	}
+	if (into)
+		out = into;
 	m.k = (unsigned)k;
 	if (!workers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -610,24 +539,43 @@ int cmd_count(int argc, char **argv)
 		work_free(&w);
 		return 1;
 	}
-	if (plan_table(&w, &m, size, mode, wide, &plan)) {
+	if (size && max_size && size > max_size) {
+		cli_error("--size", "larger than --max-size");
+		work_free(&w);
+		return EXIT_USAGE;
+	}
+	if (into && open_into(into, &m, &prev, &size, &wide)) {
+		work_free(&w);
+		return 1;
+	}
+	if (max_size && size > max_size)
+		size = max_size;
+	if (plan_table(&m, size, max_size, mode, wide, &plan)) {
+		cli_error("table", "%s", hc_strerror(HC_EINVAL));
+		hc_table_close(prev);
 		work_free(&w);
 		return 1;
 	}
 	opt = plan.opt;
-	if (!size)
-		size = plan.size_hint;
 	if (got_signal) {
 		cli_error(NULL, "interrupted; nothing was written");
+		hc_table_close(prev);
 		work_free(&w);
 		return 128 + got_signal;
 	}
 	rc = hck_table_create(&t, &m, &plan);
+	if (!rc && prev) {
+		/* --into: the old counts first, into the new live table. */
+		rc = hc_table_merge(t, prev);
+		hc_table_close(prev);
+		prev = NULL;
+	}
 	if (rc) {
 		cli_error("table", "%s", hc_strerror(rc));
 		if (rc == HC_ENOMEM || rc == HC_EINVAL)
-			fprintf(stderr, "hint: a smaller --size\n");
+			fprintf(stderr, "hint: a smaller --size, or none\n");
 		hc_table_close(t);
+		hc_table_close(prev);
 		work_free(&w);
 		return 1;
 	}
@@ -637,7 +585,7 @@ int cmd_count(int argc, char **argv)
 	if (verbose)
 		fprintf(stderr,
 			"hogcount count: %u workers, %zu work items, %s table "
-			"of %llu slots\n",
+			"of %llu slots (grows)\n",
 			(unsigned)workers, w.nitems,
 			opt.key_kind == HC_KEY_DENSE	? "dense"
 			: opt.key_kind == HC_KEY_BYTES	? "byte-key"
@@ -648,8 +596,7 @@ int cmd_count(int argc, char **argv)
 							       << opt.dense_bits
 						     : opt.capacity));
 	t0 = now_seconds();
-	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet, size)
-		      : 0;
+	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet) : 0;
 	if (!rc)
 		warn_skipped(&w, &m);
 	if (!rc) {

@@ -15,14 +15,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: hogcount merge [OPTIONS] -o OUT TABLE...\n"
-		   "Add the counts of TABLEs, made by hogcount count with the\n"
-		   "same tokens, order and --canonical, into the table OUT.\n"
-		   "\n"
-		   "  -o, --output FILE  table to write (required)\n"
-		   "  -s, --size N       expected distinct keys (default: the\n"
-		   "                     sum of the inputs' distinct keys)\n"
-		   "  -h, --help         this help\n");
+	fprintf(f,
+		"Usage: hogcount merge [OPTIONS] -o OUT TABLE...\n"
+		"Add the counts of TABLEs, made by hogcount count with the\n"
+		"same tokens, order and --canonical, into the table OUT.\n"
+		"\n"
+		"  -o, --output FILE  table to write (required)\n"
+		"  -s, --size N       expected distinct keys, a hint for the\n"
+		"                     starting size (default: the largest\n"
+		"                     input's; the output grows)\n"
+		"  -h, --help         this help\n");
 }
 
 int cmd_merge(int argc, char **argv)
@@ -107,11 +109,16 @@ int cmd_merge(int argc, char **argv)
 		all_u64 &= o.key_kind == HC_KEY_U64;
 		if (tables_stats(&in[i], path, &st))
 			goto out;
-		distinct += st.distinct;
-		arena += st.arena_used;
+		if (st.distinct > distinct)
+			distinct = st.distinct;
+		if (st.arena_used > arena)
+			arena = st.arena_used;
 	}
 	/* The key layer plans the output for the keys of the inputs;
-	 * --wide inputs (u64 where packed would fit) stay wide. */
+	 * --wide inputs (u64 where packed would fit) stay wide.  The
+	 * output grows, so it starts at the largest input (the least the
+	 * merge can hold) rather than their sum (overlapping inputs would
+	 * leave it half empty); --size is only a hint. */
 	hck_plan_in_init(&pin);
 	pin.mode = o0.mode;
 	pin.keys = size ? size : distinct;
@@ -131,9 +138,9 @@ int cmd_merge(int argc, char **argv)
 		for (size_t sh = 0; sh < in[i].n && !c; sh++)
 			c = hc_table_merge(dst, in[i].t[sh]);
 		if (c == HC_EFULL) {
-			cli_error("--size",
-				  "table full while adding %s; nothing was "
-				  "written: give a larger --size",
+			cli_error("table",
+				  "could not grow while adding %s (out of "
+				  "memory?); nothing was written",
 				  argv[optind + i]);
 			goto out;
 		}

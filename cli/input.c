@@ -263,40 +263,6 @@ static int run_stream(struct work *w, const struct item *it, hck_tok *tk)
 	return 0;
 }
 
-int work_sample(struct work *w, hck_tok *tk, const hc_table *t, uint64_t budget,
-		uint64_t *sampled, uint64_t *half_sampled, uint64_t *half_keys)
-{
-	size_t picks = w->nitems < 64 ? w->nitems : 64;
-	size_t step = picks ? w->nitems / picks : 1, done = 0;
-	uint64_t piece = picks ? budget / picks : 0;
-
-	*sampled = *half_sampled = *half_keys = 0;
-	for (size_t i = 0; i < w->nitems; i += step) {
-		struct item it = w->items[i];
-
-		if (w->in[it.input].stream)
-			continue;
-		if (it.end - it.start > piece)
-			it.end = it.start + piece;
-		if (run_mapped(w, &it, tk))
-			return -1;
-		*sampled += it.end - it.start;
-		if (++done == (picks + 1) / 2 && picks > 1) {
-			hc_stats st = { .size = sizeof(st) };
-
-			if (!hc_table_stats(t, &st)) {
-				*half_sampled = *sampled;
-				*half_keys = st.distinct;
-			}
-		}
-	}
-	if (cur.map)
-		munmap((void *)cur.map, cur.size);
-	cur.input = -1;
-	cur.map = NULL;
-	return 0;
-}
-
 int work_item_run(struct work *w, size_t idx, hck_tok *tk)
 {
 	const struct item *it = &w->items[idx];

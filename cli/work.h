@@ -52,12 +52,6 @@ struct work {
 int work_add_input(struct work *w, const char *path, int tokens,
 		   uint64_t chunk);
 int work_item_run(struct work *w, size_t idx, hck_tok *tk);
-/* Count a spread-out sample of about @budget bytes of the plain inputs
- * (streams are left out) with @tk, which adds into @t; *sampled gets the bytes read, and
- * *half_sampled, *half_keys the bytes and distinct keys after the first
- * half of the pieces (0 if there was no half). */
-int work_sample(struct work *w, hck_tok *tk, const hc_table *t, uint64_t budget,
-		uint64_t *sampled, uint64_t *half_sampled, uint64_t *half_keys);
 
 /* work.c */
 int work_shared_map(struct work *w);

@@ -335,13 +335,15 @@ HC_API uint32_t hck_part_bytes(const void *p, size_t len, uint32_t n);
 /*
  * What a job knows about the table it needs.
  * @size: sizeof(hck_plan_in), set by hck_plan_in_init().
- * @keys: expected distinct keys; 0: unknown (the plan's default).
+ * @keys: expected distinct keys, a hint for the starting size; 0:
+ *	unknown (a small table, 1024 slots or the packed minimum).
  * @key_bytes: byte keys: key-area bytes a key takes, 0: from @m.
  * @mode: enum hc_mode (default HC_MODE_EXACT).
  * @arena_bytes: byte keys: the whole key area; 0: @key_bytes per slot.
  * @wide: 1: never packed slots (16-byte u64 slots, as --wide).
- * @max_capacity: 0, or the most slots the caller accepts when @keys is
- *	only an estimate (count caps the table at a share of memory).
+ * @max_capacity: 0 (unbounded), or a limit: the table grows to at most
+ *	the power of two of slots at or above it (hc_options.max_bits),
+ *	then adds fail with HC_EFULL.
  */
 typedef struct hck_plan_in {
 	size_t size;
@@ -355,8 +357,9 @@ typedef struct hck_plan_in {
 
 /*
  * A plan: the options of the table to create, and @size_hint, the
- * distinct keys it is sized for.  Once tables grow by themselves, the
- * plan picks the kind and a starting size only.
+ * distinct keys its first generation is sized for.  The plan picks the
+ * kind and a starting size only: every hashed table it plans grows
+ * (hc_options.grow = HC_GROW_ON).
  */
 typedef struct hck_plan {
 	size_t size;
@@ -369,9 +372,14 @@ HC_API void hck_plan_in_init(hck_plan_in *in);
 /*
  * hck_plan_table - the key kind and geometry of a table for the keys of @m:
  * dense when the key space is small next to the table, byte keys for
- * byte-string keys, packed 8-byte slots where the count field keeps at
- * least 20 bits, else u64.  The one place that sizes tables: `count`,
- * `merge`, the model's reductions and Python call it.
+ * byte-string keys, packed 8-byte slots where the count field of a
+ * growing table (51 - q bits) keeps at least 20 bits from a start of at
+ * most 2^20 slots (keys of up to 51 bits), else u64.  The start is
+ * @in->keys / 0.75 + 1024 slots, or 1024 with no hint, raised for
+ * packed keys to 2^(key_bits - 31) slots.  The table grows at a load of
+ * 0.8, so a grown table ends at least 0.4 full.  The one place that
+ * sizes tables: `count`, `merge`, the model's reductions and Python
+ * call it.
  * Returns HC_OK, HC_EINVAL.  Any number of threads (pure function).
  */
 HC_API int hck_plan_table(const hck_meta *m, const hck_plan_in *in,

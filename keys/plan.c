@@ -4,22 +4,39 @@
  * table for a job.  `count`, `merge`, the model's reductions and Python
  * call hck_plan_table().
  *
- * Sizing (everything below that depends on how many keys a job expects)
- * is here and nowhere else, so that it can be cut to a starting size
- * once tables grow by themselves.
+ * Tables grow by themselves (design.md M1-M10), so the plan picks the
+ * kind and only a STARTING size: the caller's hint of distinct keys, or
+ * START slots when it has none.  Every hashed table it plans grows at
+ * GROW_LOAD percent (HC_GROW_ON): a doubling leaves the load at half of
+ * that, so a finished table is at least 0.4 full once it has grown.
+ *
+ * The starting size of a packed table.  A packed slot that may grow
+ * gives one bit to the frozen flag, so its count field is 51 - q bits,
+ * q = key_bits - floor(log2(capacity)) (kernel/packed.c), fixed at
+ * creation whatever the table grows to.  The plan wants at least
+ * PACKED_COUNT_BITS_MIN of them, so it starts a packed table at no fewer
+ * than 2^(key_bits - 31) slots: 2^11 for k = 21 k-mers (42 bits), 2^17
+ * (1 MiB) for 6-byte fragments.  Where that start would exceed
+ * PACKED_START_MAX slots (keys over 51 bits: k-mers of k >= 26, 7-byte
+ * fragments) the table has u64 slots instead, which start small.
  */
 #include <string.h>
 
 #include "hck_internal.h"
 
-/* Load a table is sized for: slots = keys / LOAD + SLACK. */
+/* Load a hinted table is sized for: slots = keys / LOAD + SLACK. */
 #define LOAD 0.75
 #define SLACK 1024
-/* Keys planned for when the job does not know. */
-#define DEFAULT_KEYS (UINT64_C(1) << 20)
+/* Slots of a table when the job gives no hint (8 or 16 KiB of slots). */
+#define START (UINT64_C(1) << 10)
+/* Load in percent at which a table doubles. */
+#define GROW_LOAD HC_GROW_ON
 /* Fewest count bits a packed slot must keep (counts above a million
  * overflow to a side area: keep that rare). */
 #define PACKED_COUNT_BITS_MIN 20u
+/* The largest start a packed table may need for its count field: 2^20
+ * slots, 8 MiB. */
+#define PACKED_START_MAX (UINT64_C(1) << 20)
 
 void hck_plan_in_init(hck_plan_in *in)
 {
@@ -30,23 +47,33 @@ void hck_plan_in_init(hck_plan_in *in)
 
 /*
  * Whether integer keys of @kbits bits go in packed 8-byte slots of a
- * table of @cap slots.  hogcount.h (hc_options.key_bits) documents the
- * count field of a packed slot: 52 - max(0, key_bits - floor(log2
- * capacity)) bits.
+ * growing table of @cap slots.  hogcount.h (hc_options.key_bits)
+ * documents the count field of a packed slot: 52 - max(0, key_bits -
+ * floor(log2 capacity)) bits, less the frozen bit of a table that grows.
  */
 static int packed_fits(unsigned kbits, uint64_t cap)
 {
 	unsigned l = 63u - (unsigned)__builtin_clzll(cap);
 	unsigned q = kbits > l ? kbits - l : 0;
 
-	return kbits <= 62 && q <= 52 && 52 - q >= PACKED_COUNT_BITS_MIN;
+	return kbits <= 62 && q <= 51 && 51 - q >= PACKED_COUNT_BITS_MIN;
+}
+
+/* The fewest slots a growing packed table of @kbits-bit keys starts
+ * with to keep PACKED_COUNT_BITS_MIN count bits. */
+static uint64_t packed_start(unsigned kbits)
+{
+	unsigned q = 51u - PACKED_COUNT_BITS_MIN;
+
+	return kbits > q ? UINT64_C(1) << (kbits - q) : 1;
 }
 
 int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 {
 	hc_options *o;
-	uint64_t keys, cap, per;
+	uint64_t cap, per;
 	unsigned kbits, dbits;
+	int sized;
 
 	if (hck_meta_check(m) || !in || in->size < sizeof(*in) || !out ||
 	    out->size < sizeof(*out))
@@ -54,20 +81,34 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 	o = &out->opt;
 	hc_options_init(o);
 	o->mode = in->mode ? in->mode : HC_MODE_EXACT;
-	keys = in->keys ? in->keys : DEFAULT_KEYS;
-	cap = (uint64_t)((double)keys / LOAD) + SLACK;
-	if (in->max_capacity && cap > in->max_capacity)
-		cap = in->max_capacity;
+	o->grow = GROW_LOAD;
+	cap = in->keys ? (uint64_t)((double)in->keys / LOAD) + SLACK : START;
 	if (cap > HC_CAPACITY_MAX)
 		cap = HC_CAPACITY_MAX;
+	if (in->max_capacity) {
+		/* A limit: growth stops at the power of two that holds it. */
+		uint64_t lim = in->max_capacity < HC_CAPACITY_MAX
+				       ? in->max_capacity
+				       : HC_CAPACITY_MAX;
+
+		o->max_bits = 64u - (unsigned)__builtin_clzll((lim - 1) | 1);
+		if (lim == 1)
+			o->max_bits = 1;
+		if (cap > (UINT64_C(1) << o->max_bits))
+			cap = UINT64_C(1) << o->max_bits;
+	}
 	out->size_hint = (uint64_t)((double)cap * LOAD);
+	/* u64 and byte keys with no size: capacity 0 lets the kernel start
+	 * at its small size where it can grow, and at 2^20 slots where it
+	 * cannot (no 16-byte CAS, design.md M8) rather than a fixed 1024. */
+	sized = in->keys || o->max_bits;
 	/* Width of an integer key: 2 bits a base, 8 a byte. */
 	kbits = hck_key_bits(m);
 	/* Dense counters: keys of up to 4 bytes or 16 bases. */
 	dbits = m->tokens == HCK_DNA || (m->tokens == HCK_BYTES && m->k <= 4)
 			? kbits
 			: 64;
-	if (dbits <= 16 || (dbits <= HC_DENSE_BITS_MAX &&
+	if (dbits <= 16 || (dbits <= HC_DENSE_BITS_MAX && in->keys &&
 			    (UINT64_C(8) << dbits) <= cap * 16)) {
 		/* The key space is small next to the table it would take. */
 		o->key_kind = HC_KEY_DENSE;
@@ -77,17 +118,23 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 		      : m->tokens == HCK_WORDS ? 16 + 8 * (uint64_t)m->k
 					       : 8 + ((m->k + 7) & ~7u);
 		o->key_kind = HC_KEY_BYTES;
-		o->capacity = cap;
+		o->capacity = sized ? cap : 0;
 		o->arena_bytes = in->arena_bytes
 					 ? (in->arena_bytes + 7) & ~UINT64_C(7)
-					 : cap * per;
-	} else if (!in->wide && packed_fits(kbits, cap)) {
+				 : sized ? cap * per
+					 : 0;
+	} else if (!in->wide && packed_start(kbits) <= PACKED_START_MAX &&
+		   (!o->max_bits ||
+		    packed_start(kbits) <= UINT64_C(1) << o->max_bits)) {
 		o->key_kind = HC_KEY_PACKED;
 		o->key_bits = kbits;
-		o->capacity = cap;
+		o->capacity =
+			cap > packed_start(kbits) ? cap : packed_start(kbits);
+		if (!packed_fits(kbits, o->capacity))
+			return HC_EINVAL; /* not reached */
 	} else {
 		o->key_kind = HC_KEY_U64;
-		o->capacity = cap;
+		o->capacity = sized ? cap : 0;
 	}
 	return HC_OK;
 }

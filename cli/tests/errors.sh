@@ -70,10 +70,13 @@ expect 2 "--mode" count -k 3 --mode fast -o out.hc t.txt
 expect 2 "--canonical" count -k 3 -C -o out.hc t.txt
 expect 2 "--bogus: unrecognized option" count -k 3 --bogus -o out.hc t.txt
 expect 1 "nodir/out.hc: No such file" count -k 3 -o nodir/out.hc t.txt
-# A full table: say which --size would fit.
-expect 1 "rerun with --size" count -k 8 -s 100 -q -o out.hc t.txt
-expect 1 "rerun with --size" count --words -k 2 -s 100 -q -o out.hc t.txt
-expect 1 "rerun with --size" count --words -k 2 -s 100 -q -o out.hc good.gz
+# --size is only a hint: a small one grows.  A full table happens only
+# at the user's --max-size, and the message names it.
+"$HC" count -k 8 -s 100 -q -o small.hc t.txt || fail "a small --size fails"
+expect 1 "--max-size" count -k 8 --max-size 100 -q -o out.hc t.txt
+expect 1 "--max-size" count --words -k 2 --max-size 100 -q -o out.hc t.txt
+expect 1 "--max-size" count --words -k 2 --max-size 100 -q -o out.hc good.gz
+expect 2 "--max-size" count -k 3 --max-size 0 -o out.hc t.txt
 # The disk fills up while the table is saved.  A file size limit stands
 # in for a full disk (write fails with EFBIG rather than ENOSPC, through
 # the same path): one line naming the file, no output, no temporary.

@@ -103,18 +103,34 @@ class Table:
     # ---- creating and opening -----------------------------------------
 
     @classmethod
-    def create(cls, capacity=1 << 20, key_kind="u64", mode="exact",
+    def create(cls, capacity=None, key_kind="u64", mode="exact",
                arena_bytes=0, seed=0, dense_bits=0, key_bits=0, shm=None,
-               path=None):
+               path=None, grow=None, max_bits=0):
         """A new table.  ``shm="/name"``: a named shared-memory object
         (attach it from other processes; remove it with
         Table.unlink()); ``path``: a new file; neither: an anonymous
-        shared mapping, inherited by children forked afterwards."""
+        shared mapping, inherited by children forked afterwards.
+
+        No ``capacity`` (the default): the table starts small and grows
+        by itself, like a dict.  A ``capacity`` alone is fixed, as
+        before (HC_EFULL when full); with ``grow=True`` it is only the
+        starting size.  ``grow``: None (the C default, HC_GROW_AUTO),
+        True (grow at a load of 0.8), False (never) or a load in percent
+        (5..95).  ``max_bits``: growth stops at 2**max_bits slots."""
         opt = _lib.Options()
         lib.hc_options_init(ctypes.byref(opt))
         opt.key_kind = KINDS[key_kind]
         opt.mode = MODES[mode]
-        opt.capacity = int(capacity)
+        opt.capacity = int(capacity or 0)
+        if grow is None:
+            opt.grow = 0
+        elif grow is True:
+            opt.grow = 80
+        elif grow is False:
+            opt.grow = -1
+        else:
+            opt.grow = int(grow)
+        opt.max_bits = int(max_bits)
         opt.arena_bytes = int(arena_bytes)
         opt.seed = int(seed)
         opt.dense_bits = int(dense_bits)

@@ -28,8 +28,8 @@ USER_MAX = 256
 class Options(ctypes.Structure):
     _fields_ = [("size", c_size), ("key_kind", c_int), ("mode", c_int),
                 ("capacity", c_u64), ("dense_bits", ctypes.c_uint),
-                ("arena_bytes", c_u64), ("seed", c_u64),
-                ("key_bits", ctypes.c_uint)]
+                ("grow", c_int), ("arena_bytes", c_u64), ("seed", c_u64),
+                ("key_bits", ctypes.c_uint), ("max_bits", ctypes.c_uint)]
 
 
 class Stats(ctypes.Structure):

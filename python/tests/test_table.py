@@ -216,5 +216,51 @@ class TestHomes(unittest.TestCase):
             pickle.dumps(t)
 
 
+class TestGrow(unittest.TestCase):
+    """Table.create needs no capacity: the table grows like a dict."""
+
+    def test_no_capacity_grows(self):
+        t = Table.create()
+        self.assertLessEqual(t.stats()["capacity"], 1 << 12)  # small
+        keys = np.arange(1, 200001, dtype=np.uint64) * 2654435761
+        t.add_batch(keys)
+        t.add_batch(keys[:1000])
+        st = t.stats()
+        self.assertEqual(st["distinct"], 200000)
+        self.assertEqual(st["total"], 201000)
+        self.assertGreaterEqual(st["load"], 0.4)
+        self.assertEqual(t.get(int(keys[0])), 2)
+        self.assertEqual(t.get(int(keys[-1])), 1)
+
+    def test_bytes_and_packed_grow(self):
+        t = Table.create(key_kind="bytes")
+        for i in range(20000):
+            t.add_bytes(b"key-%d" % i)
+        self.assertEqual(t.stats()["distinct"], 20000)
+        self.assertEqual(t.get_bytes(b"key-19999"), 1)
+        p = Table.create(key_kind="packed", key_bits=40)
+        p.add_batch(np.arange(50000, dtype=np.uint64))
+        self.assertEqual(p.stats()["distinct"], 50000)
+
+    def test_capacity_alone_is_fixed(self):
+        t = Table.create(capacity=4)
+        with self.assertRaises(hogcount.HogcountError) as e:
+            t.add_batch(np.arange(100, dtype=np.uint64))
+        self.assertEqual(e.exception.name, "HC_EFULL")
+        g = Table.create(capacity=4, grow=True)
+        g.add_batch(np.arange(100, dtype=np.uint64))
+        self.assertEqual(g.stats()["distinct"], 100)
+
+    def test_max_bits_limits(self):
+        t = Table.create(max_bits=10)
+        with self.assertRaises(hogcount.HogcountError) as e:
+            t.add_batch(np.arange(1, 5000, dtype=np.uint64))
+        self.assertEqual(e.exception.name, "HC_EFULL")
+
+    def test_for_ngrams_grows(self):
+        t = Table.for_ngrams("bytes", 3)
+        self.assertIsNotNone(t)
+
+
 if __name__ == "__main__":
     unittest.main()
