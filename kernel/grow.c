@@ -226,9 +226,13 @@ int hc__gen_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 	v->slots = (struct hc__slot *)(t->base + off);
 	v->packed = (hc_aword *)(t->base + off);
 	v->qbits = 0;
-	if (t->kind == HC_KEY_PACKED)
-		return hc__packed_geometry_g(t, cap, &v->qbits);
-	return HC_OK;
+	if (t->kind != HC_KEY_PACKED)
+		return HC_OK;
+	rc = hc__packed_geometry_g(t, cap, &v->qbits);
+	v->qmask = v->qbits ? ~UINT64_C(0) >> (64 - v->qbits) : 0;
+	v->pstep = (t->cmask + 1) << t->fshift;
+	v->kpmask = ~(t->cmask | t->fbit);
+	return rc;
 }
 
 /* The generation new claims go to (@top) and the oldest still in use
@@ -340,6 +344,12 @@ int hc__grow(struct hc_table *t, unsigned g)
 	off = hc__region_alloc(t, bytes, &rc);
 	if (rc)
 		return rc;
+	/* Fault the region in with one call while the others still add to
+	 * generation g: the migration writes every page of it anyway, and
+	 * one populate costs far less than a fault per page.  Advice only:
+	 * a failure leaves the pages to fault one by one. */
+	if (hc__map_upto(t, off + bytes) == HC_OK)
+		(void)madvise(t->base + off, bytes, MADV_POPULATE_WRITE);
 	hc__debug_yield();
 	/* ORDER: release CAS. Publishes generation g + 1 at @off; pairs
 	 * with the acquire loads of slots_off (hc__gen_bounds, hc__gen_view).
@@ -358,6 +368,7 @@ static int migrate_block(struct hc_table *t, const struct hc__gv *o,
 			 const struct hc__gv *n, hc_aword *marks, uint64_t b)
 {
 	uint64_t lo = b * HC_MIG_BLOCK, hi = lo + HC_MIG_BLOCK, copied = 0;
+	int rc;
 
 	/* ORDER: acquire. Pairs with the release CAS below in the process
 	 * that marked the block: its copies are visible (M5). */
@@ -365,20 +376,11 @@ static int migrate_block(struct hc_table *t, const struct hc__gv *o,
 		return HC_OK;
 	if (hi > o->capacity)
 		hi = o->capacity;
-	for (uint64_t i = lo; i < hi; i++) {
-		int rc;
-
-		if (hc__migrate_hook)
-			hc__migrate_hook(i);
-		rc = t->kind == HC_KEY_PACKED
-			     ? hc__packed_migrate(t, o, n, i, &copied)
-			     : hc__u64_migrate(t, o, n, i, &copied);
-
-		if (rc)
-			return rc;
-		if ((i & 255) == 0)
-			hc__debug_yield();
-	}
+	rc = t->kind == HC_KEY_PACKED
+		     ? hc__packed_migrate(t, o, n, lo, hi, &copied)
+		     : hc__u64_migrate(t, o, n, lo, hi, &copied);
+	if (rc)
+		return rc;
 	/* ORDER: release CAS. Marks the block done after every slot of it
 	 * was frozen and copied; pairs with the acquire loads of the marks
 	 * (above, and the scan in hc__help). Only the process that marks it

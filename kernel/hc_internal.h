@@ -155,6 +155,13 @@ _Static_assert(sizeof(struct hc__slot) == HC_SLOT_SIZE, "slot size");
 
 enum hc__home { HC_HOME_ANON = 1, HC_HOME_SHM = 2, HC_HOME_FILE = 3 };
 
+/* madvise() advice of Linux 5.14, for older headers; older kernels
+ * answer EINVAL, and the pages fault one by one. */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#define MADV_POPULATE_WRITE 23
+#endif
+
 /*
  * What a process needs to probe one generation, computed from the
  * header's immutable fields and the generation's published offset
@@ -168,6 +175,9 @@ struct hc__gv {
 	hc_aword *packed; /* packed kind */
 	unsigned qbits; /* packed: quotient bits in this generation */
 	unsigned lg; /* floor(log2(capacity)) */
+	uint64_t qmask; /* packed: 2^qbits - 1 */
+	uint64_t pstep; /* packed: one more displacement in a word */
+	uint64_t kpmask; /* packed: the key part of a word */
 };
 
 /*
@@ -322,10 +332,14 @@ int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
 		  uint64_t w, uint64_t *mk);
 int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
 		    uint64_t mk, uint64_t *w);
+/* Freeze and copy slots [lo, hi) of generation @o into @n (M3); the
+ * test hook hc__migrate_hook sees each slot first.  *copied: keys. */
 int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
-		       const struct hc__gv *n, uint64_t i, uint64_t *copied);
+		       const struct hc__gv *n, uint64_t lo, uint64_t hi,
+		       uint64_t *copied);
 int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
-		    const struct hc__gv *n, uint64_t i, uint64_t *copied);
+		    const struct hc__gv *n, uint64_t lo, uint64_t hi,
+		    uint64_t *copied);
 int hc__u64_find(const struct hc__gv *v, uint64_t m, uint64_t *count);
 int hc__bytes_find(const struct hc_table *t, const struct hc__gv *v,
 		   const void *key, size_t len, uint64_t h, uint64_t *word,

@@ -104,19 +104,19 @@ static inline uint64_t home_of(const struct hc_table *t, const struct hc__gv *v,
 	return (uint64_t)(((unsigned __int128)mk * v->capacity) >> t->key_bits);
 }
 
-/* The key part of the word of mk at distance d from its home. */
-static inline uint64_t prefix(const struct hc_table *t, const struct hc__gv *v,
-			      uint64_t mk, uint64_t d)
+/* The key part of the word of mk at its home (distance 0); each slot
+ * further adds v->pstep, one more in the displacement field. */
+static inline uint64_t prefix0(const struct hc_table *t, const struct hc__gv *v,
+			       uint64_t mk)
 {
-	uint64_t q = mk & bits_mask(v->qbits);
-
-	return (q << HC_PACK_DISP_BITS | (d + 1)) << (t->cbits + t->fshift);
+	return ((mk & v->qmask) << HC_PACK_DISP_BITS | 1)
+	       << (t->cbits + t->fshift);
 }
 
 /* The key part of a word: all but the count and the frozen bit. */
-static inline uint64_t key_part(const struct hc_table *t, uint64_t w)
+static inline uint64_t key_part(const struct hc__gv *v, uint64_t w)
 {
-	return w & ~(t->cmask | t->fbit);
+	return w & v->kpmask;
 }
 
 /*
@@ -127,10 +127,18 @@ static inline uint64_t key_part(const struct hc_table *t, uint64_t w)
 static uint64_t recover(const struct hc_table *t, const struct hc__gv *v,
 			uint64_t home, uint64_t q)
 {
-	unsigned __int128 top = (unsigned __int128)home << t->key_bits;
-	uint64_t lo = (uint64_t)((top + v->capacity - 1) / v->capacity);
+	unsigned __int128 top;
+	uint64_t lo;
 
-	return lo + ((q - lo) & bits_mask(v->qbits));
+	if (v->capacity == UINT64_C(1) << v->lg && t->key_bits >= v->lg) {
+		/* Every grown generation: the interval starts at home's
+		 * multiple of 2^(key_bits - lg), and q is its offset. */
+		lo = home << (t->key_bits - v->lg);
+		return lo + ((q - lo) & v->qmask);
+	}
+	top = (unsigned __int128)home << t->key_bits;
+	lo = (uint64_t)((top + v->capacity - 1) / v->capacity);
+	return lo + ((q - lo) & v->qmask);
 }
 
 /* ---- the overflow area ----------------------------------------------- */
@@ -258,10 +266,9 @@ probe_add(struct hc_table *t, const struct hc__gv *v, uint64_t mk,
 	  uint64_t home, uint64_t delta, int mode)
 {
 	hc_aword *s = v->packed;
-	uint64_t i = home, cm = t->cmask;
+	uint64_t i = home, cm = t->cmask, p = prefix0(t, v, mk);
 
-	for (uint64_t d = 0; d < v->max_probe; d++) {
-		uint64_t p = prefix(t, v, mk, d);
+	for (uint64_t d = 0; d < v->max_probe; d++, p += v->pstep) {
 		/* ORDER: relaxed. The key part of a word is published by
 		 * one CAS and never changes; nothing else to observe
 		 * (design.md G1). */
@@ -294,7 +301,7 @@ probe_add(struct hc_table *t, const struct hc__gv *v, uint64_t mk,
 				return HC_OK;
 			}
 		}
-		if (key_part(t, w) == p)
+		if (key_part(v, w) == p)
 			return add_word(t, &s[i], w, mk, delta, mode);
 		if (t->fbit && w == t->fbit)
 			return HC__EMIGRATE; /* frozen empty */
@@ -387,15 +394,15 @@ int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
 int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
 		    uint64_t mk, uint64_t *w)
 {
-	uint64_t i = home_of(t, v, mk);
+	uint64_t i = home_of(t, v, mk), p = prefix0(t, v, mk);
 
-	for (uint64_t d = 0; d < v->max_probe; d++) {
+	for (uint64_t d = 0; d < v->max_probe; d++, p += v->pstep) {
 		/* ORDER: relaxed. Key part and count are one word (G1). */
 		uint64_t x = hc_atomic_load_relaxed(&v->packed[i]);
 
 		if (x == 0 || (t->fbit && x == t->fbit))
 			return 0; /* keys are never deleted: absent */
-		if (key_part(t, x) == prefix(t, v, mk, d)) {
+		if (key_part(v, x) == p) {
 			*w = x;
 			return 1;
 		}
@@ -432,8 +439,8 @@ int hc__packed_get(const struct hc_table *ct, uint64_t key, uint64_t *count)
 }
 
 /* mk of the key in slot @i of generation @v, whose word @w is a key. */
-int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
-		  uint64_t w, uint64_t *mk)
+static inline int packed_mk(const struct hc_table *t, const struct hc__gv *v,
+			    uint64_t i, uint64_t w, uint64_t *mk)
 {
 	unsigned sh = t->cbits + t->fshift;
 	uint64_t d = ((w >> sh) & bits_mask(HC_PACK_DISP_BITS)) - 1;
@@ -446,6 +453,12 @@ int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
 	home = i >= d ? i - d : i + v->capacity - d;
 	*mk = recover(t, v, home, q);
 	return HC_OK;
+}
+
+int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
+		  uint64_t w, uint64_t *mk)
+{
+	return packed_mk(t, v, i, w, mk);
 }
 
 /*
@@ -472,11 +485,13 @@ int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
  * old geometry and claimed in the new one with the same count field if
  * absent.  A second copier finds it and stops.
  */
-int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
-		       const struct hc__gv *n, uint64_t i, uint64_t *copied)
+static inline int packed_migrate_slot(struct hc_table *t,
+				      const struct hc__gv *o,
+				      const struct hc__gv *n, uint64_t i,
+				      uint64_t *copied)
 {
 	hc_aword *s = &o->packed[i];
-	uint64_t w, seen, mk, j;
+	uint64_t w, seen, mk, j, p;
 	int rc;
 
 	/* ORDER: relaxed. A first guess for the freeze CAS. */
@@ -497,12 +512,12 @@ int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
 	}
 	if (w == t->fbit)
 		return HC_OK; /* frozen empty */
-	rc = hc__packed_mk(t, o, i, w, &mk);
+	rc = packed_mk(t, o, i, w, &mk);
 	if (rc)
 		return rc;
 	j = home_of(t, n, mk);
-	for (uint64_t d = 0; d < n->max_probe; d++) {
-		uint64_t p = prefix(t, n, mk, d);
+	p = prefix0(t, n, mk);
+	for (uint64_t d = 0; d < n->max_probe; d++, p += n->pstep) {
 		/* ORDER: relaxed. Only copies claim in the new generation
 		 * while it is filled, each with one CAS (M3). */
 		uint64_t x = hc_atomic_load_relaxed(&n->packed[j]);
@@ -519,7 +534,7 @@ int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
 				return HC_OK;
 			}
 		}
-		if (key_part(t, x) == p) {
+		if (key_part(n, x) == p) {
 			(*copied)++;
 			return HC_OK;
 		}
@@ -527,4 +542,22 @@ int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
 			j = 0;
 	}
 	return HC_EFULL;
+}
+
+int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
+		       const struct hc__gv *n, uint64_t lo, uint64_t hi,
+		       uint64_t *copied)
+{
+	for (uint64_t i = lo; i < hi; i++) {
+		int rc;
+
+		if (hc__migrate_hook)
+			hc__migrate_hook(i);
+		rc = packed_migrate_slot(t, o, n, i, copied);
+		if (rc)
+			return rc;
+		if ((i & 255) == 0)
+			hc__debug_yield();
+	}
+	return HC_OK;
 }

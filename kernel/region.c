@@ -648,11 +648,6 @@ int hc_table_sync(hc_table *t)
 	return HC_OK;
 }
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22 /* Linux 5.14 */
-#define MADV_POPULATE_WRITE 23
-#endif
-
 int hc_table_prefault(hc_table *t)
 {
 	unsigned char *start;

@@ -367,8 +367,9 @@ int hc__u64_find(const struct hc__gv *v, uint64_t m, uint64_t *count)
  * the word is absent from @n.  A second copier finds the word and stops,
  * so a slot is never copied twice.  *copied counts the keys of the block.
  */
-int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
-		    const struct hc__gv *n, uint64_t i, uint64_t *copied)
+static inline int u64_migrate_slot(struct hc_table *t, const struct hc__gv *o,
+				   const struct hc__gv *n, uint64_t i,
+				   uint64_t *copied)
 {
 	struct hc__slot *s = &o->slots[i];
 	uint64_t c, w, seen, j;
@@ -444,6 +445,24 @@ int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
 	(void)copied;
 	return HC_ECORRUPT; /* hashed tables do not grow here (M8) */
 #endif
+}
+
+int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
+		    const struct hc__gv *n, uint64_t lo, uint64_t hi,
+		    uint64_t *copied)
+{
+	for (uint64_t i = lo; i < hi; i++) {
+		int rc;
+
+		if (hc__migrate_hook)
+			hc__migrate_hook(i);
+		rc = u64_migrate_slot(t, o, n, i, copied);
+		if (rc)
+			return rc;
+		if ((i & 255) == 0)
+			hc__debug_yield();
+	}
+	return HC_OK;
 }
 
 int hc_get(const hc_table *ct, uint64_t key, uint64_t *count)
