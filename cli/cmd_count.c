@@ -94,10 +94,12 @@ static void usage(FILE *f)
 
 static int table_in_cache(const hc_table *t)
 {
-	hc_view v = { .size = sizeof(v) };
+	hc_options o = { .size = sizeof(o) };
 
-	return !hc_table_view(t, &v) && v.key_kind == HC_KEY_DENSE &&
-	       v.capacity * v.slot_size <= COMBINE_MAX_BYTES;
+	/* Not hc_table_view(): its pin would keep every old generation
+	 * of a growing table mapped until the worker exits (M9). */
+	return !hc_table_options(t, &o) && o.key_kind == HC_KEY_DENSE &&
+	       (UINT64_C(8) << o.dense_bits) <= COMBINE_MAX_BYTES;
 }
 
 static void worker_main(struct work *w, hc_table *t, const hck_meta *m,

@@ -344,12 +344,6 @@ int hc__grow(struct hc_table *t, unsigned g)
 	off = hc__region_alloc(t, bytes, &rc);
 	if (rc)
 		return rc;
-	/* Fault the region in with one call while the others still add to
-	 * generation g: the migration writes every page of it anyway, and
-	 * one populate costs far less than a fault per page.  Advice only:
-	 * a failure leaves the pages to fault one by one. */
-	if (hc__map_upto(t, off + bytes) == HC_OK)
-		(void)madvise(t->base + off, bytes, MADV_POPULATE_WRITE);
 	hc__debug_yield();
 	/* ORDER: release CAS. Publishes generation g + 1 at @off; pairs
 	 * with the acquire loads of slots_off (hc__gen_bounds, hc__gen_view).
@@ -358,7 +352,13 @@ int hc__grow(struct hc_table *t, unsigned g)
 	 * leaves its range a hole. Killed after it: the growth is published
 	 * and every writer finishes it (M5). */
 	seen = hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off);
-	(void)seen;
+	/* The winner faults the region in with one call: the migration
+	 * writes every page of it anyway, and one populate costs far less
+	 * than a fault per page.  Not before the CAS: a loser's range must
+	 * stay an untouched hole.  Advice only: on failure the pages fault
+	 * one by one. */
+	if (seen == 0 && hc__map_upto(t, off + bytes) == HC_OK)
+		(void)madvise(t->base + off, bytes, MADV_POPULATE_WRITE);
 	return hc__help(t, g);
 }
 
