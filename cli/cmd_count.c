@@ -85,23 +85,6 @@ static void usage(FILE *f)
 		"  -h, --help           this help\n");
 }
 
-/* Up to this size a table lives in the caches, and a worker sums the
- * repeats of each batch before adding them (HCK_SINK_COMBINE).  Only a
- * dense table has a size known up front: a hashed one starts small and
- * grows, so its first size says nothing of where it ends, and it never
- * combines. */
-#define COMBINE_MAX_BYTES (UINT64_C(4) << 20)
-
-static int table_in_cache(const hc_table *t)
-{
-	hc_options o = { .size = sizeof(o) };
-
-	/* Not hc_table_view(): its pin would keep every old generation
-	 * of a growing table mapped until the worker exits (M9). */
-	return !hc_table_options(t, &o) && o.key_kind == HC_KEY_DENSE &&
-	       (UINT64_C(8) << o.dense_bits) <= COMBINE_MAX_BYTES;
-}
-
 static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 			pid_t parent)
 {
@@ -114,8 +97,7 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 		_exit(1);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (hck_sink_create(&s, t, m,
-			    table_in_cache(t) ? HCK_SINK_COMBINE : 0) ||
+	if (hck_sink_create(&s, t, m, HCK_SINK_COMBINE) ||
 	    hck_tok_create(&tk, m, s)) {
 		work_fail(w, HC_ENOMEM, NULL, "%s", hc_strerror(HC_ENOMEM));
 		_exit(1);

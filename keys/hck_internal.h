@@ -16,6 +16,7 @@
 #define HCK_SINK_KEYS 4096u
 #define HCK_SINK_ARENA (1u << 20)
 #define HCK_SINK_COMBINE_SLOTS (2 * HCK_SINK_KEYS) /* a power of 2 */
+#define HCK_SINK_COMBINE_SKIP 63u /* batches: see sink.c */
 
 struct hck_sink {
 	hc_table *t; /* NULL for a sink into a function */
@@ -23,6 +24,7 @@ struct hck_sink {
 	void *fn_arg;
 	int bytes; /* byte-string keys */
 	int combine; /* integer keys: sum repeats of a batch before adding */
+	unsigned combine_skip; /* batches left before combining again */
 	int err; /* first HC_E* code met, else 0 */
 	size_t n;
 	uint64_t added; /* keys added so far */

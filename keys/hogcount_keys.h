@@ -208,9 +208,9 @@ typedef struct hck_sink hck_sink;
 typedef struct hck_tok hck_tok;
 
 /* Sink flags. */
-#define HCK_SINK_COMBINE \
-	0x1 /* integer keys: sum the repeats of a batch
-				before adding (for tables that fit in cache) */
+/* Integer keys: sum the repeats of each batch before adding, while that
+ * pays (a batch that does not collapse turns it off for a while). */
+#define HCK_SINK_COMBINE 0x1
 
 /*
  * hck_sink_create - a sink into @t for the keys of @m.

@@ -4,12 +4,15 @@
  * adds (hc_add_batch, hc_add_bytes_batch), which hash a batch and
  * prefetch its slots before updating them.
  *
- * For a table small enough to live in the caches, a batch of integer
- * keys is first combined: repeats are summed in a small private hash, and
- * each distinct key is added once with its sum.  There the cost is not
- * memory but the hot cache lines that every worker's atomic adds pull
- * from core to core; Zipfian text repeats its top keys many times a
- * batch.  Counts still reach the shared table batch by batch.
+ * With HCK_SINK_COMBINE, a batch of integer keys is first combined:
+ * repeats are summed in a small private hash, and each distinct key is
+ * added once with its sum.  Zipfian text repeats its top keys many times
+ * a batch, and every add of a hot key pulls its cache line from core to
+ * core; a sum added once costs one.  Where batches do not collapse
+ * (k-mers of reads, long n-grams), the private hash is pure cost, so a
+ * batch that keeps more than 3/4 of its keys turns combining off for the
+ * next HCK_SINK_COMBINE_SKIP batches, after which one batch tries again.
+ * Counts still reach the shared table batch by batch, exactly.
  *
  * A sink into a function (hck_sink_create_fn) hands each batch to the
  * caller instead, which routes it (hogcount-mpi).
@@ -142,14 +145,20 @@ int hck_sink_flush(hck_sink *s)
 	} else if (s->bytes) {
 		rc = hc_add_bytes_batch(s->t, s->ptrs, s->lens, NULL, s->n,
 					&done);
-	} else if (s->combine) {
+	} else if (s->combine && s->combine_skip == 0) {
 		size_t u = combine(s), i;
 
+		/* Combining pays while a batch collapses; one that keeps
+		 * more than 3/4 of its keys turns it off for a while. */
+		if (4 * u > 3 * s->n)
+			s->combine_skip = HCK_SINK_COMBINE_SKIP;
 		rc = hc_add_batch(s->t, s->keys, s->deltas, u, &done);
 		for (i = 0; i < done; i++)
 			s->added += s->deltas[i];
 		done = 0;
 	} else {
+		if (s->combine_skip)
+			s->combine_skip--;
 		rc = hc_add_batch(s->t, s->keys, NULL, s->n, &done);
 	}
 	s->added += done;
