@@ -9,8 +9,9 @@
 # with HC_BUILD_CLI=ON and HC_BUILD_TESTS=ON).  WORK_DIR (default
 # /tmp/hc-bench-cli) gets the data (about 2.5 GB) and the outputs.
 # Environment: READS (default 5000000 reads of 150 bases, 1.6 GB),
-# TEXT_MB (default 500), SIZE (hash size for hogcount -s and jellyfish
-# -s, default 230M), SORT_MB (text prefix given to sort | uniq -c,
+# TEXT_MB (default 500), SIZE (hash size for jellyfish -s, default
+# 230M; hogcount grows from its default start), KS (k-mer lengths,
+# default "21 31"), SORT_MB (text prefix given to sort | uniq -c,
 # default all of it), ONLY (dna or text).
 #
 # Memory: the peak over time of the summed proportional set size (Pss,
@@ -28,6 +29,7 @@ W=${2:-/tmp/hc-bench-cli}
 READS=${READS:-5000000}
 TEXT_MB=${TEXT_MB:-500}
 SIZE=${SIZE:-230M}
+KS=${KS:-21 31}
 ONLY=${ONLY:-}
 HC=$B/hogcount
 mkdir -p "$W"
@@ -88,33 +90,42 @@ if [ "$ONLY" != text ]; then
 	[ -s reads.fq ] || "$B/cli/tests/gen_reads" --reads "$READS" --len 150 \
 		--genome 50000000 --seed 1 --error 0.01 >reads.fq
 	echo "# reads.fq: $(stat -L -c %s reads.fq) bytes" | tee -a results.md
-	header "k = 21, canonical, 2 workers/threads, SIZE=$SIZE"
-	sync
-	rm -f hc.hc
-	run "hogcount count -k 21 -C --dna -j 2 -s $SIZE" \
-		"$HC" count --dna -k 21 -C -j 2 -s "$SIZE" -q -v -o hc.hc reads.fq
-	hc_wall=$(cat last.wall)
-	sed 's/^/# /' run.err | tee -a results.md
-	"$HC" stats hc.hc | tee stats.txt
-	total=$(awk '/^Total:/ { print $2 }' stats.txt)
-	rm -f hc.hc
-	sync
-	run "jellyfish count -m 21 -C -t 2 -s $SIZE" \
-		jellyfish count -m 21 -C -t 2 -s "$SIZE" -o jf.jf reads.fq
-	jf_wall=$(cat last.wall)
-	rm -f jf.jf
-	rm -rf kmc.tmp kmcdb.*
-	mkdir kmc.tmp
-	sync
-	run "kmc -k21 -t2 -ci1 -cs4294967295" \
-		kmc -k21 -t2 -ci1 -cs4294967295 reads.fq kmcdb kmc.tmp
-	kmc_wall=$(cat last.wall)
-	rm -rf kmc.tmp kmcdb.*
-	echo | tee -a results.md
-	for t in hc:$hc_wall jf:$jf_wall kmc:$kmc_wall; do
-		printf '%s: %.1f M k-mers/s\n' "${t%%:*}" \
-			"$(echo "$total / ${t#*:} / 1000000" | bc -l)"
-	done | tee -a results.md
+	for K in $KS; do
+		header "k = $K, canonical, 2 workers/threads (hogcount grows from its default start; jellyfish -s $SIZE)"
+		sync
+		rm -f hc.hc
+		run "hogcount count -k $K -C --dna -j 2" \
+			"$HC" count --dna -k "$K" -C -j 2 -q -v -o hc.hc reads.fq
+		hc_wall=$(cat last.wall)
+		hc_file=$(stat -c %s hc.hc)
+		sed 's/^/# /' run.err | tee -a results.md
+		"$HC" stats hc.hc | tee stats.txt
+		total=$(awk '/^Total:/ { print $2 }' stats.txt)
+		rm -f hc.hc
+		sync
+		run "jellyfish count -m $K -C -t 2 -s $SIZE" \
+			jellyfish count -m "$K" -C -t 2 -s "$SIZE" -o jf.jf reads.fq
+		jf_wall=$(cat last.wall)
+		jf_file=$(stat -c %s jf.jf)
+		rm -f jf.jf
+		rm -rf kmc.tmp kmcdb.*
+		mkdir kmc.tmp
+		sync
+		run "kmc -k$K -t2 -ci1 -cs4294967295" \
+			kmc -k"$K" -t2 -ci1 -cs4294967295 reads.fq kmcdb kmc.tmp
+		kmc_wall=$(cat last.wall)
+		kmc_file=$(cat kmcdb.kmc_pre kmcdb.kmc_suf | wc -c)
+		rm -rf kmc.tmp kmcdb.*
+		echo | tee -a results.md
+		for t in hc:$hc_wall:$hc_file jf:$jf_wall:$jf_file \
+			kmc:$kmc_wall:$kmc_file; do
+			n=${t%%:*} f=${t##*:} w=${t#*:}
+			w=${w%:*}
+			printf '%s: %.1f M k-mers/s, output %.2f GB\n' "$n" \
+				"$(echo "$total / $w / 1000000" | bc -l)" \
+				"$(echo "$f / 1000000000" | bc -l)"
+		done | tee -a results.md
+	done
 fi
 
 if [ "$ONLY" != dna ]; then
