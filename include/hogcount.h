@@ -301,7 +301,9 @@ HC_API int hc_table_open(hc_table **out, const char *path, int flags);
  * with the G2 guarantees of iteration).  A grown table is written as one
  * generation of its current capacity (a growth in flight is helped to
  * its end first, design.md M4); reopened read-write, it grows again.
- * Returns HC_OK, HC_EIO (errno set), HC_EINVAL.
+ * The copy is sealed (hc_table_verify): its body checksums are computed
+ * from the written file before the fsync, one more read of the copy.
+ * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM.
  */
 HC_API int hc_table_save(const hc_table *t, const char *path);
 
@@ -333,8 +335,10 @@ HC_API int hc_table_prefault(hc_table *t);
  * A handle that created a table file, or opened one read-write, seals
  * it when it is the last such handle to close (hc_table_verify): it
  * finishes a growth in flight, writes the body checksums and marks the
- * file sealed.  Only the process that created or opened the handle
- * seals; a forked child closing its inherited copy does not.  Writers
+ * file sealed; this reads the whole table once.  A failure to seal is
+ * not reported: the file stays live.  Only the process that created or
+ * opened the handle seals; a forked child closing its inherited copy
+ * does not.  Writers
  * the kernel cannot see (forked children still adding after the parent
  * closes, a build older than format 2.1) make the checksums stale: the
  * file then verifies as damaged, never as good (design.md V3).
