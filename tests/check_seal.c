@@ -35,7 +35,9 @@ static void options_for(int shape, hc_options *o)
 		break;
 	case BYTES_GROW:
 		o->key_kind = HC_KEY_BYTES;
-		o->arena_bytes = 4096; /* small: the key area gets chunks */
+		/* Small: the key area gets chunks (where byte-key tables
+		 * grow at all, design.md M8). */
+		o->arena_bytes = HC_HAVE_PAIR_CAS ? 4096 : 0;
 		break;
 	case PACKED_GROW:
 		o->key_kind = HC_KEY_PACKED;
@@ -255,7 +257,7 @@ START_TEST(damage_names_region)
 				      "key area");
 			expect_damage(p, h.arena_offset + 12, HC_REGION_KEYS, 0,
 				      "key area");
-			if (!k) {
+			if (!k && HC_HAVE_PAIR_CAS) {
 				hc_assert_gt(h.arena_used, 3 * h.arena_bytes);
 				expect_damage(p, h.gens[1].arena_off + 20,
 					      HC_REGION_KEYS, 1, "chunk 1");
@@ -265,8 +267,9 @@ START_TEST(damage_names_region)
 					      HC_REGION_KEYS, 0, "key area");
 			}
 		}
-		if (!k &&
-		    (_i == U64_GROW || _i == PACKED_GROW || _i == BYTES_GROW))
+		if (!k && (_i == PACKED_GROW ||
+			   (HC_HAVE_PAIR_CAS &&
+			    (_i == U64_GROW || _i == BYTES_GROW))))
 			hc_assert_gt(cur, 0); /* a later generation was hit */
 	}
 }
