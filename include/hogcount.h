@@ -583,7 +583,8 @@ typedef struct hc_verdict {
 HC_API int hc_table_verify(const hc_table *t, hc_verdict *v);
 
 /* hc_region_name - "header", "slots", "overflow", "key area", or
- * "none" (hc_verdict.region); "unknown" otherwise. */
+ * "none" (hc_verdict.region); "unknown" otherwise.
+ * Any number of processes. */
 HC_API const char *hc_region_name(int region);
 
 #ifdef __cplusplus
