@@ -24,6 +24,7 @@
 
 #include "commands.h"
 #include "progress.h"
+#include "tables.h"
 #include "work.h"
 
 #define DEFAULT_CHUNK (UINT64_C(64) << 20)
@@ -239,6 +240,8 @@ static int open_into(const char *path, const hck_meta *want, hc_table **t,
 
 	if (table_open_meta(path, t, &m))
 		return -1;
+	if (table_check(path, *t))
+		goto fail;
 	if (m.tokens != want->tokens || m.k != want->k ||
 	    m.canonical != want->canonical) {
 		cli_error(path, "holds %s k=%u%s, not %s k=%u%s as asked",

@@ -459,6 +459,10 @@ static int run_unseen(int argc, char **argv, const struct opts *o)
 				  : hc_strerror(rc));
 		return 1;
 	}
+	if (table_check(argv[0], t)) {
+		hc_table_close(t);
+		return 1;
+	}
 	u.size = sizeof(u);
 	rc = hc_unseen_estimate(t, &u);
 	if (rc) {

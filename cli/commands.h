@@ -12,5 +12,6 @@ int cmd_histo(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif /* HC_COMMANDS_H */

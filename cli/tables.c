@@ -29,6 +29,62 @@
 #define MANIFEST_SHARDS_MAX (UINT32_C(1) << 20)
 #define LINE_MAX_BYTES 4096
 
+int cli_unchecked;
+
+void verdict_where(const hc_verdict *v, char *buf, size_t cap)
+{
+	switch (v->region) {
+	case HC_REGION_SLOTS:
+		snprintf(buf, cap, "slots of generation %u", v->index);
+		break;
+	case HC_REGION_KEYS:
+		snprintf(buf, cap, "key area chunk %u", v->index);
+		break;
+	case HC_REGION_OVERFLOW:
+		snprintf(buf, cap, "overflow area");
+		break;
+	default:
+		snprintf(buf, cap, "%s", hc_region_name(v->region));
+	}
+}
+
+int table_check(const char *path, const hc_table *t)
+{
+	hc_verdict v = { .size = sizeof(v) };
+	char where[64];
+	int rc;
+
+	if (cli_unchecked)
+		return 0;
+	rc = hc_table_verify(t, &v);
+	if (rc == HC_OK)
+		return 0;
+	if (rc != HC_ECORRUPT) {
+		cli_error(path, "cannot check it: %s", hc_strerror(rc));
+		return -1;
+	}
+	verdict_where(&v, where, sizeof(where));
+	cli_error(path,
+		  "damaged: %s does not match its checksum "
+		  "(--unchecked reads it anyway)",
+		  where);
+	return -1;
+}
+
+int is_manifest(const char *path)
+{
+	char head[sizeof(MANIFEST_MAGIC)] = "";
+	FILE *f = fopen(path, "r");
+	int yes;
+
+	if (!f)
+		return 0;
+	yes = fread(head, 1, sizeof(head) - 1, f) == sizeof(head) - 1 &&
+	      !memcmp(head, MANIFEST_MAGIC, sizeof(head) - 1);
+	fclose(f);
+	return yes;
+}
+
 static int same_meta(const hck_meta *a, const hck_meta *b)
 {
 	return a->tokens == b->tokens && a->k == b->k &&
@@ -138,7 +194,8 @@ int tables_open(const char *path, struct tables *ts)
 		for (size_t i = 0; i < ts->n; i++) {
 			hck_meta m;
 
-			if (table_open_meta(ts->path[i], &ts->t[i], &m)) {
+			if (table_open_meta(ts->path[i], &ts->t[i], &m) ||
+			    table_check(ts->path[i], ts->t[i])) {
 				tables_close(ts);
 				return -1;
 			}
@@ -161,6 +218,10 @@ int tables_open(const char *path, struct tables *ts)
 	ts->path[0] = strdup(path);
 	if (!ts->path[0] || table_open_meta(path, &ts->t[0], &ts->m)) {
 		ts->t[0] = NULL;
+		tables_close(ts);
+		return -1;
+	}
+	if (table_check(path, ts->t[0])) {
 		tables_close(ts);
 		return -1;
 	}

@@ -24,9 +24,30 @@ struct tables {
 };
 
 /*
+ * Set by --unchecked (main.c takes it off the command line of every
+ * command that reads tables): open damaged tables anyway, for salvage.
+ */
+extern int cli_unchecked;
+
+/*
+ * table_check - refuse a table whose body checksum fails
+ * (hc_table_verify), with one line naming @path; 0 when it is good,
+ * not sealed (live or older), or cli_unchecked is set, else -1.
+ */
+int table_check(const char *path, const hc_table *t);
+
+/* verdict_where - "slots of generation 0", "key area chunk 2", ... for
+ * a damaged verdict, into @buf. */
+void verdict_where(const hc_verdict *v, char *buf, size_t cap);
+
+/* is_manifest - 1 if @path starts as the manifest of a sharded table. */
+int is_manifest(const char *path);
+
+/*
  * tables_open - open @path read-only: a table file written by count, or
  * a manifest and every shard it names (relative to the manifest's
- * directory), checking that each shard holds the manifest's record.
+ * directory), checking that each shard holds the manifest's record
+ * and that each passes table_check().
  * Prints the error and returns -1 on failure.
  */
 int tables_open(const char *path, struct tables *ts);

@@ -33,6 +33,9 @@ file(RELATIVE_PATH HC_PC_PREFIX_REL "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
 	"${CMAKE_INSTALL_PREFIX}")
 # No Requires.private: libatomic_ops is inlined into the kernel (headers
 # only), so a user without libatomic-ops-dev still resolves hogcount.pc.
+# xxHash is linked into the shared library; a static link needs it too,
+# named in Libs.private (-lxxhash) rather than Requires.private, so that
+# hogcount.pc still resolves where libxxhash.pc is not visible.
 foreach(pc hogcount hogcount-keys hogcount-model)
 	configure_file(${PROJECT_SOURCE_DIR}/cmake/${pc}.pc.in
 		${PROJECT_BINARY_DIR}/${pc}.pc @ONLY)

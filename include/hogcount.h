@@ -301,13 +301,16 @@ HC_API int hc_table_open(hc_table **out, const char *path, int flags);
  * with the G2 guarantees of iteration).  A grown table is written as one
  * generation of its current capacity (a growth in flight is helped to
  * its end first, design.md M4); reopened read-write, it grows again.
- * Returns HC_OK, HC_EIO (errno set), HC_EINVAL.
+ * The copy is sealed (hc_table_verify): its body checksums are computed
+ * from the written file before the fsync, one more read of the copy.
+ * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM.
  */
 HC_API int hc_table_save(const hc_table *t, const char *path);
 
 /*
  * hc_table_sync - flush a file-backed table to disk (msync).  A no-op for
- * the other homes.  Returns HC_OK or HC_EIO.
+ * the other homes.  It does not seal the file (hc_table_verify): the
+ * handle may still write.  Returns HC_OK or HC_EIO.
  */
 HC_API int hc_table_sync(hc_table *t);
 
@@ -329,6 +332,16 @@ HC_API int hc_table_prefault(hc_table *t);
 /*
  * hc_table_close - unmap and free the handle.  NULL is a no-op.
  * Does not unlink a named table.  Returns HC_OK or HC_EIO.
+ * A handle that created a table file, or opened one read-write, seals
+ * it when it is the last such handle to close (hc_table_verify): it
+ * finishes a growth in flight, writes the body checksums and marks the
+ * file sealed; this reads the whole table once.  A failure to seal is
+ * not reported: the file stays live.  Only the process that created or
+ * opened the handle seals; a forked child closing its inherited copy
+ * does not.  Writers
+ * the kernel cannot see (forked children still adding after the parent
+ * closes, a build older than format 2.1) make the checksums stale: the
+ * file then verifies as damaged, never as good (design.md V3).
  * Not concurrent with other calls on the same handle.
  */
 HC_API int hc_table_close(hc_table *t);
@@ -510,6 +523,69 @@ HC_API int hc_histo(const hc_table *t, uint64_t *hist, size_t len);
  * Returns HC_OK, HC_EKIND, HC_EFULL, HC_ERANGE, HC_ERDONLY, HC_ECORRUPT.
  */
 HC_API int hc_table_merge(hc_table *dst, const hc_table *src);
+
+/* ---- checking a file ------------------------------------------------ */
+
+/* hc_verdict.state: what hc_table_verify() found. */
+enum hc_seal_state {
+	/* No body checksum: a file written before format 2.1. */
+	HC_SEAL_NONE = 0,
+	/* No valid body checksum: the table is being written (open
+	 * read-write, in shared memory), or a writer died before closing
+	 * it.  Not damage. */
+	HC_SEAL_LIVE = 1,
+	/* Sealed, and every region matches its checksum. */
+	HC_SEAL_OK = 2,
+	/* Sealed, and a region does not match: see @region. */
+	HC_SEAL_DAMAGED = 3,
+};
+
+/* hc_verdict.region: the first region that failed. */
+enum hc_region {
+	HC_REGION_NONE = 0,
+	HC_REGION_HEADER = 1, /* the header page (the seal word included) */
+	HC_REGION_SLOTS = 2, /* slots (dense: counters) of generation @index */
+	HC_REGION_OVERFLOW = 3, /* packed tables: the overflow area */
+	HC_REGION_KEYS = 4, /* byte keys: chunk @index of the key area */
+};
+
+/*
+ * What hc_table_verify() found.
+ * @size: set by the caller to sizeof(hc_verdict) before the call.
+ * @state: enum hc_seal_state.
+ * @region: enum hc_region, the first damaged region (HC_SEAL_DAMAGED),
+ *	else HC_REGION_NONE.  @index: its generation or key-area chunk.
+ * @damaged: how many regions failed.
+ * @bytes: bytes hashed.
+ */
+typedef struct hc_verdict {
+	size_t size;
+	int state;
+	int region;
+	unsigned index;
+	unsigned damaged;
+	uint64_t bytes;
+} hc_verdict;
+
+/*
+ * hc_table_verify - check a sealed table against its body checksums
+ * (xxHash XXH3-64 of the header page and of every region a reader can
+ * reach: the current generation's slots, the packed overflow area, the
+ * used part of each key-area chunk; docs/format.md, "Seal").  Reads the
+ * whole table once.  A table that is not sealed is reported as such
+ * (HC_SEAL_NONE, HC_SEAL_LIVE) and not read.
+ * @v: receives the verdict; may be NULL.  v->size must be set.
+ * Returns HC_OK (state OK, LIVE or NONE), HC_ECORRUPT (state DAMAGED),
+ * HC_EINVAL, HC_ENOMEM.
+ * Any number of processes.  Ordering: a table opened for writing while
+ * it is checked is reported LIVE, not damaged (design.md V2).
+ */
+HC_API int hc_table_verify(const hc_table *t, hc_verdict *v);
+
+/* hc_region_name - "header", "slots", "overflow", "key area", or
+ * "none" (hc_verdict.region); "unknown" otherwise.
+ * Any number of processes. */
+HC_API const char *hc_region_name(int region);
 
 #ifdef __cplusplus
 }

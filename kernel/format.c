@@ -176,6 +176,8 @@ int hc__layout(const hc_options *opt, struct hc__header *h)
 	h->arena_used = opt->key_kind == HC_KEY_BYTES ? HC_ARENA_ENTRY_HDR : 0;
 	h->obj_end = round_up(h->total_bytes, HC_PAGE);
 	h->gens[0].slots_off = HC_HEADER_SIZE;
+	/* Live, nobody registered yet: the creator registers (seal.c). */
+	h->seal = HC_SEAL_WORD(HC_SEAL_TAG_LIVE, UINT64_C(0), UINT64_C(0));
 	return HC_OK;
 }
 

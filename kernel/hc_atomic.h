@@ -26,6 +26,9 @@
 	!defined(AO_HAVE_store) || !defined(AO_HAVE_store_release)
 #error "libatomic_ops lacks AO_load/AO_store (relaxed, acquire, release)"
 #endif
+#if !defined(AO_HAVE_load_full)
+#error "libatomic_ops lacks AO_load_full"
+#endif
 #if !defined(AO_HAVE_fetch_and_add) ||                      \
 	!defined(AO_HAVE_fetch_compare_and_swap_release) || \
 	!defined(AO_HAVE_fetch_compare_and_swap) ||         \
@@ -49,6 +52,14 @@ static inline uint64_t hc_atomic_load_relaxed(const hc_aword *p)
 static inline uint64_t hc_atomic_load_acquire(const hc_aword *p)
 {
 	return AO_load_acquire(p);
+}
+
+/* Full load: ordered after every access before it (loads included) and
+ * before every access after it.  For the one reader that must know its
+ * earlier plain reads are over before it looks again (seal.c). */
+static inline uint64_t hc_atomic_load_full(const hc_aword *p)
+{
+	return AO_load_full(p);
 }
 
 /* Relaxed store: atomicity only (a plain mov on x86-64). */

@@ -56,6 +56,24 @@
 #define HC_PIN_GEN_MASK UINT64_C(0xff) /* low byte of a pin: generation */
 #define HC_FROZEN (UINT64_C(1) << 63) /* count word: slot is being moved */
 #define HC_COUNT_MASK (HC_FROZEN - 1)
+
+/*
+ * The seal word (header offset 664; docs/format.md, "Seal"): a tag in
+ * bits 48..63, an epoch in bits 16..47 (bumped by every writer that
+ * registers), the number of registered writers in bits 0..15.  0 is a
+ * file of format 2.0, which has no seal.  The three tags differ from
+ * each other and from 0 in both bytes, so no one-byte change turns a
+ * sealed word into a live one.
+ */
+#define HC_SEAL_TAG_SHIFT 48
+#define HC_SEAL_TAG_LIVE UINT64_C(0xa5c3) /* writers registered or not */
+#define HC_SEAL_TAG_SEALING UINT64_C(0x3ca5) /* last writer writing sums */
+#define HC_SEAL_TAG_SEALED UINT64_C(0x5a96) /* sums valid, no writer */
+#define HC_SEAL_WRITERS_MASK UINT64_C(0xffff)
+#define HC_SEAL_EPOCH_MASK (UINT64_C(0xffffffff) << 16)
+#define HC_SEAL_TAG(w) ((w) >> HC_SEAL_TAG_SHIFT)
+#define HC_SEAL_WORD(tag, epoch_bits, writers) \
+	((tag) << HC_SEAL_TAG_SHIFT | (epoch_bits) | (writers))
 /* Internal status: the slot is frozen, help the migration and retry. */
 #define HC__EMIGRATE (-1000)
 #define HC_DEFAULT_ARENA_PER_SLOT 32u
@@ -84,7 +102,10 @@ struct hc__gen_rec {
 	hc_aword claimed; /* keys claimed or copied here (flushed in batches) */
 	hc_aword arena_off; /* bytes kind: file offset of key-area chunk g
 			     * (g >= 1; 0 until published, CAS once) */
-	uint64_t pad[3];
+	uint64_t slots_sum; /* sealed: xxh3 of generation g's slots (seal.c) */
+	uint64_t keys_sum; /* sealed: xxh3 of key-area chunk g (g = 0: or of
+			    * the packed overflow area) */
+	uint64_t pad;
 };
 _Static_assert(sizeof(struct hc__gen_rec) == 64, "gen record size");
 
@@ -126,7 +147,10 @@ struct hc__header {
 	uint8_t user[HC_USER_MAX]; /* 392: hc_table_set_user() bytes */
 	hc_aword freed; /* 648: generations below this were given back (M9) */
 	hc_aword pin_over; /* 656: operations pinned without a pin slot */
-	uint8_t reserved1[704 - 664]; /* 664: zero */
+	hc_aword seal; /* 664: 0 (format 2.0), or tag | epoch | writers:
+			* the body checksums are valid iff tag = SEALED */
+	uint64_t header_sum; /* 672: sealed: xxh3 of this page, this word 0 */
+	uint8_t reserved1[704 - 680]; /* 680: zero */
 	hc_aword pins[HC_PINS]; /* 704: pid << 8 | generation, 0 = free (M9) */
 	hc_aword cur; /* 1024: current generation (the oldest in use) */
 	uint8_t pad4[56];
@@ -142,7 +166,11 @@ _Static_assert(offsetof(struct hc__header, arena_used) == 256, "arena_used");
 _Static_assert(offsetof(struct hc__header, zero_count) == 320, "zero_count");
 _Static_assert(offsetof(struct hc__header, user) == 392, "user offset");
 _Static_assert(offsetof(struct hc__header, freed) == 648, "freed offset");
+_Static_assert(offsetof(struct hc__header, seal) == 664, "seal offset");
+_Static_assert(offsetof(struct hc__header, header_sum) == 672, "header_sum");
 _Static_assert(offsetof(struct hc__header, pins) == 704, "pins offset");
+_Static_assert(offsetof(struct hc__gen_rec, slots_sum) == 40, "slots_sum");
+_Static_assert(offsetof(struct hc__gen_rec, keys_sum) == 48, "keys_sum");
 _Static_assert(offsetof(struct hc__header, cur) == 1024, "cur offset");
 _Static_assert(offsetof(struct hc__header, obj_end) == 1088, "obj_end");
 _Static_assert(offsetof(struct hc__header, gens) == 1280, "gens offset");
@@ -223,6 +251,8 @@ struct hc_table {
 	hc_aword local_claims[HC_GEN_MAX]; /* claims not yet flushed */
 	hc_aword reclaim_seen; /* cur at this handle's last reclaim (M9) */
 	int view_pin; /* pin held for hc_table_view() pointers, or 0 */
+	int sealer; /* registered as a writer in the seal word (seal.c) */
+	uint64_t sealer_pid; /* the process that registered */
 	uint64_t view_pin_pid; /* the process that holds view_pin */
 };
 
@@ -276,6 +306,11 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
 
 /* region.c */
 void hc__advise(unsigned char *base, uint64_t bytes);
+
+/* seal.c */
+void hc__seal_register(struct hc_table *t);
+int hc__seal_close(struct hc_table *t);
+int hc__seal_now(struct hc_table *t);
 
 /* grow.c */
 int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot);

@@ -174,6 +174,8 @@ int hc_table_create(hc_table **out, const hc_options *opt)
 	rc = handle_map(out, fd, HC_HOME_ANON, 1, &h, h.total_bytes, 1);
 	if (rc && fd >= 0)
 		close(fd);
+	if (!rc)
+		hc__seal_register(*out);
 	return rc;
 }
 
@@ -183,9 +185,14 @@ static int create_on_fd(hc_table **out, int fd, int home,
 {
 	if (h->total_bytes > SIZE_MAX)
 		return HC_ENOMEM;
+	int rc;
+
 	if (ftruncate(fd, (off_t)h->total_bytes) != 0)
 		return errno == EFBIG || errno == EINVAL ? HC_ENOMEM : HC_EIO;
-	return handle_map(out, fd, home, 1, h, h->total_bytes, 1);
+	rc = handle_map(out, fd, home, 1, h, h->total_bytes, 1);
+	if (!rc)
+		hc__seal_register(*out);
+	return rc;
 }
 
 int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
@@ -304,6 +311,8 @@ int hc_table_attach(hc_table **out, const char *name, int flags)
 
 		close(fd);
 		errno = saved;
+	} else if (flags == HC_OPEN_RDWR) {
+		hc__seal_register(*out);
 	}
 	return rc;
 }
@@ -327,6 +336,8 @@ int hc_table_open(hc_table **out, const char *path, int flags)
 
 		close(fd);
 		errno = saved;
+	} else if (flags == HC_OPEN_RDWR) {
+		hc__seal_register(*out);
 	}
 	return rc;
 }
@@ -527,6 +538,9 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	for (unsigned i = 0; i < HC_PINS; i++)
 		hh.pins[i] = 0;
 	hh.obj_end = round_up64(total, HC_PAGE);
+	/* Live with no writer: hc_table_save() seals the copy (seal.c). */
+	hh.seal = HC_SEAL_WORD(HC_SEAL_TAG_LIVE, UINT64_C(0), UINT64_C(0));
+	hh.header_sum = 0;
 	memset(hh.gens, 0, sizeof(hh.gens));
 	hh.gens[0].slots_off = HC_HEADER_SIZE;
 	/* ORDER: relaxed. A figure carried into the copy (M7). */
@@ -568,6 +582,26 @@ static int save_rebuild(hc_table *t, const char *tmp)
 	return rc;
 }
 
+/* Seal the copy hc_table_save() wrote to @fd: map it as a table (which
+ * also checks the header it wrote), hash it and mark it sealed. */
+static int seal_copy(int fd)
+{
+	hc_table *d;
+	int rc, fd2 = dup(fd);
+
+	if (fd2 < 0)
+		return HC_EIO;
+	rc = open_fd(&d, fd2, HC_HOME_FILE, HC_OPEN_RDWR);
+	if (rc) {
+		close(fd2);
+		return rc;
+	}
+	rc = hc__seal_now(d);
+	if (hc_table_close(d) && !rc)
+		rc = HC_EIO;
+	return rc;
+}
+
 int hc_table_save(const hc_table *ct, const char *path)
 {
 	/* The handle's mapping grows as generations are published; the
@@ -584,7 +618,7 @@ int hc_table_save(const hc_table *ct, const char *path)
 	if (!tmp)
 		return HC_ENOMEM;
 	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		free(tmp);
 		return os_error();
@@ -619,6 +653,8 @@ int hc_table_save(const hc_table *ct, const char *path)
 		}
 	}
 	if (fd >= 0) {
+		if (!rc)
+			rc = seal_copy(fd);
 		if (!rc && fsync(fd) != 0)
 			rc = HC_EIO;
 		if (close(fd) != 0 && !rc)
@@ -705,6 +741,8 @@ int hc_table_close(hc_table *t)
 	if (t->view_pin && t->view_pin_pid == hc__pid())
 		hc__unpin(t, t->view_pin);
 	(void)hc__reclaim(t); /* what this process held back (M9) */
+	/* The last writer of a file seals it; a failure leaves it live. */
+	(void)hc__seal_close(t);
 	if (munmap(t->base, t->reserve) != 0)
 		rc = HC_EIO;
 	if (t->fd >= 0 && close(t->fd) != 0)

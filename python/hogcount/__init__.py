@@ -218,8 +218,28 @@ class Table:
         _check(lib.hc_table_prefault(self._h), "prefault")
 
     def save(self, path):
-        """Write the table to ``path`` atomically (hc_table_save)."""
+        """Write the table to ``path`` atomically (hc_table_save); the
+        file is sealed with checksums of its body (see verify())."""
         _check(lib.hc_table_save(self._h, str(path).encode()), str(path))
+
+    def verify(self):
+        """Check the table against its body checksums
+        (hc_table_verify).  Returns a dict: ``state`` is "ok" (sealed and
+        intact), "live" (being written, or its writer died: no valid
+        checksum), "none" (a file older than format 2.1) or "damaged";
+        ``region`` ("header", "slots", "overflow", "key area", or None)
+        and ``index`` (its generation or key-area chunk) name the first
+        damaged region, ``damaged`` how many, ``bytes`` how many were
+        read.  Damage is a result, not an exception."""
+        v = _lib.Verdict()
+        v.size = ctypes.sizeof(v)
+        rc = lib.hc_table_verify(self._h, ctypes.byref(v))
+        if rc != _lib.ECORRUPT:
+            _check(rc, "verify")
+        return {"state": _lib.SEAL_STATES[v.state],
+                "region": lib.hc_region_name(v.region).decode()
+                if v.region else None,
+                "index": v.index, "damaged": v.damaged, "bytes": v.bytes}
 
     # ---- metadata -----------------------------------------------------
 

@@ -22,6 +22,7 @@ c_int = ctypes.c_int
 KEY_U64, KEY_BYTES, KEY_DENSE, KEY_PACKED = 1, 2, 3, 4
 MODE_EXACT, MODE_HOGWILD = 1, 2
 OPEN_RDONLY, OPEN_RDWR = 0, 1
+ECORRUPT = -3
 USER_MAX = 256
 
 
@@ -46,6 +47,16 @@ class View(ctypes.Structure):
                 ("capacity", c_u64), ("slot_size", c_size),
                 ("slots", c_vp), ("zero_count", c_vp), ("zero_key", c_u64),
                 ("arena", c_vp), ("arena_bytes", c_u64)]
+
+
+class Verdict(ctypes.Structure):
+    """hc_verdict: what hc_table_verify() found."""
+    _fields_ = [("size", c_size), ("state", c_int), ("region", c_int),
+                ("index", ctypes.c_uint), ("damaged", ctypes.c_uint),
+                ("bytes", c_u64)]
+
+
+SEAL_STATES = {0: "none", 1: "live", 2: "ok", 3: "damaged"}
 
 
 def _installed_libdir():
@@ -126,6 +137,8 @@ _SIGS = {
     "hc_table_view": (c_int, [c_vp, _P(View)]),
     "hc_histo": (c_int, [c_vp, c_vp, c_size]),
     "hc_table_merge": (c_int, [c_vp, c_vp]),
+    "hc_table_verify": (c_int, [c_vp, _P(Verdict)]),
+    "hc_region_name": (ctypes.c_char_p, [c_int]),
 }
 for _name, (_res, _args) in _SIGS.items():
     _f = getattr(lib, _name)

@@ -187,6 +187,31 @@ class TestHomes(unittest.TestCase):
                 r.add(1)  # read-only
             self.assertEqual(e.exception.name, "HC_ERDONLY")
 
+    def test_verify(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "t.hc")
+            t = Table.create()
+            t.add_batch(np.arange(5000, dtype=np.uint64) % 977)
+            self.assertEqual(t.verify()["state"], "live")
+            t.save(p)
+            r = Table.open(p)
+            v = r.verify()
+            self.assertEqual((v["state"], v["region"], v["damaged"]),
+                             ("ok", None, 0))
+            self.assertGreater(v["bytes"], 4096)
+            r.close()
+            with open(p, "r+b") as f:  # a byte of the slots
+                f.seek(4096 + 8)
+                b = f.read(1)
+                f.seek(4096 + 8)
+                f.write(bytes([b[0] ^ 1]))
+            v = Table.open(p).verify()
+            self.assertEqual((v["state"], v["region"], v["index"]),
+                             ("damaged", "slots", 0))
+            w = Table.open(p, writable=True)  # a live file
+            self.assertEqual(Table.open(p).verify()["state"], "live")
+            w.close()
+
     def test_named_attach(self):
         name = f"/hc-py-{os.getpid()}-attach"
         t = Table.create(capacity=256, shm=name)

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * seal.c - files that say when they are damaged: the seal word, the body
+ * checksums a last writer writes when it closes a table file (or
+ * hc_table_save() into its copy), and hc_table_verify(), which checks
+ * them.  The layout is docs/format.md, "Seal"; the ordering argument is
+ * docs/design.md V1-V3.  The hash is xxHash's XXH3-64 (libxxhash); no
+ * hash function is written here.
+ *
+ * A table's checksummed regions are listed by one function per layout
+ * (hashed_regions() for the layout of format 2); seal and verify walk
+ * the same list, so another layout (a compact saved one) plugs in by
+ * adding its own list.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "hc_internal.h"
+
+/* Regions of one table: the current generation's slots, the packed
+ * overflow area, and one per key-area chunk. */
+#define MAX_REGIONS (2 + HC_GEN_MAX)
+#define HASH_STEP (UINT64_C(1) << 26) /* bytes per streaming update */
+
+struct region {
+	int kind; /* enum hc_region */
+	unsigned index; /* generation (slots) or chunk (keys) */
+	const unsigned char *p;
+	uint64_t len;
+};
+
+/* Where the sum of @r lives in a header. */
+static uint64_t *sum_of(struct hc__header *h, const struct region *r)
+{
+	if (r->kind == HC_REGION_SLOTS)
+		return &h->gens[r->index].slots_sum;
+	return &h->gens[r->index].keys_sum; /* overflow: index 0 */
+}
+
+/*
+ * The regions a reader of @t can reach, for the layout of format 2:
+ * the slots of the current generation (dense: the counters), the packed
+ * overflow area, and the used part of each key-area chunk below
+ * @arena_used.  HC__EMIGRATE when a growth is in flight (a sealed table
+ * never has one); HC_ECORRUPT or HC_ENOMEM when a region cannot be
+ * mapped.
+ */
+static int hashed_regions(struct hc_table *t, uint64_t arena_used,
+			  struct region *r, unsigned *n)
+{
+	struct hc__gv v;
+	unsigned cur, top, k = 0;
+	int rc;
+
+	if (t->kind == HC_KEY_DENSE) {
+		r[k++] = (struct region){ HC_REGION_SLOTS, 0,
+					  (const unsigned char *)t->dense,
+					  t->capacity * HC_DENSE_SLOT_SIZE };
+		*n = k;
+		return HC_OK;
+	}
+	rc = hc__gen_bounds(t, &cur, &top);
+	if (rc)
+		return rc;
+	if (cur != top)
+		return HC__EMIGRATE;
+	rc = hc__gen_view(t, cur, &v);
+	if (rc)
+		return rc;
+	r[k++] = (struct region){ HC_REGION_SLOTS, cur,
+				  (const unsigned char *)v.packed,
+				  v.capacity * (t->kind == HC_KEY_PACKED
+							? HC_PACK_SLOT_SIZE
+							: HC_SLOT_SIZE) };
+	if (t->kind == HC_KEY_PACKED)
+		r[k++] = (struct region){ HC_REGION_OVERFLOW, 0,
+					  (const unsigned char *)t->ovf,
+					  t->ovf_capacity * HC_SLOT_SIZE };
+	if (t->kind == HC_KEY_BYTES) {
+		uint64_t start = 0, size = t->arena_bytes, au = arena_used;
+
+		/* As hc_table_save() bounds it (region.c: save_gen). */
+		if (!t->grows && au > t->arena_bytes)
+			au = t->arena_bytes;
+		if (au > HC_ARENA_MAX)
+			au = HC_ARENA_MAX;
+		for (unsigned i = 0; i < HC_GEN_MAX && start < au; i++) {
+			unsigned char *c;
+
+			rc = hc__arena_chunk_ptr(t, i, &c);
+			if (rc)
+				return rc == HC_ENOENT ? HC_ECORRUPT : rc;
+			r[k++] = (struct region){ HC_REGION_KEYS, i, c,
+						  au - start < size ? au - start
+								    : size };
+			start += size;
+			size <<= 1;
+		}
+	}
+	*n = k;
+	return HC_OK;
+}
+
+/*
+ * XXH3-64 of @len bytes at @p, streamed in steps.  The bytes are read
+ * with plain loads: a sealed table has no writer, and a check that
+ * raced with one is thrown away (design.md V2).
+ */
+static uint64_t hash_region(XXH3_state_t *st, const unsigned char *p,
+			    uint64_t len)
+{
+	(void)XXH3_64bits_reset(st);
+	while (len) {
+		size_t n = len < HASH_STEP ? (size_t)len : (size_t)HASH_STEP;
+
+		(void)XXH3_64bits_update(st, p, n);
+		p += n;
+		len -= n;
+	}
+	return XXH3_64bits_digest(st);
+}
+
+/* The header sum: XXH3-64 of the page with header_sum read as 0. */
+static uint64_t header_sum(const struct hc__header *h)
+{
+	struct hc__header c;
+
+	memcpy(&c, h, sizeof(c));
+	c.header_sum = 0;
+	return XXH3_64bits(&c, sizeof(c));
+}
+
+static uint64_t next_epoch(uint64_t w)
+{
+	return ((w & HC_SEAL_EPOCH_MASK) + (UINT64_C(1) << 16)) &
+	       HC_SEAL_EPOCH_MASK;
+}
+
+/*
+ * Register @t as a writer: a new epoch and one more writer in the seal
+ * word, which is LIVE from now on (V1).  Called once for a handle that
+ * may write (created, or opened or attached read-write) before it is
+ * handed to the caller.
+ */
+void hc__seal_register(struct hc_table *t)
+{
+	uint64_t x, w, n, seen;
+
+	/* ORDER: relaxed. Only the value the CAS below starts from. */
+	x = hc_atomic_load_relaxed(&t->hdr->seal);
+	for (;;) {
+		n = HC_SEAL_TAG(x) == HC_SEAL_TAG_LIVE
+			    ? x & HC_SEAL_WRITERS_MASK
+			    : 0; /* sealed, sealing, format 2.0 or garbage */
+		if (n == HC_SEAL_WRITERS_MASK)
+			return; /* saturated: never sealed again (V3) */
+		w = HC_SEAL_WORD(HC_SEAL_TAG_LIVE, next_epoch(x), n + 1);
+		/* ORDER: full CAS. Orders the word's LIVE before every
+		 * write this handle makes to the table later, so that a
+		 * verifier that reads one of them sees the seal change when
+		 * it looks again (design.md V2); pairs with the full load in
+		 * hc_table_verify(). A new epoch fails the CAS of a sealer
+		 * that hashed before it (V1). Killed after it: the word stays
+		 * LIVE with this writer counted, and the file reads as live
+		 * (not damaged) until it is saved again. */
+		seen = hc_atomic_cas_full(&t->hdr->seal, x, w);
+		if (seen == x)
+			break;
+		x = seen;
+	}
+	t->sealer = 1;
+	t->sealer_pid = hc__pid();
+}
+
+/*
+ * Seal @t, whose seal word was @expect (LIVE, no writer): finish a
+ * growth in flight, hash every region, then SEALING, the sums, the
+ * header sum and SEALED, each step only if no writer registered since
+ * @expect (V1).  Returns HC_OK also when a writer did (the table stays
+ * live), or the status that kept it from sealing.
+ */
+static int seal_with(struct hc_table *t, uint64_t expect)
+{
+	struct region r[MAX_REGIONS];
+	uint64_t sums[MAX_REGIONS], ep = expect & HC_SEAL_EPOCH_MASK, seen;
+	XXH3_state_t *st;
+	unsigned n, cur, top;
+	int rc;
+
+	if (t->grows) {
+		int pin = hc__pin(t); /* the generations helped (M9) */
+
+		rc = hc__gen_bounds(t, &cur, &top);
+		if (!rc && cur != top)
+			rc = hc__help(t, cur);
+		hc__unpin(t, pin);
+		if (rc)
+			return rc;
+	}
+	/* ORDER: relaxed. Only the bound of the key area; the full CAS
+	 * that deregistered the last writer ordered its bump before. */
+	rc = hashed_regions(t, hc_atomic_load_relaxed(&t->hdr->arena_used), r,
+			    &n);
+	if (rc)
+		return rc == HC__EMIGRATE ? HC_OK : rc;
+	st = XXH3_createState();
+	if (!st)
+		return HC_ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		sums[i] = hash_region(st, r[i].p, r[i].len);
+	XXH3_freeState(st);
+	/* ORDER: full CAS. After the reads of the body above (no writer
+	 * was registered during them, or the epoch moved and this fails);
+	 * before the stores of the sums below. Killed after it: SEALING
+	 * reads as live, and the next writer to register replaces it. */
+	seen = hc_atomic_cas_full(
+		&t->hdr->seal, expect,
+		HC_SEAL_WORD(HC_SEAL_TAG_SEALING, ep, UINT64_C(0)));
+	if (seen != expect)
+		return HC_OK; /* a writer registered: it seals later */
+	for (unsigned g = 0; g < HC_GEN_MAX; g++)
+		t->hdr->gens[g].slots_sum = t->hdr->gens[g].keys_sum = 0;
+	for (unsigned i = 0; i < n; i++)
+		*sum_of(t->hdr, &r[i]) = sums[i];
+	{
+		struct hc__header c;
+
+		memcpy(&c, t->hdr, sizeof(c));
+		c.seal = HC_SEAL_WORD(HC_SEAL_TAG_SEALED, ep, UINT64_C(0));
+		t->hdr->header_sum = header_sum(&c);
+	}
+	/* ORDER: release CAS. Publishes the sums and the header sum stored
+	 * above; pairs with the acquire load of the seal in
+	 * hc_table_verify(). Fails when a writer registered since SEALING
+	 * (its full CAS replaced it): the table stays live. Killed before
+	 * it: SEALING, read as live. */
+	(void)hc_atomic_cas_release(
+		&t->hdr->seal,
+		HC_SEAL_WORD(HC_SEAL_TAG_SEALING, ep, UINT64_C(0)),
+		HC_SEAL_WORD(HC_SEAL_TAG_SEALED, ep, UINT64_C(0)));
+	return HC_OK;
+}
+
+/*
+ * At hc_table_close(): deregister a writer handle of the process that
+ * registered it; the last one seals a table file (V1).  A forked child
+ * closing an inherited handle changes nothing.
+ */
+int hc__seal_close(struct hc_table *t)
+{
+	uint64_t x, w, seen;
+
+	if (!t->sealer || t->sealer_pid != hc__pid())
+		return HC_OK;
+	t->sealer = 0;
+	/* ORDER: relaxed. Only the value the CAS below starts from. */
+	x = hc_atomic_load_relaxed(&t->hdr->seal);
+	for (;;) {
+		if (HC_SEAL_TAG(x) != HC_SEAL_TAG_LIVE ||
+		    (x & HC_SEAL_WRITERS_MASK) == 0)
+			return HC_OK; /* someone else wrote it: leave it */
+		w = x - 1;
+		/* ORDER: full CAS. Release: this handle's writes happen
+		 * before the count drops; acquire: the last writer, which
+		 * hashes next, sees every write of the writers that
+		 * deregistered before it (V1). Killed after it: the count
+		 * is right and the table stays live. */
+		seen = hc_atomic_cas_full(&t->hdr->seal, x, w);
+		if (seen == x)
+			break;
+		x = seen;
+	}
+	if ((w & HC_SEAL_WRITERS_MASK) != 0 || t->home != HC_HOME_FILE)
+		return HC_OK;
+	return seal_with(t, w);
+}
+
+/* Seal a table no other process can see (the temporary file of
+ * hc_table_save(), written LIVE with no writer). */
+int hc__seal_now(struct hc_table *t)
+{
+	/* ORDER: relaxed. Nobody else maps this table yet. */
+	uint64_t x = hc_atomic_load_relaxed(&t->hdr->seal);
+
+	if (HC_SEAL_TAG(x) != HC_SEAL_TAG_LIVE || (x & HC_SEAL_WRITERS_MASK))
+		return HC_EMISUSE;
+	return seal_with(t, x);
+}
+
+const char *hc_region_name(int region)
+{
+	switch (region) {
+	case HC_REGION_NONE:
+		return "none";
+	case HC_REGION_HEADER:
+		return "header";
+	case HC_REGION_SLOTS:
+		return "slots";
+	case HC_REGION_OVERFLOW:
+		return "overflow";
+	case HC_REGION_KEYS:
+		return "key area";
+	default:
+		return "unknown";
+	}
+}
+
+static void damaged(hc_verdict *v, int kind, unsigned index)
+{
+	if (!v->damaged++) {
+		v->region = kind;
+		v->index = index;
+	}
+}
+
+/*
+ * The verdict on a table of the layout of format 2 (the seal word, the
+ * header sum, then hashed_regions()).  HC_OK, or HC_ENOMEM.
+ */
+static int verify_hashed(struct hc_table *t, hc_verdict *vp)
+{
+	struct region r[MAX_REGIONS];
+	hc_verdict v = *vp;
+	struct hc__header h;
+	uint64_t w, stored;
+	XXH3_state_t *st;
+	unsigned n;
+	int rc;
+
+	/* ORDER: acquire. Pairs with the release CAS that sealed the
+	 * table in seal_with(): the sums and the header sum are visible. */
+	w = hc_atomic_load_acquire(&t->hdr->seal);
+	if (w == 0) {
+		/* Format 2.0 had zeros here; a sealed word wiped to 0 still
+		 * leaves its header sum. */
+		v.state = t->hdr->header_sum ? HC_SEAL_DAMAGED : HC_SEAL_NONE;
+		if (v.state == HC_SEAL_DAMAGED)
+			damaged(&v, HC_REGION_HEADER, 0);
+		goto out;
+	}
+	if (HC_SEAL_TAG(w) == HC_SEAL_TAG_LIVE ||
+	    HC_SEAL_TAG(w) == HC_SEAL_TAG_SEALING) {
+		v.state = HC_SEAL_LIVE;
+		goto out;
+	}
+	v.state = HC_SEAL_DAMAGED;
+	if (HC_SEAL_TAG(w) != HC_SEAL_TAG_SEALED ||
+	    (w & HC_SEAL_WRITERS_MASK)) {
+		damaged(&v, HC_REGION_HEADER, 0);
+		goto out;
+	}
+	memcpy(&h, t->hdr, sizeof(h));
+	v.bytes = sizeof(h);
+	if (h.seal != w || header_sum(&h) != h.header_sum) {
+		damaged(&v, HC_REGION_HEADER, 0);
+		goto recheck;
+	}
+	/* The regions as the header copy (now known good) describes them;
+	 * the handle's geometry came from the same immutable fields. */
+	rc = hashed_regions(t, h.arena_used, r, &n);
+	if (rc == HC_ENOMEM)
+		return rc;
+	if (rc) {
+		damaged(&v, HC_REGION_HEADER, 0);
+		goto recheck;
+	}
+	st = XXH3_createState();
+	if (!st)
+		return HC_ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		stored = *sum_of(&h, &r[i]);
+		if (hash_region(st, r[i].p, r[i].len) != stored)
+			damaged(&v, r[i].kind, r[i].index);
+		v.bytes += r[i].len;
+	}
+	XXH3_freeState(st);
+recheck:
+	/* ORDER: full load. Ordered after every read of the table above:
+	 * if any of them saw a write of a writer that registered since the
+	 * first load, this load sees that writer's registration (its full
+	 * CAS came before the write) and the verdict is LIVE, not damaged
+	 * (design.md V2). */
+	if (hc_atomic_load_full(&t->hdr->seal) != w) {
+		v.state = HC_SEAL_LIVE;
+		v.region = HC_REGION_NONE;
+		v.index = 0;
+		v.damaged = 0;
+	} else if (!v.damaged) {
+		v.state = HC_SEAL_OK;
+	}
+out:
+	*vp = v;
+	return HC_OK;
+}
+
+int hc_table_verify(const hc_table *ct, hc_verdict *out)
+{
+	/* The handle may map more of the object (a grown table). */
+	struct hc_table *t = (struct hc_table *)ct;
+	hc_verdict v = { .size = sizeof(v) };
+	int rc;
+
+	if (!t || (out && out->size < sizeof(*out)))
+		return HC_EINVAL;
+	/* One layout today; another (a compact saved one) adds its own
+	 * verify_*() here, dispatched on the handle. */
+	rc = verify_hashed(t, &v);
+	if (rc)
+		return rc;
+	if (out)
+		*out = v;
+	return v.state == HC_SEAL_DAMAGED ? HC_ECORRUPT : HC_OK;
+}
