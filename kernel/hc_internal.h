@@ -224,6 +224,10 @@ struct hc_table {
 	hc_aword reclaim_seen; /* cur at this handle's last reclaim (M9) */
 	int view_pin; /* pin held for hc_table_view() pointers, or 0 */
 	uint64_t view_pin_pid; /* the process that holds view_pin */
+	/* Views of published generations, made once (under map_lock) and
+	 * never changed: bit g of views_made says views[g] is ready. */
+	hc_aword views_made;
+	struct hc__gv views[HC_GEN_MAX];
 };
 
 /* hash.c */
