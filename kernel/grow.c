@@ -188,8 +188,9 @@ int hc__packed_geometry_g(const struct hc_table *t, uint64_t capacity,
 		       : HC_ECORRUPT;
 }
 
-/* The view of generation @g, which must be published. */
-int hc__gen_view(struct hc_table *t, unsigned g, struct hc__gv *v)
+/* The view of generation @g, which must be published, made from the
+ * header. */
+static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 {
 	uint64_t off, cap, bytes, limit;
 	int rc;
@@ -233,6 +234,45 @@ int hc__gen_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 	v->pstep = (t->cmask + 1) << t->fshift;
 	v->kpmask = ~(t->cmask | t->fbit);
 	return rc;
+}
+
+/*
+ * The view of generation @g, which must be published.  A generation's
+ * offset never changes once published (M2) and its geometry follows
+ * from the header's immutable fields, so each handle makes a view once
+ * and copies it after: an add does not re-derive and re-check it.
+ */
+int hc__gen_view(struct hc_table *t, unsigned g, struct hc__gv *v)
+{
+	uint64_t bit, made;
+	int rc;
+
+	if (g >= HC_GEN_MAX)
+		return HC_ECORRUPT;
+	bit = UINT64_C(1) << g;
+	/* ORDER: acquire. Pairs with the release fetch-or below, in another
+	 * thread of this process: views[g] is whole before its bit is seen.
+	 * Process-local; killed here: nothing shared changes. */
+	if (hc_atomic_load_acquire(&t->views_made) & bit) {
+		*v = t->views[g];
+		return HC_OK;
+	}
+	rc = make_view(t, g, v);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(t->map_lock);
+	/* ORDER: relaxed. Read under map_lock, which orders it against the
+	 * other writers of views[]. */
+	made = hc_atomic_load_relaxed(&t->views_made);
+	if (!(made & bit)) {
+		t->views[g] = *v;
+		/* ORDER: release. Publishes views[g], written just above, to
+		 * the acquire load at the top (process-local); map_lock makes
+		 * this the only writer of the word. */
+		hc_atomic_store_release(&t->views_made, made | bit);
+	}
+	pthread_mutex_unlock(t->map_lock);
+	return HC_OK;
 }
 
 /* The generation new claims go to (@top) and the oldest still in use

@@ -254,6 +254,10 @@ struct hc_table {
 	int sealer; /* registered as a writer in the seal word (seal.c) */
 	uint64_t sealer_pid; /* the process that registered */
 	uint64_t view_pin_pid; /* the process that holds view_pin */
+	/* Views of published generations, made once (under map_lock) and
+	 * never changed: bit g of views_made says views[g] is ready. */
+	hc_aword views_made;
+	struct hc__gv views[HC_GEN_MAX];
 };
 
 /* hash.c */
