@@ -92,6 +92,7 @@ struct xchg {
 	char msg[1536];
 	int kill_round; /* testing aid: HOGCOUNT_MPI_TEST_KILL */
 	uint64_t round_keys; /* keys buffered that start a round */
+	int max_size; /* --max-size was given */
 };
 
 static void usage(FILE *f)
@@ -255,8 +256,18 @@ static int node_table_create(const struct topo *tp, const struct work *w,
 	in.wide = o->wide;
 	in.keys = node_table_keys(o->size ? o->size : job_key_bound(w, m),
 				  tp->nnodes);
-	if (!o->size)
+	if (o->max_size) {
+		/* --max-size N keys in all: each node's share of N, with a
+		 * quarter more for an uneven split. */
+		uint64_t lim = o->max_size / tp->nnodes +
+			       o->max_size / tp->nnodes / 4 + 1;
+
+		in.max_capacity = (uint64_t)((double)lim / 0.8) + 1;
+		if (in.keys > lim)
+			in.keys = lim;
+	} else if (!o->size) {
 		in.max_capacity = phys_bytes() / 4 / 16 / tp->host_tables;
+	}
 	in.key_bytes = m->tokens == HCK_WORDS ? 16 + 8 * (uint64_t)m->k
 					      : 8 + ((m->k + 7) & ~7u);
 	if (hck_plan_table(m, &in, &plan)) {
@@ -551,7 +562,12 @@ static void round_run(struct xchg *x, int done)
 			     : hr[4 * d + 3] ? add_raw(x, p, len)
 					     : add_ints(x, p, len);
 		}
-		if (rc == HC_EFULL)
+		if (rc == HC_EFULL && x->max_size)
+			x_fail(x, rc,
+			       "the table of node %u is full at the limit of "
+			       "--max-size; nothing was written",
+			       (unsigned)tp->nid);
+		else if (rc == HC_EFULL)
 			x_fail(x, rc,
 			       "the table of node %u is full; nothing was "
 			       "written: rerun with a larger --size (distinct "
@@ -779,11 +795,6 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 	rc = count_opts_parse(&o, argc, argv,
 			      COUNT_OPTS_MPI |
 				      (tp->wrank ? COUNT_OPTS_SILENT : 0));
-	if (!rc && o.max_size) {
-		if (!tp->wrank)
-			cli_error("--max-size", "not yet with hogcount-mpi");
-		return EXIT_USAGE;
-	}
 	if (rc == 1 && !tp->wrank)
 		usage(stdout);
 	if (rc)
@@ -840,6 +851,7 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 	}
 	x.tp = tp;
 	x.m = o.m;
+	x.max_size = o.max_size != 0;
 	x.bytes = !hck_int_keys(&o.m);
 	x.sb = calloc((size_t)tp->wsize, sizeof(*x.sb));
 	x.slen = calloc((size_t)tp->wsize, sizeof(*x.slen));
