@@ -5,6 +5,7 @@
  * reference computed here.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,6 +267,95 @@ START_TEST(export_every_kind)
 		ck_assert_int_eq(hck_export(t, keys, counts, 10, &n),
 				 HC_ERANGE);
 		ck_assert_uint_eq(n, 10);
+		hc_table_close(t);
+	}
+}
+END_TEST
+
+/* hck_table_filter on every kind: the kept keys with their counts,
+ * nothing else, the record kept, a copy sized to the kept keys. */
+START_TEST(filter_every_kind)
+{
+	static const hck_meta ms[] = {
+		{ HCK_BYTES, 2, 0 }, /* dense */
+		{ HCK_BYTES, 5, 0 }, /* packed */
+		{ HCK_BYTES, 8, 0 }, /* u64 */
+		{ HCK_WORDS, 1, 0 }, /* bytes */
+		{ HCK_DNA, 21, 1 }, /* packed k-mers */
+	};
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		int bytes = ms[i].tokens == HCK_WORDS;
+		hc_table *t = plan_create(&ms[i], 0, 0), *f = NULL;
+		hc_stats st = { .size = sizeof(st) },
+			 fs = { .size = sizeof(fs) };
+		uint64_t mask, want = 0;
+		hck_meta fm;
+		char key[32];
+
+		mask = ms[i].tokens == HCK_DNA ? (UINT64_C(1) << 42) - 1
+		       : ms[i].k == 8	       ? UINT64_MAX
+				      : (UINT64_C(1) << (8 * ms[i].k)) - 1;
+		/* Key j counted j % 7 + 1 times; kept: counts 3..5. */
+		for (uint64_t j = 0; j < 20000; j++) {
+			uint64_t k = (j * 0x9e3779b97f4a7c15) & mask;
+			size_t len = (size_t)snprintf(key, sizeof(key), "w%llu",
+						      (unsigned long long)j);
+
+			ck_assert_int_eq(
+				bytes ? hc_add_bytes(t, key, len, j % 7 + 1)
+				      : hc_add(t, k, j % 7 + 1),
+				HC_OK);
+		}
+		ck_assert_int_eq(hc_table_stats(t, &st), HC_OK);
+		ck_assert_int_eq(hck_table_filter(&f, t, 3, 5), HC_OK);
+		ck_assert_int_eq(hck_meta_load(f, &fm), HC_OK);
+		ck_assert_int_eq(fm.tokens, ms[i].tokens);
+		ck_assert_uint_eq(fm.k, ms[i].k);
+		ck_assert_int_eq(fm.canonical, ms[i].canonical);
+		ck_assert_int_eq(hc_table_stats(f, &fs), HC_OK);
+		for (uint64_t j = 0; j < 20000; j++) {
+			uint64_t k = (j * 0x9e3779b97f4a7c15) & mask, a, b;
+
+			if (bytes) {
+				size_t len = (size_t)snprintf(
+					key, sizeof(key), "w%llu",
+					(unsigned long long)j);
+
+				ck_assert_int_eq(hc_get_bytes(t, key, len, &a),
+						 HC_OK);
+				ck_assert_int_eq(hc_get_bytes(f, key, len, &b),
+						 HC_OK);
+			} else {
+				ck_assert_int_eq(hc_get(t, k, &a), HC_OK);
+				ck_assert_int_eq(hc_get(f, k, &b), HC_OK);
+			}
+			ck_assert_uint_eq(b, a >= 3 && a <= 5 ? a : 0);
+		}
+		for (uint64_t n = 1; n < 8; n++) {
+			uint64_t h[9];
+
+			ck_assert_int_eq(hc_histo(t, h, 9), HC_OK);
+			if (n >= 3 && n <= 5)
+				want += h[n];
+		}
+		ck_assert_uint_eq(fs.distinct, want);
+		/* Sized to the kept keys, not to the source (a dense
+		 * table's size is its key space). */
+		if (kind_of(t) == HC_KEY_DENSE)
+			ck_assert_uint_eq(fs.capacity, st.capacity);
+		else
+			ck_assert_uint_lt(fs.capacity, st.capacity);
+		hc_table_close(f);
+		/* Nothing kept: an empty, valid table. */
+		ck_assert_int_eq(hck_table_filter(&f, t, 1000, UINT64_MAX),
+				 HC_OK);
+		ck_assert_int_eq(hc_table_stats(f, &fs), HC_OK);
+		ck_assert_uint_eq(fs.distinct, 0);
+		ck_assert_int_eq(hck_meta_load(f, &fm), HC_OK);
+		hc_table_close(f);
+		ck_assert_int_eq(hck_table_filter(&f, t, 0, 5), HC_EINVAL);
+		ck_assert_int_eq(hck_table_filter(&f, t, 6, 5), HC_EINVAL);
+		ck_assert_ptr_null(f);
 		hc_table_close(t);
 	}
 }
@@ -593,6 +683,7 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, plan_kinds);
 	tcase_add_test(tc, export_every_kind);
 	tcase_add_test(tc, export_bytes);
+	tcase_add_test(tc, filter_every_kind);
 	tcase_add_test(tc, tokenizers_chunks_and_blocks);
 	tcase_add_test(tc, sink_fn_and_partition);
 	tcase_add_test(tc, tokenizers_leading_blanks);
