@@ -419,6 +419,23 @@ int cmd_count(int argc, char **argv)
 	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet) : 0;
 	if (!rc)
 		warn_skipped(&w, &m);
+	if (!rc && (o.lower > 1 || o.upper < UINT64_MAX)) {
+		/* -L/-U: save a copy of the keys kept, sized to them. */
+		uint64_t kept = 0;
+
+		t1 = now_seconds();
+		if (count_filter(&t, o.lower, o.upper, &kept))
+			rc = 1;
+		else if (verbose)
+			fprintf(stderr,
+				"hogcount count: %llu keys kept by -L/-U in "
+				"%.2f s\n",
+				(unsigned long long)kept, now_seconds() - t1);
+		if (!rc && got_signal) {
+			cli_error(NULL, "interrupted; nothing was written");
+			rc = 128 + got_signal;
+		}
+	}
 	if (!rc) {
 		/* A signal now waits until the file is whole and renamed. */
 		sigemptyset(&block);

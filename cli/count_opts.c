@@ -38,6 +38,52 @@ static void say(unsigned flags, const char *what, const char *fmt, ...)
 	cli_error(what, "%s", msg);
 }
 
+int count_bound_parse(int c, const char *arg, uint64_t *v, unsigned flags)
+{
+	if (parse_u64(arg, v) || !*v) {
+		say(flags, c == 'L' ? "--lower-count" : "--upper-count",
+		    "invalid count '%s' (a whole number, at least 1)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+int count_range_check(uint64_t lower, uint64_t upper, unsigned flags)
+{
+	if (upper >= lower)
+		return 0;
+	say(flags, "--upper-count", "%llu is below --lower-count %llu",
+	    (unsigned long long)upper, (unsigned long long)lower);
+	return -1;
+}
+
+int count_filter(hc_table **t, uint64_t lower, uint64_t upper, uint64_t *kept)
+{
+	hc_stats st = { .size = sizeof(st) };
+	hc_table *f = NULL;
+	int rc;
+
+	if (lower <= 1 && upper == UINT64_MAX) {
+		rc = kept ? hc_table_stats(*t, &st) : 0;
+	} else {
+		rc = hck_table_filter(&f, *t, lower, upper);
+		if (!rc && kept)
+			rc = hc_table_stats(f, &st);
+	}
+	if (rc) {
+		cli_error("table", "filtering by -L/-U: %s", hc_strerror(rc));
+		hc_table_close(f);
+		return -1;
+	}
+	if (f) {
+		hc_table_close(*t);
+		*t = f;
+	}
+	if (kept)
+		*kept = st.distinct;
+	return 0;
+}
+
 void count_opts_usage(FILE *f, unsigned flags)
 {
 	int mpi = flags & COUNT_OPTS_MPI;
@@ -76,6 +122,13 @@ void count_opts_usage(FILE *f, unsigned flags)
 			"(same tokens,\n"
 			"                       k and -C) and replace it when "
 			"done\n");
+	fprintf(f,
+		"  -L, --lower-count N  save only the keys counted at least N "
+		"times\n"
+		"  -U, --upper-count N  save only the keys counted at most N "
+		"times\n"
+		"                       (the file is sized to the keys "
+		"kept)\n");
 	fprintf(f,
 		"      --max-size N     stop growing at room for about N "
 		"keys%s:\n"
@@ -117,6 +170,8 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 		{ "workers", required_argument, NULL, 'j' },
 		{ "size", required_argument, NULL, 's' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "lower-count", required_argument, NULL, 'L' },
+		{ "upper-count", required_argument, NULL, 'U' },
 		{ "into", required_argument, NULL, OPT_INTO },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
@@ -133,10 +188,20 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 	o->m.tokens = HCK_BYTES;
 	o->out = "counts.hc";
 	o->mode = HC_MODE_EXACT;
+	o->lower = 1;
+	o->upper = UINT64_MAX;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:t:Co:j:s:qvh", opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "k:t:Co:j:s:L:U:qvh", opts,
+				NULL)) != -1) {
 		switch (c) {
+		case 'L':
+			if (count_bound_parse(c, optarg, &o->lower, flags))
+				return EXIT_USAGE;
+			break;
+		case 'U':
+			if (count_bound_parse(c, optarg, &o->upper, flags))
+				return EXIT_USAGE;
+			break;
 		case 'k':
 			if (parse_u64(optarg, &k) || k == 0 ||
 			    k > HC_KEY_BYTES_MAX) {
@@ -268,6 +333,8 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 	}
 	if (o->into)
 		o->out = o->into;
+	if (count_range_check(o->lower, o->upper, flags))
+		return EXIT_USAGE;
 	if (o->size && o->max_size && o->size > o->max_size) {
 		say(flags, "--size", "larger than --max-size");
 		return EXIT_USAGE;

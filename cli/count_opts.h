@@ -36,6 +36,9 @@ struct count_opts {
 	uint64_t chunk; /* --chunk-size, 0: the caller picks */
 	int mode; /* HC_MODE_EXACT or HC_MODE_HOGWILD */
 	int wide, quiet, verbose;
+	/* -L, -U: save only the keys counted lower..upper times (1 and
+	 * UINT64_MAX: all); see count_filter(). */
+	uint64_t lower, upper;
 };
 
 /*
@@ -47,6 +50,25 @@ struct count_opts {
  */
 int count_opts_parse(struct count_opts *o, int argc, char **argv,
 		     unsigned flags);
+
+/*
+ * count_bound_parse - the value @arg of -L/--lower-count (@c 'L') or
+ * -U/--upper-count ('U'), a count of at least 1, into @v.  Prints one
+ * line (none with COUNT_OPTS_SILENT) and returns -1 if it is not one.
+ * count_range_check - -1 after one line if @upper < @lower.  count and
+ * merge both take -L/-U through these.
+ */
+int count_bound_parse(int c, const char *arg, uint64_t *v, unsigned flags);
+int count_range_check(uint64_t lower, uint64_t upper, unsigned flags);
+
+/*
+ * count_filter - when [@lower, @upper] is not every count, replace *@t
+ * by its copy that keeps only the keys counted that many times, sized
+ * to them (hck_table_filter), and close the original.  @kept gets the
+ * distinct keys left (if not NULL).  Prints the error and returns -1 on
+ * failure (*@t is then unchanged).
+ */
+int count_filter(hc_table **t, uint64_t lower, uint64_t upper, uint64_t *kept);
 
 /* count_opts_usage - the option lines of --help for the tool @flags
  * names (COUNT_OPTS_MPI or 0). */

@@ -914,11 +914,18 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 		if (!tp->nrank) {
 			manifest_shard_path(path, sizeof(path), o.out, tp->nid,
 					    tp->nnodes);
-			rc = hc_table_save(x.table, path);
-			if (rc)
-				cli_error(path, "%s",
-					  rc == HC_EIO ? strerror(errno)
-						       : hc_strerror(rc));
+			/* -L/-U: every key lives in one shard, so each node
+			 * filters its own and saves the copy. */
+			if (count_filter(&x.table, o.lower, o.upper, NULL)) {
+				rc = 1;
+			} else {
+				rc = hc_table_save(x.table, path);
+				if (rc)
+					cli_error(path, "%s",
+						  rc == HC_EIO
+							  ? strerror(errno)
+							  : hc_strerror(rc));
+			}
 		}
 		ok = agree_ok(!rc);
 		if (ok && !tp->wrank &&
