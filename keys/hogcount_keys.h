@@ -327,6 +327,12 @@ HC_API uint64_t hck_tok_skipped_bytes(const hck_tok *tk);
 /* hck_part_key - the shard of the integer key @key among @n (n >= 1). */
 HC_API uint32_t hck_part_key(uint64_t key, uint32_t n);
 
+/* hck_part_keys - hck_part_key() of @n keys into @out, one call per
+ * batch for bindings (Python's hogcount.partition).  Returns HC_OK, or
+ * HC_EINVAL (@nparts 0, NULL arrays).  A pure function. */
+HC_API int hck_part_keys(const uint64_t *keys, size_t n, uint32_t nparts,
+			 uint32_t *out);
+
 /* hck_part_bytes - the shard of the byte-string key @p of @len bytes. */
 HC_API uint32_t hck_part_bytes(const void *p, size_t len, uint32_t n);
 

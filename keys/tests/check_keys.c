@@ -591,6 +591,15 @@ START_TEST(sink_fn_and_partition)
 	/* The partition is pinned: manifests on disk depend on it. */
 	ck_assert_uint_eq(hck_part_key(0, 1), 0);
 	ck_assert_uint_eq(hck_part_key(12345, 1000), 873);
+	{
+		uint64_t ks[3] = { 0, 12345, UINT64_MAX };
+		uint32_t ps[3];
+
+		ck_assert_int_eq(hck_part_keys(ks, 3, 1000, ps), HC_OK);
+		for (int i = 0; i < 3; i++)
+			ck_assert_uint_eq(ps[i], hck_part_key(ks[i], 1000));
+		ck_assert_int_eq(hck_part_keys(ks, 3, 0, ps), HC_EINVAL);
+	}
 	ck_assert_uint_eq(hck_part_bytes("the", 3, 7), 4);
 	ck_assert_uint_eq(hck_part_bytes("", 0, 1), 0);
 	for (uint64_t k = 0; k < 1000; k++)
