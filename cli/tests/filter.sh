@@ -8,9 +8,9 @@
 # values give one line and status 2.
 . "$(dirname "$0")/lib.sh"
 
-"$GEN_READS" --reads 20000 --len 120 --genome 200000 --seed 7 \
+"$GEN_READS" --reads 10000 --len 120 --genome 100000 --seed 7 \
 	--error 0.01 >reads.fq
-"$GEN_TEXT" --bytes 300000 --seed 3 --vocab 400 >a.txt
+"$GEN_TEXT" --bytes 150000 --seed 3 --vocab 400 >a.txt
 
 # check NAME L U OPTS...: count with and without -L/-U, compare.
 check() {
