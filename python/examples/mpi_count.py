@@ -52,7 +52,7 @@ def nodes(world):
 def node_table(world, node, nid, k):
     """One table per node: node rank 0 creates it in shared memory, the
     others attach it, and its name is removed once all have it."""
-    tag = world.bcast(f"/hc-py-{os.getpid():x}" if world.Get_rank() == 0
+    tag = world.bcast(f"/hc-mpipy-{os.getpid():x}" if world.Get_rank() == 0
                       else None, root=0)
     name = f"{tag}-{nid}"
     if node.Get_rank() == 0:
