@@ -10,7 +10,6 @@
  * (PR_SET_PDEATHSIG) if it is killed outright.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,13 +22,13 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "count_opts.h"
 #include "progress.h"
 #include "tables.h"
 #include "work.h"
 
 #define DEFAULT_CHUNK (UINT64_C(64) << 20)
 #define MIN_CHUNK (UINT64_C(1) << 20)
-#define MAX_WORKERS 256
 
 static volatile sig_atomic_t got_signal;
 
@@ -48,42 +47,8 @@ static void usage(FILE *f)
 		"is\n"
 		"standard input)\n"
 		"with N worker processes adding into one shared table.\n"
-		"\n"
-		"  -k, --order K        order: bytes, words or bases "
-		"(required)\n"
-		"      --bytes          byte fragments of K bytes (default)\n"
-		"      --words          n-grams of K whitespace-separated "
-		"words\n"
-		"      --dna            k-mers of K bases, K <= 32 "
-		"(FASTA/FASTQ)\n"
-		"  -t, --tokens KIND    bytes, words or dna\n"
-		"  -C, --canonical      dna: count a k-mer and its reverse\n"
-		"                       complement as the smaller of the two\n"
-		"  -o, --output FILE    table file to write (default "
-		"counts.hc)\n"
-		"  -j, --workers N      worker processes (default: cores)\n"
-		"  -s, --size N         expected distinct keys, a hint for "
-		"the\n"
-		"                       starting size (suffixes k M G; "
-		"default:\n"
-		"                       start small; the table grows)\n"
-		"      --into TABLE     add to the counts of TABLE (same "
-		"tokens,\n"
-		"                       k and -C) and replace it when done\n"
-		"      --max-size N     stop growing at room for about N "
-		"keys:\n"
-		"                       beyond it the count fails\n"
-		"      --mode MODE      exact (default) or hogwild\n"
-		"      --chunk-size N   cut plain files into N-byte ranges\n"
-		"                       (default: 1Mi..64Mi, 16 per worker)\n"
-		"      --wide           16-byte slots even where packed "
-		"8-byte\n"
-		"                       ones fit (numpy views from Python)\n"
-		"  -q, --quiet          no progress line\n"
-		"  -v, --verbose        print the table size and the time "
-		"spent\n"
-		"                       counting and saving on stderr\n"
-		"  -h, --help           this help\n");
+		"\n");
+	count_opts_usage(f, 0);
 }
 
 static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
@@ -125,7 +90,7 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 		       unsigned nworkers, int quiet)
 {
-	pid_t pids[MAX_WORKERS], parent = getpid();
+	pid_t pids[COUNT_MAX_WORKERS], parent = getpid();
 	unsigned alive = 0, i;
 	struct progress pr;
 	int failed = 0, status;
@@ -307,44 +272,13 @@ static void warn_skipped(const struct work *w, const hck_meta *m)
 			(unsigned long long)n, HC_KEY_BYTES_MAX);
 }
 
-enum {
-	OPT_BYTES = 256,
-	OPT_WORDS,
-	OPT_DNA,
-	OPT_MODE,
-	OPT_CHUNK,
-	OPT_WIDE,
-	OPT_MAX_SIZE,
-	OPT_INTO,
-};
-
 int cmd_count(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "order", required_argument, NULL, 'k' },
-		{ "bytes", no_argument, NULL, OPT_BYTES },
-		{ "words", no_argument, NULL, OPT_WORDS },
-		{ "dna", no_argument, NULL, OPT_DNA },
-		{ "tokens", required_argument, NULL, 't' },
-		{ "canonical", no_argument, NULL, 'C' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "workers", required_argument, NULL, 'j' },
-		{ "size", required_argument, NULL, 's' },
-		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
-		{ "into", required_argument, NULL, OPT_INTO },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
-		{ "wide", no_argument, NULL, OPT_WIDE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	hck_meta m = { .tokens = HCK_BYTES };
-	const char *out = "counts.hc", *into = NULL;
-	uint64_t k = 0, workers = 0, size = 0, max_size = 0, chunk = 0;
-	int mode = HC_MODE_EXACT, quiet = 0, verbose = 0, wide = 0, c, rc;
-	int out_given = 0;
+	struct count_opts o;
+	hck_meta m;
+	const char *out, *into;
+	uint64_t workers, size, max_size, chunk;
+	int mode, quiet, verbose, wide, rc;
 	hc_table *prev = NULL;
 	double t0, t1, t2;
 	struct work w = { 0 };
@@ -354,139 +288,30 @@ int cmd_count(int argc, char **argv)
 	hc_table *t = NULL;
 	sigset_t block, old;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:t:Co:j:s:qvh", opts, NULL)) !=
-	       -1) {
-		switch (c) {
-		case 'k':
-			if (parse_u64(optarg, &k) || k == 0 ||
-			    k > HC_KEY_BYTES_MAX) {
-				cli_error("--order", "invalid order '%s'",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_BYTES:
-			m.tokens = HCK_BYTES;
-			break;
-		case OPT_WORDS:
-			m.tokens = HCK_WORDS;
-			break;
-		case OPT_DNA:
-			m.tokens = HCK_DNA;
-			break;
-		case 't':
-			if (hck_tokens_parse(optarg, &m.tokens)) {
-				cli_error("--tokens",
-					  "'%s' is not bytes, words or dna",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'C':
-			m.canonical = 1;
-			break;
-		case OPT_WIDE:
-			wide = 1;
-			break;
-		case 'o':
-			out = optarg;
-			out_given = 1;
-			break;
-		case 'j':
-			if (parse_u64(optarg, &workers) || workers == 0 ||
-			    workers > MAX_WORKERS) {
-				cli_error("--workers",
-					  "invalid worker count '%s' (1..%d)",
-					  optarg, MAX_WORKERS);
-				return EXIT_USAGE;
-			}
-			break;
-		case 's':
-			if (parse_u64(optarg, &size) || size == 0 ||
-			    size > HC_CAPACITY_MAX / 2) {
-				cli_error("--size", "invalid size '%s'",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_INTO:
-			into = optarg;
-			break;
-		case OPT_MAX_SIZE:
-			if (parse_u64(optarg, &max_size) || max_size == 0 ||
-			    max_size > HC_CAPACITY_MAX / 2) {
-				cli_error("--max-size", "invalid size '%s'",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_MODE:
-			if (!strcmp(optarg, "exact")) {
-				mode = HC_MODE_EXACT;
-			} else if (!strcmp(optarg, "hogwild")) {
-				mode = HC_MODE_HOGWILD;
-			} else {
-				cli_error("--mode",
-					  "'%s' is not exact or hogwild",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_CHUNK:
-			if (parse_u64(optarg, &chunk) || chunk == 0) {
-				cli_error("--chunk-size", "invalid size '%s'",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return bad_option(argv);
-		}
+	rc = count_opts_parse(&o, argc, argv, 0);
+	if (rc == 1) {
+		usage(stdout);
+		return 0;
 	}
-	if (!k) {
-		cli_error("--order", "missing: give the order with -k K");
-		return EXIT_USAGE;
-	}
-	if (m.tokens == HCK_DNA && k > 32) {
-		cli_error("--order", "k-mers are at most 32 bases, not %llu",
-			  (unsigned long long)k);
-		return EXIT_USAGE;
-	}
-	if (m.tokens == HCK_WORDS && k > 1024) {
-		cli_error("--order", "word n-grams are at most 1024 words");
-		return EXIT_USAGE;
-	}
-	if (m.canonical && m.tokens != HCK_DNA) {
-		cli_error("--canonical", "only for DNA k-mers (--dna)");
-		return EXIT_USAGE;
-	}
-	if (optind == argc) {
-		cli_error(NULL, "no input files (use - for standard input)");
-		return EXIT_USAGE;
-	}
-	if (into && out_given) {
-		cli_error("--into", "writes TABLE itself: give no --output");
-		return EXIT_USAGE;
-	}
-	if (into)
-		out = into;
-	m.k = (unsigned)k;
+	if (rc)
+		return rc;
+	m = o.m;
+	out = o.out;
+	into = o.into;
+	workers = o.workers;
+	size = o.size;
+	max_size = o.max_size;
+	chunk = o.chunk;
+	mode = o.mode;
+	quiet = o.quiet;
+	verbose = o.verbose;
+	wide = o.wide;
 	if (!workers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 		workers = n > 0 ? (uint64_t)n : 1;
-		if (workers > MAX_WORKERS)
-			workers = MAX_WORKERS;
+		if (workers > COUNT_MAX_WORKERS)
+			workers = COUNT_MAX_WORKERS;
 	}
 
 	if (!chunk) {
@@ -525,11 +350,6 @@ int cmd_count(int argc, char **argv)
 		cli_error(NULL, "mmap: %s", strerror(errno));
 		work_free(&w);
 		return 1;
-	}
-	if (size && max_size && size > max_size) {
-		cli_error("--size", "larger than --max-size");
-		work_free(&w);
-		return EXIT_USAGE;
 	}
 	if (into && open_into(into, &m, &prev, &size, &wide)) {
 		work_free(&w);
@@ -586,6 +406,23 @@ int cmd_count(int argc, char **argv)
 	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet) : 0;
 	if (!rc)
 		warn_skipped(&w, &m);
+	if (!rc && (o.lower > 1 || o.upper < UINT64_MAX)) {
+		/* -L/-U: save a copy of the keys kept, sized to them. */
+		uint64_t kept = 0;
+
+		t1 = now_seconds();
+		if (count_filter(&t, o.lower, o.upper, &kept))
+			rc = 1;
+		else if (verbose)
+			fprintf(stderr,
+				"hogcount count: %llu keys kept by -L/-U in "
+				"%.2f s\n",
+				(unsigned long long)kept, now_seconds() - t1);
+		if (!rc && got_signal) {
+			cli_error(NULL, "interrupted; nothing was written");
+			rc = 128 + got_signal;
+		}
+	}
 	if (!rc) {
 		/* A signal now waits until the file is whole and renamed. */
 		sigemptyset(&block);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "count_opts.h"
 #include "tables.h"
 
 static void usage(FILE *f)
@@ -20,11 +21,18 @@ static void usage(FILE *f)
 		"Add the counts of TABLEs, made by hogcount count with the\n"
 		"same tokens, order and --canonical, into the table OUT.\n"
 		"\n"
-		"  -o, --output FILE  table to write (required)\n"
-		"  -s, --size N       expected distinct keys, a hint for the\n"
-		"                     starting size (default: the largest\n"
-		"                     input's; the output grows)\n"
-		"  -h, --help         this help\n");
+		"  -o, --output FILE    table to write (required)\n"
+		"  -s, --size N         expected distinct keys, a hint for "
+		"the\n"
+		"                       starting size (default: the largest\n"
+		"                       input's; the output grows)\n"
+		"  -L, --lower-count N  keep only the keys counted at least N\n"
+		"                       times in all\n"
+		"  -U, --upper-count N  keep only the keys counted at most N\n"
+		"                       times in all (the file is sized to "
+		"the\n"
+		"                       keys kept)\n"
+		"  -h, --help           this help\n");
 }
 
 int cmd_merge(int argc, char **argv)
@@ -32,11 +40,14 @@ int cmd_merge(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "size", required_argument, NULL, 's' },
+		{ "lower-count", required_argument, NULL, 'L' },
+		{ "upper-count", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
-	uint64_t size = 0, distinct = 0, arena = 0;
+	uint64_t size = 0, distinct = 0, arena = 0, lower = 1,
+		 upper = UINT64_MAX;
 	struct tables *in;
 	hc_table *dst = NULL;
 	hck_meta m0, m;
@@ -47,8 +58,14 @@ int cmd_merge(int argc, char **argv)
 	sigset_t block, old;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:s:L:U:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'L':
+		case 'U':
+			if (count_bound_parse(c, optarg,
+					      c == 'L' ? &lower : &upper, 0))
+				return EXIT_USAGE;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -70,6 +87,8 @@ int cmd_merge(int argc, char **argv)
 		cli_error("--output", "missing: give the table to write");
 		return EXIT_USAGE;
 	}
+	if (count_range_check(lower, upper, 0))
+		return EXIT_USAGE;
 	if (optind >= argc) {
 		cli_error(NULL, "no tables to merge");
 		return EXIT_USAGE;
@@ -149,6 +168,9 @@ int cmd_merge(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* -L/-U: save a copy of the keys kept, sized to them. */
+	if (count_filter(&dst, lower, upper, NULL))
+		goto out;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);

@@ -9,12 +9,13 @@
  *	hogcount model perplexity TABLE FILE...
  *	hogcount model sample [-n N] [--seed S] [--prime TEXT] TABLE
  *	hogcount model unseen TABLE
+ *	hogcount model heaps TABLE FILE...
  *	hogcount model genome TABLE
  *	hogcount model walk TABLE [CONTEXT]
  *	hogcount model reduce [--drop last|first] [--distinct] -o OUT TABLE
  *
  * Keys and contexts are written with the escapes of hogcount dump.
- * info, unseen and genome take --json: one JSON object (cli/json.c).
+ * info, unseen, heaps and genome take --json: one JSON object (cli/json.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@
 
 #include "commands.h"
 #include "tables.h"
+#include "work.h"
 #include "hc_model.h"
 #include "json.h"
 #include "plot.h"
@@ -52,6 +54,12 @@ static void usage(FILE *f)
 		"  unseen TABLE             Good-Turing unseen mass and Chao1 "
 		"of\n"
 		"                           any table, Zipf and Heaps fits\n"
+		"  heaps TABLE FILE..       Heaps' law on real prefixes: the "
+		"distinct\n"
+		"                           keys of the first 2^10, 2^11, ... "
+		"tokens\n"
+		"                           of FILEs (TABLE's inputs, in "
+		"order)\n"
 		"  genome TABLE             k-mer tables: error threshold, "
 		"coverage\n"
 		"                           peak, genome size, diploid flag\n"
@@ -74,7 +82,8 @@ static void usage(FILE *f)
 		"  -o, --output FILE  reduce: table file to write\n"
 		"      --drop END     reduce: last (default) or first\n"
 		"      --distinct     reduce: add 1 per entry, not its count\n"
-		"      --json         info, unseen, genome: one JSON object\n"
+		"      --json         info, unseen, heaps, genome: one JSON "
+		"object\n"
 		"  -h, --help         this help\n"
 		"\n"
 		"CTX, NEXT and TEXT use the escapes of hogcount dump (\\n, "
@@ -533,6 +542,186 @@ static int run_unseen(int argc, char **argv, const struct opts *o)
 	return 0;
 }
 
+/*
+ * hogcount model heaps TABLE FILE...: Heaps' law on real prefixes.  The
+ * FILEs are read again in the order given, by one process, tokenized as
+ * TABLE's keys into a private table; after the first 2^10, 2^11, ...
+ * tokens (exactly: a batch is split at the boundary) and at the end,
+ * the distinct keys are read off it.  unseen's fit rarefies the final
+ * table instead, which knows no order.
+ */
+#define HEAPS_FIRST 1024
+#define HEAPS_MAX 64
+
+struct heaps {
+	hc_table *t;
+	uint64_t tokens, next;
+	uint64_t n[HEAPS_MAX], v[HEAPS_MAX];
+	size_t np;
+};
+
+static int heaps_point(struct heaps *h)
+{
+	hc_stats st = { .size = sizeof(st) };
+	int rc;
+
+	if (h->np && h->n[h->np - 1] == h->tokens)
+		return 0;
+	rc = hc_table_stats(h->t, &st);
+	if (rc || h->np == HEAPS_MAX)
+		return rc;
+	h->n[h->np] = h->tokens;
+	h->v[h->np++] = st.distinct;
+	return 0;
+}
+
+/* The sink's function: add the batch, stopping at each checkpoint. */
+static int heaps_add(void *arg, const uint64_t *keys, const void *const *ptrs,
+		     const size_t *lens, size_t n)
+{
+	struct heaps *h = arg;
+	size_t off = 0;
+
+	while (off < n) {
+		size_t m = n - off;
+		int rc;
+
+		if (h->tokens + m >= h->next)
+			m = (size_t)(h->next - h->tokens);
+		rc = keys ? hc_add_batch(h->t, keys + off, NULL, m, NULL)
+			  : hc_add_bytes_batch(h->t, ptrs + off, lens + off,
+					       NULL, m, NULL);
+		if (rc)
+			return rc;
+		off += m;
+		h->tokens += m;
+		if (h->tokens == h->next) {
+			rc = heaps_point(h);
+			if (rc)
+				return rc;
+			h->next *= 2;
+		}
+	}
+	return 0;
+}
+
+static int run_heaps(int argc, char **argv, const struct opts *o)
+{
+	hck_plan plan = { .size = sizeof(plan) };
+	hc_stats st = { .size = sizeof(st) };
+	hc_fit fit = { .size = sizeof(fit) };
+	struct heaps h = { .next = HEAPS_FIRST };
+	struct work w = { 0 };
+	hck_sink *s = NULL;
+	hck_tok *tk = NULL;
+	hck_plan_in in;
+	hck_meta meta;
+	hc_table *t;
+	int rc = 1, frc;
+
+	if (argc < 2) {
+		cli_error(NULL, "give a table and the files it was counted "
+				"from, in order");
+		return EXIT_USAGE;
+	}
+	if (table_open_one(argv[0], &t, &meta))
+		return 1;
+	frc = hc_table_stats(t, &st);
+	hc_table_close(t);
+	if (frc) {
+		cli_error(argv[0], "%s", hc_strerror(frc));
+		return 1;
+	}
+	for (int i = 1; i < argc; i++)
+		if (work_add_input(&w, argv[i], meta.tokens, UINT64_C(1) << 40))
+			goto out;
+	if (work_shared_map(&w)) {
+		cli_error(NULL, "mmap: %s", strerror(errno));
+		goto out;
+	}
+	hck_plan_in_init(&in);
+	frc = hck_plan_table(&meta, &in, &plan);
+	if (!frc)
+		frc = hck_table_create(&h.t, &meta, &plan);
+	if (!frc)
+		frc = hck_sink_create_fn(&s, &meta, heaps_add, &h);
+	if (!frc)
+		frc = hck_tok_create(&tk, &meta, s);
+	if (frc) {
+		cli_error("table", "%s", hc_strerror(frc));
+		goto out;
+	}
+	/* In order: the items of a file are its byte ranges, in turn. */
+	for (size_t i = 0; i < w.nitems; i++)
+		if (work_item_run(&w, i, tk)) {
+			cli_error(w.sh->what[0] ? w.sh->what : NULL, "%s",
+				  w.sh->msg);
+			goto out;
+		}
+	frc = hck_sink_flush(s);
+	if (!frc)
+		frc = heaps_point(&h);
+	if (frc) {
+		cli_error("table", "%s", hc_strerror(frc));
+		goto out;
+	}
+	frc = hc_heaps_fit_points(h.n, h.v, h.np, &fit);
+	if (o->json) {
+		struct json js;
+
+		json_begin(&js, stdout);
+		json_str(&js, "table", argv[0]);
+		json_u64(&js, "tokens", h.tokens);
+		json_u64(&js, "distinct", h.np ? h.v[h.np - 1] : 0);
+		json_u64(&js, "table_distinct", st.distinct);
+		json_obj(&js, "heaps");
+		if (frc == HC_OK) {
+			json_dbl(&js, "beta", fit.slope);
+			json_dbl(&js, "k", pow(10, fit.intercept));
+			json_dbl(&js, "r2", fit.r2);
+		}
+		json_str(&js, "method", "prefixes");
+		json_arr(&js, "points");
+		for (size_t i = 0; i < h.np; i++) {
+			json_arr(&js, NULL);
+			json_u64(&js, NULL, h.n[i]);
+			json_u64(&js, NULL, h.v[i]);
+			json_close(&js);
+		}
+		json_close(&js);
+		json_close(&js);
+		json_end(&js);
+	} else {
+		for (size_t i = 0; i < h.np; i++)
+			printf("prefix\t%llu\t%llu\n",
+			       (unsigned long long)h.n[i],
+			       (unsigned long long)h.v[i]);
+		if (frc == HC_OK)
+			printf("heaps_beta\t%.4f (K %.4g, r2 %.4f, %zu "
+			       "prefixes)\n",
+			       fit.slope, pow(10, fit.intercept), fit.r2, h.np);
+		else
+			printf("heaps_beta\tnone (fewer than 2 prefixes: "
+			       "under %d tokens)\n",
+			       2 * HEAPS_FIRST);
+	}
+	/* The last prefix is the whole input: TABLE's vocabulary, when the
+	 * FILEs are what TABLE was counted from. */
+	if (h.np && h.v[h.np - 1] != st.distinct)
+		fprintf(stderr,
+			"hogcount model: warning: the files hold %llu distinct "
+			"keys, %s holds %llu: are they its inputs?\n",
+			(unsigned long long)h.v[h.np - 1], argv[0],
+			(unsigned long long)st.distinct);
+	rc = 0;
+out:
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+	hc_table_close(h.t);
+	work_free(&w);
+	return rc;
+}
+
 static int run_genome(int argc, char **argv, const struct opts *o)
 {
 	hc_genome g = { .size = sizeof(g) };
@@ -728,7 +917,8 @@ int cmd_model(int argc, char **argv)
 	if (argc < 2) {
 		cli_error(NULL,
 			  "give a command: info, prob, perplexity, "
-			  "sample, unseen, genome, walk, reduce (try --help)");
+			  "sample, unseen, heaps, genome, walk, reduce (try "
+			  "--help)");
 		return EXIT_USAGE;
 	}
 	sub = argv[1];
@@ -824,6 +1014,8 @@ int cmd_model(int argc, char **argv)
 		return run_unseen(argc, argv, &o);
 	if (!strcmp(sub, "genome"))
 		return run_genome(argc, argv, &o);
+	if (!strcmp(sub, "heaps"))
+		return run_heaps(argc, argv, &o);
 	if (!strcmp(sub, "walk"))
 		return run_walk(argc, argv);
 	if (!strcmp(sub, "reduce"))

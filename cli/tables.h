@@ -4,7 +4,9 @@
  * open.  A plain table file is one shard; the manifest of a sharded
  * table (hogcount-mpi count, docs/scaling.md) names n shard files, one
  * per node, and the partition of keys among them.  The manifest format
- * is read and written here and nowhere else.
+ * is read and written here; the only other writer is Python's
+ * (python/hogcount/sharded.py), which the test mpi.python pins to this
+ * reader.
  */
 #ifndef HC_TABLES_H
 #define HC_TABLES_H

@@ -327,6 +327,12 @@ HC_API uint64_t hck_tok_skipped_bytes(const hck_tok *tk);
 /* hck_part_key - the shard of the integer key @key among @n (n >= 1). */
 HC_API uint32_t hck_part_key(uint64_t key, uint32_t n);
 
+/* hck_part_keys - hck_part_key() of @n keys into @out, one call per
+ * batch for bindings (Python's hogcount.partition).  Returns HC_OK, or
+ * HC_EINVAL (@nparts 0, NULL arrays).  A pure function. */
+HC_API int hck_part_keys(const uint64_t *keys, size_t n, uint32_t nparts,
+			 uint32_t *out);
+
 /* hck_part_bytes - the shard of the byte-string key @p of @len bytes. */
 HC_API uint32_t hck_part_bytes(const void *p, size_t len, uint32_t n);
 
@@ -392,6 +398,24 @@ HC_API int hck_plan_table(const hck_meta *m, const hck_plan_in *in,
  */
 HC_API int hck_table_create(hc_table **out, const hck_meta *m,
 			    const hck_plan *p);
+
+/*
+ * hck_table_filter - a new private table (as hc_table_create()) holding
+ * the keys of @src whose count c is in @lower <= c <= @upper, with
+ * their counts, and @src's record: the count-time filter of `count
+ * -L/-U`.  One walk counts the keys kept, the plan sizes the new table
+ * for exactly them (of the kind hck_plan_table() picks for that many:
+ * a dense @src may become packed; a u64 one stays u64), and a second
+ * walk copies them, so the new table does not grow and hc_table_save()
+ * writes a file sized to the kept keys.  No key kept: an empty table.
+ * @src is only read; for an exact copy nobody adds to it meanwhile
+ * (keys added between the walks are copied or not, as hc_iter, G2).
+ * Returns HC_OK, HC_EINVAL (@lower 0, @upper < @lower), HC_ECORRUPT or
+ * HC_EKIND (@src has no valid record), HC_ENOMEM.
+ * Any number of processes may call it on the same @src.
+ */
+HC_API int hck_table_filter(hc_table **out, const hc_table *src, uint64_t lower,
+			    uint64_t upper);
 
 /* ---- export ---------------------------------------------------------- */
 

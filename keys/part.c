@@ -23,6 +23,16 @@ uint32_t hck_part_key(uint64_t key, uint32_t n)
 	return n > 1 ? (uint32_t)(mix(key) % n) : 0;
 }
 
+int hck_part_keys(const uint64_t *keys, size_t n, uint32_t nparts,
+		  uint32_t *out)
+{
+	if (!nparts || (n && (!keys || !out)))
+		return HC_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		out[i] = hck_part_key(keys[i], nparts);
+	return HC_OK;
+}
+
 uint32_t hck_part_bytes(const void *p, size_t len, uint32_t n)
 {
 	const unsigned char *b = p;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fit.c - Zipf's law on the rank-frequency curve and Heaps' law on the
- * vocabulary growth, both read off a count-of-counts array
- * (docs/model.md, "Zipf and Heaps").  Pure functions; nothing here
+ * vocabulary growth, read off a count-of-counts array or, for Heaps,
+ * fitted on measured prefixes (docs/model.md, "Zipf and Heaps").  Pure functions; nothing here
  * touches a table.
  */
 #include <math.h>
@@ -122,5 +122,18 @@ int hc_heaps_fit(const uint64_t *hist, size_t len, uint64_t total,
 		if (ni > 0 && vi > 0)
 			line_add(&l, log10(ni), log10(vi));
 	}
+	return line_fit(&l, fit);
+}
+
+int hc_heaps_fit_points(const uint64_t *n, const uint64_t *v, size_t npoints,
+			hc_fit *fit)
+{
+	struct line l = { 0, 0, 0, 0, 0, 0 };
+
+	if (!fit || fit->size < sizeof(*fit) || (npoints && (!n || !v)))
+		return HC_EINVAL;
+	for (size_t i = 0; i < npoints; i++)
+		if (n[i] && v[i])
+			line_add(&l, log10((double)n[i]), log10((double)v[i]));
 	return line_fit(&l, fit);
 }

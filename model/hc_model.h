@@ -410,6 +410,17 @@ HC_API double hc_heaps_vocab(const uint64_t *hist, size_t len, double p);
 HC_API int hc_heaps_fit(const uint64_t *hist, size_t len, uint64_t total,
 			unsigned npoints, double *n, double *v, hc_fit *fit);
 
+/*
+ * hc_heaps_fit_points - Heaps' law V(n) = K n^beta fitted on @npoints
+ * measured points: @v[i] distinct keys in the first @n[i] tokens of the
+ * input (`hogcount model heaps` measures them on real prefixes, where
+ * hc_heaps_fit() rarefies the final table).  Points with n or v 0 are
+ * left out.  beta is fit->slope, K is 10^fit->intercept.  Pure.
+ * Returns HC_OK, HC_EINVAL, HC_ERANGE (fewer than 2 distinct n).
+ */
+HC_API int hc_heaps_fit_points(const uint64_t *n, const uint64_t *v,
+			       size_t npoints, hc_fit *fit);
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,7 +27,6 @@
  * failure the shards are removed and nothing is left under OUT.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <mpi.h>
 #include <signal.h>
@@ -40,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "count_opts.h"
 #include "tables.h"
 #include "work.h"
 
@@ -92,6 +92,7 @@ struct xchg {
 	char msg[1536];
 	int kill_round; /* testing aid: HOGCOUNT_MPI_TEST_KILL */
 	uint64_t round_keys; /* keys buffered that start a round */
+	int max_size; /* --max-size was given */
 };
 
 static void usage(FILE *f)
@@ -100,38 +101,21 @@ static void usage(FILE *f)
 		"Usage: mpirun -np N hogcount-mpi count [OPTIONS] FILE...\n"
 		"Count byte fragments, word n-grams or DNA k-mers of order K "
 		"in\n"
-		"FILEs (plain, FASTA, FASTQ, gzip) with N MPI ranks into one\n"
-		"sharded table: a manifest OUT and one table file per node,\n"
-		"OUT.shard-<i>-of-<n>, which every hogcount subcommand reads\n"
-		"as one table.  The inputs must be on a file system every "
-		"rank\n"
-		"sees.  Options as for hogcount count:\n"
-		"\n"
-		"  -k, --order K        order: bytes, words or bases "
-		"(required)\n"
-		"      --bytes, --words, --dna, -t, --tokens KIND\n"
-		"  -C, --canonical      dna: a k-mer and its reverse "
-		"complement\n"
-		"                       count as the smaller of the two\n"
-		"  -o, --output FILE    the manifest to write (default "
-		"counts.hc)\n"
-		"  -s, --size N         expected distinct keys in all (the "
-		"node\n"
-		"                       tables are sized for their share)\n"
-		"      --mode MODE      exact (default) or hogwild\n"
-		"      --chunk-size N   cut plain files into N-byte ranges\n"
-		"      --wide           16-byte slots even where packed fit\n"
-		"  -j, --workers N      accepted and ignored: each rank is "
-		"one\n"
-		"                       worker\n"
-		"  -q, --quiet          (no progress line is printed anyway)\n"
-		"  -v, --verbose        figures of the run on stderr "
-		"(rank 0)\n"
-		"  -h, --help           this help\n"
-		"\n"
-		"HOGCOUNT_MPI_RANKS_PER_NODE=R (testing aid) treats every R "
-		"ranks\n"
-		"as one node, so one machine can run several nodes.\n");
+		"FILEs (plain, FASTA, FASTQ; gzip, xz, bzip2 or zstd) with N "
+		"MPI\n"
+		"ranks into one sharded table: a manifest OUT and one table "
+		"file\n"
+		"per node, OUT.shard-<i>-of-<n>, which every hogcount "
+		"subcommand\n"
+		"reads as one table.  The inputs must be on a file system "
+		"every\n"
+		"rank sees.  The options of hogcount count but --into:\n"
+		"\n");
+	count_opts_usage(f, COUNT_OPTS_MPI);
+	fprintf(f, "\n"
+		   "HOGCOUNT_MPI_RANKS_PER_NODE=R (testing aid) treats every R "
+		   "ranks\n"
+		   "as one node, so one machine can run several nodes.\n");
 }
 
 static int agree_ok(int ok)
@@ -258,9 +242,9 @@ static uint64_t phys_bytes(void)
 }
 
 static int node_table_create(const struct topo *tp, const struct work *w,
-			     const hck_meta *m, uint64_t size, int mode,
-			     int wide, hc_table **t)
+			     const struct count_opts *o, hc_table **t)
 {
+	const hck_meta *m = &o->m;
 	hck_plan_in in;
 	hck_plan plan = { .size = sizeof(plan) };
 	uint64_t token = 0;
@@ -268,12 +252,22 @@ static int node_table_create(const struct topo *tp, const struct work *w,
 	int rc = 0;
 
 	hck_plan_in_init(&in);
-	in.mode = mode;
-	in.wide = wide;
-	in.keys =
-		node_table_keys(size ? size : job_key_bound(w, m), tp->nnodes);
-	if (!size)
+	in.mode = o->mode;
+	in.wide = o->wide;
+	in.keys = node_table_keys(o->size ? o->size : job_key_bound(w, m),
+				  tp->nnodes);
+	if (o->max_size) {
+		/* --max-size N keys in all: each node's share of N, with a
+		 * quarter more for an uneven split. */
+		uint64_t lim = o->max_size / tp->nnodes +
+			       o->max_size / tp->nnodes / 4 + 1;
+
+		in.max_capacity = (uint64_t)((double)lim / 0.8) + 1;
+		if (in.keys > lim)
+			in.keys = lim;
+	} else if (!o->size) {
 		in.max_capacity = phys_bytes() / 4 / 16 / tp->host_tables;
+	}
 	in.key_bytes = m->tokens == HCK_WORDS ? 16 + 8 * (uint64_t)m->k
 					      : 8 + ((m->k + 7) & ~7u);
 	if (hck_plan_table(m, &in, &plan)) {
@@ -568,7 +562,12 @@ static void round_run(struct xchg *x, int done)
 			     : hr[4 * d + 3] ? add_raw(x, p, len)
 					     : add_ints(x, p, len);
 		}
-		if (rc == HC_EFULL)
+		if (rc == HC_EFULL && x->max_size)
+			x_fail(x, rc,
+			       "the table of node %u is full at the limit of "
+			       "--max-size; nothing was written",
+			       (unsigned)tp->nid);
+		else if (rc == HC_EFULL)
 			x_fail(x, rc,
 			       "the table of node %u is full; nothing was "
 			       "written: rerun with a larger --size (distinct "
@@ -728,146 +727,6 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 
 /* ---- the run -------------------------------------------------------- */
 
-struct opts {
-	hck_meta m;
-	const char *out;
-	uint64_t size, chunk;
-	int mode, wide, verbose;
-};
-
-enum { OPT_BYTES = 256, OPT_WORDS, OPT_DNA, OPT_MODE, OPT_CHUNK, OPT_WIDE };
-
-/* Returns 0 to run, 1 after --help, or EXIT_USAGE. */
-static int parse(int argc, char **argv, const struct topo *tp, struct opts *o)
-{
-	static const struct option lopts[] = {
-		{ "order", required_argument, NULL, 'k' },
-		{ "bytes", no_argument, NULL, OPT_BYTES },
-		{ "words", no_argument, NULL, OPT_WORDS },
-		{ "dna", no_argument, NULL, OPT_DNA },
-		{ "tokens", required_argument, NULL, 't' },
-		{ "canonical", no_argument, NULL, 'C' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "workers", required_argument, NULL, 'j' },
-		{ "size", required_argument, NULL, 's' },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
-		{ "wide", no_argument, NULL, OPT_WIDE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint64_t k = 0;
-	int c, say = !tp->wrank;
-
-	o->m.tokens = HCK_BYTES;
-	o->out = "counts.hc";
-	o->mode = HC_MODE_EXACT;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "k:t:Co:j:s:qvh", lopts, NULL)) !=
-	       -1) {
-		switch (c) {
-		case 'k':
-			if (parse_u64(optarg, &k) || !k ||
-			    k > HC_KEY_BYTES_MAX) {
-				if (say)
-					cli_error("--order",
-						  "invalid order '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_BYTES:
-			o->m.tokens = HCK_BYTES;
-			break;
-		case OPT_WORDS:
-			o->m.tokens = HCK_WORDS;
-			break;
-		case OPT_DNA:
-			o->m.tokens = HCK_DNA;
-			break;
-		case 't':
-			if (hck_tokens_parse(optarg, &o->m.tokens)) {
-				if (say)
-					cli_error("--tokens",
-						  "'%s' is not bytes, words or "
-						  "dna",
-						  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'C':
-			o->m.canonical = 1;
-			break;
-		case 'o':
-			o->out = optarg;
-			break;
-		case 'j':
-		case 'q':
-			break;
-		case 's':
-			if (parse_u64(optarg, &o->size) || !o->size ||
-			    o->size > HC_CAPACITY_MAX / 2) {
-				if (say)
-					cli_error("--size", "invalid size '%s'",
-						  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_MODE:
-			if (!strcmp(optarg, "exact") ||
-			    !strcmp(optarg, "hogwild")) {
-				o->mode = !strcmp(optarg, "exact")
-						  ? HC_MODE_EXACT
-						  : HC_MODE_HOGWILD;
-				break;
-			}
-			if (say)
-				cli_error("--mode",
-					  "'%s' is not exact or hogwild",
-					  optarg);
-			return EXIT_USAGE;
-		case OPT_CHUNK:
-			if (parse_u64(optarg, &o->chunk) || !o->chunk) {
-				if (say)
-					cli_error("--chunk-size",
-						  "invalid size '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_WIDE:
-			o->wide = 1;
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case 'h':
-			if (say)
-				usage(stdout);
-			return 1;
-		default:
-			if (say)
-				bad_option(argv);
-			return EXIT_USAGE;
-		}
-	}
-	o->m.k = (unsigned)k;
-	if (!k || hck_meta_check(&o->m)) {
-		if (say)
-			cli_error("--order",
-				  k ? "not a valid order for these tokens "
-				      "(dna: k <= 32; --canonical: dna only)"
-				    : "missing: give the order with -k K");
-		return EXIT_USAGE;
-	}
-	if (optind == argc) {
-		if (say)
-			cli_error(NULL, "no input files");
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
 static void remove_shards(const struct topo *tp, const char *out)
 {
 	char path[4096];
@@ -924,7 +783,7 @@ static void report(const struct topo *tp, const struct xchg *x, double t_count,
 
 static int count_main(int argc, char **argv, const struct topo *tp)
 {
-	struct opts o = { 0 };
+	struct count_opts o;
 	struct work w = { 0 };
 	struct xchg x = { 0 };
 	hck_sink *s = NULL;
@@ -933,7 +792,11 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 	double t0, t1, t2;
 	int rc, ok;
 
-	rc = parse(argc, argv, tp, &o);
+	rc = count_opts_parse(&o, argc, argv,
+			      COUNT_OPTS_MPI |
+				      (tp->wrank ? COUNT_OPTS_SILENT : 0));
+	if (rc == 1 && !tp->wrank)
+		usage(stdout);
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	if (inputs_check(tp, argc - optind, argv + optind))
@@ -982,12 +845,13 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 		work_free(&w);
 		return 1;
 	}
-	if (node_table_create(tp, &w, &o.m, o.size, o.mode, o.wide, &x.table)) {
+	if (node_table_create(tp, &w, &o, &x.table)) {
 		work_free(&w);
 		return 1;
 	}
 	x.tp = tp;
 	x.m = o.m;
+	x.max_size = o.max_size != 0;
 	x.bytes = !hck_int_keys(&o.m);
 	x.sb = calloc((size_t)tp->wsize, sizeof(*x.sb));
 	x.slen = calloc((size_t)tp->wsize, sizeof(*x.slen));
@@ -1050,11 +914,18 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 		if (!tp->nrank) {
 			manifest_shard_path(path, sizeof(path), o.out, tp->nid,
 					    tp->nnodes);
-			rc = hc_table_save(x.table, path);
-			if (rc)
-				cli_error(path, "%s",
-					  rc == HC_EIO ? strerror(errno)
-						       : hc_strerror(rc));
+			/* -L/-U: every key lives in one shard, so each node
+			 * filters its own and saves the copy. */
+			if (count_filter(&x.table, o.lower, o.upper, NULL)) {
+				rc = 1;
+			} else {
+				rc = hc_table_save(x.table, path);
+				if (rc)
+					cli_error(path, "%s",
+						  rc == HC_EIO
+							  ? strerror(errno)
+							  : hc_strerror(rc));
+			}
 		}
 		ok = agree_ok(!rc);
 		if (ok && !tp->wrank &&

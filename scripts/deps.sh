@@ -6,14 +6,15 @@
 # dwgsim and ragout-examples feed cli.genome (reads simulated from a real
 # genome), librsvg2-bin (rsvg-convert) makes histo --plot's PNG, chromium
 # takes cli.plot's screenshot; those tests skip without them.  Open MPI
-# builds hogcount-mpi and runs the mpi tests (label mpi).
+# builds hogcount-mpi and runs the mpi tests (label mpi); python3-mpi4py
+# runs python/examples/mpi_count.py in one of them.
 set -euo pipefail
 
 pkgs=(gcc make cmake pkgconf libatomic-ops-dev libxxhash-dev check zlib1g-dev
 	libisal-dev liblzma-dev libbz2-dev libzstd-dev xz-utils bzip2 zstd
 	liburcu-dev jellyfish clang-format python3 python3-numpy gzip perl
 	dwgsim ragout-examples librsvg2-bin chromium clang libclang-rt-14-dev
-	openmpi-bin libopenmpi-dev)
+	openmpi-bin libopenmpi-dev python3-mpi4py)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(kmc gnuplot-nox hyperfine time bc isal libdeflate-tools)
 fi

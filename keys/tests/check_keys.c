@@ -5,6 +5,7 @@
  * reference computed here.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +272,96 @@ START_TEST(export_every_kind)
 }
 END_TEST
 
+#define NFILTER 6000
+
+/* hck_table_filter on every kind: the kept keys with their counts,
+ * nothing else, the record kept, a copy sized to the kept keys. */
+START_TEST(filter_every_kind)
+{
+	static const hck_meta ms[] = {
+		{ HCK_BYTES, 2, 0 }, /* dense */
+		{ HCK_BYTES, 5, 0 }, /* packed */
+		{ HCK_BYTES, 8, 0 }, /* u64 */
+		{ HCK_WORDS, 1, 0 }, /* bytes */
+		{ HCK_DNA, 21, 1 }, /* packed k-mers */
+	};
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		int bytes = ms[i].tokens == HCK_WORDS;
+		hc_table *t = plan_create(&ms[i], 0, 0), *f = NULL;
+		hc_stats st = { .size = sizeof(st) },
+			 fs = { .size = sizeof(fs) };
+		uint64_t mask, want = 0;
+		hck_meta fm;
+		char key[32];
+
+		mask = ms[i].tokens == HCK_DNA ? (UINT64_C(1) << 42) - 1
+		       : ms[i].k == 8	       ? UINT64_MAX
+				      : (UINT64_C(1) << (8 * ms[i].k)) - 1;
+		/* Key j counted j % 7 + 1 times; kept: counts 3..5. */
+		for (uint64_t j = 0; j < NFILTER; j++) {
+			uint64_t k = (j * 0x9e3779b97f4a7c15) & mask;
+			size_t len = (size_t)snprintf(key, sizeof(key), "w%llu",
+						      (unsigned long long)j);
+
+			ck_assert_int_eq(
+				bytes ? hc_add_bytes(t, key, len, j % 7 + 1)
+				      : hc_add(t, k, j % 7 + 1),
+				HC_OK);
+		}
+		ck_assert_int_eq(hc_table_stats(t, &st), HC_OK);
+		ck_assert_int_eq(hck_table_filter(&f, t, 3, 5), HC_OK);
+		ck_assert_int_eq(hck_meta_load(f, &fm), HC_OK);
+		ck_assert_int_eq(fm.tokens, ms[i].tokens);
+		ck_assert_uint_eq(fm.k, ms[i].k);
+		ck_assert_int_eq(fm.canonical, ms[i].canonical);
+		ck_assert_int_eq(hc_table_stats(f, &fs), HC_OK);
+		for (uint64_t j = 0; j < NFILTER; j++) {
+			uint64_t k = (j * 0x9e3779b97f4a7c15) & mask, a, b;
+
+			if (bytes) {
+				size_t len = (size_t)snprintf(
+					key, sizeof(key), "w%llu",
+					(unsigned long long)j);
+
+				ck_assert_int_eq(hc_get_bytes(t, key, len, &a),
+						 HC_OK);
+				ck_assert_int_eq(hc_get_bytes(f, key, len, &b),
+						 HC_OK);
+			} else {
+				ck_assert_int_eq(hc_get(t, k, &a), HC_OK);
+				ck_assert_int_eq(hc_get(f, k, &b), HC_OK);
+			}
+			ck_assert_uint_eq(b, a >= 3 && a <= 5 ? a : 0);
+		}
+		{
+			uint64_t h[9];
+
+			ck_assert_int_eq(hc_histo(t, h, 9), HC_OK);
+			want = h[3] + h[4] + h[5];
+		}
+		ck_assert_uint_eq(fs.distinct, want);
+		/* Sized to the kept keys, not to the source (a dense
+		 * table's size is its key space). */
+		if (kind_of(t) == HC_KEY_DENSE)
+			ck_assert_uint_eq(fs.capacity, st.capacity);
+		else
+			ck_assert_uint_lt(fs.capacity, st.capacity);
+		hc_table_close(f);
+		/* Nothing kept: an empty, valid table. */
+		ck_assert_int_eq(hck_table_filter(&f, t, 1000, UINT64_MAX),
+				 HC_OK);
+		ck_assert_int_eq(hc_table_stats(f, &fs), HC_OK);
+		ck_assert_uint_eq(fs.distinct, 0);
+		ck_assert_int_eq(hck_meta_load(f, &fm), HC_OK);
+		hc_table_close(f);
+		ck_assert_int_eq(hck_table_filter(&f, t, 0, 5), HC_EINVAL);
+		ck_assert_int_eq(hck_table_filter(&f, t, 6, 5), HC_EINVAL);
+		ck_assert_ptr_null(f);
+		hc_table_close(t);
+	}
+}
+END_TEST
+
 START_TEST(export_bytes)
 {
 	hck_meta m = { HCK_WORDS, 1, 0 };
@@ -501,6 +592,15 @@ START_TEST(sink_fn_and_partition)
 	/* The partition is pinned: manifests on disk depend on it. */
 	ck_assert_uint_eq(hck_part_key(0, 1), 0);
 	ck_assert_uint_eq(hck_part_key(12345, 1000), 873);
+	{
+		uint64_t ks[3] = { 0, 12345, UINT64_MAX };
+		uint32_t ps[3];
+
+		ck_assert_int_eq(hck_part_keys(ks, 3, 1000, ps), HC_OK);
+		for (int i = 0; i < 3; i++)
+			ck_assert_uint_eq(ps[i], hck_part_key(ks[i], 1000));
+		ck_assert_int_eq(hck_part_keys(ks, 3, 0, ps), HC_EINVAL);
+	}
 	ck_assert_uint_eq(hck_part_bytes("the", 3, 7), 4);
 	ck_assert_uint_eq(hck_part_bytes("", 0, 1), 0);
 	for (uint64_t k = 0; k < 1000; k++)
@@ -585,6 +685,9 @@ static Suite *hck_keys_suite(void)
 	Suite *s = suite_create("keys");
 	TCase *tc = tcase_create("keys");
 
+	/* Sanitizer builds on a loaded machine: the filter case walks
+	 * five tables twice (CK_DEFAULT_TIMEOUT is 4 s). */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, record_roundtrip);
 	tcase_add_test(tc, record_refused);
 	tcase_add_test(tc, codec_kmers);
@@ -593,6 +696,7 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, plan_kinds);
 	tcase_add_test(tc, export_every_kind);
 	tcase_add_test(tc, export_bytes);
+	tcase_add_test(tc, filter_every_kind);
 	tcase_add_test(tc, tokenizers_chunks_and_blocks);
 	tcase_add_test(tc, sink_fn_and_partition);
 	tcase_add_test(tc, tokenizers_leading_blanks);

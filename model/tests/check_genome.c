@@ -212,6 +212,20 @@ START_TEST(test_heaps)
 			      f.slope, f.r2);
 		ck_assert_msg(f.r2 > 0.9, "beta %g r2 %g", f.slope, f.r2);
 	}
+	{
+		/* Measured points on V = 3 n^0.5: beta 0.5, K 3. */
+		uint64_t pn[5] = { 100, 400, 1600, 6400, 0 };
+		uint64_t pv[5] = { 30, 60, 120, 240, 7 };
+
+		ck_assert_int_eq(hc_heaps_fit_points(pn, pv, 5, &f), HC_OK);
+		ck_assert_uint_eq(f.points, 4);
+		ck_assert_double_eq_tol(f.slope, 0.5, 1e-12);
+		ck_assert_double_eq_tol(pow(10, f.intercept), 3, 1e-9);
+		ck_assert_double_eq_tol(f.r2, 1, 1e-12);
+		ck_assert_int_eq(hc_heaps_fit_points(pn, pv, 1, &f), HC_ERANGE);
+		ck_assert_int_eq(hc_heaps_fit_points(NULL, pv, 2, &f),
+				 HC_EINVAL);
+	}
 	ck_assert_int_eq(hc_heaps_fit(h, 4, 0, 1, NULL, NULL, &f), HC_EINVAL);
 	ck_assert_int_eq(hc_heaps_fit(h, 4, 0, 65, NULL, NULL, &f), HC_EINVAL);
 }

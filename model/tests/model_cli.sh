@@ -43,6 +43,47 @@ b=$("$HC" model sample -n 50 -s 3 w2.hc)
 "$HC" model unseen w2.hc | grep -q '^chao1	' || fail "unseen: no chao1"
 "$HC" model --help | grep -q '^Usage: hogcount model' || fail "--help"
 
+# heaps: the vocabulary of real prefixes (2^10, 2^11, ... tokens and
+# the end) against a Perl reference that reads the files in order.
+awk 'BEGIN { srand(7); for (i = 0; i < 30000; i++)
+	printf "w%d%s", int(rand() ^ 3 * 4000), (i % 13 == 12 ? "\n" : " ") }' >z1.txt
+awk 'BEGIN { srand(8); for (i = 0; i < 9000; i++)
+	printf "v%d%s", int(rand() ^ 2 * 3000), (i % 7 == 6 ? "\n" : "\t") }' >z2.txt
+heaps_ref() {
+	perl -e '
+		my ($kind, $k, @f) = @ARGV; my (%s, $n, $next, @out);
+		$next = 1024;
+		sub tok { my $t = shift; $n++; $s{$t} = 1;
+			if ($n == $next) { push @out, "$n\t" . keys(%s); $next *= 2 } }
+		for my $f (@f) {
+			open(my $h, "<:raw", $f) or die; local $/; my $d = <$h>;
+			if ($kind eq "words") {
+				my @w = grep { length } split /[ \t\n\x0b\f\r]+/, $d;
+				tok(join(" ", @w[$_ .. $_ + $k - 1])) for 0 .. @w - $k;
+			} else {
+				tok(substr($d, $_, $k)) for 0 .. length($d) - $k;
+			}
+		}
+		push @out, "$n\t" . keys(%s) unless $out[-1] =~ /^$n\t/;
+		print "prefix\t$_\n" for @out;' "$@"
+}
+for spec in "words 1" "words 2" "bytes 3" "bytes 9"; do
+	set -- $spec
+	"$HC" count -q --$1 -k "$2" -o z.hc z1.txt z2.txt
+	"$HC" model heaps z.hc z1.txt z2.txt >heaps.txt 2>err.txt
+	[ ! -s err.txt ] || fail "heaps $spec: $(cat err.txt)"
+	heaps_ref "$1" "$2" z1.txt z2.txt >want.txt
+	grep '^prefix' heaps.txt | cmp -s - want.txt ||
+		fail "heaps $spec: prefixes differ: $(diff heaps.txt want.txt | head -5)"
+	grep -q '^heaps_beta	0\.[0-9]* (K .*, [0-9]* prefixes)$' heaps.txt ||
+		fail "heaps $spec: $(tail -1 heaps.txt)"
+done
+"$HC" model heaps --json z.hc z1.txt z2.txt | grep -q '"method": "prefixes"' ||
+	fail "heaps --json"
+"$HC" model heaps z.hc z2.txt >/dev/null 2>err.txt
+grep -q 'warning: the files hold .* are they its inputs' err.txt ||
+	fail "heaps: no warning for other files"
+
 # expect STATUS PATTERN ARGS...: one line on stderr, matching.
 expect() {
 	want=$1
@@ -58,6 +99,8 @@ expect() {
 }
 expect 2 'give a command' 
 expect 2 'unknown command' frobnicate toy.hc
+expect 2 'give a table and the files' heaps toy.hc
+expect 1 'nope.txt: No such file' heaps toy.hc nope.txt
 expect 2 -- '--discount' info -d 2 toy.hc
 expect 2 -- '--tokens' sample -n x toy.hc
 expect 2 -- '--drop' reduce --drop middle -o x.hc toy.hc

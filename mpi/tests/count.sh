@@ -3,7 +3,8 @@
 # a single-process hogcount count: dump --sort, histo, stats, query,
 # merge, model perplexity (words) and model genome (k = 21) of the
 # sharded table, for DNA k = 21 and 31 canonical (FASTQ and gzip'd
-# FASTA), byte fragments (integer and byte keys) and words.
+# FASTA), byte fragments (integer and byte keys) and words, and DNA
+# filtered by -L/-U.
 . "$(dirname "$0")/lib.sh"
 
 "$GEN_READS" --reads 3000 --len 120 --genome 20000 --seed 7 --error 0.02 \
@@ -78,3 +79,5 @@ check sparse21 --dna -k 21 -C -- sparse.fq
 check bytes4 --bytes -k 4 -- a.txt b.txt
 check bytes12 --bytes -k 12 -- a.txt b.txt
 check words2 --words -k 2 -- a.txt b.txt
+# -L/-U: each node filters its own shard (every key lives in one).
+check dna21-L2-U40 --dna -k 21 -C -L 2 -U 40 -- reads.fq

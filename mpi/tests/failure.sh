@@ -2,7 +2,8 @@
 # hogcount-mpi count fails cleanly: one line, a non-zero status, nothing
 # under the output name (manifest or shards), no segment in /dev/shm.
 # Cases: a missing input, an input only some ranks see, a corrupt gzip
-# met mid-run, and a rank killed mid-run (HOGCOUNT_MPI_TEST_KILL).
+# met mid-run, a --max-size too small, --into (refused), and a rank
+# killed mid-run (HOGCOUNT_MPI_TEST_KILL).
 . "$(dirname "$0")/lib.sh"
 
 "$GEN_READS" --reads 3000 --len 120 --genome 20000 --seed 7 >reads.fq
@@ -56,6 +57,26 @@ fi
 one_line corrupt "cut.fq.gz: corrupt gzip stream"
 nothing_left corrupt
 echo "ok: corrupt input mid-run"
+
+if mpi4 2 --dna -k 21 --max-size 1000 -o out.hc reads.fq 2>err.txt; then
+	fail "max-size: succeeded"
+fi
+one_line max-size "full at the limit of --max-size"
+nothing_left max-size
+echo "ok: --max-size too small"
+mpi4 2 --dna -k 21 --max-size 1M -o big.hc reads.fq ||
+	fail "max-size 1M: failed"
+"$HC" count --dna -k 21 -q -o one.hc reads.fq
+"$HC" dump --sort one.hc >one.txt
+"$HC" dump --sort big.hc | cmp -s one.txt - || fail "max-size 1M: differs"
+echo "ok: --max-size large enough"
+
+if mpi4 2 --dna -k 21 --into out.hc reads.fq 2>err.txt; then
+	fail "into: succeeded"
+fi
+one_line into "^hogcount mpi count: --into: not with hogcount-mpi"
+nothing_left into
+echo "ok: --into refused"
 
 for r in 1 2; do
 	if HOGCOUNT_MPI_TEST_KILL=2:1 mpi4 $r --dna -k 21 -o out.hc \

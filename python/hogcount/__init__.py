@@ -30,9 +30,11 @@ import numpy as np
 from . import _lib
 from ._lib import lib
 from .keys import fragments, fragment_bytes, padded
+from .sharded import partition, shard_path, write_manifest
 
 __all__ = ["Table", "HogcountError", "fragments", "fragment_bytes",
-           "padded", "library_path", "keys_library_path"]
+           "padded", "partition", "shard_path", "write_manifest",
+           "library_path", "keys_library_path"]
 
 library_path = _lib.path
 keys_library_path = _lib.keys_path
@@ -150,12 +152,15 @@ class Table:
 
     @classmethod
     def for_ngrams(cls, tokens, k, keys=0, mode="exact", wide=False,
-                   canonical=False):
+                   canonical=False, shm=None):
         """A new anonymous table for the keys of ``hogcount count
         --TOKENS -k K`` ("bytes", "words" or "dna"), sized for about
         ``keys`` distinct keys: the key kind and geometry come from the
         key layer's plan (hck_plan_table), as for the CLI, and the
-        record is written, so dump, query and model read the table."""
+        record is written, so dump, query and model read the table.
+        ``shm="/name"``: a named shared-memory table instead, which
+        other processes attach (Table.attach) and Table.unlink()
+        removes."""
         m = _meta(tokens, k, canonical)
         pin = _lib.PlanIn()
         klib.hck_plan_in_init(ctypes.byref(pin))
@@ -167,8 +172,12 @@ class Table:
         _check(klib.hck_plan_table(ctypes.byref(m), ctypes.byref(pin),
                                    ctypes.byref(plan)), "for_ngrams")
         h = ctypes.c_void_p()
-        _check(lib.hc_table_create(ctypes.byref(h), ctypes.byref(plan.opt)),
-               "for_ngrams")
+        if shm is not None:
+            _check(lib.hc_table_create_shm(ctypes.byref(h), shm.encode(),
+                                           ctypes.byref(plan.opt)), shm)
+        else:
+            _check(lib.hc_table_create(ctypes.byref(h),
+                                       ctypes.byref(plan.opt)), "for_ngrams")
         t = cls(h.value)
         _check(klib.hck_meta_store(t._h, ctypes.byref(m)), "for_ngrams")
         return t
@@ -240,6 +249,15 @@ class Table:
                 "region": lib.hc_region_name(v.region).decode()
                 if v.region else None,
                 "index": v.index, "damaged": v.damaged, "bytes": v.bytes}
+
+    def filtered(self, lower=1, upper=2**64 - 1):
+        """A new anonymous table of the keys counted ``lower`` to
+        ``upper`` times, sized to them (hck_table_filter, as ``count
+        -L/-U``); the table needs the CLI record (set_ngram)."""
+        h = ctypes.c_void_p()
+        _check(klib.hck_table_filter(ctypes.byref(h), self._h, int(lower),
+                                     int(upper)), "filtered")
+        return Table(h.value)
 
     # ---- metadata -----------------------------------------------------
 

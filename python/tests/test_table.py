@@ -169,6 +169,56 @@ class TestKeyLayer(unittest.TestCase):
             t.ngrams()
 
 
+class TestShardedAndFilter(unittest.TestCase):
+    """partition() is the C partition; filtered() is count -L/-U; the
+    manifest writer writes what docs/scaling.md says."""
+
+    def test_partition_pinned_to_c(self):
+        klib = hogcount.klib
+        klib.hck_part_key.restype = ctypes.c_uint32
+        klib.hck_part_key.argtypes = [ctypes.c_uint64, ctypes.c_uint32]
+        keys = np.random.default_rng(1).integers(0, 2**63, 1000,
+                                                 dtype=np.uint64)
+        keys[:3] = (0, 12345, 2**64 - 1)
+        for n in (1, 3, 1000):
+            want = [klib.hck_part_key(int(x), n) for x in keys]
+            self.assertEqual(hogcount.partition(keys, n).tolist(), want)
+        self.assertEqual(hogcount.partition([12345], 1000).tolist(), [873])
+        with self.assertRaises(ValueError):
+            hogcount.partition(keys, 0)
+
+    def test_filtered(self):
+        t = Table.for_ngrams("bytes", 4)
+        t.add_batch(np.arange(1, 1001, dtype=np.uint64),
+                    np.arange(1, 1001, dtype=np.uint64) % 7 + 1)
+        f = t.filtered(3, 5)
+        self.assertEqual(f.ngram, ("bytes", 4))
+        keys, counts = f.items()
+        self.assertEqual(sorted(keys.tolist()),
+                         [x for x in range(1, 1001) if 3 <= x % 7 + 1 <= 5])
+        self.assertTrue(((counts >= 3) & (counts <= 5)).all())
+        self.assertEqual(t.filtered(100).stats()["distinct"], 0)
+        with self.assertRaises(hogcount.HogcountError):
+            t.filtered(5, 3)
+
+    def test_manifest(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "sh.hc")
+            rec = b"hogcount-cli 1 tokens=dna k=21 canonical=1"
+            hogcount.write_manifest(out, 2, rec)
+            with open(out) as f:
+                self.assertEqual(f.read(),
+                                 "hogcount-sharded 1\n"
+                                 "partition hck-part-1\n"
+                                 "shards 2\n"
+                                 f"record {rec.decode()}\n"
+                                 "shard 0 sh.hc.shard-0-of-2\n"
+                                 "shard 1 sh.hc.shard-1-of-2\n")
+            self.assertEqual(sorted(os.listdir(d)), ["sh.hc"])
+            self.assertEqual(hogcount.shard_path(out, 1, 2),
+                             out + ".shard-1-of-2")
+
+
 class TestHomes(unittest.TestCase):
     def test_file_roundtrip_and_ngram_record(self):
         with tempfile.TemporaryDirectory() as d:
