@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_count.c - hogcount count: N forked workers add the tokens of many
- * inputs into one table in an anonymous shared mapping, then the parent
- * writes it with hc_table_save() (temporary name, fsync, rename).
+ * inputs into one table, then the parent writes it with hc_table_save()
+ * (temporary name, fsync, rename).  The table lives in one of three
+ * homes: an anonymous shared mapping (the default), a named POSIX
+ * shared-memory object that other processes attach and read while the
+ * count runs (--shm NAME), or the table file of --into itself, grown in
+ * place.
  *
- * Interrupted (SIGINT, SIGTERM): the workers are killed, nothing is
- * written, and the anonymous mapping dies with the processes, so no
- * shared-memory segment is left behind.  Workers die with the parent
- * (PR_SET_PDEATHSIG) if it is killed outright.
+ * Interrupted (SIGINT, SIGTERM, SIGHUP): the workers are killed and
+ * nothing is written.  The anonymous mapping dies with the processes; a
+ * --shm object is unlinked on every exit path that follows its creation
+ * (kept only after a count that succeeded, with --keep-shm).  Workers
+ * die with the parent (PR_SET_PDEATHSIG) if it is killed outright; only
+ * then, with nobody left to unlink it, does a --shm object stay behind.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +66,8 @@ static void usage(FILE *f)
 		"  -C, --canonical      dna: count a k-mer and its reverse\n"
 		"                       complement as the smaller of the two\n"
 		"  -o, --output FILE    table file to write (default "
-		"counts.hc)\n"
+		"counts.hc;\n"
+		"                       with --shm: none unless given)\n"
 		"  -j, --workers N      worker processes (default: cores)\n"
 		"  -s, --size N         expected distinct keys, a hint for "
 		"the\n"
@@ -68,7 +76,15 @@ static void usage(FILE *f)
 		"                       start small; the table grows)\n"
 		"      --into TABLE     add to the counts of TABLE (same "
 		"tokens,\n"
-		"                       k and -C) and replace it when done\n"
+		"                       k and -C), growing the file in "
+		"place\n"
+		"      --shm NAME       count in the shared-memory table "
+		"NAME,\n"
+		"                       which readers open as shm:NAME "
+		"while\n"
+		"                       the count runs; removed at the end\n"
+		"      --keep-shm       keep NAME after a count that "
+		"succeeds\n"
 		"      --max-size N     stop growing at room for about N "
 		"keys:\n"
 		"                       beyond it the count fails\n"
@@ -136,15 +152,19 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 }
 
 /* Fork the workers and wait for them.  Returns 0, or 1 if one failed
- * (the message is printed), or 128 + signal if interrupted. */
+ * (the message is printed), or 128 + signal if interrupted.  @limited:
+ * --max-size was given.  @left: what a failure leaves where that is
+ * more than nothing (--into in place), else NULL. */
 static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
-		       unsigned nworkers, int quiet)
+		       unsigned nworkers, int quiet, int limited,
+		       const char *left)
 {
 	pid_t pids[MAX_WORKERS], parent = getpid();
 	unsigned alive = 0, i;
 	struct progress pr;
 	int failed = 0, status;
 	char why[128] = "";
+	const char *gone = left ? left : "nothing was written";
 
 	fflush(NULL);
 	for (i = 0; i < nworkers; i++) {
@@ -171,7 +191,16 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 					pids[i] = 0;
 			alive--;
 			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-				if (!failed && WIFSIGNALED(status))
+				if (!failed && WIFSIGNALED(status) &&
+				    WTERMSIG(status) == SIGBUS)
+					/* A page of a tmpfs or file home
+					 * that could not be backed. */
+					snprintf(
+						why, sizeof(why),
+						"worker killed by SIGBUS: no "
+						"room for the table's pages "
+						"(/dev/shm or the disk full?)");
+				else if (!failed && WIFSIGNALED(status))
 					snprintf(why, sizeof(why),
 						 "worker killed by signal %d",
 						 WTERMSIG(status));
@@ -197,23 +226,30 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 	}
 	progress_end(&pr);
 	if (got_signal) {
-		cli_error(NULL, "interrupted; nothing was written");
+		cli_error(NULL, "interrupted; %s", gone);
 		return 128 + got_signal;
 	}
 	if (!failed)
 		return 0;
 	/* ORDER: acquire.  Pairs with the release store in work_fail(). */
 	if (atomic_load_explicit(&w->sh->ready, memory_order_acquire)) {
-		if (w->sh->code == HC_EFULL)
+		if (w->sh->code == HC_EFULL && limited)
 			cli_error("--max-size",
-				  "table full at the limit of --max-size; "
-				  "nothing was written");
+				  "table full at the limit of --max-size; %s",
+				  gone);
+		else if (w->sh->code == HC_EFULL)
+			cli_error("table",
+				  "full: no room to grow (memory, disk or "
+				  "the table's own size limit); %s",
+				  gone);
 		else if (w->sh->code)
-			cli_error("table", "%s", w->sh->msg);
+			cli_error("table", "%s%s%s", w->sh->msg,
+				  left ? "; " : "", left ? left : "");
 		else
-			cli_error(w->sh->what, "%s", w->sh->msg);
+			cli_error(w->sh->what, "%s%s%s", w->sh->msg,
+				  left ? "; " : "", left ? left : "");
 	} else {
-		cli_error(NULL, "%s", why);
+		cli_error(NULL, "%s; %s", why, gone);
 	}
 	return 1;
 }
@@ -237,51 +273,6 @@ static int plan_table(const hck_meta *m, uint64_t size, uint64_t max_size,
 	return hck_plan_table(m, &in, plan) ? -1 : 0;
 }
 
-/*
- * --into TABLE: read the record of TABLE and refuse a count of other
- * tokens, order or canonical flag, as merge does.  The old counts are
- * merged into the new live table before the workers start, and the
- * result replaces TABLE by hc_table_save() (temporary name, fsync,
- * rename): TABLE itself is only read, so a kill at any point leaves it
- * as it was.  The start size is TABLE's distinct keys (or --size).
- */
-static int open_into(const char *path, const hck_meta *want, hc_table **t,
-		     uint64_t *size, int *wide)
-{
-	hc_stats st = { .size = sizeof(st) };
-	hc_options o;
-	hck_meta m;
-	int rc;
-
-	if (table_open_meta(path, t, &m))
-		return -1;
-	if (m.tokens != want->tokens || m.k != want->k ||
-	    m.canonical != want->canonical) {
-		cli_error(path, "holds %s k=%u%s, not %s k=%u%s as asked",
-			  hck_tokens_name(m.tokens), m.k,
-			  m.canonical ? " canonical" : "",
-			  hck_tokens_name(want->tokens), want->k,
-			  want->canonical ? " canonical" : "");
-		goto fail;
-	}
-	rc = hc_table_stats(*t, &st);
-	if (rc) {
-		cli_error(path, "%s", hc_strerror(rc));
-		goto fail;
-	}
-	hc_options_init(&o);
-	hc_table_options(*t, &o);
-	if (o.key_kind == HC_KEY_U64)
-		*wide = 1; /* a --wide table stays wide */
-	if (!*size)
-		*size = st.distinct;
-	return 0;
-fail:
-	hc_table_close(*t);
-	*t = NULL;
-	return -1;
-}
-
 static int check_output_dir(const char *out)
 {
 	char *copy = strdup(out), *dir;
@@ -295,6 +286,132 @@ static int check_output_dir(const char *out)
 		cli_error(out, "%s", strerror(errno));
 	free(copy);
 	return ok ? 0 : -1;
+}
+
+/*
+ * A new table for the count, planned by plan_table() with the record of
+ * @m stored before any worker starts (readers of a --shm table decode
+ * keys from it): anonymous, or the named object @shm ("/NAME", refused
+ * if it exists).  Returns 0, or -1 with the error printed.
+ */
+static int new_table(const hck_meta *m, uint64_t size, uint64_t max_size,
+		     int mode, int wide, const char *shm, hc_table **t)
+{
+	hck_plan plan = { .size = sizeof(plan) };
+	int rc;
+
+	if (max_size && size > max_size)
+		size = max_size;
+	if (plan_table(m, size, max_size, mode, wide, &plan)) {
+		cli_error("table", "%s", hc_strerror(HC_EINVAL));
+		return -1;
+	}
+	if (!shm) {
+		rc = hck_table_create(t, m, &plan);
+	} else {
+		rc = hc_table_create_shm(t, shm, &plan.opt);
+		if (rc == HC_EEXIST) {
+			cli_error("--shm",
+				  "shm:%s exists already (another count, or "
+				  "one kept with --keep-shm): choose another "
+				  "NAME, or remove /dev/shm%s",
+				  shm + 1, shm);
+			return -1;
+		}
+		if (rc == HC_EIO) {
+			cli_error("--shm", "shm:%s: %s", shm + 1,
+				  strerror(errno));
+			return -1;
+		}
+		if (!rc) {
+			rc = hck_meta_store(*t, m);
+			if (rc) {
+				hc_table_close(*t);
+				*t = NULL;
+				(void)hc_shm_unlink(shm);
+			}
+		}
+	}
+	if (rc) {
+		cli_error("table", "%s", hc_strerror(rc));
+		if (rc == HC_ENOMEM || rc == HC_EINVAL)
+			fprintf(stderr, "hint: a smaller --size, or none\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* What --into wants of TABLE beyond its record. */
+struct into_want {
+	int mode; /* --mode, or -1 if not given */
+	int wide; /* --wide */
+	uint64_t max_size; /* --max-size, or 0 */
+};
+
+/*
+ * --into TABLE.  TABLE's record is checked against the count's with the
+ * check merge makes (meta_refuse()), on a read-only handle, so that a
+ * refusal leaves the file as it was, byte for byte.
+ *
+ * In place (*t): where TABLE takes any new key as it is (it grows, or
+ * it is dense) and no option asks for another shape, it is reopened
+ * read-write and the workers add into the file itself; new generations
+ * are appended to it (design.md M2).  A crash or kill leaves a valid
+ * table that holds part of the new counts (docs/cli.md).
+ *
+ * Copy (*prev): a table that cannot grow (made with growth off, or at
+ * its maximum, design.md M8) would fill up halfway, and --max-size,
+ * another --mode or --wide for a packed table ask for a new table.
+ * Then TABLE is merged into a new live table and replaced at the end by
+ * hc_table_save() (temporary name, fsync, rename): TABLE itself is only
+ * read, so a kill leaves it as it was.  The start size is TABLE's
+ * distinct keys (or --size).
+ */
+static int open_into(const char *path, const hck_meta *want,
+		     const struct into_want *iw, hc_table **t, hc_table **prev,
+		     uint64_t *size, int *wide)
+{
+	hc_stats st = { .size = sizeof(st) };
+	hc_table *ro;
+	hc_options o;
+	hck_meta m;
+	int rc;
+
+	if (table_open_meta(path, &ro, &m))
+		return -1;
+	if (meta_refuse(path, &m, want, "asked"))
+		goto fail;
+	hc_options_init(&o);
+	hc_table_options(ro, &o);
+	if ((o.key_kind == HC_KEY_DENSE || o.grow > 0) && !iw->max_size &&
+	    (iw->mode < 0 || iw->mode == o.mode) &&
+	    (!iw->wide || o.key_kind == HC_KEY_U64)) {
+		hc_table_close(ro);
+		rc = hc_table_open(t, path, HC_OPEN_RDWR);
+		if (rc) {
+			cli_error(path, "%s",
+				  rc == HC_EIO ? strerror(errno)
+					       : hc_strerror(rc));
+			return -1;
+		}
+		return 0;
+	}
+	rc = hc_table_stats(ro, &st);
+	if (rc) {
+		cli_error(path, "%s", hc_strerror(rc));
+		goto fail;
+	}
+	if (check_output_dir(path))
+		goto fail;
+	if (o.key_kind == HC_KEY_U64)
+		*wide = 1; /* a --wide table stays wide */
+	if (!*size)
+		*size = st.distinct;
+	*prev = ro;
+	return 0;
+fail:
+	hc_table_close(ro);
+	return -1;
 }
 
 /* What the tokenizers skipped: a warning line, never silence. */
@@ -329,6 +446,8 @@ enum {
 	OPT_WIDE,
 	OPT_MAX_SIZE,
 	OPT_INTO,
+	OPT_SHM,
+	OPT_KEEP_SHM,
 };
 
 int cmd_count(int argc, char **argv)
@@ -345,6 +464,8 @@ int cmd_count(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "into", required_argument, NULL, OPT_INTO },
+		{ "shm", required_argument, NULL, OPT_SHM },
+		{ "keep-shm", no_argument, NULL, OPT_KEEP_SHM },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 		{ "wide", no_argument, NULL, OPT_WIDE },
@@ -354,16 +475,17 @@ int cmd_count(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	hck_meta m = { .tokens = HCK_BYTES };
-	const char *out = "counts.hc", *into = NULL;
+	const char *out = NULL, *into = NULL, *shm_arg = NULL;
 	uint64_t k = 0, workers = 0, size = 0, max_size = 0, chunk = 0;
 	int mode = HC_MODE_EXACT, quiet = 0, verbose = 0, wide = 0, c, rc;
-	int out_given = 0;
+	int mode_given = 0, keep_shm = 0, shm_made = 0;
+	char shm[NAME_MAX + 2], partial[512];
+	const char *left = NULL;
 	hc_table *prev = NULL;
 	double t0, t1, t2;
 	struct work w = { 0 };
 	struct sigaction sa;
 	hc_options opt;
-	hck_plan plan = { .size = sizeof(plan) };
 	hc_table *t = NULL;
 	sigset_t block, old;
 
@@ -404,7 +526,6 @@ int cmd_count(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
-			out_given = 1;
 			break;
 		case 'j':
 			if (parse_u64(optarg, &workers) || workers == 0 ||
@@ -426,6 +547,14 @@ int cmd_count(int argc, char **argv)
 		case OPT_INTO:
 			into = optarg;
 			break;
+		case OPT_SHM:
+			shm_arg = optarg;
+			if (shm_name("--shm", optarg, shm, sizeof(shm)))
+				return EXIT_USAGE;
+			break;
+		case OPT_KEEP_SHM:
+			keep_shm = 1;
+			break;
 		case OPT_MAX_SIZE:
 			if (parse_u64(optarg, &max_size) || max_size == 0 ||
 			    max_size > HC_CAPACITY_MAX / 2) {
@@ -435,6 +564,7 @@ int cmd_count(int argc, char **argv)
 			}
 			break;
 		case OPT_MODE:
+			mode_given = 1;
 			if (!strcmp(optarg, "exact")) {
 				mode = HC_MODE_EXACT;
 			} else if (!strcmp(optarg, "hogwild")) {
@@ -487,12 +617,24 @@ int cmd_count(int argc, char **argv)
 		cli_error(NULL, "no input files (use - for standard input)");
 		return EXIT_USAGE;
 	}
-	if (into && out_given) {
+	if (into && out) {
 		cli_error("--into", "writes TABLE itself: give no --output");
 		return EXIT_USAGE;
 	}
-	if (into)
-		out = into;
+	if (into && shm_arg) {
+		cli_error("--into", "not with --shm: --into counts in TABLE");
+		return EXIT_USAGE;
+	}
+	if (into && !strncmp(into, SHM_PREFIX, strlen(SHM_PREFIX))) {
+		cli_error("--into", "'%s': give a table file", into);
+		return EXIT_USAGE;
+	}
+	if (keep_shm && !shm_arg) {
+		cli_error("--keep-shm", "only with --shm NAME");
+		return EXIT_USAGE;
+	}
+	if (!out && !into && !shm_arg)
+		out = "counts.hc";
 	m.k = (unsigned)k;
 	if (!workers) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -521,8 +663,9 @@ int cmd_count(int argc, char **argv)
 			work_free(&w);
 			return 1;
 		}
-	if (check_output_dir(out) ||
-	    output_is_input(out, argv + optind, (size_t)(argc - optind))) {
+	if ((out && check_output_dir(out)) ||
+	    ((out || into) && output_is_input(out ? out : into, argv + optind,
+					      (size_t)(argc - optind)))) {
 		work_free(&w);
 		return 1;
 	}
@@ -544,48 +687,61 @@ int cmd_count(int argc, char **argv)
 		work_free(&w);
 		return EXIT_USAGE;
 	}
-	if (into && open_into(into, &m, &prev, &size, &wide)) {
-		work_free(&w);
-		return 1;
+	if (into) {
+		struct into_want iw = { mode_given ? mode : -1, wide,
+					max_size };
+
+		if (open_into(into, &m, &iw, &t, &prev, &size, &wide)) {
+			work_free(&w);
+			return 1;
+		}
+		if (t) { /* in place */
+			snprintf(partial, sizeof(partial),
+				 "%s holds its old counts and part of the "
+				 "new ones",
+				 into);
+			left = partial;
+		} else {
+			out = into;
+		}
+		if (verbose)
+			fprintf(stderr, "hogcount count: %s: %s\n", into,
+				t ? "counting in place"
+				  : "copied; replaced when done");
 	}
-	if (max_size && size > max_size)
-		size = max_size;
-	if (plan_table(&m, size, max_size, mode, wide, &plan)) {
-		cli_error("table", "%s", hc_strerror(HC_EINVAL));
-		hc_table_close(prev);
-		work_free(&w);
-		return 1;
-	}
-	opt = plan.opt;
-	if (got_signal) {
-		cli_error(NULL, "interrupted; nothing was written");
-		hc_table_close(prev);
-		work_free(&w);
-		return 128 + got_signal;
-	}
-	rc = hck_table_create(&t, &m, &plan);
-	if (!rc && prev) {
-		/* --into: the old counts first, into the new live table. */
-		rc = hc_table_merge(t, prev);
+	if (!t) {
+		rc = new_table(&m, size, max_size, mode, wide,
+			       shm_arg ? shm : NULL, &t);
+		if (!rc && shm_arg)
+			shm_made = 1;
+		if (!rc && prev) {
+			/* --into, copied: the old counts first. */
+			rc = hc_table_merge(t, prev);
+			if (rc)
+				cli_error(into, "%s", hc_strerror(rc));
+		}
 		hc_table_close(prev);
 		prev = NULL;
+		if (rc) {
+			rc = 1;
+			goto done;
+		}
 	}
-	if (rc) {
-		cli_error("table", "%s", hc_strerror(rc));
-		if (rc == HC_ENOMEM || rc == HC_EINVAL)
-			fprintf(stderr, "hint: a smaller --size, or none\n");
-		hc_table_close(t);
-		hc_table_close(prev);
-		work_free(&w);
-		return 1;
+	if (got_signal) {
+		cli_error(NULL, "interrupted; %s",
+			  left ? left : "nothing was written");
+		rc = 128 + got_signal;
+		goto done;
 	}
 
 	if (workers > w.nitems)
 		workers = w.nitems ? w.nitems : 1;
+	hc_options_init(&opt);
+	hc_table_options(t, &opt);
 	if (verbose)
 		fprintf(stderr,
 			"hogcount count: %u workers, %zu work items, %s table "
-			"of %llu slots (grows)\n",
+			"of %llu slots%s\n",
 			(unsigned)workers, w.nitems,
 			opt.key_kind == HC_KEY_DENSE	? "dense"
 			: opt.key_kind == HC_KEY_BYTES	? "byte-key"
@@ -594,35 +750,47 @@ int cmd_count(int argc, char **argv)
 			(unsigned long long)(opt.key_kind == HC_KEY_DENSE
 						     ? UINT64_C(1)
 							       << opt.dense_bits
-						     : opt.capacity));
+						     : opt.capacity),
+			opt.grow > 0 ? " (grows)" : "");
 	t0 = now_seconds();
-	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet) : 0;
+	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet,
+				    max_size != 0, left)
+		      : 0;
 	if (!rc)
 		warn_skipped(&w, &m);
-	if (!rc) {
-		/* A signal now waits until the file is whole and renamed. */
+	if (!rc && (out || into)) {
+		/* A signal now waits until the file is whole and renamed
+		 * (or, in place, synced). */
 		sigemptyset(&block);
 		sigaddset(&block, SIGINT);
 		sigaddset(&block, SIGTERM);
 		sigaddset(&block, SIGHUP);
 		sigprocmask(SIG_BLOCK, &block, &old);
 		t1 = now_seconds();
-		rc = hc_table_save(t, out);
+		rc = out ? hc_table_save(t, out) : hc_table_sync(t);
 		t2 = now_seconds();
 		if (verbose && !rc)
 			fprintf(stderr,
-				"hogcount count: counted in %.2f s, saved in "
+				"hogcount count: counted in %.2f s, %s in "
 				"%.2f s\n",
-				t1 - t0, t2 - t1);
+				t1 - t0, out ? "saved" : "synced", t2 - t1);
 		if (rc) {
-			cli_error(out, "%s",
+			cli_error(out ? out : into, "%s",
 				  rc == HC_EIO ? strerror(errno)
 					       : hc_strerror(rc));
 			rc = 1;
 		}
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
-	hc_table_close(t);
+done:
+	/* The named object goes on every path once it exists; readers
+	 * that attached keep their mapping. */
+	if (shm_made && (rc || !keep_shm))
+		(void)hc_shm_unlink(shm);
+	if (hc_table_close(t) && !rc && into && !out) {
+		cli_error(into, "%s", strerror(errno));
+		rc = 1;
+	}
 	work_free(&w);
 	return rc;
 }
