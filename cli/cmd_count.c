@@ -16,6 +16,7 @@
  * then, with nobody left to unlink it, does a --shm object stay behind.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -339,6 +340,27 @@ static int new_table(const hck_meta *m, uint64_t size, uint64_t max_size,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * --into in place: put TABLE on disk once the workers are gone and this
+ * process has closed it.  The workers mapped generations this process
+ * never did, so an msync of its own mapping (hc_table_sync()) would not
+ * reach their pages; their dirty pages are in the page cache since they
+ * unmapped, and an fsync of the file writes every one.  Returns 0, or
+ * -1 with errno set.
+ */
+static int sync_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, err;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
 }
 
 /* What --into wants of TABLE beyond its record. */
@@ -767,7 +789,14 @@ int cmd_count(int argc, char **argv)
 		sigaddset(&block, SIGHUP);
 		sigprocmask(SIG_BLOCK, &block, &old);
 		t1 = now_seconds();
-		rc = out ? hc_table_save(t, out) : hc_table_sync(t);
+		if (out) {
+			rc = hc_table_save(t, out);
+		} else {
+			rc = hc_table_close(t);
+			t = NULL;
+			if (!rc && sync_file(into))
+				rc = HC_EIO;
+		}
 		t2 = now_seconds();
 		if (verbose && !rc)
 			fprintf(stderr,
@@ -787,10 +816,7 @@ done:
 	 * that attached keep their mapping. */
 	if (shm_made && (rc || !keep_shm))
 		(void)hc_shm_unlink(shm);
-	if (hc_table_close(t) && !rc && into && !out) {
-		cli_error(into, "%s", strerror(errno));
-		rc = 1;
-	}
+	hc_table_close(t);
 	work_free(&w);
 	return rc;
 }
