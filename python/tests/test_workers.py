@@ -158,9 +158,10 @@ class TestLiveCount(unittest.TestCase):
             fifo = os.path.join(d, "slow")
             os.mkfifo(fifo)
             final = os.path.join(d, "final.hc")
-            # Read-write: the open does not wait for a reader, and the
-            # worker sees the end of the FIFO once this closes it.
-            w = os.open(fifo, os.O_RDWR)
+            # The worker waits in its open of the FIFO until a writer
+            # comes; this opens it only after the readings, and only
+            # once the worker holds it, so the data cannot be lost.
+            w = None
             p = subprocess.Popen([hc, "count", "-q", "-k", "3", "-j", "2",
                                   "--shm", name, "-o", final, first, fifo])
             try:
@@ -187,6 +188,14 @@ class TestLiveCount(unittest.TestCase):
                 self.assertEqual(hogcount.Table.attach(name).get_ngram(
                     b"abc"), mid[b"abc"])
                 self.assertIsNone(p.poll())  # still counting
+                for _ in range(600):
+                    try:  # ENXIO until the worker has it open
+                        w = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+                self.assertIsNotNone(w, "the worker never opened the FIFO")
+                os.set_blocking(w, True)
                 os.write(w, b"xyzabc" * 100)
                 os.close(w)
                 w = None
