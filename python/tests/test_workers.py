@@ -204,8 +204,14 @@ class TestLiveCount(unittest.TestCase):
                 if w is not None:
                     os.close(w)
                 if p.poll() is None:
-                    p.kill()
-                    p.wait()
+                    p.terminate()  # count removes the object itself
+                    try:
+                        p.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+                        if os.path.exists("/dev/shm/" + name):
+                            hogcount.Table.unlink(name)
             self.assertFalse(os.path.exists("/dev/shm/" + name))
             with self.assertRaises(hogcount.HogcountError):
                 hogcount.Table.attach(name)
