@@ -72,9 +72,42 @@ void out_abort(struct out_file *o);
 
 /* ---- what the keys of a table mean: the key layer ------------------- */
 
-/* Open a table file read-only and read its record (hck_meta_load);
- * prints the error and returns -1 on failure. */
+/* What names a named shared-memory table where a table file could be
+ * given: "shm:NAME" (docs/cli.md, "Live tables"). */
+#define SHM_PREFIX "shm:"
+
+/* One line of the readers' --help on what TABLE may be. */
+#define TABLE_HELP                                                       \
+	"TABLE: a table file, a sharded table's manifest, or shm:NAME\n" \
+	"(the table of a hogcount count --shm NAME, even while it runs).\n"
+
+/*
+ * shm_name - "/NAME", as hc_table_create_shm() and hc_table_attach()
+ * take it, of @arg ("NAME" or "/NAME", no other '/') into @buf of @cap
+ * bytes.  Prints the error naming @what and returns -1 if invalid.
+ */
+int shm_name(const char *what, const char *arg, char *buf, size_t cap);
+
+/*
+ * table_open - a table file opened read-only, or "shm:NAME" attached
+ * (read-write where allowed, so that a walk of a table that grows under
+ * it misses no key; it adds nothing).  Prints the error naming @path and
+ * returns -1 on failure.
+ */
+int table_open(const char *path, hc_table **t);
+
+/* table_open() and read the record (hck_meta_load); prints the error
+ * and returns -1 on failure. */
 int table_open_meta(const char *path, hc_table **t, hck_meta *m);
+
+/*
+ * meta_refuse - 0 if @have, the record of the table @path, holds the
+ * keys of @want (same tokens, order and canonical flag): the one check
+ * of merge, count --into and manifests.  Else prints "PATH: holds dna
+ * k=21, not dna k=25 as AS" and returns -1.
+ */
+int meta_refuse(const char *path, const hck_meta *have, const hck_meta *want,
+		const char *as);
 
 /* Human text of a key (no newline). */
 void key_write(FILE *f, const hck_meta *m, const hc_entry *e);

@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_count.c - hogcount count: N forked workers add the tokens of many
- * inputs into one table in an anonymous shared mapping, then the parent
- * writes it with hc_table_save() (temporary name, fsync, rename).
+ * inputs into one table, then the parent writes it with hc_table_save()
+ * (temporary name, fsync, rename).  The table lives in one of three
+ * homes: an anonymous shared mapping (the default), a named POSIX
+ * shared-memory object that other processes attach and read while the
+ * count runs (--shm NAME), or the table file of --into itself, grown in
+ * place.
  *
- * Interrupted (SIGINT, SIGTERM): the workers are killed, nothing is
- * written, and the anonymous mapping dies with the processes, so no
- * shared-memory segment is left behind.  Workers die with the parent
- * (PR_SET_PDEATHSIG) if it is killed outright.
+ * Interrupted (SIGINT, SIGTERM, SIGHUP): the workers are killed and
+ * nothing is written.  The anonymous mapping dies with the processes; a
+ * --shm object is unlinked on every exit path that follows its creation
+ * (kept only after a count that succeeded, with --keep-shm).  Workers
+ * die with the parent (PR_SET_PDEATHSIG) if it is killed outright; only
+ * then, with nobody left to unlink it, does a --shm object stay behind.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,15 +94,19 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 }
 
 /* Fork the workers and wait for them.  Returns 0, or 1 if one failed
- * (the message is printed), or 128 + signal if interrupted. */
+ * (the message is printed), or 128 + signal if interrupted.  @limited:
+ * --max-size was given.  @left: what a failure leaves where that is
+ * more than nothing (--into in place), else NULL. */
 static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
-		       unsigned nworkers, int quiet)
+		       unsigned nworkers, int quiet, int limited,
+		       const char *left)
 {
 	pid_t pids[COUNT_MAX_WORKERS], parent = getpid();
 	unsigned alive = 0, i;
 	struct progress pr;
 	int failed = 0, status;
 	char why[128] = "";
+	const char *gone = left ? left : "nothing was written";
 
 	fflush(NULL);
 	for (i = 0; i < nworkers; i++) {
@@ -121,7 +133,16 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 					pids[i] = 0;
 			alive--;
 			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-				if (!failed && WIFSIGNALED(status))
+				if (!failed && WIFSIGNALED(status) &&
+				    WTERMSIG(status) == SIGBUS)
+					/* A page of a tmpfs or file home
+					 * that could not be backed. */
+					snprintf(
+						why, sizeof(why),
+						"worker killed by SIGBUS: no "
+						"room for the table's pages "
+						"(/dev/shm or the disk full?)");
+				else if (!failed && WIFSIGNALED(status))
 					snprintf(why, sizeof(why),
 						 "worker killed by signal %d",
 						 WTERMSIG(status));
@@ -147,23 +168,30 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 	}
 	progress_end(&pr);
 	if (got_signal) {
-		cli_error(NULL, "interrupted; nothing was written");
+		cli_error(NULL, "interrupted; %s", gone);
 		return 128 + got_signal;
 	}
 	if (!failed)
 		return 0;
 	/* ORDER: acquire.  Pairs with the release store in work_fail(). */
 	if (atomic_load_explicit(&w->sh->ready, memory_order_acquire)) {
-		if (w->sh->code == HC_EFULL)
+		if (w->sh->code == HC_EFULL && limited)
 			cli_error("--max-size",
-				  "table full at the limit of --max-size; "
-				  "nothing was written");
+				  "table full at the limit of --max-size; %s",
+				  gone);
+		else if (w->sh->code == HC_EFULL)
+			cli_error("table",
+				  "full: no room to grow (memory, disk or "
+				  "the table's own size limit); %s",
+				  gone);
 		else if (w->sh->code)
-			cli_error("table", "%s", w->sh->msg);
+			cli_error("table", "%s%s%s", w->sh->msg,
+				  left ? "; " : "", left ? left : "");
 		else
-			cli_error(w->sh->what, "%s", w->sh->msg);
+			cli_error(w->sh->what, "%s%s%s", w->sh->msg,
+				  left ? "; " : "", left ? left : "");
 	} else {
-		cli_error(NULL, "%s", why);
+		cli_error(NULL, "%s; %s", why, gone);
 	}
 	return 1;
 }
@@ -187,53 +215,6 @@ static int plan_table(const hck_meta *m, uint64_t size, uint64_t max_size,
 	return hck_plan_table(m, &in, plan) ? -1 : 0;
 }
 
-/*
- * --into TABLE: read the record of TABLE and refuse a count of other
- * tokens, order or canonical flag, as merge does.  The old counts are
- * merged into the new live table before the workers start, and the
- * result replaces TABLE by hc_table_save() (temporary name, fsync,
- * rename): TABLE itself is only read, so a kill at any point leaves it
- * as it was.  The start size is TABLE's distinct keys (or --size).
- */
-static int open_into(const char *path, const hck_meta *want, hc_table **t,
-		     uint64_t *size, int *wide)
-{
-	hc_stats st = { .size = sizeof(st) };
-	hc_options o;
-	hck_meta m;
-	int rc;
-
-	if (table_open_meta(path, t, &m))
-		return -1;
-	if (table_check(path, *t))
-		goto fail;
-	if (m.tokens != want->tokens || m.k != want->k ||
-	    m.canonical != want->canonical) {
-		cli_error(path, "holds %s k=%u%s, not %s k=%u%s as asked",
-			  hck_tokens_name(m.tokens), m.k,
-			  m.canonical ? " canonical" : "",
-			  hck_tokens_name(want->tokens), want->k,
-			  want->canonical ? " canonical" : "");
-		goto fail;
-	}
-	rc = hc_table_stats(*t, &st);
-	if (rc) {
-		cli_error(path, "%s", hc_strerror(rc));
-		goto fail;
-	}
-	hc_options_init(&o);
-	hc_table_options(*t, &o);
-	if (o.key_kind == HC_KEY_U64)
-		*wide = 1; /* a --wide table stays wide */
-	if (!*size)
-		*size = st.distinct;
-	return 0;
-fail:
-	hc_table_close(*t);
-	*t = NULL;
-	return -1;
-}
-
 static int check_output_dir(const char *out)
 {
 	char *copy = strdup(out), *dir;
@@ -247,6 +228,162 @@ static int check_output_dir(const char *out)
 		cli_error(out, "%s", strerror(errno));
 	free(copy);
 	return ok ? 0 : -1;
+}
+
+/*
+ * A new table for the count, planned by plan_table() with the record of
+ * @m stored before any worker starts (readers of a --shm table decode
+ * keys from it): anonymous, or the named object @shm ("/NAME", refused
+ * if it exists).  Returns 0, or -1 with the error printed.
+ */
+static int new_table(const hck_meta *m, uint64_t size, uint64_t max_size,
+		     int mode, int wide, const char *shm, hc_table **t)
+{
+	hck_plan plan = { .size = sizeof(plan) };
+	int rc;
+
+	if (max_size && size > max_size)
+		size = max_size;
+	if (plan_table(m, size, max_size, mode, wide, &plan)) {
+		cli_error("table", "%s", hc_strerror(HC_EINVAL));
+		return -1;
+	}
+	if (!shm) {
+		rc = hck_table_create(t, m, &plan);
+	} else {
+		rc = hc_table_create_shm(t, shm, &plan.opt);
+		if (rc == HC_EEXIST) {
+			cli_error("--shm",
+				  "shm:%s exists already (another count, or "
+				  "one kept with --keep-shm): choose another "
+				  "NAME, or remove /dev/shm%s",
+				  shm + 1, shm);
+			return -1;
+		}
+		if (rc == HC_EIO) {
+			cli_error("--shm", "shm:%s: %s", shm + 1,
+				  strerror(errno));
+			return -1;
+		}
+		if (!rc) {
+			rc = hck_meta_store(*t, m);
+			if (rc) {
+				hc_table_close(*t);
+				*t = NULL;
+				(void)hc_shm_unlink(shm);
+			}
+		}
+	}
+	if (rc) {
+		cli_error("table", "%s", hc_strerror(rc));
+		if (rc == HC_ENOMEM || rc == HC_EINVAL)
+			fprintf(stderr, "hint: a smaller --size, or none\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --into in place: put TABLE on disk once the workers are gone and this
+ * process has closed it.  The workers mapped generations this process
+ * never did, so an msync of its own mapping (hc_table_sync()) would not
+ * reach their pages; their dirty pages are in the page cache since they
+ * unmapped, and an fsync of the file writes every one.  Returns 0, or
+ * -1 with errno set.
+ */
+static int sync_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, err;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+/* What --into wants of TABLE beyond its record. */
+struct into_want {
+	int mode; /* --mode, or -1 if not given */
+	int wide; /* --wide */
+	uint64_t max_size; /* --max-size, or 0 */
+	int filter; /* -L/-U given */
+};
+
+/*
+ * --into TABLE.  TABLE's record is checked against the count's with the
+ * check merge makes (meta_refuse()), and its checksums (table_check()),
+ * on a read-only handle, so that a refusal leaves the file as it was,
+ * byte for byte.
+ *
+ * In place (*t): where TABLE takes any new key as it is (it grows, or
+ * it is dense) and no option asks for another shape, it is reopened
+ * read-write and the workers add into the file itself; new generations
+ * are appended to it (design.md M2).  A crash or kill leaves a valid
+ * table that holds part of the new counts (docs/cli.md).
+ *
+ * Copy (*prev): a table that cannot grow (made with growth off, or at
+ * its maximum, design.md M8) would fill up halfway, and --max-size,
+ * another --mode, --wide for a packed table or -L/-U ask for a new
+ * table.  So does a file that is not sealed (a crashed writer's: in
+ * place it would stay unsealed, docs/format.md) or not writable in
+ * place (a compact file).
+ * Then TABLE is merged into a new live table and replaced at the end by
+ * hc_table_save() (temporary name, fsync, rename): TABLE itself is only
+ * read, so a kill leaves it as it was.  The start size is TABLE's
+ * distinct keys (or --size).
+ */
+static int open_into(const char *path, const hck_meta *want,
+		     const struct into_want *iw, hc_table **t, hc_table **prev,
+		     uint64_t *size, int *wide)
+{
+	hc_verdict v = { .size = sizeof(v) };
+	hc_stats st = { .size = sizeof(st) };
+	hc_table *ro;
+	hc_options o;
+	hck_meta m;
+	int rc;
+
+	if (table_open_meta(path, &ro, &m))
+		return -1;
+	if (table_check(path, ro) || meta_refuse(path, &m, want, "asked"))
+		goto fail;
+	hc_options_init(&o);
+	hc_table_options(ro, &o);
+	/* In place only into a sealed file (a crashed writer's file would
+	 * stay unsealed) and without -L/-U (which write a filtered copy). */
+	if ((o.key_kind == HC_KEY_DENSE || o.grow > 0) && !iw->max_size &&
+	    !iw->filter && (iw->mode < 0 || iw->mode == o.mode) &&
+	    (!iw->wide || o.key_kind == HC_KEY_U64) &&
+	    hc_table_verify(ro, &v) == HC_OK && v.state == HC_SEAL_OK) {
+		hc_table_close(ro);
+		rc = hc_table_open(t, path, HC_OPEN_RDWR);
+		if (rc) {
+			cli_error(path, "%s",
+				  rc == HC_EIO ? strerror(errno)
+					       : hc_strerror(rc));
+			return -1;
+		}
+		return 0;
+	}
+	rc = hc_table_stats(ro, &st);
+	if (rc) {
+		cli_error(path, "%s", hc_strerror(rc));
+		goto fail;
+	}
+	if (check_output_dir(path))
+		goto fail;
+	if (o.key_kind == HC_KEY_U64)
+		*wide = 1; /* a --wide table stays wide */
+	if (!*size)
+		*size = st.distinct;
+	*prev = ro;
+	return 0;
+fail:
+	hc_table_close(ro);
+	return -1;
 }
 
 /* What the tokenizers skipped: a warning line, never silence. */
@@ -276,15 +413,17 @@ int cmd_count(int argc, char **argv)
 {
 	struct count_opts o;
 	hck_meta m;
-	const char *out, *into;
+	const char *out, *into, *shm_arg, *shm;
 	uint64_t workers, size, max_size, chunk;
 	int mode, quiet, verbose, wide, rc;
+	int mode_given, keep_shm, shm_made = 0, filtering;
+	char partial[512];
+	const char *left = NULL;
 	hc_table *prev = NULL;
 	double t0, t1, t2;
 	struct work w = { 0 };
 	struct sigaction sa;
 	hc_options opt;
-	hck_plan plan = { .size = sizeof(plan) };
 	hc_table *t = NULL;
 	sigset_t block, old;
 
@@ -298,6 +437,11 @@ int cmd_count(int argc, char **argv)
 	m = o.m;
 	out = o.out;
 	into = o.into;
+	shm_arg = o.shm_arg;
+	shm = o.shm;
+	filtering = o.lower > 1 || o.upper < UINT64_MAX;
+	keep_shm = o.keep_shm;
+	mode_given = o.mode_given;
 	workers = o.workers;
 	size = o.size;
 	max_size = o.max_size;
@@ -333,8 +477,9 @@ int cmd_count(int argc, char **argv)
 			work_free(&w);
 			return 1;
 		}
-	if (check_output_dir(out) ||
-	    output_is_input(out, argv + optind, (size_t)(argc - optind))) {
+	if ((out && check_output_dir(out)) ||
+	    ((out || into) && output_is_input(out ? out : into, argv + optind,
+					      (size_t)(argc - optind)))) {
 		work_free(&w);
 		return 1;
 	}
@@ -351,48 +496,66 @@ int cmd_count(int argc, char **argv)
 		work_free(&w);
 		return 1;
 	}
-	if (into && open_into(into, &m, &prev, &size, &wide)) {
+	if (size && max_size && size > max_size) {
+		cli_error("--size", "larger than --max-size");
 		work_free(&w);
-		return 1;
+		return EXIT_USAGE;
 	}
-	if (max_size && size > max_size)
-		size = max_size;
-	if (plan_table(&m, size, max_size, mode, wide, &plan)) {
-		cli_error("table", "%s", hc_strerror(HC_EINVAL));
-		hc_table_close(prev);
-		work_free(&w);
-		return 1;
+	if (into) {
+		struct into_want iw = { mode_given ? mode : -1, wide, max_size,
+					filtering };
+
+		if (open_into(into, &m, &iw, &t, &prev, &size, &wide)) {
+			work_free(&w);
+			return 1;
+		}
+		if (t) { /* in place */
+			snprintf(partial, sizeof(partial),
+				 "%s holds its old counts and part of the "
+				 "new ones",
+				 into);
+			left = partial;
+		} else {
+			out = into;
+		}
+		if (verbose)
+			fprintf(stderr, "hogcount count: %s: %s\n", into,
+				t ? "counting in place"
+				  : "copied; replaced when done");
 	}
-	opt = plan.opt;
-	if (got_signal) {
-		cli_error(NULL, "interrupted; nothing was written");
-		hc_table_close(prev);
-		work_free(&w);
-		return 128 + got_signal;
-	}
-	rc = hck_table_create(&t, &m, &plan);
-	if (!rc && prev) {
-		/* --into: the old counts first, into the new live table. */
-		rc = hc_table_merge(t, prev);
+	if (!t) {
+		rc = new_table(&m, size, max_size, mode, wide,
+			       shm_arg ? shm : NULL, &t);
+		if (!rc && shm_arg)
+			shm_made = 1;
+		if (!rc && prev) {
+			/* --into, copied: the old counts first. */
+			rc = hc_table_merge(t, prev);
+			if (rc)
+				cli_error(into, "%s", hc_strerror(rc));
+		}
 		hc_table_close(prev);
 		prev = NULL;
+		if (rc) {
+			rc = 1;
+			goto done;
+		}
 	}
-	if (rc) {
-		cli_error("table", "%s", hc_strerror(rc));
-		if (rc == HC_ENOMEM || rc == HC_EINVAL)
-			fprintf(stderr, "hint: a smaller --size, or none\n");
-		hc_table_close(t);
-		hc_table_close(prev);
-		work_free(&w);
-		return 1;
+	if (got_signal) {
+		cli_error(NULL, "interrupted; %s",
+			  left ? left : "nothing was written");
+		rc = 128 + got_signal;
+		goto done;
 	}
 
 	if (workers > w.nitems)
 		workers = w.nitems ? w.nitems : 1;
+	hc_options_init(&opt);
+	hc_table_options(t, &opt);
 	if (verbose)
 		fprintf(stderr,
 			"hogcount count: %u workers, %zu work items, %s table "
-			"of %llu slots (grows)\n",
+			"of %llu slots%s\n",
 			(unsigned)workers, w.nitems,
 			opt.key_kind == HC_KEY_DENSE	? "dense"
 			: opt.key_kind == HC_KEY_BYTES	? "byte-key"
@@ -401,13 +564,17 @@ int cmd_count(int argc, char **argv)
 			(unsigned long long)(opt.key_kind == HC_KEY_DENSE
 						     ? UINT64_C(1)
 							       << opt.dense_bits
-						     : opt.capacity));
+						     : opt.capacity),
+			opt.grow > 0 ? " (grows)" : "");
 	t0 = now_seconds();
-	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet) : 0;
+	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet,
+				    max_size != 0, left)
+		      : 0;
 	if (!rc)
 		warn_skipped(&w, &m);
-	if (!rc && (o.lower > 1 || o.upper < UINT64_MAX)) {
-		/* -L/-U: save a copy of the keys kept, sized to them. */
+	if (!rc && filtering && (out || into)) {
+		/* -L/-U: save a copy of the keys kept, sized to them (the
+		 * live --shm table itself keeps every key). */
 		uint64_t kept = 0;
 
 		t1 = now_seconds();
@@ -419,33 +586,47 @@ int cmd_count(int argc, char **argv)
 				"%.2f s\n",
 				(unsigned long long)kept, now_seconds() - t1);
 		if (!rc && got_signal) {
-			cli_error(NULL, "interrupted; nothing was written");
+			cli_error(NULL, "interrupted; %s",
+				  left ? left : "nothing was written");
 			rc = 128 + got_signal;
 		}
 	}
-	if (!rc) {
-		/* A signal now waits until the file is whole and renamed. */
+	if (!rc && (out || into)) {
+		/* A signal now waits until the file is whole and renamed
+		 * (or, in place, synced). */
 		sigemptyset(&block);
 		sigaddset(&block, SIGINT);
 		sigaddset(&block, SIGTERM);
 		sigaddset(&block, SIGHUP);
 		sigprocmask(SIG_BLOCK, &block, &old);
 		t1 = now_seconds();
-		rc = hc_table_save(t, out);
+		if (out) {
+			rc = hc_table_save(t, out);
+		} else {
+			rc = hc_table_close(t);
+			t = NULL;
+			if (!rc && sync_file(into))
+				rc = HC_EIO;
+		}
 		t2 = now_seconds();
 		if (verbose && !rc)
 			fprintf(stderr,
-				"hogcount count: counted in %.2f s, saved in "
+				"hogcount count: counted in %.2f s, %s in "
 				"%.2f s\n",
-				t1 - t0, t2 - t1);
+				t1 - t0, out ? "saved" : "synced", t2 - t1);
 		if (rc) {
-			cli_error(out, "%s",
+			cli_error(out ? out : into, "%s",
 				  rc == HC_EIO ? strerror(errno)
 					       : hc_strerror(rc));
 			rc = 1;
 		}
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
+done:
+	/* The named object goes on every path once it exists; readers
+	 * that attached keep their mapping. */
+	if (shm_made && (rc || !keep_shm))
+		(void)hc_shm_unlink(shm);
 	hc_table_close(t);
 	work_free(&w);
 	return rc;

@@ -19,8 +19,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: hogcount dump [OPTIONS] TABLE\n"
 		"Print one line per key: the key, a tab, its count.  Byte and\n"
-		"word keys are text with \\\\ \\t \\n \\r and \\xHH escapes.\n"
-		"\n"
+		"word keys are text with \\\\ \\t \\n \\r and \\xHH "
+		"escapes.\n" TABLE_HELP "\n"
 		"  -L, --lower-count N  only keys counted at least N times\n"
 		"  -U, --upper-count N  only keys counted at most N times\n"
 		"  -n, --top N          the N most frequent keys, most first\n"

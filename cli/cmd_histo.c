@@ -23,8 +23,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: hogcount histo [OPTIONS] TABLE\n"
 		"Print \"count frequency\" lines: how many keys have each "
-		"count.\n"
-		"\n"
+		"count.\n" TABLE_HELP "\n"
 		"  -l, --low N   lowest bin (default 1)\n"
 		"  -h, --high N  highest bin (default 10000)\n"
 		"  -f, --full    print the zero bins too\n"

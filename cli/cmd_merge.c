@@ -49,6 +49,7 @@ int cmd_merge(int argc, char **argv)
 	uint64_t size = 0, distinct = 0, arena = 0, lower = 1,
 		 upper = UINT64_MAX;
 	struct tables *in;
+	char *first;
 	hc_table *dst = NULL;
 	hck_meta m0, m;
 	hc_options o0 = { 0 };
@@ -97,10 +98,14 @@ int cmd_merge(int argc, char **argv)
 		return 1;
 	n = argc - optind;
 	in = calloc((size_t)n, sizeof(*in));
-	if (!in) {
+	first = malloc(strlen(argv[optind]) + sizeof(" does"));
+	if (!in || !first) {
+		free(in);
+		free(first);
 		cli_error(NULL, "out of memory");
 		return 1;
 	}
+	sprintf(first, "%s does", argv[optind]);
 	for (int i = 0; i < n; i++) {
 		const char *path = argv[optind + i];
 		hc_stats st = { .size = sizeof(st) };
@@ -110,17 +115,8 @@ int cmd_merge(int argc, char **argv)
 		if (tables_open(path, &in[i]))
 			goto out;
 		*(i ? &m : &m0) = in[i].m;
-		if (i && (m.tokens != m0.tokens || m.k != m0.k ||
-			  m.canonical != m0.canonical)) {
-			cli_error(path,
-				  "holds %s k=%u%s, not %s k=%u%s as %s does",
-				  hck_tokens_name(m.tokens), m.k,
-				  m.canonical ? " canonical" : "",
-				  hck_tokens_name(m0.tokens), m0.k,
-				  m0.canonical ? " canonical" : "",
-				  argv[optind]);
+		if (i && meta_refuse(path, &m, &m0, first))
 			goto out;
-		}
 		hc_options_init(&o);
 		hc_table_options(in[i].t[0], &o);
 		if (!i)
@@ -188,5 +184,6 @@ out:
 	for (int i = 0; i < n; i++)
 		tables_close(&in[i]);
 	free(in);
+	free(first);
 	return rc;
 }

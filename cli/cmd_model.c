@@ -39,8 +39,8 @@ static void usage(FILE *f)
 		"byte\n"
 		"fragments or word n-grams of TABLE, written by hogcount "
 		"count\n"
-		"--bytes|--words -k K; the lower orders are derived from it.\n"
-		"\n"
+		"--bytes|--words -k K; the lower orders are derived from "
+		"it.\n" TABLE_HELP "\n"
 		"Commands:\n"
 		"  info TABLE               order, vocabulary, discounts, "
 		"n-grams\n"
@@ -460,14 +460,8 @@ static int run_unseen(int argc, char **argv, const struct opts *o)
 		cli_error(NULL, "give exactly one table file");
 		return EXIT_USAGE;
 	}
-	rc = hc_table_open(&t, argv[0], HC_OPEN_RDONLY);
-	if (rc) {
-		cli_error(argv[0], "%s",
-			  rc == HC_EIO || rc == HC_ENOENT
-				  ? strerror(errno ? errno : ENOENT)
-				  : hc_strerror(rc));
+	if (table_open(argv[0], &t))
 		return 1;
-	}
 	if (table_check(argv[0], t)) {
 		hc_table_close(t);
 		return 1;

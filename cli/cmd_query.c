@@ -15,13 +15,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: hogcount query [OPTIONS] TABLE [KEY...]\n"
-		"Print \"key<TAB>count\" for each KEY, or for each line of\n"
-		"standard input when no KEY is given.  Keys are written as\n"
-		"hogcount dump writes them (escapes for byte and word keys).\n"
-		"\n"
-		"  -h, --help  this help\n");
+	fprintf(f, "Usage: hogcount query [OPTIONS] TABLE [KEY...]\n"
+		   "Print \"key<TAB>count\" for each KEY, or for each line of\n"
+		   "standard input when no KEY is given.  Keys are written as\n"
+		   "hogcount dump writes them (escapes for byte and word "
+		   "keys).\n" TABLE_HELP "\n"
+		   "  -h, --help  this help\n");
 }
 
 /* Returns 0, or 1 if the key was rejected (the message is printed). */

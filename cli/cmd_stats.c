@@ -16,8 +16,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: hogcount stats [--json] TABLE\n"
 		   "Print unique (count 1), distinct and total keys, the\n"
-		   "largest count, the capacity and load of the table.\n"
-		   "\n"
+		   "largest count, the capacity and load of the "
+		   "table.\n" TABLE_HELP "\n"
 		   "      --json  print one JSON object instead of lines\n"
 		   "  -h, --help  this help\n");
 }

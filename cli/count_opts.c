@@ -20,6 +20,8 @@ enum {
 	OPT_WIDE,
 	OPT_MAX_SIZE,
 	OPT_INTO,
+	OPT_SHM,
+	OPT_KEEP_SHM,
 };
 
 static void say(unsigned flags, const char *what, const char *fmt, ...)
@@ -99,8 +101,10 @@ void count_opts_usage(FILE *f, unsigned flags)
 		"  -t, --tokens KIND    bytes, words or dna\n"
 		"  -C, --canonical      dna: count a k-mer and its reverse\n"
 		"                       complement as the smaller of the two\n"
-		"  -o, --output FILE    %s (default counts.hc)\n",
-		mpi ? "the manifest to write" : "table file to write");
+		"  -o, --output FILE    %s (default counts.hc%s)\n",
+		mpi ? "the manifest to write" : "table file to write",
+		mpi ? ""
+		    : ";\n                       none with --shm or --into");
 	if (mpi)
 		fprintf(f, "  -j, --workers N      accepted and ignored: each "
 			   "rank is one\n"
@@ -120,8 +124,17 @@ void count_opts_usage(FILE *f, unsigned flags)
 		fprintf(f,
 			"      --into TABLE     add to the counts of TABLE "
 			"(same tokens,\n"
-			"                       k and -C) and replace it when "
-			"done\n");
+			"                       k and -C), growing the file in "
+			"place\n"
+			"      --shm NAME       count in the shared-memory "
+			"table "
+			"NAME,\n"
+			"                       which readers open as shm:NAME "
+			"while\n"
+			"                       the count runs; removed at the "
+			"end\n"
+			"      --keep-shm       keep NAME after a count that "
+			"succeeds\n");
 	fprintf(f,
 		"  -L, --lower-count N  save only the keys counted at least N "
 		"times\n"
@@ -173,6 +186,8 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 		{ "lower-count", required_argument, NULL, 'L' },
 		{ "upper-count", required_argument, NULL, 'U' },
 		{ "into", required_argument, NULL, OPT_INTO },
+		{ "shm", required_argument, NULL, OPT_SHM },
+		{ "keep-shm", no_argument, NULL, OPT_KEEP_SHM },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 		{ "wide", no_argument, NULL, OPT_WIDE },
@@ -262,6 +277,20 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 			}
 			o->into = optarg;
 			break;
+		case OPT_SHM:
+			if (mpi) {
+				say(flags, "--shm",
+				    "not with hogcount-mpi: its node tables "
+				    "are named by the tool");
+				return EXIT_USAGE;
+			}
+			o->shm_arg = optarg;
+			if (shm_name("--shm", optarg, o->shm, sizeof(o->shm)))
+				return EXIT_USAGE;
+			break;
+		case OPT_KEEP_SHM:
+			o->keep_shm = 1;
+			break;
 		case OPT_MAX_SIZE:
 			if (parse_u64(optarg, &o->max_size) ||
 			    o->max_size == 0 ||
@@ -272,6 +301,7 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 			}
 			break;
 		case OPT_MODE:
+			o->mode_given = 1;
 			if (!strcmp(optarg, "exact")) {
 				o->mode = HC_MODE_EXACT;
 			} else if (!strcmp(optarg, "hogwild")) {
@@ -331,8 +361,20 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 		say(flags, "--into", "writes TABLE itself: give no --output");
 		return EXIT_USAGE;
 	}
-	if (o->into)
-		o->out = o->into;
+	if (o->into && o->shm_arg) {
+		say(flags, "--into", "not with --shm: --into counts in TABLE");
+		return EXIT_USAGE;
+	}
+	if (o->into && !strncmp(o->into, SHM_PREFIX, strlen(SHM_PREFIX))) {
+		say(flags, "--into", "'%s': give a table file", o->into);
+		return EXIT_USAGE;
+	}
+	if (o->keep_shm && !o->shm_arg) {
+		say(flags, "--keep-shm", "only with --shm NAME");
+		return EXIT_USAGE;
+	}
+	if (!o->out_given && (o->into || o->shm_arg))
+		o->out = NULL;
 	if (count_range_check(o->lower, o->upper, flags))
 		return EXIT_USAGE;
 	if (o->size && o->max_size && o->size > o->max_size) {

@@ -8,6 +8,7 @@
 #ifndef HC_COUNT_OPTS_H
 #define HC_COUNT_OPTS_H
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -19,7 +20,8 @@
 /* Flags of count_opts_parse() and count_opts_usage(). */
 enum {
 	/* hogcount-mpi: every rank is one worker (-j is accepted and
-	 * ignored), the output is a sharded table, and --into is refused. */
+	 * ignored), the output is a sharded table, and --into and --shm
+	 * are refused. */
 	COUNT_OPTS_MPI = 1,
 	/* Print no error (the MPI ranks other than 0). */
 	COUNT_OPTS_SILENT = 2,
@@ -27,9 +29,13 @@ enum {
 
 struct count_opts {
 	hck_meta m; /* tokens, k, canonical */
-	const char *out; /* default "counts.hc" */
+	const char *out; /* default "counts.hc"; none with --shm or --into */
 	int out_given; /* -o was given */
-	const char *into; /* --into TABLE, or NULL */
+	const char *into; /* --into TABLE, or NULL (then out is NULL) */
+	const char *shm_arg; /* --shm NAME as given, or NULL */
+	char shm[NAME_MAX + 2]; /* --shm: "/NAME" (shm_name()) */
+	int keep_shm; /* --keep-shm */
+	int mode_given; /* --mode was given */
 	uint64_t workers; /* 0: the caller picks */
 	uint64_t size; /* --size, 0: none */
 	uint64_t max_size; /* --max-size, 0: none */

@@ -69,6 +69,22 @@ int work_add_input(struct work *w, const char *path, int tokens, uint64_t chunk)
 		add_item(w, add_input(w, path, 1, HCK_FMT_UNKNOWN, 0), 0, 0);
 		return 0;
 	}
+	/* stat() first: opening a FIFO here would wait for its writer, and
+	 * closing it again could leave that writer with no reader (EPIPE)
+	 * before the worker opens it. */
+	if (stat(path, &st)) {
+		cli_error(path, "%s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		cli_error(path, "%s", strerror(EISDIR));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* A pipe or device: peeking would eat its bytes. */
+		add_item(w, add_input(w, path, 1, HCK_FMT_UNKNOWN, 0), 0, 0);
+		return 0;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		cli_error(path, "%s", strerror(errno));
@@ -76,16 +92,10 @@ int work_add_input(struct work *w, const char *path, int tokens, uint64_t chunk)
 			close(fd);
 		return -1;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		cli_error(path, "%s", strerror(EISDIR));
+	if (!S_ISREG(st.st_mode)) { /* replaced since the stat() */
+		cli_error(path, "changed while being opened");
 		close(fd);
 		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		/* A pipe or device: peeking would eat its bytes. */
-		close(fd);
-		add_item(w, add_input(w, path, 1, HCK_FMT_UNKNOWN, 0), 0, 0);
-		return 0;
 	}
 	got = pread(fd, peek, sizeof(peek), 0);
 	close(fd);

@@ -85,12 +85,6 @@ int is_manifest(const char *path)
 	return yes;
 }
 
-static int same_meta(const hck_meta *a, const hck_meta *b)
-{
-	return a->tokens == b->tokens && a->k == b->k &&
-	       a->canonical == b->canonical;
-}
-
 static int bad_manifest(const char *path, const char *why, unsigned line)
 {
 	cli_error(path, "not a valid manifest: %s (line %u)", why, line);
@@ -178,7 +172,9 @@ int tables_open(const char *path, struct tables *ts)
 	FILE *f;
 
 	memset(ts, 0, sizeof(*ts));
-	f = fopen(path, "r");
+	/* "shm:NAME" is a live table, never a manifest. */
+	f = strncmp(path, SHM_PREFIX, strlen(SHM_PREFIX)) ? fopen(path, "r")
+							  : NULL;
 	if (f && fread(head, 1, sizeof(head) - 1, f) == sizeof(head) - 1 &&
 	    !memcmp(head, MANIFEST_MAGIC, sizeof(head) - 1)) {
 		int rc;
@@ -199,11 +195,8 @@ int tables_open(const char *path, struct tables *ts)
 				tables_close(ts);
 				return -1;
 			}
-			if (!same_meta(&m, &ts->m)) {
-				cli_error(ts->path[i],
-					  "holds other keys than its manifest "
-					  "%s says",
-					  path);
+			if (meta_refuse(ts->path[i], &m, &ts->m,
+					"its manifest says")) {
 				tables_close(ts);
 				return -1;
 			}

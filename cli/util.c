@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,17 +95,70 @@ void escape_write(FILE *f, const unsigned char *s, size_t len)
 	}
 }
 
-int table_open_meta(const char *path, hc_table **t, hck_meta *m)
+int shm_name(const char *what, const char *arg, char *buf, size_t cap)
 {
-	int rc = hc_table_open(t, path, HC_OPEN_RDONLY);
+	const char *name = arg[0] == '/' ? arg + 1 : arg;
+	size_t n = strlen(name);
 
-	if (rc) {
-		if (rc == HC_EIO || rc == HC_ENOENT)
-			cli_error(path, "%s", strerror(errno ? errno : ENOENT));
-		else
-			cli_error(path, "%s", hc_strerror(rc));
+	if (!n || strchr(name, '/') || n + 1 > NAME_MAX || n + 2 > cap) {
+		cli_error(what,
+			  "'%s' is not a shared-memory table name (1..%d "
+			  "bytes, no '/' but a leading one)",
+			  arg, NAME_MAX - 1);
 		return -1;
 	}
+	buf[0] = '/';
+	memcpy(buf + 1, name, n + 1);
+	return 0;
+}
+
+/*
+ * A named table is attached read-write where the user may: a writable
+ * handle pins the generations it reads, so a walk of a table that grows
+ * under it misses no key (design.md M9, "Read-only handles"), and it
+ * helps a growth in flight rather than waiting for it.  It adds nothing.
+ * Read-only where the object's mode allows no more.
+ */
+static int shm_attach(const char *path, hc_table **t)
+{
+	char name[NAME_MAX + 2];
+	int rc;
+
+	if (shm_name(path, path + strlen(SHM_PREFIX), name, sizeof(name)))
+		return -1;
+	rc = hc_table_attach(t, name, HC_OPEN_RDWR);
+	if (rc == HC_EIO && (errno == EACCES || errno == EROFS))
+		rc = hc_table_attach(t, name, HC_OPEN_RDONLY);
+	if (rc == HC_ENOENT || (rc == HC_EIO && errno == ENOENT))
+		cli_error(path, "no such shared-memory table (/dev/shm%s)",
+			  name);
+	else if (rc == HC_EIO)
+		cli_error(path, "%s", strerror(errno));
+	else if (rc)
+		cli_error(path, "%s", hc_strerror(rc));
+	return rc ? -1 : 0;
+}
+
+int table_open(const char *path, hc_table **t)
+{
+	int rc;
+
+	if (!strncmp(path, SHM_PREFIX, strlen(SHM_PREFIX)))
+		return shm_attach(path, t);
+	rc = hc_table_open(t, path, HC_OPEN_RDONLY);
+	if (rc == HC_EIO || rc == HC_ENOENT)
+		cli_error(path, "%s", strerror(errno ? errno : ENOENT));
+	else if (rc)
+		cli_error(path, "%s", hc_strerror(rc));
+	return rc ? -1 : 0;
+}
+
+int table_open_meta(const char *path, hc_table **t, hck_meta *m)
+{
+	int rc;
+
+	if (table_open(path, t))
+		return -1;
 	rc = hck_meta_load(*t, m);
 	if (rc) {
 		cli_error(path, "not a table written by hogcount count (%s)",
@@ -114,6 +168,20 @@ int table_open_meta(const char *path, hc_table **t, hck_meta *m)
 		return -1;
 	}
 	return 0;
+}
+
+int meta_refuse(const char *path, const hck_meta *have, const hck_meta *want,
+		const char *as)
+{
+	if (have->tokens == want->tokens && have->k == want->k &&
+	    have->canonical == want->canonical)
+		return 0;
+	cli_error(path, "holds %s k=%u%s, not %s k=%u%s as %s",
+		  hck_tokens_name(have->tokens), have->k,
+		  have->canonical ? " canonical" : "",
+		  hck_tokens_name(want->tokens), want->k,
+		  want->canonical ? " canonical" : "", as);
+	return -1;
 }
 
 void key_write(FILE *f, const hck_meta *m, const hc_entry *e)

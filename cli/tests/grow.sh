@@ -72,16 +72,31 @@ jf_same two.hc 21 a.fq b.fq
 sdump hint.hc | cmp -s - "$(sdump reads.hc >r.txt && echo r.txt)" ||
 	fail "a small --size hint changed the counts"
 # --into: a day's new reads added to yesterday's table equal one count
-# of both; a table of other tokens, k or -C is refused with one line and
-# left untouched.
+# of both, the file grown in place (same inode); a table of other
+# tokens, k or -C is refused with one line and left byte for byte.
 cp a.fq day1.fq
 cp b.fq day2.fq
 "$HC" count --dna -k 21 -C -j 2 -q -o days.hc day1.fq
+ino=$(stat -c %i days.hc)
 "$HC" count --dna -k 21 -C -j 2 -q --into days.hc day2.fq
+[ "$(stat -c %i days.hc)" = "$ino" ] || fail "--into did not count in place"
 sdump days.hc >days.txt
 sdump two.hc >two.txt
 cmp -s days.txt two.txt || fail "--into differs from one count of both"
 load_ok days.hc
+# The same for byte keys (their key area grows too) and words.
+"$HC" count --words -k 3 -j 2 -q -o w.hc small.txt
+"$HC" count --words -k 3 -j 2 -q --into w.hc t.txt
+"$HC" count --words -k 3 -j 2 -q -o w2.hc small.txt t.txt
+sdump w.hc | cmp -s - "$(sdump w2.hc >w2.txt && echo w2.txt)" ||
+	fail "--into of word 3-grams differs from one count of both"
+# A new limit (--max-size) asks for a new table: the copy path, which
+# replaces the file (another inode) with the same counts.
+"$HC" count --words -k 3 -j 2 -q -o copy.hc small.txt
+ino=$(stat -c %i copy.hc)
+"$HC" count --words -k 3 -j 2 -q --max-size 10M --into copy.hc t.txt
+[ "$(stat -c %i copy.hc)" != "$ino" ] || fail "--into --max-size in place"
+sdump copy.hc | cmp -s - w2.txt || fail "--into by copy differs"
 cp days.hc before.hc
 for bad in "-k 25 -C" "-k 21"; do
 	set +e
@@ -99,4 +114,25 @@ st=$?
 set -e
 [ "$st" -eq 2 ] || fail "--into with --output: exit $st"
 ls -a | grep -q '^\.days' && fail "--into left a temporary file"
+# Interrupted in place: a valid table, each count between the old one
+# and the old plus the new (docs/cli.md: what a crash costs).
+mkfifo slow
+cp w.hc cut.hc
+exec 3<>slow
+"$HC" count --words -k 3 -j 2 -q --into cut.hc t.txt slow 3>&- &
+pid=$!
+poll "$pid" "--into: workers" has_workers "$pid"
+stop_with "$pid" INT
+exec 3>&-
+[ "$st" -eq 130 ] || fail "--into interrupted: exit $st"
+"$HC" count --words -k 3 -j 2 -q -o all.hc small.txt t.txt t.txt
+sdump cut.hc >cut.txt
+sdump all.hc >all.txt
+awk -F '\t' 'FILENAME == ARGV[1] { lo[$1] = $2; next }
+	FILENAME == ARGV[2] { hi[$1] = $2; next }
+	$2 < lo[$1] || !($1 in hi) || $2 > hi[$1] { bad = 1 }
+	END { exit bad }' w2.txt all.txt cut.txt ||
+	fail "--into interrupted: counts outside old..old+new"
+[ "$(wc -l <cut.txt)" -ge "$(wc -l <w2.txt)" ] ||
+	fail "--into interrupted: keys lost"
 echo ok

@@ -22,6 +22,37 @@ need() {
 		fail "$1 not found: install it (Debian package $2); it is the oracle of this test"
 }
 
+# poll PID WHAT CMD...: run CMD every 0.1 s until it succeeds; fail if
+# the process PID (a count in the background) ends first, or after 30 s.
+poll() {
+	poll_pid=$1
+	poll_what=$2
+	shift 2
+	poll_n=0
+	until "$@"; do
+		kill -0 "$poll_pid" 2>/dev/null ||
+			fail "$poll_what: the count is not running"
+		poll_n=$((poll_n + 1))
+		[ $poll_n -lt 300 ] || fail "$poll_what: not after 30 s"
+		sleep 0.1
+	done
+}
+
+# has_workers PID: the process PID has children (count's workers).
+has_workers() {
+	[ -n "$(cat /proc/"$1"/task/*/children 2>/dev/null)" ]
+}
+
+# stop_with PID SIG: send SIG to the background process PID and wait
+# for it; its exit status in $st.
+stop_with() {
+	kill -s "$2" "$1"
+	set +e
+	wait "$1"
+	st=$?
+	set -e
+}
+
 # Sorted dump of a table, tab-separated.
 sdump() {
 	"$HC" dump "$@" | sort

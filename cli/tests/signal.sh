@@ -12,13 +12,7 @@ for sig in INT TERM; do
 	"$HC" count -k 4 -j 2 -q -o sigtest.hc t.txt slow &
 	pid=$!
 	# Wait until the workers run (sampling comes first).
-	n=0
-	while [ -z "$(cat /proc/$pid/task/*/children 2>/dev/null)" ]; do
-		kill -0 "$pid" || fail "count is not running"
-		n=$((n + 1))
-		[ $n -lt 300 ] || fail "no worker after 30 s"
-		sleep 0.1
-	done
+	poll "$pid" "SIG$sig: workers" has_workers "$pid"
 	workers=$(cat /proc/$pid/task/*/children)
 	# The table is an anonymous mapping: nothing in /dev/shm to leave.
 	for p in $pid $workers; do
@@ -26,11 +20,7 @@ for sig in INT TERM; do
 			fail "process $p maps a /dev/shm object"
 		fi
 	done
-	kill -s $sig "$pid"
-	set +e
-	wait "$pid"
-	st=$?
-	set -e
+	stop_with "$pid" "$sig"
 	exec 3>&-
 	case $sig in INT) want=130 ;; TERM) want=143 ;; esac
 	[ "$st" -eq "$want" ] || fail "SIG$sig: exit $st, want $want"

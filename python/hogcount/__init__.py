@@ -139,6 +139,7 @@ class Table:
         opt.key_bits = int(key_bits)
         h = ctypes.c_void_p()
         if shm is not None:
+            shm = _shm_name(shm)
             rc = lib.hc_table_create_shm(ctypes.byref(h), shm.encode(),
                                          ctypes.byref(opt))
         elif path is not None:
@@ -184,7 +185,11 @@ class Table:
 
     @classmethod
     def open(cls, path, writable=False):
-        """Map a table file (read-only unless ``writable``)."""
+        """Map a table file (read-only unless ``writable``), or attach
+        ``"shm:NAME"``, a named shared-memory table such as a running
+        ``hogcount count --shm NAME`` (as attach())."""
+        if isinstance(path, str) and path.startswith(SHM_PREFIX):
+            return cls.attach(path, writable)
         h = ctypes.c_void_p()
         _check(lib.hc_table_open(ctypes.byref(h), str(path).encode(),
                                  _lib.OPEN_RDWR if writable else
@@ -193,7 +198,13 @@ class Table:
 
     @classmethod
     def attach(cls, name, writable=False):
-        """Map an existing named shared-memory table."""
+        """Map an existing named shared-memory table: ``"/NAME"``,
+        ``"NAME"`` or ``"shm:NAME"``.  To read a table that other
+        processes are still growing (``hogcount count --shm``) without
+        missing the keys a growth moves, attach it ``writable``: such a
+        handle pins what it reads (docs/design.md M9) and adds nothing
+        unless asked to."""
+        name = _shm_name(name)
         h = ctypes.c_void_p()
         _check(lib.hc_table_attach(ctypes.byref(h), name.encode(),
                                    _lib.OPEN_RDWR if writable else
@@ -203,6 +214,7 @@ class Table:
     @staticmethod
     def unlink(name):
         """Remove a named table (processes that map it keep it)."""
+        name = _shm_name(name)
         _check(lib.hc_shm_unlink(name.encode()), name)
 
     def close(self):
@@ -577,6 +589,18 @@ class Table:
 
 
 _ERANGE = -10
+
+# What names a shared-memory table where a file could be given, as in
+# the CLI (docs/cli.md, "Live tables").
+SHM_PREFIX = "shm:"
+
+
+def _shm_name(name):
+    """"/NAME" for the C library, from "shm:NAME", "NAME" or "/NAME"."""
+    name = str(name)
+    if name.startswith(SHM_PREFIX):
+        name = name[len(SHM_PREFIX):]
+    return name if name.startswith("/") else "/" + name
 
 
 def _meta(tokens, k, canonical=False):

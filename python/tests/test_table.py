@@ -275,6 +275,22 @@ class TestHomes(unittest.TestCase):
             Table.attach(name)
         self.assertEqual(e.exception.name, "HC_ENOENT")
 
+    def test_shm_names(self):
+        # "NAME", "/NAME" and "shm:NAME" (the CLI's opener) are one table.
+        name = f"hc-py-{os.getpid()}-names"
+        t = Table.create(shm=name)
+        try:
+            t.add(3, 4)
+            self.assertEqual(Table.open("shm:" + name).get(3), 4)
+            self.assertEqual(Table.attach("/" + name).get(3), 4)
+            self.assertEqual(Table.attach("shm:/" + name).get(3), 4)
+        finally:
+            Table.unlink("shm:" + name)
+        self.assertFalse(os.path.exists("/dev/shm/" + name))
+        with self.assertRaises(hogcount.HogcountError) as e:
+            Table.open("shm:" + name)
+        self.assertEqual(e.exception.name, "HC_ENOENT")
+
     def test_errors(self):
         with self.assertRaises(hogcount.HogcountError) as e:
             Table.open("/nonexistent/t.hc")

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import numpy as np
@@ -139,6 +140,88 @@ class TestSeedRewrite(unittest.TestCase):
                                capture_output=True)
             return sorted(r.stdout.splitlines())
         self.assertEqual(dump(out), dump(ref))
+
+
+@unittest.skipUnless(os.environ.get("HOGCOUNT_BIN"), "HOGCOUNT_BIN unset")
+class TestLiveCount(unittest.TestCase):
+    """``hogcount count --shm NAME`` read from Python while it runs: a
+    FIFO keeps it running; what Python reads mid-run is at most the
+    final counts, and the object is gone at the end."""
+
+    def test_attach_mid_run(self):
+        hc = os.environ["HOGCOUNT_BIN"]
+        name = f"hc-py-{os.getpid()}-live"
+        with tempfile.TemporaryDirectory() as d:
+            first = os.path.join(d, "a.txt")
+            with open(first, "wb") as f:
+                f.write(b"abcabcabd" * 500)
+            fifo = os.path.join(d, "slow")
+            os.mkfifo(fifo)
+            final = os.path.join(d, "final.hc")
+            # The worker waits in its open of the FIFO until a writer
+            # comes; this opens it only after the readings, and only
+            # once the worker holds it, so the data cannot be lost.
+            w = None
+            p = subprocess.Popen([hc, "count", "-q", "-k", "3", "-j", "2",
+                                  "--shm", name, "-o", final, first, fifo])
+            try:
+                want = 9 * 500 - 2
+                mid = None
+                for _ in range(300):
+                    try:
+                        t = hogcount.Table.open("shm:" + name,
+                                                writable=True)
+                    except hogcount.HogcountError:
+                        time.sleep(0.1)  # not created, or no record yet
+                        continue
+                    try:
+                        keys, counts = t.ngrams()
+                    except TypeError:  # the record is not there yet
+                        keys, counts = [], np.zeros(1, dtype=np.uint64)
+                    if int(counts.sum()) == want:
+                        mid = dict(zip(keys, counts.tolist()))
+                        break
+                    t.close()
+                    time.sleep(0.1)
+                self.assertIsNotNone(mid, "never read the first file")
+                self.assertEqual(t.stats()["total"], want)
+                self.assertEqual(hogcount.Table.attach(name).get_ngram(
+                    b"abc"), mid[b"abc"])
+                self.assertIsNone(p.poll())  # still counting
+                for _ in range(600):
+                    try:  # ENXIO until the worker has it open
+                        w = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+                self.assertIsNotNone(w, "the worker never opened the FIFO")
+                os.set_blocking(w, True)
+                os.write(w, b"xyzabc" * 100)
+                os.close(w)
+                w = None
+                self.assertEqual(p.wait(timeout=60), 0)
+            finally:
+                if w is not None:
+                    os.close(w)
+                if p.poll() is None:
+                    p.terminate()  # count removes the object itself
+                    try:
+                        p.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+                        if os.path.exists("/dev/shm/" + name):
+                            hogcount.Table.unlink(name)
+            self.assertFalse(os.path.exists("/dev/shm/" + name))
+            with self.assertRaises(hogcount.HogcountError):
+                hogcount.Table.attach(name)
+            # Mapped still, though unlinked; the file has everything.
+            self.assertGreaterEqual(t.stats()["total"], want)
+            keys, counts = hogcount.Table.open(final).ngrams()
+            end = dict(zip(keys, counts.tolist()))
+            self.assertEqual(sum(end.values()), want + 600 - 2)
+            for key, c in mid.items():
+                self.assertLessEqual(c, end[key])
 
 
 if __name__ == "__main__":
