@@ -9,7 +9,7 @@
 # builds hogcount-mpi and runs the mpi tests (label mpi).
 set -euo pipefail
 
-pkgs=(gcc make cmake pkgconf libatomic-ops-dev check zlib1g-dev
+pkgs=(gcc make cmake pkgconf libatomic-ops-dev libxxhash-dev check zlib1g-dev
 	libisal-dev liblzma-dev libbz2-dev libzstd-dev xz-utils bzip2 zstd
 	liburcu-dev jellyfish clang-format python3 python3-numpy gzip perl
 	dwgsim ragout-examples librsvg2-bin chromium clang libclang-rt-14-dev
