@@ -34,6 +34,7 @@ Suite *hc_export_suite(void);
 Suite *hc_procs_suite(void);
 Suite *hc_grow_suite(void);
 Suite *hc_threads_suite(void);
+Suite *hc_compact_suite(void);
 
 /* Runs @s, checks /dev/shm, cleans up; returns the exit status for main. */
 int hc_test_run(Suite *s);
