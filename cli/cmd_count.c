@@ -2,7 +2,8 @@
 /*
  * cmd_count.c - hogcount count: N forked workers add the tokens of many
  * inputs into one table in an anonymous shared mapping, then the parent
- * writes it with hc_table_save() (temporary name, fsync, rename).
+ * writes it with hc_table_save_compact() (or hc_table_save() with
+ * --no-compact; temporary name, fsync, rename).
  *
  * Interrupted (SIGINT, SIGTERM): the workers are killed, nothing is
  * written, and the anonymous mapping dies with the processes, so no
@@ -78,6 +79,11 @@ static void usage(FILE *f)
 		"      --wide           16-byte slots even where packed "
 		"8-byte\n"
 		"                       ones fit (numpy views from Python)\n"
+		"      --no-compact     write the live layout, which opens\n"
+		"                       read-write and grows, instead of the\n"
+		"                       compact read-only one (k-mers and\n"
+		"                       fragments of up to 8 bytes; several\n"
+		"                       times larger)\n"
 		"  -q, --quiet          no progress line\n"
 		"  -v, --verbose        print the table size and the time "
 		"spent\n"
@@ -329,6 +335,7 @@ enum {
 	OPT_WIDE,
 	OPT_MAX_SIZE,
 	OPT_INTO,
+	OPT_NO_COMPACT,
 };
 
 int cmd_count(int argc, char **argv)
@@ -348,6 +355,7 @@ int cmd_count(int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 		{ "wide", no_argument, NULL, OPT_WIDE },
+		{ "no-compact", no_argument, NULL, OPT_NO_COMPACT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -357,7 +365,7 @@ int cmd_count(int argc, char **argv)
 	const char *out = "counts.hc", *into = NULL;
 	uint64_t k = 0, workers = 0, size = 0, max_size = 0, chunk = 0;
 	int mode = HC_MODE_EXACT, quiet = 0, verbose = 0, wide = 0, c, rc;
-	int out_given = 0;
+	int out_given = 0, compact = 1;
 	hc_table *prev = NULL;
 	double t0, t1, t2;
 	struct work w = { 0 };
@@ -401,6 +409,9 @@ int cmd_count(int argc, char **argv)
 			break;
 		case OPT_WIDE:
 			wide = 1;
+			break;
+		case OPT_NO_COMPACT:
+			compact = 0;
 			break;
 		case 'o':
 			out = optarg;
@@ -607,7 +618,10 @@ int cmd_count(int argc, char **argv)
 		sigaddset(&block, SIGHUP);
 		sigprocmask(SIG_BLOCK, &block, &old);
 		t1 = now_seconds();
-		rc = hc_table_save(t, out);
+		/* Compact where the kind has the layout (the library
+		 * writes the others as they are). */
+		rc = compact ? hc_table_save_compact(t, out)
+			     : hc_table_save(t, out);
 		t2 = now_seconds();
 		if (verbose && !rc)
 			fprintf(stderr,

@@ -24,6 +24,8 @@ static void usage(FILE *f)
 		"  -s, --size N       expected distinct keys, a hint for the\n"
 		"                     starting size (default: the largest\n"
 		"                     input's; the output grows)\n"
+		"      --no-compact   write the live layout (read-write,\n"
+		"                     grows) instead of the compact one\n"
 		"  -h, --help         this help\n");
 }
 
@@ -32,6 +34,7 @@ int cmd_merge(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "size", required_argument, NULL, 's' },
+		{ "no-compact", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -43,7 +46,7 @@ int cmd_merge(int argc, char **argv)
 	hc_options o0 = { 0 };
 	hck_plan_in pin;
 	hck_plan plan = { .size = sizeof(plan) };
-	int c, n, rc = 1, all_u64 = 1;
+	int c, n, rc = 1, all_u64 = 1, compact = 1;
 	sigset_t block, old;
 
 	opterr = 0;
@@ -58,6 +61,9 @@ int cmd_merge(int argc, char **argv)
 					  optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'N':
+			compact = 0;
 			break;
 		case 'h':
 			usage(stdout);
@@ -153,7 +159,7 @@ int cmd_merge(int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	c = hc_table_save(dst, out);
+	c = compact ? hc_table_save_compact(dst, out) : hc_table_save(dst, out);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (c) {
 		cli_error(out, "%s",
