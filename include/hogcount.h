@@ -205,7 +205,9 @@ typedef struct hc_stats {
  * @arena: bytes kind: the key area of @arena_bytes bytes, else NULL.  A
  *	growing table's key area has more chunks (design.md M10) that the
  *	view does not show; hc_table_save() writes it as one.
- * The pointers stay valid until hc_table_close().
+ * The pointers stay valid until hc_table_close().  A compact file
+ * (hc_table_save_compact) has no regions: @capacity and @slot_size are
+ * 0 and every pointer NULL; @key_kind, @seed and @zero_key are set.
  */
 typedef struct hc_view {
 	size_t size;
@@ -317,7 +319,8 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  * hc_table_open(HC_OPEN_RDONLY) and answers hc_get, iteration (in hash
  * order), hc_table_stats, hc_histo and hc_table_merge (as the source);
  * it is never writable: hc_table_open(HC_OPEN_RDWR) gives HC_ERDONLY,
- * hc_table_view HC_EMISUSE.  To add to it, merge it into a new table.
+ * and hc_table_view shows no slots (capacity 0, every region NULL).
+ * To add to it, merge it into a new table.
  * Writers may run: keys added during the save may or may not be in it,
  * as for iteration (design.md G2).  Holds the file's key and count bits
  * in memory while it writes (about the file's size).

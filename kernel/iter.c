@@ -220,8 +220,18 @@ int hc_table_view(const hc_table *t, hc_view *v)
 
 	if (!t || !v || v->size < sizeof(hc_view))
 		return HC_EINVAL;
-	if (t->cx)
-		return HC_EMISUSE; /* no slots: docs/format.md, "Compact" */
+	if (t->cx) {
+		/* A compact file has no slots to show (format.md, "Compact
+		 * files"): the kind and seed only, every region NULL. */
+		size = v->size;
+		memset(v, 0, sizeof(*v));
+		v->size = size;
+		v->key_kind = t->kind;
+		v->seed = t->seed;
+		if (t->kind == HC_KEY_U64)
+			v->zero_key = hc__unmix64(0, t->seed);
+		return HC_OK;
+	}
 	size = v->size;
 	memset(v, 0, sizeof(*v));
 	v->size = size;
