@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_count.c - hogcount count: N forked workers add the tokens of many
- * inputs into one table, then the parent writes it with hc_table_save()
- * (temporary name, fsync, rename).  The table lives in one of three
+ * inputs into one table, then the parent writes it with
+ * hc_table_save_compact() (hc_table_save() with --no-compact; temporary
+ * name, fsync, rename).  The table lives in one of three
  * homes: an anonymous shared mapping (the default), a named POSIX
  * shared-memory object that other processes attach and read while the
  * count runs (--shm NAME), or the table file of --into itself, grown in
@@ -331,7 +332,7 @@ struct into_want {
  * place it would stay unsealed, docs/format.md) or not writable in
  * place (a compact file).
  * Then TABLE is merged into a new live table and replaced at the end by
- * hc_table_save() (temporary name, fsync, rename): TABLE itself is only
+ * hc_table_save_compact() (temporary name, fsync, rename): TABLE itself is only
  * read, so a kill leaves it as it was.  The start size is TABLE's
  * distinct keys (or --size).
  */
@@ -358,15 +359,18 @@ static int open_into(const char *path, const hck_meta *want,
 	    !iw->filter && (iw->mode < 0 || iw->mode == o.mode) &&
 	    (!iw->wide || o.key_kind == HC_KEY_U64) &&
 	    hc_table_verify(ro, &v) == HC_OK && v.state == HC_SEAL_OK) {
-		hc_table_close(ro);
 		rc = hc_table_open(t, path, HC_OPEN_RDWR);
-		if (rc) {
+		if (rc == HC_OK) {
+			hc_table_close(ro);
+			return 0;
+		}
+		*t = NULL;
+		if (rc != HC_ERDONLY) { /* HC_ERDONLY: a compact file */
 			cli_error(path, "%s",
 				  rc == HC_EIO ? strerror(errno)
 					       : hc_strerror(rc));
-			return -1;
+			goto fail;
 		}
-		return 0;
 	}
 	rc = hc_table_stats(ro, &st);
 	if (rc) {
@@ -601,7 +605,10 @@ int cmd_count(int argc, char **argv)
 		sigprocmask(SIG_BLOCK, &block, &old);
 		t1 = now_seconds();
 		if (out) {
-			rc = hc_table_save(t, out);
+			/* Compact where the kind has the layout (the library
+			 * writes the others as they are). */
+			rc = o.compact ? hc_table_save_compact(t, out)
+				       : hc_table_save(t, out);
 		} else {
 			rc = hc_table_close(t);
 			t = NULL;

@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"                       times in all (the file is sized to "
 		"the\n"
 		"                       keys kept)\n"
+		"      --no-compact     write the live layout (read-write,\n"
+		"                       grows) instead of the compact one\n"
 		"  -h, --help           this help\n");
 }
 
@@ -42,6 +44,7 @@ int cmd_merge(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "lower-count", required_argument, NULL, 'L' },
 		{ "upper-count", required_argument, NULL, 'U' },
+		{ "no-compact", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -55,7 +58,7 @@ int cmd_merge(int argc, char **argv)
 	hc_options o0 = { 0 };
 	hck_plan_in pin;
 	hck_plan plan = { .size = sizeof(plan) };
-	int c, n, rc = 1, all_u64 = 1;
+	int c, n, rc = 1, all_u64 = 1, compact = 1;
 	sigset_t block, old;
 
 	opterr = 0;
@@ -76,6 +79,9 @@ int cmd_merge(int argc, char **argv)
 					  optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'N':
+			compact = 0;
 			break;
 		case 'h':
 			usage(stdout);
@@ -171,7 +177,7 @@ int cmd_merge(int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	c = hc_table_save(dst, out);
+	c = compact ? hc_table_save_compact(dst, out) : hc_table_save(dst, out);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (c) {
 		cli_error(out, "%s",

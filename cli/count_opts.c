@@ -22,6 +22,7 @@ enum {
 	OPT_INTO,
 	OPT_SHM,
 	OPT_KEEP_SHM,
+	OPT_NO_COMPACT,
 };
 
 static void say(unsigned flags, const char *what, const char *fmt, ...)
@@ -151,7 +152,12 @@ void count_opts_usage(FILE *f, unsigned flags)
 		"                       (default: 1Mi..64Mi, 16 per %s)\n"
 		"      --wide           16-byte slots even where packed "
 		"8-byte\n"
-		"                       ones fit (numpy views from Python)\n",
+		"                       ones fit (numpy views from Python)\n"
+		"      --no-compact     write the live layout, which opens\n"
+		"                       read-write and grows, instead of the\n"
+		"                       compact read-only one (k-mers and\n"
+		"                       fragments of up to 8 bytes; several\n"
+		"                       times larger)\n",
 		mpi ? " in all" : "", mpi ? "rank" : "worker");
 	if (mpi)
 		fprintf(f,
@@ -191,6 +197,7 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 		{ "wide", no_argument, NULL, OPT_WIDE },
+		{ "no-compact", no_argument, NULL, OPT_NO_COMPACT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -203,6 +210,7 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 	o->m.tokens = HCK_BYTES;
 	o->out = "counts.hc";
 	o->mode = HC_MODE_EXACT;
+	o->compact = 1;
 	o->lower = 1;
 	o->upper = UINT64_MAX;
 	opterr = 0;
@@ -290,6 +298,9 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 			break;
 		case OPT_KEEP_SHM:
 			o->keep_shm = 1;
+			break;
+		case OPT_NO_COMPACT:
+			o->compact = 0;
 			break;
 		case OPT_MAX_SIZE:
 			if (parse_u64(optarg, &o->max_size) ||

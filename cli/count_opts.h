@@ -42,6 +42,7 @@ struct count_opts {
 	uint64_t chunk; /* --chunk-size, 0: the caller picks */
 	int mode; /* HC_MODE_EXACT or HC_MODE_HOGWILD */
 	int wide, quiet, verbose;
+	int compact; /* 1 unless --no-compact: save compact files */
 	/* -L, -U: save only the keys counted lower..upper times (1 and
 	 * UINT64_MAX: all); see count_filter(). */
 	uint64_t lower, upper;

@@ -88,6 +88,7 @@ int dz_sniff(const unsigned char *p, size_t n, const char **what)
 		{ "LZIP", 4, DZ_REFUSED, "lzip" },
 		{ "\x89LZO\x00\r\n\x1a\n", 9, DZ_REFUSED, "lzop" },
 		{ "HOGCOUNT", 8, DZ_REFUSED, "hogcount table" },
+		{ "HOGCOMPT", 8, DZ_REFUSED, "hogcount table" }, /* compact */
 	};
 
 	*what = NULL;

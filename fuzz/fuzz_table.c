@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_table.c - libFuzzer harness: arbitrary bytes opened as a table
- * file, then every read the tools make on it: options, metadata,
+ * file (live or compact layout: the seeds have both), then every read
+ * the tools make on it: options, metadata,
  * iteration, stats, histogram, point gets, and a merge into a small
  * anonymous table; and hc_table_verify() first, as the tools do.  The
  * library must answer each with a status code, never a crash, a read

@@ -2,7 +2,8 @@
 /*
  * make_seeds.c - writes the seed corpus of fuzz_table: one small saved
  * table of each key kind, with keys 0 and UINT64_MAX, a long byte key
- * and a count large enough to reach the packed overflow area.
+ * and a count large enough to reach the packed overflow area; and the
+ * u64 and packed ones again in the compact layout (hc_table_save_compact).
  * Usage: make_seeds DIR
  */
 #include <stdio.h>
@@ -11,7 +12,8 @@
 
 #include "hogcount.h"
 
-static int save(hc_table *t, const char *dir, const char *name)
+static int save(hc_table *t, const char *dir, const char *name,
+		const char *compact)
 {
 	char path[4096];
 	int rc;
@@ -19,6 +21,11 @@ static int save(hc_table *t, const char *dir, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	remove(path);
 	rc = hc_table_save(t, path);
+	if (!rc && compact) {
+		snprintf(path, sizeof(path), "%s/%s", dir, compact);
+		remove(path);
+		rc = hc_table_save_compact(t, path);
+	}
 	hc_table_close(t);
 	if (rc) {
 		fprintf(stderr, "make_seeds: %s: %s\n", path, hc_strerror(rc));
@@ -47,7 +54,7 @@ int main(int argc, char **argv)
 	hc_add(t, 0, 3);
 	hc_add(t, UINT64_MAX, 5);
 	hc_table_set_user(t, "hogcount-cli 1 tokens=bytes k=8", 31);
-	bad |= save(t, argv[1], "u64.hc");
+	bad |= save(t, argv[1], "u64.hc", "u64-compact.hc");
 
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_BYTES;
@@ -58,7 +65,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 1; i < 30; i++)
 		hc_add_bytes(t, big + i, i, i);
 	hc_add_bytes(t, big, sizeof(big), 2);
-	bad |= save(t, argv[1], "bytes.hc");
+	bad |= save(t, argv[1], "bytes.hc", NULL);
 
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_PACKED;
@@ -69,7 +76,7 @@ int main(int argc, char **argv)
 	for (uint64_t k = 0; k < 40; k++)
 		hc_add(t, (k * 0x9e3779b97f4a7c15u) >> 22, 1);
 	hc_add(t, 7, UINT64_C(1) << 40);
-	bad |= save(t, argv[1], "packed.hc");
+	bad |= save(t, argv[1], "packed.hc", "packed-compact.hc");
 
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_DENSE;
@@ -78,6 +85,6 @@ int main(int argc, char **argv)
 		return 1;
 	for (uint64_t k = 0; k < 64; k += 3)
 		hc_add(t, k, k);
-	bad |= save(t, argv[1], "dense.hc");
+	bad |= save(t, argv[1], "dense.hc", NULL);
 	return bad;
 }

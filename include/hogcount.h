@@ -205,7 +205,9 @@ typedef struct hc_stats {
  * @arena: bytes kind: the key area of @arena_bytes bytes, else NULL.  A
  *	growing table's key area has more chunks (design.md M10) that the
  *	view does not show; hc_table_save() writes it as one.
- * The pointers stay valid until hc_table_close().
+ * The pointers stay valid until hc_table_close().  A compact file
+ * (hc_table_save_compact) has no regions: @capacity and @slot_size are
+ * 0 and every pointer NULL; @key_kind, @seed and @zero_key are set.
  */
 typedef struct hc_view {
 	size_t size;
@@ -286,11 +288,13 @@ HC_API int hc_table_attach(hc_table **out, const char *name, int flags);
 
 /*
  * hc_table_open - map an existing table file (made by
- * hc_table_create_file() or hc_table_save()).
- * @flags: HC_OPEN_RDONLY or HC_OPEN_RDWR.
+ * hc_table_create_file(), hc_table_save() or hc_table_save_compact()).
+ * @flags: HC_OPEN_RDONLY or HC_OPEN_RDWR (HC_ERDONLY for a compact file,
+ *	which is read-only).
  * A truncated, corrupt or foreign file gives HC_ECORRUPT or HC_EVERSION,
  * never a read out of bounds.
- * Returns HC_OK, HC_ENOENT, HC_ECORRUPT, HC_EVERSION, HC_EIO, HC_EINVAL.
+ * Returns HC_OK, HC_ENOENT, HC_ECORRUPT, HC_EVERSION, HC_EIO, HC_EINVAL,
+ * HC_ERDONLY.
  */
 HC_API int hc_table_open(hc_table **out, const char *path, int flags);
 
@@ -306,6 +310,25 @@ HC_API int hc_table_open(hc_table **out, const char *path, int flags);
  * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM.
  */
 HC_API int hc_table_save(const hc_table *t, const char *path);
+
+/*
+ * hc_table_save_compact - hc_table_save() in the compact layout
+ * (docs/format.md, "Compact files"): the entries only, sorted by key
+ * hash, about 17 + log2(2^key_bits / distinct) bits of key and a few
+ * bits of count per entry instead of a slot of 8 or 16 bytes per slot.
+ * u64 and packed tables; dense and byte-key tables are written as
+ * hc_table_save() writes them.  The file opens in place with
+ * hc_table_open(HC_OPEN_RDONLY) and answers hc_get, iteration (in hash
+ * order), hc_table_stats, hc_histo and hc_table_merge (as the source);
+ * it is never writable: hc_table_open(HC_OPEN_RDWR) gives HC_ERDONLY,
+ * and hc_table_view shows no slots (capacity 0, every region NULL).
+ * To add to it, merge it into a new table.
+ * Writers may run: keys added during the save may or may not be in it,
+ * as for iteration (design.md G2).  Holds the file's key and count bits
+ * in memory while it writes (about the file's size).
+ * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM, HC_ECORRUPT.
+ */
+HC_API int hc_table_save_compact(const hc_table *t, const char *path);
 
 /*
  * hc_table_sync - flush a file-backed table to disk (msync).  A no-op for

@@ -38,12 +38,28 @@ static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
 		     void *ctx, uint64_t *claimed_out, struct hc__gv *last,
 		     int *growing)
 {
-	uint64_t i, claimed = 0;
+	uint64_t i, claimed = 0, x0;
 	struct hc__gv gv[2];
 	unsigned cur, top;
 	int rc;
 
 	*growing = 0;
+	if (t->cx) {
+		/* Compact: every entry is counted; one pass over the
+		 * counts, none over the keys. */
+		for (i = 0, x0 = 0; i < t->cx->n; i++) {
+			uint64_t c;
+
+			rc = hc__compact_count(t->cx, i, &x0, &c);
+			if (rc)
+				return rc;
+			fn(c, ctx);
+		}
+		*claimed_out = t->cx->n;
+		last->capacity = t->cx->n;
+		last->g = 0;
+		return HC_OK;
+	}
 	if (t->kind == HC_KEY_DENSE) {
 		for (i = 0; i < t->capacity; i++) {
 			/* ORDER: relaxed. A count publishes nothing (G3). */
@@ -155,7 +171,8 @@ int hc_table_stats(const hc_table *ct, hc_stats *st)
 	if (rc)
 		return rc;
 	st->capacity = last.capacity;
-	st->load = (double)st->claimed / (double)last.capacity;
+	st->load = last.capacity ? (double)st->claimed / (double)last.capacity
+				 : 0.0; /* an empty compact table */
 	/* ORDER: acquire. The process-local mapping mark (grow.c). */
 	st->mapped_bytes = hc_atomic_load_acquire(&t->mapped);
 	if (size >= sizeof(hc_stats)) {

@@ -366,7 +366,11 @@ int hc_table_options(const hc_table *t, hc_options *opt)
 		opt->capacity = t->capacity << cur;
 	}
 	opt->grow = HC_GROW_OFF;
-	if (t->grows) {
+	if (t->cx) {
+		/* A compact file reports the table it was saved from. */
+		opt->grow = t->cx->hdr->src_grow;
+		opt->max_bits = t->cx->hdr->src_max_bits;
+	} else if (t->grows) {
 		int pct = (int)((t->grow_load * UINT64_C(100) + 32768) / 65536);
 
 		opt->grow = pct < 5 ? 5 : pct > 95 ? 95 : pct;

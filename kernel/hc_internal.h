@@ -191,6 +191,78 @@ enum hc__home { HC_HOME_ANON = 1, HC_HOME_SHM = 2, HC_HOME_FILE = 3 };
 #endif
 
 /*
+ * The compact layout (compact.c; docs/format.md, "Compact files"): a
+ * read-only file of a u64 or packed table, its entries sorted by key
+ * hash and stored as Elias-Fano-like buckets.  Nothing in it is ever
+ * written after the file is renamed into place, so no field is atomic.
+ */
+#define HC_CMAGIC UINT64_C(0x54504d4f43474f48) /* "HOGCOMPT" little-endian */
+#define HC_COMPACT_VERSION 1u
+#define HC_CHEADER_SIZE 1024u
+#define HC_CSEL_EVERY 256u /* select samples: one per this many buckets */
+#define HC_CCOUNT_BITS_MAX 32u
+#define HC_CN_MAX (UINT64_C(1) << 41) /* entries: 2^40 slots + header key */
+
+struct hc__cheader {
+	uint64_t magic; /* 0: HC_CMAGIC */
+	uint32_t version; /* 8: HC_COMPACT_VERSION */
+	uint32_t header_size; /* 12: HC_CHEADER_SIZE */
+	uint64_t byte_order; /* 16: HC_BYTE_ORDER_PROBE */
+	uint32_t word_size; /* 24: 8 */
+	uint32_t key_kind; /* 28: HC_KEY_U64 or HC_KEY_PACKED */
+	uint32_t mode; /* 32: enum hc_mode of the table saved */
+	uint32_t key_bits; /* 36: packed: b; u64: 0 */
+	uint64_t seed; /* 40 */
+	uint64_t n; /* 48: entries */
+	uint32_t hash_bits; /* 56: W = 64 (u64) or key_bits (packed) */
+	uint32_t bucket_bits; /* 60: B */
+	uint32_t rem_bits; /* 64: R = W - B */
+	uint32_t count_bits; /* 68: C, 1..32 */
+	uint64_t n_ovf; /* 72: overflow entries */
+	uint64_t dir_off; /* 80 */
+	uint64_t sel_off; /* 88 */
+	uint64_t rem_off; /* 96 */
+	uint64_t cnt_off; /* 104 */
+	uint64_t ovf_off; /* 112 */
+	uint64_t total_bytes; /* 120: the file's size */
+	uint64_t src_capacity; /* 128: capacity of the table saved */
+	int32_t src_grow; /* 136: its hc_options.grow (HC_GROW_OFF or %) */
+	uint32_t src_max_bits; /* 140: its hc_options.max_bits */
+	uint64_t body_check; /* 144: XXH3_64bits(bytes 1024..total_bytes) */
+	uint8_t reserved0[384 - 152]; /* 152: zero */
+	uint32_t user_len; /* 384: as struct hc__header */
+	uint32_t pad0; /* 388: zero */
+	uint8_t user[HC_USER_MAX]; /* 392 */
+	uint8_t reserved1[1016 - 648]; /* 648: zero */
+	uint64_t check; /* 1016: XXH3_64bits(bytes 0..1015) */
+};
+_Static_assert(sizeof(struct hc__cheader) == HC_CHEADER_SIZE, "cheader");
+_Static_assert(offsetof(struct hc__cheader, n) == 48, "cheader n");
+_Static_assert(offsetof(struct hc__cheader, n_ovf) == 72, "cheader n_ovf");
+_Static_assert(offsetof(struct hc__cheader, body_check) == 144, "body");
+_Static_assert(offsetof(struct hc__cheader, user_len) == 384, "user_len");
+_Static_assert(offsetof(struct hc__cheader, user) == 392, "cheader user");
+_Static_assert(offsetof(struct hc__cheader, check) == 1016, "check");
+
+/* One overflow entry: the entry's index and its whole count. */
+struct hc__covf {
+	uint64_t idx;
+	uint64_t count;
+};
+_Static_assert(sizeof(struct hc__covf) == 16, "overflow entry");
+
+/* A validated compact mapping, as the handle keeps it (process-local). */
+struct hc__compact {
+	const struct hc__cheader *hdr; /* the mapped header */
+	const uint64_t *dir, *sel, *rem, *cnt;
+	const struct hc__covf *ovf;
+	uint64_t n, n_ovf, nbuckets, dir_bits, dir_words, sel_count;
+	uint64_t rem_words, cnt_words;
+	uint64_t esc; /* 2^C - 1: the count is in the overflow array */
+	unsigned W, B, R, C;
+};
+
+/*
  * What a process needs to probe one generation, computed from the
  * header's immutable fields and the generation's published offset
  * (grow.c: hc__gen_view).  Lives on the stack of an operation.
@@ -258,6 +330,8 @@ struct hc_table {
 	 * never changed: bit g of views_made says views[g] is ready. */
 	hc_aword views_made;
 	struct hc__gv views[HC_GEN_MAX];
+	struct hc__compact *cx; /* a compact file (read-only), else NULL;
+				 * then hdr is a zeroed copy in the heap */
 };
 
 /* hash.c */
@@ -315,6 +389,18 @@ void hc__advise(unsigned char *base, uint64_t bytes);
 void hc__seal_register(struct hc_table *t);
 int hc__seal_close(struct hc_table *t);
 int hc__seal_now(struct hc_table *t);
+/* compact.c */
+uint64_t hc__cheader_check(const struct hc__cheader *h);
+int hc__cheader_validate(const struct hc__cheader *h, uint64_t avail);
+int hc__compact_bind(struct hc_table *t, const unsigned char *base,
+		     const struct hc__cheader *h);
+int hc__compact_write(hc_table *t, int fd);
+int hc__compact_get(const struct hc_table *t, uint64_t key, uint64_t *count);
+int hc__compact_count(const struct hc__compact *c, uint64_t i, uint64_t *o,
+		      uint64_t *count);
+int hc__compact_next(const struct hc_table *t, uint64_t *pos, uint64_t *b,
+		     uint64_t *i, uint64_t *o, hc_entry *e);
+int hc__compact_verify(const struct hc_table *t);
 
 /* grow.c */
 int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot);
@@ -365,6 +451,8 @@ int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
 			 const uint64_t *deltas, size_t n, size_t *done,
 			 int mode);
 int hc__packed_get(const struct hc_table *t, uint64_t key, uint64_t *count);
+uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key);
+uint64_t hc__packed_unmixk(const struct hc_table *t, uint64_t mk);
 int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
 		     uint64_t i, uint64_t w, uint64_t *key, uint64_t *count);
 int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,

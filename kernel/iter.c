@@ -22,6 +22,7 @@ struct hc_iter {
 	int zero_done; /* u64 kind: header zero_count reported */
 	int pin; /* held from create to destroy (design.md M9) */
 	uint64_t pin_pid; /* the process that pinned (not a forked child) */
+	uint64_t cb, ci, co; /* compact: bucket, entry, overflow cursor */
 };
 
 int hc_iter_create(const hc_table *t, hc_iter **out)
@@ -38,9 +39,9 @@ int hc_iter_create(const hc_table *t, hc_iter **out)
 	/* The handle may map a generation published since it was opened;
 	 * the table itself is only read. */
 	it->t = (struct hc_table *)t;
-	it->zero_done = t->kind != HC_KEY_U64;
+	it->zero_done = t->kind != HC_KEY_U64 || t->cx;
 	it->passes = 1;
-	if (t->kind != HC_KEY_DENSE) {
+	if (t->kind != HC_KEY_DENSE && !t->cx) {
 		it->pin = hc__pin(it->t);
 		it->pin_pid = hc__pid();
 		rc = hc__gen_bounds(it->t, &cur, &top);
@@ -173,6 +174,9 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 	if (!it || !e)
 		return HC_EINVAL;
 	t = it->t;
+	if (t->cx) /* in hash order: sorted, not slot order */
+		return hc__compact_next(t, &it->pos, &it->cb, &it->ci, &it->co,
+					e);
 	if (!it->zero_done) {
 		/* ORDER: relaxed. A count publishes nothing (design.md G3). */
 		uint64_t c = hc_atomic_load_relaxed(&t->hdr->zero_count) &
@@ -216,6 +220,18 @@ int hc_table_view(const hc_table *t, hc_view *v)
 
 	if (!t || !v || v->size < sizeof(hc_view))
 		return HC_EINVAL;
+	if (t->cx) {
+		/* A compact file has no slots to show (format.md, "Compact
+		 * files"): the kind and seed only, every region NULL. */
+		size = v->size;
+		memset(v, 0, sizeof(*v));
+		v->size = size;
+		v->key_kind = t->kind;
+		v->seed = t->seed;
+		if (t->kind == HC_KEY_U64)
+			v->zero_key = hc__unmix64(0, t->seed);
+		return HC_OK;
+	}
 	size = v->size;
 	memset(v, 0, sizeof(*v));
 	v->size = size;

@@ -98,6 +98,16 @@ static inline uint64_t unmixk(const struct hc_table *t, uint64_t x)
 	return (x ^ t->seed) & m;
 }
 
+uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key)
+{
+	return mixk(t, key);
+}
+
+uint64_t hc__packed_unmixk(const struct hc_table *t, uint64_t mk)
+{
+	return unmixk(t, mk);
+}
+
 static inline uint64_t home_of(const struct hc_table *t, const struct hc__gv *v,
 			       uint64_t mk)
 {

@@ -251,6 +251,55 @@ int hc_table_create_file(hc_table **out, const char *path,
 }
 
 /*
+ * Map a compact file (compact.c) behind @fd of @size bytes, whose first
+ * @n bytes are in @hdr: read-only, in place, whole.  A compact table is
+ * never written (design.md, "Compact files"): HC_OPEN_RDWR is refused
+ * with HC_ERDONLY.
+ */
+static int open_compact(hc_table **out, int fd, int home, int flags,
+			const void *hdr, size_t n, uint64_t size)
+{
+	struct hc__cheader ch;
+	struct hc_table *t;
+	void *p;
+	int rc;
+
+	if (flags & HC_OPEN_RDWR)
+		return HC_ERDONLY;
+	if (n < sizeof(ch))
+		return HC_ECORRUPT;
+	memcpy(&ch, hdr, sizeof(ch));
+	rc = hc__cheader_validate(&ch, size);
+	if (rc)
+		return rc;
+	if (size > SIZE_MAX)
+		return HC_ENOMEM;
+	t = handle_new(home, fd, 0);
+	if (!t)
+		return HC_ENOMEM;
+	p = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		handle_free(t);
+		return os_error();
+	}
+	/* The mapped header must still be the one validated. */
+	rc = memcmp(p, &ch, sizeof(ch)) ? HC_ECORRUPT : HC_OK;
+	if (!rc)
+		rc = hc__compact_bind(t, p, &ch);
+	if (rc) {
+		munmap(p, (size_t)size);
+		handle_free(t);
+		return rc;
+	}
+	t->base = p;
+	t->map_bytes = t->reserve = size;
+	/* ORDER: relaxed. Process-local; nobody else has the handle yet. */
+	hc_atomic_store_relaxed(&t->mapped, size);
+	*out = t;
+	return HC_OK;
+}
+
+/*
  * Map an existing table behind @fd: the header page first, validated
  * against the object's real size, then the whole table.
  */
@@ -271,6 +320,9 @@ static int open_fd(hc_table **out, int fd, int home, int flags)
 	n = pread(fd, &hdr, sizeof(hdr), 0);
 	if (n < 0)
 		return HC_EIO;
+	if ((size_t)n >= sizeof(uint64_t) && hdr.magic == HC_CMAGIC)
+		return open_compact(out, fd, home, flags, &hdr, (size_t)n,
+				    (uint64_t)st.st_size);
 	if ((size_t)n < sizeof(hdr))
 		return HC_ECORRUPT;
 	rc = hc__header_validate(&hdr, (uint64_t)st.st_size);
@@ -602,7 +654,55 @@ static int seal_copy(int fd)
 	return rc;
 }
 
+/* A compact file is saved as the bytes it is (it never changes). */
+static int save_copy(hc_table *t, int fd)
+{
+	int rc = copy_out(t, fd, 0, 0, t->map_bytes);
+
+	if (!rc && ftruncate(fd, (off_t)t->map_bytes) != 0)
+		rc = HC_EIO;
+	return rc;
+}
+
+/* A compact copy of a table that a read-only handle finds growing: the
+ * walk (G2 during a growth) rebuilt in memory, then written compact. */
+static int save_compact_rebuild(hc_table *t, int fd)
+{
+	unsigned char user[HC_USER_MAX];
+	hc_options o;
+	hc_table *d;
+	size_t ulen;
+	int rc;
+
+	rc = hc_table_options(t, &o);
+	if (!rc)
+		rc = hc_table_create(&d, &o);
+	if (rc)
+		return rc;
+	rc = hc_table_merge(d, t);
+	if (!rc)
+		rc = hc_table_get_user(t, user, sizeof(user), &ulen);
+	if (!rc)
+		rc = hc_table_set_user(d, user, ulen);
+	while (!rc && (rc = hc__compact_write(d, fd)) == 1)
+		rc = ftruncate(fd, 0) ? HC_EIO : HC_OK;
+	hc_table_close(d);
+	return rc;
+}
+
+static int save_any(const hc_table *ct, const char *path, int compact);
+
 int hc_table_save(const hc_table *ct, const char *path)
+{
+	return save_any(ct, path, 0);
+}
+
+int hc_table_save_compact(const hc_table *ct, const char *path)
+{
+	return save_any(ct, path, 1);
+}
+
+static int save_any(const hc_table *ct, const char *path, int compact)
 {
 	/* The handle's mapping grows as generations are published; the
 	 * table itself is only read here (or helped, M5). */
@@ -613,6 +713,9 @@ int hc_table_save(const hc_table *ct, const char *path)
 
 	if (!t || !path || !*path)
 		return HC_EINVAL;
+	/* Only u64 and packed tables have a compact layout. */
+	compact =
+		compact && (t->kind == HC_KEY_U64 || t->kind == HC_KEY_PACKED);
 	n = strlen(path) + 32;
 	tmp = malloc(n);
 	if (!tmp)
@@ -625,12 +728,21 @@ int hc_table_save(const hc_table *ct, const char *path)
 	}
 	for (;;) {
 		unsigned cur, top;
-		int pin = hc__pin(t); /* the generation copied (M9) */
+		int pin;
 
+		if (t->cx) {
+			rc = save_copy(t, fd);
+			break;
+		}
+		pin = hc__pin(t); /* the generation copied (M9) */
 		rc = hc__gen_bounds(t, &cur, &top);
 		if (!rc && cur != top) {
 			if (!t->writable) {
 				hc__unpin(t, pin);
+				if (compact) {
+					rc = save_compact_rebuild(t, fd);
+					break;
+				}
 				close(fd);
 				fd = -1;
 				rc = save_rebuild(t, tmp);
@@ -643,7 +755,8 @@ int hc_table_save(const hc_table *ct, const char *path)
 			break;
 		}
 		if (!rc)
-			rc = save_gen(t, fd, cur);
+			rc = compact ? hc__compact_write(t, fd)
+				     : save_gen(t, fd, cur);
 		hc__unpin(t, pin);
 		if (rc != 1)
 			break;
@@ -653,8 +766,8 @@ int hc_table_save(const hc_table *ct, const char *path)
 		}
 	}
 	if (fd >= 0) {
-		if (!rc)
-			rc = seal_copy(fd);
+		if (!rc && !compact && !t->cx)
+			rc = seal_copy(fd); /* a compact file has its own sum */
 		if (!rc && fsync(fd) != 0)
 			rc = HC_EIO;
 		if (close(fd) != 0 && !rc)
@@ -745,6 +858,10 @@ int hc_table_close(hc_table *t)
 	(void)hc__seal_close(t);
 	if (munmap(t->base, t->reserve) != 0)
 		rc = HC_EIO;
+	if (t->cx) {
+		free(t->cx);
+		free(t->hdr); /* the heap copy (compact.c) */
+	}
 	if (t->fd >= 0 && close(t->fd) != 0)
 		rc = HC_EIO;
 	handle_free(t);

@@ -480,6 +480,8 @@ int hc_get(const hc_table *ct, uint64_t key, uint64_t *count)
 	*count = 0;
 	if (t->kind == HC_KEY_BYTES)
 		return HC_EMISUSE;
+	if (t->cx)
+		return hc__compact_get(t, key, count);
 	if (t->kind == HC_KEY_PACKED)
 		return hc__packed_get(t, key, count);
 	if (t->kind == HC_KEY_DENSE) {

@@ -919,7 +919,9 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 			if (count_filter(&x.table, o.lower, o.upper, NULL)) {
 				rc = 1;
 			} else {
-				rc = hc_table_save(x.table, path);
+				rc = o.compact ? hc_table_save_compact(x.table,
+								       path)
+					       : hc_table_save(x.table, path);
 				if (rc)
 					cli_error(path, "%s",
 						  rc == HC_EIO

@@ -83,6 +83,10 @@ expect 2 "--max-size" count -k 3 --max-size 0 -o out.hc t.txt
 (
 	trap '' XFSZ
 	ulimit -f 8
+	expect 1 "out.hc: File too large" count -k 3 -q --no-compact \
+		-o out.hc t.txt
+	# The compact file of t.txt is a few KiB: 1 KiB holds its header.
+	ulimit -f 1
 	expect 1 "out.hc: File too large" count -k 3 -q -o out.hc t.txt
 )
 # Reading commands.

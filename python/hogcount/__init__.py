@@ -238,10 +238,14 @@ class Table:
         (hc_table_prefault); call once in each worker after fork."""
         _check(lib.hc_table_prefault(self._h), "prefault")
 
-    def save(self, path):
+    def save(self, path, compact=False):
         """Write the table to ``path`` atomically (hc_table_save); the
-        file is sealed with checksums of its body (see verify())."""
-        _check(lib.hc_table_save(self._h, str(path).encode()), str(path))
+        file is sealed with checksums of its body (see verify()).  With
+        ``compact``, in the read-only compact layout of u64 and packed
+        tables (hc_table_save_compact, docs/format.md), which carries
+        its own checksum."""
+        fn = lib.hc_table_save_compact if compact else lib.hc_table_save
+        _check(fn(self._h, str(path).encode()), str(path))
 
     def verify(self):
         """Check the table against its body checksums
@@ -431,10 +435,22 @@ class Table:
         return _KIND_NAMES[self._view().key_kind]
 
     @property
+    def compact(self):
+        """True for a compact table file (hc_table_save_compact, what
+        ``hogcount count`` writes for integer keys): read-only, no
+        slots to view."""
+        v = self._view()
+        return v.key_kind != _lib.KEY_DENSE and not v.slots
+
+    @property
     def slots(self):
         """VIEW of the slot array: structured (word, count) for hashed
         tables, uint64 counts for dense ones.  No copy."""
         v = self._view()
+        if not v.slots:
+            raise TypeError("a compact table file has no slots: use "
+                            "get(), items(), stats() or histo(), or "
+                            "count with --no-compact for numpy views")
         if v.key_kind == _lib.KEY_PACKED:
             raise TypeError("a packed table's slots pack key bits and "
                             "count in one word: use get(), stats(), "

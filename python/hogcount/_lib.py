@@ -116,6 +116,7 @@ _SIGS = {
     "hc_table_attach": (c_int, [_P(c_vp), ctypes.c_char_p, c_int]),
     "hc_table_open": (c_int, [_P(c_vp), ctypes.c_char_p, c_int]),
     "hc_table_save": (c_int, [c_vp, ctypes.c_char_p]),
+    "hc_table_save_compact": (c_int, [c_vp, ctypes.c_char_p]),
     "hc_table_sync": (c_int, [c_vp]),
     "hc_table_prefault": (c_int, [c_vp]),
     "hc_table_close": (c_int, [c_vp]),

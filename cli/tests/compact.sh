@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: MIT
+# Compact files (docs/format.md, "Compact files"): count -o writes them
+# for integer keys, every reading command reads them in place, and
+# they hold what the live layout (--no-compact) holds, in a fraction
+# of the bytes.  Jellyfish is the oracle for the k-mers.
+. "$(dirname "$0")/lib.sh"
+need jellyfish jellyfish
+
+magic() { head -c 8 "$1"; }
+size() { stat -c %s "$1"; }
+
+"$GEN_READS" --reads 20000 --len 100 --genome 200000 --seed 5 >r.fq
+"$GEN_READS" --reads 5000 --len 100 --genome 200000 --seed 6 >r2.fq
+
+# k = 21 canonical (packed) and k = 31 (u64 keys): both layouts.
+for k in 21 31; do
+	"$HC" count --dna -k $k -C -j 2 -q -o c$k.hc r.fq
+	"$HC" count --dna -k $k -C -j 2 -q --no-compact -o l$k.hc r.fq
+	[ "$(magic c$k.hc)" = HOGCOMPT ] || fail "k=$k: not compact"
+	[ "$(magic l$k.hc)" = HOGCOUNT ] || fail "k=$k: --no-compact"
+	sdump c$k.hc >c.txt
+	sdump l$k.hc >l.txt
+	[ -s c.txt ] || fail "k=$k: empty dump"
+	cmp -s c.txt l.txt || fail "k=$k: compact dump differs"
+	[ $(($(size c$k.hc) * 3)) -lt "$(size l$k.hc)" ] ||
+		fail "k=$k: compact $(size c$k.hc) vs live $(size l$k.hc)"
+	"$HC" histo c$k.hc >hc.txt
+	"$HC" histo l$k.hc >hl.txt
+	cmp -s hc.txt hl.txt || fail "k=$k: histo differs"
+	for f in Unique Distinct Total Max_count Tokens Keys; do
+		a=$("$HC" stats c$k.hc | grep "^$f:")
+		b=$("$HC" stats l$k.hc | grep "^$f:")
+		[ "$a" = "$b" ] || fail "k=$k: stats $a vs $b"
+	done
+	# Present and absent k-mers.
+	q=$(head -n 50 c.txt | cut -f1 | tr '\n' ' ')
+	[ "$("$HC" query c$k.hc $q AAAAAAAAAAAAAAAAAAAAA)" = \
+		"$("$HC" query l$k.hc $q AAAAAAAAAAAAAAAAAAAAA)" ] ||
+		fail "k=$k: query differs"
+done
+jellyfish count -m 21 -C -s 1M -t 2 -o jf.jf r.fq
+jellyfish dump -c jf.jf | tr ' ' '\t' | sort >jf.txt
+sdump c21.hc >c.txt
+cmp -s jf.txt c.txt || fail "compact k=21 differs from jellyfish"
+
+# merge: compact and live inputs, compact and live outputs.
+"$HC" merge -o m.hc c21.hc l21.hc
+"$HC" merge --no-compact -o ml.hc l21.hc l21.hc
+[ "$(magic m.hc)" = HOGCOMPT ] || fail "merge output not compact"
+[ "$(magic ml.hc)" = HOGCOUNT ] || fail "merge --no-compact"
+sdump m.hc >a.txt
+sdump ml.hc >b.txt
+cmp -s a.txt b.txt || fail "merge of compact differs"
+
+# --into a compact table: one count of both inputs.
+cp c21.hc days.hc
+"$HC" count --dna -k 21 -C -j 2 -q --into days.hc r2.fq
+"$HC" count --dna -k 21 -C -j 2 -q -o both.hc r.fq r2.fq
+[ "$(magic days.hc)" = HOGCOMPT ] || fail "--into: not compact"
+sdump days.hc >a.txt
+sdump both.hc >b.txt
+cmp -s a.txt b.txt || fail "--into a compact table"
+
+# Kinds with no compact layout are written live.
+printf 'the cat sat on the mat the end\n' >t.txt
+"$HC" count --words -k 2 -q -o w.hc t.txt
+[ "$(magic w.hc)" = HOGCOUNT ] || fail "words: not the live layout"
+
+# A damaged compact file: one line, exit 1.
+head -c 2000 c21.hc >cut.hc
+set +e
+"$HC" stats cut.hc >/dev/null 2>err.txt
+st=$?
+set -e
+[ "$st" -eq 1 ] || fail "truncated: exit $st"
+[ "$(wc -l <err.txt)" -eq 1 ] || fail "truncated: $(cat err.txt)"
+echo ok

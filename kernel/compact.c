@@ -1,0 +1,948 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compact.c - the compact layout: a read-only file of a u64 or packed
+ * table that keeps only what a reader needs (docs/format.md, "Compact
+ * files"; docs/design.md, "Compact files").  Writing it from a live
+ * generation, validating its header, and reading it in place: point
+ * gets, the ordered walk and the count scan.
+ *
+ * Entries are sorted by their key hash h, a bijection of the key on W
+ * bits (mix64 for u64 tables, mixk for packed ones).  The top B bits of
+ * h pick one of 2^B buckets, the low R = W - B bits (the remainder) are
+ * stored bit-packed, and a bitvector holds each bucket's size in unary
+ * (a 1 per entry, then a 0), with the position of every 256th 0 sampled:
+ * Elias-Fano's split of h into high and low bits.  Counts are stored
+ * minus one in C bits; the all-ones value sends the reader to a sorted
+ * array of (index, count) pairs.
+ *
+ * Every read is bounded by the sizes validated at open, whatever the
+ * bytes say: a hostile file gives HC_ECORRUPT, never a read outside the
+ * mapping.  Nothing here is atomic: the file is immutable once renamed
+ * into place, and a compact table is never writable.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "hc_internal.h"
+
+static inline uint64_t mask_of(unsigned b)
+{
+	return b >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << b) - 1;
+}
+
+static inline uint64_t words_for(uint64_t bits)
+{
+	return bits / 64 + (bits % 64 != 0);
+}
+
+/* @width (0..64) bits at bit @pos of @w; the caller checked that
+ * pos + width fits the array. */
+static inline uint64_t get_bits(const uint64_t *w, uint64_t pos, unsigned width)
+{
+	uint64_t i = pos >> 6, v;
+	unsigned off = (unsigned)(pos & 63);
+
+	if (width == 0)
+		return 0;
+	v = w[i] >> off;
+	if (off + width > 64)
+		v |= w[i + 1] << (64 - off);
+	return v & mask_of(width);
+}
+
+/* ---- geometry --------------------------------------------------------- */
+
+/*
+ * The offsets and total size of @h from its n, B, C and n_ovf (the same
+ * arithmetic for the writer and the validator).  -1 if out of range.
+ */
+static int layout(struct hc__cheader *h)
+{
+	uint64_t nb, dir_bits, off;
+
+	if (h->n > HC_CN_MAX || h->bucket_bits > h->hash_bits ||
+	    h->bucket_bits > 41 || h->count_bits == 0 ||
+	    h->count_bits > HC_CCOUNT_BITS_MAX || h->n_ovf > h->n)
+		return -1;
+	h->rem_bits = h->hash_bits - h->bucket_bits;
+	nb = UINT64_C(1) << h->bucket_bits;
+	dir_bits = h->n + nb;
+	off = HC_CHEADER_SIZE;
+	h->dir_off = off;
+	off += words_for(dir_bits) * 8;
+	h->sel_off = off;
+	off += (nb + HC_CSEL_EVERY - 1) / HC_CSEL_EVERY * 8;
+	h->rem_off = off;
+	off += words_for(h->n * h->rem_bits) * 8;
+	h->cnt_off = off;
+	off += words_for(h->n * h->count_bits) * 8;
+	h->ovf_off = off;
+	off += h->n_ovf * sizeof(struct hc__covf);
+	h->total_bytes = off;
+	return 0;
+}
+
+uint64_t hc__cheader_check(const struct hc__cheader *h)
+{
+	return XXH3_64bits(h, offsetof(struct hc__cheader, check));
+}
+
+/*
+ * Validate a compact header read from a file of @avail bytes, as
+ * hc__header_validate() does for the live format: identity first
+ * (HC_EVERSION for another version or machine), the checksum, then
+ * every field against the others and against @avail.
+ */
+int hc__cheader_validate(const struct hc__cheader *h, uint64_t avail)
+{
+	struct hc__cheader x;
+
+	if (avail < HC_CHEADER_SIZE || h->magic != HC_CMAGIC)
+		return HC_ECORRUPT;
+	if (h->byte_order != HC_BYTE_ORDER_PROBE ||
+	    h->word_size != sizeof(uint64_t) ||
+	    h->version != HC_COMPACT_VERSION)
+		return HC_EVERSION;
+	if (h->check != hc__cheader_check(h))
+		return HC_ECORRUPT;
+	if (h->header_size != HC_CHEADER_SIZE || h->pad0 != 0 ||
+	    h->user_len > HC_USER_MAX)
+		return HC_ECORRUPT;
+	for (size_t i = 0; i < sizeof(h->reserved0); i++)
+		if (h->reserved0[i])
+			return HC_ECORRUPT;
+	for (size_t i = 0; i < sizeof(h->reserved1); i++)
+		if (h->reserved1[i])
+			return HC_ECORRUPT;
+	if (h->mode != HC_MODE_EXACT && h->mode != HC_MODE_HOGWILD)
+		return HC_ECORRUPT;
+	switch (h->key_kind) {
+	case HC_KEY_U64:
+		if (h->key_bits != 0 || h->hash_bits != 64)
+			return HC_ECORRUPT;
+		break;
+	case HC_KEY_PACKED:
+		if (h->key_bits == 0 || h->key_bits > HC_PACK_KEY_BITS_MAX ||
+		    h->hash_bits != h->key_bits)
+			return HC_ECORRUPT;
+		break;
+	default:
+		return HC_ECORRUPT;
+	}
+	if (h->src_capacity == 0 || h->src_capacity > HC_CAPACITY_MAX ||
+	    h->src_max_bits > 40 ||
+	    (h->src_grow != HC_GROW_OFF &&
+	     (h->src_grow < 5 || h->src_grow > 95)))
+		return HC_ECORRUPT;
+	x = *h;
+	if (layout(&x) || x.rem_bits != h->rem_bits ||
+	    x.dir_off != h->dir_off || x.sel_off != h->sel_off ||
+	    x.rem_off != h->rem_off || x.cnt_off != h->cnt_off ||
+	    x.ovf_off != h->ovf_off || x.total_bytes != h->total_bytes)
+		return HC_ECORRUPT;
+	if (avail != h->total_bytes)
+		return HC_ECORRUPT; /* truncated, or something appended */
+	return HC_OK;
+}
+
+/*
+ * Point the handle at the compact mapping @base whose header @h (a
+ * validated copy, equal to the mapped one) describes.
+ */
+int hc__compact_bind(struct hc_table *t, const unsigned char *base,
+		     const struct hc__cheader *h)
+{
+	struct hc__compact *c = calloc(1, sizeof(*c));
+	struct hc__header *sh = calloc(1, sizeof(*sh));
+
+	if (!c || !sh) {
+		free(c);
+		free(sh);
+		return HC_ENOMEM;
+	}
+	c->hdr = (const struct hc__cheader *)base;
+	c->n = h->n;
+	c->n_ovf = h->n_ovf;
+	c->W = h->hash_bits;
+	c->B = h->bucket_bits;
+	c->R = h->rem_bits;
+	c->C = h->count_bits;
+	c->nbuckets = UINT64_C(1) << c->B;
+	c->dir_bits = c->n + c->nbuckets;
+	c->dir_words = words_for(c->dir_bits);
+	c->sel_count = (c->nbuckets + HC_CSEL_EVERY - 1) / HC_CSEL_EVERY;
+	c->rem_words = words_for(c->n * c->R);
+	c->cnt_words = words_for(c->n * c->C);
+	c->esc = mask_of(c->C);
+	c->dir = (const uint64_t *)(base + h->dir_off);
+	c->sel = (const uint64_t *)(base + h->sel_off);
+	c->rem = (const uint64_t *)(base + h->rem_off);
+	c->cnt = (const uint64_t *)(base + h->cnt_off);
+	c->ovf = (const struct hc__covf *)(base + h->ovf_off);
+
+	/* A heap header that reads as an empty fixed table, for any path
+	 * that looks at it: the user record is copied in, so
+	 * hc_table_get_user() works as for any table. */
+	sh->key_kind = h->key_kind;
+	sh->mode = h->mode;
+	sh->key_bits = h->key_bits;
+	sh->capacity = h->src_capacity;
+	sh->max_capacity = h->src_capacity;
+	sh->seed = h->seed;
+	sh->user_len = h->user_len;
+	memcpy(sh->user, h->user, h->user_len);
+
+	t->cx = c;
+	t->hdr = sh;
+	t->kind = (int)h->key_kind;
+	t->mode = (int)h->mode;
+	t->seed = h->seed;
+	t->capacity = h->src_capacity;
+	t->max_capacity = h->src_capacity;
+	t->grows = 0;
+	t->count_mask = ~UINT64_C(0);
+	t->writable = 0;
+	if (t->kind == HC_KEY_PACKED) {
+		t->key_bits = h->key_bits;
+		t->kmask = mask_of(h->key_bits);
+	}
+	return HC_OK;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* Position of the next 0 of the bucket bitvector at or after @p. */
+static int next_zero(const struct hc__compact *c, uint64_t p, uint64_t *z)
+{
+	uint64_t i = p >> 6, w;
+
+	if (p >= c->dir_bits)
+		return HC_ECORRUPT;
+	w = ~c->dir[i] & (~UINT64_C(0) << (p & 63));
+	while (!w) {
+		if (++i >= c->dir_words)
+			return HC_ECORRUPT;
+		w = ~c->dir[i];
+	}
+	*z = i * 64 + (uint64_t)__builtin_ctzll(w);
+	return *z < c->dir_bits ? HC_OK : HC_ECORRUPT;
+}
+
+/* Position of 0 number @j (from 0): the sample, then a short scan. */
+static int select0(const struct hc__compact *c, uint64_t j, uint64_t *z)
+{
+	uint64_t s = j / HC_CSEL_EVERY, k = j % HC_CSEL_EVERY, p, i, w;
+
+	if (s >= c->sel_count)
+		return HC_ECORRUPT;
+	p = c->sel[s];
+	if (p >= c->dir_bits)
+		return HC_ECORRUPT;
+	if (k == 0) {
+		*z = p;
+		return HC_OK;
+	}
+	p++;
+	if (p >= c->dir_bits)
+		return HC_ECORRUPT;
+	i = p >> 6;
+	w = ~c->dir[i] & (~UINT64_C(0) << (p & 63));
+	for (;;) {
+		uint64_t m = (uint64_t)__builtin_popcountll(w);
+
+		if (m >= k) {
+			while (--k)
+				w &= w - 1;
+			*z = i * 64 + (uint64_t)__builtin_ctzll(w);
+			return *z < c->dir_bits ? HC_OK : HC_ECORRUPT;
+		}
+		k -= m;
+		if (++i >= c->dir_words)
+			return HC_ECORRUPT;
+		w = ~c->dir[i];
+	}
+}
+
+/* Entries [*start, *end) of bucket @b. */
+static int bucket_range(const struct hc__compact *c, uint64_t b,
+			uint64_t *start, uint64_t *end)
+{
+	uint64_t zp = 0, z;
+	int rc;
+
+	if (b) {
+		rc = select0(c, b - 1, &zp);
+		if (rc)
+			return rc;
+		if (zp + 1 < b)
+			return HC_ECORRUPT;
+		*start = zp + 1 - b;
+		rc = next_zero(c, zp + 1, &z);
+	} else {
+		*start = 0;
+		rc = next_zero(c, 0, &z);
+	}
+	if (rc)
+		return rc;
+	if (z < b || z - b < *start || z - b > c->n)
+		return HC_ECORRUPT;
+	*end = z - b;
+	return HC_OK;
+}
+
+/*
+ * The count of entry @i into *count.  @o: NULL for a binary search of
+ * the overflow array, else a cursor that only moves forward (walks).
+ */
+int hc__compact_count(const struct hc__compact *c, uint64_t i, uint64_t *o,
+		      uint64_t *count)
+{
+	uint64_t v = get_bits(c->cnt, i * c->C, c->C), lo, hi;
+
+	if (v != c->esc) {
+		*count = v + 1;
+		return HC_OK;
+	}
+	if (o) {
+		while (*o < c->n_ovf && c->ovf[*o].idx < i)
+			(*o)++;
+		lo = *o;
+	} else {
+		lo = 0;
+		hi = c->n_ovf;
+		while (lo < hi) {
+			uint64_t mid = lo + (hi - lo) / 2;
+
+			if (c->ovf[mid].idx < i)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	if (lo >= c->n_ovf || c->ovf[lo].idx != i)
+		return HC_ECORRUPT;
+	*count = c->ovf[lo].count;
+	return HC_OK;
+}
+
+static inline uint64_t key_hash(const struct hc_table *t, uint64_t key)
+{
+	return t->kind == HC_KEY_PACKED ? hc__packed_mixk(t, key)
+					: hc__mix64(key, t->seed);
+}
+
+static inline uint64_t hash_key(const struct hc_table *t, uint64_t h)
+{
+	return t->kind == HC_KEY_PACKED ? hc__packed_unmixk(t, h)
+					: hc__unmix64(h, t->seed);
+}
+
+int hc__compact_get(const struct hc_table *t, uint64_t key, uint64_t *count)
+{
+	const struct hc__compact *c = t->cx;
+	uint64_t h, b, r, start, end;
+	int rc;
+
+	*count = 0;
+	if (t->kind == HC_KEY_PACKED && key > t->kmask)
+		return HC_ERANGE;
+	h = key_hash(t, key);
+	b = c->B ? h >> c->R : 0;
+	r = h & mask_of(c->R);
+	rc = bucket_range(c, b, &start, &end);
+	if (rc)
+		return rc;
+	/* A bucket holds about one entry; its remainders ascend. */
+	for (uint64_t i = start; i < end; i++) {
+		uint64_t x = get_bits(c->rem, i * c->R, c->R);
+
+		if (x == r)
+			return hc__compact_count(c, i, NULL, count);
+		if (x > r)
+			break;
+	}
+	return HC_OK;
+}
+
+/*
+ * The next entry of an ordered walk into @e: 1, 0 at the end, or
+ * HC_ECORRUPT.  *pos (bit of the bucket bitvector), *b (bucket), *i
+ * (entry) and *o (overflow cursor) start at 0.
+ */
+int hc__compact_next(const struct hc_table *t, uint64_t *pos, uint64_t *b,
+		     uint64_t *i, uint64_t *o, hc_entry *e)
+{
+	const struct hc__compact *c = t->cx;
+	uint64_t h, cnt;
+	int rc;
+
+	if (*i >= c->n)
+		return 0;
+	for (;;) {
+		uint64_t p = *pos, w;
+
+		if (p >= c->dir_bits)
+			return HC_ECORRUPT;
+		w = c->dir[p >> 6] >> (p & 63);
+		if (w & 1)
+			break;
+		/* Skip this word's 0s at once. */
+		if (w == 0) {
+			*b += 64 - (p & 63);
+			*pos = (p | 63) + 1;
+		} else {
+			unsigned z = (unsigned)__builtin_ctzll(w);
+
+			*b += z;
+			*pos = p + z;
+		}
+		if (*b >= c->nbuckets)
+			return HC_ECORRUPT;
+	}
+	(*pos)++;
+	h = get_bits(c->rem, *i * c->R, c->R);
+	if (c->B)
+		h |= *b << c->R;
+	rc = hc__compact_count(c, *i, o, &cnt);
+	if (rc)
+		return rc;
+	(*i)++;
+	e->key = hash_key(t, h);
+	e->bytes = NULL;
+	e->len = 0;
+	e->count = cnt;
+	return 1;
+}
+
+/*
+ * Check a compact table's body against everything its header promises:
+ * the XXH3 checksum of the body, the bucket bitvector (n 1s, 2^B 0s, the
+ * samples where they say), keys in strictly ascending hash order, and
+ * an overflow array sorted by index whose entries are exactly the
+ * escaped counts, each too large for the count field.  Reads the whole
+ * file; HC_OK or HC_ECORRUPT (HC_EINVAL if @t is not compact).
+ */
+int hc__compact_verify(const struct hc_table *t)
+{
+	const struct hc__compact *c;
+	const unsigned char *base;
+	uint64_t ones = 0, zeros = 0, prev = 0, o = 0, escaped = 0;
+
+	if (!t || !t->cx)
+		return HC_EINVAL;
+	c = t->cx;
+	base = (const unsigned char *)c->hdr;
+	if (XXH3_64bits(base + HC_CHEADER_SIZE,
+			(size_t)(c->hdr->total_bytes - HC_CHEADER_SIZE)) !=
+	    c->hdr->body_check)
+		return HC_ECORRUPT;
+	for (uint64_t p = 0; p < c->dir_bits; p++) {
+		if ((c->dir[p >> 6] >> (p & 63)) & 1) {
+			uint64_t h = get_bits(c->rem, ones * c->R, c->R), v;
+
+			if (ones >= c->n || zeros >= c->nbuckets)
+				return HC_ECORRUPT;
+			if (c->B)
+				h |= zeros << c->R;
+			if (ones && h <= prev)
+				return HC_ECORRUPT;
+			prev = h;
+			v = get_bits(c->cnt, ones * c->C, c->C);
+			if (v == c->esc) {
+				if (o >= c->n_ovf || c->ovf[o].idx != ones ||
+				    c->ovf[o].count <= c->esc)
+					return HC_ECORRUPT;
+				o++;
+				escaped++;
+			}
+			ones++;
+		} else {
+			if (zeros % HC_CSEL_EVERY == 0 &&
+			    c->sel[zeros / HC_CSEL_EVERY] != p)
+				return HC_ECORRUPT;
+			zeros++;
+		}
+	}
+	/* Padding bits past the end are zero. */
+	if (c->dir_bits % 64 && c->dir[c->dir_words - 1] >> (c->dir_bits % 64))
+		return HC_ECORRUPT;
+	if (ones != c->n || zeros != c->nbuckets || escaped != c->n_ovf)
+		return HC_ECORRUPT;
+	return HC_OK;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* A growable, zero-filled bit array written from its start. */
+struct bitbuf {
+	uint64_t *w;
+	uint64_t cap; /* words */
+	uint64_t bits;
+};
+
+static int bb_reserve(struct bitbuf *b, uint64_t words)
+{
+	uint64_t n = b->cap ? b->cap : 1024;
+	uint64_t *p;
+
+	if (words <= b->cap)
+		return HC_OK;
+	while (n < words)
+		n *= 2;
+	p = realloc(b->w, n * 8);
+	if (!p)
+		return HC_ENOMEM;
+	memset(p + b->cap, 0, (n - b->cap) * 8);
+	b->w = p;
+	b->cap = n;
+	return HC_OK;
+}
+
+static inline int bb_put(struct bitbuf *b, uint64_t v, unsigned width)
+{
+	uint64_t i = b->bits >> 6;
+	unsigned off = (unsigned)(b->bits & 63);
+
+	if (width == 0)
+		return HC_OK;
+	if (i + 2 > b->cap && bb_reserve(b, i + 2))
+		return HC_ENOMEM;
+	v &= mask_of(width);
+	b->w[i] |= v << off;
+	if (off + width > 64)
+		b->w[i + 1] |= v >> (64 - off);
+	b->bits += width;
+	return HC_OK;
+}
+
+struct cwriter {
+	struct bitbuf dir, rem, cnt;
+	uint64_t *sel;
+	uint64_t sel_n, sel_cap;
+	struct hc__covf *ovf;
+	uint64_t n_ovf, ovf_cap;
+	uint64_t nb; /* buckets closed */
+	uint64_t nbuckets;
+	uint64_t n; /* entries written */
+	uint64_t prev;
+	unsigned B, R, C;
+	uint64_t esc;
+};
+
+static int close_bucket(struct cwriter *w)
+{
+	if (w->nb % HC_CSEL_EVERY == 0) {
+		if (w->sel_n == w->sel_cap) {
+			uint64_t n = w->sel_cap ? 2 * w->sel_cap : 64;
+			uint64_t *p = realloc(w->sel, n * 8);
+
+			if (!p)
+				return HC_ENOMEM;
+			w->sel = p;
+			w->sel_cap = n;
+		}
+		w->sel[w->sel_n++] = w->dir.bits;
+	}
+	w->nb++;
+	return bb_put(&w->dir, 0, 1);
+}
+
+/* Append the entry of hash @h, count @c (> 0), in ascending order. */
+static int emit(struct cwriter *w, uint64_t h, uint64_t c)
+{
+	uint64_t b = w->B ? h >> w->R : 0;
+	int rc;
+
+	if (w->n && h <= w->prev)
+		return HC_ECORRUPT; /* a source table out of its invariants */
+	w->prev = h;
+	while (w->nb < b)
+		if ((rc = close_bucket(w)))
+			return rc;
+	if ((rc = bb_put(&w->dir, 1, 1)) ||
+	    (rc = bb_put(&w->rem, h & mask_of(w->R), w->R)))
+		return rc;
+	if (c - 1 < w->esc) {
+		rc = bb_put(&w->cnt, c - 1, w->C);
+	} else {
+		if (w->n_ovf == w->ovf_cap) {
+			uint64_t n = w->ovf_cap ? 2 * w->ovf_cap : 64;
+			struct hc__covf *p = realloc(w->ovf, n * sizeof(*p));
+
+			if (!p)
+				return HC_ENOMEM;
+			w->ovf = p;
+			w->ovf_cap = n;
+		}
+		w->ovf[w->n_ovf].idx = w->n;
+		w->ovf[w->n_ovf++].count = c;
+		rc = bb_put(&w->cnt, w->esc, w->C);
+	}
+	w->n++;
+	return rc;
+}
+
+static void cw_free(struct cwriter *w)
+{
+	free(w->dir.w);
+	free(w->rem.w);
+	free(w->cnt.w);
+	free(w->sel);
+	free(w->ovf);
+}
+
+/* An entry of the walked generation, with the home that orders it. */
+struct ent {
+	uint64_t h, c, home;
+};
+
+static int ent_cmp(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+
+	return x->h < y->h ? -1 : x->h > y->h;
+}
+
+/*
+ * Slot @i of generation @v: 1 with its hash, count and home slot, 0 if
+ * empty or counted 0 (claimed, nothing added: P1), or an error.
+ */
+static int slot_entry(const struct hc_table *t, const struct hc__gv *v,
+		      uint64_t i, struct ent *e)
+{
+	uint64_t w, c, k;
+	int rc;
+
+	if (t->kind == HC_KEY_PACKED) {
+		/* ORDER: relaxed. Key part and count are one word
+		 * (design.md G1, G2). */
+		w = hc_atomic_load_relaxed(&v->packed[i]);
+		if (w == 0 || (t->fbit && w == t->fbit))
+			return 0;
+		rc = hc__packed_mk(t, v, i, w, &e->h);
+		if (!rc)
+			rc = hc__packed_entry(t, v, i, w, &k, &c);
+		if (rc)
+			return rc;
+		e->home = (uint64_t)(((unsigned __int128)e->h * v->capacity) >>
+				     t->key_bits);
+	} else {
+		/* ORDER: relaxed. A u64 slot's word is the key itself: no
+		 * bytes hang off it (design.md G2). */
+		w = hc_atomic_load_relaxed(&v->slots[i].word);
+		if (w == 0)
+			return 0;
+		/* ORDER: relaxed. A count publishes nothing (G3). */
+		c = hc_atomic_load_relaxed(&v->slots[i].count) & t->count_mask;
+		e->h = w;
+		e->home = hc__home(w, v->capacity);
+	}
+	e->c = c;
+	return c != 0;
+}
+
+/* Pass 1: entries and the histogram of bit lengths of count - 1. */
+static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
+		  uint64_t *n, uint64_t hist[65])
+{
+	struct ent e;
+
+	memset(hist, 0, 65 * sizeof(*hist));
+	*n = 0;
+	if (zc) {
+		hist[64 - (zc - 1 ? __builtin_clzll(zc - 1) : 64)]++;
+		(*n)++;
+	}
+	for (uint64_t i = 0; i < v->capacity; i++) {
+		int rc = slot_entry(t, v, i, &e);
+
+		if (rc < 0)
+			return rc;
+		if (rc) {
+			hist[64 - (e.c - 1 ? __builtin_clzll(e.c - 1) : 64)]++;
+			(*n)++;
+		}
+	}
+	return HC_OK;
+}
+
+/* The count width that makes n * C + 128 * (escaped) least. */
+static unsigned pick_count_bits(uint64_t n, const uint64_t hist[65])
+{
+	unsigned best = 1;
+	double best_cost = -1;
+
+	for (unsigned c = 1; c <= HC_CCOUNT_BITS_MAX; c++) {
+		uint64_t esc = 0;
+		double cost;
+
+		/* Counts whose c - 1 needs c bits or more may escape. */
+		for (unsigned l = c; l <= 64; l++)
+			esc += hist[l];
+		cost = (double)n * c + 128.0 * (double)esc;
+		if (best_cost < 0 || cost < best_cost) {
+			best = c;
+			best_cost = cost;
+		}
+	}
+	return best;
+}
+
+static int emit_sorted(struct cwriter *w, struct ent *a, uint64_t n)
+{
+	int rc = HC_OK;
+
+	qsort(a, (size_t)n, sizeof(*a), ent_cmp);
+	for (uint64_t j = 0; j < n && !rc; j++)
+		rc = emit(w, a[j].h, a[j].c);
+	return rc;
+}
+
+/*
+ * Pass 2: the generation's entries in ascending hash order.  The home
+ * slot of a hash never decreases with it, and linear probing keeps an
+ * entry less than max_probe slots past its home, so a window of
+ * max_probe slots behind the walk is all that can still be out of
+ * order; entries that wrapped past the end (home after their slot)
+ * are sorted in with the last window.
+ */
+static int stream(struct cwriter *w, const struct hc_table *t,
+		  const struct hc__gv *v, uint64_t zc)
+{
+	enum { CHUNK = 65536 };
+	uint64_t D = v->max_probe ? v->max_probe : 1;
+	uint64_t cap = CHUNK + D + 1, len = 0, tcap = 64, tlen = 0;
+	struct ent *buf = malloc(cap * sizeof(*buf));
+	struct ent *tail = malloc(tcap * sizeof(*tail));
+	int rc = HC_OK;
+
+	if (!buf || !tail) {
+		rc = HC_ENOMEM;
+		goto out;
+	}
+	if (zc)
+		rc = emit(w, 0, zc); /* mix 0: the least hash */
+	for (uint64_t s = 0; !rc && s < v->capacity; s += CHUNK) {
+		uint64_t end =
+			s + CHUNK < v->capacity ? s + CHUNK : v->capacity;
+		uint64_t keep = 0, j;
+
+		for (uint64_t i = s; i < end; i++) {
+			struct ent e;
+			int r = slot_entry(t, v, i, &e);
+
+			if (r < 0) {
+				rc = r;
+				goto out;
+			}
+			if (!r)
+				continue;
+			if (e.home > i) {
+				if (tlen == tcap) {
+					struct ent *p = realloc(
+						tail, 2 * tcap * sizeof(*p));
+
+					if (!p) {
+						rc = HC_ENOMEM;
+						goto out;
+					}
+					tail = p;
+					tcap *= 2;
+				}
+				tail[tlen++] = e;
+				continue;
+			}
+			if (len == cap) {
+				/* Only a table out of its invariants. */
+				rc = HC_ECORRUPT;
+				goto out;
+			}
+			buf[len++] = e;
+		}
+		if (end == v->capacity)
+			break;
+		/* Homes <= end - D are complete: all their slots were seen. */
+		qsort(buf, (size_t)len, sizeof(*buf), ent_cmp);
+		for (j = 0; j < len && buf[j].home + D <= end && !rc; j++)
+			rc = emit(w, buf[j].h, buf[j].c);
+		keep = len - j;
+		memmove(buf, buf + j, keep * sizeof(*buf));
+		len = keep;
+	}
+	if (rc)
+		goto out;
+	/* The rest with the wrapped entries: a wrapped entry's home is
+	 * past i + capacity - D >= capacity - D, so past every home
+	 * emitted above (< capacity - D), not past the rest. */
+	if (tlen) {
+		struct ent *p = realloc(buf, (len + tlen) * sizeof(*p));
+
+		if (!p) {
+			rc = HC_ENOMEM;
+			goto out;
+		}
+		buf = p;
+		memcpy(buf + len, tail, tlen * sizeof(*buf));
+		len += tlen;
+	}
+	rc = emit_sorted(w, buf, len);
+out:
+	free(buf);
+	free(tail);
+	return rc;
+}
+
+static int pwrite_all(int fd, const void *p, uint64_t len, uint64_t off)
+{
+	const unsigned char *c = p;
+
+	while (len) {
+		size_t chunk = len > (UINT64_C(1) << 30) ? (size_t)1 << 30
+							 : (size_t)len;
+		ssize_t n = pwrite(fd, c, chunk, (off_t)off);
+
+		if (n < 0)
+			return HC_EIO;
+		c += n;
+		len -= (uint64_t)n;
+		off += (uint64_t)n;
+	}
+	return HC_OK;
+}
+
+/* Write @len bytes of @p (zero past @have) at @off, hashing them. */
+static int put_region(int fd, XXH3_state_t *st, const void *p, uint64_t have,
+		      uint64_t len, uint64_t off)
+{
+	static const unsigned char zero[4096];
+	int rc;
+
+	if (have > len)
+		have = len;
+	rc = have ? pwrite_all(fd, p, have, off) : HC_OK;
+	if (!rc && have)
+		XXH3_64bits_update(st, p, (size_t)have);
+	for (uint64_t z = have; !rc && z < len;) {
+		uint64_t m = len - z < sizeof(zero) ? len - z : sizeof(zero);
+
+		rc = pwrite_all(fd, zero, m, off + z);
+		XXH3_64bits_update(st, zero, (size_t)m);
+		z += m;
+	}
+	return rc;
+}
+
+/*
+ * Write the current generation of @t (u64 or packed; no growth in
+ * flight) to @fd in the compact layout.  Returns 1 when a growth began
+ * during the walk (the caller starts again), else a status.
+ */
+int hc__compact_write(hc_table *t, int fd)
+{
+	struct cwriter w;
+	struct hc__cheader h;
+	struct hc__gv v;
+	XXH3_state_t st;
+	hc_options o;
+	uint64_t hist[65], n, zc = 0;
+	unsigned cur, top, W;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	rc = hc__gen_bounds(t, &cur, &top);
+	if (!rc)
+		rc = hc__gen_view(t, cur, &v);
+	if (!rc)
+		rc = hc_table_options(t, &o);
+	if (rc)
+		return rc;
+	if (t->hdr->user_len > HC_USER_MAX)
+		return HC_ECORRUPT;
+	if (t->kind == HC_KEY_U64)
+		/* ORDER: relaxed. A count publishes nothing (G3). */
+		zc = hc_atomic_load_relaxed(&t->hdr->zero_count) &
+		     t->count_mask;
+	W = t->kind == HC_KEY_PACKED ? t->key_bits : 64;
+	rc = census(t, &v, zc, &n, hist);
+	if (rc)
+		return rc;
+	w.B = n ? 63u - (unsigned)__builtin_clzll(n) : 0;
+	if (w.B > W)
+		w.B = W;
+	if (w.B > 40)
+		w.B = 40;
+	w.R = W - w.B;
+	w.C = pick_count_bits(n, hist);
+	w.esc = mask_of(w.C);
+	w.nbuckets = UINT64_C(1) << w.B;
+	rc = stream(&w, t, &v, zc);
+	while (!rc && w.nb < w.nbuckets)
+		rc = close_bucket(&w);
+	if (rc)
+		goto out;
+	/* Keys added between the passes are kept (n grew): the buckets
+	 * were sized for the census, which only costs space. */
+	rc = hc__gen_bounds(t, &cur, &top);
+	if (rc)
+		goto out;
+	if (cur != v.g || top != v.g) {
+		rc = 1; /* frozen slots may have been read: again */
+		goto out;
+	}
+
+	memset(&h, 0, sizeof(h));
+	h.magic = HC_CMAGIC;
+	h.version = HC_COMPACT_VERSION;
+	h.header_size = HC_CHEADER_SIZE;
+	h.byte_order = HC_BYTE_ORDER_PROBE;
+	h.word_size = sizeof(uint64_t);
+	h.key_kind = (uint32_t)t->kind;
+	h.mode = (uint32_t)t->mode;
+	h.key_bits = t->kind == HC_KEY_PACKED ? t->key_bits : 0;
+	h.seed = t->seed;
+	h.n = w.n;
+	h.hash_bits = W;
+	h.bucket_bits = w.B;
+	h.count_bits = w.C;
+	h.n_ovf = w.n_ovf;
+	h.src_capacity = v.capacity;
+	h.src_grow = o.grow;
+	h.src_max_bits = o.max_bits;
+	h.user_len = t->hdr->user_len;
+	memcpy(h.user, t->hdr->user, h.user_len);
+	if (layout(&h)) {
+		rc = HC_ECORRUPT;
+		goto out;
+	}
+	XXH3_INITSTATE(&st);
+	XXH3_64bits_reset(&st);
+	rc = put_region(fd, &st, w.dir.w, words_for(w.dir.bits) * 8,
+			h.sel_off - h.dir_off, h.dir_off);
+	if (!rc)
+		rc = put_region(fd, &st, w.sel, w.sel_n * 8,
+				h.rem_off - h.sel_off, h.sel_off);
+	if (!rc)
+		rc = put_region(fd, &st, w.rem.w, words_for(w.rem.bits) * 8,
+				h.cnt_off - h.rem_off, h.rem_off);
+	if (!rc)
+		rc = put_region(fd, &st, w.cnt.w, words_for(w.cnt.bits) * 8,
+				h.ovf_off - h.cnt_off, h.cnt_off);
+	if (!rc)
+		rc = put_region(fd, &st, w.ovf, w.n_ovf * sizeof(*w.ovf),
+				h.total_bytes - h.ovf_off, h.ovf_off);
+	if (rc)
+		goto out;
+	h.body_check = XXH3_64bits_digest(&st);
+	h.check = hc__cheader_check(&h);
+	rc = pwrite_all(fd, &h, sizeof(h), 0);
+	if (!rc && ftruncate(fd, (off_t)h.total_bytes) != 0)
+		rc = HC_EIO;
+out:
+	cw_free(&w);
+	return rc;
+}

@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_compact.c - compact.c: hc_table_save_compact() round trips for
+ * u64 and packed tables (empty, one key, edge keys, counts that take
+ * the overflow array), reads of the file in place (hc_get, iteration,
+ * stats, histogram, merge into a live table), and hostile files:
+ * truncated, flipped or rewritten with a valid header check, each
+ * refused or answered with HC_ECORRUPT, never a read out of bounds (run
+ * it under ASan).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_test.h"
+#include "hc_internal.h"
+
+/* A table of @kind (packed: @key_bits) with @n keys and counts drawn so
+ * that some reach past 2^32; fixed (@grow 0) or growing. */
+static hc_table *make(int kind, unsigned key_bits, size_t n, int grow,
+		      uint64_t seed)
+{
+	uint64_t st = seed, kmask, c;
+	hc_options o;
+	hc_table *t;
+
+	hc_options_init(&o);
+	o.key_kind = kind;
+	o.key_bits = key_bits;
+	o.grow = grow ? HC_GROW_ON : HC_GROW_OFF;
+	o.capacity = grow ? 64 : (n < 16 ? 32 : 2 * n + 16);
+	/* A fixed packed table needs 2^(b - 36) slots for its count field. */
+	if (kind == HC_KEY_PACKED && key_bits > 36 &&
+	    o.capacity < UINT64_C(1) << (key_bits - 36)) {
+		if (key_bits > 56)
+			o.grow = HC_GROW_ON; /* too large to be fixed */
+		o.capacity = o.grow == HC_GROW_ON
+				     ? 0
+				     : UINT64_C(1) << (key_bits - 36);
+		if (o.capacity == 0)
+			o.grow = HC_GROW_AUTO;
+	}
+	o.seed = seed;
+	if (kind == HC_KEY_PACKED && o.grow == HC_GROW_ON) {
+		o.capacity = 0; /* the smallest start its count field allows */
+		o.grow = HC_GROW_AUTO;
+	}
+	ck_assert_ok(hc_table_create(&t, &o));
+	kmask = kind == HC_KEY_PACKED ? (UINT64_C(1) << key_bits) - 1
+				      : ~UINT64_C(0);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = hc_test_rand(&st), k;
+
+		switch (i) {
+		case 0:
+			k = 0;
+			break;
+		case 1:
+			k = kmask;
+			break;
+		case 2:
+			k = kind == HC_KEY_U64 ? hc_test_zero_mix_key(t)
+					       : kmask / 2;
+			break;
+		default:
+			k = hc_test_rand(&st) & kmask;
+		}
+		/* Mostly 1..3, some up to 2^20, a few 2^32 - 1 and up. */
+		switch (r % 1024) {
+		case 0:
+			c = UINT64_C(0xffffffff) + (r >> 60);
+			break;
+		case 1:
+			c = (UINT64_C(1) << 40) + (r >> 40);
+			break;
+		case 2:
+		case 3:
+		case 4:
+		case 5:
+		case 6:
+		case 7:
+			c = 1 + (r >> 44);
+			break;
+		default:
+			c = r % 64 < 8 ? 1 + (r >> 56) : 1 + (r >> 62);
+		}
+		ck_assert_ok(hc_add(t, k, c));
+	}
+	return t;
+}
+
+static void save_open(hc_table *src, const char *tag, char *path, size_t cap,
+		      hc_table **out)
+{
+	hc_test_path(path, cap, tag);
+	ck_assert_ok(hc_table_save_compact(src, path));
+	ck_assert_ok(hc_table_open(out, path, HC_OPEN_RDONLY));
+	ck_assert_ok(hc__compact_verify(*out));
+}
+
+static void same_figures(const hc_table *a, const hc_table *b)
+{
+	hc_stats sa = { .size = sizeof(sa) }, sb = { .size = sizeof(sb) };
+	uint64_t ha[300], hb[300];
+
+	ck_assert_ok(hc_table_stats(a, &sa));
+	ck_assert_ok(hc_table_stats(b, &sb));
+	hc_assert_eq(sa.distinct, sb.distinct);
+	hc_assert_eq(sa.total, sb.total);
+	hc_assert_eq(sa.unique, sb.unique);
+	hc_assert_eq(sa.max_count, sb.max_count);
+	hc_assert_eq(sb.claimed, sb.distinct);
+	ck_assert_ok(hc_histo(a, ha, 300));
+	ck_assert_ok(hc_histo(b, hb, 300));
+	for (int i = 0; i < 300; i++)
+		hc_assert_eq(ha[i], hb[i]);
+}
+
+/* Everything a reader does, compared with the source table. */
+static void round_trip(int kind, unsigned key_bits, size_t n, int grow)
+{
+	char path[4096], p2[4096];
+	hc_table *src = make(kind, key_bits, n, grow, 42 + n), *c, *m, *x;
+	struct hc_test_entry *e;
+	unsigned char user[HC_USER_MAX];
+	hc_options o, oc;
+	size_t ne, ulen;
+	uint64_t got, want, st = 7;
+
+	ck_assert_ok(hc_table_set_user(src, "hogcount-cli 1 tokens=dna", 25));
+	save_open(src, "compact", path, sizeof(path), &c);
+	hc_test_assert_same(src, c);
+	same_figures(src, c);
+
+	/* Iteration is in ascending hash order and complete. */
+	ck_assert_ok(hc_test_collect(c, &e, &ne));
+	for (size_t i = 0; i < ne; i++) {
+		ck_assert_ok(hc_get(c, e[i].key, &got));
+		hc_assert_eq(got, e[i].count);
+	}
+	hc_test_entries_free(e, ne);
+	/* Absent keys, from both tables alike. */
+	for (int i = 0; i < 500; i++) {
+		uint64_t k = hc_test_rand(&st);
+
+		if (kind == HC_KEY_PACKED)
+			k &= (UINT64_C(1) << key_bits) - 1;
+		ck_assert_ok(hc_get(src, k, &want));
+		ck_assert_ok(hc_get(c, k, &got));
+		hc_assert_eq(got, want);
+	}
+	if (kind == HC_KEY_PACKED)
+		ck_assert_hc(hc_get(c, UINT64_C(1) << key_bits, &got),
+			     HC_ERANGE);
+
+	/* Metadata and options travel. */
+	ck_assert_ok(hc_table_get_user(c, user, sizeof(user), &ulen));
+	hc_assert_eq(ulen, 25);
+	ck_assert_int_eq(memcmp(user, "hogcount-cli 1 tokens=dna", 25), 0);
+	ck_assert_ok(hc_table_options(src, &o));
+	ck_assert_ok(hc_table_options(c, &oc));
+	hc_assert_eq(oc.key_kind, o.key_kind);
+	hc_assert_eq(oc.key_bits, o.key_bits);
+	hc_assert_eq(oc.seed, o.seed);
+	hc_assert_eq(oc.capacity, o.capacity);
+	hc_assert_eq(oc.grow, o.grow);
+
+	/* Read-only, always. */
+	ck_assert_hc(hc_add(c, 1, 1), HC_ERDONLY);
+	ck_assert_hc(hc_table_set_user(c, "x", 1), HC_ERDONLY);
+	{
+		hc_view v = { .size = sizeof(v) };
+
+		ck_assert_ok(hc_table_view(c, &v));
+		hc_assert_eq(v.key_kind, kind);
+		hc_assert_eq(v.capacity, 0);
+		ck_assert_ptr_null(v.slots);
+		ck_assert_ptr_null(v.zero_count);
+	}
+	ck_assert_hc(hc_table_open(&x, path, HC_OPEN_RDWR), HC_ERDONLY);
+	ck_assert_ptr_null(x);
+	ck_assert_hc(hc_table_merge(c, src), HC_ERDONLY);
+
+	/* Merged into a live table (as count --into does). */
+	hc_options_init(&o);
+	o.key_kind = kind == HC_KEY_PACKED && key_bits < 40 ? HC_KEY_PACKED
+							    : HC_KEY_U64;
+	o.key_bits = key_bits;
+	o.seed = 99;
+	ck_assert_ok(hc_table_create(&m, &o));
+	ck_assert_ok(hc_table_merge(m, c));
+	hc_test_assert_same(src, m);
+	hc_table_close(m);
+
+	/* Saving a compact table copies it, byte for byte (save_compact
+	 * takes the same path). */
+	hc_test_path(p2, sizeof(p2), "again");
+	ck_assert_ok(hc_table_save(c, p2));
+	hc_assert_eq(hc_test_file_size(p2), hc_test_file_size(path));
+	ck_assert_ok(hc_table_open(&x, p2, HC_OPEN_RDONLY));
+	hc_test_assert_same(src, x);
+	hc_table_close(x);
+
+	ck_assert_ok(hc_table_close(c));
+	hc_table_close(src);
+}
+
+static const size_t sizes[] = { 0, 1, 2, 3, 100, 4097, 20000 };
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+
+START_TEST(u64_fixed)
+{
+	round_trip(HC_KEY_U64, 0, sizes[_i], 0);
+}
+END_TEST
+
+START_TEST(u64_growing)
+{
+	round_trip(HC_KEY_U64, 0, sizes[_i], 1);
+}
+END_TEST
+
+START_TEST(packed_k21)
+{
+	round_trip(HC_KEY_PACKED, 42, sizes[_i], _i % 2);
+}
+END_TEST
+
+START_TEST(packed_widths)
+{
+	/* Tiny key spaces (every key present), and wide ones (62 bits would
+	 * start a growing table at 2^27 slots: too slow for a unit test). */
+	static const unsigned bits[] = { 1, 2, 8, 20, 33, 56 };
+
+	for (unsigned j = 0; j < sizeof(bits) / sizeof(bits[0]); j++)
+		round_trip(HC_KEY_PACKED, bits[j], _i == 0 ? 3 : 1000, _i);
+}
+END_TEST
+
+/* Every key of a tiny packed space: all buckets full, R = 0. */
+START_TEST(packed_full_space)
+{
+	char path[4096];
+	hc_options o;
+	hc_table *t, *c;
+	uint64_t got;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_PACKED;
+	o.key_bits = 6;
+	o.capacity = 128;
+	o.grow = HC_GROW_OFF;
+	ck_assert_ok(hc_table_create(&t, &o));
+	for (uint64_t k = 0; k < 64; k++)
+		ck_assert_ok(hc_add(t, k, k + 1));
+	save_open(t, "full", path, sizeof(path), &c);
+	hc_test_assert_same(t, c);
+	for (uint64_t k = 0; k < 64; k++) {
+		ck_assert_ok(hc_get(c, k, &got));
+		hc_assert_eq(got, k + 1);
+	}
+	hc_table_close(c);
+	hc_table_close(t);
+}
+END_TEST
+
+/* Full tables across several 64 Ki-slot windows of the writer: long
+ * probe runs over window edges and keys that wrapped past the end. */
+START_TEST(high_load)
+{
+	char path[4096];
+	hc_options o;
+	hc_table *t, *c;
+	uint64_t st = 77, k;
+	size_t n = 0;
+
+	hc_options_init(&o);
+	o.key_kind = _i ? HC_KEY_PACKED : HC_KEY_U64;
+	o.key_bits = _i ? 30 : 0;
+	o.capacity = UINT64_C(1) << 17;
+	o.grow = HC_GROW_OFF;
+	ck_assert_ok(hc_table_create(&t, &o));
+	while (n < 120000) {
+		k = hc_test_rand(&st) >> (_i ? 34 : 0);
+		if (hc_add(t, k, 1 + (k & 3)) != HC_OK)
+			break;
+		n++;
+	}
+	hc_assert_gt(n, 100000);
+	save_open(t, "high", path, sizeof(path), &c);
+	hc_test_assert_same(t, c);
+	same_figures(t, c);
+	hc_table_close(c);
+	hc_table_close(t);
+}
+END_TEST
+
+/* UINT64_MAX counts and a single huge count: overflow entries. */
+START_TEST(huge_counts)
+{
+	char path[4096];
+	hc_options o;
+	hc_table *t, *c;
+	uint64_t got;
+
+	hc_options_init(&o);
+	o.capacity = 1024;
+	o.grow = HC_GROW_OFF;
+	ck_assert_ok(hc_table_create(&t, &o));
+	ck_assert_ok(hc_add(t, 5, UINT64_MAX));
+	ck_assert_ok(hc_add(t, UINT64_MAX, UINT64_MAX - 1));
+	for (uint64_t k = 10; k < 500; k++)
+		ck_assert_ok(hc_add(t, k, 1));
+	save_open(t, "huge", path, sizeof(path), &c);
+	ck_assert_ok(hc_get(c, 5, &got));
+	hc_assert_eq(got, UINT64_MAX);
+	ck_assert_ok(hc_get(c, UINT64_MAX, &got));
+	hc_assert_eq(got, UINT64_MAX - 1);
+	hc_test_assert_same(t, c);
+	same_figures(t, c);
+	hc_table_close(c);
+	hc_table_close(t);
+}
+END_TEST
+
+/* A file smaller than the live one it came from: the point. */
+START_TEST(smaller)
+{
+	char a[4096], b[4096];
+	hc_table *t = make(HC_KEY_PACKED, 42, 50000, 1, 3);
+
+	hc_test_path(a, sizeof(a), "live");
+	hc_test_path(b, sizeof(b), "compact");
+	ck_assert_ok(hc_table_save(t, a));
+	ck_assert_ok(hc_table_save_compact(t, b));
+	/* About 3 bytes a key against 8 a slot. */
+	hc_assert_lt(hc_test_file_size(b), 50000 * 5);
+	hc_assert_lt(hc_test_file_size(b) * 3, hc_test_file_size(a));
+	hc_table_close(t);
+}
+END_TEST
+
+/* Dense and byte-key tables are saved as hc_table_save() saves them. */
+START_TEST(other_kinds)
+{
+	char path[4096];
+	hc_options o;
+	hc_table *t, *c;
+	hc_view v = { .size = sizeof(v) };
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	ck_assert_ok(hc_table_create(&t, &o));
+	ck_assert_ok(hc_add_bytes(t, "abc", 3, 2));
+	hc_test_path(path, sizeof(path), "bytes");
+	ck_assert_ok(hc_table_save_compact(t, path));
+	ck_assert_ok(hc_table_open(&c, path, HC_OPEN_RDWR));
+	ck_assert_ok(hc_table_view(c, &v));
+	hc_test_assert_same(t, c);
+	hc_table_close(c);
+	hc_table_close(t);
+}
+END_TEST
+
+/* Every read a tool makes; each returns a status, none crashes. */
+static void read_all(const char *path)
+{
+	hc_table *t;
+	hc_iter *it;
+	hc_entry e;
+	hc_stats st = { .size = sizeof(st) };
+	uint64_t hist[16], c, s = 1;
+	hc_options o;
+
+	if (hc_table_open(&t, path, HC_OPEN_RDONLY) != HC_OK)
+		return;
+	(void)hc_table_stats(t, &st);
+	(void)hc_histo(t, hist, 16);
+	if (hc_iter_create(t, &it) == HC_OK) {
+		for (int n = 0; n < 1 << 20 && hc_iter_next(it, &e) == 1; n++)
+			;
+		hc_iter_destroy(it);
+	}
+	for (int i = 0; i < 300; i++)
+		(void)hc_get(t, hc_test_rand(&s) >> (i % 40), &c);
+	hc_options_init(&o);
+	o.capacity = 1024;
+	o.grow = HC_GROW_OFF;
+	{
+		hc_table *d;
+
+		ck_assert_ok(hc_table_create(&d, &o));
+		(void)hc_table_merge(d, t);
+		hc_table_close(d);
+	}
+	ck_assert_hc(hc__compact_verify(t), HC_ECORRUPT);
+	hc_table_close(t);
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *p;
+
+	ck_assert_ptr_nonnull(f);
+	*n = (size_t)hc_test_file_size(path);
+	p = malloc(*n + 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fread(p, 1, *n, f), *n);
+	fclose(f);
+	return p;
+}
+
+static void spit(const char *path, const unsigned char *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+START_TEST(truncated)
+{
+	char path[4096], bad[4096];
+	hc_table *t = make(HC_KEY_PACKED, 42, 300, 0, 5), *c;
+	unsigned char *p;
+	size_t n;
+
+	hc_test_path(path, sizeof(path), "src");
+	ck_assert_ok(hc_table_save_compact(t, path));
+	p = slurp(path, &n);
+	hc_test_path(bad, sizeof(bad), "bad");
+	for (size_t len = 0; len < n; len += len < 1100 ? 1 : 7) {
+		int rc;
+
+		spit(bad, p, len);
+		rc = hc_table_open(&c, bad, HC_OPEN_RDONLY);
+		hc_require(rc == HC_ECORRUPT, "length %zu: %s", len,
+			   hc_test_name(rc));
+	}
+	/* One byte more is refused too. */
+	p[n] = 0;
+	spit(bad, p, n + 1);
+	ck_assert_hc(hc_table_open(&c, bad, HC_OPEN_RDONLY), HC_ECORRUPT);
+	free(p);
+	hc_table_close(t);
+}
+END_TEST
+
+START_TEST(header_fields)
+{
+	char path[4096], bad[4096];
+	hc_table *t = make(HC_KEY_U64, 0, 500, 0, 6), *c;
+	struct hc__cheader h;
+	unsigned char *p;
+	size_t n;
+
+	hc_test_path(path, sizeof(path), "src");
+	ck_assert_ok(hc_table_save_compact(t, path));
+	p = slurp(path, &n);
+	hc_test_path(bad, sizeof(bad), "bad");
+
+	/* Any flipped header byte: the check catches it (or the identity
+	 * fields say another version). */
+	for (size_t i = 0; i < HC_CHEADER_SIZE; i++) {
+		int rc;
+
+		p[i] ^= 0x10;
+		spit(bad, p, n);
+		rc = hc_table_open(&c, bad, HC_OPEN_RDONLY);
+		hc_require(rc == HC_ECORRUPT || rc == HC_EVERSION,
+			   "byte %zu: %s", i, hc_test_name(rc));
+		p[i] ^= 0x10;
+	}
+	/* Each geometry field changed, with the check recomputed. */
+	for (int f = 0; f < 12; f++) {
+		memcpy(&h, p, sizeof(h));
+		switch (f) {
+		case 0:
+			h.n++;
+			break;
+		case 1:
+			h.n = UINT64_MAX;
+			break;
+		case 2:
+			h.bucket_bits++;
+			break;
+		case 3:
+			h.bucket_bits = 64;
+			break;
+		case 4:
+			h.count_bits = 0;
+			break;
+		case 5:
+			h.count_bits = 33;
+			break;
+		case 6:
+			h.n_ovf = h.n + 1;
+			break;
+		case 7:
+			h.rem_off += 8;
+			break;
+		case 8:
+			h.total_bytes += 8;
+			break;
+		case 9:
+			h.key_kind = HC_KEY_BYTES;
+			break;
+		case 10:
+			h.hash_bits = 63;
+			break;
+		case 11:
+			h.user_len = HC_USER_MAX + 1;
+			break;
+		}
+		h.check = hc__cheader_check(&h);
+		memcpy(p, &h, sizeof(h));
+		spit(bad, p, n);
+		ck_assert_hc(hc_table_open(&c, bad, HC_OPEN_RDONLY),
+			     HC_ECORRUPT);
+		memcpy(&h, p, sizeof(h));
+	}
+	free(p);
+	hc_table_close(t);
+}
+END_TEST
+
+/* Garbage in the body behind a valid header: every read stays inside
+ * the mapping, and verify says HC_ECORRUPT. */
+START_TEST(body_garbage)
+{
+	char path[4096], bad[4096];
+	hc_table *t = make(_i ? HC_KEY_PACKED : HC_KEY_U64, 30, 2000, 0, 8);
+	unsigned char *p, *q;
+	size_t n;
+	uint64_t s = 11;
+
+	hc_test_path(path, sizeof(path), "src");
+	ck_assert_ok(hc_table_save_compact(t, path));
+	p = slurp(path, &n);
+	q = malloc(n);
+	hc_test_path(bad, sizeof(bad), "bad");
+	for (int round = 0; round < 300; round++) {
+		memcpy(q, p, n);
+		if (round % 3 == 0) {
+			/* All ones, all zeros, or noise, in one region. */
+			uint64_t a = HC_CHEADER_SIZE +
+				     hc_test_rand(&s) % (n - HC_CHEADER_SIZE);
+			uint64_t len = hc_test_rand(&s) % (n - a) + 1;
+
+			memset(q + a, round % 2 ? 0xff : 0, len);
+		} else {
+			for (int k = 0; k < 1 + round % 9; k++)
+				q[HC_CHEADER_SIZE +
+				  hc_test_rand(&s) % (n - HC_CHEADER_SIZE)] ^=
+					(unsigned char)(1 +
+							hc_test_rand(&s) % 255);
+		}
+		if (!memcmp(p, q, n))
+			continue;
+		spit(bad, q, n);
+		read_all(bad);
+	}
+	free(q);
+	free(p);
+	hc_table_close(t);
+}
+END_TEST
+
+Suite *hc_compact_suite(void)
+{
+	Suite *s = suite_create("compact");
+	TCase *tc = tcase_create("round_trip");
+	TCase *bad = tcase_create("hostile");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, u64_fixed, 0, NSIZES);
+	tcase_add_loop_test(tc, u64_growing, 0, NSIZES);
+	tcase_add_loop_test(tc, packed_k21, 0, NSIZES);
+	tcase_add_loop_test(tc, packed_widths, 0, 2);
+	tcase_add_test(tc, packed_full_space);
+	tcase_add_loop_test(tc, high_load, 0, 2);
+	tcase_add_test(tc, huge_counts);
+	tcase_add_test(tc, smaller);
+	tcase_add_test(tc, other_kinds);
+	suite_add_tcase(s, tc);
+	tcase_set_timeout(bad, 120);
+	tcase_add_test(bad, truncated);
+	tcase_add_test(bad, header_fields);
+	tcase_add_loop_test(bad, body_garbage, 0, 2);
+	suite_add_tcase(s, bad);
+	return s;
+}
