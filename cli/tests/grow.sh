@@ -76,7 +76,7 @@ sdump hint.hc | cmp -s - "$(sdump reads.hc >r.txt && echo r.txt)" ||
 # tokens, k or -C is refused with one line and left byte for byte.
 cp a.fq day1.fq
 cp b.fq day2.fq
-"$HC" count --dna -k 21 -C -j 2 -q -o days.hc day1.fq
+"$HC" count --dna -k 21 -C -j 2 -q --no-compact -o days.hc day1.fq
 ino=$(stat -c %i days.hc)
 "$HC" count --dna -k 21 -C -j 2 -q --into days.hc day2.fq
 [ "$(stat -c %i days.hc)" = "$ino" ] || fail "--into did not count in place"

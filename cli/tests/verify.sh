@@ -13,7 +13,7 @@
 "$GEN_TEXT" --seed 5 --bytes 200000 >t.txt
 "$GEN_READS" --seed 5 --reads 2000 --len 100 >r.fa
 "$HC" count -q -k 2 --words -o b.hc t.txt
-"$HC" count -q -k 21 --dna -o d.hc r.fa
+"$HC" count -q -k 21 --dna --no-compact -o d.hc r.fa
 sdump b.hc >b.dump
 
 # u64 at byte offset OFF of FILE
@@ -139,6 +139,22 @@ echo "$out" | grep -q "shard-1-of-2: damaged: slots of generation 0" ||
 	fail "damaged shard: $out"
 [ "$st2" -eq 1 ] && grep -q "shard-1-of-2: damaged" err.txt ||
 	fail "stats of a damaged shard: $st2 $(cat err.txt)"
+
+# A compact file (count's default for k-mers): its own body sum.
+"$HC" count -q -k 21 --dna -o c.hc r.fa
+out=$("$HC" verify c.hc) || fail "verify of a compact file: exit $?"
+[ "$out" = "c.hc: OK" ] || fail "compact: $out"
+flip c.hc $(($(stat -c %s c.hc) - 9))
+set +e
+out=$("$HC" verify c.hc)
+st=$?
+"$HC" dump c.hc >/dev/null 2>err.txt
+st2=$?
+set -e
+[ "$st" -eq 1 ] && [ "$out" = "c.hc: damaged: slots of generation 0" ] ||
+	fail "verify of a damaged compact file: $st $out"
+[ "$st2" -eq 1 ] && grep -q "c.hc: damaged" err.txt ||
+	fail "dump of a damaged compact file: $st2 $(cat err.txt)"
 
 # Not a table, and no file.
 set +e
