@@ -276,7 +276,7 @@ static int verify(const struct ctx *x, hc_table *t, uint64_t s0, uint64_t s1,
 
 		rc = get_count(x, t, id, &act[id]);
 		if (rc)
-			return rc;
+			goto out;
 		v->lo_total += lo[id];
 		v->hi_total += up[id];
 		v->actual_total += act[id];
@@ -296,7 +296,7 @@ static int verify(const struct ctx *x, hc_table *t, uint64_t s0, uint64_t s1,
 	}
 	rc = hc_iter_create(t, &it);
 	if (rc)
-		return rc;
+		goto out;
 	while ((rc = hc_iter_next(it, &e)) == 1) {
 		id = entry_id(x, &e);
 		v->entries++;
@@ -308,24 +308,25 @@ static int verify(const struct ctx *x, hc_table *t, uint64_t s0, uint64_t s1,
 	}
 	hc_iter_destroy(it);
 	if (rc < 0)
-		return rc;
+		goto out;
 	if (v->entries != distinct)
 		v->iter_bad++;
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
 	rc = hc_table_stats(t, &st);
 	if (rc)
-		return rc;
+		goto out;
 	v->stats_ok = st.total == v->actual_total && st.distinct == distinct;
 	v->growing = st.growing;
 	v->generation = st.generation;
 	v->capacity = st.capacity;
 	v->pass = v->bad == 0 && v->iter_bad == 0 && v->stats_ok;
+out:
 	free(lo);
 	free(up);
 	free(act);
 	free(seen);
-	return HC_OK;
+	return rc;
 }
 
 /* ---- options --------------------------------------------------------------- */
