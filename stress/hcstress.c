@@ -1418,7 +1418,9 @@ int main(int argc, char **argv)
 			 * (tiny runs): nothing was shown. */
 			stopped_verified = -1;
 		}
-		st_sleep_ns(20000);
+		/* A soak runs for half an hour: poll at 1 ms, which its
+		 * kill and stop cadence needs, not at 20 us. */
+		st_sleep_ns(c->kill_every > 0 || c->storm ? 1000000 : 20000);
 	}
 
 	for (i = 0; i < x.nstreams; i++) {
