@@ -272,10 +272,39 @@ HC_API int hc_table_create_shm(hc_table **out, const char *name,
 /*
  * hc_table_create_file - create a table in a new file, mapped shared.
  * @path: must not exist (HC_EEXIST).  The file is sparse until used.
+ * The file gets its name only once its header is written and flushed
+ * (O_TMPFILE, then linkat): a process killed while creating leaves no
+ * file or a valid empty table (design.md D1).
  * Returns HC_OK, HC_EINVAL, HC_EEXIST, HC_EIO, HC_ENOMEM.
  */
 HC_API int hc_table_create_file(hc_table **out, const char *path,
 				const hc_options *opt);
+
+/* Permission bits for hc_table_create_shm_perm() and
+ * hc_table_create_file_perm(). */
+#define HC_PERM_OWNER 0600 /* the owner alone (shm default) */
+#define HC_PERM_GROUP 0660 /* the owner and the object's group */
+
+/*
+ * hc_table_create_shm_perm, hc_table_create_file_perm - as
+ * hc_table_create_shm() and hc_table_create_file(), with the permission
+ * bits of the new object set to @perm (with fchmod, so the umask does
+ * not narrow them).  @perm: 0 for the default (shm: 0600; file: 0644
+ * less the umask), or 0600 plus any of 0060 and 0006: HC_PERM_GROUP
+ * lets the object's group attach or open it, read-only or read-write.
+ * The group is the creator's effective group id (for a file, the
+ * directory's group if it is set-group-ID).  Whoever can write the
+ * object can change every count and make the others' calls fail, never
+ * make them read or write outside their mapping, crash or hang
+ * (design.md W1-W3): share only with processes you trust with the
+ * counts.
+ * Returns as hc_table_create_shm() / hc_table_create_file(), and
+ * HC_EINVAL for other bits in @perm.
+ */
+HC_API int hc_table_create_shm_perm(hc_table **out, const char *name,
+				    const hc_options *opt, unsigned perm);
+HC_API int hc_table_create_file_perm(hc_table **out, const char *path,
+				     const hc_options *opt, unsigned perm);
 
 /*
  * hc_table_attach - map an existing named shared-memory table.
@@ -330,10 +359,14 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  */
 HC_API int hc_table_save_compact(const hc_table *t, const char *path);
 
-/*
- * hc_table_sync - flush a file-backed table to disk (msync).  A no-op for
- * the other homes.  It does not seal the file (hc_table_verify): the
- * handle may still write.  Returns HC_OK or HC_EIO.
+ * hc_table_sync - flush a file-backed table to disk (fsync of the file):
+ * when it returns HC_OK, every add made before the call began, by any
+ * process and into any generation, is on disk.  Not needed to survive a
+ * process crash (the page cache is the file); for a machine crash it
+ * keeps what it flushed only if no growth runs after it (design.md D3).
+ * It does not seal the file (hc_table_verify): the handle may still
+ * write.  A no-op for the other homes and for read-only handles.
+ * Returns HC_OK or HC_EIO (errno set).  Any number of processes.
  */
 HC_API int hc_table_sync(hc_table *t);
 

@@ -195,7 +195,14 @@ static int create_on_fd(hc_table **out, int fd, int home,
 	return rc;
 }
 
-int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
+/* @perm of a *_perm() call: 0, or 0600 plus group and other bits. */
+static int valid_perm(unsigned perm)
+{
+	return perm == 0 || ((perm & 0600) == 0600 && (perm & ~0666u) == 0);
+}
+
+int hc_table_create_shm_perm(hc_table **out, const char *name,
+			     const hc_options *opt, unsigned perm)
 {
 	struct hc__header h;
 	int fd, rc;
@@ -203,15 +210,18 @@ int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
 	if (!out)
 		return HC_EINVAL;
 	*out = NULL;
-	if (!valid_shm_name(name))
+	if (!valid_shm_name(name) || !valid_perm(perm))
 		return HC_EINVAL;
 	rc = hc__layout(opt, &h);
 	if (rc)
 		return rc;
-	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, perm ? perm : 0600);
 	if (fd < 0)
 		return os_error();
-	rc = create_on_fd(out, fd, HC_HOME_SHM, &h);
+	/* The umask applies to shm_open too; an explicit @perm wins. */
+	rc = perm && fchmod(fd, perm) != 0 ? HC_EIO : HC_OK;
+	if (!rc)
+		rc = create_on_fd(out, fd, HC_HOME_SHM, &h);
 	if (rc) {
 		int saved = errno;
 
@@ -222,8 +232,74 @@ int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
 	return rc;
 }
 
-int hc_table_create_file(hc_table **out, const char *path,
-			 const hc_options *opt)
+/*
+ * Make the table file whole before it has its name (design.md D1): an
+ * unnamed file (O_TMPFILE) in @path's directory, sized, its header
+ * written and flushed, then linked to @path, which fails with EEXIST if
+ * the name is taken.  A process killed at any point leaves either no
+ * file at @path or a valid empty table; a machine crash, the same.
+ * Returns the descriptor, -1 with errno set, or -2 where the file system
+ * or /proc cannot do it (the caller then creates in place).
+ */
+static int create_whole(const char *path, const struct hc__header *h,
+			unsigned perm)
+{
+	char dir[PATH_MAX], fdpath[64];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 1;
+	int fd, saved;
+
+	if (n >= sizeof(dir))
+		return -2;
+	if (!slash)
+		memcpy(dir, ".", 2);
+	else if (n == 0)
+		memcpy(dir, "/", 2);
+	else {
+		memcpy(dir, path, n);
+		dir[n] = 0;
+	}
+	fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, perm ? perm : 0644);
+	if (fd < 0)
+		return errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL
+			       ? -2
+			       : -1;
+	if (perm && fchmod(fd, perm) != 0) {
+		saved = errno;
+		goto fail;
+	}
+	if (ftruncate(fd, (off_t)h->total_bytes) != 0) {
+		saved = errno == EFBIG || errno == EINVAL ? ENOMEM : errno;
+		goto fail;
+	}
+	if (pwrite(fd, h, sizeof(*h), 0) != (ssize_t)sizeof(*h) ||
+	    fdatasync(fd) != 0) {
+		saved = errno;
+		goto fail;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, fdpath, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0) {
+		saved = errno;
+		close(fd);
+		if (saved == ENOENT && access("/proc/self/fd", F_OK) != 0)
+			return -2; /* no /proc */
+		errno = saved;
+		return -1;
+	}
+	return fd;
+fail:
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
+{
+	return hc_table_create_shm_perm(out, name, opt, 0);
+}
+
+int hc_table_create_file_perm(hc_table **out, const char *path,
+			      const hc_options *opt, unsigned perm)
 {
 	struct hc__header h;
 	int fd, rc;
@@ -231,15 +307,38 @@ int hc_table_create_file(hc_table **out, const char *path,
 	if (!out)
 		return HC_EINVAL;
 	*out = NULL;
-	if (!path || !*path)
+	if (!path || !*path || !valid_perm(perm))
 		return HC_EINVAL;
 	rc = hc__layout(opt, &h);
 	if (rc)
 		return rc;
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (h.total_bytes > SIZE_MAX || h.total_bytes > (uint64_t)INT64_MAX)
+		return HC_ENOMEM;
+	fd = create_whole(path, &h, perm);
+	if (fd >= 0) {
+		rc = handle_map(out, fd, HC_HOME_FILE, 1, &h, h.total_bytes, 0);
+		if (rc) {
+			int saved = errno;
+
+			close(fd);
+			unlink(path);
+			errno = saved;
+		} else {
+			hc__seal_register(*out);
+		}
+		return rc;
+	}
+	if (fd == -1)
+		return os_error();
+	/* No O_TMPFILE here: create in place (a kill during these few
+	 * calls can leave a file that is not a table yet, D1). */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		  perm ? perm : 0644);
 	if (fd < 0)
 		return os_error();
-	rc = create_on_fd(out, fd, HC_HOME_FILE, &h);
+	rc = perm && fchmod(fd, perm) != 0 ? HC_EIO : HC_OK;
+	if (!rc)
+		rc = create_on_fd(out, fd, HC_HOME_FILE, &h);
 	if (rc) {
 		int saved = errno;
 
@@ -785,14 +884,19 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 	return rc;
 }
 
+/*
+ * fsync, not msync of this handle's mapping: the file may hold
+ * generations other processes published that this one has not mapped,
+ * and counts a migration moved there (design.md D3).  Stores through a
+ * shared mapping dirty the page cache, which fsync writes back.
+ */
 int hc_table_sync(hc_table *t)
 {
 	if (!t)
 		return HC_EINVAL;
 	if (t->home != HC_HOME_FILE || !t->writable)
 		return HC_OK;
-	/* ORDER: acquire. The process-local mapping mark (grow.c). */
-	if (msync(t->base, hc_atomic_load_acquire(&t->mapped), MS_SYNC) != 0)
+	if (fsync(t->fd) != 0)
 		return HC_EIO;
 	return HC_OK;
 }
@@ -875,4 +979,10 @@ int hc_shm_unlink(const char *name)
 	if (shm_unlink(name) != 0)
 		return os_error_existing();
 	return HC_OK;
+}
+
+int hc_table_create_file(hc_table **out, const char *path,
+			 const hc_options *opt)
+{
+	return hc_table_create_file_perm(out, path, opt, 0);
 }

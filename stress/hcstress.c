@@ -59,6 +59,8 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 
 #include "hogcount.h"
 #include "common.h"
@@ -98,6 +100,11 @@ struct cfg {
 	int stop;
 	int fill;
 	int grow;
+	double kill_every; /* --kill-every: seconds between kills */
+	int storm; /* --storm: SIGSTOP/SIGCONT storm */
+	int hostile; /* --hostile: a neighbour scribbles on the mapping */
+	double scribble_us; /* --hostile: microseconds between words */
+	double scribble_hdr; /* --hostile: % of them into the header */
 	double timeout;
 	int quiet;
 };
@@ -124,6 +131,8 @@ struct ctx {
 	uint64_t *fail; /* --fill: per worker, a bit per op */
 	uint64_t fail_words; /* words per worker */
 	size_t fail_bytes;
+	int nstreams; /* streams started so far (workers + replacements) */
+	int max_streams;
 };
 
 /* ---- the streams -------------------------------------------------------- */
@@ -214,8 +223,18 @@ static int worker(int w, void *arg)
 
 	st_rng_seed(&rng, x->c.seed, (uint64_t)w);
 	/* Below the parent, so that it gets the CPU when a kill or stop
-	 * point comes, even with many more workers than cores. */
-	(void)setpriority(PRIO_PROCESS, 0, 10);
+	 * point comes, even with many more workers than cores.  Relative to
+	 * the parent's niceness, so that `nice -n 19 hcstress` run as root
+	 * does not raise the workers above the machine's other jobs. */
+	{
+		int nv;
+
+		errno = 0;
+		nv = getpriority(PRIO_PROCESS, 0);
+		if (errno == 0)
+			(void)setpriority(PRIO_PROCESS, 0,
+					  nv + 10 > 19 ? 19 : nv + 10);
+	}
 	atomic_store(&p->state, 1);
 	st_barrier_wait(&x->sh->bar);
 	/* --stop: everyone but the victim starts once it is stopped, so
@@ -330,7 +349,7 @@ static void verify(const struct ctx *x, const uint64_t *done,
 	v->first_bad_id = UINT64_MAX;
 	if (!lo || !up || !act || !seen)
 		st_die("verify: out of memory for %" PRIu64 " ids", K);
-	for (w = 0; w < x->c.workers; w++) {
+	for (w = 0; w < x->nstreams; w++) {
 		struct st_rng rng;
 		uint64_t j, d;
 
@@ -482,8 +501,25 @@ static void usage(void)
 		"  --stop             SIGSTOP one worker for the whole run\n"
 		"  --fill             exhaust the table (needs --ops)\n"
 		"  --grow             start small and grow online (u64)\n"
+		"  --kill-every S     soak: SIGKILL a random worker every "
+		"S s (0.5S..1.5S)\n"
+		"                     and fork a replacement with a new "
+		"stream (--duration)\n"
+		"  --storm            soak: SIGSTOP and SIGCONT random "
+		"workers every few ms\n"
+		"  --hostile          a named table; a neighbour scribbles "
+		"random words on it\n"
+		"                     while the workers add, get and "
+		"iterate (--duration):\n"
+		"                     nobody may crash or hang; counts "
+		"are not checked\n"
+		"  --scribble-us X    --hostile: microseconds between "
+		"words (default 100)\n"
+		"  --scribble-header P  --hostile: %% of them into the "
+		"header page (default 2)\n"
 		"  --timeout S        survivors must finish within S "
-		"(default 120)\n"
+		"(default 120;\n"
+		"                     --duration: S after the end)\n"
 		"  --quiet            JSON line only\n");
 	exit(2);
 }
@@ -510,6 +546,11 @@ static void parse(struct cfg *c, int argc, char **argv)
 		{ "stop", no_argument, 0, 'S' },
 		{ "fill", no_argument, 0, 'f' },
 		{ "grow", no_argument, 0, 'g' },
+		{ "kill-every", required_argument, 0, 'E' },
+		{ "storm", no_argument, 0, 'T' },
+		{ "hostile", no_argument, 0, 'Y' },
+		{ "scribble-us", required_argument, 0, 'U' },
+		{ "scribble-header", required_argument, 0, 'V' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
@@ -605,6 +646,22 @@ static void parse(struct cfg *c, int argc, char **argv)
 		case 'f':
 			c->fill = 1;
 			break;
+		case 'E':
+			c->kill_every = st_parse_double("kill-every", optarg);
+			break;
+		case 'T':
+			c->storm = 1;
+			break;
+		case 'Y':
+			c->hostile = 1;
+			break;
+		case 'U':
+			c->scribble_us = st_parse_double("scribble-us", optarg);
+			break;
+		case 'V':
+			c->scribble_hdr =
+				st_parse_double("scribble-header", optarg);
+			break;
 		case 't':
 			c->timeout = st_parse_double("timeout", optarg);
 			break;
@@ -629,6 +686,19 @@ static void parse(struct cfg *c, int argc, char **argv)
 		st_die("--kill: at most the number of workers");
 	if (c->stop && c->workers < 2)
 		st_die("--stop needs at least 2 workers");
+	if (c->hostile && (c->ops || c->fill || c->stop || c->kill ||
+			   c->kill_every > 0 || c->storm))
+		st_die("--hostile: with --duration and no other fault");
+	if (c->scribble_us <= 0)
+		c->scribble_us = 100;
+	if (c->scribble_hdr <= 0)
+		c->scribble_hdr = 2;
+	if ((c->kill_every > 0 || c->storm) &&
+	    (c->ops || c->fill || c->stop || c->kill))
+		st_die("--kill-every and --storm: with --duration, not with "
+		       "--fill, --stop or --kill");
+	if (c->kill_every < 0)
+		st_die("--kill-every: more than 0 seconds");
 	if (c->grow && (c->bytes || c->fill))
 		st_die("--grow: u64 keys, and not with --fill");
 	if (!c->capacity)
@@ -650,6 +720,375 @@ static void parse(struct cfg *c, int argc, char **argv)
 static inline uint64_t since(uint64_t now, uint64_t t)
 {
 	return now > t ? now - t : 0;
+}
+
+/* ---- --hostile: a neighbour with write access ------------------------- */
+
+/*
+ * The processes of a --hostile run: worker 0 scribbles, then readers and
+ * adders alternate.  Each attaches the named table itself, as an
+ * unrelated process would, and beats @done after every operation; @efull
+ * counts the operations that returned an error (allowed: a scribbled
+ * table may say HC_ECORRUPT, HC_EFULL, HC_ENOMEM).  The run passes if
+ * every process exits by itself, none crashes (ASan: none reads out of
+ * bounds) and none stops beating for long (none loops forever).
+ */
+enum { H_SCRIBBLER = 0, H_READER = 1, H_ADDER = 2 };
+
+static char hostile_name[64];
+
+static int hostile_role(int w)
+{
+	return w == 0 ? H_SCRIBBLER : w % 2 ? H_READER : H_ADDER;
+}
+
+static void beat(struct wprog *p, int rc)
+{
+	atomic_fetch_add_explicit(&p->done, 1, memory_order_relaxed);
+	if (rc < 0) {
+		atomic_fetch_add_explicit(&p->efull, 1, memory_order_relaxed);
+		p->rc = rc;
+	}
+}
+
+/* Touch every byte of an entry's key, so that a pointer out of the
+ * mapping faults here rather than goes unnoticed. */
+static unsigned touch(const hc_entry *e)
+{
+	const volatile unsigned char *b = e->bytes;
+	unsigned sum = 0;
+
+	for (size_t i = 0; b && i < e->len; i++)
+		sum += b[i];
+	return sum;
+}
+
+static int scribbler(struct ctx *x, struct wprog *p, struct st_rng *r)
+{
+	int fd = shm_open(hostile_name, O_RDWR, 0);
+	struct stat st;
+	uint64_t *m = NULL, words = 0, n = 0;
+	size_t len = 0;
+
+	if (fd < 0)
+		return 3;
+	while (!atomic_load_explicit(&x->sh->bar.stop, memory_order_relaxed)) {
+		uint64_t off, v, k;
+
+		if (n++ % 256 == 0 && fstat(fd, &st) == 0 &&
+		    (size_t)st.st_size != len) {
+			/* The table grew: map all of it again. */
+			if (m)
+				munmap(m, len);
+			len = (size_t)st.st_size;
+			m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fd, 0);
+			if (m == MAP_FAILED)
+				return 3;
+			words = len / 8;
+		}
+		/* --scribble-header % of the words into the header page
+		 * (its mutable half: pins, cur, generations, bump pointer;
+		 * and its checksummed half), the rest anywhere: slots, key
+		 * area, later generations, migration marks. */
+		k = st_rng_below(r, 1000);
+		off = k < (uint64_t)(x->c.scribble_hdr * 10)
+			      ? st_rng_below(r, 512)
+			      : st_rng_below(r, words);
+		switch (st_rng_below(r, 6)) {
+		case 0:
+			v = st_rng_next(r);
+			break;
+		case 1:
+			v = st_rng_below(r, 4096);
+			break;
+		case 2:
+			v = st_rng_below(r, 2 * (uint64_t)len / 4096 + 1) *
+			    4096;
+			break;
+		case 3:
+			v = 0;
+			break;
+		case 4:
+			v = UINT64_MAX - st_rng_below(r, 16);
+			break;
+		default:
+			v = m[off] ^ (UINT64_C(1) << st_rng_below(r, 64));
+		}
+		((volatile uint64_t *)m)[off] = v;
+		beat(p, 0);
+		st_sleep_ns((uint64_t)(x->c.scribble_us * 1000));
+	}
+	if (m)
+		munmap(m, len);
+	close(fd);
+	return 0;
+}
+
+static int hostile_reader(struct ctx *x, struct wprog *p, struct st_rng *r)
+{
+	hc_table *t = NULL;
+	unsigned sink = 0;
+	int rc;
+
+	rc = hc_table_attach(&t, hostile_name, HC_OPEN_RDWR);
+	st_barrier_wait(&x->sh->bar);
+	if (rc)
+		return 4;
+	while (!atomic_load_explicit(&x->sh->bar.stop, memory_order_relaxed)) {
+		uint64_t k = st_rng_below(r, 100), id, cnt, hist[64];
+		unsigned char buf[ST_KEY_BYTES_CAP];
+		hc_iter *it = NULL;
+		hc_entry e;
+		hc_stats hs;
+
+		if (k < 60) {
+			id = st_dist_next(&x->dist, r);
+			if (x->c.bytes)
+				rc = hc_get_bytes(
+					t, buf, st_key_bytes(id, x->salt, buf),
+					&cnt);
+			else
+				rc = hc_get(t, st_key_u64(id, x->salt), &cnt);
+		} else if (k < 75) {
+			rc = hc_iter_create(t, &it);
+			while (!rc && (rc = hc_iter_next(it, &e)) == 1) {
+				sink += touch(&e);
+				rc = 0;
+			}
+			hc_iter_destroy(it);
+		} else if (k < 85) {
+			memset(&hs, 0, sizeof(hs));
+			hs.size = sizeof(hs);
+			rc = hc_table_stats(t, &hs);
+		} else if (k < 95) {
+			rc = hc_histo(t, hist, 64);
+		} else {
+			/* Attach again: the checks of a fresh handle run
+			 * on whatever the header holds now. */
+			hc_table *t2 = NULL;
+
+			rc = hc_table_attach(&t2, hostile_name,
+					     k & 1 ? HC_OPEN_RDONLY
+						   : HC_OPEN_RDWR);
+			if (!rc) {
+				hc_table_close(t);
+				t = t2;
+			}
+		}
+		beat(p, rc);
+	}
+	hc_table_close(t);
+	return sink == 0xdeadbeef ? 0 : 0;
+}
+
+static int hostile_adder(struct ctx *x, struct wprog *p, struct st_rng *r)
+{
+	static uint64_t keys[MAX_BATCH], deltas[MAX_BATCH];
+	static unsigned char kbuf[MAX_BATCH][ST_KEY_BYTES_CAP];
+	static const void *kptr[MAX_BATCH];
+	static size_t klen[MAX_BATCH];
+	hc_table *t = NULL;
+	size_t n = x->c.batch, done;
+	int rc;
+
+	rc = hc_table_attach(&t, hostile_name, HC_OPEN_RDWR);
+	st_barrier_wait(&x->sh->bar);
+	if (rc)
+		return 4;
+	while (!atomic_load_explicit(&x->sh->bar.stop, memory_order_relaxed)) {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t id = st_dist_next(&x->dist, r);
+
+			deltas[i] = 1;
+			if (x->c.bytes) {
+				klen[i] = st_key_bytes(id, x->salt, kbuf[i]);
+				kptr[i] = kbuf[i];
+			} else {
+				keys[i] = st_key_u64(id, x->salt);
+			}
+		}
+		if (x->c.bytes)
+			rc = hc_add_bytes_batch_mode(t, kptr, klen, deltas, n,
+						     &done, x->c.mode);
+		else
+			rc = hc_add_batch_mode(t, keys, deltas, n, &done,
+					       x->c.mode);
+		beat(p, rc);
+	}
+	hc_table_close(t);
+	return 0;
+}
+
+static int hostile_worker(int w, void *arg)
+{
+	struct ctx *x = arg;
+	struct wprog *p = &x->sh->w[w];
+	struct st_rng rng;
+
+	st_rng_seed(&rng, x->c.seed, (uint64_t)w);
+	switch (hostile_role(w)) {
+	case H_SCRIBBLER:
+		st_barrier_wait(&x->sh->bar);
+		return scribbler(x, p, &rng);
+	case H_READER:
+		return hostile_reader(x, p, &rng);
+	default:
+		return hostile_adder(x, p, &rng);
+	}
+}
+
+static int run_hostile(struct ctx *x)
+{
+	struct cfg *c = &x->c;
+	hc_options o;
+	pid_t pids[MAX_WORKERS];
+	int status[MAX_WORKERS], reaped[MAX_WORKERS], running, i, rc;
+	uint64_t last[MAX_WORKERS], last_t[MAX_WORKERS], t0, now;
+	uint64_t ops[3] = { 0, 0, 0 }, errs[3] = { 0, 0, 0 };
+	uint64_t stuck_ns = (uint64_t)(c->timeout / 4 * 1e9);
+	int crashed = 0, hung = 0, stuck = 0;
+	struct st_json j;
+
+	if (c->workers < 3)
+		st_die("--hostile: at least 3 workers (a scribbler, a reader, "
+		       "an adder)");
+	snprintf(hostile_name, sizeof(hostile_name), "/hcstress-hostile-%ld",
+		 (long)getpid());
+	hc_options_init(&o);
+	o.key_kind = c->bytes ? HC_KEY_BYTES : HC_KEY_U64;
+	o.mode = c->mode;
+	o.capacity = c->capacity;
+	o.arena_bytes = c->arena_bytes;
+	o.seed = c->seed;
+	o.grow = c->grow ? HC_GROW_ON : HC_GROW_OFF;
+	rc = hc_table_create_shm(&x->t, hostile_name, &o);
+	if (rc)
+		st_die("hc_table_create_shm: %s", hc_strerror(rc));
+	x->sh_bytes = sizeof(struct shared) +
+		      (size_t)c->workers * sizeof(struct wprog);
+	x->sh = st_shared_alloc(x->sh_bytes);
+	if (!c->quiet)
+		fprintf(stderr,
+			"hcstress --hostile: %d processes (1 scribbler, %d "
+			"readers, %d adders), %s keys, %s%s, a word every "
+			"%.0f us, %.0f s\n",
+			c->workers, c->workers / 2, (c->workers - 1) / 2,
+			c->bytes ? "byte" : "u64",
+			c->mode == HC_MODE_EXACT ? "exact" : "hogwild",
+			c->grow ? ", growing" : "", c->scribble_us,
+			c->duration);
+	for (i = 0; i < c->workers; i++) {
+		pids[i] = st_spawn(hostile_worker, i, x);
+		reaped[i] = 0;
+		status[i] = 0;
+		last[i] = 0;
+	}
+	st_barrier_release(&x->sh->bar, (uint64_t)c->workers);
+	t0 = st_now_ns();
+	for (i = 0; i < c->workers; i++)
+		last_t[i] = t0;
+	running = c->workers;
+	while (running > 0) {
+		pid_t pd;
+		int st;
+
+		while ((pd = waitpid(-1, &st, WNOHANG)) > 0)
+			for (i = 0; i < c->workers; i++)
+				if (pids[i] == pd && !reaped[i]) {
+					reaped[i] = 1;
+					status[i] =
+						WIFEXITED(st)
+							? WEXITSTATUS(st)
+							: 128 + WTERMSIG(st);
+					running--;
+				}
+		now = st_now_ns();
+		if (since(now, t0) >= (uint64_t)(c->duration * 1e9))
+			atomic_store(&x->sh->bar.stop, 1);
+		for (i = 0; i < c->workers; i++) {
+			uint64_t d = atomic_load(&x->sh->w[i].done);
+
+			if (reaped[i])
+				continue;
+			if (d != last[i]) {
+				last[i] = d;
+				last_t[i] = now;
+			} else if (since(now, last_t[i]) > stuck_ns) {
+				fprintf(stderr,
+					"hcstress --hostile: process %d (%s) "
+					"made no progress for %.0f s: killed\n",
+					i,
+					hostile_role(i) == H_READER ? "reader"
+					: hostile_role(i) == H_ADDER
+						? "adder"
+						: "scribbler",
+					(double)stuck_ns / 1e9);
+				kill(pids[i], SIGKILL);
+				stuck++;
+				last_t[i] = UINT64_MAX / 2;
+			}
+		}
+		if (since(now, t0) >
+			    (uint64_t)((c->duration + c->timeout) * 1e9) &&
+		    !hung) {
+			for (i = 0; i < c->workers; i++)
+				if (!reaped[i]) {
+					kill(pids[i], SIGKILL);
+					hung++;
+				}
+		}
+		st_sleep_ns(1000000);
+	}
+	for (i = 0; i < c->workers; i++) {
+		int role = hostile_role(i);
+
+		ops[role] += atomic_load(&x->sh->w[i].done);
+		errs[role] += atomic_load(&x->sh->w[i].efull);
+		if (!c->quiet && x->sh->w[i].rc)
+			fprintf(stderr,
+				"hcstress --hostile: process %d: last error "
+				"%s\n",
+				i, hc_errname(x->sh->w[i].rc));
+		if (status[i] != 0) {
+			crashed++;
+			fprintf(stderr,
+				"hcstress --hostile: process %d exit %d%s\n", i,
+				status[i],
+				status[i] > 128	 ? " (killed by a signal)"
+				: status[i] == 4 ? " (could not attach)"
+						 : "");
+		}
+	}
+	hc_table_close(x->t);
+	hc_shm_unlink(hostile_name);
+	if (!c->quiet)
+		fprintf(stderr,
+			"hcstress --hostile: %s. %" PRIu64
+			" words scribbled; readers %" PRIu64 " ops (%" PRIu64
+			" errors), adders %" PRIu64 " batches (%" PRIu64
+			" errors); %d crashed, %d stuck\n",
+			crashed || stuck || hung ? "FAIL" : "PASS",
+			ops[H_SCRIBBLER], ops[H_READER], errs[H_READER],
+			ops[H_ADDER], errs[H_ADDER], crashed, stuck + hung);
+	st_json_begin(&j);
+	st_json_str(&j, "bench", "hcstress");
+	st_json_bool(&j, "hostile", 1);
+	st_json_u64(&j, "workers", (uint64_t)c->workers);
+	st_json_str(&j, "keys", c->bytes ? "bytes" : "u64");
+	st_json_bool(&j, "grow", c->grow);
+	st_json_f64(&j, "duration", c->duration);
+	st_json_u64(&j, "scribbled", ops[H_SCRIBBLER]);
+	st_json_u64(&j, "reader_ops", ops[H_READER]);
+	st_json_u64(&j, "reader_errors", errs[H_READER]);
+	st_json_u64(&j, "adder_batches", ops[H_ADDER]);
+	st_json_u64(&j, "adder_errors", errs[H_ADDER]);
+	st_json_u64(&j, "crashed", (uint64_t)crashed);
+	st_json_u64(&j, "stuck", (uint64_t)(stuck + hung));
+	st_json_bool(&j, "ok", !crashed && !stuck && !hung);
+	st_json_end(&j);
+	st_shared_free(x->sh, x->sh_bytes);
+	return crashed || stuck || hung ? 1 : 0;
 }
 
 /* ---- the parent ---------------------------------------------------------- */
@@ -682,6 +1121,11 @@ int main(int argc, char **argv)
 	struct vres v1, v2;
 	char vbuf1[1024], vbuf2[1024], killed_list[4096];
 	size_t kl = 0;
+	/* --kill-every, --storm: which stream each worker slot runs now,
+	 * who is stopped and until when. */
+	int *slot_stream = NULL, *stopped = NULL, nstopped = 0;
+	uint64_t *cont_at = NULL, next_kill = 0, next_storm = 0;
+	uint64_t soak_kills = 0, storm_stops = 0;
 
 	memset(&x, 0, sizeof(x));
 	parse(c, argc, argv);
@@ -689,6 +1133,8 @@ int main(int argc, char **argv)
 	st_dist_init(&x.dist, c->dist, c->keyspace, c->zipf_s, c->hot,
 		     c->hot_frac);
 	x.salt = st_mix64(c->seed ^ UINT64_C(0x6b657973)); /* "keys" */
+	if (c->hostile)
+		return run_hostile(&x);
 
 	hc_options_init(&o);
 	o.key_kind = c->bytes ? HC_KEY_BYTES : HC_KEY_U64;
@@ -700,8 +1146,14 @@ int main(int argc, char **argv)
 	rc = hc_table_create(&x.t, &o);
 	if (rc)
 		st_die("hc_table_create: %s", hc_strerror(rc));
+	/* Each replacement worker runs a stream of its own, so that the
+	 * verifier can tell what the killed one may have left behind. */
+	x.nstreams = c->workers;
+	x.max_streams = c->workers;
+	if (c->kill_every > 0)
+		x.max_streams += (int)(c->duration / c->kill_every * 1.6) + 16;
 	x.sh_bytes = sizeof(struct shared) +
-		     (size_t)c->workers * sizeof(struct wprog);
+		     (size_t)x.max_streams * sizeof(struct wprog);
 	x.sh = st_shared_alloc(x.sh_bytes);
 	if (c->fill) {
 		x.fail_words = (c->ops + 63) / 64;
@@ -709,15 +1161,21 @@ int main(int argc, char **argv)
 			(size_t)(x.fail_words * 8 * (uint64_t)c->workers);
 		x.fail = st_shared_alloc(x.fail_bytes);
 	}
-	pids = calloc((size_t)c->workers, sizeof(*pids));
-	status = calloc((size_t)c->workers, sizeof(*status));
-	reaped = calloc((size_t)c->workers, sizeof(*reaped));
+	pids = calloc((size_t)x.max_streams, sizeof(*pids));
+	status = calloc((size_t)x.max_streams, sizeof(*status));
+	reaped = calloc((size_t)x.max_streams, sizeof(*reaped));
 	order = calloc((size_t)c->workers, sizeof(*order));
-	done = calloc((size_t)c->workers, sizeof(*done));
-	hi = calloc((size_t)c->workers, sizeof(*hi));
-	x.role = calloc((size_t)c->workers, sizeof(*x.role));
-	if (!pids || !status || !reaped || !order || !done || !hi || !x.role)
+	done = calloc((size_t)x.max_streams, sizeof(*done));
+	hi = calloc((size_t)x.max_streams, sizeof(*hi));
+	x.role = calloc((size_t)x.max_streams, sizeof(*x.role));
+	slot_stream = calloc((size_t)c->workers, sizeof(*slot_stream));
+	stopped = calloc((size_t)x.max_streams, sizeof(*stopped));
+	cont_at = calloc((size_t)x.max_streams, sizeof(*cont_at));
+	if (!pids || !status || !reaped || !order || !done || !hi || !x.role ||
+	    !slot_stream || !stopped || !cont_at)
 		st_die("out of memory");
+	for (i = 0; i < c->workers; i++)
+		slot_stream[i] = i;
 
 	/* Victims and trigger points follow from the seed alone. */
 	st_rng_seed(&frng, c->seed, UINT64_C(0xfa17));
@@ -781,10 +1239,10 @@ int main(int argc, char **argv)
 		int st;
 
 		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-			for (i = 0; i < c->workers; i++)
+			for (i = 0; i < x.nstreams; i++)
 				if (pids[i] == p && !reaped[i])
 					break;
-			if (i == c->workers)
+			if (i == x.nstreams)
 				continue;
 			reaped[i] = 1;
 			status[i] = WIFEXITED(st)     ? WEXITSTATUS(st)
@@ -838,10 +1296,82 @@ int main(int argc, char **argv)
 				}
 			}
 		}
+		if (c->kill_every > 0 && !atomic_load(&x.sh->bar.stop)) {
+			/* Soak: kill a random worker at a random moment and
+			 * put a new one, with a new stream, in its place. */
+			uint64_t gap = (uint64_t)(c->kill_every * 1e9);
+
+			if (!next_kill)
+				next_kill = t_run0 + gap / 2 +
+					    st_rng_below(&frng, gap + 1);
+			if (now >= next_kill) {
+				int slot = (int)st_rng_below(
+					&frng, (uint64_t)c->workers);
+				int s = slot_stream[slot];
+
+				next_kill = now + gap / 2 +
+					    st_rng_below(&frng, gap + 1);
+				if (!reaped[s] && x.nstreams < x.max_streams) {
+					/* Not reaped here: on a loaded machine a
+					 * victim at nice 19 may take seconds to
+					 * be scheduled and exit, and waiting for
+					 * it stalled the kills and the storm.
+					 * The WNOHANG loop above reaps it; it
+					 * runs no instruction of its own after
+					 * the signal, and its slot is replaced
+					 * now. */
+					kill(pids[s], SIGKILL);
+					if (stopped[s]) {
+						stopped[s] = 0;
+						nstopped--;
+					}
+					soak_kills++;
+					s = x.nstreams++;
+					slot_stream[slot] = s;
+					pids[s] = st_spawn(worker, s, &x);
+					running++;
+				}
+			}
+		}
+		if (c->storm && !atomic_load(&x.sh->bar.stop)) {
+			/* Storm: every 1-5 ms stop a random worker for up
+			 * to 100 ms; at most half of them at once. */
+			if (now >= next_storm) {
+				int s = slot_stream[st_rng_below(
+					&frng, (uint64_t)c->workers)];
+
+				next_storm = now + 1000000 +
+					     st_rng_below(&frng, 4000000);
+				if (!reaped[s] && !stopped[s] &&
+				    nstopped < c->workers / 2) {
+					kill(pids[s], SIGSTOP);
+					stopped[s] = 1;
+					nstopped++;
+					storm_stops++;
+					cont_at[s] =
+						now +
+						st_rng_below(&frng, 100000000);
+				}
+			}
+			for (i = 0; i < x.nstreams && nstopped; i++)
+				if (stopped[i] && now >= cont_at[i]) {
+					kill(pids[i], SIGCONT);
+					stopped[i] = 0;
+					nstopped--;
+				}
+		}
 		if (c->duration > 0 && t_run0 &&
-		    since(now, t_run0) >= (uint64_t)(c->duration * 1e9))
+		    since(now, t_run0) >= (uint64_t)(c->duration * 1e9) &&
+		    !atomic_load(&x.sh->bar.stop)) {
 			atomic_store(&x.sh->bar.stop, 1);
-		for (i = 0; i < c->workers; i++)
+			for (i = 0; i < x.nstreams; i++)
+				if (stopped[i]) {
+					kill(pids[i], SIGCONT);
+					stopped[i] = 0;
+				}
+			nstopped = 0;
+		}
+		for (i = 0; i < x.nstreams; i++)
 			if (!reaped[i] && i != stopv.w)
 				others_left++;
 		if (others_left == 0 && t_others == 0)
@@ -854,7 +1384,7 @@ int main(int argc, char **argv)
 			 * lock-freedom shown.  Verify with it frozen. */
 			int k;
 
-			for (k = 0; k < c->workers; k++) {
+			for (k = 0; k < x.nstreams; k++) {
 				done[k] = atomic_load(&x.sh->w[k].done);
 				hi[k] = atomic_load(&x.sh->w[k].hi);
 			}
@@ -866,7 +1396,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (running > 0 && !fatal &&
-		    now - t0 > (uint64_t)(c->timeout * 1e9)) {
+		    now - t0 > (uint64_t)((c->timeout + c->duration) * 1e9)) {
 			fprintf(stderr,
 				"hcstress: %d workers still running after "
 				"%.0f s%s: giving up\n",
@@ -874,7 +1404,7 @@ int main(int argc, char **argv)
 				stopv.hit ? " with one stopped" : "");
 			stop_ok = 0;
 			fatal = 1;
-			for (i = 0; i < c->workers; i++)
+			for (i = 0; i < x.nstreams; i++)
 				if (!reaped[i]) {
 					kill(pids[i], SIGKILL);
 					kill(pids[i], SIGCONT);
@@ -886,10 +1416,12 @@ int main(int argc, char **argv)
 			 * (tiny runs): nothing was shown. */
 			stopped_verified = -1;
 		}
-		st_sleep_ns(20000);
+		/* A soak runs for half an hour: poll at 1 ms, which its
+		 * kill and stop cadence needs, not at 20 us. */
+		st_sleep_ns(c->kill_every > 0 || c->storm ? 1000000 : 20000);
 	}
 
-	for (i = 0; i < c->workers; i++) {
+	for (i = 0; i < x.nstreams; i++) {
 		struct wprog *p = &x.sh->w[i];
 
 		done[i] = atomic_load(&p->done);
@@ -906,7 +1438,8 @@ int main(int argc, char **argv)
 		}
 		if (status[i] == 128 + SIGKILL && !fatal)
 			nkilled++;
-		if (status[i] == 128 + SIGKILL && !fatal)
+		if (status[i] == 128 + SIGKILL && !fatal &&
+		    kl + 128 < sizeof(killed_list))
 			kl += (size_t)snprintf(
 				killed_list + kl, sizeof(killed_list) - kl,
 				"%s{\"worker\":%d,\"done\":%" PRIu64
@@ -965,6 +1498,18 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				"fill: %" PRIu64 " adds returned HC_EFULL\n",
 				efull);
+		if (c->kill_every > 0 || c->storm)
+			fprintf(stderr,
+				"soak: %" PRIu64 " workers killed and "
+				"replaced (%d streams), %" PRIu64
+				" SIGSTOPs; %" PRIu64
+				" count units in unfinished batches, %" PRIu64
+				" of them not applied\n",
+				soak_kills, x.nstreams, storm_stops,
+				v2.hi_total - v2.lo_total,
+				v2.hi_total > v2.actual_total
+					? v2.hi_total - v2.actual_total
+					: 0);
 		vres_print("verify", c, &v2);
 		if (c->mode == HC_MODE_HOGWILD)
 			fprintf(stderr,
@@ -994,6 +1539,20 @@ int main(int argc, char **argv)
 	st_json_bool(&j, "stop", c->stop);
 	st_json_bool(&j, "fill", c->fill);
 	st_json_bool(&j, "grow", c->grow);
+	if (c->kill_every > 0 || c->storm) {
+		st_json_f64(&j, "kill_every", c->kill_every);
+		st_json_bool(&j, "storm", c->storm);
+		st_json_u64(&j, "kills_replaced", soak_kills);
+		st_json_u64(&j, "streams", (uint64_t)x.nstreams);
+		st_json_u64(&j, "sigstops", storm_stops);
+		/* In exact mode only the batches in flight when a worker
+		 * died may be missing: [lo, hi] per key, verified above. */
+		st_json_u64(&j, "inflight_bound", v2.hi_total - v2.lo_total);
+		st_json_u64(&j, "inflight_unapplied",
+			    v2.hi_total > v2.actual_total
+				    ? v2.hi_total - v2.actual_total
+				    : 0);
+	}
 	{
 		hc_stats gs;
 
@@ -1040,7 +1599,8 @@ int main(int argc, char **argv)
 			 (stopped_verified != 1 || v1.pass) &&
 			 (!c->stop ||
 			  (stopped_verified == 1 && others_at_stop > 0)) &&
-			 (!c->fill || efull > 0) && (!c->kill || nkilled > 0);
+			 (!c->fill || efull > 0) && (!c->kill || nkilled > 0) &&
+			 (!(c->kill_every > 0) || soak_kills > 0);
 
 		st_json_bool(&j, "ok", ok);
 		st_json_end(&j);
@@ -1054,6 +1614,9 @@ int main(int argc, char **argv)
 		free(done);
 		free(hi);
 		free(x.role);
+		free(slot_stream);
+		free(stopped);
+		free(cont_at);
 		if (!c->quiet && c->fill && efull == 0)
 			fprintf(stderr, "fill: the table never filled\n");
 		return ok ? 0 : 1;

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "hc_test.h"
@@ -459,6 +460,159 @@ START_TEST(shm_longest_name)
 	ck_assert_ok(hc_table_attach(&t, name, HC_OPEN_RDONLY));
 	ck_assert_ok(hc_table_close(t));
 	ck_assert_ok(hc_shm_unlink(name));
+}
+END_TEST
+
+/* ---- who may attach (HC_PERM_*) -------------------------------------- */
+
+struct perm_arg {
+	char name[256]; /* shm name, or a file path */
+	int file;
+	gid_t gid; /* the group the child keeps */
+};
+
+/*
+ * As the user nobody (65534) with @gid as its only group: attach or
+ * open read-only, then read-write.  Returns 10 * ro + rw, each 1 if
+ * refused with HC_EIO / EACCES, 0 if it worked, 9 if something else
+ * happened; 8 if the child could not become nobody.
+ */
+static int perm_child(int id, void *p)
+{
+	struct perm_arg *a = p;
+	int res = 0;
+
+	(void)id;
+	if (setgroups(0, NULL) != 0 || setgid(a->gid) != 0 ||
+	    setuid(65534) != 0 || getuid() != 65534)
+		return 8;
+	for (int rw = 0; rw < 2; rw++) {
+		hc_table *t = NULL;
+		int flags = rw ? HC_OPEN_RDWR : HC_OPEN_RDONLY, rc;
+
+		errno = 0;
+		rc = a->file ? hc_table_open(&t, a->name, flags)
+			     : hc_table_attach(&t, a->name, flags);
+		if (rc == HC_OK) {
+			uint64_t c = 0;
+
+			if (hc_get(t, 7, &c) != HC_OK || c != 7)
+				return 9;
+			hc_table_close(t);
+		} else if (rc == HC_EIO && errno == EACCES) {
+			res += rw ? 1 : 10;
+		} else {
+			return 9;
+		}
+	}
+	return res;
+}
+
+static int perm_try(struct perm_arg *a)
+{
+	pid_t pid = hc_test_spawn(perm_child, 0, a);
+
+	return wait_ok(pid, "perm child");
+}
+
+/* A 0600 table (the default) cannot be attached by another user, even
+ * one in its group; HC_PERM_GROUP lets the group in, not the others.
+ * Needs root to become another user: skipped otherwise. */
+START_TEST(shm_perm_other_user)
+{
+	struct perm_arg a;
+	struct stat st;
+	hc_table *t;
+	mode_t old;
+	int fd;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "shm_perm_other_user: skipped: needs root to "
+				"switch to user nobody (65534)\n");
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.gid = getegid();
+	/* A restrictive umask must not narrow an explicit perm. */
+	old = umask(077);
+	hc_test_shm_name(a.name, sizeof(a.name));
+	ck_assert_ok(hc_table_create_shm(&t, a.name, NULL));
+	ck_assert_ok(hc_add(t, 7, 7));
+	ck_assert_int_eq(perm_try(&a), 11); /* owner only: both refused */
+	ck_assert_ok(hc_table_close(t));
+	ck_assert_ok(hc_shm_unlink(a.name));
+
+	ck_assert_ok(hc_table_create_shm_perm(&t, a.name, NULL, HC_PERM_GROUP));
+	ck_assert_ok(hc_add(t, 7, 7));
+	fd = shm_open(a.name, O_RDONLY, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	close(fd);
+	ck_assert_int_eq(st.st_mode & 0777, 0660);
+	ck_assert_int_eq(perm_try(&a), 0); /* same group: both work */
+	a.gid = 65534; /* another group: refused */
+	ck_assert_int_eq(perm_try(&a), 11);
+	ck_assert_ok(hc_table_close(t));
+	ck_assert_ok(hc_shm_unlink(a.name));
+
+	/* A file: 0660 in a directory anyone may enter. */
+	a.file = 1;
+	a.gid = getegid();
+	ck_assert_int_eq(chmod(hc_test_dir(), 0755), 0);
+	hc_test_path(a.name, sizeof(a.name), "perm.hc");
+	ck_assert_ok(
+		hc_table_create_file_perm(&t, a.name, NULL, HC_PERM_OWNER));
+	ck_assert_ok(hc_add(t, 7, 7));
+	ck_assert_int_eq(perm_try(&a), 11);
+	ck_assert_ok(hc_table_close(t));
+	ck_assert_int_eq(unlink(a.name), 0);
+	ck_assert_ok(
+		hc_table_create_file_perm(&t, a.name, NULL, HC_PERM_GROUP));
+	ck_assert_ok(hc_add(t, 7, 7));
+	ck_assert_int_eq(stat(a.name, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0660);
+	ck_assert_int_eq(perm_try(&a), 0);
+	ck_assert_ok(hc_table_close(t));
+	umask(old);
+}
+END_TEST
+
+START_TEST(create_perm_invalid)
+{
+	char name[256];
+	hc_table *t = NULL;
+
+	hc_test_shm_name(name, sizeof(name));
+	ck_assert_hc(hc_table_create_shm_perm(&t, name, NULL, 0400), HC_EINVAL);
+	ck_assert_hc(hc_table_create_shm_perm(&t, name, NULL, 04600),
+		     HC_EINVAL);
+	ck_assert_hc(hc_table_create_shm_perm(&t, name, NULL, 0700), HC_EINVAL);
+	ck_assert_ptr_null(t);
+	hc_test_path(name, sizeof(name), "perm-bad.hc");
+	ck_assert_hc(hc_table_create_file_perm(&t, name, NULL, 01666),
+		     HC_EINVAL);
+	ck_assert_int_ne(access(name, F_OK), 0);
+}
+END_TEST
+
+/* A file gets its name only whole (D1): no half-made file is ever seen
+ * under the name, and the name is still exclusive. */
+START_TEST(file_create_whole)
+{
+	char path[256];
+	struct stat st;
+	hc_table *t, *t2;
+
+	hc_test_path(path, sizeof(path), "whole.hc");
+	ck_assert_ok(hc_table_create_file(&t, path, NULL));
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_nlink, 1);
+	ck_assert_hc(hc_table_create_file(&t2, path, NULL), HC_EEXIST);
+	ck_assert_ok(hc_table_open(&t2, path, HC_OPEN_RDONLY));
+	ck_assert_ok(hc_table_close(t2));
+	ck_assert_ok(hc_add(t, 1, 2));
+	ck_assert_ok(hc_table_sync(t));
+	ck_assert_ok(hc_table_close(t));
 }
 END_TEST
 
@@ -969,6 +1123,8 @@ Suite *hc_region_suite(void)
 	tcase_add_test(tc, shm_bad_names);
 	tcase_add_test(tc, shm_longest_name);
 	tcase_add_test(tc, shm_attach_bad_flags);
+	tcase_add_test(tc, shm_perm_other_user);
+	tcase_add_test(tc, create_perm_invalid);
 	tcase_add_test(tc, shm_attach_foreign_object);
 	tcase_add_test(tc, shm_attach_truncated);
 	suite_add_tcase(s, tc);
@@ -977,6 +1133,7 @@ Suite *hc_region_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, file_create_reopen, 0, 3);
 	tcase_add_test(tc, file_create_errors);
+	tcase_add_test(tc, file_create_whole);
 	tcase_add_test(tc, file_shared_between_processes);
 	tcase_add_loop_test(tc, save_then_open_equals, 0, 6);
 	tcase_add_test(tc, save_of_read_only_table);
