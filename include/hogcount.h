@@ -359,6 +359,7 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  */
 HC_API int hc_table_save_compact(const hc_table *t, const char *path);
 
+/*
  * hc_table_sync - flush a file-backed table to disk (fsync of the file):
  * when it returns HC_OK, every add made before the call began, by any
  * process and into any generation, is on disk.  Not needed to survive a
