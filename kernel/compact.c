@@ -609,13 +609,41 @@ static int ent_cmp(const void *a, const void *b)
 }
 
 /*
+ * Sort @a by hash.  Entries come in slot order, which is hash order but
+ * for the few slots of linear probing each is displaced by: insertion
+ * sort does that in about one move per entry.  A table out of its
+ * invariants (a hostile writer) could make it quadratic, so past a
+ * budget of moves the rest goes to qsort.
+ */
+static void sort_ents(struct ent *a, uint64_t n)
+{
+	uint64_t budget = 64 * n + 1024;
+
+	for (uint64_t i = 1; i < n; i++) {
+		struct ent e = a[i];
+		uint64_t j = i;
+
+		while (j > 0 && a[j - 1].h > e.h) {
+			a[j] = a[j - 1];
+			j--;
+			if (--budget == 0) {
+				a[j] = e;
+				qsort(a, (size_t)n, sizeof(*a), ent_cmp);
+				return;
+			}
+		}
+		a[j] = e;
+	}
+}
+
+/*
  * Slot @i of generation @v: 1 with its hash, count and home slot, 0 if
  * empty or counted 0 (claimed, nothing added: P1), or an error.
  */
 static int slot_entry(const struct hc_table *t, const struct hc__gv *v,
 		      uint64_t i, struct ent *e)
 {
-	uint64_t w, c, k;
+	uint64_t w, c;
 	int rc;
 
 	if (t->kind == HC_KEY_PACKED) {
@@ -625,10 +653,9 @@ static int slot_entry(const struct hc_table *t, const struct hc__gv *v,
 		if (w == 0 || (t->fbit && w == t->fbit))
 			return 0;
 		rc = hc__packed_mk(t, v, i, w, &e->h);
-		if (!rc)
-			rc = hc__packed_entry(t, v, i, w, &k, &c);
 		if (rc)
 			return rc;
+		c = hc__packed_count(t, w, e->h);
 		e->home = (uint64_t)(((unsigned __int128)e->h * v->capacity) >>
 				     t->key_bits);
 	} else {
@@ -697,7 +724,7 @@ static int emit_sorted(struct cwriter *w, struct ent *a, uint64_t n)
 {
 	int rc = HC_OK;
 
-	qsort(a, (size_t)n, sizeof(*a), ent_cmp);
+	sort_ents(a, n);
 	for (uint64_t j = 0; j < n && !rc; j++)
 		rc = emit(w, a[j].h, a[j].c);
 	return rc;
@@ -767,7 +794,7 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 		if (end == v->capacity)
 			break;
 		/* Homes <= end - D are complete: all their slots were seen. */
-		qsort(buf, (size_t)len, sizeof(*buf), ent_cmp);
+		sort_ents(buf, len);
 		for (j = 0; j < len && buf[j].home + D <= end && !rc; j++)
 			rc = emit(w, buf[j].h, buf[j].c);
 		keep = len - j;

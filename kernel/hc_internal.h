@@ -457,6 +457,8 @@ int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
 		     uint64_t i, uint64_t w, uint64_t *key, uint64_t *count);
 int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
 		  uint64_t w, uint64_t *mk);
+/* The count of the slot word @w holding mk, overflow included. */
+uint64_t hc__packed_count(const struct hc_table *t, uint64_t w, uint64_t mk);
 int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
 		    uint64_t mk, uint64_t *w);
 /* Freeze and copy slots [lo, hi) of generation @o into @n (M3); the

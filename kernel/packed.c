@@ -200,6 +200,11 @@ static uint64_t word_count(const struct hc_table *t, uint64_t w, uint64_t mk)
 	return c + hc_atomic_load_relaxed(oc);
 }
 
+uint64_t hc__packed_count(const struct hc_table *t, uint64_t w, uint64_t mk)
+{
+	return word_count(t, w, mk);
+}
+
 /* ---- adds ----------------------------------------------------------- */
 
 /*
