@@ -216,7 +216,10 @@ END_TEST
 
 START_TEST(u64_growing)
 {
-	round_trip(HC_KEY_U64, 0, sizes[_i], 1);
+	/* u64 tables grow only with a 16-byte CAS (design.md M8): not in
+	 * the HC_FORCE_NO_PAIR_CAS build. */
+	if (HC_HAVE_PAIR_CAS)
+		round_trip(HC_KEY_U64, 0, sizes[_i], 1);
 }
 END_TEST
 
