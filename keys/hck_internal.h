@@ -69,6 +69,9 @@ struct hck_tok {
 	int fmt; /* enum hck_seq_fmt: the file's, or UNKNOWN */
 	int st; /* framer state (records.c) */
 	uint64_t seq_len, qual_left;
+	int cr_held; /* a sequence or quality line's '\r' ended the last
+		      * block: final (before '\n') or not, the next byte
+		      * says (records.c) */
 	uint64_t fwd, rev, mask, run;
 	unsigned shift;
 	/* bytes */

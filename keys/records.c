@@ -202,13 +202,23 @@ int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 			tk->st = ST_SEQ;
 			/* fall through */
 		case ST_SEQ:
+			if (tk->cr_held) {
+				/* Not final after all: one more letter. */
+				tk->cr_held = 0;
+				tk->seq_len += *p != '\n';
+			}
 			q = eol(p, end);
 			rc = kmer_run(tk, p, q);
 			if (rc)
 				return rc;
 			tk->seq_len += (uint64_t)(q - p);
-			if (q > p && q[-1] == '\r')
+			if (q > p && q[-1] == '\r') {
+				/* A final '\r' is not a letter; at the end of
+				 * a block, the next byte tells (a cut between
+				 * '\r' and '\n' must count as no cut). */
 				tk->seq_len--;
+				tk->cr_held = q == end;
+			}
 			p = q;
 			if (q < end) {
 				p++;
@@ -228,10 +238,17 @@ int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 		case ST_QUAL: {
 			uint64_t len;
 
+			if (tk->cr_held) {
+				tk->cr_held = 0;
+				if (*p != '\n' && tk->qual_left)
+					tk->qual_left--;
+			}
 			q = eol(p, end);
 			len = (uint64_t)(q - p);
-			if (q > p && q[-1] == '\r')
-				len--;
+			if (q > p && q[-1] == '\r') {
+				len--; /* as in ST_SEQ */
+				tk->cr_held = q == end;
+			}
 			tk->qual_left -=
 				len < tk->qual_left ? len : tk->qual_left;
 			p = q;

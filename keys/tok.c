@@ -70,6 +70,7 @@ void hck_tok_reset(hck_tok *tk, int fmt)
 	tk->fmt = fmt;
 	tk->st = 0;
 	tk->seq_len = tk->qual_left = 0;
+	tk->cr_held = 0;
 	tk->fwd = tk->rev = tk->run = tk->roll = 0;
 	tk->tail_len = 0;
 	tk->whead = tk->wcount = tk->pending = 0;
