@@ -564,4 +564,14 @@ static inline void hc__debug_yield(void)
 }
 #endif
 
+/* Before a migration copies slot @i: the test hook, and now and then a
+ * debug yield (packed.c and slots.c walk their blocks with it). */
+static inline void hc__migrate_visit(uint64_t i)
+{
+	if (hc__migrate_hook)
+		hc__migrate_hook(i);
+	if ((i & 255) == 0)
+		hc__debug_yield();
+}
+
 #endif /* HC_INTERNAL_H */

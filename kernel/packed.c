@@ -566,13 +566,10 @@ int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
 	for (uint64_t i = lo; i < hi; i++) {
 		int rc;
 
-		if (hc__migrate_hook)
-			hc__migrate_hook(i);
+		hc__migrate_visit(i);
 		rc = packed_migrate_slot(t, o, n, i, copied);
 		if (rc)
 			return rc;
-		if ((i & 255) == 0)
-			hc__debug_yield();
 	}
 	return HC_OK;
 }
