@@ -389,6 +389,9 @@ HC_API int hc_table_prefault(hc_table *t);
 /*
  * hc_table_close - unmap and free the handle.  NULL is a no-op.
  * Does not unlink a named table.  Returns HC_OK or HC_EIO.
+ * Delta caches on the handle (hc_cache_create) are flushed first and
+ * detached: the first flush error is returned (the table is closed
+ * anyway), and each cache is then only good for hc_cache_destroy().
  * A handle that created a table file, or opened one read-write, seals
  * it when it is the last such handle to close (hc_table_verify): it
  * finishes a growth in flight, writes the body checksums and marks the
@@ -505,6 +508,86 @@ HC_API int hc_add_bytes_batch(hc_table *t, const void *const *keys,
 HC_API int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
 				   const size_t *lens, const uint64_t *deltas,
 				   size_t n, size_t *done, int mode);
+
+/* ---- delta caches: worker-local combining ---------------------------- */
+
+/* Opaque handle: a private cache of pending deltas in front of a table. */
+typedef struct hc_cache hc_cache;
+
+/* Distinct keys a cache holds by default, and at most. */
+#define HC_CACHE_KEYS_DEFAULT 8192u
+#define HC_CACHE_KEYS_MAX (1u << 26)
+/* Adds a cache absorbs between flushes by default (the loss bound). */
+#define HC_CACHE_PENDING_DEFAULT (UINT64_C(1) << 20)
+/* Key bytes a byte-key cache keeps per key it can hold. */
+#define HC_CACHE_KEY_BYTES 64u
+
+/*
+ * hc_cache_create - a delta cache in front of @t for this thread of this
+ * process.  It sums the deltas of up to @keys distinct keys (0:
+ * HC_CACHE_KEYS_DEFAULT) in private memory and adds each to @t once,
+ * with its sum, through the batched adds: hot keys (Zipfian text, a few
+ * thousand n-grams) then cost the shared table one add a flush instead
+ * of one a key.  It flushes when it holds @keys keys (or a byte-key
+ * cache's key area, @keys * HC_CACHE_KEY_BYTES, is full), after
+ * @max_pending adds (0: HC_CACHE_PENDING_DEFAULT), and on
+ * hc_cache_flush(), hc_cache_destroy() and hc_table_close().  Where keys
+ * do not repeat within a cache's window (k-mers of reads), it turns
+ * itself into a pass-through to the batched adds for a while, so it
+ * costs next to nothing there.
+ * Until a flush, the deltas it holds are not in @t: hc_get() and
+ * iteration do not see them, and a process killed before its flush
+ * loses them (at most @max_pending adds; design.md C1).
+ * A forked child's inherited copy starts empty: the parent's pending
+ * deltas are the parent's to flush.  One thread at a time per cache;
+ * any number of caches per handle.  Any key kind; byte-key tables take
+ * the _bytes calls, the others the integer ones.
+ * Returns HC_OK, HC_EINVAL (@keys above HC_CACHE_KEYS_MAX), HC_ERDONLY,
+ * HC_ENOMEM.
+ */
+HC_API int hc_cache_create(hc_cache **out, hc_table *t, size_t keys,
+			   uint64_t max_pending);
+
+/*
+ * hc_cache_add - add @delta to @key through the cache.  Returns HC_OK,
+ * HC_ERANGE (a dense or packed table's key out of range, checked at
+ * once), HC_EMISUSE (byte-key table, or the table was closed), or the
+ * error of a flush it caused (HC_EFULL: the keys not added stay in the
+ * cache; counts added before are intact).
+ */
+HC_API int hc_cache_add(hc_cache *c, uint64_t key, uint64_t delta);
+
+/* hc_cache_add_batch - hc_cache_add for @keys[0..n) (@deltas NULL: 1
+ * each); @done as for hc_add_batch(). */
+HC_API int hc_cache_add_batch(hc_cache *c, const uint64_t *keys,
+			      const uint64_t *deltas, size_t n, size_t *done);
+
+/* hc_cache_add_bytes, hc_cache_add_bytes_batch - the byte-key forms; a
+ * key is copied into the cache, so the caller's buffer may change after
+ * the call.  Returns as hc_cache_add() and hc_add_bytes(). */
+HC_API int hc_cache_add_bytes(hc_cache *c, const void *key, size_t len,
+			      uint64_t delta);
+HC_API int hc_cache_add_bytes_batch(hc_cache *c, const void *const *keys,
+				    const size_t *lens, const uint64_t *deltas,
+				    size_t n, size_t *done);
+
+/*
+ * hc_cache_flush - add every pending delta to the table now.  Returns
+ * HC_OK, HC_EMISUSE (the table was closed) or the batched add's error;
+ * on an error the keys not added stay pending.
+ */
+HC_API int hc_cache_flush(hc_cache *c);
+
+/* hc_cache_pending - adds absorbed since the last flush (0 in a forked
+ * child that has not used its copy). */
+HC_API uint64_t hc_cache_pending(const hc_cache *c);
+
+/*
+ * hc_cache_destroy - flush, then free the cache.  NULL is a no-op.
+ * After hc_table_close() of its table (which flushed it) it only frees.
+ * Returns HC_OK or the flush's error (the pending deltas are then lost).
+ */
+HC_API int hc_cache_destroy(hc_cache *c);
 
 /* ---- reads: any number of processes, concurrent with updates ------- */
 

@@ -332,6 +332,8 @@ struct hc_table {
 	struct hc__gv views[HC_GEN_MAX];
 	struct hc__compact *cx; /* a compact file (read-only), else NULL;
 				 * then hdr is a zeroed copy in the heap */
+	struct hc_cache *caches; /* delta caches on this handle (cache.c),
+				  * linked under map_lock */
 };
 
 /* hash.c */
@@ -384,6 +386,9 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
 
 /* region.c */
 void hc__advise(unsigned char *base, uint64_t bytes);
+
+/* cache.c */
+int hc__caches_close(struct hc_table *t);
 
 /* seal.c */
 void hc__seal_register(struct hc_table *t);

@@ -955,6 +955,8 @@ int hc_table_close(hc_table *t)
 
 	if (!t)
 		return HC_OK;
+	/* Pending deltas reach the table before it is sealed or unmapped. */
+	rc = hc__caches_close(t);
 	if (t->view_pin && t->view_pin_pid == hc__pid())
 		hc__unpin(t, t->view_pin);
 	(void)hc__reclaim(t); /* what this process held back (M9) */

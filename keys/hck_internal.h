@@ -15,44 +15,43 @@
 
 #define HCK_SINK_KEYS 4096u
 #define HCK_SINK_ARENA (1u << 20)
-#define HCK_SINK_COMBINE_SLOTS (2 * HCK_SINK_KEYS) /* a power of 2 */
-#define HCK_SINK_COMBINE_SKIP 63u /* batches: see sink.c */
 
 struct hck_sink {
 	hc_table *t; /* NULL for a sink into a function */
+	hc_cache *cache; /* HCK_SINK_COMBINE: the kernel's delta cache */
 	hck_sink_fn fn;
 	void *fn_arg;
 	int bytes; /* byte-string keys */
-	int combine; /* integer keys: sum repeats of a batch before adding */
-	unsigned combine_skip; /* batches left before combining again */
 	int err; /* first HC_E* code met, else 0 */
 	size_t n;
 	uint64_t added; /* keys added so far */
 	uint64_t keys[HCK_SINK_KEYS];
-	uint64_t deltas[HCK_SINK_KEYS]; /* combined batches: repeats */
-	uint16_t cidx[HCK_SINK_COMBINE_SLOTS]; /* 1 + index into keys, or 0 */
-	uint16_t cused[HCK_SINK_KEYS]; /* the cidx entries to clear */
 	const void *ptrs[HCK_SINK_KEYS];
 	size_t lens[HCK_SINK_KEYS];
 	size_t arena_used;
 	unsigned char *arena; /* HCK_SINK_ARENA bytes for copied keys */
 };
 
+/* Hand the batch on (to the cache, the table or the function); the
+ * batch's byte keys may be reused after it.  hck_sink_flush() also
+ * flushes the cache. */
+int hck__sink_drain(struct hck_sink *s);
+
 static inline int hck__sink_u64(struct hck_sink *s, uint64_t key)
 {
 	s->keys[s->n++] = key;
 	if (s->n == HCK_SINK_KEYS)
-		return hck_sink_flush(s);
+		return hck__sink_drain(s);
 	return 0;
 }
 
-/* A byte key that stays valid until the next hck_sink_flush(). */
+/* A byte key that stays valid until the next hck__sink_drain(). */
 static inline int hck__sink_ref(struct hck_sink *s, const void *p, size_t len)
 {
 	s->ptrs[s->n] = p;
 	s->lens[s->n++] = len;
 	if (s->n == HCK_SINK_KEYS)
-		return hck_sink_flush(s);
+		return hck__sink_drain(s);
 	return 0;
 }
 

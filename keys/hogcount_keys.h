@@ -208,8 +208,9 @@ typedef struct hck_sink hck_sink;
 typedef struct hck_tok hck_tok;
 
 /* Sink flags. */
-/* Integer keys: sum the repeats of each batch before adding, while that
- * pays (a batch that does not collapse turns it off for a while). */
+/* Sum repeated keys in a private delta cache (hc_cache_create) before
+ * adding them, while that pays: the cache passes keys that do not
+ * repeat straight through. */
 #define HCK_SINK_COMBINE 0x1
 
 /*
@@ -239,10 +240,12 @@ typedef int (*hck_sink_fn)(void *arg, const uint64_t *keys,
 HC_API int hck_sink_create_fn(hck_sink **out, const hck_meta *m, hck_sink_fn fn,
 			      void *arg);
 /* hck_sink_destroy - free the sink (pending keys are dropped: flush
- * first).  NULL is a no-op. */
+ * first; a combining sink's cache is flushed, its error not reported).
+ * NULL is a no-op. */
 HC_API void hck_sink_destroy(hck_sink *s);
-/* hck_sink_flush - add the pending keys.  After the first error the sink
- * drops every batch and returns that error again. */
+/* hck_sink_flush - add the pending keys, those in a combining sink's
+ * cache included (hck_tok_finish() calls it).  After the first error the
+ * sink drops every batch and returns that error again. */
 HC_API int hck_sink_flush(hck_sink *s);
 /* hck_sink_added - keys added so far (each repeat counted). */
 HC_API uint64_t hck_sink_added(const hck_sink *s);

@@ -47,7 +47,7 @@ static inline int kmer_run(struct hck_tok *tk, const unsigned char *p,
 				s->keys[n++] = rev < fwd ? rev : fwd;
 				if (__builtin_expect(n == HCK_SINK_KEYS, 0)) {
 					s->n = n;
-					rc = hck_sink_flush(s);
+					rc = hck__sink_drain(s);
 					n = 0;
 					if (rc)
 						break;
@@ -70,7 +70,7 @@ static inline int kmer_run(struct hck_tok *tk, const unsigned char *p,
 				s->keys[n++] = fwd;
 				if (__builtin_expect(n == HCK_SINK_KEYS, 0)) {
 					s->n = n;
-					rc = hck_sink_flush(s);
+					rc = hck__sink_drain(s);
 					n = 0;
 					if (rc)
 						break;

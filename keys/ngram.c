@@ -77,7 +77,7 @@ int hck__bytes_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 		if (rc)
 			return rc;
 	}
-	rc = hck_sink_flush(s);
+	rc = hck__sink_drain(s);
 	/* Keep the last k - 1 bytes for the next block. */
 	if (n >= k - 1) {
 		memcpy(tk->tail, buf + n - (k - 1), k - 1);

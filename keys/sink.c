@@ -4,15 +4,12 @@
  * adds (hc_add_batch, hc_add_bytes_batch), which hash a batch and
  * prefetch its slots before updating them.
  *
- * With HCK_SINK_COMBINE, a batch of integer keys is first combined:
- * repeats are summed in a small private hash, and each distinct key is
- * added once with its sum.  Zipfian text repeats its top keys many times
- * a batch, and every add of a hot key pulls its cache line from core to
- * core; a sum added once costs one.  Where batches do not collapse
- * (k-mers of reads, long n-grams), the private hash is pure cost, so a
- * batch that keeps more than 3/4 of its keys turns combining off for the
- * next HCK_SINK_COMBINE_SKIP batches, after which one batch tries again.
- * Counts still reach the shared table batch by batch, exactly.
+ * With HCK_SINK_COMBINE, batches go through the kernel's delta cache
+ * (hc_cache_*, kernel/cache.c): repeats are summed in private memory
+ * across batches and each distinct key reaches the shared table once a
+ * flush, with its sum.  The cache passes batches straight through where
+ * they do not collapse (k-mers of reads, long n-grams).  Counts reach
+ * the table exactly, at the latest on hck_sink_flush().
  *
  * A sink into a function (hck_sink_create_fn) hands each batch to the
  * caller instead, which routes it (hogcount-mpi).
@@ -37,10 +34,18 @@ int hck_sink_create(hck_sink **out, hc_table *t, const hck_meta *m,
 		return HC_ENOMEM;
 	s->t = t;
 	s->bytes = bytes;
-	s->combine = (flags & HCK_SINK_COMBINE) && !bytes;
 	if (bytes && !(s->arena = malloc(HCK_SINK_ARENA))) {
 		free(s);
 		return HC_ENOMEM;
+	}
+	if (flags & HCK_SINK_COMBINE) {
+		int rc = hc_cache_create(&s->cache, t, 0, 0);
+
+		if (rc) {
+			free(s->arena);
+			free(s);
+			return rc;
+		}
 	}
 	*out = s;
 	return HC_OK;
@@ -74,6 +79,7 @@ void hck_sink_destroy(hck_sink *s)
 {
 	if (!s)
 		return;
+	(void)hc_cache_destroy(s->cache); /* flushed by hck_sink_flush() */
 	free(s->arena);
 	free(s);
 }
@@ -88,43 +94,7 @@ hc_table *hck_sink_table(const hck_sink *s)
 	return s->t;
 }
 
-/* Sum the repeats of s->keys[0..n) into s->keys and s->deltas [0..u);
- * returns u.  Keys keep the order of their first appearance. */
-static size_t combine(struct hck_sink *s)
-{
-	const unsigned shift = 64 - 13; /* log2(HCK_SINK_COMBINE_SLOTS) */
-	size_t i, u = 0;
-
-	_Static_assert(HCK_SINK_COMBINE_SLOTS == 1u << 13, "combine shift");
-	for (i = 0; i < s->n; i++) {
-		uint64_t k = s->keys[i];
-		size_t h =
-			(size_t)((k * UINT64_C(0x9e3779b97f4a7c15)) >> shift);
-
-		for (;;) {
-			unsigned idx = s->cidx[h];
-
-			if (idx == 0) {
-				/* u <= i: keys[u] was already read. */
-				s->keys[u] = k;
-				s->deltas[u] = 1;
-				s->cused[u] = (uint16_t)h;
-				s->cidx[h] = (uint16_t)++u;
-				break;
-			}
-			if (s->keys[idx - 1] == k) {
-				s->deltas[idx - 1]++;
-				break;
-			}
-			h = (h + 1) & (HCK_SINK_COMBINE_SLOTS - 1);
-		}
-	}
-	for (i = 0; i < u; i++)
-		s->cidx[s->cused[i]] = 0;
-	return u;
-}
-
-int hck_sink_flush(hck_sink *s)
+int hck__sink_drain(hck_sink *s)
 {
 	size_t done = 0;
 	int rc;
@@ -142,23 +112,16 @@ int hck_sink_flush(hck_sink *s)
 			      : s->fn(s->fn_arg, s->keys, NULL, NULL, s->n);
 		if (!rc)
 			done = s->n;
+	} else if (s->cache) {
+		rc = s->bytes ? hc_cache_add_bytes_batch(s->cache, s->ptrs,
+							 s->lens, NULL, s->n,
+							 &done)
+			      : hc_cache_add_batch(s->cache, s->keys, NULL,
+						   s->n, &done);
 	} else if (s->bytes) {
 		rc = hc_add_bytes_batch(s->t, s->ptrs, s->lens, NULL, s->n,
 					&done);
-	} else if (s->combine && s->combine_skip == 0) {
-		size_t u = combine(s), i;
-
-		/* Combining pays while a batch collapses; one that keeps
-		 * more than 3/4 of its keys turns it off for a while. */
-		if (4 * u > 3 * s->n)
-			s->combine_skip = HCK_SINK_COMBINE_SKIP;
-		rc = hc_add_batch(s->t, s->keys, s->deltas, u, &done);
-		for (i = 0; i < done; i++)
-			s->added += s->deltas[i];
-		done = 0;
 	} else {
-		if (s->combine_skip)
-			s->combine_skip--;
 		rc = hc_add_batch(s->t, s->keys, NULL, s->n, &done);
 	}
 	s->added += done;
@@ -169,10 +132,19 @@ int hck_sink_flush(hck_sink *s)
 	return rc;
 }
 
+int hck_sink_flush(hck_sink *s)
+{
+	int rc = hck__sink_drain(s);
+
+	if (!rc && s->cache && (rc = hc_cache_flush(s->cache)))
+		s->err = rc;
+	return rc;
+}
+
 unsigned char *hck__sink_reserve(struct hck_sink *s, size_t len)
 {
 	if (s->arena_used + len > HCK_SINK_ARENA)
-		hck_sink_flush(s);
+		hck__sink_drain(s);
 	return s->arena + s->arena_used;
 }
 
