@@ -12,8 +12,10 @@ died in the pickling.
 
 Here generateModel creates ONE hogcount table in an anonymous shared
 mapping before the pool forks its workers; each pool_worker adds the
-fragments of its file straight into that table (numpy batches through
-hc_add_batch), and returns only how many it added.  Nothing is pickled
+fragments of its file straight into that table (numpy batches through a
+delta cache, hc_cache_add_batch, which sums the hot fragments in the
+worker and adds each once a flush), and returns only how many it
+added.  Nothing is pickled
 but file names and integers, there is no merge, and the parent holds
 the finished model the moment the last worker is done.
 
@@ -48,7 +50,7 @@ def pool_worker(filename, order, doshuffle=False):
     """Count the order-k byte fragments of one file into the shared
     table; returns the number of fragments added (an int)."""
     logger.info(f"Processing file: {filename}")
-    t = _table
+    t = _table.cache()  # sums hot fragments here, adds each once a flush
     k = order
     buf = bytearray(CHUNK + k + 8)
     keys = np.empty(CHUNK + k, dtype=np.uint64) if k <= 8 else None
@@ -75,6 +77,7 @@ def pool_worker(filename, order, doshuffle=False):
                 added += nfrag
             carry = min(k - 1, length)
             buf[:carry] = buf[length - carry:length]
+    t.close()  # the last flush: every fragment is in the table now
     return added
 
 

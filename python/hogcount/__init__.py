@@ -32,7 +32,7 @@ from ._lib import lib
 from .keys import fragments, fragment_bytes, padded
 from .sharded import partition, shard_path, write_manifest
 
-__all__ = ["Table", "HogcountError", "fragments", "fragment_bytes",
+__all__ = ["Table", "Cache", "HogcountError", "fragments", "fragment_bytes",
            "padded", "partition", "shard_path", "write_manifest",
            "library_path", "keys_library_path"]
 
@@ -405,6 +405,15 @@ class Table:
         del keepalive
         _check(rc, f"add_bytes_batch (added {done.value} of {n})")
 
+    def cache(self, keys=0, max_pending=0):
+        """A delta cache in front of this table (hc_cache_create): it
+        sums repeated keys in this process's memory and adds each to the
+        table once a flush.  Make it in the worker, after fork; use it as
+        a context manager (leaving it flushes) or call close().  Until a
+        flush its deltas are not in the table.  ``keys``: distinct keys
+        held (0: 8192); ``max_pending``: adds between flushes (0: 2^20)."""
+        return Cache(self, keys, max_pending)
+
     # ---- reads --------------------------------------------------------
 
     def get(self, key):
@@ -609,6 +618,85 @@ _ERANGE = -10
 # What names a shared-memory table where a file could be given, as in
 # the CLI (docs/cli.md, "Live tables").
 SHM_PREFIX = "shm:"
+
+
+class Cache:
+    """A private delta cache in front of a Table (Table.cache()).  Not
+    shared between threads; a forked child's copy starts empty."""
+
+    def __init__(self, table, keys=0, max_pending=0):
+        self._table = table  # keeps the table's handle alive
+        self._h = ctypes.c_void_p()
+        _check(lib.hc_cache_create(ctypes.byref(self._h), table._h,
+                                   int(keys), int(max_pending)), "cache")
+
+    def add_batch(self, keys, deltas=None):
+        """As Table.add_batch, through the cache."""
+        k = np.ascontiguousarray(keys, dtype=np.uint64)
+        d = None
+        if deltas is not None:
+            d = np.ascontiguousarray(deltas, dtype=np.uint64)
+            if d.shape != k.shape:
+                raise ValueError("add_batch: keys and deltas differ in "
+                                 "length")
+        done = ctypes.c_size_t()
+        rc = lib.hc_cache_add_batch(self._live(), k.ctypes.data,
+                                    d.ctypes.data if d is not None else None,
+                                    k.size, ctypes.byref(done))
+        _check(rc, f"cache add_batch (added {done.value} of {k.size})")
+
+    def add_fixed(self, data, width, n, deltas=None, stride=None):
+        """As Table.add_fixed (byte-key tables), through the cache; the
+        cache copies the keys it keeps."""
+        buf = np.frombuffer(memoryview(data).cast("B"), dtype=np.uint8)
+        stride = width if stride is None else stride
+        if n and (n - 1) * stride + width > buf.size:
+            raise ValueError("add_fixed: keys run past the buffer")
+        ptrs = buf.ctypes.data + np.arange(n, dtype=np.uintp) * \
+            np.uintp(stride)
+        lens = np.full(n, width, dtype=np.uintp)
+        d = None
+        if deltas is not None:
+            d = np.ascontiguousarray(deltas, dtype=np.uint64)
+            if d.size != n:
+                raise ValueError("deltas: one per key")
+        done = ctypes.c_size_t()
+        rc = lib.hc_cache_add_bytes_batch(
+            self._live(), ptrs.ctypes.data, lens.ctypes.data,
+            d.ctypes.data if d is not None else None, n, ctypes.byref(done))
+        _check(rc, f"cache add_fixed (added {done.value} of {n})")
+
+    @property
+    def pending(self):
+        """Adds absorbed since the last flush."""
+        return lib.hc_cache_pending(self._h) if self._h else 0
+
+    def flush(self):
+        """Add every pending delta to the table now."""
+        _check(lib.hc_cache_flush(self._live()), "cache flush")
+
+    def close(self):
+        """Flush and free the cache (idempotent)."""
+        if self._h:
+            h, self._h = self._h, None
+            _check(lib.hc_cache_destroy(h), "cache close")
+
+    def _live(self):
+        if not self._h:
+            raise HogcountError(-5, "cache is closed")  # HC_EMISUSE
+        return self._h
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
 
 
 def _shm_name(name):

@@ -100,6 +100,28 @@ class TestBytes(unittest.TestCase):
         self.assertEqual(t["ab"], 3)
         self.assertIsNotNone(t.arena)
 
+    def test_cache_sums_then_flushes(self):
+        t = Table.create()
+        keys = np.array([5, 7, 5, 0, 2**64 - 1, 5], dtype=np.uint64)
+        with t.cache(keys=16) as c:
+            c.add_batch(keys)
+            c.add_batch(keys, np.full(keys.size, 2, dtype=np.uint64))
+            self.assertEqual(c.pending, 12)
+            self.assertEqual(t[5], 0)  # pending: not in the table yet
+            c.flush()
+            self.assertEqual(c.pending, 0)
+            self.assertEqual(t[5], 9)
+            c.add_batch([7])
+        self.assertEqual((t[5], t[7], t[0], t[2**64 - 1]), (9, 4, 3, 3))
+        with self.assertRaises(hogcount.HogcountError):
+            c.flush()  # closed
+        b = Table.create(key_kind="bytes")
+        with b.cache() as c:
+            c.add_fixed(b"abcabc", 3, 4, stride=1)  # abc bca cab abc
+        self.assertEqual(b["abc"], 2)
+        with self.assertRaises(hogcount.HogcountError):
+            b.cache().add_batch([1])  # integer keys, byte table
+
     def test_fragments_match_reference(self):
         data = os.urandom(1000) + b"\x00\xff" * 10
         for k in range(1, 9):
