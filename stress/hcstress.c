@@ -107,6 +107,7 @@ struct cfg {
 	double scribble_hdr; /* --hostile: % of them into the header */
 	double timeout;
 	int quiet;
+	size_t cache; /* --cache: keys of a delta cache per worker, or 0 */
 };
 
 struct shared {
@@ -131,6 +132,7 @@ struct ctx {
 	uint64_t *fail; /* --fill: per worker, a bit per op */
 	uint64_t fail_words; /* words per worker */
 	size_t fail_bytes;
+	hc_cache *cache; /* --cache: this worker's (after fork) */
 	int nstreams; /* streams started so far (workers + replacements) */
 	int max_streams;
 };
@@ -181,6 +183,12 @@ static int apply_batch(struct ctx *x, int w, uint64_t base, const uint64_t *ids,
 			keys[i] = st_key_u64(ids[i], x->salt);
 		}
 	}
+	if (x->cache) /* the table's mode; errors end the run */
+		return x->c.bytes
+			       ? hc_cache_add_bytes_batch(x->cache, kptr, klen,
+							  deltas, n, &done)
+			       : hc_cache_add_batch(x->cache, keys, deltas, n,
+						    &done);
 	i = 0;
 	while (i < n) {
 		if (n == 1 && x->c.bytes)
@@ -235,6 +243,8 @@ static int worker(int w, void *arg)
 			(void)setpriority(PRIO_PROCESS, 0,
 					  nv + 10 > 19 ? 19 : nv + 10);
 	}
+	if (x->c.cache) /* a failure ends the stream at once (below) */
+		rc = hc_cache_create(&x->cache, x->t, x->c.cache, 0);
 	atomic_store(&p->state, 1);
 	st_barrier_wait(&x->sh->bar);
 	/* --stop: everyone but the victim starts once it is stopped, so
@@ -243,7 +253,7 @@ static int worker(int w, void *arg)
 		while (!atomic_load_explicit(&x->sh->gate,
 					     memory_order_acquire))
 			st_sleep_ns(100000);
-	for (;;) {
+	while (rc == HC_OK) {
 		size_t n = x->c.batch, i;
 
 		if (role == R_STOP && !x->c.fill) {
@@ -272,6 +282,13 @@ static int worker(int w, void *arg)
 			break;
 		pos += n;
 		atomic_store_explicit(&p->done, pos, memory_order_release);
+	}
+	if (x->cache) {
+		/* The last flush: every op of the stream is in the table. */
+		int frc = hc_cache_destroy(x->cache);
+
+		if (rc == HC_OK)
+			rc = frc;
 	}
 	p->rc = rc;
 	p->t_end = st_now_ns();
@@ -520,6 +537,9 @@ static void usage(void)
 		"  --timeout S        survivors must finish within S "
 		"(default 120;\n"
 		"                     --duration: S after the end)\n"
+		"  --cache N          add through a delta cache of N keys per "
+		"worker\n"
+		"                     (hc_cache_create; flushed at the end)\n"
 		"  --quiet            JSON line only\n");
 	exit(2);
 }
@@ -553,6 +573,7 @@ static void parse(struct cfg *c, int argc, char **argv)
 		{ "scribble-header", required_argument, 0, 'V' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "quiet", no_argument, 0, 'q' },
+		{ "cache", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -668,6 +689,9 @@ static void parse(struct cfg *c, int argc, char **argv)
 		case 'q':
 			c->quiet = 1;
 			break;
+		case 'C':
+			c->cache = (size_t)st_parse_u64("cache", optarg);
+			break;
 		default:
 			usage();
 		}
@@ -699,6 +723,12 @@ static void parse(struct cfg *c, int argc, char **argv)
 		       "--fill, --stop or --kill");
 	if (c->kill_every < 0)
 		st_die("--kill-every: more than 0 seconds");
+	if (c->cache && (c->kill || c->kill_every > 0 || c->fill ||
+			 c->hostile || c->stop || c->batch < 2))
+		st_die("--cache: with --batch of 2 or more, not with --kill, "
+		       "--kill-every, --stop, --fill or --hostile (their "
+		       "checks count a worker's finished batches as in the "
+		       "table; a cache holds them until it flushes)");
 	if (c->grow && (c->bytes || c->fill))
 		st_die("--grow: u64 keys, and not with --fill");
 	if (!c->capacity)
@@ -1534,6 +1564,7 @@ int main(int argc, char **argv)
 	st_json_u64(&j, "capacity", c->capacity);
 	st_json_str(&j, "mode", c->mode == HC_MODE_EXACT ? "exact" : "hogwild");
 	st_json_u64(&j, "batch", c->batch);
+	st_json_u64(&j, "cache", c->cache);
 	st_json_str(&j, "deltas", c->deltas_random ? "random" : "one");
 	st_json_u64(&j, "kill", (uint64_t)c->kill);
 	st_json_bool(&j, "stop", c->stop);
