@@ -187,9 +187,7 @@ static inline hc_table *fz_tokenize(const hck_meta *m,
 		opt.arena_bytes = arena;
 	FUZZ_CHECK(hc_table_create(&t, &opt) == HC_OK, "create");
 	FUZZ_CHECK(hck_sink_create(&s, t, m,
-				   (seed & 1) && hck_int_keys(m)
-					   ? HCK_SINK_COMBINE
-					   : 0) == HC_OK,
+				   (seed & 1) ? HCK_SINK_COMBINE : 0) == HC_OK,
 		   "sink");
 	FUZZ_CHECK(hck_tok_create(&tk, m, s) == HC_OK, "tok");
 	switch (how) {

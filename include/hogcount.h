@@ -388,10 +388,11 @@ HC_API int hc_table_prefault(hc_table *t);
 
 /*
  * hc_table_close - unmap and free the handle.  NULL is a no-op.
- * Does not unlink a named table.  Returns HC_OK or HC_EIO.
- * Delta caches on the handle (hc_cache_create) are flushed first and
- * detached: the first flush error is returned (the table is closed
- * anyway), and each cache is then only good for hc_cache_destroy().
+ * Does not unlink a named table.  Returns HC_OK, HC_EIO, or the error of
+ * a delta cache's flush.  Delta caches on the handle (hc_cache_create)
+ * are flushed first and detached: the first flush error is returned
+ * (the table is closed anyway), and each cache is then only good for
+ * hc_cache_destroy().
  * A handle that created a table file, or opened one read-write, seals
  * it when it is the last such handle to close (hc_table_verify): it
  * finishes a growth in flight, writes the body checksums and marks the
@@ -537,7 +538,8 @@ typedef struct hc_cache hc_cache;
  * costs next to nothing there.
  * Until a flush, the deltas it holds are not in @t: hc_get() and
  * iteration do not see them, and a process killed before its flush
- * loses them (at most @max_pending adds; design.md C1).
+ * loses them (at most @max_pending adds while flushes succeed;
+ * design.md C1).
  * A forked child's inherited copy starts empty: the parent's pending
  * deltas are the parent's to flush.  One thread at a time per cache;
  * any number of caches per handle.  Any key kind; byte-key tables take
@@ -550,10 +552,11 @@ HC_API int hc_cache_create(hc_cache **out, hc_table *t, size_t keys,
 
 /*
  * hc_cache_add - add @delta to @key through the cache.  Returns HC_OK,
- * HC_ERANGE (a dense or packed table's key out of range, checked at
- * once), HC_EMISUSE (byte-key table, or the table was closed), or the
- * error of a flush it caused (HC_EFULL: the keys not added stay in the
- * cache; counts added before are intact).
+ * HC_EINVAL (@c NULL), HC_ERANGE (a dense or packed table's key out of
+ * range, checked at once), HC_EMISUSE (byte-key table, or the table was
+ * closed), or the error of a flush it caused or of the add itself while
+ * the cache passes keys through (HC_EFULL: the keys not added stay in
+ * the cache; counts added before are intact).
  */
 HC_API int hc_cache_add(hc_cache *c, uint64_t key, uint64_t delta);
 

@@ -18,8 +18,8 @@
  * hc_cache_destroy() and hc_table_close().
  *
  * Where windows do not collapse (k-mers of reads, long n-grams) the
- * private index is pure cost: a window that ends full with fewer than
- * 4/3 adds per distinct key turns the cache into a pass-through for the
+ * private index is pure cost: a window (ended by a full cache or by
+ * @max_pending adds) with fewer than 4/3 adds per distinct key turns the cache into a pass-through for the
  * next HC__CACHE_SKIP * @keys adds, after which one window tries again.
  *
  * No atomic operation here: the shared table is reached only through
@@ -121,8 +121,8 @@ static void cache_reindex(struct hc_cache *c)
 /*
  * Add every entry to the table.  On an error, the entries added leave
  * the cache and the others stay (a later flush tries them again).
- * @full: the flush was forced by a full cache, so the window says
- * whether caching pays.
+ * @full: the flush ends a window (the cache is full, or max_pending
+ * adds came in), so the window says whether caching pays.
  */
 static int cache_flush(struct hc_cache *c, int full)
 {
@@ -237,7 +237,7 @@ static int cache_put(struct hc_cache *c, uint64_t key, uint64_t delta)
 	size_t s;
 	int rc;
 
-	if (c->pending >= c->max_pending && (rc = cache_flush(c, 0)))
+	if (c->pending >= c->max_pending && (rc = cache_flush(c, 1)))
 		return rc;
 	if (key > c->kmax)
 		return HC_ERANGE;
@@ -327,7 +327,7 @@ static int cache_put_bytes(struct hc_cache *c, const void *key, size_t len,
 	size_t s;
 	int rc;
 
-	if (c->pending >= c->max_pending && (rc = cache_flush(c, 0)))
+	if (c->pending >= c->max_pending && (rc = cache_flush(c, 1)))
 		return rc;
 	h = hc__hash_bytes(key, len, c->seed);
 	s = cache_home(c, h);
@@ -372,8 +372,10 @@ int hc_cache_add_bytes(hc_cache *c, const void *key, size_t len, uint64_t delta)
 
 	if (rc)
 		return rc;
-	if (!key || len == 0 || len > HC_KEY_BYTES_MAX)
-		return key ? HC_ERANGE : HC_EINVAL;
+	if (len == 0 || len > HC_KEY_BYTES_MAX)
+		return HC_ERANGE;
+	if (!key)
+		return HC_EINVAL;
 	if (c->bypass) {
 		c->bypass--;
 		return hc_add_bytes(c->t, key, len, delta);
@@ -409,8 +411,12 @@ int hc_cache_add_bytes_batch(hc_cache *c, const void *const *keys,
 				break;
 			continue;
 		}
-		if (!keys[i] || lens[i] == 0 || lens[i] > HC_KEY_BYTES_MAX) {
-			rc = keys[i] ? HC_ERANGE : HC_EINVAL;
+		if (lens[i] == 0 || lens[i] > HC_KEY_BYTES_MAX) {
+			rc = HC_ERANGE;
+			break;
+		}
+		if (!keys[i]) {
+			rc = HC_EINVAL;
 			break;
 		}
 		if ((rc = cache_put_bytes(c, keys[i], lens[i],

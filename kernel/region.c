@@ -962,13 +962,13 @@ int hc_table_close(hc_table *t)
 	(void)hc__reclaim(t); /* what this process held back (M9) */
 	/* The last writer of a file seals it; a failure leaves it live. */
 	(void)hc__seal_close(t);
-	if (munmap(t->base, t->reserve) != 0)
+	if (munmap(t->base, t->reserve) != 0 && rc == HC_OK)
 		rc = HC_EIO;
 	if (t->cx) {
 		free(t->cx);
 		free(t->hdr); /* the heap copy (compact.c) */
 	}
-	if (t->fd >= 0 && close(t->fd) != 0)
+	if (t->fd >= 0 && close(t->fd) != 0 && rc == HC_OK)
 		rc = HC_EIO;
 	handle_free(t);
 	return rc;

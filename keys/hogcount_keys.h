@@ -215,7 +215,8 @@ typedef struct hck_tok hck_tok;
 
 /*
  * hck_sink_create - a sink into @t for the keys of @m.
- * Returns HC_OK, HC_EINVAL, HC_ENOMEM.
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM, HC_ERDONLY (HCK_SINK_COMBINE on a
+ * read-only table).
  */
 HC_API int hck_sink_create(hck_sink **out, hc_table *t, const hck_meta *m,
 			   unsigned flags);
@@ -247,7 +248,9 @@ HC_API void hck_sink_destroy(hck_sink *s);
  * cache included (hck_tok_finish() calls it).  After the first error the
  * sink drops every batch and returns that error again. */
 HC_API int hck_sink_flush(hck_sink *s);
-/* hck_sink_added - keys added so far (each repeat counted). */
+/* hck_sink_added - keys handed on so far (each repeat counted): to the
+ * table, or to a combining sink's cache, whose later flush may still
+ * fail (hck_sink_flush() says so). */
 HC_API uint64_t hck_sink_added(const hck_sink *s);
 /* hck_sink_table - the sink's table. */
 HC_API hc_table *hck_sink_table(const hck_sink *s);
