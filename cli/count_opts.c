@@ -23,6 +23,7 @@ enum {
 	OPT_SHM,
 	OPT_KEEP_SHM,
 	OPT_NO_COMPACT,
+	OPT_EXCHANGE,
 };
 
 static void say(unsigned flags, const char *what, const char *fmt, ...)
@@ -161,6 +162,13 @@ void count_opts_usage(FILE *f, unsigned flags)
 		mpi ? " in all" : "", mpi ? "rank" : "worker");
 	if (mpi)
 		fprintf(f,
+			"      --exchange HOW   how ranks send keys to their "
+			"owners:\n"
+			"                       p2p (default): non-blocking "
+			"sends of\n"
+			"                       bounded blocks, overlapped with\n"
+			"                       tokenizing; alltoallv: rounds of\n"
+			"                       MPI_Alltoallv\n"
 			"  -q, --quiet          accepted: no progress line is "
 			"printed\n"
 			"  -v, --verbose        figures of the run on stderr "
@@ -198,6 +206,7 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 		{ "wide", no_argument, NULL, OPT_WIDE },
 		{ "no-compact", no_argument, NULL, OPT_NO_COMPACT },
+		{ "exchange", required_argument, NULL, OPT_EXCHANGE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -301,6 +310,23 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 			break;
 		case OPT_NO_COMPACT:
 			o->compact = 0;
+			break;
+		case OPT_EXCHANGE:
+			if (!mpi) {
+				say(flags, "--exchange",
+				    "only with hogcount-mpi: count's workers "
+				    "share one table");
+				return EXIT_USAGE;
+			}
+			if (!strcmp(optarg, "alltoallv")) {
+				o->exchange = COUNT_XCHG_ALLTOALLV;
+			} else if (!strcmp(optarg, "p2p")) {
+				o->exchange = COUNT_XCHG_P2P;
+			} else {
+				say(flags, "--exchange",
+				    "'%s' is not p2p or alltoallv", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_MAX_SIZE:
 			if (parse_u64(optarg, &o->max_size) ||

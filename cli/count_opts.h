@@ -46,6 +46,13 @@ struct count_opts {
 	/* -L, -U: save only the keys counted lower..upper times (1 and
 	 * UINT64_MAX: all); see count_filter(). */
 	uint64_t lower, upper;
+	int exchange; /* hogcount-mpi --exchange: enum count_xchg */
+};
+
+/* hogcount-mpi: how ranks move keys to their owners (mpi/count_mpi.c). */
+enum count_xchg {
+	COUNT_XCHG_P2P = 0, /* the default */
+	COUNT_XCHG_ALLTOALLV = 1,
 };
 
 /*

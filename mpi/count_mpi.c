@@ -13,13 +13,21 @@
  * plain files cut at record boundaries, as `hogcount count` cuts them,
  * cli/input.c) and tokenizes it with the key layer into a sink that
  * calls route(): keys go into a small private table that sums repeats
- * (the map-side combine).  When it is half full, all ranks run one
- * exchange round: each drains its combine table into one buffer per
- * destination rank, MPI_Alltoallv moves them, and each rank adds what
- * it received into its node's table with the batched adds.  A rank
- * that has finished keeps joining rounds, with nothing to send, until
- * every rank has said it is done; an error anywhere is carried by the
- * same round, so every rank stops together and one of them prints it.
+ * (the map-side combine).  When it is half full, its records go to
+ * their owners, one of two ways (--exchange):
+ *  - p2p (the default): into one block per destination rank, sent with
+ *    MPI_Isend as it fills while the next one fills; each rank takes
+ *    what reaches it between batches of its own keys and adds it into
+ *    its node's table, so reading, sending and adding overlap.  A rank
+ *    that is done sends everyone an end mark and takes blocks until it
+ *    holds everyone's (see "--exchange p2p" below);
+ *  - alltoallv: all ranks run one exchange round: each drains its
+ *    combine table into one buffer per destination rank, MPI_Alltoallv
+ *    moves them, and each rank adds what it received.  A rank that has
+ *    finished keeps joining rounds, with nothing to send, until every
+ *    rank has said it is done; an error anywhere is carried by the same
+ *    round, so every rank stops together.
+ * Either way one of the failing ranks prints the error at the end.
  *
  * Output: node rank 0 of node i saves its table as OUT.shard-i-of-n
  * (hc_table_save: temporary name, fsync, rename); when every shard is
@@ -29,6 +37,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <mpi.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,6 +62,14 @@ _Static_assert(COMBINE_SLOTS == UINT64_C(1) << 20, "comb_hash");
 #define COMBINE_FILL 0.5
 /* Keys per batched add into the node table. */
 #define ADD_BATCH 4096
+
+/* --exchange p2p: the size of a block, from the buffers a rank may
+ * hold (two blocks per destination: one filling, one in flight). */
+#define P2P_BLOCK_MAX (UINT64_C(1) << 20)
+#define P2P_BLOCK_MIN (UINT64_C(16) << 10)
+#define P2P_BUFFERS (UINT64_C(64) << 20) /* per rank, all destinations */
+/* Message tags: a block's record format, or the end mark. */
+enum { TAG_INTS = 1, TAG_RAW = 2, TAG_BYTES = 3, TAG_END = 4 };
 
 /* Stops the tokenizer when another rank failed (never printed). */
 #define STOPPED HC_EMISUSE
@@ -93,6 +110,19 @@ struct xchg {
 	int kill_round; /* testing aid: HOGCOUNT_MPI_TEST_KILL */
 	uint64_t round_keys; /* keys buffered that start a round */
 	int max_size; /* --max-size was given */
+	uint64_t windows; /* combine windows ended (window_end) */
+	/* --exchange p2p: blocks sent to each rank as they fill */
+	int p2p;
+	size_t pblk; /* bytes that make a block */
+	unsigned char **inflight; /* per destination: the block in flight */
+	size_t *icap;
+	MPI_Request *sreq; /* ... and its send */
+	int *sfmt; /* per destination: the tag of sb[d]'s records */
+	unsigned char *rblk; /* the block being received */
+	size_t rblk_cap;
+	int ends; /* end marks received */
+	unsigned char end_flag; /* this rank failed: its end marks say so */
+	MPI_Request *ereq; /* its end marks */
 };
 
 static void usage(FILE *f)
@@ -373,6 +403,21 @@ static void x_fail(struct xchg *x, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void p2p_send(struct xchg *x, int d);
+
+/* --exchange p2p: before a record of @need bytes in the format @tag for
+ * rank @d, send d's block if the record would make it larger than a
+ * block or of two formats.  A record is never cut. */
+static void room(struct xchg *x, int d, size_t need, int tag)
+{
+	if (!x->p2p)
+		return;
+	if (x->slen[d] &&
+	    (x->sfmt[d] != tag || x->slen[d] + need > x->pblk))
+		p2p_send(x, d);
+	x->sfmt[d] = tag;
+}
+
 /* Buffers start small: with thousands of ranks most get a few records
  * a round, and a large start would cost ranks x capacity each. */
 static void put(struct xchg *x, int d, const void *p, size_t n)
@@ -403,9 +448,11 @@ static int drain(struct xchg *x)
 		for (size_t i = 0; i < x->cn; i++) {
 			uint32_t j = x->cused[i];
 			uint64_t rec[2] = { x->ckeys[j], x->ccounts[j] };
+			int d = x->tp->dest[hck_part_key(rec[0],
+							 x->tp->nnodes)];
 
-			put(x, x->tp->dest[hck_part_key(rec[0], x->tp->nnodes)],
-			    rec, sizeof(rec));
+			room(x, d, sizeof(rec), TAG_INTS);
+			put(x, d, rec, sizeof(rec));
 			x->ccounts[j] = 0;
 		}
 		x->sent_records += x->cn;
@@ -421,6 +468,7 @@ static int drain(struct xchg *x)
 			int d = x->tp->dest[hck_part_bytes(e.bytes, e.len,
 							   x->tp->nnodes)];
 
+			room(x, d, 16 + e.len + (8 - e.len % 8) % 8, TAG_BYTES);
 			put(x, d, hdr, sizeof(hdr));
 			put(x, d, &e.count, 8);
 			put(x, d, e.bytes, e.len);
@@ -506,6 +554,169 @@ static void *grow(void *p, size_t *cap, size_t need)
 	return xrealloc(p, *cap);
 }
 
+/* The records of one block (tag TAG_*) into the node table. */
+static int apply_block(struct xchg *x, int tag, const unsigned char *p,
+		       size_t len)
+{
+	return tag == TAG_BYTES ? add_bytes(x, p, len)
+	       : tag == TAG_RAW ? add_raw(x, p, len)
+				: add_ints(x, p, len);
+}
+
+/* An add into the node table failed with @rc. */
+static void add_fail(struct xchg *x, int rc)
+{
+	if (rc == HC_EFULL && x->max_size)
+		x_fail(x, rc,
+		       "the table of node %u is full at the limit of "
+		       "--max-size; nothing was written",
+		       (unsigned)x->tp->nid);
+	else if (rc == HC_EFULL)
+		x_fail(x, rc,
+		       "the table of node %u is full; nothing was "
+		       "written: rerun with a larger --size (distinct "
+		       "keys in all)",
+		       (unsigned)x->tp->nid);
+	else
+		x_fail(x, rc, "node %u: %s", (unsigned)x->tp->nid,
+		       hc_strerror(rc));
+	x->stop = 1;
+}
+
+/* A combine window ends (its keys are on their way): combine while it
+ * saves at least a quarter of the records; when raw, try combining
+ * again every 16th window. */
+static void window_end(struct xchg *x)
+{
+	x->windows++;
+	if (x->kill_round && (uint64_t)x->kill_round == x->windows)
+		raise(SIGKILL); /* testing aid: a rank dies mid-run */
+	if (!x->bytes) {
+		if (!x->raw && x->round_tokens)
+			x->raw = x->round_records > x->round_tokens / 4 * 3;
+		else if (x->raw && x->windows % 16 == 0)
+			x->raw = 0;
+	}
+	x->round_tokens = 0;
+	x->round_records = 0;
+	x->raw_n = 0;
+}
+
+/* ---- --exchange p2p: blocks as they fill, an end mark to finish ----- */
+
+/*
+ * Every rank sends each destination rank blocks of records (one format
+ * a block, at most x->pblk bytes unless one record is larger) with
+ * MPI_Isend, one in flight per destination while the next fills, and
+ * takes what reaches it with MPI_Improbe/MPI_Mrecv between batches of
+ * its own keys: counting, sending and adding overlap, and no rank waits
+ * for a slower one until the end.  A rank that is done (or failed)
+ * sends every rank an end mark after its last block; MPI keeps the
+ * order of the messages from one sender, so a rank that holds every
+ * end mark has every block.  An end mark carries a failure, which stops
+ * the others' tokenizers; the final agreement (count_main) decides.
+ */
+
+/* Take the messages that have arrived. */
+static int p2p_poll(struct xchg *x)
+{
+	int got = 0;
+
+	for (;;) {
+		MPI_Message msg;
+		MPI_Status st;
+		int flag = 0, len = 0, rc;
+
+		MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag,
+			    &msg, &st);
+		if (!flag)
+			return got;
+		got = 1;
+		MPI_Get_count(&st, MPI_BYTE, &len);
+		x->rblk = grow(x->rblk, &x->rblk_cap, (size_t)len + 1);
+		MPI_Mrecv(x->rblk, len, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+		if (st.MPI_TAG == TAG_END) {
+			x->ends++;
+			if (len && x->rblk[0])
+				x->stop = 1; /* that rank failed */
+		} else if (!x->err && !x->stop &&
+			   (rc = apply_block(x, st.MPI_TAG, x->rblk,
+					     (size_t)len))) {
+			add_fail(x, rc);
+		}
+	}
+}
+
+/* Wait for the send to @d in flight, taking what arrives meanwhile. */
+static void p2p_wait_send(struct xchg *x, int d)
+{
+	while (x->sreq[d] != MPI_REQUEST_NULL) {
+		int done = 0;
+
+		MPI_Test(&x->sreq[d], &done, MPI_STATUS_IGNORE);
+		if (!done && !p2p_poll(x))
+			sched_yield();
+	}
+}
+
+/* Send @d's block (this rank's own: into the node table at once). */
+static void p2p_send(struct xchg *x, int d)
+{
+	size_t len = x->slen[d];
+	unsigned char *b;
+	size_t cap;
+	int rc;
+
+	if (!len)
+		return;
+	x->slen[d] = 0;
+	if (x->err || x->stop)
+		return; /* the job fails: drop it */
+	if (d == x->tp->wrank) {
+		if ((rc = apply_block(x, x->sfmt[d], x->sb[d], len)))
+			add_fail(x, rc);
+		return;
+	}
+	p2p_wait_send(x, d);
+	b = x->inflight[d];
+	cap = x->icap[d];
+	x->inflight[d] = x->sb[d];
+	x->icap[d] = x->scap[d];
+	x->sb[d] = b;
+	x->scap[d] = cap;
+	MPI_Isend(x->inflight[d], (int)len, MPI_BYTE, d, x->sfmt[d],
+		  MPI_COMM_WORLD, &x->sreq[d]);
+	x->sent_bytes += len;
+	x->rounds++; /* blocks sent */
+}
+
+/* This rank is done (or failed): its last records, its end marks, and
+ * everyone else's blocks until every end mark is in. */
+static void p2p_finish(struct xchg *x)
+{
+	const struct topo *tp = x->tp;
+	int rc;
+
+	if (!x->err && !x->stop && (x->comb || x->cn) && (rc = drain(x)))
+		x_fail(x, rc, "combine table: %s", hc_strerror(rc));
+	window_end(x);
+	for (int d = 0; d < tp->wsize; d++)
+		p2p_send(x, d);
+	x->end_flag = x->err != 0;
+	for (int d = 0; d < tp->wsize; d++)
+		if (d != tp->wrank)
+			MPI_Isend(&x->end_flag, 1, MPI_BYTE, d, TAG_END,
+				  MPI_COMM_WORLD, &x->ereq[d]);
+	x->ends++;
+	while (x->ends < tp->wsize)
+		if (!p2p_poll(x))
+			sched_yield();
+	for (int d = 0; d < tp->wsize; d++)
+		p2p_wait_send(x, d);
+	MPI_Waitall(tp->wsize, x->ereq, MPI_STATUSES_IGNORE);
+	x->all_done = 1;
+}
+
 /*
  * One exchange round, entered by every rank.  @done: this rank has no
  * more keys after these.  Sets x->all_done when every rank said so in
@@ -520,8 +731,6 @@ static void round_run(struct xchg *x, int done)
 	int rc, all = 1;
 
 	x->rounds++;
-	if (x->kill_round && (uint64_t)x->kill_round == x->rounds)
-		raise(SIGKILL); /* testing aid: a rank dies mid-run */
 	if (!x->err && (x->comb || x->cn) && (rc = drain(x)))
 		x_fail(x, rc, "combine table: %s", hc_strerror(rc));
 	for (int d = 0; d < tp->wsize; d++) {
@@ -558,65 +767,67 @@ static void round_run(struct xchg *x, int done)
 			const unsigned char *p = x->rbuf + x->rdispl[d];
 			size_t len = (size_t)x->rcount[d];
 
-			rc = x->bytes	     ? add_bytes(x, p, len)
-			     : hr[4 * d + 3] ? add_raw(x, p, len)
-					     : add_ints(x, p, len);
+			rc = apply_block(x,
+					 x->bytes	 ? TAG_BYTES
+					 : hr[4 * d + 3] ? TAG_RAW
+							 : TAG_INTS,
+					 p, len);
 		}
-		if (rc == HC_EFULL && x->max_size)
-			x_fail(x, rc,
-			       "the table of node %u is full at the limit of "
-			       "--max-size; nothing was written",
-			       (unsigned)tp->nid);
-		else if (rc == HC_EFULL)
-			x_fail(x, rc,
-			       "the table of node %u is full; nothing was "
-			       "written: rerun with a larger --size (distinct "
-			       "keys in all)",
-			       (unsigned)tp->nid);
-		else if (rc)
-			x_fail(x, rc, "node %u: %s", (unsigned)tp->nid,
-			       hc_strerror(rc));
+		if (rc)
+			add_fail(x, rc);
 	}
 	if (x->err)
 		x->stop = 1;
 	x->all_done = all;
-	/* Combine while it saves at least a quarter of the records; when
-	 * raw, try combining again every 16th round. */
-	if (!x->bytes) {
-		if (!x->raw && x->round_tokens)
-			x->raw = x->round_records > x->round_tokens / 4 * 3;
-		else if (x->raw && x->rounds % 16 == 0)
-			x->raw = 0;
-	}
-	x->round_tokens = 0;
-	x->round_records = 0;
-	x->raw_n = 0;
+	window_end(x);
 	free(hs);
 	free(hr);
 }
 
-/* The sink's function: keys into the combine table; a round when it is
- * half full.  Returns STOPPED once any rank has failed. */
+/* The combine window is full: a round (alltoallv), or its records into
+ * the blocks, which go as they fill (p2p). */
+static void window_full(struct xchg *x)
+{
+	int rc;
+
+	if (!x->p2p) {
+		round_run(x, 0);
+		return;
+	}
+	if (!x->err && !x->stop && (x->comb || x->cn) && (rc = drain(x)))
+		x_fail(x, rc, "combine table: %s", hc_strerror(rc));
+	window_end(x);
+	if (x->err)
+		x->stop = 1;
+}
+
+/* The sink's function: keys into the combine table; the window ends
+ * when it is half full.  Returns STOPPED once any rank has failed. */
 static int route(void *arg, const uint64_t *keys, const void *const *ptrs,
 		 const size_t *lens, size_t n)
 {
 	struct xchg *x = arg;
 	int rc;
 
+	if (x->p2p)
+		p2p_poll(x);
 	if (x->stop)
 		return STOPPED;
 	x->tokens += n;
 	x->round_tokens += n;
 	if (keys && x->raw) {
-		for (size_t i = 0; i < n; i++)
-			put(x,
-			    x->tp->dest[hck_part_key(keys[i], x->tp->nnodes)],
-			    &keys[i], 8);
+		for (size_t i = 0; i < n; i++) {
+			int d = x->tp->dest[hck_part_key(keys[i],
+							 x->tp->nnodes)];
+
+			room(x, d, 8, TAG_RAW);
+			put(x, d, &keys[i], 8);
+		}
 		x->sent_records += n;
 		x->round_records += n;
 		x->raw_n += n;
 		if (x->raw_n >= x->round_keys)
-			round_run(x, 0);
+			window_full(x);
 		return x->stop ? STOPPED : 0;
 	}
 	if (keys) {
@@ -634,7 +845,7 @@ static int route(void *arg, const uint64_t *keys, const void *const *ptrs,
 			x->ccounts[j]++;
 		}
 		if (x->cn >= x->round_keys)
-			round_run(x, 0);
+			window_full(x);
 		return x->stop ? STOPPED : 0;
 	} else {
 		rc = hc_add_bytes_batch(x->comb, ptrs, lens, NULL, n, NULL);
@@ -656,7 +867,7 @@ static int route(void *arg, const uint64_t *keys, const void *const *ptrs,
 			st.claimed = COMBINE_SLOTS;
 		if (st.claimed >= x->round_keys / 2 ||
 		    (double)st.arena_used >= COMBINE_FILL * COMBINE_ARENA / 2)
-			round_run(x, 0);
+			window_full(x);
 		x->comb_pending = 0;
 		x->comb_arena_pending = 0;
 	}
@@ -764,7 +975,7 @@ static void report(const struct topo *tp, const struct xchg *x, double t_count,
 		return;
 	fprintf(stderr,
 		"hogcount-mpi count: %d ranks, %u nodes; counted in %.2f s, "
-		"saved in %.2f s; %llu rounds\n"
+		"saved in %.2f s; %llu %s (rank 0)\n"
 		"hogcount-mpi count: %llu keys tokenized, %llu records after "
 		"combining (%.3f per key), %llu bytes sent to other ranks "
 		"(%.3f per key), %llu distinct\n"
@@ -772,7 +983,8 @@ static void report(const struct topo *tp, const struct xchg *x, double t_count,
 		"of a node (its ranks summed, shared pages counted in each) "
 		"%.1f MiB\n",
 		tp->wsize, (unsigned)tp->nnodes, t_count, t_save,
-		(unsigned long long)x->rounds, (unsigned long long)sum[0],
+		(unsigned long long)x->rounds,
+		x->p2p ? "blocks sent" : "rounds", (unsigned long long)sum[0],
 		(unsigned long long)sum[1],
 		sum[0] ? (double)sum[1] / (double)sum[0] : 0,
 		(unsigned long long)sum[2],
@@ -872,8 +1084,27 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 	}
 	if (kill && atoi(kill) == tp->wrank && strchr(kill, ':'))
 		x.kill_round = atoi(strchr(kill, ':') + 1);
+	x.p2p = o.exchange == COUNT_XCHG_P2P;
+	x.pblk = P2P_BUFFERS / 2 / (size_t)tp->wsize;
+	if (x.pblk > P2P_BLOCK_MAX)
+		x.pblk = P2P_BLOCK_MAX;
+	if (x.pblk < P2P_BLOCK_MIN)
+		x.pblk = P2P_BLOCK_MIN;
+	/* Testing aid: small blocks, so small inputs send many. */
+	if (getenv("HOGCOUNT_MPI_TEST_BLOCK"))
+		x.pblk = strtoull(getenv("HOGCOUNT_MPI_TEST_BLOCK"), NULL, 10);
+	if (x.pblk < 16)
+		x.pblk = 16;
+	x.inflight = calloc((size_t)tp->wsize, sizeof(*x.inflight));
+	x.icap = calloc((size_t)tp->wsize, sizeof(*x.icap));
+	x.sfmt = calloc((size_t)tp->wsize, sizeof(*x.sfmt));
+	x.sreq = malloc((size_t)tp->wsize * sizeof(*x.sreq));
+	x.ereq = malloc((size_t)tp->wsize * sizeof(*x.ereq));
+	for (int d = 0; x.sreq && x.ereq && d < tp->wsize; d++)
+		x.sreq[d] = x.ereq[d] = MPI_REQUEST_NULL;
 	if (!x.sb || !x.slen || !x.scap || !x.scount || !x.sdispl ||
-	    !x.rcount || !x.rdispl || comb_create(&x) ||
+	    !x.rcount || !x.rdispl || !x.inflight || !x.icap || !x.sfmt ||
+	    !x.sreq || !x.ereq || comb_create(&x) ||
 	    hck_sink_create_fn(&s, &o.m, route, &x) ||
 	    hck_tok_create(&tk, &o.m, s))
 		x_fail(&x, HC_ENOMEM, "%s", hc_strerror(HC_ENOMEM));
@@ -886,9 +1117,12 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 		if (work_item_run(&w, i, tk) && !x.stop)
 			x_fail(&x, -1000, "%s: %s", w.sh->what, w.sh->msg);
 	}
-	do
-		round_run(&x, 1);
-	while (!x.all_done);
+	if (x.p2p)
+		p2p_finish(&x);
+	else
+		do
+			round_run(&x, 1);
+		while (!x.all_done);
 	t1 = MPI_Wtime();
 
 	/* One line from the lowest failing rank. */
@@ -951,9 +1185,17 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 	free(x.ccounts);
 	free(x.cused);
 	hc_table_close(x.table);
-	for (int d = 0; d < tp->wsize; d++)
+	for (int d = 0; x.sb && x.inflight && d < tp->wsize; d++) {
 		free(x.sb[d]);
+		free(x.inflight[d]);
+	}
 	free(x.sb);
+	free(x.inflight);
+	free(x.icap);
+	free(x.sfmt);
+	free(x.sreq);
+	free(x.ereq);
+	free(x.rblk);
 	free(x.slen);
 	free(x.scap);
 	free(x.scount);

@@ -30,32 +30,38 @@ check() {
 	"$HC" stats one.hc | head -4 >one.stats
 	[ -s one.txt ] || fail "$name: no keys"
 	head -5 one.txt | cut -f1 >keys.txt
-	for r in 1 2; do
+	# R ranks a node, and the exchange: p2p (the default) in blocks of
+	# 2 KiB, and alltoallv rounds.
+	for rx in 1:p2p 1:alltoallv 2:p2p; do
+		r=${rx%:*}
+		x=${rx#*:}
 		rm -f sh.hc sh.hc.shard-*
-		# Many rounds of a few thousand keys each (a testing aid).
+		# Many windows of a few thousand keys each, many blocks
+		# (testing aids).
 		# shellcheck disable=SC2086
-		HOGCOUNT_MPI_TEST_ROUND_KEYS=3000 \
-			mpi4 $r $opts --chunk-size 20000 -o sh.hc $inputs ||
-			fail "$name R=$r: hogcount-mpi failed"
+		HOGCOUNT_MPI_TEST_ROUND_KEYS=3000 HOGCOUNT_MPI_TEST_BLOCK=2048 \
+			mpi4 $r $opts --exchange $x --chunk-size 20000 \
+			-o sh.hc $inputs ||
+			fail "$name R=$r $x: hogcount-mpi failed"
 		n=$((4 / r))
-		grep -q "^shards $n\$" sh.hc || fail "$name R=$r: not $n shards"
+		grep -q "^shards $n\$" sh.hc || fail "$name R=$r $x: not $n shards"
 		[ "$(ls sh.hc.shard-*-of-$n | wc -l)" = $n ] ||
-			fail "$name R=$r: shard files"
+			fail "$name R=$r $x: shard files"
 		"$HC" dump --sort sh.hc >sh.txt
-		cmp -s one.txt sh.txt || fail "$name R=$r: dump --sort differs"
+		cmp -s one.txt sh.txt || fail "$name R=$r $x: dump --sort differs"
 		"$HC" histo sh.hc >sh.histo
-		cmp -s one.histo sh.histo || fail "$name R=$r: histo differs"
+		cmp -s one.histo sh.histo || fail "$name R=$r $x: histo differs"
 		"$HC" stats sh.hc | head -4 >sh.stats
-		cmp -s one.stats sh.stats || fail "$name R=$r: stats differ"
+		cmp -s one.stats sh.stats || fail "$name R=$r $x: stats differ"
 		"$HC" query one.hc <keys.txt >q1.txt
 		"$HC" query sh.hc <keys.txt >q2.txt
-		cmp -s q1.txt q2.txt || fail "$name R=$r: query differs"
+		cmp -s q1.txt q2.txt || fail "$name R=$r $x: query differs"
 		"$HC" dump sh.hc | sort | cmp -s one.sorted - ||
-			fail "$name R=$r: dump differs"
+			fail "$name R=$r $x: dump differs"
 		rm -f m.hc
 		"$HC" merge -o m.hc sh.hc
 		"$HC" dump --sort m.hc | cmp -s one.txt - ||
-			fail "$name R=$r: merge of the shards differs"
+			fail "$name R=$r $x: merge of the shards differs"
 		case $name in
 		words*) m="perplexity" mf=b.txt ;;
 		dna21) m="genome" mf= ;;
@@ -66,9 +72,9 @@ check() {
 			"$HC" model $m one.hc $mf >m1.txt
 			# shellcheck disable=SC2086
 			"$HC" model $m sh.hc $mf >m2.txt
-			cmp -s m1.txt m2.txt || fail "$name R=$r: model $m differs"
+			cmp -s m1.txt m2.txt || fail "$name R=$r $x: model $m differs"
 		fi
-		[ -z "$(shm_left)" ] || fail "$name R=$r: /dev/shm: $(shm_left)"
+		[ -z "$(shm_left)" ] || fail "$name R=$r $x: /dev/shm: $(shm_left)"
 	done
 	echo "ok: $name"
 }

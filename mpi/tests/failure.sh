@@ -58,11 +58,14 @@ one_line corrupt "cut.fq.gz: corrupt gzip stream"
 nothing_left corrupt
 echo "ok: corrupt input mid-run"
 
-if mpi4 2 --dna -k 21 --max-size 1000 -o out.hc reads.fq 2>err.txt; then
-	fail "max-size: succeeded"
-fi
-one_line max-size "full at the limit of --max-size"
-nothing_left max-size
+for x in p2p alltoallv; do
+	if mpi4 2 --dna -k 21 --max-size 1000 --exchange $x -o out.hc \
+		reads.fq 2>err.txt; then
+		fail "max-size $x: succeeded"
+	fi
+	one_line "max-size $x" "full at the limit of --max-size"
+	nothing_left "max-size $x"
+done
 echo "ok: --max-size too small"
 mpi4 2 --dna -k 21 --max-size 1M -o big.hc reads.fq ||
 	fail "max-size 1M: failed"
@@ -78,11 +81,13 @@ one_line into "^hogcount mpi count: --into: not with hogcount-mpi"
 nothing_left into
 echo "ok: --into refused"
 
-for r in 1 2; do
+for rx in 1:p2p 2:p2p 2:alltoallv; do
+	r=${rx%:*}
+	x=${rx#*:}
 	if HOGCOUNT_MPI_TEST_KILL=2:1 mpi4 $r --dna -k 21 -o out.hc \
-		--chunk-size 20000 reads.fq 2>err.txt; then
-		fail "killed R=$r: succeeded"
+		--exchange $x --chunk-size 20000 reads.fq 2>err.txt; then
+		fail "killed R=$r $x: succeeded"
 	fi
-	nothing_left "killed R=$r"
+	nothing_left "killed R=$r $x"
 done
 echo "ok: a rank killed mid-run"
