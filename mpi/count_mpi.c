@@ -412,8 +412,7 @@ static void room(struct xchg *x, int d, size_t need, int tag)
 {
 	if (!x->p2p)
 		return;
-	if (x->slen[d] &&
-	    (x->sfmt[d] != tag || x->slen[d] + need > x->pblk))
+	if (x->slen[d] && (x->sfmt[d] != tag || x->slen[d] + need > x->pblk))
 		p2p_send(x, d);
 	x->sfmt[d] = tag;
 }
