@@ -515,8 +515,11 @@ HC_API int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
 /* Opaque handle: a private cache of pending deltas in front of a table. */
 typedef struct hc_cache hc_cache;
 
-/* Distinct keys a cache holds by default, and at most. */
-#define HC_CACHE_KEYS_DEFAULT 8192u
+/* Distinct keys a cache holds by default (integer keys: 3 MiB of
+ * private memory; byte keys, whose probes hash and compare bytes:
+ * 8192), and at most. */
+#define HC_CACHE_KEYS_DEFAULT (1u << 17)
+#define HC_CACHE_KEYS_DEFAULT_BYTES 8192u
 #define HC_CACHE_KEYS_MAX (1u << 26)
 /* Adds a cache absorbs between flushes by default (the loss bound). */
 #define HC_CACHE_PENDING_DEFAULT (UINT64_C(1) << 20)
@@ -526,7 +529,8 @@ typedef struct hc_cache hc_cache;
 /*
  * hc_cache_create - a delta cache in front of @t for this thread of this
  * process.  It sums the deltas of up to @keys distinct keys (0:
- * HC_CACHE_KEYS_DEFAULT) in private memory and adds each to @t once,
+ * HC_CACHE_KEYS_DEFAULT, or HC_CACHE_KEYS_DEFAULT_BYTES for a byte-key
+ * table) in private memory and adds each to @t once,
  * with its sum, through the batched adds: hot keys (Zipfian text, a few
  * thousand n-grams) then cost the shared table one add a flush instead
  * of one a key.  It flushes when it holds @keys keys (or a byte-key

@@ -184,7 +184,8 @@ int hc_cache_create(hc_cache **out, hc_table *t, size_t keys,
 	if (!t->writable)
 		return HC_ERDONLY;
 	if (keys == 0)
-		keys = HC_CACHE_KEYS_DEFAULT;
+		keys = t->kind == HC_KEY_BYTES ? HC_CACHE_KEYS_DEFAULT_BYTES
+					       : HC_CACHE_KEYS_DEFAULT;
 	if (max_pending == 0)
 		max_pending = HC_CACHE_PENDING_DEFAULT;
 	while (nslots < 2 * keys)
@@ -283,6 +284,50 @@ int hc_cache_add(hc_cache *c, uint64_t key, uint64_t delta)
 	return cache_put(c, key, delta);
 }
 
+/*
+ * The fast path of a batch: sum @keys[0..n) into the cache until one
+ * needs a flush (a new key with the cache full, or max_pending adds) or
+ * is out of range; returns how many were taken.  The fields live in
+ * locals: a store through deltas[] could alias them otherwise, and the
+ * loop would reload each one per key.
+ */
+static size_t cache_put_run(struct hc_cache *c, const uint64_t *keys,
+			    const uint64_t *deltas, size_t n)
+{
+	uint32_t *slot = c->slot;
+	uint64_t *ck = c->keys, *cd = c->deltas, kmax = c->kmax;
+	size_t cn = c->n, cap = c->cap, mask = c->nslots - 1, i;
+	unsigned shift = c->shift;
+
+	if (c->pending >= c->max_pending)
+		return 0;
+	if (n > c->max_pending - c->pending)
+		n = (size_t)(c->max_pending - c->pending);
+	for (i = 0; i < n; i++) {
+		uint64_t k = keys[i], d = deltas ? deltas[i] : 1;
+		size_t s =
+			(size_t)((k * UINT64_C(0x9e3779b97f4a7c15)) >> shift);
+		uint32_t e;
+
+		if (k > kmax)
+			break;
+		while ((e = slot[s]) != 0 && ck[e - 1] != k)
+			s = (s + 1) & mask;
+		if (e) {
+			cd[e - 1] += d;
+		} else if (cn < cap) {
+			ck[cn] = k;
+			cd[cn] = d;
+			slot[s] = (uint32_t)++cn;
+		} else {
+			break;
+		}
+	}
+	c->n = cn;
+	c->pending += i;
+	return i;
+}
+
 int hc_cache_add_batch(hc_cache *c, const uint64_t *keys,
 		       const uint64_t *deltas, size_t n, size_t *done)
 {
@@ -310,6 +355,11 @@ int hc_cache_add_batch(hc_cache *c, const uint64_t *keys,
 				break;
 			continue;
 		}
+		i += cache_put_run(c, keys + i, deltas ? deltas + i : NULL,
+				   n - i);
+		if (i == n)
+			break;
+		/* keys[i] needs a flush first, or is out of range. */
 		if ((rc = cache_put(c, keys[i], deltas ? deltas[i] : 1)))
 			break;
 		i++;

@@ -411,7 +411,8 @@ class Table:
         table once a flush.  Make it in the worker, after fork; use it as
         a context manager (leaving it flushes) or call close().  Until a
         flush its deltas are not in the table.  ``keys``: distinct keys
-        held (0: 8192); ``max_pending``: adds between flushes (0: 2^20)."""
+        held (0: 131072, or 8192 for byte keys); ``max_pending``: adds
+        between flushes (0: 2^20)."""
         return Cache(self, keys, max_pending)
 
     # ---- reads --------------------------------------------------------
