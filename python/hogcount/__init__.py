@@ -94,6 +94,36 @@ def _region(mapping, addr, nbytes):
     return arr
 
 
+def _u64_batch(keys, deltas):
+    """(keys, deltas or None, the deltas' address or None) as
+    C-contiguous uint64 arrays for the batched adds."""
+    k = np.ascontiguousarray(keys, dtype=np.uint64)
+    d = None
+    if deltas is not None:
+        d = np.ascontiguousarray(deltas, dtype=np.uint64)
+        if d.shape != k.shape:
+            raise ValueError("add_batch: keys and deltas differ in length")
+    return k, d, d.ctypes.data if d is not None else None
+
+
+def _fixed_keys(data, width, n, stride, deltas):
+    """(buffer, key pointers, lengths, deltas' address or None) for
+    ``n`` keys of ``width`` bytes at offsets 0, stride, 2 stride, ...
+    of ``data`` (any buffer; stride defaults to width)."""
+    buf = np.frombuffer(memoryview(data).cast("B"), dtype=np.uint8)
+    stride = width if stride is None else stride
+    if n and (n - 1) * stride + width > buf.size:
+        raise ValueError("add_fixed: keys run past the buffer")
+    ptrs = buf.ctypes.data + np.arange(n, dtype=np.uintp) * np.uintp(stride)
+    lens = np.full(n, width, dtype=np.uintp)
+    d = None
+    if deltas is not None:
+        d = np.ascontiguousarray(deltas, dtype=np.uint64)
+        if d.size != n:
+            raise ValueError("deltas: one per key")
+    return buf, ptrs, lens, d
+
+
 class Table:
     """A hogcount table: anonymous (shared with children forked after
     create()), a named shared-memory object, or a file."""
@@ -341,15 +371,8 @@ class Table:
         """Add a uint64 array of keys (deltas: None for 1 each, or a
         uint64 array): one C call, the array's memory passed as is when
         it is a C-contiguous uint64 array (else converted, a copy)."""
-        k = np.ascontiguousarray(keys, dtype=np.uint64)
-        d = None
-        if deltas is not None:
-            d = np.ascontiguousarray(deltas, dtype=np.uint64)
-            if d.shape != k.shape:
-                raise ValueError("add_batch: keys and deltas differ in "
-                                 "length")
+        k, d, dp = _u64_batch(keys, deltas)
         done = ctypes.c_size_t()
-        dp = d.ctypes.data if d is not None else None
         if mode is None:
             rc = lib.hc_add_batch(self._h, k.ctypes.data, dp, k.size,
                                   ctypes.byref(done))
@@ -383,14 +406,8 @@ class Table:
         buffer) at offsets 0, stride, 2 stride, ... (stride defaults to
         width; stride 1 gives every fragment of order ``width``).  Zero
         copy: the C library reads the keys where they are."""
-        buf = np.frombuffer(memoryview(data).cast("B"), dtype=np.uint8)
-        stride = width if stride is None else stride
-        if n and (n - 1) * stride + width > buf.size:
-            raise ValueError("add_fixed: keys run past the buffer")
-        ptrs = buf.ctypes.data + np.arange(n, dtype=np.uintp) * \
-            np.uintp(stride)
-        lens = np.full(n, width, dtype=np.uintp)
-        self._bytes_batch(ptrs.ctypes.data, lens, n, deltas, (buf, ptrs))
+        buf, ptrs, lens, d = _fixed_keys(data, width, n, stride, deltas)
+        self._bytes_batch(ptrs.ctypes.data, lens, n, d, (buf, ptrs))
 
     def _bytes_batch(self, ptrs_addr, lens, n, deltas, keepalive):
         d = None
@@ -633,34 +650,16 @@ class Cache:
 
     def add_batch(self, keys, deltas=None):
         """As Table.add_batch, through the cache."""
-        k = np.ascontiguousarray(keys, dtype=np.uint64)
-        d = None
-        if deltas is not None:
-            d = np.ascontiguousarray(deltas, dtype=np.uint64)
-            if d.shape != k.shape:
-                raise ValueError("add_batch: keys and deltas differ in "
-                                 "length")
+        k, d, dp = _u64_batch(keys, deltas)
         done = ctypes.c_size_t()
-        rc = lib.hc_cache_add_batch(self._live(), k.ctypes.data,
-                                    d.ctypes.data if d is not None else None,
-                                    k.size, ctypes.byref(done))
+        rc = lib.hc_cache_add_batch(self._live(), k.ctypes.data, dp, k.size,
+                                    ctypes.byref(done))
         _check(rc, f"cache add_batch (added {done.value} of {k.size})")
 
     def add_fixed(self, data, width, n, deltas=None, stride=None):
         """As Table.add_fixed (byte-key tables), through the cache; the
         cache copies the keys it keeps."""
-        buf = np.frombuffer(memoryview(data).cast("B"), dtype=np.uint8)
-        stride = width if stride is None else stride
-        if n and (n - 1) * stride + width > buf.size:
-            raise ValueError("add_fixed: keys run past the buffer")
-        ptrs = buf.ctypes.data + np.arange(n, dtype=np.uintp) * \
-            np.uintp(stride)
-        lens = np.full(n, width, dtype=np.uintp)
-        d = None
-        if deltas is not None:
-            d = np.ascontiguousarray(deltas, dtype=np.uint64)
-            if d.size != n:
-                raise ValueError("deltas: one per key")
+        buf, ptrs, lens, d = _fixed_keys(data, width, n, stride, deltas)
         done = ctypes.c_size_t()
         rc = lib.hc_cache_add_bytes_batch(
             self._live(), ptrs.ctypes.data, lens.ctypes.data,
