@@ -403,7 +403,8 @@ HC_API int hc_table_prefault(hc_table *t);
  * the kernel cannot see (forked children still adding after the parent
  * closes, a build older than format 2.1) make the checksums stale: the
  * file then verifies as damaged, never as good (design.md V3).
- * Not concurrent with other calls on the same handle.
+ * Not concurrent with other calls on the same handle, those on its
+ * delta caches included.
  */
 HC_API int hc_table_close(hc_table *t);
 
