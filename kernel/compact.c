@@ -487,13 +487,15 @@ struct bitbuf {
 
 static int bb_reserve(struct bitbuf *b, uint64_t words)
 {
-	uint64_t n = b->cap ? b->cap : 1024;
+	uint64_t n = 2 * b->cap;
 	uint64_t *p;
 
 	if (words <= b->cap)
 		return HC_OK;
-	while (n < words)
-		n *= 2;
+	if (n < words)
+		n = words;
+	if (n < 1024)
+		n = 1024;
 	p = realloc(b->w, n * 8);
 	if (!p)
 		return HC_ENOMEM;
@@ -503,21 +505,25 @@ static int bb_reserve(struct bitbuf *b, uint64_t words)
 	return HC_OK;
 }
 
-static inline int bb_put(struct bitbuf *b, uint64_t v, unsigned width)
+/* Room in @b for one more value of up to 64 bits. */
+static inline int bb_room(struct bitbuf *b)
+{
+	uint64_t i = b->bits >> 6;
+
+	return i + 2 > b->cap ? bb_reserve(b, i + 2) : HC_OK;
+}
+
+/* Append @v (below 2^width, width <= 64) to @b, which has room: the
+ * part past the current word goes to the next one, shifted in two
+ * steps so that an offset of 0 puts nothing there. */
+static inline void bb_put(struct bitbuf *b, uint64_t v, unsigned width)
 {
 	uint64_t i = b->bits >> 6;
 	unsigned off = (unsigned)(b->bits & 63);
 
-	if (width == 0)
-		return HC_OK;
-	if (i + 2 > b->cap && bb_reserve(b, i + 2))
-		return HC_ENOMEM;
-	v &= mask_of(width);
 	b->w[i] |= v << off;
-	if (off + width > 64)
-		b->w[i + 1] |= v >> (64 - off);
+	b->w[i + 1] |= (v >> 1) >> (63 - off);
 	b->bits += width;
-	return HC_OK;
 }
 
 struct cwriter {
@@ -532,28 +538,69 @@ struct cwriter {
 	uint64_t prev;
 	unsigned B, R, C;
 	uint64_t esc;
+	uint64_t rmask; /* 2^R - 1 */
 };
 
-static int close_bucket(struct cwriter *w)
+static int sel_reserve(struct cwriter *w, uint64_t n)
 {
-	if (w->nb % HC_CSEL_EVERY == 0) {
-		if (w->sel_n == w->sel_cap) {
-			uint64_t n = w->sel_cap ? 2 * w->sel_cap : 64;
-			uint64_t *p = realloc(w->sel, n * 8);
+	uint64_t *p;
 
-			if (!p)
-				return HC_ENOMEM;
-			w->sel = p;
-			w->sel_cap = n;
-		}
-		w->sel[w->sel_n++] = w->dir.bits;
-	}
-	w->nb++;
-	return bb_put(&w->dir, 0, 1);
+	if (n <= w->sel_cap)
+		return HC_OK;
+	if (n < 2 * w->sel_cap)
+		n = 2 * w->sel_cap;
+	p = realloc(w->sel, n * 8);
+	if (!p)
+		return HC_ENOMEM;
+	w->sel = p;
+	w->sel_cap = n;
+	return HC_OK;
+}
+
+/*
+ * Close buckets nb .. @upto - 1: a 0 each in the directory, in a row
+ * (only the first can have entries, written before), and the position
+ * of the 0 of every HC_CSEL_EVERY-th bucket sampled.  The directory is
+ * zero-filled, so the zeros are only a move of its end.
+ */
+static int close_buckets(struct cwriter *w, uint64_t upto)
+{
+	uint64_t j =
+		(w->nb + HC_CSEL_EVERY - 1) / HC_CSEL_EVERY * HC_CSEL_EVERY;
+	int rc;
+
+	if (upto <= w->nb)
+		return HC_OK;
+	if (j < upto &&
+	    (rc = sel_reserve(w,
+			      w->sel_n + (upto - j - 1) / HC_CSEL_EVERY + 1)))
+		return rc;
+	for (; j < upto; j += HC_CSEL_EVERY)
+		w->sel[w->sel_n++] = w->dir.bits + (j - w->nb);
+	w->dir.bits += upto - w->nb;
+	w->nb = upto;
+	return bb_reserve(&w->dir, words_for(w->dir.bits) + 1);
 }
 
 /* Append the entry of hash @h, count @c (> 0), in ascending order. */
-static int emit(struct cwriter *w, uint64_t h, uint64_t c)
+/* The count @c of entry n goes to the overflow array. */
+static int escape(struct cwriter *w, uint64_t c)
+{
+	if (w->n_ovf == w->ovf_cap) {
+		uint64_t n = w->ovf_cap ? 2 * w->ovf_cap : 64;
+		struct hc__covf *p = realloc(w->ovf, n * sizeof(*p));
+
+		if (!p)
+			return HC_ENOMEM;
+		w->ovf = p;
+		w->ovf_cap = n;
+	}
+	w->ovf[w->n_ovf].idx = w->n;
+	w->ovf[w->n_ovf++].count = c;
+	return HC_OK;
+}
+
+static inline int emit(struct cwriter *w, uint64_t h, uint64_t c)
 {
 	uint64_t b = w->B ? h >> w->R : 0;
 	int rc;
@@ -561,30 +608,18 @@ static int emit(struct cwriter *w, uint64_t h, uint64_t c)
 	if (w->n && h <= w->prev)
 		return HC_ECORRUPT; /* a source table out of its invariants */
 	w->prev = h;
-	while (w->nb < b)
-		if ((rc = close_bucket(w)))
-			return rc;
-	if ((rc = bb_put(&w->dir, 1, 1)) ||
-	    (rc = bb_put(&w->rem, h & mask_of(w->R), w->R)))
+	if (w->nb < b && (rc = close_buckets(w, b)))
 		return rc;
-	if (c - 1 < w->esc) {
-		rc = bb_put(&w->cnt, c - 1, w->C);
-	} else {
-		if (w->n_ovf == w->ovf_cap) {
-			uint64_t n = w->ovf_cap ? 2 * w->ovf_cap : 64;
-			struct hc__covf *p = realloc(w->ovf, n * sizeof(*p));
-
-			if (!p)
-				return HC_ENOMEM;
-			w->ovf = p;
-			w->ovf_cap = n;
-		}
-		w->ovf[w->n_ovf].idx = w->n;
-		w->ovf[w->n_ovf++].count = c;
-		rc = bb_put(&w->cnt, w->esc, w->C);
-	}
+	if (c - 1 >= w->esc && (rc = escape(w, c)))
+		return rc;
+	if ((rc = bb_room(&w->dir)) || (rc = bb_room(&w->rem)) ||
+	    (rc = bb_room(&w->cnt)))
+		return rc;
+	bb_put(&w->dir, 1, 1);
+	bb_put(&w->rem, h & w->rmask, w->R);
+	bb_put(&w->cnt, c - 1 < w->esc ? c - 1 : w->esc, w->C);
 	w->n++;
-	return rc;
+	return HC_OK;
 }
 
 static void cw_free(struct cwriter *w)
@@ -596,14 +631,9 @@ static void cw_free(struct cwriter *w)
 	free(w->ovf);
 }
 
-/* An entry of the walked generation, with the home that orders it. */
-struct ent {
-	uint64_t h, c, home;
-};
-
 static int ent_cmp(const void *a, const void *b)
 {
-	const struct ent *x = a, *y = b;
+	const struct hc__ent *x = a, *y = b;
 
 	return x->h < y->h ? -1 : x->h > y->h;
 }
@@ -615,12 +645,12 @@ static int ent_cmp(const void *a, const void *b)
  * invariants (a hostile writer) could make it quadratic, so past a
  * budget of moves the rest goes to qsort.
  */
-static void sort_ents(struct ent *a, uint64_t n)
+static void sort_ents(struct hc__ent *a, uint64_t n)
 {
 	uint64_t budget = 64 * n + 1024;
 
 	for (uint64_t i = 1; i < n; i++) {
-		struct ent e = a[i];
+		struct hc__ent e = a[i];
 		uint64_t j = i;
 
 		while (j > 0 && a[j - 1].h > e.h) {
@@ -637,63 +667,86 @@ static void sort_ents(struct ent *a, uint64_t n)
 }
 
 /*
- * Slot @i of generation @v: 1 with its hash, count and home slot, 0 if
- * empty or counted 0 (claimed, nothing added: P1), or an error.
+ * The entries of slots [@s, @e) of @v with a count above 0, in slot
+ * order, into @out (room for @e - @s); *n gets how many.
  */
-static int slot_entry(const struct hc_table *t, const struct hc__gv *v,
-		      uint64_t i, struct ent *e)
+static int decode(const struct hc_table *t, const struct hc__gv *v, uint64_t s,
+		  uint64_t e, struct hc__ent *out, uint64_t *n)
 {
-	uint64_t w, c;
-	int rc;
+	uint64_t k = 0;
 
-	if (t->kind == HC_KEY_PACKED) {
-		/* ORDER: relaxed. Key part and count are one word
-		 * (design.md G1, G2). */
-		w = hc_atomic_load_relaxed(&v->packed[i]);
-		if (w == 0 || (t->fbit && w == t->fbit))
-			return 0;
-		rc = hc__packed_mk(t, v, i, w, &e->h);
-		if (rc)
-			return rc;
-		c = hc__packed_count(t, w, e->h);
-		e->home = (uint64_t)(((unsigned __int128)e->h * v->capacity) >>
-				     t->key_bits);
-	} else {
+	if (t->kind == HC_KEY_PACKED)
+		return hc__packed_decode(t, v, s, e, out, n);
+	for (uint64_t i = s; i < e; i++) {
 		/* ORDER: relaxed. A u64 slot's word is the key itself: no
 		 * bytes hang off it (design.md G2). */
-		w = hc_atomic_load_relaxed(&v->slots[i].word);
+		uint64_t w = hc_atomic_load_relaxed(&v->slots[i].word), c;
+
 		if (w == 0)
-			return 0;
+			continue;
 		/* ORDER: relaxed. A count publishes nothing (G3). */
 		c = hc_atomic_load_relaxed(&v->slots[i].count) & t->count_mask;
-		e->h = w;
-		e->home = hc__home(w, v->capacity);
+		if (c == 0)
+			continue; /* claimed, nothing added (P1) */
+		out[k].h = w;
+		out[k].c = c;
+		out[k].home = hc__home(w, v->capacity);
+		out[k].slot = i;
+		k++;
 	}
-	e->c = c;
-	return c != 0;
+	*n = k;
+	return HC_OK;
 }
 
-/* Pass 1: entries and the histogram of bit lengths of count - 1. */
+static inline void census_add(uint64_t c, uint64_t *n, uint64_t hist[65])
+{
+	hist[64 - (c - 1 ? __builtin_clzll(c - 1) : 64)]++;
+	(*n)++;
+}
+
+/*
+ * Pass 1: entries and the histogram of bit lengths of count - 1.  Only
+ * counts are needed, so a packed word is decoded whole (its key) only
+ * when its count field is saturated and the rest is in the overflow.
+ */
 static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
 		  uint64_t *n, uint64_t hist[65])
 {
-	struct ent e;
-
 	memset(hist, 0, 65 * sizeof(*hist));
 	*n = 0;
-	if (zc) {
-		hist[64 - (zc - 1 ? __builtin_clzll(zc - 1) : 64)]++;
-		(*n)++;
+	if (zc)
+		census_add(zc, n, hist);
+	if (t->kind != HC_KEY_PACKED) {
+		for (uint64_t i = 0; i < v->capacity; i++) {
+			/* ORDER: relaxed, as in decode(). */
+			uint64_t c;
+
+			if (hc_atomic_load_relaxed(&v->slots[i].word) == 0)
+				continue;
+			/* ORDER: relaxed. A count publishes nothing (G3). */
+			c = hc_atomic_load_relaxed(&v->slots[i].count) &
+			    t->count_mask;
+			if (c)
+				census_add(c, n, hist);
+		}
+		return HC_OK;
 	}
 	for (uint64_t i = 0; i < v->capacity; i++) {
-		int rc = slot_entry(t, v, i, &e);
+		/* ORDER: relaxed. Key part and count are one word (G1). */
+		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]), c, mk;
 
-		if (rc < 0)
-			return rc;
-		if (rc) {
-			hist[64 - (e.c - 1 ? __builtin_clzll(e.c - 1) : 64)]++;
-			(*n)++;
+		if (w == 0 || (t->fbit && w == t->fbit))
+			continue;
+		c = w & t->cmask;
+		if (c == t->cmask) {
+			int rc = hc__packed_mk(t, v, i, w, &mk);
+
+			if (rc)
+				return rc;
+			c = hc__packed_count(t, w, mk);
 		}
+		if (c)
+			census_add(c, n, hist);
 	}
 	return HC_OK;
 }
@@ -720,7 +773,7 @@ static unsigned pick_count_bits(uint64_t n, const uint64_t hist[65])
 	return best;
 }
 
-static int emit_sorted(struct cwriter *w, struct ent *a, uint64_t n)
+static int emit_sorted(struct cwriter *w, struct hc__ent *a, uint64_t n)
 {
 	int rc = HC_OK;
 
@@ -744,8 +797,8 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 	enum { CHUNK = 65536 };
 	uint64_t D = v->max_probe ? v->max_probe : 1;
 	uint64_t cap = CHUNK + D + 1, len = 0, tcap = 64, tlen = 0;
-	struct ent *buf = malloc(cap * sizeof(*buf));
-	struct ent *tail = malloc(tcap * sizeof(*tail));
+	struct hc__ent *buf = malloc(cap * sizeof(*buf));
+	struct hc__ent *tail = malloc(tcap * sizeof(*tail));
 	int rc = HC_OK;
 
 	if (!buf || !tail) {
@@ -757,40 +810,39 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 	for (uint64_t s = 0; !rc && s < v->capacity; s += CHUNK) {
 		uint64_t end =
 			s + CHUNK < v->capacity ? s + CHUNK : v->capacity;
-		uint64_t keep = 0, j;
+		uint64_t got, keep, j;
 
-		for (uint64_t i = s; i < end; i++) {
-			struct ent e;
-			int r = slot_entry(t, v, i, &e);
-
-			if (r < 0) {
-				rc = r;
-				goto out;
-			}
-			if (!r)
-				continue;
-			if (e.home > i) {
-				if (tlen == tcap) {
-					struct ent *p = realloc(
-						tail, 2 * tcap * sizeof(*p));
-
-					if (!p) {
-						rc = HC_ENOMEM;
-						goto out;
-					}
-					tail = p;
-					tcap *= 2;
-				}
-				tail[tlen++] = e;
-				continue;
-			}
-			if (len == cap) {
-				/* Only a table out of its invariants. */
-				rc = HC_ECORRUPT;
-				goto out;
-			}
-			buf[len++] = e;
+		/* What stays in buf from the last chunk is less than D
+		 * entries (homes past its end - D, not wrapped): a table
+		 * out of its invariants cannot overrun it either. */
+		if (len + (end - s) > cap) {
+			rc = HC_ECORRUPT;
+			goto out;
 		}
+		rc = decode(t, v, s, end, buf + len, &got);
+		if (rc)
+			goto out;
+		/* Wrapped entries (home after their slot, so a slot below
+		 * D) wait in tail. */
+		for (keep = j = len; s < D && j < len + got; j++) {
+			if (buf[j].home <= buf[j].slot) {
+				buf[keep++] = buf[j];
+				continue;
+			}
+			if (tlen == tcap) {
+				struct hc__ent *p =
+					realloc(tail, 2 * tcap * sizeof(*p));
+
+				if (!p) {
+					rc = HC_ENOMEM;
+					goto out;
+				}
+				tail = p;
+				tcap *= 2;
+			}
+			tail[tlen++] = buf[j];
+		}
+		len = s < D ? keep : len + got;
 		if (end == v->capacity)
 			break;
 		/* Homes <= end - D are complete: all their slots were seen. */
@@ -807,7 +859,7 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 	 * past i + capacity - D >= capacity - D, so past every home
 	 * emitted above (< capacity - D), not past the rest. */
 	if (tlen) {
-		struct ent *p = realloc(buf, (len + tlen) * sizeof(*p));
+		struct hc__ent *p = realloc(buf, (len + tlen) * sizeof(*p));
 
 		if (!p) {
 			rc = HC_ENOMEM;
@@ -906,10 +958,21 @@ int hc__compact_write(hc_table *t, int fd)
 	w.R = W - w.B;
 	w.C = pick_count_bits(n, hist);
 	w.esc = mask_of(w.C);
+	w.rmask = mask_of(w.R);
 	w.nbuckets = UINT64_C(1) << w.B;
-	rc = stream(&w, t, &v, zc);
-	while (!rc && w.nb < w.nbuckets)
-		rc = close_bucket(&w);
+	/* Sized for the census in one allocation each; keys added between
+	 * the passes only make them grow. */
+	rc = bb_reserve(&w.dir, words_for(n + w.nbuckets) + 2);
+	if (!rc)
+		rc = bb_reserve(&w.rem, words_for(n * w.R) + 2);
+	if (!rc)
+		rc = bb_reserve(&w.cnt, words_for(n * w.C) + 2);
+	if (!rc)
+		rc = sel_reserve(&w, w.nbuckets / HC_CSEL_EVERY + 1);
+	if (!rc)
+		rc = stream(&w, t, &v, zc);
+	if (!rc)
+		rc = close_buckets(&w, w.nbuckets);
 	if (rc)
 		goto out;
 	/* Keys added between the passes are kept (n grew): the buckets

@@ -466,6 +466,14 @@ int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
 uint64_t hc__packed_count(const struct hc_table *t, uint64_t w, uint64_t mk);
 int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
 		    uint64_t mk, uint64_t *w);
+/* A claimed slot with a count above 0, for a walk of a generation in
+ * slot order (compact.c): the key's hash h (mk for packed tables, the
+ * mixed key for u64 ones), its whole count, its home slot and its slot. */
+struct hc__ent {
+	uint64_t h, c, home, slot;
+};
+int hc__packed_decode(const struct hc_table *t, const struct hc__gv *v,
+		      uint64_t s, uint64_t e, struct hc__ent *out, uint64_t *n);
 /* Freeze and copy slots [lo, hi) of generation @o into @n (M3); the
  * test hook hc__migrate_hook sees each slot first.  *copied: keys. */
 int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,

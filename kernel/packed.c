@@ -495,6 +495,50 @@ int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
 }
 
 /*
+ * The entries of slots [@s, @e) of generation @v, in slot order, for a
+ * writer that walks a whole generation (compact.c): each claimed slot
+ * whose count is above 0 as {mk, count, home, slot}.  The same decoding
+ * as packed_mk() and word_count(), with the per-slot call and the
+ * geometry lookups out of the loop.  *n gets the number written (at
+ * most @e - @s).  HC_ECORRUPT for a displacement past the probe limit.
+ */
+int hc__packed_decode(const struct hc_table *t, const struct hc__gv *v,
+		      uint64_t s, uint64_t e, struct hc__ent *out, uint64_t *n)
+{
+	const unsigned sh = t->cbits + t->fshift;
+	const unsigned qsh = sh + HC_PACK_DISP_BITS;
+	const uint64_t dmask = bits_mask(HC_PACK_DISP_BITS), cm = t->cmask;
+	uint64_t k = 0;
+
+	for (uint64_t i = s; i < e; i++) {
+		/* ORDER: relaxed. Key part and count are one word
+		 * (design.md G1, G2). */
+		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]);
+		uint64_t d, home, mk, c;
+
+		if (w == 0 || (t->fbit && w == t->fbit))
+			continue;
+		d = ((w >> sh) & dmask) - 1;
+		if (d >= v->max_probe)
+			return HC_ECORRUPT;
+		home = i >= d ? i - d : i + v->capacity - d;
+		mk = recover(t, v, home, qsh < 64 ? w >> qsh : 0);
+		c = w & cm;
+		if (c == cm)
+			c = word_count(t, w, mk);
+		if (c == 0)
+			continue; /* claimed, nothing added (P1) */
+		out[k].h = mk;
+		out[k].c = c;
+		out[k].home = home;
+		out[k].slot = i;
+		k++;
+	}
+	*n = k;
+	return HC_OK;
+}
+
+/*
  * Freeze slot @i of generation @o and copy it into @n (design.md M3): a
  * CAS sets F, which fixes the word to copy; the key is decoded from the
  * old geometry and claimed in the new one with the same count field if
