@@ -80,9 +80,13 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 	/* Map the whole table into this process in one pass: faulting it
 	 * in one random add at a time costs several times more. */
 	(void)hc_table_prefault(t);
-	while ((i = work_next(w)) >= 0)
+	while ((i = work_next(w)) >= 0) {
 		if (work_item_run(w, (size_t)i, tk))
 			_exit(1);
+		work_item_done(w);
+	}
+	if (work_split_drain(w, tk))
+		_exit(1);
 	/* ORDER: relaxed; read by the parent after waitpid(). */
 	atomic_fetch_add_explicit(&w->sh->skipped,
 				  m->tokens == HCK_DNA
@@ -495,7 +499,8 @@ int cmd_count(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (work_shared_map(&w)) {
+	if (work_shared_map(&w) ||
+	    work_split_map(&w, (unsigned)workers, m.tokens)) {
 		cli_error(NULL, "mmap: %s", strerror(errno));
 		work_free(&w);
 		return 1;
@@ -552,7 +557,9 @@ int cmd_count(int argc, char **argv)
 		goto done;
 	}
 
-	if (workers > w.nitems)
+	/* More workers than items idle, unless the readers of DNA streams
+	 * hand them blocks (input.c). */
+	if (workers > w.nitems && !w.nblocks)
 		workers = w.nitems ? w.nitems : 1;
 	hc_options_init(&opt);
 	hc_table_options(t, &opt);

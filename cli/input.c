@@ -4,8 +4,9 @@
  * zstd, told apart by their magic bytes and read by decomp.c),
  * standard input ("-") and other non-seekable files.  Plain regular
  * files are mapped and cut into byte ranges; the others are streams,
- * read whole by one worker.  A format the tool does not read (lz4,
- * zip, ...) is refused by its magic, never counted as bytes.
+ * read whole by one worker, which shares the records of a DNA stream
+ * with the others (below).  A format the tool does not read (lz4, zip,
+ * ...) is refused by its magic, never counted as bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "decomp.h"
 #include "work.h"
@@ -218,6 +220,223 @@ static int run_mapped(struct work *w, const struct item *it, hck_tok *tk)
 	return 0;
 }
 
+/* ---- DNA streams split between the workers ----------------------------
+ *
+ * A stream (a compressed file, standard input, a pipe) is read in order
+ * by the one worker that takes its item.  DNA records are independent
+ * of each other, so that reader cuts what it reads at record starts and
+ * hands blocks of whole records to the workers that have run out of
+ * items, through a ring of blocks in shared memory (work.h).  The cut
+ * is hck_tok_align(), the one that cuts a plain file into ranges, so a
+ * stream is counted as the same file uncompressed would be.  When no
+ * block is free the reader counts the block itself, so it never waits
+ * on the others; where no record starts within a block's length (reads
+ * longer than half a block) it counts the rest of the stream alone.
+ * Text is not split: its n-grams run across lines.
+ */
+
+#define SPLIT_BLOCK (1u << 20)
+
+int work_split_map(struct work *w, unsigned nworkers, int tokens)
+{
+	const char *env = getenv("HOGCOUNT_TEST_SPLIT_BLOCK");
+	size_t hdr, bb = SPLIT_BLOCK;
+	int any = 0;
+	void *p;
+
+	for (size_t i = 0; i < w->nin; i++)
+		any |= w->in[i].stream;
+	if (nworkers < 2 || tokens != HCK_DNA || !any)
+		return 0;
+	/* Testing aid: small blocks make many cuts out of a small file. */
+	if (env && strtoul(env, NULL, 10) >= 256)
+		bb = strtoul(env, NULL, 10);
+	w->nblocks = 2 * nworkers + 2;
+	hdr = (w->nblocks * sizeof(*w->blocks) + 4095) / 4096 * 4096;
+	w->split_bytes = hdr + w->nblocks * bb;
+	p = mmap(NULL, w->split_bytes, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		w->nblocks = 0;
+		return -1;
+	}
+	w->blocks = p;
+	w->block_data = (unsigned char *)p + hdr;
+	w->block_bytes = bb;
+	for (unsigned i = 0; i < w->nblocks; i++)
+		atomic_init(&w->blocks[i].state, SPLIT_FREE);
+	return 0;
+}
+
+/* Count @n bytes of whole records of format @fmt as a chunk of their
+ * own. */
+static int count_records(struct work *w, hck_tok *tk, int fmt,
+			 const unsigned char *p, size_t n)
+{
+	int rc;
+
+	hck_tok_reset(tk, fmt);
+	rc = hck_tok_feed(tk, p, n, n);
+	if (!rc)
+		rc = hck_tok_finish(tk);
+	return rc ? table_fail(w, rc) : 0;
+}
+
+/* Hand the records @p[0, @n) to the other workers in a free block: 1,
+ * or 0 if none is free or they do not fit (the caller counts them). */
+static int split_put(struct work *w, int fmt, const unsigned char *p, size_t n)
+{
+	if (n > w->block_bytes)
+		return 0;
+	for (unsigned i = 0; i < w->nblocks; i++) {
+		struct split_block *b = &w->blocks[i];
+		int want = SPLIT_FREE;
+
+		/* ORDER: acquire on success.  Pairs with the release store
+		 * of SPLIT_FREE in split_take(): the last reader of this
+		 * block is done with its bytes before they are written
+		 * again.  Relaxed on failure: nothing was read. */
+		if (!atomic_compare_exchange_strong_explicit(
+			    &b->state, &want, SPLIT_FILLING,
+			    memory_order_acquire, memory_order_relaxed))
+			continue;
+		memcpy(w->block_data + (size_t)i * w->block_bytes, p, n);
+		b->fmt = fmt;
+		b->len = n;
+		/* ORDER: release.  Publishes the bytes, fmt and len just
+		 * written; pairs with the acquire CAS in split_take(). */
+		atomic_store_explicit(&b->state, SPLIT_FULL,
+				      memory_order_release);
+		return 1;
+	}
+	return 0;
+}
+
+/* Count one full block if there is one: 1 if one was counted, 0 if none
+ * was full, -1 after a failure (reported). */
+static int split_take(struct work *w, hck_tok *tk)
+{
+	for (unsigned i = 0; i < w->nblocks; i++) {
+		struct split_block *b = &w->blocks[i];
+		int want = SPLIT_FULL, rc;
+
+		/* ORDER: relaxed.  A first look that spares the CAS on
+		 * blocks that are not full; the CAS decides. */
+		if (atomic_load_explicit(&b->state, memory_order_relaxed) !=
+		    SPLIT_FULL)
+			continue;
+		/* ORDER: acquire on success.  Pairs with the release store
+		 * of SPLIT_FULL in split_put(): the block's bytes, fmt and
+		 * len are visible.  Only one worker moves it from FULL. */
+		if (!atomic_compare_exchange_strong_explicit(
+			    &b->state, &want, SPLIT_BUSY, memory_order_acquire,
+			    memory_order_relaxed))
+			continue;
+		rc = count_records(w, tk, b->fmt,
+				   w->block_data + (size_t)i * w->block_bytes,
+				   b->len);
+		/* ORDER: release.  This worker's reads of the bytes happen
+		 * before the block is filled again; pairs with the acquire
+		 * CAS in split_put(). */
+		atomic_store_explicit(&b->state, SPLIT_FREE,
+				      memory_order_release);
+		return rc ? -1 : 1;
+	}
+	return 0;
+}
+
+int work_split_drain(struct work *w, hck_tok *tk)
+{
+	struct timespec ts = { 0, 100 * 1000 };
+	int r;
+
+	if (!w->nblocks)
+		return 0;
+	for (;;) {
+		r = split_take(w, tk);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if (work_failed(w))
+			return -1;
+		/* Every block was published before its item ended
+		 * (work_item_done()): one more look sees them all. */
+		if (work_items_all_done(w)) {
+			r = split_take(w, tk);
+			if (!r)
+				return 0;
+			if (r < 0)
+				return -1;
+			continue;
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Read the DNA stream @d and cut it into blocks of whole records (see
+ * above).  Returns 0 when the whole stream is counted, -1 after a
+ * failure (reported), or 1 when the rest must be read in order: then
+ * @tk has been reset and fed what was read, and the caller feeds it the
+ * rest and finishes it.
+ */
+static int split_stream(struct work *w, struct dz *d, const char *name,
+			hck_tok *tk, uint64_t *last)
+{
+	size_t bb = w->block_bytes, cap = 2 * bb, fill = 0, cut;
+	unsigned char *buf = malloc(cap);
+	int fmt = HCK_FMT_UNKNOWN, eof = 0, rc = 0;
+
+	if (!buf) {
+		work_fail(w, HC_ENOMEM, NULL, "%s", hc_strerror(HC_ENOMEM));
+		return -1;
+	}
+	while (!rc && (!eof || fill)) {
+		while (!eof && fill < cap) {
+			ssize_t n = dz_read(d, buf + fill, cap - fill);
+			uint64_t off;
+
+			if (n < 0) {
+				work_fail(w, 0, name, "%s", dz_error(d));
+				free(buf);
+				return -1;
+			}
+			eof = n == 0;
+			fill += (size_t)n;
+			/* Progress in bytes read from the file, as in
+			 * run_stream(). */
+			off = dz_in_bytes(d);
+			if (off > *last) {
+				work_progress(w, off - *last);
+				*last = off;
+			}
+		}
+		if (work_failed(w))
+			break;
+		if (fmt == HCK_FMT_UNKNOWN)
+			fmt = hck_seq_detect(buf, fill);
+		hck_tok_reset(tk, fmt);
+		/* The first record start past half a block, with at least a
+		 * block of what follows in hand to check it (or the end). */
+		cut = fill;
+		if (!eof || fill > bb)
+			cut = hck_tok_align(tk, buf, fill, bb / 2);
+		if (fmt == HCK_FMT_UNKNOWN || (!eof && cut >= fill)) {
+			/* No cut: the rest in order, in this worker. */
+			rc = hck_tok_feed(tk, buf, fill, SIZE_MAX);
+			free(buf);
+			return rc ? table_fail(w, rc) : 1;
+		}
+		if (!split_put(w, fmt, buf, cut))
+			rc = count_records(w, tk, fmt, buf, cut);
+		memmove(buf, buf + cut, fill - cut);
+		fill -= cut;
+	}
+	free(buf);
+	return rc ? -1 : 0;
+}
+
 static int run_stream(struct work *w, const struct item *it, hck_tok *tk)
 {
 	static unsigned char *buf;
@@ -241,6 +460,14 @@ static int run_stream(struct work *w, const struct item *it, hck_tok *tk)
 		return -1;
 	}
 	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	if (w->nblocks) {
+		rc = split_stream(w, d, name, tk, &last);
+		if (rc <= 0) {
+			dz_close(d);
+			return rc;
+		}
+		rc = 0;
+	}
 	for (;;) {
 		ssize_t n = dz_read(d, buf, STREAM_BLOCK);
 		uint64_t off;

@@ -32,6 +32,8 @@ int work_shared_map(struct work *w)
 	atomic_init(&w->sh->done, 0);
 	atomic_init(&w->sh->failed, 0);
 	atomic_init(&w->sh->ready, 0);
+	atomic_init(&w->sh->skipped, 0);
+	atomic_init(&w->sh->items_done, 0);
 	return 0;
 }
 
@@ -40,6 +42,11 @@ void work_shared_unmap(struct work *w)
 	if (w->sh)
 		munmap(w->sh, sizeof(*w->sh));
 	w->sh = NULL;
+	if (w->blocks)
+		munmap(w->blocks, w->split_bytes);
+	w->blocks = NULL;
+	w->block_data = NULL;
+	w->nblocks = 0;
 }
 
 long work_next(struct work *w)
@@ -52,6 +59,22 @@ long work_next(struct work *w)
 	 * only has to hand each index out once, which the RMW does. */
 	i = atomic_fetch_add_explicit(&w->sh->next, 1, memory_order_relaxed);
 	return i < w->nitems ? (long)i : -1;
+}
+
+void work_item_done(struct work *w)
+{
+	/* ORDER: release.  An item ends after its reader has published
+	 * its last block (the release store of SPLIT_FULL, before this in
+	 * program order); pairs with the acquire load in
+	 * work_items_all_done(), after which a scan of the blocks sees it. */
+	atomic_fetch_add_explicit(&w->sh->items_done, 1, memory_order_release);
+}
+
+int work_items_all_done(const struct work *w)
+{
+	/* ORDER: acquire; see work_item_done(). */
+	return atomic_load_explicit(&w->sh->items_done, memory_order_acquire) >=
+	       w->nitems;
 }
 
 void work_fail(struct work *w, int code, const char *what, const char *fmt, ...)
