@@ -230,9 +230,13 @@ static int run_mapped(struct work *w, const struct item *it, hck_tok *tk)
  * is hck_tok_align(), the one that cuts a plain file into ranges, so a
  * stream is counted as the same file uncompressed would be.  When no
  * block is free the reader counts the block itself, so it never waits
- * on the others; where no record starts within a block's length (reads
- * longer than half a block) it counts the rest of the stream alone.
- * Text is not split: its n-grams run across lines.
+ * on the others.  A cut is the first record start past 3/4 of a block
+ * whose record can be checked in what was read (a block and a quarter
+ * more); where there is none (reads about a block long, or a FASTA
+ * genome in one record) the reader counts the rest of its stream alone,
+ * and a cut past a block's length makes a block too large to share,
+ * which it counts itself.  Text is not split: its n-grams run across
+ * lines.
  */
 
 #define SPLIT_BLOCK (1u << 20)
@@ -243,14 +247,22 @@ int work_split_map(struct work *w, unsigned nworkers, int tokens)
 	size_t hdr, bb = SPLIT_BLOCK;
 	int any = 0;
 	void *p;
+	char *end;
 
 	for (size_t i = 0; i < w->nin; i++)
 		any |= w->in[i].stream;
 	if (nworkers < 2 || tokens != HCK_DNA || !any)
 		return 0;
-	/* Testing aid: small blocks make many cuts out of a small file. */
-	if (env && strtoul(env, NULL, 10) >= 256)
-		bb = strtoul(env, NULL, 10);
+	/* Testing aids: smaller blocks make many cuts out of a small
+	 * file; SPLIT_WAIT makes a reader wait for a free block instead of
+	 * counting a block itself, so that blocks surely change hands. */
+	if (env && *env) {
+		unsigned long v = strtoul(env, &end, 10);
+
+		if (!*end && v >= 256 && v <= SPLIT_BLOCK)
+			bb = v;
+	}
+	w->split_wait = getenv("HOGCOUNT_TEST_SPLIT_WAIT") != NULL;
 	w->nblocks = 2 * nworkers + 2;
 	hdr = (w->nblocks * sizeof(*w->blocks) + 4095) / 4096 * 4096;
 	w->split_bytes = hdr + w->nblocks * bb;
@@ -303,6 +315,7 @@ static int split_put(struct work *w, int fmt, const unsigned char *p, size_t n)
 		memcpy(w->block_data + (size_t)i * w->block_bytes, p, n);
 		b->fmt = fmt;
 		b->len = n;
+		b->by = getpid();
 		/* ORDER: release.  Publishes the bytes, fmt and len just
 		 * written; pairs with the acquire CAS in split_take(). */
 		atomic_store_explicit(&b->state, SPLIT_FULL,
@@ -335,6 +348,11 @@ static int split_take(struct work *w, hck_tok *tk)
 		rc = count_records(w, tk, b->fmt,
 				   w->block_data + (size_t)i * w->block_bytes,
 				   b->len);
+		if (b->by != getpid())
+			/* ORDER: relaxed.  A figure for --verbose, read by
+			 * the parent after waitpid(). */
+			atomic_fetch_add_explicit(&w->sh->blocks_shared, 1,
+						  memory_order_relaxed);
 		/* ORDER: release.  This worker's reads of the bytes happen
 		 * before the block is filled again; pairs with the acquire
 		 * CAS in split_put(). */
@@ -347,7 +365,9 @@ static int split_take(struct work *w, hck_tok *tk)
 
 int work_split_drain(struct work *w, hck_tok *tk)
 {
-	struct timespec ts = { 0, 100 * 1000 };
+	/* Waits for the readers back off from 50 us to 5 ms, so idle
+	 * workers beside a stream that cannot be cut cost next to nothing. */
+	struct timespec ts = { 0, 50 * 1000 };
 	int r;
 
 	if (!w->nblocks)
@@ -356,8 +376,10 @@ int work_split_drain(struct work *w, hck_tok *tk)
 		r = split_take(w, tk);
 		if (r < 0)
 			return -1;
-		if (r)
+		if (r) {
+			ts.tv_nsec = 50 * 1000;
 			continue;
+		}
 		if (work_failed(w))
 			return -1;
 		/* Every block was published before its item ended
@@ -371,6 +393,8 @@ int work_split_drain(struct work *w, hck_tok *tk)
 			continue;
 		}
 		nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 5 * 1000 * 1000)
+			ts.tv_nsec *= 2;
 	}
 }
 
@@ -412,24 +436,33 @@ static int split_stream(struct work *w, struct dz *d, const char *name,
 				*last = off;
 			}
 		}
-		if (work_failed(w))
+		if (work_failed(w)) {
+			rc = -1;
 			break;
+		}
 		if (fmt == HCK_FMT_UNKNOWN)
 			fmt = hck_seq_detect(buf, fill);
 		hck_tok_reset(tk, fmt);
-		/* The first record start past half a block, with at least a
-		 * block of what follows in hand to check it (or the end). */
+		/* The first record start past 3/4 of a block, with at least
+		 * a block of what follows in hand to check it (or the end). */
 		cut = fill;
 		if (!eof || fill > bb)
-			cut = hck_tok_align(tk, buf, fill, bb / 2);
+			cut = hck_tok_align(tk, buf, fill, bb - bb / 4);
 		if (fmt == HCK_FMT_UNKNOWN || (!eof && cut >= fill)) {
 			/* No cut: the rest in order, in this worker. */
 			rc = hck_tok_feed(tk, buf, fill, SIZE_MAX);
 			free(buf);
 			return rc ? table_fail(w, rc) : 1;
 		}
-		if (!split_put(w, fmt, buf, cut))
-			rc = count_records(w, tk, fmt, buf, cut);
+		while (!split_put(w, fmt, buf, cut)) {
+			struct timespec ts = { 0, 100 * 1000 };
+
+			if (!w->split_wait || cut > bb || work_failed(w)) {
+				rc = count_records(w, tk, fmt, buf, cut);
+				break;
+			}
+			nanosleep(&ts, NULL);
+		}
 		memmove(buf, buf + cut, fill - cut);
 		fill -= cut;
 	}

@@ -34,6 +34,7 @@ int work_shared_map(struct work *w)
 	atomic_init(&w->sh->ready, 0);
 	atomic_init(&w->sh->skipped, 0);
 	atomic_init(&w->sh->items_done, 0);
+	atomic_init(&w->sh->blocks_shared, 0);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cli.h"
 
@@ -34,6 +35,8 @@ struct work_shared {
 	atomic_int ready; /* 1 once the error text is written */
 	atomic_uint_fast64_t skipped; /* hck_tok_skipped*() of the workers */
 	atomic_uint_fast64_t items_done; /* items run to their end */
+	atomic_uint_fast64_t blocks_shared; /* blocks counted by a worker
+					     * other than their reader */
 	int code; /* HC_E* code, or 0 for a system error */
 	char what[1024];
 	char msg[512];
@@ -51,6 +54,7 @@ struct split_block {
 	atomic_int state;
 	int fmt; /* enum hck_seq_fmt of the stream */
 	uint64_t len; /* bytes of records */
+	pid_t by; /* the reader that filled it */
 };
 
 struct work {
@@ -68,6 +72,8 @@ struct work {
 	unsigned nblocks;
 	size_t block_bytes;
 	size_t split_bytes; /* size of that mapping */
+	int split_wait; /* testing: a reader waits for a free block (one
+			 * stream only: readers waiting on each other stall) */
 };
 
 /* input.c */

@@ -56,11 +56,16 @@ same "mix.fq.gz split, on stdin"
 HOGCOUNT_TEST_SPLIT_BLOCK=4096 "$HC" count --dna -k 25 -C -q -j 3 \
 	-o b.hc - <mix.fq
 same "mix.fq split, plain on stdin"
-# One .gz and more workers: all of them are used (the table is the same
-# as above; the worker count shows in --verbose).
-HOGCOUNT_TEST_SPLIT_BLOCK=4096 "$HC" count --dna -k 25 -C -v -j 3 \
-	-o b.hc r.fq.gz 2>v.err
+# One .gz and more workers: all of them are used, and blocks change
+# hands (the reader waits for a free block rather than count one itself:
+# HOGCOUNT_TEST_SPLIT_WAIT; --verbose says how many went to others).
+"$HC" count --dna -k 25 -C -q -j 1 -o a.hc r.fq
+HOGCOUNT_TEST_SPLIT_BLOCK=4096 HOGCOUNT_TEST_SPLIT_WAIT=1 "$HC" count \
+	--dna -k 25 -C -v -j 3 -o b.hc r.fq.gz 2>v.err
+same "r.fq.gz, reader waiting"
 grep -q "3 workers, 1 work items" v.err || fail "split: $(cat v.err)"
+n=$(sed -n 's/.*: \([0-9]*\) blocks of DNA streams counted by another.*/\1/p' v.err)
+[ "${n:-0}" -gt 0 ] || fail "split: no block changed hands: $(cat v.err)"
 : | gzip -c >empty.gz
 "$HC" count --dna -k 25 -C -q -j 3 -o b.hc empty.gz ||
 	fail "split: an empty .gz"
