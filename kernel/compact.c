@@ -30,6 +30,8 @@
 
 #include "hc_internal.h"
 
+void (*hc__compact_hook)(hc_table *t);
+
 static inline uint64_t mask_of(unsigned b)
 {
 	return b >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << b) - 1;
@@ -704,14 +706,24 @@ static inline void census_add(uint64_t c, uint64_t *n, uint64_t hist[65])
 	(*n)++;
 }
 
+/* Distance of slot @i from @home, past the end of the table and round. */
+static inline uint64_t disp(const struct hc__gv *v, uint64_t i, uint64_t home)
+{
+	return i >= home ? i - home : i + v->capacity - home;
+}
+
 /*
- * Pass 1: entries and the histogram of bit lengths of count - 1.  Only
- * counts are needed, so a packed word is decoded whole (its key) only
- * when its count field is saturated and the rest is in the overflow.
+ * Pass 1: entries, the histogram of bit lengths of count - 1, and the
+ * largest distance of a key from its home, *maxd (the window of pass 2).
+ * Only counts are needed, so a packed word is decoded whole (its key)
+ * only when its count field is saturated and the rest is in the
+ * overflow.
  */
 static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
-		  uint64_t *n, uint64_t hist[65])
+		  uint64_t *n, uint64_t hist[65], uint64_t *maxd)
 {
+	uint64_t md = 0;
+
 	memset(hist, 0, 65 * sizeof(*hist));
 	*n = 0;
 	if (zc)
@@ -719,24 +731,31 @@ static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
 	if (t->kind != HC_KEY_PACKED) {
 		for (uint64_t i = 0; i < v->capacity; i++) {
 			/* ORDER: relaxed, as in decode(). */
-			uint64_t c;
+			uint64_t w = hc_atomic_load_relaxed(&v->slots[i].word);
+			uint64_t c, d;
 
-			if (hc_atomic_load_relaxed(&v->slots[i].word) == 0)
+			if (w == 0)
 				continue;
 			/* ORDER: relaxed. A count publishes nothing (G3). */
 			c = hc_atomic_load_relaxed(&v->slots[i].count) &
 			    t->count_mask;
-			if (c)
-				census_add(c, n, hist);
+			if (!c)
+				continue;
+			census_add(c, n, hist);
+			d = disp(v, i, hc__home(w, v->capacity));
+			md = d > md ? d : md;
 		}
+		*maxd = md;
 		return HC_OK;
 	}
 	for (uint64_t i = 0; i < v->capacity; i++) {
 		/* ORDER: relaxed. Key part and count are one word (G1). */
-		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]), c, mk;
+		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]), c, mk, d;
 
 		if (w == 0 || (t->fbit && w == t->fbit))
 			continue;
+		d = hc__packed_disp(t, w);
+		md = d > md ? d : md;
 		c = w & t->cmask;
 		if (c == t->cmask) {
 			int rc = hc__packed_mk(t, v, i, w, &mk);
@@ -748,6 +767,7 @@ static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
 		if (c)
 			census_add(c, n, hist);
 	}
+	*maxd = md;
 	return HC_OK;
 }
 
@@ -783,19 +803,23 @@ static int emit_sorted(struct cwriter *w, struct hc__ent *a, uint64_t n)
 	return rc;
 }
 
+/* stream()'s answer when a key lies @D or more slots past its home. */
+#define WINDOW_SHORT 2
+
 /*
  * Pass 2: the generation's entries in ascending hash order.  The home
- * slot of a hash never decreases with it, and linear probing keeps an
- * entry less than max_probe slots past its home, so a window of
- * max_probe slots behind the walk is all that can still be out of
- * order; entries that wrapped past the end (home after their slot)
- * are sorted in with the last window.
+ * slot of a hash never decreases with it, and every entry lies less
+ * than @D slots past its home (the census's largest distance + 1, or
+ * max_probe), so a window of D slots behind the walk is all that can
+ * still be out of order; entries that wrapped past the end (home after
+ * their slot) are sorted in with the last window.  An entry D or more
+ * slots from home (a key added since the census) returns WINDOW_SHORT:
+ * the caller starts again with the probe limit as D.
  */
 static int stream(struct cwriter *w, const struct hc_table *t,
-		  const struct hc__gv *v, uint64_t zc)
+		  const struct hc__gv *v, uint64_t zc, uint64_t D)
 {
 	enum { CHUNK = 65536 };
-	uint64_t D = v->max_probe ? v->max_probe : 1;
 	uint64_t cap = CHUNK + D + 1, len = 0, tcap = 64, tlen = 0;
 	struct hc__ent *buf = malloc(cap * sizeof(*buf));
 	struct hc__ent *tail = malloc(tcap * sizeof(*tail));
@@ -824,7 +848,11 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 			goto out;
 		/* Wrapped entries (home after their slot, so a slot below
 		 * D) wait in tail. */
-		for (keep = j = len; s < D && j < len + got; j++) {
+		for (keep = j = len; j < len + got; j++) {
+			if (disp(v, buf[j].slot, buf[j].home) >= D) {
+				rc = WINDOW_SHORT;
+				goto out;
+			}
 			if (buf[j].home <= buf[j].slot) {
 				buf[keep++] = buf[j];
 				continue;
@@ -842,7 +870,7 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 			}
 			tail[tlen++] = buf[j];
 		}
-		len = s < D ? keep : len + got;
+		len = keep;
 		if (end == v->capacity)
 			break;
 		/* Homes <= end - D are complete: all their slots were seen. */
@@ -917,6 +945,43 @@ static int put_region(int fd, XXH3_state_t *st, const void *p, uint64_t have,
 }
 
 /*
+ * The body of the file into @w: geometry from the census (n entries,
+ * count widths @hist, W hash bits), then pass 2 with window @D.
+ */
+static int body(struct cwriter *w, const struct hc_table *t,
+		const struct hc__gv *v, uint64_t zc, uint64_t n,
+		const uint64_t hist[65], unsigned W, uint64_t D)
+{
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->B = n ? 63u - (unsigned)__builtin_clzll(n) : 0;
+	if (w->B > W)
+		w->B = W;
+	if (w->B > 40)
+		w->B = 40;
+	w->R = W - w->B;
+	w->C = pick_count_bits(n, hist);
+	w->esc = mask_of(w->C);
+	w->rmask = mask_of(w->R);
+	w->nbuckets = UINT64_C(1) << w->B;
+	/* Sized for the census in one allocation each; keys added between
+	 * the passes only make them grow. */
+	rc = bb_reserve(&w->dir, words_for(n + w->nbuckets) + 2);
+	if (!rc)
+		rc = bb_reserve(&w->rem, words_for(n * w->R) + 2);
+	if (!rc)
+		rc = bb_reserve(&w->cnt, words_for(n * w->C) + 2);
+	if (!rc)
+		rc = sel_reserve(w, w->nbuckets / HC_CSEL_EVERY + 1);
+	if (!rc)
+		rc = stream(w, t, v, zc, D);
+	if (!rc)
+		rc = close_buckets(w, w->nbuckets);
+	return rc;
+}
+
+/*
  * Write the current generation of @t (u64 or packed; no growth in
  * flight) to @fd in the compact layout.  Returns 1 when a growth began
  * during the walk (the caller starts again), else a status.
@@ -928,7 +993,7 @@ int hc__compact_write(hc_table *t, int fd)
 	struct hc__gv v;
 	XXH3_state_t st;
 	hc_options o;
-	uint64_t hist[65], n, zc = 0;
+	uint64_t hist[65], n, zc = 0, maxd;
 	unsigned cur, top, W;
 	int rc;
 
@@ -947,32 +1012,19 @@ int hc__compact_write(hc_table *t, int fd)
 		zc = hc_atomic_load_relaxed(&t->hdr->zero_count) &
 		     t->count_mask;
 	W = t->kind == HC_KEY_PACKED ? t->key_bits : 64;
-	rc = census(t, &v, zc, &n, hist);
+	rc = census(t, &v, zc, &n, hist, &maxd);
 	if (rc)
 		return rc;
-	w.B = n ? 63u - (unsigned)__builtin_clzll(n) : 0;
-	if (w.B > W)
-		w.B = W;
-	if (w.B > 40)
-		w.B = 40;
-	w.R = W - w.B;
-	w.C = pick_count_bits(n, hist);
-	w.esc = mask_of(w.C);
-	w.rmask = mask_of(w.R);
-	w.nbuckets = UINT64_C(1) << w.B;
-	/* Sized for the census in one allocation each; keys added between
-	 * the passes only make them grow. */
-	rc = bb_reserve(&w.dir, words_for(n + w.nbuckets) + 2);
-	if (!rc)
-		rc = bb_reserve(&w.rem, words_for(n * w.R) + 2);
-	if (!rc)
-		rc = bb_reserve(&w.cnt, words_for(n * w.C) + 2);
-	if (!rc)
-		rc = sel_reserve(&w, w.nbuckets / HC_CSEL_EVERY + 1);
-	if (!rc)
-		rc = stream(&w, t, &v, zc);
-	if (!rc)
-		rc = close_buckets(&w, w.nbuckets);
+	if (hc__compact_hook)
+		hc__compact_hook(t);
+	if (v.max_probe && maxd >= v.max_probe)
+		maxd = v.max_probe - 1; /* a word no add wrote: decode says */
+	rc = body(&w, t, &v, zc, n, hist, W, maxd + 1);
+	if (rc == WINDOW_SHORT) {
+		cw_free(&w);
+		rc = body(&w, t, &v, zc, n, hist, W,
+			  v.max_probe ? v.max_probe : 1);
+	}
 	if (rc)
 		goto out;
 	/* Keys added between the passes are kept (n grew): the buckets

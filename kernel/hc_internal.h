@@ -417,6 +417,8 @@ int hc__grow(struct hc_table *t, unsigned g);
 int hc__help(struct hc_table *t, unsigned g);
 void hc__note_claim(struct hc_table *t, const struct hc__gv *v);
 extern void (*hc__migrate_hook)(uint64_t slot);
+/* Test hook: hc__compact_write() calls it between its two passes. */
+extern void (*hc__compact_hook)(hc_table *t);
 int hc__pin_slow(struct hc_table *t);
 void hc__unpin_slow(struct hc_table *t, int pin);
 int hc__reclaim(struct hc_table *t);
@@ -474,6 +476,15 @@ struct hc__ent {
 };
 int hc__packed_decode(const struct hc_table *t, const struct hc__gv *v,
 		      uint64_t s, uint64_t e, struct hc__ent *out, uint64_t *n);
+/* The distance d from its home of the key in packed word @w (non-zero,
+ * not a frozen empty slot); at most HC_PACK_PROBE_LIMIT - 1 in a word
+ * an add wrote. */
+static inline uint64_t hc__packed_disp(const struct hc_table *t, uint64_t w)
+{
+	return ((w >> (t->cbits + t->fshift)) &
+		((UINT64_C(1) << HC_PACK_DISP_BITS) - 1)) -
+	       1;
+}
 /* Freeze and copy slots [lo, hi) of generation @o into @n (M3); the
  * test hook hc__migrate_hook sees each slot first.  *copied: keys. */
 int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
