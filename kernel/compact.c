@@ -803,18 +803,16 @@ static int emit_sorted(struct cwriter *w, struct hc__ent *a, uint64_t n)
 	return rc;
 }
 
-/* stream()'s answer when a key lies @D or more slots past its home. */
-#define WINDOW_SHORT 2
-
 /*
  * Pass 2: the generation's entries in ascending hash order.  The home
  * slot of a hash never decreases with it, and every entry lies less
  * than @D slots past its home (the census's largest distance + 1, or
  * max_probe), so a window of D slots behind the walk is all that can
  * still be out of order; entries that wrapped past the end (home after
- * their slot) are sorted in with the last window.  An entry D or more
- * slots from home (a key added since the census) returns WINDOW_SHORT:
- * the caller starts again with the probe limit as D.
+ * their slot) are sorted in with the last window.  A key D or more
+ * slots from home (added since the census) can come out of order, which
+ * emit() reports as HC_ECORRUPT; with D below the probe limit the
+ * caller then starts again with the probe limit as D.
  */
 static int stream(struct cwriter *w, const struct hc_table *t,
 		  const struct hc__gv *v, uint64_t zc, uint64_t D)
@@ -848,11 +846,7 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 			goto out;
 		/* Wrapped entries (home after their slot, so a slot below
 		 * D) wait in tail. */
-		for (keep = j = len; j < len + got; j++) {
-			if (disp(v, buf[j].slot, buf[j].home) >= D) {
-				rc = WINDOW_SHORT;
-				goto out;
-			}
+		for (keep = j = len; s < D && j < len + got; j++) {
 			if (buf[j].home <= buf[j].slot) {
 				buf[keep++] = buf[j];
 				continue;
@@ -870,7 +864,7 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 			}
 			tail[tlen++] = buf[j];
 		}
-		len = keep;
+		len = s < D ? keep : len + got;
 		if (end == v->capacity)
 			break;
 		/* Homes <= end - D are complete: all their slots were seen. */
@@ -993,7 +987,7 @@ int hc__compact_write(hc_table *t, int fd)
 	struct hc__gv v;
 	XXH3_state_t st;
 	hc_options o;
-	uint64_t hist[65], n, zc = 0, maxd;
+	uint64_t hist[65], n, zc = 0, maxd, D;
 	unsigned cur, top, W;
 	int rc;
 
@@ -1017,13 +1011,14 @@ int hc__compact_write(hc_table *t, int fd)
 		return rc;
 	if (hc__compact_hook)
 		hc__compact_hook(t);
-	if (v.max_probe && maxd >= v.max_probe)
-		maxd = v.max_probe - 1; /* a word no add wrote: decode says */
-	rc = body(&w, t, &v, zc, n, hist, W, maxd + 1);
-	if (rc == WINDOW_SHORT) {
+	D = v.max_probe ? v.max_probe : 1;
+	rc = body(&w, t, &v, zc, n, hist, W, maxd < D ? maxd + 1 : D);
+	if (rc == HC_ECORRUPT && maxd + 1 < D) {
+		/* Out of order in the short window: a key added since the
+		 * census lies further from home (or the table is damaged,
+		 * which the probe limit's window reports again). */
 		cw_free(&w);
-		rc = body(&w, t, &v, zc, n, hist, W,
-			  v.max_probe ? v.max_probe : 1);
+		rc = body(&w, t, &v, zc, n, hist, W, D);
 	}
 	if (rc)
 		goto out;

@@ -344,12 +344,11 @@ START_TEST(smaller)
 END_TEST
 
 /*
- * Keys added between the writer's two passes, far from their home: the
- * second pass meets a key past the window the census measured and
- * starts again with the probe limit as its window (compact.c,
- * WINDOW_SHORT).  Their run crosses the end of the writer's first
- * chunk of 65536 slots, so a pass that kept the short window would
- * emit them out of order.  The file holds every key, those included.
+ * Keys added between the writer's two passes, far from their home,
+ * past the window the census measured: their run crosses the end of
+ * the writer's first chunk of 65536 slots, so the second pass meets
+ * them out of order and starts again with the probe limit as its
+ * window (compact.c).  The file holds every key, those included.
  */
 static uint64_t late_home;
 
