@@ -586,7 +586,7 @@ int cmd_count(int argc, char **argv)
 	if (!rc && verbose && w.nblocks)
 		fprintf(stderr,
 			"hogcount count: %llu blocks of DNA streams counted "
-			"by another worker than their reader\n",
+			"by a worker other than their reader\n",
 			(unsigned long long)atomic_load(&w.sh->blocks_shared));
 	if (!rc && filtering && (out || into)) {
 		/* -L/-U: save a copy of the keys kept, sized to them (the

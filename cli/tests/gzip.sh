@@ -64,7 +64,7 @@ HOGCOUNT_TEST_SPLIT_BLOCK=4096 HOGCOUNT_TEST_SPLIT_WAIT=1 "$HC" count \
 	--dna -k 25 -C -v -j 3 -o b.hc r.fq.gz 2>v.err
 same "r.fq.gz, reader waiting"
 grep -q "3 workers, 1 work items" v.err || fail "split: $(cat v.err)"
-n=$(sed -n 's/.*: \([0-9]*\) blocks of DNA streams counted by another.*/\1/p' v.err)
+n=$(sed -n 's/.*: \([0-9]*\) blocks of DNA streams counted by a worker other.*/\1/p' v.err)
 [ "${n:-0}" -gt 0 ] || fail "split: no block changed hands: $(cat v.err)"
 : | gzip -c >empty.gz
 "$HC" count --dna -k 25 -C -q -j 3 -o b.hc empty.gz ||
