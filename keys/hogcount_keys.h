@@ -386,9 +386,11 @@ HC_API void hck_plan_in_init(hck_plan_in *in);
  * dense when the key space is small next to the table, byte keys for
  * byte-string keys, packed 8-byte slots where the count field of a
  * growing table (51 - q bits) keeps at least 20 bits from a start of at
- * most 2^20 slots (keys of up to 51 bits), else u64.  The start is
- * @in->keys / 0.75 + 1024 slots, or 1024 with no hint, raised for
- * packed keys to 2^(key_bits - 31) slots.  The table grows at a load of
+ * most 2^20 slots (keys of up to 51 bits), or keeps 16 bits from a
+ * start under twice the hinted size (wider keys with a large hint),
+ * else u64.  The start is @in->keys / 0.75 + 1024 slots, or 1024 with
+ * no hint, raised for packed keys to 2^(key_bits - 31) slots (2^(key_bits
+ * - 35) for the wider ones).  The table grows at a load of
  * 0.8, so a grown table ends at least 0.4 full.  The one place that
  * sizes tables: `count`, `merge`, the model's reductions and Python
  * call it.

@@ -19,6 +19,16 @@
  * (1 MiB) for 6-byte fragments.  Where that start would exceed
  * PACKED_START_MAX slots (keys over 51 bits: k-mers of k >= 26, 7-byte
  * fragments) the table has u64 slots instead, which start small.
+ *
+ * Unless the caller's hint of distinct keys says the table will be that
+ * large anyway: then a packed table keeps PACKED_COUNT_BITS_HINTED
+ * count bits (the kernel's least) and starts at 2^(key_bits - 35)
+ * slots, or at the hinted size if larger, wherever that start is less
+ * than twice the hinted size, so that its 8-byte slots never take more
+ * than the 16-byte slots of the u64 table it replaces: 2^27 slots (1 GiB
+ * instead of 2 GiB or more) for 31-mers with a hint of 50 M keys or
+ * more.  Counts of 2^16 and up continue in the overflow area, of
+ * capacity / 256 entries (half a million at that start).
  */
 #include <string.h>
 
@@ -37,6 +47,8 @@
 /* The largest start a packed table may need for its count field: 2^20
  * slots, 8 MiB. */
 #define PACKED_START_MAX (UINT64_C(1) << 20)
+/* Fewest count bits of a packed table started at the size of a hint. */
+#define PACKED_COUNT_BITS_HINTED 16u
 
 void hck_plan_in_init(hck_plan_in *in)
 {
@@ -60,12 +72,17 @@ static int packed_fits(unsigned kbits, uint64_t cap)
 }
 
 /* The fewest slots a growing packed table of @kbits-bit keys starts
- * with to keep PACKED_COUNT_BITS_MIN count bits. */
-static uint64_t packed_start(unsigned kbits)
+ * with to keep @cbits count bits. */
+static uint64_t packed_start_for(unsigned kbits, unsigned cbits)
 {
-	unsigned q = 51u - PACKED_COUNT_BITS_MIN;
+	unsigned q = 51u - cbits;
 
 	return kbits > q ? UINT64_C(1) << (kbits - q) : 1;
+}
+
+static uint64_t packed_start(unsigned kbits)
+{
+	return packed_start_for(kbits, PACKED_COUNT_BITS_MIN);
 }
 
 int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
@@ -132,6 +149,17 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 			cap > packed_start(kbits) ? cap : packed_start(kbits);
 		if (!packed_fits(kbits, o->capacity))
 			return HC_EINVAL; /* not reached */
+	} else if (!in->wide && in->keys && kbits <= 62 &&
+		   packed_start_for(kbits, PACKED_COUNT_BITS_HINTED) <
+			   2 * cap &&
+		   (!o->max_bits ||
+		    packed_start_for(kbits, PACKED_COUNT_BITS_HINTED) <=
+			    UINT64_C(1) << o->max_bits)) {
+		uint64_t s = packed_start_for(kbits, PACKED_COUNT_BITS_HINTED);
+
+		o->key_kind = HC_KEY_PACKED;
+		o->key_bits = kbits;
+		o->capacity = cap > s ? cap : s;
 	} else {
 		o->key_kind = HC_KEY_U64;
 		o->capacity = sized ? cap : 0;

@@ -56,6 +56,16 @@ for k in 21 31; do
 	sdump m.hc | awk -F'\t' '{ print $1 "\t" $2 / 2 }' >m.txt
 	cmp -s p.txt m.txt || fail "k=$k: merge of two copies"
 done
+# k = 27 (54 bits) takes packed slots when --size says the table will
+# reach 2^19 slots anyway (keys/plan.c); the counts are --wide's.
+"$HC" count --dna -k 27 -C -q -s 400K -o p.hc reads.fq
+"$HC" count --dna -k 27 -C -q --wide -o w.hc reads.fq
+"$HC" count --dna -k 27 -C -q -o u.hc reads.fq
+"$HC" stats p.hc | grep -q "^Keys: *packed," || fail "k=27 -s 400K: not packed"
+"$HC" stats u.hc | grep -q "^Keys: *u64," || fail "k=27: not u64"
+sdump p.hc >p.txt
+sdump w.hc >w.txt
+cmp -s p.txt w.txt || fail "k=27: packed and --wide differ"
 
 # query: the counts of the dump, keys from stdin and arguments.
 "$HC" count --dna -k 21 -C -q -o q.hc reads.fq

@@ -221,6 +221,13 @@ START_TEST(plan_kinds)
 		{ { HCK_DNA, 8, 0 }, 1000, 0, HC_KEY_DENSE },
 		{ { HCK_DNA, 21, 1 }, 1000, 0, HC_KEY_PACKED },
 		{ { HCK_DNA, 31, 0 }, 1000, 0, HC_KEY_U64 },
+		/* Over 51 bits: packed where the hint fills 2^(b - 35). */
+		{ { HCK_DNA, 27, 0 }, 400000, 0, HC_KEY_PACKED },
+		{ { HCK_DNA, 27, 0 }, 300000, 0, HC_KEY_PACKED },
+		{ { HCK_DNA, 27, 0 }, 300000, 1, HC_KEY_U64 },
+		{ { HCK_DNA, 27, 0 }, 100000, 0, HC_KEY_U64 },
+		{ { HCK_BYTES, 7, 0 }, 1000000, 0, HC_KEY_PACKED },
+		{ { HCK_BYTES, 7, 0 }, 500000, 0, HC_KEY_U64 },
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		hc_table *t = plan_create(&c[i].m, c[i].keys, c[i].wide);
