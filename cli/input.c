@@ -373,6 +373,11 @@ int work_split_drain(struct work *w, hck_tok *tk)
 	if (!w->nblocks)
 		return 0;
 	for (;;) {
+		/* Every block was published before its item ended
+		 * (work_item_done()), so once all have ended a scan that
+		 * finds no full block means none will come. */
+		int all_done = work_items_all_done(w);
+
 		r = split_take(w, tk);
 		if (r < 0)
 			return -1;
@@ -380,22 +385,38 @@ int work_split_drain(struct work *w, hck_tok *tk)
 			ts.tv_nsec = 50 * 1000;
 			continue;
 		}
+		if (all_done)
+			return 0;
 		if (work_failed(w))
 			return -1;
-		/* Every block was published before its item ended
-		 * (work_item_done()): one more look sees them all. */
-		if (work_items_all_done(w)) {
-			r = split_take(w, tk);
-			if (!r)
-				return 0;
-			if (r < 0)
-				return -1;
-			continue;
-		}
 		nanosleep(&ts, NULL);
 		if (ts.tv_nsec < 5 * 1000 * 1000)
 			ts.tv_nsec *= 2;
 	}
+}
+
+/*
+ * Up to @n bytes of the stream @d into @buf: the count (0 at the end),
+ * or -1 after a read error (reported).  Progress is counted in bytes
+ * read from the file: compressed bytes for a compressed input, as its
+ * size on disk is.
+ */
+static ssize_t stream_read(struct work *w, struct dz *d, const char *name,
+			   unsigned char *buf, size_t n, uint64_t *last)
+{
+	ssize_t got = dz_read(d, buf, n);
+	uint64_t off;
+
+	if (got < 0) {
+		work_fail(w, 0, name, "%s", dz_error(d));
+		return -1;
+	}
+	off = dz_in_bytes(d);
+	if (off > *last) {
+		work_progress(w, off - *last);
+		*last = off;
+	}
+	return got;
 }
 
 /*
@@ -418,23 +439,15 @@ static int split_stream(struct work *w, struct dz *d, const char *name,
 	}
 	while (!rc && (!eof || fill)) {
 		while (!eof && fill < cap) {
-			ssize_t n = dz_read(d, buf + fill, cap - fill);
-			uint64_t off;
+			ssize_t n = stream_read(w, d, name, buf + fill,
+						cap - fill, last);
 
 			if (n < 0) {
-				work_fail(w, 0, name, "%s", dz_error(d));
 				free(buf);
 				return -1;
 			}
 			eof = n == 0;
 			fill += (size_t)n;
-			/* Progress in bytes read from the file, as in
-			 * run_stream(). */
-			off = dz_in_bytes(d);
-			if (off > *last) {
-				work_progress(w, off - *last);
-				*last = off;
-			}
 		}
 		if (work_failed(w)) {
 			rc = -1;
@@ -502,27 +515,16 @@ static int run_stream(struct work *w, const struct item *it, hck_tok *tk)
 		rc = 0;
 	}
 	for (;;) {
-		ssize_t n = dz_read(d, buf, STREAM_BLOCK);
-		uint64_t off;
+		ssize_t n = stream_read(w, d, name, buf, STREAM_BLOCK, &last);
 
 		if (n < 0) {
-			work_fail(w, 0, name, "%s", dz_error(d));
 			dz_close(d);
 			return -1;
 		}
 		if (n == 0)
 			break;
 		rc = hck_tok_feed(tk, buf, (size_t)n, SIZE_MAX);
-		if (rc)
-			break;
-		/* Progress in bytes read from the file: compressed bytes
-		 * for a compressed input, as its size on disk is. */
-		off = dz_in_bytes(d);
-		if (off > last) {
-			work_progress(w, off - last);
-			last = off;
-		}
-		if (work_failed(w))
+		if (rc || work_failed(w))
 			break;
 	}
 	dz_close(d);

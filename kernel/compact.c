@@ -584,7 +584,6 @@ static int close_buckets(struct cwriter *w, uint64_t upto)
 	return bb_reserve(&w->dir, words_for(w->dir.bits) + 1);
 }
 
-/* Append the entry of hash @h, count @c (> 0), in ascending order. */
 /* The count @c of entry n goes to the overflow array. */
 static int escape(struct cwriter *w, uint64_t c)
 {
@@ -602,6 +601,7 @@ static int escape(struct cwriter *w, uint64_t c)
 	return HC_OK;
 }
 
+/* Append the entry of hash @h, count @c (> 0), in ascending order. */
 static inline int emit(struct cwriter *w, uint64_t h, uint64_t c)
 {
 	uint64_t b = w->B ? h >> w->R : 0;

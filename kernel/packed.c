@@ -454,20 +454,28 @@ int hc__packed_get(const struct hc_table *ct, uint64_t key, uint64_t *count)
 }
 
 /* mk of the key in slot @i of generation @v, whose word @w is a key. */
-static inline int packed_mk(const struct hc_table *t, const struct hc__gv *v,
-			    uint64_t i, uint64_t w, uint64_t *mk)
+/* mk and the home slot of the key in slot @i, whose word @w is a key. */
+static inline int packed_locate(const struct hc_table *t,
+				const struct hc__gv *v, uint64_t i, uint64_t w,
+				uint64_t *mk, uint64_t *home)
 {
-	unsigned sh = t->cbits + t->fshift;
-	uint64_t d = ((w >> sh) & bits_mask(HC_PACK_DISP_BITS)) - 1;
-	uint64_t q = sh + HC_PACK_DISP_BITS < 64 ? w >> (sh + HC_PACK_DISP_BITS)
-						 : 0; /* no quotient bits */
-	uint64_t home;
+	unsigned qsh = t->cbits + t->fshift + HC_PACK_DISP_BITS;
+	uint64_t d = hc__packed_disp(t, w);
 
 	if (d >= v->max_probe)
 		return HC_ECORRUPT;
-	home = i >= d ? i - d : i + v->capacity - d;
-	*mk = recover(t, v, home, q);
+	*home = i >= d ? i - d : i + v->capacity - d;
+	*mk = recover(t, v, *home,
+		      qsh < 64 ? w >> qsh : 0); /* else no quotient bits */
 	return HC_OK;
+}
+
+static inline int packed_mk(const struct hc_table *t, const struct hc__gv *v,
+			    uint64_t i, uint64_t w, uint64_t *mk)
+{
+	uint64_t home;
+
+	return packed_locate(t, v, i, w, mk, &home);
 }
 
 int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
@@ -497,32 +505,27 @@ int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
 /*
  * The entries of slots [@s, @e) of generation @v, in slot order, for a
  * writer that walks a whole generation (compact.c): each claimed slot
- * whose count is above 0 as {mk, count, home, slot}.  The same decoding
- * as packed_mk() and word_count(), with the per-slot call and the
- * geometry lookups out of the loop.  *n gets the number written (at
- * most @e - @s).  HC_ECORRUPT for a displacement past the probe limit.
+ * whose count is above 0 as {mk, count, home, slot}: packed_locate()
+ * and word_count() inlined in one loop instead of a call a slot.  *n
+ * gets the number written (at most @e - @s).  HC_ECORRUPT for a
+ * displacement past the probe limit.
  */
 int hc__packed_decode(const struct hc_table *t, const struct hc__gv *v,
 		      uint64_t s, uint64_t e, struct hc__ent *out, uint64_t *n)
 {
-	const unsigned sh = t->cbits + t->fshift;
-	const unsigned qsh = sh + HC_PACK_DISP_BITS;
-	const uint64_t dmask = bits_mask(HC_PACK_DISP_BITS), cm = t->cmask;
+	const uint64_t cm = t->cmask;
 	uint64_t k = 0;
 
 	for (uint64_t i = s; i < e; i++) {
 		/* ORDER: relaxed. Key part and count are one word
 		 * (design.md G1, G2). */
 		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]);
-		uint64_t d, home, mk, c;
+		uint64_t home, mk, c;
 
 		if (w == 0 || (t->fbit && w == t->fbit))
 			continue;
-		d = ((w >> sh) & dmask) - 1;
-		if (d >= v->max_probe)
+		if (packed_locate(t, v, i, w, &mk, &home))
 			return HC_ECORRUPT;
-		home = i >= d ? i - d : i + v->capacity - d;
-		mk = recover(t, v, home, qsh < 64 ? w >> qsh : 0);
 		c = w & cm;
 		if (c == cm)
 			c = word_count(t, w, mk);

@@ -88,7 +88,7 @@ static uint64_t packed_start(unsigned kbits)
 int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 {
 	hc_options *o;
-	uint64_t cap, per;
+	uint64_t cap, per, hinted;
 	unsigned kbits, dbits;
 	int sized;
 
@@ -121,6 +121,8 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 	sized = in->keys || o->max_bits;
 	/* Width of an integer key: 2 bits a base, 8 a byte. */
 	kbits = hck_key_bits(m);
+	hinted = kbits <= 62 ? packed_start_for(kbits, PACKED_COUNT_BITS_HINTED)
+			     : 0;
 	/* Dense counters: keys of up to 4 bytes or 16 bases. */
 	dbits = m->tokens == HCK_DNA || (m->tokens == HCK_BYTES && m->k <= 4)
 			? kbits
@@ -149,17 +151,11 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 			cap > packed_start(kbits) ? cap : packed_start(kbits);
 		if (!packed_fits(kbits, o->capacity))
 			return HC_EINVAL; /* not reached */
-	} else if (!in->wide && in->keys && kbits <= 62 &&
-		   packed_start_for(kbits, PACKED_COUNT_BITS_HINTED) <
-			   2 * cap &&
-		   (!o->max_bits ||
-		    packed_start_for(kbits, PACKED_COUNT_BITS_HINTED) <=
-			    UINT64_C(1) << o->max_bits)) {
-		uint64_t s = packed_start_for(kbits, PACKED_COUNT_BITS_HINTED);
-
+	} else if (!in->wide && in->keys && hinted && hinted < 2 * cap &&
+		   (!o->max_bits || hinted <= UINT64_C(1) << o->max_bits)) {
 		o->key_kind = HC_KEY_PACKED;
 		o->key_bits = kbits;
-		o->capacity = cap > s ? cap : s;
+		o->capacity = cap > hinted ? cap : hinted;
 	} else {
 		o->key_kind = HC_KEY_U64;
 		o->capacity = sized ? cap : 0;
