@@ -354,7 +354,9 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  * To add to it, merge it into a new table.
  * Writers may run: keys added during the save may or may not be in it,
  * as for iteration (design.md G2).  Holds the file's key and count bits
- * in memory while it writes (about the file's size).
+ * in memory while it writes (about the file's size).  A table of 2^20
+ * slots or more is read by threads, one per CPU the process may run on
+ * (sched_getaffinity(), at most 8); the file is the same for any number.
  * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM, HC_ECORRUPT.
  */
 HC_API int hc_table_save_compact(const hc_table *t, const char *path);

@@ -21,6 +21,8 @@
  * into place, and a compact table is never writable.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -712,24 +714,91 @@ static inline uint64_t disp(const struct hc__gv *v, uint64_t i, uint64_t home)
 	return i >= home ? i - home : i + v->capacity - home;
 }
 
-/*
- * Pass 1: entries, the histogram of bit lengths of count - 1, and the
- * largest distance of a key from its home, *maxd (the window of pass 2).
- * Only counts are needed, so a packed word is decoded whole (its key)
- * only when its count field is saturated and the rest is in the
- * overflow.
- */
-static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
-		  uint64_t *n, uint64_t hist[65], uint64_t *maxd)
+/* The home slot of hash @h in @v: monotone in h, as both kinds place. */
+static inline uint64_t hash_home(const struct hc_table *t,
+				 const struct hc__gv *v, uint64_t h)
 {
+	if (t->kind == HC_KEY_PACKED)
+		return (uint64_t)(((unsigned __int128)h * v->capacity) >>
+				  t->key_bits);
+	return hc__home(h, v->capacity);
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+unsigned hc__compact_threads;
+uint64_t hc__compact_split_min = UINT64_C(1) << 20;
+
+/* Threads for one save: the CPUs this process may run on, at most
+ * HC_CSAVE_THREADS_MAX (or the test hook's number). */
+static unsigned save_threads(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (hc__compact_threads)
+		n = (int)hc__compact_threads;
+	else if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	else
+		n = 1;
+	return n < 1			       ? 1
+	       : n > (int)HC_CSAVE_THREADS_MAX ? HC_CSAVE_THREADS_MAX
+					       : (unsigned)n;
+}
+
+/*
+ * Run @fn on each of the @n jobs of @size bytes at @jobs: the first in
+ * the calling thread, the others in threads of their own, or in the
+ * calling thread too when a thread cannot be started.  The jobs write
+ * only their own struct; the table is only read (relaxed loads, as for
+ * one thread).  Joining orders their writes before the caller's reads.
+ */
+static void run_jobs(void *(*fn)(void *), void *jobs, size_t size, unsigned n)
+{
+	pthread_t tid[HC_CSAVE_THREADS_MAX];
+	int started[HC_CSAVE_THREADS_MAX] = { 0 };
+	unsigned char *j = jobs;
+
+	for (unsigned i = 1; i < n; i++)
+		started[i] =
+			pthread_create(&tid[i], NULL, fn, j + i * size) == 0;
+	fn(j);
+	for (unsigned i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+		else
+			fn(j + i * size);
+	}
+}
+
+/* ---- pass 1: the census ----------------------------------------------- */
+
+/* The census of slots [lo, hi). */
+struct census_job {
+	const struct hc_table *t;
+	const struct hc__gv *v;
+	uint64_t lo, hi;
+	uint64_t n, maxd, hist[65];
+	int rc;
+};
+
+/*
+ * Entries, the histogram of bit lengths of count - 1, and the largest
+ * distance of a key from its home (the window of pass 2) in slots
+ * [lo, hi).  Only counts are needed, so a packed word is decoded whole
+ * (its key) only when its count field is saturated and the rest is in
+ * the overflow.
+ */
+static void *census_part(void *arg)
+{
+	struct census_job *j = arg;
+	const struct hc_table *t = j->t;
+	const struct hc__gv *v = j->v;
 	uint64_t md = 0;
 
-	memset(hist, 0, 65 * sizeof(*hist));
-	*n = 0;
-	if (zc)
-		census_add(zc, n, hist);
 	if (t->kind != HC_KEY_PACKED) {
-		for (uint64_t i = 0; i < v->capacity; i++) {
+		for (uint64_t i = j->lo; i < j->hi; i++) {
 			/* ORDER: relaxed, as in decode(). */
 			uint64_t w = hc_atomic_load_relaxed(&v->slots[i].word);
 			uint64_t c, d;
@@ -741,14 +810,14 @@ static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
 			    t->count_mask;
 			if (!c)
 				continue;
-			census_add(c, n, hist);
+			census_add(c, &j->n, j->hist);
 			d = disp(v, i, hc__home(w, v->capacity));
 			md = d > md ? d : md;
 		}
-		*maxd = md;
-		return HC_OK;
+		j->maxd = md;
+		return NULL;
 	}
-	for (uint64_t i = 0; i < v->capacity; i++) {
+	for (uint64_t i = j->lo; i < j->hi; i++) {
 		/* ORDER: relaxed. Key part and count are one word (G1). */
 		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]), c, mk, d;
 
@@ -758,16 +827,45 @@ static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
 		md = d > md ? d : md;
 		c = w & t->cmask;
 		if (c == t->cmask) {
-			int rc = hc__packed_mk(t, v, i, w, &mk);
-
-			if (rc)
-				return rc;
+			j->rc = hc__packed_mk(t, v, i, w, &mk);
+			if (j->rc)
+				return NULL;
 			c = hc__packed_count(t, w, mk);
 		}
 		if (c)
-			census_add(c, n, hist);
+			census_add(c, &j->n, j->hist);
 	}
-	*maxd = md;
+	j->maxd = md;
+	return NULL;
+}
+
+/* Pass 1 over the whole generation, in @nt slices of it at once. */
+static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
+		  unsigned nt, uint64_t *n, uint64_t hist[65], uint64_t *maxd)
+{
+	struct census_job j[HC_CSAVE_THREADS_MAX];
+
+	memset(j, 0, sizeof(j));
+	for (unsigned i = 0; i < nt; i++) {
+		j[i].t = t;
+		j[i].v = v;
+		j[i].lo = v->capacity / nt * i;
+		j[i].hi = i + 1 < nt ? v->capacity / nt * (i + 1) : v->capacity;
+	}
+	run_jobs(census_part, j, sizeof(j[0]), nt);
+	memset(hist, 0, 65 * sizeof(*hist));
+	*n = 0;
+	*maxd = 0;
+	if (zc)
+		census_add(zc, n, hist);
+	for (unsigned i = 0; i < nt; i++) {
+		if (j[i].rc)
+			return j[i].rc;
+		*n += j[i].n;
+		*maxd = j[i].maxd > *maxd ? j[i].maxd : *maxd;
+		for (unsigned b = 0; b < 65; b++)
+			hist[b] += j[i].hist[b];
+	}
 	return HC_OK;
 }
 
@@ -793,6 +891,28 @@ static unsigned pick_count_bits(uint64_t n, const uint64_t hist[65])
 	return best;
 }
 
+/* ---- pass 2: the entries in hash order, a bucket range a part --------- */
+
+/*
+ * One part of pass 2: the entries of buckets [b_lo, b_hi), that is of
+ * hashes [h_lo, h_max], written in the part's own arrays (entry and
+ * directory positions from the part's start) and joined in order by
+ * the file writer.  Their homes lie in [s_lo, home of h_max], so their
+ * slots in [s_lo, s_hi), s_hi the last home + D; the last part also
+ * holds the entries that wrapped past the end of the table into slots
+ * below D.
+ */
+struct part_job {
+	struct cwriter w;
+	const struct hc_table *t;
+	const struct hc__gv *v;
+	uint64_t zc; /* part 0: the count of u64 key 0 */
+	uint64_t D;
+	uint64_t b_lo, b_hi, h_lo, h_max, s_lo, s_hi;
+	int last;
+	int rc;
+};
+
 static int emit_sorted(struct cwriter *w, struct hc__ent *a, uint64_t n)
 {
 	int rc = HC_OK;
@@ -803,36 +923,94 @@ static int emit_sorted(struct cwriter *w, struct hc__ent *a, uint64_t n)
 	return rc;
 }
 
+static int push_ent(struct hc__ent **a, uint64_t *n, uint64_t *cap,
+		    const struct hc__ent *e)
+{
+	if (*n == *cap) {
+		struct hc__ent *p = realloc(*a, 2 * *cap * sizeof(*p));
+
+		if (!p)
+			return HC_ENOMEM;
+		*a = p;
+		*cap *= 2;
+	}
+	(*a)[(*n)++] = *e;
+	return HC_OK;
+}
+
 /*
- * Pass 2: the generation's entries in ascending hash order.  The home
- * slot of a hash never decreases with it, and every entry lies less
- * than @D slots past its home (the census's largest distance + 1, or
- * max_probe), so a window of D slots behind the walk is all that can
- * still be out of order; entries that wrapped past the end (home after
- * their slot) are sorted in with the last window.  A key D or more
- * slots from home (added since the census) can come out of order, which
- * emit() reports as HC_ECORRUPT; with D below the probe limit the
- * caller then starts again with the probe limit as D.
+ * Keep, of the @got entries decoded at @a + @len, those of the part's
+ * hashes in slot order; wrapped ones (home after their slot) go to the
+ * tail if the part is the last.  Every entry must lie less than D slots
+ * from its home, whichever part it belongs to: one further (added since
+ * the census, or a damaged table) could be missed by the part that
+ * scans up to its home + D, so it is HC_ECORRUPT, and with D below the
+ * probe limit the caller starts again with the probe limit as D.
  */
-static int stream(struct cwriter *w, const struct hc_table *t,
-		  const struct hc__gv *v, uint64_t zc, uint64_t D)
+static int sift(struct part_job *p, struct hc__ent *a, uint64_t len,
+		uint64_t got, uint64_t *kept, struct hc__ent **tail,
+		uint64_t *tlen, uint64_t *tcap)
+{
+	uint64_t keep = len;
+	int rc;
+
+	for (uint64_t j = len; j < len + got; j++) {
+		if (disp(p->v, a[j].slot, a[j].home) >= p->D)
+			return HC_ECORRUPT;
+		if (a[j].h < p->h_lo || a[j].h > p->h_max)
+			continue;
+		if (a[j].home > a[j].slot) {
+			if (p->last && (rc = push_ent(tail, tlen, tcap, &a[j])))
+				return rc;
+			continue;
+		}
+		a[keep++] = a[j];
+	}
+	*kept = keep;
+	return HC_OK;
+}
+
+/*
+ * The part's entries in ascending hash order.  The home slot of a hash
+ * never decreases with it, and every entry lies less than D slots past
+ * its home (the census's largest distance + 1, or max_probe), so a
+ * window of D slots behind the walk is all that can still be out of
+ * order; entries that wrapped past the end (home after their slot) are
+ * sorted in with the last window.
+ */
+static int stream_part(struct part_job *p)
 {
 	enum { CHUNK = 65536 };
+	const uint64_t D = p->D;
 	uint64_t cap = CHUNK + D + 1, len = 0, tcap = 64, tlen = 0;
 	struct hc__ent *buf = malloc(cap * sizeof(*buf));
 	struct hc__ent *tail = malloc(tcap * sizeof(*tail));
+	struct cwriter *w = &p->w;
 	int rc = HC_OK;
 
 	if (!buf || !tail) {
 		rc = HC_ENOMEM;
 		goto out;
 	}
-	if (zc)
-		rc = emit(w, 0, zc); /* mix 0: the least hash */
-	for (uint64_t s = 0; !rc && s < v->capacity; s += CHUNK) {
-		uint64_t end =
-			s + CHUNK < v->capacity ? s + CHUNK : v->capacity;
-		uint64_t got, keep, j;
+	if (p->zc)
+		rc = emit(w, 0, p->zc); /* mix 0: the least hash */
+	/* The last part of several: first the wrapped entries, in slots
+	 * below D, which no other part keeps (s_lo >= D, checked). */
+	if (!rc && p->last && p->s_lo) {
+		uint64_t got;
+
+		for (uint64_t s = 0; !rc && s < D; s += CHUNK) {
+			uint64_t end = s + CHUNK < D ? s + CHUNK : D;
+
+			rc = decode(p->t, p->v, s, end, buf, &got);
+			if (!rc)
+				rc = sift(p, buf, 0, got, &got, &tail, &tlen,
+					  &tcap);
+		}
+	}
+	for (uint64_t s = p->s_lo; !rc && s < p->s_hi; s += CHUNK) {
+		uint64_t end = s + CHUNK < p->s_hi ? s + CHUNK : p->s_hi;
+		uint64_t got, j;
 
 		/* What stays in buf from the last chunk is less than D
 		 * entries (homes past its end - D, not wrapped): a table
@@ -841,39 +1019,17 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 			rc = HC_ECORRUPT;
 			goto out;
 		}
-		rc = decode(t, v, s, end, buf + len, &got);
-		if (rc)
-			goto out;
-		/* Wrapped entries (home after their slot, so a slot below
-		 * D) wait in tail. */
-		for (keep = j = len; s < D && j < len + got; j++) {
-			if (buf[j].home <= buf[j].slot) {
-				buf[keep++] = buf[j];
-				continue;
-			}
-			if (tlen == tcap) {
-				struct hc__ent *p =
-					realloc(tail, 2 * tcap * sizeof(*p));
-
-				if (!p) {
-					rc = HC_ENOMEM;
-					goto out;
-				}
-				tail = p;
-				tcap *= 2;
-			}
-			tail[tlen++] = buf[j];
-		}
-		len = s < D ? keep : len + got;
-		if (end == v->capacity)
+		rc = decode(p->t, p->v, s, end, buf + len, &got);
+		if (!rc)
+			rc = sift(p, buf, len, got, &len, &tail, &tlen, &tcap);
+		if (rc || end == p->s_hi)
 			break;
 		/* Homes <= end - D are complete: all their slots were seen. */
 		sort_ents(buf, len);
 		for (j = 0; j < len && buf[j].home + D <= end && !rc; j++)
 			rc = emit(w, buf[j].h, buf[j].c);
-		keep = len - j;
-		memmove(buf, buf + j, keep * sizeof(*buf));
-		len = keep;
+		memmove(buf, buf + j, (len - j) * sizeof(*buf));
+		len -= j;
 	}
 	if (rc)
 		goto out;
@@ -881,22 +1037,127 @@ static int stream(struct cwriter *w, const struct hc_table *t,
 	 * past i + capacity - D >= capacity - D, so past every home
 	 * emitted above (< capacity - D), not past the rest. */
 	if (tlen) {
-		struct hc__ent *p = realloc(buf, (len + tlen) * sizeof(*p));
+		struct hc__ent *q = realloc(buf, (len + tlen) * sizeof(*q));
 
-		if (!p) {
+		if (!q) {
 			rc = HC_ENOMEM;
 			goto out;
 		}
-		buf = p;
+		buf = q;
 		memcpy(buf + len, tail, tlen * sizeof(*buf));
 		len += tlen;
 	}
 	rc = emit_sorted(w, buf, len);
+	if (!rc)
+		rc = close_buckets(w, p->b_hi);
 out:
 	free(buf);
 	free(tail);
 	return rc;
 }
+
+static void *part_main(void *arg)
+{
+	struct part_job *p = arg;
+
+	p->rc = stream_part(p);
+	return NULL;
+}
+
+/*
+ * Cut the buckets into @nt parts of whole sample groups (HC_CSEL_EVERY
+ * buckets, so that each part's directory samples are the file's, moved
+ * by the part's start) and set each part's hash and slot ranges.  The
+ * number of parts, at most @nt: 1 where the generation is too small to
+ * cut, or where a part's window would wrap past the end of the table.
+ */
+static unsigned cut_parts(struct part_job *p, unsigned nt,
+			  const struct cwriter *proto, const struct hc_table *t,
+			  const struct hc__gv *v, uint64_t D)
+{
+	uint64_t groups = proto->nbuckets / HC_CSEL_EVERY;
+
+	if (v->capacity < hc__compact_split_min || groups < nt)
+		nt = 1;
+	for (unsigned i = 0; i < nt; i++) {
+		uint64_t g0 = groups / nt * i,
+			 g1 = i + 1 < nt ? groups / nt * (i + 1) : groups;
+
+		p[i].b_lo = nt == 1 ? 0 : g0 * HC_CSEL_EVERY;
+		p[i].b_hi = nt == 1 ? proto->nbuckets : g1 * HC_CSEL_EVERY;
+		/* b << R for b > 0 only: with one bucket, R may be 64. */
+		p[i].h_lo = p[i].b_lo ? p[i].b_lo << proto->R : 0;
+		p[i].h_max = (p[i].b_hi > 1 ? (p[i].b_hi - 1) << proto->R : 0) |
+			     proto->rmask;
+		p[i].last = i + 1 == nt;
+		p[i].s_lo = i ? hash_home(t, v, p[i].h_lo) : 0;
+		p[i].s_hi = p[i].last ? v->capacity
+				      : hash_home(t, v, p[i].h_max) + D;
+		if (nt > 1 &&
+		    (p[i].s_hi > v->capacity || (p[i].last && p[i].s_lo < D)))
+			return cut_parts(p, 1, proto, t, v, D);
+	}
+	return nt;
+}
+
+/*
+ * Pass 2 into @nt parts: geometry from the census (n entries, count
+ * widths @hist, W hash bits), each part with window @D.  *np gets the
+ * number of parts, all to free.
+ */
+static int body(struct part_job *p, unsigned nt, unsigned *np,
+		const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
+		uint64_t n, const uint64_t hist[65], unsigned W, uint64_t D)
+{
+	struct cwriter proto;
+	int rc = HC_OK;
+
+	memset(&proto, 0, sizeof(proto));
+	proto.B = n ? 63u - (unsigned)__builtin_clzll(n) : 0;
+	if (proto.B > W)
+		proto.B = W;
+	if (proto.B > 40)
+		proto.B = 40;
+	proto.R = W - proto.B;
+	proto.C = pick_count_bits(n, hist);
+	proto.esc = mask_of(proto.C);
+	proto.rmask = mask_of(proto.R);
+	proto.nbuckets = UINT64_C(1) << proto.B;
+	memset(p, 0, nt * sizeof(*p));
+	nt = cut_parts(p, nt, &proto, t, v, D);
+	*np = nt;
+	for (unsigned i = 0; i < nt; i++) {
+		/* Each part sized for its share of the census in one
+		 * allocation an array; keys added between the passes only
+		 * make them grow. */
+		uint64_t m = n / nt + 1, nb = p[i].b_hi - p[i].b_lo;
+		struct cwriter *w = &p[i].w;
+
+		*w = proto;
+		w->nb = p[i].b_lo;
+		p[i].t = t;
+		p[i].v = v;
+		p[i].zc = i ? 0 : zc;
+		p[i].D = D;
+		if (!rc)
+			rc = bb_reserve(&w->dir, words_for(m + nb) + 2);
+		if (!rc)
+			rc = bb_reserve(&w->rem, words_for(m * w->R) + 2);
+		if (!rc)
+			rc = bb_reserve(&w->cnt, words_for(m * w->C) + 2);
+		if (!rc)
+			rc = sel_reserve(w, nb / HC_CSEL_EVERY + 1);
+	}
+	if (rc)
+		return rc;
+	run_jobs(part_main, p, sizeof(*p), nt);
+	for (unsigned i = 0; i < nt; i++)
+		if (p[i].rc)
+			return p[i].rc;
+	return HC_OK;
+}
+
+/* ---- the file --------------------------------------------------------- */
 
 static int pwrite_all(int fd, const void *p, uint64_t len, uint64_t off)
 {
@@ -916,82 +1177,142 @@ static int pwrite_all(int fd, const void *p, uint64_t len, uint64_t off)
 	return HC_OK;
 }
 
-/* Write @len bytes of @p (zero past @have) at @off, hashing them. */
-static int put_region(int fd, XXH3_state_t *st, const void *p, uint64_t have,
-		      uint64_t len, uint64_t off)
-{
-	static const unsigned char zero[4096];
+/*
+ * The body written front to back: words staged in @buf, written at
+ * @off and hashed into @st as they leave; bit arrays appended to a
+ * partial word @acc of @nacc bits, so the parts' arrays join with no
+ * gap.  The first failure sticks in @rc.
+ */
+struct fout {
+	int fd;
+	XXH3_state_t *st;
+	uint64_t off;
+	uint64_t *buf;
+	size_t nw;
+	uint64_t acc;
+	unsigned nacc;
 	int rc;
+};
 
-	if (have > len)
-		have = len;
-	rc = have ? pwrite_all(fd, p, have, off) : HC_OK;
-	if (!rc && have)
-		XXH3_64bits_update(st, p, (size_t)have);
-	for (uint64_t z = have; !rc && z < len;) {
-		uint64_t m = len - z < sizeof(zero) ? len - z : sizeof(zero);
+enum { FOUT_WORDS = 1 << 16 };
 
-		rc = pwrite_all(fd, zero, m, off + z);
-		XXH3_64bits_update(st, zero, (size_t)m);
-		z += m;
+static void fo_flush(struct fout *f)
+{
+	if (!f->rc && f->nw) {
+		f->rc = pwrite_all(f->fd, f->buf, f->nw * 8, f->off);
+		XXH3_64bits_update(f->st, f->buf, f->nw * 8);
 	}
-	return rc;
+	f->off += f->nw * 8;
+	f->nw = 0;
 }
 
-/*
- * The body of the file into @w: geometry from the census (n entries,
- * count widths @hist, W hash bits), then pass 2 with window @D.
- */
-static int body(struct cwriter *w, const struct hc_table *t,
-		const struct hc__gv *v, uint64_t zc, uint64_t n,
-		const uint64_t hist[65], unsigned W, uint64_t D)
+static inline void fo_word(struct fout *f, uint64_t x)
 {
-	int rc;
+	f->buf[f->nw++] = x;
+	if (f->nw == FOUT_WORDS)
+		fo_flush(f);
+}
 
-	memset(w, 0, sizeof(*w));
-	w->B = n ? 63u - (unsigned)__builtin_clzll(n) : 0;
-	if (w->B > W)
-		w->B = W;
-	if (w->B > 40)
-		w->B = 40;
-	w->R = W - w->B;
-	w->C = pick_count_bits(n, hist);
-	w->esc = mask_of(w->C);
-	w->rmask = mask_of(w->R);
-	w->nbuckets = UINT64_C(1) << w->B;
-	/* Sized for the census in one allocation each; keys added between
-	 * the passes only make them grow. */
-	rc = bb_reserve(&w->dir, words_for(n + w->nbuckets) + 2);
-	if (!rc)
-		rc = bb_reserve(&w->rem, words_for(n * w->R) + 2);
-	if (!rc)
-		rc = bb_reserve(&w->cnt, words_for(n * w->C) + 2);
-	if (!rc)
-		rc = sel_reserve(w, w->nbuckets / HC_CSEL_EVERY + 1);
-	if (!rc)
-		rc = stream(w, t, v, zc, D);
-	if (!rc)
-		rc = close_buckets(w, w->nbuckets);
-	return rc;
+/* Append the first @bits bits of @w. */
+static void fo_bits(struct fout *f, const uint64_t *w, uint64_t bits)
+{
+	uint64_t full = bits / 64;
+	unsigned r = (unsigned)(bits % 64), k = f->nacc;
+
+	for (uint64_t i = 0; i < full; i++) {
+		fo_word(f, f->acc | w[i] << k);
+		f->acc = k ? w[i] >> (64 - k) : 0;
+	}
+	if (r) {
+		uint64_t x = w[full] & mask_of(r);
+
+		f->acc |= x << k;
+		if (k + r >= 64) {
+			fo_word(f, f->acc);
+			f->acc = k ? x >> (64 - k) : 0;
+		}
+		f->nacc = (k + r) % 64;
+	}
+}
+
+/* Close the bit array in progress and fill with zeros up to @end. */
+static void fo_pad(struct fout *f, uint64_t end)
+{
+	if (f->nacc) {
+		fo_word(f, f->acc);
+		f->acc = 0;
+		f->nacc = 0;
+	}
+	while (f->off + f->nw * 8 < end)
+		fo_word(f, 0);
+}
+
+/* The body of the file from parts @p[0..np) at the offsets of @h. */
+static int write_body(int fd, XXH3_state_t *st, const struct hc__cheader *h,
+		      const struct part_job *p, unsigned np)
+{
+	struct fout f = { fd, st, h->dir_off, NULL, 0, 0, 0, HC_OK };
+	uint64_t base;
+
+	f.buf = malloc(FOUT_WORDS * sizeof(*f.buf));
+	if (!f.buf)
+		return HC_ENOMEM;
+	for (unsigned i = 0; i < np; i++)
+		fo_bits(&f, p[i].w.dir.w, p[i].w.dir.bits);
+	fo_pad(&f, h->sel_off);
+	base = 0;
+	for (unsigned i = 0; i < np; i++) {
+		for (uint64_t j = 0; j < p[i].w.sel_n; j++)
+			fo_word(&f, p[i].w.sel[j] + base);
+		base += p[i].w.dir.bits;
+	}
+	fo_pad(&f, h->rem_off);
+	for (unsigned i = 0; i < np; i++)
+		fo_bits(&f, p[i].w.rem.w, p[i].w.rem.bits);
+	fo_pad(&f, h->cnt_off);
+	for (unsigned i = 0; i < np; i++)
+		fo_bits(&f, p[i].w.cnt.w, p[i].w.cnt.bits);
+	fo_pad(&f, h->ovf_off);
+	base = 0;
+	for (unsigned i = 0; i < np; i++) {
+		for (uint64_t j = 0; j < p[i].w.n_ovf; j++) {
+			fo_word(&f, p[i].w.ovf[j].idx + base);
+			fo_word(&f, p[i].w.ovf[j].count);
+		}
+		base += p[i].w.n;
+	}
+	fo_pad(&f, h->total_bytes);
+	fo_flush(&f);
+	free(f.buf);
+	return f.rc;
+}
+
+static void parts_free(struct part_job *p, unsigned np)
+{
+	for (unsigned i = 0; i < np; i++)
+		cw_free(&p[i].w);
+	memset(p, 0, np * sizeof(*p));
 }
 
 /*
  * Write the current generation of @t (u64 or packed; no growth in
  * flight) to @fd in the compact layout.  Returns 1 when a growth began
- * during the walk (the caller starts again), else a status.
+ * during the walk (the caller starts again), else a status.  Both
+ * passes run in up to save_threads() slices of the generation at once;
+ * the bytes written are the same for any number.
  */
 int hc__compact_write(hc_table *t, int fd)
 {
-	struct cwriter w;
+	struct part_job p[HC_CSAVE_THREADS_MAX];
 	struct hc__cheader h;
 	struct hc__gv v;
 	XXH3_state_t st;
 	hc_options o;
-	uint64_t hist[65], n, zc = 0, maxd, D;
-	unsigned cur, top, W;
+	uint64_t hist[65], n, zc = 0, maxd, D, total = 0, n_ovf = 0;
+	unsigned cur, top, W, nt = save_threads(), np = 0;
 	int rc;
 
-	memset(&w, 0, sizeof(w));
+	memset(p, 0, sizeof(p));
 	rc = hc__gen_bounds(t, &cur, &top);
 	if (!rc)
 		rc = hc__gen_view(t, cur, &v);
@@ -1006,19 +1327,20 @@ int hc__compact_write(hc_table *t, int fd)
 		zc = hc_atomic_load_relaxed(&t->hdr->zero_count) &
 		     t->count_mask;
 	W = t->kind == HC_KEY_PACKED ? t->key_bits : 64;
-	rc = census(t, &v, zc, &n, hist, &maxd);
+	rc = census(t, &v, zc, v.capacity < hc__compact_split_min ? 1 : nt, &n,
+		    hist, &maxd);
 	if (rc)
 		return rc;
 	if (hc__compact_hook)
 		hc__compact_hook(t);
 	D = v.max_probe ? v.max_probe : 1;
-	rc = body(&w, t, &v, zc, n, hist, W, maxd < D ? maxd + 1 : D);
+	rc = body(p, nt, &np, t, &v, zc, n, hist, W, maxd < D ? maxd + 1 : D);
 	if (rc == HC_ECORRUPT && maxd + 1 < D) {
-		/* Out of order in the short window: a key added since the
-		 * census lies further from home (or the table is damaged,
-		 * which the probe limit's window reports again). */
-		cw_free(&w);
-		rc = body(&w, t, &v, zc, n, hist, W, D);
+		/* A key further from home than the short window: added
+		 * since the census (or the table is damaged, which the
+		 * probe limit's window reports again). */
+		parts_free(p, np);
+		rc = body(p, nt, &np, t, &v, zc, n, hist, W, D);
 	}
 	if (rc)
 		goto out;
@@ -1031,6 +1353,10 @@ int hc__compact_write(hc_table *t, int fd)
 		rc = 1; /* frozen slots may have been read: again */
 		goto out;
 	}
+	for (unsigned i = 0; i < np; i++) {
+		total += p[i].w.n;
+		n_ovf += p[i].w.n_ovf;
+	}
 
 	memset(&h, 0, sizeof(h));
 	h.magic = HC_CMAGIC;
@@ -1042,11 +1368,11 @@ int hc__compact_write(hc_table *t, int fd)
 	h.mode = (uint32_t)t->mode;
 	h.key_bits = t->kind == HC_KEY_PACKED ? t->key_bits : 0;
 	h.seed = t->seed;
-	h.n = w.n;
+	h.n = total;
 	h.hash_bits = W;
-	h.bucket_bits = w.B;
-	h.count_bits = w.C;
-	h.n_ovf = w.n_ovf;
+	h.bucket_bits = p[0].w.B;
+	h.count_bits = p[0].w.C;
+	h.n_ovf = n_ovf;
 	h.src_capacity = v.capacity;
 	h.src_grow = o.grow;
 	h.src_max_bits = o.max_bits;
@@ -1058,20 +1384,7 @@ int hc__compact_write(hc_table *t, int fd)
 	}
 	XXH3_INITSTATE(&st);
 	XXH3_64bits_reset(&st);
-	rc = put_region(fd, &st, w.dir.w, words_for(w.dir.bits) * 8,
-			h.sel_off - h.dir_off, h.dir_off);
-	if (!rc)
-		rc = put_region(fd, &st, w.sel, w.sel_n * 8,
-				h.rem_off - h.sel_off, h.sel_off);
-	if (!rc)
-		rc = put_region(fd, &st, w.rem.w, words_for(w.rem.bits) * 8,
-				h.cnt_off - h.rem_off, h.rem_off);
-	if (!rc)
-		rc = put_region(fd, &st, w.cnt.w, words_for(w.cnt.bits) * 8,
-				h.ovf_off - h.cnt_off, h.cnt_off);
-	if (!rc)
-		rc = put_region(fd, &st, w.ovf, w.n_ovf * sizeof(*w.ovf),
-				h.total_bytes - h.ovf_off, h.ovf_off);
+	rc = write_body(fd, &st, &h, p, np);
 	if (rc)
 		goto out;
 	h.body_check = XXH3_64bits_digest(&st);
@@ -1080,6 +1393,6 @@ int hc__compact_write(hc_table *t, int fd)
 	if (!rc && ftruncate(fd, (off_t)h.total_bytes) != 0)
 		rc = HC_EIO;
 out:
-	cw_free(&w);
+	parts_free(p, np);
 	return rc;
 }

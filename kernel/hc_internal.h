@@ -419,6 +419,13 @@ void hc__note_claim(struct hc_table *t, const struct hc__gv *v);
 extern void (*hc__migrate_hook)(uint64_t slot);
 /* Test hook: hc__compact_write() calls it between its two passes. */
 extern void (*hc__compact_hook)(hc_table *t);
+/* The compact writer's threads: at most this many, one a slice of the
+ * generation, for generations of hc__compact_split_min slots or more.
+ * hc__compact_threads: 0 for the CPUs the process may run on; tests
+ * set both to cut small tables in many parts. */
+#define HC_CSAVE_THREADS_MAX 8u
+extern unsigned hc__compact_threads;
+extern uint64_t hc__compact_split_min;
 int hc__pin_slow(struct hc_table *t);
 void hc__unpin_slow(struct hc_table *t, int pin);
 int hc__reclaim(struct hc_table *t);

@@ -504,6 +504,99 @@ static void spit(const char *path, const unsigned char *p, size_t n)
 	fclose(f);
 }
 
+/*
+ * The writer cut in parts, one a thread (compact.c, cut_parts()): any
+ * number of parts gives the bytes of one.  Tables with the edge keys,
+ * escaped counts, long probe runs and keys that wrapped past the end,
+ * cut in 2 to 8 parts by lowering the size worth cutting; and the late
+ * keys of window_grows() with 3 parts, which restart the pass with the
+ * probe limit as window.
+ */
+static void save_threads(hc_table *t, unsigned threads, const char *tag,
+			 char *path, size_t cap)
+{
+	hc__compact_threads = threads;
+	hc__compact_split_min = threads > 1 ? 0 : UINT64_MAX;
+	hc_test_path(path, cap, tag);
+	ck_assert_ok(hc_table_save_compact(t, path));
+	hc__compact_threads = 0;
+	hc__compact_split_min = UINT64_C(1) << 20;
+}
+
+static void same_bytes(const char *a, const char *b)
+{
+	size_t na, nb;
+	unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
+
+	hc_assert_eq(na, nb);
+	ck_assert(memcmp(x, y, na) == 0);
+	free(x);
+	free(y);
+}
+
+static hc_table *full_table(int kind)
+{
+	hc_options o;
+	hc_table *t;
+	uint64_t st = 78, k;
+
+	hc_options_init(&o);
+	o.key_kind = kind;
+	o.key_bits = kind == HC_KEY_PACKED ? 30 : 0;
+	o.capacity = UINT64_C(1) << 17;
+	o.grow = HC_GROW_OFF;
+	ck_assert_ok(hc_table_create(&t, &o));
+	ck_assert_ok(hc_add(t, 0, 3));
+	for (int n = 0; n < 118000; n++) {
+		k = hc_test_rand(&st) >> (kind == HC_KEY_PACKED ? 34 : 0);
+		ck_assert_ok(hc_add(t, k, 1 + (k & 3)));
+	}
+	return t;
+}
+
+START_TEST(parts_same_bytes)
+{
+	static const unsigned threads[] = { 2, 3, 5, 8 };
+	char one[4096], many[4096];
+	hc_table *t;
+	hc_table *c;
+
+	switch (_i) {
+	case 0:
+		t = make(HC_KEY_U64, 0, 20000, 0, 11);
+		break;
+	case 1:
+		t = make(HC_KEY_PACKED, 42, 20000, 1, 12);
+		break;
+	case 2:
+		t = full_table(HC_KEY_U64);
+		break;
+	default:
+		t = full_table(HC_KEY_PACKED);
+	}
+	save_threads(t, 1, "one", one, sizeof(one));
+	for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		save_threads(t, threads[i], "many", many, sizeof(many));
+		same_bytes(one, many);
+	}
+	ck_assert_ok(hc_table_open(&c, many, HC_OPEN_RDONLY));
+	ck_assert_ok(hc__compact_verify(c));
+	hc_test_assert_same(t, c);
+	hc_table_close(c);
+	hc_table_close(t);
+}
+END_TEST
+
+START_TEST(parts_late_keys)
+{
+	hc__compact_threads = 3;
+	hc__compact_split_min = 0;
+	window_grows(_i ? HC_KEY_PACKED : HC_KEY_U64);
+	hc__compact_threads = 0;
+	hc__compact_split_min = UINT64_C(1) << 20;
+}
+END_TEST
+
 START_TEST(truncated)
 {
 	char path[4096], bad[4096];
@@ -670,6 +763,8 @@ Suite *hc_compact_suite(void)
 	tcase_add_test(tc, late_keys_u64);
 	tcase_add_test(tc, late_keys_packed);
 	tcase_add_test(tc, other_kinds);
+	tcase_add_loop_test(tc, parts_same_bytes, 0, 4);
+	tcase_add_loop_test(tc, parts_late_keys, 0, 2);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(bad, 120);
 	tcase_add_test(bad, truncated);
