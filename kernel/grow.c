@@ -108,15 +108,26 @@ int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot)
 		want = HC_RESERVE_MAX;
 	/* PROT_NONE and MAP_NORESERVE: address space only, no memory and
 	 * no commit charge.  Halve on refusal; growth past the range then
-	 * fails with HC_ENOMEM (M2). */
+	 * fails with HC_ENOMEM (M2).  Aligned to HC_HUGE_ALIGN, so that an
+	 * address and its object offset agree modulo a huge page and the
+	 * kernel may map the object with huge pages (hc__advise()). */
 	for (;;) {
-		p = mmap(NULL, want, PROT_NONE,
+		p = mmap(NULL, want + HC_HUGE_ALIGN, PROT_NONE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p != MAP_FAILED)
 			break;
 		if (want / 2 < need * 2)
 			return HC_ENOMEM;
 		want = round_page(want / 2);
+	}
+	{
+		uintptr_t a = (uintptr_t)p, b = (a + HC_HUGE_ALIGN - 1) &
+						~(uintptr_t)(HC_HUGE_ALIGN - 1);
+
+		if (b > a)
+			munmap(p, b - a);
+		munmap((void *)(b + want), HC_HUGE_ALIGN - (b - a));
+		p = (void *)b;
 	}
 	if (mmap(p, need, prot, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
 		int rc = errno == EACCES ? HC_EIO : HC_ENOMEM;
@@ -166,11 +177,13 @@ int hc__map_upto(struct hc_table *t, uint64_t end)
 				 MAP_SHARED | MAP_FIXED, t->fd,
 				 (off_t)m) == MAP_FAILED)
 				rc = HC_ENOMEM;
-			else
+			else {
+				hc__advise(t->base + m, e - m);
 				/* ORDER: release. Pairs with the acquire load
 				 * above: the mapping exists before the mark
 				 * says so (process-local). */
 				hc_atomic_store_release(&t->mapped, e);
+			}
 		}
 	}
 	pthread_mutex_unlock(t->map_lock);

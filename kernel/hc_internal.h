@@ -77,6 +77,9 @@
 /* Internal status: the slot is frozen, help the migration and retry. */
 #define HC__EMIGRATE (-1000)
 #define HC_DEFAULT_ARENA_PER_SLOT 32u
+/* The alignment of a growable table's address range: a huge page. */
+#define HC_HUGE_ALIGN (UINT64_C(1) << 21)
+
 #define HC_DEFAULT_SEED UINT64_C(0x9e3779b97f4a7c15)
 
 /* Batched adds hash this many keys, then prefetch and update them. */

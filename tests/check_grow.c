@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -576,6 +577,77 @@ START_TEST(grow_bytes_save_reopen)
 }
 END_TEST
 
+/* Whether the mapping holding @addr carries MADV_HUGEPAGE ("hg" in its
+ * VmFlags); -1 if smaps does not say. */
+static int huge_advised(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0, r = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+			continue;
+		}
+		if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			r = strstr(line, " hg") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * A growable table's address range starts on a huge page, so that its
+ * addresses and object offsets agree modulo 2 MiB, and every region
+ * mapped as it grows is advised for huge pages (grow.c): the kernel may
+ * then back the shared object with huge pages where the system allows
+ * them (docs/design.md, "Huge pages").  Anonymous and file homes.
+ */
+START_TEST(grow_huge_aligned)
+{
+	char path[4096];
+	hc_options o;
+	hc_table *t;
+	struct hc__gv v;
+	unsigned cur, top;
+	uint64_t st = 9;
+	void *probe;
+	int can;
+
+	hc_options_init(&o);
+	o.capacity = 1024;
+	o.grow = HC_GROW_ON;
+	if (_i) {
+		hc_test_path(path, sizeof(path), "huge.hc");
+		ck_assert_ok(hc_table_create_file(&t, path, &o));
+	} else {
+		ck_assert_ok(hc_table_create(&t, &o));
+	}
+	hc_assert_eq((uintptr_t)t->base % HC_HUGE_ALIGN, 0);
+	for (int i = 0; i < 300000; i++)
+		ck_assert_ok(hc_add(t, hc_test_rand(&st), 1));
+	ck_assert_ok(hc__gen_bounds(t, &cur, &top));
+	hc_assert_gt(cur, 7);
+	ck_assert_ok(hc__gen_view(t, cur, &v));
+	/* Only where this kernel takes the advice at all. */
+	probe = mmap(NULL, HC_HUGE_ALIGN, PROT_READ,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert(probe != MAP_FAILED);
+	can = madvise(probe, HC_HUGE_ALIGN, MADV_HUGEPAGE) == 0;
+	munmap(probe, HC_HUGE_ALIGN);
+	if (can && huge_advised(v.slots) >= 0)
+		hc_assert_eq(huge_advised(v.slots), 1);
+	hc_table_close(t);
+}
+END_TEST
+
 /* A maximum: growth stops there and the table says full, as a fixed one
  * does; what was added stays exact. */
 START_TEST(grow_stops_at_max)
@@ -947,6 +1019,7 @@ Suite *hc_grow_suite(void)
 	tcase_add_loop_test(tc, grow_save_reopen_grows_again, 0, 2);
 	tcase_add_test(tc, grow_bytes_save_reopen);
 	tcase_add_loop_test(tc, grow_stops_at_max, 0, 2);
+	tcase_add_loop_test(tc, grow_huge_aligned, 0, 2);
 	tcase_add_loop_test(tc, grow_batches, 0, 2);
 	tcase_add_test(tc, format_1_refused);
 	suite_add_tcase(s, tc);
