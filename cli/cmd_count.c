@@ -98,6 +98,28 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 	_exit(0);
 }
 
+/*
+ * Whether this system gives shared memory no transparent huge pages
+ * (the setting in brackets is "never" or "deny"): the table then has
+ * 4 KiB pages, whatever hogcount advises (docs/cli.md, "Huge pages").
+ * 0 where the setting cannot be read.
+ */
+static int shmem_huge_off(void)
+{
+	FILE *f =
+		fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "r");
+	char buf[128];
+	int off = 0;
+
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f))
+		off = strstr(buf, "[never]") != NULL ||
+		      strstr(buf, "[deny]") != NULL;
+	fclose(f);
+	return off;
+}
+
 /* Fork the workers and wait for them.  Returns 0, or 1 if one failed
  * (the message is printed), or 128 + signal if interrupted.  @limited:
  * --max-size was given.  @left: what a failure leaves where that is
@@ -633,6 +655,13 @@ int cmd_count(int argc, char **argv)
 				"hogcount count: counted in %.2f s, %s in "
 				"%.2f s\n",
 				t1 - t0, out ? "saved" : "synced", t2 - t1);
+		if (verbose && !rc && shmem_huge_off())
+			fprintf(stderr,
+				"hogcount count: the table had 4 KiB pages: "
+				"shared memory gets no huge pages here "
+				"(/sys/kernel/mm/transparent_hugepage/"
+				"shmem_enabled); 'advise' makes large counts "
+				"faster (docs/cli.md, \"Huge pages\")\n");
 		if (rc) {
 			cli_error(out ? out : into, "%s",
 				  rc == HC_EIO ? strerror(errno)
