@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -740,8 +741,8 @@ static unsigned save_threads(void)
 		n = (int)hc__compact_threads;
 	else if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		n = CPU_COUNT(&set);
-	else
-		n = 1;
+	else /* more CPUs than a cpu_set_t holds */
+		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	return n < 1			       ? 1
 	       : n > (int)HC_CSAVE_THREADS_MAX ? HC_CSAVE_THREADS_MAX
 					       : (unsigned)n;
@@ -759,10 +760,16 @@ static void run_jobs(void *(*fn)(void *), void *jobs, size_t size, unsigned n)
 	pthread_t tid[HC_CSAVE_THREADS_MAX];
 	int started[HC_CSAVE_THREADS_MAX] = { 0 };
 	unsigned char *j = jobs;
+	sigset_t all, old;
 
+	/* The threads start with every signal blocked, so that the
+	 * application's signals go to its own threads, never to ours. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 1; i < n; i++)
 		started[i] =
 			pthread_create(&tid[i], NULL, fn, j + i * size) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	fn(j);
 	for (unsigned i = 1; i < n; i++) {
 		if (started[i])
@@ -1090,7 +1097,12 @@ static unsigned cut_parts(struct part_job *p, unsigned nt,
 		p[i].h_max = (p[i].b_hi > 1 ? (p[i].b_hi - 1) << proto->R : 0) |
 			     proto->rmask;
 		p[i].last = i + 1 == nt;
+		/* From the previous part's end at the latest: where homes
+		 * step by more than one slot (a packed table of more slots
+		 * than keys), no slot goes unread. */
 		p[i].s_lo = i ? hash_home(t, v, p[i].h_lo) : 0;
+		if (i && p[i].s_lo > p[i - 1].s_hi)
+			p[i].s_lo = p[i - 1].s_hi;
 		p[i].s_hi = p[i].last ? v->capacity
 				      : hash_home(t, v, p[i].h_max) + D;
 		if (nt > 1 &&
@@ -1127,8 +1139,8 @@ static int body(struct part_job *p, unsigned nt, unsigned *np,
 	nt = cut_parts(p, nt, &proto, t, v, D);
 	*np = nt;
 	for (unsigned i = 0; i < nt; i++) {
-		/* Each part sized for its share of the census in one
-		 * allocation an array; keys added between the passes only
+		/* Each part's arrays sized for its share of the census,
+		 * one allocation each; keys added between the passes only
 		 * make them grow. */
 		uint64_t m = n / nt + 1, nb = p[i].b_hi - p[i].b_lo;
 		struct cwriter *w = &p[i].w;
