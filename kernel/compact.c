@@ -783,7 +783,7 @@ static void run_jobs(void *(*fn)(void *), void *jobs, size_t size, unsigned n)
 
 /* The census of slots [lo, hi). */
 struct census_job {
-	const struct hc_table *t;
+	_Alignas(64) const struct hc_table *t; /* a cache line of its own */
 	const struct hc__gv *v;
 	uint64_t lo, hi;
 	uint64_t n, maxd, hist[65];
@@ -910,7 +910,8 @@ static unsigned pick_count_bits(uint64_t n, const uint64_t hist[65])
  * below D.
  */
 struct part_job {
-	struct cwriter w;
+	_Alignas(64) struct cwriter w; /* a cache line of its own: no false
+					* sharing between the threads */
 	const struct hc_table *t;
 	const struct hc__gv *v;
 	uint64_t zc; /* part 0: the count of u64 key 0 */
@@ -1084,7 +1085,9 @@ static unsigned cut_parts(struct part_job *p, unsigned nt,
 {
 	uint64_t groups = proto->nbuckets / HC_CSEL_EVERY;
 
-	if (v->capacity < hc__compact_split_min || groups < nt)
+	if (groups < nt)
+		nt = groups ? (unsigned)groups : 1;
+	if (v->capacity < hc__compact_split_min)
 		nt = 1;
 	for (unsigned i = 0; i < nt; i++) {
 		uint64_t g0 = groups / nt * i,
