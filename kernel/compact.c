@@ -719,10 +719,8 @@ static inline uint64_t disp(const struct hc__gv *v, uint64_t i, uint64_t home)
 static inline uint64_t hash_home(const struct hc_table *t,
 				 const struct hc__gv *v, uint64_t h)
 {
-	if (t->kind == HC_KEY_PACKED)
-		return (uint64_t)(((unsigned __int128)h * v->capacity) >>
-				  t->key_bits);
-	return hc__home(h, v->capacity);
+	return t->kind == HC_KEY_PACKED ? hc__packed_home(t, v, h)
+					: hc__home(h, v->capacity);
 }
 
 /* ---- threads ---------------------------------------------------------- */

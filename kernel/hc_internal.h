@@ -486,6 +486,13 @@ struct hc__ent {
 };
 int hc__packed_decode(const struct hc_table *t, const struct hc__gv *v,
 		      uint64_t s, uint64_t e, struct hc__ent *out, uint64_t *n);
+/* The home slot of mk in packed generation @v: monotone in mk. */
+static inline uint64_t hc__packed_home(const struct hc_table *t,
+				       const struct hc__gv *v, uint64_t mk)
+{
+	return (uint64_t)(((unsigned __int128)mk * v->capacity) >> t->key_bits);
+}
+
 /* The distance d from its home of the key in packed word @w (non-zero,
  * not a frozen empty slot); at most HC_PACK_PROBE_LIMIT - 1 in a word
  * an add wrote. */

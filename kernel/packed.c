@@ -108,12 +108,6 @@ uint64_t hc__packed_unmixk(const struct hc_table *t, uint64_t mk)
 	return unmixk(t, mk);
 }
 
-static inline uint64_t home_of(const struct hc_table *t, const struct hc__gv *v,
-			       uint64_t mk)
-{
-	return (uint64_t)(((unsigned __int128)mk * v->capacity) >> t->key_bits);
-}
-
 /* The key part of the word of mk at its home (distance 0); each slot
  * further adds v->pstep, one more in the displacement field. */
 static inline uint64_t prefix0(const struct hc_table *t, const struct hc__gv *v,
@@ -340,7 +334,8 @@ int hc__packed_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 		rc = hc__view_now(t, &v, 1);
 		if (rc)
 			break;
-		rc = probe_add(t, &v, mk, home_of(t, &v, mk), delta, mode);
+		rc = probe_add(t, &v, mk, hc__packed_home(t, &v, mk), delta,
+			       mode);
 		if (rc == HC_OK)
 			break;
 		rc = hc__after_fail(t, v.g, rc);
@@ -366,7 +361,7 @@ static void packed_hash(void *ctx, const struct hc__gv *v, size_t base,
 
 	for (size_t i = 0; i < n; i++) {
 		b->mk[i] = mixk(b->t, b->keys[base + i] & b->t->kmask);
-		homes[i] = home_of(b->t, v, b->mk[i]);
+		homes[i] = hc__packed_home(b->t, v, b->mk[i]);
 	}
 }
 
@@ -409,7 +404,7 @@ int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
 int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
 		    uint64_t mk, uint64_t *w)
 {
-	uint64_t i = home_of(t, v, mk), p = prefix0(t, v, mk);
+	uint64_t i = hc__packed_home(t, v, mk), p = prefix0(t, v, mk);
 
 	for (uint64_t d = 0; d < v->max_probe; d++, p += v->pstep) {
 		/* ORDER: relaxed. Key part and count are one word (G1). */
@@ -453,7 +448,6 @@ int hc__packed_get(const struct hc_table *ct, uint64_t key, uint64_t *count)
 	return rc;
 }
 
-/* mk of the key in slot @i of generation @v, whose word @w is a key. */
 /* mk and the home slot of the key in slot @i, whose word @w is a key. */
 static inline int packed_locate(const struct hc_table *t,
 				const struct hc__gv *v, uint64_t i, uint64_t w,
@@ -577,7 +571,7 @@ static inline int packed_migrate_slot(struct hc_table *t,
 	rc = packed_mk(t, o, i, w, &mk);
 	if (rc)
 		return rc;
-	j = home_of(t, n, mk);
+	j = hc__packed_home(t, n, mk);
 	p = prefix0(t, n, mk);
 	for (uint64_t d = 0; d < n->max_probe; d++, p += n->pstep) {
 		/* ORDER: relaxed. Only copies claim in the new generation
