@@ -52,19 +52,23 @@ extern "C" {
  * Status codes.  Append only, never renumber.  hc_strerror() returns the
  * sentence, hc_errname() the name ("HC_EFULL").
  */
-#define HC_ERRNO_MAP(XX)                                                  \
-	XX(EINVAL, -1, "invalid argument")                                \
-	XX(EFULL, -2, "table is full; counts added before are intact")    \
-	XX(ECORRUPT, -3, "table header or layout is invalid")             \
-	XX(EVERSION, -4, "other format version, word size or byte order") \
-	XX(EMISUSE, -5, "library misuse: call does not fit this table")   \
-	XX(EIO, -6, "system call failed; errno tells why")                \
-	XX(ENOMEM, -7, "out of memory or address space")                  \
-	XX(EEXIST, -8, "a table of that name already exists")             \
-	XX(ENOENT, -9, "no table of that name")                           \
-	XX(ERANGE, -10, "key outside the table's key space or too long")  \
-	XX(EKIND, -11, "tables hold different key kinds")                 \
-	XX(ERDONLY, -12, "table is open read-only")
+#define HC_ERRNO_MAP(XX)                                                      \
+	XX(EINVAL, -1, "invalid argument")                                    \
+	XX(EFULL, -2, "table is full; counts added before are intact")        \
+	XX(ECORRUPT, -3, "table header or layout is invalid")                 \
+	XX(EVERSION, -4, "other format version, word size or byte order")     \
+	XX(EMISUSE, -5, "library misuse: call does not fit this table")       \
+	XX(EIO, -6, "system call failed; errno tells why")                    \
+	XX(ENOMEM, -7, "out of memory or address space")                      \
+	XX(EEXIST, -8, "a table of that name already exists")                 \
+	XX(ENOENT, -9, "no table of that name")                               \
+	XX(ERANGE, -10, "key outside the table's key space or too long")      \
+	XX(EKIND, -11, "tables hold different key kinds")                     \
+	XX(ERDONLY, -12, "table is open read-only")                           \
+	XX(ENOSPC, -13,                                                       \
+	   "no space left on the device for the table to grow; counts added " \
+	   "before are intact")                                               \
+	XX(EBUSY, -14, "table file is in use by another process")
 
 enum hc_status {
 	HC_OK = 0,
@@ -76,6 +80,7 @@ enum hc_status {
 /* Opaque handles. */
 typedef struct hc_table hc_table;
 typedef struct hc_iter hc_iter;
+typedef struct hc_lock hc_lock;
 
 /* What a table's keys are.  Chosen at creation, stored in the header. */
 enum hc_key_kind {
@@ -688,6 +693,11 @@ enum hc_seal_state {
 	HC_SEAL_OK = 2,
 	/* Sealed, and a region does not match: see @region. */
 	HC_SEAL_DAMAGED = 3,
+	/* Not sealed, and no process has the file open for writing: its
+	 * last writer died (or an older build writes it, which takes
+	 * no lock).  The counts are what the writers left; nothing checks
+	 * them.  hc_table_reseal() checks the structure and seals it. */
+	HC_SEAL_DEAD = 4,
 };
 
 /* hc_verdict.region: the first region that failed. */
@@ -725,12 +735,65 @@ typedef struct hc_verdict {
  * whole table once.  A table that is not sealed is reported as such
  * (HC_SEAL_NONE, HC_SEAL_LIVE) and not read.
  * @v: receives the verdict; may be NULL.  v->size must be set.
- * Returns HC_OK (state OK, LIVE or NONE), HC_ECORRUPT (state DAMAGED),
- * HC_EINVAL, HC_ENOMEM.
+ * A file table that says it is being written while no process holds it
+ * open for writing (hc_lock_acquire(), "who holds a file") is
+ * HC_SEAL_DEAD, not LIVE.
+ * Returns HC_OK (state OK, LIVE, DEAD or NONE), HC_ECORRUPT (state
+ * DAMAGED), HC_EINVAL, HC_ENOMEM.
  * Any number of processes.  Ordering: a table opened for writing while
  * it is checked is reported LIVE, not damaged (design.md V2).
  */
 HC_API int hc_table_verify(const hc_table *t, hc_verdict *v);
+
+/*
+ * hc_table_reseal - seal the table file at @path again after its last
+ * writer died (HC_SEAL_DEAD): under an exclusive lock (no other writer
+ * may hold it), finish a growth in flight, walk every entry (a damaged
+ * structure gives HC_ECORRUPT and the file is left as it was), then
+ * write the body checksums as a closing writer does.  The counts are
+ * taken as the dead writers left them: at most each one's adds in
+ * flight are missing (design.md P1).  A sealed file is left as it is;
+ * a damaged one is refused (HC_ECORRUPT), never resealed.
+ * @v: receives hc_table_verify()'s verdict afterwards; may be NULL.
+ * Returns HC_OK, HC_EBUSY (a writer holds the file), HC_ECORRUPT,
+ * HC_ENOENT, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM.
+ */
+HC_API int hc_table_reseal(const char *path, hc_verdict *v);
+
+/* ---- who holds a file ----------------------------------------------- */
+
+/*
+ * Every handle that may write a table file (created, or opened
+ * read-write) holds a shared lock on the file for as long as the file
+ * is open in it or in a forked child (an open file description lock,
+ * fcntl F_OFD_SETLK, on a byte past any table's end; released by the
+ * kernel when the last descriptor closes, so a killed writer holds
+ * nothing).  An exclusive lock keeps writers out: hc_table_open(RDWR)
+ * and hc_table_create_file() onto it give HC_EBUSY, and so does
+ * hc_table_save() onto its name from any other process.  Where the file
+ * system has no such locks (rare: some FUSE and network file systems)
+ * every lock is granted and nothing is excluded.
+ */
+#define HC_LOCK_SHARED 0x0 /* as a writer holds it */
+#define HC_LOCK_EXCLUSIVE 0x1 /* no writer, no other lock */
+#define HC_LOCK_WAIT 0x2 /* wait until it is granted */
+
+/*
+ * hc_lock_acquire - lock the table file at @path.  The lock follows the
+ * name: if the file was replaced (renamed over) while this call waited,
+ * it locks the file now at @path.  While this process holds an exclusive
+ * lock, its own hc_table_save(), hc_table_save_compact() and
+ * hc_table_open(HC_OPEN_RDWR) of that file go ahead.
+ * @flags: HC_LOCK_SHARED or HC_LOCK_EXCLUSIVE, or'ed with HC_LOCK_WAIT.
+ * Returns HC_OK, HC_EBUSY (held, and no HC_LOCK_WAIT), HC_ENOENT,
+ * HC_EIO (errno set; EINTR when a signal interrupted the wait),
+ * HC_EINVAL, HC_ENOMEM.  Any number of processes and threads.
+ */
+HC_API int hc_lock_acquire(hc_lock **out, const char *path, int flags);
+
+/* hc_lock_release - drop the lock and free @l; NULL is a no-op.
+ * Returns HC_OK. */
+HC_API int hc_lock_release(hc_lock *l);
 
 /* hc_region_name - "header", "slots", "overflow", "key area", or
  * "none" (hc_verdict.region); "unknown" otherwise.

@@ -397,6 +397,26 @@ int hc__caches_close(struct hc_table *t);
 void hc__seal_register(struct hc_table *t);
 int hc__seal_close(struct hc_table *t);
 int hc__seal_now(struct hc_table *t);
+/* lock.c: who holds a table file (design.md L1-L4) */
+/* Take a writer's shared lock on @fd: HC_OK (also where the file system
+ * has no locks), HC_EBUSY (held exclusively), HC_EIO. */
+int hc__lock_writer(int fd);
+/* 1 if another open file description holds a lock on the file of @fd,
+ * 0 if none, -1 where that cannot be told. */
+int hc__lock_others(int fd);
+/* Whether this process holds an exclusive hc_lock on the file. */
+int hc__lock_mine(uint64_t dev, uint64_t ino);
+/* 1 if @path names the file of @fd, 0 if another or none, -1 error. */
+int hc__lock_same_file(int fd, const char *path);
+/* Before a rename over @path: lock the file there exclusively (*fd, -1
+ * if none is needed: no file, or this process's own lock).  HC_OK,
+ * HC_EBUSY (a writer or a lock holds it), HC_EIO. */
+int hc__lock_replace(const char *path, int *fd);
+/* A saver's hold on its temporary file, for hc__lock_clean_tmp(). */
+int hc__lock_tmp(int fd);
+/* Remove @path's temporary files ("path.tmp.PID") of dead savers. */
+void hc__lock_clean_tmp(const char *path);
+
 /* compact.c */
 uint64_t hc__cheader_check(const struct hc__cheader *h);
 int hc__cheader_validate(const struct hc__cheader *h, uint64_t avail);

@@ -316,7 +316,11 @@ int hc_table_create_file_perm(hc_table **out, const char *path,
 		return HC_ENOMEM;
 	fd = create_whole(path, &h, perm);
 	if (fd >= 0) {
-		rc = handle_map(out, fd, HC_HOME_FILE, 1, &h, h.total_bytes, 0);
+		/* The writer's lock (L1), before the handle exists. */
+		rc = hc__lock_writer(fd);
+		if (!rc)
+			rc = handle_map(out, fd, HC_HOME_FILE, 1, &h,
+					h.total_bytes, 0);
 		if (rc) {
 			int saved = errno;
 
@@ -337,6 +341,8 @@ int hc_table_create_file_perm(hc_table **out, const char *path,
 	if (fd < 0)
 		return os_error();
 	rc = perm && fchmod(fd, perm) != 0 ? HC_EIO : HC_OK;
+	if (!rc)
+		rc = hc__lock_writer(fd); /* L1 */
 	if (!rc)
 		rc = create_on_fd(out, fd, HC_HOME_FILE, &h);
 	if (rc) {
@@ -468,6 +474,29 @@ int hc_table_attach(hc_table **out, const char *name, int flags)
 	return rc;
 }
 
+/*
+ * A writer's lock on the file behind @fd, opened from @path (design.md
+ * L1): HC_OK, HC_EBUSY, HC_EIO, or 1 when @path names another file by
+ * the time the lock is held (it was replaced: open it again).  A file
+ * under this process's exclusive hc_lock takes none: that lock stands
+ * for the writer's.
+ */
+static int lock_writer(int fd, const char *path)
+{
+	struct stat st;
+	int rc;
+
+	if (fstat(fd, &st) != 0)
+		return HC_EIO;
+	if (hc__lock_mine((uint64_t)st.st_dev, (uint64_t)st.st_ino))
+		return HC_OK;
+	rc = hc__lock_writer(fd);
+	if (rc)
+		return rc;
+	rc = hc__lock_same_file(fd, path);
+	return rc < 0 ? HC_EIO : rc == 0;
+}
+
 int hc_table_open(hc_table **out, const char *path, int flags)
 {
 	int fd, rc;
@@ -477,11 +506,18 @@ int hc_table_open(hc_table **out, const char *path, int flags)
 	*out = NULL;
 	if (!path || !*path || !check_flags(flags))
 		return HC_EINVAL;
-	fd = open(path,
-		  (flags == HC_OPEN_RDWR ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return os_error_existing();
-	rc = open_fd(out, fd, HC_HOME_FILE, flags);
+	for (;;) {
+		fd = open(path, (flags == HC_OPEN_RDWR ? O_RDWR : O_RDONLY) |
+					O_CLOEXEC);
+		if (fd < 0)
+			return os_error_existing();
+		rc = flags == HC_OPEN_RDWR ? lock_writer(fd, path) : HC_OK;
+		if (rc != 1)
+			break;
+		close(fd); /* replaced under us: the file there now */
+	}
+	if (!rc)
+		rc = open_fd(out, fd, HC_HOME_FILE, flags);
 	if (rc) {
 		int saved = errno;
 
@@ -820,10 +856,18 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 	if (!tmp)
 		return HC_ENOMEM;
 	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	hc__lock_clean_tmp(path); /* a killed saver's (L4) */
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		free(tmp);
 		return os_error();
+	}
+	rc = hc__lock_tmp(fd);
+	if (rc) {
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return rc;
 	}
 	for (;;) {
 		unsigned cur, top;
@@ -872,8 +916,17 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 		if (close(fd) != 0 && !rc)
 			rc = HC_EIO;
 	}
-	if (!rc && rename(tmp, path) != 0)
-		rc = os_error();
+	if (!rc) {
+		/* Never over a file a writer holds (L3); locked until the
+		 * new file has the name. */
+		int lfd;
+
+		rc = hc__lock_replace(path, &lfd);
+		if (!rc && rename(tmp, path) != 0)
+			rc = os_error();
+		if (lfd >= 0)
+			close(lfd);
+	}
 	if (rc) {
 		int saved = errno;
 

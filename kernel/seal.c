@@ -315,6 +315,22 @@ static void damaged(hc_verdict *v, int kind, unsigned index)
 }
 
 /*
+ * Whether a table that is not sealed has a writer (design.md L2): this
+ * handle, or any other open file description holding the file's lock
+ * (a writer's, an exclusive hc_lock's).  Only a file is sealed: the
+ * other homes are live while they exist.  Where locks cannot be probed,
+ * a writer is assumed.
+ */
+static int writer_alive(const struct hc_table *t)
+{
+	if (t->home != HC_HOME_FILE || t->fd < 0)
+		return 1;
+	if (t->sealer && t->sealer_pid == hc__pid())
+		return 1;
+	return hc__lock_others(t->fd) != 0;
+}
+
+/*
  * The verdict on a table of the layout of format 2 (the seal word, the
  * header sum, then hashed_regions()).  HC_OK, or HC_ENOMEM.
  */
@@ -341,7 +357,7 @@ static int verify_hashed(struct hc_table *t, hc_verdict *vp)
 	}
 	if (HC_SEAL_TAG(w) == HC_SEAL_TAG_LIVE ||
 	    HC_SEAL_TAG(w) == HC_SEAL_TAG_SEALING) {
-		v.state = HC_SEAL_LIVE;
+		v.state = writer_alive(t) ? HC_SEAL_LIVE : HC_SEAL_DEAD;
 		goto out;
 	}
 	v.state = HC_SEAL_DAMAGED;
@@ -432,4 +448,94 @@ int hc_table_verify(const hc_table *ct, hc_verdict *out)
 	if (out)
 		*out = v;
 	return v.state == HC_SEAL_DAMAGED ? HC_ECORRUPT : HC_OK;
+}
+
+/*
+ * Count @t (a handle opened read-write under this process's exclusive
+ * lock) as the only writer: a new epoch, one writer, whatever dead
+ * writers the word still counts (design.md L2).
+ */
+static void seal_reset(struct hc_table *t)
+{
+	uint64_t x, seen;
+
+	/* ORDER: relaxed. Only the value the CAS below starts from. */
+	x = hc_atomic_load_relaxed(&t->hdr->seal);
+	for (;;) {
+		/* ORDER: full CAS. As in hc__seal_register(): the new epoch
+		 * fails the CAS of any sealer that hashed before it (V1).
+		 * The exclusive lock keeps every other writer out, so the
+		 * dead writers the word counted are all it drops. Killed
+		 * after it: LIVE with no live writer, DEAD again. */
+		seen = hc_atomic_cas_full(&t->hdr->seal, x,
+					  HC_SEAL_WORD(HC_SEAL_TAG_LIVE,
+						       next_epoch(x),
+						       UINT64_C(1)));
+		if (seen == x)
+			return;
+		x = seen;
+	}
+}
+
+/* Every entry of @t, walked as a reader walks them: a structure the
+ * iterator refuses is HC_ECORRUPT. */
+static int walk_all(hc_table *t)
+{
+	hc_iter *it;
+	hc_entry e;
+	int rc;
+
+	rc = hc_iter_create(t, &it);
+	if (rc)
+		return rc;
+	while ((rc = hc_iter_next(it, &e)) == 1)
+		;
+	hc_iter_destroy(it);
+	return rc;
+}
+
+int hc_table_reseal(const char *path, hc_verdict *out)
+{
+	hc_verdict v = { .size = sizeof(v) };
+	hc_table *t = NULL;
+	hc_lock *l;
+	int rc;
+
+	if (!path || (out && out->size < sizeof(*out)))
+		return HC_EINVAL;
+	rc = hc_lock_acquire(&l, path, HC_LOCK_EXCLUSIVE);
+	if (rc)
+		return rc;
+	rc = hc_table_open(&t, path, HC_OPEN_RDONLY);
+	if (!rc)
+		rc = hc_table_verify(t, &v);
+	hc_table_close(t);
+	t = NULL;
+	if (rc || v.state == HC_SEAL_OK || v.state == HC_SEAL_NONE)
+		goto out; /* damaged, sealed or from before seals: as it is */
+	rc = hc_table_open(&t, path, HC_OPEN_RDWR);
+	if (rc)
+		goto out;
+	seal_reset(t);
+	rc = walk_all(t);
+	if (rc) {
+		/* Left live: not sealed over what the walk refused. */
+		t->sealer = 0;
+		hc_table_close(t);
+		goto out;
+	}
+	rc = hc_table_close(t); /* the last writer: seals */
+	if (!rc)
+		rc = hc_table_open(&t, path, HC_OPEN_RDONLY);
+	if (!rc) {
+		rc = hc_table_verify(t, &v);
+		hc_table_close(t);
+	}
+	if (!rc && v.state != HC_SEAL_OK)
+		rc = HC_EIO; /* could not seal (a growth the walk met) */
+out:
+	hc_lock_release(l);
+	if (out && (!rc || rc == HC_ECORRUPT))
+		*out = v;
+	return rc;
 }

@@ -3,9 +3,10 @@
  * check_seal.c - seal.c: the body checksums of table files.  A clean
  * file verifies and every count read from it is the one written; a byte
  * changed in any region is named by hc_table_verify(); a table being
- * written, or whose writer was killed before closing, is live, not
- * damaged; a file of format 2.0 (no seal) opens and says so.  Regions
- * are found through the header (hc_internal.h) and patched by offset.
+ * written is live, not damaged; one whose writer was killed before
+ * closing is dead, and hc_table_reseal() seals it again; a file of
+ * format 2.0 (no seal) opens and says so.  Regions are found through
+ * the header (hc_internal.h) and patched by offset.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -339,35 +340,98 @@ static int killed_writer(int id, void *arg)
 	return 3;
 }
 
-START_TEST(killed_writer_is_live)
+START_TEST(killed_writer_is_dead)
 {
-	char path[256];
+	char path[256], saved[256];
 	hc_table *t;
 	int st;
 	pid_t pid;
-	hc_verdict v;
+	hc_verdict v = { .size = sizeof(v) };
+	uint64_t c;
 
 	make_file(U64_GROW, path, sizeof(path), NULL);
 	pid = hc_test_spawn(killed_writer, 0, path);
 	hc_require(hc_test_wait(pid, 30, &st), "writer hung");
 	hc_require(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
 		   "writer status %d", st);
+	/* Not sealed and nobody holds it: its last writer died (L2). */
 	v = verify_file(path, HC_OK);
-	ck_assert_int_eq(v.state, HC_SEAL_LIVE);
-	/* Still live after a clean open and close: the dead writer is
+	ck_assert_int_eq(v.state, HC_SEAL_DEAD);
+	/* Still dead after a clean open and close: the dead writer is
 	 * counted (design.md V3); a saved copy is sealed. */
 	ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDWR));
-	ck_assert_ok(hc_table_close(t));
 	ck_assert_int_eq(verify_file(path, HC_OK).state, HC_SEAL_LIVE);
+	ck_assert_ok(hc_table_close(t));
+	ck_assert_int_eq(verify_file(path, HC_OK).state, HC_SEAL_DEAD);
 	ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDONLY));
-	{
-		char saved[256];
-
-		hc_test_path(saved, sizeof(saved), "resaved");
-		ck_assert_ok(hc_table_save(t, saved));
-		ck_assert_int_eq(verify_file(saved, HC_OK).state, HC_SEAL_OK);
+	hc_test_path(saved, sizeof(saved), "resaved");
+	ck_assert_ok(hc_table_save(t, saved));
+	ck_assert_int_eq(verify_file(saved, HC_OK).state, HC_SEAL_OK);
+	ck_assert_ok(hc_table_close(t));
+	/* Resealed in place: sealed, every count as the writers left it. */
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	ck_assert_ok(hc_table_reseal(path, &v));
+	ck_assert_int_eq(v.state, HC_SEAL_OK);
+	ck_assert_int_eq(verify_file(path, HC_OK).state, HC_SEAL_OK);
+	ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDONLY));
+	for (unsigned i = 0; i < 1000; i++) {
+		ck_assert_ok(hc_get(t, i, &c));
+		hc_require(c >= 1, "key %u lost its count", i);
 	}
 	ck_assert_ok(hc_table_close(t));
+	/* A sealed file is left as it is. */
+	ck_assert_ok(hc_table_reseal(path, &v));
+	ck_assert_int_eq(v.state, HC_SEAL_OK);
+}
+END_TEST
+
+/* The seal word rewritten to LIVE (two bytes): not a live table, since
+ * nobody writes it; never OK, never resealed over damage it hides
+ * elsewhere than in a count. */
+START_TEST(forged_live_seal_is_dead)
+{
+	char path[256];
+	hc_verdict v = { .size = sizeof(v) };
+	unsigned char tag[2] = { HC_SEAL_TAG_LIVE & 0xff,
+				 HC_SEAL_TAG_LIVE >> 8 };
+	int fd;
+
+	make_file(_i, path, sizeof(path), NULL);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, tag, 2, 664 + 6), 2);
+	close(fd);
+	ck_assert_int_eq(verify_file(path, HC_OK).state, HC_SEAL_DEAD);
+	/* The structure holds: resealed, and every count reads back. */
+	ck_assert_ok(hc_table_reseal(path, &v));
+	ck_assert_int_eq(v.state, HC_SEAL_OK);
+	{
+		hc_table *t;
+
+		ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDONLY));
+		assert_counts(t, _i);
+		ck_assert_ok(hc_table_close(t));
+	}
+}
+END_TEST
+
+/* A damaged sealed file is refused by hc_table_reseal, left as it was. */
+START_TEST(reseal_refuses_damage)
+{
+	char path[256];
+	hc_verdict v = { .size = sizeof(v) };
+	hc_table *t;
+	uint64_t off;
+
+	make_file(U64_FIXED, path, sizeof(path), NULL);
+	ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDONLY));
+	off = t->hdr->slots_offset + 100;
+	ck_assert_ok(hc_table_close(t));
+	flip(path, off);
+	ck_assert_hc(hc_table_reseal(path, &v), HC_ECORRUPT);
+	ck_assert_int_eq(v.state, HC_SEAL_DAMAGED);
+	ck_assert_int_eq(verify_file(path, HC_ECORRUPT).state, HC_SEAL_DAMAGED);
 }
 END_TEST
 
@@ -472,7 +536,9 @@ Suite *hc_seal_suite(void)
 	tcase_add_loop_test(tc, damage_names_region, 0, NSHAPES);
 	tcase_add_test(tc, readers_of_damaged_file);
 	tcase_add_test(tc, open_rdwr_is_live);
-	tcase_add_test(tc, killed_writer_is_live);
+	tcase_add_test(tc, killed_writer_is_dead);
+	tcase_add_loop_test(tc, forged_live_seal_is_dead, 0, NSHAPES);
+	tcase_add_test(tc, reseal_refuses_damage);
 	tcase_add_test(tc, forked_children_do_not_seal);
 	tcase_add_test(tc, memory_homes_are_live);
 	tcase_add_test(tc, format_2_0_has_no_checksum);
