@@ -40,6 +40,22 @@ void *xrealloc(void *p, size_t n);
 /* Key text of byte and word keys, with the escapes of hck_escape(). */
 void escape_write(FILE *f, const unsigned char *s, size_t len);
 
+/* ---- table files other processes hold (design.md L1-L5) ------------- */
+
+/*
+ * The other processes that hold a lock on the file at @path (writers,
+ * hc_lock holders), as "pid 123 (hogcount), pid 456 (python3)", into
+ * @buf; "another process" where /proc does not tell.
+ */
+void lock_holders(const char *path, char *buf, size_t cap);
+
+/*
+ * Lock the table file @out exclusively before this run replaces it, so
+ * that no process adds to it meanwhile: 0 (*l NULL where @out does not
+ * exist yet), or -1 after one line naming the processes that hold it.
+ */
+int out_lock_take(const char *out, hc_lock **l);
+
 /* ---- outputs: never an input, written whole or not at all ------------ */
 
 /*

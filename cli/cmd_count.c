@@ -339,81 +339,233 @@ struct into_want {
 	int filter; /* -L/-U given */
 };
 
+/* --into TABLE, as open_into() left it. */
+struct into {
+	hc_lock *lock; /* shared (in place) or exclusive (copy) */
+	int was_compact; /* TABLE was compact when this run came */
+};
+
+static int is_compact(const hc_table *t)
+{
+	hc_view v = { .size = sizeof(v) };
+
+	return hc_table_view(t, &v) == HC_OK && v.capacity == 0 && !v.slots;
+}
+
+/*
+ * Lock TABLE (hc_lock_acquire), saying so when another process holds it
+ * and this one waits.  Returns 0, or -1 with the error printed.
+ */
+static int into_lock(const char *path, int flags, const char *why, hc_lock **l)
+{
+	char who[256];
+	int rc = hc_lock_acquire(l, path, flags);
+
+	if (rc == HC_EBUSY) {
+		lock_holders(path, who, sizeof(who));
+		fprintf(stderr,
+			"hogcount count: %s: waiting for %s to finish, "
+			"%s\n",
+			path, who, why);
+		rc = hc_lock_acquire(l, path, flags | HC_LOCK_WAIT);
+	}
+	if (rc == HC_OK)
+		return 0;
+	if (rc == HC_EIO && errno == EINTR)
+		cli_error(path, "interrupted while waiting; nothing was "
+				"written");
+	else
+		cli_error(path, "%s",
+			  rc == HC_EIO || rc == HC_ENOENT
+				  ? strerror(rc == HC_ENOENT ? ENOENT : errno)
+				  : hc_strerror(rc));
+	return -1;
+}
+
+/*
+ * A compact TABLE made live in place, once, under the exclusive lock
+ * (design.md L5): its counts merged into a new table of the count's
+ * plan, saved over it (sealed), so that every --into adds in place.
+ */
+static int into_convert(const char *path, hc_table *ro, const hck_meta *m,
+			uint64_t distinct, int mode, int wide)
+{
+	hc_table *t;
+	int rc;
+
+	if (new_table(m, distinct, 0, mode, wide, NULL, &t))
+		return -1;
+	rc = hc_table_merge(t, ro);
+	if (!rc)
+		rc = hc_table_save(t, path);
+	hc_table_close(t);
+	if (rc)
+		cli_error(path, "%s",
+			  rc == HC_EIO ? strerror(errno) : hc_strerror(rc));
+	return rc ? -1 : 0;
+}
+
 /*
  * --into TABLE.  TABLE's record is checked against the count's with the
  * check merge makes (meta_refuse()), and its checksums (table_check()),
  * on a read-only handle, so that a refusal leaves the file as it was,
- * byte for byte.
+ * byte for byte.  A file whose last writer died (HC_SEAL_DEAD) is
+ * refused: its counts are unchecked (verify --reseal).
  *
- * In place (*t): where TABLE takes any new key as it is (it grows, or
- * it is dense) and no option asks for another shape, it is reopened
- * read-write and the workers add into the file itself; new generations
- * are appended to it (design.md M2).  A crash or kill leaves a valid
- * table that holds part of the new counts (docs/cli.md).
+ * Many --into runs on one TABLE add up (design.md L5):
  *
- * Copy (*prev): a table that cannot grow (made with growth off, or at
- * its maximum, design.md M8) would fill up halfway, and --max-size,
- * another --mode, --wide for a packed table or -L/-U ask for a new
- * table.  So does a file that is not sealed (a crashed writer's: in
- * place it would stay unsealed, docs/format.md) or not writable in
- * place (a compact file).
- * Then TABLE is merged into a new live table and replaced at the end by
- * hc_table_save_compact() (temporary name, fsync, rename): TABLE itself is only
- * read, so a kill leaves it as it was.  The start size is TABLE's
- * distinct keys (or --size).
+ * In place (*t, under a shared lock): where TABLE takes any new key as
+ * it is (it grows, or it is dense) and no option asks for another
+ * shape, it is reopened read-write and the workers add into the file
+ * itself, beside the other runs' workers; new generations are appended
+ * to it (design.md M2).  A crash or kill leaves a valid table that
+ * holds part of the new counts (docs/cli.md).
+ *
+ * A compact TABLE (count's default output) is made live once, under
+ * the exclusive lock, while the other runs wait; then every run adds in
+ * place, and the last one out of those that found it compact writes it
+ * compact again (into_finish()).
+ *
+ * Copy (*prev, under the exclusive lock, held to the end): a table that
+ * cannot grow (made with growth off, or at its maximum, design.md M8)
+ * would fill up halfway, and --max-size, another --mode, --wide for a
+ * packed table or -L/-U ask for a new table.  TABLE is merged into a
+ * new live table and replaced at the end by hc_table_save_compact()
+ * (temporary name, fsync, rename): TABLE itself is only read, so a kill
+ * leaves it as it was.  The start size is TABLE's distinct keys (or
+ * --size).  Other --into runs wait for it.
  */
 static int open_into(const char *path, const hck_meta *want,
 		     const struct into_want *iw, hc_table **t, hc_table **prev,
-		     uint64_t *size, int *wide)
+		     uint64_t *size, int *wide, struct into *in)
 {
-	hc_verdict v = { .size = sizeof(v) };
-	hc_stats st = { .size = sizeof(st) };
-	hc_table *ro;
-	hc_options o;
-	hck_meta m;
-	int rc;
+	int flags = HC_LOCK_SHARED;
 
-	if (table_open_meta(path, &ro, &m))
-		return -1;
-	if (table_check(path, ro) || meta_refuse(path, &m, want, "asked"))
-		goto fail;
-	hc_options_init(&o);
-	hc_table_options(ro, &o);
-	/* In place only into a sealed file (a crashed writer's file would
-	 * stay unsealed) and without -L/-U (which write a filtered copy). */
-	if ((o.key_kind == HC_KEY_DENSE || o.grow > 0) && !iw->max_size &&
-	    !iw->filter && (iw->mode < 0 || iw->mode == o.mode) &&
-	    (!iw->wide || o.key_kind == HC_KEY_U64) &&
-	    hc_table_verify(ro, &v) == HC_OK && v.state == HC_SEAL_OK) {
-		rc = hc_table_open(t, path, HC_OPEN_RDWR);
-		if (rc == HC_OK) {
-			hc_table_close(ro);
-			return 0;
+	for (;;) {
+		hc_verdict v = { .size = sizeof(v) };
+		hc_stats st = { .size = sizeof(st) };
+		hc_table *ro;
+		hc_options o;
+		hck_meta m;
+		int rc, grows, shape_kept, compact;
+
+		if (into_lock(path, flags,
+			      flags == HC_LOCK_SHARED
+				      ? "to add to it in place"
+				      : "to add to a copy of it",
+			      &in->lock))
+			return -1;
+		if (table_open_meta(path, &ro, &m))
+			goto fail_unlocked;
+		/* Under the shared lock, which a dead writer's verdict
+		 * sees through (not under this run's exclusive one). */
+		if (flags == HC_LOCK_SHARED &&
+		    hc_table_verify(ro, &v) == HC_OK &&
+		    v.state == HC_SEAL_DEAD) {
+			cli_error(path,
+				  "not sealed: its last writer died, and its "
+				  "counts are unchecked; 'hogcount verify "
+				  "--reseal %s' checks and seals it",
+				  path);
+			goto fail;
 		}
-		*t = NULL;
-		if (rc != HC_ERDONLY) { /* HC_ERDONLY: a compact file */
+		if (table_check(path, ro) ||
+		    meta_refuse(path, &m, want, "asked"))
+			goto fail;
+		hc_options_init(&o);
+		hc_table_options(ro, &o);
+		compact = is_compact(ro);
+		in->was_compact |= compact;
+		grows = o.key_kind == HC_KEY_DENSE || o.grow > 0;
+		shape_kept = !iw->max_size && !iw->filter &&
+			     (iw->mode < 0 || iw->mode == o.mode) &&
+			     (!iw->wide || o.key_kind == HC_KEY_U64);
+		if (grows && shape_kept && !compact &&
+		    flags == HC_LOCK_SHARED) {
+			rc = hc_table_open(t, path, HC_OPEN_RDWR);
+			if (rc == HC_OK) {
+				hc_table_close(ro);
+				return 0;
+			}
+			*t = NULL;
 			cli_error(path, "%s",
 				  rc == HC_EIO ? strerror(errno)
 					       : hc_strerror(rc));
 			goto fail;
 		}
-	}
-	rc = hc_table_stats(ro, &st);
-	if (rc) {
-		cli_error(path, "%s", hc_strerror(rc));
-		goto fail;
-	}
-	if (check_output_dir(path))
-		goto fail;
-	if (o.key_kind == HC_KEY_U64)
-		*wide = 1; /* a --wide table stays wide */
-	if (!*size)
-		*size = st.distinct;
-	*prev = ro;
-	return 0;
+		if (flags == HC_LOCK_SHARED) {
+			/* A copy: again under the exclusive lock, which
+			 * waits for the writers in place. */
+			hc_table_close(ro);
+			hc_lock_release(in->lock);
+			in->lock = NULL;
+			flags = HC_LOCK_EXCLUSIVE;
+			continue;
+		}
+		rc = hc_table_stats(ro, &st);
+		if (rc) {
+			cli_error(path, "%s", hc_strerror(rc));
+			goto fail;
+		}
+		if (check_output_dir(path))
+			goto fail;
+		if (o.key_kind == HC_KEY_U64)
+			*wide = 1; /* a --wide table stays wide */
+		if (grows && shape_kept) {
+			/* Compact, or made live by another run meanwhile:
+			 * live from now on, then in place (shared). */
+			if (compact && into_convert(path, ro, &m, st.distinct,
+						    o.mode, *wide))
+				goto fail;
+			hc_table_close(ro);
+			hc_lock_release(in->lock);
+			in->lock = NULL;
+			flags = HC_LOCK_SHARED;
+			continue;
+		}
+		if (!*size)
+			*size = st.distinct;
+		*prev = ro;
+		return 0;
 fail:
+		hc_table_close(ro);
+fail_unlocked:
+		hc_lock_release(in->lock);
+		in->lock = NULL;
+		return -1;
+	}
+}
+
+/*
+ * After --into in place: drop the shared lock, and where TABLE was
+ * compact when this run came and --no-compact was not given, write it
+ * compact again once every writer is done: under the exclusive lock,
+ * unless a run that finished meanwhile did it.  Returns 0, or 1 with
+ * the error printed (TABLE then stays live, every count in it).
+ */
+static int into_finish(const char *path, struct into *in, int compact)
+{
+	hc_table *ro;
+	int rc;
+
+	hc_lock_release(in->lock);
+	in->lock = NULL;
+	if (!in->was_compact || !compact)
+		return 0;
+	if (into_lock(path, HC_LOCK_EXCLUSIVE, "to write it compact again",
+		      &in->lock))
+		return 1;
+	rc = hc_table_open(&ro, path, HC_OPEN_RDONLY);
+	if (!rc && !is_compact(ro))
+		rc = hc_table_save_compact(ro, path);
 	hc_table_close(ro);
-	return -1;
+	hc_lock_release(in->lock);
+	in->lock = NULL;
+	if (!rc)
+		return 0;
+	cli_error(path, "%s; it holds every count, in the live layout",
+		  rc == HC_EIO ? strerror(errno) : hc_strerror(rc));
+	return 1;
 }
 
 /* What the tokenizers skipped: a warning line, never silence. */
@@ -450,6 +602,8 @@ int cmd_count(int argc, char **argv)
 	char partial[512];
 	const char *left = NULL;
 	hc_table *prev = NULL;
+	struct into in = { NULL, 0 };
+	hc_lock *out_lock = NULL;
 	double t0, t1, t2;
 	struct work w = { 0 };
 	struct sigaction sa;
@@ -532,11 +686,17 @@ int cmd_count(int argc, char **argv)
 		work_free(&w);
 		return EXIT_USAGE;
 	}
+	/* -o over a table file another process writes would lose its
+	 * counts: refused now, before counting; held until saved (L3). */
+	if (out && out_lock_take(out, &out_lock)) {
+		work_free(&w);
+		return 1;
+	}
 	if (into) {
 		struct into_want iw = { mode_given ? mode : -1, wide, max_size,
 					filtering };
 
-		if (open_into(into, &m, &iw, &t, &prev, &size, &wide)) {
+		if (open_into(into, &m, &iw, &t, &prev, &size, &wide, &in)) {
 			work_free(&w);
 			return 1;
 		}
@@ -669,8 +829,12 @@ int cmd_count(int argc, char **argv)
 			rc = 1;
 		}
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (!rc && !out)
+			rc = into_finish(into, &in, o.compact);
 	}
 done:
+	hc_lock_release(in.lock);
+	hc_lock_release(out_lock);
 	/* The named object goes on every path once it exists; readers
 	 * that attached keep their mapping. */
 	if (shm_made && (rc || !keep_shm))

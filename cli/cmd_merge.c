@@ -49,6 +49,7 @@ int cmd_merge(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
+	hc_lock *out_lock = NULL;
 	uint64_t size = 0, distinct = 0, arena = 0, lower = 1,
 		 upper = UINT64_MAX;
 	struct tables *in;
@@ -101,6 +102,9 @@ int cmd_merge(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (output_is_input(out, argv + optind, (size_t)(argc - optind)))
+		return 1;
+	/* Never over a table another process writes (design.md L3). */
+	if (out_lock_take(out, &out_lock))
 		return 1;
 	n = argc - optind;
 	in = calloc((size_t)n, sizeof(*in));
@@ -186,6 +190,7 @@ int cmd_merge(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	hc_lock_release(out_lock);
 	hc_table_close(dst);
 	for (int i = 0; i < n; i++)
 		tables_close(&in[i]);

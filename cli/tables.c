@@ -57,6 +57,12 @@ int table_check(const char *path, const hc_table *t)
 	if (cli_unchecked)
 		return 0;
 	rc = hc_table_verify(t, &v);
+	if (rc == HC_OK && v.state == HC_SEAL_DEAD)
+		cli_error(path,
+			  "warning: not sealed: its last writer died, so its "
+			  "counts are unchecked ('hogcount verify --reseal "
+			  "%s' checks and seals it)",
+			  path);
 	if (rc == HC_OK)
 		return 0;
 	if (rc != HC_ECORRUPT) {

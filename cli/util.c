@@ -3,6 +3,7 @@
  * util.c - messages, number parsing, allocation, and key text through
  * the key layer (docs/cli.md, "Key text").
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -312,4 +313,105 @@ int out_commit(struct out_file *o)
 	free(o->tmp);
 	memset(o, 0, sizeof(*o));
 	return 0;
+}
+
+/* Whether /proc/PID/fdinfo/FD lists a lock of that descriptor. */
+static int fd_has_lock(const char *pid, const char *fd)
+{
+	char p[600], line[256];
+	int yes = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%s/fdinfo/%s", pid, fd);
+	f = fopen(p, "r");
+	if (!f)
+		return 0;
+	while (!yes && fgets(line, sizeof(line), f))
+		yes = !strncmp(line, "lock:", 5);
+	fclose(f);
+	return yes;
+}
+
+/* Whether process @pid has the file (@dev, @ino) open with a lock. */
+static int pid_holds(const char *pid, dev_t dev, ino_t ino)
+{
+	char p[300], fp[600];
+	struct dirent *e;
+	struct stat st;
+	int yes = 0;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "/proc/%s/fd", pid);
+	d = opendir(p);
+	if (!d)
+		return 0;
+	while (!yes && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(fp, sizeof(fp), "%s/%s", p, e->d_name);
+		if (stat(fp, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+			yes = fd_has_lock(pid, e->d_name);
+	}
+	closedir(d);
+	return yes;
+}
+
+void lock_holders(const char *path, char *buf, size_t cap)
+{
+	struct dirent *e;
+	struct stat st;
+	size_t used = 0;
+	unsigned n = 0;
+	char self[32];
+	DIR *d;
+
+	snprintf(buf, cap, "another process");
+	snprintf(self, sizeof(self), "%ld", (long)getpid());
+	if (stat(path, &st) != 0 || !(d = opendir("/proc")))
+		return;
+	while ((e = readdir(d)) && n < 8) {
+		char comm[64] = "?", p[300];
+		FILE *f;
+		int w;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    !strcmp(e->d_name, self) ||
+		    !pid_holds(e->d_name, st.st_dev, st.st_ino))
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
+		f = fopen(p, "r");
+		if (f) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
+		}
+		w = snprintf(buf + used, cap - used, "%spid %s (%s)",
+			     n ? ", " : "", e->d_name, comm);
+		if (w < 0 || (size_t)w >= cap - used)
+			break;
+		used += (size_t)w;
+		n++;
+	}
+	closedir(d);
+}
+
+int out_lock_take(const char *out, hc_lock **l)
+{
+	char who[256];
+	int rc = hc_lock_acquire(l, out, HC_LOCK_EXCLUSIVE);
+
+	if (rc == HC_OK || rc == HC_ENOENT ||
+	    (rc == HC_EIO && (errno == EACCES || errno == EROFS)))
+		return 0; /* not writable here: the save probes it (L3) */
+	if (rc == HC_EBUSY) {
+		lock_holders(out, who, sizeof(who));
+		cli_error(out,
+			  "in use: %s writes it; choose another output, or "
+			  "wait for it to finish",
+			  who);
+	} else {
+		cli_error(out, "%s",
+			  rc == HC_EIO ? strerror(errno) : hc_strerror(rc));
+	}
+	return -1;
 }

@@ -5,8 +5,10 @@
 #   overflow area, with exit 1;
 # - dump, histo, stats, merge, query and model refuse a damaged table
 #   with one line naming the file, and read it with --unchecked;
-# - a live table (the seal word says writers) and a file of format 2.0
-#   (no seal) are not damaged: "no checksum", and the readers read them;
+# - a live table (a process writes it) and a file of format 2.0 (no
+#   seal) are not damaged: "no checksum", and the readers read them; a
+#   seal word that says writers while none lives is "not sealed: its
+#   last writer died" (status 1, readers warn) until verify --reseal;
 # - every shard of a manifest is verified, and a damaged shard refused.
 . "$(dirname "$0")/lib.sh"
 
@@ -99,13 +101,39 @@ set +e
 [ $? -eq 2 ] || fail "verify takes no --unchecked"
 set -e
 
-# Live: the seal word says one writer (LIVE, epoch 1, 1 writer).
+# The seal word says one writer (LIVE, epoch 1, 1 writer), and no
+# process writes it: not live, "its last writer died" (design.md L2);
+# read with one warning line, resealed by verify --reseal.
 cp b.hc l.hc
 put l.hc 664 0100010000000000
 put l.hc 670 c3a5
+set +e
+out=$("$HC" verify l.hc)
+st=$?
+set -e
+[ "$st" -eq 1 ] || fail "verify of a writerless live table: exit $st"
+[ "$out" = "l.hc: not sealed: its last writer died (hogcount verify --reseal checks and seals it)" ] ||
+	fail "dead: $out"
+[ "$(sdump l.hc 2>err.txt)" = "$(cat b.dump)" ] || fail "dead: counts differ"
+[ "$(wc -l <err.txt)" -eq 1 ] && grep -q "warning: not sealed" err.txt ||
+	fail "dead: no warning: $(cat err.txt)"
+[ "$("$HC" verify --reseal l.hc)" = "l.hc: OK" ] || fail "reseal"
+[ "$("$HC" verify l.hc)" = "l.hc: OK" ] || fail "resealed: not OK"
+[ "$(sdump l.hc)" = "$(cat b.dump)" ] || fail "resealed: counts differ"
+
+# Live: a count --into holds it open (its last input a FIFO).
+cp b.hc l.hc
+mkfifo slow
+exec 3<>slow
+"$HC" count -q -k 2 --words --into l.hc slow 3>&- &
+pid=$!
+poll "$pid" "--into: workers" has_workers "$pid"
 out=$("$HC" verify l.hc) || fail "verify of a live table: exit $?"
 [ "$out" = "l.hc: no checksum (live)" ] || fail "live: $out"
 [ "$(sdump l.hc)" = "$(cat b.dump)" ] || fail "live: counts differ"
+exec 3>&-
+wait "$pid" || fail "the held --into failed"
+[ "$("$HC" verify l.hc)" = "l.hc: OK" ] || fail "--into: not sealed"
 
 # Format 2.0: zeros where the seal, the header sum and the sums are.
 cp b.hc o.hc
