@@ -33,7 +33,7 @@ from .keys import fragments, fragment_bytes, padded
 from .sharded import partition, shard_path, write_manifest
 
 __all__ = ["Table", "Cache", "HogcountError", "fragments", "fragment_bytes",
-           "padded", "partition", "shard_path", "write_manifest",
+           "padded", "partition", "shard_path", "write_manifest", "reseal",
            "library_path", "keys_library_path"]
 
 library_path = _lib.path
@@ -280,8 +280,10 @@ class Table:
     def verify(self):
         """Check the table against its body checksums
         (hc_table_verify).  Returns a dict: ``state`` is "ok" (sealed and
-        intact), "live" (being written, or its writer died: no valid
-        checksum), "none" (a file older than format 2.1) or "damaged";
+        intact), "live" (a process writes it: no valid checksum), "dead"
+        (not sealed, and nobody writes it: its last writer died;
+        hogcount.reseal() checks and seals it), "none" (a file older
+        than format 2.1) or "damaged";
         ``region`` ("header", "slots", "overflow", "key area", or None)
         and ``index`` (its generation or key-area chunk) name the first
         damaged region, ``damaged`` how many, ``bytes`` how many were
@@ -697,6 +699,21 @@ class Cache:
             self.close()
         except Exception:
             pass
+
+
+def reseal(path):
+    """Seal the table file at ``path`` again after its last writer died
+    (verify() state "dead"), in place (hc_table_reseal): under the
+    file's exclusive lock, a walk of every entry, then the checksums.
+    A sealed file is left as it is.  Raises HogcountError: HC_EBUSY
+    while a process writes it, HC_ECORRUPT for a damaged file (never
+    resealed).  Returns the state afterwards ("ok", or "none" for a
+    file older than format 2.1)."""
+    v = _lib.Verdict()
+    v.size = ctypes.sizeof(v)
+    _check(lib.hc_table_reseal(str(path).encode(), ctypes.byref(v)),
+           str(path))
+    return _lib.SEAL_STATES[v.state]
 
 
 def _shm_name(name):

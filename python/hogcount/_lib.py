@@ -56,7 +56,7 @@ class Verdict(ctypes.Structure):
                 ("bytes", c_u64)]
 
 
-SEAL_STATES = {0: "none", 1: "live", 2: "ok", 3: "damaged"}
+SEAL_STATES = {0: "none", 1: "live", 2: "ok", 3: "damaged", 4: "dead"}
 
 
 def _installed_libdir():
@@ -146,6 +146,7 @@ _SIGS = {
     "hc_histo": (c_int, [c_vp, c_vp, c_size]),
     "hc_table_merge": (c_int, [c_vp, c_vp]),
     "hc_table_verify": (c_int, [c_vp, _P(Verdict)]),
+    "hc_table_reseal": (c_int, [ctypes.c_char_p, _P(Verdict)]),
     "hc_region_name": (ctypes.c_char_p, [c_int]),
 }
 for _name, (_res, _args) in _SIGS.items():

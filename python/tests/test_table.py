@@ -3,6 +3,7 @@
 byte keys, files and named tables, errors."""
 import ctypes
 import os
+import signal
 import tempfile
 import unittest
 
@@ -283,6 +284,30 @@ class TestHomes(unittest.TestCase):
             w = Table.open(p, writable=True)  # a live file
             self.assertEqual(Table.open(p).verify()["state"], "live")
             w.close()
+
+    def test_dead_writer_and_reseal(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "t.hc")
+            t = Table.create()
+            t.add_batch(np.arange(5000, dtype=np.uint64) % 977)
+            t.save(p)
+            pid = os.fork()
+            if pid == 0:  # a writer killed before it closes
+                w = Table.open(p, writable=True)
+                w.add(12345, 7)
+                os.kill(os.getpid(), signal.SIGKILL)
+            os.waitpid(pid, 0)
+            self.assertEqual(Table.open(p).verify()["state"], "dead")
+            w = Table.open(p, writable=True)
+            with self.assertRaises(hogcount.HogcountError) as e:
+                hogcount.reseal(p)
+            self.assertEqual(e.exception.name, "HC_EBUSY")
+            w.close()
+            self.assertEqual(hogcount.reseal(p), "ok")
+            r = Table.open(p)
+            self.assertEqual(r.verify()["state"], "ok")
+            self.assertEqual(r.get(12345), 7)
+            self.assertEqual(hogcount.reseal(p), "ok")
 
     def test_named_attach(self):
         name = f"/hc-py-{os.getpid()}-attach"
