@@ -698,7 +698,7 @@ int cmd_count(int argc, char **argv)
 
 		if (open_into(into, &m, &iw, &t, &prev, &size, &wide, &in)) {
 			work_free(&w);
-			return 1;
+			return got_signal ? 128 + got_signal : 1;
 		}
 		if (t) { /* in place */
 			snprintf(partial, sizeof(partial),
