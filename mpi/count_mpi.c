@@ -878,8 +878,8 @@ static int route(void *arg, const uint64_t *keys, const void *const *ptrs,
 
 /*
  * Every rank lists the same inputs.  A file that some rank cannot read,
- * or that has another size there, ends the job with one line: the
- * inputs must be on a file system every rank shares.
+ * or that has another size or first 4096 bytes there, ends the job with
+ * one line: the inputs must be on a file system every rank shares.
  */
 static int inputs_check(const struct topo *tp, int n, char **paths)
 {
@@ -887,6 +887,7 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 	int bad = n, gbad, nfail = 0, mine, who, err = 0, two[1];
 
 	for (int i = 0; i < n; i++) {
+		struct shard_id id;
 		struct stat st;
 
 		if (!strcmp(paths[i], "-")) {
@@ -903,6 +904,10 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 			break;
 		}
 		fp = (fp ^ (uint64_t)st.st_size) * UINT64_C(0x100000001b3);
+		/* And the sum of its first 4096 bytes (a regular file's
+		 * only: reading a pipe would take them from the run). */
+		if (S_ISREG(st.st_mode) && !shard_id_read(paths[i], &id))
+			fp = (fp ^ id.sum) * UINT64_C(0x100000001b3);
 	}
 	MPI_Allreduce(&bad, &gbad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
 	if (gbad < n) {
@@ -928,9 +933,9 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 	MPI_Allreduce(&fp, &hi, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
 	if (lo != hi) {
 		if (!tp->wrank)
-			cli_error(NULL, "the inputs have other sizes on other "
-					"ranks; they must be on a file system "
-					"every rank shares");
+			cli_error(NULL, "the inputs have other sizes or "
+					"contents on other ranks; they must be "
+					"on a file system every rank shares");
 		return -1;
 	}
 	return 0;
