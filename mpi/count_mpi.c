@@ -29,10 +29,14 @@
  *    round, so every rank stops together.
  * Either way one of the failing ranks prints the error at the end.
  *
- * Output: node rank 0 of node i saves its table as OUT.shard-i-of-n
- * (hc_table_save: temporary name, fsync, rename); when every shard is
- * saved, world rank 0 writes the manifest OUT last, atomically.  On
- * failure the shards are removed and nothing is left under OUT.
+ * Output (save()): world rank 0 removes an earlier run's manifest OUT
+ * and each node leader a killed run's temporary shards; node rank 0 of
+ * node i saves its table as OUT.shard-i-of-n (hc_table_save: temporary
+ * name, fsync, rename) and reports its size and sum; world rank 0
+ * checks that it sees every shard as its node wrote it (a shared
+ * output directory), then writes the manifest OUT last, atomically,
+ * with the run id and those sizes and sums.  On failure the shards are
+ * removed and nothing is left under OUT.
  */
 #include <errno.h>
 #include <fcntl.h>
