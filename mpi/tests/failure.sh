@@ -13,17 +13,11 @@
 "$GEN_READS" --reads 3000 --len 120 --genome 20000 --seed 7 >reads.fq
 gzip -c reads.fq | head -c 20000 >cut.fq.gz
 
-# expect_fail NAME PATTERN: the last command's stderr is in err.txt.
+# nothing_left NAME: no manifest, shard or segment of out.hc is left.
 nothing_left() {
 	[ ! -e out.hc ] || fail "$1: out.hc was written"
 	! ls out.hc.* >/dev/null 2>&1 || fail "$1: left $(ls out.hc.*)"
 	[ -z "$(shm_left)" ] || fail "$1: /dev/shm: $(shm_left)"
-}
-
-one_line() {
-	n=$(grep -c "^hogcount mpi count: " err.txt || true)
-	[ "$n" = 1 ] || { cat err.txt >&2; fail "$1: $n lines, not 1"; }
-	grep -q "$2" err.txt || { cat err.txt >&2; fail "$1: no '$2'"; }
 }
 
 if mpi4 1 --dna -k 21 -o out.hc reads.fq nope.fq 2>err.txt; then
