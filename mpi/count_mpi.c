@@ -142,9 +142,13 @@ static void usage(FILE *f)
 		"file\n"
 		"per node, OUT.shard-<i>-of-<n>, which every hogcount "
 		"subcommand\n"
-		"reads as one table.  The inputs must be on a file system "
+		"reads as one table.  The inputs and OUT's directory must be "
+		"on\n"
+		"a file system every node shares (rank 0 checks that it sees "
 		"every\n"
-		"rank sees.  The options of hogcount count but --into:\n"
+		"shard before it writes OUT).  The options of hogcount count "
+		"but\n"
+		"--into:\n"
 		"\n");
 	count_opts_usage(f, COUNT_OPTS_MPI);
 	fprintf(f, "\n"
