@@ -15,7 +15,13 @@
 
 /* The first word of a manifest, and its format version. */
 #define MANIFEST_MAGIC "hogcount-sharded"
-#define MANIFEST_VERSION 1
+#define MANIFEST_VERSION 2
+
+/* A shard file as its manifest records it (format 2). */
+struct shard_id {
+	uint64_t size; /* bytes */
+	uint64_t sum; /* XXH3-64 of its first 4096 bytes (shard_id_read) */
+};
 
 struct tables {
 	size_t n; /* shards: 1 for a plain table file */
@@ -23,6 +29,8 @@ struct tables {
 	char **path; /* the shard files, as opened */
 	hck_meta m; /* the record, the same in every shard */
 	int manifest; /* 1 if opened from a manifest */
+	uint64_t run; /* the manifest's run id (format 2), else 0 */
+	struct shard_id *id; /* the shards as recorded (format 2), or NULL */
 };
 
 /*
@@ -82,10 +90,29 @@ void manifest_shard_path(char *buf, size_t cap, const char *out, uint32_t i,
 			 uint32_t n);
 
 /*
- * manifest_write - write the manifest of @n shards of @out (named by
- * manifest_shard_path()) holding keys of @m, atomically: a temporary
- * name beside @out, fsync, rename.  Returns 0, or -1 with errno set.
+ * shard_id_read - the size of the file @path and the XXH3-64 of its
+ * first 4096 bytes (all of it if shorter).  For a table saved by
+ * hc_table_save (sealed) those bytes are its header, which holds the
+ * checksums of every region, so the sum stands for the whole file at
+ * the cost of one read.  Returns 0, or -1 with errno set.
  */
-int manifest_write(const char *out, const hck_meta *m, uint32_t n);
+int shard_id_read(const char *path, struct shard_id *id);
+
+/*
+ * manifest_write - write the manifest of @n shards of @out (named by
+ * manifest_shard_path()) holding keys of @m, written by the run @run
+ * as @id[0..n-1] (shard_id_read), atomically: a temporary name beside
+ * @out, fsync, rename.  Returns 0, or -1 with errno set.
+ */
+int manifest_write(const char *out, const hck_meta *m, uint32_t n, uint64_t run,
+		   const struct shard_id *id);
+
+/*
+ * shard_tmp_clean - remove the temporary shard files of @out that a
+ * killed run left ("OUT.shard-<i>-of-<n>.tmp.<pid>", hc_table_save's
+ * temporary name) whose pid is gone on this machine.  Call it before
+ * this run's shards are saved.  Returns how many it removed.
+ */
+int shard_tmp_clean(const char *out);
 
 #endif /* HC_TABLES_H */

@@ -29,12 +29,17 @@
  *    round, so every rank stops together.
  * Either way one of the failing ranks prints the error at the end.
  *
- * Output: node rank 0 of node i saves its table as OUT.shard-i-of-n
- * (hc_table_save: temporary name, fsync, rename); when every shard is
- * saved, world rank 0 writes the manifest OUT last, atomically.  On
- * failure the shards are removed and nothing is left under OUT.
+ * Output (save()): world rank 0 removes an earlier run's manifest OUT
+ * and each node leader a killed run's temporary shards; node rank 0 of
+ * node i saves its table as OUT.shard-i-of-n (hc_table_save: temporary
+ * name, fsync, rename) and reports its size and sum; world rank 0
+ * checks that it sees every shard as its node wrote it (a shared
+ * output directory), then writes the manifest OUT last, atomically,
+ * with the run id and those sizes and sums.  On failure the shards are
+ * removed and nothing is left under OUT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <mpi.h>
 #include <sched.h>
@@ -137,9 +142,13 @@ static void usage(FILE *f)
 		"file\n"
 		"per node, OUT.shard-<i>-of-<n>, which every hogcount "
 		"subcommand\n"
-		"reads as one table.  The inputs must be on a file system "
+		"reads as one table.  The inputs and OUT's directory must be "
+		"on\n"
+		"a file system every node shares (rank 0 checks that it sees "
 		"every\n"
-		"rank sees.  The options of hogcount count but --into:\n"
+		"shard before it writes OUT).  The options of hogcount count "
+		"but\n"
+		"--into:\n"
 		"\n");
 	count_opts_usage(f, COUNT_OPTS_MPI);
 	fprintf(f, "\n"
@@ -877,8 +886,8 @@ static int route(void *arg, const uint64_t *keys, const void *const *ptrs,
 
 /*
  * Every rank lists the same inputs.  A file that some rank cannot read,
- * or that has another size there, ends the job with one line: the
- * inputs must be on a file system every rank shares.
+ * or that has another size or first 4096 bytes there, ends the job with
+ * one line: the inputs must be on a file system every rank shares.
  */
 static int inputs_check(const struct topo *tp, int n, char **paths)
 {
@@ -886,6 +895,7 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 	int bad = n, gbad, nfail = 0, mine, who, err = 0, two[1];
 
 	for (int i = 0; i < n; i++) {
+		struct shard_id id;
 		struct stat st;
 
 		if (!strcmp(paths[i], "-")) {
@@ -902,6 +912,10 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 			break;
 		}
 		fp = (fp ^ (uint64_t)st.st_size) * UINT64_C(0x100000001b3);
+		/* And the sum of its first 4096 bytes (a regular file's
+		 * only: reading a pipe would take them from the run). */
+		if (S_ISREG(st.st_mode) && !shard_id_read(paths[i], &id))
+			fp = (fp ^ id.sum) * UINT64_C(0x100000001b3);
 	}
 	MPI_Allreduce(&bad, &gbad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
 	if (gbad < n) {
@@ -927,9 +941,9 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 	MPI_Allreduce(&fp, &hi, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
 	if (lo != hi) {
 		if (!tp->wrank)
-			cli_error(NULL, "the inputs have other sizes on other "
-					"ranks; they must be on a file system "
-					"every rank shares");
+			cli_error(NULL, "the inputs have other sizes or "
+					"contents on other ranks; they must be "
+					"on a file system every rank shares");
 		return -1;
 	}
 	return 0;
@@ -945,6 +959,196 @@ static void remove_shards(const struct topo *tp, const char *out)
 		return;
 	manifest_shard_path(path, sizeof(path), out, tp->nid, tp->nnodes);
 	unlink(path);
+}
+
+/* A run id: 64 random bits, so that no two runs share one. */
+static uint64_t run_id_new(void)
+{
+	uint64_t id = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &id, sizeof(id)) != (ssize_t)sizeof(id))
+		id = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^
+		     (uint64_t)clock();
+	if (fd >= 0)
+		close(fd);
+	return id;
+}
+
+/* Make the removal or rename of a name in @out's directory durable. */
+static void dir_sync(const char *out)
+{
+	char *copy = xmalloc(strlen(out) + 1);
+	int fd;
+
+	strcpy(copy, out);
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+/*
+ * Before any shard is saved: rank 0 removes the manifest of an earlier
+ * run, so that no manifest names a mix of its shards and this run's
+ * (its sums would refuse them anyway: docs/scaling.md, "Output"), and
+ * every node leader removes the temporary shards that a killed run
+ * left (shard_tmp_clean).  Collective; 1 when every rank is ready.
+ */
+static int save_prepare(const struct topo *tp, const char *out)
+{
+	int ok = 1;
+
+	if (!tp->wrank && is_manifest(out)) {
+		if (unlink(out) && errno != ENOENT) {
+			cli_error(out, "cannot remove the old manifest: %s",
+				  strerror(errno));
+			ok = 0;
+		}
+		dir_sync(out);
+	}
+	if (!tp->nrank)
+		shard_tmp_clean(out);
+	return agree_ok(ok);
+}
+
+/*
+ * Rank 0 looks at every shard from its own view of the file system and
+ * compares it with what the node that saved it reports (@id, @host:
+ * node j's leader's).  One line names the nodes whose shard it cannot
+ * see as written: an output directory that is not shared.  1 if all
+ * match.
+ */
+static int shards_visible(const struct topo *tp, const char *out,
+			  const struct shard_id *id, const char *host)
+{
+	char path[4096], first[4096 + 256] = "", list[1024] = "";
+	size_t len = 0;
+	uint32_t bad = 0;
+
+	for (uint32_t j = 0; j < tp->nnodes; j++) {
+		struct shard_id mine;
+		const char *why;
+
+		manifest_shard_path(path, sizeof(path), out, j, tp->nnodes);
+		if (shard_id_read(path, &mine))
+			why = strerror(errno);
+		else if (mine.size != id[j].size || mine.sum != id[j].sum)
+			why = "not the file its node wrote";
+		else
+			continue;
+		if (!bad++)
+			snprintf(first, sizeof(first), "%s: %s", path, why);
+		if (len < sizeof(list))
+			len += (size_t)snprintf(
+				list + len, sizeof(list) - len, "%s%u (%s)",
+				bad > 1 ? ", " : "", (unsigned)j,
+				host + (size_t)j * MPI_MAX_PROCESSOR_NAME);
+	}
+	if (bad)
+		cli_error(out,
+			  "rank 0 cannot see the shard%s of node%s %s as "
+			  "written (%s): the output directory must be on a "
+			  "file system every node shares; no manifest written",
+			  bad > 1 ? "s" : "", bad > 1 ? "s" : "", list, first);
+	return !bad;
+}
+
+/*
+ * The save, entered by every rank: the leaders save their node's table
+ * as its shard (filtered by -L/-U first), rank 0 checks that it sees
+ * every shard as its node wrote it, and writes the manifest with the
+ * run id and each shard's size and sum, last.  On failure every shard
+ * of this run is removed.  1 if the sharded table is written.
+ */
+static int save(const struct topo *tp, const struct count_opts *o,
+		hc_table **table)
+{
+	const char *kill_save = getenv("HOGCOUNT_MPI_TEST_KILL_SAVE");
+	char path[4096], name[MPI_MAX_PROCESSOR_NAME] = "", *host = NULL;
+	struct shard_id me = { 0, 0 }, *id = NULL;
+	uint64_t run = 0, rec[3] = { 0, 0, 0 }, *all = NULL;
+	int rc = 0, ok, len = 0;
+
+	if (!tp->wrank)
+		run = run_id_new();
+	MPI_Bcast(&run, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+	if (!save_prepare(tp, o->out))
+		return 0;
+	if (!tp->nrank) {
+		manifest_shard_path(path, sizeof(path), o->out, tp->nid,
+				    tp->nnodes);
+		/* -L/-U: every key lives in one shard, so each node filters
+		 * its own and saves the copy. */
+		if (count_filter(table, o->lower, o->upper, NULL)) {
+			rc = 1;
+		} else {
+			rc = o->compact ? hc_table_save_compact(*table, path)
+					: hc_table_save(*table, path);
+			if (rc)
+				cli_error(path, "%s",
+					  rc == HC_EIO ? strerror(errno)
+						       : hc_strerror(rc));
+		}
+		/* Testing aid: a leader killed once its shard is saved. */
+		if (!rc && kill_save && *kill_save &&
+		    atoi(kill_save) == tp->wrank)
+			raise(SIGKILL);
+		if (!rc && shard_id_read(path, &me)) {
+			cli_error(path, "%s", strerror(errno));
+			rc = 1;
+		}
+		rec[0] = 1;
+		rec[1] = me.size;
+		rec[2] = me.sum;
+	}
+	ok = agree_ok(!rc);
+	/* What each leader saw of its own shard, with its host's name. */
+	if (ok) {
+		MPI_Get_processor_name(name, &len);
+		if (!tp->wrank) {
+			all = xmalloc((size_t)tp->wsize * sizeof(rec));
+			host = xmalloc((size_t)tp->wsize *
+				       MPI_MAX_PROCESSOR_NAME);
+			id = xmalloc(tp->nnodes * sizeof(*id));
+		}
+		MPI_Gather(rec, 3, MPI_UINT64_T, all, 3, MPI_UINT64_T, 0,
+			   MPI_COMM_WORLD);
+		MPI_Gather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, host,
+			   MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0, MPI_COMM_WORLD);
+	}
+	if (ok && !tp->wrank) {
+		uint32_t j = 0;
+
+		/* Leaders in world rank order are nodes 0, 1, ...
+		 * (topo_init); node j's entries move to place j. */
+		for (int r = 0; r < tp->wsize; r++) {
+			if (!all[3 * r])
+				continue;
+			id[j].size = all[3 * r + 1];
+			id[j].sum = all[3 * r + 2];
+			memmove(host + (size_t)j * MPI_MAX_PROCESSOR_NAME,
+				host + (size_t)r * MPI_MAX_PROCESSOR_NAME,
+				MPI_MAX_PROCESSOR_NAME);
+			j++;
+		}
+		ok = shards_visible(tp, o->out, id, host);
+		if (ok && manifest_write(o->out, &o->m, tp->nnodes, run, id)) {
+			cli_error(o->out, "%s", strerror(errno));
+			ok = 0;
+		}
+		if (ok)
+			dir_sync(o->out);
+	}
+	free(all);
+	free(host);
+	free(id);
+	MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+	if (!ok)
+		remove_shards(tp, o->out);
+	return ok;
 }
 
 /* Rank 0 prints the figures of the run (-v). */
@@ -1134,43 +1338,15 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 		ok = who == tp->wsize;
 	}
 
-	/* Save: one shard per node, then the manifest, last. */
+	/* Save: one shard per node, checked, then the manifest, last. */
 	if (ok) {
-		char path[4096];
 		sigset_t block, old;
 
 		sigemptyset(&block);
 		sigaddset(&block, SIGINT);
 		sigaddset(&block, SIGTERM);
 		sigprocmask(SIG_BLOCK, &block, &old);
-		rc = 0;
-		if (!tp->nrank) {
-			manifest_shard_path(path, sizeof(path), o.out, tp->nid,
-					    tp->nnodes);
-			/* -L/-U: every key lives in one shard, so each node
-			 * filters its own and saves the copy. */
-			if (count_filter(&x.table, o.lower, o.upper, NULL)) {
-				rc = 1;
-			} else {
-				rc = o.compact ? hc_table_save_compact(x.table,
-								       path)
-					       : hc_table_save(x.table, path);
-				if (rc)
-					cli_error(path, "%s",
-						  rc == HC_EIO
-							  ? strerror(errno)
-							  : hc_strerror(rc));
-			}
-		}
-		ok = agree_ok(!rc);
-		if (ok && !tp->wrank &&
-		    manifest_write(o.out, &o.m, tp->nnodes)) {
-			cli_error(o.out, "%s", strerror(errno));
-			ok = 0;
-		}
-		MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-		if (!ok)
-			remove_shards(tp, o.out);
+		ok = save(tp, &o, &x.table);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	t2 = MPI_Wtime();

@@ -7,14 +7,15 @@
 # genome), librsvg2-bin (rsvg-convert) makes histo --plot's PNG, chromium
 # takes cli.plot's screenshot; those tests skip without them.  Open MPI
 # builds hogcount-mpi and runs the mpi tests (label mpi); python3-mpi4py
-# runs python/examples/mpi_count.py in one of them.
+# runs python/examples/mpi_count.py in one of them; iproute2 (ip) makes
+# the simulated nodes of mpi.nodes (which skips without it or root).
 set -euo pipefail
 
 pkgs=(gcc make cmake pkgconf libatomic-ops-dev libxxhash-dev check zlib1g-dev
 	libisal-dev liblzma-dev libbz2-dev libzstd-dev xz-utils bzip2 zstd
 	liburcu-dev jellyfish clang-format python3 python3-numpy gzip perl
 	dwgsim ragout-examples librsvg2-bin chromium clang libclang-rt-14-dev
-	openmpi-bin libopenmpi-dev python3-mpi4py)
+	openmpi-bin libopenmpi-dev python3-mpi4py iproute2)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(kmc gnuplot-nox hyperfine time bc isal libdeflate-tools)
 fi

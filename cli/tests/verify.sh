@@ -9,7 +9,8 @@
 #   seal) are not damaged: "no checksum", and the readers read them; a
 #   seal word that says writers while none lives is "not sealed: its
 #   last writer died" (status 1, readers warn) until verify --reseal;
-# - every shard of a manifest is verified, and a damaged shard refused.
+# - every shard of a manifest is verified, and a damaged shard refused;
+#   a manifest of format 1 (no shard sums) is read with a warning.
 . "$(dirname "$0")/lib.sh"
 
 "$GEN_TEXT" --seed 5 --bytes 200000 >t.txt
@@ -152,9 +153,12 @@ cmp -s ref.txt b.dump || fail "counts of the checked table differ"
 "$HC" count -q -k 3 -o s.hc.shard-0-of-2 t.txt
 "$HC" count -q -k 3 -o s.hc.shard-1-of-2 t.txt
 printf 'hogcount-sharded 1\npartition hck-part-1\nshards 2\nrecord hogcount-cli 1 tokens=bytes k=3 canonical=0\nshard 0 s.hc.shard-0-of-2\nshard 1 s.hc.shard-1-of-2\n' >s.hc
-out=$("$HC" verify s.hc) || fail "verify of a manifest: exit $?"
+out=$("$HC" verify s.hc 2>err.txt) || fail "verify of a manifest: exit $?"
 [ "$out" = "./s.hc.shard-0-of-2: OK
 ./s.hc.shard-1-of-2: OK" ] || fail "manifest: $out"
+# A manifest of format 1 has no shard sums: read with a warning.
+grep -q "^hogcount verify: s.hc: warning: manifest format 1" err.txt ||
+	fail "format 1 manifest: no warning: $(cat err.txt)"
 flip s.hc.shard-1-of-2 $((slots + 17))
 set +e
 out=$("$HC" verify s.hc)

@@ -1,25 +1,23 @@
 # SPDX-License-Identifier: MIT
 # hogcount-mpi count fails cleanly: one line, a non-zero status, nothing
 # under the output name (manifest or shards), no segment in /dev/shm.
-# Cases: a missing input, an input only some ranks see, a corrupt gzip
-# met mid-run, a --max-size too small, --into (refused), and a rank
-# killed mid-run (HOGCOUNT_MPI_TEST_KILL).
+# Cases: a missing input, an input only some ranks see, an output
+# directory the ranks do not share, a corrupt gzip met mid-run, a
+# --max-size too small, --into (refused), and a rank killed mid-run
+# (HOGCOUNT_MPI_TEST_KILL).  A sharded table belongs to one run: a
+# shard of another run is refused by every reader, a leader killed in
+# the save (HOGCOUNT_MPI_TEST_KILL_SAVE) leaves no manifest that reads,
+# and the next run removes its temporary shard.
 . "$(dirname "$0")/lib.sh"
 
 "$GEN_READS" --reads 3000 --len 120 --genome 20000 --seed 7 >reads.fq
 gzip -c reads.fq | head -c 20000 >cut.fq.gz
 
-# expect_fail NAME PATTERN: the last command's stderr is in err.txt.
+# nothing_left NAME: no manifest, shard or segment of out.hc is left.
 nothing_left() {
 	[ ! -e out.hc ] || fail "$1: out.hc was written"
 	! ls out.hc.* >/dev/null 2>&1 || fail "$1: left $(ls out.hc.*)"
 	[ -z "$(shm_left)" ] || fail "$1: /dev/shm: $(shm_left)"
-}
-
-one_line() {
-	n=$(grep -c "^hogcount mpi count: " err.txt || true)
-	[ "$n" = 1 ] || { cat err.txt >&2; fail "$1: $n lines, not 1"; }
-	grep -q "$2" err.txt || { cat err.txt >&2; fail "$1: no '$2'"; }
 }
 
 if mpi4 1 --dna -k 21 -o out.hc reads.fq nope.fq 2>err.txt; then
@@ -50,6 +48,20 @@ fi
 one_line unshared "on 2 of 4 ranks.*file system every rank shares"
 nothing_left unshared
 echo "ok: input on some ranks only"
+
+# Every rank (a node each) writes out.hc in its own directory: node 0
+# does not see the others' shards.
+cp reads.fq d2/ && cp reads.fq d3/
+if HOGCOUNT_MPI_RANKS_PER_NODE=1 "$MPIEXEC" --oversubscribe -np 4 \
+	sh rank.sh count --dna -k 21 -o out.hc "$W/reads.fq" 2>err.txt; then
+	fail "unshared output: succeeded"
+fi
+one_line "unshared output" "out.hc: rank 0 cannot see the shards of nodes 1 (.*), 2 (.*), 3 (.*) as written (out.hc.shard-1-of-4: No such file or directory): the output directory must be on a file system every node shares; no manifest written"
+for i in 0 1 2 3; do
+	! ls d$i/out.hc* >/dev/null 2>&1 || fail "unshared output: left $(ls d$i)"
+done
+[ -z "$(shm_left)" ] || fail "unshared output: /dev/shm: $(shm_left)"
+echo "ok: output directory not shared"
 
 if mpi4 2 --dna -k 21 -o out.hc reads.fq cut.fq.gz 2>err.txt; then
 	fail "corrupt: succeeded"
@@ -91,3 +103,48 @@ for rx in 1:p2p 2:p2p 2:alltoallv; do
 	nothing_left "killed R=$r $x"
 done
 echo "ok: a rank killed mid-run"
+
+# Two runs into one name: the manifest refuses a shard of the other run.
+"$GEN_READS" --reads 2000 --len 120 --genome 20000 --seed 8 >more.fq
+"$HC" count --dna -k 21 -q -o one.hc reads.fq
+"$HC" dump --sort one.hc >one.txt
+mpi4 2 --dna -k 21 -o mix.hc reads.fq || fail "mix: first run failed"
+cp mix.hc.shard-1-of-2 old-1
+mpi4 2 --dna -k 21 -o mix.hc reads.fq more.fq || fail "mix: second run failed"
+cp old-1 mix.hc.shard-1-of-2
+for c in stats verify "dump --sort"; do
+	if "$HC" $c mix.hc >/dev/null 2>err.txt; then
+		fail "mix: $c read a mix of two runs"
+	fi
+	[ "$(wc -l <err.txt)" = 1 ] &&
+		grep -q "mix.hc: shard 1 (./mix.hc.shard-1-of-2) is not the one run [0-9a-f]\{16\} wrote (size differs)" err.txt ||
+		fail "mix: $c: $(cat err.txt)"
+done
+echo "ok: a shard of another run refused"
+
+# A leader killed once its shard is saved: the old manifest is already
+# gone, so nothing reads as either run.  The next run removes the
+# temporary shard of a dead process, keeps one of a live one, and
+# reads as itself.
+mpi4 2 --dna -k 21 -o kill.hc more.fq || fail "kill: first run failed"
+if HOGCOUNT_MPI_TEST_KILL_SAVE=2 mpi4 2 --dna -k 21 -o kill.hc reads.fq \
+	2>err.txt; then
+	fail "killed in the save: succeeded"
+fi
+if "$HC" stats kill.hc >/dev/null 2>err.txt; then
+	fail "killed in the save: kill.hc reads"
+fi
+grep -q "kill.hc: No such file or directory" err.txt ||
+	fail "killed in the save: $(cat err.txt)"
+sh -c 'exit 0' &
+dead=$!
+wait $dead
+: >kill.hc.shard-1-of-2.tmp.$dead
+: >kill.hc.shard-0-of-2.tmp.$$
+mpi4 2 --dna -k 21 -o kill.hc reads.fq || fail "kill: rerun failed"
+[ ! -e kill.hc.shard-1-of-2.tmp.$dead ] || fail "kill: stale temporary kept"
+[ -e kill.hc.shard-0-of-2.tmp.$$ ] || fail "kill: a live one's removed"
+rm -f kill.hc.shard-0-of-2.tmp.$$
+"$HC" dump --sort kill.hc | cmp -s one.txt - || fail "kill: rerun differs"
+[ -z "$(shm_left)" ] || fail "kill: /dev/shm: $(shm_left)"
+echo "ok: a leader killed in the save"

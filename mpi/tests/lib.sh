@@ -35,3 +35,11 @@ mpi4() {
 shm_left() {
 	ls /dev/shm 2>/dev/null | grep '^hc-mpi-' || true
 }
+
+# one_line NAME PATTERN: err.txt holds exactly one line of hogcount-mpi,
+# and it matches PATTERN (grep).
+one_line() {
+	n=$(grep -c "^hogcount mpi count: " err.txt || true)
+	[ "$n" = 1 ] || { cat err.txt >&2; fail "$1: $n lines, not 1"; }
+	grep -q "$2" err.txt || { cat err.txt >&2; fail "$1: no '$2'"; }
+}

@@ -15,8 +15,9 @@ rank r takes block r + i*P, makes its fragment keys with numpy, sums
 their repeats (np.unique), and one Alltoallv sends each key to a rank
 of the node that owns it (the partition "hck-part-1", computed by the C
 key layer).  Every rank adds what it received to its node's table with
-one add_batch call.  Then each node saves its shard and rank 0 writes
-the manifest, last.  Inputs must be on a file system every rank sees.
+one add_batch call.  Then each node saves its shard and reports its
+size and sum, and rank 0 writes the manifest, last, once it sees every
+shard as its node wrote it.  Inputs must be on a file system every rank sees.
 """
 import argparse
 import os
@@ -134,11 +135,30 @@ def main():
             t.add_batch(keys, counts)
     world.Barrier()
 
+    # Each node saves its shard and says what it wrote; rank 0 checks
+    # that it sees the same files (a shared output directory) as it
+    # writes the manifest.
+    mine = None
     if node.Get_rank() == 0:
-        t.save(hogcount.shard_path(args.output, nid, nnodes))
-    world.Barrier()
+        path = hogcount.shard_path(args.output, nid, nnodes)
+        t.save(path)
+        mine = (nid, hogcount.shard_id(path))
+    ids = [i for _, i in sorted(x for x in world.gather(mine, root=0) or []
+                                if x)]
+    why = None
     if rank == 0:
-        hogcount.write_manifest(args.output, nnodes, t.user)
+        try:
+            hogcount.write_manifest(args.output, nnodes, t.user, ids)
+        except OSError as e:
+            why = str(e)
+    why = world.bcast(why, root=0)
+    if why:
+        if rank == 0:
+            print(f"mpi_count.py: {why}", file=sys.stderr)
+        if node.Get_rank() == 0:
+            os.unlink(hogcount.shard_path(args.output, nid, nnodes))
+        return 1
+    if rank == 0:
         print(f"mpi_count.py: {size} ranks, {nnodes} shards: "
               f"{args.output}", file=sys.stderr)
     return 0

@@ -228,16 +228,35 @@ class TestShardedAndFilter(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "sh.hc")
             rec = b"hogcount-cli 1 tokens=dna k=21 canonical=1"
-            hogcount.write_manifest(out, 2, rec)
+            with self.assertRaises(OSError) as e:
+                hogcount.write_manifest(out, 2, rec)
+            self.assertIn("sh.hc.shard-0-of-2", str(e.exception))
+            for i, body in enumerate((b"x" * 5000, b"short")):
+                with open(hogcount.shard_path(out, i, 2), "wb") as f:
+                    f.write(body)
+            ids = [hogcount.shard_id(hogcount.shard_path(out, i, 2))
+                   for i in range(2)]
+            # XXH3-64 of the first 4096 bytes (cli/tables.c).
+            self.assertEqual(ids, [(5000, 0x854c667088efe093),
+                                   (5, 0xb42ad57460d20d0a)])
+            with self.assertRaises(OSError):
+                hogcount.write_manifest(out, 2, rec, [ids[0], (5, 1)])
+            self.assertFalse(os.path.exists(out))
+            hogcount.write_manifest(out, 2, rec, ids, run=0xabc)
             with open(out) as f:
                 self.assertEqual(f.read(),
-                                 "hogcount-sharded 1\n"
+                                 "hogcount-sharded 2\n"
                                  "partition hck-part-1\n"
+                                 "run 0000000000000abc\n"
                                  "shards 2\n"
                                  f"record {rec.decode()}\n"
-                                 "shard 0 sh.hc.shard-0-of-2\n"
-                                 "shard 1 sh.hc.shard-1-of-2\n")
-            self.assertEqual(sorted(os.listdir(d)), ["sh.hc"])
+                                 f"shard 0 5000 {ids[0][1]:016x} "
+                                 "sh.hc.shard-0-of-2\n"
+                                 f"shard 1 5 {ids[1][1]:016x} "
+                                 "sh.hc.shard-1-of-2\n")
+            self.assertEqual(sorted(os.listdir(d)),
+                             ["sh.hc", "sh.hc.shard-0-of-2",
+                              "sh.hc.shard-1-of-2"])
             self.assertEqual(hogcount.shard_path(out, 1, 2),
                              out + ".shard-1-of-2")
 
