@@ -74,13 +74,15 @@ static int new_chunk(struct hc_table *t, unsigned i)
 		return rc;
 	bytes = (size + HC_PAGE - 1) / HC_PAGE * HC_PAGE;
 	off = hc__region_alloc(t, bytes, &rc);
-	if (rc)
+	if (rc) /* HC_ENOSPC: a full device; counts so far are intact */
 		return rc == HC_ENOMEM ? HC_EFULL : rc;
 	/* ORDER: release CAS. Publishes chunk @i at @off; pairs with the
-	 * acquire load in hc__arena_chunk_ptr(). The region is fresh (zero)
-	 * and the object reaches its end (M2, M10). The loser's range stays
-	 * a hole. Killed after it: the chunk is there for the next key. */
-	hc_atomic_cas_release(&t->hdr->gens[i].arena_off, 0, off);
+	 * acquire load in hc__arena_chunk_ptr(). The region is fresh (zero),
+	 * backed, and the object reaches its end (M2, M10). The loser gives
+	 * its range back. Killed after it: the chunk is there for the next
+	 * key. */
+	if (hc_atomic_cas_release(&t->hdr->gens[i].arena_off, 0, off) != 0)
+		hc__region_free(t, off, bytes);
 	return HC_OK;
 }
 

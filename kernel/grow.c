@@ -333,30 +333,15 @@ int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer)
 }
 
 /*
- * The object must reach @end before a region ending there is published.
- * fallocate() of the last page never shrinks the object, whatever other
- * processes do; ftruncate() is the fallback where fallocate is missing
- * (design.md M2 names its race).
- */
-static int extend(struct hc_table *t, uint64_t end)
-{
-	struct stat st;
-
-	if (fallocate(t->fd, 0, (off_t)(end - HC_PAGE), HC_PAGE) == 0)
-		return HC_OK;
-	if (errno != EOPNOTSUPP && errno != ENOSYS)
-		return HC_ENOMEM;
-	if (fstat(t->fd, &st) != 0)
-		return HC_EIO;
-	if ((uint64_t)st.st_size >= end)
-		return HC_OK;
-	return ftruncate(t->fd, (off_t)end) == 0 ? HC_OK : HC_ENOMEM;
-}
-
-/*
  * Hand out @bytes (a multiple of the page) of the object to this process
- * alone and make the object reach their end (M2).  *rc: HC_OK, or
- * HC_ENOMEM when the reserved range or the object cannot take them.
+ * alone, backed (region.c: hc__back) and reached by the object, before
+ * anything is published in them (M2): a full device is a status here,
+ * never a SIGBUS when the region is first written or read.  The range is
+ * fresh (nobody else can reach it), so where the file system has no
+ * fallocate() its blocks are written with zeros instead.  fallocate()
+ * never shrinks the object, whatever other processes do.  *rc: HC_OK;
+ * HC_ENOSPC when the device is full; HC_ENOMEM when the reserved range or
+ * the object cannot take the bytes.  On failure nothing is held.
  */
 uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc)
 {
@@ -364,15 +349,101 @@ uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc)
 
 	/* ORDER: relaxed fetch-and-add. Hands [off, off + bytes) of the
 	 * object to this process alone; it publishes nothing (M2). Killed
-	 * after it: a hole in the object that costs no memory. */
+	 * after it: a hole in the object that costs no memory, or blocks
+	 * reserved below that nobody uses (a loser's range, M2). */
 	off = hc_atomic_fetch_add_relaxed(&t->hdr->obj_end, bytes);
 	if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
 	    bytes > t->reserve - off) {
 		*rc = HC_ENOMEM;
 		return 0;
 	}
-	*rc = extend(t, off + bytes);
+	*rc = hc__back(t->fd, off, bytes, 1);
+	if (*rc) {
+		hc__region_free(t, off, bytes);
+		return 0;
+	}
 	return off;
+}
+
+/*
+ * Give back the range [@off, @off + @bytes) that hc__region_alloc()
+ * handed to this process and that nobody published (a failed backing,
+ * a lost publishing CAS): its blocks are punched out, then obj_end is
+ * moved back over it if no other process took space after it.  The
+ * punch comes first: once obj_end is back, the range may be handed to
+ * another process.
+ */
+void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes)
+{
+	hc__unback(t->fd, off, bytes);
+	/* ORDER: relaxed CAS. Returns the range to the object when it is
+	 * still the last one handed out; obj_end publishes nothing (M2).
+	 * Fails when another process took space after it: the range stays
+	 * a hole. Killed before it: the same hole. */
+	(void)hc_atomic_cas_relaxed(&t->hdr->obj_end, off + bytes, off);
+}
+
+/*
+ * Back the regions a writer of @t may store to (region.c: hc__back): the
+ * header page; the slots of the current generation and of one a growth
+ * is filling, with its migration marks; the key area chunks published
+ * and the packed overflow area.  Not the generations given back or on
+ * their way (M9) nor the ranges of losers (M2): those stay holes.  A
+ * table written before regions were backed, or by a process killed
+ * between its fetch-and-add and its reservation, may have holes here;
+ * an open for writing fills them or says HC_ENOSPC, instead of a
+ * SIGBUS at some later add (design.md D4).  Other processes may write
+ * these regions meanwhile: fallocate() keeps their data; where it is
+ * missing nothing is reserved (hc__back, not fresh).
+ */
+int hc__back_live(struct hc_table *t)
+{
+	uint64_t gen0 = HC_HEADER_SIZE + t->capacity * slot_size_of(t),
+		 end = t->hdr->total_bytes; /* validated at open */
+	unsigned cur, top;
+	int rc;
+
+	if (!t->writable || t->fd < 0)
+		return HC_OK;
+	rc = hc__gen_bounds(t, &cur, &top);
+	if (rc)
+		return rc;
+	/* The header page and generation 0; or, once it is not current,
+	 * only the header page and the key or overflow area after it. */
+	if (cur == 0) {
+		rc = hc__back(t->fd, 0, end, 0);
+	} else {
+		rc = hc__back(t->fd, 0, HC_HEADER_SIZE, 0);
+		if (!rc && end > gen0)
+			rc = hc__back(t->fd, gen0, end - gen0, 0);
+	}
+	for (unsigned g = cur ? cur : 1; !rc && g <= top; g++) {
+		uint64_t off;
+
+		/* ORDER: acquire. As in make_view(): the object reaches the
+		 * end of a published region (M2). */
+		off = hc_atomic_load_acquire(&t->hdr->gens[g].slots_off);
+		if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
+		    region_bytes(t, g) > t->reserve - off)
+			return HC_ECORRUPT;
+		rc = hc__map_upto(t, off + region_bytes(t, g));
+		if (!rc)
+			rc = hc__back(t->fd, off, region_bytes(t, g), 0);
+	}
+	if (!t->grows || t->kind != HC_KEY_BYTES)
+		return rc;
+	for (unsigned i = 1; !rc && i < HC_GEN_MAX; i++) {
+		unsigned char *c;
+
+		/* A long key may skip a chunk: look at each. */
+		rc = hc__arena_chunk_ptr(t, i, &c);
+		if (rc == HC_ENOENT)
+			rc = HC_OK;
+		else if (!rc)
+			rc = hc__back(t->fd, (uint64_t)(c - t->base),
+				      round_page(t->arena_bytes << i), 0);
+	}
+	return rc;
 }
 
 /*
@@ -395,22 +466,32 @@ int hc__grow(struct hc_table *t, unsigned g)
 		return hc__help(t, g);
 	bytes = region_bytes(t, g + 1);
 	off = hc__region_alloc(t, bytes, &rc);
-	if (rc)
+	if (rc) {
+		if (rc == HC_ENOSPC)
+			/* ORDER: relaxed. Process-local: the growth the
+			 * claim counter need not retry (hc__note_claim);
+			 * a failed add retries it still. */
+			hc_atomic_store_relaxed(&t->nospc_gen, (uint64_t)g + 1);
 		return rc;
+	}
 	hc__debug_yield();
 	/* ORDER: release CAS. Publishes generation g + 1 at @off; pairs
 	 * with the acquire loads of slots_off (hc__gen_bounds, hc__gen_view).
-	 * The region is fresh object space (zero) and the object already
-	 * reaches its end, so no process maps past the end (M2). The loser
-	 * leaves its range a hole. Killed after it: the growth is published
+	 * The region is fresh object space (zero), backed, and the object
+	 * already reaches its end, so no process maps past the end or
+	 * faults for want of space in it (M2). The loser gives its range
+	 * back (hc__region_free). Killed after it: the growth is published
 	 * and every writer finishes it (M5). */
 	seen = hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off);
+	if (seen != 0) {
+		hc__region_free(t, off, bytes);
+		return hc__help(t, g);
+	}
 	/* The winner faults the region in with one call: the migration
 	 * writes every page of it anyway, and one populate costs far less
-	 * than a fault per page.  Not before the CAS: a loser's range must
-	 * stay an untouched hole.  Advice only: on failure the pages fault
-	 * one by one. */
-	if (seen == 0 && hc__map_upto(t, off + bytes) == HC_OK)
+	 * than a fault per page.  Advice only: on failure the pages fault
+	 * one by one (they are backed). */
+	if (hc__map_upto(t, off + bytes) == HC_OK)
 		(void)madvise(t->base + off, bytes, MADV_POPULATE_WRITE);
 	return hc__help(t, g);
 }
@@ -525,8 +606,13 @@ void hc__note_claim(struct hc_table *t, const struct hc__gv *v)
 	 * counted, and the probe-failure trigger still grows the table. */
 	c = hc_atomic_fetch_add_relaxed(&t->hdr->gens[v->g].claimed, batch) +
 	    batch;
+	/* A growth this handle found no space for is not tried again on
+	 * every batch (each try reserves and gives back a whole region);
+	 * the add that finds the generation full tries it (hc__after_fail).
+	 * ORDER: relaxed. Process-local, a hint only. */
 	if ((unsigned __int128)c * 65536 >=
-	    (unsigned __int128)v->capacity * t->grow_load)
+		    (unsigned __int128)v->capacity * t->grow_load &&
+	    hc_atomic_load_relaxed(&t->nospc_gen) != (uint64_t)v->g + 1)
 		(void)hc__grow(t, v->g);
 }
 

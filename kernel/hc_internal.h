@@ -325,6 +325,7 @@ struct hc_table {
 	int fd; /* the memfd, shm object or file behind the mapping, or -1 */
 	hc_aword local_claims[HC_GEN_MAX]; /* claims not yet flushed */
 	hc_aword reclaim_seen; /* cur at this handle's last reclaim (M9) */
+	hc_aword nospc_gen; /* g + 1 when the growth of g found no space */
 	int view_pin; /* pin held for hc_table_view() pointers, or 0 */
 	int sealer; /* registered as a writer in the seal word (seal.c) */
 	uint64_t sealer_pid; /* the process that registered */
@@ -389,6 +390,8 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
 
 /* region.c */
 void hc__advise(unsigned char *base, uint64_t bytes);
+int hc__back(int fd, uint64_t off, uint64_t len, int fresh);
+void hc__unback(int fd, uint64_t off, uint64_t len);
 
 /* cache.c */
 int hc__caches_close(struct hc_table *t);
@@ -527,6 +530,8 @@ unsigned hc__arena_chunk(const struct hc_table *t, uint64_t off,
 int hc__arena_chunk_ptr(const struct hc_table *t, unsigned i,
 			unsigned char **p);
 uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc);
+void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes);
+int hc__back_live(struct hc_table *t);
 
 /* slots.c: the staged batch pipeline (inline, so that each kind's
  * callbacks are called directly). */
