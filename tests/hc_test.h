@@ -37,6 +37,7 @@ Suite *hc_threads_suite(void);
 Suite *hc_seal_suite(void);
 Suite *hc_compact_suite(void);
 Suite *hc_cache_suite(void);
+Suite *hc_nospace_suite(void);
 
 /* Runs @s, checks /dev/shm, cleans up; returns the exit status for main. */
 int hc_test_run(Suite *s);

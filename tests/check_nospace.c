@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_nospace.c - a full device (design.md D4): every kind of table in
+ * a file on a small tmpfs, and a named table with /dev/shm full, get
+ * HC_ENOSPC from the add that needs space, never a SIGBUS, and keep
+ * every count added before, across a close and a reopen.
+ *
+ * Mounting needs root (CI runs as root).  Each case runs in a forked
+ * worker that enters a mount namespace of its own (unshare) and mounts
+ * a small tmpfs there, on a directory of the run or on /dev/shm: the
+ * mount dies with the worker and nothing else sees it (the real
+ * /dev/shm, which other processes share, is never filled).  Where mount
+ * is refused the case prints one line and passes.
+ *
+ * The anonymous home is not here: a memfd lives on the kernel's
+ * internal tmpfs, which has no size limit to fill; only a memory cgroup
+ * bounds it, and its limit gives the OOM killer, not ENOSPC.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hc_test.h"
+
+/* A worker's exit status: 0 fine, SKIP when mount is refused, else the
+ * line of the failed check (a message goes to stderr). */
+#define SKIP 77
+
+#define FAIL(...)                                                  \
+	do {                                                       \
+		fprintf(stderr, "check_nospace.c:%d: ", __LINE__); \
+		fprintf(stderr, __VA_ARGS__);                      \
+		fputc('\n', stderr);                               \
+		return 1;                                          \
+	} while (0)
+
+#define TMPFS_SIZE "size=4m"
+
+enum api { API_ONE, API_BATCH };
+
+struct job {
+	int kind;
+	int api;
+	int shm; /* the tmpfs goes on /dev/shm; a named table */
+};
+
+/* A private mount namespace with a small tmpfs on @dir.  0, or SKIP
+ * after one line saying why. */
+static int small_tmpfs(const char *dir)
+{
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("hc-nospace", dir, "tmpfs", 0, TMPFS_SIZE) != 0) {
+		printf("check_nospace: skipped, cannot mount a tmpfs (%s)\n",
+		       strerror(errno));
+		return SKIP;
+	}
+	return 0;
+}
+
+/* The directory of the small tmpfs (@dir, 256 bytes) and the table's
+ * path or shm name (@where, 300 bytes), the tmpfs mounted: 0, SKIP, or
+ * 1 after a message. */
+static int full_place(const struct job *j, char *dir, char *where)
+{
+	if (j->shm) {
+		snprintf(dir, 256, "/dev/shm");
+		hc_test_shm_name(where, 300);
+	} else {
+		hc_test_path(dir, 256, "mnt");
+		if (mkdir(dir, 0700) != 0)
+			FAIL("mkdir %s: %s", dir, strerror(errno));
+		snprintf(where, 300, "%s/t.hc", dir);
+	}
+	return small_tmpfs(dir);
+}
+
+/* Key @i of the reference: distinct for i < 2^key_bits (an odd
+ * multiplier is a bijection modulo a power of two). */
+static uint64_t key_of(uint64_t i, uint64_t kmask)
+{
+	return (i * UINT64_C(0x9E3779B97F4A7C15)) & kmask;
+}
+
+static uint64_t delta_of(uint64_t i)
+{
+	return 1 + i % 3;
+}
+
+static void opts_for(hc_options *o, int kind)
+{
+	hc_options_init(o); /* grows, no size given: it starts small */
+	o->key_kind = kind;
+	if (kind == HC_KEY_PACKED)
+		o->key_bits = 32;
+}
+
+static uint64_t kmask_for(int kind)
+{
+	return kind == HC_KEY_PACKED ? (UINT64_C(1) << 32) - 1 : ~UINT64_C(0);
+}
+
+/*
+ * Add keys @from, @from + 1, ... until an add fails; return its status
+ * and in *n the first key not added.  @api: one add at a time, or the
+ * batched calls (whose @done says where it stopped).
+ */
+static int fill(hc_table *t, const struct job *j, uint64_t from, uint64_t *n)
+{
+	enum { B = 256 };
+	uint64_t km = kmask_for(j->kind), keys[B], deltas[B], i = from;
+	unsigned char kb[B][HC_TEST_BKEY_MAX];
+	const void *kp[B];
+	size_t lens[B], done;
+	int rc;
+
+	for (;;) {
+		if (j->api == API_ONE) {
+			if (j->kind == HC_KEY_BYTES) {
+				size_t len = hc_test_bkey(i, kb[0]);
+
+				rc = hc_add_bytes(t, kb[0], len, delta_of(i));
+			} else {
+				rc = hc_add(t, key_of(i, km), delta_of(i));
+			}
+			if (rc)
+				break;
+			i++;
+			continue;
+		}
+		for (unsigned b = 0; b < B; b++) {
+			keys[b] = key_of(i + b, km);
+			deltas[b] = delta_of(i + b);
+			lens[b] = hc_test_bkey(i + b, kb[b]);
+			kp[b] = kb[b];
+		}
+		done = 0;
+		rc = j->kind == HC_KEY_BYTES
+			     ? hc_add_bytes_batch(t, kp, lens, deltas, B, &done)
+			     : hc_add_batch(t, keys, deltas, B, &done);
+		i += done;
+		if (rc)
+			break;
+	}
+	*n = i;
+	return rc;
+}
+
+/* 0 if keys [0, n) hold their reference counts (key 0 @extra more). */
+static int holds(const hc_table *t, int kind, uint64_t n, uint64_t extra)
+{
+	uint64_t km = kmask_for(kind);
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t c = 0, want = delta_of(i) + (i == 0 ? extra : 0);
+		int rc;
+
+		if (kind == HC_KEY_BYTES) {
+			unsigned char b[HC_TEST_BKEY_MAX];
+			size_t len = hc_test_bkey(i, b);
+
+			rc = hc_get_bytes(t, b, len, &c);
+		} else {
+			rc = hc_get(t, key_of(i, km), &c);
+		}
+		if (rc != HC_OK || c != want) {
+			fprintf(stderr, "key %llu: %s, count %llu, want %llu\n",
+				(unsigned long long)i, hc_test_name(rc),
+				(unsigned long long)c,
+				(unsigned long long)want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int open_again(hc_table **t, const char *where, int shm, int flags)
+{
+	return shm ? hc_table_attach(t, where, flags)
+		   : hc_table_open(t, where, flags);
+}
+
+/*
+ * The worker: a growing table of @j's kind on a 4 MiB tmpfs, filled
+ * until an add says HC_ENOSPC; the table still counts keys it holds,
+ * and a reopen (read-only and read-write) finds every count.
+ */
+static int grow_until_full(int id, void *arg)
+{
+	const struct job *j = arg;
+	char dir[256], where[300];
+	hc_options o;
+	hc_table *t;
+	hc_stats st;
+	hc_verdict v;
+	uint64_t n = 0, n2;
+	int rc;
+
+	(void)id;
+	rc = full_place(j, dir, where);
+	if (rc)
+		return rc;
+	opts_for(&o, j->kind);
+	rc = j->shm ? hc_table_create_shm(&t, where, &o)
+		    : hc_table_create_file(&t, where, &o);
+	if (rc)
+		FAIL("create: %s", hc_test_name(rc));
+	rc = fill(t, j, 0, &n);
+	if (rc != HC_ENOSPC)
+		FAIL("fill: %s after %llu keys, want HC_ENOSPC",
+		     hc_test_name(rc), (unsigned long long)n);
+	if (n < 1000)
+		FAIL("only %llu keys before HC_ENOSPC", (unsigned long long)n);
+	/* Again: the same status, nothing changed; a key it holds still
+	 * counts. */
+	rc = fill(t, j, n, &n2);
+	if (rc != HC_ENOSPC || n2 != n)
+		FAIL("fill again: %s after %llu keys", hc_test_name(rc),
+		     (unsigned long long)n2);
+	if (j->kind == HC_KEY_BYTES) {
+		unsigned char b[HC_TEST_BKEY_MAX];
+		size_t len = hc_test_bkey(0, b);
+
+		rc = hc_add_bytes(t, b, len, 5);
+	} else {
+		rc = hc_add(t, key_of(0, kmask_for(j->kind)), 5);
+	}
+	if (rc)
+		FAIL("add of a key held: %s", hc_test_name(rc));
+	if (holds(t, j->kind, n, 5))
+		FAIL("counts before close");
+	printf("check_nospace: kind %d, %s: HC_ENOSPC after %llu keys\n",
+	       j->kind, j->shm ? "named shm" : "file", (unsigned long long)n);
+	fflush(stdout);
+	rc = hc_table_close(t);
+	if (rc)
+		FAIL("close: %s", hc_test_name(rc));
+
+	rc = open_again(&t, where, j->shm, HC_OPEN_RDONLY);
+	if (rc)
+		FAIL("reopen read-only: %s", hc_test_name(rc));
+	if (holds(t, j->kind, n, 5))
+		FAIL("counts after reopen");
+	st.size = sizeof(st);
+	rc = hc_table_stats(t, &st);
+	if (rc || st.distinct != n)
+		FAIL("stats: %s, %llu entries, want %llu", hc_test_name(rc),
+		     (unsigned long long)st.distinct, (unsigned long long)n);
+	v.size = sizeof(v);
+	rc = hc_table_verify(t, &v);
+	if (rc || (!j->shm && v.state != HC_SEAL_OK))
+		FAIL("verify: %s, state %d", hc_test_name(rc), v.state);
+	hc_table_close(t);
+
+	/* Read-write on the full device: its live regions are backed. */
+	rc = open_again(&t, where, j->shm, HC_OPEN_RDWR);
+	if (rc)
+		FAIL("reopen read-write: %s", hc_test_name(rc));
+	rc = fill(t, j, n, &n2);
+	if (rc != HC_ENOSPC || n2 != n)
+		FAIL("fill after reopen: %s after %llu keys", hc_test_name(rc),
+		     (unsigned long long)n2);
+	if (holds(t, j->kind, n, 5))
+		FAIL("counts after reopen read-write");
+	hc_table_close(t);
+	if (j->shm)
+		hc_shm_unlink(where);
+	return 0;
+}
+
+/* A table larger than the device: HC_ENOSPC at create, nothing left. */
+static int create_too_big(int id, void *arg)
+{
+	const struct job *j = arg;
+	char dir[256], where[300];
+	hc_options o;
+	hc_table *t;
+	struct stat sb;
+	int rc;
+
+	(void)id;
+	rc = full_place(j, dir, where);
+	if (rc)
+		return rc;
+	hc_options_init(&o);
+	o.key_kind = j->kind;
+	o.dense_bits = 20; /* 8 MiB of counters */
+	o.capacity = UINT64_C(1) << 20; /* 16 MiB of slots */
+	o.key_bits = 32;
+	o.grow = HC_GROW_OFF;
+	rc = j->shm ? hc_table_create_shm(&t, where, &o)
+		    : hc_table_create_file(&t, where, &o);
+	if (rc != HC_ENOSPC)
+		FAIL("create: %s, want HC_ENOSPC", hc_test_name(rc));
+	if (j->shm ? shm_open(where, O_RDONLY, 0) >= 0 : stat(where, &sb) == 0)
+		FAIL("%s is left after a failed create", where);
+	/* One that fits, then one that does not: the first is intact. */
+	o.dense_bits = 18; /* 2 MiB */
+	o.capacity = UINT64_C(1) << 17;
+	rc = j->shm ? hc_table_create_shm(&t, where, &o)
+		    : hc_table_create_file(&t, where, &o);
+	if (rc)
+		FAIL("create a table that fits: %s", hc_test_name(rc));
+	for (uint64_t i = 0; i < 1000; i++) {
+		rc = hc_add(t, i, delta_of(i));
+		if (rc)
+			FAIL("add %llu: %s", (unsigned long long)i,
+			     hc_test_name(rc));
+	}
+	{
+		char where2[300];
+		hc_table *t2;
+
+		if (j->shm)
+			hc_test_shm_name(where2, sizeof(where2));
+		else
+			snprintf(where2, sizeof(where2), "%s/u.hc", dir);
+		o.dense_bits = 19;
+		o.capacity = UINT64_C(1) << 19;
+		rc = j->shm ? hc_table_create_shm(&t2, where2, &o)
+			    : hc_table_create_file(&t2, where2, &o);
+		if (rc != HC_ENOSPC)
+			FAIL("second create: %s, want HC_ENOSPC",
+			     hc_test_name(rc));
+	}
+	for (uint64_t i = 0; i < 1000; i++) {
+		uint64_t c = 0;
+
+		rc = hc_get(t, i, &c);
+		if (rc || c != delta_of(i))
+			FAIL("key %llu: %s, %llu", (unsigned long long)i,
+			     hc_test_name(rc), (unsigned long long)c);
+	}
+	hc_table_close(t);
+	if (j->shm)
+		hc_shm_unlink(where);
+	return 0;
+}
+
+static void run_job(int (*fn)(int, void *), const struct job *j)
+{
+	struct job *shared = hc_test_shared(sizeof(*j));
+	pid_t pid;
+	int status = 0;
+
+	*shared = *j;
+	fflush(stdout);
+	pid = hc_test_spawn(fn, 0, shared);
+	ck_assert_int_eq(hc_test_wait(pid, 120, &status), 1);
+	hc_test_unshare(shared, sizeof(*j));
+	ck_assert_msg(!WIFSIGNALED(status), "the worker died of signal %d",
+		      WTERMSIG(status));
+	ck_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == SKIP)
+		return; /* it said why */
+	ck_assert_msg(WEXITSTATUS(status) == 0,
+		      "the worker failed (%d): see stderr",
+		      WEXITSTATUS(status));
+}
+
+static const struct job grow_jobs[] = {
+	{ HC_KEY_U64, API_ONE, 0 },	{ HC_KEY_U64, API_BATCH, 0 },
+	{ HC_KEY_PACKED, API_ONE, 0 },	{ HC_KEY_PACKED, API_BATCH, 0 },
+	{ HC_KEY_BYTES, API_ONE, 0 },	{ HC_KEY_BYTES, API_BATCH, 0 },
+	{ HC_KEY_U64, API_BATCH, 1 },	{ HC_KEY_PACKED, API_ONE, 1 },
+	{ HC_KEY_BYTES, API_BATCH, 1 },
+};
+
+START_TEST(growth_gets_enospc)
+{
+	run_job(grow_until_full, &grow_jobs[_i]);
+}
+END_TEST
+
+static const struct job create_jobs[] = {
+	{ HC_KEY_DENSE, API_ONE, 0 },
+	{ HC_KEY_U64, API_ONE, 0 },
+	{ HC_KEY_DENSE, API_ONE, 1 },
+	{ HC_KEY_PACKED, API_ONE, 1 },
+};
+
+START_TEST(create_gets_enospc)
+{
+	run_job(create_too_big, &create_jobs[_i]);
+}
+END_TEST
+
+Suite *hc_nospace_suite(void)
+{
+	Suite *s = suite_create("nospace");
+	TCase *tc = tcase_create("full");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, growth_gets_enospc, 0,
+			    (int)(sizeof(grow_jobs) / sizeof(grow_jobs[0])));
+	tcase_add_loop_test(
+		tc, create_gets_enospc, 0,
+		(int)(sizeof(create_jobs) / sizeof(create_jobs[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}
