@@ -155,6 +155,31 @@ static int fill(hc_table *t, const struct job *j, uint64_t from, uint64_t *n)
 	return rc;
 }
 
+/* A growing table of @j's kind and home on a small tmpfs, at @where
+ * (300 bytes), filled (fill()) until an add says HC_ENOSPC, keys
+ * [0, *n) added: 0, SKIP, or 1 after a message. */
+static int full_table(const struct job *j, char *where, hc_table **t,
+		      uint64_t *n)
+{
+	char dir[256];
+	hc_options o;
+	int rc;
+
+	rc = full_place(j, dir, where);
+	if (rc)
+		return rc;
+	opts_for(&o, j->kind);
+	rc = j->shm ? hc_table_create_shm(t, where, &o)
+		    : hc_table_create_file(t, where, &o);
+	if (rc)
+		FAIL("create: %s", hc_test_name(rc));
+	rc = fill(*t, j, 0, n);
+	if (rc != HC_ENOSPC)
+		FAIL("fill: %s after %llu keys, want HC_ENOSPC",
+		     hc_test_name(rc), (unsigned long long)*n);
+	return 0;
+}
+
 /* 0 if keys [0, n) hold their reference counts (key 0 @extra more). */
 static int holds(const hc_table *t, int kind, uint64_t n, uint64_t extra)
 {
@@ -197,8 +222,7 @@ static int open_again(hc_table **t, const char *where, int shm, int flags)
 static int grow_until_full(int id, void *arg)
 {
 	const struct job *j = arg;
-	char dir[256], where[300];
-	hc_options o;
+	char where[300];
 	hc_table *t;
 	hc_stats st;
 	hc_verdict v;
@@ -206,18 +230,9 @@ static int grow_until_full(int id, void *arg)
 	int rc;
 
 	(void)id;
-	rc = full_place(j, dir, where);
+	rc = full_table(j, where, &t, &n);
 	if (rc)
 		return rc;
-	opts_for(&o, j->kind);
-	rc = j->shm ? hc_table_create_shm(&t, where, &o)
-		    : hc_table_create_file(&t, where, &o);
-	if (rc)
-		FAIL("create: %s", hc_test_name(rc));
-	rc = fill(t, j, 0, &n);
-	if (rc != HC_ENOSPC)
-		FAIL("fill: %s after %llu keys, want HC_ENOSPC",
-		     hc_test_name(rc), (unsigned long long)n);
 	if (n < 1000)
 		FAIL("only %llu keys before HC_ENOSPC", (unsigned long long)n);
 	/* Again: the same status, nothing changed; a key it holds still
@@ -346,6 +361,60 @@ static int create_too_big(int id, void *arg)
 	return 0;
 }
 
+/*
+ * A delta cache in front of a table on a full device: its flush says
+ * HC_ENOSPC (or its add, where it passes adds through), the deltas it
+ * could add are in the table, the one it could not is not.
+ */
+static int cache_until_full(int id, void *arg)
+{
+	const struct job *j = arg;
+	char where[300];
+	hc_table *t;
+	hc_cache *c;
+	uint64_t n = 0, km = kmask_for(j->kind), cnt;
+	int rc;
+
+	(void)id;
+	rc = full_table(j, where, &t, &n);
+	if (rc)
+		return rc;
+	rc = hc_cache_create(&c, t, 0, 0);
+	if (rc)
+		FAIL("cache: %s", hc_test_name(rc));
+	for (uint64_t i = 0; i < n; i++) {
+		rc = hc_cache_add(c, key_of(i, km), delta_of(i));
+		if (rc)
+			FAIL("cache add %llu: %s", (unsigned long long)i,
+			     hc_test_name(rc));
+	}
+	rc = hc_cache_add(c, key_of(n, km), 1);
+	if (rc == HC_OK)
+		rc = hc_cache_flush(c);
+	if (rc != HC_ENOSPC)
+		FAIL("cache flush: %s, want HC_ENOSPC", hc_test_name(rc));
+	for (uint64_t i = 0; i < n; i++) {
+		cnt = 0;
+		rc = hc_get(t, key_of(i, km), &cnt);
+		if (rc || cnt != 2 * delta_of(i))
+			FAIL("key %llu after the flush: %s, %llu",
+			     (unsigned long long)i, hc_test_name(rc),
+			     (unsigned long long)cnt);
+	}
+	cnt = 0;
+	(void)hc_get(t, key_of(n, km), &cnt);
+	if (cnt != 0)
+		FAIL("the key that found no room counts %llu",
+		     (unsigned long long)cnt);
+	rc = hc_cache_destroy(c);
+	if (rc != HC_OK && rc != HC_ENOSPC)
+		FAIL("cache destroy: %s", hc_test_name(rc));
+	rc = hc_table_close(t);
+	if (rc)
+		FAIL("close: %s", hc_test_name(rc));
+	return 0;
+}
+
 static void run_job(int (*fn)(int, void *), const struct job *j)
 {
 	struct job *shared = hc_test_shared(sizeof(*j));
@@ -394,6 +463,14 @@ START_TEST(create_gets_enospc)
 }
 END_TEST
 
+START_TEST(cache_flush_gets_enospc)
+{
+	static const struct job j = { HC_KEY_U64, API_ONE, 0 };
+
+	run_job(cache_until_full, &j);
+}
+END_TEST
+
 Suite *hc_nospace_suite(void)
 {
 	Suite *s = suite_create("nospace");
@@ -405,6 +482,7 @@ Suite *hc_nospace_suite(void)
 	tcase_add_loop_test(
 		tc, create_gets_enospc, 0,
 		(int)(sizeof(create_jobs) / sizeof(create_jobs[0])));
+	tcase_add_test(tc, cache_flush_gets_enospc);
 	suite_add_tcase(s, tc);
 	return s;
 }
