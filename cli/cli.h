@@ -43,6 +43,10 @@ void cli_error(const char *what, const char *fmt, ...)
 void cli_sigbus_install(void);
 void cli_sigbus_table(const char *name);
 
+/* Print the one line of a failed hc_table_save(_compact) of @path:
+ * a full device says so (the copy is removed: nothing was written). */
+void save_error(const char *path, int rc);
+
 /* Parse a count with an optional k/K, m/M, g/G, t/T suffix (powers of
  * 1000) or ki/Mi/Gi/Ti (powers of 1024).  Returns 0 or -1. */
 int parse_u64(const char *s, uint64_t *out);

@@ -78,6 +78,16 @@ void cli_sigbus_install(void)
 	(void)sigaction(SIGBUS, &sa, NULL);
 }
 
+void save_error(const char *path, int rc)
+{
+	if (rc == HC_ENOSPC || (rc == HC_EIO && errno == ENOSPC))
+		cli_error(path, "no space left on the device; nothing was "
+				"written");
+	else
+		cli_error(path, "%s",
+			  rc == HC_EIO ? strerror(errno) : hc_strerror(rc));
+}
+
 int parse_u64(const char *s, uint64_t *out)
 {
 	unsigned long long v;

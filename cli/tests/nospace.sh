@@ -44,13 +44,22 @@ sdump small.hc >small.txt
 mkdir mnt
 mount -t tmpfs -o size=4m none mnt
 
-# 1. count -o onto a full disk: the save says so, nothing is left.
+# 1. count -o onto a full disk: the save says so, nothing is left;
 set +e
 "$HC" count --dna -k 21 -C -j 2 -q --no-compact -o mnt/t.hc big.fq 2>err
 st=$?
 set -e
 one_line "count -o" $st 1 err
 [ -z "$(ls mnt)" ] || fail "count -o left files: $(ls mnt)"
+
+# merge -o onto it: the same.
+"$HC" count --dna -k 21 -C -j 2 -q --no-compact -o big.hc big.fq
+set +e
+"$HC" merge --no-compact -o mnt/m.hc big.hc 2>err
+st=$?
+set -e
+one_line "merge -o" $st 1 err
+[ -z "$(ls mnt)" ] || fail "merge -o left files: $(ls mnt)"
 
 # 2. count --into, in place, until the disk is full.
 "$HC" count --dna -k 21 -C -j 2 -q --no-compact -o mnt/t.hc small.fq
