@@ -341,7 +341,9 @@ int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer)
  * fallocate() its blocks are written with zeros instead.  fallocate()
  * never shrinks the object, whatever other processes do.  *rc: HC_OK;
  * HC_ENOSPC when the device is full; HC_ENOMEM when the reserved range or
- * the object cannot take the bytes.  On failure nothing is held.
+ * the object cannot take the bytes.  On failure nothing is held.  The
+ * private way to a region, where fallocate() is missing; elsewhere a
+ * region is claimed first (hc__region_publish).
  */
 uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc)
 {
@@ -357,7 +359,7 @@ uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc)
 		*rc = HC_ENOMEM;
 		return 0;
 	}
-	*rc = hc__back(t->fd, off, bytes, 1);
+	*rc = hc__back(t->fd, off, bytes, HC__BACK_FRESH);
 	if (*rc) {
 		hc__region_free(t, off, bytes);
 		return 0;
@@ -381,6 +383,76 @@ void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes)
 	 * Fails when another process took space after it: the range stays
 	 * a hole. Killed before it: the same hole. */
 	(void)hc_atomic_cas_relaxed(&t->hdr->obj_end, off + bytes, off);
+}
+
+/*
+ * Publish a region of @bytes at *@pub (gens[i].slots_off or arena_off,
+ * 0 until published) through its claim word *@claim (M2): the first
+ * process to find no claim takes space from obj_end and claims it with
+ * a CAS (a loser moves obj_end back over its own space); then any
+ * process backs the claimed range (the same range: a race costs no
+ * memory, and a claimer stopped or killed holds nobody up) and
+ * publishes it with the release CAS.  @need: 0 when the caller's
+ * generation still has room (a growth started by the claim counter):
+ * then a claim already made is left to its claimer.  *@won: this
+ * process's CAS published it.  HC_OK when the region is published (by
+ * anyone, or @need 0 and claimed), HC_ENOSPC (the claim stays for the
+ * next try; what a failed backing got stays with it), HC_ENOMEM,
+ * HC_ECORRUPT (a hostile claim), HC__ENOTSUP (no fallocate: the caller
+ * takes the private way, hc__region_alloc).
+ */
+int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
+		       uint64_t bytes, int need, int *won)
+{
+	uint64_t c, off;
+	int rc;
+
+	*won = 0;
+	/* ORDER: relaxed. The claimed offset is only a range of the object
+	 * to back and publish; no byte of it is read on its strength (the
+	 * release CAS below publishes, M2). Killed here: nothing changes. */
+	c = hc_atomic_load_relaxed(claim);
+	if (c == 0) {
+		/* ORDER: relaxed fetch-and-add. Hands [off, off + bytes) to
+		 * this process alone, for the claim below (M2). Killed after
+		 * it: a hole that costs nothing. */
+		off = hc_atomic_fetch_add_relaxed(&t->hdr->obj_end, bytes);
+		if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
+		    bytes > t->reserve - off)
+			return HC_ENOMEM;
+		/* ORDER: relaxed CAS. One claim per region: every process
+		 * backs and publishes the offset it holds, and the backing
+		 * and the publishing CAS go through the object and the
+		 * release below, not through this word. Killed after it: a
+		 * claim the next grower backs and publishes. */
+		c = hc_atomic_cas_relaxed(claim, 0, off);
+		if (c == 0) {
+			c = off;
+		} else {
+			/* ORDER: relaxed CAS. Gives the unclaimed space back
+			 * if nobody took space after it; obj_end publishes
+			 * nothing (M2). Fails: the space stays a hole. */
+			(void)hc_atomic_cas_relaxed(&t->hdr->obj_end,
+						    off + bytes, off);
+		}
+	} else if (!need) {
+		return HC_OK; /* its claimer is at it; room is left */
+	}
+	if (c < HC_HEADER_SIZE || c % HC_PAGE || c > t->reserve ||
+	    bytes > t->reserve - c)
+		return HC_ECORRUPT;
+	rc = hc__back(t->fd, c, bytes, HC__BACK_CLAIMED);
+	if (rc)
+		return rc;
+	/* ORDER: release CAS. Publishes the region at @c; pairs with the
+	 * acquire loads of slots_off (hc__gen_bounds, make_view) or of
+	 * arena_off (hc__arena_chunk_ptr). This process backed the whole
+	 * region just above, so every process that sees the offset finds
+	 * the object long enough and every page backed (M2, D4). Fails when
+	 * another process published the same claim first. Killed after it:
+	 * the region is there for everyone (M5). */
+	*won = hc_atomic_cas_release(pub, 0, c) == 0;
+	return HC_OK;
 }
 
 /*
@@ -411,11 +483,11 @@ int hc__back_live(struct hc_table *t)
 	/* The header page and generation 0; or, once it is not current,
 	 * only the header page and the key or overflow area after it. */
 	if (cur == 0) {
-		rc = hc__back(t->fd, 0, end, 0);
+		rc = hc__back(t->fd, 0, end, HC__BACK_LIVE);
 	} else {
-		rc = hc__back(t->fd, 0, HC_HEADER_SIZE, 0);
+		rc = hc__back(t->fd, 0, HC_HEADER_SIZE, HC__BACK_LIVE);
 		if (!rc && end > gen0)
-			rc = hc__back(t->fd, gen0, end - gen0, 0);
+			rc = hc__back(t->fd, gen0, end - gen0, HC__BACK_LIVE);
 	}
 	for (unsigned g = cur ? cur : 1; !rc && g <= top; g++) {
 		uint64_t off;
@@ -428,7 +500,8 @@ int hc__back_live(struct hc_table *t)
 			return HC_ECORRUPT;
 		rc = hc__map_upto(t, off + region_bytes(t, g));
 		if (!rc)
-			rc = hc__back(t->fd, off, region_bytes(t, g), 0);
+			rc = hc__back(t->fd, off, region_bytes(t, g),
+				      HC__BACK_LIVE);
 	}
 	if (!t->grows || t->kind != HC_KEY_BYTES)
 		return rc;
@@ -441,39 +514,26 @@ int hc__back_live(struct hc_table *t)
 			rc = HC_OK;
 		else if (!rc)
 			rc = hc__back(t->fd, (uint64_t)(c - t->base),
-				      round_page(t->arena_bytes << i), 0);
+				      round_page(t->arena_bytes << i),
+				      HC__BACK_LIVE);
 	}
 	return rc;
 }
 
 /*
- * Start the growth of generation @g into g + 1 (or join the one already
- * started) and help it to its end.  HC_EFULL when the maximum capacity
- * forbids it; HC_ENOMEM when the object or the address range cannot
- * take the region.
+ * Where the file system has no fallocate(): a region of this process's
+ * own (hc__region_alloc, written with zeros), published by the release
+ * CAS; the loser gives its range back (M2).
  */
-int hc__grow(struct hc_table *t, unsigned g)
+static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes,
+			int *won)
 {
-	uint64_t off, bytes, seen;
-	int rc = HC_OK;
+	uint64_t off;
+	int rc;
 
-	if (!t->grows || !t->writable)
-		return HC_EFULL;
-	if (g + 1 > gen_limit(t))
-		return HC_EFULL;
-	/* ORDER: acquire. As in hc__gen_bounds (M2). */
-	if (hc_atomic_load_acquire(&t->hdr->gens[g + 1].slots_off))
-		return hc__help(t, g);
-	bytes = region_bytes(t, g + 1);
 	off = hc__region_alloc(t, bytes, &rc);
-	if (rc) {
-		if (rc == HC_ENOSPC)
-			/* ORDER: relaxed. Process-local: the growth the
-			 * claim counter need not retry (hc__note_claim);
-			 * a failed add retries it still. */
-			hc_atomic_store_relaxed(&t->nospc_gen, (uint64_t)g + 1);
+	if (rc)
 		return rc;
-	}
 	hc__debug_yield();
 	/* ORDER: release CAS. Publishes generation g + 1 at @off; pairs
 	 * with the acquire loads of slots_off (hc__gen_bounds, hc__gen_view).
@@ -482,18 +542,65 @@ int hc__grow(struct hc_table *t, unsigned g)
 	 * faults for want of space in it (M2). The loser gives its range
 	 * back (hc__region_free). Killed after it: the growth is published
 	 * and every writer finishes it (M5). */
-	seen = hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off);
-	if (seen != 0) {
+	*won = hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off) ==
+	       0;
+	if (!*won)
 		hc__region_free(t, off, bytes);
+	return HC_OK;
+}
+
+/*
+ * Start the growth of generation @g into g + 1 (or join the one already
+ * started) and help it to its end.  HC_EFULL when the maximum capacity
+ * forbids it; HC_ENOMEM when the object or the address range cannot
+ * take the region; HC_ENOSPC when the device cannot back it.  @need: 0
+ * from the claim counter (the generation has room; a growth another
+ * process has claimed is left to it), 1 after a failed probe.
+ */
+static int grow(struct hc_table *t, unsigned g, int need)
+{
+	struct hc__gen_rec *r;
+	uint64_t off, bytes;
+	int rc, won = 0;
+
+	if (!t->grows || !t->writable)
+		return HC_EFULL;
+	if (g + 1 > gen_limit(t))
+		return HC_EFULL;
+	r = &t->hdr->gens[g + 1];
+	/* ORDER: acquire. As in hc__gen_bounds (M2). */
+	if (hc_atomic_load_acquire(&r->slots_off))
 		return hc__help(t, g);
+	bytes = region_bytes(t, g + 1);
+	hc__debug_yield();
+	rc = hc__region_publish(t, &r->slots_claim, &r->slots_off, bytes, need,
+				&won);
+	if (rc == HC__ENOTSUP)
+		rc = grow_private(t, g, bytes, &won);
+	if (rc) {
+		if (rc == HC_ENOSPC)
+			/* ORDER: relaxed. Process-local: the growth the
+			 * claim counter need not retry (hc__note_claim);
+			 * a failed add retries it still. */
+			hc_atomic_store_relaxed(&t->nospc_gen, (uint64_t)g + 1);
+		return rc;
 	}
+	/* ORDER: acquire. As above: the offset published, by anyone. */
+	off = hc_atomic_load_acquire(&r->slots_off);
+	if (off == 0)
+		return HC_OK; /* claimed by another, and room is left */
 	/* The winner faults the region in with one call: the migration
 	 * writes every page of it anyway, and one populate costs far less
 	 * than a fault per page.  Advice only: on failure the pages fault
 	 * one by one (they are backed). */
-	if (hc__map_upto(t, off + bytes) == HC_OK)
+	if (won && hc__map_upto(t, off + bytes) == HC_OK)
 		(void)madvise(t->base + off, bytes, MADV_POPULATE_WRITE);
 	return hc__help(t, g);
+}
+
+int hc__grow(struct hc_table *t, unsigned g)
+{
+	return grow(t, g, 1);
 }
 
 /* Freeze and copy every slot of block @b of generation @o into @n, then
@@ -613,7 +720,7 @@ void hc__note_claim(struct hc_table *t, const struct hc__gv *v)
 	if ((unsigned __int128)c * 65536 >=
 		    (unsigned __int128)v->capacity * t->grow_load &&
 	    hc_atomic_load_relaxed(&t->nospc_gen) != (uint64_t)v->g + 1)
-		(void)hc__grow(t, v->g);
+		(void)grow(t, v->g, 0);
 }
 
 /* ---- giving old generations back (design.md M9) ---------------------- */

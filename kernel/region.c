@@ -50,20 +50,21 @@ static int os_error(void)
  * (design.md M2, D4): a full device is a status here, not a SIGBUS
  * there.  The object grows to reach @off + @len; it never shrinks.
  *
- * @fresh: no other process can reach the range (an object not yet
- * shared, or a region not yet published, M2).  Where the file system
- * has no fallocate(), posix_fallocate() then writes a zero into each
- * block, which is safe only there: on a range another process may be
- * writing, that read-then-write could undo a store.  For a range that
- * is not fresh, HC_OK without reserving anything where fallocate() is
- * missing (the fault it leaves possible is the only option short of
- * refusing every write; design.md D4).
+ * @mode: HC__BACK_FRESH, no other process can reach the range (an
+ * object not yet shared, a copy, a private region, M2).  Where the file
+ * system has no fallocate(), posix_fallocate() then writes a zero into
+ * each block, which is safe only there: on a range another process may
+ * be writing, that read-then-write could undo a store.  HC__BACK_LIVE:
+ * HC_OK without reserving anything where fallocate() is missing (the
+ * fault it leaves possible is the only option short of refusing every
+ * write; design.md D4).  HC__BACK_CLAIMED: HC__ENOTSUP there (the
+ * caller takes a private region instead, M2).
  *
  * Returns HC_OK, HC_ENOSPC (ENOSPC, EDQUOT: the device, a tmpfs size or
  * a quota is full), HC_ENOMEM (EFBIG: past the file size limit; ENOMEM)
  * or HC_EIO; errno stays as the OS set it.
  */
-int hc__back(int fd, uint64_t off, uint64_t len, int fresh)
+int hc__back(int fd, uint64_t off, uint64_t len, int mode)
 {
 	int e = 0;
 
@@ -81,7 +82,9 @@ int hc__back(int fd, uint64_t off, uint64_t len, int fresh)
 		if (e == EINTR)
 			continue;
 		if (e == EOPNOTSUPP || e == ENOSYS) {
-			if (!fresh)
+			if (mode == HC__BACK_CLAIMED)
+				return HC__ENOTSUP;
+			if (mode != HC__BACK_FRESH)
 				return HC_OK;
 			e = posix_fallocate(fd, (off_t)off, (off_t)len);
 			if (e == 0)
@@ -278,7 +281,7 @@ static int create_on_fd(hc_table **out, int fd, int home,
 	if (ftruncate(fd, (off_t)h->total_bytes) != 0)
 		return errno == EFBIG || errno == EINVAL ? HC_ENOMEM : HC_EIO;
 	/* Nobody else has the object yet (O_EXCL): fresh. */
-	rc = hc__back(fd, 0, h->total_bytes, 1);
+	rc = hc__back(fd, 0, h->total_bytes, HC__BACK_FRESH);
 	if (rc)
 		return rc;
 	rc = handle_map(out, fd, home, 1, h, h->total_bytes, 1);
@@ -365,7 +368,7 @@ static int create_whole(const char *path, const struct hc__header *h,
 		goto fail;
 	}
 	/* The unnamed file is this process's alone: fresh. */
-	if (hc__back(fd, 0, h->total_bytes, 1) != HC_OK) {
+	if (hc__back(fd, 0, h->total_bytes, HC__BACK_FRESH) != HC_OK) {
 		saved = errno;
 		goto fail;
 	}
@@ -988,7 +991,8 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 		if (!rc)
 			rc = fstat(fd, &st) != 0
 				     ? HC_EIO
-				     : hc__back(fd, 0, (uint64_t)st.st_size, 1);
+				     : hc__back(fd, 0, (uint64_t)st.st_size,
+						HC__BACK_FRESH);
 		if (!rc && !compact && !t->cx)
 			rc = seal_copy(fd); /* a compact file has its own sum */
 		if (!rc && fsync(fd) != 0)
