@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "hc_test.h"
+#include "hc_internal.h"
 
 /* A worker's exit status: 0 fine, SKIP when mount is refused, else the
  * line of the failed check (a message goes to stderr). */
@@ -43,7 +44,8 @@
 		return 1;                                          \
 	} while (0)
 
-#define TMPFS_SIZE "size=4m"
+/* The small tmpfs: 4 MiB, or struct job's @mib. */
+#define TMPFS_MIB 4
 
 enum api { API_ONE, API_BATCH };
 
@@ -51,15 +53,19 @@ struct job {
 	int kind;
 	int api;
 	int shm; /* the tmpfs goes on /dev/shm; a named table */
+	int mib; /* the tmpfs's size, 0: TMPFS_MIB */
 };
 
-/* A private mount namespace with a small tmpfs on @dir.  0, or SKIP
- * after one line saying why. */
-static int small_tmpfs(const char *dir)
+/* A private mount namespace with a tmpfs of @mib MiB on @dir.  0, or
+ * SKIP after one line saying why. */
+static int small_tmpfs(const char *dir, int mib)
 {
+	char size[32];
+
+	snprintf(size, sizeof(size), "size=%dm", mib ? mib : TMPFS_MIB);
 	if (unshare(CLONE_NEWNS) != 0 ||
 	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("hc-nospace", dir, "tmpfs", 0, TMPFS_SIZE) != 0) {
+	    mount("hc-nospace", dir, "tmpfs", 0, size) != 0) {
 		printf("check_nospace: skipped, cannot mount a tmpfs (%s)\n",
 		       strerror(errno));
 		return SKIP;
@@ -81,7 +87,7 @@ static int full_place(const struct job *j, char *dir, char *where)
 			FAIL("mkdir %s: %s", dir, strerror(errno));
 		snprintf(where, 300, "%s/t.hc", dir);
 	}
-	return small_tmpfs(dir);
+	return small_tmpfs(dir, j->mib);
 }
 
 /* Key @i of the reference: distinct for i < 2^key_bits (an odd
@@ -168,10 +174,8 @@ static int fill(hc_table *t, const struct job *j, uint64_t from, uint64_t *n)
 }
 
 /* A growing table of @j's kind and home on a small tmpfs, at @where
- * (300 bytes), filled (fill()) until an add says HC_ENOSPC, keys
- * [0, *n) added: 0, SKIP, or 1 after a message. */
-static int full_table(const struct job *j, char *where, hc_table **t,
-		      uint64_t *n)
+ * (300 bytes): 0, SKIP, or 1 after a message. */
+static int small_table(const struct job *j, char *where, hc_table **t)
 {
 	char dir[256];
 	hc_options o;
@@ -185,6 +189,18 @@ static int full_table(const struct job *j, char *where, hc_table **t,
 		    : hc_table_create_file(t, where, &o);
 	if (rc)
 		FAIL("create: %s", hc_test_name(rc));
+	return 0;
+}
+
+/* small_table(), filled (fill()) until an add says HC_ENOSPC, keys
+ * [0, *n) added. */
+static int full_table(const struct job *j, char *where, hc_table **t,
+		      uint64_t *n)
+{
+	int rc = small_table(j, where, t);
+
+	if (rc)
+		return rc;
 	rc = fill(*t, j, 0, n);
 	if (rc != HC_ENOSPC)
 		FAIL("fill: %s after %llu keys, want HC_ENOSPC",
@@ -530,28 +546,157 @@ static void run_job(int (*fn)(int, void *), const struct job *j)
 		      WEXITSTATUS(status));
 }
 
+/*
+ * Eight processes grow one table together on a tmpfs that holds the
+ * table at its largest once, not eight regions of it: the region is
+ * claimed before it is backed (design.md M2), so no racer backs one of
+ * its own and none gets HC_ENOSPC; every key counts once.
+ */
+enum { RACERS = 8, RACE_KEYS = 25000 };
+
+static int race_one(hc_table *t, int w)
+{
+	for (uint64_t i = 0; i < RACE_KEYS; i++) {
+		int rc = hc_add(
+			t, key_of((uint64_t)w * RACE_KEYS + i, ~UINT64_C(0)),
+			1);
+
+		if (rc) {
+			fprintf(stderr, "racer %d, add %llu: %s\n", w,
+				(unsigned long long)i, hc_test_name(rc));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int race_to_grow(int id, void *arg)
+{
+	const struct job *j = arg;
+	char where[300];
+	hc_table *t;
+	pid_t pids[RACERS];
+	int rc, st, bad = 0;
+
+	(void)id;
+	rc = small_table(j, where, &t);
+	if (rc)
+		return rc;
+	for (int w = 0; w < RACERS; w++) {
+		pids[w] = fork();
+		if (pids[w] == 0)
+			_exit(race_one(t, w));
+		if (pids[w] < 0)
+			FAIL("fork: %s", strerror(errno));
+	}
+	for (int w = 0; w < RACERS; w++)
+		if (waitpid(pids[w], &st, 0) != pids[w] || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			bad++;
+	if (bad)
+		FAIL("%d of %d racers failed", bad, RACERS);
+	for (uint64_t i = 0; i < (uint64_t)RACERS * RACE_KEYS; i++) {
+		uint64_t c = 0;
+
+		rc = hc_get(t, key_of(i, ~UINT64_C(0)), &c);
+		if (rc || c != 1)
+			FAIL("key %llu: %s, %llu", (unsigned long long)i,
+			     hc_test_name(rc), (unsigned long long)c);
+	}
+	hc_table_close(t);
+	return 0;
+}
+
+/* Bytes of the region of generation @g >= 1 of a u64 table that
+ * starts at @cap slots: its slots, then the marks of g - 1 (as grow.c's
+ * region_bytes, from docs/format.md). */
+static uint64_t u64_region(uint64_t cap, unsigned g)
+{
+	uint64_t page = 4096, c = cap << g, marks = (c / 2 + 4095) / 4096 * 8;
+
+	return (c * 16 + page - 1) / page * page +
+	       (marks + page - 1) / page * page;
+}
+
+/*
+ * A claim that its claimer left (killed after its CAS on the claim
+ * word): the next grower backs and publishes that very range and takes
+ * no space of its own (design.md M2); the claim counter leaves it
+ * alone while the generation has room, a full probe path takes it up.
+ */
+START_TEST(claim_left_is_taken_up)
+{
+	char path[256];
+	hc_options o;
+	hc_table *t;
+	uint64_t end, claim, cap, i, c, held = 0;
+	unsigned cur, top;
+
+	hc_test_path(path, sizeof(path), "claim.hc");
+	opts_for(&o, HC_KEY_U64);
+	ck_assert_ok(hc_table_create_file(&t, path, &o));
+	cap = t->hdr->capacity;
+	for (unsigned g = 1; g <= 2; g++) {
+		/* The dead claimer's part: space from obj_end, claimed. */
+		end = __atomic_load_n(&t->hdr->obj_end, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->hdr->obj_end, end + u64_region(cap, g),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&t->hdr->gens[g].slots_claim, end,
+				 __ATOMIC_RELAXED);
+		claim = end;
+		/* Adds until generation g is published (keys of g - 1 fill
+		 * up, a probe path fills, the growth is taken up). */
+		for (i = 0; i < (cap << g); i++) {
+			ck_assert_ok(hc_add(t, (uint64_t)g << 32 | i, 1));
+			if (__atomic_load_n(&t->hdr->gens[g].slots_off,
+					    __ATOMIC_ACQUIRE))
+				break;
+		}
+		hc_assert_eq(__atomic_load_n(&t->hdr->gens[g].slots_off,
+					     __ATOMIC_ACQUIRE),
+			     claim);
+		hc_assert_eq(
+			__atomic_load_n(&t->hdr->obj_end, __ATOMIC_RELAXED),
+			claim + u64_region(cap, g));
+		/* The claim counter passed the grow load long before: it
+		 * left the claim alone until a probe path was full. */
+		held += i + 1;
+		hc_assert_gt(held - 1, (cap << (g - 1)) * 9 / 10);
+	}
+	ck_assert_ok(hc__gen_bounds(t, &cur, &top));
+	hc_assert_eq(cur, 2);
+	for (unsigned g = 1; g <= 2; g++)
+		for (i = 0; i < (cap << g) && i < 100; i++) {
+			ck_assert_ok(hc_get(t, (uint64_t)g << 32 | i, &c));
+			hc_assert_eq(c, 1);
+		}
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 /* Every case: the worker and its job. */
 static const struct {
 	int (*fn)(int id, void *arg);
 	struct job j;
 } cases[] = {
-	{ grow_until_full, { HC_KEY_U64, API_ONE, 0 } },
-	{ grow_until_full, { HC_KEY_U64, API_BATCH, 0 } },
-	{ grow_until_full, { HC_KEY_PACKED, API_ONE, 0 } },
-	{ grow_until_full, { HC_KEY_PACKED, API_BATCH, 0 } },
-	{ grow_until_full, { HC_KEY_BYTES, API_ONE, 0 } },
-	{ grow_until_full, { HC_KEY_BYTES, API_BATCH, 0 } },
-	{ grow_until_full, { HC_KEY_U64, API_BATCH, 1 } },
-	{ grow_until_full, { HC_KEY_PACKED, API_ONE, 1 } },
-	{ grow_until_full, { HC_KEY_BYTES, API_BATCH, 1 } },
-	{ create_too_big, { HC_KEY_DENSE, API_ONE, 0 } },
-	{ create_too_big, { HC_KEY_U64, API_ONE, 0 } },
-	{ create_too_big, { HC_KEY_DENSE, API_ONE, 1 } },
-	{ create_too_big, { HC_KEY_PACKED, API_ONE, 1 } },
-	{ open_sparse, { HC_KEY_U64, API_ONE, 0 } },
-	{ open_sparse, { HC_KEY_PACKED, API_ONE, 0 } },
-	{ open_sparse, { HC_KEY_DENSE, API_ONE, 0 } },
-	{ cache_until_full, { HC_KEY_U64, API_ONE, 0 } },
+	{ grow_until_full, { HC_KEY_U64, API_ONE, 0, 0 } },
+	{ grow_until_full, { HC_KEY_U64, API_BATCH, 0, 0 } },
+	{ grow_until_full, { HC_KEY_PACKED, API_ONE, 0, 0 } },
+	{ grow_until_full, { HC_KEY_PACKED, API_BATCH, 0, 0 } },
+	{ grow_until_full, { HC_KEY_BYTES, API_ONE, 0, 0 } },
+	{ grow_until_full, { HC_KEY_BYTES, API_BATCH, 0, 0 } },
+	{ grow_until_full, { HC_KEY_U64, API_BATCH, 1, 0 } },
+	{ grow_until_full, { HC_KEY_PACKED, API_ONE, 1, 0 } },
+	{ grow_until_full, { HC_KEY_BYTES, API_BATCH, 1, 0 } },
+	{ create_too_big, { HC_KEY_DENSE, API_ONE, 0, 0 } },
+	{ create_too_big, { HC_KEY_U64, API_ONE, 0, 0 } },
+	{ create_too_big, { HC_KEY_DENSE, API_ONE, 1, 0 } },
+	{ create_too_big, { HC_KEY_PACKED, API_ONE, 1, 0 } },
+	{ open_sparse, { HC_KEY_U64, API_ONE, 0, 0 } },
+	{ open_sparse, { HC_KEY_PACKED, API_ONE, 0, 0 } },
+	{ open_sparse, { HC_KEY_DENSE, API_ONE, 0, 0 } },
+	{ cache_until_full, { HC_KEY_U64, API_ONE, 0, 0 } },
+	{ race_to_grow, { HC_KEY_U64, API_ONE, 0, 16 } },
 };
 
 START_TEST(full_device)
@@ -568,6 +713,7 @@ Suite *hc_nospace_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, full_device, 0,
 			    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, claim_left_is_taken_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
