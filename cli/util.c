@@ -184,7 +184,11 @@ static int shm_attach(const char *path, hc_table **t)
 	if (shm_name(path, path + strlen(SHM_PREFIX), name, sizeof(name)))
 		return -1;
 	rc = hc_table_attach(t, name, HC_OPEN_RDWR);
-	if (rc == HC_EIO && (errno == EACCES || errno == EROFS))
+	/* HC_ENOSPC: a sparse object of an older hogcount that a full
+	 * /dev/shm cannot back.  Read-only, a reader that meets a hole
+	 * still faults: the SIGBUS handler says so in one line. */
+	if ((rc == HC_EIO && (errno == EACCES || errno == EROFS)) ||
+	    rc == HC_ENOSPC)
 		rc = hc_table_attach(t, name, HC_OPEN_RDONLY);
 	if (rc == HC_ENOENT || (rc == HC_EIO && errno == ENOENT))
 		cli_error(path, "no such shared-memory table (/dev/shm%s)",
