@@ -401,6 +401,9 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
 /* region.c */
 void hc__advise(unsigned char *base, uint64_t bytes);
 int hc__back(int fd, uint64_t off, uint64_t len, int mode);
+/* Test hook (tests/check_nospace.c): nonzero makes hc__back() act as on
+ * a file system without fallocate(). */
+extern int hc__back_no_fallocate;
 void hc__unback(int fd, uint64_t off, uint64_t len);
 
 /* cache.c */

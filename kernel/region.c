@@ -64,6 +64,18 @@ static int os_error(void)
  * a quota is full), HC_ENOMEM (EFBIG: past the file size limit; ENOMEM)
  * or HC_EIO; errno stays as the OS set it.
  */
+int hc__back_no_fallocate;
+
+/* fallocate() mode 0, or EOPNOTSUPP under the test hook. */
+static int reserve(int fd, uint64_t off, uint64_t len)
+{
+	if (hc__back_no_fallocate) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return fallocate(fd, 0, (off_t)off, (off_t)len);
+}
+
 int hc__back(int fd, uint64_t off, uint64_t len, int mode)
 {
 	int e = 0;
@@ -73,7 +85,7 @@ int hc__back(int fd, uint64_t off, uint64_t len, int mode)
 	while (len) {
 		uint64_t n = len < BACK_STEP ? len : BACK_STEP;
 
-		if (fallocate(fd, 0, (off_t)off, (off_t)n) == 0) {
+		if (reserve(fd, off, n) == 0) {
 			off += n;
 			len -= n;
 			continue;

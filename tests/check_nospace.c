@@ -54,6 +54,7 @@ struct job {
 	int api;
 	int shm; /* the tmpfs goes on /dev/shm; a named table */
 	int mib; /* the tmpfs's size, 0: TMPFS_MIB */
+	int nofalloc; /* act as where fallocate() is missing (M2) */
 };
 
 /* A private mount namespace with a tmpfs of @mib MiB on @dir.  0, or
@@ -87,6 +88,7 @@ static int full_place(const struct job *j, char *dir, char *where)
 			FAIL("mkdir %s: %s", dir, strerror(errno));
 		snprintf(where, 300, "%s/t.hc", dir);
 	}
+	hc__back_no_fallocate = j->nofalloc;
 	return small_tmpfs(dir, j->mib);
 }
 
@@ -679,24 +681,28 @@ static const struct {
 	int (*fn)(int id, void *arg);
 	struct job j;
 } cases[] = {
-	{ grow_until_full, { HC_KEY_U64, API_ONE, 0, 0 } },
-	{ grow_until_full, { HC_KEY_U64, API_BATCH, 0, 0 } },
-	{ grow_until_full, { HC_KEY_PACKED, API_ONE, 0, 0 } },
-	{ grow_until_full, { HC_KEY_PACKED, API_BATCH, 0, 0 } },
-	{ grow_until_full, { HC_KEY_BYTES, API_ONE, 0, 0 } },
-	{ grow_until_full, { HC_KEY_BYTES, API_BATCH, 0, 0 } },
-	{ grow_until_full, { HC_KEY_U64, API_BATCH, 1, 0 } },
-	{ grow_until_full, { HC_KEY_PACKED, API_ONE, 1, 0 } },
-	{ grow_until_full, { HC_KEY_BYTES, API_BATCH, 1, 0 } },
-	{ create_too_big, { HC_KEY_DENSE, API_ONE, 0, 0 } },
-	{ create_too_big, { HC_KEY_U64, API_ONE, 0, 0 } },
-	{ create_too_big, { HC_KEY_DENSE, API_ONE, 1, 0 } },
-	{ create_too_big, { HC_KEY_PACKED, API_ONE, 1, 0 } },
-	{ open_sparse, { HC_KEY_U64, API_ONE, 0, 0 } },
-	{ open_sparse, { HC_KEY_PACKED, API_ONE, 0, 0 } },
-	{ open_sparse, { HC_KEY_DENSE, API_ONE, 0, 0 } },
-	{ cache_until_full, { HC_KEY_U64, API_ONE, 0, 0 } },
-	{ race_to_grow, { HC_KEY_U64, API_ONE, 0, 16 } },
+	{ grow_until_full, { HC_KEY_U64, API_ONE, 0, 0, 0 } },
+	{ grow_until_full, { HC_KEY_U64, API_BATCH, 0, 0, 0 } },
+	{ grow_until_full, { HC_KEY_PACKED, API_ONE, 0, 0, 0 } },
+	{ grow_until_full, { HC_KEY_PACKED, API_BATCH, 0, 0, 0 } },
+	{ grow_until_full, { HC_KEY_BYTES, API_ONE, 0, 0, 0 } },
+	{ grow_until_full, { HC_KEY_BYTES, API_BATCH, 0, 0, 0 } },
+	{ grow_until_full, { HC_KEY_U64, API_BATCH, 1, 0, 0 } },
+	{ grow_until_full, { HC_KEY_PACKED, API_ONE, 1, 0, 0 } },
+	{ grow_until_full, { HC_KEY_BYTES, API_BATCH, 1, 0, 0 } },
+	{ create_too_big, { HC_KEY_DENSE, API_ONE, 0, 0, 0 } },
+	{ create_too_big, { HC_KEY_U64, API_ONE, 0, 0, 0 } },
+	{ create_too_big, { HC_KEY_DENSE, API_ONE, 1, 0, 0 } },
+	{ create_too_big, { HC_KEY_PACKED, API_ONE, 1, 0, 0 } },
+	{ open_sparse, { HC_KEY_U64, API_ONE, 0, 0, 0 } },
+	{ open_sparse, { HC_KEY_PACKED, API_ONE, 0, 0, 0 } },
+	{ open_sparse, { HC_KEY_DENSE, API_ONE, 0, 0, 0 } },
+	{ cache_until_full, { HC_KEY_U64, API_ONE, 0, 0, 0 } },
+	{ race_to_grow, { HC_KEY_U64, API_ONE, 0, 16, 0 } },
+	/* No fallocate(): private regions, zeros written (M2). */
+	{ grow_until_full, { HC_KEY_U64, API_BATCH, 0, 0, 1 } },
+	{ grow_until_full, { HC_KEY_BYTES, API_ONE, 0, 0, 1 } },
+	{ race_to_grow, { HC_KEY_U64, API_ONE, 0, 16, 1 } },
 };
 
 START_TEST(full_device)
