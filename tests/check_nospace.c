@@ -210,6 +210,15 @@ static int full_table(const struct job *j, char *where, hc_table **t,
 	return 0;
 }
 
+/* Close @t and remove a named table: a worker's last step. */
+static int finish(hc_table *t, const struct job *j, const char *where)
+{
+	hc_table_close(t);
+	if (j->shm)
+		hc_shm_unlink(where);
+	return 0;
+}
+
 /* 0 if keys [0, n) hold their reference counts (key 0 @extra more). */
 static int holds(const hc_table *t, int kind, uint64_t n, uint64_t extra)
 {
@@ -316,10 +325,7 @@ static int grow_until_full(int id, void *arg)
 		     (unsigned long long)n2);
 	if (holds(t, j->kind, n, 5))
 		FAIL("counts after reopen read-write");
-	hc_table_close(t);
-	if (j->shm)
-		hc_shm_unlink(where);
-	return 0;
+	return finish(t, j, where);
 }
 
 /* A table larger than the device: HC_ENOSPC at create, nothing left. */
@@ -378,10 +384,7 @@ static int create_too_big(int id, void *arg)
 			FAIL("key %llu: %s, %llu", (unsigned long long)i,
 			     hc_test_name(rc), (unsigned long long)c);
 	}
-	hc_table_close(t);
-	if (j->shm)
-		hc_shm_unlink(where);
-	return 0;
+	return finish(t, j, where);
 }
 
 /*
