@@ -16,6 +16,10 @@
 
 /* Exit codes: 0 success, 1 runtime failure, 2 bad usage, 128+sig. */
 #define EXIT_USAGE 2
+/* A worker's exit status (never the command's) after it printed the
+ * one line of its failure itself (the SIGBUS handler): the parent adds
+ * none. */
+#define EXIT_WORKER_SAID 3
 
 /* ---- util.c: messages, numbers, escapes ------------------------------ */
 
@@ -25,6 +29,23 @@ extern const char *cli_cmd;
 /* Print "hogcount <cmd>: <what>: <message>\n" on stderr. */
 void cli_error(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * SIGBUS: a page of a table's file or shared-memory object that the
+ * file system could not supply (a hole in a file written sparse by an
+ * older version, on a full disk or /dev/shm).  The library backs every
+ * region it maps (docs/design.md, D4), so this is a safety net: the
+ * handler prints "hogcount: TABLE: the file system could not supply a
+ * page (full disk?)" and exits 1 (a worker: EXIT_WORKER_SAID), instead
+ * of a death by signal.  cli_sigbus_install() once, in main();
+ * cli_sigbus_table() names the table opened last.
+ */
+void cli_sigbus_install(void);
+void cli_sigbus_table(const char *name);
+
+/* Print the one line of a failed hc_table_save(_compact) of @path:
+ * a full device says so (the copy is removed: nothing was written). */
+void save_error(const char *path, int rc);
 
 /* Parse a count with an optional k/K, m/M, g/G, t/T suffix (powers of
  * 1000) or ki/Mi/Gi/Ti (powers of 1024).  Returns 0 or -1. */

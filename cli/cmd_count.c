@@ -126,7 +126,7 @@ static int shmem_huge_off(void)
  * more than nothing (--into in place), else NULL. */
 static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 		       unsigned nworkers, int quiet, int limited,
-		       const char *left)
+		       const char *tname, const char *left)
 {
 	pid_t pids[COUNT_MAX_WORKERS], parent = getpid();
 	unsigned alive = 0, i;
@@ -160,8 +160,12 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 					pids[i] = 0;
 			alive--;
 			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-				if (!failed && WIFSIGNALED(status) &&
-				    WTERMSIG(status) == SIGBUS)
+				if (!failed && WIFEXITED(status) &&
+				    WEXITSTATUS(status) == EXIT_WORKER_SAID)
+					/* It printed its line (SIGBUS). */
+					snprintf(why, sizeof(why), "-");
+				else if (!failed && WIFSIGNALED(status) &&
+					 WTERMSIG(status) == SIGBUS)
 					/* A page of a tmpfs or file home
 					 * that could not be backed. */
 					snprintf(
@@ -211,13 +215,20 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 				  "full: no room to grow (memory, disk or "
 				  "the table's own size limit); %s",
 				  gone);
+		else if (w->sh->code == HC_ENOSPC)
+			/* The table is consistent and holds every add
+			 * before the one that needed space (api.md). */
+			cli_error(tname, "no space left on the device; %s",
+				  left ? "the table holds its old counts and "
+					 "part of the new ones"
+				       : gone);
 		else if (w->sh->code)
 			cli_error("table", "%s%s%s", w->sh->msg,
 				  left ? "; " : "", left ? left : "");
 		else
 			cli_error(w->sh->what, "%s%s%s", w->sh->msg,
 				  left ? "; " : "", left ? left : "");
-	} else {
+	} else if (strcmp(why, "-") != 0) {
 		cli_error(NULL, "%s; %s", why, gone);
 	}
 	return 1;
@@ -290,6 +301,13 @@ static int new_table(const hck_meta *m, uint64_t size, uint64_t max_size,
 		if (rc == HC_EIO) {
 			cli_error("--shm", "shm:%s: %s", shm + 1,
 				  strerror(errno));
+			return -1;
+		}
+		if (rc == HC_ENOSPC) {
+			cli_error("--shm",
+				  "shm:%s: no space left in /dev/shm for the "
+				  "table; nothing was written",
+				  shm + 1);
 			return -1;
 		}
 		if (!rc) {
@@ -482,12 +500,22 @@ static int open_into(const char *path, const hck_meta *want,
 			     (!iw->wide || o.key_kind == HC_KEY_U64);
 		if (grows && shape_kept && !compact &&
 		    flags == HC_LOCK_SHARED) {
+			cli_sigbus_table(path);
 			rc = hc_table_open(t, path, HC_OPEN_RDWR);
 			if (rc == HC_OK) {
 				hc_table_close(ro);
 				return 0;
 			}
 			*t = NULL;
+			if (rc == HC_ENOSPC) {
+				/* A sparse file (an older hogcount's) whose
+				 * holes the device cannot back: nothing
+				 * added. */
+				cli_error(path,
+					  "no space left on the device to back "
+					  "the table; it holds its old counts");
+				goto fail;
+			}
 			cli_error(path, "%s",
 				  rc == HC_EIO ? strerror(errno)
 					       : hc_strerror(rc));
@@ -595,11 +623,11 @@ int cmd_count(int argc, char **argv)
 {
 	struct count_opts o;
 	hck_meta m;
-	const char *out, *into, *shm_arg, *shm;
+	const char *out, *into, *shm_arg, *shm, *tname;
 	uint64_t workers, size, max_size, chunk;
 	int mode, quiet, verbose, wide, rc;
 	int mode_given, keep_shm, shm_made = 0, filtering;
-	char partial[512];
+	char partial[512], shm_shown[400];
 	const char *left = NULL;
 	hc_table *prev = NULL;
 	struct into in = { NULL, 0 };
@@ -760,8 +788,13 @@ int cmd_count(int argc, char **argv)
 						     : opt.capacity),
 			opt.grow > 0 ? " (grows)" : "");
 	t0 = now_seconds();
+	if (shm_arg)
+		snprintf(shm_shown, sizeof(shm_shown), "shm:%s", shm + 1);
+	tname = into && !out ? into : shm_arg ? shm_shown : "table";
+	if (into || shm_arg)
+		cli_sigbus_table(tname);
 	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet,
-				    max_size != 0, left)
+				    max_size != 0, tname, left)
 		      : 0;
 	if (!rc)
 		warn_skipped(&w, &m);
@@ -822,7 +855,17 @@ int cmd_count(int argc, char **argv)
 				"(/sys/kernel/mm/transparent_hugepage/"
 				"shmem_enabled); 'advise' makes large counts "
 				"faster (docs/cli.md, \"Huge pages\")\n");
-		if (rc) {
+		if (rc == HC_ENOSPC || (rc == HC_EIO && errno == ENOSPC)) {
+			/* Saved: the copy is gone, @out as it was.  In
+			 * place: only the final sync can fail here. */
+			cli_error(out ? out : into,
+				  "no space left on the device; %s",
+				  !out	 ? "the table holds the counts added, "
+					   "not all of them on disk"
+				  : into ? "it holds its old counts"
+					 : "nothing was written");
+			rc = 1;
+		} else if (rc) {
 			cli_error(out ? out : into, "%s",
 				  rc == HC_EIO ? strerror(errno)
 					       : hc_strerror(rc));

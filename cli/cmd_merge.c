@@ -184,8 +184,7 @@ int cmd_merge(int argc, char **argv)
 	c = compact ? hc_table_save_compact(dst, out) : hc_table_save(dst, out);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (c) {
-		cli_error(out, "%s",
-			  c == HC_EIO ? strerror(errno) : hc_strerror(c));
+		save_error(out, c);
 		goto out;
 	}
 	rc = 0;

@@ -881,8 +881,7 @@ static int run_reduce(int argc, char **argv, const struct opts *o)
 	}
 	rc = hc_table_save(r, o->output);
 	if (rc)
-		cli_error(o->output, "%s",
-			  rc == HC_EIO ? strerror(errno) : hc_strerror(rc));
+		save_error(o->output, rc);
 	hc_table_close(r);
 	hc_table_close(t);
 	return rc ? 1 : 0;

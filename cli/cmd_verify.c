@@ -86,6 +86,7 @@ static int verify_one(const char *path)
 	hc_table *t;
 	int rc;
 
+	cli_sigbus_table(path);
 	rc = hc_table_open(&t, path, HC_OPEN_RDONLY);
 	if (rc == HC_ECORRUPT) {
 		printf("%s: damaged: header (%s)\n", path, hc_strerror(rc));

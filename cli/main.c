@@ -75,6 +75,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	cli_sigbus_install();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

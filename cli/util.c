@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,62 @@ void cli_error(const char *what, const char *fmt, ...)
 		fprintf(stderr, "hogcount %s: %s: %s\n", cli_cmd, what, msg);
 	else
 		fprintf(stderr, "hogcount %s: %s\n", cli_cmd, msg);
+}
+
+/* Two lines, so that the one the handler reads is never being written:
+ * cli_sigbus_table() writes the other, then switches. */
+static char sigbus_lines[2][PATH_MAX + 128];
+static size_t sigbus_lens[2];
+static volatile sig_atomic_t sigbus_which;
+static pid_t sigbus_main_pid;
+
+static void on_sigbus(int sig)
+{
+	int i = sigbus_which;
+
+	(void)sig;
+	/* Only async-signal-safe calls here: write(), getpid(), _exit(). */
+	if (sigbus_lens[i])
+		(void)!write(STDERR_FILENO, sigbus_lines[i], sigbus_lens[i]);
+	_exit(getpid() == sigbus_main_pid ? 1 : EXIT_WORKER_SAID);
+}
+
+void cli_sigbus_table(const char *name)
+{
+	int i = !sigbus_which;
+	int n = snprintf(sigbus_lines[i], sizeof(sigbus_lines[i]),
+			 "hogcount: %s%sthe file system could not supply a "
+			 "page (full disk?)\n",
+			 name ? name : "", name ? ": " : "");
+
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(sigbus_lines[i]))
+		n = (int)sizeof(sigbus_lines[i]) - 1;
+	sigbus_lens[i] = (size_t)n;
+	sigbus_which = i;
+}
+
+void cli_sigbus_install(void)
+{
+	struct sigaction sa;
+
+	sigbus_main_pid = getpid();
+	cli_sigbus_table(NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGBUS, &sa, NULL);
+}
+
+void save_error(const char *path, int rc)
+{
+	if (rc == HC_ENOSPC || (rc == HC_EIO && errno == ENOSPC))
+		cli_error(path, "no space left on the device; nothing was "
+				"written");
+	else
+		cli_error(path, "%s",
+			  rc == HC_EIO ? strerror(errno) : hc_strerror(rc));
 }
 
 int parse_u64(const char *s, uint64_t *out)
@@ -128,7 +185,11 @@ static int shm_attach(const char *path, hc_table **t)
 	if (shm_name(path, path + strlen(SHM_PREFIX), name, sizeof(name)))
 		return -1;
 	rc = hc_table_attach(t, name, HC_OPEN_RDWR);
-	if (rc == HC_EIO && (errno == EACCES || errno == EROFS))
+	/* HC_ENOSPC: a sparse object of an older hogcount that a full
+	 * /dev/shm cannot back.  Read-only, a reader that meets a hole
+	 * still faults: the SIGBUS handler says so in one line. */
+	if ((rc == HC_EIO && (errno == EACCES || errno == EROFS)) ||
+	    rc == HC_ENOSPC)
 		rc = hc_table_attach(t, name, HC_OPEN_RDONLY);
 	if (rc == HC_ENOENT || (rc == HC_EIO && errno == ENOENT))
 		cli_error(path, "no such shared-memory table (/dev/shm%s)",
@@ -144,6 +205,7 @@ int table_open(const char *path, hc_table **t)
 {
 	int rc;
 
+	cli_sigbus_table(path);
 	if (!strncmp(path, SHM_PREFIX, strlen(SHM_PREFIX)))
 		return shm_attach(path, t);
 	rc = hc_table_open(t, path, HC_OPEN_RDONLY);

@@ -268,7 +268,9 @@ HC_API int hc_table_create(hc_table **out, const hc_options *opt);
  * object, which unrelated processes attach with hc_table_attach().
  * @name: "/name" as for shm_open(3); 2..255 bytes, one leading slash.
  * The object stays until hc_shm_unlink(): the creator decides when.
- * Returns HC_OK, HC_EINVAL, HC_EEXIST, HC_EIO, HC_ENOMEM.
+ * Its pages are reserved in /dev/shm at once (design.md D4): a full
+ * /dev/shm is HC_ENOSPC here, and no object is left.
+ * Returns HC_OK, HC_EINVAL, HC_EEXIST, HC_EIO, HC_ENOMEM, HC_ENOSPC.
  * Any number of processes (creation is exclusive: one wins).
  */
 HC_API int hc_table_create_shm(hc_table **out, const char *name,
@@ -276,11 +278,14 @@ HC_API int hc_table_create_shm(hc_table **out, const char *name,
 
 /*
  * hc_table_create_file - create a table in a new file, mapped shared.
- * @path: must not exist (HC_EEXIST).  The file is sparse until used.
+ * @path: must not exist (HC_EEXIST).  Its blocks are reserved at once
+ * (fallocate; design.md D4), as are those of every region a growth adds
+ * later, so a full disk is a status (HC_ENOSPC), never a SIGBUS.
  * The file gets its name only once its header is written and flushed
  * (O_TMPFILE, then linkat): a process killed while creating leaves no
  * file or a valid empty table (design.md D1).
- * Returns HC_OK, HC_EINVAL, HC_EEXIST, HC_EIO, HC_ENOMEM.
+ * Returns HC_OK, HC_EINVAL, HC_EEXIST, HC_EIO, HC_ENOMEM, HC_ENOSPC (no
+ * file is left).
  */
 HC_API int hc_table_create_file(hc_table **out, const char *path,
 				const hc_options *opt);
@@ -314,8 +319,11 @@ HC_API int hc_table_create_file_perm(hc_table **out, const char *path,
 /*
  * hc_table_attach - map an existing named shared-memory table.
  * @flags: HC_OPEN_RDONLY or HC_OPEN_RDWR.
- * Every header field is checked before any slot is read.
- * Returns HC_OK, HC_ENOENT, HC_ECORRUPT, HC_EVERSION, HC_EIO, HC_EINVAL.
+ * Every header field is checked before any slot is read.  HC_OPEN_RDWR
+ * reserves the pages of the regions a writer may store to, as
+ * hc_table_open() does.
+ * Returns HC_OK, HC_ENOENT, HC_ECORRUPT, HC_EVERSION, HC_EIO, HC_EINVAL,
+ * HC_ENOSPC.
  * Any number of processes.
  */
 HC_API int hc_table_attach(hc_table **out, const char *name, int flags);
@@ -326,9 +334,12 @@ HC_API int hc_table_attach(hc_table **out, const char *name, int flags);
  * @flags: HC_OPEN_RDONLY or HC_OPEN_RDWR (HC_ERDONLY for a compact file,
  *	which is read-only).
  * A truncated, corrupt or foreign file gives HC_ECORRUPT or HC_EVERSION,
- * never a read out of bounds.
+ * never a read out of bounds.  HC_OPEN_RDWR reserves blocks for every
+ * region a writer may store to (a file written by an older version may
+ * be sparse; design.md D4): HC_ENOSPC when the disk cannot hold them,
+ * and the file is left as it was.
  * Returns HC_OK, HC_ENOENT, HC_ECORRUPT, HC_EVERSION, HC_EIO, HC_EINVAL,
- * HC_ERDONLY.
+ * HC_ERDONLY, HC_ENOSPC.
  */
 HC_API int hc_table_open(hc_table **out, const char *path, int flags);
 
@@ -341,7 +352,9 @@ HC_API int hc_table_open(hc_table **out, const char *path, int flags);
  * its end first, design.md M4); reopened read-write, it grows again.
  * The copy is sealed (hc_table_verify): its body checksums are computed
  * from the written file before the fsync, one more read of the copy.
- * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM.
+ * Every byte of the copy is backed before it is sealed.  On a full disk:
+ * HC_ENOSPC, the temporary file removed, @path and @t as they were.
+ * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM, HC_ENOSPC.
  */
 HC_API int hc_table_save(const hc_table *t, const char *path);
 
@@ -362,7 +375,8 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  * in memory while it writes (about the file's size).  A table of 2^20
  * slots or more is read by threads, one per CPU the process may run on
  * (sched_getaffinity(), at most 8); the file is the same for any number.
- * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM, HC_ECORRUPT.
+ * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM, HC_ECORRUPT,
+ * HC_ENOSPC (as hc_table_save()).
  */
 HC_API int hc_table_save_compact(const hc_table *t, const char *path);
 
@@ -456,7 +470,10 @@ HC_API int hc_table_get_user(const hc_table *t, void *buf, size_t cap,
  * the table's mode.  Integer kinds (HC_KEY_U64, HC_KEY_DENSE).
  * Returns HC_OK, HC_EFULL (the key is new and no slot is free on its
  * probe path, and the table cannot grow: fixed, at its maximum, or out
- * of memory; nothing was changed), HC_ERANGE (dense: key too large),
+ * of memory; nothing was changed), HC_ENOSPC (the key is new, the table
+ * must grow, and the disk or /dev/shm has no room for the new region;
+ * nothing was changed, the table stays consistent and keeps counting
+ * the keys it holds: design.md D4), HC_ERANGE (dense: key too large),
  * HC_EMISUSE (bytes table), HC_ERDONLY.
  * Any number of processes.  Ordering: a key, once visible to hc_get()
  * or iteration in any process, stays visible (design.md G1).  In a
@@ -476,8 +493,8 @@ HC_API int hc_add_hogwild(hc_table *t, uint64_t key, uint64_t delta);
  * prefetches the slots before updating them; much faster than single
  * adds on a table larger than the cache.
  * @done: if not NULL, receives how many leading keys were added.  On
- *	HC_EFULL or HC_ERANGE, keys[*done] is the one that failed and the
- *	keys after it were not added.
+ *	HC_EFULL, HC_ENOSPC or HC_ERANGE, keys[*done] is the one that
+ *	failed and the keys after it were not added.
  * Returns as hc_add().  Any number of processes.
  */
 HC_API int hc_add_batch(hc_table *t, const uint64_t *keys,
@@ -494,7 +511,9 @@ HC_API int hc_add_batch_mode(hc_table *t, const uint64_t *keys,
  * bytes are appended to the key area and published before the slot
  * points at them: no process ever sees a partial key (design.md G1).
  * Returns HC_OK, HC_EFULL (no free slot, or key area exhausted),
- * HC_ERANGE (len 0 or too long), HC_EMISUSE (integer table), HC_ERDONLY.
+ * HC_ENOSPC (no room on the device for a new generation or key-area
+ * chunk; as hc_add()), HC_ERANGE (len 0 or too long), HC_EMISUSE
+ * (integer table), HC_ERDONLY.
  * Any number of processes.
  */
 HC_API int hc_add_bytes(hc_table *t, const void *key, size_t len,

@@ -65,7 +65,7 @@ static int new_chunk(struct hc_table *t, unsigned i)
 {
 	uint64_t size = t->arena_bytes << i, bytes, off;
 	unsigned char *p;
-	int rc;
+	int rc, won;
 
 	if (i >= HC_GEN_MAX || (size >> i) != t->arena_bytes)
 		return HC_EFULL;
@@ -73,14 +73,21 @@ static int new_chunk(struct hc_table *t, unsigned i)
 	if (rc != HC_ENOENT)
 		return rc;
 	bytes = (size + HC_PAGE - 1) / HC_PAGE * HC_PAGE;
-	off = hc__region_alloc(t, bytes, &rc);
+	/* Claimed, backed, then published by any process (M2, M10). */
+	rc = hc__region_publish(t, &t->hdr->gens[i].arena_claim,
+				&t->hdr->gens[i].arena_off, bytes, 1, &won);
+	if (rc != HC__ENOTSUP) /* HC_ENOSPC: counts so far are intact */
+		return rc == HC_ENOMEM ? HC_EFULL : rc;
+	off = hc__region_alloc(t, bytes, &rc); /* no fallocate() here */
 	if (rc)
 		return rc == HC_ENOMEM ? HC_EFULL : rc;
 	/* ORDER: release CAS. Publishes chunk @i at @off; pairs with the
-	 * acquire load in hc__arena_chunk_ptr(). The region is fresh (zero)
-	 * and the object reaches its end (M2, M10). The loser's range stays
-	 * a hole. Killed after it: the chunk is there for the next key. */
-	hc_atomic_cas_release(&t->hdr->gens[i].arena_off, 0, off);
+	 * acquire load in hc__arena_chunk_ptr(). The region is fresh (zero),
+	 * backed, and the object reaches its end (M2, M10). The loser gives
+	 * its range back. Killed after it: the chunk is there for the next
+	 * key. */
+	if (hc_atomic_cas_release(&t->hdr->gens[i].arena_off, 0, off) != 0)
+		hc__region_free(t, off, bytes);
 	return HC_OK;
 }
 

@@ -21,6 +21,7 @@
  * into place, and a compact table is never writable.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -1181,8 +1182,11 @@ static int pwrite_all(int fd, const void *p, uint64_t len, uint64_t off)
 							 : (size_t)len;
 		ssize_t n = pwrite(fd, c, chunk, (off_t)off);
 
-		if (n < 0)
-			return HC_EIO;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) /* a full device says so; errno is kept */
+			return errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC
+								  : HC_EIO;
 		c += n;
 		len -= (uint64_t)n;
 		off += (uint64_t)n;
@@ -1404,7 +1408,7 @@ int hc__compact_write(hc_table *t, int fd)
 	h.check = hc__cheader_check(&h);
 	rc = pwrite_all(fd, &h, sizeof(h), 0);
 	if (!rc && ftruncate(fd, (off_t)h.total_bytes) != 0)
-		rc = HC_EIO;
+		rc = errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC : HC_EIO;
 out:
 	parts_free(p, np);
 	return rc;

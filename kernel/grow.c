@@ -333,30 +333,17 @@ int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer)
 }
 
 /*
- * The object must reach @end before a region ending there is published.
- * fallocate() of the last page never shrinks the object, whatever other
- * processes do; ftruncate() is the fallback where fallocate is missing
- * (design.md M2 names its race).
- */
-static int extend(struct hc_table *t, uint64_t end)
-{
-	struct stat st;
-
-	if (fallocate(t->fd, 0, (off_t)(end - HC_PAGE), HC_PAGE) == 0)
-		return HC_OK;
-	if (errno != EOPNOTSUPP && errno != ENOSYS)
-		return HC_ENOMEM;
-	if (fstat(t->fd, &st) != 0)
-		return HC_EIO;
-	if ((uint64_t)st.st_size >= end)
-		return HC_OK;
-	return ftruncate(t->fd, (off_t)end) == 0 ? HC_OK : HC_ENOMEM;
-}
-
-/*
  * Hand out @bytes (a multiple of the page) of the object to this process
- * alone and make the object reach their end (M2).  *rc: HC_OK, or
- * HC_ENOMEM when the reserved range or the object cannot take them.
+ * alone, backed (region.c: hc__back) and reached by the object, before
+ * anything is published in them (M2): a full device is a status here,
+ * never a SIGBUS when the region is first written or read.  The range is
+ * fresh (nobody else can reach it), so where the file system has no
+ * fallocate() its blocks are written with zeros instead.  fallocate()
+ * never shrinks the object, whatever other processes do.  *rc: HC_OK;
+ * HC_ENOSPC when the device is full; HC_ENOMEM when the reserved range or
+ * the object cannot take the bytes.  On failure nothing is held.  The
+ * private way to a region, where fallocate() is missing; elsewhere a
+ * region is claimed first (hc__region_publish).
  */
 uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc)
 {
@@ -364,55 +351,256 @@ uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc)
 
 	/* ORDER: relaxed fetch-and-add. Hands [off, off + bytes) of the
 	 * object to this process alone; it publishes nothing (M2). Killed
-	 * after it: a hole in the object that costs no memory. */
+	 * after it: a hole in the object that costs no memory, or blocks
+	 * reserved below that nobody uses (a loser's range, M2). */
 	off = hc_atomic_fetch_add_relaxed(&t->hdr->obj_end, bytes);
 	if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
 	    bytes > t->reserve - off) {
 		*rc = HC_ENOMEM;
 		return 0;
 	}
-	*rc = extend(t, off + bytes);
+	*rc = hc__back(t->fd, off, bytes, HC__BACK_FRESH);
+	if (*rc) {
+		hc__region_free(t, off, bytes);
+		return 0;
+	}
 	return off;
 }
 
 /*
- * Start the growth of generation @g into g + 1 (or join the one already
- * started) and help it to its end.  HC_EFULL when the maximum capacity
- * forbids it; HC_ENOMEM when the object or the address range cannot
- * take the region.
+ * Give back the range [@off, @off + @bytes) that hc__region_alloc()
+ * handed to this process and that nobody published (a failed backing,
+ * a lost publishing CAS): its blocks are punched out, then obj_end is
+ * moved back over it if no other process took space after it.  The
+ * punch comes first: once obj_end is back, the range may be handed to
+ * another process.
  */
-int hc__grow(struct hc_table *t, unsigned g)
+void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes)
 {
-	uint64_t off, bytes, seen;
-	int rc = HC_OK;
+	hc__unback(t->fd, off, bytes);
+	/* ORDER: relaxed CAS. Returns the range to the object when it is
+	 * still the last one handed out; obj_end publishes nothing (M2).
+	 * Fails when another process took space after it: the range stays
+	 * a hole. Killed before it: the same hole. */
+	(void)hc_atomic_cas_relaxed(&t->hdr->obj_end, off + bytes, off);
+}
 
-	if (!t->grows || !t->writable)
-		return HC_EFULL;
-	if (g + 1 > gen_limit(t))
-		return HC_EFULL;
-	/* ORDER: acquire. As in hc__gen_bounds (M2). */
-	if (hc_atomic_load_acquire(&t->hdr->gens[g + 1].slots_off))
-		return hc__help(t, g);
-	bytes = region_bytes(t, g + 1);
+/*
+ * Publish a region of @bytes at *@pub (gens[i].slots_off or arena_off,
+ * 0 until published) through its claim word *@claim (M2): the first
+ * process to find no claim takes space from obj_end and claims it with
+ * a CAS (a loser moves obj_end back over its own space); then any
+ * process backs the claimed range (the same range: a race costs no
+ * memory, and a claimer stopped or killed holds nobody up) and
+ * publishes it with the release CAS.  @need: 0 when the caller's
+ * generation still has room (a growth started by the claim counter):
+ * then a claim already made is left to its claimer.  *@won: this
+ * process's CAS published it.  HC_OK when the region is published (by
+ * anyone, or @need 0 and claimed), HC_ENOSPC (the claim stays for the
+ * next try; what a failed backing got stays with it), HC_ENOMEM,
+ * HC_ECORRUPT (a hostile claim), HC__ENOTSUP (no fallocate: the caller
+ * takes the private way, hc__region_alloc).
+ */
+int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
+		       uint64_t bytes, int need, int *won)
+{
+	uint64_t c, off;
+	int rc;
+
+	*won = 0;
+	/* ORDER: relaxed. The claimed offset is only a range of the object
+	 * to back and publish; no byte of it is read on its strength (the
+	 * release CAS below publishes, M2). Killed here: nothing changes. */
+	c = hc_atomic_load_relaxed(claim);
+	if (c == 0) {
+		/* ORDER: relaxed fetch-and-add. Hands [off, off + bytes) to
+		 * this process alone, for the claim below (M2). Killed after
+		 * it: a hole that costs nothing. */
+		off = hc_atomic_fetch_add_relaxed(&t->hdr->obj_end, bytes);
+		if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
+		    bytes > t->reserve - off)
+			return HC_ENOMEM;
+		/* ORDER: relaxed CAS. One claim per region: every process
+		 * backs and publishes the offset it holds, and the backing
+		 * and the publishing CAS go through the object and the
+		 * release below, not through this word. Killed after it: a
+		 * claim the next grower backs and publishes. */
+		c = hc_atomic_cas_relaxed(claim, 0, off);
+		if (c == 0) {
+			c = off;
+		} else {
+			/* ORDER: relaxed CAS. Gives the unclaimed space back
+			 * if nobody took space after it; obj_end publishes
+			 * nothing (M2). Fails: the space stays a hole. */
+			(void)hc_atomic_cas_relaxed(&t->hdr->obj_end,
+						    off + bytes, off);
+		}
+	} else if (!need) {
+		return HC_OK; /* its claimer is at it; room is left */
+	}
+	if (c < HC_HEADER_SIZE || c % HC_PAGE || c > t->reserve ||
+	    bytes > t->reserve - c)
+		return HC_ECORRUPT;
+	rc = hc__back(t->fd, c, bytes, HC__BACK_CLAIMED);
+	if (rc)
+		return rc;
+	/* ORDER: release CAS. Publishes the region at @c; pairs with the
+	 * acquire loads of slots_off (hc__gen_bounds, make_view) or of
+	 * arena_off (hc__arena_chunk_ptr). This process backed the whole
+	 * region just above, so every process that sees the offset finds
+	 * the object long enough and every page backed (M2, D4). Fails when
+	 * another process published the same claim first. Killed after it:
+	 * the region is there for everyone (M5). */
+	*won = hc_atomic_cas_release(pub, 0, c) == 0;
+	return HC_OK;
+}
+
+/*
+ * Back the regions a writer of @t may store to (region.c: hc__back): the
+ * header page; the slots of the current generation and of one a growth
+ * is filling, with its migration marks; the key area chunks published
+ * and the packed overflow area.  Not the generations given back or on
+ * their way (M9) nor the ranges of losers (M2): those stay holes.  A
+ * table written before regions were backed, or by a process killed
+ * between its fetch-and-add and its reservation, may have holes here;
+ * an open for writing fills them or says HC_ENOSPC, instead of a
+ * SIGBUS at some later add (design.md D4).  Other processes may write
+ * these regions meanwhile: fallocate() keeps their data; where it is
+ * missing nothing is reserved (hc__back, not fresh).
+ */
+int hc__back_live(struct hc_table *t)
+{
+	uint64_t gen0 = HC_HEADER_SIZE + t->capacity * slot_size_of(t),
+		 end = t->hdr->total_bytes; /* validated at open */
+	unsigned cur, top;
+	int rc;
+
+	if (!t->writable || t->fd < 0)
+		return HC_OK;
+	rc = hc__gen_bounds(t, &cur, &top);
+	if (rc)
+		return rc;
+	/* The header page and generation 0; or, once it is not current,
+	 * only the header page and the key or overflow area after it. */
+	if (cur == 0) {
+		rc = hc__back(t->fd, 0, end, HC__BACK_LIVE);
+	} else {
+		rc = hc__back(t->fd, 0, HC_HEADER_SIZE, HC__BACK_LIVE);
+		if (!rc && end > gen0)
+			rc = hc__back(t->fd, gen0, end - gen0, HC__BACK_LIVE);
+	}
+	for (unsigned g = cur ? cur : 1; !rc && g <= top; g++) {
+		uint64_t off;
+
+		/* ORDER: acquire. As in make_view(): the object reaches the
+		 * end of a published region (M2). */
+		off = hc_atomic_load_acquire(&t->hdr->gens[g].slots_off);
+		if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
+		    region_bytes(t, g) > t->reserve - off)
+			return HC_ECORRUPT;
+		rc = hc__map_upto(t, off + region_bytes(t, g));
+		if (!rc)
+			rc = hc__back(t->fd, off, region_bytes(t, g),
+				      HC__BACK_LIVE);
+	}
+	if (!t->grows || t->kind != HC_KEY_BYTES)
+		return rc;
+	for (unsigned i = 1; !rc && i < HC_GEN_MAX; i++) {
+		unsigned char *c;
+
+		/* A long key may skip a chunk: look at each. */
+		rc = hc__arena_chunk_ptr(t, i, &c);
+		if (rc == HC_ENOENT)
+			rc = HC_OK;
+		else if (!rc)
+			rc = hc__back(t->fd, (uint64_t)(c - t->base),
+				      round_page(t->arena_bytes << i),
+				      HC__BACK_LIVE);
+	}
+	return rc;
+}
+
+/*
+ * Where the file system has no fallocate(): a region of this process's
+ * own (hc__region_alloc, written with zeros), published by the release
+ * CAS; the loser gives its range back (M2).
+ */
+static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes,
+			int *won)
+{
+	uint64_t off;
+	int rc;
+
 	off = hc__region_alloc(t, bytes, &rc);
 	if (rc)
 		return rc;
 	hc__debug_yield();
 	/* ORDER: release CAS. Publishes generation g + 1 at @off; pairs
 	 * with the acquire loads of slots_off (hc__gen_bounds, hc__gen_view).
-	 * The region is fresh object space (zero) and the object already
-	 * reaches its end, so no process maps past the end (M2). The loser
-	 * leaves its range a hole. Killed after it: the growth is published
+	 * The region is fresh object space (zero), backed, and the object
+	 * already reaches its end, so no process maps past the end or
+	 * faults for want of space in it (M2). The loser gives its range
+	 * back (hc__region_free). Killed after it: the growth is published
 	 * and every writer finishes it (M5). */
-	seen = hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off);
+	*won = hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off) ==
+	       0;
+	if (!*won)
+		hc__region_free(t, off, bytes);
+	return HC_OK;
+}
+
+/*
+ * Start the growth of generation @g into g + 1 (or join the one already
+ * started) and help it to its end.  HC_EFULL when the maximum capacity
+ * forbids it; HC_ENOMEM when the object or the address range cannot
+ * take the region; HC_ENOSPC when the device cannot back it.  @need: 0
+ * from the claim counter (the generation has room; a growth another
+ * process has claimed is left to it), 1 after a failed probe.
+ */
+static int grow(struct hc_table *t, unsigned g, int need)
+{
+	struct hc__gen_rec *r;
+	uint64_t off, bytes;
+	int rc, won = 0;
+
+	if (!t->grows || !t->writable)
+		return HC_EFULL;
+	if (g + 1 > gen_limit(t))
+		return HC_EFULL;
+	r = &t->hdr->gens[g + 1];
+	/* ORDER: acquire. As in hc__gen_bounds (M2). */
+	if (hc_atomic_load_acquire(&r->slots_off))
+		return hc__help(t, g);
+	bytes = region_bytes(t, g + 1);
+	hc__debug_yield();
+	rc = hc__region_publish(t, &r->slots_claim, &r->slots_off, bytes, need,
+				&won);
+	if (rc == HC__ENOTSUP)
+		rc = grow_private(t, g, bytes, &won);
+	if (rc) {
+		if (rc == HC_ENOSPC)
+			/* ORDER: relaxed. Process-local: the growth the
+			 * claim counter need not retry (hc__note_claim);
+			 * a failed add retries it still. */
+			hc_atomic_store_relaxed(&t->nospc_gen, (uint64_t)g + 1);
+		return rc;
+	}
+	/* ORDER: acquire. As above: the offset published, by anyone. */
+	off = hc_atomic_load_acquire(&r->slots_off);
+	if (off == 0)
+		return HC_OK; /* claimed by another, and room is left */
 	/* The winner faults the region in with one call: the migration
 	 * writes every page of it anyway, and one populate costs far less
-	 * than a fault per page.  Not before the CAS: a loser's range must
-	 * stay an untouched hole.  Advice only: on failure the pages fault
-	 * one by one. */
-	if (seen == 0 && hc__map_upto(t, off + bytes) == HC_OK)
+	 * than a fault per page.  Advice only: on failure the pages fault
+	 * one by one (they are backed). */
+	if (won && hc__map_upto(t, off + bytes) == HC_OK)
 		(void)madvise(t->base + off, bytes, MADV_POPULATE_WRITE);
 	return hc__help(t, g);
+}
+
+int hc__grow(struct hc_table *t, unsigned g)
+{
+	return grow(t, g, 1);
 }
 
 /* Freeze and copy every slot of block @b of generation @o into @n, then
@@ -525,9 +713,14 @@ void hc__note_claim(struct hc_table *t, const struct hc__gv *v)
 	 * counted, and the probe-failure trigger still grows the table. */
 	c = hc_atomic_fetch_add_relaxed(&t->hdr->gens[v->g].claimed, batch) +
 	    batch;
+	/* A growth this handle found no space for is not tried again on
+	 * every batch (each try reserves and gives back a whole region);
+	 * the add that finds the generation full tries it (hc__after_fail).
+	 * ORDER: relaxed. Process-local, a hint only. */
 	if ((unsigned __int128)c * 65536 >=
-	    (unsigned __int128)v->capacity * t->grow_load)
-		(void)hc__grow(t, v->g);
+		    (unsigned __int128)v->capacity * t->grow_load &&
+	    hc_atomic_load_relaxed(&t->nospc_gen) != (uint64_t)v->g + 1)
+		(void)grow(t, v->g, 0);
 }
 
 /* ---- giving old generations back (design.md M9) ---------------------- */

@@ -76,6 +76,14 @@
 	((tag) << HC_SEAL_TAG_SHIFT | (epoch_bits) | (writers))
 /* Internal status: the slot is frozen, help the migration and retry. */
 #define HC__EMIGRATE (-1000)
+/* Internal status: the file system has no fallocate() (region.c). */
+#define HC__ENOTSUP (-1001)
+/* hc__back() @mode: a range nobody else can reach (zeros are written
+ * where fallocate is missing), a live range (nothing is reserved
+ * there), or a claimed range (HC__ENOTSUP there). */
+#define HC__BACK_LIVE 0
+#define HC__BACK_FRESH 1
+#define HC__BACK_CLAIMED 2
 #define HC_DEFAULT_ARENA_PER_SLOT 32u
 /* The alignment of a growable table's address range: a huge page. */
 #define HC_HUGE_ALIGN (UINT64_C(1) << 21)
@@ -101,14 +109,16 @@ _Static_assert(HC_BATCH > HC_PREFETCH_DIST, "a chunk spans the distance");
 struct hc__gen_rec {
 	hc_aword slots_off; /* 0 until published (CAS once); file offset */
 	hc_aword cursor; /* next migration block to hand out */
-	hc_aword done; /* migration blocks marked done */
+	hc_aword slots_claim; /* 0, or the offset claimed for generation g
+			       * before slots_off publishes it (M2) */
 	hc_aword claimed; /* keys claimed or copied here (flushed in batches) */
 	hc_aword arena_off; /* bytes kind: file offset of key-area chunk g
 			     * (g >= 1; 0 until published, CAS once) */
 	uint64_t slots_sum; /* sealed: xxh3 of generation g's slots (seal.c) */
 	uint64_t keys_sum; /* sealed: xxh3 of key-area chunk g (g = 0: or of
 			    * the packed overflow area) */
-	uint64_t pad;
+	hc_aword arena_claim; /* 0, or the offset claimed for key-area chunk
+			       * g before arena_off publishes it (M10) */
 };
 _Static_assert(sizeof(struct hc__gen_rec) == 64, "gen record size");
 
@@ -325,6 +335,7 @@ struct hc_table {
 	int fd; /* the memfd, shm object or file behind the mapping, or -1 */
 	hc_aword local_claims[HC_GEN_MAX]; /* claims not yet flushed */
 	hc_aword reclaim_seen; /* cur at this handle's last reclaim (M9) */
+	hc_aword nospc_gen; /* g + 1 when the growth of g found no space */
 	int view_pin; /* pin held for hc_table_view() pointers, or 0 */
 	int sealer; /* registered as a writer in the seal word (seal.c) */
 	uint64_t sealer_pid; /* the process that registered */
@@ -389,6 +400,11 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
 
 /* region.c */
 void hc__advise(unsigned char *base, uint64_t bytes);
+int hc__back(int fd, uint64_t off, uint64_t len, int mode);
+/* Test hook (tests/check_nospace.c): nonzero makes hc__back() act as on
+ * a file system without fallocate(). */
+extern int hc__back_no_fallocate;
+void hc__unback(int fd, uint64_t off, uint64_t len);
 
 /* cache.c */
 int hc__caches_close(struct hc_table *t);
@@ -547,6 +563,10 @@ unsigned hc__arena_chunk(const struct hc_table *t, uint64_t off,
 int hc__arena_chunk_ptr(const struct hc_table *t, unsigned i,
 			unsigned char **p);
 uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc);
+void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes);
+int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
+		       uint64_t bytes, int need, int *won);
+int hc__back_live(struct hc_table *t);
 
 /* slots.c: the staged batch pipeline (inline, so that each kind's
  * callbacks are called directly). */

@@ -27,12 +27,111 @@ static int os_error(void)
 	case EEXIST:
 		return HC_EEXIST;
 	case ENOMEM:
+	case EFBIG:
 		return HC_ENOMEM;
+	case ENOSPC:
+	case EDQUOT:
+		return HC_ENOSPC;
 	case ENAMETOOLONG:
 		return HC_EINVAL;
 	default:
 		return HC_EIO;
 	}
+}
+
+/* The most one fallocate() call reserves: tmpfs undoes a whole call that
+ * a signal interrupts (EINTR), so a large region goes in steps. */
+#define BACK_STEP (UINT64_C(256) << 20)
+
+/*
+ * Back the bytes [@off, @off + @len) of the object behind @fd with
+ * blocks (a file) or pages (tmpfs, a memfd) now, so that no store or
+ * load through a mapping of them faults later for want of space
+ * (design.md M2, D4): a full device is a status here, not a SIGBUS
+ * there.  The object grows to reach @off + @len; it never shrinks.
+ *
+ * @mode: HC__BACK_FRESH, no other process can reach the range (an
+ * object not yet shared, a copy, a private region, M2).  Where the file
+ * system has no fallocate(), posix_fallocate() then writes a zero into
+ * each block, which is safe only there: on a range another process may
+ * be writing, that read-then-write could undo a store.  HC__BACK_LIVE:
+ * HC_OK without reserving anything where fallocate() is missing (the
+ * fault it leaves possible is the only option short of refusing every
+ * write; design.md D4).  HC__BACK_CLAIMED: HC__ENOTSUP there (the
+ * caller takes a private region instead, M2).
+ *
+ * Returns HC_OK, HC_ENOSPC (ENOSPC, EDQUOT: the device, a tmpfs size or
+ * a quota is full), HC_ENOMEM (EFBIG: past the file size limit; ENOMEM)
+ * or HC_EIO; errno stays as the OS set it.
+ */
+int hc__back_no_fallocate;
+
+/* fallocate() mode 0, or EOPNOTSUPP under the test hook. */
+static int reserve(int fd, uint64_t off, uint64_t len)
+{
+	if (hc__back_no_fallocate) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return fallocate(fd, 0, (off_t)off, (off_t)len);
+}
+
+int hc__back(int fd, uint64_t off, uint64_t len, int mode)
+{
+	int e = 0;
+
+	if (off > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - off)
+		return HC_ENOMEM;
+	while (len) {
+		uint64_t n = len < BACK_STEP ? len : BACK_STEP;
+
+		if (reserve(fd, off, n) == 0) {
+			off += n;
+			len -= n;
+			continue;
+		}
+		e = errno;
+		if (e == EINTR)
+			continue;
+		if (e == EOPNOTSUPP || e == ENOSYS) {
+			if (mode == HC__BACK_CLAIMED)
+				return HC__ENOTSUP;
+			if (mode != HC__BACK_FRESH)
+				return HC_OK;
+			e = posix_fallocate(fd, (off_t)off, (off_t)len);
+			if (e == 0)
+				return HC_OK;
+		}
+		break;
+	}
+	if (!len)
+		return HC_OK;
+	errno = e;
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		return HC_ENOSPC;
+	case EFBIG:
+	case ENOMEM:
+		return HC_ENOMEM;
+	default:
+		return HC_EIO;
+	}
+}
+
+/* Give back the blocks of [@off, @off + @len), keeping the object's
+ * size: what hc__back() reserved for a region nobody will publish.
+ * Best effort (where the file system cannot punch, the blocks stay);
+ * errno is kept. */
+void hc__unback(int fd, uint64_t off, uint64_t len)
+{
+	int saved = errno;
+
+	if (len && off <= (uint64_t)INT64_MAX &&
+	    len <= (uint64_t)INT64_MAX - off)
+		(void)fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				(off_t)off, (off_t)len);
+	errno = saved;
 }
 
 void hc__advise(unsigned char *base, uint64_t bytes)
@@ -45,8 +144,13 @@ void hc__advise(unsigned char *base, uint64_t bytes)
 
 /*
  * The anonymous home: a memfd (shared memory with no name), mapped
- * shared, so forked workers inherit it.  The descriptor stays open in the
- * handle: hc_table_save() copies from it inside the kernel instead of
+ * shared, so forked workers inherit it.  Its first region is not
+ * reserved (hc__back): a memfd lives on no device that can fill up, only
+ * in memory, whose pages fault in as for any anonymous mapping (and a
+ * fixed-size table is often far larger than what it holds).  Regions a
+ * growth adds are reserved as in every home (grow.c:
+ * hc__region_publish).  The descriptor stays open in the handle:
+ * hc_table_save() copies from it inside the kernel instead of
  * reading every page through this process's mapping, and a growing table
  * appends its generations to it.  -1 where memfd_create() is missing or
  * cannot be sized (then a MAP_ANONYMOUS mapping is used, which cannot
@@ -189,6 +293,10 @@ static int create_on_fd(hc_table **out, int fd, int home,
 
 	if (ftruncate(fd, (off_t)h->total_bytes) != 0)
 		return errno == EFBIG || errno == EINVAL ? HC_ENOMEM : HC_EIO;
+	/* Nobody else has the object yet (O_EXCL): fresh. */
+	rc = hc__back(fd, 0, h->total_bytes, HC__BACK_FRESH);
+	if (rc)
+		return rc;
 	rc = handle_map(out, fd, home, 1, h, h->total_bytes, 1);
 	if (!rc)
 		hc__seal_register(*out);
@@ -270,6 +378,11 @@ static int create_whole(const char *path, const struct hc__header *h,
 	}
 	if (ftruncate(fd, (off_t)h->total_bytes) != 0) {
 		saved = errno == EFBIG || errno == EINVAL ? ENOMEM : errno;
+		goto fail;
+	}
+	/* The unnamed file is this process's alone: fresh. */
+	if (hc__back(fd, 0, h->total_bytes, HC__BACK_FRESH) != HC_OK) {
+		saved = errno;
 		goto fail;
 	}
 	if (pwrite(fd, h, sizeof(*h), 0) != (ssize_t)sizeof(*h) ||
@@ -437,12 +550,23 @@ static int open_fd(hc_table **out, int fd, int home, int flags)
 		return HC_ENOMEM;
 	/* Map what the object holds now; generations published later are
 	 * mapped when first used (grow.c: hc__map_upto). */
-	return handle_map(out, fd, home, writable, &hdr,
-			  hdr.max_capacity != hdr.capacity &&
-					  (uint64_t)st.st_size > hdr.total_bytes
-				  ? (uint64_t)st.st_size / HC_PAGE * HC_PAGE
-				  : hdr.total_bytes,
-			  0);
+	rc = handle_map(out, fd, home, writable, &hdr,
+			hdr.max_capacity != hdr.capacity &&
+					(uint64_t)st.st_size > hdr.total_bytes
+				? (uint64_t)st.st_size / HC_PAGE * HC_PAGE
+				: hdr.total_bytes,
+			0);
+	/* A writer backs what it may store to: a table written before
+	 * regions were backed may be sparse (design.md D4). */
+	if (!rc && writable) {
+		rc = hc__back_live(*out);
+		if (rc) {
+			munmap((*out)->base, (*out)->reserve);
+			handle_free(*out);
+			*out = NULL;
+		}
+	}
+	return rc;
 }
 
 static int check_flags(int flags)
@@ -529,6 +653,13 @@ int hc_table_open(hc_table **out, const char *path, int flags)
 	return rc;
 }
 
+/* A failed write, fsync or ftruncate of a copy: HC_ENOSPC where the
+ * device is full, else HC_EIO; errno is kept. */
+static int write_error(void)
+{
+	return errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC : HC_EIO;
+}
+
 static int write_all(int fd, const unsigned char *p, uint64_t len)
 {
 	while (len) {
@@ -539,7 +670,7 @@ static int write_all(int fd, const unsigned char *p, uint64_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return HC_EIO;
+			return write_error();
 		}
 		p += n;
 		len -= (uint64_t)n;
@@ -578,7 +709,7 @@ static int copy_out(const hc_table *t, int out, uint64_t in_off,
 			if (n < 0 && (errno == EINVAL || errno == ENOSYS) &&
 			    (uint64_t)in == in_off)
 				break; /* not supported here: write() */
-			return HC_EIO;
+			return write_error();
 		}
 		if (!len)
 			return HC_OK;
@@ -735,9 +866,9 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	/* ORDER: relaxed. A count publishes nothing (G3). */
 	hh.zero_count = hc_atomic_load_relaxed(&t->hdr->zero_count);
 	if (pwrite(fd, &hh, sizeof(hh), 0) != (ssize_t)sizeof(hh))
-		return HC_EIO;
+		return write_error();
 	if (ftruncate(fd, (off_t)total) != 0)
-		return HC_EIO;
+		return write_error();
 	return HC_OK;
 }
 
@@ -909,10 +1040,20 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 		}
 	}
 	if (fd >= 0) {
+		struct stat st;
+
+		/* Blocks for every byte of the copy, the gaps the writers
+		 * skipped too: a reader of it on a full device must not
+		 * fault on a hole (design.md D4).  The copy is fresh. */
+		if (!rc)
+			rc = fstat(fd, &st) != 0
+				     ? HC_EIO
+				     : hc__back(fd, 0, (uint64_t)st.st_size,
+						HC__BACK_FRESH);
 		if (!rc && !compact && !t->cx)
 			rc = seal_copy(fd); /* a compact file has its own sum */
 		if (!rc && fsync(fd) != 0)
-			rc = HC_EIO;
+			rc = write_error();
 		if (close(fd) != 0 && !rc)
 			rc = HC_EIO;
 	}

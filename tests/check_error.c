@@ -61,6 +61,7 @@ START_TEST(codes_are_distinct_negative_and_dense)
 	}
 	ck_assert_int_eq(HC_OK, 0);
 	ck_assert_int_eq(HC_ERDONLY, -12);
+	ck_assert_int_eq(HC_ENOSPC, -13);
 	ck_assert_int_eq(HC_EBUSY, -14);
 }
 END_TEST
@@ -77,7 +78,7 @@ START_TEST(ok_has_a_sentence_and_name)
 END_TEST
 
 static const int unknown[] = { 1,	2,	 42,
-			       -15,	-100,	 -(int)NCODES - 1,
+			       -99,	-100,	 -(int)NCODES - 1,
 			       INT_MAX, INT_MIN, INT_MIN + 1 };
 
 START_TEST(unknown_codes)

@@ -38,6 +38,7 @@ Suite *hc_seal_suite(void);
 Suite *hc_compact_suite(void);
 Suite *hc_cache_suite(void);
 Suite *hc_lock_suite(void);
+Suite *hc_nospace_suite(void);
 
 /* Runs @s, checks /dev/shm, cleans up; returns the exit status for main. */
 int hc_test_run(Suite *s);
