@@ -97,4 +97,16 @@ expect 2 "--lower-count" dump --lower-count x t.txt
 "$HC" count -k 3 -q -o ok.hc t.txt
 expect 1 "not a fragment" query ok.hc abcd
 expect 2 "unknown command" frobnicate
+# -h is help in every subcommand (histo's --high has no letter), and a
+# letter means the same everywhere (docs/cli.md, "Option letters").
+for c in count dump query histo stats merge model verify; do
+	"$HC" $c -h >help.txt 2>err.txt || fail "$c -h: exit $? ($(cat err.txt))"
+	head -n 1 help.txt | grep -q "^Usage: hogcount $c" ||
+		fail "$c -h: no usage: $(head -n 2 help.txt err.txt)"
+	[ ! -s err.txt ] || fail "$c -h: wrote to stderr: $(cat err.txt)"
+done
+"$HC" model sample -h | grep -q '^Usage: hogcount model' ||
+	fail "model sample -h: no usage"
+expect 2 "-t: invalid option" model prob -t 3 ok.hc
+expect 2 "--top" model sample -n 3 ok.hc
 echo ok
