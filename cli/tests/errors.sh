@@ -66,6 +66,13 @@ expect 2 "--order" count --dna -k 33 -o out.hc t.txt
 expect 2 "--order" count -o out.hc t.txt
 expect 2 "--workers" count -k 3 -j 0 -o out.hc t.txt
 expect 2 "--size" count -k 3 -s 12q -o out.hc t.txt
+# A size out of range names the range.
+expect 2 "--size: invalid size '10T': give 1 to 512Gi (2^39) keys" \
+	count -k 3 -s 10T -o out.hc t.txt
+expect 2 "--max-size: invalid size '600G': give 1 to 512Gi" \
+	count -k 3 --max-size 600G -o out.hc t.txt
+expect 2 "--size: invalid size '10T': give 1 to 512Gi" \
+	merge -s 10T -o out.hc t.txt
 expect 2 "--mode" count -k 3 --mode fast -o out.hc t.txt
 expect 2 "--canonical" count -k 3 -C -o out.hc t.txt
 expect 2 "--bogus: unrecognized option" count -k 3 --bogus -o out.hc t.txt
