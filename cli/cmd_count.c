@@ -93,6 +93,9 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 					  ? hck_tok_skipped_bytes(tk)
 					  : hck_tok_skipped(tk),
 				  memory_order_relaxed);
+	/* ORDER: relaxed; read by the parent after waitpid(). */
+	atomic_fetch_add_explicit(&w->sh->added, hck_sink_added(s),
+				  memory_order_relaxed);
 	hck_tok_destroy(tk);
 	hck_sink_destroy(s);
 	_exit(0);
@@ -591,6 +594,25 @@ static void warn_skipped(const struct work *w, const hck_meta *m)
 			(unsigned long long)n, HC_KEY_BYTES_MAX);
 }
 
+/* No key at all: an empty table is valid, but say why it is empty. */
+static void warn_nothing(const struct work *w, const hck_meta *m)
+{
+	int dna = m->tokens == HCK_DNA;
+	const char *what = w->nin == 1 ? w->in[0].path : NULL;
+
+	if (atomic_load(&w->sh->added))
+		return;
+	fprintf(stderr,
+		"hogcount count: %s%swarning: nothing counted: the input is "
+		"empty, or no %s has %u %s in a row (-k %u)\n",
+		what ? what : "", what ? ": " : "", dna ? "sequence" : "file",
+		m->k,
+		dna			 ? "bases"
+		: m->tokens == HCK_WORDS ? "words"
+					 : "bytes",
+		m->k);
+}
+
 int cmd_count(int argc, char **argv)
 {
 	struct count_opts o;
@@ -763,8 +785,10 @@ int cmd_count(int argc, char **argv)
 	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet,
 				    max_size != 0, left)
 		      : 0;
-	if (!rc)
+	if (!rc) {
 		warn_skipped(&w, &m);
+		warn_nothing(&w, &m);
+	}
 	if (!rc && verbose && w.nblocks)
 		fprintf(stderr,
 			"hogcount count: %llu blocks of DNA streams counted "

@@ -104,6 +104,22 @@ expect 2 "--lower-count" dump --lower-count x t.txt
 "$HC" count -k 3 -q -o ok.hc t.txt
 expect 1 "not a fragment" query ok.hc abcd
 expect 2 "unknown command" frobnicate
+# Nothing counted (an empty input, or K longer than every input): a
+# valid empty table, status 0, and one warning line (-q or not).
+: >empty.txt
+printf 'ab' >ab.txt
+printf '>s\nACGTNACG\n' >short.fa
+for args in "-k 3 empty.txt" "-k 3 ab.txt" "-k 3 ab.txt empty.txt" \
+	"--words -k 2 ab.txt" "--dna -k 5 short.fa"; do
+	# shellcheck disable=SC2086
+	"$HC" count -q $args -o none.hc 2>err.txt ||
+		fail "count $args: exit $? ($(cat err.txt))"
+	[ "$(wc -l <err.txt)" -eq 1 ] && grep -q 'warning: nothing counted' err.txt ||
+		fail "count $args: no warning: $(cat err.txt)"
+	"$HC" stats none.hc | grep -q '^Distinct: *0$' || fail "count $args: stats"
+done
+"$HC" count -q --dna -k 4 -o none.hc short.fa 2>err.txt
+[ ! -s err.txt ] || fail "a count of something warns: $(cat err.txt)"
 # -h is help in every subcommand (histo's --high has no letter), and a
 # letter means the same everywhere (docs/cli.md, "Option letters").
 for c in count dump query histo stats merge model verify; do
