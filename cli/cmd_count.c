@@ -621,7 +621,8 @@ int cmd_count(int argc, char **argv)
 	uint64_t workers, size, max_size, chunk;
 	int mode, quiet, verbose, wide, rc;
 	int mode_given, keep_shm, shm_made = 0, filtering;
-	char partial[512];
+	char partial[512], phase[512];
+	struct ticker tick;
 	const char *left = NULL;
 	hc_table *prev = NULL;
 	struct into in = { NULL, 0 };
@@ -800,9 +801,10 @@ int cmd_count(int argc, char **argv)
 		uint64_t kept = 0;
 
 		t1 = now_seconds();
-		if (count_filter(&t, o.lower, o.upper, &kept))
-			rc = 1;
-		else if (verbose)
+		ticker_start(&tick, quiet, "keeping the keys in -L..-U");
+		rc = count_filter(&t, o.lower, o.upper, &kept) ? 1 : 0;
+		ticker_stop(&tick);
+		if (!rc && verbose)
 			fprintf(stderr,
 				"hogcount count: %llu keys kept by -L/-U in "
 				"%.2f s\n",
@@ -822,6 +824,9 @@ int cmd_count(int argc, char **argv)
 		sigaddset(&block, SIGHUP);
 		sigprocmask(SIG_BLOCK, &block, &old);
 		t1 = now_seconds();
+		snprintf(phase, sizeof(phase), "%s %s",
+			 out ? "saving" : "syncing", out ? out : into);
+		ticker_start(&tick, quiet, phase);
 		if (out) {
 			/* Compact where the kind has the layout (the library
 			 * writes the others as they are). */
@@ -833,6 +838,7 @@ int cmd_count(int argc, char **argv)
 			if (!rc && sync_file(into))
 				rc = HC_EIO;
 		}
+		ticker_stop(&tick);
 		t2 = now_seconds();
 		if (verbose && !rc)
 			fprintf(stderr,

@@ -120,6 +120,16 @@ for args in "-k 3 empty.txt" "-k 3 ab.txt" "-k 3 ab.txt empty.txt" \
 done
 "$HC" count -q --dna -k 4 -o none.hc short.fa 2>err.txt
 [ ! -s err.txt ] || fail "a count of something warns: $(cat err.txt)"
+# On a terminal, the save after the progress line says what it does.
+if command -v script >/dev/null; then
+	script -qec "'$HC' count -k 3 -o tty.hc t.txt" /dev/null </dev/null |
+		tr '\r' '\n' >tty.txt
+	grep -q '^hogcount count: saving tty.hc, [0-9]* s' tty.txt ||
+		fail "no saving line on a terminal: $(cat -v tty.txt)"
+	[ -s tty.hc ] || fail "count on a terminal: no table"
+else
+	echo "skip: the saving line on a terminal (no script(1): bsdutils)"
+fi
 # -h is help in every subcommand (histo's --high has no letter), and a
 # letter means the same everywhere (docs/cli.md, "Option letters").
 for c in count dump query histo stats merge model verify; do
