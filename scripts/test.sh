@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-scripts/deps.sh
+scripts/deps.sh test
 jobs=$(nproc)
 out=${HC_TEST_DIR:-$top/build-test}
 
