@@ -571,36 +571,33 @@ static int into_finish(const char *path, struct into *in, int compact)
 	return 1;
 }
 
-/* What the tokenizers skipped: a warning line, never silence. */
-static void warn_skipped(const struct work *w, const hck_meta *m)
+/*
+ * What the tokenizers skipped, and a count of nothing at all (an empty
+ * table is valid, but not what was meant): one warning line, never
+ * silence; the skipped input, where there is some, says why.
+ */
+static void warn_input(const struct work *w, const hck_meta *m)
 {
 	uint64_t n = atomic_load(&w->sh->skipped);
 	const char *what = w->nin == 1 ? w->in[0].path : NULL;
+	const char *none =
+		atomic_load(&w->sh->added) ? "" : "; nothing counted";
+	int dna = m->tokens == HCK_DNA;
 
-	if (!n)
-		return;
-	if (m->tokens == HCK_DNA)
+	if (n && dna)
 		fprintf(stderr,
 			"hogcount count: %s%swarning: %llu bytes skipped: not "
 			"bases nor sequence letters (is the input FASTA, FASTQ "
-			"or sequence lines?)\n",
+			"or sequence lines?)%s\n",
 			what ? what : "", what ? ": " : "",
-			(unsigned long long)n);
-	else
+			(unsigned long long)n, none);
+	else if (n)
 		fprintf(stderr,
 			"hogcount count: %s%swarning: %llu n-grams skipped: "
-			"longer than %u bytes\n",
+			"longer than %u bytes%s\n",
 			what ? what : "", what ? ": " : "",
-			(unsigned long long)n, HC_KEY_BYTES_MAX);
-}
-
-/* No key at all: an empty table is valid, but say why it is empty. */
-static void warn_nothing(const struct work *w, const hck_meta *m)
-{
-	int dna = m->tokens == HCK_DNA;
-	const char *what = w->nin == 1 ? w->in[0].path : NULL;
-
-	if (atomic_load(&w->sh->added))
+			(unsigned long long)n, HC_KEY_BYTES_MAX, none);
+	if (n || !*none)
 		return;
 	fprintf(stderr,
 		"hogcount count: %s%swarning: nothing counted: the input is "
@@ -786,10 +783,8 @@ int cmd_count(int argc, char **argv)
 	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet,
 				    max_size != 0, left)
 		      : 0;
-	if (!rc) {
-		warn_skipped(&w, &m);
-		warn_nothing(&w, &m);
-	}
+	if (!rc)
+		warn_input(&w, &m);
 	if (!rc && verbose && w.nblocks)
 		fprintf(stderr,
 			"hogcount count: %llu blocks of DNA streams counted "

@@ -118,6 +118,12 @@ for args in "-k 3 empty.txt" "-k 3 ab.txt" "-k 3 ab.txt empty.txt" \
 		fail "count $args: no warning: $(cat err.txt)"
 	"$HC" stats none.hc | grep -q '^Distinct: *0$' || fail "count $args: stats"
 done
+# All of it skipped: the skipped-input warning says nothing was counted.
+printf '12345+67890\n' >digits.txt
+"$HC" count -q --dna -k 3 -o none.hc digits.txt 2>err.txt
+[ "$(wc -l <err.txt)" -eq 1 ] &&
+	grep -q 'warning: 11 bytes skipped: .*; nothing counted$' err.txt ||
+	fail "all skipped: $(cat err.txt)"
 "$HC" count -q --dna -k 4 -o none.hc short.fa 2>err.txt
 [ ! -s err.txt ] || fail "a count of something warns: $(cat err.txt)"
 # On a terminal, the save after the progress line says what it does.
