@@ -51,6 +51,14 @@ void save_error(const char *path, int rc);
  * 1000) or ki/Mi/Gi/Ti (powers of 1024).  Returns 0 or -1. */
 int parse_u64(const char *s, uint64_t *out);
 
+/* --size and --max-size: expected distinct keys, at most half the
+ * largest capacity (the planner's load); CLI_SIZE_RANGE says so in the
+ * error of a value out of range. */
+#define CLI_SIZE_MAX (HC_CAPACITY_MAX / 2)
+#define CLI_SIZE_RANGE                                                   \
+	"1 to 512Gi (2^39) keys; suffixes k M G T (x 1000) or Ki Mi Gi " \
+	"Ti (x 1024)"
+
 /* Report an option getopt_long() rejected (opterr = 0); returns
  * EXIT_USAGE. */
 int bad_option(char **argv);

@@ -93,6 +93,9 @@ static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
 					  ? hck_tok_skipped_bytes(tk)
 					  : hck_tok_skipped(tk),
 				  memory_order_relaxed);
+	/* ORDER: relaxed; read by the parent after waitpid(). */
+	atomic_fetch_add_explicit(&w->sh->added, hck_sink_added(s),
+				  memory_order_relaxed);
 	hck_tok_destroy(tk);
 	hck_sink_destroy(s);
 	_exit(0);
@@ -596,27 +599,43 @@ static int into_finish(const char *path, struct into *in, int compact)
 	return 1;
 }
 
-/* What the tokenizers skipped: a warning line, never silence. */
-static void warn_skipped(const struct work *w, const hck_meta *m)
+/*
+ * What the tokenizers skipped, and a count of nothing at all (an empty
+ * table is valid, but not what was meant): one warning line, never
+ * silence; the skipped input, where there is some, says why.
+ */
+static void warn_input(const struct work *w, const hck_meta *m)
 {
 	uint64_t n = atomic_load(&w->sh->skipped);
 	const char *what = w->nin == 1 ? w->in[0].path : NULL;
+	const char *none =
+		atomic_load(&w->sh->added) ? "" : "; nothing counted";
+	int dna = m->tokens == HCK_DNA;
 
-	if (!n)
-		return;
-	if (m->tokens == HCK_DNA)
+	if (n && dna)
 		fprintf(stderr,
 			"hogcount count: %s%swarning: %llu bytes skipped: not "
 			"bases nor sequence letters (is the input FASTA, FASTQ "
-			"or sequence lines?)\n",
+			"or sequence lines?)%s\n",
 			what ? what : "", what ? ": " : "",
-			(unsigned long long)n);
-	else
+			(unsigned long long)n, none);
+	else if (n)
 		fprintf(stderr,
 			"hogcount count: %s%swarning: %llu n-grams skipped: "
-			"longer than %u bytes\n",
+			"longer than %u bytes%s\n",
 			what ? what : "", what ? ": " : "",
-			(unsigned long long)n, HC_KEY_BYTES_MAX);
+			(unsigned long long)n, HC_KEY_BYTES_MAX, none);
+	if (n || !*none)
+		return;
+	fprintf(stderr,
+		"hogcount count: %s%swarning: nothing counted: the input is "
+		"empty, or no %s has %u %s in a row (-k %u)\n",
+		what ? what : "", what ? ": " : "", dna ? "sequence" : "file",
+		m->k,
+		dna			 ? "bases"
+		: m->tokens == HCK_WORDS ? "words"
+					 : "bytes",
+		m->k);
 }
 
 int cmd_count(int argc, char **argv)
@@ -627,7 +646,8 @@ int cmd_count(int argc, char **argv)
 	uint64_t workers, size, max_size, chunk;
 	int mode, quiet, verbose, wide, rc;
 	int mode_given, keep_shm, shm_made = 0, filtering;
-	char partial[512], shm_shown[400];
+	char partial[512], shm_shown[400], phase[512];
+	struct ticker tick;
 	const char *left = NULL;
 	hc_table *prev = NULL;
 	struct into in = { NULL, 0 };
@@ -797,7 +817,7 @@ int cmd_count(int argc, char **argv)
 				    max_size != 0, tname, left)
 		      : 0;
 	if (!rc)
-		warn_skipped(&w, &m);
+		warn_input(&w, &m);
 	if (!rc && verbose && w.nblocks)
 		fprintf(stderr,
 			"hogcount count: %llu blocks of DNA streams counted "
@@ -809,9 +829,10 @@ int cmd_count(int argc, char **argv)
 		uint64_t kept = 0;
 
 		t1 = now_seconds();
-		if (count_filter(&t, o.lower, o.upper, &kept))
-			rc = 1;
-		else if (verbose)
+		ticker_start(&tick, quiet, "keeping the keys in -L..-U");
+		rc = count_filter(&t, o.lower, o.upper, &kept) ? 1 : 0;
+		ticker_stop(&tick);
+		if (!rc && verbose)
 			fprintf(stderr,
 				"hogcount count: %llu keys kept by -L/-U in "
 				"%.2f s\n",
@@ -831,6 +852,9 @@ int cmd_count(int argc, char **argv)
 		sigaddset(&block, SIGHUP);
 		sigprocmask(SIG_BLOCK, &block, &old);
 		t1 = now_seconds();
+		snprintf(phase, sizeof(phase), "%s %s",
+			 out ? "saving" : "syncing", out ? out : into);
+		ticker_start(&tick, quiet, phase);
 		if (out) {
 			/* Compact where the kind has the layout (the library
 			 * writes the others as they are). */
@@ -842,6 +866,7 @@ int cmd_count(int argc, char **argv)
 			if (!rc && sync_file(into))
 				rc = HC_EIO;
 		}
+		ticker_stop(&tick);
 		t2 = now_seconds();
 		if (verbose && !rc)
 			fprintf(stderr,

@@ -25,7 +25,8 @@ static void usage(FILE *f)
 		"Print \"count frequency\" lines: how many keys have each "
 		"count.\n" TABLE_HELP "\n"
 		"  -l, --low N   lowest bin (default 1)\n"
-		"  -h, --high N  highest bin (default 10000)\n"
+		"      --high N  highest bin (default 10000; jellyfish's -h,\n"
+		"                which is --help here)\n"
 		"  -f, --full    print the zero bins too\n"
 		"      --json    print one JSON object instead of lines\n"
 		"  -p, --plot FILE  draw the histogram into FILE: SVG, or PNG\n"
@@ -37,19 +38,22 @@ static void usage(FILE *f)
 		"                count against rank with the Zipf fit "
 		"(default\n"
 		"                for bytes and words)\n"
-		"      --help    this help\n");
+		"  -h, --help    this help\n");
 }
+
+/* Long options without a letter. */
+enum { OPT_HIGH = 256 };
 
 int cmd_histo(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "low", required_argument, NULL, 'l' },
-		{ "high", required_argument, NULL, 'h' },
+		{ "high", required_argument, NULL, OPT_HIGH },
 		{ "full", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "plot", required_argument, NULL, 'p' },
 		{ "plot-kind", required_argument, NULL, 'K' },
-		{ "help", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t low = 1, high = 10000, below = 0, above = 0, *hist;
@@ -62,10 +66,10 @@ int cmd_histo(int argc, char **argv)
 	size_t len;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "l:h:fp:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:fp:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-		case 'h': {
+		case OPT_HIGH: {
 			uint64_t v;
 
 			if (parse_u64(optarg, &v) || v == 0 ||
@@ -98,7 +102,7 @@ int cmd_histo(int argc, char **argv)
 			}
 			rank = !strcmp(optarg, "rank");
 			break;
-		case 'H':
+		case 'h':
 			usage(stdout);
 			return 0;
 		default:

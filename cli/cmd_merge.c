@@ -75,8 +75,11 @@ int cmd_merge(int argc, char **argv)
 			out = optarg;
 			break;
 		case 's':
-			if (parse_u64(optarg, &size) || !size) {
-				cli_error("--size", "invalid size '%s'",
+			if (parse_u64(optarg, &size) || !size ||
+			    size > CLI_SIZE_MAX) {
+				cli_error("--size",
+					  "invalid size '%s': "
+					  "give " CLI_SIZE_RANGE,
 					  optarg);
 				return EXIT_USAGE;
 			}

@@ -75,10 +75,11 @@ static void usage(FILE *f)
 		"  -d, --discount D   Kneser-Ney discount in (0, 1] for every "
 		"order\n"
 		"                     (default: f1 / (f1 + 2 f2) per order)\n"
-		"  -t, --top N        prob: how many next tokens (default 10)\n"
-		"  -n, --tokens N     sample: tokens to draw (default 100)\n"
-		"  -s, --seed S       sample: random seed (default 1)\n"
-		"  -p, --prime TEXT   sample: start after TEXT\n"
+		"  -n, --top N        prob: how many next tokens (default 10)\n"
+		"      --length N     sample: tokens to draw (default 100;\n"
+		"                     its old name --tokens N works too)\n"
+		"      --seed S       sample: random seed (default 1)\n"
+		"      --prime TEXT   sample: start after TEXT\n"
 		"  -o, --output FILE  reduce: table file to write\n"
 		"      --drop END     reduce: last (default) or first\n"
 		"      --distinct     reduce: add 1 per entry, not its count\n"
@@ -95,7 +96,7 @@ struct opts {
 	double discount;
 	uint64_t top, ntokens, seed;
 	const char *prime, *output;
-	int drop_first, distinct, json;
+	int drop_first, distinct, json, top_given;
 };
 
 /* Context text from the command line: unescaped, words normalised. */
@@ -414,6 +415,13 @@ static int run_sample(int argc, char **argv, const struct opts *o)
 
 	if (argc != 1) {
 		cli_error(NULL, "give exactly one table file");
+		return EXIT_USAGE;
+	}
+	if (o->top_given) {
+		/* -n was the sample's length before one letter meant one
+		 * thing in every subcommand: refuse it rather than ignore. */
+		cli_error("--top", "is for prob; the sample's length is "
+				   "--length N");
 		return EXIT_USAGE;
 	}
 	if (o->prime) {
@@ -887,14 +895,19 @@ static int run_reduce(int argc, char **argv, const struct opts *o)
 	return rc ? 1 : 0;
 }
 
+/* Long options without a letter (docs/cli.md, "Option letters"). */
+enum { OPT_LENGTH = 256, OPT_SEED, OPT_PRIME };
+
 int cmd_model(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "discount", required_argument, NULL, 'd' },
-		{ "top", required_argument, NULL, 't' },
-		{ "tokens", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "prime", required_argument, NULL, 'p' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "length", required_argument, NULL, OPT_LENGTH },
+		/* The old name of --length, kept as it was. */
+		{ "tokens", required_argument, NULL, OPT_LENGTH },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "prime", required_argument, NULL, OPT_PRIME },
 		{ "output", required_argument, NULL, 'o' },
 		{ "drop", required_argument, NULL, 'D' },
 		{ "distinct", no_argument, NULL, 'X' },
@@ -902,7 +915,7 @@ int cmd_model(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { 0, 10, 100, 1, NULL, NULL, 0, 0, 0 };
+	struct opts o = { 0, 10, 100, 1, NULL, NULL, 0, 0, 0, 0 };
 	const char *sub;
 	char *end;
 	int c;
@@ -923,8 +936,7 @@ int cmd_model(int argc, char **argv)
 	argv++;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:t:n:s:p:o:h", opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "d:n:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			errno = 0;
@@ -937,28 +949,30 @@ int cmd_model(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case 't':
 		case 'n':
-		case 's': {
+		case OPT_LENGTH:
+		case OPT_SEED: {
 			uint64_t v;
 
 			if (parse_u64(optarg, &v) ||
-			    (c == 't' && (v == 0 || v > 1000000))) {
-				cli_error(c == 't'   ? "--top"
-					  : c == 'n' ? "--tokens"
-						     : "--seed",
+			    (c == 'n' && (v == 0 || v > 1000000))) {
+				cli_error(c == 'n'	    ? "--top"
+					  : c == OPT_LENGTH ? "--length"
+							    : "--seed",
 					  "invalid number '%s'", optarg);
 				return EXIT_USAGE;
 			}
-			if (c == 't')
+			if (c == 'n') {
 				o.top = v;
-			else if (c == 'n')
+				o.top_given = 1;
+			} else if (c == OPT_LENGTH) {
 				o.ntokens = v;
-			else
+			} else {
 				o.seed = v;
+			}
 			break;
 		}
-		case 'p':
+		case OPT_PRIME:
 			o.prime = optarg;
 			break;
 		case 'o':

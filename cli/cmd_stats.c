@@ -3,7 +3,8 @@
  * cmd_stats.c - hogcount stats: the first four lines as jellyfish stats
  * prints them (Unique, Distinct, Total, Max_count), then the table's
  * capacity, load and what its keys are; --json prints the same as one
- * JSON object.
+ * JSON object.  A compact file has no empty slots: its capacity and load
+ * are those of the table it was saved from, while it was live.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,12 +13,34 @@
 #include "json.h"
 #include "tables.h"
 
+/*
+ * 1 if every shard of @ts is a compact file (hc_table_view shows no
+ * slots), with the capacities of the live tables they were saved from
+ * (hc_table_options: the saved generation's) summed into @capacity.
+ */
+static int compact_live(const struct tables *ts, uint64_t *capacity)
+{
+	*capacity = 0;
+	for (size_t i = 0; i < ts->n; i++) {
+		hc_view v = { .size = sizeof(v) };
+		hc_options o;
+
+		hc_options_init(&o);
+		if (hc_table_view(ts->t[i], &v) || v.slot_size ||
+		    hc_table_options(ts->t[i], &o))
+			return 0;
+		*capacity += o.capacity;
+	}
+	return 1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: hogcount stats [--json] TABLE\n"
 		   "Print unique (count 1), distinct and total keys, the\n"
 		   "largest count, the capacity and load of the "
-		   "table.\n" TABLE_HELP "\n"
+		   "table (of a compact file: while it was live).\n" TABLE_HELP
+		   "\n"
 		   "      --json  print one JSON object instead of lines\n"
 		   "  -h, --help  this help\n");
 }
@@ -34,7 +57,8 @@ int cmd_stats(int argc, char **argv)
 	struct tables ts;
 	hck_meta m;
 	struct json js;
-	int c, rc, json = 0;
+	uint64_t live_capacity;
+	int c, rc, json = 0, compact;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -60,6 +84,17 @@ int cmd_stats(int argc, char **argv)
 		tables_close(&ts);
 		return 1;
 	}
+	/* A compact file's own capacity is its entries, and its load 1:
+	 * report the live table's, which the header keeps.  Its distinct
+	 * keys are the live table's claimed slots, less any a killed
+	 * worker claimed and never counted (not saved). */
+	compact = compact_live(&ts, &live_capacity);
+	if (compact) {
+		st.capacity = live_capacity;
+		st.load = live_capacity
+				  ? (double)st.distinct / (double)live_capacity
+				  : 0;
+	}
 	if (json) {
 		json_begin(&js, stdout);
 		json_str(&js, "table", argv[optind]);
@@ -78,6 +113,7 @@ int cmd_stats(int argc, char **argv)
 				 : "?");
 		json_str(&js, "mode",
 			 st.mode == HC_MODE_HOGWILD ? "hogwild" : "exact");
+		json_str(&js, "layout", compact ? "compact" : "live");
 		json_end(&js);
 		tables_close(&ts);
 		return 0;
@@ -86,13 +122,18 @@ int cmd_stats(int argc, char **argv)
 	printf("Distinct:  %llu\n", (unsigned long long)st.distinct);
 	printf("Total:     %llu\n", (unsigned long long)st.total);
 	printf("Max_count: %llu\n", (unsigned long long)st.max_count);
-	printf("Capacity:  %llu\n", (unsigned long long)st.capacity);
-	printf("Load:      %.4f\n", st.load);
+	printf("Capacity:  %llu%s\n", (unsigned long long)st.capacity,
+	       compact ? " while live" : "");
+	printf("Load:      %.4f%s\n", st.load, compact ? " while live" : "");
 	printf("Tokens:    %s k=%u%s\n", hck_tokens_name(m.tokens), m.k,
 	       m.canonical ? " canonical" : "");
 	printf("Keys:      %s, %s mode\n",
 	       st.key_kind >= 1 && st.key_kind <= 4 ? kinds[st.key_kind] : "?",
 	       st.mode == HC_MODE_HOGWILD ? "hogwild" : "exact");
+	printf("Layout:    %s\n",
+	       compact ? "compact, read-only (count --into makes it live, "
+			 "then compact again)"
+		       : "live");
 	tables_close(&ts);
 	return 0;
 }

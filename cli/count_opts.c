@@ -285,8 +285,9 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 			break;
 		case 's':
 			if (parse_u64(optarg, &o->size) || o->size == 0 ||
-			    o->size > HC_CAPACITY_MAX / 2) {
-				say(flags, "--size", "invalid size '%s'",
+			    o->size > CLI_SIZE_MAX) {
+				say(flags, "--size",
+				    "invalid size '%s': give " CLI_SIZE_RANGE,
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -336,9 +337,9 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 			break;
 		case OPT_MAX_SIZE:
 			if (parse_u64(optarg, &o->max_size) ||
-			    o->max_size == 0 ||
-			    o->max_size > HC_CAPACITY_MAX / 2) {
-				say(flags, "--max-size", "invalid size '%s'",
+			    o->max_size == 0 || o->max_size > CLI_SIZE_MAX) {
+				say(flags, "--max-size",
+				    "invalid size '%s': give " CLI_SIZE_RANGE,
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -357,7 +358,10 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 			break;
 		case OPT_CHUNK:
 			if (parse_u64(optarg, &o->chunk) || o->chunk == 0) {
-				say(flags, "--chunk-size", "invalid size '%s'",
+				say(flags, "--chunk-size",
+				    "invalid size '%s': give a number of "
+				    "bytes, "
+				    "at least 1 (suffixes as for --size)",
 				    optarg);
 				return EXIT_USAGE;
 			}

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * progress.c - one line on standard error, redrawn in place while
- * counting: bytes read of the total, rate and time left.  Silent with
- * --quiet and when standard error is not a terminal.
+ * counting: bytes read of the total, rate and time left; then, while
+ * the table is saved, what is being done and for how long (a ticker).
+ * Silent with --quiet and when standard error is not a terminal.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,4 +75,52 @@ void progress_end(struct progress *p)
 	if (p->on && p->drawn)
 		fprintf(stderr, "\r\033[K");
 	p->drawn = 0;
+}
+
+static void *ticker_main(void *arg)
+{
+	struct ticker *k = arg;
+
+	while (!atomic_load(&k->stop)) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		fprintf(stderr, "\rhogcount count: %s, %.0f s\033[K", k->what,
+			now_seconds() - k->t0);
+		/* Redraw each second; answer ticker_stop() within 0.1 s. */
+		for (int i = 0; i < 10 && !atomic_load(&k->stop); i++)
+			nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+void ticker_start(struct ticker *k, int quiet, const char *what)
+{
+	sigset_t all, old;
+
+	k->on = !quiet && isatty(2);
+	k->what = what;
+	k->t0 = now_seconds();
+	atomic_store(&k->stop, 0);
+	if (!k->on)
+		return;
+	/* Signals stay with the main thread, which acts on them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&k->th, NULL, ticker_main, k)) {
+		/* No thread: the line once, still erased at the end. */
+		fprintf(stderr, "\rhogcount count: %s\033[K", what);
+		k->on = 2;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void ticker_stop(struct ticker *k)
+{
+	if (!k->on)
+		return;
+	atomic_store(&k->stop, 1);
+	if (k->on == 1)
+		pthread_join(k->th, NULL);
+	fprintf(stderr, "\r\033[K");
+	k->on = 0;
 }

@@ -34,6 +34,7 @@ struct work_shared {
 	atomic_int failed; /* 0, or 1 once an error is claimed */
 	atomic_int ready; /* 1 once the error text is written */
 	atomic_uint_fast64_t skipped; /* hck_tok_skipped*() of the workers */
+	atomic_uint_fast64_t added; /* hck_sink_added() of the workers */
 	atomic_uint_fast64_t items_done; /* items run to their end */
 	atomic_uint_fast64_t blocks_shared; /* blocks counted by a worker
 					     * other than their reader */

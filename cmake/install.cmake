@@ -42,3 +42,8 @@ foreach(pc hogcount hogcount-keys hogcount-model)
 	install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc
 		DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endforeach()
+
+# Last: a library installed into a system directory is loadable at once
+# (ldconfig.cmake runs ldconfig there, as root).
+install(CODE "set(HC_LIBDIR \"${CMAKE_INSTALL_LIBDIR}\")")
+install(SCRIPT ${PROJECT_SOURCE_DIR}/cmake/ldconfig.cmake)

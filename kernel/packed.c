@@ -58,11 +58,6 @@ uint64_t hc__packed_ovf_for(uint64_t capacity, uint64_t max)
 
 /* ---- the key_bits-bit bijection -------------------------------------- */
 
-static inline uint64_t bits_mask(unsigned b)
-{
-	return b == 64 ? ~UINT64_C(0) : (UINT64_C(1) << b) - 1;
-}
-
 /* x ^= x >> s, undone: (1 + S)^-1 = (1 + S)(1 + S^2)(1 + S^4)... */
 static inline uint64_t unxorshift(uint64_t x, unsigned s, unsigned b)
 {

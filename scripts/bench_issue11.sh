@@ -28,7 +28,7 @@
 # (cli/tests/gen_reads, gen_text).  WORK_DIR (default /tmp/hc-issue11)
 # gets the data (about 6 GB) and the raw outputs; the summary is
 # WORK_DIR/summary.md.  Needs jellyfish, kmc, dwgsim, ragout-examples
-# and python3-numpy (scripts/deps.sh installs them).
+# and python3-numpy (scripts/deps.sh bench installs them).
 #
 # Environment: REPS (default 3), ONLY (targets to run, default
 # "1 2 4 5"; 3 comes with 2), QUICK=1 (small data and one repetition:
@@ -148,7 +148,7 @@ if want 2; then
 		--len 150 --genome 50000000 --seed 1 --error 0.01 >"$W/gen/reads.fq"
 	if [ ! -s "$W/real/reads.fq" ]; then
 		for g in "$ECOLI" "$SAUR"; do
-			[ -r "$g" ] || { echo "$g: missing (scripts/deps.sh installs ragout-examples)" >&2; exit 1; }
+			[ -r "$g" ] || { echo "$g: missing (scripts/deps.sh test installs ragout-examples)" >&2; exit 1; }
 		done
 		(cd "$W/real" &&
 			zcat "$ECOLI" >ecoli.fa && zcat "$SAUR" >saur.fa &&

@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 done
 out=${HC_FUZZ_DIR:-${HC_TEST_DIR:-$top/build-test}/fuzz}
 mkdir -p "$out" && out=$(cd "$out" && pwd)
-command -v clang >/dev/null || { echo "fuzz.sh: clang is missing (scripts/deps.sh)" >&2; exit 1; }
+command -v clang >/dev/null || { echo "fuzz.sh: clang is missing (scripts/deps.sh test)" >&2; exit 1; }
 
 CC=clang cmake -S . -B "$out/build" -DHC_FUZZ=ON \
 	-DHC_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug \

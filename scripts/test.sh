@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Build and run every test: plain (-Werror), ASan+UBSan, TSan on the
-# threaded cases, the example built against the installed package, and
-# the format check.  Usage: scripts/test.sh [--quick]  (plain build only)
+# Build and run every test: plain (-Werror), the example built against
+# the installed package, the Python package installed with pip into a
+# venv, clang (-Werror), ASan+UBSan, TSan on the threaded cases, and the
+# format check.  Installs the test tier of scripts/deps.sh first.
+# Usage: scripts/test.sh [--quick]  (plain build only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-scripts/deps.sh
+scripts/deps.sh test
 jobs=$(nproc)
 out=${HC_TEST_DIR:-$top/build-test}
 
@@ -63,6 +65,29 @@ assert dict(zip(*t.ngrams())) == {b"abc": 2, b"bca": 1, b"cab": 1}' \
 for f in python/examples/*.py python/bench/*.py scripts/*.sh scripts/*.py; do
 	[ -x "$f" ] || { echo "$f: not executable"; exit 1; }
 done
+
+step "pip install ./python into a venv, offline; the Python tests from it"
+# Debian's setuptools, wheel and numpy (--system-site-packages); pip
+# builds the kernel and the key layer with CMake into the package.
+rm -rf "$out/venv"
+/usr/bin/python3 -m venv --system-site-packages "$out/venv"
+"$out/venv/bin/pip" install --no-index --no-build-isolation "$top/python"
+# From outside the source tree, with the tests' own directory as the
+# top: "import hogcount" is the venv's.
+(cd "$out" && env -u PYTHONPATH -u HOGCOUNT_LIB -u HOGCOUNT_KEYS_LIB \
+	"$out/venv/bin/python" -c 'import sys, hogcount
+assert hogcount.library_path.startswith(sys.prefix), hogcount.library_path
+assert hogcount.keys_library_path.startswith(sys.prefix)' &&
+	env -u PYTHONPATH -u HOGCOUNT_LIB -u HOGCOUNT_KEYS_LIB \
+		HOGCOUNT_BIN="$out/plain/hogcount" "$out/venv/bin/python" \
+		-m unittest discover -s "$top/python/tests" \
+		-t "$top/python/tests")
+
+step "clang build (-Werror), unit tests"
+CC=clang cmake -S . -B "$out/clang" -DHC_WERROR=ON \
+	-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$out/clang" -j"$jobs"
+ctest --test-dir "$out/clang" -L unit -LE long --output-on-failure -j"$jobs"
 
 step "claim path without the pair CAS (HC_FORCE_NO_PAIR_CAS), unit suites"
 cmake -S . -B "$out/nopair" -DHC_WERROR=ON -DHC_FORCE_NO_PAIR_CAS=ON \

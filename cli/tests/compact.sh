@@ -32,6 +32,19 @@ for k in 21 31; do
 		b=$("$HC" stats l$k.hc | grep "^$f:")
 		[ "$a" = "$b" ] || fail "k=$k: stats $a vs $b"
 	done
+	# The compact file's capacity and load are the live table's: the
+	# capacity in its header, the load distinct / capacity, not 1.
+	"$HC" stats c$k.hc >st.txt
+	grep -q '^Layout: *compact, read-only' st.txt || fail "k=$k: layout"
+	"$HC" stats l$k.hc | grep -q '^Layout: *live$' ||
+		fail "k=$k: live layout"
+	awk '/^Distinct:/ { d = $2 } /^Capacity:/ { c = $2; w = $3 $4 }
+		/^Load:/ { l = $2; lw = $3 $4 }
+		END { exit !(c > d && w == "whilelive" && lw == "whilelive" &&
+			l != "1.0000" && l == sprintf("%.4f", d / c)) }' st.txt ||
+		fail "k=$k: compact stats: $(cat st.txt)"
+	"$HC" stats --json c$k.hc | grep -q '"layout": "compact"' ||
+		fail "k=$k: --json layout"
 	# Present and absent k-mers.
 	q=$(head -n 50 c.txt | cut -f1 | tr '\n' ' ')
 	[ "$("$HC" query c$k.hc $q AAAAAAAAAAAAAAAAAAAAA)" = \

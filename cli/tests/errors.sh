@@ -66,6 +66,13 @@ expect 2 "--order" count --dna -k 33 -o out.hc t.txt
 expect 2 "--order" count -o out.hc t.txt
 expect 2 "--workers" count -k 3 -j 0 -o out.hc t.txt
 expect 2 "--size" count -k 3 -s 12q -o out.hc t.txt
+# A size out of range names the range.
+expect 2 "--size: invalid size '10T': give 1 to 512Gi (2^39) keys" \
+	count -k 3 -s 10T -o out.hc t.txt
+expect 2 "--max-size: invalid size '600G': give 1 to 512Gi" \
+	count -k 3 --max-size 600G -o out.hc t.txt
+expect 2 "--size: invalid size '10T': give 1 to 512Gi" \
+	merge -s 10T -o out.hc t.txt
 expect 2 "--mode" count -k 3 --mode fast -o out.hc t.txt
 expect 2 "--canonical" count -k 3 -C -o out.hc t.txt
 expect 2 "--bogus: unrecognized option" count -k 3 --bogus -o out.hc t.txt
@@ -97,4 +104,48 @@ expect 2 "--lower-count" dump --lower-count x t.txt
 "$HC" count -k 3 -q -o ok.hc t.txt
 expect 1 "not a fragment" query ok.hc abcd
 expect 2 "unknown command" frobnicate
+# Nothing counted (an empty input, or K longer than every input): a
+# valid empty table, status 0, and one warning line (-q or not).
+: >empty.txt
+printf 'ab' >ab.txt
+printf '>s\nACGTNACG\n' >short.fa
+for args in "-k 3 empty.txt" "-k 3 ab.txt" "-k 3 ab.txt empty.txt" \
+	"--words -k 2 ab.txt" "--dna -k 5 short.fa"; do
+	# shellcheck disable=SC2086
+	"$HC" count -q $args -o none.hc 2>err.txt ||
+		fail "count $args: exit $? ($(cat err.txt))"
+	[ "$(wc -l <err.txt)" -eq 1 ] && grep -q 'warning: nothing counted' err.txt ||
+		fail "count $args: no warning: $(cat err.txt)"
+	"$HC" stats none.hc | grep -q '^Distinct: *0$' || fail "count $args: stats"
+done
+# All of it skipped: the skipped-input warning says nothing was counted.
+printf '12345+67890\n' >digits.txt
+"$HC" count -q --dna -k 3 -o none.hc digits.txt 2>err.txt
+[ "$(wc -l <err.txt)" -eq 1 ] &&
+	grep -q 'warning: 11 bytes skipped: .*; nothing counted$' err.txt ||
+	fail "all skipped: $(cat err.txt)"
+"$HC" count -q --dna -k 4 -o none.hc short.fa 2>err.txt
+[ ! -s err.txt ] || fail "a count of something warns: $(cat err.txt)"
+# On a terminal, the save after the progress line says what it does.
+if command -v script >/dev/null; then
+	script -qec "'$HC' count -k 3 -o tty.hc t.txt" /dev/null </dev/null |
+		tr '\r' '\n' >tty.txt
+	grep -q '^hogcount count: saving tty.hc, [0-9]* s' tty.txt ||
+		fail "no saving line on a terminal: $(cat -v tty.txt)"
+	[ -s tty.hc ] || fail "count on a terminal: no table"
+else
+	echo "skip: the saving line on a terminal (no script(1): bsdutils)"
+fi
+# -h is help in every subcommand (histo's --high has no letter), and a
+# letter means the same everywhere (docs/cli.md, "Option letters").
+for c in count dump query histo stats merge model verify; do
+	"$HC" $c -h >help.txt 2>err.txt || fail "$c -h: exit $? ($(cat err.txt))"
+	head -n 1 help.txt | grep -q "^Usage: hogcount $c" ||
+		fail "$c -h: no usage: $(head -n 2 help.txt err.txt)"
+	[ ! -s err.txt ] || fail "$c -h: wrote to stderr: $(cat err.txt)"
+done
+"$HC" model sample -h | grep -q '^Usage: hogcount model' ||
+	fail "model sample -h: no usage"
+expect 2 "-t: invalid option" model prob -t 3 ok.hc
+expect 2 "--top" model sample -n 3 ok.hc
 echo ok

@@ -28,10 +28,10 @@ for k in 1 21 31; do
 			jellyfish histo jf.jf >jf.histo
 			cmp -s hc.histo jf.histo ||
 				fail "k=$k $c $f: histo differs"
-			"$HC" histo -l 2 -h 5 -f hc.hc >hc.histo
+			"$HC" histo -l 2 --high 5 -f hc.hc >hc.histo
 			jellyfish histo -l 2 -h 5 -f jf.jf >jf.histo
 			cmp -s hc.histo jf.histo ||
-				fail "k=$k $c $f: histo -l 2 -h 5 -f differs"
+				fail "k=$k $c $f: histo -l 2 --high 5 -f differs"
 		done
 	done
 done

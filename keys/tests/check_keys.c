@@ -633,8 +633,8 @@ START_TEST(tokenizers_leading_blanks)
 		"IIIII\n+IIIII\n@r4\n\n+\n\n@r5\nACGTT\n+\nIIIII\n",
 		/* Found by fuzz_records: a last quality line starting with
 		 * '@' was taken for a record cut by the end of the file. */
-		"@r0 x\nCGCAAA.C\n\nCGCAAAAAAAAAAAAACAaAACAA\n+\n@GNU\\'.5\n\n"
-		"BIPWACGTTTGG%,3:AHOV!(XY\n",
+		("@r0 x\nCGCAAA.C\n\nCGCAAAAAAAAAAAAACAaAACAA\n+\n@GNU\\'.5\n\n"
+		 "BIPWACGTTTGG%,3:AHOV!(XY\n"),
 		/* A truncated last record: read once, by the chunk before. */
 		"@r1\nACGTAC\n+\nIIIIII\n@r2\nGATTACAGATTACA\n",
 	};

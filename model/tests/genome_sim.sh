@@ -6,14 +6,14 @@
 # flagged diploid.  A diploid sample at 60x (dwgsim's mutations, 1% of the
 # bases, heterozygous or homozygous) must be flagged.  The JSON is
 # parsed with python3.  Exit 77 (skipped) when dwgsim or the genome is
-# not installed (scripts/deps.sh installs both).
+# not installed (scripts/deps.sh test installs both).
 # Usage: sh genome_sim.sh HOGCOUNT
 set -eu
 HC=$1
 REF=/usr/share/doc/ragout/examples/H.Pylori/references/G27.fasta.gz
 LEN=300000
 if ! command -v dwgsim >/dev/null || [ ! -r "$REF" ]; then
-	echo "SKIP: needs dwgsim and ragout-examples (scripts/deps.sh)"
+	echo "SKIP: needs dwgsim and ragout-examples (scripts/deps.sh test)"
 	exit 77
 fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/hc-genome.XXXXXX")

@@ -277,8 +277,8 @@ def check(kind, k, train, held, rng):
              f"cross-entropy {ce:.6f}")
 
     # sample: reproducible by seed, k-1 + N tokens of the vocabulary.
-    s1 = run("model", "sample", "-n", 30, "-s", 5, table).stdout
-    s2 = run("model", "sample", "-n", 30, "-s", 5, table).stdout
+    s1 = run("model", "sample", "--length", 30, "--seed", 5, table).stdout
+    s2 = run("model", "sample", "--length", 30, "--seed", 5, table).stdout
     if s1 != s2:
         fail(f"{name}: sample with one seed differs")
     body = s1[:-1]

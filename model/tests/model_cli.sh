@@ -30,9 +30,12 @@ ppl=$("$HC" model perplexity -d 0.5 toy.hc toy.txt | awk '$1 == "perplexity" { p
 "$HC" model prob toy.hc '\n' | grep -q '^# sum over the vocabulary: 1.0000000000' ||
 	fail "bytes: P(. | \\n) does not sum to 1"
 # Sampling is reproducible with a seed.
-a=$("$HC" model sample -n 50 -s 3 w2.hc)
-b=$("$HC" model sample -n 50 -s 3 w2.hc)
+a=$("$HC" model sample --length 50 --seed 3 w2.hc)
+b=$("$HC" model sample --tokens 50 --seed 3 w2.hc)
 [ "$a" = "$b" ] || fail "sample: same seed, different text"
+# -n is --top, as in dump: prob takes it, sample refuses it.
+[ "$("$HC" model prob -n 1 w2.hc the | grep -vc '^#')" = 1 ] ||
+	fail "prob -n 1: not one line"
 # Walk by context, reduce to order 1, unseen mass.
 [ "$("$HC" model walk w2.hc the | sort | tr '\t\n' ' :')" = "the cat 2:the mat 1:" ] ||
 	fail "walk w2.hc the: $("$HC" model walk w2.hc the)"
@@ -102,7 +105,9 @@ expect 2 'unknown command' frobnicate toy.hc
 expect 2 'give a table and the files' heaps toy.hc
 expect 1 'nope.txt: No such file' heaps toy.hc nope.txt
 expect 2 -- '--discount' info -d 2 toy.hc
-expect 2 -- '--tokens' sample -n x toy.hc
+expect 2 -- '--length' sample --length x toy.hc
+expect 2 -- '--top' sample -n 5 toy.hc
+expect 2 -- '-t: invalid option' prob -t 5 toy.hc a
 expect 2 -- '--drop' reduce --drop middle -o x.hc toy.hc
 expect 2 -- '--output' reduce toy.hc
 expect 1 'missing.hc' info missing.hc

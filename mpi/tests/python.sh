@@ -8,7 +8,7 @@
 PY=$7
 SRC=$8
 "$PY" -c "import mpi4py, numpy" 2>/dev/null ||
-	fail "python3-mpi4py or python3-numpy not found: install them (scripts/deps.sh)"
+	fail "python3-mpi4py or python3-numpy not found: install them (scripts/deps.sh test)"
 export PYTHONPATH="$SRC/python"
 EX="$SRC/python/examples/mpi_count.py"
 

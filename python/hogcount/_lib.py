@@ -3,11 +3,13 @@
 layer) and declaring their functions for ctypes.
 
 Each library is found, in this order: the path in the environment
-variable HOGCOUNT_LIB (HOGCOUNT_KEYS_LIB); a CMake build tree beside the
-package (``build*/kernel/libhogcount.so``, ``build*/keys/...``, walking
-up from this file); the directory recorded at install time
-(``_paths.py``, written by ``cmake --install``); then the system
-(``ctypes.util.find_library``, ``libhogcount.so.0``).
+variable HOGCOUNT_LIB (HOGCOUNT_KEYS_LIB); the directory recorded at
+install time (``_paths.py``, written by ``cmake --install``, or by
+``pip install`` where the libraries were built into the package); a
+CMake build tree beside the package (``build*/kernel/libhogcount.so``,
+``build*/keys/...``, walking up from this file: the source tree, which
+has no ``_paths.py``); then the system (``ctypes.util.find_library``,
+``libhogcount.so.0``).
 """
 import ctypes
 import ctypes.util
@@ -72,15 +74,15 @@ def _candidates(env, subdir, name):
     if env:
         yield env
         return
+    libdir = _installed_libdir()
+    if libdir:
+        yield os.path.join(libdir, f"lib{name}.so.0")
     d = os.path.dirname(os.path.abspath(__file__))
     for _ in range(4):
         d = os.path.dirname(d)
         for p in sorted(glob.glob(os.path.join(d, "build*", subdir,
                                                f"lib{name}.so"))):
             yield p
-    libdir = _installed_libdir()
-    if libdir:
-        yield os.path.join(libdir, f"lib{name}.so.0")
     found = ctypes.util.find_library(name)
     if found:
         yield found
