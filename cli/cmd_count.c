@@ -375,14 +375,17 @@ static int is_compact(const hc_table *t)
 
 /*
  * Lock TABLE (hc_lock_acquire), saying so when another process holds it
- * and this one waits.  Returns 0, or -1 with the error printed.
+ * and this one waits.  Returns 0, or -1 with the error printed; a signal
+ * (noted before the wait too: it may have come while signals were
+ * blocked) stops the wait, and the line says what is @left.
  */
-static int into_lock(const char *path, int flags, const char *why, hc_lock **l)
+static int into_lock(const char *path, int flags, const char *why,
+		     const char *left, hc_lock **l)
 {
 	char who[256];
 	int rc = hc_lock_acquire(l, path, flags);
 
-	if (rc == HC_EBUSY) {
+	if (rc == HC_EBUSY && !got_signal) {
 		lock_holders(path, who, sizeof(who));
 		fprintf(stderr,
 			"hogcount count: %s: waiting for %s to finish, "
@@ -392,9 +395,8 @@ static int into_lock(const char *path, int flags, const char *why, hc_lock **l)
 	}
 	if (rc == HC_OK)
 		return 0;
-	if (rc == HC_EIO && errno == EINTR)
-		cli_error(path, "interrupted while waiting; nothing was "
-				"written");
+	if (got_signal || (rc == HC_EIO && errno == EINTR))
+		cli_error(path, "interrupted while waiting; %s", left);
 	else
 		cli_error(path, "%s",
 			  rc == HC_EIO || rc == HC_ENOENT
@@ -471,10 +473,11 @@ static int open_into(const char *path, const hck_meta *want,
 		int rc, grows, shape_kept, compact;
 
 		if (into_lock(path, flags,
-			      flags == HC_LOCK_SHARED
-				      ? "to add to it in place"
+			      flags == HC_LOCK_SHARED ? "to add to it in place"
+			      : in->was_compact
+				      ? "to make it live (it is compact)"
 				      : "to add to a copy of it",
-			      &in->lock))
+			      "nothing was written", &in->lock))
 			return -1;
 		if (table_open_meta(path, &ro, &m))
 			goto fail_unlocked;
@@ -571,11 +574,13 @@ fail_unlocked:
  * After --into in place: drop the shared lock, and where TABLE was
  * compact when this run came and --no-compact was not given, write it
  * compact again once every writer is done: under the exclusive lock,
- * unless a run that finished meanwhile did it.  Returns 0, or 1 with
- * the error printed (TABLE then stays live, every count in it).
+ * unless a run that finished meanwhile did it.  Returns 0; 1 with the
+ * error printed, or 128 + N if a signal stopped the wait (TABLE then
+ * stays live, every count of this run in it).
  */
 static int into_finish(const char *path, struct into *in, int compact)
 {
+	char left[512];
 	hc_table *ro;
 	int rc;
 
@@ -583,9 +588,13 @@ static int into_finish(const char *path, struct into *in, int compact)
 	in->lock = NULL;
 	if (!in->was_compact || !compact)
 		return 0;
+	snprintf(left, sizeof(left),
+		 "%s holds every count of this run, in the live layout "
+		 "(hogcount merge -o NEW %s writes it compact)",
+		 path, path);
 	if (into_lock(path, HC_LOCK_EXCLUSIVE, "to write it compact again",
-		      &in->lock))
-		return 1;
+		      left, &in->lock))
+		return got_signal ? 128 + got_signal : 1;
 	rc = hc_table_open(&ro, path, HC_OPEN_RDONLY);
 	if (!rc && !is_compact(ro))
 		rc = hc_table_save_compact(ro, path);

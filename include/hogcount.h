@@ -802,7 +802,8 @@ HC_API int hc_table_reseal(const char *path, hc_verdict *v);
  * name: if the file was replaced (renamed over) while this call waited,
  * it locks the file now at @path.  While this process holds an exclusive
  * lock, its own hc_table_save(), hc_table_save_compact() and
- * hc_table_open(HC_OPEN_RDWR) of that file go ahead.
+ * hc_table_open(HC_OPEN_RDWR) of that file go ahead; a handle so opened
+ * holds a writer's lock once the exclusive one is released.
  * @flags: HC_LOCK_SHARED or HC_LOCK_EXCLUSIVE, or'ed with HC_LOCK_WAIT.
  * Returns HC_OK, HC_EBUSY (held, and no HC_LOCK_WAIT), HC_ENOENT,
  * HC_EIO (errno set; EINTR when a signal interrupted the wait),

@@ -333,6 +333,8 @@ struct hc_table {
 	int writable;
 	int home; /* enum hc__home */
 	int fd; /* the memfd, shm object or file behind the mapping, or -1 */
+	int lock_fd; /* opened under this process's exclusive hc_lock: a
+		      * duplicate of its descriptor (lock.c), else -1 */
 	hc_aword local_claims[HC_GEN_MAX]; /* claims not yet flushed */
 	hc_aword reclaim_seen; /* cur at this handle's last reclaim (M9) */
 	hc_aword nospc_gen; /* g + 1 when the growth of g found no space */
@@ -420,7 +422,8 @@ int hc__lock_writer(int fd);
 /* 1 if another open file description holds a lock on the file of @fd,
  * 0 if none, -1 where that cannot be told. */
 int hc__lock_others(int fd);
-/* Whether this process holds an exclusive hc_lock on the file. */
+/* Where this process holds an exclusive hc_lock on the file: a
+ * duplicate of its descriptor (the caller closes it), else -1. */
 int hc__lock_mine(uint64_t dev, uint64_t ino);
 /* 1 if @path names the file of @fd, 0 if another or none, -1 error. */
 int hc__lock_same_file(int fd, const char *path);

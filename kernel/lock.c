@@ -129,14 +129,15 @@ int hc__lock_others(int fd)
 
 int hc__lock_mine(uint64_t dev, uint64_t ino)
 {
-	int mine = 0;
+	int fd = -1;
 
 	pthread_mutex_lock(&held_mu);
-	for (struct hc_lock *l = held; l && !mine; l = l->next)
-		mine = l->exclusive && (uint64_t)l->dev == dev &&
-		       (uint64_t)l->ino == ino;
+	for (struct hc_lock *l = held; l && fd < 0; l = l->next)
+		if (l->exclusive && l->fd >= 0 && (uint64_t)l->dev == dev &&
+		    (uint64_t)l->ino == ino)
+			fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0);
 	pthread_mutex_unlock(&held_mu);
-	return mine;
+	return fd;
 }
 
 int hc__lock_same_file(int fd, const char *path)
@@ -227,8 +228,19 @@ int hc_lock_release(hc_lock *l)
 			break;
 		}
 	pthread_mutex_unlock(&held_mu);
+	if (l->fd >= 0 && l->exclusive) {
+		/* Down to a writer's lock: a handle this process opened
+		 * under the lock holds a duplicate of the descriptor, and
+		 * writes on after it (L1); without one, the close below
+		 * drops everything. */
+		short type = F_RDLCK;
+
+		(void)ofd(l->fd, F_OFD_SETLK, &type, WRITERS);
+		type = F_UNLCK;
+		(void)ofd(l->fd, F_OFD_SETLK, &type, SHARED);
+	}
 	if (l->fd >= 0)
-		close(l->fd); /* drops the lock */
+		close(l->fd); /* drops the lock, or leaves it to the dups */
 	free(l);
 	return HC_OK;
 }
@@ -241,8 +253,9 @@ int hc__lock_replace(const char *path, int *fd)
 	*fd = -1;
 	if (stat(path, &st) != 0)
 		return errno == ENOENT ? HC_OK : HC_EIO;
-	if (hc__lock_mine((uint64_t)st.st_dev, (uint64_t)st.st_ino))
-		return HC_OK;
+	*fd = hc__lock_mine((uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	if (*fd >= 0)
+		return HC_OK; /* the caller's close of it keeps the lock */
 	*fd = open(path, O_RDWR | O_CLOEXEC);
 	if (*fd < 0) {
 		/* Not writable by us: nor, then, by a writer of ours;

@@ -202,6 +202,7 @@ static struct hc_table *handle_new(int home, int fd, int writable)
 	}
 	t->home = home;
 	t->fd = fd;
+	t->lock_fd = -1;
 	t->writable = writable;
 	t->map_lock = mu;
 	return t;
@@ -602,17 +603,20 @@ int hc_table_attach(hc_table **out, const char *name, int flags)
  * A writer's lock on the file behind @fd, opened from @path (design.md
  * L1): HC_OK, HC_EBUSY, HC_EIO, or 1 when @path names another file by
  * the time the lock is held (it was replaced: open it again).  A file
- * under this process's exclusive hc_lock takes none: that lock stands
- * for the writer's.
+ * under this process's exclusive hc_lock takes none: *lock_fd is a
+ * duplicate of that lock's descriptor, which holds the lock with it and,
+ * once the hc_lock is released, a writer's lock (lock.c).
  */
-static int lock_writer(int fd, const char *path)
+static int lock_writer(int fd, const char *path, int *lock_fd)
 {
 	struct stat st;
 	int rc;
 
+	*lock_fd = -1;
 	if (fstat(fd, &st) != 0)
 		return HC_EIO;
-	if (hc__lock_mine((uint64_t)st.st_dev, (uint64_t)st.st_ino))
+	*lock_fd = hc__lock_mine((uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	if (*lock_fd >= 0)
 		return HC_OK;
 	rc = hc__lock_writer(fd);
 	if (rc)
@@ -623,7 +627,7 @@ static int lock_writer(int fd, const char *path)
 
 int hc_table_open(hc_table **out, const char *path, int flags)
 {
-	int fd, rc;
+	int fd, rc, lock_fd = -1;
 
 	if (!out)
 		return HC_EINVAL;
@@ -635,7 +639,8 @@ int hc_table_open(hc_table **out, const char *path, int flags)
 					O_CLOEXEC);
 		if (fd < 0)
 			return os_error_existing();
-		rc = flags == HC_OPEN_RDWR ? lock_writer(fd, path) : HC_OK;
+		rc = flags == HC_OPEN_RDWR ? lock_writer(fd, path, &lock_fd)
+					   : HC_OK;
 		if (rc != 1)
 			break;
 		close(fd); /* replaced under us: the file there now */
@@ -646,9 +651,15 @@ int hc_table_open(hc_table **out, const char *path, int flags)
 		int saved = errno;
 
 		close(fd);
+		if (lock_fd >= 0)
+			close(lock_fd);
 		errno = saved;
 	} else if (flags == HC_OPEN_RDWR) {
+		(*out)->lock_fd = lock_fd;
 		hc__seal_register(*out);
+		/* A writer of the file also clears what killed savers of it
+		 * left (L4), as a save of it would. */
+		hc__lock_clean_tmp(path);
 	}
 	return rc;
 }
@@ -1164,6 +1175,8 @@ int hc_table_close(hc_table *t)
 	}
 	if (t->fd >= 0 && close(t->fd) != 0 && rc == HC_OK)
 		rc = HC_EIO;
+	if (t->lock_fd >= 0)
+		close(t->lock_fd); /* after the seal (L1) */
 	handle_free(t);
 	return rc;
 }

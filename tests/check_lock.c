@@ -4,8 +4,9 @@
  * writer handle keeps exclusive locks out and an exclusive lock keeps
  * writers out, in other processes; the holder's own opens and saves go
  * ahead; a save never replaces a file a writer holds; a waiting lock
- * follows a rename; a killed saver's temporary file is removed by the
- * next save of the same name, a live one's is not.
+ * follows a rename; a handle opened under the holder's lock stays a
+ * writer after it; a killed saver's temporary file is removed by the
+ * next save or read-write open of the same name, a live one's is not.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -189,6 +190,36 @@ START_TEST(exclusive_keeps_writers_out)
 }
 END_TEST
 
+/* A handle opened under this process's exclusive lock is a writer like
+ * any other once the lock is released: other processes see it, and
+ * nobody reseals or replaces the file under it. */
+START_TEST(writer_outlives_own_exclusive_lock)
+{
+	char path[256];
+	hc_verdict v = { .size = sizeof(v) };
+	hc_lock *l;
+	hc_table *t, *r;
+
+	make_table(path, sizeof(path), 3);
+	ck_assert_ok(hc_lock_acquire(&l, path, HC_LOCK_EXCLUSIVE));
+	ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDWR));
+	ck_assert_ok(hc_lock_release(l));
+	ck_assert_ok(hc_add(t, 1, 1));
+	ck_assert_int_eq(run_child(try_exclusive, path), 10);
+	ck_assert_int_eq(run_child(try_save, path), 10);
+	ck_assert_hc(hc_table_reseal(path, NULL), HC_EBUSY);
+	ck_assert_ok(hc_table_open(&r, path, HC_OPEN_RDONLY));
+	ck_assert_ok(hc_table_verify(r, &v));
+	ck_assert_int_eq(v.state, HC_SEAL_LIVE);
+	ck_assert_ok(hc_table_close(r));
+	/* Writers share with it. */
+	ck_assert_int_eq(run_child(try_rdwr, path), 0);
+	ck_assert_ok(hc_table_close(t));
+	ck_assert_int_eq(run_child(try_exclusive, path), 0);
+	ck_assert_int_eq(count_of_1(path), 4);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	char path[256];
@@ -278,6 +309,15 @@ START_TEST(stale_temporary_files_removed)
 	ck_assert_int_eq(access(dead, F_OK), -1);
 	ck_assert_int_eq(access(live, F_OK), 0);
 	ck_assert_int_eq(access(other, F_OK), 0);
+	/* A writer of the file clears them too (an in-place --into never
+	 * saves). */
+	fd = open(dead, O_RDWR | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDWR));
+	ck_assert_ok(hc_table_close(t));
+	ck_assert_int_eq(access(dead, F_OK), -1);
+	ck_assert_int_eq(access(live, F_OK), 0);
 	unlink(live);
 	unlink(other);
 }
@@ -292,6 +332,7 @@ Suite *hc_lock_suite(void)
 	tcase_add_test(tc, writer_keeps_exclusive_out);
 	tcase_add_test(tc, forked_child_holds_the_lock);
 	tcase_add_test(tc, exclusive_keeps_writers_out);
+	tcase_add_test(tc, writer_outlives_own_exclusive_lock);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, waiting_lock_follows_rename);
 	tcase_add_test(tc, stale_temporary_files_removed);

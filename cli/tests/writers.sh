@@ -67,6 +67,38 @@ sdump comp.hc | cmp -s - all.txt || fail "compact: two --into lost counts"
 "$HC" verify comp.hc | grep -q ': OK$' || fail "compact: not sealed"
 echo "ok: two --into at once on a compact table"
 
+# 2b. Ctrl-C while a run waits for the others to write the table compact
+# again: status 130, and the line says every count of it is in (it is).
+"$HC" count $K -o ci.hc a.fq
+"$HC" count $K -j 1 -o abc.hc a.fq b.fq c.fq
+rm -f fa fb
+mkfifo fa fb
+exec 4<>fa 5<>fb
+"$HC" count $K -j 1 --into ci.hc fa 4>&- 5>&- 2>a.err &
+pa=$!
+poll "$pa" "--into ci.hc (a): workers" has_workers "$pa"
+"$HC" count $K -j 1 --into ci.hc fb 4>&- 5>&- 2>b.err &
+pb=$!
+poll "$pb" "--into ci.hc (b): workers" has_workers "$pb"
+cat b.fq >&4
+exec 4>&-
+n=0
+until grep -q "to write it compact again" a.err; do
+	n=$((n + 1))
+	[ $n -lt 300 ] || fail "run a does not wait to compact: $(cat a.err)"
+	sleep 0.1
+done
+stop_with "$pa" INT
+[ "$st" -eq 130 ] || fail "Ctrl-C while waiting to compact: exit $st"
+grep -q "interrupted while waiting; ci.hc holds every count of this run" \
+	a.err || fail "Ctrl-C while waiting to compact: $(cat a.err)"
+cat c.fq >&5
+exec 5>&-
+wait "$pb" || fail "run b: $(cat b.err)"
+sdump ci.hc | cmp -s - "$(sdump abc.hc >abc.txt && echo abc.txt)" ||
+	fail "Ctrl-C while waiting to compact: counts differ"
+echo "ok: Ctrl-C while waiting to compact loses nothing and says so"
+
 # 3. Replacing a table another process writes: refused, one line naming
 # it, nothing lost.
 "$HC" count $K --no-compact -o busy.hc a.fq
