@@ -183,6 +183,15 @@ static int small_table(const struct job *j, char *where, hc_table **t)
 	hc_options o;
 	int rc;
 
+	if (!HC_HAVE_PAIR_CAS &&
+	    (j->kind == HC_KEY_U64 || j->kind == HC_KEY_BYTES)) {
+		/* Such tables do not grow without the pair CAS (design.md
+		 * M8): the default fixed size may not fit the tmpfs. */
+		printf("check_nospace: skipped, kind %d does not grow "
+		       "without the pair CAS\n",
+		       j->kind);
+		return SKIP;
+	}
 	rc = full_place(j, dir, where);
 	if (rc)
 		return rc;
@@ -637,6 +646,8 @@ START_TEST(claim_left_is_taken_up)
 	uint64_t end, claim, cap, i, c, held = 0;
 	unsigned cur, top;
 
+	if (!HC_HAVE_PAIR_CAS)
+		return; /* a u64 table grows only with it (design.md M8) */
 	hc_test_path(path, sizeof(path), "claim.hc");
 	opts_for(&o, HC_KEY_U64);
 	ck_assert_ok(hc_table_create_file(&t, path, &o));
