@@ -11,7 +11,8 @@
 #   test   everything scripts/test.sh runs: Check and liburcu (unit and
 #          stress tests), jellyfish (the k-mer oracle: cli tests fail
 #          without it), clang and its sanitizer runtimes (the clang
-#          build, the fuzz harnesses), clang-format, the compressors,
+#          build, the fuzz harnesses), clang-format and git (the format
+#          check lists the tracked files), the compressors,
 #          python3 with numpy, venv, pip and setuptools (the pip install
 #          into a venv), Open MPI and mpi4py (hogcount-mpi, label mpi).
 #          Optional tests skip with one line without theirs: dwgsim and
@@ -38,7 +39,7 @@ pkgs=(gcc make cmake pkgconf libatomic-ops-dev libxxhash-dev zlib1g-dev
 	libisal-dev liblzma-dev libbz2-dev libzstd-dev)
 if [ "$tier" != build ]; then
 	pkgs+=(check liburcu-dev jellyfish clang libclang-rt-14-dev
-		clang-format xz-utils bzip2 zstd gzip perl python3
+		clang-format git xz-utils bzip2 zstd gzip perl python3
 		python3-numpy python3-venv python3-pip python3-setuptools
 		python3-wheel openmpi-bin libopenmpi-dev python3-mpi4py
 		dwgsim ragout-examples librsvg2-bin chromium iproute2)
