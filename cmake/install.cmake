@@ -22,8 +22,10 @@ install(EXPORT hogcountTargets
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/hogcountConfig.cmake.in
 	${PROJECT_BINARY_DIR}/hogcountConfig.cmake
 	INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hogcount)
+# 0.x: a new minor version may break the API (docs/api.md, section 7),
+# so find_package(hogcount 0.2) accepts 0.2.* only.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/hogcountConfigVersion.cmake
-	COMPATIBILITY SameMajorVersion)
+	COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/hogcountConfig.cmake
 	${PROJECT_BINARY_DIR}/hogcountConfigVersion.cmake
 	DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hogcount)

@@ -4,7 +4,7 @@
 # directory (/usr/local/lib, /usr/lib/<triplet>, ...) through its cache,
 # ld.so.cache, which knows a new library only once ldconfig has run:
 # without it a program linked with pkg-config hogcount does not start
-# (libhogcount.so.0: cannot open shared object file).  So, installing
+# (libhogcount.so.1: cannot open shared object file).  So, installing
 # into a directory ldconfig scans, as root and not staged into DESTDIR
 # (a package's own scripts run ldconfig there), run ldconfig; as
 # another user, say so; into any other directory, say how programs find

@@ -32,9 +32,9 @@ extern "C" {
 #endif
 
 #define HC_VERSION_MAJOR 0
-#define HC_VERSION_MINOR 1
+#define HC_VERSION_MINOR 2
 #define HC_VERSION_PATCH 0
-#define HC_VERSION_STRING "0.1.0"
+#define HC_VERSION_STRING "0.2.0"
 
 /* On-disk/in-memory format version written in every table header. */
 #define HC_FORMAT_VERSION 2
@@ -95,8 +95,8 @@ enum hc_key_kind {
 	HC_KEY_PACKED = 4,
 };
 
-/* How hc_add() updates a count.  Chosen per table; per call with the
- * _exact and _hogwild variants. */
+/* How hc_add() updates a count.  Chosen per table; per call with
+ * hc_add_batch_mode() and hc_add_bytes_batch_mode(). */
 enum hc_mode {
 	/* Atomic fetch-and-add: the sum of counts is the sum of deltas. */
 	HC_MODE_EXACT = 1,
@@ -111,37 +111,50 @@ enum hc_mode {
 
 /*
  * Creation options.  Initialise with hc_options_init(), then set fields.
- * @size: sizeof(hc_options), set by hc_options_init(); lets it grow.
+ * @size: the caller's sizeof(hc_options), set by hc_options_init().  The
+ *	library reads that many bytes: fields appended by a later version
+ *	take their defaults for a caller built before them, and a caller
+ *	built against a later header must leave the fields this library
+ *	does not know at 0 (else HC_EINVAL).  Fields are appended, never
+ *	moved, and every field added from now on defaults to 0.
  * @key_kind: enum hc_key_kind (default HC_KEY_U64).
  * @mode: enum hc_mode (default HC_MODE_EXACT).
  * @capacity: hashed kinds: number of slots, 1..HC_CAPACITY_MAX.  A table
  *	that does not grow holds at most @capacity distinct keys; keep the
- *	load below about 0.8 for speed.  Each slot is 16 bytes.  For a
- *	growing table it is the size of the first generation (a hint).
- *	Default 0: no size given; the table starts at 1024 slots and grows
- *	(HC_GROW_AUTO), or has 2^20 slots where it cannot grow (design.md
- *	M8: dense, or no 16-byte CAS for u64 and bytes).
+ *	load below about 0.8 for speed.  A slot is 16 bytes (8 for
+ *	HC_KEY_PACKED).  For a growing table it is the size of the first
+ *	generation (a hint).  Default 0: no size given; the table starts at
+ *	1024 slots and grows (HC_GROW_AUTO), or has 2^20 slots where it
+ *	cannot grow (design.md M8: no 16-byte CAS for u64 and bytes).
  * @dense_bits: HC_KEY_DENSE: keys are below 2^dense_bits (1..32).
+ * @grow: online growth (u64, packed and bytes kinds; design.md M1-M10).
+ *	HC_GROW_AUTO (0, the default) grows when @capacity is 0 and keeps a
+ *	given @capacity fixed.  HC_GROW_OFF (-1) never grows: HC_EFULL when
+ *	full.  A load in percent, 5..95, grows from @capacity whenever that
+ *	share of the slots is taken (HC_GROW_ON is 80).  A probe that finds
+ *	no free slot also starts a growth.  A growth doubles the capacity
+ *	while every process keeps adding.
+ * @arena_bytes: HC_KEY_BYTES: size of the key area; 0 picks 32 bytes per
+ *	slot.  A key of n bytes takes 8 + n rounded up to 8.
+ * @seed: hash seed; 0 uses a fixed default so runs are reproducible.
  * @key_bits: HC_KEY_PACKED: keys are below 2^key_bits (1..62).  A slot
  *	is 8 bytes and holds the key's hash bits that its position does not
  *	imply and a count of 52 - max(0, key_bits - floor(log2(capacity)))
  *	bits; this must be at least 16 (else HC_EINVAL).  Larger counts
  *	continue in an overflow area of max(1024, capacity / 256) entries.
- * @arena_bytes: HC_KEY_BYTES: size of the key area; 0 picks 32 bytes per
- *	slot.  A key of n bytes takes 8 + n rounded up to 8.
- * @seed: hash seed; 0 uses a fixed default so runs are reproducible.
- * @grow: online growth (u64, packed and bytes kinds; design.md M1-M10).
- *	HC_GROW_AUTO (0, the default) grows when @capacity is 0 and keeps a
- *	given @capacity fixed, as format 1 did.  HC_GROW_OFF (-1) never
- *	grows: HC_EFULL when full, exactly as before.  A load in percent,
- *	5..95, grows from @capacity whenever that share of the slots is
- *	taken (HC_GROW_ON is 80).  A probe that finds no free slot also
- *	starts a growth.  A growth doubles the capacity while every process
- *	keeps adding.
  * @max_bits: growing tables: growth stops at 2^max_bits slots (then
  *	HC_EFULL as for a fixed table), 1..40; 0 = unbounded (2^40).
- * @grow and @max_bits sit where format 1 had padding, so the struct
- *	keeps its size and layout (bindings built for it still work).
+ * @perm: permission bits of a new named object (hc_table_create_shm(),
+ *	hc_table_create_file()); ignored by hc_table_create().  0, the
+ *	default: shm 0600, file 0644 less the umask.  Else 0600 plus any of
+ *	0060 and 0006, set with fchmod so the umask does not narrow them:
+ *	HC_PERM_GROUP lets the object's group attach or open it, read-only
+ *	or read-write.  The group is the creator's effective group id (for
+ *	a file, the directory's group if it is set-group-ID).  Whoever can
+ *	write the object can change every count and make the others' calls
+ *	fail, never make them read or write outside their mapping, crash or
+ *	hang (design.md W1-W3): share only with processes you trust with
+ *	the counts.  Other bits: HC_EINVAL.
  */
 typedef struct hc_options {
 	size_t size;
@@ -154,11 +167,16 @@ typedef struct hc_options {
 	uint64_t seed;
 	unsigned key_bits;
 	unsigned max_bits;
+	unsigned perm;
 } hc_options;
+
+/* hc_options.perm */
+#define HC_PERM_OWNER 0600 /* the owner alone (shm default) */
+#define HC_PERM_GROUP 0660 /* the owner and the object's group */
 
 /* hc_options.grow: or a load in percent, 5..95. */
 enum hc_grow {
-	HC_GROW_OFF = -1, /* fixed capacity, as format 1 */
+	HC_GROW_OFF = -1, /* fixed capacity: HC_EFULL when full */
 	HC_GROW_AUTO = 0, /* grow (at 80%) iff no capacity was given */
 	HC_GROW_ON = 80, /* grow from @capacity at load 0.8 */
 };
@@ -248,9 +266,12 @@ HC_API const char *hc_version(void);
 /* ---- creating, opening, closing ------------------------------------ */
 
 /*
- * hc_options_init - fill @opt with the defaults listed at hc_options.
+ * hc_options_init - fill @opt with the defaults listed at hc_options and
+ * set @opt->size to the caller's sizeof(*@opt).  A macro over
+ * hc_options_init_size(), which bindings call with their struct's size.
  */
-HC_API void hc_options_init(hc_options *opt);
+HC_API void hc_options_init_size(hc_options *opt, size_t size);
+#define hc_options_init(opt) hc_options_init_size((opt), sizeof(*(opt)))
 
 /*
  * hc_table_create - create a table in an anonymous shared mapping.
@@ -289,32 +310,6 @@ HC_API int hc_table_create_shm(hc_table **out, const char *name,
  */
 HC_API int hc_table_create_file(hc_table **out, const char *path,
 				const hc_options *opt);
-
-/* Permission bits for hc_table_create_shm_perm() and
- * hc_table_create_file_perm(). */
-#define HC_PERM_OWNER 0600 /* the owner alone (shm default) */
-#define HC_PERM_GROUP 0660 /* the owner and the object's group */
-
-/*
- * hc_table_create_shm_perm, hc_table_create_file_perm - as
- * hc_table_create_shm() and hc_table_create_file(), with the permission
- * bits of the new object set to @perm (with fchmod, so the umask does
- * not narrow them).  @perm: 0 for the default (shm: 0600; file: 0644
- * less the umask), or 0600 plus any of 0060 and 0006: HC_PERM_GROUP
- * lets the object's group attach or open it, read-only or read-write.
- * The group is the creator's effective group id (for a file, the
- * directory's group if it is set-group-ID).  Whoever can write the
- * object can change every count and make the others' calls fail, never
- * make them read or write outside their mapping, crash or hang
- * (design.md W1-W3): share only with processes you trust with the
- * counts.
- * Returns as hc_table_create_shm() / hc_table_create_file(), and
- * HC_EINVAL for other bits in @perm.
- */
-HC_API int hc_table_create_shm_perm(hc_table **out, const char *name,
-				    const hc_options *opt, unsigned perm);
-HC_API int hc_table_create_file_perm(hc_table **out, const char *path,
-				     const hc_options *opt, unsigned perm);
 
 /*
  * hc_table_attach - map an existing named shared-memory table.
@@ -438,9 +433,15 @@ HC_API int hc_shm_unlink(const char *name);
 
 /*
  * hc_table_options - the options a table was created with (also for
- * tables opened from a file or attached by name).
+ * tables opened from a file or attached by name) into @opt.  A macro
+ * over hc_table_options_size(), which writes @size bytes (the caller's
+ * sizeof, at least the size of version 0.1's struct) and sets
+ * @opt->size to it.  Returns HC_OK, HC_EINVAL.
  */
-HC_API int hc_table_options(const hc_table *t, hc_options *opt);
+HC_API int hc_table_options_size(const hc_table *t, hc_options *opt,
+				 size_t size);
+#define hc_table_options(t, opt) \
+	hc_table_options_size((t), (opt), sizeof(*(opt)))
 
 /* Largest application metadata record, in bytes (hc_table_set_user). */
 #define HC_USER_MAX 256u
@@ -482,11 +483,6 @@ HC_API int hc_table_get_user(const hc_table *t, void *buf, size_t cap,
  */
 HC_API int hc_add(hc_table *t, uint64_t key, uint64_t delta);
 
-/* hc_add_exact, hc_add_hogwild - hc_add in the named mode, whatever the
- * table's default. */
-HC_API int hc_add_exact(hc_table *t, uint64_t key, uint64_t delta);
-HC_API int hc_add_hogwild(hc_table *t, uint64_t key, uint64_t delta);
-
 /*
  * hc_add_batch - add @deltas[i] (or 1 each when @deltas is NULL) to
  * @keys[i], for i in 0..@n-1, in the table's mode.  Hashes the batch and
@@ -500,7 +496,9 @@ HC_API int hc_add_hogwild(hc_table *t, uint64_t key, uint64_t delta);
 HC_API int hc_add_batch(hc_table *t, const uint64_t *keys,
 			const uint64_t *deltas, size_t n, size_t *done);
 
-/* hc_add_batch_mode - hc_add_batch with an explicit enum hc_mode. */
+/* hc_add_batch_mode - hc_add_batch in @mode (enum hc_mode), whatever the
+ * table's; one key in another mode is a batch of one.  HC_EINVAL for an
+ * unknown mode. */
 HC_API int hc_add_batch_mode(hc_table *t, const uint64_t *keys,
 			     const uint64_t *deltas, size_t n, size_t *done,
 			     int mode);
@@ -519,10 +517,6 @@ HC_API int hc_add_batch_mode(hc_table *t, const uint64_t *keys,
 HC_API int hc_add_bytes(hc_table *t, const void *key, size_t len,
 			uint64_t delta);
 
-/* hc_add_bytes_mode - hc_add_bytes with an explicit enum hc_mode. */
-HC_API int hc_add_bytes_mode(hc_table *t, const void *key, size_t len,
-			     uint64_t delta, int mode);
-
 /*
  * hc_add_bytes_batch - batched hc_add_bytes: @keys[i] of @lens[i] bytes,
  * @deltas NULL means 1 each.  @done as for hc_add_batch().
@@ -531,8 +525,8 @@ HC_API int hc_add_bytes_batch(hc_table *t, const void *const *keys,
 			      const size_t *lens, const uint64_t *deltas,
 			      size_t n, size_t *done);
 
-/* hc_add_bytes_batch_mode - hc_add_bytes_batch with an explicit enum
- * hc_mode. */
+/* hc_add_bytes_batch_mode - hc_add_bytes_batch in @mode, as
+ * hc_add_batch_mode(). */
 HC_API int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
 				   const size_t *lens, const uint64_t *deltas,
 				   size_t n, size_t *done, int mode);

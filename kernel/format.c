@@ -8,22 +8,46 @@
 
 #include "hc_internal.h"
 
-void hc_options_init(hc_options *opt)
+void hc_options_init_size(hc_options *opt, size_t size)
 {
-	if (!opt)
+	hc_options def;
+
+	if (!opt || size < HC__OPTIONS_MIN)
 		return;
-	memset(opt, 0, sizeof(*opt));
-	opt->size = sizeof(*opt);
-	opt->key_kind = HC_KEY_U64;
-	opt->mode = HC_MODE_EXACT;
-	opt->capacity = 0; /* no size given: grow from small (AUTO) */
-	opt->grow = HC_GROW_AUTO;
-	opt->max_bits = 0;
+	memset(&def, 0, sizeof(def));
+	def.key_kind = HC_KEY_U64;
+	def.mode = HC_MODE_EXACT;
+	def.capacity = 0; /* no size given: grow from small (AUTO) */
+	def.grow = HC_GROW_AUTO;
+	/* A caller built against a later header: its fields default to 0. */
+	if (size > sizeof(def))
+		memset((char *)opt + sizeof(def), 0, size - sizeof(def));
+	memcpy(opt, &def, size < sizeof(def) ? size : sizeof(def));
+	opt->size = size;
 }
 
-_Static_assert(sizeof(hc_options) == 56, "hc_options keeps its format-1 size");
-_Static_assert(offsetof(hc_options, grow) == 28, "grow sits in old padding");
-_Static_assert(offsetof(hc_options, max_bits) == 52, "max_bits: padding");
+/* Fields are appended, never moved: the first of them stay where 0.1
+ * put them, and a caller's struct is never shorter than 0.1's. */
+_Static_assert(offsetof(hc_options, max_bits) == 52, "0.1 layout");
+_Static_assert(offsetof(hc_options, perm) == HC__OPTIONS_MIN, "appended");
+
+int hc__options_read(const hc_options *opt, hc_options *o)
+{
+	size_t i;
+
+	hc_options_init(o);
+	if (!opt)
+		return HC_OK;
+	if (opt->size < HC__OPTIONS_MIN || opt->size > HC__OPTIONS_MAX)
+		return HC_EINVAL;
+	/* Fields this library does not know must be left at 0. */
+	for (i = sizeof(*o); i < opt->size; i++)
+		if (((const unsigned char *)opt)[i])
+			return HC_EINVAL;
+	memcpy(o, opt, opt->size < sizeof(*o) ? opt->size : sizeof(*o));
+	o->size = sizeof(*o);
+	return HC_OK;
+}
 
 uint64_t hc__header_check(const struct hc__header *h)
 {
@@ -77,17 +101,17 @@ static int grow_policy(const hc_options *opt, int grows, struct hc__header *h)
 }
 
 /* Fill the immutable fields of @h from @opt (validated here). */
-int hc__layout(const hc_options *opt, struct hc__header *h)
+int hc__layout(const hc_options *in, struct hc__header *h)
 {
-	hc_options def;
+	hc_options o;
+	const hc_options *opt = &o;
 	uint64_t slots_bytes, arena = 0, cap;
 	int grows, rc;
 
-	if (!opt) {
-		hc_options_init(&def);
-		opt = &def;
-	}
-	if (opt->size < sizeof(hc_options))
+	rc = hc__options_read(in, &o);
+	if (rc)
+		return rc;
+	if (o.perm && ((o.perm & 0600) != 0600 || (o.perm & ~0666u)))
 		return HC_EINVAL;
 	if (opt->mode != HC_MODE_EXACT && opt->mode != HC_MODE_HOGWILD)
 		return HC_EINVAL;
@@ -350,9 +374,11 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes)
 	return HC_OK;
 }
 
-int hc_table_options(const hc_table *t, hc_options *opt)
+int hc_table_options_size(const hc_table *t, hc_options *out, size_t size)
 {
-	if (!t || !opt)
+	hc_options o, *opt = &o;
+
+	if (!t || !out || size < HC__OPTIONS_MIN || size > HC__OPTIONS_MAX)
 		return HC_EINVAL;
 	hc_options_init(opt);
 	opt->key_kind = t->kind;
@@ -382,6 +408,11 @@ int hc_table_options(const hc_table *t, hc_options *opt)
 	opt->key_bits = t->kind == HC_KEY_PACKED ? t->key_bits : 0;
 	opt->arena_bytes = t->arena_bytes;
 	opt->seed = t->seed;
+	/* A caller's struct longer than ours: its later fields are 0. */
+	if (size > sizeof(o))
+		memset((char *)out + sizeof(o), 0, size - sizeof(o));
+	memcpy(out, &o, size < sizeof(o) ? size : sizeof(o));
+	out->size = size;
 	return HC_OK;
 }
 

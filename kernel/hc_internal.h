@@ -395,6 +395,14 @@ static inline uint64_t hc__home(uint64_t hash, uint64_t capacity)
 
 /* format.c */
 uint64_t hc__header_check(const struct hc__header *h);
+/* The size of version 0.1's hc_options, the shortest a caller may pass,
+ * and a bound on a later one's (format.c). */
+#define HC__OPTIONS_MIN 56u
+#define HC__OPTIONS_MAX 4096u
+/* @opt (NULL: the defaults) read at its caller's size into @o, which
+ * gets this library's size; HC_EINVAL for a bad size or a field this
+ * library does not know set. */
+int hc__options_read(const hc_options *opt, hc_options *o);
 int hc__layout(const hc_options *opt, struct hc__header *h);
 int hc__header_validate(const struct hc__header *h, uint64_t avail);
 void hc__table_geom(struct hc_table *t, const struct hc__header *h, int fd);

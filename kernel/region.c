@@ -304,26 +304,24 @@ static int create_on_fd(hc_table **out, int fd, int home,
 	return rc;
 }
 
-/* @perm of a *_perm() call: 0, or 0600 plus group and other bits. */
-static int valid_perm(unsigned perm)
-{
-	return perm == 0 || ((perm & 0600) == 0600 && (perm & ~0666u) == 0);
-}
-
-int hc_table_create_shm_perm(hc_table **out, const char *name,
-			     const hc_options *opt, unsigned perm)
+int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
 {
 	struct hc__header h;
+	hc_options o;
+	unsigned perm;
 	int fd, rc;
 
 	if (!out)
 		return HC_EINVAL;
 	*out = NULL;
-	if (!valid_shm_name(name) || !valid_perm(perm))
+	if (!valid_shm_name(name))
 		return HC_EINVAL;
-	rc = hc__layout(opt, &h);
+	rc = hc__options_read(opt, &o);
+	if (!rc)
+		rc = hc__layout(&o, &h); /* checks @perm too */
 	if (rc)
 		return rc;
+	perm = o.perm;
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, perm ? perm : 0600);
 	if (fd < 0)
 		return os_error();
@@ -407,25 +405,25 @@ fail:
 	return -1;
 }
 
-int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)
-{
-	return hc_table_create_shm_perm(out, name, opt, 0);
-}
-
-int hc_table_create_file_perm(hc_table **out, const char *path,
-			      const hc_options *opt, unsigned perm)
+int hc_table_create_file(hc_table **out, const char *path,
+			 const hc_options *opt)
 {
 	struct hc__header h;
+	hc_options o;
+	unsigned perm;
 	int fd, rc;
 
 	if (!out)
 		return HC_EINVAL;
 	*out = NULL;
-	if (!path || !*path || !valid_perm(perm))
+	if (!path || !*path)
 		return HC_EINVAL;
-	rc = hc__layout(opt, &h);
+	rc = hc__options_read(opt, &o);
+	if (!rc)
+		rc = hc__layout(&o, &h); /* checks @perm too */
 	if (rc)
 		return rc;
+	perm = o.perm;
 	if (h.total_bytes > SIZE_MAX || h.total_bytes > (uint64_t)INT64_MAX)
 		return HC_ENOMEM;
 	fd = create_whole(path, &h, perm);
@@ -1188,10 +1186,4 @@ int hc_shm_unlink(const char *name)
 	if (shm_unlink(name) != 0)
 		return os_error_existing();
 	return HC_OK;
-}
-
-int hc_table_create_file(hc_table **out, const char *path,
-			 const hc_options *opt)
-{
-	return hc_table_create_file_perm(out, path, opt, 0);
 }

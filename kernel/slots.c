@@ -235,16 +235,6 @@ int hc_add(hc_table *t, uint64_t key, uint64_t delta)
 	return hc__add_u64(t, key, delta, t ? t->mode : HC_MODE_EXACT);
 }
 
-int hc_add_exact(hc_table *t, uint64_t key, uint64_t delta)
-{
-	return hc__add_u64(t, key, delta, HC_MODE_EXACT);
-}
-
-int hc_add_hogwild(hc_table *t, uint64_t key, uint64_t delta)
-{
-	return hc__add_u64(t, key, delta, HC_MODE_HOGWILD);
-}
-
 /*
  * Batched adds, in chunks of HC_BATCH keys: all of a chunk's keys are
  * hashed first, then updated in order while the home slot of key
@@ -735,12 +725,6 @@ int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 int hc_add_bytes(hc_table *t, const void *key, size_t len, uint64_t delta)
 {
 	return hc__add_bytes(t, key, len, delta, t ? t->mode : HC_MODE_EXACT);
-}
-
-int hc_add_bytes_mode(hc_table *t, const void *key, size_t len, uint64_t delta,
-		      int mode)
-{
-	return hc__add_bytes(t, key, len, delta, mode);
 }
 
 struct bytes_batch {

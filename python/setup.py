@@ -33,16 +33,25 @@ SRC = os.path.dirname(HERE)
 LIBS = ("hogcount", "hogcount_keys")
 
 
-def version():
-    """The project's version, from the top CMakeLists.txt."""
+def from_cmake(pattern):
+    """A value of the top CMakeLists.txt, or None outside the tree."""
     try:
         with open(os.path.join(SRC, "CMakeLists.txt")) as f:
-            m = re.search(r"project\(hogcount VERSION ([0-9.]+)", f.read())
-            if m:
-                return m.group(1)
+            m = re.search(pattern, f.read())
+            return m.group(1) if m else None
     except OSError:
-        pass
-    return "0.1.0"
+        return None
+
+
+def version():
+    """The project's version."""
+    return from_cmake(r"project\(hogcount VERSION ([0-9.]+)") or "0.2.0"
+
+
+def soname(name):
+    """The file name the loader asks for: lib<name>.so.<ABI number>."""
+    abi = from_cmake(r"set\(HC_SOVERSION ([0-9]+)\)") or "1"
+    return f"lib{name}.so.{abi}"
 
 
 def have_source():
@@ -64,7 +73,7 @@ def installed_libdir(want):
     if v.stdout.strip() != want:
         return None
     for name in LIBS:
-        if not os.path.exists(os.path.join(libdir, f"lib{name}.so.0")):
+        if not os.path.exists(os.path.join(libdir, soname(name))):
             return None
     return libdir
 
@@ -124,11 +133,10 @@ class BuildWithLibs(build_py):
         for name in LIBS:
             sub = "kernel" if name == "hogcount" else "keys"
             # The real file under the name the loader asks for (the
-            # soname): the key layer's DT_NEEDED libhogcount.so.0 is
+            # soname): the key layer's DT_NEEDED libhogcount.so.N is
             # the kernel _lib.py loaded first.
-            src = os.path.realpath(os.path.join(cbuild, sub,
-                                                f"lib{name}.so.0"))
-            shutil.copyfile(src, os.path.join(pkg, f"lib{name}.so.0"))
+            src = os.path.realpath(os.path.join(cbuild, sub, soname(name)))
+            shutil.copyfile(src, os.path.join(pkg, soname(name)))
 
     def write_paths(self, pkg, expr):
         with open(os.path.join(pkg, "_paths.py"), "w") as f:
@@ -136,7 +144,8 @@ class BuildWithLibs(build_py):
                     "# Written by pip install (python/setup.py): where "
                     "the libraries are.\n"
                     "import os\n\n"
-                    f"LIBDIR = {expr}\n")
+                    f"LIBDIR = {expr}\n"
+                    f"SONAME = {soname('%s')!r}\n")
 
 
 setup(

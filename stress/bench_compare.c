@@ -41,6 +41,7 @@
 #include <urcu/rculfhash.h>
 
 #include "hogcount.h"
+#include "hc_internal.h" /* hc__add_u64, hc__add_bytes */
 #include "common.h"
 
 #define MAX_WORKERS 8
@@ -161,11 +162,12 @@ static uint64_t run_table(struct bench *b, hc_table *t, int method,
 		switch (method) {
 		case M_SINGLE_EXACT:
 			for (j = 0; j < BATCH && rc == HC_OK; j++)
-				rc = hc_add_exact(t, keys[j], 1);
+				rc = hc__add_u64(t, keys[j], 1, HC_MODE_EXACT);
 			break;
 		case M_SINGLE_HOGWILD:
 			for (j = 0; j < BATCH && rc == HC_OK; j++)
-				rc = hc_add_hogwild(t, keys[j], 1);
+				rc = hc__add_u64(t, keys[j], 1,
+						 HC_MODE_HOGWILD);
 			break;
 		case M_BATCH_EXACT:
 			rc = hc_add_batch_mode(t, keys, NULL, BATCH, NULL,

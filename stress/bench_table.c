@@ -10,8 +10,9 @@
  * Keys: uniformly random 64-bit keys drawn from a set of capacity/2
  * (random ids through a bijective mix), so the load stays below 0.5
  * however many rounds run; in the large table most adds insert.
- * Methods: hc_add_exact / hc_add_hogwild one key at a time, and
- * hc_add_batch_mode() with --batch keys per call, exact and HogWild.
+ * Methods: one key at a time in either mode (the kernel's hc__add_u64,
+ * which hc_add() calls with the table's mode), and hc_add_batch_mode()
+ * with --batch keys per call, exact and HogWild.
  * The limit: the same number of random increments, prefetched
  * --pf-dist ahead, on a plain MAP_SHARED|MAP_ANONYMOUS uint64_t array
  * of the same byte size, as a plain add ("limit") and as a locked add
@@ -32,6 +33,7 @@
 #include <getopt.h>
 
 #include "hogcount.h"
+#include "hc_internal.h" /* hc__add_u64, hc__add_bytes */
 #include "common.h"
 
 #define MAX_WORKERS 64
@@ -163,9 +165,10 @@ static uint64_t work_table(const struct run *r, struct st_rng *rng, int *rcp)
 			for (j = done; j < end && rc == HC_OK; j++) {
 				uint64_t k = next_key(r, rng);
 
-				rc = m == M_SINGLE_EXACT
-					     ? hc_add_exact(t, k, 1)
-					     : hc_add_hogwild(t, k, 1);
+				rc = hc__add_u64(t, k, 1,
+						 m == M_SINGLE_EXACT
+							 ? HC_MODE_EXACT
+							 : HC_MODE_HOGWILD);
 			}
 			done = j;
 		}

@@ -63,6 +63,7 @@
 #include <fcntl.h>
 
 #include "hogcount.h"
+#include "hc_internal.h" /* hc__add_u64, hc__add_bytes */
 #include "common.h"
 
 #define MAX_WORKERS 1024
@@ -192,12 +193,10 @@ static int apply_batch(struct ctx *x, int w, uint64_t base, const uint64_t *ids,
 	i = 0;
 	while (i < n) {
 		if (n == 1 && x->c.bytes)
-			rc = hc_add_bytes_mode(x->t, kptr[0], klen[0],
-					       deltas[0], x->c.mode);
+			rc = hc__add_bytes(x->t, kptr[0], klen[0], deltas[0],
+					   x->c.mode);
 		else if (n == 1)
-			rc = x->c.mode == HC_MODE_EXACT
-				     ? hc_add_exact(x->t, keys[0], deltas[0])
-				     : hc_add_hogwild(x->t, keys[0], deltas[0]);
+			rc = hc__add_u64(x->t, keys[0], deltas[0], x->c.mode);
 		else if (x->c.bytes)
 			rc = hc_add_bytes_batch(x->t, kptr + i, klen + i,
 						deltas + i, n - i, &done);

@@ -39,6 +39,66 @@ START_TEST(options_init_defaults)
 }
 END_TEST
 
+/* hc_options is sized by the caller (its sizeof, through the macros):
+ * a caller built against 0.1's shorter struct, or against a later,
+ * longer one, gets what it asked for and nothing is written past its
+ * struct. */
+START_TEST(options_sized_by_caller)
+{
+	union {
+		hc_options o;
+		unsigned char b[sizeof(hc_options) + 32];
+	} u;
+	hc_options *o = &u.o;
+	hc_table *t;
+	size_t i;
+
+	/* 0.1's size: the bytes after it are the caller's, untouched. */
+	memset(&u, 0xa5, sizeof(u));
+	hc_options_init_size(o, HC__OPTIONS_MIN);
+	hc_assert_eq(o->size, HC__OPTIONS_MIN);
+	ck_assert_int_eq(o->key_kind, HC_KEY_U64);
+	for (i = HC__OPTIONS_MIN; i < sizeof(u); i++)
+		ck_assert_int_eq(u.b[i], 0xa5);
+	o->capacity = 100;
+	ck_assert_ok(hc_table_create(&t, o)); /* perm: not read */
+	memset(&u, 0xa5, sizeof(u));
+	o->size = HC__OPTIONS_MIN;
+	ck_assert_ok(hc_table_options_size(t, o, HC__OPTIONS_MIN));
+	hc_assert_eq(o->capacity, 100);
+	for (i = HC__OPTIONS_MIN; i < sizeof(u); i++)
+		ck_assert_int_eq(u.b[i], 0xa5);
+	ck_assert_hc(hc_table_options_size(t, o, HC__OPTIONS_MIN - 8),
+		     HC_EINVAL);
+
+	/* A later, longer struct: its unknown fields are 0 ... */
+	memset(&u, 0xa5, sizeof(u));
+	ck_assert_ok(hc_table_options_size(t, o, sizeof(u)));
+	hc_assert_eq(o->size, sizeof(u));
+	for (i = sizeof(hc_options); i < sizeof(u); i++)
+		ck_assert_int_eq(u.b[i], 0);
+	ck_assert_ok(hc_table_close(t));
+	hc_options_init_size(o, sizeof(u));
+	for (i = sizeof(hc_options); i < sizeof(u); i++)
+		ck_assert_int_eq(u.b[i], 0);
+	ck_assert_ok(hc_table_create(&t, o));
+	ck_assert_ok(hc_table_close(t));
+	/* ... or the call is refused: this library cannot honour them. */
+	u.b[sizeof(u) - 1] = 1;
+	ck_assert_hc(hc_table_create(&t, o), HC_EINVAL);
+	ck_assert_ptr_null(t);
+
+	/* Sizes no caller has. */
+	hc_options_init(o);
+	o->size = HC__OPTIONS_MIN - 1;
+	ck_assert_hc(hc_table_create(&t, o), HC_EINVAL);
+	o->size = 0;
+	ck_assert_hc(hc_table_create(&t, o), HC_EINVAL);
+	o->size = HC__OPTIONS_MAX + 1;
+	ck_assert_hc(hc_table_create(&t, o), HC_EINVAL);
+}
+END_TEST
+
 START_TEST(create_null_options_is_default)
 {
 	hc_options o;
@@ -853,6 +913,7 @@ Suite *hc_format_suite(void)
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, options_init_defaults);
+	tcase_add_test(tc, options_sized_by_caller);
 	tcase_add_test(tc, create_null_options_is_default);
 	tcase_add_test(tc, create_null_out);
 	tcase_add_loop_test(tc, create_rejects_bad_options, 0, NBAD);

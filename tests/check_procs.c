@@ -326,11 +326,11 @@ START_TEST(hogwild_never_corrupt)
 			unsigned char k[HC_TEST_BKEY_MAX];
 			size_t len = hc_test_bkey(id, k);
 
-			ck_assert_ok(hc_add_bytes_mode(j.t, k, len, d,
-						       HC_MODE_EXACT));
-		} else {
 			ck_assert_ok(
-				hc_add_exact(j.t, hc_job_key_of(&j, id), d));
+				hc__add_bytes(j.t, k, len, d, HC_MODE_EXACT));
+		} else {
+			ck_assert_ok(hc__add_u64(j.t, hc_job_key_of(&j, id), d,
+						 HC_MODE_EXACT));
 		}
 		hc_assert_eq(hc_job_count_of(j.t, &j, id), c + d);
 	}

@@ -518,10 +518,19 @@ static int perm_try(struct perm_arg *a)
 /* A 0600 table (the default) cannot be attached by another user, even
  * one in its group; HC_PERM_GROUP lets the group in, not the others.
  * Needs root to become another user: skipped otherwise. */
+/* Options asking for @perm (hc_options.perm). */
+static const hc_options *with_perm(hc_options *o, unsigned perm)
+{
+	hc_options_init(o);
+	o->perm = perm;
+	return o;
+}
+
 START_TEST(shm_perm_other_user)
 {
 	struct perm_arg a;
 	struct stat st;
+	hc_options o;
 	hc_table *t;
 	mode_t old;
 	int fd;
@@ -542,7 +551,8 @@ START_TEST(shm_perm_other_user)
 	ck_assert_ok(hc_table_close(t));
 	ck_assert_ok(hc_shm_unlink(a.name));
 
-	ck_assert_ok(hc_table_create_shm_perm(&t, a.name, NULL, HC_PERM_GROUP));
+	ck_assert_ok(
+		hc_table_create_shm(&t, a.name, with_perm(&o, HC_PERM_GROUP)));
 	ck_assert_ok(hc_add(t, 7, 7));
 	fd = shm_open(a.name, O_RDONLY, 0);
 	ck_assert_int_ge(fd, 0);
@@ -561,13 +571,13 @@ START_TEST(shm_perm_other_user)
 	ck_assert_int_eq(chmod(hc_test_dir(), 0755), 0);
 	hc_test_path(a.name, sizeof(a.name), "perm.hc");
 	ck_assert_ok(
-		hc_table_create_file_perm(&t, a.name, NULL, HC_PERM_OWNER));
+		hc_table_create_file(&t, a.name, with_perm(&o, HC_PERM_OWNER)));
 	ck_assert_ok(hc_add(t, 7, 7));
 	ck_assert_int_eq(perm_try(&a), 11);
 	ck_assert_ok(hc_table_close(t));
 	ck_assert_int_eq(unlink(a.name), 0);
 	ck_assert_ok(
-		hc_table_create_file_perm(&t, a.name, NULL, HC_PERM_GROUP));
+		hc_table_create_file(&t, a.name, with_perm(&o, HC_PERM_GROUP)));
 	ck_assert_ok(hc_add(t, 7, 7));
 	ck_assert_int_eq(stat(a.name, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0660);
@@ -581,15 +591,18 @@ START_TEST(create_perm_invalid)
 {
 	char name[256];
 	hc_table *t = NULL;
+	hc_options o;
 
 	hc_test_shm_name(name, sizeof(name));
-	ck_assert_hc(hc_table_create_shm_perm(&t, name, NULL, 0400), HC_EINVAL);
-	ck_assert_hc(hc_table_create_shm_perm(&t, name, NULL, 04600),
+	ck_assert_hc(hc_table_create_shm(&t, name, with_perm(&o, 0400)),
 		     HC_EINVAL);
-	ck_assert_hc(hc_table_create_shm_perm(&t, name, NULL, 0700), HC_EINVAL);
+	ck_assert_hc(hc_table_create_shm(&t, name, with_perm(&o, 04600)),
+		     HC_EINVAL);
+	ck_assert_hc(hc_table_create_shm(&t, name, with_perm(&o, 0700)),
+		     HC_EINVAL);
 	ck_assert_ptr_null(t);
 	hc_test_path(name, sizeof(name), "perm-bad.hc");
-	ck_assert_hc(hc_table_create_file_perm(&t, name, NULL, 01666),
+	ck_assert_hc(hc_table_create_file(&t, name, with_perm(&o, 01666)),
 		     HC_EINVAL);
 	ck_assert_int_ne(access(name, F_OK), 0);
 }
@@ -717,12 +730,12 @@ START_TEST(file_create_reopen)
 	assert_known(t, kind, 0, 100, 1);
 	if (kind == HC_KEY_BYTES) {
 		ck_assert_hc(hc_add_bytes(t, "new", 3, 1), HC_ERDONLY);
-		ck_assert_hc(hc_add_bytes_mode(t, "new", 3, 1, HC_MODE_HOGWILD),
+		ck_assert_hc(hc__add_bytes(t, "new", 3, 1, HC_MODE_HOGWILD),
 			     HC_ERDONLY);
 	} else {
 		ck_assert_hc(hc_add(t, 3, 1), HC_ERDONLY);
-		ck_assert_hc(hc_add_exact(t, 3, 1), HC_ERDONLY);
-		ck_assert_hc(hc_add_hogwild(t, 3, 1), HC_ERDONLY);
+		ck_assert_hc(hc__add_u64(t, 3, 1, HC_MODE_EXACT), HC_ERDONLY);
+		ck_assert_hc(hc__add_u64(t, 3, 1, HC_MODE_HOGWILD), HC_ERDONLY);
 		ck_assert_hc(hc_add_batch(t, &k, NULL, 1, NULL), HC_ERDONLY);
 	}
 	assert_known(t, kind, 0, 100, 1);

@@ -129,8 +129,8 @@ START_TEST(u64_zero_mix_key)
 	/* "claimed: slots holding a key (>= distinct)". */
 	hc_assert_ge(st.claimed, st.distinct);
 
-	ck_assert_ok(hc_add_hogwild(t, k0, 1));
-	ck_assert_ok(hc_add_exact(t, k0, 1));
+	ck_assert_ok(hc__add_u64(t, k0, 1, HC_MODE_HOGWILD));
+	ck_assert_ok(hc__add_u64(t, k0, 1, HC_MODE_EXACT));
 	ck_assert_ok(hc_add_batch(t, &k0, NULL, 1, NULL));
 	hc_assert_eq(get(t, k0), 8);
 	ck_assert_ok(hc_add(t, 0, 1));
@@ -166,7 +166,7 @@ START_TEST(u64_delta_zero_and_wrap)
 	hc_assert_eq(get(t, 78), UINT64_MAX);
 	ck_assert_ok(hc_add(t, 78, 2));
 	hc_assert_eq(get(t, 78), 1);
-	ck_assert_ok(hc_add_hogwild(t, 78, UINT64_MAX));
+	ck_assert_ok(hc__add_u64(t, 78, UINT64_MAX, HC_MODE_HOGWILD));
 	hc_assert_eq(get(t, 78), 0);
 	ck_assert_ok(hc_table_close(t));
 }
@@ -219,8 +219,8 @@ START_TEST(exact_equals_hogwild_single_process)
 		keys[i] = hc_test_rand(&st) % 700;
 		ck_assert_ok(hc_add(a, keys[i], 1));
 		ck_assert_ok(hc_add(b, keys[i], 1));
-		ck_assert_ok(hc_add_hogwild(c, keys[i], 1));
-		ck_assert_ok(hc_add_exact(d, keys[i], 1));
+		ck_assert_ok(hc__add_u64(c, keys[i], 1, HC_MODE_HOGWILD));
+		ck_assert_ok(hc__add_u64(d, keys[i], 1, HC_MODE_EXACT));
 	}
 	hc_test_assert_same(a, b);
 	hc_test_assert_same(a, c);
@@ -333,8 +333,8 @@ START_TEST(full_table_u64)
 			   (unsigned long long)cap);
 	extra = full_key(cap, k0);
 	ck_assert_hc(hc_add(t, extra, 1), HC_EFULL);
-	ck_assert_hc(hc_add_exact(t, extra, 1), HC_EFULL);
-	ck_assert_hc(hc_add_hogwild(t, extra, 1), HC_EFULL);
+	ck_assert_hc(hc__add_u64(t, extra, 1, HC_MODE_EXACT), HC_EFULL);
+	ck_assert_hc(hc__add_u64(t, extra, 1, HC_MODE_HOGWILD), HC_EFULL);
 	hc_assert_eq(get(t, extra), 0);
 	for (i = 0; i < cap; i++)
 		hc_assert_eq(get(t, full_key(i, k0)), i + 1);
@@ -407,8 +407,8 @@ START_TEST(dense_range)
 	ck_assert_hc(hc_add(t, lim, 1), HC_ERANGE);
 	ck_assert_hc(hc_add(t, UINT64_MAX, 1), HC_ERANGE);
 	ck_assert_hc(hc_add(t, lim * 2, 1), HC_ERANGE);
-	ck_assert_hc(hc_add_exact(t, lim, 1), HC_ERANGE);
-	ck_assert_hc(hc_add_hogwild(t, lim, 1), HC_ERANGE);
+	ck_assert_hc(hc__add_u64(t, lim, 1, HC_MODE_EXACT), HC_ERANGE);
+	ck_assert_hc(hc__add_u64(t, lim, 1, HC_MODE_HOGWILD), HC_ERANGE);
 	ck_assert_hc(hc_get(t, lim, &c), HC_ERANGE);
 	ck_assert_hc(hc_get(t, UINT64_MAX, &c), HC_ERANGE);
 	for (k = 0; k < lim; k++)
@@ -478,8 +478,8 @@ START_TEST(kind_misuse)
 	uint64_t k = 1, c;
 
 	ck_assert_hc(hc_add(b, 1, 1), HC_EMISUSE);
-	ck_assert_hc(hc_add_exact(b, 1, 1), HC_EMISUSE);
-	ck_assert_hc(hc_add_hogwild(b, 1, 1), HC_EMISUSE);
+	ck_assert_hc(hc__add_u64(b, 1, 1, HC_MODE_EXACT), HC_EMISUSE);
+	ck_assert_hc(hc__add_u64(b, 1, 1, HC_MODE_HOGWILD), HC_EMISUSE);
 	ck_assert_hc(hc_add_batch(b, &k, NULL, 1, NULL), HC_EMISUSE);
 	ck_assert_hc(hc_get(b, 1, &c), HC_EMISUSE);
 	ck_assert_hc(hc_add_bytes(u, "ab", 2, 1), HC_EMISUSE);
@@ -502,8 +502,8 @@ START_TEST(bad_mode_per_call)
 
 	ck_assert_hc(hc_add_batch_mode(u, &k, NULL, 1, NULL, 0), HC_EINVAL);
 	ck_assert_hc(hc_add_batch_mode(u, &k, NULL, 1, NULL, 3), HC_EINVAL);
-	ck_assert_hc(hc_add_bytes_mode(b, "x", 1, 1, 0), HC_EINVAL);
-	ck_assert_hc(hc_add_bytes_mode(b, "x", 1, 1, 7), HC_EINVAL);
+	ck_assert_hc(hc__add_bytes(b, "x", 1, 1, 0), HC_EINVAL);
+	ck_assert_hc(hc__add_bytes(b, "x", 1, 1, 7), HC_EINVAL);
 	{
 		const void *keys[] = { "x" };
 		size_t lens[] = { 1 }, done = 9;
@@ -552,16 +552,15 @@ START_TEST(bytes_lengths)
 	for (i = 0; i < nl; i++) {
 		hc_require(hc_add_bytes(t, buf, blens[i], i + 1) == HC_OK,
 			   "length %zu refused", blens[i]);
-		ck_assert_ok(hc_add_bytes_mode(t, buf, blens[i], i + 1,
-					       HC_MODE_HOGWILD));
+		ck_assert_ok(hc__add_bytes(t, buf, blens[i], i + 1,
+					   HC_MODE_HOGWILD));
 	}
 	for (i = 0; i < nl; i++)
 		hc_require(getb(t, buf, blens[i]) == 2 * (i + 1),
 			   "length %zu: wrong count", blens[i]);
 	ck_assert_hc(hc_add_bytes(t, buf, HC_KEY_BYTES_MAX + 1, 1), HC_ERANGE);
 	ck_assert_hc(hc_add_bytes(t, buf, 0, 1), HC_ERANGE);
-	ck_assert_hc(hc_add_bytes_mode(t, buf, 0, 1, HC_MODE_HOGWILD),
-		     HC_ERANGE);
+	ck_assert_hc(hc__add_bytes(t, buf, 0, 1, HC_MODE_HOGWILD), HC_ERANGE);
 	ck_assert_hc(hc_add_bytes(t, buf, SIZE_MAX, 1), HC_ERANGE);
 
 	ck_assert_ok(hc_test_collect(t, &e, &n));
@@ -670,7 +669,7 @@ START_TEST(bytes_exact_equals_hogwild)
 
 		ck_assert_ok(hc_add_bytes(a, k, len, 1));
 		ck_assert_ok(hc_add_bytes(b, k, len, 1));
-		ck_assert_ok(hc_add_bytes_mode(c, k, len, 1, HC_MODE_HOGWILD));
+		ck_assert_ok(hc__add_bytes(c, k, len, 1, HC_MODE_HOGWILD));
 	}
 	hc_test_assert_same(a, b);
 	hc_test_assert_same(a, c);

@@ -99,14 +99,16 @@ int hc_job_add_one(hc_table *t, const struct job *j, uint64_t id,
 		size_t len = hc_test_bkey(id, k);
 
 		if (j->mode)
-			return hc_add_bytes_mode(t, k, len, d, j->mode) != 0;
+			return hc__add_bytes(t, k, len, d, j->mode) != 0;
 		return hc_add_bytes(t, k, len, d) != 0;
 	}
 	switch (j->mode) {
 	case HC_MODE_EXACT:
-		return hc_add_exact(t, hc_job_key_of(j, id), d) != 0;
+		return hc__add_u64(t, hc_job_key_of(j, id), d, HC_MODE_EXACT) !=
+		       0;
 	case HC_MODE_HOGWILD:
-		return hc_add_hogwild(t, hc_job_key_of(j, id), d) != 0;
+		return hc__add_u64(t, hc_job_key_of(j, id), d,
+				   HC_MODE_HOGWILD) != 0;
 	default:
 		return hc_add(t, hc_job_key_of(j, id), d) != 0;
 	}

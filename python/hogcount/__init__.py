@@ -138,7 +138,7 @@ class Table:
     @classmethod
     def create(cls, capacity=None, key_kind="u64", mode="exact",
                arena_bytes=0, seed=0, dense_bits=0, key_bits=0, shm=None,
-               path=None, grow=None, max_bits=0):
+               path=None, grow=None, max_bits=0, perm=0):
         """A new table.  ``shm="/name"``: a named shared-memory object
         (attach it from other processes; remove it with
         Table.unlink()); ``path``: a new file; neither: an anonymous
@@ -149,9 +149,12 @@ class Table:
         before (HC_EFULL when full); with ``grow=True`` it is only the
         starting size.  ``grow``: None (the C default, HC_GROW_AUTO),
         True (grow at a load of 0.8), False (never) or a load in percent
-        (5..95).  ``max_bits``: growth stops at 2**max_bits slots."""
+        (5..95).  ``max_bits``: growth stops at 2**max_bits slots.
+        ``perm``: the permission bits of a new ``shm`` object or file,
+        0o600 plus any of 0o060 and 0o006 (0: shm 0o600, file 0o644
+        less the umask)."""
         opt = _lib.Options()
-        lib.hc_options_init(ctypes.byref(opt))
+        lib.hc_options_init_size(ctypes.byref(opt), ctypes.sizeof(opt))
         opt.key_kind = KINDS[key_kind]
         opt.mode = MODES[mode]
         opt.capacity = int(capacity or 0)
@@ -168,6 +171,7 @@ class Table:
         opt.seed = int(seed)
         opt.dense_bits = int(dense_bits)
         opt.key_bits = int(key_bits)
+        opt.perm = int(perm)
         h = ctypes.c_void_p()
         if shm is not None:
             shm = _shm_name(shm)
@@ -312,8 +316,8 @@ class Table:
 
     def options(self):
         opt = _lib.Options()
-        lib.hc_options_init(ctypes.byref(opt))
-        _check(lib.hc_table_options(self._h, ctypes.byref(opt)))
+        _check(lib.hc_table_options_size(self._h, ctypes.byref(opt),
+                                         ctypes.sizeof(opt)))
         return {"key_kind": _KIND_NAMES[opt.key_kind],
                 "mode": _MODE_NAMES[opt.mode], "capacity": opt.capacity,
                 "dense_bits": opt.dense_bits, "key_bits": opt.key_bits,

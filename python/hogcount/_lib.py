@@ -9,7 +9,7 @@ install time (``_paths.py``, written by ``cmake --install``, or by
 CMake build tree beside the package (``build*/kernel/libhogcount.so``,
 ``build*/keys/...``, walking up from this file: the source tree, which
 has no ``_paths.py``); then the system (``ctypes.util.find_library``,
-``libhogcount.so.0``).
+``libhogcount.so.1``).
 """
 import ctypes
 import ctypes.util
@@ -32,7 +32,8 @@ class Options(ctypes.Structure):
     _fields_ = [("size", c_size), ("key_kind", c_int), ("mode", c_int),
                 ("capacity", c_u64), ("dense_bits", ctypes.c_uint),
                 ("grow", c_int), ("arena_bytes", c_u64), ("seed", c_u64),
-                ("key_bits", ctypes.c_uint), ("max_bits", ctypes.c_uint)]
+                ("key_bits", ctypes.c_uint), ("max_bits", ctypes.c_uint),
+                ("perm", ctypes.c_uint)]
 
 
 class Stats(ctypes.Structure):
@@ -61,10 +62,11 @@ class Verdict(ctypes.Structure):
 SEAL_STATES = {0: "none", 1: "live", 2: "ok", 3: "damaged", 4: "dead"}
 
 
-def _installed_libdir():
+def _installed():
+    """(libdir, soname pattern) written by pip install, or None."""
     try:
-        from ._paths import LIBDIR
-        return LIBDIR
+        from ._paths import LIBDIR, SONAME
+        return LIBDIR, SONAME
     except ImportError:
         return None
 
@@ -74,9 +76,9 @@ def _candidates(env, subdir, name):
     if env:
         yield env
         return
-    libdir = _installed_libdir()
-    if libdir:
-        yield os.path.join(libdir, f"lib{name}.so.0")
+    installed = _installed()
+    if installed:
+        yield os.path.join(installed[0], installed[1] % name)
     d = os.path.dirname(os.path.abspath(__file__))
     for _ in range(4):
         d = os.path.dirname(d)
@@ -86,7 +88,6 @@ def _candidates(env, subdir, name):
     found = ctypes.util.find_library(name)
     if found:
         yield found
-    yield f"lib{name}.so.0"
 
 
 def _load(env, subdir, name):
@@ -110,7 +111,7 @@ _SIGS = {
     "hc_strerror": (ctypes.c_char_p, [c_int]),
     "hc_errname": (ctypes.c_char_p, [c_int]),
     "hc_version": (ctypes.c_char_p, []),
-    "hc_options_init": (None, [_P(Options)]),
+    "hc_options_init_size": (None, [_P(Options), c_size]),
     "hc_table_create": (c_int, [_P(c_vp), _P(Options)]),
     "hc_table_create_shm": (c_int, [_P(c_vp), ctypes.c_char_p, _P(Options)]),
     "hc_table_create_file": (c_int, [_P(c_vp), ctypes.c_char_p,
@@ -123,7 +124,7 @@ _SIGS = {
     "hc_table_prefault": (c_int, [c_vp]),
     "hc_table_close": (c_int, [c_vp]),
     "hc_shm_unlink": (c_int, [ctypes.c_char_p]),
-    "hc_table_options": (c_int, [c_vp, _P(Options)]),
+    "hc_table_options_size": (c_int, [c_vp, _P(Options), c_size]),
     "hc_table_set_user": (c_int, [c_vp, ctypes.c_char_p, c_size]),
     "hc_table_get_user": (c_int, [c_vp, ctypes.c_char_p, c_size,
                                   _P(c_size)]),
