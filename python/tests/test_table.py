@@ -341,6 +341,26 @@ class TestHomes(unittest.TestCase):
             Table.attach(name)
         self.assertEqual(e.exception.name, "HC_ENOENT")
 
+    def test_perm(self):
+        # perm= is hc_options.perm: the group may attach; the umask does
+        # not narrow it; bits other than 0600 + group/other are refused.
+        name = f"/hc-py-{os.getpid()}-perm"
+        old = os.umask(0o077)
+        try:
+            t = Table.create(shm=name, perm=0o660)
+            try:
+                mode = os.stat("/dev/shm" + name).st_mode & 0o777
+                self.assertEqual(mode, 0o660)
+                self.assertEqual(t.options()["key_kind"], "u64")
+            finally:
+                Table.unlink(name)
+            with self.assertRaises(hogcount.HogcountError) as e:
+                Table.create(shm=name, perm=0o700)
+            self.assertEqual(e.exception.name, "HC_EINVAL")
+            self.assertFalse(os.path.exists("/dev/shm" + name))
+        finally:
+            os.umask(old)
+
     def test_shm_names(self):
         # "NAME", "/NAME" and "shm:NAME" (the CLI's opener) are one table.
         name = f"hc-py-{os.getpid()}-names"
