@@ -158,9 +158,7 @@ static int run_info(const char *path, const struct opts *o)
 
 		json_begin(&js, stdout);
 		json_str(&js, "table", path);
-		json_str(&js, "tokens",
-			 info.kind.tokens == HC_NGRAM_BYTES ? "bytes"
-							    : "words");
+		json_str(&js, "tokens", hck_tokens_name(info.kind.tokens));
 		json_u64(&js, "order", info.kind.order);
 		json_u64(&js, "vocabulary", info.vocab);
 		json_u64(&js, "total", info.tokens);
@@ -180,8 +178,7 @@ static int run_info(const char *path, const struct opts *o)
 		hc_table_close(t);
 		return 0;
 	}
-	printf("tokens\t%s\n",
-	       info.kind.tokens == HC_NGRAM_BYTES ? "bytes" : "words");
+	printf("tokens\t%s\n", hck_tokens_name(info.kind.tokens));
 	printf("order\t%u\n", info.kind.order);
 	printf("vocabulary\t%llu\n", (unsigned long long)info.vocab);
 	printf("total\t%llu\n", (unsigned long long)info.tokens);
@@ -435,7 +432,7 @@ static int run_sample(int argc, char **argv, const struct opts *o)
 	}
 	info.size = sizeof(info);
 	hc_model_info_get(m, &info);
-	out.words = info.kind.tokens == HC_NGRAM_WORDS;
+	out.words = info.kind.tokens == HCK_WORDS;
 	if (prime_len)
 		sample_out(&out, prime, prime_len);
 	rc = hc_model_sample(m, &rng, prime, prime_len, o->ntokens, sample_out,

@@ -33,11 +33,18 @@ extern "C" {
 
 /* ---- the record ------------------------------------------------------ */
 
-/* What the tokens of a table are. */
+/*
+ * What the tokens of a table are: the one list of token kinds (the
+ * model library's n-grams are HCK_BYTES or HCK_WORDS; Python's
+ * hogcount.TOKENS is read from hck_tokens_name()).  The values are
+ * 1 .. HCK_TOKENS_END - 1, with no gap, and never renumbered: they
+ * cross the ABI.
+ */
 enum hck_tokens {
 	HCK_DNA = 1, /* bases A, C, G, T; k-mers of k <= 32 */
 	HCK_BYTES = 2, /* every byte is a token */
 	HCK_WORDS = 3, /* maximal runs of bytes other than white space */
+	HCK_TOKENS_END /* one past the last kind */
 };
 
 /* Largest order of DNA k-mers, and of word n-grams `count` accepts. */
@@ -73,9 +80,33 @@ typedef struct hck_meta {
  */
 HC_API int hck_meta_check(const hck_meta *m);
 
+/* Longest text form of a record (hck_meta_format), without its NUL. */
+#define HCK_META_TEXT_MAX 64u
+
 /*
- * hck_meta_store - write the record of @m into @t's user record, as one
- * line of ASCII: "hogcount-cli 1 tokens=dna k=21 canonical=1".
+ * hck_meta_format - the text form of the record @m, one line of ASCII
+ * without its newline: "hogcount-cli 1 tokens=dna k=21 canonical=1",
+ * NUL-terminated into @buf of @cap bytes (HCK_META_TEXT_MAX + 1 is
+ * always enough); *len (if not NULL) gets its length.  The one writer
+ * of the record: a table's user record (hck_meta_store) and a
+ * manifest's "record" line hold this text.
+ * Returns HC_OK, HC_EINVAL (@m not valid), HC_ERANGE (@cap too small).
+ * A pure function.
+ */
+HC_API int hck_meta_format(const hck_meta *m, char *buf, size_t cap,
+			   size_t *len);
+
+/*
+ * hck_meta_parse - the record whose text form is the @len bytes at
+ * @text (no newline), into @m.  The one reader of the record.
+ * Returns HC_OK, HC_EINVAL (NULL argument), HC_ECORRUPT (not a valid
+ * record).  A pure function.
+ */
+HC_API int hck_meta_parse(const char *text, size_t len, hck_meta *m);
+
+/*
+ * hck_meta_store - write the record of @m (hck_meta_format) into @t's
+ * user record.
  * Returns HC_OK, HC_EINVAL, HC_ERDONLY.  Not concurrent: before sharing.
  */
 HC_API int hck_meta_store(hc_table *t, const hck_meta *m);
@@ -88,7 +119,9 @@ HC_API int hck_meta_store(hc_table *t, const hck_meta *m);
  */
 HC_API int hck_meta_load(const hc_table *t, hck_meta *m);
 
-/* hck_tokens_name - "dna", "bytes", "words", or "?". */
+/* hck_tokens_name - the name of the enum hck_tokens @tokens: "dna",
+ * "bytes", "words"; "?" for any other value (so 1, 2, ... up to the
+ * first "?" lists every kind). */
 HC_API const char *hck_tokens_name(int tokens);
 
 /* hck_tokens_parse - the enum hck_tokens of a name; HC_EINVAL if none. */

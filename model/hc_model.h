@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "hogcount.h"
+#include "hogcount_keys.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,17 +32,12 @@ extern "C" {
 
 /* ---- n-gram tables ------------------------------------------------- */
 
-/* What the tokens of an n-gram table are (values as in the CLI record). */
-enum hc_ngram_tokens {
-	HC_NGRAM_BYTES = 2, /* every byte is a token */
-	HC_NGRAM_WORDS = 3, /* maximal runs of non-space bytes */
-};
-
 /* Largest order the model and the reductions accept. */
 #define HC_NGRAM_ORDER_MAX 64u
 
 /*
- * @tokens: enum hc_ngram_tokens.
+ * @tokens: the key layer's enum hck_tokens: HCK_BYTES (every byte is a
+ *	token) or HCK_WORDS (maximal runs of non-space bytes).
  * @order: n, the number of tokens per key (1..HC_NGRAM_ORDER_MAX).
  */
 typedef struct hc_ngram_kind {

@@ -233,7 +233,7 @@ int hc_model_build(hc_model **out, const hc_table *t,
 		if (rc)
 			goto fail;
 	}
-	if (m->kind.tokens == HC_NGRAM_WORDS) {
+	if (m->kind.tokens == HCK_WORDS) {
 		rc = build_vocab(m, &st);
 		if (rc)
 			goto fail;
@@ -288,7 +288,7 @@ static size_t join(const hc_model *m, const struct tref *t, size_t n,
 	size_t o = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (i && m->kind.tokens == HC_NGRAM_WORDS)
+		if (i && m->kind.tokens == HCK_WORDS)
 			buf[o++] = ' ';
 		memcpy(buf + o, t[i].p, t[i].len);
 		o += t[i].len;
@@ -342,7 +342,7 @@ static int prob_refs(const hc_model *m, const struct tref *ctx, size_t nctx,
 			break;
 		if (w->len) {
 			gl = hl;
-			if (n > 1 && m->kind.tokens == HC_NGRAM_WORDS)
+			if (n > 1 && m->kind.tokens == HCK_WORDS)
 				buf[gl++] = ' ';
 			memcpy(buf + gl, w->p, w->len);
 			gl += w->len;
@@ -364,7 +364,7 @@ static size_t split_tail(const hc_model *m, const unsigned char *text,
 {
 	size_t n = 0, i = len;
 
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		n = len < max ? len : max;
 		for (size_t j = 0; j < n; j++) {
 			out[j].p = text + len - n + j;
@@ -402,7 +402,7 @@ static int known(const hc_model *m, const struct tref *w, int *yes)
 	uint64_t c = 0;
 	int rc;
 
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		*yes = 1;
 		return HC_OK;
 	}
@@ -425,7 +425,7 @@ int hc_model_prob(const hc_model *m, const void *ctx, size_t ctx_len,
 
 	if (!m || !p || (ctx_len && !ctx) || (next_len && !next))
 		return HC_EINVAL;
-	if (m->kind.tokens == HC_NGRAM_BYTES && next_len != 1)
+	if (m->kind.tokens == HCK_BYTES && next_len != 1)
 		return HC_EINVAL;
 	nctx = split_tail(m, ctx, ctx_len, t, m->k - 1);
 	w.p = next;
@@ -452,7 +452,7 @@ int hc_model_vocab_walk(const hc_model *m, hc_model_token_fn fn, void *arg)
 
 	if (!m || !fn)
 		return HC_EINVAL;
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		for (int i = 0; i < 256; i++) {
 			stop = fn(arg, &m->bytes[i], 1);
 			if (stop)
@@ -506,7 +506,7 @@ int hc_model_score(const hc_model *m, const void *text, size_t len,
 
 	if (!m || !acc || acc->size < sizeof(*acc) || (len && !text))
 		return HC_EINVAL;
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		cap = m->k + 1;
 		buf = malloc(cap);
 		if (!buf)
@@ -517,7 +517,7 @@ int hc_model_score(const hc_model *m, const void *text, size_t len,
 		double p;
 		int yes;
 
-		if (m->kind.tokens == HC_NGRAM_BYTES) {
+		if (m->kind.tokens == HCK_BYTES) {
 			w.p = s + i++;
 			w.len = 1;
 		} else {
@@ -533,7 +533,7 @@ int hc_model_score(const hc_model *m, const void *text, size_t len,
 		if (have == need) {
 			struct tref q = w;
 
-			if (m->kind.tokens == HC_NGRAM_WORDS) {
+			if (m->kind.tokens == HCK_WORDS) {
 				size_t want = w.len + 1;
 
 				for (size_t j = 0; j < have; j++)
@@ -653,7 +653,7 @@ static int build_index(hc_model *m)
 			return rc;
 		qsort(m->idx[n].e, m->idx[n].n, sizeof(struct ent), ent_cmp);
 	}
-	if (m->kind.tokens == HC_NGRAM_WORDS && !m->vlist) {
+	if (m->kind.tokens == HCK_WORDS && !m->vlist) {
 		hc_iter *it;
 		hc_entry e;
 		size_t i = 0;
@@ -718,7 +718,7 @@ static struct tref last_token(const hc_model *m, const struct ent *e)
 	struct tref r;
 	size_t i = e->len;
 
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		r.p = &m->bytes[t[e->len - 1]];
 		r.len = 1;
 		return r;
@@ -752,7 +752,7 @@ static int draw(const hc_model *m, uint64_t *rng, const struct tref *h,
 			return rc;
 		if (cs == 0)
 			continue;
-		if (n > 1 && m->kind.tokens == HC_NGRAM_WORDS)
+		if (n > 1 && m->kind.tokens == HCK_WORDS)
 			buf[hl++] = ' ';
 		for (i = n > 1 ? lower_bound(s, buf, hl) : 0; i < s->n; i++) {
 			const struct ent *e = &s->e[i];
@@ -781,7 +781,7 @@ static int draw(const hc_model *m, uint64_t *rng, const struct tref *h,
 
 		if (j >= m->nvocab)
 			j = m->nvocab - 1;
-		if (m->kind.tokens == HC_NGRAM_BYTES) {
+		if (m->kind.tokens == HCK_BYTES) {
 			out->p = &m->bytes[j];
 			out->len = 1;
 		} else {
@@ -811,7 +811,7 @@ static int draw_start(const hc_model *m, uint64_t *rng, struct tref *h,
 		const struct ent *e = &s->e[i];
 		const unsigned char *t = ent_text(e);
 
-		if (m->kind.tokens == HC_NGRAM_BYTES) {
+		if (m->kind.tokens == HCK_BYTES) {
 			for (size_t j = 0; j + 1 < m->k; j++) {
 				h[j].p = &m->bytes[t[j]];
 				h[j].len = 1;

@@ -23,8 +23,7 @@ int hc_ngram_key_kind(const hc_ngram_kind *kind)
 static int kind_valid(const hc_ngram_kind *kind)
 {
 	return kind &&
-	       (kind->tokens == HC_NGRAM_BYTES ||
-		kind->tokens == HC_NGRAM_WORDS) &&
+	       (kind->tokens == HCK_BYTES || kind->tokens == HCK_WORDS) &&
 	       kind->order >= 1 && kind->order <= HC_NGRAM_ORDER_MAX;
 }
 
@@ -83,9 +82,8 @@ int hc_ngram_get(const hc_table *t, const hc_ngram_kind *kind, const void *text,
 {
 	if (!t || !kind_valid(kind) || !count || (len && !text))
 		return HC_EINVAL;
-	if (kind->tokens == HC_NGRAM_BYTES
-		    ? len != kind->order
-		    : count_words(text, len) != kind->order)
+	if (kind->tokens == HCK_BYTES ? len != kind->order
+				      : count_words(text, len) != kind->order)
 		return HC_ERANGE;
 	return hcm_count(t, kind->tokens, kind->order, text, len, count);
 }
@@ -102,9 +100,8 @@ int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind, const void *ctx,
 
 	if (!t || !kind_valid(kind) || !fn || (ctx_len && !ctx))
 		return HC_EINVAL;
-	if (kind->tokens == HC_NGRAM_BYTES
-		    ? ctx_len > kind->order
-		    : count_words(c, ctx_len) > kind->order)
+	if (kind->tokens == HCK_BYTES ? ctx_len > kind->order
+				      : count_words(c, ctx_len) > kind->order)
 		return HC_ERANGE;
 	m = hcm_meta(kind->tokens, kind->order);
 	rc = hc_iter_create(t, &it);
@@ -119,8 +116,8 @@ int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind, const void *ctx,
 		g.count = e.count;
 		g.key = e.bytes ? 0 : e.key;
 		if (ctx_len && (g.len < ctx_len || memcmp(g.text, c, ctx_len) ||
-				(kind->tokens == HC_NGRAM_WORDS &&
-				 g.len > ctx_len && g.text[ctx_len] != ' ')))
+				(kind->tokens == HCK_WORDS && g.len > ctx_len &&
+				 g.text[ctx_len] != ' ')))
 			continue;
 		stop = fn(arg, &g);
 		if (stop)
@@ -136,7 +133,7 @@ int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind, const void *ctx,
 int hcm_drop(int tokens, int last, const unsigned char *text, size_t len,
 	     const unsigned char **sub, size_t *sub_len)
 {
-	if (tokens == HC_NGRAM_BYTES) {
+	if (tokens == HCK_BYTES) {
 		if (len < 2)
 			return HC_ECORRUPT;
 		*sub = last ? text : text + 1;
@@ -239,7 +236,7 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 		rc = hck_entry_text(&m, &e, buf, &text, &tlen);
 		if (rc)
 			break;
-		if (kind->tokens == HC_NGRAM_BYTES && tlen != n) {
+		if (kind->tokens == HCK_BYTES && tlen != n) {
 			rc = HC_ECORRUPT;
 			break;
 		}

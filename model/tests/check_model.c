@@ -37,7 +37,7 @@ static void tokenize(int tokens, const char *doc, struct toks *t)
 
 	t->n = 0;
 	while (i < n) {
-		if (tokens == HC_NGRAM_BYTES) {
+		if (tokens == HCK_BYTES) {
 			t->p[t->n] = doc + i;
 			t->len[t->n++] = 1;
 			i++;
@@ -62,7 +62,7 @@ static size_t join(int tokens, const struct toks *t, size_t a, size_t b,
 	size_t o = 0;
 
 	for (size_t i = a; i < b; i++) {
-		if (i > a && tokens == HC_NGRAM_WORDS)
+		if (i > a && tokens == HCK_WORDS)
 			buf[o++] = ' ';
 		memcpy(buf + o, t->p[i], t->len[i]);
 		o += t->len[i];
@@ -178,7 +178,7 @@ static void ref_build(struct ref *r, int tokens, unsigned k,
 		for (size_t i = 0; i < suff.n; i++) {
 			/* v = the suffix without its first token. */
 			const char *s = suff.g[i].s;
-			const char *v = tokens == HC_NGRAM_BYTES
+			const char *v = tokens == HCK_BYTES
 						? s + 1
 						: strchr(s, ' ') + 1;
 
@@ -190,15 +190,15 @@ static void ref_build(struct ref *r, int tokens, unsigned k,
 		for (size_t i = 0; i + k <= t.n; i++) {
 			join(tokens, &t, i, i + k, buf);
 			grams_add(&r->a[k], buf, 1);
-			for (size_t j = i;
-			     j < i + k && tokens == HC_NGRAM_WORDS; j++) {
+			for (size_t j = i; j < i + k && tokens == HCK_WORDS;
+			     j++) {
 				join(tokens, &t, j, j + 1, buf);
 				if (!grams_get(&r->words, buf))
 					grams_add(&r->words, buf, 1);
 			}
 		}
 	}
-	r->vocab = tokens == HC_NGRAM_BYTES ? 256 : r->words.n + 1;
+	r->vocab = tokens == HCK_BYTES ? 256 : r->words.n + 1;
 	for (unsigned n = 1; n <= k; n++) {
 		uint64_t f1 = 0, f2 = 0;
 
@@ -240,10 +240,10 @@ static double ref_p(const struct ref *r, unsigned n, const struct toks *t,
 		 * token. */
 		if (n > 1 && (gl <= hl || memcmp(g, hb, hl)))
 			continue;
-		if (n > 1 && r->tokens == HC_NGRAM_WORDS &&
+		if (n > 1 && r->tokens == HCK_WORDS &&
 		    (g[hl] != ' ' || strchr(g + hl + 1, ' ')))
 			continue;
-		if (n > 1 && r->tokens == HC_NGRAM_BYTES && gl != hl + 1)
+		if (n > 1 && r->tokens == HCK_BYTES && gl != hl + 1)
 			continue;
 		s += (double)r->a[n].g[i].c;
 		u += 1;
@@ -272,8 +272,8 @@ static int count_fn(void *arg, const hc_ngram *g)
 START_TEST(test_walk_context)
 {
 	static const char *doc[] = { "abracadabra" };
-	hc_ngram_kind kind = { HC_NGRAM_BYTES, 3 };
-	hc_table *t = count_docs(HC_NGRAM_BYTES, 3, doc, 1);
+	hc_ngram_kind kind = { HCK_BYTES, 3 };
+	hc_table *t = count_docs(HCK_BYTES, 3, doc, 1);
 	uint64_t c = 0;
 	struct {
 		int n;
@@ -315,8 +315,8 @@ START_TEST(test_walk_words)
 {
 	static const char *doc[] = { "the cat sat on the mat the cat ran",
 				     "the cathode" };
-	hc_ngram_kind kind = { HC_NGRAM_WORDS, 2 };
-	hc_table *t = count_docs(HC_NGRAM_WORDS, 2, doc, 2);
+	hc_ngram_kind kind = { HCK_WORDS, 2 };
+	hc_table *t = count_docs(HCK_WORDS, 2, doc, 2);
 	static struct grams g;
 
 	ck_assert_int_eq(hc_ngram_walk(t, &kind, "the cat", 7, collect, &g),
@@ -405,18 +405,18 @@ static const char *const corpus_words[] = {
 
 START_TEST(test_reduce)
 {
-	check_reduce(HC_NGRAM_BYTES, 3, corpus_bytes, 3);
-	check_reduce(HC_NGRAM_BYTES, 9, corpus_bytes, 3); /* bytes -> u64 */
-	check_reduce(HC_NGRAM_BYTES, 11, corpus_bytes, 3);
-	check_reduce(HC_NGRAM_WORDS, 2, corpus_words, 4);
-	check_reduce(HC_NGRAM_WORDS, 3, corpus_words, 4);
+	check_reduce(HCK_BYTES, 3, corpus_bytes, 3);
+	check_reduce(HCK_BYTES, 9, corpus_bytes, 3); /* bytes -> u64 */
+	check_reduce(HCK_BYTES, 11, corpus_bytes, 3);
+	check_reduce(HCK_WORDS, 2, corpus_words, 4);
+	check_reduce(HCK_WORDS, 3, corpus_words, 4);
 }
 END_TEST
 
 START_TEST(test_reduce_errors)
 {
-	hc_ngram_kind kind = { HC_NGRAM_BYTES, 3 }, one = { HC_NGRAM_BYTES, 1 };
-	hc_table *t = count_docs(HC_NGRAM_BYTES, 3, corpus_bytes, 1), *w;
+	hc_ngram_kind kind = { HCK_BYTES, 3 }, one = { HCK_BYTES, 1 };
+	hc_table *t = count_docs(HCK_BYTES, 3, corpus_bytes, 1), *w;
 	hc_options opt;
 
 	hc_options_init(&opt);
@@ -474,7 +474,7 @@ END_TEST
 START_TEST(test_toy_by_hand)
 {
 	static const char *doc[] = { "abab" };
-	hc_table *t = count_docs(HC_NGRAM_BYTES, 2, doc, 1);
+	hc_table *t = count_docs(HCK_BYTES, 2, doc, 1);
 	hc_model_options mo;
 	hc_model *m;
 	hc_score s;
@@ -531,7 +531,7 @@ static int sum_one(void *arg, const void *tok, size_t len)
 		size_t o = s->ctx_len;
 
 		memcpy(doc, s->ctx, s->ctx_len);
-		if (r->tokens == HC_NGRAM_WORDS)
+		if (r->tokens == HCK_WORDS)
 			doc[o++] = ' ';
 		if (len) {
 			memcpy(doc + o, tok, len);
@@ -575,7 +575,7 @@ static int each_context(void *arg, const hc_ngram *g)
 	 * the reference, token by token (the reference is slow). */
 	if (c->contexts < 40)
 		s.r = c->r;
-	if (c->r->tokens == HC_NGRAM_BYTES) {
+	if (c->r->tokens == HCK_BYTES) {
 		s.ctx_len = g->len - 1;
 	} else {
 		while (i > 0 && g->text[i - 1] != ' ')
@@ -659,11 +659,11 @@ START_TEST(test_model_bytes)
 	const char *held = "the rat sat on a cat.\nzebra!\n";
 
 	for (unsigned k = 1; k <= 4; k++) {
-		check_model(HC_NGRAM_BYTES, k, corpus_bytes, 3, 0, held);
-		check_model(HC_NGRAM_BYTES, k, corpus_bytes, 3, 0.75, held);
+		check_model(HCK_BYTES, k, corpus_bytes, 3, 0, held);
+		check_model(HCK_BYTES, k, corpus_bytes, 3, 0.75, held);
 	}
 	/* Byte keys at the top, u64 keys from order 8 down. */
-	check_model(HC_NGRAM_BYTES, 9, corpus_bytes, 3, 0, held);
+	check_model(HCK_BYTES, 9, corpus_bytes, 3, 0, held);
 }
 END_TEST
 
@@ -672,8 +672,8 @@ START_TEST(test_model_words)
 	const char *held = "the cat sat on the hat and the dog ran";
 
 	for (unsigned k = 1; k <= 4; k++) {
-		check_model(HC_NGRAM_WORDS, k, corpus_words, 4, 0, held);
-		check_model(HC_NGRAM_WORDS, k, corpus_words, 4, 0.6, held);
+		check_model(HCK_WORDS, k, corpus_words, 4, 0, held);
+		check_model(HCK_WORDS, k, corpus_words, 4, 0.6, held);
 	}
 }
 END_TEST
@@ -692,9 +692,8 @@ START_TEST(test_model_random)
 		}
 		docs[d][399] = 0;
 	}
-	check_model(HC_NGRAM_BYTES, 1 + (unsigned)_i % 5, dp, 3, 0,
-		    "abcd ab\nca");
-	check_model(HC_NGRAM_WORDS, 1 + (unsigned)_i % 3, dp, 3, 0,
+	check_model(HCK_BYTES, 1 + (unsigned)_i % 5, dp, 3, 0, "abcd ab\nca");
+	check_model(HCK_WORDS, 1 + (unsigned)_i % 3, dp, 3, 0,
 		    "ab ca bb a\nd c");
 }
 END_TEST
@@ -719,7 +718,7 @@ START_TEST(test_sample)
 	static const char *doc[] = { "abab" };
 	static const char *wdocs[] = { "the cat sat on the mat",
 				       "the dog sat on the cat" };
-	hc_table *t = count_docs(HC_NGRAM_BYTES, 2, doc, 1), *wt;
+	hc_table *t = count_docs(HCK_BYTES, 2, doc, 1), *wt;
 	static struct collect_out o1, o2;
 	hc_model_options mo;
 	hc_model *m;
@@ -755,7 +754,7 @@ START_TEST(test_sample)
 	hc_model_free(m);
 	hc_table_close(t);
 
-	wt = count_docs(HC_NGRAM_WORDS, 3, wdocs, 2);
+	wt = count_docs(HCK_WORDS, 3, wdocs, 2);
 	ck_assert_int_eq(hc_model_build(&m, wt, &mo), HC_OK);
 	rng = 3;
 	o1.n = 0;
@@ -784,7 +783,7 @@ START_TEST(test_model_errors)
 			 HC_OK);
 	ck_assert_int_eq(hc_model_build(&m, t, NULL), HC_EKIND);
 	hc_table_close(t);
-	t = count_docs(HC_NGRAM_BYTES, 2, doc, 1);
+	t = count_docs(HCK_BYTES, 2, doc, 1);
 	hc_model_options_init(&mo);
 	mo.discount = 1.5;
 	ck_assert_int_eq(hc_model_build(&m, t, &mo), HC_EINVAL);

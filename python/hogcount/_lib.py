@@ -173,10 +173,10 @@ class Plan(ctypes.Structure):
     _fields_ = [("size", c_size), ("opt", Options), ("size_hint", c_u64)]
 
 
-TOKENS = {"dna": 1, "bytes": 2, "words": 3}
 INT_TEXT_MAX = 32
 
 _KSIGS = {
+    "hck_tokens_name": (ctypes.c_char_p, [c_int]),
     "hck_meta_store": (c_int, [c_vp, _P(Meta)]),
     "hck_meta_load": (c_int, [c_vp, _P(Meta)]),
     "hck_int_keys": (c_int, [_P(Meta)]),
@@ -197,3 +197,18 @@ for _name, (_res, _args) in _KSIGS.items():
     _f = getattr(keys_lib, _name)
     _f.restype = _res
     _f.argtypes = _args
+
+
+def _tokens():
+    """{name: value} of the key layer's enum hck_tokens, asked of the C
+    library (hck_tokens_name: values 1, 2, ... up to the first "?"),
+    never written here."""
+    kinds = {}
+    while True:
+        name = keys_lib.hck_tokens_name(len(kinds) + 1).decode("ascii")
+        if name == "?":
+            return kinds
+        kinds[name] = len(kinds) + 1
+
+
+TOKENS = _tokens()
