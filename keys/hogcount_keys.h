@@ -375,6 +375,140 @@ HC_API int hck_part_keys(const uint64_t *keys, size_t n, uint32_t nparts,
 /* hck_part_bytes - the shard of the byte-string key @p of @len bytes. */
 HC_API uint32_t hck_part_bytes(const void *p, size_t len, uint32_t n);
 
+/* ---- sharded tables: the manifest ----------------------------------- */
+
+/*
+ * A sharded table (hogcount-mpi count, docs/scaling.md "Output") is n
+ * table files OUT.shard-<i>-of-<n> and the manifest OUT, a small text
+ * file that names them, the partition (HCK_PART_NAME), the record of
+ * their keys (hck_meta_format), a run id, and each shard's size and
+ * sum (hck_shard_id_read), so that a reader refuses shard files that
+ * another run wrote.  Written, read and checked only here (manifest.c):
+ * hogcount-mpi, every `hogcount` command and Python call these.
+ */
+#define HCK_MANIFEST_MAGIC "hogcount-sharded"
+/* The format written; readers take 1 (no run, sizes or sums: callers
+ * warn that it cannot be checked) up to this. */
+#define HCK_MANIFEST_VERSION 2
+/* Most shards a manifest may name. */
+#define HCK_MANIFEST_SHARDS_MAX (UINT32_C(1) << 20)
+/* The bytes at the start of a shard file its sum covers. */
+#define HCK_SHARD_SUM_BYTES 4096u
+
+/*
+ * A shard file as a manifest records it.
+ * @size: bytes.
+ * @sum: XXH3-64 of its first HCK_SHARD_SUM_BYTES bytes (all of it if
+ *	shorter).  For a table saved by hc_table_save (sealed) these bytes
+ *	are its header, which holds the checksums of every region, so the
+ *	sum stands for the whole file at the cost of one read.
+ */
+typedef struct hck_shard_id {
+	uint64_t size;
+	uint64_t sum;
+} hck_shard_id;
+
+/*
+ * hck_shard_path - the file of shard @i of @n of the sharded table
+ * @out, "OUT.shard-<i>-of-<n>", NUL-terminated into @buf of @cap bytes.
+ * Returns HC_OK, HC_EINVAL (@i >= @n), HC_ERANGE (@cap too small).
+ */
+HC_API int hck_shard_path(char *buf, size_t cap, const char *out, uint32_t i,
+			  uint32_t n);
+
+/*
+ * hck_shard_id_read - the size and sum of the file @path.
+ * Returns HC_OK, HC_EINVAL, HC_EIO (errno tells why; EISDIR or EINVAL
+ * for a directory or another file that is not a regular one).
+ */
+HC_API int hck_shard_id_read(const char *path, hck_shard_id *id);
+
+/*
+ * hck_shard_check - whether the file @path is the one recorded as
+ * @want: HC_OK if its size and sum match, HC_ECORRUPT if not (another
+ * file: *@found, if not NULL, gets what is there), HC_EIO (errno) if it
+ * cannot be read.  A writer checks the files it is about to name as a
+ * node saw them; a reader checks them before it opens them.
+ */
+HC_API int hck_shard_check(const char *path, const hck_shard_id *want,
+			   hck_shard_id *found);
+
+/* hck_manifest_is - 1 if the file @path starts as a manifest, else 0. */
+HC_API int hck_manifest_is(const char *path);
+
+/*
+ * hck_manifest_write - write the manifest @out of @n shards
+ * (hck_shard_path(out, i, n)) holding keys of @m, written by the run
+ * @run as @id[0..n-1], in format HCK_MANIFEST_VERSION; atomically: a
+ * temporary name beside @out, fsync, mode 0644, rename.  Write it last,
+ * once every shard is saved and checked (hck_shard_check); making the
+ * rename durable (fsync of the directory) is the caller's.
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM, HC_ENOSPC, HC_EIO (errno).
+ * Concurrent writers of one @out: the last rename wins.
+ */
+HC_API int hck_manifest_write(const char *out, const hck_meta *m, uint32_t n,
+			      uint64_t run, const hck_shard_id *id);
+
+/* A manifest as read (opaque). */
+typedef struct hck_manifest hck_manifest;
+
+/*
+ * What a manifest says.
+ * @size: sizeof(hck_manifest_info), set by the caller.
+ * @version: its format: 1 (no run, sizes or sums: nothing to verify)
+ *	or 2.
+ * @shards: n.
+ * @run: the run that wrote it (format 2), else 0.
+ * @meta: the record of the keys of every shard.
+ */
+typedef struct hck_manifest_info {
+	size_t size;
+	unsigned version;
+	uint32_t shards;
+	uint64_t run;
+	hck_meta meta;
+} hck_manifest_info;
+
+/*
+ * hck_manifest_read - read the manifest @path into a new *@out (free it
+ * with hck_manifest_free()).  Shard files are named relative to the
+ * manifest's directory; they are not opened (hck_manifest_verify()).
+ * Returns HC_OK; HC_EINVAL; HC_EIO (errno: it cannot be read);
+ * HC_ENOMEM; HC_ECORRUPT (not a valid manifest) or HC_EVERSION (a
+ * format or partition this library does not read), with, where not
+ * NULL, the line in *@line (from 1) and a phrase in *@why (static).
+ */
+HC_API int hck_manifest_read(hck_manifest **out, const char *path,
+			     unsigned *line, const char **why);
+
+/* hck_manifest_free - free it; NULL is a no-op. */
+HC_API void hck_manifest_free(hck_manifest *mf);
+
+/* hck_manifest_info_get - what @mf says.  Returns HC_OK, HC_EINVAL
+ * (@info->size too small). */
+HC_API int hck_manifest_info_get(const hck_manifest *mf,
+				 hck_manifest_info *info);
+
+/*
+ * hck_manifest_shard - shard @i of @mf: its file (*@path, valid until
+ * hck_manifest_free) and its size and sum as recorded (*@id; zeros in
+ * format 1), each where not NULL.  Returns HC_OK, HC_EINVAL (@i out of
+ * range).
+ */
+HC_API int hck_manifest_shard(const hck_manifest *mf, uint32_t i,
+			      const char **path, hck_shard_id *id);
+
+/*
+ * hck_manifest_verify - hck_shard_check() of every shard of @mf, in
+ * order, against what it records: HC_OK if all match (format 1: always,
+ * nothing being recorded), else the first failure's code (HC_ECORRUPT:
+ * another run's file, HC_EIO: unreadable, errno set) with its index in
+ * *@bad and, for HC_ECORRUPT, what is there in *@found (each where not
+ * NULL).  Any number of processes.
+ */
+HC_API int hck_manifest_verify(const hck_manifest *mf, uint32_t *bad,
+			       hck_shard_id *found);
+
 /* ---- planning -------------------------------------------------------- */
 
 /*

@@ -30,10 +30,12 @@ import numpy as np
 from . import _lib
 from ._lib import lib
 from .keys import fragments, fragment_bytes, padded
-from .sharded import partition, shard_id, shard_path, write_manifest
+from .sharded import (partition, read_manifest, shard_id, shard_path,
+                      write_manifest)
 
 __all__ = ["Table", "Cache", "HogcountError", "fragments", "fragment_bytes",
            "padded", "partition", "shard_id", "shard_path", "write_manifest",
+           "read_manifest",
            "reseal",
            "library_path", "keys_library_path"]
 
