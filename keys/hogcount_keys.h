@@ -567,6 +567,28 @@ HC_API int hck_plan_table(const hck_meta *m, const hck_plan_in *in,
 			  hck_plan *out);
 
 /*
+ * hck_plan_max_capacity - the hck_plan_in.max_capacity for a limit of
+ * @max_keys distinct keys (`count --max-size`): the slots that hold
+ * them below the load at which a table grows (HC_GROW_ON, 0.8), so that
+ * @max_keys keys fit and more fail with HC_EFULL.  A pure function.
+ */
+HC_API uint64_t hck_plan_max_capacity(uint64_t max_keys);
+
+/* The byte ranges a plain input file is cut into for the workers:
+ * HCK_CHUNK_MIN .. HCK_CHUNK_MAX (hck_plan_chunk). */
+#define HCK_CHUNK_MIN (UINT64_C(1) << 20)
+#define HCK_CHUNK_MAX (UINT64_C(64) << 20)
+
+/*
+ * hck_plan_chunk - the byte range to cut plain input files into, for
+ * @workers workers (processes or ranks, at least 1) sharing
+ * @total_bytes of regular files: about 16 ranges a worker, so that all
+ * finish together, within HCK_CHUNK_MIN .. HCK_CHUNK_MAX.  `count` and
+ * hogcount-mpi use it where --chunk-size is not given.  A pure function.
+ */
+HC_API uint64_t hck_plan_chunk(uint64_t total_bytes, uint64_t workers);
+
+/*
  * hck_table_create - hc_table_create() with the plan's options, and the
  * record of @m stored.  Returns as hc_table_create() and
  * hck_meta_store().

@@ -59,8 +59,6 @@
 #include "tables.h"
 #include "work.h"
 
-#define DEFAULT_CHUNK (UINT64_C(64) << 20)
-#define MIN_CHUNK (UINT64_C(1) << 20)
 /* The combine table of each rank: its slots, its key area (byte keys),
  * and the share of them in use that starts an exchange round. */
 #define COMBINE_SLOTS (UINT64_C(1) << 20)
@@ -303,7 +301,7 @@ static int node_table_create(const struct topo *tp, const struct work *w,
 		uint64_t lim = o->max_size / tp->nnodes +
 			       o->max_size / tp->nnodes / 4 + 1;
 
-		in.max_capacity = (uint64_t)((double)lim / 0.8) + 1;
+		in.max_capacity = hck_plan_max_capacity(lim);
 		if (in.keys > lim)
 			in.keys = lim;
 	} else if (!o->size) {
@@ -1255,11 +1253,7 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 		for (int i = optind; i < argc; i++)
 			if (!stat(argv[i], &st) && S_ISREG(st.st_mode))
 				total += (uint64_t)st.st_size;
-		o.chunk = total / ((uint64_t)tp->wsize * 16);
-		if (o.chunk < MIN_CHUNK)
-			o.chunk = MIN_CHUNK;
-		if (o.chunk > DEFAULT_CHUNK)
-			o.chunk = DEFAULT_CHUNK;
+		o.chunk = hck_plan_chunk(total, (uint64_t)tp->wsize);
 	}
 	ok = 1;
 	for (int i = optind; i < argc && ok; i++)

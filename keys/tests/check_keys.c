@@ -372,6 +372,21 @@ START_TEST(plan_kinds)
 END_TEST
 
 /* Every integer kind the plan picks exports what was added. */
+START_TEST(plan_limits_and_chunks)
+{
+	/* --max-size N: slots that hold N keys below the grow load. */
+	ck_assert(hck_plan_max_capacity(0) == 1);
+	ck_assert(hck_plan_max_capacity(800) == 1001);
+	ck_assert(hck_plan_max_capacity(UINT64_C(1) << 60) ==
+		  (UINT64_C(1) << 60) / 4 * 5 + 1);
+	/* About 16 ranges a worker, within the bounds. */
+	ck_assert(hck_plan_chunk(0, 4) == HCK_CHUNK_MIN);
+	ck_assert(hck_plan_chunk(UINT64_C(1) << 40, 1) == HCK_CHUNK_MAX);
+	ck_assert(hck_plan_chunk(UINT64_C(256) << 20, 2) == UINT64_C(8) << 20);
+	ck_assert(hck_plan_chunk(UINT64_C(256) << 20, 0) == UINT64_C(16) << 20);
+}
+END_TEST
+
 START_TEST(export_every_kind)
 {
 	static const hck_meta ms[] = {
@@ -835,6 +850,7 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, codec_bytes_and_escapes);
 	tcase_add_test(tc, codec_parse_words);
 	tcase_add_test(tc, plan_kinds);
+	tcase_add_test(tc, plan_limits_and_chunks);
 	tcase_add_test(tc, export_every_kind);
 	tcase_add_test(tc, export_bytes);
 	tcase_add_test(tc, filter_every_kind);
