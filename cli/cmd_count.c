@@ -800,10 +800,7 @@ int cmd_count(int argc, char **argv)
 			"hogcount count: %u workers, %zu work items, %s table "
 			"of %llu slots%s\n",
 			(unsigned)workers, w.nitems,
-			opt.key_kind == HC_KEY_DENSE	? "dense"
-			: opt.key_kind == HC_KEY_BYTES	? "byte-key"
-			: opt.key_kind == HC_KEY_PACKED ? "packed"
-							: "u64",
+			hck_kind_name(opt.key_kind),
 			(unsigned long long)(opt.key_kind == HC_KEY_DENSE
 						     ? UINT64_C(1)
 							       << opt.dense_bits

@@ -139,6 +139,14 @@ HC_API int hck_int_keys(const hck_meta *m);
  */
 HC_API unsigned hck_key_bits(const hck_meta *m);
 
+/*
+ * hck_kind_name - the one name of the enum hc_key_kind @key_kind in
+ * messages and output: "u64", "bytes", "dense", "packed"; "?" for any
+ * other value (1, 2, ... up to the first "?" lists them).  `stats`,
+ * `count -v` and Python's hogcount.KINDS read it.
+ */
+HC_API const char *hck_kind_name(int key_kind);
+
 /* hck_kind_fits - 1 if a table of enum hc_key_kind @key_kind can hold
  * the keys of @m (integer keys: dense, packed or u64; else bytes). */
 HC_API int hck_kind_fits(const hck_meta *m, int key_kind);

@@ -78,6 +78,21 @@ unsigned hck_key_bits(const hck_meta *m)
 	return 0;
 }
 
+const char *hck_kind_name(int key_kind)
+{
+	switch (key_kind) {
+	case HC_KEY_U64:
+		return "u64";
+	case HC_KEY_BYTES:
+		return "bytes";
+	case HC_KEY_DENSE:
+		return "dense";
+	case HC_KEY_PACKED:
+		return "packed";
+	}
+	return "?";
+}
+
 int hck_kind_fits(const hck_meta *m, int key_kind)
 {
 	if (!hck_int_keys(m))

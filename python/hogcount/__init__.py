@@ -43,8 +43,7 @@ library_path = _lib.path
 keys_library_path = _lib.keys_path
 klib = _lib.keys_lib
 
-KINDS = {"u64": _lib.KEY_U64, "bytes": _lib.KEY_BYTES,
-         "dense": _lib.KEY_DENSE, "packed": _lib.KEY_PACKED}
+KINDS = _lib.KINDS
 MODES = {"exact": _lib.MODE_EXACT, "hogwild": _lib.MODE_HOGWILD}
 _KIND_NAMES = {v: k for k, v in KINDS.items()}
 _MODE_NAMES = {v: k for k, v in MODES.items()}

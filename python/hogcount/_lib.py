@@ -192,6 +192,7 @@ INT_TEXT_MAX = 32
 
 _KSIGS = {
     "hck_tokens_name": (ctypes.c_char_p, [c_int]),
+    "hck_kind_name": (ctypes.c_char_p, [c_int]),
     "hck_meta_parse": (c_int, [ctypes.c_char_p, c_size, _P(Meta)]),
     "hck_shard_path": (c_int, [ctypes.c_char_p, c_size, ctypes.c_char_p,
                                ctypes.c_uint32, ctypes.c_uint32]),
@@ -231,16 +232,18 @@ for _name, (_res, _args) in _KSIGS.items():
     _f.argtypes = _args
 
 
-def _tokens():
-    """{name: value} of the key layer's enum hck_tokens, asked of the C
-    library (hck_tokens_name: values 1, 2, ... up to the first "?"),
-    never written here."""
-    kinds = {}
+def _names(fn):
+    """{name: value} of an enum whose names the C library gives (fn:
+    values 1, 2, ... up to the first "?"), never written here."""
+    names = {}
     while True:
-        name = keys_lib.hck_tokens_name(len(kinds) + 1).decode("ascii")
+        name = fn(len(names) + 1).decode("ascii")
         if name == "?":
-            return kinds
-        kinds[name] = len(kinds) + 1
+            return names
+        names[name] = len(names) + 1
 
 
-TOKENS = _tokens()
+# The token kinds (enum hck_tokens) and the key kinds (enum
+# hc_key_kind), by the names the CLI prints.
+TOKENS = _names(keys_lib.hck_tokens_name)
+KINDS = _names(keys_lib.hck_kind_name)

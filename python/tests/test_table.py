@@ -280,10 +280,13 @@ class TestShardedAndFilter(unittest.TestCase):
                 hogcount.read_manifest(out)
             self.assertIn("line 1", str(e.exception))
 
-    def test_tokens_from_c(self):
-        """TOKENS is asked of the key layer (hck_tokens_name)."""
+    def test_names_from_c(self):
+        """TOKENS and KINDS are asked of the key layer (hck_tokens_name,
+        hck_kind_name): the names the CLI prints."""
         self.assertEqual(hogcount._lib.TOKENS,
                          {"dna": 1, "bytes": 2, "words": 3})
+        self.assertEqual(hogcount.KINDS,
+                         {"u64": 1, "bytes": 2, "dense": 3, "packed": 4})
 
 
 class TestHomes(unittest.TestCase):
