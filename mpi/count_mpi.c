@@ -56,7 +56,6 @@
 #include <unistd.h>
 
 #include "count_opts.h"
-#include "tables.h"
 #include "work.h"
 
 /* The combine table of each rank: its slots, its key area (byte keys),
