@@ -36,9 +36,6 @@
 #include "tables.h"
 #include "work.h"
 
-#define DEFAULT_CHUNK (UINT64_C(64) << 20)
-#define MIN_CHUNK (UINT64_C(1) << 20)
-
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
@@ -252,7 +249,7 @@ static int plan_table(const hck_meta *m, uint64_t size, uint64_t max_size,
 	in.wide = wide;
 	in.keys = size;
 	if (max_size)
-		in.max_capacity = (uint64_t)((double)max_size / 0.8) + 1;
+		in.max_capacity = hck_plan_max_capacity(max_size);
 	return hck_plan_table(m, &in, plan) ? -1 : 0;
 }
 
@@ -707,11 +704,7 @@ int cmd_count(int argc, char **argv)
 		for (int i = optind; i < argc; i++)
 			if (!stat(argv[i], &st) && S_ISREG(st.st_mode))
 				total += (uint64_t)st.st_size;
-		chunk = total / (workers * 16);
-		if (chunk < MIN_CHUNK)
-			chunk = MIN_CHUNK;
-		if (chunk > DEFAULT_CHUNK)
-			chunk = DEFAULT_CHUNK;
+		chunk = hck_plan_chunk(total, workers);
 	}
 	for (int i = optind; i < argc; i++)
 		if (work_add_input(&w, argv[i], m.tokens, chunk)) {
@@ -807,10 +800,7 @@ int cmd_count(int argc, char **argv)
 			"hogcount count: %u workers, %zu work items, %s table "
 			"of %llu slots%s\n",
 			(unsigned)workers, w.nitems,
-			opt.key_kind == HC_KEY_DENSE	? "dense"
-			: opt.key_kind == HC_KEY_BYTES	? "byte-key"
-			: opt.key_kind == HC_KEY_PACKED ? "packed"
-							: "u64",
+			hck_kind_name(opt.key_kind),
 			(unsigned long long)(opt.key_kind == HC_KEY_DENSE
 						     ? UINT64_C(1)
 							       << opt.dense_bits

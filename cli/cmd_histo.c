@@ -163,15 +163,15 @@ int cmd_histo(int argc, char **argv)
 	if (json)
 		json_end(&js);
 	if (plot) {
-		hc_genome g = { .size = sizeof(g) };
-		hc_fit z = { .size = sizeof(z) };
+		hcm_genome g = { .size = sizeof(g) };
+		hcm_fit z = { .size = sizeof(z) };
 		struct plot p = { 0, hist, len, NULL, NULL, argv[optind] };
 
 		p.rank = rank >= 0 ? rank : m.tokens != HCK_DNA;
 		if (!p.rank && m.tokens == HCK_DNA &&
-		    hc_genome_estimate(hist, len, st.total, &g) == HC_OK)
+		    hcm_genome_estimate(hist, len, st.total, &g) == HC_OK)
 			p.g = &g;
-		if (p.rank && hc_zipf_fit(hist, len, &z) == HC_OK)
+		if (p.rank && hcm_zipf_fit(hist, len, &z) == HC_OK)
 			p.zipf = &z;
 		if (plot_write(plot, &p))
 			rc = 1;

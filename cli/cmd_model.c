@@ -27,7 +27,7 @@
 #include "commands.h"
 #include "tables.h"
 #include "work.h"
-#include "hc_model.h"
+#include "hogcount_model.h"
 #include "json.h"
 #include "plot.h"
 
@@ -118,9 +118,9 @@ static char *arg_text(const char *s, size_t *len)
 }
 
 static int open_model(const char *path, const struct opts *o, hc_table **t,
-		      hc_model **m)
+		      hcm_model **m)
 {
-	hc_model_options mo;
+	hcm_model_options mo;
 	hck_meta meta;
 	int rc;
 
@@ -132,9 +132,9 @@ static int open_model(const char *path, const struct opts *o, hc_table **t,
 		hc_table_close(*t);
 		return -1;
 	}
-	hc_model_options_init(&mo);
+	hcm_model_options_init(&mo);
 	mo.discount = o->discount;
-	rc = hc_model_build(m, *t, &mo);
+	rc = hcm_model_build(m, *t, &mo);
 	if (rc) {
 		cli_error(path, "cannot build the model: %s", hc_strerror(rc));
 		hc_table_close(*t);
@@ -145,22 +145,20 @@ static int open_model(const char *path, const struct opts *o, hc_table **t,
 
 static int run_info(const char *path, const struct opts *o)
 {
-	hc_model_info info;
+	hcm_model_info info;
 	hc_table *t;
-	hc_model *m;
+	hcm_model *m;
 
 	if (open_model(path, o, &t, &m))
 		return 1;
 	info.size = sizeof(info);
-	hc_model_info_get(m, &info);
+	hcm_model_info_get(m, &info);
 	if (o->json) {
 		struct json js;
 
 		json_begin(&js, stdout);
 		json_str(&js, "table", path);
-		json_str(&js, "tokens",
-			 info.kind.tokens == HC_NGRAM_BYTES ? "bytes"
-							    : "words");
+		json_str(&js, "tokens", hck_tokens_name(info.kind.tokens));
 		json_u64(&js, "order", info.kind.order);
 		json_u64(&js, "vocabulary", info.vocab);
 		json_u64(&js, "total", info.tokens);
@@ -176,12 +174,11 @@ static int run_info(const char *path, const struct opts *o)
 			json_close(&js);
 		}
 		json_end(&js);
-		hc_model_free(m);
+		hcm_model_free(m);
 		hc_table_close(t);
 		return 0;
 	}
-	printf("tokens\t%s\n",
-	       info.kind.tokens == HC_NGRAM_BYTES ? "bytes" : "words");
+	printf("tokens\t%s\n", hck_tokens_name(info.kind.tokens));
 	printf("order\t%u\n", info.kind.order);
 	printf("vocabulary\t%llu\n", (unsigned long long)info.vocab);
 	printf("total\t%llu\n", (unsigned long long)info.tokens);
@@ -190,13 +187,13 @@ static int run_info(const char *path, const struct opts *o)
 		       (unsigned long long)info.grams[n],
 		       n == info.kind.order ? "n-grams" : "continuations",
 		       info.discount[n]);
-	hc_model_free(m);
+	hcm_model_free(m);
 	hc_table_close(t);
 	return 0;
 }
 
 struct top {
-	const hc_model *m;
+	const hcm_model *m;
 	const char *ctx;
 	size_t ctx_len;
 	size_t n, cap;
@@ -215,7 +212,7 @@ static int top_add(void *arg, const void *tok, size_t len)
 	double p;
 	size_t i;
 
-	tp->rc = hc_model_prob(tp->m, tp->ctx, tp->ctx_len, tok, len, &p);
+	tp->rc = hcm_model_prob(tp->m, tp->ctx, tp->ctx_len, tok, len, &p);
 	if (tp->rc)
 		return 1;
 	tp->sum += p;
@@ -248,7 +245,7 @@ static int run_prob(int argc, char **argv, const struct opts *o)
 	char *ctx;
 	size_t ctx_len;
 	hc_table *t;
-	hc_model *m;
+	hcm_model *m;
 	int bad = 0, rc;
 
 	if (argc < 2) {
@@ -266,7 +263,7 @@ static int run_prob(int argc, char **argv, const struct opts *o)
 		struct top tp = { m, ctx, ctx_len, 0, o->top, NULL, 0, 0 };
 
 		tp.c = xmalloc((o->top ? o->top : 1) * sizeof(*tp.c));
-		rc = hc_model_vocab_walk(m, top_add, &tp);
+		rc = hcm_model_vocab_walk(m, top_add, &tp);
 		if (rc == 1)
 			rc = tp.rc;
 		if (rc) {
@@ -290,7 +287,7 @@ static int run_prob(int argc, char **argv, const struct opts *o)
 			bad = EXIT_USAGE;
 			break;
 		}
-		rc = hc_model_prob(m, ctx, ctx_len, w, len, &p);
+		rc = hcm_model_prob(m, ctx, ctx_len, w, len, &p);
 		if (rc == HC_EINVAL) {
 			cli_error(argv[i], "NEXT must be one byte on a byte "
 					   "model");
@@ -305,7 +302,7 @@ static int run_prob(int argc, char **argv, const struct opts *o)
 		free(w);
 	}
 	free(ctx);
-	hc_model_free(m);
+	hcm_model_free(m);
 	hc_table_close(t);
 	return bad;
 }
@@ -341,9 +338,9 @@ static char *read_all(const char *path, size_t *len)
 
 static int run_perplexity(int argc, char **argv, const struct opts *o)
 {
-	hc_score s;
+	hcm_score s;
 	hc_table *t;
-	hc_model *m;
+	hcm_model *m;
 	int bad = 0, rc;
 
 	if (argc < 2) {
@@ -352,7 +349,7 @@ static int run_perplexity(int argc, char **argv, const struct opts *o)
 	}
 	if (open_model(argv[0], o, &t, &m))
 		return 1;
-	hc_score_init(&s);
+	hcm_score_init(&s);
 	for (int i = 1; i < argc; i++) {
 		size_t len;
 		char *buf = read_all(argv[i], &len);
@@ -361,7 +358,7 @@ static int run_perplexity(int argc, char **argv, const struct opts *o)
 			bad = 1;
 			continue;
 		}
-		rc = hc_model_score(m, buf, len, &s);
+		rc = hcm_model_score(m, buf, len, &s);
 		free(buf);
 		if (rc) {
 			cli_error(argv[i], "%s", hc_strerror(rc));
@@ -370,9 +367,9 @@ static int run_perplexity(int argc, char **argv, const struct opts *o)
 	}
 	printf("tokens\t%llu\n", (unsigned long long)s.tokens);
 	printf("oov\t%llu\n", (unsigned long long)s.oov);
-	printf("cross_entropy\t%.6f bits/token\n", hc_score_cross_entropy(&s));
-	printf("perplexity\t%.6f\n", hc_score_perplexity(&s));
-	hc_model_free(m);
+	printf("cross_entropy\t%.6f bits/token\n", hcm_score_cross_entropy(&s));
+	printf("perplexity\t%.6f\n", hcm_score_perplexity(&s));
+	hcm_model_free(m);
 	hc_table_close(t);
 	return bad;
 }
@@ -404,13 +401,13 @@ static int sample_out(void *arg, const void *tok, size_t len)
 
 static int run_sample(int argc, char **argv, const struct opts *o)
 {
-	hc_model_info info;
+	hcm_model_info info;
 	struct out out = { 0, 0 };
 	char *prime = NULL;
 	size_t prime_len = 0;
 	uint64_t rng = o->seed;
 	hc_table *t;
-	hc_model *m;
+	hcm_model *m;
 	int rc;
 
 	if (argc != 1) {
@@ -434,17 +431,17 @@ static int run_sample(int argc, char **argv, const struct opts *o)
 		return 1;
 	}
 	info.size = sizeof(info);
-	hc_model_info_get(m, &info);
-	out.words = info.kind.tokens == HC_NGRAM_WORDS;
+	hcm_model_info_get(m, &info);
+	out.words = info.kind.tokens == HCK_WORDS;
 	if (prime_len)
 		sample_out(&out, prime, prime_len);
-	rc = hc_model_sample(m, &rng, prime, prime_len, o->ntokens, sample_out,
-			     &out);
+	rc = hcm_model_sample(m, &rng, prime, prime_len, o->ntokens, sample_out,
+			      &out);
 	putchar('\n');
 	if (rc)
 		cli_error(argv[0], "%s", hc_strerror(rc));
 	free(prime);
-	hc_model_free(m);
+	hcm_model_free(m);
 	hc_table_close(t);
 	return rc ? 1 : 0;
 }
@@ -455,11 +452,11 @@ static int run_sample(int argc, char **argv, const struct opts *o)
 static int run_unseen(int argc, char **argv, const struct opts *o)
 {
 	double hn[HEAPS_POINTS], hv[HEAPS_POINTS];
-	hc_fit zipf = { .size = sizeof(zipf) };
-	hc_fit heaps = { .size = sizeof(heaps) };
+	hcm_fit zipf = { .size = sizeof(zipf) };
+	hcm_fit heaps = { .size = sizeof(heaps) };
 	uint64_t *hist;
 	hc_stats st;
-	hc_unseen u;
+	hcm_unseen u;
 	hc_table *t;
 	size_t len;
 	int rc, zrc, hrc;
@@ -475,7 +472,7 @@ static int run_unseen(int argc, char **argv, const struct opts *o)
 		return 1;
 	}
 	u.size = sizeof(u);
-	rc = hc_unseen_estimate(t, &u);
+	rc = hcm_unseen_estimate(t, &u);
 	if (rc) {
 		cli_error(argv[0], "%s", hc_strerror(rc));
 		hc_table_close(t);
@@ -486,8 +483,8 @@ static int run_unseen(int argc, char **argv, const struct opts *o)
 		return 1;
 	}
 	hc_table_close(t);
-	zrc = hc_zipf_fit(hist, len, &zipf);
-	hrc = hc_heaps_fit(hist, len, st.total, HEAPS_POINTS, hn, hv, &heaps);
+	zrc = hcm_zipf_fit(hist, len, &zipf);
+	hrc = hcm_heaps_fit(hist, len, st.total, HEAPS_POINTS, hn, hv, &heaps);
 	free(hist);
 	if (o->json) {
 		struct json js;
@@ -611,7 +608,7 @@ static int run_heaps(int argc, char **argv, const struct opts *o)
 {
 	hck_plan plan = { .size = sizeof(plan) };
 	hc_stats st = { .size = sizeof(st) };
-	hc_fit fit = { .size = sizeof(fit) };
+	hcm_fit fit = { .size = sizeof(fit) };
 	struct heaps h = { .next = HEAPS_FIRST };
 	struct work w = { 0 };
 	hck_sink *s = NULL;
@@ -667,7 +664,7 @@ static int run_heaps(int argc, char **argv, const struct opts *o)
 		cli_error("table", "%s", hc_strerror(frc));
 		goto out;
 	}
-	frc = hc_heaps_fit_points(h.n, h.v, h.np, &fit);
+	frc = hcm_heaps_fit_points(h.n, h.v, h.np, &fit);
 	if (o->json) {
 		struct json js;
 
@@ -726,7 +723,7 @@ out:
 
 static int run_genome(int argc, char **argv, const struct opts *o)
 {
-	hc_genome g = { .size = sizeof(g) };
+	hcm_genome g = { .size = sizeof(g) };
 	uint64_t *hist;
 	hck_meta meta;
 	hc_stats st;
@@ -751,7 +748,7 @@ static int run_genome(int argc, char **argv, const struct opts *o)
 		return 1;
 	}
 	hc_table_close(t);
-	rc = hc_genome_estimate(hist, len, st.total, &g);
+	rc = hcm_genome_estimate(hist, len, st.total, &g);
 	free(hist);
 	if (rc == HC_ERANGE) {
 		cli_error(argv[0], "no coverage peak above the error valley "
@@ -803,7 +800,7 @@ static int run_genome(int argc, char **argv, const struct opts *o)
 	return 0;
 }
 
-static int walk_print(void *arg, const hc_ngram *g)
+static int walk_print(void *arg, const hcm_ngram *g)
 {
 	(void)arg;
 	escape_write(stdout, g->text, g->len);
@@ -813,7 +810,7 @@ static int walk_print(void *arg, const hc_ngram *g)
 
 static int run_walk(int argc, char **argv)
 {
-	hc_ngram_kind kind;
+	hcm_ngram_kind kind;
 	hck_meta meta;
 	char *ctx = NULL;
 	size_t ctx_len = 0;
@@ -833,9 +830,9 @@ static int run_walk(int argc, char **argv)
 		free(ctx);
 		return 1;
 	}
-	rc = hc_ngram_kind_get(t, &kind);
+	rc = hcm_ngram_kind_get(t, &kind);
 	if (!rc)
-		rc = hc_ngram_walk(t, &kind, ctx, ctx_len, walk_print, NULL);
+		rc = hcm_ngram_walk(t, &kind, ctx, ctx_len, walk_print, NULL);
 	if (rc == HC_ERANGE)
 		cli_error(argv[1], "context longer than the table's order");
 	else if (rc)
@@ -851,7 +848,7 @@ static int run_walk(int argc, char **argv)
 
 static int run_reduce(int argc, char **argv, const struct opts *o)
 {
-	hc_ngram_kind kind;
+	hcm_ngram_kind kind;
 	hck_meta meta;
 	hc_table *t, *r;
 	int rc;
@@ -868,20 +865,20 @@ static int run_reduce(int argc, char **argv, const struct opts *o)
 		return 1;
 	if (table_open_one(argv[0], &t, &meta))
 		return 1;
-	rc = hc_ngram_kind_get(t, &kind);
+	rc = hcm_ngram_kind_get(t, &kind);
 	if (!rc && kind.order < 2) {
 		cli_error(argv[0], "an order-1 table has nothing to reduce");
 		hc_table_close(t);
 		return 1;
 	}
 	if (!rc)
-		rc = hc_ngram_reduce_new(t, &kind,
-					 (o->drop_first ? HC_REDUCE_DROP_FIRST
-							: HC_REDUCE_DROP_LAST) |
-						 (o->distinct
-							  ? HC_REDUCE_DISTINCT
-							  : HC_REDUCE_SUM),
-					 &r);
+		rc = hcm_ngram_reduce_new(
+			t, &kind,
+			(o->drop_first ? HCM_REDUCE_DROP_FIRST
+				       : HCM_REDUCE_DROP_LAST) |
+				(o->distinct ? HCM_REDUCE_DISTINCT
+					     : HCM_REDUCE_SUM),
+			&r);
 	if (rc) {
 		cli_error(argv[0], "%s", hc_strerror(rc));
 		hc_table_close(t);

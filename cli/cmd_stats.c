@@ -53,7 +53,6 @@ int cmd_stats(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	hc_stats st = { .size = sizeof(st) };
-	static const char *kinds[] = { "?", "u64", "bytes", "dense", "packed" };
 	struct tables ts;
 	hck_meta m;
 	struct json js;
@@ -107,10 +106,7 @@ int cmd_stats(int argc, char **argv)
 		json_str(&js, "tokens", hck_tokens_name(m.tokens));
 		json_u64(&js, "k", m.k);
 		json_bool(&js, "canonical", m.canonical);
-		json_str(&js, "keys",
-			 st.key_kind >= 1 && st.key_kind <= 4
-				 ? kinds[st.key_kind]
-				 : "?");
+		json_str(&js, "keys", hck_kind_name(st.key_kind));
 		json_str(&js, "mode",
 			 st.mode == HC_MODE_HOGWILD ? "hogwild" : "exact");
 		json_str(&js, "layout", compact ? "compact" : "live");
@@ -127,8 +123,7 @@ int cmd_stats(int argc, char **argv)
 	printf("Load:      %.4f%s\n", st.load, compact ? " while live" : "");
 	printf("Tokens:    %s k=%u%s\n", hck_tokens_name(m.tokens), m.k,
 	       m.canonical ? " canonical" : "");
-	printf("Keys:      %s, %s mode\n",
-	       st.key_kind >= 1 && st.key_kind <= 4 ? kinds[st.key_kind] : "?",
+	printf("Keys:      %s, %s mode\n", hck_kind_name(st.key_kind),
 	       st.mode == HC_MODE_HOGWILD ? "hogwild" : "exact");
 	printf("Layout:    %s\n",
 	       compact ? "compact, read-only (count --into makes it live, "

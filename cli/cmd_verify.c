@@ -155,7 +155,7 @@ int cmd_verify(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		struct tables ts;
 
-		if (!is_manifest(argv[i])) {
+		if (!hck_manifest_is(argv[i])) {
 			bad |= reseal ? reseal_one(argv[i])
 				      : verify_one(argv[i]);
 			continue;

@@ -184,7 +184,7 @@ static void vmark(FILE *f, const struct axes *a, double x, const char *color,
 static void spectrum(FILE *f, const struct plot *p)
 {
 	const uint64_t *h = p->hist;
-	const hc_genome *g = p->g;
+	const hcm_genome *g = p->g;
 	uint64_t ymax = 1;
 	size_t xmax = 1;
 	struct axes a;
@@ -263,7 +263,7 @@ static void rank(FILE *f, const struct plot *p)
 
 	for (size_t c = 1; c < p->len; c++)
 		distinct += h[c];
-	ymax = hc_rank_at(h, p->len, 1);
+	ymax = hcm_rank_at(h, p->len, 1);
 	if (!distinct)
 		distinct = 1;
 	a.x0 = 0;
@@ -282,7 +282,7 @@ static void rank(FILE *f, const struct plot *p)
 		if (r <= prev)
 			continue;
 		prev = r;
-		v = hc_rank_at(h, p->len, (uint64_t)r);
+		v = hcm_rank_at(h, p->len, (uint64_t)r);
 		if (!v)
 			break;
 		fprintf(f, "%s%.1f,%.1f", first ? "" : " ", px(&a, r),

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hc_model.h"
+#include "hogcount_model.h"
 
 /*
  * What to draw.
@@ -27,8 +27,8 @@ struct plot {
 	int rank;
 	const uint64_t *hist;
 	size_t len;
-	const hc_genome *g;
-	const hc_fit *zipf;
+	const hcm_genome *g;
+	const hcm_fit *zipf;
 	const char *title;
 };
 

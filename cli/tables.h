@@ -4,24 +4,13 @@
  * open.  A plain table file is one shard; the manifest of a sharded
  * table (hogcount-mpi count, docs/scaling.md) names n shard files, one
  * per node, and the partition of keys among them.  The manifest format
- * is read and written here; the only other writer is Python's
- * (python/hogcount/sharded.py), which the test mpi.python pins to this
- * reader.
+ * belongs to the key layer (hck_manifest_*, keys/manifest.c), which
+ * hogcount-mpi and Python call too.
  */
 #ifndef HC_TABLES_H
 #define HC_TABLES_H
 
 #include "cli.h"
-
-/* The first word of a manifest, and its format version. */
-#define MANIFEST_MAGIC "hogcount-sharded"
-#define MANIFEST_VERSION 2
-
-/* A shard file as its manifest records it (format 2). */
-struct shard_id {
-	uint64_t size; /* bytes */
-	uint64_t sum; /* XXH3-64 of its first 4096 bytes (shard_id_read) */
-};
 
 struct tables {
 	size_t n; /* shards: 1 for a plain table file */
@@ -30,7 +19,6 @@ struct tables {
 	hck_meta m; /* the record, the same in every shard */
 	int manifest; /* 1 if opened from a manifest */
 	uint64_t run; /* the manifest's run id (format 2), else 0 */
-	struct shard_id *id; /* the shards as recorded (format 2), or NULL */
 };
 
 /*
@@ -50,14 +38,12 @@ int table_check(const char *path, const hc_table *t);
  * a damaged verdict, into @buf. */
 void verdict_where(const hc_verdict *v, char *buf, size_t cap);
 
-/* is_manifest - 1 if @path starts as the manifest of a sharded table. */
-int is_manifest(const char *path);
-
 /*
  * tables_open - open @path read-only: a table file written by count, or
  * a manifest and every shard it names (relative to the manifest's
- * directory), checking that each shard holds the manifest's record
- * and that each passes table_check().
+ * directory), checking that each is the file the manifest recorded
+ * (hck_manifest_verify), holds the manifest's record and passes
+ * table_check().
  * Prints the error and returns -1 on failure.
  */
 int tables_open(const char *path, struct tables *ts);
@@ -84,35 +70,5 @@ int tables_stats(const struct tables *ts, const char *path, hc_stats *st);
  * the stats into @st (if not NULL) and the count-of-counts summed. */
 int tables_histo(const struct tables *ts, const char *path, size_t min_len,
 		 size_t max_len, uint64_t **hist, size_t *len, hc_stats *st);
-
-/* manifest_shard_path - "OUT.shard-<i>-of-<n>" into @buf. */
-void manifest_shard_path(char *buf, size_t cap, const char *out, uint32_t i,
-			 uint32_t n);
-
-/*
- * shard_id_read - the size of the file @path and the XXH3-64 of its
- * first 4096 bytes (all of it if shorter).  For a table saved by
- * hc_table_save (sealed) those bytes are its header, which holds the
- * checksums of every region, so the sum stands for the whole file at
- * the cost of one read.  Returns 0, or -1 with errno set.
- */
-int shard_id_read(const char *path, struct shard_id *id);
-
-/*
- * manifest_write - write the manifest of @n shards of @out (named by
- * manifest_shard_path()) holding keys of @m, written by the run @run
- * as @id[0..n-1] (shard_id_read), atomically: a temporary name beside
- * @out, fsync, rename.  Returns 0, or -1 with errno set.
- */
-int manifest_write(const char *out, const hck_meta *m, uint32_t n, uint64_t run,
-		   const struct shard_id *id);
-
-/*
- * shard_tmp_clean - remove the temporary shard files of @out that a
- * killed run left ("OUT.shard-<i>-of-<n>.tmp.<pid>", hc_table_save's
- * temporary name) whose pid is gone on this machine.  Call it before
- * this run's shards are saved.  Returns how many it removed.
- */
-int shard_tmp_clean(const char *out);
 
 #endif /* HC_TABLES_H */

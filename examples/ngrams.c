@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hc_model.h"
+#include "hogcount_model.h"
 #include "hogcount_keys.h"
 
 int main(void)
@@ -23,7 +23,7 @@ int main(void)
 	char esc[4 * HCK_INT_TEXT_MAX];
 	hck_sink *s = NULL;
 	hck_tok *tk = NULL;
-	hc_model *model = NULL;
+	hcm_model *model = NULL;
 	hc_table *t = NULL;
 	hc_iter *it = NULL;
 	hc_entry e;
@@ -53,12 +53,12 @@ int main(void)
 			printf("%.*s\t%llu\n", (int)hck_escape(key, len, esc),
 			       esc, (unsigned long long)e.count);
 	if (!rc)
-		rc = hc_model_build(&model, t, NULL);
+		rc = hcm_model_build(&model, t, NULL);
 	if (!rc)
-		rc = hc_model_prob(model, "ab", 2, "r", 1, &p);
+		rc = hcm_model_prob(model, "ab", 2, "r", 1, &p);
 	if (!rc)
 		printf("P(r | ab) = %.4f\n", p);
-	hc_model_free(model);
+	hcm_model_free(model);
 	hc_iter_destroy(it);
 	hck_tok_destroy(tk);
 	hck_sink_destroy(s);

@@ -33,11 +33,18 @@ extern "C" {
 
 /* ---- the record ------------------------------------------------------ */
 
-/* What the tokens of a table are. */
+/*
+ * What the tokens of a table are: the one list of token kinds (the
+ * model library's n-grams are HCK_BYTES or HCK_WORDS; Python's
+ * hogcount.TOKENS is read from hck_tokens_name()).  The values are
+ * 1 .. HCK_TOKENS_END - 1, with no gap, and never renumbered: they
+ * cross the ABI.
+ */
 enum hck_tokens {
 	HCK_DNA = 1, /* bases A, C, G, T; k-mers of k <= 32 */
 	HCK_BYTES = 2, /* every byte is a token */
 	HCK_WORDS = 3, /* maximal runs of bytes other than white space */
+	HCK_TOKENS_END /* one past the last kind */
 };
 
 /* Largest order of DNA k-mers, and of word n-grams `count` accepts. */
@@ -73,9 +80,33 @@ typedef struct hck_meta {
  */
 HC_API int hck_meta_check(const hck_meta *m);
 
+/* Longest text form of a record (hck_meta_format), without its NUL. */
+#define HCK_META_TEXT_MAX 64u
+
 /*
- * hck_meta_store - write the record of @m into @t's user record, as one
- * line of ASCII: "hogcount-cli 1 tokens=dna k=21 canonical=1".
+ * hck_meta_format - the text form of the record @m, one line of ASCII
+ * without its newline: "hogcount-cli 1 tokens=dna k=21 canonical=1",
+ * NUL-terminated into @buf of @cap bytes (HCK_META_TEXT_MAX + 1 is
+ * always enough); *len (if not NULL) gets its length.  The one writer
+ * of the record: a table's user record (hck_meta_store) and a
+ * manifest's "record" line hold this text.
+ * Returns HC_OK, HC_EINVAL (@m not valid), HC_ERANGE (@cap too small).
+ * A pure function.
+ */
+HC_API int hck_meta_format(const hck_meta *m, char *buf, size_t cap,
+			   size_t *len);
+
+/*
+ * hck_meta_parse - the record whose text form is the @len bytes at
+ * @text (no newline), into @m.  The one reader of the record.
+ * Returns HC_OK, HC_EINVAL (NULL argument), HC_ECORRUPT (not a valid
+ * record).  A pure function.
+ */
+HC_API int hck_meta_parse(const char *text, size_t len, hck_meta *m);
+
+/*
+ * hck_meta_store - write the record of @m (hck_meta_format) into @t's
+ * user record.
  * Returns HC_OK, HC_EINVAL, HC_ERDONLY.  Not concurrent: before sharing.
  */
 HC_API int hck_meta_store(hc_table *t, const hck_meta *m);
@@ -88,7 +119,9 @@ HC_API int hck_meta_store(hc_table *t, const hck_meta *m);
  */
 HC_API int hck_meta_load(const hc_table *t, hck_meta *m);
 
-/* hck_tokens_name - "dna", "bytes", "words", or "?". */
+/* hck_tokens_name - the name of the enum hck_tokens @tokens: "dna",
+ * "bytes", "words"; "?" for any other value (so 1, 2, ... up to the
+ * first "?" lists every kind). */
 HC_API const char *hck_tokens_name(int tokens);
 
 /* hck_tokens_parse - the enum hck_tokens of a name; HC_EINVAL if none. */
@@ -105,6 +138,14 @@ HC_API int hck_int_keys(const hck_meta *m);
  * bytes (64 from k = 8 up); 0 for byte-string keys.
  */
 HC_API unsigned hck_key_bits(const hck_meta *m);
+
+/*
+ * hck_kind_name - the one name of the enum hc_key_kind @key_kind in
+ * messages and output: "u64", "bytes", "dense", "packed"; "?" for any
+ * other value (1, 2, ... up to the first "?" lists them).  `stats`,
+ * `count -v` and Python's hogcount.KINDS read it.
+ */
+HC_API const char *hck_kind_name(int key_kind);
 
 /* hck_kind_fits - 1 if a table of enum hc_key_kind @key_kind can hold
  * the keys of @m (integer keys: dense, packed or u64; else bytes). */
@@ -342,6 +383,140 @@ HC_API int hck_part_keys(const uint64_t *keys, size_t n, uint32_t nparts,
 /* hck_part_bytes - the shard of the byte-string key @p of @len bytes. */
 HC_API uint32_t hck_part_bytes(const void *p, size_t len, uint32_t n);
 
+/* ---- sharded tables: the manifest ----------------------------------- */
+
+/*
+ * A sharded table (hogcount-mpi count, docs/scaling.md "Output") is n
+ * table files OUT.shard-<i>-of-<n> and the manifest OUT, a small text
+ * file that names them, the partition (HCK_PART_NAME), the record of
+ * their keys (hck_meta_format), a run id, and each shard's size and
+ * sum (hck_shard_id_read), so that a reader refuses shard files that
+ * another run wrote.  Written, read and checked only here (manifest.c):
+ * hogcount-mpi, every `hogcount` command and Python call these.
+ */
+#define HCK_MANIFEST_MAGIC "hogcount-sharded"
+/* The format written; readers take 1 (no run, sizes or sums: callers
+ * warn that it cannot be checked) up to this. */
+#define HCK_MANIFEST_VERSION 2
+/* Most shards a manifest may name. */
+#define HCK_MANIFEST_SHARDS_MAX (UINT32_C(1) << 20)
+/* The bytes at the start of a shard file its sum covers. */
+#define HCK_SHARD_SUM_BYTES 4096u
+
+/*
+ * A shard file as a manifest records it.
+ * @size: bytes.
+ * @sum: XXH3-64 of its first HCK_SHARD_SUM_BYTES bytes (all of it if
+ *	shorter).  For a table saved by hc_table_save (sealed) these bytes
+ *	are its header, which holds the checksums of every region, so the
+ *	sum stands for the whole file at the cost of one read.
+ */
+typedef struct hck_shard_id {
+	uint64_t size;
+	uint64_t sum;
+} hck_shard_id;
+
+/*
+ * hck_shard_path - the file of shard @i of @n of the sharded table
+ * @out, "OUT.shard-<i>-of-<n>", NUL-terminated into @buf of @cap bytes.
+ * Returns HC_OK, HC_EINVAL (@i >= @n), HC_ERANGE (@cap too small).
+ */
+HC_API int hck_shard_path(char *buf, size_t cap, const char *out, uint32_t i,
+			  uint32_t n);
+
+/*
+ * hck_shard_id_read - the size and sum of the file @path.
+ * Returns HC_OK, HC_EINVAL, HC_EIO (errno tells why; EISDIR or EINVAL
+ * for a directory or another file that is not a regular one).
+ */
+HC_API int hck_shard_id_read(const char *path, hck_shard_id *id);
+
+/*
+ * hck_shard_check - whether the file @path is the one recorded as
+ * @want: HC_OK if its size and sum match, HC_ECORRUPT if not (another
+ * file: *@found, if not NULL, gets what is there), HC_EIO (errno) if it
+ * cannot be read.  A writer checks the files it is about to name as a
+ * node saw them; a reader checks them before it opens them.
+ */
+HC_API int hck_shard_check(const char *path, const hck_shard_id *want,
+			   hck_shard_id *found);
+
+/* hck_manifest_is - 1 if the file @path starts as a manifest, else 0. */
+HC_API int hck_manifest_is(const char *path);
+
+/*
+ * hck_manifest_write - write the manifest @out of @n shards
+ * (hck_shard_path(out, i, n)) holding keys of @m, written by the run
+ * @run as @id[0..n-1], in format HCK_MANIFEST_VERSION; atomically: a
+ * temporary name beside @out, fsync, mode 0644, rename.  Write it last,
+ * once every shard is saved and checked (hck_shard_check); making the
+ * rename durable (fsync of the directory) is the caller's.
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM, HC_ENOSPC, HC_EIO (errno).
+ * Concurrent writers of one @out: the last rename wins.
+ */
+HC_API int hck_manifest_write(const char *out, const hck_meta *m, uint32_t n,
+			      uint64_t run, const hck_shard_id *id);
+
+/* A manifest as read (opaque). */
+typedef struct hck_manifest hck_manifest;
+
+/*
+ * What a manifest says.
+ * @size: sizeof(hck_manifest_info), set by the caller.
+ * @version: its format: 1 (no run, sizes or sums: nothing to verify)
+ *	or 2.
+ * @shards: n.
+ * @run: the run that wrote it (format 2), else 0.
+ * @meta: the record of the keys of every shard.
+ */
+typedef struct hck_manifest_info {
+	size_t size;
+	unsigned version;
+	uint32_t shards;
+	uint64_t run;
+	hck_meta meta;
+} hck_manifest_info;
+
+/*
+ * hck_manifest_read - read the manifest @path into a new *@out (free it
+ * with hck_manifest_free()).  Shard files are named relative to the
+ * manifest's directory; they are not opened (hck_manifest_verify()).
+ * Returns HC_OK; HC_EINVAL; HC_EIO (errno: it cannot be read);
+ * HC_ENOMEM; HC_ECORRUPT (not a valid manifest) or HC_EVERSION (a
+ * format or partition this library does not read), with, where not
+ * NULL, the line in *@line (from 1) and a phrase in *@why (static).
+ */
+HC_API int hck_manifest_read(hck_manifest **out, const char *path,
+			     unsigned *line, const char **why);
+
+/* hck_manifest_free - free it; NULL is a no-op. */
+HC_API void hck_manifest_free(hck_manifest *mf);
+
+/* hck_manifest_info_get - what @mf says.  Returns HC_OK, HC_EINVAL
+ * (@info->size too small). */
+HC_API int hck_manifest_info_get(const hck_manifest *mf,
+				 hck_manifest_info *info);
+
+/*
+ * hck_manifest_shard - shard @i of @mf: its file (*@path, valid until
+ * hck_manifest_free) and its size and sum as recorded (*@id; zeros in
+ * format 1), each where not NULL.  Returns HC_OK, HC_EINVAL (@i out of
+ * range).
+ */
+HC_API int hck_manifest_shard(const hck_manifest *mf, uint32_t i,
+			      const char **path, hck_shard_id *id);
+
+/*
+ * hck_manifest_verify - hck_shard_check() of every shard of @mf, in
+ * order, against what it records: HC_OK if all match (format 1: always,
+ * nothing being recorded), else the first failure's code (HC_ECORRUPT:
+ * another run's file, HC_EIO: unreadable, errno set) with its index in
+ * *@bad and, for HC_ECORRUPT, what is there in *@found (each where not
+ * NULL).  Any number of processes.
+ */
+HC_API int hck_manifest_verify(const hck_manifest *mf, uint32_t *bad,
+			       hck_shard_id *found);
+
 /* ---- planning -------------------------------------------------------- */
 
 /*
@@ -398,6 +573,28 @@ HC_API void hck_plan_in_init(hck_plan_in *in);
  */
 HC_API int hck_plan_table(const hck_meta *m, const hck_plan_in *in,
 			  hck_plan *out);
+
+/*
+ * hck_plan_max_capacity - the hck_plan_in.max_capacity for a limit of
+ * @max_keys distinct keys (`count --max-size`): the slots that hold
+ * them below the load at which a table grows (HC_GROW_ON, 0.8), so that
+ * @max_keys keys fit and more fail with HC_EFULL.  A pure function.
+ */
+HC_API uint64_t hck_plan_max_capacity(uint64_t max_keys);
+
+/* The byte ranges a plain input file is cut into for the workers:
+ * HCK_CHUNK_MIN .. HCK_CHUNK_MAX (hck_plan_chunk). */
+#define HCK_CHUNK_MIN (UINT64_C(1) << 20)
+#define HCK_CHUNK_MAX (UINT64_C(64) << 20)
+
+/*
+ * hck_plan_chunk - the byte range to cut plain input files into, for
+ * @workers workers (processes or ranks, at least 1) sharing
+ * @total_bytes of regular files: about 16 ranges a worker, so that all
+ * finish together, within HCK_CHUNK_MIN .. HCK_CHUNK_MAX.  `count` and
+ * hogcount-mpi use it where --chunk-size is not given.  A pure function.
+ */
+HC_API uint64_t hck_plan_chunk(uint64_t total_bytes, uint64_t workers);
 
 /*
  * hck_table_create - hc_table_create() with the plan's options, and the

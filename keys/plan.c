@@ -2,7 +2,9 @@
 /*
  * plan.c - the one place that picks the key kind and geometry of a new
  * table for a job.  `count`, `merge`, the model's reductions and Python
- * call hck_plan_table().
+ * call hck_plan_table(); `count` and hogcount-mpi also take the limit
+ * of --max-size (hck_plan_max_capacity) and the size of the ranges
+ * input files are cut into (hck_plan_chunk) from here.
  *
  * Tables grow by themselves (design.md M1-M10), so the plan picks the
  * kind and only a STARTING size: the caller's hint of distinct keys, or
@@ -161,6 +163,26 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 		o->capacity = sized ? cap : 0;
 	}
 	return HC_OK;
+}
+
+uint64_t hck_plan_max_capacity(uint64_t max_keys)
+{
+	/* max_keys * 100 / GROW_LOAD + 1, without overflow. */
+	return max_keys / GROW_LOAD * 100 +
+	       max_keys % GROW_LOAD * 100 / GROW_LOAD + 1;
+}
+
+/* Ranges a worker: enough that the last ones even out the finish. */
+#define CHUNKS_PER_WORKER 16
+
+uint64_t hck_plan_chunk(uint64_t total_bytes, uint64_t workers)
+{
+	uint64_t chunk =
+		total_bytes / ((workers ? workers : 1) * CHUNKS_PER_WORKER);
+
+	if (chunk < HCK_CHUNK_MIN)
+		return HCK_CHUNK_MIN;
+	return chunk > HCK_CHUNK_MAX ? HCK_CHUNK_MAX : chunk;
 }
 
 int hck_table_create(hc_table **out, const hck_meta *m, const hck_plan *p)

@@ -7,7 +7,7 @@
  */
 #include <math.h>
 
-#include "hc_model.h"
+#include "hogcount_model.h"
 
 /* Least squares y = a + b x over @n points. */
 struct line {
@@ -24,7 +24,7 @@ static void line_add(struct line *l, double x, double y)
 	l->syy += y * y;
 }
 
-static int line_fit(const struct line *l, hc_fit *fit)
+static int line_fit(const struct line *l, hcm_fit *fit)
 {
 	double vx = l->n * l->sxx - l->sx * l->sx;
 	double vy = l->n * l->syy - l->sy * l->sy;
@@ -41,7 +41,7 @@ static int line_fit(const struct line *l, hc_fit *fit)
 	return HC_OK;
 }
 
-int hc_zipf_fit(const uint64_t *hist, size_t len, hc_fit *fit)
+int hcm_zipf_fit(const uint64_t *hist, size_t len, hcm_fit *fit)
 {
 	struct line l = { 0, 0, 0, 0, 0, 0 };
 	uint64_t above;
@@ -64,7 +64,7 @@ int hc_zipf_fit(const uint64_t *hist, size_t len, hc_fit *fit)
 	return line_fit(&l, fit);
 }
 
-uint64_t hc_rank_at(const uint64_t *hist, size_t len, uint64_t rank)
+uint64_t hcm_rank_at(const uint64_t *hist, size_t len, uint64_t rank)
 {
 	uint64_t above;
 
@@ -81,7 +81,7 @@ uint64_t hc_rank_at(const uint64_t *hist, size_t len, uint64_t rank)
 	return 0;
 }
 
-double hc_heaps_vocab(const uint64_t *hist, size_t len, double p)
+double hcm_heaps_vocab(const uint64_t *hist, size_t len, double p)
 {
 	double v = 0, lq;
 
@@ -99,8 +99,8 @@ double hc_heaps_vocab(const uint64_t *hist, size_t len, double p)
 	return v;
 }
 
-int hc_heaps_fit(const uint64_t *hist, size_t len, uint64_t total,
-		 unsigned npoints, double *n, double *v, hc_fit *fit)
+int hcm_heaps_fit(const uint64_t *hist, size_t len, uint64_t total,
+		  unsigned npoints, double *n, double *v, hcm_fit *fit)
 {
 	struct line l = { 0, 0, 0, 0, 0, 0 };
 
@@ -113,7 +113,7 @@ int hc_heaps_fit(const uint64_t *hist, size_t len, uint64_t total,
 	for (unsigned i = 0; i < npoints; i++) {
 		double p = ldexp(1.0, -(int)(npoints - 1 - i));
 		double ni = p * (double)total;
-		double vi = hc_heaps_vocab(hist, len, p);
+		double vi = hcm_heaps_vocab(hist, len, p);
 
 		if (n)
 			n[i] = ni;
@@ -125,8 +125,8 @@ int hc_heaps_fit(const uint64_t *hist, size_t len, uint64_t total,
 	return line_fit(&l, fit);
 }
 
-int hc_heaps_fit_points(const uint64_t *n, const uint64_t *v, size_t npoints,
-			hc_fit *fit)
+int hcm_heaps_fit_points(const uint64_t *n, const uint64_t *v, size_t npoints,
+			 hcm_fit *fit)
 {
 	struct line l = { 0, 0, 0, 0, 0, 0 };
 

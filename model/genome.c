@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "hc_model.h"
+#include "hogcount_model.h"
 
 /* The spectrum smoothed over a window that widens with the count:
  * counts are Poisson-like, so the noise of bin c spans about sqrt(c)
@@ -84,8 +84,8 @@ static double refine(const uint64_t *h, size_t last, size_t p)
 	return (double)p - b / (2 * d) + 0.5;
 }
 
-int hc_genome_estimate(const uint64_t *hist, size_t len, uint64_t total,
-		       hc_genome *g)
+int hcm_genome_estimate(const uint64_t *hist, size_t len, uint64_t total,
+			hcm_genome *g)
 {
 	size_t last, valley = 0, peak = 0, half = 0, hom;
 	uint64_t err_keys = 0, err_total = 0;

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hc_model_internal.h"
+#include "hcm_internal.h"
 
 #define UNK "<unk>"
 
@@ -44,26 +44,26 @@ struct sidx {
 	struct ent *e;
 };
 
-struct hc_model {
-	hc_ngram_kind kind;
+struct hcm_model {
+	hcm_ngram_kind kind;
 	unsigned k;
-	const hc_table *num[HC_NGRAM_ORDER_MAX + 1]; /* a_n */
-	hc_table *own[HC_NGRAM_ORDER_MAX + 1]; /* derived a_n, n < k */
-	hc_table *csum[HC_NGRAM_ORDER_MAX + 1]; /* S_n, n >= 2 */
-	hc_table *cdist[HC_NGRAM_ORDER_MAX + 1]; /* U_n, n >= 2 */
+	const hc_table *num[HCM_NGRAM_ORDER_MAX + 1]; /* a_n */
+	hc_table *own[HCM_NGRAM_ORDER_MAX + 1]; /* derived a_n, n < k */
+	hc_table *csum[HCM_NGRAM_ORDER_MAX + 1]; /* S_n, n >= 2 */
+	hc_table *cdist[HCM_NGRAM_ORDER_MAX + 1]; /* U_n, n >= 2 */
 	uint64_t sum1, dist1; /* S_1, U_1 */
-	double d[HC_NGRAM_ORDER_MAX + 1];
-	uint64_t grams[HC_NGRAM_ORDER_MAX + 1];
+	double d[HCM_NGRAM_ORDER_MAX + 1];
+	uint64_t grams[HCM_NGRAM_ORDER_MAX + 1];
 	uint64_t tokens;
 	hc_table *vocab; /* words: every word of the order-k keys */
 	uint64_t nvocab; /* |V| */
 	/* Sampling, built on first use. */
-	struct sidx idx[HC_NGRAM_ORDER_MAX + 1];
+	struct sidx idx[HCM_NGRAM_ORDER_MAX + 1];
 	struct tref *vlist;
 	unsigned char bytes[256];
 };
 
-void hc_model_options_init(hc_model_options *opt)
+void hcm_model_options_init(hcm_model_options *opt)
 {
 	memset(opt, 0, sizeof(*opt));
 	opt->size = sizeof(*opt);
@@ -101,7 +101,7 @@ struct vocab_fill {
 	int rc;
 };
 
-static int vocab_add(void *arg, const hc_ngram *g)
+static int vocab_add(void *arg, const hcm_ngram *g)
 {
 	struct vocab_fill *f = arg;
 	size_t i = 0;
@@ -121,7 +121,7 @@ static int vocab_add(void *arg, const hc_ngram *g)
 	return 0;
 }
 
-static int build_vocab(hc_model *m, const hc_stats *st)
+static int build_vocab(hcm_model *m, const hc_stats *st)
 {
 	uint64_t cap = st->distinct + st->distinct / 3 + 1024;
 	uint64_t arena = st->arena_used + 8192;
@@ -139,8 +139,8 @@ static int build_vocab(hc_model *m, const hc_stats *st)
 		rc = hc_table_create(&f.v, &opt);
 		if (rc)
 			return rc;
-		rc = hc_ngram_walk(m->num[m->k], &m->kind, NULL, 0, vocab_add,
-				   &f);
+		rc = hcm_ngram_walk(m->num[m->k], &m->kind, NULL, 0, vocab_add,
+				    &f);
 		if (rc == 1)
 			rc = f.rc;
 		if (rc == HC_EFULL) {
@@ -163,11 +163,11 @@ static int build_vocab(hc_model *m, const hc_stats *st)
 	return HC_EFULL;
 }
 
-int hc_model_build(hc_model **out, const hc_table *t,
-		   const hc_model_options *opt)
+int hcm_model_build(hcm_model **out, const hc_table *t,
+		    const hcm_model_options *opt)
 {
-	hc_model_options def;
-	hc_model *m;
+	hcm_model_options def;
+	hcm_model *m;
 	hc_stats st;
 	double fixed;
 	int rc;
@@ -175,7 +175,7 @@ int hc_model_build(hc_model **out, const hc_table *t,
 	if (!out || !t)
 		return HC_EINVAL;
 	if (!opt) {
-		hc_model_options_init(&def);
+		hcm_model_options_init(&def);
 		opt = &def;
 	}
 	if (opt->size < sizeof(*opt) || opt->discount < 0 ||
@@ -187,7 +187,7 @@ int hc_model_build(hc_model **out, const hc_table *t,
 		return HC_ENOMEM;
 	for (int i = 0; i < 256; i++)
 		m->bytes[i] = (unsigned char)i;
-	rc = hc_ngram_kind_get(t, &m->kind);
+	rc = hcm_ngram_kind_get(t, &m->kind);
 	if (rc)
 		goto fail;
 	m->k = m->kind.order;
@@ -198,17 +198,18 @@ int hc_model_build(hc_model **out, const hc_table *t,
 	m->tokens = st.total;
 	/* Continuation counts, top down: a_n = N1+(. v) over a_{n+1}. */
 	for (unsigned n = m->k - 1; n >= 1; n--) {
-		hc_ngram_kind kn = { m->kind.tokens, n + 1 };
+		hcm_ngram_kind kn = { m->kind.tokens, n + 1 };
 
-		rc = hc_ngram_reduce_new(
-			m->num[n + 1], &kn,
-			HC_REDUCE_DROP_FIRST | HC_REDUCE_DISTINCT, &m->own[n]);
+		rc = hcm_ngram_reduce_new(m->num[n + 1], &kn,
+					  HCM_REDUCE_DROP_FIRST |
+						  HCM_REDUCE_DISTINCT,
+					  &m->own[n]);
 		if (rc)
 			goto fail;
 		m->num[n] = m->own[n];
 	}
 	for (unsigned n = 1; n <= m->k; n++) {
-		hc_ngram_kind kn = { m->kind.tokens, n };
+		hcm_ngram_kind kn = { m->kind.tokens, n };
 		hc_stats ns;
 
 		rc = get_stats(m->num[n], &ns);
@@ -222,18 +223,18 @@ int hc_model_build(hc_model **out, const hc_table *t,
 			m->dist1 = ns.distinct;
 			continue;
 		}
-		rc = hc_ngram_reduce_new(m->num[n], &kn,
-					 HC_REDUCE_DROP_LAST | HC_REDUCE_SUM,
-					 &m->csum[n]);
+		rc = hcm_ngram_reduce_new(m->num[n], &kn,
+					  HCM_REDUCE_DROP_LAST | HCM_REDUCE_SUM,
+					  &m->csum[n]);
 		if (!rc)
-			rc = hc_ngram_reduce_new(m->num[n], &kn,
-						 HC_REDUCE_DROP_LAST |
-							 HC_REDUCE_DISTINCT,
-						 &m->cdist[n]);
+			rc = hcm_ngram_reduce_new(m->num[n], &kn,
+						  HCM_REDUCE_DROP_LAST |
+							  HCM_REDUCE_DISTINCT,
+						  &m->cdist[n]);
 		if (rc)
 			goto fail;
 	}
-	if (m->kind.tokens == HC_NGRAM_WORDS) {
+	if (m->kind.tokens == HCK_WORDS) {
 		rc = build_vocab(m, &st);
 		if (rc)
 			goto fail;
@@ -243,15 +244,15 @@ int hc_model_build(hc_model **out, const hc_table *t,
 	*out = m;
 	return HC_OK;
 fail:
-	hc_model_free(m);
+	hcm_model_free(m);
 	return rc;
 }
 
-void hc_model_free(hc_model *m)
+void hcm_model_free(hcm_model *m)
 {
 	if (!m)
 		return;
-	for (unsigned n = 0; n <= HC_NGRAM_ORDER_MAX; n++) {
+	for (unsigned n = 0; n <= HCM_NGRAM_ORDER_MAX; n++) {
 		hc_table_close(m->own[n]);
 		hc_table_close(m->csum[n]);
 		hc_table_close(m->cdist[n]);
@@ -262,7 +263,7 @@ void hc_model_free(hc_model *m)
 	free(m);
 }
 
-int hc_model_info_get(const hc_model *m, hc_model_info *info)
+int hcm_model_info_get(const hcm_model *m, hcm_model_info *info)
 {
 	if (!m || !info || info->size < sizeof(*info))
 		return HC_EINVAL;
@@ -282,13 +283,13 @@ int hc_model_info_get(const hc_model *m, hc_model_info *info)
 
 /* Join tokens into @buf as the text form: bytes back to back, words
  * with one space between. */
-static size_t join(const hc_model *m, const struct tref *t, size_t n,
+static size_t join(const hcm_model *m, const struct tref *t, size_t n,
 		   unsigned char *buf)
 {
 	size_t o = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (i && m->kind.tokens == HC_NGRAM_WORDS)
+		if (i && m->kind.tokens == HCK_WORDS)
 			buf[o++] = ' ';
 		memcpy(buf + o, t[i].p, t[i].len);
 		o += t[i].len;
@@ -297,7 +298,7 @@ static size_t join(const hc_model *m, const struct tref *t, size_t n,
 }
 
 /* S_n(h) and U_n(h) for the context text @h of order n-1. */
-static int ctx_counts(const hc_model *m, unsigned n, const unsigned char *h,
+static int ctx_counts(const hcm_model *m, unsigned n, const unsigned char *h,
 		      size_t hl, uint64_t *s, uint64_t *u)
 {
 	int rc;
@@ -307,9 +308,9 @@ static int ctx_counts(const hc_model *m, unsigned n, const unsigned char *h,
 		*u = m->dist1;
 		return HC_OK;
 	}
-	rc = hcm_count(m->csum[n], m->kind.tokens, n - 1, h, hl, s);
+	rc = hcm__count(m->csum[n], m->kind.tokens, n - 1, h, hl, s);
 	if (!rc && *s)
-		rc = hcm_count(m->cdist[n], m->kind.tokens, n - 1, h, hl, u);
+		rc = hcm__count(m->cdist[n], m->kind.tokens, n - 1, h, hl, u);
 	return rc;
 }
 
@@ -318,7 +319,7 @@ static int ctx_counts(const hc_model *m, unsigned n, const unsigned char *h,
  * @p.  @w->len 0 is the unknown word.  @buf holds any n-gram of these
  * tokens.
  */
-static int prob_refs(const hc_model *m, const struct tref *ctx, size_t nctx,
+static int prob_refs(const hcm_model *m, const struct tref *ctx, size_t nctx,
 		     const struct tref *w, unsigned char *buf, double *p)
 {
 	double pr = 1.0 / (double)m->nvocab;
@@ -342,12 +343,12 @@ static int prob_refs(const hc_model *m, const struct tref *ctx, size_t nctx,
 			break;
 		if (w->len) {
 			gl = hl;
-			if (n > 1 && m->kind.tokens == HC_NGRAM_WORDS)
+			if (n > 1 && m->kind.tokens == HCK_WORDS)
 				buf[gl++] = ' ';
 			memcpy(buf + gl, w->p, w->len);
 			gl += w->len;
-			rc = hcm_count(m->num[n], m->kind.tokens, n, buf, gl,
-				       &a);
+			rc = hcm__count(m->num[n], m->kind.tokens, n, buf, gl,
+					&a);
 			if (rc)
 				return rc;
 		}
@@ -359,12 +360,12 @@ static int prob_refs(const hc_model *m, const struct tref *ctx, size_t nctx,
 }
 
 /* Split @text into at most @max tokens from the end (the last ones). */
-static size_t split_tail(const hc_model *m, const unsigned char *text,
+static size_t split_tail(const hcm_model *m, const unsigned char *text,
 			 size_t len, struct tref *out, size_t max)
 {
 	size_t n = 0, i = len;
 
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		n = len < max ? len : max;
 		for (size_t j = 0; j < n; j++) {
 			out[j].p = text + len - n + j;
@@ -397,12 +398,12 @@ static size_t split_tail(const hc_model *m, const unsigned char *text,
 }
 
 /* Words: is @w in the vocabulary?  (Unknown words score as UNK.) */
-static int known(const hc_model *m, const struct tref *w, int *yes)
+static int known(const hcm_model *m, const struct tref *w, int *yes)
 {
 	uint64_t c = 0;
 	int rc;
 
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		*yes = 1;
 		return HC_OK;
 	}
@@ -415,17 +416,17 @@ static int known(const hc_model *m, const struct tref *w, int *yes)
 	return rc;
 }
 
-int hc_model_prob(const hc_model *m, const void *ctx, size_t ctx_len,
-		  const void *next, size_t next_len, double *p)
+int hcm_model_prob(const hcm_model *m, const void *ctx, size_t ctx_len,
+		   const void *next, size_t next_len, double *p)
 {
-	struct tref t[HC_NGRAM_ORDER_MAX], w;
+	struct tref t[HCM_NGRAM_ORDER_MAX], w;
 	unsigned char *buf;
 	size_t nctx, cap;
 	int rc, yes;
 
 	if (!m || !p || (ctx_len && !ctx) || (next_len && !next))
 		return HC_EINVAL;
-	if (m->kind.tokens == HC_NGRAM_BYTES && next_len != 1)
+	if (m->kind.tokens == HCK_BYTES && next_len != 1)
 		return HC_EINVAL;
 	nctx = split_tail(m, ctx, ctx_len, t, m->k - 1);
 	w.p = next;
@@ -444,7 +445,7 @@ int hc_model_prob(const hc_model *m, const void *ctx, size_t ctx_len,
 	return rc;
 }
 
-int hc_model_vocab_walk(const hc_model *m, hc_model_token_fn fn, void *arg)
+int hcm_model_vocab_walk(const hcm_model *m, hcm_model_token_fn fn, void *arg)
 {
 	hc_iter *it;
 	hc_entry e;
@@ -452,7 +453,7 @@ int hc_model_vocab_walk(const hc_model *m, hc_model_token_fn fn, void *arg)
 
 	if (!m || !fn)
 		return HC_EINVAL;
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		for (int i = 0; i < 256; i++) {
 			stop = fn(arg, &m->bytes[i], 1);
 			if (stop)
@@ -478,27 +479,27 @@ int hc_model_vocab_walk(const hc_model *m, hc_model_token_fn fn, void *arg)
 
 /* ---- scoring held-out text ----------------------------------------- */
 
-void hc_score_init(hc_score *s)
+void hcm_score_init(hcm_score *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->size = sizeof(*s);
 }
 
-double hc_score_cross_entropy(const hc_score *s)
+double hcm_score_cross_entropy(const hcm_score *s)
 {
 	return s->tokens ? -s->log2_sum / (double)s->tokens : 0.0;
 }
 
-double hc_score_perplexity(const hc_score *s)
+double hcm_score_perplexity(const hcm_score *s)
 {
-	return exp2(hc_score_cross_entropy(s));
+	return exp2(hcm_score_cross_entropy(s));
 }
 
-int hc_model_score(const hc_model *m, const void *text, size_t len,
-		   hc_score *acc)
+int hcm_model_score(const hcm_model *m, const void *text, size_t len,
+		    hcm_score *acc)
 {
 	const unsigned char *s = text;
-	struct tref win[HC_NGRAM_ORDER_MAX];
+	struct tref win[HCM_NGRAM_ORDER_MAX];
 	unsigned char *buf = NULL;
 	size_t have = 0, cap = 0, i = 0;
 	const size_t need = m ? m->k - 1 : 0;
@@ -506,7 +507,7 @@ int hc_model_score(const hc_model *m, const void *text, size_t len,
 
 	if (!m || !acc || acc->size < sizeof(*acc) || (len && !text))
 		return HC_EINVAL;
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		cap = m->k + 1;
 		buf = malloc(cap);
 		if (!buf)
@@ -517,7 +518,7 @@ int hc_model_score(const hc_model *m, const void *text, size_t len,
 		double p;
 		int yes;
 
-		if (m->kind.tokens == HC_NGRAM_BYTES) {
+		if (m->kind.tokens == HCK_BYTES) {
 			w.p = s + i++;
 			w.len = 1;
 		} else {
@@ -533,7 +534,7 @@ int hc_model_score(const hc_model *m, const void *text, size_t len,
 		if (have == need) {
 			struct tref q = w;
 
-			if (m->kind.tokens == HC_NGRAM_WORDS) {
+			if (m->kind.tokens == HCK_WORDS) {
 				size_t want = w.len + 1;
 
 				for (size_t j = 0; j < have; j++)
@@ -607,7 +608,7 @@ struct idx_fill {
 	int rc;
 };
 
-static int idx_add(void *arg, const hc_ngram *g)
+static int idx_add(void *arg, const hcm_ngram *g)
 {
 	struct idx_fill *f = arg;
 	struct ent *e;
@@ -636,24 +637,24 @@ static int idx_add(void *arg, const hc_ngram *g)
 	return 0;
 }
 
-static int build_index(hc_model *m)
+static int build_index(hcm_model *m)
 {
 	for (unsigned n = 1; n <= m->k; n++) {
-		hc_ngram_kind kn = { m->kind.tokens, n };
+		hcm_ngram_kind kn = { m->kind.tokens, n };
 		struct idx_fill f = { &m->idx[n], 0,
-				      hcm_packed(m->kind.tokens, n), 0 };
+				      hcm__packed(m->kind.tokens, n), 0 };
 		int rc;
 
 		if (m->idx[n].e)
 			continue;
-		rc = hc_ngram_walk(m->num[n], &kn, NULL, 0, idx_add, &f);
+		rc = hcm_ngram_walk(m->num[n], &kn, NULL, 0, idx_add, &f);
 		if (rc == 1)
 			rc = f.rc;
 		if (rc)
 			return rc;
 		qsort(m->idx[n].e, m->idx[n].n, sizeof(struct ent), ent_cmp);
 	}
-	if (m->kind.tokens == HC_NGRAM_WORDS && !m->vlist) {
+	if (m->kind.tokens == HCK_WORDS && !m->vlist) {
 		hc_iter *it;
 		hc_entry e;
 		size_t i = 0;
@@ -712,13 +713,13 @@ static size_t lower_bound(const struct sidx *s, const unsigned char *pre,
 }
 
 /* The last token of an entry's text. */
-static struct tref last_token(const hc_model *m, const struct ent *e)
+static struct tref last_token(const hcm_model *m, const struct ent *e)
 {
 	const unsigned char *t = ent_text(e);
 	struct tref r;
 	size_t i = e->len;
 
-	if (m->kind.tokens == HC_NGRAM_BYTES) {
+	if (m->kind.tokens == HCK_BYTES) {
 		r.p = &m->bytes[t[e->len - 1]];
 		r.len = 1;
 		return r;
@@ -732,7 +733,7 @@ static struct tref last_token(const hc_model *m, const struct ent *e)
 }
 
 /* Draw one token after the context @h of @nh tokens (at most k-1). */
-static int draw(const hc_model *m, uint64_t *rng, const struct tref *h,
+static int draw(const hcm_model *m, uint64_t *rng, const struct tref *h,
 		size_t nh, unsigned char *buf, struct tref *out)
 {
 	double u = uniform(rng);
@@ -752,7 +753,7 @@ static int draw(const hc_model *m, uint64_t *rng, const struct tref *h,
 			return rc;
 		if (cs == 0)
 			continue;
-		if (n > 1 && m->kind.tokens == HC_NGRAM_WORDS)
+		if (n > 1 && m->kind.tokens == HCK_WORDS)
 			buf[hl++] = ' ';
 		for (i = n > 1 ? lower_bound(s, buf, hl) : 0; i < s->n; i++) {
 			const struct ent *e = &s->e[i];
@@ -781,7 +782,7 @@ static int draw(const hc_model *m, uint64_t *rng, const struct tref *h,
 
 		if (j >= m->nvocab)
 			j = m->nvocab - 1;
-		if (m->kind.tokens == HC_NGRAM_BYTES) {
+		if (m->kind.tokens == HCK_BYTES) {
 			out->p = &m->bytes[j];
 			out->len = 1;
 		} else {
@@ -792,7 +793,7 @@ static int draw(const hc_model *m, uint64_t *rng, const struct tref *h,
 }
 
 /* The first k-1 tokens of an order-k entry drawn by its count. */
-static int draw_start(const hc_model *m, uint64_t *rng, struct tref *h,
+static int draw_start(const hcm_model *m, uint64_t *rng, struct tref *h,
 		      size_t *nh)
 {
 	const struct sidx *s = &m->idx[m->k];
@@ -811,7 +812,7 @@ static int draw_start(const hc_model *m, uint64_t *rng, struct tref *h,
 		const struct ent *e = &s->e[i];
 		const unsigned char *t = ent_text(e);
 
-		if (m->kind.tokens == HC_NGRAM_BYTES) {
+		if (m->kind.tokens == HCK_BYTES) {
 			for (size_t j = 0; j + 1 < m->k; j++) {
 				h[j].p = &m->bytes[t[j]];
 				h[j].len = 1;
@@ -834,11 +835,11 @@ static int draw_start(const hc_model *m, uint64_t *rng, struct tref *h,
 	return HC_OK;
 }
 
-int hc_model_sample(hc_model *m, uint64_t *rng, const void *prime,
-		    size_t prime_len, size_t ntokens, hc_model_token_fn fn,
-		    void *arg)
+int hcm_model_sample(hcm_model *m, uint64_t *rng, const void *prime,
+		     size_t prime_len, size_t ntokens, hcm_model_token_fn fn,
+		     void *arg)
 {
-	struct tref h[HC_NGRAM_ORDER_MAX];
+	struct tref h[HCM_NGRAM_ORDER_MAX];
 	unsigned char *buf = NULL;
 	size_t nh = 0, cap = 0;
 	int rc;

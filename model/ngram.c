@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ngram.c - reading n-gram tables in place: walks by context, and
- * reductions of an order-n table to an order-(n-1) one (hc_model.h,
+ * reductions of an order-n table to an order-(n-1) one (hogcount_model.h,
  * docs/model.md).  The record and the text form of keys come from the
  * key layer (hogcount_keys.h).
  */
@@ -9,26 +9,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hc_model_internal.h"
+#include "hcm_internal.h"
 
 #define BATCH 4096u
 
-int hc_ngram_key_kind(const hc_ngram_kind *kind)
+int hcm_ngram_key_kind(const hcm_ngram_kind *kind)
 {
-	hck_meta m = hcm_meta(kind->tokens, kind->order);
+	hck_meta m = hcm__meta(kind->tokens, kind->order);
 
 	return hck_int_keys(&m) ? HC_KEY_U64 : HC_KEY_BYTES;
 }
 
-static int kind_valid(const hc_ngram_kind *kind)
+static int kind_valid(const hcm_ngram_kind *kind)
 {
 	return kind &&
-	       (kind->tokens == HC_NGRAM_BYTES ||
-		kind->tokens == HC_NGRAM_WORDS) &&
-	       kind->order >= 1 && kind->order <= HC_NGRAM_ORDER_MAX;
+	       (kind->tokens == HCK_BYTES || kind->tokens == HCK_WORDS) &&
+	       kind->order >= 1 && kind->order <= HCM_NGRAM_ORDER_MAX;
 }
 
-int hc_ngram_kind_get(const hc_table *t, hc_ngram_kind *kind)
+int hcm_ngram_kind_get(const hc_table *t, hcm_ngram_kind *kind)
 {
 	hck_meta m;
 	int rc;
@@ -39,27 +38,27 @@ int hc_ngram_kind_get(const hc_table *t, hc_ngram_kind *kind)
 	rc = hck_meta_load(t, &m);
 	if (rc)
 		return rc;
-	if (m.tokens == HCK_DNA || m.k > HC_NGRAM_ORDER_MAX)
+	if (m.tokens == HCK_DNA || m.k > HCM_NGRAM_ORDER_MAX)
 		return HC_EKIND;
 	kind->tokens = m.tokens;
 	kind->order = m.k;
 	return HC_OK;
 }
 
-int hc_ngram_kind_set(hc_table *t, const hc_ngram_kind *kind)
+int hcm_ngram_kind_set(hc_table *t, const hcm_ngram_kind *kind)
 {
 	hck_meta m;
 
 	if (!t || !kind_valid(kind))
 		return HC_EINVAL;
-	m = hcm_meta(kind->tokens, kind->order);
+	m = hcm__meta(kind->tokens, kind->order);
 	return hck_meta_store(t, &m);
 }
 
-int hcm_count(const hc_table *t, int tokens, unsigned order,
-	      const unsigned char *text, size_t len, uint64_t *count)
+int hcm__count(const hc_table *t, int tokens, unsigned order,
+	       const unsigned char *text, size_t len, uint64_t *count)
 {
-	hck_meta m = hcm_meta(tokens, order);
+	hck_meta m = hcm__meta(tokens, order);
 
 	return hck_get_text(t, &m, text, len, count);
 }
@@ -78,20 +77,19 @@ static size_t count_words(const unsigned char *p, size_t len)
 	return n;
 }
 
-int hc_ngram_get(const hc_table *t, const hc_ngram_kind *kind, const void *text,
-		 size_t len, uint64_t *count)
+int hcm_ngram_get(const hc_table *t, const hcm_ngram_kind *kind,
+		  const void *text, size_t len, uint64_t *count)
 {
 	if (!t || !kind_valid(kind) || !count || (len && !text))
 		return HC_EINVAL;
-	if (kind->tokens == HC_NGRAM_BYTES
-		    ? len != kind->order
-		    : count_words(text, len) != kind->order)
+	if (kind->tokens == HCK_BYTES ? len != kind->order
+				      : count_words(text, len) != kind->order)
 		return HC_ERANGE;
-	return hcm_count(t, kind->tokens, kind->order, text, len, count);
+	return hcm__count(t, kind->tokens, kind->order, text, len, count);
 }
 
-int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind, const void *ctx,
-		  size_t ctx_len, hc_ngram_fn fn, void *arg)
+int hcm_ngram_walk(const hc_table *t, const hcm_ngram_kind *kind,
+		   const void *ctx, size_t ctx_len, hcm_ngram_fn fn, void *arg)
 {
 	const unsigned char *c = ctx;
 	unsigned char buf[HCK_INT_TEXT_MAX];
@@ -102,16 +100,15 @@ int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind, const void *ctx,
 
 	if (!t || !kind_valid(kind) || !fn || (ctx_len && !ctx))
 		return HC_EINVAL;
-	if (kind->tokens == HC_NGRAM_BYTES
-		    ? ctx_len > kind->order
-		    : count_words(c, ctx_len) > kind->order)
+	if (kind->tokens == HCK_BYTES ? ctx_len > kind->order
+				      : count_words(c, ctx_len) > kind->order)
 		return HC_ERANGE;
-	m = hcm_meta(kind->tokens, kind->order);
+	m = hcm__meta(kind->tokens, kind->order);
 	rc = hc_iter_create(t, &it);
 	if (rc)
 		return rc;
 	while ((rc = hc_iter_next(it, &e)) == 1) {
-		hc_ngram g;
+		hcm_ngram g;
 
 		/* The text form, whatever the slot kind (key layer). */
 		if (hck_entry_text(&m, &e, buf, &g.text, &g.len))
@@ -119,8 +116,8 @@ int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind, const void *ctx,
 		g.count = e.count;
 		g.key = e.bytes ? 0 : e.key;
 		if (ctx_len && (g.len < ctx_len || memcmp(g.text, c, ctx_len) ||
-				(kind->tokens == HC_NGRAM_WORDS &&
-				 g.len > ctx_len && g.text[ctx_len] != ' ')))
+				(kind->tokens == HCK_WORDS && g.len > ctx_len &&
+				 g.text[ctx_len] != ' ')))
 			continue;
 		stop = fn(arg, &g);
 		if (stop)
@@ -133,10 +130,10 @@ int hc_ngram_walk(const hc_table *t, const hc_ngram_kind *kind, const void *ctx,
 }
 
 /* The order-(n-1) text of @text (order n) with one end dropped. */
-int hcm_drop(int tokens, int last, const unsigned char *text, size_t len,
-	     const unsigned char **sub, size_t *sub_len)
+int hcm__drop(int tokens, int last, const unsigned char *text, size_t len,
+	      const unsigned char **sub, size_t *sub_len)
 {
-	if (tokens == HC_NGRAM_BYTES) {
+	if (tokens == HCK_BYTES) {
 		if (len < 2)
 			return HC_ECORRUPT;
 		*sub = last ? text : text + 1;
@@ -186,13 +183,13 @@ static int batch_flush(struct batch *b)
 	return rc;
 }
 
-int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
-		    hc_table *dst)
+int hcm_ngram_reduce(const hc_table *src, const hcm_ngram_kind *kind, int how,
+		     hc_table *dst)
 {
-	const int drop = how & (HC_REDUCE_DROP_LAST | HC_REDUCE_DROP_FIRST);
-	const int agg = how & (HC_REDUCE_SUM | HC_REDUCE_DISTINCT);
+	const int drop = how & (HCM_REDUCE_DROP_LAST | HCM_REDUCE_DROP_FIRST);
+	const int agg = how & (HCM_REDUCE_SUM | HCM_REDUCE_DISTINCT);
 	unsigned char buf[HCK_INT_TEXT_MAX];
-	hc_ngram_kind sub;
+	hcm_ngram_kind sub;
 	hck_meta m, msub;
 	struct batch *b;
 	hc_options opt;
@@ -202,8 +199,8 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 	int rc;
 
 	if (!src || !dst || !kind_valid(kind) || kind->order < 2 ||
-	    (drop != HC_REDUCE_DROP_LAST && drop != HC_REDUCE_DROP_FIRST) ||
-	    (agg != HC_REDUCE_SUM && agg != HC_REDUCE_DISTINCT) ||
+	    (drop != HCM_REDUCE_DROP_LAST && drop != HCM_REDUCE_DROP_FIRST) ||
+	    (agg != HCM_REDUCE_SUM && agg != HCM_REDUCE_DISTINCT) ||
 	    (how & ~(drop | agg)))
 		return HC_EINVAL;
 	n = kind->order;
@@ -213,7 +210,7 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 	rc = hc_table_options(dst, &opt);
 	if (rc)
 		return rc;
-	msub = hcm_meta(sub.tokens, sub.order);
+	msub = hcm__meta(sub.tokens, sub.order);
 	if (!hck_kind_fits(&msub, opt.key_kind))
 		return HC_EKIND;
 	b = malloc(sizeof(*b));
@@ -222,15 +219,15 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 	b->dst = dst;
 	b->n = 0;
 	b->packed = opt.key_kind != HC_KEY_BYTES;
-	m = hcm_meta(kind->tokens, n);
-	msub = hcm_meta(kind->tokens, n - 1);
+	m = hcm__meta(kind->tokens, n);
+	msub = hcm__meta(kind->tokens, n - 1);
 	rc = hc_iter_create(src, &it);
 	if (rc) {
 		free(b);
 		return rc;
 	}
 	while ((rc = hc_iter_next(it, &e)) == 1) {
-		uint64_t delta = agg == HC_REDUCE_SUM ? e.count : 1;
+		uint64_t delta = agg == HCM_REDUCE_SUM ? e.count : 1;
 		const unsigned char *text, *s;
 		size_t len, tlen;
 
@@ -239,12 +236,12 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 		rc = hck_entry_text(&m, &e, buf, &text, &tlen);
 		if (rc)
 			break;
-		if (kind->tokens == HC_NGRAM_BYTES && tlen != n) {
+		if (kind->tokens == HCK_BYTES && tlen != n) {
 			rc = HC_ECORRUPT;
 			break;
 		}
-		rc = hcm_drop(kind->tokens, drop == HC_REDUCE_DROP_LAST, text,
-			      tlen, &s, &len);
+		rc = hcm__drop(kind->tokens, drop == HCM_REDUCE_DROP_LAST, text,
+			       tlen, &s, &len);
 		if (rc)
 			break;
 		if (b->packed) {
@@ -271,10 +268,10 @@ int hc_ngram_reduce(const hc_table *src, const hc_ngram_kind *kind, int how,
 	return rc == 1 ? HC_OK : rc;
 }
 
-int hc_ngram_reduce_new(const hc_table *src, const hc_ngram_kind *kind, int how,
-			hc_table **out)
+int hcm_ngram_reduce_new(const hc_table *src, const hcm_ngram_kind *kind,
+			 int how, hc_table **out)
 {
-	hc_ngram_kind sub;
+	hcm_ngram_kind sub;
 	hck_plan_in in;
 	hck_plan plan;
 	hck_meta m;
@@ -290,7 +287,7 @@ int hc_ngram_reduce_new(const hc_table *src, const hc_ngram_kind *kind, int how,
 		return rc;
 	sub.tokens = kind->tokens;
 	sub.order = kind->order - 1;
-	m = hcm_meta(sub.tokens, sub.order);
+	m = hcm__meta(sub.tokens, sub.order);
 	/* At most one key per source key; each key is shorter than the
 	 * source key it came from. */
 	hck_plan_in_init(&in);
@@ -303,7 +300,7 @@ int hc_ngram_reduce_new(const hc_table *src, const hc_ngram_kind *kind, int how,
 	rc = hck_table_create(&t, &m, &plan);
 	if (rc)
 		return rc;
-	rc = hc_ngram_reduce(src, kind, how, t);
+	rc = hcm_ngram_reduce(src, kind, how, t);
 	if (rc) {
 		hc_table_close(t);
 		return rc;
@@ -312,7 +309,7 @@ int hc_ngram_reduce_new(const hc_table *src, const hc_ngram_kind *kind, int how,
 	return HC_OK;
 }
 
-int hc_unseen_estimate(const hc_table *t, hc_unseen *u)
+int hcm_unseen_estimate(const hc_table *t, hcm_unseen *u)
 {
 	uint64_t hist[4];
 	hc_stats st;

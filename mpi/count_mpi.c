@@ -29,13 +29,15 @@
  *    round, so every rank stops together.
  * Either way one of the failing ranks prints the error at the end.
  *
- * Output (save()): world rank 0 removes an earlier run's manifest OUT
- * and each node leader a killed run's temporary shards; node rank 0 of
- * node i saves its table as OUT.shard-i-of-n (hc_table_save: temporary
- * name, fsync, rename) and reports its size and sum; world rank 0
+ * Output (save()): world rank 0 removes an earlier run's manifest OUT;
+ * node rank 0 of node i saves its table as OUT.shard-i-of-n
+ * (hc_table_save: temporary name, fsync, rename; it removes the
+ * temporary of a killed saver of that name) and reports its size and
+ * sum (hck_shard_id_read); world rank 0
  * checks that it sees every shard as its node wrote it (a shared
  * output directory), then writes the manifest OUT last, atomically,
- * with the run id and those sizes and sums.  On failure the shards are
+ * with the run id and those sizes and sums (hck_manifest_write, the key
+ * layer's, as every reader's).  On failure the shards are
  * removed and nothing is left under OUT.
  */
 #include <errno.h>
@@ -54,11 +56,8 @@
 #include <unistd.h>
 
 #include "count_opts.h"
-#include "tables.h"
 #include "work.h"
 
-#define DEFAULT_CHUNK (UINT64_C(64) << 20)
-#define MIN_CHUNK (UINT64_C(1) << 20)
 /* The combine table of each rank: its slots, its key area (byte keys),
  * and the share of them in use that starts an exchange round. */
 #define COMBINE_SLOTS (UINT64_C(1) << 20)
@@ -301,7 +300,7 @@ static int node_table_create(const struct topo *tp, const struct work *w,
 		uint64_t lim = o->max_size / tp->nnodes +
 			       o->max_size / tp->nnodes / 4 + 1;
 
-		in.max_capacity = (uint64_t)((double)lim / 0.8) + 1;
+		in.max_capacity = hck_plan_max_capacity(lim);
 		if (in.keys > lim)
 			in.keys = lim;
 	} else if (!o->size) {
@@ -895,7 +894,7 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 	int bad = n, gbad, nfail = 0, mine, who, err = 0, two[1];
 
 	for (int i = 0; i < n; i++) {
-		struct shard_id id;
+		hck_shard_id id;
 		struct stat st;
 
 		if (!strcmp(paths[i], "-")) {
@@ -914,7 +913,7 @@ static int inputs_check(const struct topo *tp, int n, char **paths)
 		fp = (fp ^ (uint64_t)st.st_size) * UINT64_C(0x100000001b3);
 		/* And the sum of its first 4096 bytes (a regular file's
 		 * only: reading a pipe would take them from the run). */
-		if (S_ISREG(st.st_mode) && !shard_id_read(paths[i], &id))
+		if (S_ISREG(st.st_mode) && !hck_shard_id_read(paths[i], &id))
 			fp = (fp ^ id.sum) * UINT64_C(0x100000001b3);
 	}
 	MPI_Allreduce(&bad, &gbad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
@@ -957,8 +956,8 @@ static void remove_shards(const struct topo *tp, const char *out)
 
 	if (tp->nrank)
 		return;
-	manifest_shard_path(path, sizeof(path), out, tp->nid, tp->nnodes);
-	unlink(path);
+	if (!hck_shard_path(path, sizeof(path), out, tp->nid, tp->nnodes))
+		unlink(path);
 }
 
 /* A run id: 64 random bits, so that no two runs share one. */
@@ -993,15 +992,17 @@ static void dir_sync(const char *out)
 /*
  * Before any shard is saved: rank 0 removes the manifest of an earlier
  * run, so that no manifest names a mix of its shards and this run's
- * (its sums would refuse them anyway: docs/scaling.md, "Output"), and
- * every node leader removes the temporary shards that a killed run
- * left (shard_tmp_clean).  Collective; 1 when every rank is ready.
+ * (its sums would refuse them anyway: docs/scaling.md, "Output").
+ * The temporary shard that a killed run left is removed by the save of
+ * that shard (hc_table_save: a "NAME.tmp.PID" whose pid is gone and
+ * whose lock no saver holds, design.md L4).  Collective; 1 when every
+ * rank is ready.
  */
 static int save_prepare(const struct topo *tp, const char *out)
 {
 	int ok = 1;
 
-	if (!tp->wrank && is_manifest(out)) {
+	if (!tp->wrank && hck_manifest_is(out)) {
 		if (unlink(out) && errno != ENOENT) {
 			cli_error(out, "cannot remove the old manifest: %s",
 				  strerror(errno));
@@ -1009,8 +1010,6 @@ static int save_prepare(const struct topo *tp, const char *out)
 		}
 		dir_sync(out);
 	}
-	if (!tp->nrank)
-		shard_tmp_clean(out);
 	return agree_ok(ok);
 }
 
@@ -1022,21 +1021,25 @@ static int save_prepare(const struct topo *tp, const char *out)
  * match.
  */
 static int shards_visible(const struct topo *tp, const char *out,
-			  const struct shard_id *id, const char *host)
+			  const hck_shard_id *id, const char *host)
 {
 	char path[4096], first[4096 + 256] = "", list[1024] = "";
 	size_t len = 0;
 	uint32_t bad = 0;
 
 	for (uint32_t j = 0; j < tp->nnodes; j++) {
-		struct shard_id mine;
 		const char *why;
+		int rc;
 
-		manifest_shard_path(path, sizeof(path), out, j, tp->nnodes);
-		if (shard_id_read(path, &mine))
+		rc = hck_shard_path(path, sizeof(path), out, j, tp->nnodes);
+		if (!rc)
+			rc = hck_shard_check(path, &id[j], NULL);
+		if (rc == HC_EIO)
 			why = strerror(errno);
-		else if (mine.size != id[j].size || mine.sum != id[j].sum)
+		else if (rc == HC_ECORRUPT)
 			why = "not the file its node wrote";
+		else if (rc)
+			why = hc_strerror(rc);
 		else
 			continue;
 		if (!bad++)
@@ -1068,7 +1071,7 @@ static int save(const struct topo *tp, const struct count_opts *o,
 {
 	const char *kill_save = getenv("HOGCOUNT_MPI_TEST_KILL_SAVE");
 	char path[4096], name[MPI_MAX_PROCESSOR_NAME] = "", *host = NULL;
-	struct shard_id me = { 0, 0 }, *id = NULL;
+	hck_shard_id me = { 0, 0 }, *id = NULL;
 	uint64_t run = 0, rec[3] = { 0, 0, 0 }, *all = NULL;
 	int rc = 0, ok, len = 0;
 
@@ -1078,8 +1081,7 @@ static int save(const struct topo *tp, const struct count_opts *o,
 	if (!save_prepare(tp, o->out))
 		return 0;
 	if (!tp->nrank) {
-		manifest_shard_path(path, sizeof(path), o->out, tp->nid,
-				    tp->nnodes);
+		hck_shard_path(path, sizeof(path), o->out, tp->nid, tp->nnodes);
 		/* -L/-U: every key lives in one shard, so each node filters
 		 * its own and saves the copy. */
 		if (count_filter(table, o->lower, o->upper, NULL)) {
@@ -1096,7 +1098,7 @@ static int save(const struct topo *tp, const struct count_opts *o,
 		if (!rc && kill_save && *kill_save &&
 		    atoi(kill_save) == tp->wrank)
 			raise(SIGKILL);
-		if (!rc && shard_id_read(path, &me)) {
+		if (!rc && hck_shard_id_read(path, &me)) {
 			cli_error(path, "%s", strerror(errno));
 			rc = 1;
 		}
@@ -1135,9 +1137,16 @@ static int save(const struct topo *tp, const struct count_opts *o,
 			j++;
 		}
 		ok = shards_visible(tp, o->out, id, host);
-		if (ok && manifest_write(o->out, &o->m, tp->nnodes, run, id)) {
-			cli_error(o->out, "%s", strerror(errno));
-			ok = 0;
+		if (ok) {
+			int wrc = hck_manifest_write(o->out, &o->m, tp->nnodes,
+						     run, id);
+
+			if (wrc) {
+				cli_error(o->out, "%s",
+					  wrc == HC_EIO ? strerror(errno)
+							: hc_strerror(wrc));
+				ok = 0;
+			}
 		}
 		if (ok)
 			dir_sync(o->out);
@@ -1243,11 +1252,7 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 		for (int i = optind; i < argc; i++)
 			if (!stat(argv[i], &st) && S_ISREG(st.st_mode))
 				total += (uint64_t)st.st_size;
-		o.chunk = total / ((uint64_t)tp->wsize * 16);
-		if (o.chunk < MIN_CHUNK)
-			o.chunk = MIN_CHUNK;
-		if (o.chunk > DEFAULT_CHUNK)
-			o.chunk = DEFAULT_CHUNK;
+		o.chunk = hck_plan_chunk(total, (uint64_t)tp->wsize);
 	}
 	ok = 1;
 	for (int i = optind; i < argc && ok; i++)

@@ -13,7 +13,7 @@ Layers and what each may include (besides itself and the C library):
     python (python/)            loads libhogcount and libhogcount_keys
                                 (ctypes), copies no private constant
 A layer's public header is include/hogcount.h, keys/hogcount_keys.h or
-model/hc_model.h; every other header of a layer is private to it (the
+model/hogcount_model.h; every other header of a layer is private to it (the
 *_internal.h files, kmer.h, ...) and is included only in its own
 directory.  tests/ and stress/ test the kernel and may use its private
 headers.  A violation is an include of another layer's private header,
@@ -27,7 +27,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = {"kernel": ["kernel", "include"], "keys": ["keys"],
           "model": ["model"], "cli": ["cli", "mpi"]}
 PUBLIC = {"hogcount.h": "kernel", "hogcount_keys.h": "keys",
-          "hc_model.h": "model"}
+          "hogcount_model.h": "model"}
 ALLOWED = {"kernel": set(), "keys": {"kernel"},
            "model": {"keys", "kernel"},
            "cli": {"model", "keys", "kernel"},

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hogcount_keys.h"
 
@@ -79,6 +80,137 @@ START_TEST(record_refused)
 			 HC_OK);
 	ck_assert_int_eq(hck_meta_load(t, &r), HC_ECORRUPT);
 	hc_table_close(t);
+}
+END_TEST
+
+START_TEST(record_text)
+{
+	hck_meta m = { HCK_WORDS, 3, 0 }, r;
+	char buf[HCK_META_TEXT_MAX + 1];
+	size_t len = 0;
+	int v, n = 0;
+
+	/* The kinds, listed by hck_tokens_name() up to the first "?". */
+	for (v = 1; strcmp(hck_tokens_name(v), "?"); v++) {
+		int back = 0;
+
+		ck_assert_int_eq(hck_tokens_parse(hck_tokens_name(v), &back),
+				 HC_OK);
+		ck_assert_int_eq(back, v);
+		n++;
+	}
+	ck_assert_int_eq(n, HCK_TOKENS_END - 1);
+	ck_assert_str_eq(hck_tokens_name(0), "?");
+	ck_assert_int_eq(hck_meta_format(&m, buf, sizeof(buf), &len), HC_OK);
+	ck_assert_str_eq(buf, "hogcount-cli 1 tokens=words k=3 canonical=0");
+	ck_assert_uint_eq(len, strlen(buf));
+	ck_assert_int_eq(hck_meta_format(&m, buf, 10, &len), HC_ERANGE);
+	ck_assert_int_eq(hck_meta_parse(buf, 0, &r), HC_ECORRUPT);
+	ck_assert_int_eq(hck_meta_format(&m, buf, sizeof(buf), &len), HC_OK);
+	ck_assert_int_eq(hck_meta_parse(buf, len, &r), HC_OK);
+	ck_assert(r.tokens == m.tokens && r.k == m.k && !r.canonical);
+	ck_assert_int_eq(hck_meta_parse(buf, len - 1, &r), HC_ECORRUPT);
+	ck_assert_int_eq(hck_meta_parse("hogcount-cli 1 tokens=words k=3 "
+					"canonical=0 x",
+					45, &r),
+			 HC_ECORRUPT);
+	m.tokens = HCK_DNA;
+	m.k = 40;
+	ck_assert_int_eq(hck_meta_format(&m, buf, sizeof(buf), &len),
+			 HC_EINVAL);
+}
+END_TEST
+
+static void file_put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(manifest_roundtrip)
+{
+	char dir[] = "/tmp/hck-manifest-XXXXXX", out[256], shard[300];
+	hck_meta m = { HCK_DNA, 21, 1 };
+	hck_manifest_info info = { .size = sizeof(info) };
+	hck_shard_id id[2], got;
+	hck_manifest *mf;
+	const char *why, *p;
+	unsigned line;
+	uint32_t bad;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/sh.hc", dir);
+	ck_assert_int_eq(hck_shard_path(shard, 8, out, 0, 2), HC_ERANGE);
+	ck_assert_int_eq(hck_shard_path(shard, sizeof(shard), out, 2, 2),
+			 HC_EINVAL);
+	for (uint32_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(
+			hck_shard_path(shard, sizeof(shard), out, i, 2), HC_OK);
+		file_put(shard, i ? "short" : "a shard of some bytes");
+		ck_assert_int_eq(hck_shard_id_read(shard, &id[i]), HC_OK);
+		ck_assert_int_eq(hck_shard_check(shard, &id[i], NULL), HC_OK);
+	}
+	ck_assert_uint_eq(id[1].size, 5);
+	ck_assert_int_eq(hck_manifest_is(out), 0);
+	ck_assert_int_eq(hck_manifest_write(out, &m, 2, 0xabc, id), HC_OK);
+	ck_assert_int_eq(hck_manifest_is(out), 1);
+	ck_assert_int_eq(hck_manifest_read(&mf, out, &line, &why), HC_OK);
+	ck_assert_int_eq(hck_manifest_info_get(mf, &info), HC_OK);
+	ck_assert_uint_eq(info.version, HCK_MANIFEST_VERSION);
+	ck_assert_uint_eq(info.shards, 2);
+	ck_assert(info.run == 0xabc);
+	ck_assert(info.meta.tokens == HCK_DNA && info.meta.k == 21 &&
+		  info.meta.canonical == 1);
+	ck_assert_int_eq(hck_manifest_shard(mf, 1, &p, &got), HC_OK);
+	hck_shard_path(shard, sizeof(shard), out, 1, 2);
+	ck_assert_str_eq(p, shard);
+	ck_assert(got.size == id[1].size && got.sum == id[1].sum);
+	ck_assert_int_eq(hck_manifest_shard(mf, 2, &p, &got), HC_EINVAL);
+	ck_assert_int_eq(hck_manifest_verify(mf, &bad, &got), HC_OK);
+	/* Another run's shard 1: refused, and what is there said. */
+	file_put(shard, "other");
+	ck_assert_int_eq(hck_manifest_verify(mf, &bad, &got), HC_ECORRUPT);
+	ck_assert_uint_eq(bad, 1);
+	ck_assert_uint_eq(got.size, 5);
+	ck_assert(got.sum != id[1].sum);
+	unlink(shard);
+	ck_assert_int_eq(hck_manifest_verify(mf, &bad, &got), HC_EIO);
+	hck_manifest_free(mf);
+	/* Format 1: no run, sizes or sums; nothing to verify. */
+	file_put(out, "hogcount-sharded 1\npartition hck-part-1\nshards 2\n"
+		      "record hogcount-cli 1 tokens=bytes k=3 canonical=0\n"
+		      "shard 1 b\nshard 0 a\n");
+	ck_assert_int_eq(hck_manifest_read(&mf, out, &line, &why), HC_OK);
+	ck_assert_int_eq(hck_manifest_info_get(mf, &info), HC_OK);
+	ck_assert_uint_eq(info.version, 1);
+	ck_assert_int_eq(hck_manifest_verify(mf, &bad, &got), HC_OK);
+	ck_assert_int_eq(hck_manifest_shard(mf, 0, &p, &got), HC_OK);
+	snprintf(shard, sizeof(shard), "%s/a", dir);
+	ck_assert_str_eq(p, shard);
+	hck_manifest_free(mf);
+	/* Refused with the line and a phrase. */
+	file_put(out, "hogcount-sharded 1\npartition hck-part-1\nshards 2\n"
+		      "record hogcount-cli 1 tokens=bytes k=3 canonical=0\n"
+		      "shard 0 a\nshard 0 b\n");
+	ck_assert_int_eq(hck_manifest_read(&mf, out, &line, &why), HC_ECORRUPT);
+	ck_assert_ptr_null(mf);
+	ck_assert_uint_eq(line, 6);
+	ck_assert_str_eq(why, "bad shard line");
+	file_put(out, "hogcount-sharded 3\n");
+	ck_assert_int_eq(hck_manifest_read(&mf, out, &line, &why), HC_EVERSION);
+	ck_assert_uint_eq(line, 1);
+	file_put(out, "hogcount-sharded 2\npartition other-1\n");
+	ck_assert_int_eq(hck_manifest_read(&mf, out, &line, &why), HC_EVERSION);
+	ck_assert_uint_eq(line, 2);
+	unlink(out);
+	ck_assert_int_eq(hck_manifest_read(&mf, out, &line, &why), HC_EIO);
+	ck_assert_int_eq(hck_manifest_write(out, &m, 0, 1, id), HC_EINVAL);
+	hck_shard_path(shard, sizeof(shard), out, 0, 2);
+	unlink(shard);
+	ck_assert_int_eq(rmdir(dir), 0); /* no temporary left */
 }
 END_TEST
 
@@ -240,6 +372,21 @@ START_TEST(plan_kinds)
 END_TEST
 
 /* Every integer kind the plan picks exports what was added. */
+START_TEST(plan_limits_and_chunks)
+{
+	/* --max-size N: slots that hold N keys below the grow load. */
+	ck_assert(hck_plan_max_capacity(0) == 1);
+	ck_assert(hck_plan_max_capacity(800) == 1001);
+	ck_assert(hck_plan_max_capacity(UINT64_C(1) << 60) ==
+		  (UINT64_C(1) << 60) / 4 * 5 + 1);
+	/* About 16 ranges a worker, within the bounds. */
+	ck_assert(hck_plan_chunk(0, 4) == HCK_CHUNK_MIN);
+	ck_assert(hck_plan_chunk(UINT64_C(1) << 40, 1) == HCK_CHUNK_MAX);
+	ck_assert(hck_plan_chunk(UINT64_C(256) << 20, 2) == UINT64_C(8) << 20);
+	ck_assert(hck_plan_chunk(UINT64_C(256) << 20, 0) == UINT64_C(16) << 20);
+}
+END_TEST
+
 START_TEST(export_every_kind)
 {
 	static const hck_meta ms[] = {
@@ -697,10 +844,13 @@ static Suite *hck_keys_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, record_roundtrip);
 	tcase_add_test(tc, record_refused);
+	tcase_add_test(tc, record_text);
+	tcase_add_test(tc, manifest_roundtrip);
 	tcase_add_test(tc, codec_kmers);
 	tcase_add_test(tc, codec_bytes_and_escapes);
 	tcase_add_test(tc, codec_parse_words);
 	tcase_add_test(tc, plan_kinds);
+	tcase_add_test(tc, plan_limits_and_chunks);
 	tcase_add_test(tc, export_every_kind);
 	tcase_add_test(tc, export_bytes);
 	tcase_add_test(tc, filter_every_kind);

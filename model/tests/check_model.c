@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hc_model.h"
+#include "hogcount_model.h"
 
 /* ---- tables made the way hogcount count makes them ------------------ */
 
@@ -37,7 +37,7 @@ static void tokenize(int tokens, const char *doc, struct toks *t)
 
 	t->n = 0;
 	while (i < n) {
-		if (tokens == HC_NGRAM_BYTES) {
+		if (tokens == HCK_BYTES) {
 			t->p[t->n] = doc + i;
 			t->len[t->n++] = 1;
 			i++;
@@ -62,7 +62,7 @@ static size_t join(int tokens, const struct toks *t, size_t a, size_t b,
 	size_t o = 0;
 
 	for (size_t i = a; i < b; i++) {
-		if (i > a && tokens == HC_NGRAM_WORDS)
+		if (i > a && tokens == HCK_WORDS)
 			buf[o++] = ' ';
 		memcpy(buf + o, t->p[i], t->len[i]);
 		o += t->len[i];
@@ -74,17 +74,17 @@ static size_t join(int tokens, const struct toks *t, size_t a, size_t b,
 static hc_table *count_docs(int tokens, unsigned k, const char *const *docs,
 			    size_t ndocs)
 {
-	hc_ngram_kind kind = { tokens, k };
+	hcm_ngram_kind kind = { tokens, k };
 	static struct toks t;
 	hc_options opt;
 	hc_table *tab;
 	char buf[8192];
 
 	hc_options_init(&opt);
-	opt.key_kind = hc_ngram_key_kind(&kind);
+	opt.key_kind = hcm_ngram_key_kind(&kind);
 	opt.capacity = 1 << 14;
 	ck_assert_int_eq(hc_table_create(&tab, &opt), HC_OK);
-	ck_assert_int_eq(hc_ngram_kind_set(tab, &kind), HC_OK);
+	ck_assert_int_eq(hcm_ngram_kind_set(tab, &kind), HC_OK);
 	for (size_t d = 0; d < ndocs; d++) {
 		tokenize(tokens, docs[d], &t);
 		for (size_t i = 0; i + k <= t.n; i++) {
@@ -178,7 +178,7 @@ static void ref_build(struct ref *r, int tokens, unsigned k,
 		for (size_t i = 0; i < suff.n; i++) {
 			/* v = the suffix without its first token. */
 			const char *s = suff.g[i].s;
-			const char *v = tokens == HC_NGRAM_BYTES
+			const char *v = tokens == HCK_BYTES
 						? s + 1
 						: strchr(s, ' ') + 1;
 
@@ -190,15 +190,15 @@ static void ref_build(struct ref *r, int tokens, unsigned k,
 		for (size_t i = 0; i + k <= t.n; i++) {
 			join(tokens, &t, i, i + k, buf);
 			grams_add(&r->a[k], buf, 1);
-			for (size_t j = i;
-			     j < i + k && tokens == HC_NGRAM_WORDS; j++) {
+			for (size_t j = i; j < i + k && tokens == HCK_WORDS;
+			     j++) {
 				join(tokens, &t, j, j + 1, buf);
 				if (!grams_get(&r->words, buf))
 					grams_add(&r->words, buf, 1);
 			}
 		}
 	}
-	r->vocab = tokens == HC_NGRAM_BYTES ? 256 : r->words.n + 1;
+	r->vocab = tokens == HCK_BYTES ? 256 : r->words.n + 1;
 	for (unsigned n = 1; n <= k; n++) {
 		uint64_t f1 = 0, f2 = 0;
 
@@ -240,10 +240,10 @@ static double ref_p(const struct ref *r, unsigned n, const struct toks *t,
 		 * token. */
 		if (n > 1 && (gl <= hl || memcmp(g, hb, hl)))
 			continue;
-		if (n > 1 && r->tokens == HC_NGRAM_WORDS &&
+		if (n > 1 && r->tokens == HCK_WORDS &&
 		    (g[hl] != ' ' || strchr(g + hl + 1, ' ')))
 			continue;
-		if (n > 1 && r->tokens == HC_NGRAM_BYTES && gl != hl + 1)
+		if (n > 1 && r->tokens == HCK_BYTES && gl != hl + 1)
 			continue;
 		s += (double)r->a[n].g[i].c;
 		u += 1;
@@ -257,7 +257,7 @@ static double ref_p(const struct ref *r, unsigned n, const struct toks *t,
 
 /* ---- tests ---------------------------------------------------------- */
 
-static int count_fn(void *arg, const hc_ngram *g)
+static int count_fn(void *arg, const hcm_ngram *g)
 {
 	struct {
 		int n;
@@ -272,35 +272,35 @@ static int count_fn(void *arg, const hc_ngram *g)
 START_TEST(test_walk_context)
 {
 	static const char *doc[] = { "abracadabra" };
-	hc_ngram_kind kind = { HC_NGRAM_BYTES, 3 };
-	hc_table *t = count_docs(HC_NGRAM_BYTES, 3, doc, 1);
+	hcm_ngram_kind kind = { HCK_BYTES, 3 };
+	hc_table *t = count_docs(HCK_BYTES, 3, doc, 1);
 	uint64_t c = 0;
 	struct {
 		int n;
 		uint64_t sum;
 	} acc = { 0, 0 };
 
-	ck_assert_int_eq(hc_ngram_get(t, &kind, "abr", 3, &c), HC_OK);
+	ck_assert_int_eq(hcm_ngram_get(t, &kind, "abr", 3, &c), HC_OK);
 	ck_assert_uint_eq(c, 2);
-	ck_assert_int_eq(hc_ngram_get(t, &kind, "ab", 2, &c), HC_ERANGE);
-	ck_assert_int_eq(hc_ngram_walk(t, &kind, "a", 1, count_fn, &acc),
+	ck_assert_int_eq(hcm_ngram_get(t, &kind, "ab", 2, &c), HC_ERANGE);
+	ck_assert_int_eq(hcm_ngram_walk(t, &kind, "a", 1, count_fn, &acc),
 			 HC_OK);
 	/* abr x2, aca, ada */
 	ck_assert_int_eq(acc.n, 3);
 	ck_assert_uint_eq(acc.sum, 4);
 	acc.n = 0;
 	acc.sum = 0;
-	ck_assert_int_eq(hc_ngram_walk(t, &kind, NULL, 0, count_fn, &acc),
+	ck_assert_int_eq(hcm_ngram_walk(t, &kind, NULL, 0, count_fn, &acc),
 			 HC_OK);
 	ck_assert_int_eq(acc.n, 7);
 	ck_assert_uint_eq(acc.sum, 9);
-	ck_assert_int_eq(hc_ngram_walk(t, &kind, "abra", 4, count_fn, &acc),
+	ck_assert_int_eq(hcm_ngram_walk(t, &kind, "abra", 4, count_fn, &acc),
 			 HC_ERANGE);
 	hc_table_close(t);
 }
 END_TEST
 
-static int collect(void *arg, const hc_ngram *g)
+static int collect(void *arg, const hcm_ngram *g)
 {
 	struct grams *gs = arg;
 	char buf[256];
@@ -315,17 +315,18 @@ START_TEST(test_walk_words)
 {
 	static const char *doc[] = { "the cat sat on the mat the cat ran",
 				     "the cathode" };
-	hc_ngram_kind kind = { HC_NGRAM_WORDS, 2 };
-	hc_table *t = count_docs(HC_NGRAM_WORDS, 2, doc, 2);
+	hcm_ngram_kind kind = { HCK_WORDS, 2 };
+	hc_table *t = count_docs(HCK_WORDS, 2, doc, 2);
 	static struct grams g;
 
-	ck_assert_int_eq(hc_ngram_walk(t, &kind, "the cat", 7, collect, &g),
+	ck_assert_int_eq(hcm_ngram_walk(t, &kind, "the cat", 7, collect, &g),
 			 HC_OK);
 	/* "the cat" itself, not "the cathode". */
 	ck_assert_uint_eq(g.n, 1);
 	ck_assert_uint_eq(grams_get(&g, "the cat"), 2);
 	grams_free(&g);
-	ck_assert_int_eq(hc_ngram_walk(t, &kind, "the", 3, collect, &g), HC_OK);
+	ck_assert_int_eq(hcm_ngram_walk(t, &kind, "the", 3, collect, &g),
+			 HC_OK);
 	ck_assert_uint_eq(g.n, 3);
 	ck_assert_uint_eq(grams_get(&g, "the mat"), 1);
 	ck_assert_uint_eq(grams_get(&g, "the cathode"), 1);
@@ -338,12 +339,12 @@ END_TEST
 static void check_reduce(int tokens, unsigned k, const char *const *docs,
 			 size_t ndocs)
 {
-	hc_ngram_kind kind = { tokens, k }, sub = { tokens, k - 1 };
+	hcm_ngram_kind kind = { tokens, k }, sub = { tokens, k - 1 };
 	hc_table *t = count_docs(tokens, k, docs, ndocs), *r;
 	static struct grams want, got;
 	static struct toks tk;
 	char buf[8192];
-	hc_ngram_kind rk;
+	hcm_ngram_kind rk;
 
 	for (int how = 0; how < 4; how++) {
 		int last = how & 1, distinct = how & 2;
@@ -364,18 +365,18 @@ static void check_reduce(int tokens, unsigned k, const char *const *docs,
 				grams_add(&want, buf, 1);
 			}
 		}
-		ck_assert_int_eq(hc_ngram_reduce_new(
+		ck_assert_int_eq(hcm_ngram_reduce_new(
 					 t, &kind,
-					 (last ? HC_REDUCE_DROP_LAST
-					       : HC_REDUCE_DROP_FIRST) |
-						 (distinct ? HC_REDUCE_DISTINCT
-							   : HC_REDUCE_SUM),
+					 (last ? HCM_REDUCE_DROP_LAST
+					       : HCM_REDUCE_DROP_FIRST) |
+						 (distinct ? HCM_REDUCE_DISTINCT
+							   : HCM_REDUCE_SUM),
 					 &r),
 				 HC_OK);
-		ck_assert_int_eq(hc_ngram_kind_get(r, &rk), HC_OK);
+		ck_assert_int_eq(hcm_ngram_kind_get(r, &rk), HC_OK);
 		ck_assert_int_eq(rk.order, sub.order);
-		ck_assert_int_eq(hc_ngram_walk(r, &sub, NULL, 0, collect, &got),
-				 HC_OK);
+		ck_assert_int_eq(
+			hcm_ngram_walk(r, &sub, NULL, 0, collect, &got), HC_OK);
 		ck_assert_uint_eq(got.n, want.n);
 		for (size_t i = 0; i < want.n; i++)
 			ck_assert_msg(grams_get(&got, want.g[i].s) ==
@@ -405,32 +406,32 @@ static const char *const corpus_words[] = {
 
 START_TEST(test_reduce)
 {
-	check_reduce(HC_NGRAM_BYTES, 3, corpus_bytes, 3);
-	check_reduce(HC_NGRAM_BYTES, 9, corpus_bytes, 3); /* bytes -> u64 */
-	check_reduce(HC_NGRAM_BYTES, 11, corpus_bytes, 3);
-	check_reduce(HC_NGRAM_WORDS, 2, corpus_words, 4);
-	check_reduce(HC_NGRAM_WORDS, 3, corpus_words, 4);
+	check_reduce(HCK_BYTES, 3, corpus_bytes, 3);
+	check_reduce(HCK_BYTES, 9, corpus_bytes, 3); /* bytes -> u64 */
+	check_reduce(HCK_BYTES, 11, corpus_bytes, 3);
+	check_reduce(HCK_WORDS, 2, corpus_words, 4);
+	check_reduce(HCK_WORDS, 3, corpus_words, 4);
 }
 END_TEST
 
 START_TEST(test_reduce_errors)
 {
-	hc_ngram_kind kind = { HC_NGRAM_BYTES, 3 }, one = { HC_NGRAM_BYTES, 1 };
-	hc_table *t = count_docs(HC_NGRAM_BYTES, 3, corpus_bytes, 1), *w;
+	hcm_ngram_kind kind = { HCK_BYTES, 3 }, one = { HCK_BYTES, 1 };
+	hc_table *t = count_docs(HCK_BYTES, 3, corpus_bytes, 1), *w;
 	hc_options opt;
 
 	hc_options_init(&opt);
 	opt.key_kind = HC_KEY_BYTES;
 	ck_assert_int_eq(hc_table_create(&w, &opt), HC_OK);
-	ck_assert_int_eq(hc_ngram_reduce(t, &kind,
-					 HC_REDUCE_DROP_LAST | HC_REDUCE_SUM,
-					 w),
+	ck_assert_int_eq(hcm_ngram_reduce(t, &kind,
+					  HCM_REDUCE_DROP_LAST | HCM_REDUCE_SUM,
+					  w),
 			 HC_EKIND);
-	ck_assert_int_eq(hc_ngram_reduce(t, &kind, HC_REDUCE_SUM, w),
+	ck_assert_int_eq(hcm_ngram_reduce(t, &kind, HCM_REDUCE_SUM, w),
 			 HC_EINVAL);
-	ck_assert_int_eq(hc_ngram_reduce(t, &one,
-					 HC_REDUCE_DROP_LAST | HC_REDUCE_SUM,
-					 w),
+	ck_assert_int_eq(hcm_ngram_reduce(t, &one,
+					  HCM_REDUCE_DROP_LAST | HCM_REDUCE_SUM,
+					  w),
 			 HC_EINVAL);
 	hc_table_close(w);
 	hc_table_close(t);
@@ -440,14 +441,14 @@ END_TEST
 START_TEST(test_unseen)
 {
 	hc_table *t;
-	hc_unseen u;
+	hcm_unseen u;
 	static const uint64_t c[] = { 1, 1, 1, 2, 2, 5 };
 
 	ck_assert_int_eq(hc_table_create(&t, NULL), HC_OK);
 	for (uint64_t i = 0; i < 6; i++)
 		ck_assert_int_eq(hc_add(t, i * 977, c[i]), HC_OK);
 	u.size = sizeof(u);
-	ck_assert_int_eq(hc_unseen_estimate(t, &u), HC_OK);
+	ck_assert_int_eq(hcm_unseen_estimate(t, &u), HC_OK);
 	ck_assert_uint_eq(u.distinct, 6);
 	ck_assert_uint_eq(u.total, 12);
 	ck_assert_uint_eq(u.f1, 3);
@@ -474,37 +475,37 @@ END_TEST
 START_TEST(test_toy_by_hand)
 {
 	static const char *doc[] = { "abab" };
-	hc_table *t = count_docs(HC_NGRAM_BYTES, 2, doc, 1);
-	hc_model_options mo;
-	hc_model *m;
-	hc_score s;
+	hc_table *t = count_docs(HCK_BYTES, 2, doc, 1);
+	hcm_model_options mo;
+	hcm_model *m;
+	hcm_score s;
 	double p, want;
 
-	hc_model_options_init(&mo);
+	hcm_model_options_init(&mo);
 	mo.discount = 0.5;
-	ck_assert_int_eq(hc_model_build(&m, t, &mo), HC_OK);
-	ck_assert_int_eq(hc_model_prob(m, "a", 1, "b", 1, &p), HC_OK);
+	ck_assert_int_eq(hcm_model_build(&m, t, &mo), HC_OK);
+	ck_assert_int_eq(hcm_model_prob(m, "a", 1, "b", 1, &p), HC_OK);
 	ck_assert_double_eq_tol(p, 0.81298828125, 1e-15);
-	ck_assert_int_eq(hc_model_prob(m, "xyzb", 4, "a", 1, &p), HC_OK);
+	ck_assert_int_eq(hcm_model_prob(m, "xyzb", 4, "a", 1, &p), HC_OK);
 	ck_assert_double_eq_tol(p, 0.6259765625, 1e-15);
-	ck_assert_int_eq(hc_model_prob(m, "a", 1, "c", 1, &p), HC_OK);
+	ck_assert_int_eq(hcm_model_prob(m, "a", 1, "c", 1, &p), HC_OK);
 	ck_assert_double_eq_tol(p, 1.0 / 2048, 1e-15);
-	ck_assert_int_eq(hc_model_prob(m, "", 0, "a", 1, &p), HC_OK);
+	ck_assert_int_eq(hcm_model_prob(m, "", 0, "a", 1, &p), HC_OK);
 	ck_assert_double_eq_tol(p, 0.25 + 1.0 / 512, 1e-15);
-	ck_assert_int_eq(hc_model_prob(m, "a", 1, "bc", 2, &p), HC_EINVAL);
-	hc_score_init(&s);
-	ck_assert_int_eq(hc_model_score(m, "abab", 4, &s), HC_OK);
+	ck_assert_int_eq(hcm_model_prob(m, "a", 1, "bc", 2, &p), HC_EINVAL);
+	hcm_score_init(&s);
+	ck_assert_int_eq(hcm_model_score(m, "abab", 4, &s), HC_OK);
 	ck_assert_uint_eq(s.tokens, 3);
 	want = exp2(-(2 * log2(0.81298828125) + log2(0.6259765625)) / 3);
-	ck_assert_double_eq_tol(hc_score_perplexity(&s), want, 1e-12);
+	ck_assert_double_eq_tol(hcm_score_perplexity(&s), want, 1e-12);
 	ck_assert_double_eq_tol(want, 1.342016, 1e-6);
-	hc_model_free(m);
+	hcm_model_free(m);
 	hc_table_close(t);
 }
 END_TEST
 
 struct sum {
-	const hc_model *m;
+	const hcm_model *m;
 	const char *ctx;
 	size_t ctx_len;
 	double sum;
@@ -517,7 +518,7 @@ static int sum_one(void *arg, const void *tok, size_t len)
 	struct sum *s = arg;
 	double p;
 
-	ck_assert_int_eq(hc_model_prob(s->m, s->ctx, s->ctx_len, tok, len, &p),
+	ck_assert_int_eq(hcm_model_prob(s->m, s->ctx, s->ctx_len, tok, len, &p),
 			 HC_OK);
 	ck_assert(p > 0);
 	s->sum += p;
@@ -531,7 +532,7 @@ static int sum_one(void *arg, const void *tok, size_t len)
 		size_t o = s->ctx_len;
 
 		memcpy(doc, s->ctx, s->ctx_len);
-		if (r->tokens == HC_NGRAM_WORDS)
+		if (r->tokens == HCK_WORDS)
 			doc[o++] = ' ';
 		if (len) {
 			memcpy(doc + o, tok, len);
@@ -559,13 +560,13 @@ static int sum_one(void *arg, const void *tok, size_t len)
 }
 
 struct ctxs {
-	const hc_model *m;
+	const hcm_model *m;
 	const struct ref *r;
 	int contexts;
 };
 
 /* For every order-k n-gram, its context (the first k-1 tokens). */
-static int each_context(void *arg, const hc_ngram *g)
+static int each_context(void *arg, const hcm_ngram *g)
 {
 	struct ctxs *c = arg;
 	struct sum s = { c->m, (const char *)g->text, g->len, 0, NULL, 0 };
@@ -575,14 +576,14 @@ static int each_context(void *arg, const hc_ngram *g)
 	 * the reference, token by token (the reference is slow). */
 	if (c->contexts < 40)
 		s.r = c->r;
-	if (c->r->tokens == HC_NGRAM_BYTES) {
+	if (c->r->tokens == HCK_BYTES) {
 		s.ctx_len = g->len - 1;
 	} else {
 		while (i > 0 && g->text[i - 1] != ' ')
 			i--;
 		s.ctx_len = i ? i - 1 : 0;
 	}
-	ck_assert_int_eq(hc_model_vocab_walk(c->m, sum_one, &s), HC_OK);
+	ck_assert_int_eq(hcm_model_vocab_walk(c->m, sum_one, &s), HC_OK);
 	ck_assert_msg(fabs(s.sum - 1) < 1e-9, "sum %.15f for '%.*s'", s.sum,
 		      (int)s.ctx_len, s.ctx);
 	c->contexts++;
@@ -595,24 +596,24 @@ static void check_model(int tokens, unsigned k, const char *const *docs,
 			size_t ndocs, double fixed, const char *heldout)
 {
 	hc_table *t = count_docs(tokens, k, docs, ndocs);
-	hc_ngram_kind kind = { tokens, k };
+	hcm_ngram_kind kind = { tokens, k };
 	static struct ref r;
 	static struct toks ht;
-	hc_model_options mo;
-	hc_model_info info;
-	hc_model *m;
+	hcm_model_options mo;
+	hcm_model_info info;
+	hcm_model *m;
 	struct ctxs c;
-	hc_score s;
+	hcm_score s;
 	double lsum = 0;
 	uint64_t n = 0;
 	static const char *unseen[] = { "", "zq", "the dog", "q", "cat zz" };
 
-	hc_model_options_init(&mo);
+	hcm_model_options_init(&mo);
 	mo.discount = fixed;
-	ck_assert_int_eq(hc_model_build(&m, t, &mo), HC_OK);
+	ck_assert_int_eq(hcm_model_build(&m, t, &mo), HC_OK);
 	ref_build(&r, tokens, k, docs, ndocs, fixed);
 	info.size = sizeof(info);
-	ck_assert_int_eq(hc_model_info_get(m, &info), HC_OK);
+	ck_assert_int_eq(hcm_model_info_get(m, &info), HC_OK);
 	ck_assert_uint_eq(info.vocab, r.vocab);
 	for (unsigned i = 1; i <= k; i++) {
 		ck_assert_double_eq_tol(info.discount[i], r.d[i], 1e-15);
@@ -621,18 +622,18 @@ static void check_model(int tokens, unsigned k, const char *const *docs,
 	c.m = m;
 	c.r = &r;
 	c.contexts = 0;
-	ck_assert_int_eq(hc_ngram_walk(t, &kind, NULL, 0, each_context, &c),
+	ck_assert_int_eq(hcm_ngram_walk(t, &kind, NULL, 0, each_context, &c),
 			 HC_OK);
 	ck_assert_int_gt(c.contexts, 0);
 	for (size_t i = 0; i < sizeof(unseen) / sizeof(*unseen); i++) {
 		struct sum su = { m, unseen[i], strlen(unseen[i]), 0, &r, 0 };
 
-		ck_assert_int_eq(hc_model_vocab_walk(m, sum_one, &su), HC_OK);
+		ck_assert_int_eq(hcm_model_vocab_walk(m, sum_one, &su), HC_OK);
 		ck_assert_double_eq_tol(su.sum, 1.0, 1e-9);
 	}
 	/* Perplexity: tokens with k-1 predecessors, as the reference. */
-	hc_score_init(&s);
-	ck_assert_int_eq(hc_model_score(m, heldout, strlen(heldout), &s),
+	hcm_score_init(&s);
+	ck_assert_int_eq(hcm_model_score(m, heldout, strlen(heldout), &s),
 			 HC_OK);
 	tokenize(tokens, heldout, &ht);
 	for (size_t i = k - 1; i < ht.n; i++) {
@@ -648,9 +649,9 @@ static void check_model(int tokens, unsigned k, const char *const *docs,
 	}
 	ck_assert_uint_eq(s.tokens, n);
 	ck_assert_double_eq_tol(s.log2_sum, lsum, 1e-9);
-	ck_assert(hc_score_perplexity(&s) > 1);
+	ck_assert(hcm_score_perplexity(&s) > 1);
 	ref_free(&r);
-	hc_model_free(m);
+	hcm_model_free(m);
 	hc_table_close(t);
 }
 
@@ -659,11 +660,11 @@ START_TEST(test_model_bytes)
 	const char *held = "the rat sat on a cat.\nzebra!\n";
 
 	for (unsigned k = 1; k <= 4; k++) {
-		check_model(HC_NGRAM_BYTES, k, corpus_bytes, 3, 0, held);
-		check_model(HC_NGRAM_BYTES, k, corpus_bytes, 3, 0.75, held);
+		check_model(HCK_BYTES, k, corpus_bytes, 3, 0, held);
+		check_model(HCK_BYTES, k, corpus_bytes, 3, 0.75, held);
 	}
 	/* Byte keys at the top, u64 keys from order 8 down. */
-	check_model(HC_NGRAM_BYTES, 9, corpus_bytes, 3, 0, held);
+	check_model(HCK_BYTES, 9, corpus_bytes, 3, 0, held);
 }
 END_TEST
 
@@ -672,8 +673,8 @@ START_TEST(test_model_words)
 	const char *held = "the cat sat on the hat and the dog ran";
 
 	for (unsigned k = 1; k <= 4; k++) {
-		check_model(HC_NGRAM_WORDS, k, corpus_words, 4, 0, held);
-		check_model(HC_NGRAM_WORDS, k, corpus_words, 4, 0.6, held);
+		check_model(HCK_WORDS, k, corpus_words, 4, 0, held);
+		check_model(HCK_WORDS, k, corpus_words, 4, 0.6, held);
 	}
 }
 END_TEST
@@ -692,9 +693,8 @@ START_TEST(test_model_random)
 		}
 		docs[d][399] = 0;
 	}
-	check_model(HC_NGRAM_BYTES, 1 + (unsigned)_i % 5, dp, 3, 0,
-		    "abcd ab\nca");
-	check_model(HC_NGRAM_WORDS, 1 + (unsigned)_i % 3, dp, 3, 0,
+	check_model(HCK_BYTES, 1 + (unsigned)_i % 5, dp, 3, 0, "abcd ab\nca");
+	check_model(HCK_WORDS, 1 + (unsigned)_i % 3, dp, 3, 0,
 		    "ab ca bb a\nd c");
 }
 END_TEST
@@ -719,18 +719,18 @@ START_TEST(test_sample)
 	static const char *doc[] = { "abab" };
 	static const char *wdocs[] = { "the cat sat on the mat",
 				       "the dog sat on the cat" };
-	hc_table *t = count_docs(HC_NGRAM_BYTES, 2, doc, 1), *wt;
+	hc_table *t = count_docs(HCK_BYTES, 2, doc, 1), *wt;
 	static struct collect_out o1, o2;
-	hc_model_options mo;
-	hc_model *m;
+	hcm_model_options mo;
+	hcm_model *m;
 	uint64_t rng = 7;
 	size_t ab = 0, a = 0;
 
-	hc_model_options_init(&mo);
+	hcm_model_options_init(&mo);
 	mo.discount = 0.5;
-	ck_assert_int_eq(hc_model_build(&m, t, &mo), HC_OK);
+	ck_assert_int_eq(hcm_model_build(&m, t, &mo), HC_OK);
 	o1.n = 0;
-	ck_assert_int_eq(hc_model_sample(m, &rng, "a", 1, 20000, out_tok, &o1),
+	ck_assert_int_eq(hcm_model_sample(m, &rng, "a", 1, 20000, out_tok, &o1),
 			 HC_OK);
 	ck_assert_uint_eq(o1.n, 20000);
 	/* P(b | a) = 0.81298828125 (test_toy_by_hand). */
@@ -744,25 +744,25 @@ START_TEST(test_sample)
 	/* Same seed, same text; no prime: starts with a drawn context. */
 	rng = 99;
 	o1.n = 0;
-	ck_assert_int_eq(hc_model_sample(m, &rng, NULL, 0, 50, out_tok, &o1),
+	ck_assert_int_eq(hcm_model_sample(m, &rng, NULL, 0, 50, out_tok, &o1),
 			 HC_OK);
 	ck_assert_uint_eq(o1.n, 51);
 	rng = 99;
 	o2.n = 0;
-	ck_assert_int_eq(hc_model_sample(m, &rng, NULL, 0, 50, out_tok, &o2),
+	ck_assert_int_eq(hcm_model_sample(m, &rng, NULL, 0, 50, out_tok, &o2),
 			 HC_OK);
 	ck_assert(o1.n == o2.n && !memcmp(o1.buf, o2.buf, o1.n));
-	hc_model_free(m);
+	hcm_model_free(m);
 	hc_table_close(t);
 
-	wt = count_docs(HC_NGRAM_WORDS, 3, wdocs, 2);
-	ck_assert_int_eq(hc_model_build(&m, wt, &mo), HC_OK);
+	wt = count_docs(HCK_WORDS, 3, wdocs, 2);
+	ck_assert_int_eq(hcm_model_build(&m, wt, &mo), HC_OK);
 	rng = 3;
 	o1.n = 0;
-	ck_assert_int_eq(hc_model_sample(m, &rng, NULL, 0, 200, out_tok, &o1),
+	ck_assert_int_eq(hcm_model_sample(m, &rng, NULL, 0, 200, out_tok, &o1),
 			 HC_OK);
 	ck_assert_uint_gt(o1.n, 200);
-	hc_model_free(m);
+	hcm_model_free(m);
 	hc_table_close(wt);
 }
 END_TEST
@@ -770,29 +770,29 @@ END_TEST
 START_TEST(test_model_errors)
 {
 	hc_table *t;
-	hc_model *m;
-	hc_model_options mo;
+	hcm_model *m;
+	hcm_model_options mo;
 	static const char *doc[] = { "abab" };
 
 	/* No CLI record. */
 	ck_assert_int_eq(hc_table_create(&t, NULL), HC_OK);
-	ck_assert_int_eq(hc_model_build(&m, t, NULL), HC_ECORRUPT);
+	ck_assert_int_eq(hcm_model_build(&m, t, NULL), HC_ECORRUPT);
 	ck_assert_int_eq(hc_table_set_user(t,
 					   "hogcount-cli 1 tokens=dna k=21 "
 					   "canonical=0",
 					   42),
 			 HC_OK);
-	ck_assert_int_eq(hc_model_build(&m, t, NULL), HC_EKIND);
+	ck_assert_int_eq(hcm_model_build(&m, t, NULL), HC_EKIND);
 	hc_table_close(t);
-	t = count_docs(HC_NGRAM_BYTES, 2, doc, 1);
-	hc_model_options_init(&mo);
+	t = count_docs(HCK_BYTES, 2, doc, 1);
+	hcm_model_options_init(&mo);
 	mo.discount = 1.5;
-	ck_assert_int_eq(hc_model_build(&m, t, &mo), HC_EINVAL);
+	ck_assert_int_eq(hcm_model_build(&m, t, &mo), HC_EINVAL);
 	hc_table_close(t);
 }
 END_TEST
 
-static Suite *hc_model_suite(void)
+static Suite *hcm_model_suite(void)
 {
 	Suite *s = suite_create("model");
 	TCase *tc = tcase_create("ngram");
@@ -817,7 +817,7 @@ static Suite *hc_model_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(hc_model_suite());
+	SRunner *sr = srunner_create(hcm_model_suite());
 	int failed;
 
 	srunner_run_all(sr, CK_NORMAL);

@@ -30,10 +30,12 @@ import numpy as np
 from . import _lib
 from ._lib import lib
 from .keys import fragments, fragment_bytes, padded
-from .sharded import partition, shard_id, shard_path, write_manifest
+from .sharded import (partition, read_manifest, shard_id, shard_path,
+                      write_manifest)
 
 __all__ = ["Table", "Cache", "HogcountError", "fragments", "fragment_bytes",
            "padded", "partition", "shard_id", "shard_path", "write_manifest",
+           "read_manifest",
            "reseal",
            "library_path", "keys_library_path"]
 
@@ -41,8 +43,7 @@ library_path = _lib.path
 keys_library_path = _lib.keys_path
 klib = _lib.keys_lib
 
-KINDS = {"u64": _lib.KEY_U64, "bytes": _lib.KEY_BYTES,
-         "dense": _lib.KEY_DENSE, "packed": _lib.KEY_PACKED}
+KINDS = _lib.KINDS
 MODES = {"exact": _lib.MODE_EXACT, "hogwild": _lib.MODE_HOGWILD}
 _KIND_NAMES = {v: k for k, v in KINDS.items()}
 _MODE_NAMES = {v: k for k, v in MODES.items()}

@@ -25,6 +25,7 @@ KEY_U64, KEY_BYTES, KEY_DENSE, KEY_PACKED = 1, 2, 3, 4
 MODE_EXACT, MODE_HOGWILD = 1, 2
 OPEN_RDONLY, OPEN_RDWR = 0, 1
 ECORRUPT = -3
+EIO = -6
 USER_MAX = 256
 
 
@@ -96,7 +97,9 @@ def _load(env, subdir, name):
         try:
             # RTLD_GLOBAL: the key layer resolves the kernel's symbols
             # in the copy loaded here, not in a second one.
-            return ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL), path
+            # use_errno: HC_EIO leaves errno as the OS set it.
+            return ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL,
+                               use_errno=True), path
         except OSError as e:
             errors.append(f"{path}: {e}")
     raise OSError(f"lib{name}.so not found; set {env} to its path "
@@ -174,10 +177,40 @@ class Plan(ctypes.Structure):
     _fields_ = [("size", c_size), ("opt", Options), ("size_hint", c_u64)]
 
 
-TOKENS = {"dna": 1, "bytes": 2, "words": 3}
+class ShardId(ctypes.Structure):
+    """hck_shard_id: a shard file as a manifest records it."""
+    _fields_ = [("size", c_u64), ("sum", c_u64)]
+
+
+class ManifestInfo(ctypes.Structure):
+    """hck_manifest_info: what a manifest says."""
+    _fields_ = [("size", c_size), ("version", ctypes.c_uint),
+                ("shards", ctypes.c_uint32), ("run", c_u64),
+                ("meta", Meta)]
+
+
 INT_TEXT_MAX = 32
 
 _KSIGS = {
+    "hck_tokens_name": (ctypes.c_char_p, [c_int]),
+    "hck_kind_name": (ctypes.c_char_p, [c_int]),
+    "hck_meta_parse": (c_int, [ctypes.c_char_p, c_size, _P(Meta)]),
+    "hck_shard_path": (c_int, [ctypes.c_char_p, c_size, ctypes.c_char_p,
+                               ctypes.c_uint32, ctypes.c_uint32]),
+    "hck_shard_id_read": (c_int, [ctypes.c_char_p, _P(ShardId)]),
+    "hck_shard_check": (c_int, [ctypes.c_char_p, _P(ShardId),
+                                _P(ShardId)]),
+    "hck_manifest_write": (c_int, [ctypes.c_char_p, _P(Meta),
+                                   ctypes.c_uint32, c_u64, _P(ShardId)]),
+    "hck_manifest_read": (c_int, [_P(c_vp), ctypes.c_char_p,
+                                  _P(ctypes.c_uint),
+                                  _P(ctypes.c_char_p)]),
+    "hck_manifest_free": (None, [c_vp]),
+    "hck_manifest_info_get": (c_int, [c_vp, _P(ManifestInfo)]),
+    "hck_manifest_shard": (c_int, [c_vp, ctypes.c_uint32,
+                                   _P(ctypes.c_char_p), _P(ShardId)]),
+    "hck_manifest_verify": (c_int, [c_vp, _P(ctypes.c_uint32),
+                                    _P(ShardId)]),
     "hck_meta_store": (c_int, [c_vp, _P(Meta)]),
     "hck_meta_load": (c_int, [c_vp, _P(Meta)]),
     "hck_int_keys": (c_int, [_P(Meta)]),
@@ -198,3 +231,20 @@ for _name, (_res, _args) in _KSIGS.items():
     _f = getattr(keys_lib, _name)
     _f.restype = _res
     _f.argtypes = _args
+
+
+def _names(fn):
+    """{name: value} of an enum whose names the C library gives (fn:
+    values 1, 2, ... up to the first "?"), never written here."""
+    names = {}
+    while True:
+        name = fn(len(names) + 1).decode("ascii")
+        if name == "?":
+            return names
+        names[name] = len(names) + 1
+
+
+# The token kinds (enum hck_tokens) and the key kinds (enum
+# hc_key_kind), by the names the CLI prints.
+TOKENS = _names(keys_lib.hck_tokens_name)
+KINDS = _names(keys_lib.hck_kind_name)

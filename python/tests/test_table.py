@@ -259,6 +259,34 @@ class TestShardedAndFilter(unittest.TestCase):
                               "sh.hc.shard-1-of-2"])
             self.assertEqual(hogcount.shard_path(out, 1, 2),
                              out + ".shard-1-of-2")
+            # Read back through the key layer, shards checked.
+            got = hogcount.read_manifest(out)
+            self.assertEqual(got["version"], 2)
+            self.assertEqual(got["run"], 0xabc)
+            self.assertEqual(got["record"], ("dna", 21, True))
+            self.assertEqual([s[1:] for s in got["shards"]], ids)
+            self.assertEqual(got["shards"][1][0],
+                             os.path.join(d, "sh.hc.shard-1-of-2"))
+            with open(hogcount.shard_path(out, 1, 2), "wb") as f:
+                f.write(b"other")
+            with self.assertRaises(ValueError) as e:
+                hogcount.read_manifest(out)
+            self.assertIn("shard 1", str(e.exception))
+            self.assertEqual(len(hogcount.read_manifest(out, False)
+                                 ["shards"]), 2)
+            with open(out, "w") as f:
+                f.write("hogcount-sharded 9\n")
+            with self.assertRaises(ValueError) as e:
+                hogcount.read_manifest(out)
+            self.assertIn("line 1", str(e.exception))
+
+    def test_names_from_c(self):
+        """TOKENS and KINDS are asked of the key layer (hck_tokens_name,
+        hck_kind_name): the names the CLI prints."""
+        self.assertEqual(hogcount._lib.TOKENS,
+                         {"dna": 1, "bytes": 2, "words": 3})
+        self.assertEqual(hogcount.KINDS,
+                         {"u64": 1, "bytes": 2, "dense": 3, "packed": 4})
 
 
 class TestHomes(unittest.TestCase):
