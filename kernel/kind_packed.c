@@ -27,14 +27,28 @@
  */
 #include "hc_internal.h"
 
+/*
+ * The packed geometry, in this one place: a generation of @capacity
+ * slots (a power of two or not) keeps the low qbits of mk in a word; its
+ * home gives the rest.
+ */
+static unsigned qbits_of(unsigned key_bits, uint64_t capacity)
+{
+	unsigned l = 63u - (unsigned)__builtin_clzll(capacity);
+
+	return key_bits > l ? key_bits - l : 0;
+}
+
+/* The quotient and count bits of a table created with @capacity slots;
+ * HC_EINVAL where no count field of HC_PACK_COUNT_BITS_MIN fits. */
 static int packed_geometry(unsigned key_bits, uint64_t capacity,
 			   unsigned *qbits, unsigned *cbits)
 {
-	unsigned l = 63u - (unsigned)__builtin_clzll(capacity), q;
+	unsigned q;
 
 	if (key_bits == 0 || key_bits > HC_PACK_KEY_BITS_MAX || capacity == 0)
 		return HC_EINVAL;
-	q = key_bits > l ? key_bits - l : 0;
+	q = qbits_of(key_bits, capacity);
 	if (q + HC_PACK_DISP_BITS + HC_PACK_COUNT_BITS_MIN > 64u)
 		return HC_EINVAL;
 	*qbits = q;
@@ -736,11 +750,6 @@ static int packed_validate(const struct hc__header *h)
 	return HC_OK;
 }
 
-static unsigned log2_floor(uint64_t v)
-{
-	return 63u - (unsigned)__builtin_clzll(v);
-}
-
 static void packed_geom(struct hc_table *t, const struct hc__header *h)
 {
 	t->key_bits = h->key_bits;
@@ -749,9 +758,7 @@ static void packed_geom(struct hc_table *t, const struct hc__header *h)
 	t->cmask = (UINT64_C(1) << t->cbits) - 1;
 	t->fshift = h->max_capacity != h->capacity;
 	t->fbit = (uint64_t)t->fshift << t->cbits;
-	t->qbits = h->key_bits > log2_floor(h->capacity)
-			   ? h->key_bits - log2_floor(h->capacity)
-			   : 0;
+	t->qbits = qbits_of(h->key_bits, h->capacity);
 }
 
 static void packed_bind(struct hc_table *t, unsigned char *base,
@@ -776,9 +783,7 @@ static uint64_t packed_key_max(const struct hc_table *t)
  * of its capacity and the masks of its words. */
 static int packed_view(const struct hc_table *t, struct hc__gv *v)
 {
-	unsigned l = log2_floor(v->capacity);
-
-	v->qbits = t->key_bits > l ? t->key_bits - l : 0;
+	v->qbits = qbits_of(t->key_bits, v->capacity);
 	v->qmask = v->qbits ? ~UINT64_C(0) >> (64 - v->qbits) : 0;
 	v->pstep = (t->cmask + 1) << t->fshift;
 	v->kpmask = ~(t->cmask | t->fbit);

@@ -759,8 +759,7 @@ static int copy_slots_acquire(const struct hc__slot *s, uint64_t n, int out,
 			buf[2 * j + 1] =
 				hc_atomic_load_relaxed(&s[i + j].count);
 		}
-		rc = write_all(out, (const unsigned char *)buf,
-			       m * HC_SLOT_SIZE);
+		rc = write_all(out, (const unsigned char *)buf, m * sizeof(*s));
 	}
 	return rc;
 }
