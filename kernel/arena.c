@@ -136,7 +136,7 @@ int hc__arena_append(struct hc_table *t, const void *key, size_t len,
 		/* ORDER: relaxed CAS. Hands out [at, at + need) to this
 		 * process alone (and skips the end of a chunk too short for
 		 * it); the bytes are published later by the release CAS of
-		 * the slot in probe_bytes() (slots.c), not by this one, and
+		 * the slot in probe_bytes() (kind_bytes.c), not by this one, and
 		 * that release also orders this CAS before a saver's read of
 		 * the bound (design.md G2). It fails only when another
 		 * process took space first, so some process always
@@ -175,8 +175,7 @@ int hc__arena_key(const struct hc_table *t, uint64_t off, const void **key,
 	    hc__arena_chunk_ptr(t, i, &c) != HC_OK)
 		return HC_ECORRUPT;
 	memcpy(&len32, c + in, sizeof(len32));
-	if (len32 == 0 || len32 > HC_KEY_BYTES_MAX ||
-	    len32 > size - in - HC_ARENA_ENTRY_HDR)
+	if (!hc__bytes_len_ok(len32) || len32 > size - in - HC_ARENA_ENTRY_HDR)
 		return HC_ECORRUPT;
 	*key = c + in + HC_ARENA_ENTRY_HDR;
 	*len = len32;

@@ -23,7 +23,8 @@
  * next HC__CACHE_SKIP * @keys adds, after which one window tries again.
  *
  * No atomic operation here: the shared table is reached only through
- * the batched adds, whose ordering arguments are in slots.c and packed.c.
+ * the batched adds, whose ordering arguments are in the kind files
+ * (kind_<name>.c).
  * What a kill costs (design.md C1): the deltas pending in the victim's
  * caches, at most @max_pending adds, and nothing else.
  */
@@ -184,8 +185,9 @@ int hc_cache_create(hc_cache **out, hc_table *t, size_t keys,
 	if (!t->writable)
 		return HC_ERDONLY;
 	if (keys == 0)
-		keys = t->kind == HC_KEY_BYTES ? HC_CACHE_KEYS_DEFAULT_BYTES
-					       : HC_CACHE_KEYS_DEFAULT;
+		keys = t->ops->flags & HC_KIND_BYTES
+			       ? HC_CACHE_KEYS_DEFAULT_BYTES
+			       : HC_CACHE_KEYS_DEFAULT;
 	if (max_pending == 0)
 		max_pending = HC_CACHE_PENDING_DEFAULT;
 	while (nslots < 2 * keys)
@@ -193,16 +195,14 @@ int hc_cache_create(hc_cache **out, hc_table *t, size_t keys,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return HC_ENOMEM;
-	c->bytes = t->kind == HC_KEY_BYTES;
+	c->bytes = !!(t->ops->flags & HC_KIND_BYTES);
 	c->cap = keys;
 	c->nslots = nslots;
 	c->shift = 64;
 	while (((size_t)1 << (64 - c->shift)) < nslots)
 		c->shift--;
 	c->max_pending = max_pending;
-	c->kmax = t->kind == HC_KEY_DENSE    ? t->capacity - 1
-		  : t->kind == HC_KEY_PACKED ? t->kmask
-					     : UINT64_MAX;
+	c->kmax = c->bytes ? UINT64_MAX : t->ops->key_max(t);
 	c->seed = t->seed;
 	c->pid = hc__pid();
 	c->slot = calloc(nslots, sizeof(*c->slot));
@@ -422,7 +422,7 @@ int hc_cache_add_bytes(hc_cache *c, const void *key, size_t len, uint64_t delta)
 
 	if (rc)
 		return rc;
-	if (len == 0 || len > HC_KEY_BYTES_MAX)
+	if (!hc__bytes_len_ok(len))
 		return HC_ERANGE;
 	if (!key)
 		return HC_EINVAL;
@@ -461,7 +461,7 @@ int hc_cache_add_bytes_batch(hc_cache *c, const void *const *keys,
 				break;
 			continue;
 		}
-		if (lens[i] == 0 || lens[i] > HC_KEY_BYTES_MAX) {
+		if (!hc__bytes_len_ok(lens[i])) {
 			rc = HC_ERANGE;
 			break;
 		}

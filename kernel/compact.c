@@ -106,6 +106,7 @@ uint64_t hc__cheader_check(const struct hc__cheader *h)
  */
 int hc__cheader_validate(const struct hc__cheader *h, uint64_t avail)
 {
+	const struct hc__kind *k;
 	struct hc__cheader x;
 
 	if (avail < HC_CHEADER_SIZE || h->magic != HC_CMAGIC)
@@ -127,19 +128,9 @@ int hc__cheader_validate(const struct hc__cheader *h, uint64_t avail)
 			return HC_ECORRUPT;
 	if (h->mode != HC_MODE_EXACT && h->mode != HC_MODE_HOGWILD)
 		return HC_ECORRUPT;
-	switch (h->key_kind) {
-	case HC_KEY_U64:
-		if (h->key_bits != 0 || h->hash_bits != 64)
-			return HC_ECORRUPT;
-		break;
-	case HC_KEY_PACKED:
-		if (h->key_bits == 0 || h->key_bits > HC_PACK_KEY_BITS_MAX ||
-		    h->hash_bits != h->key_bits)
-			return HC_ECORRUPT;
-		break;
-	default:
+	k = hc__kind_of((int)h->key_kind);
+	if (!k || !k->cx_check || k->cx_check(h))
 		return HC_ECORRUPT;
-	}
 	if (h->src_capacity == 0 || h->src_capacity > HC_CAPACITY_MAX ||
 	    h->src_max_bits > 40 ||
 	    (h->src_grow != HC_GROW_OFF &&
@@ -206,6 +197,7 @@ int hc__compact_bind(struct hc_table *t, const unsigned char *base,
 	t->cx = c;
 	t->hdr = sh;
 	t->kind = (int)h->key_kind;
+	t->ops = hc__kind_of(t->kind);
 	t->mode = (int)h->mode;
 	t->seed = h->seed;
 	t->capacity = h->src_capacity;
@@ -213,10 +205,8 @@ int hc__compact_bind(struct hc_table *t, const unsigned char *base,
 	t->grows = 0;
 	t->count_mask = ~UINT64_C(0);
 	t->writable = 0;
-	if (t->kind == HC_KEY_PACKED) {
-		t->key_bits = h->key_bits;
-		t->kmask = mask_of(h->key_bits);
-	}
+	if (t->ops->cx_geom)
+		t->ops->cx_geom(t, h);
 	return HC_OK;
 }
 
@@ -336,18 +326,6 @@ int hc__compact_count(const struct hc__compact *c, uint64_t i, uint64_t *o,
 	return HC_OK;
 }
 
-static inline uint64_t key_hash(const struct hc_table *t, uint64_t key)
-{
-	return t->kind == HC_KEY_PACKED ? hc__packed_mixk(t, key)
-					: hc__mix64(key, t->seed);
-}
-
-static inline uint64_t hash_key(const struct hc_table *t, uint64_t h)
-{
-	return t->kind == HC_KEY_PACKED ? hc__packed_unmixk(t, h)
-					: hc__unmix64(h, t->seed);
-}
-
 int hc__compact_get(const struct hc_table *t, uint64_t key, uint64_t *count)
 {
 	const struct hc__compact *c = t->cx;
@@ -355,9 +333,9 @@ int hc__compact_get(const struct hc_table *t, uint64_t key, uint64_t *count)
 	int rc;
 
 	*count = 0;
-	if (t->kind == HC_KEY_PACKED && key > t->kmask)
+	if (key > t->ops->key_max(t))
 		return HC_ERANGE;
-	h = key_hash(t, key);
+	h = t->ops->cx_hash(t, key);
 	b = c->B ? h >> c->R : 0;
 	r = h & mask_of(c->R);
 	rc = bucket_range(c, b, &start, &end);
@@ -418,7 +396,7 @@ int hc__compact_next(const struct hc_table *t, uint64_t *pos, uint64_t *b,
 	if (rc)
 		return rc;
 	(*i)++;
-	e->key = hash_key(t, h);
+	e->key = t->ops->cx_key(t, h);
 	e->bytes = NULL;
 	e->len = 0;
 	e->count = cnt;
@@ -672,58 +650,6 @@ static void sort_ents(struct hc__ent *a, uint64_t n)
 	}
 }
 
-/*
- * The entries of slots [@s, @e) of @v with a count above 0, in slot
- * order, into @out (room for @e - @s); *n gets how many.
- */
-static int decode(const struct hc_table *t, const struct hc__gv *v, uint64_t s,
-		  uint64_t e, struct hc__ent *out, uint64_t *n)
-{
-	uint64_t k = 0;
-
-	if (t->kind == HC_KEY_PACKED)
-		return hc__packed_decode(t, v, s, e, out, n);
-	for (uint64_t i = s; i < e; i++) {
-		/* ORDER: relaxed. A u64 slot's word is the key itself: no
-		 * bytes hang off it (design.md G2). */
-		uint64_t w = hc_atomic_load_relaxed(&v->slots[i].word), c;
-
-		if (w == 0)
-			continue;
-		/* ORDER: relaxed. A count publishes nothing (G3). */
-		c = hc_atomic_load_relaxed(&v->slots[i].count) & t->count_mask;
-		if (c == 0)
-			continue; /* claimed, nothing added (P1) */
-		out[k].h = w;
-		out[k].c = c;
-		out[k].home = hc__home(w, v->capacity);
-		out[k].slot = i;
-		k++;
-	}
-	*n = k;
-	return HC_OK;
-}
-
-static inline void census_add(uint64_t c, uint64_t *n, uint64_t hist[65])
-{
-	hist[64 - (c - 1 ? __builtin_clzll(c - 1) : 64)]++;
-	(*n)++;
-}
-
-/* Distance of slot @i from @home, past the end of the table and round. */
-static inline uint64_t disp(const struct hc__gv *v, uint64_t i, uint64_t home)
-{
-	return i >= home ? i - home : i + v->capacity - home;
-}
-
-/* The home slot of hash @h in @v: monotone in h, as both kinds place. */
-static inline uint64_t hash_home(const struct hc_table *t,
-				 const struct hc__gv *v, uint64_t h)
-{
-	return t->kind == HC_KEY_PACKED ? hc__packed_home(t, v, h)
-					: hc__home(h, v->capacity);
-}
-
 /* ---- threads ---------------------------------------------------------- */
 
 unsigned hc__compact_threads;
@@ -789,59 +715,15 @@ struct census_job {
 	int rc;
 };
 
-/*
- * Entries, the histogram of bit lengths of count - 1, and the largest
- * distance of a key from its home (the window of pass 2) in slots
- * [lo, hi).  Only counts are needed, so a packed word is decoded whole
- * (its key) only when its count field is saturated and the rest is in
- * the overflow.
- */
+/* The census of slots [lo, hi) (the kind's cx_census): entries, the
+ * histogram of bit lengths of count - 1, and the largest distance of a
+ * key from its home (the window of pass 2). */
 static void *census_part(void *arg)
 {
 	struct census_job *j = arg;
-	const struct hc_table *t = j->t;
-	const struct hc__gv *v = j->v;
-	uint64_t md = 0;
 
-	if (t->kind != HC_KEY_PACKED) {
-		for (uint64_t i = j->lo; i < j->hi; i++) {
-			/* ORDER: relaxed, as in decode(). */
-			uint64_t w = hc_atomic_load_relaxed(&v->slots[i].word);
-			uint64_t c, d;
-
-			if (w == 0)
-				continue;
-			/* ORDER: relaxed. A count publishes nothing (G3). */
-			c = hc_atomic_load_relaxed(&v->slots[i].count) &
-			    t->count_mask;
-			if (!c)
-				continue;
-			census_add(c, &j->n, j->hist);
-			d = disp(v, i, hc__home(w, v->capacity));
-			md = d > md ? d : md;
-		}
-		j->maxd = md;
-		return NULL;
-	}
-	for (uint64_t i = j->lo; i < j->hi; i++) {
-		/* ORDER: relaxed. Key part and count are one word (G1). */
-		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]), c, mk, d;
-
-		if (w == 0 || (t->fbit && w == t->fbit))
-			continue;
-		d = hc__packed_disp(t, w);
-		md = d > md ? d : md;
-		c = w & t->cmask;
-		if (c == t->cmask) {
-			j->rc = hc__packed_mk(t, v, i, w, &mk);
-			if (j->rc)
-				return NULL;
-			c = hc__packed_count(t, w, mk);
-		}
-		if (c)
-			census_add(c, &j->n, j->hist);
-	}
-	j->maxd = md;
+	j->rc = j->t->ops->cx_census(j->t, j->v, j->lo, j->hi, &j->n, j->hist,
+				     &j->maxd);
 	return NULL;
 }
 
@@ -863,7 +745,7 @@ static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
 	*n = 0;
 	*maxd = 0;
 	if (zc)
-		census_add(zc, n, hist);
+		hc__census_add(zc, n, hist);
 	for (unsigned i = 0; i < nt; i++) {
 		if (j[i].rc)
 			return j[i].rc;
@@ -962,7 +844,7 @@ static int sift(struct part_job *p, struct hc__ent *a, uint64_t len,
 	int rc;
 
 	for (uint64_t j = len; j < len + got; j++) {
-		if (disp(p->v, a[j].slot, a[j].home) >= p->D)
+		if (hc__disp(p->v, a[j].slot, a[j].home) >= p->D)
 			return HC_ECORRUPT;
 		if (a[j].h < p->h_lo || a[j].h > p->h_max)
 			continue;
@@ -1009,7 +891,8 @@ static int stream_part(struct part_job *p)
 		for (uint64_t s = 0; !rc && s < D; s += CHUNK) {
 			uint64_t end = s + CHUNK < D ? s + CHUNK : D;
 
-			rc = decode(p->t, p->v, s, end, buf, &got);
+			rc = p->t->ops->cx_decode(p->t, p->v, s, end, buf,
+						  &got);
 			if (!rc)
 				rc = sift(p, buf, 0, got, &got, &tail, &tlen,
 					  &tcap);
@@ -1026,7 +909,7 @@ static int stream_part(struct part_job *p)
 			rc = HC_ECORRUPT;
 			goto out;
 		}
-		rc = decode(p->t, p->v, s, end, buf + len, &got);
+		rc = p->t->ops->cx_decode(p->t, p->v, s, end, buf + len, &got);
 		if (!rc)
 			rc = sift(p, buf, len, got, &len, &tail, &tlen, &tcap);
 		if (rc || end == p->s_hi)
@@ -1102,11 +985,11 @@ static unsigned cut_parts(struct part_job *p, unsigned nt,
 		/* From the previous part's end at the latest: where homes
 		 * step by more than one slot (a packed table of more slots
 		 * than keys), no slot goes unread. */
-		p[i].s_lo = i ? hash_home(t, v, p[i].h_lo) : 0;
+		p[i].s_lo = i ? t->ops->cx_home(t, v, p[i].h_lo) : 0;
 		if (i && p[i].s_lo > p[i - 1].s_hi)
 			p[i].s_lo = p[i - 1].s_hi;
 		p[i].s_hi = p[i].last ? v->capacity
-				      : hash_home(t, v, p[i].h_max) + D;
+				      : t->ops->cx_home(t, v, p[i].h_max) + D;
 		if (nt > 1 &&
 		    (p[i].s_hi > v->capacity || (p[i].last && p[i].s_lo < D)))
 			return cut_parts(p, 1, proto, t, v, D);
@@ -1339,11 +1222,11 @@ int hc__compact_write(hc_table *t, int fd)
 		return rc;
 	if (t->hdr->user_len > HC_USER_MAX)
 		return HC_ECORRUPT;
-	if (t->kind == HC_KEY_U64)
+	if (t->ops->flags & HC_KIND_ZERO)
 		/* ORDER: relaxed. A count publishes nothing (G3). */
 		zc = hc_atomic_load_relaxed(&t->hdr->zero_count) &
 		     t->count_mask;
-	W = t->kind == HC_KEY_PACKED ? t->key_bits : 64;
+	W = t->ops->cx_bits(t);
 	rc = census(t, &v, zc, v.capacity < hc__compact_split_min ? 1 : nt, &n,
 		    hist, &maxd);
 	if (rc)
@@ -1383,7 +1266,7 @@ int hc__compact_write(hc_table *t, int fd)
 	h.word_size = sizeof(uint64_t);
 	h.key_kind = (uint32_t)t->kind;
 	h.mode = (uint32_t)t->mode;
-	h.key_bits = t->kind == HC_KEY_PACKED ? t->key_bits : 0;
+	h.key_bits = W < 64 ? W : 0; /* packed: b; u64: 0 */
 	h.seed = t->seed;
 	h.n = total;
 	h.hash_bits = W;

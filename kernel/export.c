@@ -18,14 +18,12 @@
  * *@gen receives the generation walked last, *@growing whether a growth
  * was in flight at the start.
  */
-static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
-		     void *ctx, uint64_t *claimed_out, struct hc__gv *last,
-		     int *growing);
+static int scan_walk(struct hc_table *t, hc__count_fn fn, void *ctx,
+		     uint64_t *claimed_out, struct hc__gv *last, int *growing);
 
 /* The walk below, with its generations pinned (design.md M9). */
-static int scan_counts(struct hc_table *t, void (*fn)(uint64_t, void *),
-		       void *ctx, uint64_t *claimed_out, struct hc__gv *last,
-		       int *growing)
+static int scan_counts(struct hc_table *t, hc__count_fn fn, void *ctx,
+		       uint64_t *claimed_out, struct hc__gv *last, int *growing)
 {
 	int pin = hc__pin(t);
 	int rc = scan_walk(t, fn, ctx, claimed_out, last, growing);
@@ -34,9 +32,8 @@ static int scan_counts(struct hc_table *t, void (*fn)(uint64_t, void *),
 	return rc;
 }
 
-static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
-		     void *ctx, uint64_t *claimed_out, struct hc__gv *last,
-		     int *growing)
+static int scan_walk(struct hc_table *t, hc__count_fn fn, void *ctx,
+		     uint64_t *claimed_out, struct hc__gv *last, int *growing)
 {
 	uint64_t i, claimed = 0, x0;
 	struct hc__gv gv[2];
@@ -60,19 +57,6 @@ static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
 		last->g = 0;
 		return HC_OK;
 	}
-	if (t->kind == HC_KEY_DENSE) {
-		for (i = 0; i < t->capacity; i++) {
-			/* ORDER: relaxed. A count publishes nothing (G3). */
-			uint64_t c = hc_atomic_load_relaxed(&t->dense[i]);
-
-			claimed += c != 0;
-			fn(c, ctx);
-		}
-		*claimed_out = claimed;
-		last->capacity = t->capacity;
-		last->g = 0;
-		return HC_OK;
-	}
 	rc = hc__gen_bounds(t, &cur, &top);
 	if (!rc)
 		rc = hc__gen_view(t, cur, &gv[0]);
@@ -81,7 +65,7 @@ static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
 	if (rc)
 		return rc;
 	*growing = top != cur;
-	if (t->kind == HC_KEY_U64) {
+	if (t->ops->flags & HC_KIND_ZERO) {
 		/* ORDER: relaxed. A count publishes nothing (G3). */
 		uint64_t c = hc_atomic_load_relaxed(&t->hdr->zero_count) &
 			     t->count_mask;
@@ -91,50 +75,14 @@ static int scan_walk(struct hc_table *t, void (*fn)(uint64_t, void *),
 			fn(c, ctx);
 		}
 	}
+	/* The older generation, then the keys of the newer one that the
+	 * older one does not hold (M4); dense: the counters. */
 	for (unsigned p = 0; p <= top - cur; p++) {
-		const struct hc__gv *v = &gv[p];
-
-		*last = *v;
-		for (i = 0; i < v->capacity; i++) {
-			uint64_t w, c, x, mk;
-
-			if (t->kind == HC_KEY_PACKED) {
-				/* ORDER: relaxed. Key part and count are one
-				 * word (design.md G1, G2). */
-				w = hc_atomic_load_relaxed(&v->packed[i]);
-				if (w == 0 || (t->fbit && w == t->fbit))
-					continue;
-				c = w & t->cmask;
-				if (p && (hc__packed_mk(t, v, i, w, &mk) ||
-					  hc__packed_find(t, &gv[0], mk, &x)))
-					continue;
-				/* A saturated count continues in the overflow
-				 * area, found by the key (packed.c). */
-				if (c == t->cmask &&
-				    hc__packed_entry(t, v, i, w, &x, &c))
-					c = t->cmask;
-			} else {
-				/* ORDER: acquire. Pairs with the release claim
-				 * of a byte key (slots.c): the second pass
-				 * reads the key bytes behind the ref to find
-				 * it in the older generation (M10). For u64
-				 * the word is the key (design.md G2). */
-				w = hc_atomic_load_acquire(&v->slots[i].word);
-				if (w == 0)
-					continue;
-				if (p &&
-				    (t->kind == HC_KEY_BYTES
-					     ? hc__ref_find(t, &gv[0], w) != 0
-					     : hc__u64_find(&gv[0], w, &x)))
-					continue;
-				/* ORDER: relaxed. A count publishes nothing
-				 * (G3). */
-				c = hc_atomic_load_relaxed(&v->slots[i].count) &
-				    t->count_mask;
-			}
-			claimed++;
-			fn(c, ctx);
-		}
+		*last = gv[p];
+		rc = t->ops->scan(t, &gv[p], p ? &gv[0] : NULL, fn, ctx,
+				  &claimed);
+		if (rc)
+			return rc;
 	}
 	*claimed_out = claimed;
 	return HC_OK;
@@ -179,7 +127,7 @@ int hc_table_stats(const hc_table *ct, hc_stats *st)
 		st->generation = last.g;
 		st->growing = growing;
 	}
-	if (t->kind == HC_KEY_BYTES) {
+	if (t->ops->flags & HC_KIND_ARENA) {
 		/* ORDER: relaxed. A figure for the report; it publishes
 		 * nothing (design.md G2). */
 		uint64_t au = hc_atomic_load_relaxed(&t->hdr->arena_used);
@@ -228,7 +176,7 @@ int hc_histo(const hc_table *t, uint64_t *hist, size_t len)
 static int merge_flush(hc_table *dst, uint64_t *keys, const void **bytes,
 		       size_t *lens, uint64_t *counts, size_t n)
 {
-	if (dst->kind == HC_KEY_BYTES)
+	if (dst->ops->flags & HC_KIND_BYTES)
 		return hc_add_bytes_batch(dst, bytes, lens, counts, n, NULL);
 	return hc_add_batch(dst, keys, counts, n, NULL);
 }
@@ -244,7 +192,7 @@ int hc_table_merge(hc_table *dst, const hc_table *src)
 
 	if (!dst || !src)
 		return HC_EINVAL;
-	if ((dst->kind == HC_KEY_BYTES) != (src->kind == HC_KEY_BYTES))
+	if ((dst->ops->flags ^ src->ops->flags) & HC_KIND_BYTES)
 		return HC_EKIND;
 	if (!dst->writable)
 		return HC_ERDONLY;

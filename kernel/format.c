@@ -59,25 +59,35 @@ static uint64_t round_up(uint64_t v, uint64_t to)
 	return (v + to - 1) / to * to;
 }
 
-/* Capacity, slot size and probe limit of a hashed kind; -1 if the
- * capacity is out of range. */
-static int hashed_layout(uint64_t cap, struct hc__header *h, uint32_t slot_size,
+/*
+ * The kinds: enum hc_key_kind to its table of operations.  The one place
+ * that names every kind; to add one, write kernel/kind_<name>.c and add
+ * its line here (design.md, "Kinds").
+ */
+static const struct hc__kind *const kinds[] = {
+	[HC_KEY_U64] = &hc__kind_u64,
+	[HC_KEY_BYTES] = &hc__kind_bytes,
+	[HC_KEY_DENSE] = &hc__kind_dense,
+	[HC_KEY_PACKED] = &hc__kind_packed,
+};
+
+const struct hc__kind *hc__kind_of(int kind)
+{
+	if (kind < 0 || (size_t)kind >= sizeof(kinds) / sizeof(kinds[0]))
+		return NULL;
+	return kinds[kind];
+}
+
+/* Capacity and probe limit of a hashed kind; -1 if the capacity is out
+ * of range. */
+static int hashed_layout(uint64_t cap, struct hc__header *h,
 			 uint32_t probe_limit)
 {
 	if (cap == 0 || cap > HC_CAPACITY_MAX)
 		return -1;
 	h->capacity = cap;
-	h->slot_size = slot_size;
 	h->max_probe = cap < probe_limit ? (uint32_t)cap : probe_limit;
 	return 0;
-}
-
-/* Whether a table of @kind can grow on this platform (design.md M8). */
-static int kind_grows(int kind)
-{
-	if (kind == HC_KEY_PACKED)
-		return 1;
-	return (kind == HC_KEY_U64 || kind == HC_KEY_BYTES) && HC_HAVE_PAIR_CAS;
 }
 
 /* The growth policy of @opt into @h (after the capacity is known). */
@@ -105,6 +115,7 @@ int hc__layout(const hc_options *in, struct hc__header *h)
 {
 	hc_options o;
 	const hc_options *opt = &o;
+	const struct hc__kind *k;
 	uint64_t slots_bytes, arena = 0, cap;
 	int grows, rc;
 
@@ -117,7 +128,10 @@ int hc__layout(const hc_options *in, struct hc__header *h)
 		return HC_EINVAL;
 	if (opt->grow != HC_GROW_OFF && (opt->grow < 0 || opt->grow > 95))
 		return HC_EINVAL;
-	grows = kind_grows(opt->key_kind) &&
+	k = hc__kind_of(opt->key_kind);
+	if (!k)
+		return HC_EINVAL;
+	grows = hc__kind_grows(k) &&
 		(opt->grow > 0 ||
 		 (opt->grow == HC_GROW_AUTO && opt->capacity == 0));
 	cap = opt->capacity;
@@ -125,60 +139,23 @@ int hc__layout(const hc_options *in, struct hc__header *h)
 		cap = grows ? HC_GROW_START : HC_DEFAULT_CAPACITY;
 
 	memset(h, 0, sizeof(*h));
-	switch (opt->key_kind) {
-	case HC_KEY_U64:
-	case HC_KEY_BYTES:
-		if (hashed_layout(cap, h, HC_SLOT_SIZE, HC_PROBE_LIMIT))
-			return HC_EINVAL;
-		break;
-	case HC_KEY_PACKED: {
-		unsigned qb, cb;
-
-		/* A growing table given no size starts where its count
-		 * field is wide enough. */
-		if (grows && opt->capacity == 0 && opt->key_bits > 35 &&
-		    opt->key_bits <= HC_PACK_KEY_BITS_MAX &&
-		    cap < UINT64_C(1) << (opt->key_bits - 35))
-			cap = UINT64_C(1) << (opt->key_bits - 35);
-		if (grows && cap > HC_CAPACITY_MAX)
-			return HC_EINVAL;
-		if (hashed_layout(cap, h, HC_PACK_SLOT_SIZE,
-				  HC_PACK_PROBE_LIMIT) ||
-		    hc__packed_geometry(opt->key_bits, cap, &qb, &cb))
-			return HC_EINVAL;
-		h->key_bits = opt->key_bits;
-		/* A growing table gives one count bit to the frozen bit. */
-		h->count_bits = grows ? cb - 1 : cb;
-		if (h->count_bits < HC_PACK_COUNT_BITS_MIN)
-			return HC_EINVAL;
-		break;
+	h->slot_size = k->slot_size;
+	if (k->layout) {
+		rc = k->layout(opt, grows, &cap, h);
+		if (rc)
+			return rc;
 	}
-	case HC_KEY_DENSE:
-		if (opt->dense_bits == 0 || opt->dense_bits > HC_DENSE_BITS_MAX)
-			return HC_EINVAL;
-		h->key_bits = opt->dense_bits;
-		h->capacity = UINT64_C(1) << opt->dense_bits;
-		h->slot_size = HC_DENSE_SLOT_SIZE;
-		break;
-	default:
+	if (k->probe_limit && hashed_layout(cap, h, k->probe_limit))
 		return HC_EINVAL;
-	}
 	rc = grow_policy(opt, grows, h);
 	if (rc)
 		return rc;
-	if (opt->key_kind == HC_KEY_PACKED)
-		/* The overflow area takes the key area's place. */
-		arena = hc__packed_ovf_for(cap, grows ? h->max_capacity : cap) *
-			HC_SLOT_SIZE;
-	slots_bytes = h->capacity * h->slot_size;
-	if (opt->key_kind == HC_KEY_BYTES) {
-		arena = opt->arena_bytes ? opt->arena_bytes
-					 : cap * HC_DEFAULT_ARENA_PER_SLOT;
-		/* Room for at least one entry past the reserved offset 0. */
-		if (arena < 2 * HC_ARENA_ENTRY_HDR || arena > HC_ARENA_MAX)
-			return HC_EINVAL;
-		arena = round_up(arena, 8);
+	if (k->area) {
+		rc = k->area(opt, grows, cap, h, &arena);
+		if (rc)
+			return rc;
 	}
+	slots_bytes = h->capacity * h->slot_size;
 
 	h->magic = HC_MAGIC;
 	h->version = HC_FORMAT_VERSION;
@@ -197,7 +174,7 @@ int hc__layout(const hc_options *in, struct hc__header *h)
 		arena ? h->arena_offset + arena : HC_HEADER_SIZE + slots_bytes;
 	h->check = hc__header_check(h);
 	/* Offset 0 of the key area is never handed out: a ref of 0 is empty. */
-	h->arena_used = opt->key_kind == HC_KEY_BYTES ? HC_ARENA_ENTRY_HDR : 0;
+	h->arena_used = k->flags & HC_KIND_ARENA ? HC_ARENA_ENTRY_HDR : 0;
 	h->obj_end = round_up(h->total_bytes, HC_PAGE);
 	h->gens[0].slots_off = HC_HEADER_SIZE;
 	/* Live, nobody registered yet: the creator registers (seal.c). */
@@ -214,7 +191,8 @@ int hc__layout(const hc_options *in, struct hc__header *h)
  */
 int hc__header_validate(const struct hc__header *h, uint64_t avail)
 {
-	uint64_t slot_size, end;
+	const struct hc__kind *k;
+	uint64_t end;
 
 	if (avail < HC_HEADER_SIZE || h->magic != HC_MAGIC)
 		return HC_ECORRUPT;
@@ -232,60 +210,24 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 	if (h->mode != HC_MODE_EXACT && h->mode != HC_MODE_HOGWILD)
 		return HC_ECORRUPT;
 
-	switch (h->key_kind) {
-	case HC_KEY_U64:
-	case HC_KEY_BYTES:
-		if (h->capacity == 0 || h->capacity > HC_CAPACITY_MAX ||
-		    h->slot_size != HC_SLOT_SIZE || h->key_bits != 0 ||
-		    h->max_probe == 0 || h->max_probe > HC_PROBE_LIMIT ||
-		    h->max_probe > h->capacity)
-			return HC_ECORRUPT;
-		break;
-	case HC_KEY_PACKED: {
-		unsigned qb, cb;
-
-		/* count_bits is fixed when the table is created; a saved copy
-		 * of a grown table has fewer quotient bits (design.md, "Packed slots"). */
-		if (h->capacity == 0 || h->capacity > HC_CAPACITY_MAX ||
-		    hc__packed_geometry(h->key_bits, h->capacity, &qb, &cb) ||
-		    h->count_bits < HC_PACK_COUNT_BITS_MIN ||
-		    h->count_bits + (h->max_capacity != h->capacity) > cb ||
-		    h->slot_size != HC_PACK_SLOT_SIZE || h->max_probe == 0 ||
-		    h->max_probe > HC_PACK_PROBE_LIMIT ||
-		    h->max_probe > h->capacity)
-			return HC_ECORRUPT;
-		break;
-	}
-	case HC_KEY_DENSE:
-		if (h->key_bits == 0 || h->key_bits > HC_DENSE_BITS_MAX ||
-		    h->capacity != UINT64_C(1) << h->key_bits ||
-		    h->slot_size != HC_DENSE_SLOT_SIZE)
-			return HC_ECORRUPT;
-		break;
-	default:
+	k = hc__kind_of((int)h->key_kind);
+	if (!k || h->slot_size != k->slot_size)
 		return HC_ECORRUPT;
-	}
-	slot_size = h->slot_size;
+	if (k->probe_limit &&
+	    (h->capacity == 0 || h->capacity > HC_CAPACITY_MAX ||
+	     h->max_probe == 0 || h->max_probe > k->probe_limit ||
+	     h->max_probe > h->capacity))
+		return HC_ECORRUPT;
 	/* capacity <= 2^40 and slot_size <= 16: no overflow. */
-	if (h->slots_bytes != h->capacity * slot_size)
+	if (h->capacity > HC_CAPACITY_MAX ||
+	    h->slots_bytes != h->capacity * h->slot_size)
+		return HC_ECORRUPT;
+	/* The kind's geometry, and the area behind the slots. */
+	if (k->validate(h))
 		return HC_ECORRUPT;
 	end = HC_HEADER_SIZE + h->slots_bytes;
-	if (h->key_kind == HC_KEY_BYTES) {
-		if (h->arena_offset != round_up(end, 64) ||
-		    h->arena_bytes < 2 * HC_ARENA_ENTRY_HDR ||
-		    h->arena_bytes > HC_ARENA_MAX || h->arena_bytes % 8)
-			return HC_ECORRUPT;
+	if (h->arena_bytes)
 		end = h->arena_offset + h->arena_bytes;
-	} else if (h->key_kind == HC_KEY_PACKED) {
-		if (h->arena_offset != round_up(end, 64) ||
-		    h->arena_bytes < HC_PACK_OVF_MIN * HC_SLOT_SIZE ||
-		    h->arena_bytes > (UINT64_C(1) << 40) ||
-		    h->arena_bytes % HC_SLOT_SIZE)
-			return HC_ECORRUPT;
-		end = h->arena_offset + h->arena_bytes;
-	} else if (h->arena_offset != 0 || h->arena_bytes != 0) {
-		return HC_ECORRUPT;
-	}
 	if (h->total_bytes != end)
 		return HC_ECORRUPT;
 	if (avail < end)
@@ -294,14 +236,12 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 		return HC_ECORRUPT;
 	/* Growth policy: max_capacity == capacity is a fixed table. */
 	if (h->max_capacity != h->capacity) {
-		if (h->key_kind == HC_KEY_DENSE ||
+		if (!(k->flags & HC_KIND_GROWS) ||
 		    (h->max_capacity && h->max_capacity < h->capacity) ||
 		    h->max_capacity > HC_CAPACITY_MAX || h->grow_load < 3276 ||
 		    h->grow_load > 62259)
 			return HC_ECORRUPT;
 	}
-	if (h->key_kind != HC_KEY_PACKED && h->count_bits != 0)
-		return HC_ECORRUPT;
 	return HC_OK;
 }
 
@@ -313,6 +253,7 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 void hc__table_geom(struct hc_table *t, const struct hc__header *h, int fd)
 {
 	t->kind = (int)h->key_kind;
+	t->ops = hc__kind_of(t->kind);
 	t->mode = (int)h->mode;
 	t->capacity = h->capacity;
 	t->seed = h->seed;
@@ -320,25 +261,13 @@ void hc__table_geom(struct hc_table *t, const struct hc__header *h, int fd)
 	t->max_capacity = h->max_capacity ? h->max_capacity : HC_CAPACITY_MAX;
 	t->grow_load = h->grow_load;
 	t->grows = h->max_capacity != h->capacity && fd >= 0 &&
-		   kind_grows(t->kind);
+		   hc__kind_grows(t->ops);
 	/* The layout follows the header: a table created to grow keeps its
 	 * frozen bits even where this handle cannot grow it (no fd). */
 	t->count_mask =
 		h->max_capacity != h->capacity ? HC_COUNT_MASK : ~UINT64_C(0);
-	if (t->kind == HC_KEY_PACKED) {
-		t->key_bits = h->key_bits;
-		t->kmask = (UINT64_C(1) << h->key_bits) - 1;
-		t->cbits = h->count_bits;
-		t->cmask = (UINT64_C(1) << t->cbits) - 1;
-		t->fshift = h->max_capacity != h->capacity;
-		t->fbit = (uint64_t)t->fshift << t->cbits;
-		t->qbits = h->key_bits > 63u - (unsigned)__builtin_clzll(
-						       h->capacity)
-				   ? h->key_bits -
-					     (63u - (unsigned)__builtin_clzll(
-							    h->capacity))
-				   : 0;
-	}
+	if (t->ops->geom)
+		t->ops->geom(t, h);
 }
 
 /* Point the handle at its mapping (hc__table_geom() came first). */
@@ -355,42 +284,23 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes)
 	t->arena = NULL;
 	t->packed = NULL;
 	t->ovf = NULL;
-	switch (t->kind) {
-	case HC_KEY_DENSE:
-		t->dense = (hc_aword *)(base + h->slots_offset);
-		break;
-	case HC_KEY_PACKED:
-		t->packed = (hc_aword *)(base + h->slots_offset);
-		t->ovf = (struct hc__slot *)(base + h->arena_offset);
-		t->ovf_capacity = h->arena_bytes / HC_SLOT_SIZE;
-		break;
-	case HC_KEY_BYTES:
-		t->arena = base + h->arena_offset;
-		t->arena_bytes = h->arena_bytes;
-		/* fall through */
-	default:
-		t->slots = (struct hc__slot *)(base + h->slots_offset);
-	}
+	t->ops->bind(t, base, h);
 	return HC_OK;
 }
 
 int hc_table_options_size(const hc_table *t, hc_options *out, size_t size)
 {
 	hc_options o, *opt = &o;
+	unsigned cur, top;
 
 	if (!t || !out || size < HC__OPTIONS_MIN || size > HC__OPTIONS_MAX)
 		return HC_EINVAL;
 	hc_options_init(opt);
 	opt->key_kind = t->kind;
 	opt->mode = t->mode;
-	opt->capacity = 0;
-	if (t->kind != HC_KEY_DENSE) {
-		unsigned cur, top;
-
-		if (hc__gen_bounds(t, &cur, &top))
-			cur = 0;
-		opt->capacity = t->capacity << cur;
-	}
+	if (hc__gen_bounds(t, &cur, &top))
+		cur = 0;
+	opt->capacity = t->capacity << cur;
 	opt->grow = HC_GROW_OFF;
 	if (t->cx) {
 		/* A compact file reports the table it was saved from. */
@@ -404,8 +314,8 @@ int hc_table_options_size(const hc_table *t, hc_options *out, size_t size)
 			opt->max_bits = 63u - (unsigned)__builtin_clzll(
 						      t->max_capacity);
 	}
-	opt->dense_bits = t->kind == HC_KEY_DENSE ? t->hdr->key_bits : 0;
-	opt->key_bits = t->kind == HC_KEY_PACKED ? t->key_bits : 0;
+	if (t->ops->options)
+		t->ops->options(t, opt);
 	opt->arena_bytes = t->arena_bytes;
 	opt->seed = t->seed;
 	/* A caller's struct longer than ours: its later fields are 0. */

@@ -4,8 +4,8 @@
  * the object's regions into it, views of a generation, starting a growth
  * (a new region appended to the object) and the cooperative block-wise
  * migration that every writer helps with.  The argument is docs/design.md
- * M1..M9; the per-slot freeze and copy live with each kind (slots.c,
- * packed.c).
+ * M1..M9; the per-slot freeze and copy live with each kind
+ * (kind_<name>.c, through t->ops->migrate).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,13 +36,6 @@ static unsigned log2_floor(uint64_t v)
 	return 63u - (unsigned)__builtin_clzll(v);
 }
 
-static uint64_t slot_size_of(const struct hc_table *t)
-{
-	return t->kind == HC_KEY_PACKED || t->kind == HC_KEY_DENSE
-		       ? HC_PACK_SLOT_SIZE
-		       : HC_SLOT_SIZE;
-}
-
 static uint64_t nblocks(uint64_t capacity)
 {
 	return (capacity + HC_MIG_BLOCK - 1) / HC_MIG_BLOCK;
@@ -54,7 +47,7 @@ static uint64_t region_bytes(const struct hc_table *t, unsigned g)
 {
 	uint64_t cap = t->capacity << g;
 
-	return round_page(cap * slot_size_of(t)) +
+	return round_page(cap * t->ops->slot_size) +
 	       round_page(nblocks(cap >> 1) * sizeof(uint64_t));
 }
 
@@ -101,7 +94,7 @@ int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot)
 	for (unsigned g = 1; g <= lim && want < HC_RESERVE_MAX; g++) {
 		want += region_bytes(t, g);
 		/* Byte keys: a key-area chunk per doubling, about. */
-		if (t->kind == HC_KEY_BYTES)
+		if (t->ops->flags & HC_KIND_ARENA)
 			want += round_page(t->arena_bytes << g);
 	}
 	if (want > HC_RESERVE_MAX)
@@ -190,17 +183,6 @@ int hc__map_upto(struct hc_table *t, uint64_t end)
 	return rc;
 }
 
-int hc__packed_geometry_g(const struct hc_table *t, uint64_t capacity,
-			  unsigned *qbits)
-{
-	unsigned l = log2_floor(capacity);
-
-	*qbits = t->key_bits > l ? t->key_bits - l : 0;
-	return *qbits + HC_PACK_DISP_BITS + t->fshift + t->cbits <= 64u
-		       ? HC_OK
-		       : HC_ECORRUPT;
-}
-
 /* The view of generation @g, which must be published, made from the
  * header. */
 static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
@@ -221,7 +203,7 @@ static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 		 * the region before its offset is seen (M2). */
 		off = hc_atomic_load_acquire(&t->hdr->gens[g].slots_off);
 	}
-	bytes = cap * slot_size_of(t);
+	bytes = cap * t->ops->slot_size;
 	if (off < HC_HEADER_SIZE || off % HC_PAGE != 0 || off > t->reserve ||
 	    bytes > t->reserve - off)
 		return HC_ECORRUPT;
@@ -230,7 +212,7 @@ static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 		if (rc)
 			return rc;
 	}
-	limit = t->kind == HC_KEY_PACKED ? HC_PACK_PROBE_LIMIT : HC_PROBE_LIMIT;
+	limit = t->ops->probe_limit;
 	v->g = g;
 	v->capacity = cap;
 	v->max_probe = cap < limit ? (uint32_t)cap : (uint32_t)limit;
@@ -240,13 +222,7 @@ static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 	v->slots = (struct hc__slot *)(t->base + off);
 	v->packed = (hc_aword *)(t->base + off);
 	v->qbits = 0;
-	if (t->kind != HC_KEY_PACKED)
-		return HC_OK;
-	rc = hc__packed_geometry_g(t, cap, &v->qbits);
-	v->qmask = v->qbits ? ~UINT64_C(0) >> (64 - v->qbits) : 0;
-	v->pstep = (t->cmask + 1) << t->fshift;
-	v->kpmask = ~(t->cmask | t->fbit);
-	return rc;
+	return t->ops->view ? t->ops->view(t, v) : HC_OK;
 }
 
 /*
@@ -470,7 +446,7 @@ int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
  */
 int hc__back_live(struct hc_table *t)
 {
-	uint64_t gen0 = HC_HEADER_SIZE + t->capacity * slot_size_of(t),
+	uint64_t gen0 = HC_HEADER_SIZE + t->capacity * t->ops->slot_size,
 		 end = t->hdr->total_bytes; /* validated at open */
 	unsigned cur, top;
 	int rc;
@@ -503,7 +479,7 @@ int hc__back_live(struct hc_table *t)
 			rc = hc__back(t->fd, off, region_bytes(t, g),
 				      HC__BACK_LIVE);
 	}
-	if (!t->grows || t->kind != HC_KEY_BYTES)
+	if (!t->grows || !(t->ops->flags & HC_KIND_ARENA))
 		return rc;
 	for (unsigned i = 1; !rc && i < HC_GEN_MAX; i++) {
 		unsigned char *c;
@@ -617,9 +593,7 @@ static int migrate_block(struct hc_table *t, const struct hc__gv *o,
 		return HC_OK;
 	if (hi > o->capacity)
 		hi = o->capacity;
-	rc = t->kind == HC_KEY_PACKED
-		     ? hc__packed_migrate(t, o, n, lo, hi, &copied)
-		     : hc__u64_migrate(t, o, n, lo, hi, &copied);
+	rc = t->ops->migrate(t, o, n, lo, hi, &copied);
 	if (rc)
 		return rc;
 	/* ORDER: release CAS. Marks the block done after every slot of it
@@ -656,7 +630,7 @@ int hc__help(struct hc_table *t, unsigned g)
 	if (rc)
 		return rc;
 	marks = (hc_aword *)((unsigned char *)n.packed +
-			     round_page(n.capacity * slot_size_of(t)));
+			     round_page(n.capacity * t->ops->slot_size));
 	nb = nblocks(o.capacity);
 	for (;;) {
 		/* ORDER: acquire. As in hc__gen_bounds (M4): a finished
@@ -900,7 +874,7 @@ static void punch(struct hc_table *t, const void *p, uint64_t len)
 static int give_back(struct hc_table *t, unsigned g)
 {
 	struct hc__gv o, n;
-	uint64_t ss = slot_size_of(t), len;
+	uint64_t ss = t->ops->slot_size, len;
 	int rc;
 
 	rc = hc__gen_view(t, g, &o);

@@ -95,7 +95,7 @@
 #define HC_PREFETCH_DIST 16u
 _Static_assert(HC_BATCH > HC_PREFETCH_DIST, "a chunk spans the distance");
 
-/* Packed kind (packed.c): a slot is one word, | quotient | d + 1 | count |. */
+/* Packed kind (kind_packed.c): a slot is one word, | quotient | d + 1 | count |. */
 #define HC_PACK_SLOT_SIZE 8u
 #define HC_PACK_DISP_BITS 12u
 #define HC_PACK_PROBE_LIMIT ((1u << HC_PACK_DISP_BITS) - 1u) /* 4095 */
@@ -312,14 +312,19 @@ struct hc_table {
 	struct hc__slot *slots; /* generation 0: u64 and bytes kinds */
 	hc_aword *dense; /* dense kind */
 	unsigned char *arena; /* bytes kind */
-	hc_aword *packed; /* packed kind, generation 0 */
-	struct hc__slot *ovf; /* packed kind: the overflow area */
-	uint64_t ovf_capacity;
-	uint64_t kmask; /* packed: 2^key_bits - 1 */
-	uint64_t cmask; /* packed: 2^cbits - 1, the saturated count */
-	uint64_t fbit; /* packed: the frozen bit, 2^cbits; 0 if fixed */
-	unsigned fshift; /* packed: 1 if the layout has a frozen bit */
-	unsigned key_bits, qbits, cbits; /* packed geometry (generation 0) */
+	/* The packed kind's own state: set and read by kind_packed.c only
+	 * (and compact.c through the kind's table).  Anonymous, so that
+	 * tests keep their field names. */
+	struct {
+		hc_aword *packed; /* generation 0 */
+		struct hc__slot *ovf; /* the overflow area */
+		uint64_t ovf_capacity;
+		uint64_t kmask; /* 2^key_bits - 1 */
+		uint64_t cmask; /* 2^cbits - 1, the saturated count */
+		uint64_t fbit; /* the frozen bit, 2^cbits; 0 if fixed */
+		unsigned fshift; /* 1 if the layout has a frozen bit */
+		unsigned key_bits, qbits, cbits; /* geometry (generation 0) */
+	};
 	uint64_t capacity; /* generation 0 */
 	uint64_t max_capacity; /* largest capacity a growth may reach */
 	uint32_t grow_load; /* 1/65536 */
@@ -329,6 +334,7 @@ struct hc_table {
 	uint64_t seed;
 	uint32_t max_probe;
 	int kind;
+	const struct hc__kind *ops; /* the kind's table (hc__kind_of) */
 	int mode;
 	int writable;
 	int home; /* enum hc__home */
@@ -497,72 +503,216 @@ static inline void hc__unpin(struct hc_table *t, int pin)
 		hc__unpin_slow(t, pin);
 }
 
-int hc__packed_geometry_g(const struct hc_table *t, uint64_t capacity,
-			  unsigned *qbits);
-
-/* slots.c */
-int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
-int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
-		  uint64_t delta, int mode);
-
-/* packed.c */
-int hc__packed_geometry(unsigned key_bits, uint64_t capacity, unsigned *qbits,
-			unsigned *cbits);
-uint64_t hc__packed_ovf_for(uint64_t capacity, uint64_t max_capacity);
-uint64_t hc__packed_ovf_capacity(uint64_t capacity);
-int hc__packed_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
-int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
-			 const uint64_t *deltas, size_t n, size_t *done,
-			 int mode);
-int hc__packed_get(const struct hc_table *t, uint64_t key, uint64_t *count);
-uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key);
-uint64_t hc__packed_unmixk(const struct hc_table *t, uint64_t mk);
-int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
-		     uint64_t i, uint64_t w, uint64_t *key, uint64_t *count);
-int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
-		  uint64_t w, uint64_t *mk);
-/* The count of the slot word @w holding mk, overflow included. */
-uint64_t hc__packed_count(const struct hc_table *t, uint64_t w, uint64_t mk);
-int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
-		    uint64_t mk, uint64_t *w);
 /* A claimed slot with a count above 0, for a walk of a generation in
  * slot order (compact.c): the key's hash h (mk for packed tables, the
  * mixed key for u64 ones), its whole count, its home slot and its slot. */
 struct hc__ent {
 	uint64_t h, c, home, slot;
 };
-int hc__packed_decode(const struct hc_table *t, const struct hc__gv *v,
-		      uint64_t s, uint64_t e, struct hc__ent *out, uint64_t *n);
-/* The home slot of mk in packed generation @v: monotone in mk. */
-static inline uint64_t hc__packed_home(const struct hc_table *t,
-				       const struct hc__gv *v, uint64_t mk)
-{
-	return (uint64_t)(((unsigned __int128)mk * v->capacity) >> t->key_bits);
-}
 
-/* The distance d from its home of the key in packed word @w (non-zero,
- * not a frozen empty slot); at most HC_PACK_PROBE_LIMIT - 1 in a word
- * an add wrote. */
-static inline uint64_t hc__packed_disp(const struct hc_table *t, uint64_t w)
-{
-	return ((w >> (t->cbits + t->fshift)) &
-		((UINT64_C(1) << HC_PACK_DISP_BITS) - 1)) -
-	       1;
-}
-/* Freeze and copy slots [lo, hi) of generation @o into @n (M3); the
- * test hook hc__migrate_hook sees each slot first.  *copied: keys. */
-int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
+/* One checksummed region of a table (seal.c; docs/format.md, "Seal"). */
+struct hc__region {
+	int kind; /* enum hc_region */
+	unsigned index; /* generation (slots) or chunk (keys) */
+	const unsigned char *p;
+	uint64_t len;
+};
+
+/* hc__kind.flags */
+#define HC_KIND_BYTES 1u /* keys are byte strings (hc_add_bytes) */
+#define HC_KIND_GROWS 2u /* may grow (design.md M1-M10) ... */
+#define HC_KIND_GROWS_PAIR 4u /* ... where the pair CAS exists (M8) */
+#define HC_KIND_ZERO 8u /* one key counts in header.zero_count */
+#define HC_KIND_ARENA 16u /* a key area, one chunk per generation */
+#define HC_KIND_REFS \
+	32u /* a slot word is read with acquire: it
+			  * publishes key bytes (design.md G1) */
+
+/* hc__kind.scan calls this with each claimed slot's count (export.c). */
+typedef void (*hc__count_fn)(uint64_t count, void *ctx);
+
+/*
+ * A key kind's table of operations (design.md, "Kinds").  One per kind,
+ * in kernel/kind_<name>.c; hc__kind_of() (format.c) maps enum
+ * hc_key_kind to it, and the handle keeps it in t->ops.  Generic files
+ * call through it and never ask which kind they hold.  Every operation
+ * works on a whole add, batch, generation or range: none is called once
+ * per key of a batch or per slot of a walk.
+ */
+struct hc__kind {
+	uint32_t slot_size; /* bytes of one slot (dense: one counter) */
+	uint32_t probe_limit; /* longest probe path; 0: not hashed */
+	unsigned flags; /* HC_KIND_* */
+	/* format.c: the kind's geometry from @opt into @h (key_bits,
+	 * count_bits; dense: the capacity), before the growth policy and
+	 * before the generic capacity and probe limit of a hashed kind;
+	 * *cap, the slots asked for, may be raised.  HC_EINVAL if the
+	 * options do not fit; NULL where the kind has nothing to add. */
+	int (*layout)(const hc_options *opt, int grows, uint64_t *cap,
+		      struct hc__header *h);
+	/* After the growth policy: bytes of the area behind the slots
+	 * (key area, overflow area), or 0; HC_EINVAL if out of range. */
+	int (*area)(const hc_options *opt, int grows, uint64_t cap,
+		    const struct hc__header *h, uint64_t *bytes);
+	/* Check the kind's fields of a header read from a file: geometry
+	 * and the area behind the slots.  HC_ECORRUPT or HC_OK. */
+	int (*validate)(const struct hc__header *h);
+	/* Copy the kind's geometry from a validated header into @t, then
+	 * point @t at a mapping of the header at @base. */
+	void (*geom)(struct hc_table *t, const struct hc__header *h);
+	void (*bind)(struct hc_table *t, unsigned char *base,
+		     const struct hc__header *h);
+	/* The kind's fields of hc_table_options(). */
+	void (*options)(const struct hc_table *t, hc_options *opt);
+	/* The largest integer key (hc_cache), for byte keys unused. */
+	uint64_t (*key_max)(const struct hc_table *t);
+	/* grow.c: the kind's part of a generation's view, or NULL. */
+	int (*view)(const struct hc_table *t, struct hc__gv *v);
+	/* slots.c's entry points, checked (handle, kind, writable) there;
+	 * NULL where the kind takes the other sort of key (HC_EMISUSE). */
+	int (*add)(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
+	int (*add_batch)(struct hc_table *t, const uint64_t *keys,
+			 const uint64_t *deltas, size_t n, size_t *done,
+			 int mode);
+	int (*get)(struct hc_table *t, uint64_t key, uint64_t *count);
+	int (*add_bytes)(struct hc_table *t, const void *key, size_t len,
+			 uint64_t delta, int mode);
+	int (*add_bytes_batch)(struct hc_table *t, const void *const *keys,
+			       const size_t *lens, const uint64_t *deltas,
+			       size_t n, size_t *done, int mode);
+	int (*get_bytes)(struct hc_table *t, const void *key, size_t len,
+			 uint64_t *count);
+	/* Freeze and copy slots [lo, hi) of generation @o into @n (M3); the
+	 * test hook hc__migrate_hook sees each slot first.  *copied: keys.
+	 * NULL for a kind that does not grow. */
+	int (*migrate)(struct hc_table *t, const struct hc__gv *o,
 		       const struct hc__gv *n, uint64_t lo, uint64_t hi,
 		       uint64_t *copied);
-int hc__u64_migrate(struct hc_table *t, const struct hc__gv *o,
-		    const struct hc__gv *n, uint64_t lo, uint64_t hi,
-		    uint64_t *copied);
-int hc__u64_find(const struct hc__gv *v, uint64_t m, uint64_t *count);
-int hc__bytes_find(const struct hc_table *t, const struct hc__gv *v,
-		   const void *key, size_t len, uint64_t h, uint64_t *word,
-		   uint64_t *count);
-int hc__ref_hash(const struct hc_table *t, uint64_t w, uint64_t *h);
-int hc__ref_find(const struct hc_table *t, const struct hc__gv *v, uint64_t w);
+	/* iter.c: the next entry of generation @v from slot *pos on, with
+	 * its key; a key that @older holds is skipped (M4; @older NULL in
+	 * the first pass).  1, 0 at the end of @v, or an error. */
+	int (*next)(const struct hc_table *t, const struct hc__gv *v,
+		    const struct hc__gv *older, uint64_t *pos, hc_entry *e);
+	/* export.c: @fn with the count of every claimed slot of @v that
+	 * @older (or NULL) does not hold; *claimed counts them. */
+	int (*scan)(const struct hc_table *t, const struct hc__gv *v,
+		    const struct hc__gv *older, hc__count_fn fn, void *ctx,
+		    uint64_t *claimed);
+	/* seal.c: regions besides the slots of generation @v (packed
+	 * overflow, key-area chunks used below @arena_used), at @r. */
+	int (*regions)(struct hc_table *t, uint64_t arena_used,
+		       struct hc__region *r, unsigned *n);
+	/* compact.c, NULL where the kind has no compact layout: the check
+	 * of a compact header's kind fields, the hash width W, the key's
+	 * hash and back, the home of a hash (monotone in it), the entries
+	 * of slots [s, e), and the count census of slots [lo, hi). */
+	int (*cx_check)(const struct hc__cheader *h);
+	void (*cx_geom)(struct hc_table *t, const struct hc__cheader *h);
+	unsigned (*cx_bits)(const struct hc_table *t);
+	uint64_t (*cx_hash)(const struct hc_table *t, uint64_t key);
+	uint64_t (*cx_key)(const struct hc_table *t, uint64_t h);
+	uint64_t (*cx_home)(const struct hc_table *t, const struct hc__gv *v,
+			    uint64_t h);
+	int (*cx_decode)(const struct hc_table *t, const struct hc__gv *v,
+			 uint64_t s, uint64_t e, struct hc__ent *out,
+			 uint64_t *n);
+	int (*cx_census)(const struct hc_table *t, const struct hc__gv *v,
+			 uint64_t lo, uint64_t hi, uint64_t *n,
+			 uint64_t hist[65], uint64_t *maxd);
+};
+
+/* The kinds (kind_<name>.c) and the one table that maps enum
+ * hc_key_kind to them (format.c): NULL for an unknown kind. */
+extern const struct hc__kind hc__kind_u64, hc__kind_packed, hc__kind_bytes,
+	hc__kind_dense;
+const struct hc__kind *hc__kind_of(int kind);
+
+/* Whether tables of kind @k grow on this platform (design.md M8). */
+static inline int hc__kind_grows(const struct hc__kind *k)
+{
+	return (k->flags & HC_KIND_GROWS) &&
+	       (!(k->flags & HC_KIND_GROWS_PAIR) || HC_HAVE_PAIR_CAS);
+}
+
+/* slots.c: the checks every entry point makes first. */
+static inline int hc__check_write(const struct hc_table *t, int kind_ok)
+{
+	if (!t)
+		return HC_EINVAL;
+	if (!kind_ok)
+		return HC_EMISUSE;
+	if (!t->writable)
+		return HC_ERDONLY;
+	return HC_OK;
+}
+
+static inline int hc__valid_mode(int mode)
+{
+	return mode == HC_MODE_EXACT || mode == HC_MODE_HOGWILD;
+}
+
+/* A byte key's length is 1..HC_KEY_BYTES_MAX. */
+static inline int hc__bytes_len_ok(size_t len)
+{
+	return len != 0 && len <= HC_KEY_BYTES_MAX;
+}
+
+/*
+ * Add @delta to the count word @c in @mode.  A table that grows refuses a
+ * frozen count (HC__EMIGRATE: the caller helps the migration and adds in
+ * the new generation); one that does not adds as format 1 did.
+ */
+static inline int hc__count_add(const struct hc_table *t, hc_aword *c,
+				uint64_t delta, int mode)
+{
+	uint64_t v, seen;
+
+	if (mode == HC_MODE_HOGWILD) {
+		/* ORDER: relaxed load and relaxed store, no locked
+		 * instruction. Lost updates are accepted and measured
+		 * (design.md H1); nothing else is derived from this word.
+		 * Killed between the two: this one update is lost (P1). */
+		v = hc_atomic_load_relaxed(c);
+		if (t->grows && (v & HC_FROZEN))
+			return HC__EMIGRATE;
+		/* ORDER: relaxed; see the load just above. A store racing
+		 * a freeze may clear the frozen bit: that loses this delta
+		 * only, never a key or another count (design.md M6). */
+		hc_atomic_store_relaxed(c, (v + delta) & t->count_mask);
+		return HC_OK;
+	}
+	if (!t->grows) {
+		/* ORDER: relaxed fetch-and-add. Atomicity alone makes the sum
+		 * of counts the sum of deltas (design.md G3); no other memory
+		 * is published by a count, so no ordering is needed. Killed
+		 * before it: this one delta is lost; after: it is kept (P1). */
+		hc_atomic_fetch_add_relaxed(c, delta);
+		return HC_OK;
+	}
+	/* ORDER: relaxed. A first guess for the CAS, which checks it. */
+	v = hc_atomic_load_relaxed(c);
+	for (;;) {
+		if (v & HC_FROZEN)
+			return HC__EMIGRATE;
+		/* ORDER: relaxed CAS. Atomicity makes the sum exact (G3); it
+		 * fails on a frozen count, so no delta lands in a slot after
+		 * its count was copied (design.md M3). Every failure is
+		 * another process's success (P1). Killed before it: this
+		 * delta is lost; after: kept. */
+		seen = hc_atomic_cas_relaxed(c, v, (v + delta) & HC_COUNT_MASK);
+		if (seen == v)
+			return HC_OK;
+		v = seen;
+	}
+}
+
+/* slots.c: the checked single adds (hc_add*, hc_cache_flush). */
+int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
+int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
+		  uint64_t delta, int mode);
+
+/* kind_packed.c: the key mix, shared with the tests. */
+uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key);
 
 /* arena.c */
 int hc__arena_append(struct hc_table *t, const void *key, size_t len,
@@ -579,21 +729,21 @@ int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
 		       uint64_t bytes, int need, int *won);
 int hc__back_live(struct hc_table *t);
 
-/* slots.c: the staged batch pipeline (inline, so that each kind's
- * callbacks are called directly). */
+/* The staged batch pipeline (inline, so that each kind's callbacks are
+ * called directly). */
 struct hc__stage {
 	void (*hash)(void *ctx, const struct hc__gv *v, size_t base, size_t n,
 		     uint64_t *homes);
 	const void *(*addr)(void *ctx, const struct hc__gv *v, uint64_t home);
 	int (*update)(void *ctx, const struct hc__gv *v, size_t base, size_t i,
 		      uint64_t home);
+	int views; /* 0: one flat array, no generation to view (dense) */
 };
 int hc__after_fail(struct hc_table *t, unsigned g, int rc);
 
 /*
- * The staged batch pipeline, shared by every kind (u64 and dense here,
- * packed in packed.c, bytes below): per chunk, @hash fills the home of
- * each key, then @update runs in order while @addr of the key
+ * The staged batch pipeline, shared by every kind (kind_<name>.c): per
+ * chunk, @hash fills the home of each key, then @update runs in order while @addr of the key
  * HC_PREFETCH_DIST ahead is prefetched.  HC__EMIGRATE or HC_EFULL from
  * @update helps or grows the table (after_fail) and restarts the chunk's
  * rest in the new generation.  *done counts the leading keys added.
@@ -613,7 +763,7 @@ hc__staged(struct hc_table *t, void *ctx, size_t n, size_t *done,
 		size_t m = n - base < HC_BATCH ? n - base : HC_BATCH;
 		int pin = hc__pin(t); /* once per chunk (M9) */
 
-		rc = t->kind == HC_KEY_DENSE ? HC_OK : hc__view_now(t, &v, 1);
+		rc = st->views ? hc__view_now(t, &v, 1) : HC_OK;
 		if (rc) {
 			hc__unpin(t, pin);
 			return rc;
@@ -657,13 +807,122 @@ static inline void hc__debug_yield(void)
 #endif
 
 /* Before a migration copies slot @i: the test hook, and now and then a
- * debug yield (packed.c and slots.c walk their blocks with it). */
+ * debug yield (the kinds' migrate operations walk their blocks with it). */
 static inline void hc__migrate_visit(uint64_t i)
 {
 	if (hc__migrate_hook)
 		hc__migrate_hook(i);
 	if ((i & 255) == 0)
 		hc__debug_yield();
+}
+
+/*
+ * Freeze the 16-byte slot @s (design.md M3): the count is frozen by a
+ * CAS that sets HC_FROZEN, which fixes the value c0 (*c) to copy.
+ * Returns the slot's word, 0 for a frozen empty slot (no late claim can
+ * land there).  kind_u64.c and kind_bytes.c migrate with it.
+ */
+static inline uint64_t hc__slot_freeze(struct hc__slot *s, uint64_t *c0)
+{
+	uint64_t c, seen;
+
+	/* ORDER: relaxed. A first guess for the freeze CAS, which checks
+	 * it. */
+	c = hc_atomic_load_relaxed(&s->count);
+	while (!(c & HC_FROZEN)) {
+		/* ORDER: full CAS. Freezes the count at c0 = c: from here
+		 * exact adds (a CAS that refuses a frozen count) and claims
+		 * (a pair CAS from {0, 0}) leave the slot alone, so c0 is
+		 * the key's last count in this generation. Acquire: the word
+		 * loaded below is at least the one claimed with this count.
+		 * Killed after it: the slot is frozen and not yet copied;
+		 * whoever migrates the block copies it from c0 (M3, M5). */
+		seen = hc_atomic_cas_full(&s->count, c, c | HC_FROZEN);
+		if (seen == c) {
+			c |= HC_FROZEN;
+			break;
+		}
+		c = seen;
+	}
+	*c0 = c;
+	/* ORDER: acquire. Ordered after the freeze CAS above (M3); for
+	 * byte keys, pairs with the release claim in probe_bytes()
+	 * (kind_bytes.c): the key bytes hashed by the caller are whole
+	 * (G1). */
+	return hc_atomic_load_acquire(&s->word);
+}
+
+/*
+ * Copy the frozen slot {@w, @c} into generation @n from its home @j
+ * there: the copy is a claim of {word, c0} in one pair CAS if the word
+ * is absent from @n.  A second copier finds the word and stops, so a
+ * slot is never copied twice.  *copied counts the keys of the block.
+ * A byte key's ref word is copied as it is, so a copy is found by the
+ * word (M10).
+ */
+static inline int hc__slot_copy(const struct hc__gv *n, uint64_t j, uint64_t w,
+				uint64_t c, uint64_t *copied)
+{
+#if HC_HAVE_PAIR_CAS
+	for (uint32_t p = 0; p < n->max_probe; p++) {
+		/* ORDER: relaxed. Only copies claim in the new generation
+		 * while it is being filled, each with one pair CAS (M3). */
+		uint64_t ww = hc_atomic_load_relaxed(&n->slots[j].word);
+
+		if (ww == 0) {
+			/* ORDER: release pair CAS. Copies {w, c0} in one
+			 * instruction: the key appears in the new generation
+			 * with its whole count or not at all, so a copier
+			 * killed anywhere loses nothing, and a second copier
+			 * finds w and stops (M3). */
+			if (hc_atomic_claim_pair_release(&n->slots[j].word, w,
+							 c & HC_COUNT_MASK)) {
+				(*copied)++;
+				return HC_OK;
+			}
+			/* ORDER: relaxed; the winner's key (G1). */
+			ww = hc_atomic_load_relaxed(&n->slots[j].word);
+		}
+		if (ww == w) {
+			(*copied)++;
+			return HC_OK;
+		}
+		if (++j == n->capacity)
+			j = 0;
+	}
+	return HC_EFULL;
+#else
+	(void)n;
+	(void)j;
+	(void)w;
+	(void)c;
+	(void)copied;
+	return HC_ECORRUPT; /* hashed tables do not grow here (M8) */
+#endif
+}
+
+/* Fill the entry an iterator hands back (iter.c, the kinds' next). */
+static inline void hc__entry_set(hc_entry *e, uint64_t key, const void *bytes,
+				 size_t len, uint64_t count)
+{
+	e->key = key;
+	e->bytes = bytes;
+	e->len = len;
+	e->count = count;
+}
+
+/* compact.c's census of counts: one more entry of count @c. */
+static inline void hc__census_add(uint64_t c, uint64_t *n, uint64_t hist[65])
+{
+	hist[64 - (c - 1 ? __builtin_clzll(c - 1) : 64)]++;
+	(*n)++;
+}
+
+/* Distance of slot @i from @home, past the end of the table and round. */
+static inline uint64_t hc__disp(const struct hc__gv *v, uint64_t i,
+				uint64_t home)
+{
+	return i >= home ? i - home : i + v->capacity - home;
 }
 
 #endif /* HC_INTERNAL_H */

@@ -39,9 +39,9 @@ int hc_iter_create(const hc_table *t, hc_iter **out)
 	/* The handle may map a generation published since it was opened;
 	 * the table itself is only read. */
 	it->t = (struct hc_table *)t;
-	it->zero_done = t->kind != HC_KEY_U64 || t->cx;
+	it->zero_done = !(t->ops->flags & HC_KIND_ZERO) || t->cx;
 	it->passes = 1;
-	if (t->kind != HC_KEY_DENSE && !t->cx) {
+	if (!t->cx) {
 		it->pin = hc__pin(it->t);
 		it->pin_pid = hc__pid();
 		rc = hc__gen_bounds(it->t, &cur, &top);
@@ -70,103 +70,6 @@ void hc_iter_destroy(hc_iter *it)
 	free(it);
 }
 
-static void entry_set(hc_entry *e, uint64_t key, const void *bytes, size_t len,
-		      uint64_t count)
-{
-	e->key = key;
-	e->bytes = bytes;
-	e->len = len;
-	e->count = count;
-}
-
-/* Pass 2 reports only keys the older generation does not hold: those
- * were reported (or added behind the cursor) in pass 1 (M4). */
-static int in_older(const struct hc_iter *it, uint64_t m)
-{
-	uint64_t x;
-
-	if (it->pass == 0)
-		return 0;
-	if (it->t->kind == HC_KEY_PACKED)
-		return hc__packed_find(it->t, &it->gv[0], m, &x);
-	if (it->t->kind == HC_KEY_BYTES)
-		return hc__ref_find(it->t, &it->gv[0], m);
-	return hc__u64_find(&it->gv[0], m, &x);
-}
-
-/* The next entry of the current pass: 1, 0 at its end, or an error. */
-static int next_in_pass(struct hc_iter *it, hc_entry *e)
-{
-	const struct hc_table *t = it->t;
-	const struct hc__gv *v = &it->gv[it->pass];
-
-	if (t->kind == HC_KEY_PACKED) {
-		while (it->pos < v->capacity) {
-			uint64_t i = it->pos++, k, c, mk;
-			/* ORDER: relaxed. Key part and count are one word,
-			 * published by one CAS (design.md G1, G2). */
-			uint64_t w = hc_atomic_load_relaxed(&v->packed[i]);
-			int rc;
-
-			if (w == 0 || (t->fbit && w == t->fbit))
-				continue;
-			rc = hc__packed_mk(t, v, i, w, &mk);
-			if (!rc && in_older(it, mk))
-				continue;
-			if (!rc)
-				rc = hc__packed_entry(t, v, i, w, &k, &c);
-			if (rc) {
-				it->pos = v->capacity; /* stop the walk */
-				it->pass = it->passes;
-				return rc;
-			}
-			if (c) {
-				entry_set(e, k, NULL, 0, c);
-				return 1;
-			}
-		}
-		return 0;
-	}
-	while (it->pos < v->capacity) {
-		const struct hc__slot *s = &v->slots[it->pos++];
-		/* ORDER: acquire. Pairs with the release CAS in probe_u64()
-		 * and probe_bytes() (slots.c): a byte key's bytes are visible
-		 * before we read them (design.md G1, G2). */
-		uint64_t w = hc_atomic_load_acquire(&s->word);
-		uint64_t c;
-		const void *k;
-		size_t len;
-		int rc;
-
-		if (w == 0)
-			continue;
-		/* ORDER: relaxed. A count publishes nothing (G3). */
-		c = hc_atomic_load_relaxed(&s->count) & t->count_mask;
-		if (c == 0)
-			continue; /* claimed, nothing added yet (P1) */
-		if (t->kind == HC_KEY_U64) {
-			if (in_older(it, w))
-				continue;
-			entry_set(e, hc__unmix64(w, t->seed), NULL, 0, c);
-			return 1;
-		}
-		rc = in_older(it, w);
-		if (rc == 1)
-			continue;
-		if (!rc)
-			rc = hc__arena_key(t, (w & HC_REF_OFFSET_MASK) << 3, &k,
-					   &len);
-		if (rc) {
-			it->pos = v->capacity; /* stop the walk */
-			it->pass = it->passes;
-			return rc;
-		}
-		entry_set(e, 0, k, len, c);
-		return 1;
-	}
-	return 0;
-}
-
 int hc_iter_next(hc_iter *it, hc_entry *e)
 {
 	const struct hc_table *t;
@@ -184,26 +87,21 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 
 		it->zero_done = 1;
 		if (c) {
-			entry_set(e, hc__unmix64(0, t->seed), NULL, 0, c);
+			hc__entry_set(e, hc__unmix64(0, t->seed), NULL, 0, c);
 			return 1;
 		}
 	}
-	if (t->kind == HC_KEY_DENSE) {
-		while (it->pos < t->capacity) {
-			uint64_t k = it->pos++;
-			/* ORDER: relaxed. A count publishes nothing (G3). */
-			uint64_t c = hc_atomic_load_relaxed(&t->dense[k]);
-
-			if (c) {
-				entry_set(e, k, NULL, 0, c);
-				return 1;
-			}
-		}
-		return 0;
-	}
+	/* The kind walks the pass from it->pos to its next entry; in pass
+	 * 2 it skips the keys that generation gv[0] holds (M4). */
 	while (it->pass < it->passes) {
-		int rc = next_in_pass(it, e);
+		int rc =
+			t->ops->next(t, &it->gv[it->pass],
+				     it->pass ? &it->gv[0] : NULL, &it->pos, e);
 
+		if (rc < 0) {
+			it->pass = it->passes; /* stop the walk */
+			return rc;
+		}
 		if (rc)
 			return rc;
 		it->pass++;
@@ -214,6 +112,8 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 
 int hc_table_view(const hc_table *t, hc_view *v)
 {
+	struct hc_table *w = (struct hc_table *)t; /* may map more */
+	uint64_t pid = hc__pid();
 	struct hc__gv g;
 	size_t size;
 	int rc;
@@ -228,7 +128,7 @@ int hc_table_view(const hc_table *t, hc_view *v)
 		v->size = size;
 		v->key_kind = t->kind;
 		v->seed = t->seed;
-		if (t->kind == HC_KEY_U64)
+		if (t->ops->flags & HC_KIND_ZERO)
 			v->zero_key = hc__unmix64(0, t->seed);
 		return HC_OK;
 	}
@@ -237,34 +137,24 @@ int hc_table_view(const hc_table *t, hc_view *v)
 	v->size = size;
 	v->key_kind = t->kind;
 	v->seed = t->seed;
-	v->capacity = t->capacity;
-	if (t->kind == HC_KEY_DENSE) {
-		v->slot_size = HC_DENSE_SLOT_SIZE;
-		v->slots = (const void *)t->dense;
-	} else {
-		/* The current generation; a growth in flight is helped to
-		 * its end first where the handle may write (M5). */
-		struct hc_table *w = (struct hc_table *)t;
-		uint64_t pid = hc__pid();
-
-		/* The pointers stay valid until close: the first view of
-		 * this process pins the generation it shows, and every later
-		 * one, until hc_table_close() (design.md M9). */
-		pthread_mutex_lock(w->map_lock);
-		if (w->grows && (!w->view_pin || w->view_pin_pid != pid)) {
-			w->view_pin = hc__pin(w);
-			w->view_pin_pid = pid;
-		}
-		pthread_mutex_unlock(w->map_lock);
-		rc = hc__view_now(w, &g, t->writable);
-		if (rc)
-			return rc;
-		v->capacity = g.capacity;
-		v->slot_size = t->kind == HC_KEY_PACKED ? HC_PACK_SLOT_SIZE
-							: HC_SLOT_SIZE;
-		v->slots = (const void *)g.slots;
+	/* The current generation (dense: the counters); a growth in flight
+	 * is helped to its end first where the handle may write (M5).  The
+	 * pointers stay valid until close: the first view of this process
+	 * pins the generation it shows, and every later one, until
+	 * hc_table_close() (design.md M9). */
+	pthread_mutex_lock(w->map_lock);
+	if (w->grows && (!w->view_pin || w->view_pin_pid != pid)) {
+		w->view_pin = hc__pin(w);
+		w->view_pin_pid = pid;
 	}
-	if (t->kind == HC_KEY_U64) {
+	pthread_mutex_unlock(w->map_lock);
+	rc = hc__view_now(w, &g, t->writable);
+	if (rc)
+		return rc;
+	v->capacity = g.capacity;
+	v->slot_size = t->ops->slot_size;
+	v->slots = (const void *)g.slots;
+	if (t->ops->flags & HC_KIND_ZERO) {
 		v->zero_count = (const uint64_t *)&t->hdr->zero_count;
 		v->zero_key = hc__unmix64(0, t->seed);
 	}

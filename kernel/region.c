@@ -3,7 +3,8 @@
  * region.c - the three homes of a table: an anonymous shared mapping (a
  * memfd), a named POSIX shared-memory object and a file.  Mapping, unmapping,
  * unlinking, and writing a snapshot to a file.  Everything past the
- * header is someone else's business (format.c validates, slots.c probes).
+ * header is someone else's business (format.c validates, the kinds
+ * probe).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -747,8 +748,8 @@ static int copy_slots_acquire(const struct hc__slot *s, uint64_t n, int out,
 
 		for (uint64_t j = 0; j < m; j++) {
 			/* ORDER: acquire. Pairs with the release CAS that
-			 * published the ref in probe_bytes() (slots.c): the
-			 * entry's allocation (the bump-pointer CAS, before
+			 * published the ref in probe_bytes() (kind_bytes.c):
+			 * the entry's allocation (the bump-pointer CAS, before
 			 * that release) happens before the bump pointer is
 			 * read below (design.md G2). */
 			buf[2 * j] = hc_atomic_load_acquire(&s[i + j].word);
@@ -756,8 +757,7 @@ static int copy_slots_acquire(const struct hc__slot *s, uint64_t n, int out,
 			buf[2 * j + 1] =
 				hc_atomic_load_relaxed(&s[i + j].count);
 		}
-		rc = write_all(out, (const unsigned char *)buf,
-			       m * HC_SLOT_SIZE);
+		rc = write_all(out, (const unsigned char *)buf, m * sizeof(*s));
 	}
 	return rc;
 }
@@ -777,9 +777,7 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 {
 	struct hc__header hh;
 	struct hc__gv v;
-	uint64_t slot = t->kind == HC_KEY_U64 || t->kind == HC_KEY_BYTES
-				? HC_SLOT_SIZE
-				: HC_PACK_SLOT_SIZE;
+	uint64_t slot = t->ops->slot_size;
 	uint64_t sb, aoff = 0, au = 0, total, hh_arena = 0;
 	unsigned cur, top;
 	int rc;
@@ -788,7 +786,7 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	if (rc)
 		return rc;
 	sb = v.capacity * slot;
-	if (t->kind == HC_KEY_BYTES)
+	if (t->ops->flags & HC_KIND_REFS)
 		rc = copy_slots_acquire(v.slots, v.capacity, fd,
 					HC_HEADER_SIZE);
 	else
@@ -989,8 +987,7 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 	if (!t || !path || !*path)
 		return HC_EINVAL;
 	/* Only u64 and packed tables have a compact layout. */
-	compact =
-		compact && (t->kind == HC_KEY_U64 || t->kind == HC_KEY_PACKED);
+	compact = compact && t->ops->cx_decode;
 	n = strlen(path) + 32;
 	tmp = malloc(n);
 	if (!tmp)
@@ -1129,8 +1126,7 @@ int hc_table_prefault(hc_table *t)
 			return rc;
 		}
 		start = (unsigned char *)v.packed;
-		end = v.capacity * (t->kind == HC_KEY_PACKED ? HC_PACK_SLOT_SIZE
-							     : HC_SLOT_SIZE);
+		end = v.capacity * t->ops->slot_size;
 		if (v.g == 0) {
 			start = t->base;
 			end += HC_HEADER_SIZE;

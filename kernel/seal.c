@@ -23,15 +23,8 @@
 #define MAX_REGIONS (2 + HC_GEN_MAX)
 #define HASH_STEP (UINT64_C(1) << 26) /* bytes per streaming update */
 
-struct region {
-	int kind; /* enum hc_region */
-	unsigned index; /* generation (slots) or chunk (keys) */
-	const unsigned char *p;
-	uint64_t len;
-};
-
 /* Where the sum of @r lives in a header. */
-static uint64_t *sum_of(struct hc__header *h, const struct region *r)
+static uint64_t *sum_of(struct hc__header *h, const struct hc__region *r)
 {
 	if (r->kind == HC_REGION_SLOTS)
 		return &h->gens[r->index].slots_sum;
@@ -47,19 +40,12 @@ static uint64_t *sum_of(struct hc__header *h, const struct region *r)
  * mapped.
  */
 static int hashed_regions(struct hc_table *t, uint64_t arena_used,
-			  struct region *r, unsigned *n)
+			  struct hc__region *r, unsigned *n)
 {
 	struct hc__gv v;
 	unsigned cur, top, k = 0;
 	int rc;
 
-	if (t->kind == HC_KEY_DENSE) {
-		r[k++] = (struct region){ HC_REGION_SLOTS, 0,
-					  (const unsigned char *)t->dense,
-					  t->capacity * HC_DENSE_SLOT_SIZE };
-		*n = k;
-		return HC_OK;
-	}
 	rc = hc__gen_bounds(t, &cur, &top);
 	if (rc)
 		return rc;
@@ -68,38 +54,12 @@ static int hashed_regions(struct hc_table *t, uint64_t arena_used,
 	rc = hc__gen_view(t, cur, &v);
 	if (rc)
 		return rc;
-	r[k++] = (struct region){ HC_REGION_SLOTS, cur,
-				  (const unsigned char *)v.packed,
-				  v.capacity * (t->kind == HC_KEY_PACKED
-							? HC_PACK_SLOT_SIZE
-							: HC_SLOT_SIZE) };
-	if (t->kind == HC_KEY_PACKED)
-		r[k++] = (struct region){ HC_REGION_OVERFLOW, 0,
-					  (const unsigned char *)t->ovf,
-					  t->ovf_capacity * HC_SLOT_SIZE };
-	if (t->kind == HC_KEY_BYTES) {
-		uint64_t start = 0, size = t->arena_bytes, au = arena_used;
-
-		/* As hc_table_save() bounds it (region.c: save_gen). */
-		if (!t->grows && au > t->arena_bytes)
-			au = t->arena_bytes;
-		if (au > HC_ARENA_MAX)
-			au = HC_ARENA_MAX;
-		for (unsigned i = 0; i < HC_GEN_MAX && start < au; i++) {
-			unsigned char *c;
-
-			rc = hc__arena_chunk_ptr(t, i, &c);
-			if (rc)
-				return rc == HC_ENOENT ? HC_ECORRUPT : rc;
-			r[k++] = (struct region){ HC_REGION_KEYS, i, c,
-						  au - start < size ? au - start
-								    : size };
-			start += size;
-			size <<= 1;
-		}
-	}
+	r[k++] = (struct hc__region){ HC_REGION_SLOTS, cur,
+				      (const unsigned char *)v.packed,
+				      v.capacity * t->ops->slot_size };
 	*n = k;
-	return HC_OK;
+	/* The kind's own: the packed overflow area, the key-area chunks. */
+	return t->ops->regions ? t->ops->regions(t, arena_used, r, n) : HC_OK;
 }
 
 /*
@@ -182,7 +142,7 @@ void hc__seal_register(struct hc_table *t)
  */
 static int seal_with(struct hc_table *t, uint64_t expect)
 {
-	struct region r[MAX_REGIONS];
+	struct hc__region r[MAX_REGIONS];
 	uint64_t sums[MAX_REGIONS], ep = expect & HC_SEAL_EPOCH_MASK, seen;
 	XXH3_state_t *st;
 	unsigned n, cur, top;
@@ -336,7 +296,7 @@ static int writer_alive(const struct hc_table *t)
  */
 static int verify_hashed(struct hc_table *t, hc_verdict *vp)
 {
-	struct region r[MAX_REGIONS];
+	struct hc__region r[MAX_REGIONS];
 	hc_verdict v = *vp;
 	struct hc__header h;
 	uint64_t w, stored;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * packed.c - the packed kind: integer keys below 2^key_bits in 8-byte
- * slots, half the memory of the u64 kind (docs/format.md, "Packed
- * slots"; docs/design.md, "Packed slots").
+ * kind_packed.c - the packed kind: integer keys below 2^key_bits in
+ * 8-byte slots, half the memory of the u64 kind (docs/format.md, "Packed
+ * slots"; docs/design.md, "Packed slots").  Its table of operations is
+ * hc__kind_packed (design.md, "Kinds"); the packed fields of the handle
+ * (hc_internal.h) are its own state.
  *
  * A key is mixed by a bijection on key_bits bits (mixk) into mk, whose
  * home slot is (mk * capacity) >> key_bits.  Linear probing as for the
@@ -25,14 +27,28 @@
  */
 #include "hc_internal.h"
 
-int hc__packed_geometry(unsigned key_bits, uint64_t capacity, unsigned *qbits,
-			unsigned *cbits)
+/*
+ * The packed geometry, in this one place: a generation of @capacity
+ * slots (a power of two or not) keeps the low qbits of mk in a word; its
+ * home gives the rest.
+ */
+static unsigned qbits_of(unsigned key_bits, uint64_t capacity)
 {
-	unsigned l = 63u - (unsigned)__builtin_clzll(capacity), q;
+	unsigned l = 63u - (unsigned)__builtin_clzll(capacity);
+
+	return key_bits > l ? key_bits - l : 0;
+}
+
+/* The quotient and count bits of a table created with @capacity slots;
+ * HC_EINVAL where no count field of HC_PACK_COUNT_BITS_MIN fits. */
+static int packed_geometry(unsigned key_bits, uint64_t capacity,
+			   unsigned *qbits, unsigned *cbits)
+{
+	unsigned q;
 
 	if (key_bits == 0 || key_bits > HC_PACK_KEY_BITS_MAX || capacity == 0)
 		return HC_EINVAL;
-	q = key_bits > l ? key_bits - l : 0;
+	q = qbits_of(key_bits, capacity);
 	if (q + HC_PACK_DISP_BITS + HC_PACK_COUNT_BITS_MIN > 64u)
 		return HC_EINVAL;
 	*qbits = q;
@@ -40,7 +56,7 @@ int hc__packed_geometry(unsigned key_bits, uint64_t capacity, unsigned *qbits,
 	return HC_OK;
 }
 
-uint64_t hc__packed_ovf_capacity(uint64_t capacity)
+static uint64_t ovf_capacity(uint64_t capacity)
 {
 	uint64_t n = capacity / HC_PACK_OVF_DIV;
 
@@ -49,11 +65,11 @@ uint64_t hc__packed_ovf_capacity(uint64_t capacity)
 
 /* The overflow area of a table of @capacity that may grow to @max (0:
  * unbounded, sized as for 2^24 slots; untouched pages cost nothing). */
-uint64_t hc__packed_ovf_for(uint64_t capacity, uint64_t max)
+static uint64_t ovf_for(uint64_t capacity, uint64_t max)
 {
 	if (max == 0)
 		max = UINT64_C(1) << 24;
-	return hc__packed_ovf_capacity(max > capacity ? max : capacity);
+	return ovf_capacity(max > capacity ? max : capacity);
 }
 
 /* ---- the key_bits-bit bijection -------------------------------------- */
@@ -98,9 +114,21 @@ uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key)
 	return mixk(t, key);
 }
 
-uint64_t hc__packed_unmixk(const struct hc_table *t, uint64_t mk)
+/* The home slot of mk in packed generation @v: monotone in mk. */
+static inline uint64_t packed_home(const struct hc_table *t,
+				   const struct hc__gv *v, uint64_t mk)
 {
-	return unmixk(t, mk);
+	return (uint64_t)(((unsigned __int128)mk * v->capacity) >> t->key_bits);
+}
+
+/* The distance d from its home of the key in packed word @w (non-zero,
+ * not a frozen empty slot); at most HC_PACK_PROBE_LIMIT - 1 in a word
+ * an add wrote. */
+static inline uint64_t packed_disp(const struct hc_table *t, uint64_t w)
+{
+	return ((w >> (t->cbits + t->fshift)) &
+		((UINT64_C(1) << HC_PACK_DISP_BITS) - 1)) -
+	       1;
 }
 
 /* The key part of the word of mk at its home (distance 0); each slot
@@ -160,7 +188,7 @@ static int ovf_locate(const struct hc_table *t, uint64_t mk, int claim,
 		if (w == 0) {
 			if (!claim)
 				return HC_ENOENT;
-			/* ORDER: relaxed CAS; as probe_u64() in slots.c:
+			/* ORDER: relaxed CAS; as probe_u64() in kind_u64.c:
 			 * one process moves a word from 0, so mk has one
 			 * overflow slot; nothing is published (G1). */
 			w = hc_atomic_cas_relaxed(&t->ovf[i].word, 0, k);
@@ -187,11 +215,6 @@ static uint64_t word_count(const struct hc_table *t, uint64_t w, uint64_t mk)
 		return c;
 	/* ORDER: relaxed. A count publishes nothing (design.md G3). */
 	return c + hc_atomic_load_relaxed(oc);
-}
-
-uint64_t hc__packed_count(const struct hc_table *t, uint64_t w, uint64_t mk)
-{
-	return word_count(t, w, mk);
 }
 
 /* ---- adds ----------------------------------------------------------- */
@@ -315,12 +338,15 @@ probe_add(struct hc_table *t, const struct hc__gv *v, uint64_t mk,
 	return HC_EFULL;
 }
 
-int hc__packed_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
+static int packed_add(struct hc_table *t, uint64_t key, uint64_t delta,
+		      int mode)
 {
 	struct hc__gv v;
 	uint64_t mk;
 	int rc, pin;
 
+	if (!hc__valid_mode(mode))
+		return HC_EINVAL;
 	if (key > t->kmask)
 		return HC_ERANGE;
 	mk = mixk(t, key);
@@ -329,8 +355,7 @@ int hc__packed_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 		rc = hc__view_now(t, &v, 1);
 		if (rc)
 			break;
-		rc = probe_add(t, &v, mk, hc__packed_home(t, &v, mk), delta,
-			       mode);
+		rc = probe_add(t, &v, mk, packed_home(t, &v, mk), delta, mode);
 		if (rc == HC_OK)
 			break;
 		rc = hc__after_fail(t, v.g, rc);
@@ -356,7 +381,7 @@ static void packed_hash(void *ctx, const struct hc__gv *v, size_t base,
 
 	for (size_t i = 0; i < n; i++) {
 		b->mk[i] = mixk(b->t, b->keys[base + i] & b->t->kmask);
-		homes[i] = hc__packed_home(b->t, v, b->mk[i]);
+		homes[i] = packed_home(b->t, v, b->mk[i]);
 	}
 }
 
@@ -378,12 +403,12 @@ static int packed_update(void *ctx, const struct hc__gv *v, size_t base,
 }
 
 /* Batched adds through the staged pipeline (hc__staged). */
-int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
-			 const uint64_t *deltas, size_t n, size_t *done,
-			 int mode)
+static int packed_add_batch(struct hc_table *t, const uint64_t *keys,
+			    const uint64_t *deltas, size_t n, size_t *done,
+			    int mode)
 {
 	static const struct hc__stage stage = { packed_hash, packed_addr,
-						packed_update };
+						packed_update, 1 };
 	struct packed_batch b;
 
 	b.t = t;
@@ -396,10 +421,10 @@ int hc__packed_add_batch(struct hc_table *t, const uint64_t *keys,
 /* ---- reads ---------------------------------------------------------- */
 
 /* The word of mk in generation @v into *w: 1 if there, 0 if not. */
-int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
-		    uint64_t mk, uint64_t *w)
+static int packed_find(const struct hc_table *t, const struct hc__gv *v,
+		       uint64_t mk, uint64_t *w)
 {
-	uint64_t i = hc__packed_home(t, v, mk), p = prefix0(t, v, mk);
+	uint64_t i = packed_home(t, v, mk), p = prefix0(t, v, mk);
 
 	for (uint64_t d = 0; d < v->max_probe; d++, p += v->pstep) {
 		/* ORDER: relaxed. Key part and count are one word (G1). */
@@ -417,15 +442,13 @@ int hc__packed_find(const struct hc_table *t, const struct hc__gv *v,
 	return 0;
 }
 
-int hc__packed_get(const struct hc_table *ct, uint64_t key, uint64_t *count)
+static int packed_get(struct hc_table *t, uint64_t key, uint64_t *count)
 {
-	struct hc_table *t = (struct hc_table *)ct; /* may map more */
 	struct hc__gv v;
 	unsigned cur, top;
 	uint64_t mk, w;
 	int rc, pin;
 
-	*count = 0;
 	if (key > t->kmask)
 		return HC_ERANGE;
 	mk = mixk(t, key);
@@ -434,7 +457,7 @@ int hc__packed_get(const struct hc_table *ct, uint64_t key, uint64_t *count)
 	rc = hc__gen_bounds(t, &cur, &top);
 	for (unsigned g = top + 1; !rc && g-- > cur;) {
 		rc = hc__gen_view(t, g, &v);
-		if (!rc && hc__packed_find(t, &v, mk, &w)) {
+		if (!rc && packed_find(t, &v, mk, &w)) {
 			*count = word_count(t, w, mk);
 			break;
 		}
@@ -449,7 +472,7 @@ static inline int packed_locate(const struct hc_table *t,
 				uint64_t *mk, uint64_t *home)
 {
 	unsigned qsh = t->cbits + t->fshift + HC_PACK_DISP_BITS;
-	uint64_t d = hc__packed_disp(t, w);
+	uint64_t d = packed_disp(t, w);
 
 	if (d >= v->max_probe)
 		return HC_ECORRUPT;
@@ -467,22 +490,16 @@ static inline int packed_mk(const struct hc_table *t, const struct hc__gv *v,
 	return packed_locate(t, v, i, w, mk, &home);
 }
 
-int hc__packed_mk(const struct hc_table *t, const struct hc__gv *v, uint64_t i,
-		  uint64_t w, uint64_t *mk)
-{
-	return packed_mk(t, v, i, w, mk);
-}
-
 /*
  * The entry in slot @i of generation @v, whose word @w is non-zero: its
  * key and count.  HC_ECORRUPT for a word no add can write (a displacement
  * past the probe limit): the walk stops rather than report a wrong key.
  */
-int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
-		     uint64_t i, uint64_t w, uint64_t *key, uint64_t *count)
+static int packed_entry(const struct hc_table *t, const struct hc__gv *v,
+			uint64_t i, uint64_t w, uint64_t *key, uint64_t *count)
 {
 	uint64_t mk;
-	int rc = hc__packed_mk(t, v, i, w, &mk);
+	int rc = packed_mk(t, v, i, w, &mk);
 
 	if (rc)
 		return rc;
@@ -499,8 +516,9 @@ int hc__packed_entry(const struct hc_table *t, const struct hc__gv *v,
  * gets the number written (at most @e - @s).  HC_ECORRUPT for a
  * displacement past the probe limit.
  */
-int hc__packed_decode(const struct hc_table *t, const struct hc__gv *v,
-		      uint64_t s, uint64_t e, struct hc__ent *out, uint64_t *n)
+static int packed_cx_decode(const struct hc_table *t, const struct hc__gv *v,
+			    uint64_t s, uint64_t e, struct hc__ent *out,
+			    uint64_t *n)
 {
 	const uint64_t cm = t->cmask;
 	uint64_t k = 0;
@@ -566,7 +584,7 @@ static inline int packed_migrate_slot(struct hc_table *t,
 	rc = packed_mk(t, o, i, w, &mk);
 	if (rc)
 		return rc;
-	j = hc__packed_home(t, n, mk);
+	j = packed_home(t, n, mk);
 	p = prefix0(t, n, mk);
 	for (uint64_t d = 0; d < n->max_probe; d++, p += n->pstep) {
 		/* ORDER: relaxed. Only copies claim in the new generation
@@ -595,9 +613,9 @@ static inline int packed_migrate_slot(struct hc_table *t,
 	return HC_EFULL;
 }
 
-int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
-		       const struct hc__gv *n, uint64_t lo, uint64_t hi,
-		       uint64_t *copied)
+static int packed_migrate(struct hc_table *t, const struct hc__gv *o,
+			  const struct hc__gv *n, uint64_t lo, uint64_t hi,
+			  uint64_t *copied)
 {
 	for (uint64_t i = lo; i < hi; i++) {
 		int rc;
@@ -609,3 +627,257 @@ int hc__packed_migrate(struct hc_table *t, const struct hc__gv *o,
 	}
 	return HC_OK;
 }
+
+/* ---- iteration and export ------------------------------------------- */
+
+static int packed_next(const struct hc_table *t, const struct hc__gv *v,
+		       const struct hc__gv *older, uint64_t *pos, hc_entry *e)
+{
+	while (*pos < v->capacity) {
+		uint64_t i = (*pos)++, k, c, mk, x;
+		/* ORDER: relaxed. Key part and count are one word,
+		 * published by one CAS (design.md G1, G2). */
+		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]);
+		int rc;
+
+		if (w == 0 || (t->fbit && w == t->fbit))
+			continue;
+		rc = packed_mk(t, v, i, w, &mk);
+		/* Pass 2 reports only keys the older generation does not
+		 * hold: those were reported (or added behind the cursor) in
+		 * pass 1 (M4). */
+		if (!rc && older && packed_find(t, older, mk, &x))
+			continue;
+		if (!rc)
+			rc = packed_entry(t, v, i, w, &k, &c);
+		if (rc)
+			return rc;
+		if (c) {
+			hc__entry_set(e, k, NULL, 0, c);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int packed_scan(const struct hc_table *t, const struct hc__gv *v,
+		       const struct hc__gv *older, hc__count_fn fn, void *ctx,
+		       uint64_t *claimed)
+{
+	for (uint64_t i = 0; i < v->capacity; i++) {
+		/* ORDER: relaxed. Key part and count are one word (design.md
+		 * G1, G2). */
+		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]), c, x, mk;
+
+		if (w == 0 || (t->fbit && w == t->fbit))
+			continue;
+		c = w & t->cmask;
+		if (older && (packed_mk(t, v, i, w, &mk) ||
+			      packed_find(t, older, mk, &x)))
+			continue;
+		/* A saturated count continues in the overflow area, found
+		 * by the key. */
+		if (c == t->cmask && packed_entry(t, v, i, w, &x, &c))
+			c = t->cmask;
+		(*claimed)++;
+		fn(c, ctx);
+	}
+	return HC_OK;
+}
+
+/* The overflow area (seal.c). */
+static int packed_regions(struct hc_table *t, uint64_t arena_used,
+			  struct hc__region *r, unsigned *n)
+{
+	(void)arena_used;
+	r[(*n)++] = (struct hc__region){ HC_REGION_OVERFLOW, 0,
+					 (const unsigned char *)t->ovf,
+					 t->ovf_capacity * HC_SLOT_SIZE };
+	return HC_OK;
+}
+
+/* ---- layout --------------------------------------------------------- */
+
+static int packed_layout(const hc_options *opt, int grows, uint64_t *cap,
+			 struct hc__header *h)
+{
+	unsigned qb, cb;
+
+	/* A growing table given no size starts where its count field is
+	 * wide enough. */
+	if (grows && opt->capacity == 0 && opt->key_bits > 35 &&
+	    opt->key_bits <= HC_PACK_KEY_BITS_MAX &&
+	    *cap < UINT64_C(1) << (opt->key_bits - 35))
+		*cap = UINT64_C(1) << (opt->key_bits - 35);
+	if (grows && *cap > HC_CAPACITY_MAX)
+		return HC_EINVAL;
+	if (*cap == 0 || *cap > HC_CAPACITY_MAX ||
+	    packed_geometry(opt->key_bits, *cap, &qb, &cb))
+		return HC_EINVAL;
+	h->key_bits = opt->key_bits;
+	/* A growing table gives one count bit to the frozen bit. */
+	h->count_bits = grows ? cb - 1 : cb;
+	if (h->count_bits < HC_PACK_COUNT_BITS_MIN)
+		return HC_EINVAL;
+	return HC_OK;
+}
+
+/* The overflow area takes the key area's place. */
+static int packed_area(const hc_options *opt, int grows, uint64_t cap,
+		       const struct hc__header *h, uint64_t *bytes)
+{
+	(void)opt;
+	*bytes = ovf_for(cap, grows ? h->max_capacity : cap) * HC_SLOT_SIZE;
+	return HC_OK;
+}
+
+static int packed_validate(const struct hc__header *h)
+{
+	uint64_t end = HC_HEADER_SIZE + h->slots_bytes;
+	unsigned qb, cb;
+
+	/* count_bits is fixed when the table is created; a saved copy
+	 * of a grown table has fewer quotient bits (design.md, "Packed slots"). */
+	if (packed_geometry(h->key_bits, h->capacity, &qb, &cb) ||
+	    h->count_bits < HC_PACK_COUNT_BITS_MIN ||
+	    h->count_bits + (h->max_capacity != h->capacity) > cb)
+		return HC_ECORRUPT;
+	if (h->arena_offset != (end + 63) / 64 * 64 ||
+	    h->arena_bytes < HC_PACK_OVF_MIN * HC_SLOT_SIZE ||
+	    h->arena_bytes > (UINT64_C(1) << 40) ||
+	    h->arena_bytes % HC_SLOT_SIZE)
+		return HC_ECORRUPT;
+	return HC_OK;
+}
+
+static void packed_geom(struct hc_table *t, const struct hc__header *h)
+{
+	t->key_bits = h->key_bits;
+	t->kmask = (UINT64_C(1) << h->key_bits) - 1;
+	t->cbits = h->count_bits;
+	t->cmask = (UINT64_C(1) << t->cbits) - 1;
+	t->fshift = h->max_capacity != h->capacity;
+	t->fbit = (uint64_t)t->fshift << t->cbits;
+	t->qbits = qbits_of(h->key_bits, h->capacity);
+}
+
+static void packed_bind(struct hc_table *t, unsigned char *base,
+			const struct hc__header *h)
+{
+	t->packed = (hc_aword *)(base + h->slots_offset);
+	t->ovf = (struct hc__slot *)(base + h->arena_offset);
+	t->ovf_capacity = h->arena_bytes / HC_SLOT_SIZE;
+}
+
+static void packed_options(const struct hc_table *t, hc_options *opt)
+{
+	opt->key_bits = t->key_bits;
+}
+
+static uint64_t packed_key_max(const struct hc_table *t)
+{
+	return t->kmask;
+}
+
+/* The packed part of a generation's view (grow.c): the quotient bits
+ * of its capacity and the masks of its words. */
+static int packed_view(const struct hc_table *t, struct hc__gv *v)
+{
+	v->qbits = qbits_of(t->key_bits, v->capacity);
+	v->qmask = v->qbits ? ~UINT64_C(0) >> (64 - v->qbits) : 0;
+	v->pstep = (t->cmask + 1) << t->fshift;
+	v->kpmask = ~(t->cmask | t->fbit);
+	return v->qbits + HC_PACK_DISP_BITS + t->fshift + t->cbits <= 64u
+		       ? HC_OK
+		       : HC_ECORRUPT;
+}
+
+/* ---- compact files -------------------------------------------------- */
+
+static int packed_cx_check(const struct hc__cheader *h)
+{
+	if (h->key_bits == 0 || h->key_bits > HC_PACK_KEY_BITS_MAX ||
+	    h->hash_bits != h->key_bits)
+		return HC_ECORRUPT;
+	return HC_OK;
+}
+
+static void packed_cx_geom(struct hc_table *t, const struct hc__cheader *h)
+{
+	t->key_bits = h->key_bits;
+	t->kmask = (UINT64_C(1) << h->key_bits) - 1;
+}
+
+static unsigned packed_cx_bits(const struct hc_table *t)
+{
+	return t->key_bits;
+}
+
+static uint64_t packed_cx_key(const struct hc_table *t, uint64_t h)
+{
+	return unmixk(t, h);
+}
+
+/*
+ * Entries, the histogram of bit lengths of count - 1, and the largest
+ * distance of a key from its home in slots [lo, hi).  Only counts are
+ * needed, so a word is decoded whole (its key) only when its count field
+ * is saturated and the rest is in the overflow.
+ */
+static int packed_cx_census(const struct hc_table *t, const struct hc__gv *v,
+			    uint64_t lo, uint64_t hi, uint64_t *n,
+			    uint64_t hist[65], uint64_t *maxd)
+{
+	uint64_t md = 0;
+	int rc;
+
+	for (uint64_t i = lo; i < hi; i++) {
+		/* ORDER: relaxed. Key part and count are one word (G1). */
+		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]), c, mk, d;
+
+		if (w == 0 || (t->fbit && w == t->fbit))
+			continue;
+		d = packed_disp(t, w);
+		md = d > md ? d : md;
+		c = w & t->cmask;
+		if (c == t->cmask) {
+			rc = packed_mk(t, v, i, w, &mk);
+			if (rc)
+				return rc;
+			c = word_count(t, w, mk);
+		}
+		if (c)
+			hc__census_add(c, n, hist);
+	}
+	*maxd = md;
+	return HC_OK;
+}
+
+const struct hc__kind hc__kind_packed = {
+	.slot_size = HC_PACK_SLOT_SIZE,
+	.probe_limit = HC_PACK_PROBE_LIMIT,
+	.flags = HC_KIND_GROWS,
+	.layout = packed_layout,
+	.area = packed_area,
+	.validate = packed_validate,
+	.geom = packed_geom,
+	.bind = packed_bind,
+	.options = packed_options,
+	.key_max = packed_key_max,
+	.view = packed_view,
+	.add = packed_add,
+	.add_batch = packed_add_batch,
+	.get = packed_get,
+	.migrate = packed_migrate,
+	.next = packed_next,
+	.scan = packed_scan,
+	.regions = packed_regions,
+	.cx_check = packed_cx_check,
+	.cx_geom = packed_cx_geom,
+	.cx_bits = packed_cx_bits,
+	.cx_hash = hc__packed_mixk,
+	.cx_key = packed_cx_key,
+	.cx_home = packed_home,
+	.cx_decode = packed_cx_decode,
+	.cx_census = packed_cx_census,
+};
