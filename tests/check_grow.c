@@ -289,6 +289,8 @@ START_TEST(grow_sigstop)
 			sched_yield();
 	}
 	gen = generation(j.t);
+	/* The others hold their last add until now (hc_jobs.c). */
+	__atomic_store_n(&j.ctl->stopped, 1, __ATOMIC_RELEASE);
 	for (w = 0; w < 8; w++)
 		if (w != VICTIM)
 			hc_job_reap_ok(pids[w], w, 60);

@@ -192,6 +192,17 @@ int hc_job_stream_worker(int w, void *p)
 		if (victim &&
 		    __atomic_load_n(&j->ctl->finish, __ATOMIC_ACQUIRE))
 			break;
+		/* A hooked victim stops inside a growth it starts: keep the
+		 * last add until it has, so that someone is left to finish
+		 * the growth however late the victim got a core. */
+		if (!victim && j->hook_after && i + 1 == j->ops) {
+			double end = hc_test_now() + 60;
+
+			while (!__atomic_load_n(&j->ctl->stopped,
+						__ATOMIC_ACQUIRE) &&
+			       hc_test_now() < end)
+				sched_yield();
+		}
 		force_growth(j, w, t, i);
 		if (hc_job_add_one(t, j, hc_job_next_id(j, &st), b))
 			return 22;

@@ -26,6 +26,7 @@ struct ctl {
 	volatile int go; /* parent: start adding */
 	volatile int ready; /* workers that have their table */
 	volatile int finish; /* parent: the victim may stop now */
+	volatile int stopped; /* parent: the hooked victim is stopped */
 	volatile uint64_t progress[MAX_WORKERS]; /* adds completed */
 };
 
