@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # The libraries of input/stream.c, as one interface target,
 # hc_decomp_libs, for the input layer (input/CMakeLists.txt), and
-# HC_DECOMP_LINK_NAMES, their names for an installed static link.
+# HC_DECOMP_LINK_NAMES, their names for an installed static link
+# (install.cmake).  Included once, by the top CMakeLists.txt.
 # zlib, liblzma, libbz2 and libzstd are required; ISA-L (libisal-dev) is
 # used for gzip when found (HC_HAVE_ISAL), else zlib inflates gzip.
 if(TARGET hc_decomp_libs)
