@@ -15,7 +15,7 @@
  *	hogcount model reduce [--drop last|first] [--distinct] -o OUT TABLE
  *
  * Keys and contexts are written with the escapes of hogcount dump.
- * info, unseen, heaps and genome take --json: one JSON object (cli/json.c).
+ * info, unseen, heaps and genome take --json: one JSON object (tool/json.c).
  */
 #include <errno.h>
 #include <getopt.h>
