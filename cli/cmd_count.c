@@ -790,7 +790,7 @@ int cmd_count(int argc, char **argv)
 	}
 
 	/* More workers than items idle, unless the readers of DNA streams
-	 * hand them blocks (input.c). */
+	 * hand them blocks (input/job.c). */
 	hci_job_stats(w, &js);
 	if (workers > js.items && !js.blocks)
 		workers = js.items ? js.items : 1;

@@ -162,7 +162,8 @@ HC_API int hci_job_create(hci_job **out, int tokens, uint64_t chunk);
  * file adds no item.
  * Returns HC_OK; HC_EIO (stat, open or read failed, a directory:
  * errno), HCI_EFORMAT (a refused format), HCI_ESTDIN, HC_ENOMEM; the
- * failure is the job's (hci_job_error), and the job is then done.
+ * failure is the job's (hci_job_error), and the job is then done
+ * (HC_EMISUSE from then on).
  * Not concurrent: before hci_job_share().
  */
 HC_API int hci_job_add(hci_job *j, const char *path);
@@ -229,7 +230,8 @@ HC_API long hci_job_next(hci_job *j);
  * MPI rank takes its own); then call no hci_job_drain().
  * Returns HC_OK, or the code of its failure (HC_EIO, HCI_EDATA,
  * HCI_EFORMAT, HC_ENOMEM, or the table's: HC_EFULL, ...), which it
- * records as the job's failure if it is the first.
+ * records as the job's failure if it is the first; HC_EMISUSE when it
+ * stopped because another process failed (that failure is the job's).
  */
 HC_API int hci_job_run(hci_job *j, size_t item, hck_tok *tk);
 
@@ -240,7 +242,8 @@ HC_API void hci_job_item_done(hci_job *j);
 /*
  * hci_job_drain - after hci_job_next() returned -1: count the blocks
  * of DNA streams that other workers' readers share, until every item
- * has ended.  Returns HC_OK or the code of a failure (recorded).
+ * has ended.  Returns HC_OK or the code of a failure (recorded), or
+ * HC_EMISUSE when another process failed.
  */
 HC_API int hci_job_drain(hci_job *j, hck_tok *tk);
 
@@ -249,7 +252,8 @@ HC_API int hci_job_drain(hci_job *j, hck_tok *tk);
  * @t and a tokenizer for @m, the items from hci_job_next() until none
  * is left, hci_job_drain(), and the tallies.  With one process, that
  * counts every input; forked workers each call it on the same job.
- * Returns HC_OK or the code of the failure (recorded).
+ * Returns HC_OK or the code of the failure (recorded), or HC_EMISUSE
+ * when another process failed.
  */
 HC_API int hci_job_count(hci_job *j, hc_table *t, const hck_meta *m);
 
