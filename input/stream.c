@@ -44,6 +44,10 @@ struct hci_stream {
 	int kind;
 	int started; /* the format is known */
 	int checked; /* the first output was sniffed */
+	/* The first HCI_MAGIC_BYTES bytes of output, gathered over reads
+	 * however small, for that sniff. */
+	unsigned char head[HCI_MAGIC_BYTES];
+	size_t head_len;
 	int ended; /* the data ended cleanly: hci_stream_read gives 0 bytes */
 	int failed; /* 0, or the code of the failure */
 	int eof; /* read() returned 0 */
@@ -617,12 +621,24 @@ static ssize_t stream_read(struct hci_stream *d, unsigned char *buf, size_t cap)
 	}
 	if (n == 0)
 		d->ended = 1;
-	if (n > 0 && !d->checked && d->kind != HCI_PLAIN) {
+	if (n >= 0 && !d->checked && d->kind != HCI_PLAIN) {
+		size_t take = HCI_MAGIC_BYTES - d->head_len;
 		const char *what;
-		int inner = hci_sniff(buf, (size_t)n, &what);
+		int inner;
 
-		/* A compressed file inside another: count no garbage. */
+		if (take > (size_t)n)
+			take = (size_t)n;
+		memcpy(d->head + d->head_len, buf, take);
+		d->head_len += take;
+		/* A compressed file inside another: count no garbage.  The
+		 * sniff waits for enough bytes (or the end), so that reads
+		 * of a few bytes cannot slip a magic past it; a reader of
+		 * such small reads has then had at most HCI_MAGIC_BYTES - 1
+		 * bytes before the error. */
+		if (d->head_len < HCI_MAGIC_BYTES && n > 0)
+			return n;
 		d->checked = 1;
+		inner = hci_sniff(d->head, d->head_len, &what);
 		if (inner != HCI_PLAIN)
 			return fail(d, HCI_EFORMAT,
 				    "%s data inside %s, which hogcount "
