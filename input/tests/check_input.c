@@ -19,6 +19,9 @@
 
 static char dir[] = "/tmp/hci-test-XXXXXX";
 
+/* The start of a zip archive: refused by its magic. */
+#define ZIP "PK\x03\x04 and more"
+
 static const char *path_of(const char *name)
 {
 	static char buf[4][256];
@@ -224,7 +227,7 @@ START_TEST(streams)
 	ck_assert_str_eq(line, "corrupt gzip stream (truncated)");
 	ck_assert_uint_lt(n, len);
 	/* Refused: a zip, and a gzip inside a gzip. */
-	ck_assert_int_eq(read_all(put("x.zip", "PK\x03\x04 and more", 17), out,
+	ck_assert_int_eq(read_all(put("x.zip", ZIP, sizeof(ZIP) - 1), out,
 				  len + 1, &n, line, sizeof(line)),
 			 HCI_EFORMAT);
 	ck_assert_ptr_nonnull(strstr(line, "zip data"));
@@ -281,7 +284,7 @@ START_TEST(job_errors)
 
 	add_fails(path_of("none.fq"), HC_EIO, strerror(ENOENT));
 	add_fails(dir, HC_EIO, strerror(EISDIR));
-	add_fails(put("x.zip", "PK\x03\x04 and more", 17), HCI_EFORMAT,
+	add_fails(put("x.zip", ZIP, sizeof(ZIP) - 1), HCI_EFORMAT,
 		  "zip data, which hogcount does not read");
 	add_fails("-", HCI_ESTDIN, "standard input given twice");
 
