@@ -33,8 +33,8 @@
 #include "commands.h"
 #include "count_opts.h"
 #include "progress.h"
+#include "hogcount_input.h"
 #include "tables.h"
-#include "work.h"
 
 static volatile sig_atomic_t got_signal;
 
@@ -57,45 +57,20 @@ static void usage(FILE *f)
 	count_opts_usage(f, 0);
 }
 
-static void worker_main(struct work *w, hc_table *t, const hck_meta *m,
+static void worker_main(hci_job *w, hc_table *t, const hck_meta *m,
 			pid_t parent)
 {
-	hck_sink *s;
-	hck_tok *tk;
-	long i;
-
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (hck_sink_create(&s, t, m, HCK_SINK_COMBINE) ||
-	    hck_tok_create(&tk, m, s)) {
-		work_fail(w, HC_ENOMEM, NULL, "%s", hc_strerror(HC_ENOMEM));
-		_exit(1);
-	}
 	/* Map the whole table into this process in one pass: faulting it
 	 * in one random add at a time costs several times more. */
 	(void)hc_table_prefault(t);
-	while ((i = work_next(w)) >= 0) {
-		if (work_item_run(w, (size_t)i, tk))
-			_exit(1);
-		work_item_done(w);
-	}
-	if (work_split_drain(w, tk))
-		_exit(1);
-	/* ORDER: relaxed; read by the parent after waitpid(). */
-	atomic_fetch_add_explicit(&w->sh->skipped,
-				  m->tokens == HCK_DNA
-					  ? hck_tok_skipped_bytes(tk)
-					  : hck_tok_skipped(tk),
-				  memory_order_relaxed);
-	/* ORDER: relaxed; read by the parent after waitpid(). */
-	atomic_fetch_add_explicit(&w->sh->added, hck_sink_added(s),
-				  memory_order_relaxed);
-	hck_tok_destroy(tk);
-	hck_sink_destroy(s);
-	_exit(0);
+	/* The input layer's loop; a failure is the job's, printed by the
+	 * parent. */
+	_exit(hci_job_count(w, t, m) ? 1 : 0);
 }
 
 /*
@@ -124,16 +99,18 @@ static int shmem_huge_off(void)
  * (the message is printed), or 128 + signal if interrupted.  @limited:
  * --max-size was given.  @left: what a failure leaves where that is
  * more than nothing (--into in place), else NULL. */
-static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
+static int run_workers(hci_job *w, hc_table *t, const hck_meta *m,
 		       unsigned nworkers, int quiet, int limited,
 		       const char *tname, const char *left)
 {
 	pid_t pids[COUNT_MAX_WORKERS], parent = getpid();
 	unsigned alive = 0, i;
 	struct progress pr;
-	int failed = 0, status;
+	hci_stats js = { .size = sizeof(js) };
+	int failed = 0, status, code;
 	char why[128] = "";
 	const char *gone = left ? left : "nothing was written";
+	const char *what, *msg;
 
 	fflush(NULL);
 	for (i = 0; i < nworkers; i++) {
@@ -189,8 +166,9 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 			struct timespec ts = { 0, 50 * 1000 * 1000 };
 
 			nanosleep(&ts, NULL);
-			progress_update(&pr, atomic_load(&w->sh->done),
-					w->have_stdin ? 0 : w->total);
+			hci_job_stats(w, &js);
+			progress_update(&pr, js.done,
+					js.have_stdin ? 0 : js.total);
 		}
 		if (failed || got_signal)
 			for (i = 0; i < nworkers; i++)
@@ -204,30 +182,30 @@ static int run_workers(struct work *w, hc_table *t, const hck_meta *m,
 	}
 	if (!failed)
 		return 0;
-	/* ORDER: acquire.  Pairs with the release store in work_fail(). */
-	if (atomic_load_explicit(&w->sh->ready, memory_order_acquire)) {
-		if (w->sh->code == HC_EFULL && limited)
+	/* The job's failure: an input's (@what names it) or the table's. */
+	if (hci_job_error(w, &code, &what, &msg)) {
+		if (*what)
+			cli_error(what, "%s%s%s", msg, left ? "; " : "",
+				  left ? left : "");
+		else if (code == HC_EFULL && limited)
 			cli_error("--max-size",
 				  "table full at the limit of --max-size; %s",
 				  gone);
-		else if (w->sh->code == HC_EFULL)
+		else if (code == HC_EFULL)
 			cli_error("table",
 				  "full: no room to grow (memory, disk or "
 				  "the table's own size limit); %s",
 				  gone);
-		else if (w->sh->code == HC_ENOSPC)
+		else if (code == HC_ENOSPC)
 			/* The table is consistent and holds every add
 			 * before the one that needed space (api.md). */
 			cli_error(tname, "no space left on the device; %s",
 				  left ? "the table holds its old counts and "
 					 "part of the new ones"
 				       : gone);
-		else if (w->sh->code)
-			cli_error("table", "%s%s%s", w->sh->msg,
-				  left ? "; " : "", left ? left : "");
 		else
-			cli_error(w->sh->what, "%s%s%s", w->sh->msg,
-				  left ? "; " : "", left ? left : "");
+			cli_error("table", "%s%s%s", msg, left ? "; " : "",
+				  left ? left : "");
 	} else if (strcmp(why, "-") != 0) {
 		cli_error(NULL, "%s; %s", why, gone);
 	}
@@ -610,13 +588,18 @@ static int into_finish(const char *path, struct into *in, int compact)
  * table is valid, but not what was meant): one warning line, never
  * silence; the skipped input, where there is some, says why.
  */
-static void warn_input(const struct work *w, const hck_meta *m)
+static void warn_input(const hci_job *w, const hck_meta *m)
 {
-	uint64_t n = atomic_load(&w->sh->skipped);
-	const char *what = w->nin == 1 ? w->in[0].path : NULL;
-	const char *none =
-		atomic_load(&w->sh->added) ? "" : "; nothing counted";
+	hci_stats st = { .size = sizeof(st) };
+	hci_input in = { .size = sizeof(in) };
+	uint64_t n;
+	const char *what, *none;
 	int dna = m->tokens == HCK_DNA;
+
+	hci_job_stats(w, &st);
+	n = st.skipped;
+	what = st.inputs == 1 && !hci_job_input(w, 0, &in) ? in.path : NULL;
+	none = st.added ? "" : "; nothing counted";
 
 	if (n && dna)
 		fprintf(stderr,
@@ -659,7 +642,10 @@ int cmd_count(int argc, char **argv)
 	struct into in = { NULL, 0 };
 	hc_lock *out_lock = NULL;
 	double t0, t1, t2;
-	struct work w = { 0 };
+	hci_job *w = NULL;
+	hci_stats js = { .size = sizeof(js) };
+	int code;
+	const char *what, *msg;
 	struct sigaction sa;
 	hc_options opt;
 	hc_table *t = NULL;
@@ -706,15 +692,23 @@ int cmd_count(int argc, char **argv)
 				total += (uint64_t)st.st_size;
 		chunk = hck_plan_chunk(total, workers);
 	}
+	rc = hci_job_create(&w, m.tokens, chunk);
+	if (rc) {
+		cli_error(NULL, "%s",
+			  rc == HC_EIO ? strerror(errno) : hci_strerror(rc));
+		return 1;
+	}
 	for (int i = optind; i < argc; i++)
-		if (work_add_input(&w, argv[i], m.tokens, chunk)) {
-			work_free(&w);
+		if (hci_job_add(w, argv[i])) {
+			hci_job_error(w, &code, &what, &msg);
+			cli_error(*what ? what : NULL, "%s", msg);
+			hci_job_destroy(w);
 			return 1;
 		}
 	if ((out && check_output_dir(out)) ||
 	    ((out || into) && output_is_input(out ? out : into, argv + optind,
 					      (size_t)(argc - optind)))) {
-		work_free(&w);
+		hci_job_destroy(w);
 		return 1;
 	}
 
@@ -725,21 +719,20 @@ int cmd_count(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (work_shared_map(&w) ||
-	    work_split_map(&w, (unsigned)workers, m.tokens)) {
+	if (hci_job_share(w, (unsigned)workers)) {
 		cli_error(NULL, "mmap: %s", strerror(errno));
-		work_free(&w);
+		hci_job_destroy(w);
 		return 1;
 	}
 	if (size && max_size && size > max_size) {
 		cli_error("--size", "larger than --max-size");
-		work_free(&w);
+		hci_job_destroy(w);
 		return EXIT_USAGE;
 	}
 	/* -o over a table file another process writes would lose its
 	 * counts: refused now, before counting; held until saved (L3). */
 	if (out && out_lock_take(out, &out_lock)) {
-		work_free(&w);
+		hci_job_destroy(w);
 		return 1;
 	}
 	if (into) {
@@ -747,7 +740,7 @@ int cmd_count(int argc, char **argv)
 					filtering };
 
 		if (open_into(into, &m, &iw, &t, &prev, &size, &wide, &in)) {
-			work_free(&w);
+			hci_job_destroy(w);
 			return got_signal ? 128 + got_signal : 1;
 		}
 		if (t) { /* in place */
@@ -790,16 +783,17 @@ int cmd_count(int argc, char **argv)
 	}
 
 	/* More workers than items idle, unless the readers of DNA streams
-	 * hand them blocks (input.c). */
-	if (workers > w.nitems && !w.nblocks)
-		workers = w.nitems ? w.nitems : 1;
+	 * hand them blocks (input/job.c). */
+	hci_job_stats(w, &js);
+	if (workers > js.items && !js.blocks)
+		workers = js.items ? js.items : 1;
 	hc_options_init(&opt);
 	hc_table_options(t, &opt);
 	if (verbose)
 		fprintf(stderr,
 			"hogcount count: %u workers, %zu work items, %s table "
 			"of %llu slots%s\n",
-			(unsigned)workers, w.nitems,
+			(unsigned)workers, js.items,
 			hck_kind_name(opt.key_kind),
 			(unsigned long long)(opt.key_kind == HC_KEY_DENSE
 						     ? UINT64_C(1)
@@ -812,16 +806,17 @@ int cmd_count(int argc, char **argv)
 	tname = into && !out ? into : shm_arg ? shm_shown : "table";
 	if (into || shm_arg)
 		cli_sigbus_table(tname);
-	rc = w.nitems ? run_workers(&w, t, &m, (unsigned)workers, quiet,
+	rc = js.items ? run_workers(w, t, &m, (unsigned)workers, quiet,
 				    max_size != 0, tname, left)
 		      : 0;
 	if (!rc)
-		warn_input(&w, &m);
-	if (!rc && verbose && w.nblocks)
+		warn_input(w, &m);
+	hci_job_stats(w, &js);
+	if (!rc && verbose && js.blocks)
 		fprintf(stderr,
 			"hogcount count: %llu blocks of DNA streams counted "
 			"by a worker other than their reader\n",
-			(unsigned long long)atomic_load(&w.sh->blocks_shared));
+			(unsigned long long)js.blocks_shared);
 	if (!rc && filtering && (out || into)) {
 		/* -L/-U: save a copy of the keys kept, sized to them (the
 		 * live --shm table itself keeps every key). */
@@ -907,6 +902,6 @@ done:
 	if (shm_made && (rc || !keep_shm))
 		(void)hc_shm_unlink(shm);
 	hc_table_close(t);
-	work_free(&w);
+	hci_job_destroy(w);
 	return rc;
 }

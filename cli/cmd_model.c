@@ -15,7 +15,7 @@
  *	hogcount model reduce [--drop last|first] [--distinct] -o OUT TABLE
  *
  * Keys and contexts are written with the escapes of hogcount dump.
- * info, unseen, heaps and genome take --json: one JSON object (cli/json.c).
+ * info, unseen, heaps and genome take --json: one JSON object (tool/json.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,8 +25,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "hogcount_input.h"
 #include "tables.h"
-#include "work.h"
 #include "hogcount_model.h"
 #include "json.h"
 #include "plot.h"
@@ -610,7 +610,9 @@ static int run_heaps(int argc, char **argv, const struct opts *o)
 	hc_stats st = { .size = sizeof(st) };
 	hcm_fit fit = { .size = sizeof(fit) };
 	struct heaps h = { .next = HEAPS_FIRST };
-	struct work w = { 0 };
+	hci_job *w = NULL;
+	hci_stats jst = { .size = sizeof(jst) };
+	const char *what, *msg;
 	hck_sink *s = NULL;
 	hck_tok *tk = NULL;
 	hck_plan_in in;
@@ -631,13 +633,19 @@ static int run_heaps(int argc, char **argv, const struct opts *o)
 		cli_error(argv[0], "%s", hc_strerror(frc));
 		return 1;
 	}
-	for (int i = 1; i < argc; i++)
-		if (work_add_input(&w, argv[i], meta.tokens, UINT64_C(1) << 40))
-			goto out;
-	if (work_shared_map(&w)) {
-		cli_error(NULL, "mmap: %s", strerror(errno));
+	frc = hci_job_create(&w, meta.tokens, UINT64_C(1) << 40);
+	if (frc) {
+		cli_error(NULL, "%s",
+			  frc == HC_EIO ? strerror(errno) : hci_strerror(frc));
 		goto out;
 	}
+	for (int i = 1; i < argc; i++)
+		if (hci_job_add(w, argv[i])) {
+			hci_job_error(w, &frc, &what, &msg);
+			cli_error(*what ? what : NULL, "%s", msg);
+			goto out;
+		}
+	hci_job_stats(w, &jst);
 	hck_plan_in_init(&in);
 	frc = hck_plan_table(&meta, &in, &plan);
 	if (!frc)
@@ -651,10 +659,10 @@ static int run_heaps(int argc, char **argv, const struct opts *o)
 		goto out;
 	}
 	/* In order: the items of a file are its byte ranges, in turn. */
-	for (size_t i = 0; i < w.nitems; i++)
-		if (work_item_run(&w, i, tk)) {
-			cli_error(w.sh->what[0] ? w.sh->what : NULL, "%s",
-				  w.sh->msg);
+	for (size_t i = 0; i < jst.items; i++)
+		if (hci_job_run(w, i, tk)) {
+			hci_job_error(w, &frc, &what, &msg);
+			cli_error(*what ? what : NULL, "%s", msg);
 			goto out;
 		}
 	frc = hck_sink_flush(s);
@@ -717,7 +725,7 @@ out:
 	hck_tok_destroy(tk);
 	hck_sink_destroy(s);
 	hc_table_close(h.t);
-	work_free(&w);
+	hci_job_destroy(w);
 	return rc;
 }
 

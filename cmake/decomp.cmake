@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
-# The libraries of cli/decomp.c, as one interface target, hc_decomp_libs,
-# for the CLI and the fuzz harnesses (which build without the CLI).
+# The libraries of input/stream.c, as one interface target,
+# hc_decomp_libs, for the input layer (input/CMakeLists.txt), and
+# HC_DECOMP_LINK_NAMES, their names for an installed static link
+# (install.cmake).  Included once, by the top CMakeLists.txt.
 # zlib, liblzma, libbz2 and libzstd are required; ISA-L (libisal-dev) is
 # used for gzip when found (HC_HAVE_ISAL), else zlib inflates gzip.
 if(TARGET hc_decomp_libs)
@@ -14,6 +16,7 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 add_library(hc_decomp_libs INTERFACE)
 target_link_libraries(hc_decomp_libs INTERFACE ZLIB::ZLIB BZip2::BZip2
 	PkgConfig::LZMA PkgConfig::ZSTD)
+set(HC_DECOMP_LINK_NAMES z lzma bz2 zstd)
 if(HC_ISAL)
 	# Debian's libisal-dev ships libisal.pc; look for the bare library
 	# too, for builds of ISA-L that install none.
@@ -21,6 +24,7 @@ if(HC_ISAL)
 	if(ISAL_FOUND)
 		target_link_libraries(hc_decomp_libs INTERFACE PkgConfig::ISAL)
 		set(HC_HAVE_ISAL ON)
+		list(APPEND HC_DECOMP_LINK_NAMES isal)
 	else()
 		find_library(HC_ISAL_LIBRARY isal)
 		find_path(HC_ISAL_INCLUDE isa-l/igzip_lib.h)
@@ -30,6 +34,7 @@ if(HC_ISAL)
 			target_link_libraries(hc_decomp_libs INTERFACE
 				${HC_ISAL_LIBRARY})
 			set(HC_HAVE_ISAL ON)
+			list(APPEND HC_DECOMP_LINK_NAMES isal)
 		endif()
 	endif()
 endif()

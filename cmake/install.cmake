@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
-# Install the headers, the libraries of the kernel, the key layer and
-# the model, a CMake package and the pkg-config files.
+# Install the headers, the libraries of the kernel, the key layer, the
+# input layer and the model, a CMake package and the pkg-config files.
 include(CMakePackageConfigHelpers)
 
 install(TARGETS hogcount_shared hogcount_static
 	hogcount_keys_shared hogcount_keys_static
+	hogcount_input_shared hogcount_input_static
 	hogcount_model_shared hogcount_model_static
 	EXPORT hogcountTargets
 	LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -14,6 +15,8 @@ set_target_properties(hogcount_shared PROPERTIES EXPORT_NAME hogcount)
 set_target_properties(hogcount_static PROPERTIES EXPORT_NAME hogcount_static)
 set_target_properties(hogcount_keys_shared PROPERTIES EXPORT_NAME keys)
 set_target_properties(hogcount_keys_static PROPERTIES EXPORT_NAME keys_static)
+set_target_properties(hogcount_input_shared PROPERTIES EXPORT_NAME input)
+set_target_properties(hogcount_input_static PROPERTIES EXPORT_NAME input_static)
 set_target_properties(hogcount_model_shared PROPERTIES EXPORT_NAME model)
 set_target_properties(hogcount_model_static PROPERTIES EXPORT_NAME model_static)
 install(EXPORT hogcountTargets
@@ -38,7 +41,11 @@ file(RELATIVE_PATH HC_PC_PREFIX_REL "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
 # xxHash is linked into the shared library; a static link needs it too,
 # named in Libs.private (-lxxhash) rather than Requires.private, so that
 # hogcount.pc still resolves where libxxhash.pc is not visible.
-foreach(pc hogcount hogcount-keys hogcount-model)
+# The input layer's compression libraries, for a static link
+# (hogcount-input.pc, Libs.private): -lz -llzma -lbz2 -lzstd [-lisal].
+list(TRANSFORM HC_DECOMP_LINK_NAMES PREPEND -l OUTPUT_VARIABLE HC_DECOMP_PC)
+list(JOIN HC_DECOMP_PC " " HC_DECOMP_PC)
+foreach(pc hogcount hogcount-keys hogcount-input hogcount-model)
 	configure_file(${PROJECT_SOURCE_DIR}/cmake/${pc}.pc.in
 		${PROJECT_BINARY_DIR}/${pc}.pc @ONLY)
 	install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc

@@ -164,7 +164,7 @@ enum { FZ_WHOLE, FZ_BLOCKS, FZ_RANGES };
  * A table of @m holding the keys of @text fed @how: whole (one stream
  * block), as a stream of random blocks, or as random mapped byte ranges
  * [s, e), each aligned with hck_tok_align() and fed to the end of the
- * text with the range's end as limit (as cli/input.c run_mapped()).
+ * text with the range's end as limit (as input/job.c run_mapped()).
  * @fmt: the format given to hck_tok_reset().  @cap, @arena: the table.
  */
 static inline hc_table *fz_tokenize(const hck_meta *m,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_gzip.c - libFuzzer harness for the compressed-input path of
- * `hogcount count` (cli/decomp.c): arbitrary bytes read as a file, so
+ * fuzz_gzip.c - libFuzzer harness for the input layer's streams
+ * (hci_stream, input/stream.c): arbitrary bytes read as a file, so
  * the magic picks gzip, xz, bzip2, zstd, a refused format or plain
  * bytes.  Every input must end in data or in one error message, never
  * a crash, a read out of bounds or a hang.  gzip goes through both
@@ -16,7 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "decomp.h"
+#include "hogcount_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,7 +30,7 @@ static int decode(const uint8_t *data, size_t size, unsigned char *out,
 		  size_t *outlen)
 {
 	int fd = memfd_create("fuzz-gzip", MFD_CLOEXEC);
-	struct dz *d;
+	hci_stream *d;
 	size_t len = 0;
 	int ok = 0;
 
@@ -41,31 +41,32 @@ static int decode(const uint8_t *data, size_t size, unsigned char *out,
 		close(fd);
 		return 0;
 	}
-	d = dz_open(fd);
-	if (!d)
+	if (hci_stream_open(&d, fd))
 		return 0;
 	for (;;) {
 		/* Odd read sizes cut the output anywhere. */
 		size_t want = 1 + (len * 7 + size) % 65537;
-		ssize_t n;
+		size_t n;
+		int rc;
 
 		if (want > OUT_CAP - len)
 			want = OUT_CAP - len;
 		if (!want)
 			break;
-		n = dz_read(d, out + len, want);
-		if (n < 0) {
-			if (!dz_error(d)[0] || strchr(dz_error(d), '\n'))
-				abort(); /* one line, always */
+		rc = hci_stream_read(d, out + len, want, &n);
+		if (rc) {
+			if (rc >= 0 || !hci_stream_error(d)[0] ||
+			    strchr(hci_stream_error(d), '\n'))
+				abort(); /* a code and one line, always */
 			break;
 		}
 		if (n == 0) {
 			ok = 1;
 			break;
 		}
-		len += (size_t)n;
+		len += n;
 	}
-	dz_close(d);
+	hci_stream_close(d);
 	*outlen = len;
 	return ok;
 }
@@ -85,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	unsetenv("HOGCOUNT_INFLATE");
 	aok = decode(data, size, a, &alen);
-	if (dz_sniff(data, size, &what) != DZ_GZIP)
+	if (hci_sniff(data, size, &what) != HCI_GZIP)
 		return 0;
 	setenv("HOGCOUNT_INFLATE", "zlib", 1);
 	bok = decode(data, size, b, &blen);

@@ -10,8 +10,8 @@
  * belongs to one node, by the key layer's partition (hck_part_*).
  *
  * Each rank takes every P-th work item (whole streams, and ranges of
- * plain files cut at record boundaries, as `hogcount count` cuts them,
- * cli/input.c) and tokenizes it with the key layer into a sink that
+ * plain files cut at record boundaries, as `hogcount count` cuts them:
+ * the input layer, hogcount_input.h) and tokenizes it with the key layer into a sink that
  * calls route(): keys go into a small private table that sums repeats
  * (the map-side combine).  When it is half full, its records go to
  * their owners, one of two ways (--exchange):
@@ -56,7 +56,7 @@
 #include <unistd.h>
 
 #include "count_opts.h"
-#include "work.h"
+#include "hogcount_input.h"
 
 /* The combine table of each rank: its slots, its key area (byte keys),
  * and the share of them in use that starts an exchange round. */
@@ -249,17 +249,20 @@ static uint64_t node_table_keys(uint64_t keys, uint32_t nnodes)
 
 /* A bound on the job's distinct keys from the input sizes, as count's
  * first estimate (cli/cmd_count.c: key_bound) before its sample. */
-static uint64_t job_key_bound(const struct work *w, const hck_meta *m)
+static uint64_t job_key_bound(const hci_job *w, const hck_meta *m)
 {
+	hci_stats st = { .size = sizeof(st) };
+	hci_input in = { .size = sizeof(in) };
 	double est = 0;
 	unsigned bits = hck_key_bits(m);
 
-	for (size_t i = 0; i < w->nin; i++) {
-		double b = (double)w->in[i].size;
+	hci_job_stats(w, &st);
+	for (size_t i = 0; i < st.inputs && !hci_job_input(w, i, &in); i++) {
+		double b = (double)in.bytes;
 
-		if (w->in[i].stream)
+		if (in.stream)
 			b *= 4;
-		if (m->tokens == HCK_DNA && w->in[i].fmt == HCK_FMT_FASTQ)
+		if (m->tokens == HCK_DNA && in.fmt == HCK_FMT_FASTQ)
 			b /= 2;
 		if (m->tokens == HCK_WORDS)
 			b /= 2;
@@ -279,7 +282,7 @@ static uint64_t phys_bytes(void)
 	return (uint64_t)pages * (uint64_t)psz;
 }
 
-static int node_table_create(const struct topo *tp, const struct work *w,
+static int node_table_create(const struct topo *tp, const hci_job *w,
 			     const struct count_opts *o, hc_table **t)
 {
 	const hck_meta *m = &o->m;
@@ -1208,7 +1211,10 @@ static void report(const struct topo *tp, const struct xchg *x, double t_count,
 static int count_main(int argc, char **argv, const struct topo *tp)
 {
 	struct count_opts o;
-	struct work w = { 0 };
+	hci_job *w = NULL;
+	hci_stats js = { .size = sizeof(js) };
+	const char *what, *msg;
+	int code;
 	struct xchg x = { 0 };
 	hck_sink *s = NULL;
 	hck_tok *tk = NULL;
@@ -1254,19 +1260,24 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 				total += (uint64_t)st.st_size;
 		o.chunk = hck_plan_chunk(total, (uint64_t)tp->wsize);
 	}
-	ok = 1;
+	code = hci_job_create(&w, o.m.tokens, o.chunk);
+	if (code)
+		cli_error(NULL, "%s",
+			  code == HC_EIO ? strerror(errno)
+					 : hci_strerror(code));
+	ok = !code;
 	for (int i = optind; i < argc && ok; i++)
-		ok = !work_add_input(&w, argv[i], o.m.tokens, o.chunk);
-	if (ok && work_shared_map(&w)) {
-		cli_error(NULL, "mmap: %s", strerror(errno));
-		ok = 0;
-	}
+		ok = !hci_job_add(w, argv[i]);
+	if (w && !ok && hci_job_error(w, &code, &what, &msg))
+		cli_error(*what ? what : NULL, "%s", msg);
+	if (ok)
+		hci_job_stats(w, &js);
 	if (!agree_ok(ok)) {
-		work_free(&w);
+		hci_job_destroy(w);
 		return 1;
 	}
-	if (node_table_create(tp, &w, &o, &x.table)) {
-		work_free(&w);
+	if (node_table_create(tp, w, &o, &x.table)) {
+		hci_job_destroy(w);
 		return 1;
 	}
 	x.tp = tp;
@@ -1320,10 +1331,12 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 	/* Count: every P-th item, then rounds until every rank is done. */
 	MPI_Barrier(MPI_COMM_WORLD);
 	t0 = MPI_Wtime();
-	for (size_t i = (size_t)tp->wrank; i < w.nitems && !x.err && !x.stop;
+	for (size_t i = (size_t)tp->wrank; i < js.items && !x.err && !x.stop;
 	     i += (size_t)tp->wsize) {
-		if (work_item_run(&w, i, tk) && !x.stop)
-			x_fail(&x, -1000, "%s: %s", w.sh->what, w.sh->msg);
+		if (hci_job_run(w, i, tk) && !x.stop &&
+		    hci_job_error(w, &code, &what, &msg))
+			x_fail(&x, -1000, "%s%s%s", what, *what ? ": " : "",
+			       msg);
 	}
 	if (x.p2p)
 		p2p_finish(&x);
@@ -1384,7 +1397,7 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 	free(x.rdispl);
 	free(x.sbuf);
 	free(x.rbuf);
-	work_free(&w);
+	hci_job_destroy(w);
 	return ok ? 0 : 1;
 }
 

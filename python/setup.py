@@ -2,16 +2,17 @@
 """pip install ./python: the package, with the C libraries it loads.
 
 The package is pure Python over ctypes; what pip needs to add is
-libhogcount (the kernel) and libhogcount_keys (the key layer).  Where
-they come from (HOGCOUNT_LIBS):
+libhogcount (the kernel), libhogcount_keys (the key layer) and
+libhogcount_input (the input layer).  Where they come from
+(HOGCOUNT_LIBS):
 
   build      CMake builds them from the source tree this directory is
-             in (the kernel and the key layer only: no tests, CLI or
-             stress), into pip's build directory; they are copied into
+             in (the kernel, the key and the input layer only: no
+             tests, CLI or stress), into pip's build directory; they are copied into
              the package, beside _lib.py, and _paths.py points there.
   installed  a libhogcount installed with cmake --install, found by
              pkg-config (PKG_CONFIG_PATH) with this package's version
-             and libhogcount_keys beside it; _paths.py points to its
+             and the other two beside it; _paths.py points to its
              directory and nothing is copied.
   auto       (default) build where the source tree and cmake are
              there, else installed.
@@ -30,7 +31,9 @@ from setuptools.dist import Distribution
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
-LIBS = ("hogcount", "hogcount_keys")
+LIBS = ("hogcount", "hogcount_keys", "hogcount_input")
+SUBDIRS = {"hogcount": "kernel", "hogcount_keys": "keys",
+           "hogcount_input": "input"}
 
 
 def from_cmake(pattern):
@@ -124,14 +127,15 @@ class BuildWithLibs(build_py):
              "-DHC_BUILD_CLI=OFF", "-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON",
              "-DCMAKE_INSTALL_RPATH=$ORIGIN"],
             ["cmake", "--build", cbuild, "-j", jobs, "--target",
-             "hogcount_shared", "hogcount_keys_shared"],
+             "hogcount_shared", "hogcount_keys_shared",
+             "hogcount_input_shared"],
         ]
         for cmd in steps:
             self.announce("hogcount: " + " ".join(cmd), 2)
             subprocess.run(cmd, check=True)
         os.makedirs(pkg, exist_ok=True)
         for name in LIBS:
-            sub = "kernel" if name == "hogcount" else "keys"
+            sub = SUBDIRS[name]
             # The real file under the name the loader asks for (the
             # soname): the key layer's DT_NEEDED libhogcount.so.N is
             # the kernel _lib.py loaded first.

@@ -172,6 +172,7 @@ if want 4; then
 	say "## 4. text, ${SEED_MB} MB: python/bench/bench_seed.py (seed: 1 run, others: $REPS)"
 	HOGCOUNT_LIB=$B/kernel/libhogcount.so \
 		HOGCOUNT_KEYS_LIB=$B/keys/libhogcount_keys.so \
+		HOGCOUNT_INPUT_LIB=$B/input/libhogcount_input.so \
 		run_to "$W/t4.txt" "$PY" "$R/python/bench/bench_seed.py" \
 		--mb "$SEED_MB" --orders 4 6 --reps "$REPS" --seed-reps 1 \
 		--dir "$W/text" --hogcount "$B/hogcount"

@@ -34,6 +34,7 @@ cmake -S examples -B "$out/examples" -DCMAKE_PREFIX_PATH="$out/prefix" >/dev/nul
 cmake --build "$out/examples" -j"$jobs"
 "$out/examples/embed"
 "$out/examples/ngrams" >/dev/null
+"$out/examples/count_files" examples/sample/reads.fastq >/dev/null
 # pkg-config sees only our .pc files, as on a machine without
 # libatomic-ops-dev: every Requires must resolve inside the package.
 pc() { PKG_CONFIG_LIBDIR="$out/prefix/lib/pkgconfig" pkg-config "$@"; }
@@ -44,6 +45,10 @@ cc -std=c11 -Wall -Werror examples/ngrams.c -o "$out/ngrams-pc" \
 	$(pc --cflags --libs hogcount-model) -Wl,-rpath,"$out/prefix/lib"
 "$out/ngrams-pc" >/dev/null
 pc --static --libs hogcount-model >/dev/null
+cc -std=c11 -Wall -Werror examples/count_files.c -o "$out/count_files-pc" \
+	$(pc --cflags --libs hogcount-input) -Wl,-rpath,"$out/prefix/lib"
+"$out/count_files-pc" examples/sample/reads.fastq >/dev/null
+pc --static --libs hogcount-input >/dev/null
 
 step "the installed Python package, no PYTHONPATH"
 # Installed under lib/python3.X/dist-packages, the directory Debian's
@@ -53,11 +58,12 @@ step "the installed Python package, no PYTHONPATH"
 sys.exit("/usr/local/lib/python%s/dist-packages" % v not in sys.path)' ||
 	{ echo "python3 does not search /usr/local/lib/python3.X/dist-packages"; exit 1; }
 site=$(ls -d "$out"/prefix/lib/python3*/dist-packages)
-(cd / && env -u PYTHONPATH -u HOGCOUNT_LIB -u HOGCOUNT_KEYS_LIB \
+(cd / && env -u PYTHONPATH -u HOGCOUNT_LIB -u HOGCOUNT_KEYS_LIB -u HOGCOUNT_INPUT_LIB \
 	/usr/bin/python3 -c 'import site, sys; site.addsitedir(sys.argv[1])
 import hogcount
 assert hogcount.library_path.startswith(sys.argv[2]), hogcount.library_path
 assert hogcount.keys_library_path.startswith(sys.argv[2])
+assert hogcount.input_library_path.startswith(sys.argv[2])
 t = hogcount.Table.for_ngrams("bytes", 3)
 t.add_batch(hogcount.fragments(b"abcabc", 3))
 assert dict(zip(*t.ngrams())) == {b"abc": 2, b"bca": 1, b"cab": 1}' \
@@ -74,11 +80,12 @@ rm -rf "$out/venv"
 "$out/venv/bin/pip" install --no-index --no-build-isolation "$top/python"
 # From outside the source tree, with the tests' own directory as the
 # top: "import hogcount" is the venv's.
-(cd "$out" && env -u PYTHONPATH -u HOGCOUNT_LIB -u HOGCOUNT_KEYS_LIB \
+(cd "$out" && env -u PYTHONPATH -u HOGCOUNT_LIB -u HOGCOUNT_KEYS_LIB -u HOGCOUNT_INPUT_LIB \
 	"$out/venv/bin/python" -c 'import sys, hogcount
 assert hogcount.library_path.startswith(sys.prefix), hogcount.library_path
-assert hogcount.keys_library_path.startswith(sys.prefix)' &&
-	env -u PYTHONPATH -u HOGCOUNT_LIB -u HOGCOUNT_KEYS_LIB \
+assert hogcount.keys_library_path.startswith(sys.prefix)
+assert hogcount.input_library_path.startswith(sys.prefix)' &&
+	env -u PYTHONPATH -u HOGCOUNT_LIB -u HOGCOUNT_KEYS_LIB -u HOGCOUNT_INPUT_LIB \
 		HOGCOUNT_BIN="$out/plain/hogcount" "$out/venv/bin/python" \
 		-m unittest discover -s "$top/python/tests" \
 		-t "$top/python/tests")

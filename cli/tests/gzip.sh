@@ -2,7 +2,7 @@
 # gzip and plain inputs give the same table (files and standard input,
 # single and concatenated gzip members), for reads and for text.  A DNA
 # stream is cut into blocks of whole records for the other workers
-# (input.c): with small blocks (HOGCOUNT_TEST_SPLIT_BLOCK) and 3
+# (input/job.c): with small blocks (HOGCOUNT_TEST_SPLIT_BLOCK) and 3
 # workers, FASTQ, multi-line FASTA and one-sequence-a-line streams,
 # records longer than a block (the reader goes on alone), and a mix of
 # both, all count as the plain file does.

@@ -573,7 +573,7 @@ static hc_table *tokenize(const hck_meta *m, const char *text, size_t cut,
 		for (size_t a = 0; a < n; a += step) {
 			size_t e = a + step < n ? a + step : n, st;
 
-			/* The file's format, as cli/input.c gives it. */
+			/* The file's format, as input/job.c gives it. */
 			hck_tok_reset(tk, hck_seq_detect(text, n));
 			st = hck_tok_align(tk, text, n, a);
 			if (st < e)

@@ -33,14 +33,16 @@ from .keys import fragments, fragment_bytes, padded
 from .sharded import (partition, read_manifest, shard_id, shard_path,
                       write_manifest)
 
-__all__ = ["Table", "Cache", "HogcountError", "fragments", "fragment_bytes",
+__all__ = ["Table", "Cache", "HogcountError", "count_files", "fragments",
+           "fragment_bytes",
            "padded", "partition", "shard_id", "shard_path", "write_manifest",
            "read_manifest",
            "reseal",
-           "library_path", "keys_library_path"]
+           "library_path", "keys_library_path", "input_library_path"]
 
 library_path = _lib.path
 keys_library_path = _lib.keys_path
+input_library_path = _lib.input_path
 klib = _lib.keys_lib
 
 KINDS = _lib.KINDS
@@ -53,20 +55,25 @@ _TOKEN_NAMES = {v: k for k, v in _lib.TOKENS.items()}
 
 
 class HogcountError(Exception):
-    """A negative status of the C library; .code is HC_E*, .name its name.
+    """A negative status of the C library; .code is HC_E* (or the input
+    layer's HCI_E*), .name its name.  ``msg``: the C layer's own line
+    for this failure (an input's: "corrupt gzip stream (truncated)"),
+    instead of the code's sentence.
     """
 
-    def __init__(self, code, what=""):
+    def __init__(self, code, what="", msg=None):
         self.code = code
         self.what = what
-        self.name = lib.hc_errname(code).decode()
-        msg = lib.hc_strerror(code).decode()
-        super().__init__(f"{what}: {msg} ({self.name})" if what else
-                         f"{msg} ({self.name})")
-
+        self.msg = msg
+        # hci_errname/hci_strerror name the input layer's codes and
+        # hand the kernel's to hc_errname/hc_strerror.
+        self.name = _lib.input_lib.hci_errname(code).decode()
+        text = msg if msg else _lib.input_lib.hci_strerror(code).decode()
+        super().__init__(f"{what}: {text} ({self.name})" if what else
+                         f"{text} ({self.name})")
 
     def __reduce__(self):
-        return HogcountError, (self.code, self.what)
+        return HogcountError, (self.code, self.what, self.msg)
 
 
 def _check(rc, what=""):
@@ -738,3 +745,8 @@ def _meta(tokens, k, canonical=False):
     m.k = int(k)
     m.canonical = 1 if canonical else 0
     return m
+
+
+# Files counted by the C input layer (files.py); after Table, which it
+# uses.
+from .files import count_files  # noqa: E402

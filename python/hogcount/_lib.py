@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: MIT
-"""Loading libhogcount.so (the kernel) and libhogcount_keys.so (the key
-layer) and declaring their functions for ctypes.
+"""Loading libhogcount.so (the kernel), libhogcount_keys.so (the key
+layer) and libhogcount_input.so (the input layer) and declaring their
+functions for ctypes.
 
 Each library is found, in this order: the path in the environment
-variable HOGCOUNT_LIB (HOGCOUNT_KEYS_LIB); the directory recorded at
+variable HOGCOUNT_LIB (HOGCOUNT_KEYS_LIB, HOGCOUNT_INPUT_LIB); the
+directory recorded at
 install time (``_paths.py``, written by ``cmake --install``, or by
 ``pip install`` where the libraries were built into the package); a
 CMake build tree beside the package (``build*/kernel/libhogcount.so``,
-``build*/keys/...``, walking up from this file: the source tree, which
+``build*/keys/...``, ``build*/input/...``, walking up from this file: the source tree, which
 has no ``_paths.py``); then the system (``ctypes.util.find_library``,
 ``libhogcount.so.1``).
 """
@@ -248,3 +250,36 @@ def _names(fn):
 # hc_key_kind), by the names the CLI prints.
 TOKENS = _names(keys_lib.hck_tokens_name)
 KINDS = _names(keys_lib.hck_kind_name)
+
+# The input layer (hogcount_input.h): files opened, decompressed and cut
+# in C, for hogcount.count_files.
+input_lib, input_path = _load("HOGCOUNT_INPUT_LIB", "input",
+                              "hogcount_input")
+
+
+class InputStats(ctypes.Structure):
+    """hci_stats: what a job holds and has done."""
+    _fields_ = [("size", c_size), ("inputs", c_size), ("items", c_size),
+                ("total", c_u64), ("have_stdin", c_int),
+                ("blocks", ctypes.c_uint), ("done", c_u64),
+                ("skipped", c_u64), ("added", c_u64),
+                ("blocks_shared", c_u64)]
+
+
+_ISIGS = {
+    "hci_strerror": (ctypes.c_char_p, [c_int]),
+    "hci_errname": (ctypes.c_char_p, [c_int]),
+    "hci_job_create": (c_int, [_P(c_vp), c_int, c_u64]),
+    "hci_job_add": (c_int, [c_vp, ctypes.c_char_p]),
+    "hci_job_share": (c_int, [c_vp, ctypes.c_uint]),
+    "hci_job_count": (c_int, [c_vp, c_vp, _P(Meta)]),
+    "hci_job_failed": (c_int, [c_vp]),
+    "hci_job_stats": (c_int, [c_vp, _P(InputStats)]),
+    "hci_job_error": (c_int, [c_vp, _P(c_int), _P(ctypes.c_char_p),
+                              _P(ctypes.c_char_p)]),
+    "hci_job_destroy": (None, [c_vp]),
+}
+for _name, (_res, _args) in _ISIGS.items():
+    _f = getattr(input_lib, _name)
+    _f.restype = _res
+    _f.argtypes = _args

@@ -236,7 +236,7 @@ class TestShardedAndFilter(unittest.TestCase):
                     f.write(body)
             ids = [hogcount.shard_id(hogcount.shard_path(out, i, 2))
                    for i in range(2)]
-            # XXH3-64 of the first 4096 bytes (cli/tables.c).
+            # XXH3-64 of the first 4096 bytes (tool/tables.c).
             self.assertEqual(ids, [(5000, 0x854c667088efe093),
                                    (5, 0xb42ad57460d20d0a)])
             with self.assertRaises(OSError):

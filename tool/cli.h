@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli.h - declarations shared by the files of the hogcount command-line
- * tool.  Data flows input.c (bytes) -> the key layer's tokenizers and
- * sinks (hogcount_keys.h) -> the table; cmd_*.c are the subcommands.
+ * cli.h - declarations shared by the two command-line tools, hogcount
+ * (cli/) and hogcount-mpi (mpi/): messages, numbers, outputs, tables.
+ * Data flows the input layer (hogcount_input.h: bytes) -> the key
+ * layer's tokenizers and sinks (hogcount_keys.h) -> the table; the
+ * subcommands are cli/cmd_*.c.
  */
 #ifndef HC_CLI_H
 #define HC_CLI_H

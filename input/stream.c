@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * decomp.c - compressed inputs as streams (decomp.h).  One reader owns
- * a file descriptor and an input buffer; the first bytes read name the
- * format, then one decoder turns the rest into plain bytes for the
- * tokenizer.  Every decoder reads concatenated members (gzip, bzip2),
- * streams (xz) or frames (zstd), and tells a clean end from a
- * truncated one.
+ * stream.c - inputs as streams (hci_stream, hogcount_input.h).  One
+ * reader owns a file descriptor and an input buffer; the first bytes
+ * read name the format, then one decoder turns the rest into plain
+ * bytes for the tokenizer.  Every decoder reads concatenated members
+ * (gzip, bzip2), streams (xz) or frames (zstd), and tells a clean end
+ * from a truncated one.
  *
  * Why ISA-L and not libdeflate for gzip?  libdeflate is as fast but
  * whole-buffer only: a member must be decompressed at once into a
@@ -29,7 +29,7 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
-#include "decomp.h"
+#include "hci_internal.h"
 
 /* Input is read in blocks of IN_BLOCK bytes.  The IN_KEEP bytes before
  * the next unread byte are kept in front of it when the buffer is
@@ -39,13 +39,17 @@
 #define IN_KEEP 16u
 #define OUT_MAX (1u << 30) /* one decoder call writes at most this */
 
-struct dz {
+struct hci_stream {
 	int fd;
 	int kind;
 	int started; /* the format is known */
 	int checked; /* the first output was sniffed */
-	int ended; /* the data ended cleanly: dz_read returns 0 */
-	int failed;
+	/* The first HCI_MAGIC_BYTES bytes of output, gathered over reads
+	 * however small, for that sniff. */
+	unsigned char head[HCI_MAGIC_BYTES];
+	size_t head_len;
+	int ended; /* the data ended cleanly: hci_stream_read gives 0 bytes */
+	int failed; /* 0, or the code of the failure */
 	int eof; /* read() returned 0 */
 	int member_done; /* gzip, bzip2: a member ended; another may follow */
 	int frame_open; /* zstd: inside a frame */
@@ -65,66 +69,67 @@ struct dz {
 	char err[256];
 };
 
-int dz_sniff(const unsigned char *p, size_t n, const char **what)
+int hci_sniff(const void *data, size_t n, const char **what)
 {
+	const unsigned char *p = data;
 	static const struct {
 		const char *magic;
 		size_t len;
 		int kind;
 		const char *name;
 	} m[] = {
-		{ "\x1f\x8b", 2, DZ_GZIP, "gzip" },
-		{ "\xfd\x37\x7a\x58\x5a\x00", 6, DZ_XZ, "xz" },
-		{ "\x28\xb5\x2f\xfd", 4, DZ_ZSTD, "zstd" },
-		{ "\x04\x22\x4d\x18", 4, DZ_REFUSED, "lz4" },
-		{ "\x02\x21\x4c\x18", 4, DZ_REFUSED, "lz4 (legacy)" },
-		{ "\x37\x7a\xbc\xaf\x27\x1c", 6, DZ_REFUSED, "7-Zip" },
-		{ "PK\x03\x04", 4, DZ_REFUSED, "zip" },
-		{ "PK\x05\x06", 4, DZ_REFUSED, "zip" },
-		{ "PK\x07\x08", 4, DZ_REFUSED, "zip" },
-		{ "Rar!\x1a\x07", 6, DZ_REFUSED, "RAR" },
-		{ "\x1f\x9d", 2, DZ_REFUSED, "compress (.Z)" },
-		{ "\x1f\xa0", 2, DZ_REFUSED, "compress (LZH)" },
-		{ "LZIP", 4, DZ_REFUSED, "lzip" },
-		{ "\x89LZO\x00\r\n\x1a\n", 9, DZ_REFUSED, "lzop" },
-		{ "HOGCOUNT", 8, DZ_REFUSED, "hogcount table" },
-		{ "HOGCOMPT", 8, DZ_REFUSED, "hogcount table" }, /* compact */
+		{ "\x1f\x8b", 2, HCI_GZIP, "gzip" },
+		{ "\xfd\x37\x7a\x58\x5a\x00", 6, HCI_XZ, "xz" },
+		{ "\x28\xb5\x2f\xfd", 4, HCI_ZSTD, "zstd" },
+		{ "\x04\x22\x4d\x18", 4, HCI_REFUSED, "lz4" },
+		{ "\x02\x21\x4c\x18", 4, HCI_REFUSED, "lz4 (legacy)" },
+		{ "\x37\x7a\xbc\xaf\x27\x1c", 6, HCI_REFUSED, "7-Zip" },
+		{ "PK\x03\x04", 4, HCI_REFUSED, "zip" },
+		{ "PK\x05\x06", 4, HCI_REFUSED, "zip" },
+		{ "PK\x07\x08", 4, HCI_REFUSED, "zip" },
+		{ "Rar!\x1a\x07", 6, HCI_REFUSED, "RAR" },
+		{ "\x1f\x9d", 2, HCI_REFUSED, "compress (.Z)" },
+		{ "\x1f\xa0", 2, HCI_REFUSED, "compress (LZH)" },
+		{ "LZIP", 4, HCI_REFUSED, "lzip" },
+		{ "\x89LZO\x00\r\n\x1a\n", 9, HCI_REFUSED, "lzop" },
+		{ "HOGCOUNT", 8, HCI_REFUSED, "hogcount table" },
+		{ "HOGCOMPT", 8, HCI_REFUSED, "hogcount table" }, /* compact */
 	};
 
 	*what = NULL;
 	/* bzip2: "BZh" and the block size, '1' to '9'. */
 	if (n >= 4 && !memcmp(p, "BZh", 3) && p[3] >= '1' && p[3] <= '9')
-		return DZ_BZIP2;
+		return HCI_BZIP2;
 	/* zstd skippable frames: 0x184D2A50 to 0x184D2A5F, little-endian. */
 	if (n >= 4 && (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d &&
 	    p[3] == 0x18)
-		return DZ_ZSTD;
+		return HCI_ZSTD;
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		if (n >= m[i].len && !memcmp(p, m[i].magic, m[i].len)) {
-			if (m[i].kind == DZ_REFUSED)
+			if (m[i].kind == HCI_REFUSED)
 				*what = m[i].name;
 			return m[i].kind;
 		}
-	return DZ_PLAIN;
+	return HCI_PLAIN;
 }
 
-const char *dz_kind_name(int kind)
+const char *hci_comp_name(int kind)
 {
 	switch (kind) {
-	case DZ_GZIP:
+	case HCI_GZIP:
 		return "gzip";
-	case DZ_XZ:
+	case HCI_XZ:
 		return "xz";
-	case DZ_BZIP2:
+	case HCI_BZIP2:
 		return "bzip2";
-	case DZ_ZSTD:
+	case HCI_ZSTD:
 		return "zstd";
 	default:
 		return "plain";
 	}
 }
 
-const char *dz_inflater(void)
+const char *hci_inflater(void)
 {
 #ifdef HC_HAVE_ISAL
 	const char *e = getenv("HOGCOUNT_INFLATE");
@@ -135,23 +140,27 @@ const char *dz_inflater(void)
 	return "zlib";
 }
 
-static ssize_t fail(struct dz *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static ssize_t fail(struct hci_stream *d, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static ssize_t fail(struct dz *d, const char *fmt, ...)
+/* The stream's failure, once: @code, and its line.  errno is left as
+ * the failed call set it (HC_EIO). */
+static ssize_t fail(struct hci_stream *d, int code, const char *fmt, ...)
 {
+	int e = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(d->err, sizeof(d->err), fmt, ap);
 	va_end(ap);
-	d->failed = 1;
+	d->failed = code;
+	errno = e;
 	return -1;
 }
 
 /* Try to have @n unused input bytes (fewer only at the end of the
  * file).  Returns 0, or -1 on a read error. */
-static int ensure(struct dz *d, size_t n)
+static int ensure(struct hci_stream *d, size_t n)
 {
 	while (d->avail < n && !d->eof) {
 		ssize_t r;
@@ -165,7 +174,7 @@ static int ensure(struct dz *d, size_t n)
 				 IN_BLOCK - d->avail);
 		while (r < 0 && errno == EINTR);
 		if (r < 0) {
-			fail(d, "%s", strerror(errno));
+			fail(d, HC_EIO, "%s", strerror(errno));
 			return -1;
 		}
 		if (r == 0)
@@ -176,21 +185,22 @@ static int ensure(struct dz *d, size_t n)
 	return 0;
 }
 
-static void take(struct dz *d, size_t used)
+static void take(struct hci_stream *d, size_t used)
 {
 	d->next += used;
 	d->avail -= used;
 }
 
-static ssize_t truncated(struct dz *d)
+static ssize_t truncated(struct hci_stream *d)
 {
-	return fail(d, "corrupt %s stream (truncated)", dz_kind_name(d->kind));
+	return fail(d, HCI_EDATA, "corrupt %s stream (truncated)",
+		    hci_comp_name(d->kind));
 }
 
 /* After a gzip or bzip2 member: is another one next?  1 yes, 0 no (the
  * bytes left, if any, are ignored as gzip -d and bzip2 -d do), -1 on a
  * read error. */
-static int next_member(struct dz *d, const char *magic, size_t len)
+static int next_member(struct hci_stream *d, const char *magic, size_t len)
 {
 	if (ensure(d, len))
 		return -1;
@@ -200,7 +210,7 @@ static int next_member(struct dz *d, const char *magic, size_t len)
 	return 0;
 }
 
-static ssize_t read_plain(struct dz *d, unsigned char *buf, size_t cap)
+static ssize_t read_plain(struct hci_stream *d, unsigned char *buf, size_t cap)
 {
 	ssize_t r;
 
@@ -217,14 +227,14 @@ static ssize_t read_plain(struct dz *d, unsigned char *buf, size_t cap)
 		r = read(d->fd, buf, cap);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return fail(d, "%s", strerror(errno));
+		return fail(d, HC_EIO, "%s", strerror(errno));
 	if (r == 0)
 		d->eof = 1;
 	d->in_bytes += (uint64_t)r;
 	return r;
 }
 
-static ssize_t gz_zlib(struct dz *d, unsigned char *buf, size_t cap)
+static ssize_t gz_zlib(struct hci_stream *d, unsigned char *buf, size_t cap)
 {
 	z_stream *z = &d->z;
 
@@ -256,16 +266,17 @@ static ssize_t gz_zlib(struct dz *d, unsigned char *buf, size_t cap)
 			continue;
 		}
 		if (ret == Z_MEM_ERROR)
-			return fail(d, "%s", strerror(ENOMEM));
+			return fail(d, HC_ENOMEM, "%s", strerror(ENOMEM));
 		if (ret != Z_OK && ret != Z_BUF_ERROR)
-			return fail(d, "corrupt gzip stream (%s)",
+			return fail(d, HCI_EDATA, "corrupt gzip stream (%s)",
 				    z->msg ? z->msg : "invalid data");
 		if (produced)
 			return (ssize_t)produced;
 		if (!d->avail && d->eof)
 			return truncated(d);
 		if (!used)
-			return fail(d, "corrupt gzip stream (no progress)");
+			return fail(d, HCI_EDATA,
+				    "corrupt gzip stream (no progress)");
 	}
 }
 
@@ -290,7 +301,7 @@ static const char *isal_msg(int ret)
 	}
 }
 
-static ssize_t gz_isal(struct dz *d, unsigned char *buf, size_t cap)
+static ssize_t gz_isal(struct hci_stream *d, unsigned char *buf, size_t cap)
 {
 	struct inflate_state *s = d->isal;
 
@@ -318,11 +329,12 @@ static ssize_t gz_isal(struct dz *d, unsigned char *buf, size_t cap)
 		 * call: next_in can move back, before this call's start,
 		 * into the IN_KEEP bytes.  Take its pointers as they are. */
 		if (ret < 0 || ret == ISAL_NEED_DICT)
-			return fail(d, "corrupt gzip stream (%s)",
+			return fail(d, HCI_EDATA, "corrupt gzip stream (%s)",
 				    isal_msg(ret));
 		if (s->next_in < d->in ||
 		    s->next_in + s->avail_in != d->next + d->avail)
-			return fail(d, "corrupt gzip stream (inflater state)");
+			return fail(d, HCI_EDATA,
+				    "corrupt gzip stream (inflater state)");
 		used = s->next_in != d->next;
 		d->next = s->next_in;
 		d->avail = s->avail_in;
@@ -344,7 +356,8 @@ static ssize_t gz_isal(struct dz *d, unsigned char *buf, size_t cap)
 		if (!d->avail && d->eof)
 			return truncated(d);
 		if (!used)
-			return fail(d, "corrupt gzip stream (no progress)");
+			return fail(d, HCI_EDATA,
+				    "corrupt gzip stream (no progress)");
 	}
 }
 #endif
@@ -368,7 +381,7 @@ static const char *xz_msg(lzma_ret ret)
 	}
 }
 
-static ssize_t read_xz(struct dz *d, unsigned char *buf, size_t cap)
+static ssize_t read_xz(struct hci_stream *d, unsigned char *buf, size_t cap)
 {
 	lzma_stream *x = &d->x;
 
@@ -392,7 +405,8 @@ static ssize_t read_xz(struct dz *d, unsigned char *buf, size_t cap)
 			return (ssize_t)produced;
 		}
 		if (ret != LZMA_OK)
-			return fail(d, "corrupt xz stream (%s)", xz_msg(ret));
+			return fail(d, HCI_EDATA, "corrupt xz stream (%s)",
+				    xz_msg(ret));
 		if (produced)
 			return (ssize_t)produced;
 	}
@@ -412,7 +426,7 @@ static const char *bz_msg(int ret)
 	}
 }
 
-static ssize_t read_bz(struct dz *d, unsigned char *buf, size_t cap)
+static ssize_t read_bz(struct hci_stream *d, unsigned char *buf, size_t cap)
 {
 	bz_stream *b = &d->b;
 
@@ -428,7 +442,8 @@ static ssize_t read_bz(struct dz *d, unsigned char *buf, size_t cap)
 			memset(b, 0, sizeof(*b));
 			d->b_init = 0;
 			if (BZ2_bzDecompressInit(b, 0, 0) != BZ_OK)
-				return fail(d, "%s", strerror(ENOMEM));
+				return fail(d, HC_ENOMEM, "%s",
+					    strerror(ENOMEM));
 			d->b_init = 1;
 			d->member_done = 0;
 		}
@@ -449,18 +464,19 @@ static ssize_t read_bz(struct dz *d, unsigned char *buf, size_t cap)
 			continue;
 		}
 		if (ret != BZ_OK)
-			return fail(d, "corrupt bzip2 stream (%s)",
+			return fail(d, HCI_EDATA, "corrupt bzip2 stream (%s)",
 				    bz_msg(ret));
 		if (produced)
 			return (ssize_t)produced;
 		if (!d->avail && d->eof)
 			return truncated(d);
 		if (!used)
-			return fail(d, "corrupt bzip2 stream (no progress)");
+			return fail(d, HCI_EDATA,
+				    "corrupt bzip2 stream (no progress)");
 	}
 }
 
-static ssize_t read_zstd(struct dz *d, unsigned char *buf, size_t cap)
+static ssize_t read_zstd(struct hci_stream *d, unsigned char *buf, size_t cap)
 {
 	for (;;) {
 		ZSTD_inBuffer in;
@@ -474,7 +490,7 @@ static ssize_t read_zstd(struct dz *d, unsigned char *buf, size_t cap)
 		in.pos = 0;
 		r = ZSTD_decompressStream(d->zs, &out, &in);
 		if (ZSTD_isError(r))
-			return fail(d, "corrupt zstd stream (%s)",
+			return fail(d, HCI_EDATA, "corrupt zstd stream (%s)",
 				    ZSTD_getErrorName(r));
 		take(d, in.pos);
 		/* 0: a frame is complete and flushed.  A call that did
@@ -490,25 +506,26 @@ static ssize_t read_zstd(struct dz *d, unsigned char *buf, size_t cap)
 			return 0;
 		}
 		if (!in.pos)
-			return fail(d, "corrupt zstd stream (no progress)");
+			return fail(d, HCI_EDATA,
+				    "corrupt zstd stream (no progress)");
 	}
 }
 
-static int start(struct dz *d)
+static int start(struct hci_stream *d)
 {
 	const char *what;
 
 	d->started = 1;
-	if (ensure(d, DZ_MAGIC_BYTES))
+	if (ensure(d, HCI_MAGIC_BYTES))
 		return -1;
-	d->kind = dz_sniff(d->next, d->avail, &what);
+	d->kind = hci_sniff(d->next, d->avail, &what);
 	switch (d->kind) {
-	case DZ_REFUSED:
-		fail(d, DZ_REFUSED_MSG, what);
+	case HCI_REFUSED:
+		fail(d, HCI_EFORMAT, HCI__REFUSED_MSG, what);
 		return -1;
-	case DZ_GZIP:
+	case HCI_GZIP:
 #ifdef HC_HAVE_ISAL
-		if (!strcmp(dz_inflater(), "isa-l")) {
+		if (!strcmp(hci_inflater(), "isa-l")) {
 			d->isal = malloc(sizeof(*d->isal));
 			if (!d->isal)
 				break;
@@ -523,18 +540,18 @@ static int start(struct dz *d)
 			break;
 		d->z_init = 1;
 		return 0;
-	case DZ_XZ:
+	case HCI_XZ:
 		if (lzma_stream_decoder(&d->x, UINT64_MAX, LZMA_CONCATENATED) !=
 		    LZMA_OK)
 			break;
 		d->x_init = 1;
 		return 0;
-	case DZ_BZIP2:
+	case HCI_BZIP2:
 		if (BZ2_bzDecompressInit(&d->b, 0, 0) != BZ_OK)
 			break;
 		d->b_init = 1;
 		return 0;
-	case DZ_ZSTD:
+	case HCI_ZSTD:
 		d->zs = ZSTD_createDCtx();
 		if (!d->zs)
 			break;
@@ -542,31 +559,32 @@ static int start(struct dz *d)
 	default:
 		return 0;
 	}
-	fail(d, "%s", strerror(ENOMEM));
+	fail(d, HC_ENOMEM, "%s", strerror(ENOMEM));
 	return -1;
 }
 
-struct dz *dz_open(int fd)
+int hci_stream_open(hci_stream **out, int fd)
 {
 	static const lzma_stream xinit = LZMA_STREAM_INIT;
-	struct dz *d = calloc(1, sizeof(*d));
+	struct hci_stream *d = calloc(1, sizeof(*d));
 
+	*out = NULL;
 	if (d)
 		d->in = malloc(IN_KEEP + IN_BLOCK);
 	if (!d || !d->in) {
 		free(d);
 		close(fd);
-		errno = ENOMEM;
-		return NULL;
+		return HC_ENOMEM;
 	}
 	memset(d->in, 0, IN_KEEP);
 	d->fd = fd;
 	d->next = d->in + IN_KEEP;
 	d->x = xinit;
-	return d;
+	*out = d;
+	return HC_OK;
 }
 
-ssize_t dz_read(struct dz *d, unsigned char *buf, size_t cap)
+static ssize_t stream_read(struct hci_stream *d, unsigned char *buf, size_t cap)
 {
 	ssize_t n;
 
@@ -579,7 +597,7 @@ ssize_t dz_read(struct dz *d, unsigned char *buf, size_t cap)
 	if (cap > OUT_MAX)
 		cap = OUT_MAX;
 	switch (d->kind) {
-	case DZ_GZIP:
+	case HCI_GZIP:
 #ifdef HC_HAVE_ISAL
 		if (d->use_isal) {
 			n = gz_isal(d, buf, cap);
@@ -588,13 +606,13 @@ ssize_t dz_read(struct dz *d, unsigned char *buf, size_t cap)
 #endif
 		n = gz_zlib(d, buf, cap);
 		break;
-	case DZ_XZ:
+	case HCI_XZ:
 		n = read_xz(d, buf, cap);
 		break;
-	case DZ_BZIP2:
+	case HCI_BZIP2:
 		n = read_bz(d, buf, cap);
 		break;
-	case DZ_ZSTD:
+	case HCI_ZSTD:
 		n = read_zstd(d, buf, cap);
 		break;
 	default:
@@ -603,38 +621,58 @@ ssize_t dz_read(struct dz *d, unsigned char *buf, size_t cap)
 	}
 	if (n == 0)
 		d->ended = 1;
-	if (n > 0 && !d->checked && d->kind != DZ_PLAIN) {
+	if (n >= 0 && !d->checked && d->kind != HCI_PLAIN) {
+		size_t take = HCI_MAGIC_BYTES - d->head_len;
 		const char *what;
-		int inner = dz_sniff(buf, (size_t)n, &what);
+		int inner;
 
-		/* A compressed file inside another: count no garbage. */
+		if (take > (size_t)n)
+			take = (size_t)n;
+		memcpy(d->head + d->head_len, buf, take);
+		d->head_len += take;
+		/* A compressed file inside another: count no garbage.  The
+		 * sniff waits for enough bytes (or the end), so that reads
+		 * of a few bytes cannot slip a magic past it; a reader of
+		 * such small reads has then had at most HCI_MAGIC_BYTES - 1
+		 * bytes before the error. */
+		if (d->head_len < HCI_MAGIC_BYTES && n > 0)
+			return n;
 		d->checked = 1;
-		if (inner != DZ_PLAIN)
-			return fail(d,
+		inner = hci_sniff(d->head, d->head_len, &what);
+		if (inner != HCI_PLAIN)
+			return fail(d, HCI_EFORMAT,
 				    "%s data inside %s, which hogcount "
 				    "does not read; decompress it first",
-				    what ? what : dz_kind_name(inner),
-				    dz_kind_name(d->kind));
+				    what ? what : hci_comp_name(inner),
+				    hci_comp_name(d->kind));
 	}
 	return n;
 }
 
-const char *dz_error(const struct dz *d)
+int hci_stream_read(hci_stream *d, void *buf, size_t cap, size_t *got)
+{
+	ssize_t n = stream_read(d, buf, cap);
+
+	*got = n > 0 ? (size_t)n : 0;
+	return n >= 0 ? HC_OK : d->failed ? d->failed : HC_EIO;
+}
+
+const char *hci_stream_error(const hci_stream *d)
 {
 	return d->err;
 }
 
-int dz_kind(const struct dz *d)
+int hci_stream_comp(const hci_stream *d)
 {
 	return d->kind;
 }
 
-uint64_t dz_in_bytes(const struct dz *d)
+uint64_t hci_stream_in_bytes(const hci_stream *d)
 {
 	return d->in_bytes;
 }
 
-void dz_close(struct dz *d)
+void hci_stream_close(hci_stream *d)
 {
 	if (!d)
 		return;

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * input.c - inputs: plain files, compressed files (gzip, xz, bzip2,
- * zstd, told apart by their magic bytes and read by decomp.c),
+ * job.c - the inputs of a job: plain files, compressed files (gzip, xz,
+ * bzip2, zstd, told apart by their magic bytes and read by stream.c),
  * standard input ("-") and other non-seekable files.  Plain regular
  * files are mapped and cut into byte ranges; the others are streams,
  * read whole by one worker, which shares the records of a DNA stream
  * with the others (below).  A format the tool does not read (lz4, zip,
- * ...) is refused by its magic, never counted as bytes.
+ * ...) is refused by its magic, never counted as bytes.  Errors are
+ * the job's (hci__fail): the caller prints them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,192 +17,254 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "decomp.h"
-#include "work.h"
+#include "hci_internal.h"
 
 #define PEEK_BYTES 4096
 #define STREAM_BLOCK (1u << 20)
 
-static void add_item(struct work *w, uint32_t input, uint64_t start,
-		     uint64_t end)
+/* Grow the array *@p of @n elements of @size bytes when @n is 0 or a
+ * power of two (16, 32, ...).  Returns HC_OK or HC_ENOMEM. */
+static int grow(void *p, size_t n, size_t size)
 {
-	if ((w->nitems & (w->nitems - 1)) == 0)
-		w->items = xrealloc(w->items, (w->nitems ? w->nitems * 2 : 16) *
-						      sizeof(*w->items));
+	void *q;
+
+	if (n & (n - 1))
+		return HC_OK;
+	q = realloc(*(void **)p, (n ? n * 2 : 16) * size);
+	if (!q)
+		return HC_ENOMEM;
+	*(void **)p = q;
+	return HC_OK;
+}
+
+static int add_item(struct hci_job *w, uint32_t input, uint64_t start,
+		    uint64_t end)
+{
+	if (grow(&w->items, w->nitems, sizeof(*w->items)))
+		return hci__fail(w, HC_ENOMEM, NULL, "%s",
+				 hci_strerror(HC_ENOMEM));
 	w->items[w->nitems].input = input;
 	w->items[w->nitems].start = start;
 	w->items[w->nitems].end = end;
 	w->nitems++;
+	return HC_OK;
 }
 
-static uint32_t add_input(struct work *w, const char *path, int stream, int fmt,
-			  uint64_t size)
+/* A new input (and *@in its index); HC_OK or HC_ENOMEM. */
+static int add_input(struct hci_job *w, const char *path, int stream, int comp,
+		     int fmt, uint64_t size, uint32_t *in)
 {
-	if ((w->nin & (w->nin - 1)) == 0)
-		w->in = xrealloc(w->in,
-				 (w->nin ? w->nin * 2 : 16) * sizeof(*w->in));
-	w->in[w->nin].path = strdup(path);
-	if (!w->in[w->nin].path) {
-		cli_error(NULL, "out of memory");
-		exit(1);
+	char *copy = strdup(path);
+
+	if (!copy || grow(&w->in, w->nin, sizeof(*w->in))) {
+		free(copy);
+		return hci__fail(w, HC_ENOMEM, NULL, "%s",
+				 hci_strerror(HC_ENOMEM));
 	}
+	w->in[w->nin].path = copy;
 	w->in[w->nin].stream = stream;
+	w->in[w->nin].comp = comp;
 	w->in[w->nin].fmt = fmt;
 	w->in[w->nin].size = size;
 	w->in[w->nin].expand = 0;
 	w->total += size;
-	return (uint32_t)w->nin++;
+	*in = (uint32_t)w->nin++;
+	return HC_OK;
 }
 
-int work_add_input(struct work *w, const char *path, int tokens, uint64_t chunk)
+/* A system error on @path, errno's. */
+static int sys_fail(struct hci_job *w, const char *path)
+{
+	return hci__fail(w, HC_EIO, path, "%s", strerror(errno));
+}
+
+int hci_job_create(hci_job **out, int tokens, uint64_t chunk)
+{
+	struct hci_job *w;
+	int rc;
+
+	*out = NULL;
+	if (!chunk || tokens < HCK_DNA || tokens > HCK_WORDS)
+		return HC_EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return HC_ENOMEM;
+	w->tokens = tokens;
+	w->chunk = chunk;
+	w->cur_input = -1;
+	rc = hci__shared_map(w);
+	if (rc) {
+		free(w);
+		return rc;
+	}
+	*out = w;
+	return HC_OK;
+}
+
+void hci_job_destroy(hci_job *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->nin; i++)
+		free(w->in[i].path);
+	free(w->in);
+	free(w->items);
+	if (w->cur_map)
+		munmap((void *)w->cur_map, w->cur_size);
+	free(w->buf);
+	hci__shared_unmap(w);
+	free(w);
+}
+
+int hci_job_add(hci_job *w, const char *path)
 {
 	unsigned char peek[PEEK_BYTES];
 	const char *what;
 	struct stat st;
 	ssize_t got;
 	uint32_t in;
-	int fd, kind;
+	int fd, kind, rc;
 
+	if (hci_job_failed(w))
+		return HC_EMISUSE;
 	if (!strcmp(path, "-")) {
-		if (w->have_stdin) {
-			cli_error(path, "standard input given twice");
-			return -1;
-		}
+		if (w->have_stdin)
+			return hci__fail(w, HCI_ESTDIN, path, "%s",
+					 hci_strerror(HCI_ESTDIN));
 		w->have_stdin = 1;
-		add_item(w, add_input(w, path, 1, HCK_FMT_UNKNOWN, 0), 0, 0);
-		return 0;
+		rc = add_input(w, path, 1, HCI_PLAIN, HCK_FMT_UNKNOWN, 0, &in);
+		return rc ? rc : add_item(w, in, 0, 0);
 	}
 	/* stat() first: opening a FIFO here would wait for its writer, and
 	 * closing it again could leave that writer with no reader (EPIPE)
 	 * before the worker opens it. */
-	if (stat(path, &st)) {
-		cli_error(path, "%s", strerror(errno));
-		return -1;
-	}
+	if (stat(path, &st))
+		return sys_fail(w, path);
 	if (S_ISDIR(st.st_mode)) {
-		cli_error(path, "%s", strerror(EISDIR));
-		return -1;
+		errno = EISDIR;
+		return sys_fail(w, path);
 	}
 	if (!S_ISREG(st.st_mode)) {
 		/* A pipe or device: peeking would eat its bytes. */
-		add_item(w, add_input(w, path, 1, HCK_FMT_UNKNOWN, 0), 0, 0);
-		return 0;
+		rc = add_input(w, path, 1, HCI_PLAIN, HCK_FMT_UNKNOWN, 0, &in);
+		return rc ? rc : add_item(w, in, 0, 0);
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
-		cli_error(path, "%s", strerror(errno));
+		rc = sys_fail(w, path);
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return rc;
 	}
 	if (!S_ISREG(st.st_mode)) { /* replaced since the stat() */
-		cli_error(path, "changed while being opened");
 		close(fd);
-		return -1;
+		errno = EAGAIN;
+		return hci__fail(w, HC_EIO, path, "changed while being opened");
 	}
 	got = pread(fd, peek, sizeof(peek), 0);
-	close(fd);
 	if (got < 0) {
-		cli_error(path, "%s", strerror(errno));
-		return -1;
+		rc = sys_fail(w, path);
+		close(fd);
+		return rc;
 	}
-	kind = dz_sniff(peek, (size_t)got, &what);
+	close(fd);
+	kind = hci_sniff(peek, (size_t)got, &what);
 	switch (kind) {
-	case DZ_REFUSED:
-		cli_error(path, DZ_REFUSED_MSG, what);
-		return -1;
-	case DZ_PLAIN:
+	case HCI_REFUSED:
+		return hci__fail(w, HCI_EFORMAT, path, HCI__REFUSED_MSG, what);
+	case HCI_PLAIN:
 		break;
 	default:
-		in = add_input(w, path, 1, HCK_FMT_UNKNOWN,
-			       (uint64_t)st.st_size);
+		rc = add_input(w, path, 1, kind, HCK_FMT_UNKNOWN,
+			       (uint64_t)st.st_size, &in);
+		if (rc)
+			return rc;
 		/* How much larger the plain data is likely to be, for the
-		 * key bound of cmd_count.c: gzip about 4 to 1 on text and
+		 * key bounds of the tools: gzip about 4 to 1 on text and
 		 * reads; the others pack tighter, xz most. */
-		w->in[in].expand = kind == DZ_GZIP ? 4 : kind == DZ_XZ ? 8 : 6;
-		add_item(w, in, 0, 0);
-		return 0;
+		w->in[in].expand = kind == HCI_GZIP ? 4
+				   : kind == HCI_XZ ? 8
+						    : 6;
+		return add_item(w, in, 0, 0);
 	}
 	if (st.st_size == 0)
-		return 0;
-	in = add_input(w, path, 0,
-		       tokens == HCK_DNA ? hck_seq_detect(peek, (size_t)got)
-					 : HCK_FMT_UNKNOWN,
-		       (uint64_t)st.st_size);
-	for (uint64_t s = 0; s < (uint64_t)st.st_size; s += chunk) {
-		uint64_t e = s + chunk;
+		return HC_OK;
+	rc = add_input(w, path, 0, HCI_PLAIN,
+		       w->tokens == HCK_DNA ? hck_seq_detect(peek, (size_t)got)
+					    : HCK_FMT_UNKNOWN,
+		       (uint64_t)st.st_size, &in);
+	for (uint64_t s = 0; !rc && s < (uint64_t)st.st_size; s += w->chunk) {
+		uint64_t e = s + w->chunk;
 
-		add_item(w, in, s,
-			 e > (uint64_t)st.st_size ? (uint64_t)st.st_size : e);
+		rc = add_item(w, in, s,
+			      e > (uint64_t)st.st_size ? (uint64_t)st.st_size
+						       : e);
 	}
-	return 0;
+	return rc;
 }
 
-/* The worker's current mapping: ranges of one file come in a row. */
-static struct {
-	long input;
-	const unsigned char *map;
-	size_t size;
-} cur = { -1, NULL, 0 };
-
-static int map_input(struct work *w, uint32_t input)
+/* Map input @input for this process's ranges (w->cur_*): ranges of one
+ * file come in a row. */
+static int map_input(struct hci_job *w, uint32_t input)
 {
 	struct stat st;
 	void *p;
-	int fd;
+	int fd, rc;
 
-	if (cur.input == (long)input)
-		return 0;
-	if (cur.map)
-		munmap((void *)cur.map, cur.size);
-	cur.input = -1;
-	cur.map = NULL;
+	if (w->cur_input == (long)input)
+		return HC_OK;
+	if (w->cur_map)
+		munmap((void *)w->cur_map, w->cur_size);
+	w->cur_input = -1;
+	w->cur_map = NULL;
 	fd = open(w->in[input].path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
-		work_fail(w, 0, w->in[input].path, "%s", strerror(errno));
+		rc = sys_fail(w, w->in[input].path);
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return rc;
 	}
-	cur.size = (size_t)st.st_size;
-	if (cur.size) {
-		p = mmap(NULL, cur.size, PROT_READ, MAP_PRIVATE, fd, 0);
+	w->cur_size = (size_t)st.st_size;
+	if (w->cur_size) {
+		p = mmap(NULL, w->cur_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED) {
-			work_fail(w, 0, w->in[input].path, "%s",
-				  strerror(errno));
+			rc = sys_fail(w, w->in[input].path);
 			close(fd);
-			return -1;
+			return rc;
 		}
-		madvise(p, cur.size, MADV_SEQUENTIAL);
-		cur.map = p;
+		madvise(p, w->cur_size, MADV_SEQUENTIAL);
+		w->cur_map = p;
 	}
 	close(fd);
-	cur.input = input;
-	return 0;
+	w->cur_input = input;
+	return HC_OK;
 }
 
-static int table_fail(struct work *w, int rc)
+/* A failure of the tokenizer's table (or sink): the job's, naming no
+ * input. */
+static int table_fail(struct hci_job *w, int rc)
 {
-	work_fail(w, rc, NULL, "%s", hc_strerror(rc));
-	return -1;
+	return hci__fail(w, rc, NULL, "%s", hci_strerror(rc));
 }
 
-static int run_mapped(struct work *w, const struct item *it, hck_tok *tk)
+static int run_mapped(struct hci_job *w, const struct hci__item *it,
+		      hck_tok *tk)
 {
 	uint64_t start = it->start, end = it->end;
 	size_t s;
-	int rc = 0;
+	int rc;
 
-	if (map_input(w, it->input))
-		return -1;
+	rc = map_input(w, it->input);
+	if (rc)
+		return rc;
 	/* The file may have shrunk since it was listed. */
-	if (end > cur.size)
-		end = cur.size;
+	if (end > w->cur_size)
+		end = w->cur_size;
 	hck_tok_reset(tk, w->in[it->input].fmt);
 	if (start < end) {
-		s = hck_tok_align(tk, cur.map, cur.size, start);
+		s = hck_tok_align(tk, w->cur_map, w->cur_size, start);
 		if (s < end)
-			rc = hck_tok_feed(tk, cur.map + s, cur.size - s,
+			rc = hck_tok_feed(tk, w->cur_map + s, w->cur_size - s,
 					  end - s);
 	}
 	if (!rc)
@@ -214,10 +277,10 @@ static int run_mapped(struct work *w, const struct item *it, hck_tok *tk)
 		uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
 		uint64_t a = start / pg * pg;
 
-		madvise((void *)(cur.map + a), end - a, MADV_DONTNEED);
+		madvise((void *)(w->cur_map + a), end - a, MADV_DONTNEED);
 	}
-	work_progress(w, it->end - it->start);
-	return 0;
+	hci__progress(w, it->end - it->start);
+	return HC_OK;
 }
 
 /* ---- DNA streams split between the workers ----------------------------
@@ -226,7 +289,7 @@ static int run_mapped(struct work *w, const struct item *it, hck_tok *tk)
  * by the one worker that takes its item.  DNA records are independent
  * of each other, so that reader cuts what it reads at record starts and
  * hands blocks of whole records to the workers that have run out of
- * items, through a ring of blocks in shared memory (work.h).  The cut
+ * items, through a ring of blocks in shared memory (hci_internal.h).  The cut
  * is hck_tok_align(), the one that cuts a plain file into ranges, so a
  * stream is counted as the same file uncompressed would be.  When no
  * block is free the reader counts the block itself, so it never waits
@@ -241,7 +304,7 @@ static int run_mapped(struct work *w, const struct item *it, hck_tok *tk)
 
 #define SPLIT_BLOCK (1u << 20)
 
-int work_split_map(struct work *w, unsigned nworkers, int tokens)
+int hci_job_share(hci_job *w, unsigned nworkers)
 {
 	const char *env = getenv("HOGCOUNT_TEST_SPLIT_BLOCK");
 	size_t hdr, bb = SPLIT_BLOCK;
@@ -251,8 +314,8 @@ int work_split_map(struct work *w, unsigned nworkers, int tokens)
 
 	for (size_t i = 0; i < w->nin; i++)
 		any |= w->in[i].stream;
-	if (nworkers < 2 || tokens != HCK_DNA || !any)
-		return 0;
+	if (nworkers < 2 || w->tokens != HCK_DNA || !any || w->nblocks)
+		return HC_OK;
 	/* Testing aids: smaller blocks make many cuts out of a small
 	 * file; SPLIT_WAIT makes a reader wait for a free block instead of
 	 * counting a block itself, so that blocks surely change hands. */
@@ -270,19 +333,19 @@ int work_split_map(struct work *w, unsigned nworkers, int tokens)
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		w->nblocks = 0;
-		return -1;
+		return HC_EIO;
 	}
 	w->blocks = p;
 	w->block_data = (unsigned char *)p + hdr;
 	w->block_bytes = bb;
 	for (unsigned i = 0; i < w->nblocks; i++)
 		atomic_init(&w->blocks[i].state, SPLIT_FREE);
-	return 0;
+	return HC_OK;
 }
 
 /* Count @n bytes of whole records of format @fmt as a chunk of their
  * own. */
-static int count_records(struct work *w, hck_tok *tk, int fmt,
+static int count_records(struct hci_job *w, hck_tok *tk, int fmt,
 			 const unsigned char *p, size_t n)
 {
 	int rc;
@@ -291,17 +354,18 @@ static int count_records(struct work *w, hck_tok *tk, int fmt,
 	rc = hck_tok_feed(tk, p, n, n);
 	if (!rc)
 		rc = hck_tok_finish(tk);
-	return rc ? table_fail(w, rc) : 0;
+	return rc ? table_fail(w, rc) : HC_OK;
 }
 
 /* Hand the records @p[0, @n) to the other workers in a free block: 1,
  * or 0 if none is free or they do not fit (the caller counts them). */
-static int split_put(struct work *w, int fmt, const unsigned char *p, size_t n)
+static int split_put(struct hci_job *w, int fmt, const unsigned char *p,
+		     size_t n)
 {
 	if (n > w->block_bytes)
 		return 0;
 	for (unsigned i = 0; i < w->nblocks; i++) {
-		struct split_block *b = &w->blocks[i];
+		struct hci__block *b = &w->blocks[i];
 		int want = SPLIT_FREE;
 
 		/* ORDER: acquire on success.  Pairs with the release store
@@ -326,11 +390,11 @@ static int split_put(struct work *w, int fmt, const unsigned char *p, size_t n)
 }
 
 /* Count one full block if there is one: 1 if one was counted, 0 if none
- * was full, -1 after a failure (reported). */
-static int split_take(struct work *w, hck_tok *tk)
+ * was full, or the code of a failure (recorded). */
+static int split_take(struct hci_job *w, hck_tok *tk)
 {
 	for (unsigned i = 0; i < w->nblocks; i++) {
-		struct split_block *b = &w->blocks[i];
+		struct hci__block *b = &w->blocks[i];
 		int want = SPLIT_FULL, rc;
 
 		/* ORDER: relaxed.  A first look that spares the CAS on
@@ -358,12 +422,12 @@ static int split_take(struct work *w, hck_tok *tk)
 		 * CAS in split_put(). */
 		atomic_store_explicit(&b->state, SPLIT_FREE,
 				      memory_order_release);
-		return rc ? -1 : 1;
+		return rc ? rc : 1;
 	}
 	return 0;
 }
 
-int work_split_drain(struct work *w, hck_tok *tk)
+int hci_job_drain(hci_job *w, hck_tok *tk)
 {
 	/* Waits for the readers back off from 50 us to 5 ms, so idle
 	 * workers beside a stream that cannot be cut cost next to nothing. */
@@ -371,24 +435,24 @@ int work_split_drain(struct work *w, hck_tok *tk)
 	int r;
 
 	if (!w->nblocks)
-		return 0;
+		return HC_OK;
 	for (;;) {
 		/* Every block was published before its item ended
-		 * (work_item_done()), so once all have ended a scan that
+		 * (hci_job_item_done()), so once all have ended a scan that
 		 * finds no full block means none will come. */
-		int all_done = work_items_all_done(w);
+		int all_done = hci__items_all_done(w);
 
 		r = split_take(w, tk);
 		if (r < 0)
-			return -1;
+			return r;
 		if (r) {
 			ts.tv_nsec = 50 * 1000;
 			continue;
 		}
 		if (all_done)
-			return 0;
-		if (work_failed(w))
-			return -1;
+			return HC_OK;
+		if (hci_job_failed(w))
+			return HC_EMISUSE; /* another's failure, recorded */
 		nanosleep(&ts, NULL);
 		if (ts.tv_nsec < 5 * 1000 * 1000)
 			ts.tv_nsec *= 2;
@@ -396,61 +460,60 @@ int work_split_drain(struct work *w, hck_tok *tk)
 }
 
 /*
- * Up to @n bytes of the stream @d into @buf: the count (0 at the end),
- * or -1 after a read error (reported).  Progress is counted in bytes
- * read from the file: compressed bytes for a compressed input, as its
- * size on disk is.
+ * Up to @n bytes of the stream @d into @buf, *@got of them (0 at the
+ * end).  Returns HC_OK or the code of a read error (recorded).
+ * Progress is counted in bytes read from the file: compressed bytes
+ * for a compressed input, as its size on disk is.
  */
-static ssize_t stream_read(struct work *w, struct dz *d, const char *name,
-			   unsigned char *buf, size_t n, uint64_t *last)
+static int stream_read(struct hci_job *w, hci_stream *d, const char *name,
+		       unsigned char *buf, size_t n, size_t *got,
+		       uint64_t *last)
 {
-	ssize_t got = dz_read(d, buf, n);
+	int rc = hci_stream_read(d, buf, n, got);
 	uint64_t off;
 
-	if (got < 0) {
-		work_fail(w, 0, name, "%s", dz_error(d));
-		return -1;
-	}
-	off = dz_in_bytes(d);
+	if (rc)
+		return hci__fail(w, rc, name, "%s", hci_stream_error(d));
+	off = hci_stream_in_bytes(d);
 	if (off > *last) {
-		work_progress(w, off - *last);
+		hci__progress(w, off - *last);
 		*last = off;
 	}
-	return got;
+	return HC_OK;
 }
 
 /*
  * Read the DNA stream @d and cut it into blocks of whole records (see
- * above).  Returns 0 when the whole stream is counted, -1 after a
- * failure (reported), or 1 when the rest must be read in order: then
+ * above).  Returns HC_OK when the whole stream is counted, the code of
+ * a failure (recorded), or 1 when the rest must be read in order: then
  * @tk has been reset and fed what was read, and the caller feeds it the
  * rest and finishes it.
  */
-static int split_stream(struct work *w, struct dz *d, const char *name,
+static int split_stream(struct hci_job *w, hci_stream *d, const char *name,
 			hck_tok *tk, uint64_t *last)
 {
 	size_t bb = w->block_bytes, cap = 2 * bb, fill = 0, cut;
 	unsigned char *buf = malloc(cap);
 	int fmt = HCK_FMT_UNKNOWN, eof = 0, rc = 0;
 
-	if (!buf) {
-		work_fail(w, HC_ENOMEM, NULL, "%s", hc_strerror(HC_ENOMEM));
-		return -1;
-	}
+	if (!buf)
+		return hci__fail(w, HC_ENOMEM, NULL, "%s",
+				 hci_strerror(HC_ENOMEM));
 	while (!rc && (!eof || fill)) {
 		while (!eof && fill < cap) {
-			ssize_t n = stream_read(w, d, name, buf + fill,
-						cap - fill, last);
+			size_t n;
 
-			if (n < 0) {
+			rc = stream_read(w, d, name, buf + fill, cap - fill, &n,
+					 last);
+			if (rc) {
 				free(buf);
-				return -1;
+				return rc;
 			}
 			eof = n == 0;
-			fill += (size_t)n;
+			fill += n;
 		}
-		if (work_failed(w)) {
-			rc = -1;
+		if (hci_job_failed(w)) {
+			rc = HC_EMISUSE; /* another's failure, recorded */
 			break;
 		}
 		if (fmt == HCK_FMT_UNKNOWN)
@@ -470,7 +533,7 @@ static int split_stream(struct work *w, struct dz *d, const char *name,
 		while (!split_put(w, fmt, buf, cut)) {
 			struct timespec ts = { 0, 100 * 1000 };
 
-			if (!w->split_wait || cut > bb || work_failed(w)) {
+			if (!w->split_wait || cut > bb || hci_job_failed(w)) {
 				rc = count_records(w, tk, fmt, buf, cut);
 				break;
 			}
@@ -480,66 +543,102 @@ static int split_stream(struct work *w, struct dz *d, const char *name,
 		fill -= cut;
 	}
 	free(buf);
-	return rc ? -1 : 0;
+	return rc;
 }
 
-static int run_stream(struct work *w, const struct item *it, hck_tok *tk)
+static int run_stream(struct hci_job *w, const struct hci__item *it,
+		      hck_tok *tk)
 {
-	static unsigned char *buf;
-	const struct input *in = &w->in[it->input];
+	const struct hci__in *in = &w->in[it->input];
 	const char *name = strcmp(in->path, "-") ? in->path : "<stdin>";
 	uint64_t last = 0;
-	struct dz *d;
-	int fd, rc = 0;
+	hci_stream *d;
+	int fd, rc;
 
-	if (!buf)
-		buf = xmalloc(STREAM_BLOCK);
+	if (!w->buf)
+		w->buf = malloc(STREAM_BLOCK);
+	if (!w->buf)
+		return hci__fail(w, HC_ENOMEM, NULL, "%s",
+				 hci_strerror(HC_ENOMEM));
 	fd = strcmp(in->path, "-") ? open(in->path, O_RDONLY | O_CLOEXEC)
 				   : dup(0);
-	if (fd < 0) {
-		work_fail(w, 0, name, "%s", strerror(errno));
-		return -1;
-	}
-	d = dz_open(fd);
-	if (!d) {
-		work_fail(w, 0, name, "%s", strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return sys_fail(w, name);
+	rc = hci_stream_open(&d, fd);
+	if (rc)
+		return hci__fail(w, rc, NULL, "%s", hci_strerror(rc));
 	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
 	if (w->nblocks) {
 		rc = split_stream(w, d, name, tk, &last);
 		if (rc <= 0) {
-			dz_close(d);
+			hci_stream_close(d);
 			return rc;
 		}
-		rc = 0;
 	}
 	for (;;) {
-		ssize_t n = stream_read(w, d, name, buf, STREAM_BLOCK, &last);
+		size_t n;
 
-		if (n < 0) {
-			dz_close(d);
-			return -1;
+		rc = stream_read(w, d, name, w->buf, STREAM_BLOCK, &n, &last);
+		if (rc) {
+			hci_stream_close(d);
+			return rc;
 		}
 		if (n == 0)
 			break;
-		rc = hck_tok_feed(tk, buf, (size_t)n, SIZE_MAX);
-		if (rc || work_failed(w))
+		rc = hck_tok_feed(tk, w->buf, n, SIZE_MAX);
+		if (rc)
 			break;
+		if (hci_job_failed(w)) {
+			hci_stream_close(d);
+			return HC_EMISUSE; /* another's failure, recorded */
+		}
 	}
-	dz_close(d);
+	hci_stream_close(d);
 	if (!rc)
 		rc = hck_tok_finish(tk);
-	if (rc)
-		return table_fail(w, rc);
-	return 0;
+	return rc ? table_fail(w, rc) : HC_OK;
 }
 
-int work_item_run(struct work *w, size_t idx, hck_tok *tk)
+int hci_job_run(hci_job *w, size_t idx, hck_tok *tk)
 {
-	const struct item *it = &w->items[idx];
+	const struct hci__item *it;
 
+	if (idx >= w->nitems)
+		return HC_EINVAL;
+	it = &w->items[idx];
 	if (w->in[it->input].stream)
 		return run_stream(w, it, tk);
 	return run_mapped(w, it, tk);
+}
+
+int hci_job_count(hci_job *w, hc_table *t, const hck_meta *m)
+{
+	hck_sink *s = NULL;
+	hck_tok *tk = NULL;
+	long i;
+	int rc;
+
+	rc = hck_sink_create(&s, t, m, HCK_SINK_COMBINE);
+	if (!rc)
+		rc = hck_tok_create(&tk, m, s);
+	if (rc) {
+		hck_sink_destroy(s);
+		return table_fail(w, rc);
+	}
+	while (!rc && (i = hci_job_next(w)) >= 0) {
+		rc = hci_job_run(w, (size_t)i, tk);
+		if (!rc)
+			hci_job_item_done(w);
+	}
+	if (!rc)
+		rc = hci_job_drain(w, tk);
+	if (!rc && hci_job_failed(w))
+		rc = HC_EMISUSE; /* another's failure, recorded */
+	hci_job_tally(w,
+		      m->tokens == HCK_DNA ? hck_tok_skipped_bytes(tk)
+					   : hck_tok_skipped(tk),
+		      hck_sink_added(s));
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+	return rc;
 }
