@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hogcount.h"
+#include "hogcount_keys.h"
 
 static int save(hc_table *t, const char *dir, const char *name,
 		const char *compact)
@@ -53,7 +54,8 @@ int main(int argc, char **argv)
 		hc_add(t, k * 0x9e3779b97f4a7c15u, k + 1);
 	hc_add(t, 0, 3);
 	hc_add(t, UINT64_MAX, 5);
-	hc_table_set_user(t, "hogcount-cli 1 tokens=bytes k=8", 31);
+	if (hck_meta_store(t, &(hck_meta){ .tokens = HCK_BYTES, .k = 8 }))
+		return 1;
 	bad |= save(t, argv[1], "u64.hc", "u64-compact.hc");
 
 	hc_options_init(&o);

@@ -23,7 +23,6 @@ c_size = ctypes.c_size_t
 c_vp = ctypes.c_void_p
 c_int = ctypes.c_int
 
-KEY_U64, KEY_BYTES, KEY_DENSE, KEY_PACKED = 1, 2, 3, 4
 MODE_EXACT, MODE_HOGWILD = 1, 2
 OPEN_RDONLY, OPEN_RDWR = 0, 1
 ECORRUPT = -3
@@ -250,6 +249,8 @@ def _names(fn):
 # hc_key_kind), by the names the CLI prints.
 TOKENS = _names(keys_lib.hck_tokens_name)
 KINDS = _names(keys_lib.hck_kind_name)
+KEY_U64, KEY_BYTES, KEY_DENSE, KEY_PACKED = (
+    KINDS[n] for n in ("u64", "bytes", "dense", "packed"))
 
 # The input layer (hogcount_input.h): files opened, decompressed and cut
 # in C, for hogcount.count_files.
