@@ -77,20 +77,29 @@ void progress_end(struct progress *p)
 	p->drawn = 0;
 }
 
+static void ticker_draw(const struct ticker *k)
+{
+	fprintf(stderr, "\rhogcount count: %s, %.0f s\033[K", k->what,
+		now_seconds() - k->t0);
+}
+
 static void *ticker_main(void *arg)
 {
 	struct ticker *k = arg;
 
-	while (!atomic_load(&k->stop)) {
+	for (;;) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
-		fprintf(stderr, "\rhogcount count: %s, %.0f s\033[K", k->what,
-			now_seconds() - k->t0);
 		/* Redraw each second; answer ticker_stop() within 0.1 s. */
-		for (int i = 0; i < 10 && !atomic_load(&k->stop); i++)
+		for (int i = 0; i < 10; i++) {
+			if (atomic_load(&k->stop))
+				return NULL;
 			nanosleep(&ts, NULL);
+		}
+		if (atomic_load(&k->stop))
+			return NULL;
+		ticker_draw(k);
 	}
-	return NULL;
 }
 
 void ticker_start(struct ticker *k, int quiet, const char *what)
@@ -103,14 +112,14 @@ void ticker_start(struct ticker *k, int quiet, const char *what)
 	atomic_store(&k->stop, 0);
 	if (!k->on)
 		return;
+	/* The line at once, however short the work: a thread that had not
+	 * run yet when ticker_stop() came would never draw it. */
+	ticker_draw(k);
 	/* Signals stay with the main thread, which acts on them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&k->th, NULL, ticker_main, k)) {
-		/* No thread: the line once, still erased at the end. */
-		fprintf(stderr, "\rhogcount count: %s\033[K", what);
-		k->on = 2;
-	}
+	if (pthread_create(&k->th, NULL, ticker_main, k))
+		k->on = 2; /* no thread: the line once, still erased at the end */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
