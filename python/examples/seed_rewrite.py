@@ -31,6 +31,7 @@ import logging
 import multiprocessing as mp
 import os
 import random
+import signal
 import sys
 import tempfile
 
@@ -54,6 +55,12 @@ def pool_worker(i):
     all the workers that have finished)."""
     logger.info(f"worker {i} (pid {os.getpid()}): counting")
     return _job.count()
+
+
+def _worker_init():
+    # Ctrl-C is the parent's: it leaves the pool, whose exit kills the
+    # workers (SIGTERM), so they print no traceback of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def mock_inputs(files, tmp):
@@ -88,7 +95,8 @@ def generateModel(files, order, nthreads, is_mock=False, size=0,
                         f"{table.options()['capacity']} slots (grows)")
             # fork: the workers inherit the table and the job; only
             # worker numbers go out and integers come back.
-            with mp.get_context("fork").Pool(nthreads) as pool:
+            with mp.get_context("fork").Pool(nthreads,
+                                              _worker_init) as pool:
                 r = pool.map_async(pool_worker, range(nthreads), 1)
                 while not r.ready():
                     r.wait(0.25)

@@ -156,13 +156,13 @@ class TestSeedPath(unittest.TestCase):
                          (HCI_EDATA, cut))
         self.assertIn("part of the counts", str(cm.exception))
 
-    def interrupt(self, group):
+    def interrupt(self, group, pool=False):
         """A count of a FIFO that never ends, and a large file, with 2
         workers; SIGINT to the parent alone or to its process group
         (what Ctrl-C at a terminal does).  Returns (rc, stderr, worker
         pids seen)."""
         p, _ = self.big(64)
-        fifo = os.path.join(self.dir.name, f"fifo{int(group)}")
+        fifo = os.path.join(self.dir.name, f"fifo{int(group)}{int(pool)}")
         os.mkfifo(fifo)
         probe = (
             "import sys, hogcount\n"
@@ -172,7 +172,12 @@ class TestSeedPath(unittest.TestCase):
             "except KeyboardInterrupt:\n"
             "    print('interrupted', file=sys.stderr)\n"
             "    sys.exit(130)\n")
-        proc = subprocess.Popen([sys.executable, "-c", probe, fifo, p],
+        cmd = [sys.executable, "-c", probe, fifo, p]
+        if pool:  # the seed's shape: a Pool whose workers call Job.count
+            cmd = [sys.executable, os.path.join(HERE, "..", "examples",
+                                                "seed_rewrite.py"),
+                   "-k", "5", "-j", "2", "--top", "0", fifo, p]
+        proc = subprocess.Popen(cmd,
                                 env=ENV, stderr=subprocess.PIPE,
                                 start_new_session=True)
         w = None
@@ -203,10 +208,11 @@ class TestSeedPath(unittest.TestCase):
 
     def test_ctrl_c(self):
         before = set(os.listdir("/dev/shm"))
-        for group in (False, True):
-            rc, err, pids = self.interrupt(group)
+        for group, pool in ((False, False), (True, False), (True, True)):
+            rc, err, pids = self.interrupt(group, pool)
             self.assertEqual(rc, 130, err)
             self.assertIn("interrupted", err)
+            self.assertNotIn("Traceback", err)
             time.sleep(0.2)
             self.assertEqual([q for q in pids if alive(q)], [],
                              "a worker outlived the count")
