@@ -234,11 +234,25 @@ class TestSeedPath(unittest.TestCase):
         self.assertEqual(t.stats()["total"], n * len(self.block) - 2)
 
     def test_plan_and_save_as_cli(self):
-        # The kind and start of `hogcount count --bytes -k K`, and a
-        # compact file as count -o writes it.
-        for k in (4, 6, 8, 12):
+        # The kind and start of `hogcount count --bytes -k K` (what -v
+        # prints, where HOGCOUNT_BIN names the CLI), and a compact file
+        # as count -o writes it.
+        hc = os.environ.get("HOGCOUNT_BIN")
+        src = self.big(16)[0]
+        for k in (2, 4, 6, 8, 12):
             ref = hogcount.Table.for_ngrams("bytes", k)
-            t = count_files(self.big(16)[0], k=k, tokens="bytes")
+            o = ref.options()
+            slots = 1 << o["dense_bits"] if ref.key_kind == "dense" \
+                else o["capacity"]
+            if hc:
+                r = subprocess.run([hc, "count", "-v", "--bytes", "-k",
+                                    str(k), "-j", "2", "-o",
+                                    os.path.join(self.dir.name, "v.hc"),
+                                    src], capture_output=True, text=True,
+                                   check=True)
+                self.assertIn(f" {ref.key_kind} table of {slots} slots",
+                              r.stderr, k)
+            t = count_files(src, k=k, tokens="bytes")
             self.assertEqual(t.key_kind, ref.key_kind, k)
             out = os.path.join(self.dir.name, f"plan{k}.hc")
             t.save(out)
