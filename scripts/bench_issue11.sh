@@ -18,7 +18,7 @@
 #            real genomes Debian ships in ragout-examples, E. coli K-12
 #            MG1655 and S. aureus COL (0.8 GB);
 #  3. files: the same runs' output sizes against KMC's database;
-#  4. text: python/bench/bench_seed.py on its 800 MB corpus, k = 4 and 6:
+#  4. text: python/bench/bench_seed.py on its 800 MB corpus, k = 4, 6 and 8:
 #     the original question's Counter-per-file Pool against `hogcount
 #     count` and the Python path (one seed run, REPS of the others);
 #  5. gzip: scripts/bench_gzip.sh on one gzip FASTQ of the real set
@@ -174,7 +174,7 @@ if want 4; then
 		HOGCOUNT_KEYS_LIB=$B/keys/libhogcount_keys.so \
 		HOGCOUNT_INPUT_LIB=$B/input/libhogcount_input.so \
 		run_to "$W/t4.txt" "$PY" "$R/python/bench/bench_seed.py" \
-		--mb "$SEED_MB" --orders 4 6 --reps "$REPS" --seed-reps 1 \
+		--mb "$SEED_MB" --orders 4 6 8 --reps "$REPS" --seed-reps 1 \
 		--dir "$W/text" --hogcount "$B/hogcount"
 	sed 's/^/    /' "$W/t4.txt" | tee -a "$S"
 	say ""

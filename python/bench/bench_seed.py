@@ -7,8 +7,12 @@ same generated text, order-k byte fragments.
             multiprocessing.Pool, pickled back and merged with +=
             (the seed question's pool_worker/generateModel)
   python    python/examples/seed_rewrite.py: one shared hogcount table,
-            forked workers add numpy batches into it
-  cli       hogcount count --bytes -k K
+            a Pool whose workers count into it through the package's C
+            path (hogcount.Job.count()), saved compact (-o)
+  cli       hogcount count --bytes -k K -o OUT
+
+Both hogcount paths start with the plan of the key layer (no --size:
+a small table that grows) and save compact.
 
 Each run is a child process; a sampler reads /proc of its whole process
 tree every 10 ms and reports the wall time, the sum over processes of
@@ -17,7 +21,10 @@ touched it, so this overstates hogcount), and the peak of the summed
 PSS (shared pages split between the processes that map them).
 
     python/bench/bench_seed.py --hogcount ./build/hogcount
-    python/bench/bench_seed.py --mb 208 --files 8 --orders 4 6 --reps 3
+        # 800 MB generated, orders 4 6 8, 3 runs (the seed's: 1)
+    python/bench/bench_seed.py --mb 16 --reps 1   # the pipeline only
+    python/bench/bench_seed.py --hogcount ./build/hogcount FILE...
+        # your corpus instead of the generated one
 """
 import argparse
 import collections
@@ -168,12 +175,12 @@ def make_corpus(d, mb, nfiles):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--run", choices=("seed",), help=argparse.SUPPRESS)
-    ap.add_argument("--mb", type=int, default=208, help="corpus size, MB")
+    ap.add_argument("--mb", type=int, default=800, help="corpus size, MB")
     ap.add_argument("--files", type=int, default=8, dest="nfiles")
-    ap.add_argument("--orders", type=int, nargs="+", default=[4, 6])
+    ap.add_argument("--orders", type=int, nargs="+", default=[4, 6, 8])
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--seed-reps", type=int, help="runs of the (slow) "
-                    "seed approach (default: --reps)")
+    ap.add_argument("--seed-reps", type=int, default=1,
+                    help="runs of the (slow) seed approach (default 1)")
     ap.add_argument("-j", "--workers", type=int, default=2)
     ap.add_argument("--dir", default="/tmp/hc-bench")
     ap.add_argument("--hogcount", default=os.path.join(TOP, "build",
@@ -188,15 +195,13 @@ def main():
                           "total": sum(model.values())}))
         return 0
     os.makedirs(a.dir, exist_ok=True)
-    files = make_corpus(a.dir, a.mb, a.nfiles)
+    files = [os.path.abspath(f) for f in a.files] or \
+        make_corpus(a.dir, a.mb, a.nfiles)
     total = sum(os.path.getsize(f) for f in files)
-    sys.path.insert(0, os.path.join(TOP, "python", "examples"))
-    import seed_rewrite
     print(f"# corpus {total / 1e6:.0f} MB in {len(files)} files; "
           f"{a.workers} workers; {a.reps} runs, medians", flush=True)
     results = {}
     for k in a.orders:
-        size = seed_rewrite.size_hint(files, k)
         out = os.path.join(a.dir, f"k{k}.hc")
         cmds = {
             "seed": [PY, os.path.abspath(__file__), "--run", "seed",
@@ -204,10 +209,9 @@ def main():
             "python": [PY, os.path.join(TOP, "python", "examples",
                                         "seed_rewrite.py"),
                        "-k", str(k), "-j", str(a.workers), "--top", "0",
-                       "-s", str(size)] + files,
+                       "-o", out] + files,
             "cli": [a.hogcount, "count", "-q", "--bytes", "-k", str(k),
-                    "-j", str(a.workers), "-s", str(size), "-o", out] +
-            files,
+                    "-j", str(a.workers), "-o", out] + files,
         }
         for name in a.only:
             runs = []
@@ -236,6 +240,11 @@ def main():
                     print(f"k={k} {name}: {sw / w:.1f}x faster (wall), "
                           f"{sc / c:.1f}x less CPU, RSS {r / sr:.2f}x, "
                           f"PSS {p / sp:.2f}x of seed", flush=True)
+        if (k, "python") in results and (k, "cli") in results:
+            pw, _, pp, _ = results[(k, "python")]
+            cw, _, cp, _ = results[(k, "cli")]
+            print(f"k={k} python/cli: wall {pw / cw:.2f}x, PSS "
+                  f"{pp / cp:.2f}x (bars <= 1.3)", flush=True)
     return 0
 
 

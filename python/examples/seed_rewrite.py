@@ -11,13 +11,16 @@ with ``+=``.  At order 4 each partial model was 4-5 GB and the pool
 died in the pickling.
 
 Here generateModel creates ONE hogcount table in an anonymous shared
-mapping before the pool forks its workers; each pool_worker adds the
-fragments of its file straight into that table (numpy batches through a
-delta cache, hc_cache_add_batch, which sums the hot fragments in the
-worker and adds each once a flush), and returns only how many it
-added.  Nothing is pickled
-but file names and integers, there is no merge, and the parent holds
-the finished model the moment the last worker is done.
+mapping, and one hogcount.Job over all the files, before the pool
+forks its workers; each pool_worker counts into that table through the
+package's C path (Job.count(): the input layer reads, cuts and
+tokenizes in C, the same code as ``hogcount count``), taking ranges of
+the files from the job's shared cursor until none is left, and returns
+only an integer.  Nothing is pickled but integers, there is no merge,
+and the parent holds the finished model the moment the last worker is
+done.  The table's kind and starting size are the CLI's (the key
+layer's plan, no size estimate: it grows), and -o saves it compact, as
+``hogcount count -o`` does.
 
     seed_rewrite.py -k 4 -j 2 -o model.hc data/*.txt
     hogcount dump --top 10 model.hc
@@ -25,12 +28,12 @@ the finished model the moment the last worker is done.
 """
 import argparse
 import logging
-import math
 import multiprocessing as mp
 import os
 import random
+import signal
 import sys
-from functools import partial
+import tempfile
 
 import numpy as np
 
@@ -39,107 +42,93 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import hogcount  # noqa: E402
 
 logger = logging.getLogger("seed_rewrite")
-CHUNK = 1 << 20  # bytes of text per batch: 8 MiB of keys at most
+CHUNK = None  # bytes a work item; None: as `hogcount count` plans it
 
-# The model: set by generateModel() before the pool forks, so every
-# worker inherits the same mapping.  It is never pickled.
-_table = None
-
-
-def pool_worker(filename, order, doshuffle=False):
-    """Count the order-k byte fragments of one file into the shared
-    table; returns the number of fragments added (an int)."""
-    logger.info(f"Processing file: {filename}")
-    t = _table.cache()  # sums hot fragments here, adds each once a flush
-    k = order
-    buf = bytearray(CHUNK + k + 8)
-    keys = np.empty(CHUNK + k, dtype=np.uint64) if k <= 8 else None
-    added = 0
-    with open(filename, "rb") as f:
-        if doshuffle:
-            # The seed's mock model: the same lines in a random order.
-            lines = f.read().splitlines(keepends=True)
-            random.shuffle(lines)
-            import io
-            f = io.BytesIO(b"".join(lines))
-        carry = 0  # the last k-1 bytes of the previous block, kept
-        while True:
-            n = f.readinto(memoryview(buf)[carry:carry + CHUNK])
-            if not n:
-                break
-            length = carry + n
-            nfrag = length - k + 1
-            if nfrag > 0:
-                if k <= 8:
-                    t.add_batch(hogcount.fragments(buf, k, length, keys))
-                else:
-                    t.add_fixed(buf, k, nfrag, stride=1)
-                added += nfrag
-            carry = min(k - 1, length)
-            buf[:carry] = buf[length - carry:length]
-    t.close()  # the last flush: every fragment is in the table now
-    return added
+# The model and the work: set by generateModel() before the pool forks,
+# so every worker inherits the same mappings.  Never pickled.
+_job = None
 
 
-def _distinct(files, order, per_file):
-    """Distinct order-k fragments in the first per_file bytes of each."""
-    seen = []
-    for name in files:
+def pool_worker(i):
+    """Count order-k byte fragments of the job's files into the shared
+    table until no range is left; returns an int (what was added, by
+    all the workers that have finished)."""
+    logger.info(f"worker {i} (pid {os.getpid()}): counting")
+    return _job.count()
+
+
+def _worker_init():
+    # Ctrl-C is the parent's: it leaves the pool, whose exit kills the
+    # workers (SIGTERM), so they print no traceback of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def mock_inputs(files, tmp):
+    """The seed's mock model: each file's lines in a random order,
+    written to a copy in ``tmp`` (the seed shuffled in memory)."""
+    out = []
+    for n, name in enumerate(files):
         with open(name, "rb") as f:
-            data = f.read(per_file)
-        if len(data) >= order:
-            seen.append(np.unique(hogcount.fragments(data, order)))
-    return len(np.unique(np.concatenate(seen))) if seen else 0
+            lines = f.read().splitlines(keepends=True)
+        random.shuffle(lines)
+        out.append(os.path.join(tmp, f"{n}.txt"))
+        with open(out[-1], "wb") as f:
+            f.writelines(lines)
+    return out
 
 
-def size_hint(files, order):
-    """Expected distinct keys: Heaps' law d(n) = a n^b fitted on two
-    samples of the input, extrapolated to its size, times 1.5."""
-    total = sum(os.path.getsize(f) for f in files)
-    bound = min(total, 256 ** order)
-    if order > 8 or total < (8 << 20):
-        return max(bound, 1024)
-    s = 128 << 10
-    d1 = _distinct(files, order, s)
-    d2 = _distinct(files, order, 4 * s)
-    n2 = min(total, 4 * s * len(files))
-    b = math.log(max(d2, 1) / max(d1, 1)) / math.log(4) if d1 else 1.0
-    est = d2 * (total / n2) ** min(max(b, 0.0), 1.0)
-    return int(min(bound, 1.5 * est)) + 1024
-
-
-def generateModel(files, order, nthreads, is_mock=False, size=None,
-                  mode="exact"):
+def generateModel(files, order, nthreads, is_mock=False, size=0,
+                  mode="exact", progress=False):
     """One shared table, nthreads forked workers adding into it."""
-    global _table
-    size = size or size_hint(files, order)
-    # The key layer picks the kind (dense, packed or byte keys) and the
-    # geometry, as `hogcount count` does, and writes the record.
-    _table = hogcount.Table.for_ngrams("bytes", order, keys=size, mode=mode)
-    logger.info(f"table: {_table.key_kind}, {_table.options()['capacity']} "
-                f"slots for about {size} distinct keys")
-    # fork: the workers inherit _table.  Only file names go out and
-    # integers come back.
-    with mp.get_context("fork").Pool(nthreads) as pool:
-        i = 0
-        for n in pool.imap_unordered(partial(pool_worker, order=order,
-                                             doshuffle=is_mock), files):
-            logger.info(f"file {i} done: {n} fragments, nothing to merge")
-            i += 1
-    return _table
+    global _job
+    with tempfile.TemporaryDirectory() as tmp:
+        if is_mock:
+            files = mock_inputs(files, tmp)
+        # The key layer plans the table (kind, start) as `hogcount
+        # count --bytes -k K` does, and writes the record; ``size`` is
+        # only a hint for the start, as count --size.
+        _job = hogcount.Job(files, k=order, tokens="bytes", keys=size,
+                            mode=mode, workers=nthreads, chunk=CHUNK)
+        try:
+            table = _job.table
+            logger.info(f"table: {table.key_kind}, "
+                        f"{table.options()['capacity']} slots (grows)")
+            # fork: the workers inherit the table and the job; only
+            # worker numbers go out and integers come back.
+            with mp.get_context("fork").Pool(nthreads,
+                                              _worker_init) as pool:
+                r = pool.map_async(pool_worker, range(nthreads), 1)
+                while not r.ready():
+                    r.wait(0.25)
+                    if progress:
+                        st = _job.stats()
+                        print(f"\rseed_rewrite: {st['done'] >> 20} of "
+                              f"{st['total'] >> 20} MiB", end="",
+                              file=sys.stderr, flush=True)
+                if progress:
+                    print("\r\033[K", end="", file=sys.stderr, flush=True)
+                logger.info(f"{max(r.get())} fragments, nothing to merge")
+        finally:
+            _job.close()
+            _job = None
+    return table
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("input", nargs="+", help="text files")
+    ap.add_argument("input", nargs="+", help="text files (or gzip, xz, "
+                    "bzip2, zstd)")
     ap.add_argument("-k", "--order", type=int, default=4)
     ap.add_argument("-j", "--nthreads", type=int, default=os.cpu_count())
-    ap.add_argument("-o", "--output", help="save the table (for the CLI: "
-                    "hogcount dump/model)")
-    ap.add_argument("-s", "--size", type=int, help="expected distinct "
-                    "fragments (default: estimated from samples)")
+    ap.add_argument("-o", "--output", help="save the table, compact as "
+                    "hogcount count -o (for the CLI: dump/model)")
+    ap.add_argument("-s", "--size", type=int, default=0,
+                    help="expected distinct fragments: a hint for the "
+                    "starting size, as count --size (the table grows)")
     ap.add_argument("--mode", choices=("exact", "hogwild"), default="exact")
     ap.add_argument("--mock", action="store_true", help="shuffle lines")
+    ap.add_argument("--progress", action="store_true",
+                    help="show the bytes read on stderr")
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -149,14 +138,14 @@ def main(argv=None):
         ap.error("--order: 1..64")
     try:
         model = generateModel(args.input, args.order, args.nthreads,
-                              args.mock, args.size, args.mode)
-    except hogcount.HogcountError as e:
-        print(f"seed_rewrite.py: {e}; rerun with a larger --size",
-              file=sys.stderr)
-        return 1
-    except OSError as e:
+                              args.mock, args.size, args.mode,
+                              args.progress)
+    except (hogcount.HogcountError, OSError) as e:
         print(f"seed_rewrite.py: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("seed_rewrite.py: interrupted", file=sys.stderr)
+        return 130
     st = model.stats()
     print(f"distinct {st['distinct']} total {st['total']} "
           f"load {st['load']:.3f}")
@@ -165,7 +154,7 @@ def main(argv=None):
         for i in np.argsort(counts)[::-1][:args.top]:
             print(f"{keys[i]!r}\t{counts[i]}")
     if args.output:
-        model.save(args.output)
+        model.save(args.output)  # compact, as hogcount count -o
     return 0
 
 

@@ -33,7 +33,8 @@ from .keys import fragments, fragment_bytes, padded
 from .sharded import (partition, read_manifest, shard_id, shard_path,
                       write_manifest)
 
-__all__ = ["Table", "Cache", "HogcountError", "count_files", "fragments",
+__all__ = ["Table", "Cache", "HogcountError", "count_files", "Job",
+           "fragments",
            "fragment_bytes",
            "padded", "partition", "shard_id", "shard_path", "write_manifest",
            "read_manifest",
@@ -281,12 +282,16 @@ class Table:
         (hc_table_prefault); call once in each worker after fork."""
         _check(lib.hc_table_prefault(self._h), "prefault")
 
-    def save(self, path, compact=False):
-        """Write the table to ``path`` atomically (hc_table_save); the
-        file is sealed with checksums of its body (see verify()).  With
-        ``compact``, in the read-only compact layout of u64 and packed
-        tables (hc_table_save_compact, docs/format.md), which carries
-        its own checksum."""
+    def save(self, path, compact=True):
+        """Write the table to ``path`` atomically; the file is sealed
+        with checksums of its body (see verify()).  By default, as
+        ``hogcount count -o`` writes, u64 and packed tables go in the
+        read-only compact layout (hc_table_save_compact,
+        docs/format.md: the entries only, which carries its own
+        checksum) and dense and byte-key tables as they are.
+        ``compact=False`` (``count --no-compact``): the live layout of
+        every kind (hc_table_save), which opens writable and has numpy
+        views of its slots."""
         fn = lib.hc_table_save_compact if compact else lib.hc_table_save
         _check(fn(self._h, str(path).encode()), str(path))
 
@@ -749,4 +754,4 @@ def _meta(tokens, k, canonical=False):
 
 # Files counted by the C input layer (files.py); after Table, which it
 # uses.
-from .files import count_files  # noqa: E402
+from .files import Job, count_files  # noqa: E402

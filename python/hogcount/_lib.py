@@ -222,6 +222,7 @@ _KSIGS = {
                              _P(c_u64)]),
     "hck_plan_in_init": (None, [_P(PlanIn)]),
     "hck_plan_table": (c_int, [_P(Meta), _P(PlanIn), _P(Plan)]),
+    "hck_plan_chunk": (c_u64, [c_u64, c_u64]),
     "hck_export": (c_int, [c_vp, c_vp, c_vp, c_size, _P(c_size)]),
     "hck_part_keys": (c_int, [c_vp, c_size, ctypes.c_uint32, c_vp]),
     "hck_table_filter": (c_int, [_P(c_vp), c_vp, c_u64, c_u64]),

@@ -313,7 +313,7 @@ class TestHomes(unittest.TestCase):
             t = Table.create()
             t.add_batch(np.arange(5000, dtype=np.uint64) % 977)
             self.assertEqual(t.verify()["state"], "live")
-            t.save(p)
+            t.save(p, compact=False)  # live layout: writable, slots
             r = Table.open(p)
             v = r.verify()
             self.assertEqual((v["state"], v["region"], v["damaged"]),
@@ -337,7 +337,7 @@ class TestHomes(unittest.TestCase):
             p = os.path.join(d, "t.hc")
             t = Table.create()
             t.add_batch(np.arange(5000, dtype=np.uint64) % 977)
-            t.save(p)
+            t.save(p, compact=False)  # live layout: writable, slots
             pid = os.fork()
             if pid == 0:  # a writer killed before it closes
                 w = Table.open(p, writable=True)
