@@ -37,9 +37,12 @@ import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                ".."))
-import hogcount  # noqa: E402
+try:  # the package as installed (pip, cmake --install) ...
+    import hogcount
+except ImportError:  # ... or the one of this source tree
+    sys.path.insert(0, os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), ".."))
+    import hogcount  # noqa: E402
 
 logger = logging.getLogger("seed_rewrite")
 CHUNK = None  # bytes a work item; None: as `hogcount count` plans it

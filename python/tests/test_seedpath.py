@@ -187,8 +187,12 @@ class TestSeedPath(unittest.TestCase):
                     w = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
                     break
                 except OSError:
+                    if proc.poll() is not None:
+                        break
                     time.sleep(0.05)
-            self.assertIsNotNone(w, "no worker opened the FIFO")
+            self.assertIsNotNone(w, "no worker opened the FIFO: " + (
+                proc.stderr.read().decode() if proc.poll() is not None
+                else "still running"))
             os.write(w, b"some text that is counted\n" * 100)
             pids = children(proc.pid)
             self.assertEqual(len(pids), 2, pids)
