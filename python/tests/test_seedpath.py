@@ -177,9 +177,14 @@ class TestSeedPath(unittest.TestCase):
             cmd = [sys.executable, os.path.join(HERE, "..", "examples",
                                                 "seed_rewrite.py"),
                    "-k", "5", "-j", "2", "--top", "0", fifo, p]
+        # SIGINT as at a terminal: a runner that started the tests in
+        # the background (sh's "&") hands them SIGINT ignored, which
+        # Python would keep, and Ctrl-C would do nothing.
         proc = subprocess.Popen(cmd,
                                 env=ENV, stderr=subprocess.PIPE,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=lambda: signal.signal(
+                                    signal.SIGINT, signal.SIG_DFL))
         w = None
         try:
             for _ in range(600):  # until a worker holds the FIFO open
