@@ -93,6 +93,13 @@ enum hc_key_kind {
 	/* Integers below 2^key_bits (1..62) in 8-byte slots: half the memory
 	 * of HC_KEY_U64.  For k-mers (key_bits 2k) and short fragments. */
 	HC_KEY_PACKED = 4,
+	/* Integers below 2^key_bits (16..62) in quotiented slots: 4 bytes
+	 * once the table is large enough that the quotient leaves room
+	 * (key_bits <= 44: from 2^(key_bits - 16) slots), else 8.  A small
+	 * count field; what passes it goes to a side area that grows with
+	 * the table.  For k-mers: the least memory of the hashed kinds.
+	 * Its compact files are HC_KEY_PACKED's. */
+	HC_KEY_NARROW = 5,
 };
 
 /* How hc_add() updates a count.  Chosen per table; per call with

@@ -65,10 +65,9 @@ static uint64_t round_up(uint64_t v, uint64_t to)
  * its line here (design.md, "Kinds").
  */
 static const struct hc__kind *const kinds[] = {
-	[HC_KEY_U64] = &hc__kind_u64,
-	[HC_KEY_BYTES] = &hc__kind_bytes,
-	[HC_KEY_DENSE] = &hc__kind_dense,
-	[HC_KEY_PACKED] = &hc__kind_packed,
+	[HC_KEY_U64] = &hc__kind_u64,	    [HC_KEY_BYTES] = &hc__kind_bytes,
+	[HC_KEY_DENSE] = &hc__kind_dense,   [HC_KEY_PACKED] = &hc__kind_packed,
+	[HC_KEY_NARROW] = &hc__kind_narrow,
 };
 
 const struct hc__kind *hc__kind_of(int kind)
@@ -147,6 +146,7 @@ int hc__layout(const hc_options *in, struct hc__header *h)
 	}
 	if (k->probe_limit && hashed_layout(cap, h, k->probe_limit))
 		return HC_EINVAL;
+	h->slot_size = (uint32_t)hc__slot_bytes(k, h->key_bits, h->capacity);
 	rc = grow_policy(opt, grows, h);
 	if (rc)
 		return rc;
@@ -211,7 +211,8 @@ int hc__header_validate(const struct hc__header *h, uint64_t avail)
 		return HC_ECORRUPT;
 
 	k = hc__kind_of((int)h->key_kind);
-	if (!k || h->slot_size != k->slot_size)
+	if (!k || h->capacity > HC_CAPACITY_MAX ||
+	    h->slot_size != hc__slot_bytes(k, h->key_bits, h->capacity))
 		return HC_ECORRUPT;
 	if (k->probe_limit &&
 	    (h->capacity == 0 || h->capacity > HC_CAPACITY_MAX ||

@@ -41,14 +41,22 @@ static uint64_t nblocks(uint64_t capacity)
 	return (capacity + HC_MIG_BLOCK - 1) / HC_MIG_BLOCK;
 }
 
+/* Bytes of the slots of a generation of @cap slots. */
+static uint64_t slots_bytes(const struct hc_table *t, uint64_t cap)
+{
+	return cap * hc__slot_bytes(t->ops, t->key_bits, cap);
+}
+
 /* Bytes of the region of generation @g >= 1: its slots, then the
- * migration marks of generation g - 1 (one word per block). */
+ * migration marks of generation g - 1 (one word per block), then the
+ * kind's area of the generation (narrow: its overflow area). */
 static uint64_t region_bytes(const struct hc_table *t, unsigned g)
 {
 	uint64_t cap = t->capacity << g;
 
-	return round_page(cap * t->ops->slot_size) +
-	       round_page(nblocks(cap >> 1) * sizeof(uint64_t));
+	return round_page(slots_bytes(t, cap)) +
+	       round_page(nblocks(cap >> 1) * sizeof(uint64_t)) +
+	       round_page(hc__gen_area(t->ops, t->key_bits, cap));
 }
 
 /* The largest generation a growth may create. */
@@ -203,7 +211,7 @@ static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 		 * the region before its offset is seen (M2). */
 		off = hc_atomic_load_acquire(&t->hdr->gens[g].slots_off);
 	}
-	bytes = cap * t->ops->slot_size;
+	bytes = slots_bytes(t, cap);
 	if (off < HC_HEADER_SIZE || off % HC_PAGE != 0 || off > t->reserve ||
 	    bytes > t->reserve - off)
 		return HC_ECORRUPT;
@@ -221,7 +229,16 @@ static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 	v->lg = log2_floor(cap);
 	v->slots = (struct hc__slot *)(t->base + off);
 	v->packed = (hc_aword *)(t->base + off);
+	v->w32 = (hc_aword32 *)(t->base + off);
+	v->ssize = (unsigned)(bytes / cap);
 	v->qbits = 0;
+	/* The kind's area of a generation >= 1 follows its marks;
+	 * generation 0's is the one behind the header's slots. */
+	v->ovf = NULL;
+	if (g && t->ops->gen_area)
+		v->ovf = (struct hc__slot *)(t->base + off + round_page(bytes) +
+					     round_page(nblocks(cap >> 1) *
+							sizeof(uint64_t)));
 	return t->ops->view ? t->ops->view(t, v) : HC_OK;
 }
 
@@ -446,7 +463,7 @@ int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
  */
 int hc__back_live(struct hc_table *t)
 {
-	uint64_t gen0 = HC_HEADER_SIZE + t->capacity * t->ops->slot_size,
+	uint64_t gen0 = HC_HEADER_SIZE + slots_bytes(t, t->capacity),
 		 end = t->hdr->total_bytes; /* validated at open */
 	unsigned cur, top;
 	int rc;
@@ -630,7 +647,7 @@ int hc__help(struct hc_table *t, unsigned g)
 	if (rc)
 		return rc;
 	marks = (hc_aword *)((unsigned char *)n.packed +
-			     round_page(n.capacity * t->ops->slot_size));
+			     round_page(n.capacity * n.ssize));
 	nb = nblocks(o.capacity);
 	for (;;) {
 		/* ORDER: acquire. As in hc__gen_bounds (M4): a finished
@@ -874,7 +891,7 @@ static void punch(struct hc_table *t, const void *p, uint64_t len)
 static int give_back(struct hc_table *t, unsigned g)
 {
 	struct hc__gv o, n;
-	uint64_t ss = t->ops->slot_size, len;
+	uint64_t len;
 	int rc;
 
 	rc = hc__gen_view(t, g, &o);
@@ -882,11 +899,22 @@ static int give_back(struct hc_table *t, unsigned g)
 		rc = hc__gen_view(t, g + 1, &n);
 	if (rc)
 		return rc;
-	len = o.capacity * ss;
+	len = o.capacity * o.ssize;
 	len = g ? round_page(len) : len / HC_PAGE * HC_PAGE;
 	punch(t, (const unsigned char *)o.packed, len);
-	punch(t, (unsigned char *)n.packed + round_page(n.capacity * ss),
+	punch(t, (unsigned char *)n.packed + round_page(n.capacity * n.ssize),
 	      round_page(nblocks(o.capacity) * sizeof(uint64_t)));
+	if (o.ovf && t->ops->gen_area) {
+		/* The kind's area of the generation, moved on with it
+		 * (narrow: design.md, "Narrow slots"); whole pages only. */
+		uint64_t a = (uint64_t)((unsigned char *)o.ovf - t->base),
+			 e = a + hc__gen_area(t->ops, t->key_bits, o.capacity);
+
+		a = round_page(a);
+		e = e / HC_PAGE * HC_PAGE;
+		if (e > a)
+			punch(t, t->base + a, e - a);
+	}
 	return HC_OK;
 }
 

@@ -106,6 +106,35 @@ static inline uint64_t hc_atomic_cas_full(hc_aword *p, uint64_t expect,
 }
 
 /*
+ * 32-bit words, for the narrow kind's 4-byte slots (kind_narrow.c): the
+ * relaxed load, store and compare-and-swap above, on half a word.
+ */
+#if !defined(AO_HAVE_int_load) || !defined(AO_HAVE_int_store) || \
+	!defined(AO_HAVE_int_fetch_compare_and_swap)
+#error "libatomic_ops lacks AO_int_load, AO_int_store or int CAS"
+#endif
+
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t), "32-bit unsigned int");
+
+typedef volatile unsigned hc_aword32;
+
+static inline uint32_t hc_atomic32_load_relaxed(const hc_aword32 *p)
+{
+	return AO_int_load(p);
+}
+
+static inline void hc_atomic32_store_relaxed(hc_aword32 *p, uint32_t v)
+{
+	AO_int_store(p, v);
+}
+
+static inline uint32_t hc_atomic32_cas_relaxed(hc_aword32 *p, uint32_t expect,
+					       uint32_t desired)
+{
+	return AO_int_fetch_compare_and_swap(p, expect, desired);
+}
+
+/*
  * Compare-and-swap of two adjacent words (16 B, 16-aligned) with release
  * on success: {0, 0} becomes {@w, @c} in one locked instruction
  * (cmpxchg16b on x86-64, built with -mcx16).  Returns 1 if it did.

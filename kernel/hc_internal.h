@@ -105,6 +105,26 @@ _Static_assert(HC_BATCH > HC_PREFETCH_DIST, "a chunk spans the distance");
 #define HC_PACK_OVF_MIN 1024u /* overflow slots: at least this many, */
 #define HC_PACK_OVF_DIV 256u /* or one per this many slots */
 
+/*
+ * Narrow kind (kind_narrow.c): a slot is 4 bytes where the quotient
+ * leaves room, else 8, chosen per generation; probes go a whole bucket
+ * of HC_NARROW_BUCKET slots at a time, over at most HC_NARROW_PROBE
+ * buckets, and a slot keeps its bucket's distance, not its slot's.
+ */
+#define HC_NARROW_BUCKET_LG 4u
+#define HC_NARROW_BUCKET (1u << HC_NARROW_BUCKET_LG) /* slots */
+#define HC_NARROW_DISP_BITS 4u
+#define HC_NARROW_PROBE ((1u << HC_NARROW_DISP_BITS) - 1u) /* buckets */
+#define HC_NARROW_KEY_BITS_MIN 16u
+#define HC_NARROW_KEY_BITS_MAX 62u
+#define HC_NARROW_COUNT_BITS_MIN 7u
+/* Keys whose 4-byte slots begin at most at 2^SWITCH_LG slots take them
+ * there (and keep HC_NARROW_COUNT_BITS_MIN count bits before); wider keys
+ * keep 8-byte slots, with every bit the quotient leaves for the count. */
+#define HC_NARROW_SWITCH_LG 28u
+#define HC_NARROW_OVF_DIV 64u /* overflow slots of a generation: 1 per */
+#define HC_NARROW_OVF_MIN 256u /* this many slots, and at least these */
+
 /* One generation's shared record: a cache line of its own. */
 struct hc__gen_rec {
 	hc_aword slots_off; /* 0 until published (CAS once); file offset */
@@ -291,6 +311,13 @@ struct hc__gv {
 	uint64_t qmask; /* packed: 2^qbits - 1 */
 	uint64_t pstep; /* packed: one more displacement in a word */
 	uint64_t kpmask; /* packed: the key part of a word */
+	/* narrow: this generation's slot bytes (4 or 8), count field,
+	 * frozen bit and overflow area */
+	unsigned ssize, cbits;
+	uint64_t cmask, fbit;
+	hc_aword32 *w32; /* the slots when ssize is 4 */
+	struct hc__slot *ovf;
+	uint64_t ovf_cap;
 };
 
 /*
@@ -397,6 +424,45 @@ uint64_t hc__hash_bytes(const void *key, size_t len, uint64_t seed);
 static inline uint64_t hc__home(uint64_t hash, uint64_t capacity)
 {
 	return (uint64_t)(((unsigned __int128)hash * capacity) >> 64);
+}
+
+/*
+ * The packed and narrow kinds' key mix: a bijection on key_bits bits,
+ * fmix64's shape (xor-shifts and odd multiplies mod 2^b), and its
+ * inverse.  Their slots keep part of the mixed key; the home keeps the
+ * rest.  x ^= x >> s is undone by (1 + S)^-1 = (1 + S)(1 + S^2)...
+ */
+static inline uint64_t hc__unxorshift(uint64_t x, unsigned s, unsigned b)
+{
+	for (unsigned sh = s; sh < b; sh <<= 1)
+		x ^= x >> sh;
+	return x;
+}
+
+static inline uint64_t hc__mixk(const struct hc_table *t, uint64_t key)
+{
+	uint64_t m = t->kmask, x = (key ^ t->seed) & m;
+	unsigned s = (t->key_bits + 1) / 2;
+
+	x ^= x >> s;
+	x = (x * HC_MIX_C1) & m;
+	x ^= x >> s;
+	x = (x * HC_MIX_C2) & m;
+	x ^= x >> s;
+	return x;
+}
+
+static inline uint64_t hc__unmixk(const struct hc_table *t, uint64_t x)
+{
+	uint64_t m = t->kmask;
+	unsigned s = (t->key_bits + 1) / 2, b = t->key_bits;
+
+	x = hc__unxorshift(x, s, b);
+	x = (x * HC_MIX_C2_INV) & m;
+	x = hc__unxorshift(x, s, b);
+	x = (x * HC_MIX_C1_INV) & m;
+	x = hc__unxorshift(x, s, b);
+	return (x ^ t->seed) & m;
 }
 
 /* format.c */
@@ -540,7 +606,8 @@ typedef void (*hc__count_fn)(uint64_t count, void *ctx);
  * per key of a batch or per slot of a walk.
  */
 struct hc__kind {
-	uint32_t slot_size; /* bytes of one slot (dense: one counter) */
+	uint32_t slot_size; /* bytes of one slot (dense: one counter); the
+			     * largest where slot_bytes varies it */
 	uint32_t probe_limit; /* longest probe path; 0: not hashed */
 	unsigned flags; /* HC_KIND_* */
 	/* format.c: the kind's geometry from @opt into @h (key_bits,
@@ -550,6 +617,15 @@ struct hc__kind {
 	 * options do not fit; NULL where the kind has nothing to add. */
 	int (*layout)(const hc_options *opt, int grows, uint64_t *cap,
 		      struct hc__header *h);
+	/* The bytes of a slot of a generation of @cap slots, where they
+	 * vary (NULL: slot_size), and of the area a generation of @cap
+	 * slots keeps behind its slots and migration marks (NULL: none;
+	 * generation 0's is the area below). */
+	uint32_t (*slot_bytes)(unsigned key_bits, uint64_t cap);
+	uint64_t (*gen_area)(unsigned key_bits, uint64_t cap);
+	/* The kind its compact files are written as (0: its own): one
+	 * whose cx_ operations read them, with the same key hash. */
+	int cx_kind;
 	/* After the growth policy: bytes of the area behind the slots
 	 * (key area, overflow area), or 0; HC_EINVAL if out of range. */
 	int (*area)(const hc_options *opt, int grows, uint64_t cap,
@@ -624,8 +700,22 @@ struct hc__kind {
 /* The kinds (kind_<name>.c) and the one table that maps enum
  * hc_key_kind to them (format.c): NULL for an unknown kind. */
 extern const struct hc__kind hc__kind_u64, hc__kind_packed, hc__kind_bytes,
-	hc__kind_dense;
+	hc__kind_dense, hc__kind_narrow;
 const struct hc__kind *hc__kind_of(int kind);
+
+/* Bytes of a slot, and of the area behind a generation's marks, of a
+ * generation of @cap slots of kind @k. */
+static inline uint64_t hc__slot_bytes(const struct hc__kind *k,
+				      unsigned key_bits, uint64_t cap)
+{
+	return k->slot_bytes ? k->slot_bytes(key_bits, cap) : k->slot_size;
+}
+
+static inline uint64_t hc__gen_area(const struct hc__kind *k, unsigned key_bits,
+				    uint64_t cap)
+{
+	return k->gen_area ? k->gen_area(key_bits, cap) : 0;
+}
 
 /* Whether tables of kind @k grow on this platform (design.md M8). */
 static inline int hc__kind_grows(const struct hc__kind *k)
@@ -711,7 +801,7 @@ int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
 int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 		  uint64_t delta, int mode);
 
-/* kind_packed.c: the key mix, shared with the tests. */
+/* kind_packed.c: the key mix (hc__mixk), shared with the tests. */
 uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key);
 
 /* arena.c */

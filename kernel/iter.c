@@ -152,7 +152,7 @@ int hc_table_view(const hc_table *t, hc_view *v)
 	if (rc)
 		return rc;
 	v->capacity = g.capacity;
-	v->slot_size = t->ops->slot_size;
+	v->slot_size = g.ssize;
 	v->slots = (const void *)g.slots;
 	if (t->ops->flags & HC_KIND_ZERO) {
 		v->zero_count = (const uint64_t *)&t->hdr->zero_count;

@@ -72,46 +72,9 @@ static uint64_t ovf_for(uint64_t capacity, uint64_t max)
 	return ovf_capacity(max > capacity ? max : capacity);
 }
 
-/* ---- the key_bits-bit bijection -------------------------------------- */
-
-/* x ^= x >> s, undone: (1 + S)^-1 = (1 + S)(1 + S^2)(1 + S^4)... */
-static inline uint64_t unxorshift(uint64_t x, unsigned s, unsigned b)
-{
-	for (unsigned sh = s; sh < b; sh <<= 1)
-		x ^= x >> sh;
-	return x;
-}
-
-/* fmix64's shape on b bits: xor-shifts and odd multiplies mod 2^b. */
-static inline uint64_t mixk(const struct hc_table *t, uint64_t key)
-{
-	uint64_t m = t->kmask, x = (key ^ t->seed) & m;
-	unsigned s = (t->key_bits + 1) / 2;
-
-	x ^= x >> s;
-	x = (x * HC_MIX_C1) & m;
-	x ^= x >> s;
-	x = (x * HC_MIX_C2) & m;
-	x ^= x >> s;
-	return x;
-}
-
-static inline uint64_t unmixk(const struct hc_table *t, uint64_t x)
-{
-	uint64_t m = t->kmask;
-	unsigned s = (t->key_bits + 1) / 2, b = t->key_bits;
-
-	x = unxorshift(x, s, b);
-	x = (x * HC_MIX_C2_INV) & m;
-	x = unxorshift(x, s, b);
-	x = (x * HC_MIX_C1_INV) & m;
-	x = unxorshift(x, s, b);
-	return (x ^ t->seed) & m;
-}
-
 uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key)
 {
-	return mixk(t, key);
+	return hc__mixk(t, key);
 }
 
 /* The home slot of mk in packed generation @v: monotone in mk. */
@@ -349,7 +312,7 @@ static int packed_add(struct hc_table *t, uint64_t key, uint64_t delta,
 		return HC_EINVAL;
 	if (key > t->kmask)
 		return HC_ERANGE;
-	mk = mixk(t, key);
+	mk = hc__mixk(t, key);
 	pin = hc__pin(t);
 	for (;;) {
 		rc = hc__view_now(t, &v, 1);
@@ -380,7 +343,7 @@ static void packed_hash(void *ctx, const struct hc__gv *v, size_t base,
 	struct packed_batch *b = ctx;
 
 	for (size_t i = 0; i < n; i++) {
-		b->mk[i] = mixk(b->t, b->keys[base + i] & b->t->kmask);
+		b->mk[i] = hc__mixk(b->t, b->keys[base + i] & b->t->kmask);
 		homes[i] = packed_home(b->t, v, b->mk[i]);
 	}
 }
@@ -451,7 +414,7 @@ static int packed_get(struct hc_table *t, uint64_t key, uint64_t *count)
 
 	if (key > t->kmask)
 		return HC_ERANGE;
-	mk = mixk(t, key);
+	mk = hc__mixk(t, key);
 	/* The newer generation first, then the older one (M4). */
 	pin = hc__pin(t);
 	rc = hc__gen_bounds(t, &cur, &top);
@@ -503,7 +466,7 @@ static int packed_entry(const struct hc_table *t, const struct hc__gv *v,
 
 	if (rc)
 		return rc;
-	*key = unmixk(t, mk);
+	*key = hc__unmixk(t, mk);
 	*count = word_count(t, w, mk);
 	return HC_OK;
 }
@@ -815,7 +778,7 @@ static unsigned packed_cx_bits(const struct hc_table *t)
 
 static uint64_t packed_cx_key(const struct hc_table *t, uint64_t h)
 {
-	return unmixk(t, h);
+	return hc__unmixk(t, h);
 }
 
 /*

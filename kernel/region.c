@@ -777,7 +777,6 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 {
 	struct hc__header hh;
 	struct hc__gv v;
-	uint64_t slot = t->ops->slot_size;
 	uint64_t sb, aoff = 0, au = 0, total, hh_arena = 0;
 	unsigned cur, top;
 	int rc;
@@ -785,7 +784,7 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	rc = hc__gen_view(t, g, &v);
 	if (rc)
 		return rc;
-	sb = v.capacity * slot;
+	sb = v.capacity * v.ssize;
 	if (t->ops->flags & HC_KIND_REFS)
 		rc = copy_slots_acquire(v.slots, v.capacity, fd,
 					HC_HEADER_SIZE);
@@ -796,7 +795,19 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	if (rc)
 		return rc;
 	total = HC_HEADER_SIZE + sb;
-	if (t->hdr->arena_offset) {
+	if (t->ops->gen_area) {
+		/* The generation's own area (narrow: its overflow area). */
+		uint64_t sz = hc__gen_area(t->ops, t->key_bits, v.capacity);
+
+		aoff = round_up64(total, 64);
+		rc = copy_out(t, fd,
+			      (uint64_t)((unsigned char *)v.ovf - t->base),
+			      aoff, sz);
+		if (rc)
+			return rc;
+		total = aoff + sz;
+		hh_arena = sz;
+	} else if (t->hdr->arena_offset) {
 		uint64_t sz = t->hdr->arena_bytes;
 
 		aoff = round_up64(total, 64);
@@ -845,6 +856,7 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 		return 1; /* frozen slots may have been copied: again */
 	memcpy(&hh, t->hdr, sizeof(hh));
 	hh.capacity = v.capacity;
+	hh.slot_size = v.ssize;
 	hh.max_probe = v.max_probe;
 	hh.slots_bytes = sb;
 	if (aoff) {
@@ -1126,7 +1138,7 @@ int hc_table_prefault(hc_table *t)
 			return rc;
 		}
 		start = (unsigned char *)v.packed;
-		end = v.capacity * t->ops->slot_size;
+		end = v.capacity * v.ssize;
 		if (v.g == 0) {
 			start = t->base;
 			end += HC_HEADER_SIZE;

@@ -56,7 +56,7 @@ static int hashed_regions(struct hc_table *t, uint64_t arena_used,
 		return rc;
 	r[k++] = (struct hc__region){ HC_REGION_SLOTS, cur,
 				      (const unsigned char *)v.packed,
-				      v.capacity * t->ops->slot_size };
+				      v.capacity * v.ssize };
 	*n = k;
 	/* The kind's own: the packed overflow area, the key-area chunks. */
 	return t->ops->regions ? t->ops->regions(t, arena_used, r, n) : HC_OK;

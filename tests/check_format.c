@@ -156,7 +156,12 @@ static const struct bad_opt bad_opts[] = {
 	{ "dense_bits 33", HC_KEY_DENSE, HC_MODE_EXACT, 16, 33, 0, 0 },
 	{ "dense_bits 64", HC_KEY_DENSE, HC_MODE_EXACT, 16, 64, 0, 0 },
 	{ "kind 0", 0, HC_MODE_EXACT, 16, 0, 0, 0 },
-	{ "kind 5", 5, HC_MODE_EXACT, 16, 0, 0, 0 },
+	{ "kind 6", 6, HC_MODE_EXACT, 16, 0, 0, 0 },
+	{ "narrow key_bits 15", HC_KEY_NARROW, HC_MODE_EXACT, 16, 15, 0, 0 },
+	{ "narrow key_bits 63", HC_KEY_NARROW, HC_MODE_EXACT, 1 << 20, 63, 0,
+	  0 },
+	{ "narrow: more buckets than keys", HC_KEY_NARROW, HC_MODE_EXACT,
+	  1 << 21, 16, 0, 0 },
 	{ "packed key_bits 0", HC_KEY_PACKED, HC_MODE_EXACT, 16, 0, 0, 0 },
 	{ "packed key_bits 63", HC_KEY_PACKED, HC_MODE_EXACT, 1 << 20, 63, 0,
 	  0 },
@@ -263,11 +268,11 @@ END_TEST
 START_TEST(options_round_trip)
 {
 	static const int kinds[] = { HC_KEY_U64, HC_KEY_BYTES, HC_KEY_DENSE,
-				     HC_KEY_PACKED };
+				     HC_KEY_PACKED, HC_KEY_NARROW };
 	static const int modes[] = { HC_MODE_EXACT, HC_MODE_HOGWILD };
 	size_t k, m;
 
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 5; k++)
 		for (m = 0; m < 2; m++) {
 			hc_options o, got;
 			hc_table *t;
@@ -288,13 +293,20 @@ START_TEST(options_round_trip)
 			if (o.key_kind == HC_KEY_DENSE) {
 				hc_assert_eq(got.dense_bits, 10);
 			} else {
-				hc_assert_eq(got.capacity, 1000);
+				/* narrow: a power of two */
+				hc_assert_eq(got.capacity,
+					     o.key_kind == HC_KEY_NARROW
+						     ? 1024
+						     : 1000);
 				hc_assert_eq(got.seed, o.seed);
 			}
 			if (o.key_kind == HC_KEY_BYTES)
 				hc_assert_ge(got.arena_bytes, 4096);
 			hc_assert_eq(got.key_bits,
-				     o.key_kind == HC_KEY_PACKED ? 24 : 0);
+				     o.key_kind == HC_KEY_PACKED ||
+						     o.key_kind == HC_KEY_NARROW
+					     ? 24
+					     : 0);
 			ck_assert_ok(hc_table_close(t));
 		}
 }
@@ -366,7 +378,7 @@ static void make_file(char *path, size_t cap, int kind)
 	o.key_kind = kind;
 	o.capacity = 64;
 	o.dense_bits = 8;
-	o.key_bits = 20; /* packed */
+	o.key_bits = 20; /* packed, narrow (4-byte slots) */
 	ck_assert_ok(hc_table_create_file(&t, path, &o));
 	if (kind == HC_KEY_BYTES) {
 		for (i = 0; i < 4; i++)
@@ -399,7 +411,7 @@ static void check_file_counts(hc_table *t, int kind)
 }
 
 static const int file_kinds[] = { HC_KEY_U64, HC_KEY_BYTES, HC_KEY_DENSE,
-				  HC_KEY_PACKED };
+				  HC_KEY_PACKED, HC_KEY_NARROW };
 #define NFK (int)(sizeof(file_kinds) / sizeof(file_kinds[0]))
 
 static void expect_open(const char *path, int want, const char *what)
@@ -718,7 +730,21 @@ static const struct hostile hostiles[] = {
 	{ "slot_size 0", 0, HF(slot_size), H_SET, 0 },
 	{ "dense slot_size 16", HC_KEY_DENSE, HF(slot_size), H_SET, 16 },
 	{ "key_kind 0", 0, HF(key_kind), H_SET, 0 },
-	{ "key_kind 5", 0, HF(key_kind), H_SET, 5 },
+	{ "key_kind 6", 0, HF(key_kind), H_SET, 6 },
+	{ "key_kind narrow on packed", HC_KEY_PACKED, HF(key_kind), H_SET,
+	  HC_KEY_NARROW },
+	{ "key_kind packed on narrow", HC_KEY_NARROW, HF(key_kind), H_SET,
+	  HC_KEY_PACKED },
+	{ "narrow key_bits 15", HC_KEY_NARROW, HF(key_bits), H_SET, 15 },
+	{ "narrow key_bits 63", HC_KEY_NARROW, HF(key_bits), H_SET, 63 },
+	{ "narrow key_bits 40 (8-byte slots)", HC_KEY_NARROW, HF(key_bits),
+	  H_SET, 40 },
+	{ "narrow slot_size 8", HC_KEY_NARROW, HF(slot_size), H_SET, 8 },
+	{ "narrow count_bits 8", HC_KEY_NARROW, HF(count_bits), H_SET, 8 },
+	{ "narrow overflow +16", HC_KEY_NARROW, HF(arena_bytes), H_ADD, 16 },
+	{ "narrow overflow 0", HC_KEY_NARROW, HF(arena_bytes), H_SET, 0 },
+	{ "narrow overflow offset +64", HC_KEY_NARROW, HF(arena_offset), H_ADD,
+	  64 },
 	{ "key_kind packed on u64", HC_KEY_U64, HF(key_kind), H_SET,
 	  HC_KEY_PACKED },
 	{ "key_kind u64 on packed", HC_KEY_PACKED, HF(key_kind), H_SET,

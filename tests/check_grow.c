@@ -46,13 +46,18 @@ static int cannot_grow(int kind)
 	return kind != HC_KEY_PACKED && !HC_HAVE_PAIR_CAS;
 }
 
-static const int kinds[] = { HC_KEY_U64, HC_KEY_PACKED, HC_KEY_BYTES };
+static const int kinds[] = { HC_KEY_U64, HC_KEY_PACKED, HC_KEY_BYTES,
+			     HC_KEY_NARROW };
+#define NK 4
 
 /* Packed keys of PACKED_BITS (48) bits need 2^(48 - 35) slots for a
- * count field of 16 bits: such a table starts at 8192. */
+ * count field of 16 bits: such a table starts at 8192.  Narrow ones
+ * start in 8-byte slots and cross to 4-byte ones (NARROW_BITS). */
 static uint64_t start_of(int kind)
 {
-	return kind == HC_KEY_PACKED ? 8192 : START;
+	return kind == HC_KEY_PACKED   ? 8192
+	       : kind == HC_KEY_NARROW ? 256
+				       : START;
 }
 
 static uint64_t generation(const hc_table *t)
@@ -119,9 +124,9 @@ static void streams(int kind, int dist, int home, int mode, uint64_t ops,
 START_TEST(grow_streams)
 {
 	static const int homes[] = { HOME_ANON, HOME_SHM, HOME_FILE };
-	int kind = kinds[_i % 3];
-	int dist = (_i / 3) % 2 ? DIST_ZIPF : DIST_UNIFORM;
-	int home = homes[_i / 6];
+	int kind = kinds[_i % NK];
+	int dist = (_i / NK) % 2 ? DIST_ZIPF : DIST_UNIFORM;
+	int home = homes[_i / (2 * NK)];
 
 	streams(kind, dist, home, 0, 12000, 40000);
 }
@@ -136,8 +141,8 @@ END_TEST
 
 START_TEST(grow_streams_long)
 {
-	streams(kinds[_i % 3], _i / 3 ? DIST_ZIPF : DIST_UNIFORM, HOME_ANON, 0,
-		1000000, 4000000);
+	streams(kinds[_i % NK], _i / NK ? DIST_ZIPF : DIST_UNIFORM, HOME_ANON,
+		0, 1000000, 4000000);
 }
 END_TEST
 
@@ -155,7 +160,7 @@ END_TEST
  */
 START_TEST(grow_sigkill)
 {
-	int kind = kinds[(_i / 2) % 3];
+	int kind = kinds[(_i / 2) % NK];
 	int by_hook = _i % 2 == 0;
 	uint64_t seed = 0x6b696c6c + (uint64_t)_i;
 	pid_t pids[8];
@@ -257,8 +262,8 @@ END_TEST
  */
 START_TEST(grow_sigstop)
 {
-	int kind = kinds[_i % 3];
-	int cont = _i / 3;
+	int kind = kinds[_i % NK];
+	int cont = _i / NK;
 	pid_t pids[8];
 	uint64_t *want, *hi, id, gen, done;
 	struct job j;
@@ -787,11 +792,17 @@ static uint64_t object_bytes(const hc_table *t)
 static uint64_t object_need(const hc_table *t)
 {
 	uint64_t ss = t->kind == HC_KEY_PACKED ? 8 : 16;
-	uint64_t cap = t->capacity << generation(t);
+	uint64_t cap = t->capacity << generation(t), ovf = t->ovf_capacity;
 	/* ORDER: relaxed. A test reads a figure. */
 	uint64_t a = hc_atomic_load_relaxed(&t->hdr->arena_used);
 
-	return 4096 + cap * ss + cap / 4096 * 8 + 4096 + t->ovf_capacity * 16 +
+	if (t->kind == HC_KEY_NARROW) {
+		/* 8-byte slots at 40 bits, and an overflow area per
+		 * generation: the current one's and generation 0's. */
+		ss = 8;
+		ovf += cap / HC_NARROW_OVF_DIV + 256; /* and a page */
+	}
+	return 4096 + cap * ss + cap / 4096 * 8 + 4096 + ovf * 16 +
 	       t->arena_bytes + 2 * a;
 }
 
@@ -818,7 +829,7 @@ static uint64_t freed_of(const hc_table *t)
  * the object holds about the final generation, not twice it. */
 START_TEST(reclaim_size)
 {
-	int kind = kinds[_i % 3], home = _i / 3;
+	int kind = kinds[_i % NK], home = _i / NK;
 	struct rtab r;
 	uint64_t n = 200000, got, need, i, c;
 
@@ -856,7 +867,7 @@ END_TEST
  * readable and correct until the iterator ends, then is given back. */
 START_TEST(reclaim_iter_pins)
 {
-	int kind = kinds[_i % 3], home = _i / 3;
+	int kind = kinds[_i % NK], home = _i / NK;
 	uint64_t n = 5000, seen = 0, g0, i;
 	unsigned char *hit;
 	struct rtab r;
@@ -948,7 +959,7 @@ static int pinner_fn(int id, void *p)
  * back and nothing else, until it resumes and unpins. */
 START_TEST(reclaim_killed_stopped)
 {
-	int kind = kinds[(_i / 2) % 3], home = _i / 6, stop = _i % 2;
+	int kind = kinds[(_i / 2) % NK], home = _i / (2 * NK), stop = _i % 2;
 	struct pinner a;
 	uint64_t g0, n = 5000;
 	struct rtab r;
@@ -999,25 +1010,25 @@ Suite *hc_grow_suite(void)
 	if (getenv("HC_TEST_LONG")) {
 		tc = tcase_create("long");
 		tcase_set_timeout(tc, 3600);
-		tcase_add_loop_test(tc, grow_streams_long, 0, 6);
+		tcase_add_loop_test(tc, grow_streams_long, 0, 8);
 		suite_add_tcase(s, tc);
 		return s;
 	}
 	tc = tcase_create("streams");
 	tcase_set_timeout(tc, 240);
-	tcase_add_loop_test(tc, grow_streams, 0, 18);
-	tcase_add_loop_test(tc, grow_hogwild, 0, 3);
+	tcase_add_loop_test(tc, grow_streams, 0, 24);
+	tcase_add_loop_test(tc, grow_hogwild, 0, 4);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("signals");
 	tcase_set_timeout(tc, 180);
-	tcase_add_loop_test(tc, grow_sigkill, 0, 12);
-	tcase_add_loop_test(tc, grow_sigstop, 0, 6);
+	tcase_add_loop_test(tc, grow_sigkill, 0, 16);
+	tcase_add_loop_test(tc, grow_sigstop, 0, 8);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("readers");
 	tcase_set_timeout(tc, 240);
-	tcase_add_loop_test(tc, grow_readers, 0, 3);
+	tcase_add_loop_test(tc, grow_readers, 0, 4);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("single");
@@ -1032,9 +1043,9 @@ Suite *hc_grow_suite(void)
 
 	tc = tcase_create("reclaim");
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, reclaim_size, 0, 9);
-	tcase_add_loop_test(tc, reclaim_iter_pins, 0, 9);
-	tcase_add_loop_test(tc, reclaim_killed_stopped, 0, 18);
+	tcase_add_loop_test(tc, reclaim_size, 0, 12);
+	tcase_add_loop_test(tc, reclaim_iter_pins, 0, 12);
+	tcase_add_loop_test(tc, reclaim_killed_stopped, 0, 24);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,8 +17,11 @@
 
 uint64_t hc_job_key_of(const struct job *j, uint64_t id)
 {
-	if (j->kind == HC_KEY_PACKED) {
-		uint64_t mask = (UINT64_C(1) << PACKED_BITS) - 1;
+	if (j->kind == HC_KEY_PACKED || j->kind == HC_KEY_NARROW) {
+		uint64_t mask = (UINT64_C(1)
+				 << (j->kind == HC_KEY_PACKED ? PACKED_BITS
+							      : NARROW_BITS)) -
+				1;
 
 		/* 0, the largest key, then a bijection of the ids. */
 		if (id < 2)
@@ -263,7 +266,7 @@ hc_table *hc_job_table(struct job *j, uint64_t cap, int mode)
 	o.capacity = cap;
 	o.mode = mode;
 	o.seed = 0x5eed;
-	o.key_bits = PACKED_BITS;
+	o.key_bits = j->kind == HC_KEY_NARROW ? NARROW_BITS : PACKED_BITS;
 	if (j->grow)
 		o.grow = HC_GROW_ON;
 	if (j->home == HOME_FILE) {

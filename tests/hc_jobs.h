@@ -55,6 +55,9 @@ struct job {
 };
 
 #define PACKED_BITS 48
+/* Narrow keys of 26 bits take 4-byte slots from 1024 slots on: a job
+ * that starts below crosses from 8-byte slots to 4-byte ones. */
+#define NARROW_BITS 26
 
 /* One add of key id @id in the worker's style: worker parity picks
  * single or batched adds; mode as the job says. */

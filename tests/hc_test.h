@@ -33,6 +33,7 @@ Suite *hc_iter_suite(void);
 Suite *hc_export_suite(void);
 Suite *hc_procs_suite(void);
 Suite *hc_grow_suite(void);
+Suite *hc_narrow_suite(void);
 Suite *hc_threads_suite(void);
 Suite *hc_seal_suite(void);
 Suite *hc_compact_suite(void);

@@ -1,0 +1,953 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kind_narrow.c - the narrow kind: integer keys below 2^key_bits (16..62)
+ * in quotiented slots of 4 bytes where the quotient leaves room, else 8,
+ * chosen per generation (docs/format.md, "Narrow slots"; docs/design.md,
+ * "Narrow slots").  Its table of operations is hc__kind_narrow.
+ *
+ * A key is mixed by the packed kind's bijection on K = key_bits bits
+ * (hc__mixk) into mk.  A generation of 2^lg slots has 2^L buckets of
+ * HC_NARROW_BUCKET slots, L = lg - 4: mk's top L bits are its home
+ * bucket, the other q = K - L its quotient.  A key takes the first free
+ * slot of its home bucket or of the HC_NARROW_PROBE - 1 buckets after
+ * it, and its slot keeps the bucket's distance d: the slot's bucket, d
+ * and the quotient give back mk, and hc__unmixk the key.  A slot is one
+ * word of W = 32 or 64 bits:
+ *
+ *   | 0 | quotient: q | d + 1: 4 | F | count: C |
+ *
+ * 0 when empty, never 0 once claimed (d + 1 > 0); the key part never
+ * changes after the claim.  F is the frozen bit of a slot being moved to
+ * the next generation (M3); F alone is a frozen empty slot.  W and C
+ * depend on the generation (narrow_geom): 4-byte slots once q <= 27 -
+ * HC_NARROW_COUNT_BITS_MIN, with C = 27 - q, one more bit each doubling.
+ * Before that, and for keys too wide to reach them by 2^28 slots, 8-byte
+ * slots.  A count that reaches the largest value of its field (C ones)
+ * stays there, saturated, and the rest is kept in the generation's
+ * overflow area, 16-byte slots {mk << 1 | 1, count}; the count word's
+ * top bit (HC_FROZEN) freezes it with its slot.  A migration moves
+ * both and splits the sum again for the new generation's field.
+ */
+#include "hc_internal.h"
+
+/* Overflow slots an add probes before it calls the area full (the
+ * table grows); a migration's copy and a lookup go on to the end. */
+#define OVF_PROBE 64u
+
+/* ---- geometry --------------------------------------------------------- */
+
+struct ngeom {
+	unsigned q; /* quotient bits */
+	unsigned c; /* count bits */
+	unsigned w; /* word bits: 32 or 64 */
+};
+
+static unsigned log2_floor(uint64_t v)
+{
+	return 63u - (unsigned)__builtin_clzll(v);
+}
+
+/* Keys of @K bits take 4-byte slots from 2^(K - 16) slots on
+ * (HC_NARROW_COUNT_BITS_MIN of 7): do they by 2^HC_NARROW_SWITCH_LG? */
+static int switches(unsigned K)
+{
+	return K + HC_NARROW_BUCKET_LG <= HC_NARROW_SWITCH_LG + 32u - 1u -
+						  HC_NARROW_DISP_BITS -
+						  HC_NARROW_COUNT_BITS_MIN;
+}
+
+/*
+ * The geometry of a generation of @cap slots of @K-bit keys, in this one
+ * place; -1 where there is none (not a power of two, fewer slots than a
+ * bucket, more buckets than keys, or no count field of
+ * HC_NARROW_COUNT_BITS_MIN bits left).  The count field never narrows as
+ * a table grows: 8-byte slots of a table that switches keep the 4-byte
+ * slots' first width, and every later generation has one bit more.
+ */
+static int narrow_geom(unsigned K, uint64_t cap, struct ngeom *g)
+{
+	const unsigned over = 1u + HC_NARROW_DISP_BITS; /* F, d + 1 */
+	unsigned L;
+
+	if (K < HC_NARROW_KEY_BITS_MIN || K > HC_NARROW_KEY_BITS_MAX ||
+	    cap < HC_NARROW_BUCKET || cap > HC_CAPACITY_MAX ||
+	    (cap & (cap - 1)))
+		return -1;
+	L = log2_floor(cap) - HC_NARROW_BUCKET_LG;
+	if (L > K)
+		return -1;
+	g->q = K - L;
+	if (switches(K) && g->q + over + HC_NARROW_COUNT_BITS_MIN <= 32u) {
+		g->w = 32u;
+		g->c = 32u - over - g->q;
+	} else if (g->q + over + HC_NARROW_COUNT_BITS_MIN <= 64u) {
+		g->w = 64u;
+		g->c = switches(K) ? HC_NARROW_COUNT_BITS_MIN
+				   : 64u - over - g->q;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t narrow_slot_bytes(unsigned K, uint64_t cap)
+{
+	struct ngeom g;
+
+	return narrow_geom(K, cap, &g) ? 8u : g.w / 8u;
+}
+
+static uint64_t ovf_slots(uint64_t cap)
+{
+	uint64_t n = cap / HC_NARROW_OVF_DIV;
+
+	return n < HC_NARROW_OVF_MIN ? HC_NARROW_OVF_MIN : n;
+}
+
+/* The overflow area of a generation of @cap slots. */
+static uint64_t narrow_gen_area(unsigned K, uint64_t cap)
+{
+	(void)K;
+	return ovf_slots(cap) * HC_SLOT_SIZE;
+}
+
+/* ---- words ------------------------------------------------------------ */
+
+/*
+ * Slot @i of generation @v, as a word of its width.  The three accessors
+ * are the kind's only atomic accesses to slots; each call site says what
+ * it publishes or observes.
+ */
+static inline uint64_t nload(const struct hc__gv *v, uint64_t i)
+{
+	/* ORDER: relaxed. Every call site needs atomicity only: a slot's
+	 * key part and count are one word, published by one CAS (G1). */
+	if (v->ssize == 4)
+		return hc_atomic32_load_relaxed(&v->w32[i]);
+	/* ORDER: relaxed. As above, for 8-byte slots. */
+	return hc_atomic_load_relaxed(&v->packed[i]);
+}
+
+static inline uint64_t ncas(const struct hc__gv *v, uint64_t i, uint64_t e,
+			    uint64_t d)
+{
+	/* ORDER: relaxed CAS. One indivisible update of one word; the call
+	 * sites argue why nothing else needs ordering (G1, G3, M3). */
+	if (v->ssize == 4)
+		return hc_atomic32_cas_relaxed(&v->w32[i], (uint32_t)e,
+					       (uint32_t)d);
+	/* ORDER: relaxed CAS. As above, for 8-byte slots. */
+	return hc_atomic_cas_relaxed(&v->packed[i], e, d);
+}
+
+static inline void nstore(const struct hc__gv *v, uint64_t i, uint64_t x)
+{
+	/* ORDER: relaxed store. HogWild's increment only (H1). */
+	if (v->ssize == 4)
+		hc_atomic32_store_relaxed(&v->w32[i], (uint32_t)x);
+	else
+		/* ORDER: relaxed store. As above, for 8-byte slots. */
+		hc_atomic_store_relaxed(&v->packed[i], x);
+}
+
+static inline const void *naddr(const struct hc__gv *v, uint64_t i)
+{
+	return (const unsigned char *)v->packed + i * v->ssize;
+}
+
+/* The first slot of mk's home bucket. */
+static inline uint64_t nhome(const struct hc__gv *v, uint64_t mk)
+{
+	return (mk >> v->qbits) << HC_NARROW_BUCKET_LG;
+}
+
+/* The key part of the word of mk in its home bucket; each bucket further
+ * adds v->pstep. */
+static inline uint64_t prefix0(const struct hc__gv *v, uint64_t mk)
+{
+	return ((mk & v->qmask) << HC_NARROW_DISP_BITS | 1) << (v->cbits + 1);
+}
+
+/* Buckets a probe visits: HC_NARROW_PROBE, or all of a small table. */
+static inline uint64_t nprobe(const struct hc__gv *v)
+{
+	uint64_t nb = v->capacity >> HC_NARROW_BUCKET_LG;
+
+	return nb < HC_NARROW_PROBE ? nb : HC_NARROW_PROBE;
+}
+
+/*
+ * mk and the home slot of the key in slot @i of @v, whose word @w is
+ * claimed.  HC_ECORRUPT for a word no add writes (a bucket distance of
+ * 0 or past the probe): a walk stops rather than report a wrong key.
+ */
+static inline int nlocate(const struct hc__gv *v, uint64_t i, uint64_t w,
+			  uint64_t *mk, uint64_t *home)
+{
+	uint64_t d1 = (w >> (v->cbits + 1)) & ((1u << HC_NARROW_DISP_BITS) - 1),
+		 nb = v->capacity >> HC_NARROW_BUCKET_LG, hb;
+
+	if (d1 == 0 || d1 > nprobe(v))
+		return HC_ECORRUPT;
+	hb = ((i >> HC_NARROW_BUCKET_LG) - (d1 - 1)) & (nb - 1);
+	*home = hb << HC_NARROW_BUCKET_LG;
+	*mk = hb << v->qbits |
+	      ((w >> (v->cbits + 1 + HC_NARROW_DISP_BITS)) & v->qmask);
+	return HC_OK;
+}
+
+static inline int nclaimed(const struct hc__gv *v, uint64_t w)
+{
+	return w != 0 && w != v->fbit;
+}
+
+/* ---- the overflow area ------------------------------------------------ */
+
+/*
+ * The overflow count word of mk in @v's area: found, or claimed where
+ * @claim (an add: within OVF_PROBE slots, else HC_EFULL and the table
+ * grows; a migration's copy: anywhere).  Linear probing, keyed by
+ * mk << 1 | 1 (never 0); slots are never freed, so a lookup stops at the
+ * first empty one.
+ */
+static int ovf_locate(const struct hc__gv *v, uint64_t mk, int claim,
+		      uint64_t limit, hc_aword **count)
+{
+	uint64_t k = mk << 1 | 1, i = hc__home(hc__mix64(k, 0), v->ovf_cap);
+
+	if (limit > v->ovf_cap)
+		limit = v->ovf_cap;
+	for (uint64_t n = 0; n < limit; n++) {
+		/* ORDER: relaxed. The word is the whole key, published by
+		 * one CAS; nothing else to observe (design.md G1). */
+		uint64_t w = hc_atomic_load_relaxed(&v->ovf[i].word);
+
+		if (w == 0) {
+			if (!claim)
+				return HC_ENOENT;
+			/* ORDER: relaxed CAS; one process moves a word from
+			 * 0, so mk has one overflow slot in a generation;
+			 * nothing is published (G1). Killed after it: an
+			 * entry of count 0, which adds nothing. */
+			w = hc_atomic_cas_relaxed(&v->ovf[i].word, 0, k);
+			if (w == 0)
+				w = k;
+		}
+		if (w == k) {
+			*count = &v->ovf[i].count;
+			return HC_OK;
+		}
+		if (++i == v->ovf_cap)
+			i = 0;
+	}
+	return claim ? HC_EFULL : HC_ENOENT;
+}
+
+/* The count of mk, whose word in @v is @w. */
+static uint64_t word_count(const struct hc__gv *v, uint64_t w, uint64_t mk)
+{
+	uint64_t c = w & v->cmask;
+	hc_aword *oc;
+
+	if (c != v->cmask || ovf_locate(v, mk, 0, v->ovf_cap, &oc) != HC_OK)
+		return c;
+	/* ORDER: relaxed. A count publishes nothing (design.md G3). */
+	return c + (hc_atomic_load_relaxed(oc) & HC_COUNT_MASK);
+}
+
+/* Add @delta to the overflow count @oc; HC__EMIGRATE once it is frozen
+ * (its slot is being moved, and it with it). */
+static int ovf_add(hc_aword *oc, uint64_t delta)
+{
+	/* ORDER: relaxed. A first guess for the CAS. */
+	uint64_t x = hc_atomic_load_relaxed(oc);
+
+	for (;;) {
+		uint64_t seen;
+
+		if (x & HC_FROZEN)
+			return HC__EMIGRATE;
+		/* ORDER: relaxed CAS. A count (G3); it fails on a frozen
+		 * word, whose count the migration has taken (M3). Killed
+		 * before it: this delta is lost; after: kept (P1). */
+		seen = hc_atomic_cas_relaxed(oc, x,
+					     (x + delta) & HC_COUNT_MASK);
+		if (seen == x)
+			return HC_OK;
+		x = seen;
+	}
+}
+
+/* ---- adds ------------------------------------------------------------- */
+
+/*
+ * Add @delta to slot @i of @v, whose word @w (as last read) holds mk.
+ * Exact: a CAS loop, so that a count never carries into the key part.
+ * A count about to pass cmask saturates at cmask and the rest goes to
+ * the overflow area, whose slot is claimed first: a saturated slot always
+ * has one (the migration relies on it).  A frozen word or overflow count
+ * refuses the add (HC__EMIGRATE).
+ */
+static int add_word(const struct hc__gv *v, uint64_t i, uint64_t w, uint64_t mk,
+		    uint64_t *deltap, int mode)
+{
+	uint64_t cm = v->cmask, delta = *deltap;
+
+	for (;;) {
+		uint64_t c = w & cm, old;
+		hc_aword *oc;
+		int rc;
+
+		if (w & v->fbit)
+			return HC__EMIGRATE;
+		if (c != cm && delta < cm - c) {
+			if (mode == HC_MODE_HOGWILD) {
+				/* A relaxed store of a word read relaxed, no
+				 * locked instruction (design.md H1): a race
+				 * loses counts, never keys; racing a freeze
+				 * it may clear F, which loses this delta
+				 * only (M6). */
+				nstore(v, i, w + delta);
+				return HC_OK;
+			}
+			/* Atomicity makes the sum exact (G3); nothing is
+			 * published. It fails on a frozen word (M3). Killed
+			 * before it: this delta is lost; after: kept (P1). */
+			old = ncas(v, i, w, w + delta);
+			if (old == w)
+				return HC_OK;
+			w = old;
+			continue;
+		}
+		rc = ovf_locate(v, mk, 1, OVF_PROBE, &oc);
+		if (rc)
+			return rc;
+		if (c != cm) {
+			/* Saturates the field, and fails on a frozen word
+			 * (M3). Killed after it and before the overflow
+			 * add: the part of this delta above cmask - c is
+			 * lost (P1). */
+			old = ncas(v, i, w, w | cm);
+			if (old != w) {
+				w = old;
+				continue;
+			}
+			delta -= cm - c;
+			*deltap = delta; /* a retry adds the rest only */
+		}
+		return ovf_add(oc, delta);
+	}
+}
+
+/*
+ * Find or claim mk's slot in @v from its home slot @home and add @delta.
+ * A claim stores the key part and the first delta (or cmask, the rest
+ * going to the overflow area, claimed first) in one CAS.  *@deltap is
+ * what is left to add where HC__EMIGRATE comes after part of it was
+ * (the overflow count froze between the field and it): the retry in the
+ * next generation adds that much.
+ */
+static inline __attribute__((always_inline)) int
+probe_add(const struct hc__gv *v, uint64_t mk, uint64_t home, uint64_t *deltap,
+	  int mode, struct hc_table *t)
+{
+	uint64_t nb = nprobe(v), cm = v->cmask, p = prefix0(v, mk),
+		 mask = v->capacity - 1, delta = *deltap;
+
+	for (uint64_t d = 0; d < nb; d++, p += v->pstep) {
+		uint64_t b = (home + (d << HC_NARROW_BUCKET_LG)) & mask;
+
+		for (uint64_t i = b; i < b + HC_NARROW_BUCKET; i++) {
+			/* The key part of a word is published by one CAS
+			 * and never changes (design.md G1). */
+			uint64_t w = nload(v, i);
+
+			if (w == 0) {
+				uint64_t first = delta < cm ? delta : cm;
+				hc_aword *oc = NULL;
+				int rc;
+
+				if (delta > cm) {
+					rc = ovf_locate(v, mk, 1, OVF_PROBE,
+							&oc);
+					if (rc)
+						return rc;
+				}
+				hc__debug_yield();
+				/* Claims the empty slot with the key part and
+				 * first count in one word: one process can, so
+				 * a key has one slot (G1); a frozen empty word
+				 * refuses it (M3). Killed before it: nothing;
+				 * after it and before the overflow add: the
+				 * rest of this delta. */
+				w = ncas(v, i, 0, p | first);
+				if (w == 0) {
+					hc__note_claim(t, v);
+					if (!oc)
+						return HC_OK;
+					*deltap = delta - cm;
+					return ovf_add(oc, delta - cm);
+				}
+			}
+			if ((w & v->kpmask) == p)
+				return add_word(v, i, w, mk, deltap, mode);
+			if (w == v->fbit)
+				return HC__EMIGRATE; /* frozen empty */
+		}
+	}
+	return HC_EFULL;
+}
+
+static int narrow_add(struct hc_table *t, uint64_t key, uint64_t delta,
+		      int mode)
+{
+	struct hc__gv v;
+	uint64_t mk;
+	int rc, pin;
+
+	if (!hc__valid_mode(mode))
+		return HC_EINVAL;
+	if (key > t->kmask)
+		return HC_ERANGE;
+	mk = hc__mixk(t, key);
+	pin = hc__pin(t);
+	for (;;) {
+		rc = hc__view_now(t, &v, 1);
+		if (rc)
+			break;
+		rc = probe_add(&v, mk, nhome(&v, mk), &delta, mode, t);
+		if (rc == HC_OK)
+			break;
+		rc = hc__after_fail(t, v.g, rc);
+		if (rc)
+			break;
+	}
+	hc__unpin(t, pin);
+	return rc;
+}
+
+struct narrow_batch {
+	struct hc_table *t;
+	const uint64_t *keys;
+	const uint64_t *deltas;
+	int mode;
+	size_t rest_at; /* the key whose retry adds only @rest, + 1; or 0 */
+	uint64_t rest;
+	uint64_t mk[HC_BATCH];
+};
+
+static void narrow_hash(void *ctx, const struct hc__gv *v, size_t base,
+			size_t n, uint64_t *homes)
+{
+	struct narrow_batch *b = ctx;
+
+	for (size_t i = 0; i < n; i++) {
+		b->mk[i] = hc__mixk(b->t, b->keys[base + i] & b->t->kmask);
+		homes[i] = nhome(v, b->mk[i]);
+	}
+}
+
+static const void *narrow_addr(void *ctx, const struct hc__gv *v, uint64_t home)
+{
+	(void)ctx;
+	return naddr(v, home);
+}
+
+static int narrow_update(void *ctx, const struct hc__gv *v, size_t base,
+			 size_t i, uint64_t home)
+{
+	struct narrow_batch *b = ctx;
+	uint64_t delta = b->deltas ? b->deltas[base + i] : 1, d;
+	int rc;
+
+	if (b->keys[base + i] > b->t->kmask)
+		return HC_ERANGE;
+	if (b->rest_at == base + i + 1)
+		delta = b->rest;
+	d = delta;
+	rc = probe_add(v, b->mk[i], home, &d, b->mode, b->t);
+	if (rc == HC__EMIGRATE && d != delta) {
+		b->rest_at = base + i + 1;
+		b->rest = d;
+	} else if (b->rest_at == base + i + 1) {
+		b->rest_at = 0;
+	}
+	return rc;
+}
+
+/* Batched adds through the staged pipeline (hc__staged). */
+static int narrow_add_batch(struct hc_table *t, const uint64_t *keys,
+			    const uint64_t *deltas, size_t n, size_t *done,
+			    int mode)
+{
+	static const struct hc__stage stage = { narrow_hash, narrow_addr,
+						narrow_update, 1 };
+	struct narrow_batch b;
+
+	b.t = t;
+	b.keys = keys;
+	b.deltas = deltas;
+	b.mode = mode;
+	b.rest_at = 0;
+	b.rest = 0;
+	return hc__staged(t, &b, n, done, &stage);
+}
+
+/* ---- reads ------------------------------------------------------------ */
+
+/* The slot of mk in @v into *slot and its word into *w: 1 if there. */
+static int narrow_find(const struct hc__gv *v, uint64_t mk, uint64_t *slot,
+		       uint64_t *w)
+{
+	uint64_t nb = nprobe(v), home = nhome(v, mk), p = prefix0(v, mk),
+		 mask = v->capacity - 1;
+
+	for (uint64_t d = 0; d < nb; d++, p += v->pstep) {
+		uint64_t b = (home + (d << HC_NARROW_BUCKET_LG)) & mask;
+
+		for (uint64_t i = b; i < b + HC_NARROW_BUCKET; i++) {
+			/* Key part and count are one word (G1). */
+			uint64_t x = nload(v, i);
+
+			if (!nclaimed(v, x))
+				return 0; /* keys are never deleted */
+			if ((x & v->kpmask) == p) {
+				*slot = i;
+				*w = x;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int narrow_get(struct hc_table *t, uint64_t key, uint64_t *count)
+{
+	struct hc__gv v;
+	unsigned cur, top;
+	uint64_t mk, w, i;
+	int rc, pin;
+
+	if (key > t->kmask)
+		return HC_ERANGE;
+	mk = hc__mixk(t, key);
+	/* The newer generation first, then the older one (M4). */
+	pin = hc__pin(t);
+	rc = hc__gen_bounds(t, &cur, &top);
+	for (unsigned g = top + 1; !rc && g-- > cur;) {
+		rc = hc__gen_view(t, g, &v);
+		if (!rc && narrow_find(&v, mk, &i, &w)) {
+			*count = word_count(&v, w, mk);
+			break;
+		}
+	}
+	hc__unpin(t, pin);
+	return rc;
+}
+
+/*
+ * The entries of slots [@s, @e) of @v in slot order, for a writer that
+ * walks a whole generation (compact.c): each claimed slot whose count is
+ * above 0 as {mk, count, home, slot}.  HC_ECORRUPT for a word no add
+ * writes.
+ */
+static int narrow_cx_decode(const struct hc_table *t, const struct hc__gv *v,
+			    uint64_t s, uint64_t e, struct hc__ent *out,
+			    uint64_t *n)
+{
+	uint64_t k = 0;
+
+	(void)t;
+	for (uint64_t i = s; i < e; i++) {
+		/* Key part and count are one word (G1, G2). */
+		uint64_t w = nload(v, i), home, mk, c;
+
+		if (!nclaimed(v, w))
+			continue;
+		if (nlocate(v, i, w, &mk, &home))
+			return HC_ECORRUPT;
+		c = word_count(v, w, mk);
+		if (c == 0)
+			continue; /* claimed, nothing added (P1) */
+		out[k].h = mk;
+		out[k].c = c;
+		out[k].home = home;
+		out[k].slot = i;
+		k++;
+	}
+	*n = k;
+	return HC_OK;
+}
+
+/* ---- migration -------------------------------------------------------- */
+
+/*
+ * Freeze the overflow count of mk in @o and return its count: the slot's
+ * word is frozen and saturated, so the count exists (an add claims it
+ * before it saturates the field); from here no add changes it.
+ */
+static uint64_t ovf_freeze(const struct hc__gv *o, uint64_t mk)
+{
+	hc_aword *oc;
+	uint64_t x;
+
+	if (ovf_locate(o, mk, 0, o->ovf_cap, &oc))
+		return 0; /* none: the adder that saturated was killed */
+	/* ORDER: relaxed. A first guess for the freeze CAS. */
+	x = hc_atomic_load_relaxed(oc);
+	while (!(x & HC_FROZEN)) {
+		/* ORDER: relaxed CAS. Freezes the overflow count: an add
+		 * before it is in the value read, one after it fails and
+		 * adds in the next generation (M3). Killed after it: the
+		 * next copier reads the same frozen value. */
+		uint64_t seen = hc_atomic_cas_relaxed(oc, x, x | HC_FROZEN);
+
+		if (seen == x)
+			break;
+		x = seen;
+	}
+	return x & HC_COUNT_MASK;
+}
+
+/*
+ * Freeze slot @i of @o and copy it into @n (design.md M3, "Narrow
+ * slots"): a CAS sets F, which fixes the word; a saturated word's
+ * overflow count is frozen next.  The sum is split for @n's field: the
+ * part above its cmask goes to @n's overflow area first (a CAS from 0,
+ * so a second copier leaves it), then key and field are claimed in one
+ * CAS, and a second copier finds the key and stops.
+ */
+static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
+			       uint64_t i, uint64_t *copied)
+{
+	uint64_t w = nload(o, i), seen, mk, home, c, first, p, nb, mask;
+	int rc;
+
+	while (!(w & o->fbit)) {
+		/* Freezes the word: from here no add or claim changes it
+		 * (they CAS and refuse F), so its field is the key's last
+		 * in this generation. Killed after it: the block's next
+		 * migrator copies it (M5). */
+		seen = ncas(o, i, w, w | o->fbit);
+		if (seen == w) {
+			w |= o->fbit;
+			break;
+		}
+		w = seen;
+	}
+	if (w == o->fbit)
+		return HC_OK; /* frozen empty */
+	rc = nlocate(o, i, w, &mk, &home);
+	if (rc)
+		return rc;
+	c = w & o->cmask;
+	if (c == o->cmask)
+		c += ovf_freeze(o, mk);
+	first = c < n->cmask ? c : n->cmask;
+	if (c > n->cmask) {
+		hc_aword *oc;
+
+		rc = ovf_locate(n, mk, 1, n->ovf_cap, &oc);
+		if (rc)
+			return rc;
+		/* ORDER: relaxed CAS. Only copies write the new overflow
+		 * area until the migration ends, and every copier of this
+		 * key writes the same sum; from 0, so the second leaves the
+		 * first's. Before the claim below, so the saturated field is
+		 * never seen without it by a later copier. */
+		(void)hc_atomic_cas_relaxed(oc, 0, c - n->cmask);
+	}
+	home = nhome(n, mk);
+	p = prefix0(n, mk);
+	nb = nprobe(n);
+	mask = n->capacity - 1;
+	for (uint64_t d = 0; d < nb; d++, p += n->pstep) {
+		uint64_t b = (home + (d << HC_NARROW_BUCKET_LG)) & mask;
+
+		for (uint64_t j = b; j < b + HC_NARROW_BUCKET; j++) {
+			/* Only copies claim in the new generation while it
+			 * is filled, each with one CAS (M3). */
+			uint64_t x = nload(n, j);
+
+			if (x == 0) {
+				/* Copies key and field in one word: all or
+				 * nothing, so a copier killed anywhere loses
+				 * nothing and a second one finds the key and
+				 * stops (M3). */
+				x = ncas(n, j, 0, p | first);
+				if (x == 0) {
+					(*copied)++;
+					return HC_OK;
+				}
+			}
+			if ((x & n->kpmask) == p) {
+				(*copied)++;
+				return HC_OK;
+			}
+		}
+	}
+	return HC_EFULL;
+}
+
+static int narrow_migrate(struct hc_table *t, const struct hc__gv *o,
+			  const struct hc__gv *n, uint64_t lo, uint64_t hi,
+			  uint64_t *copied)
+{
+	(void)t;
+	for (uint64_t i = lo; i < hi; i++) {
+		int rc;
+
+		hc__migrate_visit(i);
+		rc = narrow_migrate_slot(o, n, i, copied);
+		if (rc)
+			return rc;
+	}
+	return HC_OK;
+}
+
+/* ---- iteration and export --------------------------------------------- */
+
+static int narrow_next(const struct hc_table *t, const struct hc__gv *v,
+		       const struct hc__gv *older, uint64_t *pos, hc_entry *e)
+{
+	while (*pos < v->capacity) {
+		uint64_t i = (*pos)++, c, mk, home, x, j;
+		/* Key part and count are one word, published by one CAS
+		 * (design.md G1, G2). */
+		uint64_t w = nload(v, i);
+		int rc;
+
+		if (!nclaimed(v, w))
+			continue;
+		rc = nlocate(v, i, w, &mk, &home);
+		if (rc)
+			return rc;
+		/* Pass 2 reports only keys the older generation does not
+		 * hold: those were reported (or added behind the cursor) in
+		 * pass 1 (M4). */
+		if (older && narrow_find(older, mk, &j, &x))
+			continue;
+		c = word_count(v, w, mk);
+		if (c) {
+			hc__entry_set(e, hc__unmixk(t, mk), NULL, 0, c);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int narrow_scan(const struct hc_table *t, const struct hc__gv *v,
+		       const struct hc__gv *older, hc__count_fn fn, void *ctx,
+		       uint64_t *claimed)
+{
+	(void)t;
+	for (uint64_t i = 0; i < v->capacity; i++) {
+		/* Key part and count are one word (design.md G1, G2). */
+		uint64_t w = nload(v, i), c, mk = 0, home, x, j;
+
+		if (!nclaimed(v, w))
+			continue;
+		c = w & v->cmask;
+		if ((older || c == v->cmask) && nlocate(v, i, w, &mk, &home))
+			continue;
+		if (older && narrow_find(older, mk, &j, &x))
+			continue;
+		/* A saturated count continues in the overflow area. */
+		if (c == v->cmask)
+			c = word_count(v, w, mk);
+		(*claimed)++;
+		fn(c, ctx);
+	}
+	return HC_OK;
+}
+
+/* The current generation's overflow area (seal.c). */
+static int narrow_regions(struct hc_table *t, uint64_t arena_used,
+			  struct hc__region *r, unsigned *n)
+{
+	struct hc__gv v;
+	int rc;
+
+	(void)arena_used;
+	rc = hc__view_now(t, &v, 0);
+	if (rc)
+		return rc;
+	r[(*n)++] = (struct hc__region){ HC_REGION_OVERFLOW, v.g,
+					 (const unsigned char *)v.ovf,
+					 v.ovf_cap * HC_SLOT_SIZE };
+	return HC_OK;
+}
+
+/* ---- layout ----------------------------------------------------------- */
+
+static int narrow_layout(const hc_options *opt, int grows, uint64_t *cap,
+			 struct hc__header *h)
+{
+	unsigned K = opt->key_bits;
+	uint64_t c = *cap, least;
+	struct ngeom g;
+
+	if (K < HC_NARROW_KEY_BITS_MIN || K > HC_NARROW_KEY_BITS_MAX ||
+	    c == 0 || c > HC_CAPACITY_MAX)
+		return HC_EINVAL;
+	/* A power of two, one bucket at least. */
+	if (c < HC_NARROW_BUCKET)
+		c = HC_NARROW_BUCKET;
+	if (c & (c - 1))
+		c = UINT64_C(1) << (log2_floor(c) + 1);
+	/* A growing table given no size starts where its count field
+	 * fits: 8-byte slots leave 64 - 5 - q bits. */
+	least = K > 52u ? UINT64_C(1) << (K - 52u + HC_NARROW_BUCKET_LG)
+			: HC_NARROW_BUCKET;
+	if (grows && opt->capacity == 0 && c < least)
+		c = least;
+	if (c > HC_CAPACITY_MAX || narrow_geom(K, c, &g))
+		return HC_EINVAL;
+	*cap = c;
+	h->key_bits = K;
+	h->count_bits = HC_NARROW_COUNT_BITS_MIN;
+	return HC_OK;
+}
+
+static int narrow_area(const hc_options *opt, int grows, uint64_t cap,
+		       const struct hc__header *h, uint64_t *bytes)
+{
+	(void)opt;
+	(void)grows;
+	(void)h;
+	*bytes = ovf_slots(cap) * HC_SLOT_SIZE;
+	return HC_OK;
+}
+
+static int narrow_validate(const struct hc__header *h)
+{
+	uint64_t end = HC_HEADER_SIZE + h->slots_bytes;
+	struct ngeom g;
+
+	if (narrow_geom(h->key_bits, h->capacity, &g) ||
+	    h->count_bits != HC_NARROW_COUNT_BITS_MIN)
+		return HC_ECORRUPT;
+	if (h->arena_offset != (end + 63) / 64 * 64 ||
+	    h->arena_bytes != ovf_slots(h->capacity) * HC_SLOT_SIZE)
+		return HC_ECORRUPT;
+	return HC_OK;
+}
+
+static void narrow_tgeom(struct hc_table *t, const struct hc__header *h)
+{
+	t->key_bits = h->key_bits;
+	t->kmask = (UINT64_C(1) << h->key_bits) - 1;
+}
+
+static void narrow_bind(struct hc_table *t, unsigned char *base,
+			const struct hc__header *h)
+{
+	t->packed = (hc_aword *)(base + h->slots_offset);
+	t->ovf = (struct hc__slot *)(base + h->arena_offset);
+	t->ovf_capacity = h->arena_bytes / HC_SLOT_SIZE;
+}
+
+static void narrow_options(const struct hc_table *t, hc_options *opt)
+{
+	opt->key_bits = t->key_bits;
+}
+
+static uint64_t narrow_key_max(const struct hc_table *t)
+{
+	return t->kmask;
+}
+
+/* The narrow part of a generation's view (grow.c): its geometry, the
+ * masks of its words and its overflow area. */
+static int narrow_view(const struct hc_table *t, struct hc__gv *v)
+{
+	struct ngeom g;
+
+	if (narrow_geom(t->key_bits, v->capacity, &g) || g.w / 8u != v->ssize)
+		return HC_ECORRUPT;
+	v->qbits = g.q;
+	v->qmask = g.q ? ~UINT64_C(0) >> (64 - g.q) : 0;
+	v->cbits = g.c;
+	v->cmask = (UINT64_C(1) << g.c) - 1;
+	v->fbit = UINT64_C(1) << g.c;
+	v->pstep = UINT64_C(1) << (g.c + 1);
+	v->kpmask = ~(v->cmask | v->fbit);
+	if (v->g == 0) {
+		v->ovf = t->ovf;
+		v->ovf_cap = t->ovf_capacity;
+	} else {
+		v->ovf_cap = ovf_slots(v->capacity);
+	}
+	return HC_OK;
+}
+
+/* ---- compact files ---------------------------------------------------- */
+
+static unsigned narrow_cx_bits(const struct hc_table *t)
+{
+	return t->key_bits;
+}
+
+/* The home slot of hash @h in @v: monotone in it. */
+static uint64_t narrow_cx_home(const struct hc_table *t, const struct hc__gv *v,
+			       uint64_t h)
+{
+	(void)t;
+	return nhome(v, h);
+}
+
+/* Entries, the histogram of bit lengths of count - 1, and the largest
+ * distance of a key from its home slot in slots [lo, hi). */
+static int narrow_cx_census(const struct hc_table *t, const struct hc__gv *v,
+			    uint64_t lo, uint64_t hi, uint64_t *n,
+			    uint64_t hist[65], uint64_t *maxd)
+{
+	uint64_t md = 0;
+
+	(void)t;
+	for (uint64_t i = lo; i < hi; i++) {
+		/* Key part and count are one word (G1). */
+		uint64_t w = nload(v, i), c, mk, home, d;
+
+		if (!nclaimed(v, w))
+			continue;
+		if (nlocate(v, i, w, &mk, &home))
+			return HC_ECORRUPT;
+		d = hc__disp(v, i, home);
+		md = d > md ? d : md;
+		c = word_count(v, w, mk);
+		if (c)
+			hc__census_add(c, n, hist);
+	}
+	*maxd = md;
+	return HC_OK;
+}
+
+const struct hc__kind hc__kind_narrow = {
+	.slot_size = 8u,
+	.probe_limit = HC_NARROW_PROBE * HC_NARROW_BUCKET,
+	.flags = HC_KIND_GROWS,
+	.slot_bytes = narrow_slot_bytes,
+	.gen_area = narrow_gen_area,
+	.cx_kind = HC_KEY_PACKED,
+	.layout = narrow_layout,
+	.area = narrow_area,
+	.validate = narrow_validate,
+	.geom = narrow_tgeom,
+	.bind = narrow_bind,
+	.options = narrow_options,
+	.key_max = narrow_key_max,
+	.view = narrow_view,
+	.add = narrow_add,
+	.add_batch = narrow_add_batch,
+	.get = narrow_get,
+	.migrate = narrow_migrate,
+	.next = narrow_next,
+	.scan = narrow_scan,
+	.regions = narrow_regions,
+	.cx_bits = narrow_cx_bits,
+	.cx_hash = hc__packed_mixk,
+	.cx_home = narrow_cx_home,
+	.cx_decode = narrow_cx_decode,
+	.cx_census = narrow_cx_census,
+};
