@@ -97,8 +97,7 @@ enum hc_key_kind {
 	 * once the table is large enough that the quotient leaves room
 	 * (key_bits <= 44: from 2^(key_bits - 16) slots), else 8.  A small
 	 * count field; what passes it goes to a side area that grows with
-	 * the table.  For k-mers: the least memory of the hashed kinds.
-	 * Its compact files are HC_KEY_PACKED's. */
+	 * the table.  For k-mers: the least memory of the hashed kinds. */
 	HC_KEY_NARROW = 5,
 };
 

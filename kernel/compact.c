@@ -1264,7 +1264,7 @@ int hc__compact_write(hc_table *t, int fd)
 	h.header_size = HC_CHEADER_SIZE;
 	h.byte_order = HC_BYTE_ORDER_PROBE;
 	h.word_size = sizeof(uint64_t);
-	h.key_kind = (uint32_t)(t->ops->cx_kind ? t->ops->cx_kind : t->kind);
+	h.key_kind = (uint32_t)t->kind;
 	h.mode = (uint32_t)t->mode;
 	h.key_bits = W < 64 ? W : 0; /* packed: b; u64: 0 */
 	h.seed = t->seed;

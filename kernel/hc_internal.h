@@ -623,9 +623,6 @@ struct hc__kind {
 	 * generation 0's is the area below). */
 	uint32_t (*slot_bytes)(unsigned key_bits, uint64_t cap);
 	uint64_t (*gen_area)(unsigned key_bits, uint64_t cap);
-	/* The kind its compact files are written as (0: its own): one
-	 * whose cx_ operations read them, with the same key hash. */
-	int cx_kind;
 	/* After the growth policy: bytes of the area behind the slots
 	 * (key area, overflow area), or 0; HC_EINVAL if out of range. */
 	int (*area)(const hc_options *opt, int grows, uint64_t cap,
@@ -801,8 +798,13 @@ int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
 int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 		  uint64_t delta, int mode);
 
-/* kind_packed.c: the key mix (hc__mixk), shared with the tests. */
+/* kind_packed.c: the key mix (hc__mixk), shared with the tests, and
+ * the compact reader's operations, shared with the narrow kind (their
+ * compact files are alike). */
 uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key);
+int hc__packed_cx_check(const struct hc__cheader *h);
+void hc__packed_cx_geom(struct hc_table *t, const struct hc__cheader *h);
+uint64_t hc__packed_cx_key(const struct hc_table *t, uint64_t h);
 
 /* arena.c */
 int hc__arena_append(struct hc_table *t, const void *key, size_t len,

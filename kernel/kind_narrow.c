@@ -26,7 +26,8 @@
  * stays there, saturated, and the rest is kept in the generation's
  * overflow area, 16-byte slots {mk << 1 | 1, count}; the count word's
  * top bit (HC_FROZEN) freezes it with its slot.  A migration moves
- * both and splits the sum again for the new generation's field.
+ * both and splits the sum again for the new generation's field.  Its
+ * compact files are the packed kind's, read by the same operations.
  */
 #include "hc_internal.h"
 
@@ -795,11 +796,11 @@ static int narrow_layout(const hc_options *opt, int grows, uint64_t *cap,
 		c = HC_NARROW_BUCKET;
 	if (c & (c - 1))
 		c = UINT64_C(1) << (log2_floor(c) + 1);
-	/* A growing table given no size starts where its count field
-	 * fits: 8-byte slots leave 64 - 5 - q bits. */
+	/* A growing table starts where its count field fits: 8-byte
+	 * slots leave 64 - 5 - q bits (2^14 slots for 62-bit keys). */
 	least = K > 52u ? UINT64_C(1) << (K - 52u + HC_NARROW_BUCKET_LG)
 			: HC_NARROW_BUCKET;
-	if (grows && opt->capacity == 0 && c < least)
+	if (grows && c < least)
 		c = least;
 	if (c > HC_CAPACITY_MAX || narrow_geom(K, c, &g))
 		return HC_EINVAL;
@@ -929,7 +930,6 @@ const struct hc__kind hc__kind_narrow = {
 	.flags = HC_KIND_GROWS,
 	.slot_bytes = narrow_slot_bytes,
 	.gen_area = narrow_gen_area,
-	.cx_kind = HC_KEY_PACKED,
 	.layout = narrow_layout,
 	.area = narrow_area,
 	.validate = narrow_validate,
@@ -945,8 +945,11 @@ const struct hc__kind hc__kind_narrow = {
 	.next = narrow_next,
 	.scan = narrow_scan,
 	.regions = narrow_regions,
+	.cx_check = hc__packed_cx_check,
+	.cx_geom = hc__packed_cx_geom,
 	.cx_bits = narrow_cx_bits,
 	.cx_hash = hc__packed_mixk,
+	.cx_key = hc__packed_cx_key,
 	.cx_home = narrow_cx_home,
 	.cx_decode = narrow_cx_decode,
 	.cx_census = narrow_cx_census,

@@ -757,7 +757,7 @@ static int packed_view(const struct hc_table *t, struct hc__gv *v)
 
 /* ---- compact files -------------------------------------------------- */
 
-static int packed_cx_check(const struct hc__cheader *h)
+int hc__packed_cx_check(const struct hc__cheader *h)
 {
 	if (h->key_bits == 0 || h->key_bits > HC_PACK_KEY_BITS_MAX ||
 	    h->hash_bits != h->key_bits)
@@ -765,7 +765,7 @@ static int packed_cx_check(const struct hc__cheader *h)
 	return HC_OK;
 }
 
-static void packed_cx_geom(struct hc_table *t, const struct hc__cheader *h)
+void hc__packed_cx_geom(struct hc_table *t, const struct hc__cheader *h)
 {
 	t->key_bits = h->key_bits;
 	t->kmask = (UINT64_C(1) << h->key_bits) - 1;
@@ -776,7 +776,7 @@ static unsigned packed_cx_bits(const struct hc_table *t)
 	return t->key_bits;
 }
 
-static uint64_t packed_cx_key(const struct hc_table *t, uint64_t h)
+uint64_t hc__packed_cx_key(const struct hc_table *t, uint64_t h)
 {
 	return hc__unmixk(t, h);
 }
@@ -835,11 +835,11 @@ const struct hc__kind hc__kind_packed = {
 	.next = packed_next,
 	.scan = packed_scan,
 	.regions = packed_regions,
-	.cx_check = packed_cx_check,
-	.cx_geom = packed_cx_geom,
+	.cx_check = hc__packed_cx_check,
+	.cx_geom = hc__packed_cx_geom,
 	.cx_bits = packed_cx_bits,
 	.cx_hash = hc__packed_mixk,
-	.cx_key = packed_cx_key,
+	.cx_key = hc__packed_cx_key,
 	.cx_home = packed_home,
 	.cx_decode = packed_cx_decode,
 	.cx_census = packed_cx_census,

@@ -22,6 +22,11 @@
  * PACKED_START_MAX slots (keys over 51 bits: k-mers of k >= 26, 7-byte
  * fragments) the table has u64 slots instead, which start small.
  *
+ * k-mers take none of this: they go in narrow slots (HC_KEY_NARROW),
+ * which start small at every k, take 4 bytes once the table is large
+ * where k <= 22, and send what passes their small count fields to an
+ * overflow area that grows with the table (design.md, "Narrow slots").
+ *
  * Unless the caller's hint of distinct keys says the table will be that
  * large anyway: then a packed table keeps PACKED_COUNT_BITS_HINTED
  * count bits (the kernel's least) and starts at 2^(key_bits - 35)
@@ -51,6 +56,8 @@
 #define PACKED_START_MAX (UINT64_C(1) << 20)
 /* Fewest count bits of a packed table started at the size of a hint. */
 #define PACKED_COUNT_BITS_HINTED 16u
+/* The narrow kind's narrowest keys (hogcount.h, HC_KEY_NARROW). */
+#define NARROW_KEY_BITS_MIN 16u
 
 void hck_plan_in_init(hck_plan_in *in)
 {
@@ -144,6 +151,13 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 					 ? (in->arena_bytes + 7) & ~UINT64_C(7)
 				 : sized ? cap * per
 					 : 0;
+	} else if (!in->wide && m->tokens == HCK_DNA &&
+		   kbits >= NARROW_KEY_BITS_MIN && kbits <= 62) {
+		/* k-mers of k = 9..31: narrow slots, 4 bytes once the table
+		 * is large (k <= 22), from a small start at every k. */
+		o->key_kind = HC_KEY_NARROW;
+		o->key_bits = kbits;
+		o->capacity = sized ? cap : 0;
 	} else if (!in->wide && packed_start(kbits) <= PACKED_START_MAX &&
 		   (!o->max_bits ||
 		    packed_start(kbits) <= UINT64_C(1) << o->max_bits)) {

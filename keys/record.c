@@ -89,6 +89,8 @@ const char *hck_kind_name(int key_kind)
 		return "dense";
 	case HC_KEY_PACKED:
 		return "packed";
+	case HC_KEY_NARROW:
+		return "narrow";
 	}
 	return "?";
 }
@@ -98,7 +100,7 @@ int hck_kind_fits(const hck_meta *m, int key_kind)
 	if (!hck_int_keys(m))
 		return key_kind == HC_KEY_BYTES;
 	return key_kind == HC_KEY_U64 || key_kind == HC_KEY_DENSE ||
-	       key_kind == HC_KEY_PACKED;
+	       key_kind == HC_KEY_PACKED || key_kind == HC_KEY_NARROW;
 }
 
 int hck_meta_format(const hck_meta *m, char *buf, size_t cap, size_t *len)

@@ -136,7 +136,7 @@ END_TEST
 /*
  * A table of 26-bit keys grows from 16 slots of 8 bytes to 4-byte ones
  * (from 1024 slots on) with counts far past the field: every count
- * exact, then again in a saved copy and a compact file (packed's).
+ * exact, then again in a saved copy and a compact file.
  */
 START_TEST(narrow_grows_across_widths)
 {
@@ -176,7 +176,7 @@ START_TEST(narrow_grows_across_widths)
 	ck_assert_ok(hc_table_open(&r, cpath, HC_OPEN_RDONLY));
 	hc_options_init(&o);
 	ck_assert_ok(hc_table_options(r, &o));
-	hc_assert_eq(o.key_kind, HC_KEY_PACKED);
+	hc_assert_eq(o.key_kind, HC_KEY_NARROW);
 	hc_assert_eq(o.key_bits, 26);
 	hc_test_assert_ref(r, ref, nref);
 	ck_assert_ok(hc_table_close(r));

@@ -36,15 +36,14 @@ for k in 1 21 31; do
 	done
 done
 
-# Slot kinds: k = 21 goes in packed 8-byte slots, k = 31 (62 bits, too
-# wide for this table's count field) and --wide in 16-byte ones; the
-# counts are the same.
+# Slot kinds: k-mers go in narrow slots (4 bytes at k = 21 once the
+# table is large, 8 at k = 31), --wide in 16-byte ones; the counts are
+# the same.
 for k in 21 31; do
 	"$HC" count --dna -k $k -C -q -o p.hc reads.fq
 	# -s 2M: a table too big for workers to combine batches (sink.c)
 	"$HC" count --dna -k $k -C -q --wide -s 2M -o w.hc reads.fq
-	want=packed
-	[ $k = 31 ] && want=u64
+	want=narrow
 	"$HC" stats p.hc | grep -q "^Keys: *$want," ||
 		fail "k=$k: expected $want slots"
 	"$HC" stats w.hc | grep -q "^Keys: *u64," || fail "k=$k --wide"
@@ -56,16 +55,18 @@ for k in 21 31; do
 	sdump m.hc | awk -F'\t' '{ print $1 "\t" $2 / 2 }' >m.txt
 	cmp -s p.txt m.txt || fail "k=$k: merge of two copies"
 done
-# k = 27 (54 bits) takes packed slots when --size says the table will
-# reach 2^19 slots anyway (keys/plan.c); the counts are --wide's.
+# k = 27 (54 bits): narrow 8-byte slots with or without a size, the
+# counts --wide's; live tables (--no-compact) of both, read back whole.
 "$HC" count --dna -k 27 -C -q -s 400K -o p.hc reads.fq
 "$HC" count --dna -k 27 -C -q --wide -o w.hc reads.fq
-"$HC" count --dna -k 27 -C -q -o u.hc reads.fq
-"$HC" stats p.hc | grep -q "^Keys: *packed," || fail "k=27 -s 400K: not packed"
-"$HC" stats u.hc | grep -q "^Keys: *u64," || fail "k=27: not u64"
+"$HC" count --dna -k 27 -C -q --no-compact -o u.hc reads.fq
+"$HC" stats p.hc | grep -q "^Keys: *narrow," || fail "k=27 -s 400K: not narrow"
+"$HC" stats u.hc | grep -q "^Keys: *narrow," || fail "k=27: not narrow"
 sdump p.hc >p.txt
 sdump w.hc >w.txt
-cmp -s p.txt w.txt || fail "k=27: packed and --wide differ"
+cmp -s p.txt w.txt || fail "k=27: narrow and --wide differ"
+sdump u.hc >u.txt
+cmp -s u.txt w.txt || fail "k=27: live narrow and --wide differ"
 
 # query: the counts of the dump, keys from stdin and arguments.
 "$HC" count --dna -k 21 -C -q -o q.hc reads.fq

@@ -498,10 +498,11 @@ class Table:
             raise TypeError("a compact table file has no slots: use "
                             "get(), items(), stats() or histo(), or "
                             "count with --no-compact for numpy views")
-        if v.key_kind == _lib.KEY_PACKED:
-            raise TypeError("a packed table's slots pack key bits and "
-                            "count in one word: use get(), stats(), "
-                            "histo() or a u64 table for numpy views")
+        if v.key_kind in (_lib.KEY_PACKED, _lib.KEY_NARROW):
+            raise TypeError("a packed or narrow table's slots pack key "
+                            "bits and count in one word: use get(), "
+                            "stats(), histo() or a u64 table for numpy "
+                            "views")
         nbytes = v.capacity * v.slot_size
         reg = _region(self._m, v.slots, nbytes)
         if v.slot_size == 16:

@@ -250,8 +250,8 @@ def _names(fn):
 # hc_key_kind), by the names the CLI prints.
 TOKENS = _names(keys_lib.hck_tokens_name)
 KINDS = _names(keys_lib.hck_kind_name)
-KEY_U64, KEY_BYTES, KEY_DENSE, KEY_PACKED = (
-    KINDS[n] for n in ("u64", "bytes", "dense", "packed"))
+KEY_U64, KEY_BYTES, KEY_DENSE, KEY_PACKED, KEY_NARROW = (
+    KINDS[n] for n in ("u64", "bytes", "dense", "packed", "narrow"))
 
 # The input layer (hogcount_input.h): files opened, decompressed and cut
 # in C, for hogcount.count_files.

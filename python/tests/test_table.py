@@ -175,7 +175,7 @@ class TestKeyLayer(unittest.TestCase):
                                  ("bytes", 5): "packed",
                                  ("bytes", 12): "bytes",
                                  ("words", 2): "bytes",
-                                 ("dna", 21): "packed"})
+                                 ("dna", 21): "narrow"})
         self.assertEqual(Table.for_ngrams("bytes", 5, wide=True).key_kind,
                          "u64")
         t = Table.for_ngrams("dna", 3, canonical=True)
@@ -286,7 +286,8 @@ class TestShardedAndFilter(unittest.TestCase):
         self.assertEqual(hogcount._lib.TOKENS,
                          {"dna": 1, "bytes": 2, "words": 3})
         self.assertEqual(hogcount.KINDS,
-                         {"u64": 1, "bytes": 2, "dense": 3, "packed": 4})
+                         {"u64": 1, "bytes": 2, "dense": 3, "packed": 4,
+                          "narrow": 5})
 
 
 class TestHomes(unittest.TestCase):
