@@ -356,8 +356,9 @@ HC_API size_t hck_tok_align(const hck_tok *tk, const void *buf, size_t n,
  * file goes on past.  @buf starts before @s (at least the byte before
  * it), unless @s is the start of the file.  Returns 1 and *@at, the
  * offset hck_tok_align() gives (@n: none in the rest of the file), or 0
- * when the part does not tell: ask again at *@at, from a part that
- * starts before it, a longer one if *@at is @s.  HC_EINVAL if @s > @n.
+ * when the part does not tell (@s == @n, too): ask again at *@at, from
+ * a part that starts before it, a longer one if *@at is @s.  HC_EINVAL
+ * if @s > @n.
  */
 HC_API int hck_tok_align_part(const hck_tok *tk, const void *buf, size_t n,
 			      size_t s, size_t *at);

@@ -152,6 +152,10 @@ int hck_tok_align_part(const hck_tok *tk, const void *buf, size_t n, size_t s,
 
 	if (!at || s > n)
 		return HC_EINVAL;
+	if (s == n) { /* nothing to look at */
+		*at = s;
+		return 0;
+	}
 	switch (tk->m.tokens) {
 	case HCK_DNA:
 		p = hck__dna_align(tk->fmt, buf, n, s, &again);
