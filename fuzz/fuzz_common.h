@@ -158,13 +158,64 @@ static inline void fz_keys_of_table(const hc_table *t, struct fz_keys *k)
 }
 
 /* How a text is fed to a tokenizer. */
-enum { FZ_WHOLE, FZ_BLOCKS, FZ_RANGES };
+enum { FZ_WHOLE, FZ_BLOCKS, FZ_RANGES, FZ_PARTS };
+
+/*
+ * The range [@s, @e) of @text read through windows of a few bytes, as
+ * input/job.c reads a plain file (window_align(), window_feed()): the
+ * window slides to where hck_tok_align_part() and hck_tok_feed_part()
+ * stop, or doubles where they take nothing; the one that reaches the
+ * end of the text goes to hck_tok_align() and hck_tok_feed().
+ */
+static inline void fz_parts(hck_tok *tk, const unsigned char *text, size_t n,
+			    size_t s, size_t e, uint64_t *seed)
+{
+	size_t len = 1 + fz_rand(seed) % 32, ws, we, at, used;
+	int rc;
+
+	for (;;) {
+		ws = s ? s - 1 : 0;
+		we = n - ws > len ? ws + len : n;
+		if (we == n) {
+			s = ws + hck_tok_align(tk, text + ws, n - ws, s - ws);
+			break;
+		}
+		rc = hck_tok_align_part(tk, text + ws, we - ws, s - ws, &at);
+		FUZZ_CHECK(rc >= 0 && at >= s - ws, "align part");
+		if (rc) {
+			s = at >= we - ws ? n : ws + at;
+			break;
+		}
+		if (ws + at == s)
+			len *= 2;
+		else
+			s = ws + at;
+	}
+	while (s < n && !hck_tok_done(tk)) {
+		we = n - s > len ? s + len : n;
+		if (we == n) {
+			rc = hck_tok_feed(tk, text + s, n - s,
+					  e > s ? e - s : 0);
+			FUZZ_CHECK(rc == HC_OK, "feed: %s", hc_strerror(rc));
+			break;
+		}
+		rc = hck_tok_feed_part(tk, text + s, we - s, e > s ? e - s : 0,
+				       &used);
+		FUZZ_CHECK(rc == HC_OK && used <= we - s, "feed part: %s",
+			   hc_strerror(rc));
+		if (used)
+			s += used;
+		else
+			len *= 2;
+	}
+}
 
 /*
  * A table of @m holding the keys of @text fed @how: whole (one stream
- * block), as a stream of random blocks, or as random mapped byte ranges
+ * block), as a stream of random blocks, as random mapped byte ranges
  * [s, e), each aligned with hck_tok_align() and fed to the end of the
- * text with the range's end as limit (as input/job.c run_mapped()).
+ * text with the range's end as limit, or as the same ranges read
+ * through small windows (fz_parts(), as input/job.c run_mapped()).
  * @fmt: the format given to hck_tok_reset().  @cap, @arena: the table.
  */
 static inline hc_table *fz_tokenize(const hck_meta *m,
@@ -210,12 +261,21 @@ static inline hc_table *fz_tokenize(const hck_meta *m,
 		}
 		break;
 	case FZ_RANGES:
+	case FZ_PARTS:
 		for (i = 0; i < n; i += step) {
+			uint64_t wseed = seed ^ i;
 			size_t e, a;
 
 			step = 1 + fz_rand(&seed) % 24;
 			e = step > n - i ? n : i + step;
 			hck_tok_reset(tk, fmt);
+			if (how == FZ_PARTS) {
+				fz_parts(tk, text, n, i, e, &wseed);
+				rc = hck_tok_finish(tk);
+				FUZZ_CHECK(rc == HC_OK, "finish: %s",
+					   hc_strerror(rc));
+				continue;
+			}
 			a = hck_tok_align(tk, text, n, i);
 			FUZZ_CHECK(a >= i && a <= n, "align %zu of %zu", a, i);
 			if (a < e) {
@@ -228,7 +288,7 @@ static inline hc_table *fz_tokenize(const hck_meta *m,
 		}
 		break;
 	}
-	if (how != FZ_RANGES) {
+	if (how != FZ_RANGES && how != FZ_PARTS) {
 		rc = hck_tok_finish(tk);
 		FUZZ_CHECK(rc == HC_OK, "finish: %s", hc_strerror(rc));
 	}

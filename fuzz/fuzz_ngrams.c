@@ -2,8 +2,10 @@
 /*
  * fuzz_ngrams.c - libFuzzer harness, differential: byte fragments and
  * word n-grams of an arbitrary text, fed whole, as a stream cut into
- * random blocks, and as random mapped byte ranges (hck_tok_align() and
- * a limit, as `count` cuts a file), must each give exactly the keys of
+ * random blocks, as random mapped byte ranges (hck_tok_align() and a
+ * limit, as `count` cuts a file), and as those ranges read through
+ * small windows (hck_tok_align_part(), hck_tok_feed_part(), as `count`
+ * reads a plain file), must each give exactly the keys of
  * a naive reference computed here from the definition in
  * hogcount_keys.h.
  *
@@ -75,7 +77,8 @@ static void ref_words(const unsigned char *t, size_t n, unsigned k,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const how_name[] = { "whole", "blocks", "ranges" };
+	static const char *const how_name[] = { "whole", "blocks", "ranges",
+						"parts" };
 	struct fz_keys ref = { 0 };
 	hck_meta m = { 0 };
 	uint64_t seed = 0, arena;
@@ -105,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* One way of feeding an input (a table and a sink cost more than
 	 * the tokenizing): the reference is independent of all three. */
 	{
-		int how = (int)(seed % 3);
+		int how = (int)(seed % 4);
 		hc_table *t = fz_tokenize(&m, text, n, how, HCK_FMT_UNKNOWN,
 					  seed >> 2, 2 * ref.n + 64, arena);
 		char what[64];

@@ -2,9 +2,10 @@
 /*
  * fuzz_records.c - libFuzzer harness, differential: DNA k-mers of
  * FASTA, FASTQ and one-sequence-a-line input, canonical or not.  The
- * input is fed whole, as a stream cut into random blocks, and as random
+ * input is fed whole, as a stream cut into random blocks, as random
  * mapped byte ranges (hck_tok_align() and a limit, as `count` cuts a
- * file); each must give exactly the k-mers of a naive reference
+ * file), and as those ranges read through small windows
+ * (hck_tok_align_part(), hck_tok_feed_part()); each must give exactly the k-mers of a naive reference
  * computed here: records framed line by line, sequence lines joined,
  * bases A C G T (either case), '\r' ignored, any other byte restarting
  * the k-mer, the canonical form the smaller of the k-mer and its
@@ -184,7 +185,8 @@ static unsigned char *build(const unsigned char *b, size_t nb, int fmt,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const how_name[] = { "whole", "blocks", "ranges" };
+	static const char *const how_name[] = { "whole", "blocks", "ranges",
+						"parts" };
 	static const int mode_fmt[] = { HCK_FMT_UNKNOWN, HCK_FMT_FASTA,
 					HCK_FMT_FASTQ, HCK_FMT_LINES };
 	struct fz_keys ref = { 0 };
@@ -222,9 +224,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode == 0 && fmt == HCK_FMT_FASTQ) {
 		/* Raw FASTQ has no reference of its own (its framing by
 		 * length is the tokenizer's): the whole text is the
-		 * reference of its blocks.  Ranges are left out: a quality
-		 * line may look like a header to hck_tok_align(), which
-		 * only guesses. */
+		 * reference of its blocks.  Ranges are not held to it: a
+		 * quality line may look like a header to hck_tok_align(),
+		 * which only guesses; read through windows they must guess
+		 * the same. */
 		hc_table *t = fz_tokenize(&m, text, n, FZ_WHOLE, fmt, seed,
 					  2 * n + 64, 0);
 
@@ -234,14 +237,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				2 * n + 64, 0);
 		fz_expect(t, &ref, "raw fastq blocks");
 		hc_table_close(t);
+		/* Ranges, whatever they guess, count the same through
+		 * windows as with the whole text at once. */
+		fz_keys_free(&ref);
+		t = fz_tokenize(&m, text, n, FZ_RANGES, fmt, seed, 2 * n + 64,
+				0);
+		fz_keys_of_table(t, &ref);
+		hc_table_close(t);
+		t = fz_tokenize(&m, text, n, FZ_PARTS, fmt, seed, 2 * n + 64,
+				0);
+		fz_expect(t, &ref, "raw fastq parts");
+		hc_table_close(t);
 	} else {
 		/* One way of feeding an input, against the reference. */
-		int how = (int)(seed % 3);
+		int how = (int)(seed % 4);
 		char what[64];
 		hc_table *t;
 
 		t = fz_tokenize(&m, text, n, how,
-				how == FZ_RANGES || (data[1] & 4)
+				how >= FZ_RANGES || (data[1] & 4)
 					? fmt
 					: HCK_FMT_UNKNOWN,
 				seed >> 2, 2 * n + 64, 0);

@@ -86,11 +86,16 @@ struct hci_job {
 	int split_wait; /* testing: a reader waits for a free block (one
 			 * stream only: readers waiting on each other stall) */
 	/* This process's own (after fork, each worker's copy): the file
-	 * mapped for its ranges (ranges of one file come in a row), and
-	 * the buffer it reads streams into. */
+	 * open for its ranges (ranges of one file come in a row), its size,
+	 * the window of it mapped (job.c, "Windows"), and the buffer it
+	 * reads streams into. */
 	long cur_input;
-	const unsigned char *cur_map;
-	size_t cur_size;
+	int cur_fd;
+	uint64_t cur_size;
+	const unsigned char *cur_map; /* file bytes [win_off, +win_len) */
+	uint64_t win_off;
+	size_t win_len;
+	size_t win; /* bytes a window maps at least (a page multiple) */
 	unsigned char *buf;
 };
 

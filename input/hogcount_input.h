@@ -11,7 +11,8 @@
  *   (lz4, 7-Zip, zip, a table file, ...) are refused by name, never
  *   counted as bytes (hci_stream);
  * - the inputs of a job, cut into work items: byte ranges of plain
- *   regular files (mapped, cut at record starts by hck_tok_align), and
+ *   regular files (cut at record starts by hck_tok_align, each read
+ *   through a window mapped over it, never the whole file), and
  *   whole streams (compressed files, standard input, pipes), whose
  *   reader hands blocks of whole DNA records to idle workers; the shared
  *   cursor forked workers take items from, progress, and the first
@@ -224,7 +225,8 @@ HC_API long hci_job_next(hci_job *j);
 
 /*
  * hci_job_run - tokenize item @item into @tk (hck_tok_reset, feed,
- * hck_tok_finish): a byte range of a mapped file, or a whole stream,
+ * hck_tok_finish): a byte range of a plain file (read through a window
+ * mapped over it, of 8 MiB or as long as one record), or a whole stream,
  * whose DNA records may go to other workers in blocks.  Items may also
  * be taken in another order than hci_job_next() hands them out (each
  * MPI rank takes its own); then call no hci_job_drain().

@@ -3,9 +3,10 @@
  * job.c - the inputs of a job: plain files, compressed files (gzip, xz,
  * bzip2, zstd, told apart by their magic bytes and read by stream.c),
  * standard input ("-") and other non-seekable files.  Plain regular
- * files are mapped and cut into byte ranges; the others are streams,
- * read whole by one worker, which shares the records of a DNA stream
- * with the others (below).  A format the tool does not read (lz4, zip,
+ * files are cut into byte ranges, each read through a window mapped
+ * over it ("Windows", below); the others are streams, read whole by one
+ * worker, which shares the records of a DNA stream with the others
+ * (below).  A format the tool does not read (lz4, zip,
  * ...) is refused by its magic, never counted as bytes.  Errors are
  * the job's (hci__fail): the caller prints them.
  */
@@ -21,6 +22,8 @@
 
 #define PEEK_BYTES 4096
 #define STREAM_BLOCK (1u << 20)
+
+static void window_drop(struct hci_job *w);
 
 /* Grow the array *@p of @n elements of @size bytes when @n is 0 or a
  * power of two (16, 32, ...).  Returns HC_OK or HC_ENOMEM. */
@@ -109,8 +112,9 @@ void hci_job_destroy(hci_job *w)
 		free(w->in[i].path);
 	free(w->in);
 	free(w->items);
-	if (w->cur_map)
-		munmap((void *)w->cur_map, w->cur_size);
+	window_drop(w);
+	if (w->cur_input >= 0)
+		close(w->cur_fd);
 	free(w->buf);
 	hci__shared_unmap(w);
 	free(w);
@@ -203,20 +207,69 @@ int hci_job_add(hci_job *w, const char *path)
 	return rc;
 }
 
-/* Map input @input for this process's ranges (w->cur_*): ranges of one
- * file come in a row. */
-static int map_input(struct hci_job *w, uint32_t input)
+/* ---- Windows of a plain file -----------------------------------------
+ *
+ * A worker maps only a window of the file it counts, never the whole
+ * file, so that a file larger than its address space (RLIMIT_AS) is
+ * counted as any other.  A range [start, end) needs the byte before
+ * start (hck_tok_align() looks back one byte) and, past end, what the
+ * tokenizer reads to finish its last record, fragment or n-gram and to
+ * find where the next range's first record starts: unbounded, for a
+ * long FASTA record or text line.  So the range is read through a
+ * window of w->win bytes (WINDOW_BYTES) that slides along it: the key
+ * layer's hck_tok_align_part() and hck_tok_feed_part() take a window
+ * that ends before the file does and say when they need bytes past it;
+ * the window then slides to where they stopped, or doubles where they
+ * could not start (a record longer than the window).  The window that
+ * reaches the end of the file goes to hck_tok_align() and
+ * hck_tok_feed() as the whole file did, so the counts are those of the
+ * whole file mapped at once.
+ */
+
+#define WINDOW_BYTES (8u << 20)
+
+/* The window's bytes (w->win, HOGCOUNT_TEST_WINDOW for tests: small
+ * windows slide and grow often on small files), a page multiple. */
+static size_t window_bytes(void)
+{
+	const char *env = getenv("HOGCOUNT_TEST_WINDOW");
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), v = WINDOW_BYTES;
+	char *end;
+
+	if (env && *env) {
+		unsigned long long t = strtoull(env, &end, 10);
+
+		if (!*end && t >= 1 && t <= WINDOW_BYTES)
+			v = (size_t)t;
+	}
+	return (v + pg - 1) / pg * pg;
+}
+
+/* Unmap the window (its pages go with it). */
+static void window_drop(struct hci_job *w)
+{
+	if (w->cur_map)
+		munmap((void *)w->cur_map, w->win_len);
+	w->cur_map = NULL;
+	w->win_off = 0;
+	w->win_len = 0;
+}
+
+/* Open input @input for this process's ranges (w->cur_*): ranges of
+ * one file come in a row. */
+static int open_input(struct hci_job *w, uint32_t input)
 {
 	struct stat st;
-	void *p;
 	int fd, rc;
 
 	if (w->cur_input == (long)input)
 		return HC_OK;
-	if (w->cur_map)
-		munmap((void *)w->cur_map, w->cur_size);
+	window_drop(w);
+	if (w->cur_input >= 0)
+		close(w->cur_fd);
 	w->cur_input = -1;
-	w->cur_map = NULL;
+	if (!w->win)
+		w->win = window_bytes();
 	fd = open(w->in[input].path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		rc = sys_fail(w, w->in[input].path);
@@ -224,20 +277,49 @@ static int map_input(struct hci_job *w, uint32_t input)
 			close(fd);
 		return rc;
 	}
-	w->cur_size = (size_t)st.st_size;
-	if (w->cur_size) {
-		p = mmap(NULL, w->cur_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p == MAP_FAILED) {
-			rc = sys_fail(w, w->in[input].path);
-			close(fd);
-			return rc;
-		}
-		madvise(p, w->cur_size, MADV_SEQUENTIAL);
-		w->cur_map = p;
-	}
-	close(fd);
+	w->cur_fd = fd;
+	w->cur_size = (uint64_t)st.st_size;
 	w->cur_input = input;
 	return HC_OK;
+}
+
+/* Map the bytes [@from, @to) of the open file (to at most its end, and
+ * from < its end), keeping the window if it holds them; else a window
+ * from the page of @from, of at least @len bytes. */
+static int window_map(struct hci_job *w, uint64_t from, uint64_t to,
+		      uint64_t len)
+{
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE), off, e;
+	void *p;
+
+	if (to > w->cur_size)
+		to = w->cur_size;
+	if (w->cur_map && from >= w->win_off && to <= w->win_off + w->win_len)
+		return HC_OK;
+	window_drop(w);
+	off = from / pg * pg;
+	e = to > off + len ? to : off + len;
+	if (e > w->cur_size)
+		e = w->cur_size;
+	if (e - off > SIZE_MAX) {
+		errno = ENOMEM;
+		return sys_fail(w, w->in[w->cur_input].path);
+	}
+	p = mmap(NULL, (size_t)(e - off), PROT_READ, MAP_PRIVATE, w->cur_fd,
+		 (off_t)off);
+	if (p == MAP_FAILED)
+		return sys_fail(w, w->in[w->cur_input].path);
+	madvise(p, (size_t)(e - off), MADV_SEQUENTIAL);
+	w->cur_map = p;
+	w->win_off = off;
+	w->win_len = (size_t)(e - off);
+	return HC_OK;
+}
+
+/* Twice @len, at most the file's size (the window grows). */
+static uint64_t window_grow(const struct hci_job *w, uint64_t len)
+{
+	return len < w->cur_size / 2 ? 2 * len : w->cur_size;
 }
 
 /* A failure of the tokenizer's table (or sink): the job's, naming no
@@ -247,14 +329,81 @@ static int table_fail(struct hci_job *w, int rc)
 	return hci__fail(w, rc, NULL, "%s", hci_strerror(rc));
 }
 
+/* *@at: where the range from @s of the open file starts its tokens
+ * (hck_tok_align() over the whole file); the file's size if none
+ * does. */
+static int window_align(struct hci_job *w, hck_tok *tk, uint64_t s,
+			uint64_t *at)
+{
+	uint64_t len = w->win, from, end;
+	size_t rel, a;
+	int rc;
+
+	for (;;) {
+		/* The byte before s too: hck_tok_align() looks at it. */
+		from = s ? s - 1 : 0;
+		rc = window_map(w, from, from + len, len);
+		if (rc)
+			return rc;
+		rel = (size_t)(s - w->win_off);
+		end = w->win_off + w->win_len;
+		if (end >= w->cur_size) {
+			*at = w->win_off +
+			      hck_tok_align(tk, w->cur_map, w->win_len, rel);
+			return HC_OK;
+		}
+		rc = hck_tok_align_part(tk, w->cur_map, w->win_len, rel, &a);
+		if (rc < 0)
+			return table_fail(w, rc);
+		if (rc) {
+			*at = a >= w->win_len ? w->cur_size : w->win_off + a;
+			return HC_OK;
+		}
+		if (w->win_off + a == s)
+			len = window_grow(w, len); /* not a byte further */
+		else
+			s = w->win_off + a;
+	}
+}
+
+/* Feed the tokenizer the open file from @s, the range ending at @end:
+ * window after window until it is done or the file ends. */
+static int window_feed(struct hci_job *w, hck_tok *tk, uint64_t s, uint64_t end)
+{
+	uint64_t len = w->win;
+	size_t rel, n, used;
+	int rc;
+
+	while (s < w->cur_size && !hck_tok_done(tk)) {
+		rc = window_map(w, s, s + len, len);
+		if (rc)
+			return rc;
+		rel = (size_t)(s - w->win_off);
+		n = w->win_len - rel;
+		if (w->win_off + w->win_len >= w->cur_size) {
+			rc = hck_tok_feed(tk, w->cur_map + rel, n,
+					  end > s ? end - s : 0);
+			return rc ? table_fail(w, rc) : HC_OK;
+		}
+		rc = hck_tok_feed_part(tk, w->cur_map + rel, n,
+				       end > s ? end - s : 0, &used);
+		if (rc)
+			return table_fail(w, rc);
+		if (used)
+			s += used;
+		else
+			len = window_grow(w, len); /* not a byte further */
+	}
+	return HC_OK;
+}
+
 static int run_mapped(struct hci_job *w, const struct hci__item *it,
 		      hck_tok *tk)
 {
-	uint64_t start = it->start, end = it->end;
-	size_t s;
+	uint64_t start = it->start, end = it->end, s = 0;
 	int rc;
 
-	rc = map_input(w, it->input);
+	rc = open_input(w, it->input);
 	if (rc)
 		return rc;
 	/* The file may have shrunk since it was listed. */
@@ -262,22 +411,30 @@ static int run_mapped(struct hci_job *w, const struct hci__item *it,
 		end = w->cur_size;
 	hck_tok_reset(tk, w->in[it->input].fmt);
 	if (start < end) {
-		s = hck_tok_align(tk, w->cur_map, w->cur_size, start);
-		if (s < end)
-			rc = hck_tok_feed(tk, w->cur_map + s, w->cur_size - s,
-					  end - s);
+		rc = window_align(w, tk, start, &s);
+		if (!rc && s < end)
+			rc = window_feed(w, tk, s, end);
+		if (rc)
+			return rc;
 	}
-	if (!rc)
-		rc = hck_tok_finish(tk);
+	rc = hck_tok_finish(tk);
 	if (rc)
 		return table_fail(w, rc);
 	/* Drop the range's pages from this process (they stay in the page
-	 * cache), so that memory use reflects the table, not the input. */
-	if (end > start) {
+	 * cache), so that memory use reflects the table, not the input;
+	 * windows behind this one went with their mapping.  What lies past
+	 * end may serve the next range. */
+	if (w->cur_map && end > w->win_off) {
 		uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
-		uint64_t a = start / pg * pg;
+		uint64_t a = start / pg * pg, e = w->win_off + w->win_len;
 
-		madvise((void *)(w->cur_map + a), end - a, MADV_DONTNEED);
+		if (a < w->win_off)
+			a = w->win_off;
+		if (e > end)
+			e = end;
+		if (a < e)
+			madvise((void *)(w->cur_map + (a - w->win_off)), e - a,
+				MADV_DONTNEED);
 	}
 	hci__progress(w, it->end - it->start);
 	return HC_OK;

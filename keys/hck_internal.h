@@ -85,6 +85,11 @@ struct hck_tok {
 	size_t pending; /* words starting before limit, not yet heads */
 	int in_word;
 	int limit_hit;
+	/* hck_tok_feed_part(): the file goes on past the part, and the
+	 * bytes of it taken (less than the part when a record start past
+	 * the limit needs bytes past it to be told, records.c). */
+	int more;
+	size_t used;
 	uint64_t skipped; /* n-grams longer than HC_KEY_BYTES_MAX */
 	uint64_t bad_bytes; /* DNA: hck_tok_skipped_bytes() */
 };
@@ -92,7 +97,10 @@ struct hck_tok {
 /* records.c */
 int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 		  size_t limit);
-size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s);
+/* @again: NULL when @buf ends the file; else where to ask again (set
+ * when the bytes up to @n do not tell; @n is returned). */
+size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s,
+		      size_t *again);
 
 /* ngram.c */
 int hck__bytes_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,

@@ -343,6 +343,43 @@ HC_API int hck_tok_finish(hck_tok *tk);
 HC_API size_t hck_tok_align(const hck_tok *tk, const void *buf, size_t n,
 			    size_t s);
 
+/*
+ * Parts of a file.  A caller that maps a large file a window at a time
+ * hands the tokenizer parts of it that end before the file does; these
+ * two take such a part and count exactly what hck_tok_align() and one
+ * hck_tok_feed() over the rest of the file would.  Neither reads past
+ * @n; where the answer needs bytes past @n (a line, a word or a FASTQ
+ * record that runs on), they say so instead of guessing.  The part
+ * that ends the file goes to hck_tok_align() and hck_tok_feed().
+ *
+ * hck_tok_align_part - hck_tok_align() on a part @buf[0, @n) that the
+ * file goes on past.  @buf starts before @s (at least the byte before
+ * it), unless @s is the start of the file.  Returns 1 and *@at, the
+ * offset hck_tok_align() gives (@n: none in the rest of the file), or 0
+ * when the part does not tell (@s == @n, too): ask again at *@at, from
+ * a part that starts before it, a longer one if *@at is @s.  HC_EINVAL
+ * if @s > @n.
+ */
+HC_API int hck_tok_align_part(const hck_tok *tk, const void *buf, size_t n,
+			      size_t s, size_t *at);
+
+/*
+ * hck_tok_feed_part - hck_tok_feed() on a part @buf[0, @n) that the file
+ * goes on past, @limit the end of the range from @buf (0 once past it).
+ * *@used: the bytes taken.  Feed the next part from there, with @limit
+ * less *@used.  Fewer than @n when the tokens past @limit need more
+ * bytes to be told apart than the part holds (a byte fragment, a FASTQ
+ * record); 0 when it takes none: hand a longer part.  Stop once
+ * hck_tok_done().  Returns HC_OK, HC_EINVAL, or an HC_E* code from the
+ * table.
+ */
+HC_API int hck_tok_feed_part(hck_tok *tk, const void *buf, size_t n,
+			     size_t limit, size_t *used);
+
+/* hck_tok_done - 1 once a feed has read past its limit: the chunk's
+ * tokens are all seen, and more bytes are ignored. */
+HC_API int hck_tok_done(const hck_tok *tk);
+
 /* hck_tok_skipped - word n-grams skipped because longer than
  * HC_KEY_BYTES_MAX. */
 HC_API uint64_t hck_tok_skipped(const hck_tok *tk);

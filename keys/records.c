@@ -87,16 +87,19 @@ static size_t line_len(const unsigned char *buf, size_t n, size_t p)
  * 1 if a FASTQ record starts at the '@' line @p: its sequence lines up
  * to a '+' line, then quality lines exactly as long, then blanks and
  * the next '@', or the end.  A record cut by the end of @buf is not
- * one.  Both sides of a cut ask it (record_start()): hck__dna_align()
- * for the first record of a chunk, the framer for the first record
- * past a chunk's limit, so that a record is read by one chunk even
- * where it is malformed.
+ * one, unless @more says that the file goes on past @buf: then an
+ * answer that needs bytes past @n is -1 (map more and ask again).
+ * Both sides of a cut ask it (record_start()): hck__dna_align() for
+ * the first record of a chunk, the framer for the first record past a
+ * chunk's limit, so that a record is read by one chunk even where it
+ * is malformed.
  * A quality line may start with '@' too, and a record may have several
  * sequence lines: the lengths and the lines after tell them apart.
  * Multi-line qualities whose lines start with '@' and '+' can still
  * fool it; no FASTQ reader can tell those apart.
  */
-static int fastq_record_at(const unsigned char *buf, size_t n, size_t p)
+static int fastq_record_at(const unsigned char *buf, size_t n, size_t p,
+			   int more)
 {
 	uint64_t seq = 0, qual = 0;
 	size_t q = next_line(buf, n, p);
@@ -109,10 +112,10 @@ static int fastq_record_at(const unsigned char *buf, size_t n, size_t p)
 		seq += line_len(buf, n, q);
 	}
 	if (q >= n)
-		return 0;
+		return more ? -1 : 0;
 	for (q = next_line(buf, n, q); qual < seq; q = next_line(buf, n, q)) {
 		if (q >= n)
-			return 0;
+			return more ? -1 : 0;
 		qual += line_len(buf, n, q);
 	}
 	if (qual != seq)
@@ -121,18 +124,22 @@ static int fastq_record_at(const unsigned char *buf, size_t n, size_t p)
 	while (q < n && (buf[q] == ' ' || buf[q] == '\t' || buf[q] == '\r' ||
 			 buf[q] == '\n'))
 		q++;
-	return q >= n || buf[q] == '@';
+	if (q >= n)
+		return more ? -1 : 1;
+	return buf[q] == '@';
 }
 
 /* The first record a chunk reads past its limit starts at the line @p:
- * the one hck__dna_align() gives the next chunk. */
-static int record_start(int fmt, const unsigned char *buf, size_t n, size_t p)
+ * the one hck__dna_align() gives the next chunk.  1 or 0; -1 when
+ * @more and the bytes up to @n do not tell. */
+static int record_start(int fmt, const unsigned char *buf, size_t n, size_t p,
+			int more)
 {
 	switch (fmt) {
 	case HCK_FMT_FASTA:
 		return buf[p] == '>';
 	case HCK_FMT_FASTQ:
-		return buf[p] == '@' && fastq_record_at(buf, n, p);
+		return buf[p] == '@' ? fastq_record_at(buf, n, p, more) : 0;
 	}
 	return 1;
 }
@@ -141,7 +148,7 @@ int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 		  size_t limit)
 {
 	const unsigned char *p = buf, *end = buf + n, *q;
-	int rc;
+	int rc, r;
 
 	while (p < end) {
 		switch (tk->st) {
@@ -154,10 +161,19 @@ int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 			 * the next chunk if hck__dna_align() would find it
 			 * there (the limit is checked at the line start, not
 			 * at the first byte after leading blanks). */
-			if ((size_t)(p - buf) >= limit &&
-			    record_start(tk->fmt, buf, n, (size_t)(p - buf))) {
-				tk->limit_hit = 1;
-				return 0;
+			if ((size_t)(p - buf) >= limit) {
+				r = record_start(tk->fmt, buf, n,
+						 (size_t)(p - buf), tk->more);
+				if (r < 0) {
+					/* Stop before this line: the part after
+					 * it tells (hck_tok_feed_part()). */
+					tk->used = (size_t)(p - buf);
+					return 0;
+				}
+				if (r) {
+					tk->limit_hit = 1;
+					return 0;
+				}
 			}
 			tk->st = ST_BLANK;
 			/* fall through */
@@ -265,9 +281,11 @@ int hck__dna_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 	return 0;
 }
 
-size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
+size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s,
+		      size_t *again)
 {
 	size_t p = s;
+	int r;
 
 	if (s == 0)
 		return 0;
@@ -276,8 +294,16 @@ size_t hck__dna_align(int fmt, const unsigned char *buf, size_t n, size_t s)
 		p = next_line(buf, n, s);
 	if (fmt == HCK_FMT_UNKNOWN)
 		return n; /* the caller gives the file's format */
-	for (; p < n; p = next_line(buf, n, p))
-		if (record_start(fmt, buf, n, p))
+	for (; p < n; p = next_line(buf, n, p)) {
+		r = record_start(fmt, buf, n, p, again != NULL);
+		if (r < 0) {
+			*again = p; /* the record at p runs past n */
+			return n;
+		}
+		if (r)
 			return p;
+	}
+	if (again)
+		*again = n; /* no line start before n holds one */
 	return n;
 }

@@ -94,6 +94,31 @@ int hck_tok_feed(hck_tok *tk, const void *buf, size_t n, size_t limit)
 	}
 }
 
+int hck_tok_feed_part(hck_tok *tk, const void *buf, size_t n, size_t limit,
+		      size_t *used)
+{
+	int rc;
+
+	if (!used)
+		return HC_EINVAL;
+	/* Fragments past the limit must end in this part: a later part
+	 * cannot tell where the limit was.  Take the bytes up to it; the
+	 * next part starts there (ngram.c). */
+	if (tk->m.tokens == HCK_BYTES && limit < n && n - limit <= tk->m.k - 1)
+		n = limit;
+	tk->more = 1;
+	tk->used = n;
+	rc = hck_tok_feed(tk, buf, n, limit);
+	tk->more = 0;
+	*used = tk->used;
+	return rc;
+}
+
+int hck_tok_done(const hck_tok *tk)
+{
+	return tk->limit_hit;
+}
+
 int hck_tok_finish(hck_tok *tk)
 {
 	if (tk->err)
@@ -112,12 +137,45 @@ size_t hck_tok_align(const hck_tok *tk, const void *buf, size_t n, size_t s)
 {
 	switch (tk->m.tokens) {
 	case HCK_DNA:
-		return hck__dna_align(tk->fmt, buf, n, s);
+		return hck__dna_align(tk->fmt, buf, n, s, NULL);
 	case HCK_BYTES:
 		return s;
 	default:
 		return hck__words_align(buf, n, s);
 	}
+}
+
+int hck_tok_align_part(const hck_tok *tk, const void *buf, size_t n, size_t s,
+		       size_t *at)
+{
+	size_t again = SIZE_MAX, p;
+
+	if (!at || s > n)
+		return HC_EINVAL;
+	if (s == n) { /* nothing to look at */
+		*at = s;
+		return 0;
+	}
+	switch (tk->m.tokens) {
+	case HCK_DNA:
+		p = hck__dna_align(tk->fmt, buf, n, s, &again);
+		break;
+	case HCK_BYTES:
+		p = s;
+		break;
+	default:
+		/* A word that runs to n may go on past it. */
+		p = hck__words_align(buf, n, s);
+		if (p == n)
+			again = n;
+		break;
+	}
+	if (again != SIZE_MAX) {
+		*at = again;
+		return 0;
+	}
+	*at = p;
+	return 1;
 }
 
 uint64_t hck_tok_skipped(const hck_tok *tk)

@@ -382,6 +382,210 @@ START_TEST(job_workers)
 }
 END_TEST
 
+/* @got holds every key of @want with its count, and no other: byte
+ * keys too. */
+static void same_table(const hc_table *want, const hc_table *got)
+{
+	hc_stats a = { .size = sizeof(a) }, b = { .size = sizeof(b) };
+	hc_iter *it;
+	hc_entry e;
+	uint64_t c;
+	int r;
+
+	ck_assert_int_eq(hc_table_stats(want, &a), HC_OK);
+	ck_assert_int_eq(hc_table_stats(got, &b), HC_OK);
+	ck_assert_uint_eq(a.distinct, b.distinct);
+	ck_assert_uint_eq(a.total, b.total);
+	ck_assert_uint_gt(a.total, 1000);
+	ck_assert_int_eq(hc_iter_create(want, &it), HC_OK);
+	while ((r = hc_iter_next(it, &e)) == 1) {
+		c = 0;
+		if (e.bytes)
+			ck_assert_int_eq(hc_get_bytes(got, e.bytes, e.len, &c),
+					 HC_OK);
+		else
+			ck_assert_int_eq(hc_get(got, e.key, &c), HC_OK);
+		ck_assert_uint_eq(c, e.count);
+	}
+	ck_assert_int_eq(r, 0);
+	hc_iter_destroy(it);
+}
+
+/* What a job counted before windows: each range of @chunk bytes of the
+ * whole file aligned and fed at once, to the end of the file. */
+static hc_table *ranges_whole(const hck_meta *m, const unsigned char *data,
+			      size_t len, uint64_t chunk)
+{
+	hc_table *t = table_for(m);
+	int fmt = m->tokens == HCK_DNA
+			  ? hck_seq_detect(data, len < 4096 ? len : 4096)
+			  : HCK_FMT_UNKNOWN;
+	hck_sink *sk;
+	hck_tok *tk;
+
+	ck_assert_int_eq(hck_sink_create(&sk, t, m, 0), HC_OK);
+	ck_assert_int_eq(hck_tok_create(&tk, m, sk), HC_OK);
+	for (size_t s = 0; s < len; s += chunk) {
+		size_t e = s + chunk < len ? s + chunk : len, a;
+
+		hck_tok_reset(tk, fmt);
+		a = hck_tok_align(tk, data, len, s);
+		if (a < e)
+			ck_assert_int_eq(
+				hck_tok_feed(tk, data + a, len - a, e - a),
+				HC_OK);
+		ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+	}
+	hck_tok_destroy(tk);
+	hck_sink_destroy(sk);
+	return t;
+}
+
+/* Random bases, @len of them in lines of @width (0: one line). */
+static size_t bases(char *s, size_t len, size_t width, unsigned *x)
+{
+	size_t off = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		*x = *x * 1103515245u + 12345u;
+		s[off++] = "ACGTACGTACGTACGN"[(*x >> 16) & 15];
+		if (width && (i + 1) % width == 0 && i + 1 < len)
+			s[off++] = '\n';
+	}
+	s[off++] = '\n';
+	return off;
+}
+
+/* FASTA with records longer than a window: multi-line, one line. */
+static char *fasta_long(size_t *len)
+{
+	static const size_t rec[] = { 50, 20000, 7, 300, 30000, 4096, 1, 9000 };
+	char *s = malloc(1 << 20);
+	size_t off = 0;
+	unsigned x = 7;
+
+	ck_assert_ptr_nonnull(s);
+	for (unsigned r = 0; r < 24; r++) {
+		size_t n = rec[r % 8] + r;
+
+		off += (size_t)sprintf(s + off, ">rec%u some header\n", r);
+		off += bases(s + off, n, r % 3 ? 60 : 0, &x);
+	}
+	*len = off;
+	return s;
+}
+
+/* FASTQ with reads longer than a window, some of whose quality lines
+ * start with '@' (as a header does). */
+static char *fastq_long(size_t *len)
+{
+	char *s = malloc(1 << 20);
+	size_t off = 0;
+	unsigned x = 9;
+
+	ck_assert_ptr_nonnull(s);
+	for (unsigned r = 0; r < 60; r++) {
+		size_t n = r % 7 == 3 ? 9000 + r : 30 + 37 * r % 400;
+
+		off += (size_t)sprintf(s + off, "@read%u\n", r);
+		off += bases(s + off, n, 0, &x);
+		off += (size_t)sprintf(s + off, "+\n");
+		memset(s + off, r % 4 ? 'I' : '@', n);
+		off += n;
+		s[off++] = '\n';
+	}
+	*len = off;
+	return s;
+}
+
+/* Text of words, with a line and a word longer than a window. */
+static char *text_long(size_t *len)
+{
+	static const char *const words[] = { "the",    "a",	  "hog",
+					     "counts", "n-grams", "of",
+					     "words",  "and",	  "bytes" };
+	static const char seps[] = "  \n\t \n ";
+	char *s = malloc(1 << 20);
+	size_t off = 0;
+	unsigned x = 11;
+
+	ck_assert_ptr_nonnull(s);
+	for (unsigned i = 0; i < 30000; i++) {
+		x = x * 1103515245u + 12345u;
+		off += (size_t)sprintf(s + off, "%s", words[(x >> 16) % 9]);
+		if (i == 9000) { /* a word longer than a window */
+			memset(s + off, 'w', 10000);
+			off += 10000;
+		}
+		/* a line longer than a window: no newline for a while */
+		s[off++] = i > 15000 && i < 20000 ? ' ' : seps[(x >> 8) % 7];
+	}
+	*len = off;
+	return s;
+}
+
+/* A job over @data, cut into ranges of @chunk bytes and read through
+ * windows of one page, counted by @workers processes: the counts of
+ * ranges_whole(). */
+static void count_windows(const hck_meta *m, const char *name, const char *data,
+			  size_t len, uint64_t chunk, unsigned workers)
+{
+	hc_table *want = ranges_whole(m, (const unsigned char *)data, len,
+				      chunk),
+		 *t = table_for(m);
+	hci_stats st = { .size = sizeof(st) };
+	pid_t pids[8];
+	hci_job *j;
+	int s;
+
+	setenv("HOGCOUNT_TEST_WINDOW", "4096", 1);
+	ck_assert_int_eq(hci_job_create(&j, m->tokens, chunk), HC_OK);
+	ck_assert_int_eq(hci_job_add(j, put(name, data, len)), HC_OK);
+	for (unsigned w = 1; w < workers; w++) {
+		pids[w] = check_fork();
+		if (pids[w] == 0)
+			_exit(hci_job_count(j, t, m) ? 1 : 0);
+	}
+	ck_assert_int_eq(hci_job_count(j, t, m), HC_OK);
+	for (unsigned w = 1; w < workers; w++) {
+		ck_assert_int_eq(waitpid(pids[w], &s, 0), pids[w]);
+		ck_assert(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+	}
+	ck_assert_int_eq(hci_job_stats(j, &st), HC_OK);
+	ck_assert_uint_eq(st.items, (len + chunk - 1) / chunk);
+	ck_assert_uint_eq(st.done, len);
+	same_table(want, t);
+	unsetenv("HOGCOUNT_TEST_WINDOW");
+	hci_job_destroy(j);
+	hc_table_close(t);
+	hc_table_close(want);
+}
+
+/* Every format through windows smaller than its records, lines and
+ * words, in ranges cut anywhere: what the whole file mapped gave. */
+START_TEST(job_windows)
+{
+	static const uint64_t chunks[] = { 1000, 4095, 4096, 9001, 1 << 20 };
+	const hck_meta dna = { HCK_DNA, 15, 1 }, b4 = { HCK_BYTES, 5, 0 },
+		       b16 = { HCK_BYTES, 16, 0 }, w3 = { HCK_WORDS, 3, 0 };
+	size_t fa_len, fq_len, tx_len;
+	char *fa = fasta_long(&fa_len), *fq = fastq_long(&fq_len),
+	     *tx = text_long(&tx_len);
+	uint64_t c = chunks[_i];
+	unsigned workers = _i % 2 ? 3 : 1;
+
+	ck_assert_uint_gt(fa_len, 16 * 4096);
+	count_windows(&dna, "w.fa", fa, fa_len, c, workers);
+	count_windows(&dna, "w.fq", fq, fq_len, c, workers);
+	count_windows(&b4, "w4.txt", tx, tx_len, c, workers);
+	count_windows(&b16, "w16.txt", tx, tx_len, c, workers);
+	count_windows(&w3, "w3.txt", tx, tx_len, c, workers);
+	free(fa);
+	free(fq);
+	free(tx);
+}
+END_TEST
+
 static Suite *hci_input_suite(void)
 {
 	Suite *s = suite_create("input");
@@ -393,6 +597,7 @@ static Suite *hci_input_suite(void)
 	tcase_add_test(tc, job_errors);
 	tcase_add_test(tc, job_one_process);
 	tcase_add_test(tc, job_workers);
+	tcase_add_loop_test(tc, job_windows, 0, 5);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -699,6 +699,75 @@ static int fn_count(void *arg, const uint64_t *keys, const void *const *ptrs,
 	return 0;
 }
 
+/* The keys added to @t so far (flushed). */
+static uint64_t total_of(hc_table *t)
+{
+	hc_stats st = { .size = sizeof(st) };
+
+	ck_assert_int_eq(hc_table_stats(t, &st), HC_OK);
+	return st.total;
+}
+
+/* Parts of a file that goes on past them (hck_tok_align_part,
+ * hck_tok_feed_part): where they cannot tell, they say so. */
+START_TEST(tokenizers_parts)
+{
+	static const char fq[] = "@r1\nACGTACGTAC\n+\nIIIIIIIIII\n"
+				 "@r2\nGGGGCCCCAA\n+\nIIIIIIIIII\n";
+	static const char txt[] = "abcdefghijklmnop";
+	const hck_meta dna = { HCK_DNA, 5, 0 }, b4 = { HCK_BYTES, 4, 0 };
+	size_t r2 = (size_t)(strstr(fq, "@r2") - fq), at, used;
+	hc_table *t = plan_create(&dna, 4096, 0);
+	hck_sink *s;
+	hck_tok *tk;
+
+	ck_assert_int_eq(hck_sink_create(&s, t, &dna, 0), HC_OK);
+	ck_assert_int_eq(hck_tok_create(&tk, &dna, s), HC_OK);
+	hck_tok_reset(tk, HCK_FMT_FASTQ);
+	/* r2's record runs past the part: no answer, ask again at r2. */
+	ck_assert_int_eq(hck_tok_align_part(tk, fq, r2 + 5, 2, &at), 0);
+	ck_assert_uint_eq(at, r2);
+	ck_assert_int_eq(hck_tok_align(tk, fq, sizeof(fq) - 1, 2), r2);
+	ck_assert_int_eq(hck_tok_align_part(tk, fq, 7, 7, &at), 0);
+	ck_assert_uint_eq(at, 7);
+	ck_assert_int_eq(hck_tok_align_part(tk, fq, 7, 8, &at), HC_EINVAL);
+	ck_assert_int_eq(hck_tok_feed_part(tk, fq, 7, 3, NULL), HC_EINVAL);
+	/* The range [0, 3) holds r1; the feed stops before r2, which it
+	 * cannot check, and goes on with the rest. */
+	ck_assert_int_eq(hck_tok_feed_part(tk, fq, r2 + 5, 3, &used), HC_OK);
+	ck_assert_uint_eq(used, r2);
+	ck_assert_int_eq(hck_tok_done(tk), 0);
+	ck_assert_int_eq(hck_tok_feed(tk, fq + r2, sizeof(fq) - 1 - r2, 0),
+			 HC_OK);
+	ck_assert_int_eq(hck_tok_done(tk), 1);
+	ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+	ck_assert_uint_eq(total_of(t), 6); /* r1's 5-mers only */
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+	hc_table_close(t);
+
+	/* Fragments of [0, 6) end past a part of 8 bytes: it takes 6, and
+	 * the next part from the limit finishes them. */
+	t = plan_create(&b4, 4096, 0);
+	ck_assert_int_eq(hck_sink_create(&s, t, &b4, 0), HC_OK);
+	ck_assert_int_eq(hck_tok_create(&tk, &b4, s), HC_OK);
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	ck_assert_int_eq(hck_tok_align_part(tk, txt, 8, 3, &at), 1);
+	ck_assert_uint_eq(at, 3);
+	ck_assert_int_eq(hck_tok_feed_part(tk, txt, 8, 6, &used), HC_OK);
+	ck_assert_uint_eq(used, 6);
+	ck_assert_int_eq(hck_tok_feed_part(tk, txt + 6, 2, 0, &used), HC_OK);
+	ck_assert_uint_eq(used, 0); /* too short to go on */
+	ck_assert_int_eq(hck_tok_feed_part(tk, txt + 6, 8, 0, &used), HC_OK);
+	ck_assert_int_eq(hck_tok_done(tk), 1);
+	ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+	ck_assert_uint_eq(total_of(t), 6); /* abcd .. fghi */
+	hck_tok_destroy(tk);
+	hck_sink_destroy(s);
+	hc_table_close(t);
+}
+END_TEST
+
 START_TEST(sink_fn_and_partition)
 {
 	static const char dna[] = ">r\nACGTACGTTTGACA\n";
@@ -859,6 +928,7 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, export_bytes);
 	tcase_add_test(tc, filter_every_kind);
 	tcase_add_test(tc, tokenizers_chunks_and_blocks);
+	tcase_add_test(tc, tokenizers_parts);
 	tcase_add_test(tc, sink_fn_and_partition);
 	tcase_add_test(tc, tokenizers_leading_blanks);
 	tcase_add_test(tc, tokenizers_skipped_bytes);

@@ -25,7 +25,6 @@ layer, libhogcount_keys, through ctypes: nothing here re-implements the
 hash or the slot format.
 """
 import ctypes
-import numpy as np
 
 from . import _lib
 from ._lib import lib
@@ -50,9 +49,21 @@ KINDS = _lib.KINDS
 MODES = {"exact": _lib.MODE_EXACT, "hogwild": _lib.MODE_HOGWILD}
 _KIND_NAMES = {v: k for k, v in KINDS.items()}
 _MODE_NAMES = {v: k for k, v in MODES.items()}
-
-SLOT = np.dtype([("word", "<u8"), ("count", "<u8")])
 _TOKEN_NAMES = {v: k for k, v in _lib.TOKENS.items()}
+
+
+def _slot():
+    """The dtype of a hashed table's slot, (word, count)."""
+    return _lib.numpy().dtype([("word", "<u8"), ("count", "<u8")])
+
+
+def __getattr__(name):
+    # SLOT is a numpy dtype: made on first use, so that importing the
+    # package does not load numpy (a parent that only counts files never
+    # needs it).
+    if name == "SLOT":
+        return _slot()
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
 class HogcountError(Exception):
@@ -107,6 +118,7 @@ def _region(mapping, addr, nbytes):
 def _u64_batch(keys, deltas):
     """(keys, deltas or None, the deltas' address or None) as
     C-contiguous uint64 arrays for the batched adds."""
+    np = _lib.numpy()
     k = np.ascontiguousarray(keys, dtype=np.uint64)
     d = None
     if deltas is not None:
@@ -120,6 +132,7 @@ def _fixed_keys(data, width, n, stride, deltas):
     """(buffer, key pointers, lengths, deltas' address or None) for
     ``n`` keys of ``width`` bytes at offsets 0, stride, 2 stride, ...
     of ``data`` (any buffer; stride defaults to width)."""
+    np = _lib.numpy()
     buf = np.frombuffer(memoryview(data).cast("B"), dtype=np.uint8)
     stride = width if stride is None else stride
     if n and (n - 1) * stride + width > buf.size:
@@ -378,6 +391,7 @@ class Table:
     def histo(self, n=256):
         """Count-of-counts: h[c] keys with count c, h[n-1] those >= n-1
         (computed by the library in one pass)."""
+        np = _lib.numpy()
         h = np.zeros(n, dtype=np.uint64)
         _check(lib.hc_histo(self._h, h.ctypes.data, n))
         return h
@@ -408,6 +422,7 @@ class Table:
     def add_bytes_batch(self, keys, deltas=None):
         """Add byte-string keys: a list of bytes, or a 2-D uint8 array
         (one key per row), or a numpy 'S' array of fixed width."""
+        np = _lib.numpy()
         if isinstance(keys, np.ndarray):
             a = np.ascontiguousarray(keys)
             if a.dtype.kind == "S":
@@ -430,6 +445,7 @@ class Table:
         self._bytes_batch(ptrs.ctypes.data, lens, n, d, (buf, ptrs))
 
     def _bytes_batch(self, ptrs_addr, lens, n, deltas, keepalive):
+        np = _lib.numpy()
         d = None
         if deltas is not None:
             d = np.ascontiguousarray(deltas, dtype=np.uint64)
@@ -493,6 +509,7 @@ class Table:
     def slots(self):
         """VIEW of the slot array: structured (word, count) for hashed
         tables, uint64 counts for dense ones.  No copy."""
+        np = _lib.numpy()
         v = self._view()
         if not v.slots:
             raise TypeError("a compact table file has no slots: use "
@@ -506,7 +523,7 @@ class Table:
         nbytes = v.capacity * v.slot_size
         reg = _region(self._m, v.slots, nbytes)
         if v.slot_size == 16:
-            return np.frombuffer(reg, dtype=SLOT)
+            return np.frombuffer(reg, dtype=_slot())
         return np.frombuffer(reg, dtype=np.uint64)
 
     @property
@@ -530,6 +547,7 @@ class Table:
     def zero_count(self):
         """VIEW (1 element) of the count of the one integer key the
         kernel keeps in the header (zero_key) rather than in a slot."""
+        np = _lib.numpy()
         v = self._view()
         if not v.zero_count:
             return None
@@ -548,6 +566,7 @@ class Table:
     @property
     def arena(self):
         """VIEW of the byte-key area (uint8), or None."""
+        np = _lib.numpy()
         v = self._view()
         if not v.arena:
             return None
@@ -572,6 +591,7 @@ class Table:
         packed or dense; the header's zero key included): two new
         uint64 arrays, filled in C by one pass of the public iterator
         (hck_export)."""
+        np = _lib.numpy()
         if self._kind() == _lib.KEY_BYTES:
             raise TypeError("a byte-key table: use bytes_items()")
         cap = self.stats()["distinct"] + 1024
@@ -588,6 +608,7 @@ class Table:
             return keys[:n.value].copy(), counts[:n.value].copy()
 
     def _bytes_export(self):
+        np = _lib.numpy()
         st = self.stats()
         cap = st["distinct"] + 1024
         dcap = st["arena_used"] + 4096
@@ -623,6 +644,7 @@ class Table:
         (bytes, words or dna; or set_ngram), whatever the key kind: the
         text form of each key as ``hogcount dump`` prints it before
         escaping (k-mers as ACGT), decoded by the key layer."""
+        np = _lib.numpy()
         m = self._meta()
         if m is None:
             raise TypeError("not a table written by hogcount count (no "

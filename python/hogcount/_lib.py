@@ -285,3 +285,11 @@ for _name, (_res, _args) in _ISIGS.items():
     _f = getattr(input_lib, _name)
     _f.restype = _res
     _f.argtypes = _args
+
+
+def numpy():
+    """numpy, imported where an array is made or read rather than with
+    the package, so that a parent that only counts files (count_files,
+    Job) never loads it."""
+    import numpy as np
+    return np

@@ -31,8 +31,9 @@ from . import HogcountError, Table, _meta
 
 __all__ = ["count_files", "Job"]
 
-# Plain files are mapped and counted a range of ``chunk`` bytes at a
-# time (hci_job_create's chunk); each range's pages are dropped after.
+# Plain files are counted a range of ``chunk`` bytes at a time
+# (hci_job_create's chunk), each read through a window mapped over it,
+# never the whole file; each range's pages are dropped after.
 # None: the key layer's plan (hck_plan_chunk), as `hogcount count`
 # without --chunk-size: about 16 ranges a worker, 1 to 64 MiB.
 CHUNK = None

@@ -6,7 +6,7 @@ hck_key_decode_array); tests/test_keys.py pins these functions to it.
 
 Everything here computes new arrays; nothing views the table.
 """
-import numpy as np
+from . import _lib
 
 def fragments(data, k, length=None, out=None):
     """The order-k byte-fragment keys (k <= 8) of the first ``length``
@@ -18,6 +18,7 @@ def fragments(data, k, length=None, out=None):
     padded buffer first (see padded()).  ``out``: a uint64 array of at
     least length-k+1 elements to fill instead of a new one.
     """
+    np = _lib.numpy()
     if not 1 <= k <= 8:
         raise ValueError("fragments: k must be 1..8 (longer fragments are "
                          "byte keys: Table.add_fixed)")
@@ -50,5 +51,6 @@ def padded(data):
 def fragment_bytes(keys, k):
     """Keys of order k <= 8 back to their bytes: an (n, k) uint8 array
     (computed)."""
+    np = _lib.numpy()
     be = np.asarray(keys, dtype=np.uint64).astype(">u8")
     return be.view(np.uint8).reshape(-1, 8)[:, 8 - k:]

@@ -18,8 +18,6 @@ import errno as _errno
 import os
 import secrets
 
-import numpy as np
-
 from . import _lib
 
 PARTITION = "hck-part-1"
@@ -42,6 +40,7 @@ def _oserror(rc, what, path):
 def partition(keys, n):
     """The shard (0..n-1) of each integer key among ``n``: a new uint32
     array, computed by the key layer in one C call (hck_part_keys)."""
+    np = _lib.numpy()
     if int(n) < 1:
         raise ValueError("partition: n must be at least 1")
     keys = np.ascontiguousarray(keys, dtype=np.uint64)

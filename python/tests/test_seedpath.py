@@ -92,21 +92,12 @@ class TestSeedPath(unittest.TestCase):
                     f.write(self.block)
         return p, n
 
-    def test_larger_than_memory_limit(self):
-        # The workers run under an address-space limit 64 MiB above
-        # what the process maps before the count; the input is 160 MiB,
-        # gzip, or plain through a pipe (standard input).  Both are
-        # streamed a block at a time.  (A plain file given by name is
-        # mapped whole, which RLIMIT_AS counts though its pages are
-        # dropped behind: test_files.py bounds its resident size.)
-        p, n = self.big(160)
-        gz = p + ".gz"
-        with open(p, "rb") as f, gzip.open(gz, "wb", 1) as g:
-            while True:
-                b = f.read(1 << 20)
-                if not b:
-                    break
-                g.write(b)
+    def count_limited(self, src, size):
+        """Count ``src`` (a path, or "-": the file of ``size`` bytes on
+        standard input) into a saved table with workers under an
+        address-space limit 64 MiB above what the process maps before
+        the count, less than ``size``; the table, opened."""
+        p, _ = self.big(160)
         probe = (
             "import resource, sys, hogcount\n"
             "t = hogcount.Table.for_ngrams('bytes', 6)\n"
@@ -122,17 +113,58 @@ class TestSeedPath(unittest.TestCase):
             "    pass\n"
             "hogcount.count_files(sys.argv[1], table=t, workers=2)\n"
             "t.save(sys.argv[2])\n")
+        out = os.path.join(self.dir.name, "lim.hc")
+        with open(p, "rb") as stdin:
+            r = subprocess.run([sys.executable, "-c", probe, src, out,
+                                str(size)], env=ENV, stdin=stdin,
+                               capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return hogcount.Table.open(out)
+
+    def test_larger_than_memory_limit(self):
+        # The input is 160 MiB, gzip, or plain through a pipe (standard
+        # input): both are streamed a block at a time.
+        p, n = self.big(160)
+        gz = p + ".gz"
+        with open(p, "rb") as f, gzip.open(gz, "wb", 1) as g:
+            while True:
+                b = f.read(1 << 20)
+                if not b:
+                    break
+                g.write(b)
         want = periodic_reference(self.block, n, 6)
         size = os.path.getsize(p)
         for src in (gz, "-"):
-            out = os.path.join(self.dir.name, "lim.hc")
-            with open(p, "rb") as stdin:
-                r = subprocess.run([sys.executable, "-c", probe, src, out,
-                                    str(size)], env=ENV, stdin=stdin,
-                                   capture_output=True, text=True,
-                                   timeout=300)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertEqual(as_dict(hogcount.Table.open(out)), want, src)
+            self.assertEqual(as_dict(self.count_limited(src, size)), want,
+                             src)
+
+    def test_plain_file_larger_than_memory_limit(self):
+        # A plain file given by name, 160 MiB: cut into ranges, each
+        # read through a window mapped over it (input/job.c,
+        # "Windows"), never mapped whole, so RLIMIT_AS below its size
+        # does not stop the workers.
+        p, n = self.big(160)
+        want = periodic_reference(self.block, n, 6)
+        self.assertEqual(as_dict(self.count_limited(p, os.path.getsize(p))),
+                         want)
+
+    def test_count_files_without_numpy(self):
+        # The parent of a count imports no numpy: only the arrays that
+        # view or copy a table need it.
+        p, n = self.big(1)
+        out = os.path.join(self.dir.name, "nonp.hc")
+        probe = (
+            "import sys, hogcount\n"
+            "t = hogcount.count_files(sys.argv[1], k=6, tokens='bytes',\n"
+            "                         workers=2)\n"
+            "t.stats()\n"
+            "t.save(sys.argv[2])\n"
+            "sys.exit('numpy' in sys.modules)\n")
+        r = subprocess.run([sys.executable, "-c", probe, p, out], env=ENV,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr or "numpy was loaded")
+        self.assertEqual(as_dict(hogcount.Table.open(out)),
+                         periodic_reference(self.block, n, 6))
 
     def test_failing_worker_names_the_file(self):
         p, _ = self.big(16)
