@@ -68,7 +68,8 @@ static unsigned gen_limit(const struct hc_table *t)
 		uint64_t next = t->capacity << (g + 1);
 
 		if (next >> (g + 1) != t->capacity || next > t->max_capacity ||
-		    next > HC_CAPACITY_MAX)
+		    next > HC_CAPACITY_MAX ||
+		    !hc__slot_bytes(t->ops, t->key_bits, next))
 			break;
 		g++;
 	}
@@ -474,12 +475,13 @@ int hc__back_live(struct hc_table *t)
 	if (rc)
 		return rc;
 	/* The header page and generation 0; or, once it is not current,
-	 * only the header page and the key or overflow area after it. */
+	 * only the header page and the key or overflow area after it (not
+	 * a narrow table's: generation 0's own, given back with it). */
 	if (cur == 0) {
 		rc = hc__back(t->fd, 0, end, HC__BACK_LIVE);
 	} else {
 		rc = hc__back(t->fd, 0, HC_HEADER_SIZE, HC__BACK_LIVE);
-		if (!rc && end > gen0)
+		if (!rc && end > gen0 && !t->ops->gen_area)
 			rc = hc__back(t->fd, gen0, end - gen0, HC__BACK_LIVE);
 	}
 	for (unsigned g = cur ? cur : 1; !rc && g <= top; g++) {

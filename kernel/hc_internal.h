@@ -339,9 +339,11 @@ struct hc_table {
 	struct hc__slot *slots; /* generation 0: u64 and bytes kinds */
 	hc_aword *dense; /* dense kind */
 	unsigned char *arena; /* bytes kind */
-	/* The packed kind's own state: set and read by kind_packed.c only
-	 * (and compact.c through the kind's table).  Anonymous, so that
-	 * tests keep their field names. */
+	/* The packed and narrow kinds' own state: set and read by
+	 * kind_packed.c and kind_narrow.c only (and compact.c through the
+	 * kinds' tables; narrow: key_bits, kmask, cbits as its count rule,
+	 * packed and ovf for generation 0).  Anonymous, so that tests keep
+	 * their field names. */
 	struct {
 		hc_aword *packed; /* generation 0 */
 		struct hc__slot *ovf; /* the overflow area */

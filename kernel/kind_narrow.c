@@ -62,10 +62,12 @@ static int switches(unsigned K)
  * place; -1 where there is none (not a power of two, fewer slots than a
  * bucket, more buckets than keys, or no count field of
  * HC_NARROW_COUNT_BITS_MIN bits left).  The count field never narrows as
- * a table grows: 8-byte slots of a table that switches keep the 4-byte
- * slots' first width, and every later generation has one bit more.
+ * a table grows: 8-byte slots of a growing table that switches keep the
+ * 4-byte slots' first width (@m, the header's count_bits), and every
+ * later generation has one bit more.  @m 0: 8-byte slots take every bit
+ * the quotient leaves (tables that do not switch, or do not grow).
  */
-static int narrow_geom(unsigned K, uint64_t cap, struct ngeom *g)
+static int narrow_geom(unsigned K, uint64_t cap, unsigned m, struct ngeom *g)
 {
 	const unsigned over = 1u + HC_NARROW_DISP_BITS; /* F, d + 1 */
 	unsigned L;
@@ -83,19 +85,20 @@ static int narrow_geom(unsigned K, uint64_t cap, struct ngeom *g)
 		g->c = 32u - over - g->q;
 	} else if (g->q + over + HC_NARROW_COUNT_BITS_MIN <= 64u) {
 		g->w = 64u;
-		g->c = switches(K) ? HC_NARROW_COUNT_BITS_MIN
-				   : 64u - over - g->q;
+		g->c = m ? m : 64u - over - g->q;
 	} else {
 		return -1;
 	}
 	return 0;
 }
 
+/* The width does not depend on the count rule; 0 where there is no
+ * geometry (a growth stops short of it: gen_limit). */
 static uint32_t narrow_slot_bytes(unsigned K, uint64_t cap)
 {
 	struct ngeom g;
 
-	return narrow_geom(K, cap, &g) ? 8u : g.w / 8u;
+	return narrow_geom(K, cap, 0, &g) ? 0u : g.w / 8u;
 }
 
 static uint64_t ovf_slots(uint64_t cap)
@@ -122,7 +125,9 @@ static uint64_t narrow_gen_area(unsigned K, uint64_t cap)
 static inline uint64_t nload(const struct hc__gv *v, uint64_t i)
 {
 	/* ORDER: relaxed. Every call site needs atomicity only: a slot's
-	 * key part and count are one word, published by one CAS (G1). */
+	 * key part and count are one word, published by one CAS (G1); a
+	 * saturated word's overflow part is found by the key, and a
+	 * copier claims it again where it sees none (ovf_freeze). */
 	if (v->ssize == 4)
 		return hc_atomic32_load_relaxed(&v->w32[i]);
 	/* ORDER: relaxed. As above, for 8-byte slots. */
@@ -227,9 +232,11 @@ static int ovf_locate(const struct hc__gv *v, uint64_t mk, int claim,
 			if (!claim)
 				return HC_ENOENT;
 			/* ORDER: relaxed CAS; one process moves a word from
-			 * 0, so mk has one overflow slot in a generation;
-			 * nothing is published (G1). Killed after it: an
-			 * entry of count 0, which adds nothing. */
+			 * 0, so mk has one overflow slot in a generation.
+			 * Its existence is what a saturated word promises a
+			 * copier, which claims it again if it sees none
+			 * (ovf_freeze), so no order is needed. Killed after
+			 * it: an entry of count 0, which adds nothing. */
 			w = hc_atomic_cas_relaxed(&v->ovf[i].word, 0, k);
 			if (w == 0)
 				w = k;
@@ -285,9 +292,9 @@ static int ovf_add(hc_aword *oc, uint64_t delta)
  * Add @delta to slot @i of @v, whose word @w (as last read) holds mk.
  * Exact: a CAS loop, so that a count never carries into the key part.
  * A count about to pass cmask saturates at cmask and the rest goes to
- * the overflow area, whose slot is claimed first: a saturated slot always
- * has one (the migration relies on it).  A frozen word or overflow count
- * refuses the add (HC__EMIGRATE).
+ * the overflow area, whose slot is claimed first: a saturated slot has
+ * one (a copier that does not see it claims it: ovf_freeze).  A frozen
+ * word or overflow count refuses the add (HC__EMIGRATE).
  */
 static int add_word(const struct hc__gv *v, uint64_t i, uint64_t w, uint64_t mk,
 		    uint64_t *deltap, int mode)
@@ -368,7 +375,7 @@ probe_add(const struct hc__gv *v, uint64_t mk, uint64_t home, uint64_t *deltap,
 				hc_aword *oc = NULL;
 				int rc;
 
-				if (delta > cm) {
+				if (delta >= cm) {
 					rc = ovf_locate(v, mk, 1, OVF_PROBE,
 							&oc);
 					if (rc)
@@ -467,10 +474,12 @@ static int narrow_update(void *ctx, const struct hc__gv *v, size_t base,
 		delta = b->rest;
 	d = delta;
 	rc = probe_add(v, b->mk[i], home, &d, b->mode, b->t);
-	if (rc == HC__EMIGRATE && d != delta) {
+	if (rc != HC_OK && d != delta) {
+		/* part was added: a retry adds the rest only, whatever
+		 * failed after it */
 		b->rest_at = base + i + 1;
 		b->rest = d;
-	} else if (b->rest_at == base + i + 1) {
+	} else if (rc == HC_OK && b->rest_at == base + i + 1) {
 		b->rest_at = 0;
 	}
 	return rc;
@@ -583,17 +592,21 @@ static int narrow_cx_decode(const struct hc_table *t, const struct hc__gv *v,
 /* ---- migration -------------------------------------------------------- */
 
 /*
- * Freeze the overflow count of mk in @o and return its count: the slot's
- * word is frozen and saturated, so the count exists (an add claims it
- * before it saturates the field); from here no add changes it.
+ * Freeze the overflow count of mk in @o into *@count: the slot's word is
+ * frozen and saturated.  Every add and copy that saturates a word claims
+ * its overflow slot first, but a copier on a weakly ordered CPU may see
+ * the word before that claim, so it claims the slot itself (its CAS sees
+ * the claim if there is one); frozen, the count refuses every later add
+ * (M3) and does not change again.
  */
-static uint64_t ovf_freeze(const struct hc__gv *o, uint64_t mk)
+static int ovf_freeze(const struct hc__gv *o, uint64_t mk, uint64_t *count)
 {
 	hc_aword *oc;
 	uint64_t x;
+	int rc = ovf_locate(o, mk, 1, o->ovf_cap, &oc);
 
-	if (ovf_locate(o, mk, 0, o->ovf_cap, &oc))
-		return 0; /* none: the adder that saturated was killed */
+	if (rc)
+		return rc; /* a full area: not reached (the add claimed) */
 	/* ORDER: relaxed. A first guess for the freeze CAS. */
 	x = hc_atomic_load_relaxed(oc);
 	while (!(x & HC_FROZEN)) {
@@ -607,7 +620,8 @@ static uint64_t ovf_freeze(const struct hc__gv *o, uint64_t mk)
 			break;
 		x = seen;
 	}
-	return x & HC_COUNT_MASK;
+	*count = x & HC_COUNT_MASK;
+	return HC_OK;
 }
 
 /*
@@ -642,10 +656,16 @@ static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
 	if (rc)
 		return rc;
 	c = w & o->cmask;
-	if (c == o->cmask)
-		c += ovf_freeze(o, mk);
+	if (c == o->cmask) {
+		uint64_t more;
+
+		rc = ovf_freeze(o, mk, &more);
+		if (rc)
+			return rc;
+		c += more;
+	}
 	first = c < n->cmask ? c : n->cmask;
-	if (c > n->cmask) {
+	if (c >= n->cmask) {
 		hc_aword *oc;
 
 		rc = ovf_locate(n, mk, 1, n->ovf_cap, &oc);
@@ -653,9 +673,12 @@ static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
 			return rc;
 		/* ORDER: relaxed CAS. Only copies write the new overflow
 		 * area until the migration ends, and every copier of this
-		 * key writes the same sum; from 0, so the second leaves the
-		 * first's. Before the claim below, so the saturated field is
-		 * never seen without it by a later copier. */
+		 * key writes the same sum (from the same frozen words); from
+		 * 0, so the second leaves the first's. The adds that come
+		 * after the migration see it through cur's release and
+		 * acquire (M4); a read during the copy may see the claim
+		 * below first on a weakly ordered CPU, and an earlier count
+		 * (design.md, "Narrow slots"). */
 		(void)hc_atomic_cas_relaxed(oc, 0, c - n->cmask);
 	}
 	home = nhome(n, mk);
@@ -802,11 +825,12 @@ static int narrow_layout(const hc_options *opt, int grows, uint64_t *cap,
 			: HC_NARROW_BUCKET;
 	if (grows && c < least)
 		c = least;
-	if (c > HC_CAPACITY_MAX || narrow_geom(K, c, &g))
+	if (c > HC_CAPACITY_MAX || narrow_geom(K, c, 0, &g))
 		return HC_EINVAL;
 	*cap = c;
 	h->key_bits = K;
-	h->count_bits = HC_NARROW_COUNT_BITS_MIN;
+	/* The count rule of 8-byte slots, kept by saved copies. */
+	h->count_bits = grows && switches(K) ? HC_NARROW_COUNT_BITS_MIN : 0;
 	return HC_OK;
 }
 
@@ -825,8 +849,9 @@ static int narrow_validate(const struct hc__header *h)
 	uint64_t end = HC_HEADER_SIZE + h->slots_bytes;
 	struct ngeom g;
 
-	if (narrow_geom(h->key_bits, h->capacity, &g) ||
-	    h->count_bits != HC_NARROW_COUNT_BITS_MIN)
+	if ((h->count_bits && (h->count_bits != HC_NARROW_COUNT_BITS_MIN ||
+			       !switches(h->key_bits))) ||
+	    narrow_geom(h->key_bits, h->capacity, h->count_bits, &g))
 		return HC_ECORRUPT;
 	if (h->arena_offset != (end + 63) / 64 * 64 ||
 	    h->arena_bytes != ovf_slots(h->capacity) * HC_SLOT_SIZE)
@@ -838,6 +863,7 @@ static void narrow_tgeom(struct hc_table *t, const struct hc__header *h)
 {
 	t->key_bits = h->key_bits;
 	t->kmask = (UINT64_C(1) << h->key_bits) - 1;
+	t->cbits = h->count_bits; /* the count rule of 8-byte slots */
 }
 
 static void narrow_bind(struct hc_table *t, unsigned char *base,
@@ -864,7 +890,8 @@ static int narrow_view(const struct hc_table *t, struct hc__gv *v)
 {
 	struct ngeom g;
 
-	if (narrow_geom(t->key_bits, v->capacity, &g) || g.w / 8u != v->ssize)
+	if (narrow_geom(t->key_bits, v->capacity, t->cbits, &g) ||
+	    g.w / 8u != v->ssize)
 		return HC_ECORRUPT;
 	v->qbits = g.q;
 	v->qmask = g.q ? ~UINT64_C(0) >> (64 - g.q) : 0;

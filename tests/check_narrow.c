@@ -7,8 +7,12 @@
  * sorted here (hc_test_ref_u64).  Growth under many processes, kills and
  * stops is in check_grow.c, which runs every growing kind.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hc_test.h"
@@ -267,6 +271,299 @@ START_TEST(narrow_overflow_full)
 }
 END_TEST
 
+/* ---- a saturated word and its overflow slot, across a growth ------- */
+
+/*
+ * A saturated word always has an overflow slot, which a copier freezes
+ * with it: so an adder that read the word before the freeze and adds to
+ * the overflow count after it is refused and adds in the next generation
+ * (design.md, "Narrow slots").  Worker A saturates M keys with exactly
+ * cmask each (a claim with the field full), then adds 1 to each; it is
+ * SIGSTOPped in the middle, the parent grows the table, A is continued.
+ * Every key must read cmask + 1.
+ */
+enum { SAT_M = 12000 };
+
+struct sat_shared {
+	volatile int ready;
+	volatile uint64_t done;
+};
+
+/* SIGSTOP worker @pid once it has done @at adds: 1 if it is stopped, 0
+ * if it finished first (cleanly; nothing to test then). */
+static int stop_at(pid_t pid, const struct sat_shared *sh, uint64_t at)
+{
+	int st;
+
+	while (sh->done < at) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		ck_assert_int_ge(r, 0);
+		if (r == pid) {
+			ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+				      "worker status %#x", st);
+			return 0;
+		}
+	}
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
+	if (WIFSTOPPED(st))
+		return 1;
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "worker status %#x", st);
+	return 0;
+}
+
+START_TEST(narrow_saturated_across_growth)
+{
+	/* 30-bit keys in 2^20 slots: q = 14, a count field of 13 bits. */
+	const uint64_t cm = (1u << 13) - 1;
+	/* _i 1: a first add of cmask - 1, the control (the 1 then claims
+	 * the overflow slot before it saturates): nothing is lost. */
+	const uint64_t first = _i ? cm - 1 : cm, want = first + 1;
+	struct sat_shared *sh = hc_test_shared(sizeof(*sh));
+	int lost_trials = 0, trials = 40;
+
+	for (int trial = 0; trial < trials; trial++) {
+		hc_table *t = new_narrow(HC_MODE_EXACT, 1 << 20, 30, 1);
+		pid_t pid;
+		int st, lost = 0;
+		uint64_t c;
+
+		sh->ready = 0;
+		sh->done = 0;
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			for (uint64_t j = 0; j < SAT_M; j++)
+				if (hc_add(t, j, first))
+					_exit(2);
+			sh->ready = 1;
+			for (uint64_t j = 0; j < SAT_M; j++) {
+				if (hc_add(t, j, 1))
+					_exit(3);
+				sh->done = j + 1;
+			}
+			_exit(0);
+		}
+		if (!stop_at(pid, sh, 1000 + (uint64_t)trial * 37 % 2000)) {
+			/* A finished first: nothing to test this time. */
+			ck_assert_ok(hc_table_close(t));
+			continue;
+		}
+		/* A growth while A is stopped mid-add. */
+		ck_assert_ok(hc__grow(t, 0));
+		ck_assert_ok(hc__help(t, 0));
+		if (kill(pid, SIGCONT))
+			ck_abort_msg("SIGCONT: %s, trial %d", strerror(errno),
+				     trial);
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		hc_assert_ge(generation_of(t), 1);
+		for (uint64_t j = 0; j < SAT_M; j++) {
+			ck_assert_ok(hc_get(t, j, &c));
+			if (c != want) {
+				hc_assert_eq(c, first); /* the 1 was lost */
+				lost++;
+			}
+		}
+		lost_trials += lost != 0;
+		ck_assert_ok(hc_table_close(t));
+	}
+	hc_test_unshare(sh, sizeof(*sh));
+	ck_assert_msg(lost_trials == 0,
+		      "adds lost (HC_OK returned) in %d of %d trials",
+		      lost_trials, trials);
+}
+END_TEST
+
+/*
+ * A batch keeps the rest of an add split by a freeze (the field
+ * saturated, the overflow count then found frozen) until an add of that
+ * rest succeeds, whatever fails in between: here HC_EFULL from the next
+ * generation's overflow area, and a growth.  A adds 3 cmask to keys
+ * holding 1, in batches; stopped at random (some trials land between the
+ * saturating CAS and the overflow add), the parent grows the table, and
+ * fills the new generation's overflow area with a handle that may not
+ * grow further (its max_capacity, a process-local field, so that A's
+ * handle still grows).  A, continued, finds its overflow count frozen,
+ * retries the rest: HC_EFULL, a growth, the rest again.  Every key must
+ * read 1 + 3 cmask (the whole delta again would count cmask - 1 twice).
+ */
+enum { RB_M = 12000, RB_CHUNK = 16 };
+
+START_TEST(narrow_batch_keeps_rest)
+{
+	/* 30-bit keys in 2^20 slots: q = 14, a count field of 13 bits;
+	 * 14 bits in the next generation. */
+	const uint64_t cm = (1u << 13) - 1, want = 1 + 3 * cm;
+	struct sat_shared *sh = hc_test_shared(sizeof(*sh));
+	static uint64_t keys[RB_M], deltas[RB_M];
+	int bad_trials = 0, trials = 200, skipped = 0;
+	uint64_t doubled = 0;
+
+	for (uint64_t j = 0; j < RB_M; j++) {
+		keys[j] = j;
+		deltas[j] = 3 * cm;
+	}
+	for (int trial = 0; trial < trials; trial++) {
+		hc_table *t = new_narrow(HC_MODE_EXACT, 1 << 20, 30, 1);
+		pid_t pid;
+		int st, bad = 0, efull = 0;
+		uint64_t c, k;
+
+		for (uint64_t j = 0; j < RB_M; j++)
+			ck_assert_ok(hc_add(t, j, 1));
+		sh->ready = 0;
+		sh->done = 0;
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			for (uint64_t j = 0; j < RB_M; j += RB_CHUNK) {
+				int rc = hc_add_batch(t, keys + j, deltas + j,
+						      RB_CHUNK, NULL);
+
+				if (rc)
+					_exit(100 - rc);
+				sh->done = j + RB_CHUNK;
+			}
+			_exit(0);
+		}
+		if (!stop_at(pid, sh, 200 + (uint64_t)trial * 37 % 1000)) {
+			skipped++;
+			goto next;
+		}
+		ck_assert_ok(hc__grow(t, 0));
+		ck_assert_ok(hc__help(t, 0));
+		/* This handle may not grow past generation 1. */
+		t->max_capacity = (uint64_t)1 << 21;
+		for (k = RB_M; efull < 500; k++) {
+			int rc = hc_add(t, k, UINT64_C(1) << 40);
+
+			if (rc == HC_EFULL)
+				efull++;
+			else
+				ck_assert_ok(rc);
+		}
+		if (kill(pid, SIGCONT))
+			ck_abort_msg("SIGCONT: %s", strerror(errno));
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			      "worker status %#x", st);
+		for (uint64_t j = 0; j < RB_M; j++) {
+			ck_assert_ok(hc_get(t, j, &c));
+			if (c != want) {
+				hc_assert_eq(c, want + cm - 1); /* twice */
+				bad++;
+				doubled++;
+			}
+		}
+		bad_trials += bad != 0;
+next:
+		ck_assert_ok(hc_table_close(t));
+	}
+	hc_test_unshare(sh, sizeof(*sh));
+	if (getenv("HC_TEST_VERBOSE"))
+		fprintf(stderr,
+			"batch rest: %d of %d trials doubled, %d skipped\n",
+			bad_trials, trials, skipped);
+	ck_assert_msg(bad_trials == 0,
+		      "cmask - 1 counted twice for %llu keys in %d of %d "
+		      "trials (%d skipped)",
+		      (unsigned long long)doubled, bad_trials, trials, skipped);
+}
+END_TEST
+
+/*
+ * A growth stops at the narrow kind's largest geometry, 2^(K + 4) slots
+ * (one bucket a key; gen_limit() asks slot_bytes), so a full overflow
+ * area there says HC_EFULL and the table stays readable.  A table of
+ * 16-bit keys at 2^20 slots: 2^14 overflow slots for 2^16 keys.
+ */
+START_TEST(narrow_growth_stops_at_geometry)
+{
+	hc_table *t = new_narrow(HC_MODE_EXACT, 1 << 20, 16, 1);
+	uint64_t k, c = 0;
+	int rc = HC_OK;
+
+	for (k = 0; k < (1u << 16) && rc == HC_OK; k++)
+		rc = hc_add(t, k, UINT64_C(1) << 30);
+	/* HC_EFULL would do (the overflow area is full, the table at its
+	 * largest); HC_ECORRUPT is a table nobody can read. */
+	ck_assert_msg(rc == HC_OK || rc == HC_EFULL, "add %llu: %s",
+		      (unsigned long long)k, hc_errname(rc));
+	ck_assert_ok(hc_get(t, 5, &c));
+	hc_assert_eq(c, UINT64_C(1) << 30);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/* Whether generation @g of @t has an overflow slot for @key. */
+static int has_ovf(hc_table *t, unsigned g, uint64_t key)
+{
+	struct hc__gv v;
+	uint64_t k = hc__mixk(t, key) << 1 | 1;
+
+	ck_assert_ok(hc__gen_view(t, g, &v));
+	for (uint64_t i = 0; i < v.ovf_cap; i++)
+		if (v.ovf[i].word == k)
+			return 1;
+	return 0;
+}
+
+/*
+ * The state narrow_saturated_across_growth relies on, deterministically:
+ * a first add of exactly cmask (a claim with the field full) and a copy
+ * whose sum is exactly the new cmask both leave an overflow slot.
+ */
+START_TEST(narrow_saturated_has_overflow_slot)
+{
+	/* 26-bit keys: 2^16 slots keep 13 count bits, 2^17 keep 14. */
+	hc_table *t = new_narrow(HC_MODE_EXACT, 1 << 16, 26, 1);
+	const uint64_t cm0 = (1u << 13) - 1, cm1 = (1u << 14) - 1;
+	uint64_t c;
+	int claim_ovf, copy_ovf;
+
+	ck_assert_ok(hc_add(t, 1000, cm0)); /* a claim, saturated */
+	ck_assert_ok(hc_add(t, 2000, cm1)); /* saturated, the rest over */
+	ck_assert_msg(has_ovf(t, 0, 2000), "control");
+	claim_ovf = has_ovf(t, 0, 1000);
+	ck_assert_ok(hc__grow(t, 0));
+	ck_assert_ok(hc__help(t, 0));
+	hc_assert_eq(generation_of(t), 1);
+	ck_assert_ok(hc_get(t, 2000, &c));
+	hc_assert_eq(c, cm1);
+	copy_ovf = has_ovf(t, 1, 2000);
+	ck_assert_msg(claim_ovf && copy_ovf,
+		      "saturated, no overflow slot: after a claim of exactly "
+		      "cmask %s; after a copy of exactly the new cmask %s",
+		      claim_ovf ? "no" : "YES", copy_ovf ? "no" : "YES");
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/*
+ * A fixed table of 8-byte slots whose keys could reach 4-byte ones
+ * (key_bits <= 44) gives its count field every bit the quotient leaves
+ * (64 - 5 - q, 35 here): it never grows, so no field need stay narrow.
+ * With 7 bits every key past 127 would take one of capacity / 64
+ * overflow slots, and the table would be full at about 1.2% load.
+ */
+START_TEST(narrow_fixed_count_field)
+{
+	hc_table *t = new_narrow(HC_MODE_EXACT, 1 << 20, 40, 0);
+	uint64_t k;
+	int rc = HC_OK;
+
+	hc_assert_eq(slot_size_of(t), 8);
+	for (k = 0; k < 50000 && rc == HC_OK; k++)
+		rc = hc_add(t, k, 200);
+	ck_assert_msg(rc == HC_OK, "full after %llu keys of 2^20 slots: %s",
+		      (unsigned long long)k, hc_errname(rc));
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 Suite *hc_narrow_suite(void)
 {
 	Suite *s = suite_create("narrow");
@@ -278,6 +575,11 @@ Suite *hc_narrow_suite(void)
 	tcase_add_test(tc, narrow_wide_keys_grow);
 	tcase_add_test(tc, narrow_range);
 	tcase_add_loop_test(tc, narrow_overflow_full, 0, 2);
+	tcase_add_loop_test(tc, narrow_saturated_across_growth, 0, 2);
+	tcase_add_test(tc, narrow_batch_keeps_rest);
+	tcase_add_test(tc, narrow_growth_stops_at_geometry);
+	tcase_add_test(tc, narrow_saturated_has_overflow_slot);
+	tcase_add_test(tc, narrow_fixed_count_field);
 	suite_add_tcase(s, tc);
 	return s;
 }
