@@ -108,13 +108,15 @@ _Static_assert(HC_BATCH > HC_PREFETCH_DIST, "a chunk spans the distance");
 /*
  * Narrow kind (kind_narrow.c): a slot is 4 bytes where the quotient
  * leaves room, else 8, chosen per generation; probes go a whole bucket
- * of HC_NARROW_BUCKET slots at a time, over at most HC_NARROW_PROBE
- * buckets, and a slot keeps its bucket's distance, not its slot's.
+ * of HC_NARROW_BUCKET slots at a time, and a slot keeps its bucket's
+ * distance, not its slot's: 4 bits of it in 4-byte slots (at most 15
+ * buckets), 8 in 8-byte ones (255).
  */
 #define HC_NARROW_BUCKET_LG 4u
 #define HC_NARROW_BUCKET (1u << HC_NARROW_BUCKET_LG) /* slots */
 #define HC_NARROW_DISP_BITS 4u
-#define HC_NARROW_PROBE ((1u << HC_NARROW_DISP_BITS) - 1u) /* buckets */
+#define HC_NARROW_DISP_BITS_WIDE 8u
+#define HC_NARROW_PROBE ((1u << HC_NARROW_DISP_BITS_WIDE) - 1u) /* most */
 #define HC_NARROW_KEY_BITS_MIN 16u
 #define HC_NARROW_KEY_BITS_MAX 62u
 #define HC_NARROW_COUNT_BITS_MIN 7u
@@ -313,7 +315,7 @@ struct hc__gv {
 	uint64_t kpmask; /* packed: the key part of a word */
 	/* narrow: this generation's slot bytes (4 or 8), count field,
 	 * frozen bit and overflow area */
-	unsigned ssize, cbits;
+	unsigned ssize, cbits, dbits;
 	uint64_t cmask, fbit;
 	hc_aword32 *w32; /* the slots when ssize is 4 */
 	struct hc__slot *ovf;

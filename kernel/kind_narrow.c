@@ -9,12 +9,12 @@
  * (hc__mixk) into mk.  A generation of 2^lg slots has 2^L buckets of
  * HC_NARROW_BUCKET slots, L = lg - 4: mk's top L bits are its home
  * bucket, the other q = K - L its quotient.  A key takes the first free
- * slot of its home bucket or of the HC_NARROW_PROBE - 1 buckets after
- * it, and its slot keeps the bucket's distance d: the slot's bucket, d
- * and the quotient give back mk, and hc__unmixk the key.  A slot is one
- * word of W = 32 or 64 bits:
+ * slot of its home bucket or of the 2^D - 2 buckets after it, and its
+ * slot keeps the bucket's distance d: the slot's bucket, d and the
+ * quotient give back mk, and hc__unmixk the key.  A slot is one word of
+ * W = 32 or 64 bits, D = 4 or 8:
  *
- *   | 0 | quotient: q | d + 1: 4 | F | count: C |
+ *   | 0 | quotient: q | d + 1: D | F | count: C |
  *
  * 0 when empty, never 0 once claimed (d + 1 > 0); the key part never
  * changes after the claim.  F is the frozen bit of a slot being moved to
@@ -40,6 +40,7 @@
 struct ngeom {
 	unsigned q; /* quotient bits */
 	unsigned c; /* count bits */
+	unsigned d; /* bucket distance bits */
 	unsigned w; /* word bits: 32 or 64 */
 };
 
@@ -70,6 +71,7 @@ static int switches(unsigned K)
 static int narrow_geom(unsigned K, uint64_t cap, unsigned m, struct ngeom *g)
 {
 	const unsigned over = 1u + HC_NARROW_DISP_BITS; /* F, d + 1 */
+	const unsigned wide = 1u + HC_NARROW_DISP_BITS_WIDE;
 	unsigned L;
 
 	if (K < HC_NARROW_KEY_BITS_MIN || K > HC_NARROW_KEY_BITS_MAX ||
@@ -82,10 +84,12 @@ static int narrow_geom(unsigned K, uint64_t cap, unsigned m, struct ngeom *g)
 	g->q = K - L;
 	if (switches(K) && g->q + over + HC_NARROW_COUNT_BITS_MIN <= 32u) {
 		g->w = 32u;
+		g->d = HC_NARROW_DISP_BITS;
 		g->c = 32u - over - g->q;
-	} else if (g->q + over + HC_NARROW_COUNT_BITS_MIN <= 64u) {
+	} else if (g->q + wide + HC_NARROW_COUNT_BITS_MIN <= 64u) {
 		g->w = 64u;
-		g->c = m ? m : 64u - over - g->q;
+		g->d = HC_NARROW_DISP_BITS_WIDE;
+		g->c = m ? m : 64u - wide - g->q;
 	} else {
 		return -1;
 	}
@@ -171,15 +175,17 @@ static inline uint64_t nhome(const struct hc__gv *v, uint64_t mk)
  * adds v->pstep. */
 static inline uint64_t prefix0(const struct hc__gv *v, uint64_t mk)
 {
-	return ((mk & v->qmask) << HC_NARROW_DISP_BITS | 1) << (v->cbits + 1);
+	return ((mk & v->qmask) << v->dbits | 1) << (v->cbits + 1);
 }
 
-/* Buckets a probe visits: HC_NARROW_PROBE, or all of a small table. */
+/* Buckets a probe visits: 15 (4-byte slots) or 255, or all of a small
+ * table. */
 static inline uint64_t nprobe(const struct hc__gv *v)
 {
-	uint64_t nb = v->capacity >> HC_NARROW_BUCKET_LG;
+	uint64_t nb = v->capacity >> HC_NARROW_BUCKET_LG,
+		 most = (UINT64_C(1) << v->dbits) - 1;
 
-	return nb < HC_NARROW_PROBE ? nb : HC_NARROW_PROBE;
+	return nb < most ? nb : most;
 }
 
 /*
@@ -190,15 +196,14 @@ static inline uint64_t nprobe(const struct hc__gv *v)
 static inline int nlocate(const struct hc__gv *v, uint64_t i, uint64_t w,
 			  uint64_t *mk, uint64_t *home)
 {
-	uint64_t d1 = (w >> (v->cbits + 1)) & ((1u << HC_NARROW_DISP_BITS) - 1),
+	uint64_t d1 = (w >> (v->cbits + 1)) & ((UINT64_C(1) << v->dbits) - 1),
 		 nb = v->capacity >> HC_NARROW_BUCKET_LG, hb;
 
 	if (d1 == 0 || d1 > nprobe(v))
 		return HC_ECORRUPT;
 	hb = ((i >> HC_NARROW_BUCKET_LG) - (d1 - 1)) & (nb - 1);
 	*home = hb << HC_NARROW_BUCKET_LG;
-	*mk = hb << v->qbits |
-	      ((w >> (v->cbits + 1 + HC_NARROW_DISP_BITS)) & v->qmask);
+	*mk = hb << v->qbits | ((w >> (v->cbits + 1 + v->dbits)) & v->qmask);
 	return HC_OK;
 }
 
@@ -820,8 +825,8 @@ static int narrow_layout(const hc_options *opt, int grows, uint64_t *cap,
 	if (c & (c - 1))
 		c = UINT64_C(1) << (log2_floor(c) + 1);
 	/* A growing table starts where its count field fits: 8-byte
-	 * slots leave 64 - 5 - q bits (2^14 slots for 62-bit keys). */
-	least = K > 52u ? UINT64_C(1) << (K - 52u + HC_NARROW_BUCKET_LG)
+	 * slots leave 64 - 9 - q bits (2^18 slots for 62-bit keys). */
+	least = K > 48u ? UINT64_C(1) << (K - 48u + HC_NARROW_BUCKET_LG)
 			: HC_NARROW_BUCKET;
 	if (grows && c < least)
 		c = least;
@@ -896,6 +901,7 @@ static int narrow_view(const struct hc_table *t, struct hc__gv *v)
 	v->qbits = g.q;
 	v->qmask = g.q ? ~UINT64_C(0) >> (64 - g.q) : 0;
 	v->cbits = g.c;
+	v->dbits = g.d;
 	v->cmask = (UINT64_C(1) << g.c) - 1;
 	v->fbit = UINT64_C(1) << g.c;
 	v->pstep = UINT64_C(1) << (g.c + 1);

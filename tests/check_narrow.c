@@ -89,7 +89,7 @@ static const struct {
 	{ 26, 512, 8 },
 	{ 42, 1 << 15, 8 },
 	{ 44, UINT64_C(1) << 16, 8 },
-	{ 62, 1 << 14, 8 },
+	{ 62, 1 << 18, 8 },
 	{ 50, 1 << 13, 8 },
 };
 #define NGEO (int)(sizeof(geo) / sizeof(geo[0]))
@@ -194,10 +194,10 @@ START_TEST(narrow_grows_across_widths)
 END_TEST
 
 /* Keys of 62 bits (31-mers) start where 8-byte slots leave a count
- * field (2^14 slots), never in 16-byte ones, and grow. */
+ * field (2^18 slots), never in 16-byte ones, and grow. */
 START_TEST(narrow_wide_keys_grow)
 {
-	enum { N = 60000 };
+	enum { N = 600000 };
 	uint64_t *keys = malloc(N * sizeof(*keys));
 	uint64_t *deltas = malloc(N * sizeof(*deltas));
 	hc_table *t = new_narrow(HC_MODE_EXACT, 0, 62, 1);
@@ -208,8 +208,8 @@ START_TEST(narrow_wide_keys_grow)
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
 	ck_assert_ok(hc_table_stats(t, &s));
-	hc_assert_eq(s.capacity, 1 << 14);
-	make_keys(keys, deltas, N, 62, 40000, 9);
+	hc_assert_eq(s.capacity, 1 << 18);
+	make_keys(keys, deltas, N, 62, 300000, 9);
 	ck_assert_ok(hc_add_batch(t, keys, deltas, N, &done));
 	hc_assert_ge(generation_of(t), 1);
 	hc_assert_eq(slot_size_of(t), 8);
