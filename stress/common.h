@@ -644,6 +644,35 @@ static inline uint64_t st_key_u64(uint64_t id, uint64_t salt)
 	return st_mix64(id + salt);
 }
 
+/*
+ * Narrow keys (HC_KEY_NARROW) of ST_NARROW_BITS bits: id 0 is key 0, id 1
+ * the largest, other ids an odd multiple plus the salt, mod 2^bits (a
+ * bijection; ids must stay below 2^bits).  st_key_narrow_id() inverts it.
+ */
+#define ST_NARROW_BITS 40
+#define ST_NARROW_MUL UINT64_C(0x9e3779b97f4a7c15)
+
+static inline uint64_t st_key_narrow(uint64_t id, uint64_t salt)
+{
+	uint64_t m = (UINT64_C(1) << ST_NARROW_BITS) - 1;
+
+	if (id < 2)
+		return id ? m : 0;
+	return (id * ST_NARROW_MUL + salt) & m;
+}
+
+static inline uint64_t st_key_narrow_id(uint64_t key, uint64_t salt, uint64_t n)
+{
+	uint64_t m = (UINT64_C(1) << ST_NARROW_BITS) - 1, id;
+
+	if (key == 0)
+		return 0;
+	if (key == m)
+		return n > 1 ? 1 : UINT64_MAX;
+	id = ((key - salt) * st_modinv(ST_NARROW_MUL)) & m;
+	return id >= 2 && id < n ? id : UINT64_MAX;
+}
+
 /* The id of integer key @key, or UINT64_MAX if no id below @n has it. */
 static inline uint64_t st_key_id(uint64_t key, uint64_t salt, uint64_t n)
 {

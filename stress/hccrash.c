@@ -75,6 +75,7 @@ struct cfg {
 	int workers;
 	uint64_t seed;
 	int bytes;
+	int narrow; /* narrow integer keys (HC_KEY_NARROW) */
 	int mode;
 	int dist;
 	uint64_t keyspace;
@@ -98,6 +99,20 @@ struct ctx {
 	hc_table *t; /* the session's handle */
 	uint64_t stream0; /* first stream of the round */
 };
+
+/* The integer key of id @id: u64 or narrow (common.h). */
+static inline uint64_t key_of(const struct ctx *x, uint64_t id)
+{
+	return x->c.narrow ? st_key_narrow(id, x->salt)
+			   : st_key_u64(id, x->salt);
+}
+
+/* The id of integer key @key, or UINT64_MAX (common.h). */
+static inline uint64_t id_of(const struct ctx *x, uint64_t key)
+{
+	return x->c.narrow ? st_key_narrow_id(key, x->salt, x->c.keyspace)
+			   : st_key_id(key, x->salt, x->c.keyspace);
+}
 
 static void gen_op(const struct ctx *x, struct st_rng *r, uint64_t *id,
 		   uint64_t *delta)
@@ -140,7 +155,7 @@ static int worker(int w, void *arg)
 					st_key_bytes(ids[i], x->salt, kbuf[i]);
 				kptr[i] = kbuf[i];
 			} else {
-				keys[i] = st_key_u64(ids[i], x->salt);
+				keys[i] = key_of(x, ids[i]);
 			}
 		}
 		atomic_store(&p->hi, pos + n);
@@ -176,7 +191,10 @@ static int session(int create, void *arg)
 	(void)setpgid(0, 0);
 	if (create) {
 		hc_options_init(&o);
-		o.key_kind = x->c.bytes ? HC_KEY_BYTES : HC_KEY_U64;
+		o.key_kind = x->c.bytes	   ? HC_KEY_BYTES
+			     : x->c.narrow ? HC_KEY_NARROW
+					   : HC_KEY_U64;
+		o.key_bits = ST_NARROW_BITS;
 		o.mode = x->c.mode;
 		o.capacity = x->c.capacity;
 		o.grow = HC_GROW_ON;
@@ -219,7 +237,7 @@ static int get_count(const struct ctx *x, hc_table *t, uint64_t id,
 
 		return hc_get_bytes(t, buf, len, count);
 	}
-	return hc_get(t, st_key_u64(id, x->salt), count);
+	return hc_get(t, key_of(x, id), count);
 }
 
 static uint64_t entry_id(const struct ctx *x, const hc_entry *e)
@@ -228,7 +246,7 @@ static uint64_t entry_id(const struct ctx *x, const hc_entry *e)
 	uint64_t id;
 
 	if (!x->c.bytes)
-		return st_key_id(e->key, x->salt, x->c.keyspace);
+		return id_of(x, e->key);
 	if (!e->bytes || e->len == 0 || e->len > ST_KEY_BYTES_CAP)
 		return UINT64_MAX;
 	id = st_key_bytes_id(e->bytes, e->len);
@@ -337,7 +355,7 @@ static void usage(void)
 		"usage: hccrash [options]\n"
 		"  --rounds N        kills (default 40)\n"
 		"  --workers N       workers per round (default 4)\n"
-		"  --keys K          u64 | bytes (default u64)\n"
+		"  --keys K          u64 | narrow | bytes (default u64)\n"
 		"  --mode M          exact | hogwild (default exact)\n"
 		"  --dist D          uniform | zipf | hot (default zipf)\n"
 		"  --keyspace N      distinct ids (default 200k)\n"
@@ -402,12 +420,10 @@ static void parse(struct cfg *c, int argc, char **argv)
 			c->workers = (int)st_parse_u64("workers", optarg);
 			break;
 		case 'k':
-			if (!strcmp(optarg, "u64"))
-				c->bytes = 0;
-			else if (!strcmp(optarg, "bytes"))
-				c->bytes = 1;
-			else
-				st_die("--keys: u64 or bytes");
+			c->bytes = !strcmp(optarg, "bytes");
+			c->narrow = !strcmp(optarg, "narrow");
+			if (!c->bytes && !c->narrow && strcmp(optarg, "u64"))
+				st_die("--keys: u64, narrow or bytes");
 			break;
 		case 'm':
 			if (!strcmp(optarg, "exact"))
@@ -638,7 +654,10 @@ int main(int argc, char **argv)
 	st_json_str(&j, "bench", "hccrash");
 	st_json_u64(&j, "rounds", r);
 	st_json_u64(&j, "workers", (uint64_t)c->workers);
-	st_json_str(&j, "keys", c->bytes ? "bytes" : "u64");
+	st_json_str(&j, "keys",
+		    c->bytes	? "bytes"
+		    : c->narrow ? "narrow"
+				: "u64");
 	st_json_str(&j, "mode", c->mode == HC_MODE_EXACT ? "exact" : "hogwild");
 	st_json_u64(&j, "seed", c->seed);
 	st_json_u64(&j, "reopened", opened);

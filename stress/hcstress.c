@@ -92,6 +92,7 @@ struct cfg {
 	double hot_frac;
 	uint64_t keyspace;
 	int bytes; /* byte-string keys */
+	int narrow; /* narrow integer keys (HC_KEY_NARROW) */
 	uint64_t capacity;
 	uint64_t arena_bytes;
 	int mode;
@@ -138,6 +139,20 @@ struct ctx {
 	int max_streams;
 };
 
+/* The integer key of id @id: u64 or narrow (common.h). */
+static inline uint64_t key_of(const struct ctx *x, uint64_t id)
+{
+	return x->c.narrow ? st_key_narrow(id, x->salt)
+			   : st_key_u64(id, x->salt);
+}
+
+/* The id of integer key @key, or UINT64_MAX (common.h). */
+static inline uint64_t id_of(const struct ctx *x, uint64_t key)
+{
+	return x->c.narrow ? st_key_narrow_id(key, x->salt, x->c.keyspace)
+			   : st_key_id(key, x->salt, x->c.keyspace);
+}
+
 /* ---- the streams -------------------------------------------------------- */
 
 /* Operation j of a worker's stream: the same draws in the worker and in
@@ -181,7 +196,7 @@ static int apply_batch(struct ctx *x, int w, uint64_t base, const uint64_t *ids,
 			klen[i] = st_key_bytes(ids[i], x->salt, kbuf[i]);
 			kptr[i] = kbuf[i];
 		} else {
-			keys[i] = st_key_u64(ids[i], x->salt);
+			keys[i] = key_of(x, ids[i]);
 		}
 	}
 	if (x->cache) /* the table's mode; errors end the run */
@@ -322,7 +337,7 @@ static int get_count(const struct ctx *x, uint64_t id, uint64_t *count)
 
 		return hc_get_bytes(x->t, buf, len, count);
 	}
-	return hc_get(x->t, st_key_u64(id, x->salt), count);
+	return hc_get(x->t, key_of(x, id), count);
 }
 
 /* The id of an entry, or UINT64_MAX if no stream could have made it. */
@@ -332,7 +347,7 @@ static uint64_t entry_id(const struct ctx *x, const hc_entry *e)
 	uint64_t id;
 
 	if (!x->c.bytes)
-		return st_key_id(e->key, x->salt, x->c.keyspace);
+		return id_of(x, e->key);
 	if (!e->bytes || e->len == 0 || e->len > ST_KEY_BYTES_CAP)
 		return UINT64_MAX;
 	id = st_key_bytes_id(e->bytes, e->len);
@@ -504,7 +519,7 @@ static void usage(void)
 		"  --hot N            hot keys (default 4)\n"
 		"  --hot-frac F       share of ops on them (default 0.9)\n"
 		"  --keyspace N       distinct ids (default capacity/2)\n"
-		"  --keys K           u64 | bytes (default u64)\n"
+		"  --keys K           u64 | narrow | bytes (default u64)\n"
 		"  --capacity N       table slots (default 65536; "
 		"--fill: 4096)\n"
 		"  --arena-bytes N    key area, bytes keys (default "
@@ -622,12 +637,10 @@ static void parse(struct cfg *c, int argc, char **argv)
 			c->keyspace = st_parse_u64("keyspace", optarg);
 			break;
 		case 'k':
-			if (!strcmp(optarg, "u64"))
-				c->bytes = 0;
-			else if (!strcmp(optarg, "bytes"))
-				c->bytes = 1;
-			else
-				st_die("--keys: u64 or bytes");
+			c->bytes = !strcmp(optarg, "bytes");
+			c->narrow = !strcmp(optarg, "narrow");
+			if (!c->bytes && !c->narrow && strcmp(optarg, "u64"))
+				st_die("--keys: u64, narrow or bytes");
 			break;
 		case 'c':
 			c->capacity = st_parse_u64("capacity", optarg);
@@ -729,7 +742,8 @@ static void parse(struct cfg *c, int argc, char **argv)
 		       "checks count a worker's finished batches as in the "
 		       "table; a cache holds them until it flushes)");
 	if (c->grow && (c->bytes || c->fill))
-		st_die("--grow: u64 keys, and not with --fill");
+		st_die("--grow: integer keys (u64, narrow), and not with "
+		       "--fill");
 	if (!c->capacity)
 		c->capacity = c->fill ? 4096 : c->grow ? 1024 : 65536;
 	if (!c->keyspace)
@@ -878,7 +892,7 @@ static int hostile_reader(struct ctx *x, struct wprog *p, struct st_rng *r)
 					t, buf, st_key_bytes(id, x->salt, buf),
 					&cnt);
 			else
-				rc = hc_get(t, st_key_u64(id, x->salt), &cnt);
+				rc = hc_get(t, key_of(x, id), &cnt);
 		} else if (k < 75) {
 			rc = hc_iter_create(t, &it);
 			while (!rc && (rc = hc_iter_next(it, &e)) == 1) {
@@ -934,7 +948,7 @@ static int hostile_adder(struct ctx *x, struct wprog *p, struct st_rng *r)
 				klen[i] = st_key_bytes(id, x->salt, kbuf[i]);
 				kptr[i] = kbuf[i];
 			} else {
-				keys[i] = st_key_u64(id, x->salt);
+				keys[i] = key_of(x, id);
 			}
 		}
 		if (x->c.bytes)
@@ -985,7 +999,10 @@ static int run_hostile(struct ctx *x)
 	snprintf(hostile_name, sizeof(hostile_name), "/hcstress-hostile-%ld",
 		 (long)getpid());
 	hc_options_init(&o);
-	o.key_kind = c->bytes ? HC_KEY_BYTES : HC_KEY_U64;
+	o.key_kind = c->bytes	 ? HC_KEY_BYTES
+		     : c->narrow ? HC_KEY_NARROW
+				 : HC_KEY_U64;
+	o.key_bits = ST_NARROW_BITS;
 	o.mode = c->mode;
 	o.capacity = c->capacity;
 	o.arena_bytes = c->arena_bytes;
@@ -1003,7 +1020,9 @@ static int run_hostile(struct ctx *x)
 			"readers, %d adders), %s keys, %s%s, a word every "
 			"%.0f us, %.0f s\n",
 			c->workers, c->workers / 2, (c->workers - 1) / 2,
-			c->bytes ? "byte" : "u64",
+			c->bytes    ? "byte"
+			: c->narrow ? "narrow"
+				    : "u64",
 			c->mode == HC_MODE_EXACT ? "exact" : "hogwild",
 			c->grow ? ", growing" : "", c->scribble_us,
 			c->duration);
@@ -1104,7 +1123,10 @@ static int run_hostile(struct ctx *x)
 	st_json_str(&j, "bench", "hcstress");
 	st_json_bool(&j, "hostile", 1);
 	st_json_u64(&j, "workers", (uint64_t)c->workers);
-	st_json_str(&j, "keys", c->bytes ? "bytes" : "u64");
+	st_json_str(&j, "keys",
+		    c->bytes	? "bytes"
+		    : c->narrow ? "narrow"
+				: "u64");
 	st_json_bool(&j, "grow", c->grow);
 	st_json_f64(&j, "duration", c->duration);
 	st_json_u64(&j, "scribbled", ops[H_SCRIBBLER]);
@@ -1166,7 +1188,10 @@ int main(int argc, char **argv)
 		return run_hostile(&x);
 
 	hc_options_init(&o);
-	o.key_kind = c->bytes ? HC_KEY_BYTES : HC_KEY_U64;
+	o.key_kind = c->bytes	 ? HC_KEY_BYTES
+		     : c->narrow ? HC_KEY_NARROW
+				 : HC_KEY_U64;
+	o.key_bits = ST_NARROW_BITS;
 	o.mode = c->mode;
 	o.capacity = c->capacity;
 	o.arena_bytes = c->arena_bytes;
@@ -1246,8 +1271,11 @@ int main(int argc, char **argv)
 			", %s keys over %" PRIu64 " ids (%s, s=%.2f), %s mode, "
 			"capacity %" PRIu64 ", batch %zu%s%s%s\n",
 			c->workers, c->ops ? "fixed ops" : "fixed duration",
-			c->seed, c->bytes ? "byte" : "u64", c->keyspace,
-			st_dist_name(c->dist), c->zipf_s,
+			c->seed,
+			c->bytes    ? "byte"
+			: c->narrow ? "narrow"
+				    : "u64",
+			c->keyspace, st_dist_name(c->dist), c->zipf_s,
 			c->mode == HC_MODE_EXACT ? "exact" : "hogwild",
 			c->capacity, c->batch, c->kill ? ", --kill" : "",
 			c->stop ? ", --stop" : "", c->fill ? ", --fill" : "");
@@ -1558,7 +1586,10 @@ int main(int argc, char **argv)
 	st_json_u64(&j, "seed", c->seed);
 	st_json_str(&j, "dist", st_dist_name(c->dist));
 	st_json_f64(&j, "zipf_s", c->dist == ST_ZIPF ? c->zipf_s : 0);
-	st_json_str(&j, "keys", c->bytes ? "bytes" : "u64");
+	st_json_str(&j, "keys",
+		    c->bytes	? "bytes"
+		    : c->narrow ? "narrow"
+				: "u64");
 	st_json_u64(&j, "keyspace", c->keyspace);
 	st_json_u64(&j, "capacity", c->capacity);
 	st_json_str(&j, "mode", c->mode == HC_MODE_EXACT ? "exact" : "hogwild");
