@@ -809,6 +809,8 @@ uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key);
 int hc__packed_cx_check(const struct hc__cheader *h);
 void hc__packed_cx_geom(struct hc_table *t, const struct hc__cheader *h);
 uint64_t hc__packed_cx_key(const struct hc_table *t, uint64_t h);
+int hc__ovf_locate(struct hc__slot *ovf, uint64_t cap, uint64_t mk, int claim,
+		   uint64_t limit, hc_aword **count);
 
 /* arena.c */
 int hc__arena_append(struct hc_table *t, const void *key, size_t len,

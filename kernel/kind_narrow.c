@@ -214,46 +214,13 @@ static inline int nclaimed(const struct hc__gv *v, uint64_t w)
 
 /* ---- the overflow area ------------------------------------------------ */
 
-/*
- * The overflow count word of mk in @v's area: found, or claimed where
- * @claim (an add: within OVF_PROBE slots, else HC_EFULL and the table
- * grows; a migration's copy: anywhere).  Linear probing, keyed by
- * mk << 1 | 1 (never 0); slots are never freed, so a lookup stops at the
- * first empty one.
- */
+/* The overflow count word of mk in @v's area (hc__ovf_locate): claimed
+ * by an add within OVF_PROBE slots (else HC_EFULL, and the table grows),
+ * by a copy anywhere. */
 static int ovf_locate(const struct hc__gv *v, uint64_t mk, int claim,
 		      uint64_t limit, hc_aword **count)
 {
-	uint64_t k = mk << 1 | 1, i = hc__home(hc__mix64(k, 0), v->ovf_cap);
-
-	if (limit > v->ovf_cap)
-		limit = v->ovf_cap;
-	for (uint64_t n = 0; n < limit; n++) {
-		/* ORDER: relaxed. The word is the whole key, published by
-		 * one CAS; nothing else to observe (design.md G1). */
-		uint64_t w = hc_atomic_load_relaxed(&v->ovf[i].word);
-
-		if (w == 0) {
-			if (!claim)
-				return HC_ENOENT;
-			/* ORDER: relaxed CAS; one process moves a word from
-			 * 0, so mk has one overflow slot in a generation.
-			 * Its existence is what a saturated word promises a
-			 * copier, which claims it again if it sees none
-			 * (ovf_freeze), so no order is needed. Killed after
-			 * it: an entry of count 0, which adds nothing. */
-			w = hc_atomic_cas_relaxed(&v->ovf[i].word, 0, k);
-			if (w == 0)
-				w = k;
-		}
-		if (w == k) {
-			*count = &v->ovf[i].count;
-			return HC_OK;
-		}
-		if (++i == v->ovf_cap)
-			i = 0;
-	}
-	return claim ? HC_EFULL : HC_ENOENT;
+	return hc__ovf_locate(v->ovf, v->ovf_cap, mk, claim, limit, count);
 }
 
 /* The count of mk, whose word in @v is @w. */

@@ -134,38 +134,56 @@ static uint64_t recover(const struct hc_table *t, const struct hc__gv *v,
 /* ---- the overflow area ----------------------------------------------- */
 
 /*
- * The overflow count word of mk, claimed if absent.  Ordinary 16-byte
- * slots with linear probing, keyed by mk << 1 | 1 (never 0).
+ * The overflow count word of mk in the area of @cap 16-byte slots at
+ * @ovf: found, or claimed where @claim, within @limit slots of its home
+ * (else HC_EFULL; HC_ENOENT when absent).  Ordinary 16-byte slots with
+ * linear probing, keyed by mk << 1 | 1 (never 0); slots are never freed,
+ * so a lookup stops at the first empty one.  The packed kind's area is
+ * shared by every generation, the narrow kind's one per generation
+ * (kind_narrow.c).
  */
-static int ovf_locate(const struct hc_table *t, uint64_t mk, int claim,
-		      hc_aword **count)
+int hc__ovf_locate(struct hc__slot *ovf, uint64_t cap, uint64_t mk, int claim,
+		   uint64_t limit, hc_aword **count)
 {
-	uint64_t k = mk << 1 | 1,
-		 i = hc__home(hc__mix64(k, 0), t->ovf_capacity);
+	uint64_t k = mk << 1 | 1, i = hc__home(hc__mix64(k, 0), cap);
 
-	for (uint64_t n = 0; n < t->ovf_capacity; n++) {
+	if (limit > cap)
+		limit = cap;
+	for (uint64_t n = 0; n < limit; n++) {
 		/* ORDER: relaxed. The word is the whole key, published by
 		 * one CAS; nothing else to observe (design.md G1). */
-		uint64_t w = hc_atomic_load_relaxed(&t->ovf[i].word);
+		uint64_t w = hc_atomic_load_relaxed(&ovf[i].word);
 
 		if (w == 0) {
 			if (!claim)
 				return HC_ENOENT;
 			/* ORDER: relaxed CAS; as probe_u64() in kind_u64.c:
 			 * one process moves a word from 0, so mk has one
-			 * overflow slot; nothing is published (G1). */
-			w = hc_atomic_cas_relaxed(&t->ovf[i].word, 0, k);
+			 * overflow slot in the area. Packed: nothing else is
+			 * published (G1). Narrow: its existence is what a
+			 * saturated word promises a copier, which claims it
+			 * again if it sees none (kind_narrow.c, ovf_freeze),
+			 * so no order is needed. Killed after it: an entry
+			 * of count 0, which adds nothing. */
+			w = hc_atomic_cas_relaxed(&ovf[i].word, 0, k);
 			if (w == 0)
 				w = k;
 		}
 		if (w == k) {
-			*count = &t->ovf[i].count;
+			*count = &ovf[i].count;
 			return HC_OK;
 		}
-		if (++i == t->ovf_capacity)
+		if (++i == cap)
 			i = 0;
 	}
 	return claim ? HC_EFULL : HC_ENOENT;
+}
+
+static int ovf_locate(const struct hc_table *t, uint64_t mk, int claim,
+		      hc_aword **count)
+{
+	return hc__ovf_locate(t->ovf, t->ovf_capacity, mk, claim,
+			      t->ovf_capacity, count);
 }
 
 /* The count of the slot word @w holding mk. */
