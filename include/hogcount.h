@@ -227,8 +227,9 @@ typedef struct hc_stats {
  * package builds numpy views on them).  Layout: docs/format.md.
  * @size: set by the caller to sizeof(hc_view) before the call.
  * @slots: u64 and bytes kinds: @capacity slots of {u64 word, u64 count};
- *	dense: @capacity u64 counts; packed: @capacity u64 words (format.md).
- *	@slot_size is 16 or 8.
+ *	dense: @capacity u64 counts; packed: @capacity u64 words; narrow:
+ *	@capacity words of 4 or 8 bytes (format.md).  @slot_size is 16, 8
+ *	or 4.
  * @zero_count: the count of the integer key @zero_key, which is kept in
  *	the header rather than in a slot (u64 kind; NULL otherwise).
  * @arena: bytes kind: the key area of @arena_bytes bytes, else NULL.  A
