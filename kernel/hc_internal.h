@@ -802,13 +802,17 @@ int hc__add_u64(struct hc_table *t, uint64_t key, uint64_t delta, int mode);
 int hc__add_bytes(struct hc_table *t, const void *key, size_t len,
 		  uint64_t delta, int mode);
 
-/* kind_packed.c: the key mix (hc__mixk), shared with the tests, and
- * the compact reader's operations, shared with the narrow kind (their
- * compact files are alike). */
+/* kind_packed.c: the key mix (hc__mixk), shared with the tests; the
+ * handle hooks and the compact reader's operations, shared with the
+ * narrow kind (same handle fields, alike compact files). */
 uint64_t hc__packed_mixk(const struct hc_table *t, uint64_t key);
 int hc__packed_cx_check(const struct hc__cheader *h);
 void hc__packed_cx_geom(struct hc_table *t, const struct hc__cheader *h);
 uint64_t hc__packed_cx_key(const struct hc_table *t, uint64_t h);
+void hc__packed_bind(struct hc_table *t, unsigned char *base,
+		     const struct hc__header *h);
+void hc__packed_options(const struct hc_table *t, hc_options *opt);
+uint64_t hc__packed_key_max(const struct hc_table *t);
 int hc__ovf_locate(struct hc__slot *ovf, uint64_t cap, uint64_t mk, int claim,
 		   uint64_t limit, hc_aword **count);
 

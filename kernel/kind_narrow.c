@@ -838,24 +838,6 @@ static void narrow_tgeom(struct hc_table *t, const struct hc__header *h)
 	t->cbits = h->count_bits; /* the count rule of 8-byte slots */
 }
 
-static void narrow_bind(struct hc_table *t, unsigned char *base,
-			const struct hc__header *h)
-{
-	t->packed = (hc_aword *)(base + h->slots_offset);
-	t->ovf = (struct hc__slot *)(base + h->arena_offset);
-	t->ovf_capacity = h->arena_bytes / HC_SLOT_SIZE;
-}
-
-static void narrow_options(const struct hc_table *t, hc_options *opt)
-{
-	opt->key_bits = t->key_bits;
-}
-
-static uint64_t narrow_key_max(const struct hc_table *t)
-{
-	return t->kmask;
-}
-
 /* The narrow part of a generation's view (grow.c): its geometry, the
  * masks of its words and its overflow area. */
 static int narrow_view(const struct hc_table *t, struct hc__gv *v)
@@ -934,9 +916,9 @@ const struct hc__kind hc__kind_narrow = {
 	.area = narrow_area,
 	.validate = narrow_validate,
 	.geom = narrow_tgeom,
-	.bind = narrow_bind,
-	.options = narrow_options,
-	.key_max = narrow_key_max,
+	.bind = hc__packed_bind,
+	.options = hc__packed_options,
+	.key_max = hc__packed_key_max,
 	.view = narrow_view,
 	.add = narrow_add,
 	.add_batch = narrow_add_batch,

@@ -742,20 +742,20 @@ static void packed_geom(struct hc_table *t, const struct hc__header *h)
 	t->qbits = qbits_of(h->key_bits, h->capacity);
 }
 
-static void packed_bind(struct hc_table *t, unsigned char *base,
-			const struct hc__header *h)
+void hc__packed_bind(struct hc_table *t, unsigned char *base,
+		     const struct hc__header *h)
 {
 	t->packed = (hc_aword *)(base + h->slots_offset);
 	t->ovf = (struct hc__slot *)(base + h->arena_offset);
 	t->ovf_capacity = h->arena_bytes / HC_SLOT_SIZE;
 }
 
-static void packed_options(const struct hc_table *t, hc_options *opt)
+void hc__packed_options(const struct hc_table *t, hc_options *opt)
 {
 	opt->key_bits = t->key_bits;
 }
 
-static uint64_t packed_key_max(const struct hc_table *t)
+uint64_t hc__packed_key_max(const struct hc_table *t)
 {
 	return t->kmask;
 }
@@ -842,9 +842,9 @@ const struct hc__kind hc__kind_packed = {
 	.area = packed_area,
 	.validate = packed_validate,
 	.geom = packed_geom,
-	.bind = packed_bind,
-	.options = packed_options,
-	.key_max = packed_key_max,
+	.bind = hc__packed_bind,
+	.options = hc__packed_options,
+	.key_max = hc__packed_key_max,
 	.view = packed_view,
 	.add = packed_add,
 	.add_batch = packed_add_batch,
