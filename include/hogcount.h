@@ -215,7 +215,9 @@ typedef struct hc_stats {
 	uint64_t max_count; /* largest count */
 	uint64_t claimed; /* keys held, counted or not (>= distinct) */
 	double load; /* claimed / capacity */
-	uint64_t arena_used; /* key-area bytes in use (bytes kind) */
+	uint64_t arena_used; /* key-area bytes handed out (bytes kind; in a
+			      * growing table, with the unused rest of each
+			      * writer's block of at most 64 KiB) */
 	uint64_t arena_bytes; /* key-area size (bytes kind) */
 	uint64_t mapped_bytes; /* bytes of the object mapped by this process */
 	uint64_t generation; /* current generation: 0, or growths so far */

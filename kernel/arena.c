@@ -2,7 +2,8 @@
 /*
  * arena.c - the key area of a byte-string table: lock-free append by a
  * compare-and-swap on a bump pointer (a key that does not fit takes no
- * space), and bounds-checked reads of an entry.
+ * space), or, in a table that grows, on a handle's own block of it
+ * (block_take), and bounds-checked reads of an entry.
  *
  * Entry at an 8-aligned offset:  u32 len | u32 hash low bits | bytes,
  * padded to 8.  Offset 0 is reserved so that a slot ref of 0 means empty.
@@ -31,9 +32,8 @@ unsigned hc__arena_chunk(const struct hc_table *t, uint64_t off,
 	return i;
 }
 
-/* The mapped start of chunk @i, or HC_ECORRUPT / HC_ENOENT (not yet
- * published). */
-int hc__arena_chunk_ptr(const struct hc_table *ct, unsigned i,
+/* hc__arena_chunk_ptr() for a chunk this handle has not found yet. */
+int hc__arena_chunk_map(const struct hc_table *ct, unsigned i,
 			unsigned char **p)
 {
 	struct hc_table *t = (struct hc_table *)ct; /* may map more */
@@ -57,6 +57,11 @@ int hc__arena_chunk_ptr(const struct hc_table *ct, unsigned i,
 	if (rc)
 		return rc;
 	*p = t->base + off;
+	/* ORDER: release. Pairs with the acquire load in
+	 * hc__arena_chunk_ptr() (hc_internal.h): a chunk is
+	 * published once and never moves (M10), so the address found here
+	 * stays right for the life of the handle. */
+	hc_atomic_store_release(&t->arena_at[i], (uint64_t)(uintptr_t)*p);
 	return HC_OK;
 }
 
@@ -91,14 +96,20 @@ static int new_chunk(struct hc_table *t, unsigned i)
 	return HC_OK;
 }
 
-int hc__arena_append(struct hc_table *t, const void *key, size_t len,
-		     uint32_t hash_lo, uint64_t *ref_off)
+/* A handle's block of the key area (block_take): BLOCK_BYTES, or an
+ * eighth of its chunk where that is less. */
+#define BLOCK_BYTES (UINT64_C(64) << 10)
+
+/*
+ * Take [*at, *at + *got) of the key area from the shared bump pointer
+ * in the first chunk that has @need bytes: @need, or with @block a
+ * block of that chunk (the rest of the chunk if less, @need if more).
+ */
+static int claim_shared(struct hc_table *t, uint64_t need, int block,
+			uint64_t *at_out, uint64_t *got)
 {
-	uint64_t need = HC_ARENA_ENTRY_HDR + ((len + 7) & ~(uint64_t)7);
-	uint32_t len32 = (uint32_t)len;
-	unsigned char *e;
-	uint64_t off, at = 0, start, size;
-	unsigned i = 0;
+	uint64_t off, at, start, size, take;
+	unsigned i;
 	int rc;
 
 	/* ORDER: relaxed. Only a first guess for the CAS below, which
@@ -128,26 +139,112 @@ int hc__arena_append(struct hc_table *t, const void *key, size_t len,
 		}
 		if (at + need > HC_ARENA_MAX)
 			return HC_EFULL;
+		take = need;
+		if (block) {
+			uint64_t want = (size / 8 < BLOCK_BYTES ? size / 8
+								: BLOCK_BYTES) &
+					~UINT64_C(7);
+
+			if (want > start + size - at)
+				want = start + size - at;
+			if (want > take && at + want <= HC_ARENA_MAX)
+				take = want;
+		}
 		if (i) {
 			rc = new_chunk(t, i);
 			if (rc)
 				return rc;
 		}
-		/* ORDER: relaxed CAS. Hands out [at, at + need) to this
+		/* ORDER: relaxed CAS. Hands out [at, at + take) to this
 		 * process alone (and skips the end of a chunk too short for
-		 * it); the bytes are published later by the release CAS of
-		 * the slot in probe_bytes() (kind_bytes.c), not by this one, and
-		 * that release also orders this CAS before a saver's read of
-		 * the bound (design.md G2). It fails only when another
-		 * process took space first, so some process always
-		 * progresses (design.md P1). Killed after it: the range is
-		 * unreachable garbage. */
+		 * @need); the bytes are published later by the release CAS
+		 * of the slot in probe_bytes() (kind_bytes.c), not by this
+		 * one, and that release also orders this CAS before a
+		 * saver's read of the bound (design.md G2); for a block
+		 * (block_take) through the full CAS that hands it on. It
+		 * fails only when another process took space first, so some
+		 * process always progresses (design.md P1). Killed after
+		 * it: the range is unreachable garbage. */
 		seen = hc_atomic_cas_relaxed(&t->hdr->arena_used, off,
-					     at + need);
+					     at + take);
 		if (seen == off)
 			break;
 		off = seen;
 	}
+	*at_out = at;
+	*got = take;
+	return HC_OK;
+}
+
+/*
+ * A growing table's handle appends into a block of the key area of its
+ * own, so that processes adding new keys do not all write the one shared
+ * bump pointer: t->arena_blk = next offset << HC_ARENA_BLK_SHIFT | bytes
+ * left.  What a handle leaves of its block when it closes (or is killed)
+ * is never used, as a range whose key was never published (P1).
+ */
+#define BLK_LEFT ((UINT64_C(1) << HC_ARENA_BLK_SHIFT) - 1)
+
+static int block_take(struct hc_table *t, uint64_t need, uint64_t *at)
+{
+	/* ORDER: relaxed. A first guess for the CAS below, which checks
+	 * it. */
+	uint64_t b = hc_atomic_load_relaxed(&t->arena_blk), got;
+	int rc;
+
+	for (;;) {
+		uint64_t pos = b >> HC_ARENA_BLK_SHIFT, left = b & BLK_LEFT,
+			 seen;
+
+		if (need > left)
+			break;
+		/* ORDER: full CAS, on a word of this handle. Hands [pos,
+		 * pos + need) to this thread alone; as an acquire it pairs
+		 * with the CAS below in the thread that took the block, so
+		 * that thread's CAS of the shared bump pointer happens
+		 * before the release CAS that will publish this key, as
+		 * G2 needs. */
+		seen = hc_atomic_cas_full(&t->arena_blk, b,
+					  (pos + need) << HC_ARENA_BLK_SHIFT |
+						  (left - need));
+		if (seen == b) {
+			*at = pos;
+			return HC_OK;
+		}
+		b = seen;
+	}
+	/* A new block: this key first, the rest for the next ones. */
+	rc = claim_shared(t, need, 1, at, &got);
+	if (rc)
+		return rc;
+	if (got > need) {
+		/* ORDER: full CAS. As a release, hands the block on to the
+		 * CAS above in other threads of this process, with the
+		 * shared CAS that claimed it before. If another thread put
+		 * a block there first, the rest of this one is left
+		 * unused. Killed around it: that much is unused. */
+		(void)hc_atomic_cas_full(&t->arena_blk, b,
+					 (*at + need) << HC_ARENA_BLK_SHIFT |
+						 (got - need));
+	}
+	return HC_OK;
+}
+
+int hc__arena_append(struct hc_table *t, const void *key, size_t len,
+		     uint32_t hash_lo, uint64_t *ref_off)
+{
+	uint64_t need = HC_ARENA_ENTRY_HDR + ((len + 7) & ~(uint64_t)7);
+	uint32_t len32 = (uint32_t)len;
+	unsigned char *e;
+	uint64_t at, start, size, got;
+	unsigned i;
+	int rc;
+
+	rc = t->grows ? block_take(t, need, &at)
+		      : claim_shared(t, need, 0, &at, &got);
+	if (rc)
+		return rc;
+	i = hc__arena_chunk(t, at, &start, &size);
 	rc = hc__arena_chunk_ptr(t, i, &e);
 	if (rc)
 		return rc;

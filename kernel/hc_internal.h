@@ -47,6 +47,9 @@
 #define HC_REF_OFFSET_BITS 40
 #define HC_REF_OFFSET_MASK ((UINT64_C(1) << HC_REF_OFFSET_BITS) - 1)
 #define HC_ARENA_MAX (UINT64_C(8) << HC_REF_OFFSET_BITS) /* 8 TiB */
+/* Bits of the bytes left in a handle's block of the key area (arena.c);
+ * the offset takes the other 64 - HC_ARENA_BLK_SHIFT >= 43. */
+#define HC_ARENA_BLK_SHIFT 21u
 #define HC_DEFAULT_CAPACITY (UINT64_C(1) << 20) /* fixed tables, no size */
 #define HC_GROW_START 1024u /* growing tables given no size */
 #define HC_GEN_MAX 44u /* generations: 1 slot to 2^40 is 41 doublings */
@@ -373,6 +376,11 @@ struct hc_table {
 	int lock_fd; /* opened under this process's exclusive hc_lock: a
 		      * duplicate of its descriptor (lock.c), else -1 */
 	hc_aword local_claims[HC_GEN_MAX]; /* claims not yet flushed */
+	hc_aword arena_at[HC_GEN_MAX]; /* key-area chunk i >= 1 mapped at
+					* this address (arena.c), or 0 */
+	hc_aword arena_blk; /* this handle's block of the key area: next
+			     * offset << HC_ARENA_BLK_SHIFT | bytes left
+			     * (arena.c, growing tables) */
 	hc_aword reclaim_seen; /* cur at this handle's last reclaim (M9) */
 	hc_aword nospc_gen; /* g + 1 when the growth of g found no space */
 	int view_pin; /* pin held for hc_table_view() pointers, or 0 */
@@ -823,8 +831,32 @@ int hc__arena_key(const struct hc_table *t, uint64_t off, const void **key,
 		  size_t *len);
 unsigned hc__arena_chunk(const struct hc_table *t, uint64_t off,
 			 uint64_t *start, uint64_t *size);
-int hc__arena_chunk_ptr(const struct hc_table *t, unsigned i,
+int hc__arena_chunk_map(const struct hc_table *t, unsigned i,
 			unsigned char **p);
+
+/* The mapped start of key-area chunk @i, or HC_ECORRUPT / HC_ENOENT (not
+ * yet published): chunk 0, or one this handle found before, inline; the
+ * others through hc__arena_chunk_map(), which maps and remembers them. */
+static inline int hc__arena_chunk_ptr(const struct hc_table *t, unsigned i,
+				      unsigned char **p)
+{
+	if (i == 0) {
+		*p = t->arena;
+		return HC_OK;
+	}
+	if (i < HC_GEN_MAX) {
+		/* ORDER: acquire. Pairs with the release store in
+		 * hc__arena_chunk_map(), in this process: the chunk it
+		 * found published, checked and mapped is there (the mapping
+		 * is made before that store). A cache of this handle;
+		 * killed here: nothing shared changes. */
+		*p = (unsigned char *)(uintptr_t)hc_atomic_load_acquire(
+			&t->arena_at[i]);
+		if (*p)
+			return HC_OK;
+	}
+	return hc__arena_chunk_map(t, i, p);
+}
 uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc);
 void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes);
 int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
