@@ -77,11 +77,14 @@ struct hck_tok {
 	uint64_t roll;
 	unsigned char *tail; /* last k-1 bytes of the previous block */
 	size_t tail_len;
-	/* words: the last k words, a ring */
-	unsigned char **wbuf;
+	/* words: the last k words, a ring (ngram.c) */
+	unsigned char **wbuf; /* a word's bytes, copied */
+	const unsigned char **wptr; /* or in the block being fed */
 	size_t *wlen, *wcap;
 	unsigned char *wpre; /* word started before the limit */
 	size_t whead, wcount; /* oldest word, number held */
+	size_t wtail; /* newest word, when wcount > 0 */
+	size_t chain; /* newest words of this block one space apart */
 	size_t pending; /* words starting before limit, not yet heads */
 	int in_word;
 	int limit_hit;

@@ -93,26 +93,46 @@ int hck__bytes_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 	return rc;
 }
 
+/*
+ * Word n-grams.  The ring holds the last k words, oldest at whead.  A
+ * word read in the block being fed is a pointer into it (wptr); the
+ * words still in the ring when the block ends are copied into wbuf,
+ * and a word that runs past the end of a block is completed there.
+ * When the newest k words lie in this block one space apart (chain >=
+ * k), the n-gram is those bytes as they are: a key pointing into the
+ * block, as byte fragments are, with nothing copied.
+ */
+
+static inline size_t ring_next(size_t i, size_t k)
+{
+	return i + 1 == k ? 0 : i + 1;
+}
+
+static inline const unsigned char *word_at(const struct hck_tok *tk, size_t w)
+{
+	return tk->wptr[w] ? tk->wptr[w] : tk->wbuf[w];
+}
+
 /* The n-gram of the k words in the ring, oldest first. */
 static int words_emit(struct hck_tok *tk)
 {
 	const size_t k = tk->m.k;
-	size_t len = k - 1, i;
+	size_t len = k - 1, i, w;
 	unsigned char *p, *o;
 
-	for (i = 0; i < k; i++)
-		len += tk->wlen[(tk->whead + i) % k];
+	for (i = 0, w = tk->whead; i < k; i++, w = ring_next(w, k))
+		len += tk->wlen[w];
 	if (len > HC_KEY_BYTES_MAX) {
 		tk->skipped++;
 		return 0;
 	}
+	if (tk->chain >= k)
+		return hck__sink_ref(tk->sink, tk->wptr[tk->whead], len);
 	o = p = hck__sink_reserve(tk->sink, len);
-	for (i = 0; i < k; i++) {
-		size_t w = (tk->whead + i) % k;
-
+	for (i = 0, w = tk->whead; i < k; i++, w = ring_next(w, k)) {
 		if (i)
 			*o++ = ' ';
-		memcpy(o, tk->wbuf[w], tk->wlen[w]);
+		memcpy(o, word_at(tk, w), tk->wlen[w]);
 		o += tk->wlen[w];
 	}
 	return hck__sink_commit(tk->sink, p, len);
@@ -121,11 +141,8 @@ static int words_emit(struct hck_tok *tk)
 /* The word being read has ended. */
 int hck__words_end(struct hck_tok *tk)
 {
-	const size_t k = tk->m.k;
-	int rc;
-
 	tk->in_word = 0;
-	if (tk->wcount < k)
+	if (tk->wcount < tk->m.k)
 		return 0;
 	if (!tk->wpre[tk->whead]) {
 		/* This n-gram and all later ones belong to the next chunk. */
@@ -133,13 +150,13 @@ int hck__words_end(struct hck_tok *tk)
 		return 0;
 	}
 	tk->pending--;
-	rc = words_emit(tk);
-	return rc;
+	return words_emit(tk);
 }
 
-static void word_append(struct hck_tok *tk, const unsigned char *p, size_t len)
+/* Make ring word @w hold @len more bytes at @p in its own buffer. */
+static void word_append(struct hck_tok *tk, size_t w, const unsigned char *p,
+			size_t len)
 {
-	size_t w = (tk->whead + tk->wcount - 1) % tk->m.k;
 	size_t need = tk->wlen[w] + len;
 
 	if (need > HC_KEY_BYTES_MAX) {
@@ -165,54 +182,86 @@ static void word_append(struct hck_tok *tk, const unsigned char *p, size_t len)
 	tk->wlen[w] = need;
 }
 
+/* The block ends: copy the ring's words that point into it. */
+static int words_keep(struct hck_tok *tk)
+{
+	const size_t k = tk->m.k;
+
+	for (size_t i = 0, w = tk->whead; i < tk->wcount;
+	     i++, w = ring_next(w, k)) {
+		const unsigned char *p = tk->wptr[w];
+		size_t len = tk->wlen[w];
+
+		if (!p)
+			continue;
+		tk->wptr[w] = NULL;
+		tk->wlen[w] = 0;
+		word_append(tk, w, p, len);
+	}
+	tk->chain = 0;
+	return tk->err;
+}
+
 int hck__words_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 		    size_t limit)
 {
 	const size_t k = tk->m.k;
-	size_t i = 0;
-	int rc;
+	size_t i = 0, j, w;
+	int rc = 0;
 
-	while (i < n && !tk->limit_hit) {
-		if (!tk->in_word) {
-			size_t w;
-
-			while (i < n && hck_is_space(buf[i]))
-				i++;
-			if (i == n)
-				break;
-			if (i >= limit && tk->pending == 0) {
-				tk->limit_hit = 1;
-				break;
-			}
-			/* A word starts: push it, dropping the oldest. */
-			if (tk->wcount == k) {
-				tk->whead = (tk->whead + 1) % k;
-				tk->wcount--;
-			}
-			w = (tk->whead + tk->wcount) % k;
-			tk->wlen[w] = 0;
-			tk->wpre[w] = i < limit;
-			tk->pending += i < limit;
-			tk->wcount++;
-			tk->in_word = 1;
-		}
-		{
-			size_t j = i;
-
-			while (j < n && !hck_is_space(buf[j]))
-				j++;
-			word_append(tk, buf + i, j - i);
-			if (tk->err)
-				return tk->err;
-			i = j;
-			if (i < n) {
-				rc = hck__words_end(tk);
-				if (rc)
-					return rc;
-			}
-		}
+	if (tk->in_word) {
+		/* The newest word began in an earlier block. */
+		for (j = 0; j < n && !hck_is_space(buf[j]); j++)
+			;
+		word_append(tk, tk->wtail, buf, j);
+		if (tk->err)
+			return tk->err;
+		i = j;
+		if (i < n)
+			rc = hck__words_end(tk);
 	}
-	return 0;
+	while (!rc && i < n && !tk->limit_hit) {
+		size_t s = i;
+
+		while (i < n && hck_is_space(buf[i]))
+			i++;
+		if (i == n)
+			break;
+		if (i >= limit && tk->pending == 0) {
+			tk->limit_hit = 1;
+			break;
+		}
+		for (j = i + 1; j < n && !hck_is_space(buf[j]); j++)
+			;
+		/* A word starts: push it, dropping the oldest. */
+		if (tk->wcount == k) {
+			tk->whead = ring_next(tk->whead, k);
+			tk->wcount--;
+		}
+		/* One space after the previous word of this block: the
+		 * chain of words that read as the key goes on. */
+		tk->chain = tk->chain && s + 1 == i && buf[s] == ' '
+				    ? tk->chain + 1
+				    : 1;
+		w = tk->wcount ? ring_next(tk->wtail, k) : tk->whead;
+		tk->wtail = w;
+		tk->wptr[w] = buf + i;
+		tk->wlen[w] = j - i;
+		tk->wpre[w] = i < limit;
+		tk->pending += i < limit;
+		tk->wcount++;
+		tk->in_word = 1;
+		i = j;
+		if (i < n)
+			rc = hck__words_end(tk);
+	}
+	/* Whatever stopped the loop: no word may point into the block
+	 * after it. */
+	if (words_keep(tk) && !rc)
+		rc = tk->err;
+	if (!rc)
+		rc = hck__sink_drain(tk->sink);
+	return rc;
 }
 
 size_t hck__words_align(const unsigned char *buf, size_t n, size_t s)

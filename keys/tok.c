@@ -31,10 +31,12 @@ int hck_tok_create(hck_tok **out, const hck_meta *m, hck_sink *s)
 			goto nomem;
 	} else {
 		tk->wbuf = calloc(m->k, sizeof(*tk->wbuf));
+		tk->wptr = calloc(m->k, sizeof(*tk->wptr));
 		tk->wlen = calloc(m->k, sizeof(*tk->wlen));
 		tk->wcap = calloc(m->k, sizeof(*tk->wcap));
 		tk->wpre = calloc(m->k, 1);
-		if (!tk->wbuf || !tk->wlen || !tk->wcap || !tk->wpre)
+		if (!tk->wbuf || !tk->wptr || !tk->wlen || !tk->wcap ||
+		    !tk->wpre)
 			goto nomem;
 		for (unsigned i = 0; i < m->k; i++) {
 			tk->wcap[i] = 64;
@@ -58,6 +60,7 @@ void hck_tok_destroy(hck_tok *tk)
 		for (unsigned i = 0; i < tk->m.k; i++)
 			free(tk->wbuf[i]);
 	free(tk->wbuf);
+	free((void *)tk->wptr);
 	free(tk->wlen);
 	free(tk->wcap);
 	free(tk->wpre);
@@ -73,7 +76,7 @@ void hck_tok_reset(hck_tok *tk, int fmt)
 	tk->cr_held = 0;
 	tk->fwd = tk->rev = tk->run = tk->roll = 0;
 	tk->tail_len = 0;
-	tk->whead = tk->wcount = tk->pending = 0;
+	tk->whead = tk->wcount = tk->wtail = tk->chain = tk->pending = 0;
 	tk->in_word = 0;
 	tk->limit_hit = 0;
 }
