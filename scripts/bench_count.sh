@@ -14,14 +14,7 @@
 # default "21 31"), SORT_MB (text prefix given to sort | uniq -c,
 # default all of it), ONLY (dna or text).
 #
-# Memory: the peak over time of the summed proportional set size (Pss,
-# /proc/PID/smaps_rollup) of the command and all its descendants,
-# sampled every second (reading smaps_rollup walks the page tables of
-# every process, which slows the measured processes down when it is done
-# often: at 0.2 s it cost hogcount's workers a third of their speed).  Pss counts a page shared by n processes as 1/n
-# in each, so the shared table of hogcount's workers counts once.  GNU
-# time's "maximum resident set size" is printed too: it is the largest
-# single process (not a sum), and counts shared pages in full.
+# Memory: see scripts/bench_lib.sh.
 set -eu
 B=$(cd "$1" && pwd)
 R=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,52 +29,7 @@ mkdir -p "$W"
 cd "$W"
 export LC_ALL=C
 
-tree_pss() {
-	# Sum Pss (kB) of $1 and its descendants.
-	pids=$1
-	all=
-	while [ -n "$pids" ]; do
-		all="$all $pids"
-		next=
-		for p in $pids; do
-			next="$next $(cat /proc/$p/task/*/children 2>/dev/null || true)"
-		done
-		pids=$(echo $next)
-	done
-	for p in $all; do
-		awk '/^Pss:/ { print $2 }' /proc/$p/smaps_rollup 2>/dev/null
-	done | awk '{ s += $1 } END { print s + 0 }'
-}
-
-# run NAME CMD...: wall time, CPU time, peak summed Pss, GNU time max RSS.
-run() {
-	name=$1
-	shift
-	echo "# load average before $name: $(cut -d' ' -f1-3 /proc/loadavg)" |
-		tee -a results.md
-	/usr/bin/time -f "%e %U %S %M" -o time.out "$@" >run.out 2>run.err &
-	pid=$!
-	peak=0
-	while kill -0 $pid 2>/dev/null; do
-		m=$(tree_pss $pid || echo 0)
-		[ "$m" -gt "$peak" ] && peak=$m
-		sleep 1
-	done
-	wait $pid || { echo "$name failed:"; cat run.err; exit 1; }
-	set -- $(grep . time.out | tail -1)
-	printf '| %s | %.1f | %.1f | %.2f | %.2f |\n' "$name" "$1" \
-		"$(echo "$2 + $3" | bc)" "$(echo "$peak / 1048576" | bc -l)" \
-		"$(echo "$4 / 1048576" | bc -l)" | tee -a results.md
-	echo "$1" >last.wall
-}
-
-header() {
-	echo | tee -a results.md
-	echo "$1" | tee -a results.md
-	echo | tee -a results.md
-	echo "| run | wall s | CPU s | peak Pss GiB (sum) | max RSS GiB (largest) |" | tee -a results.md
-	echo "|---|---|---|---|---|" | tee -a results.md
-}
+. "$R/scripts/bench_lib.sh"
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r)" | tee results.md
 echo "# hogcount $(git -C "$R" rev-parse --short HEAD 2>/dev/null || echo ?), $(jellyfish --version), $(kmc 2>&1 | head -1)" | tee -a results.md

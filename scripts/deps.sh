@@ -20,7 +20,8 @@
 #          genome), librsvg2-bin (histo --plot's PNG), chromium
 #          (cli.plot's screenshot); iproute2 (ip) makes the simulated
 #          nodes of mpi.nodes (which skips without it or root).
-#   bench  kmc, gnuplot, hyperfine and bc, igzip and libdeflate-gunzip
+#   bench  kmc, gnuplot, hyperfine and bc, igzip and libdeflate-gunzip,
+#          IRSTLM (ngt, for scripts/bench_words.sh)
 #          for scripts/bench_*.sh.
 # --bench is the old name of the bench tier.
 set -euo pipefail
@@ -45,7 +46,7 @@ if [ "$tier" != build ]; then
 		dwgsim ragout-examples librsvg2-bin chromium iproute2)
 fi
 if [ "$tier" = bench ]; then
-	pkgs+=(kmc gnuplot-nox hyperfine time bc isal libdeflate-tools)
+	pkgs+=(kmc gnuplot-nox hyperfine time bc isal libdeflate-tools irstlm)
 fi
 
 missing=()

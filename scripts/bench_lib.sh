@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bench_lib.sh - what the bench scripts share; sourced, not run.
+#
+# Memory: the peak over time of the summed proportional set size (Pss,
+# /proc/PID/smaps_rollup) of the command and all its descendants,
+# sampled every second (reading smaps_rollup walks the page tables of
+# every process, which slows the measured processes down when it is done
+# often: at 0.2 s it cost hogcount's workers a third of their speed).
+# Pss counts a page shared by n processes as 1/n in each, so the shared
+# table of hogcount's workers counts once.  GNU time's "maximum resident
+# set size" is printed too: it is the largest single process (not a
+# sum), and counts shared pages in full.
+
+tree_pss() {
+	# Sum Pss (kB) of $1 and its descendants.
+	pids=$1
+	all=
+	while [ -n "$pids" ]; do
+		all="$all $pids"
+		next=
+		for p in $pids; do
+			next="$next $(cat /proc/$p/task/*/children 2>/dev/null || true)"
+		done
+		pids=$(echo $next)
+	done
+	for p in $all; do
+		awk '/^Pss:/ { print $2 }' /proc/$p/smaps_rollup 2>/dev/null
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# run NAME CMD...: wall time, CPU time, peak summed Pss, GNU time max RSS,
+# a row of results.md; the wall time in last.wall, the peak Pss (kB) in
+# last.pss.  PSS_EVERY: seconds between samples (default 1).
+run() {
+	name=$1
+	shift
+	echo "# load average before $name: $(cut -d' ' -f1-3 /proc/loadavg)" |
+		tee -a results.md
+	/usr/bin/time -f "%e %U %S %M" -o time.out "$@" >run.out 2>run.err &
+	pid=$!
+	peak=0
+	while kill -0 $pid 2>/dev/null; do
+		m=$(tree_pss $pid || echo 0)
+		[ "$m" -gt "$peak" ] && peak=$m
+		sleep "${PSS_EVERY:-1}"
+	done
+	wait $pid || { echo "$name failed:"; cat run.err; exit 1; }
+	set -- $(grep . time.out | tail -1)
+	printf '| %s | %.1f | %.1f | %.2f | %.2f |\n' "$name" "$1" \
+		"$(echo "$2 + $3" | bc)" "$(echo "$peak / 1048576" | bc -l)" \
+		"$(echo "$4 / 1048576" | bc -l)" | tee -a results.md
+	echo "$1" >last.wall
+	echo "$peak" >last.pss
+}
+
+header() {
+	echo | tee -a results.md
+	echo "$1" | tee -a results.md
+	echo | tee -a results.md
+	echo "| run | wall s | CPU s | peak Pss GiB (sum) | max RSS GiB (largest) |" | tee -a results.md
+	echo "|---|---|---|---|---|" | tee -a results.md
+}
+

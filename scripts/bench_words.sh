@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# bench_words.sh - word n-grams: hogcount count --words with 1 and 2
+# workers beside a one-process Python Counter of word tuples and IRSTLM's
+# ngt, on the same text, in one script.  The Counter is also the exact
+# reference: the script stops if its distinct and total n-grams differ
+# from hogcount's.  Not a test.
+#
+#   scripts/bench_words.sh BUILD_DIR [WORK_DIR]
+#
+# BUILD_DIR holds hogcount and cli/tests/gen_text.  WORK_DIR (default
+# /tmp/hc-bench-words) gets the text and the outputs.
+# Environment:
+#   CORPUS  gen (default): TEXT_MB of generated text (gen_text);
+#           real: TEXT_MB of the text files of this machine (Python
+#           sources, C headers, /usr/share/doc), concatenated in sorted
+#           path order, so the same on the same machine
+#   TEXT_MB 100;  K  3 (n-gram order);  REPS  3 (hogcount's runs: the
+#           table shows the median; the Counter and ngt run once)
+#   NGT     path of IRSTLM's ngt (default /usr/lib/irstlm/bin/ngt;
+#           scripts/deps.sh bench installs it); skipped if absent
+# Memory: see scripts/bench_lib.sh (sampled every PSS_EVERY = 0.5 s).
+set -eu
+B=$(cd "$1" && pwd)
+R=$(cd "$(dirname "$0")/.." && pwd)
+W=${2:-/tmp/hc-bench-words}
+CORPUS=${CORPUS:-gen}
+TEXT_MB=${TEXT_MB:-100}
+K=${K:-3}
+REPS=${REPS:-3}
+NGT=${NGT:-/usr/lib/irstlm/bin/ngt}
+PSS_EVERY=${PSS_EVERY:-0.5}
+export PSS_EVERY
+HC=$B/hogcount
+mkdir -p "$W"
+cd "$W"
+export LC_ALL=C
+
+. "$R/scripts/bench_lib.sh"
+
+text=text-$CORPUS-$TEXT_MB.txt
+if [ ! -s "$text" ]; then
+	if [ "$CORPUS" = real ]; then
+		find /usr/lib/python3* /usr/include /usr/share/doc -type f \
+			\( -name '*.py' -o -name '*.h' -o -name '*.txt' \
+			-o -name copyright -o -name README \) 2>/dev/null |
+			sort | xargs cat | head -c "${TEXT_MB}000000" >"$text"
+	else
+		"$B/cli/tests/gen_text" --bytes "${TEXT_MB}000000" \
+			--seed 1 >"$text"
+	fi
+fi
+
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r)" | tee results.md
+echo "# hogcount $(git -C "$R" rev-parse --short HEAD 2>/dev/null || echo ?), $text: $(stat -c %s "$text") bytes, word $K-grams" | tee -a results.md
+header "word $K-grams of $text"
+
+# median FILE: the middle line of a file of numbers.
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+for j in 1 2; do
+	: >walls.$j
+	: >psss.$j
+	for r in $(seq "$REPS"); do
+		rm -f hc.hc
+		sync
+		run "hogcount count --words -k $K -j $j (run $r)" \
+			"$HC" count --words -k "$K" -j "$j" -q -o hc.hc "$text"
+		cat last.wall >>walls.$j
+		cat last.pss >>psss.$j
+	done
+	echo "$(median walls.$j) $(median psss.$j)" >med.$j
+done
+"$HC" stats hc.hc >stats.txt
+distinct=$(awk '/^Distinct:/ { print $2 }' stats.txt)
+total=$(awk '/^Total:/ { print $2 }' stats.txt)
+file=$(stat -c %s hc.hc)
+
+cat >counter.py <<PY
+import collections, sys
+c = collections.Counter()
+words = open(sys.argv[1], "rb").read().split()
+c.update(zip(*(words[i:] for i in range($K))))
+print(len(c), sum(c.values()))
+PY
+sync
+run "Python Counter of word tuples, one process" python3 counter.py "$text"
+counter_wall=$(cat last.wall)
+counter_pss=$(cat last.pss)
+set -- $(cat run.out)
+if [ "$1" != "$distinct" ] || [ "$2" != "$total" ]; then
+	echo "Counter: $1 distinct, $2 total; hogcount: $distinct, $total" >&2
+	exit 1
+fi
+
+ngt_wall= ngt_pss=
+if [ -x "$NGT" ]; then
+	sync
+	run "IRSTLM ngt -n=$K" "$NGT" -i="$text" -n="$K" -o=ngt.out -b=yes
+	ngt_wall=$(cat last.wall)
+	ngt_pss=$(cat last.pss)
+	rm -f ngt.out
+fi
+
+set -- $(cat med.1)
+w1=$1 p1=$2
+set -- $(cat med.2)
+w2=$1 p2=$2
+{
+	echo
+	echo "$distinct distinct, $total in all; medians of $REPS"
+	echo
+	echo "| measure | value |"
+	echo "|---|--:|"
+	printf '| -j 1 wall s, peak PSS GiB | %.2f, %.2f |\n' "$w1" "$(echo "$p1 / 1048576" | bc -l)"
+	printf '| -j 2 wall s, peak PSS GiB | %.2f, %.2f |\n' "$w2" "$(echo "$p2 / 1048576" | bc -l)"
+	printf '| -j 1 / Counter wall | %.3f |\n' "$(echo "$w1 / $counter_wall" | bc -l)"
+	printf '| -j 2 / -j 1 wall | %.3f |\n' "$(echo "$w2 / $w1" | bc -l)"
+	[ -n "$ngt_pss" ] && printf '| -j 2 peak PSS / ngt | %.3f |\n' "$(echo "$p2 / $ngt_pss" | bc -l)"
+	[ -n "$ngt_wall" ] && printf '| -j 2 wall / ngt | %.3f |\n' "$(echo "$w2 / $ngt_wall" | bc -l)"
+	printf '| file bytes per distinct n-gram | %.1f |\n' "$(echo "$file / $distinct" | bc -l)"
+} | tee -a results.md
