@@ -21,8 +21,7 @@
 #          (cli.plot's screenshot); iproute2 (ip) makes the simulated
 #          nodes of mpi.nodes (which skips without it or root).
 #   bench  kmc, gnuplot, hyperfine and bc, igzip and libdeflate-gunzip,
-#          IRSTLM (ngt, for scripts/bench_words.sh)
-#          for scripts/bench_*.sh.
+#          IRSTLM's ngt, for scripts/bench_*.sh.
 # --bench is the old name of the bench tier.
 set -euo pipefail
 
