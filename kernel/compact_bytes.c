@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compact_bytes.c - the compact layout of a byte-key table
+ * (docs/format.md, "Compact files", "Byte keys"; docs/design.md,
+ * "Compact files"): the keys sorted by their bytes and front-coded in
+ * blocks of HC_CBLOCK_KEYS, a block index of byte offsets, and the
+ * count array and overflow array of compact.c.  Writing it from a live
+ * table, point gets (a binary search over the block heads, then a
+ * decode of one block that compares as it goes), the ordered walk and
+ * the full check.
+ *
+ * A key in a block is its length and bytes (the block's head), or the
+ * bytes it shares with the key before it (l) and the rest (s bytes):
+ * one byte of two nibbles min(l, 15), min(s, 15), then l - 15 and
+ * s - 15 as LEB128 varints where a nibble is 15, then the s bytes.
+ *
+ * Every read is bounded by the sizes validated at open and by the
+ * block's end in the index, whatever the bytes say: a hostile file gives
+ * HC_ECORRUPT (or a wrong answer), never a read outside the mapping.
+ * Nothing here is atomic: the file is immutable.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compact_internal.h"
+
+/* ---- the key stream ---------------------------------------------------- */
+
+/* A LEB128 value of at most 3 bytes (HC_KEY_BYTES_MAX needs 17 bits) at
+ * *pos, below @end; HC_ECORRUPT past it or past HC_KEY_BYTES_MAX. */
+static int rd_var(const unsigned char *k, uint64_t *pos, uint64_t end,
+		  uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (unsigned sh = 0; sh < 21; sh += 7) {
+		unsigned char b;
+
+		if (*pos >= end)
+			return HC_ECORRUPT;
+		b = k[(*pos)++];
+		x |= (uint64_t)(b & 0x7f) << sh;
+		if (!(b & 0x80)) {
+			*v = x;
+			return x <= HC_KEY_BYTES_MAX ? HC_OK : HC_ECORRUPT;
+		}
+	}
+	return HC_ECORRUPT;
+}
+
+/* Block @j's bytes [*start, *end) of the key stream. */
+static int block_span(const struct hc__compact *c, uint64_t j, uint64_t *start,
+		      uint64_t *end)
+{
+	if (j >= c->n_blocks)
+		return HC_ECORRUPT;
+	*start = c->idx[j];
+	*end = c->idx[j + 1];
+	return *start <= *end && *end <= c->key_bytes ? HC_OK : HC_ECORRUPT;
+}
+
+/* Entries of block @j. */
+static inline uint64_t block_len(const struct hc__compact *c, uint64_t j)
+{
+	return j + 1 < c->n_blocks ? c->K : c->n - j * c->K;
+}
+
+/* The head of a block at *pos: its @len bytes at *key. */
+static int rd_head(const struct hc__compact *c, uint64_t *pos, uint64_t end,
+		   const unsigned char **key, uint64_t *len)
+{
+	int rc = rd_var(c->keys, pos, end, len);
+
+	if (rc)
+		return rc;
+	if (*len == 0 || *len > end - *pos)
+		return HC_ECORRUPT;
+	*key = c->keys + *pos;
+	*pos += *len;
+	return HC_OK;
+}
+
+/* A key after the head at *pos: shares *l bytes with the one before it
+ * (of @prev bytes), then *s bytes at *sfx; s >= 1 (keys ascend
+ * strictly, so no key is a prefix of the one before it). */
+static int rd_entry(const struct hc__compact *c, uint64_t *pos, uint64_t end,
+		    uint64_t prev, uint64_t *l, uint64_t *s,
+		    const unsigned char **sfx)
+{
+	unsigned char b;
+	int rc;
+
+	if (*pos >= end)
+		return HC_ECORRUPT;
+	b = c->keys[(*pos)++];
+	*l = b >> 4;
+	*s = b & 15;
+	if (*l == 15 && (rc = rd_var(c->keys, pos, end, l)) == HC_OK)
+		*l += 15;
+	else if (*l == 15)
+		return rc;
+	if (*s == 15 && (rc = rd_var(c->keys, pos, end, s)) == HC_OK)
+		*s += 15;
+	else if (*s == 15)
+		return rc;
+	if (*l > prev || *s == 0 || *l + *s > HC_KEY_BYTES_MAX ||
+	    *s > end - *pos)
+		return HC_ECORRUPT;
+	*sfx = c->keys + *pos;
+	*pos += *s;
+	return HC_OK;
+}
+
+static inline size_t lcp(const unsigned char *a, const unsigned char *b,
+			 size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* memcmp order, a shorter key before its extensions. */
+static inline int key_cmp(const unsigned char *a, size_t na,
+			  const unsigned char *b, size_t nb)
+{
+	int r = memcmp(a, b, na < nb ? na : nb);
+
+	return r ? r : (na > nb) - (na < nb);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+int hc__cbytes_get(const struct hc_table *t, const void *key, size_t len,
+		   uint64_t *count)
+{
+	const struct hc__compact *c = t->cx;
+	const unsigned char *q = key, *hk, *sfx;
+	uint64_t lo = 0, hi = c->n_blocks, j, pos, end, hl, m, prev, l, s;
+	int rc, nb;
+
+	/* The last block whose head is at most the key. */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if ((rc = block_span(c, mid, &pos, &end)) ||
+		    (rc = rd_head(c, &pos, end, &hk, &hl)))
+			return rc;
+		if (key_cmp(hk, hl, q, len) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return HC_OK; /* before the first key */
+	j = lo - 1;
+	if ((rc = block_span(c, j, &pos, &end)) ||
+	    (rc = rd_head(c, &pos, end, &hk, &hl)))
+		return rc;
+	/* The key at hand shares m bytes with @key; nb is its byte at m
+	 * (-1: it has prev = m bytes, a prefix of @key). */
+	m = lcp(hk, q, hl < len ? hl : len);
+	prev = hl;
+	nb = m < hl ? hk[m] : -1;
+	for (uint64_t e = 0;;) {
+		if (m == len) /* equal, or @key is a prefix of it */
+			return m == prev ? hc__compact_count(c, j * c->K + e,
+							     NULL, count)
+					 : HC_OK;
+		if (nb > q[m])
+			return HC_OK; /* past @key */
+		if (++e >= block_len(c, j))
+			return HC_OK;
+		rc = rd_entry(c, &pos, end, prev, &l, &s, &sfx);
+		if (rc)
+			return rc;
+		prev = l + s;
+		/* l > m: the same byte at m as the key before (less).  l < m:
+		 * its byte at l is above the key before's, which is @key's. */
+		if (l < m)
+			return HC_OK;
+		if (l == m) {
+			s = lcp(sfx, q + m, s < len - m ? s : len - m);
+			m += s;
+			nb = m < prev ? sfx[s] : -1;
+		}
+	}
+}
+
+/*
+ * Decode every entry in order, with every check the layout promises:
+ * the index (from 0 to the stream's end, blocks ending where the next
+ * begins), lengths 1..HC_KEY_BYTES_MAX, keys strictly ascending.  @fn
+ * sees each key (in @buf, HC_KEY_BYTES_MAX bytes); HC_ECORRUPT.
+ */
+static int walk(const struct hc__compact *c, unsigned char *buf,
+		int (*fn)(void *ctx, const unsigned char *k, size_t len),
+		void *ctx)
+{
+	uint64_t len = 0;
+	int rc;
+
+	if (c->idx[0] != 0 || c->idx[c->n_blocks] != c->key_bytes)
+		return HC_ECORRUPT;
+	for (uint64_t j = 0; j < c->n_blocks; j++) {
+		const unsigned char *hk, *sfx;
+		uint64_t pos, end, hl, l, s;
+
+		if ((rc = block_span(c, j, &pos, &end)) ||
+		    (rc = rd_head(c, &pos, end, &hk, &hl)))
+			return rc;
+		if (j && key_cmp(buf, len, hk, hl) >= 0)
+			return HC_ECORRUPT;
+		memcpy(buf, hk, hl);
+		len = hl;
+		if ((rc = fn(ctx, buf, len)))
+			return rc;
+		for (uint64_t e = 1; e < block_len(c, j); e++) {
+			rc = rd_entry(c, &pos, end, len, &l, &s, &sfx);
+			if (rc)
+				return rc;
+			if (l < len && sfx[0] <= buf[l])
+				return HC_ECORRUPT; /* not above the last */
+			memcpy(buf + l, sfx, s);
+			len = l + s;
+			if ((rc = fn(ctx, buf, len)))
+				return rc;
+		}
+		if (pos != end)
+			return HC_ECORRUPT;
+	}
+	return HC_OK;
+}
+
+/* The keys one after the other, {u32 length, bytes}, in this process's
+ * heap: what iteration hands out (hc_entry.bytes stays valid until the
+ * table is closed, and front-coded keys are not whole in the file). */
+struct flat {
+	unsigned char *p;
+	uint64_t len, cap;
+};
+
+static int flat_add(void *ctx, const unsigned char *k, size_t len)
+{
+	struct flat *f = ctx;
+	uint32_t l32 = (uint32_t)len;
+
+	if (f->len + 4 + len > f->cap) {
+		uint64_t n = 2 * f->cap + 4 + len;
+		unsigned char *p =
+			n <= SIZE_MAX ? realloc(f->p, (size_t)n) : NULL;
+
+		if (!p)
+			return HC_ENOMEM;
+		f->p = p;
+		f->cap = n;
+	}
+	memcpy(f->p + f->len, &l32, 4);
+	memcpy(f->p + f->len + 4, k, len);
+	f->len += 4 + len;
+	return HC_OK;
+}
+
+/* Decode the keys into c->flat once per handle, under map_lock. */
+static int flatten(const struct hc_table *t)
+{
+	struct hc__compact *c = t->cx;
+	struct flat f = { NULL, 0, 0 };
+	unsigned char *buf;
+	int rc = HC_OK;
+
+	pthread_mutex_lock(t->map_lock);
+	if (c->flat)
+		goto out;
+	buf = malloc(HC_KEY_BYTES_MAX);
+	f.cap = c->key_bytes + 4 * c->n + 64;
+	f.p = f.cap <= SIZE_MAX ? malloc((size_t)f.cap) : NULL;
+	rc = buf && f.p ? walk(c, buf, flat_add, &f) : HC_ENOMEM;
+	free(buf);
+	if (rc) {
+		free(f.p);
+		goto out;
+	}
+	c->flat = f.p;
+	c->flat_len = f.len;
+out:
+	pthread_mutex_unlock(t->map_lock);
+	return rc;
+}
+
+int hc__cbytes_next(const struct hc_table *t, uint64_t *pos, uint64_t *i,
+		    uint64_t *o, hc_entry *e)
+{
+	const struct hc__compact *c = t->cx;
+	uint64_t cnt;
+	uint32_t len;
+	int rc;
+
+	if (*i >= c->n)
+		return 0;
+	if (!c->flat && (rc = flatten(t)))
+		return rc;
+	if (*pos + 4 > c->flat_len)
+		return HC_ECORRUPT;
+	memcpy(&len, c->flat + *pos, 4);
+	if (len > c->flat_len - *pos - 4)
+		return HC_ECORRUPT;
+	rc = hc__compact_count(c, *i, o, &cnt);
+	if (rc)
+		return rc;
+	hc__entry_set(e, 0, c->flat + *pos + 4, len, cnt);
+	*pos += 4 + (uint64_t)len;
+	(*i)++;
+	return 1;
+}
+
+static int no_op(void *ctx, const unsigned char *k, size_t len)
+{
+	(void)ctx;
+	(void)k;
+	(void)len;
+	return HC_OK;
+}
+
+int hc__cbytes_verify(const struct hc_table *t)
+{
+	const struct hc__compact *c = t->cx;
+	unsigned char *buf = malloc(HC_KEY_BYTES_MAX);
+	int rc;
+
+	if (!buf)
+		return HC_ENOMEM;
+	rc = walk(c, buf, no_op, NULL);
+	free(buf);
+	/* The stream's padding to a word is zero. */
+	for (uint64_t p = c->key_bytes; !rc && p % 8; p++)
+		if (c->keys[p])
+			rc = HC_ECORRUPT;
+	return rc ? rc : hc__cx_verify_counts(c);
+}
+
+int hc__cbytes_check(const struct hc__cheader *h)
+{
+	if (h->key_bits || h->hash_bits || h->bucket_bits || h->rem_bits ||
+	    h->block_keys == 0 || h->block_keys > HC_CBLOCK_KEYS_MAX)
+		return HC_ECORRUPT;
+	return HC_OK;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+struct bent {
+	const unsigned char *p;
+	uint64_t count;
+	uint32_t len;
+};
+
+static int bent_cmp(const void *a, const void *b)
+{
+	const struct bent *x = a, *y = b;
+
+	return key_cmp(x->p, x->len, y->p, y->len);
+}
+
+/* A growable byte buffer. */
+struct bbuf {
+	unsigned char *p;
+	uint64_t len, cap;
+	int rc;
+};
+
+static void bput(struct bbuf *b, const void *p, uint64_t n)
+{
+	if (b->rc)
+		return;
+	if (b->len + n > b->cap) {
+		uint64_t c = 2 * b->cap + n + 4096;
+		unsigned char *q =
+			c <= SIZE_MAX ? realloc(b->p, (size_t)c) : NULL;
+
+		if (!q) {
+			b->rc = HC_ENOMEM;
+			return;
+		}
+		b->p = q;
+		b->cap = c;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void bput_var(struct bbuf *b, uint64_t v)
+{
+	unsigned char x[4];
+	unsigned n = 0;
+
+	do {
+		x[n] = (unsigned char)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			x[n] |= 0x80;
+		n++;
+	} while (v);
+	bput(b, x, n);
+}
+
+/* The entries of @t, in its walk's order (G2), with their census. */
+static int gather(hc_table *t, struct bent **out, uint64_t *n,
+		  uint64_t hist[65])
+{
+	struct bent *a = NULL;
+	uint64_t cap = 0;
+	hc_iter *it;
+	hc_entry e;
+	int rc = hc_iter_create(t, &it);
+
+	*n = 0;
+	memset(hist, 0, 65 * sizeof(*hist));
+	while (!rc && (rc = hc_iter_next(it, &e)) == 1) {
+		if (*n == cap) {
+			uint64_t c = cap ? 2 * cap : 4096;
+			struct bent *p = realloc(a, c * sizeof(*p));
+
+			if (!p) {
+				rc = HC_ENOMEM;
+				break;
+			}
+			a = p;
+			cap = c;
+		}
+		a[*n].p = e.bytes;
+		a[*n].len = (uint32_t)e.len;
+		a[*n].count = e.count;
+		hc__census_add(e.count, n, hist);
+		rc = 0;
+	}
+	if (it)
+		hc_iter_destroy(it);
+	if (rc) {
+		free(a);
+		return rc;
+	}
+	*out = a;
+	return HC_OK;
+}
+
+/* The key stream, block index and counts of @a[0..n), sorted. */
+static int encode(const struct bent *a, uint64_t n, struct bbuf *k,
+		  uint64_t *idx, struct hc__cntw *w)
+{
+	int rc;
+
+	for (uint64_t i = 0; i < n && !k->rc; i++) {
+		if (i % HC_CBLOCK_KEYS == 0) {
+			idx[i / HC_CBLOCK_KEYS] = k->len;
+			bput_var(k, a[i].len);
+			bput(k, a[i].p, a[i].len);
+		} else {
+			size_t m = a[i].len < a[i - 1].len ? a[i].len
+							   : a[i - 1].len;
+			uint64_t l = lcp(a[i - 1].p, a[i].p, m),
+				 s = a[i].len - l;
+			unsigned char b =
+				(unsigned char)((l < 15 ? l : 15) << 4 |
+						(s < 15 ? s : 15));
+
+			if (s == 0)
+				return HC_ECORRUPT; /* a key twice */
+			bput(k, &b, 1);
+			if (l >= 15)
+				bput_var(k, l - 15);
+			if (s >= 15)
+				bput_var(k, s - 15);
+			bput(k, a[i].p + l, s);
+		}
+		if ((rc = hc__cntw_put(w, i, a[i].count)))
+			return rc;
+	}
+	idx[(n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS] = k->len;
+	return k->rc;
+}
+
+static void write_body(struct hc__fout *f, const struct hc__cheader *h,
+		       const uint64_t *idx, const struct bbuf *k,
+		       const struct hc__cntw *w)
+{
+	uint64_t nb = (h->n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS;
+
+	for (uint64_t j = 0; j <= nb; j++)
+		hc__fo_word(f, idx[j]);
+	for (uint64_t p = 0; p < k->len; p += 8) {
+		uint64_t x = 0;
+
+		memcpy(&x, k->p + p, k->len - p < 8 ? k->len - p : 8);
+		hc__fo_word(f, x);
+	}
+	hc__fo_pad(f, h->cnt_off);
+	hc__fo_bits(f, w->cnt.w, w->cnt.bits);
+	hc__fo_pad(f, h->ovf_off);
+	for (uint64_t j = 0; j < w->n_ovf; j++) {
+		hc__fo_word(f, w->ovf[j].idx);
+		hc__fo_word(f, w->ovf[j].count);
+	}
+	hc__fo_pad(f, h->total_bytes);
+	hc__fo_flush(f);
+}
+
+/*
+ * Write byte-key table @t to @fd in the compact layout: its entries
+ * gathered by a walk (G2), sorted by their bytes, front-coded.  Returns
+ * 1 when a growth began during the walk (the caller starts again), else
+ * a status.  Holds the walk's entries (24 bytes each) and the file's
+ * body in memory.
+ */
+int hc__cbytes_write(hc_table *t, int fd)
+{
+	struct hc__cntw w;
+	struct hc__cheader h;
+	struct hc__fout f = { fd, NULL, HC_CHEADER_SIZE, NULL, 0, 0, 0, 0 };
+	struct bbuf k = { NULL, 0, 0, HC_OK };
+	struct bent *a = NULL;
+	uint64_t hist[65], n, *idx = NULL;
+	XXH3_state_t st;
+	hc_options o;
+	unsigned cur, top, cur2, top2;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	rc = hc__gen_bounds(t, &cur, &top);
+	if (!rc)
+		rc = hc_table_options(t, &o);
+	if (!rc)
+		rc = gather(t, &a, &n, hist);
+	if (rc)
+		return rc;
+	rc = hc__gen_bounds(t, &cur2, &top2);
+	if (!rc && (cur2 != cur || top2 != top))
+		rc = 1; /* a growth since: again */
+	if (rc)
+		goto out;
+	qsort(a, (size_t)n, sizeof(*a), bent_cmp);
+	w.C = hc__cx_count_bits(n, hist);
+	w.esc = hc__mask_of(w.C);
+	idx = malloc(((n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS + 1) * 8);
+	rc = idx ? hc__bb_reserve(&w.cnt, hc__words_for(n * w.C) + 2)
+		 : HC_ENOMEM;
+	if (!rc)
+		rc = encode(a, n, &k, idx, &w);
+	if (!rc)
+		rc = hc__cx_header_init(t, &o, o.capacity, &h);
+	if (rc)
+		goto out;
+	h.n = n;
+	h.count_bits = w.C;
+	h.n_ovf = w.n_ovf;
+	h.block_keys = HC_CBLOCK_KEYS;
+	h.key_bytes = k.len;
+	if (hc__cx_layout(&h)) {
+		rc = HC_ECORRUPT;
+		goto out;
+	}
+	f.buf = malloc(HC_FOUT_WORDS * sizeof(*f.buf));
+	if (!f.buf) {
+		rc = HC_ENOMEM;
+		goto out;
+	}
+	XXH3_INITSTATE(&st);
+	XXH3_64bits_reset(&st);
+	f.st = &st;
+	write_body(&f, &h, idx, &k, &w);
+	rc = f.rc;
+	if (!rc)
+		rc = hc__cx_finish(fd, &st, &h);
+out:
+	free(f.buf);
+	free(a);
+	free(idx);
+	free(k.p);
+	free(w.cnt.w);
+	free(w.ovf);
+	return rc;
+}
