@@ -3,8 +3,9 @@
  * compact_bytes.c - the compact layout of a byte-key table
  * (docs/format.md, "Compact files", "Byte keys"; docs/design.md,
  * "Compact files"): the keys sorted by their bytes and front-coded in
- * blocks of HC_CBLOCK_KEYS, a block index of byte offsets, and the
- * count array and overflow array of compact.c.  Writing it from a live
+ * blocks of HC_CBLOCK_KEYS, every byte of that stored as its code in one
+ * canonical Huffman code of the file, a block index of bit offsets, and
+ * the count array and overflow array of compact.c.  Writing it from a live
  * table, point gets (a binary search over the block heads, then a
  * decode of one block that compares as it goes), the ordered walk and
  * the full check.
@@ -13,6 +14,9 @@
  * bytes it shares with the key before it (l) and the rest (s bytes):
  * one byte of two nibbles min(l, 15), min(s, 15), then l - 15 and
  * s - 15 as LEB128 varints where a nibble is 15, then the s bytes.
+ * Each byte is then a code of at most HC_CHUFF_BITS bits, read through
+ * a table of 2^HC_CHUFF_BITS entries built at open from the file's code
+ * lengths (hc__cbytes_bind()).
  *
  * Every read is bounded by the sizes validated at open and by the
  * block's end in the index, whatever the bytes say: a hostile file gives
@@ -26,21 +30,90 @@
 
 #include "compact_internal.h"
 
+/* ---- the Huffman code of the stream's bytes --------------------------- */
+
+/* Canonical codes of the lengths @len (0: the byte is absent), as
+ * DEFLATE assigns them: shorter codes first, then by byte value.  Each
+ * code is returned bit-reversed, as it is stored (read LSB first). */
+static void canon(const unsigned char len[256], uint16_t rev[256])
+{
+	uint16_t count[HC_CHUFF_BITS + 1] = { 0 }, next[HC_CHUFF_BITS + 1];
+	unsigned code = 0;
+
+	for (unsigned b = 0; b < 256; b++)
+		count[len[b]]++;
+	count[0] = 0;
+	for (unsigned l = 1; l <= HC_CHUFF_BITS; l++) {
+		code = (code + count[l - 1]) << 1;
+		next[l] = (uint16_t)code;
+	}
+	for (unsigned b = 0; b < 256; b++) {
+		unsigned c = len[b] ? next[len[b]]++ : 0, r = 0;
+
+		for (unsigned k = 0; k < len[b]; k++)
+			r |= ((c >> k) & 1) << (len[b] - 1 - k);
+		rev[b] = (uint16_t)r;
+	}
+}
+
+int hc__cbytes_bind(struct hc__compact *c, const unsigned char len[256])
+{
+	uint16_t rev[256];
+	uint64_t kraft = 0;
+
+	for (unsigned b = 0; b < 256; b++) {
+		if (len[b] > HC_CHUFF_BITS)
+			return HC_ECORRUPT;
+		if (len[b])
+			kraft += UINT64_C(1) << (HC_CHUFF_BITS - len[b]);
+	}
+	if (kraft > (UINT64_C(1) << HC_CHUFF_BITS))
+		return HC_ECORRUPT; /* not a prefix code */
+	canon(len, rev);
+	memset(c->htab, 0, sizeof(c->htab));
+	for (unsigned b = 0; b < 256; b++)
+		for (unsigned x = rev[b]; len[b] && x < (1u << HC_CHUFF_BITS);
+		     x += 1u << len[b])
+			c->htab[x] = (uint16_t)(b | len[b] << 8);
+	return HC_OK;
+}
+
 /* ---- the key stream ---------------------------------------------------- */
 
-/* A LEB128 value of at most 3 bytes (HC_KEY_BYTES_MAX needs 17 bits) at
- * *pos, below @end; HC_ECORRUPT past it or past HC_KEY_BYTES_MAX. */
-static int rd_var(const unsigned char *k, uint64_t *pos, uint64_t end,
-		  uint64_t *v)
+/* A reader of one block: bits [pos, end) of the stream. */
+struct brd {
+	const struct hc__compact *c;
+	uint64_t pos, end;
+};
+
+/* The next byte of the block, or -1 past its end or at a code the
+ * table does not have.  end <= the stream's words (block_span). */
+static inline int rd_byte(struct brd *r)
+{
+	uint64_t avail = r->end - r->pos;
+	unsigned w = avail < HC_CHUFF_BITS ? (unsigned)avail : HC_CHUFF_BITS;
+	unsigned e;
+
+	if (!w)
+		return -1;
+	e = r->c->htab[hc__get_bits(r->c->kw, r->pos, w)];
+	if (!(e >> 8) || (e >> 8) > w)
+		return -1;
+	r->pos += e >> 8;
+	return (int)(e & 0xff);
+}
+
+/* A LEB128 value of at most 3 bytes (HC_KEY_BYTES_MAX needs 17 bits);
+ * HC_ECORRUPT past the block or past HC_KEY_BYTES_MAX. */
+static int rd_var(struct brd *r, uint64_t *v)
 {
 	uint64_t x = 0;
 
 	for (unsigned sh = 0; sh < 21; sh += 7) {
-		unsigned char b;
+		int b = rd_byte(r);
 
-		if (*pos >= end)
+		if (b < 0)
 			return HC_ECORRUPT;
-		b = k[(*pos)++];
 		x |= (uint64_t)(b & 0x7f) << sh;
 		if (!(b & 0x80)) {
 			*v = x;
@@ -50,15 +123,22 @@ static int rd_var(const unsigned char *k, uint64_t *pos, uint64_t end,
 	return HC_ECORRUPT;
 }
 
-/* Block @j's bytes [*start, *end) of the key stream. */
-static int block_span(const struct hc__compact *c, uint64_t j, uint64_t *start,
-		      uint64_t *end)
+/* A reader of block @j (bits idx[j] .. idx[j + 1] of the stream), at
+ * the length of its head, into *len (1..HC_KEY_BYTES_MAX). */
+static int rd_head(const struct hc__compact *c, uint64_t j, struct brd *r,
+		   uint64_t *len)
 {
+	int rc;
+
 	if (j >= c->n_blocks)
 		return HC_ECORRUPT;
-	*start = c->idx[j];
-	*end = c->idx[j + 1];
-	return *start <= *end && *end <= c->key_bytes ? HC_OK : HC_ECORRUPT;
+	r->c = c;
+	r->pos = c->idx[j];
+	r->end = c->idx[j + 1];
+	if (r->pos > r->end || r->end > c->key_bytes * 8)
+		return HC_ECORRUPT;
+	rc = rd_var(r, len);
+	return rc ? rc : *len ? HC_OK : HC_ECORRUPT;
 }
 
 /* Entries of block @j. */
@@ -67,49 +147,53 @@ static inline uint64_t block_len(const struct hc__compact *c, uint64_t j)
 	return j + 1 < c->n_blocks ? c->K : c->n - j * c->K;
 }
 
-/* The head of a block at *pos: its @len bytes at *key. */
-static int rd_head(const struct hc__compact *c, uint64_t *pos, uint64_t end,
-		   const unsigned char **key, uint64_t *len)
+/* A key after the head: shares *l bytes with the one before it (of
+ * @prev bytes), then *s bytes, s >= 1 (keys ascend strictly, so no key
+ * is a prefix of the one before it). */
+static int rd_entry(struct brd *r, uint64_t prev, uint64_t *l, uint64_t *s)
 {
-	int rc = rd_var(c->keys, pos, end, len);
+	int b = rd_byte(r), rc;
 
-	if (rc)
-		return rc;
-	if (*len == 0 || *len > end - *pos)
+	if (b < 0)
 		return HC_ECORRUPT;
-	*key = c->keys + *pos;
-	*pos += *len;
-	return HC_OK;
-}
-
-/* A key after the head at *pos: shares *l bytes with the one before it
- * (of @prev bytes), then *s bytes at *sfx; s >= 1 (keys ascend
- * strictly, so no key is a prefix of the one before it). */
-static int rd_entry(const struct hc__compact *c, uint64_t *pos, uint64_t end,
-		    uint64_t prev, uint64_t *l, uint64_t *s,
-		    const unsigned char **sfx)
-{
-	unsigned char b;
-	int rc;
-
-	if (*pos >= end)
-		return HC_ECORRUPT;
-	b = c->keys[(*pos)++];
-	*l = b >> 4;
-	*s = b & 15;
-	if (*l == 15 && (rc = rd_var(c->keys, pos, end, l)) == HC_OK)
+	*l = (unsigned)b >> 4;
+	*s = (unsigned)b & 15;
+	if (*l == 15 && (rc = rd_var(r, l)) == HC_OK)
 		*l += 15;
 	else if (*l == 15)
 		return rc;
-	if (*s == 15 && (rc = rd_var(c->keys, pos, end, s)) == HC_OK)
+	if (*s == 15 && (rc = rd_var(r, s)) == HC_OK)
 		*s += 15;
 	else if (*s == 15)
 		return rc;
-	if (*l > prev || *s == 0 || *l + *s > HC_KEY_BYTES_MAX ||
-	    *s > end - *pos)
+	if (*l > prev || *s == 0 || *l + *s > HC_KEY_BYTES_MAX)
 		return HC_ECORRUPT;
-	*sfx = c->keys + *pos;
-	*pos += *s;
+	return HC_OK;
+}
+
+/*
+ * Read @n bytes of a key whose first @at bytes equal @q's first: *m
+ * (at on entry) counts on while they go on equal to @q (of @len
+ * bytes), *nb gets the key's first byte that does not (-1: none).
+ */
+static int rd_match(struct brd *r, uint64_t n, const unsigned char *q,
+		    size_t len, uint64_t *m, int *nb)
+{
+	int same = 1;
+
+	*nb = -1;
+	for (uint64_t i = 0; i < n; i++) {
+		int b = rd_byte(r);
+
+		if (b < 0)
+			return HC_ECORRUPT;
+		if (same && *m < len && b == q[*m]) {
+			(*m)++;
+		} else if (same) {
+			same = 0;
+			*nb = b;
+		}
+	}
 	return HC_OK;
 }
 
@@ -138,18 +222,22 @@ int hc__cbytes_get(const struct hc_table *t, const void *key, size_t len,
 		   uint64_t *count)
 {
 	const struct hc__compact *c = t->cx;
-	const unsigned char *q = key, *hk, *sfx;
-	uint64_t lo = 0, hi = c->n_blocks, j, pos, end, hl, m, prev, l, s;
+	const unsigned char *q = key;
+	uint64_t lo = 0, hi = c->n_blocks, j, hl, m, prev, l, s;
+	struct brd r;
 	int rc, nb;
 
 	/* The last block whose head is at most the key. */
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if ((rc = block_span(c, mid, &pos, &end)) ||
-		    (rc = rd_head(c, &pos, end, &hk, &hl)))
+		m = 0;
+		if ((rc = rd_head(c, mid, &r, &hl)) ||
+		    (rc = rd_match(&r, hl < len ? hl : len, q, len, &m, &nb)))
 			return rc;
-		if (key_cmp(hk, hl, q, len) <= 0)
+		/* The head is at most @key: equal on the shorter length
+		 * and not longer, or less at the first difference. */
+		if (m == (hl < len ? hl : len) ? hl <= len : nb < q[m])
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -157,14 +245,13 @@ int hc__cbytes_get(const struct hc_table *t, const void *key, size_t len,
 	if (lo == 0)
 		return HC_OK; /* before the first key */
 	j = lo - 1;
-	if ((rc = block_span(c, j, &pos, &end)) ||
-	    (rc = rd_head(c, &pos, end, &hk, &hl)))
-		return rc;
 	/* The key at hand shares m bytes with @key; nb is its byte at m
 	 * (-1: it has prev = m bytes, a prefix of @key). */
-	m = lcp(hk, q, hl < len ? hl : len);
+	m = 0;
+	if ((rc = rd_head(c, j, &r, &hl)) ||
+	    (rc = rd_match(&r, hl, q, len, &m, &nb)))
+		return rc;
 	prev = hl;
-	nb = m < hl ? hk[m] : -1;
 	for (uint64_t e = 0;;) {
 		if (m == len) /* equal, or @key is a prefix of it */
 			return m == prev ? hc__compact_count(c, j * c->K + e,
@@ -174,27 +261,55 @@ int hc__cbytes_get(const struct hc_table *t, const void *key, size_t len,
 			return HC_OK; /* past @key */
 		if (++e >= block_len(c, j))
 			return HC_OK;
-		rc = rd_entry(c, &pos, end, prev, &l, &s, &sfx);
+		rc = rd_entry(&r, prev, &l, &s);
 		if (rc)
 			return rc;
 		prev = l + s;
-		/* l > m: the same byte at m as the key before (less).  l < m:
-		 * its byte at l is above the key before's, which is @key's. */
+		/* l < m: its byte at l is above the key before's, which is
+		 * @key's.  l > m: the same byte at m as the key before (less):
+		 * nb stays. */
 		if (l < m)
 			return HC_OK;
-		if (l == m) {
-			s = lcp(sfx, q + m, s < len - m ? s : len - m);
-			m += s;
-			nb = m < prev ? sfx[s] : -1;
-		}
+		if (l == m)
+			rc = rd_match(&r, s, q, len, &m, &nb);
+		else
+			rc = rd_match(&r, s, q, 0, &l, &(int){ 0 }); /* skip */
+		if (rc)
+			return rc;
 	}
+}
+
+/*
+ * Read @n bytes into @buf at @at, over the key before (of @len bytes):
+ * HC_ECORRUPT unless the new key (at bytes, then these) is greater.
+ */
+static int rd_into(struct brd *r, unsigned char *buf, uint64_t at, uint64_t n,
+		   uint64_t len)
+{
+	int cmp = at < len ? 0 : 1; /* at == len: an extension */
+
+	for (uint64_t i = at; i < at + n; i++) {
+		int b = rd_byte(r);
+
+		if (b < 0)
+			return HC_ECORRUPT;
+		if (!cmp)
+			cmp = i >= len ? 1 : b - buf[i];
+		/* After a shared prefix (at > 0), the first byte differs:
+		 * the prefix stored is the longest. */
+		if (!cmp && at)
+			return HC_ECORRUPT;
+		buf[i] = (unsigned char)b;
+	}
+	return cmp > 0 ? HC_OK : HC_ECORRUPT;
 }
 
 /*
  * Decode every entry in order, with every check the layout promises:
  * the index (from 0 to the stream's end, blocks ending where the next
- * begins), lengths 1..HC_KEY_BYTES_MAX, keys strictly ascending.  @fn
- * sees each key (in @buf, HC_KEY_BYTES_MAX bytes); HC_ECORRUPT.
+ * begins), lengths 1..HC_KEY_BYTES_MAX, keys strictly ascending (so
+ * every stored prefix is the longest).  @fn sees each key (in @buf,
+ * HC_KEY_BYTES_MAX bytes); HC_ECORRUPT.
  */
 static int walk(const struct hc__compact *c, unsigned char *buf,
 		int (*fn)(void *ctx, const unsigned char *k, size_t len),
@@ -203,33 +318,30 @@ static int walk(const struct hc__compact *c, unsigned char *buf,
 	uint64_t len = 0;
 	int rc;
 
-	if (c->idx[0] != 0 || c->idx[c->n_blocks] != c->key_bytes)
+	if (c->idx[0] != 0 || c->idx[c->n_blocks] > c->key_bytes * 8 ||
+	    (c->idx[c->n_blocks] + 7) / 8 != c->key_bytes)
 		return HC_ECORRUPT;
 	for (uint64_t j = 0; j < c->n_blocks; j++) {
-		const unsigned char *hk, *sfx;
-		uint64_t pos, end, hl, l, s;
+		struct brd r;
+		uint64_t hl, l, s;
 
-		if ((rc = block_span(c, j, &pos, &end)) ||
-		    (rc = rd_head(c, &pos, end, &hk, &hl)))
+		if ((rc = rd_head(c, j, &r, &hl)))
 			return rc;
-		if (j && key_cmp(buf, len, hk, hl) >= 0)
-			return HC_ECORRUPT;
-		memcpy(buf, hk, hl);
+		/* The first key is greater than nothing (len 0). */
+		if ((rc = rd_into(&r, buf, 0, hl, j ? len : 0)))
+			return rc;
 		len = hl;
 		if ((rc = fn(ctx, buf, len)))
 			return rc;
 		for (uint64_t e = 1; e < block_len(c, j); e++) {
-			rc = rd_entry(c, &pos, end, len, &l, &s, &sfx);
-			if (rc)
+			if ((rc = rd_entry(&r, len, &l, &s)) ||
+			    (rc = rd_into(&r, buf, l, s, len)))
 				return rc;
-			if (l < len && sfx[0] <= buf[l])
-				return HC_ECORRUPT; /* not above the last */
-			memcpy(buf + l, sfx, s);
 			len = l + s;
 			if ((rc = fn(ctx, buf, len)))
 				return rc;
 		}
-		if (pos != end)
+		if (r.pos != r.end)
 			return HC_ECORRUPT;
 	}
 	return HC_OK;
@@ -336,8 +448,8 @@ int hc__cbytes_verify(const struct hc_table *t)
 	rc = walk(c, buf, no_op, NULL);
 	free(buf);
 	/* The stream's padding to a word is zero. */
-	for (uint64_t p = c->key_bytes; !rc && p % 8; p++)
-		if (c->keys[p])
+	for (uint64_t p = c->idx[c->n_blocks]; !rc && p % 64; p++)
+		if (hc__get_bits(c->kw, p, 1))
 			rc = HC_ECORRUPT;
 	return rc ? rc : hc__cx_verify_counts(c);
 }
@@ -483,20 +595,109 @@ static int encode(const struct bent *a, uint64_t n, struct bbuf *k,
 	return k->rc;
 }
 
+/* Code lengths of at most HC_CHUFF_BITS bits for bytes of counts @f:
+ * Huffman's, with the counts halved (none to 0) until the longest code
+ * fits.  One byte alone gets a code of 1 bit. */
+static void huff_lengths(const uint64_t f[256], unsigned char len[256])
+{
+	uint64_t wt[511];
+	int16_t par[511];
+	unsigned char live[511];
+
+	memset(len, 0, 256);
+	for (unsigned b = 0; b < 256; b++)
+		wt[b] = f[b];
+	for (;;) {
+		unsigned nodes = 256, used = 0, max = 0;
+
+		for (unsigned b = 0; b < 256; b++) {
+			live[b] = wt[b] != 0;
+			used += live[b];
+			par[b] = -1;
+		}
+		if (used <= 1) {
+			for (unsigned b = 0; b < 256; b++)
+				len[b] = wt[b] ? 1 : 0;
+			return;
+		}
+		/* Join the two lightest live nodes, used - 1 times. */
+		for (unsigned k = 1; k < used; k++) {
+			int x = -1, y = -1;
+
+			for (unsigned i = 0; i < nodes; i++) {
+				if (!live[i])
+					continue;
+				if (x < 0 || wt[i] < wt[x]) {
+					y = x;
+					x = (int)i;
+				} else if (y < 0 || wt[i] < wt[y]) {
+					y = (int)i;
+				}
+			}
+			wt[nodes] = wt[x] + wt[y];
+			live[nodes] = 1;
+			par[nodes] = -1;
+			live[x] = live[y] = 0;
+			par[x] = par[y] = (int16_t)nodes;
+			nodes++;
+		}
+		for (unsigned b = 0; b < 256; b++) {
+			unsigned d = 0;
+
+			for (int p = par[b]; wt[b] && p >= 0; p = par[p])
+				d++;
+			len[b] = (unsigned char)(d < 255 ? d : 255);
+			max = d > max ? d : max;
+		}
+		if (max <= HC_CHUFF_BITS)
+			return;
+		for (unsigned b = 0; b < 256; b++)
+			wt[b] = f[b] ? (wt[b] >> 1) | 1 : 0;
+	}
+}
+
+/* The byte stream @k of blocks at byte offsets @idx, Huffman-coded into
+ * @out, @idx moved to bit offsets; the code lengths into @len. */
+static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
+		       unsigned char len[256], struct hc__bitbuf *out)
+{
+	uint64_t f[256] = { 0 };
+	uint16_t rev[256];
+	int rc;
+
+	for (uint64_t p = 0; p < k->len; p++)
+		f[k->p[p]]++;
+	huff_lengths(f, len);
+	canon(len, rev);
+	rc = hc__bb_reserve(out, hc__words_for(k->len * 6) + 2);
+	for (uint64_t j = 0, p = 0; !rc && j <= nb; j++) {
+		uint64_t end = j < nb ? idx[j + 1] : k->len;
+
+		idx[j] = out->bits;
+		for (; p < end && !rc; p++) {
+			rc = hc__bb_room(out);
+			if (!rc)
+				hc__bb_put(out, rev[k->p[p]], len[k->p[p]]);
+		}
+	}
+	return rc;
+}
+
 static void write_body(struct hc__fout *f, const struct hc__cheader *h,
-		       const uint64_t *idx, const struct bbuf *k,
-		       const struct hc__cntw *w)
+		       const uint64_t *idx, const unsigned char len[256],
+		       const struct hc__bitbuf *kb, const struct hc__cntw *w)
 {
 	uint64_t nb = (h->n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS;
 
 	for (uint64_t j = 0; j <= nb; j++)
 		hc__fo_word(f, idx[j]);
-	for (uint64_t p = 0; p < k->len; p += 8) {
-		uint64_t x = 0;
+	for (unsigned b = 0; b < 256; b += 8) {
+		uint64_t x;
 
-		memcpy(&x, k->p + p, k->len - p < 8 ? k->len - p : 8);
+		memcpy(&x, len + b, 8);
 		hc__fo_word(f, x);
 	}
+	hc__fo_bits(f, kb->w, kb->bits);
 	hc__fo_pad(f, h->cnt_off);
 	hc__fo_bits(f, w->cnt.w, w->cnt.bits);
 	hc__fo_pad(f, h->ovf_off);
@@ -521,6 +722,8 @@ int hc__cbytes_write(hc_table *t, int fd)
 	struct hc__cheader h;
 	struct hc__fout f = { fd, NULL, HC_CHEADER_SIZE, NULL, 0, 0, 0, 0 };
 	struct bbuf k = { NULL, 0, 0, HC_OK };
+	struct hc__bitbuf kb = { NULL, 0, 0 };
+	unsigned char len[256];
 	struct bent *a = NULL;
 	uint64_t hist[65], n, *idx = NULL;
 	XXH3_state_t st;
@@ -541,7 +744,8 @@ int hc__cbytes_write(hc_table *t, int fd)
 		rc = 1; /* a growth since: again */
 	if (rc)
 		goto out;
-	qsort(a, (size_t)n, sizeof(*a), bent_cmp);
+	if (n)
+		qsort(a, (size_t)n, sizeof(*a), bent_cmp);
 	w.C = hc__cx_count_bits(n, hist);
 	w.esc = hc__mask_of(w.C);
 	idx = malloc(((n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS + 1) * 8);
@@ -550,6 +754,10 @@ int hc__cbytes_write(hc_table *t, int fd)
 	if (!rc)
 		rc = encode(a, n, &k, idx, &w);
 	if (!rc)
+		rc = huff_encode(&k, idx,
+				 (n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS, len,
+				 &kb);
+	if (!rc)
 		rc = hc__cx_header_init(t, &o, o.capacity, &h);
 	if (rc)
 		goto out;
@@ -557,7 +765,7 @@ int hc__cbytes_write(hc_table *t, int fd)
 	h.count_bits = w.C;
 	h.n_ovf = w.n_ovf;
 	h.block_keys = HC_CBLOCK_KEYS;
-	h.key_bytes = k.len;
+	h.key_bytes = (kb.bits + 7) / 8;
 	if (hc__cx_layout(&h)) {
 		rc = HC_ECORRUPT;
 		goto out;
@@ -570,7 +778,7 @@ int hc__cbytes_write(hc_table *t, int fd)
 	XXH3_INITSTATE(&st);
 	XXH3_64bits_reset(&st);
 	f.st = &st;
-	write_body(&f, &h, idx, &k, &w);
+	write_body(&f, &h, idx, len, &kb, &w);
 	rc = f.rc;
 	if (!rc)
 		rc = hc__cx_finish(fd, &st, &h);
@@ -579,6 +787,7 @@ out:
 	free(a);
 	free(idx);
 	free(k.p);
+	free(kb.w);
 	free(w.cnt.w);
 	free(w.ovf);
 	return rc;

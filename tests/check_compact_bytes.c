@@ -428,15 +428,17 @@ START_TEST(header_fields)
 END_TEST
 
 /*
- * A file crafted from a key stream: @n entries in blocks of @K, block
- * index @idx (n_blocks + 1 offsets), every count 1 (C = 1), a valid
- * header and body checksum.  The reader trusts none of the body.
+ * A file crafted from a byte stream: @n entries in blocks of @K, block
+ * index @idx (n_blocks + 1 byte offsets), every count 1 (C = 1), a
+ * valid header and body checksum.  The code: every byte 8 bits long
+ * (@len NULL), which canonical codes make the identity, stored bit
+ * reversed; or the lengths @len.  The reader trusts none of the body.
  */
 static void craft(const char *path, uint64_t n, unsigned K,
 		  const unsigned char *keys, size_t key_bytes, size_t copy,
-		  const uint64_t *idx)
+		  const uint64_t *idx, const unsigned char *len)
 {
-	uint64_t nb = (n + K - 1) / K;
+	uint64_t nb = (n + K - 1) / K, bits[8];
 	struct hc__cheader h;
 	unsigned char *p;
 
@@ -458,8 +460,16 @@ static void craft(const char *path, uint64_t n, unsigned K,
 	ck_assert_int_eq(hc__cx_layout(&h), 0);
 	p = calloc(1, h.total_bytes);
 	ck_assert_ptr_nonnull(p);
-	memcpy(p + h.idx_off, idx, (nb + 1) * 8);
-	memcpy(p + h.key_off, keys, copy); /* past key_bytes: padding */
+	for (uint64_t j = 0; j <= nb; j++)
+		bits[j] = idx[j] * 8;
+	memcpy(p + h.idx_off, bits, (nb + 1) * 8);
+	for (unsigned b = 0; b < 256; b++)
+		p[h.key_off + b] = len ? len[b] : 8;
+	for (size_t i = 0; i < copy; i++) /* past key_bytes: padding */
+		for (unsigned k = 0; k < 8; k++)
+			p[h.key_off + 256 + i] |=
+				(unsigned char)(((keys[i] >> k) & 1)
+						<< (7 - k));
 	h.body_check = XXH3_64bits(p + HC_CHEADER_SIZE,
 				   h.total_bytes - HC_CHEADER_SIZE);
 	h.check = hc__cheader_check(&h);
@@ -479,7 +489,7 @@ START_TEST(crafted)
 		2,    'b', 'a', /* head "ba" */
 		0x01, 'c', /* "c" */
 	};
-	unsigned char k[64];
+	unsigned char k[64], lens[256];
 	uint64_t idx[3] = { 0, 8, 13 }, c;
 	size_t len = sizeof(good);
 	char path[4096];
@@ -489,7 +499,7 @@ START_TEST(crafted)
 	hc_test_path(path, sizeof(path), "crafted");
 	switch (_i) {
 	case 0: /* as written: everything found */
-		craft(path, 5, 3, k, len, len, idx);
+		craft(path, 5, 3, k, len, len, idx, NULL);
 		ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDONLY));
 		ck_assert_ok(hc__compact_verify(t));
 		ck_assert_ok(hc_get_bytes(t, "abd", 3, &c));
@@ -539,15 +549,29 @@ START_TEST(crafted)
 		break;
 	case 12: /* nonzero padding past the stream (checksummed) */
 		k[13] = 1;
-		craft(path, 5, 3, k, len, len + 1, idx);
+		craft(path, 5, 3, k, len, len + 1, idx, NULL);
+		read_all(path, 1);
+		return;
+	case 13: /* an over-subscribed code, a code too long: refused */
+	case 14:
+		memset(lens, 8, sizeof(lens));
+		lens[0] = _i == 13 ? 1 : HC_CHUFF_BITS + 1;
+		craft(path, 5, 3, k, len, len, idx, lens);
+		ck_assert_hc(hc_table_open(&t, path, HC_OPEN_RDONLY),
+			     HC_ECORRUPT);
+		return;
+	case 15: /* an incomplete code: other bytes, one code missing */
+		memset(lens, 8, sizeof(lens));
+		lens[0] = 0;
+		craft(path, 5, 3, k, len, len, idx, lens);
 		read_all(path, 1);
 		return;
 	default: /* one entry more than the stream holds */
-		craft(path, 6, 3, k, len, len, idx);
+		craft(path, 6, 3, k, len, len, idx, NULL);
 		read_all(path, 1);
 		return;
 	}
-	craft(path, 5, 3, k, len, len, idx);
+	craft(path, 5, 3, k, len, len, idx, NULL);
 	read_all(path, 1);
 }
 END_TEST
@@ -587,7 +611,7 @@ Suite *hc_compact_bytes_suite(void)
 	tcase_set_timeout(bad, 120);
 	tcase_add_test(bad, truncated);
 	tcase_add_test(bad, header_fields);
-	tcase_add_loop_test(bad, crafted, 0, 14);
+	tcase_add_loop_test(bad, crafted, 0, 17);
 	tcase_add_loop_test(bad, body_garbage, 0, 2);
 	suite_add_tcase(s, bad);
 	return s;
