@@ -369,8 +369,9 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  * narrow tables: sorted by key hash, about 17 + log2(2^key_bits /
  * distinct) bits of key and a few bits of count per entry instead of a
  * slot of 8 or 16 bytes per slot.  Byte-key tables: sorted by key
- * bytes, front-coded in blocks of 32 keys behind an index of the blocks
- * ("Byte keys"; 5-15 bytes a word n-gram instead of about 55).  Dense
+ * bytes, front-coded in blocks of 32 keys behind an index of the blocks,
+ * each byte Huffman-coded ("Byte keys"; 4-12 bytes a word n-gram
+ * instead of about 55).  Dense
  * tables are written as hc_table_save() writes them.  The file opens
  * in place with hc_table_open(HC_OPEN_RDONLY) and answers hc_get or
  * hc_get_bytes, iteration (integer keys in hash order, byte keys in
