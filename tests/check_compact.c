@@ -433,39 +433,18 @@ START_TEST(other_kinds)
 }
 END_TEST
 
-/* Every read a tool makes; each returns a status, none crashes. */
-static void read_all(const char *path)
+/* Point gets of any integer keys. */
+static void int_gets(const hc_table *t)
 {
-	hc_table *t;
-	hc_iter *it;
-	hc_entry e;
-	hc_stats st = { .size = sizeof(st) };
-	uint64_t hist[16], c, s = 1;
-	hc_options o;
+	uint64_t c, s = 1;
 
-	if (hc_table_open(&t, path, HC_OPEN_RDONLY) != HC_OK)
-		return;
-	(void)hc_table_stats(t, &st);
-	(void)hc_histo(t, hist, 16);
-	if (hc_iter_create(t, &it) == HC_OK) {
-		for (int n = 0; n < 1 << 20 && hc_iter_next(it, &e) == 1; n++)
-			;
-		hc_iter_destroy(it);
-	}
 	for (int i = 0; i < 300; i++)
 		(void)hc_get(t, hc_test_rand(&s) >> (i % 40), &c);
-	hc_options_init(&o);
-	o.capacity = 1024;
-	o.grow = HC_GROW_OFF;
-	{
-		hc_table *d;
+}
 
-		ck_assert_ok(hc_table_create(&d, &o));
-		(void)hc_table_merge(d, t);
-		hc_table_close(d);
-	}
-	ck_assert_hc(hc__compact_verify(t), HC_ECORRUPT);
-	hc_table_close(t);
+static void read_all(const char *path)
+{
+	hc_test_compact_reads(path, int_gets);
 }
 
 /*

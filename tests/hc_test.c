@@ -626,3 +626,35 @@ void hc_test_compact_fields(const char *path, int nf,
 	}
 	free(p);
 }
+
+void hc_test_compact_reads(const char *path, void (*gets)(const hc_table *t))
+{
+	hc_stats st = { .size = sizeof(st) };
+	uint64_t hist[16];
+	hc_table *t, *d;
+	hc_options o;
+	hc_iter *it;
+	hc_entry e;
+
+	if (hc_table_open(&t, path, HC_OPEN_RDONLY) != HC_OK)
+		return;
+	(void)hc_table_stats(t, &st);
+	(void)hc_histo(t, hist, 16);
+	if (hc_iter_create(t, &it) == HC_OK) {
+		for (int n = 0; n < 1 << 20 && hc_iter_next(it, &e) == 1; n++)
+			if (e.bytes && e.len)
+				(void)((const volatile unsigned char *)
+					       e.bytes)[e.len - 1];
+		hc_iter_destroy(it);
+	}
+	gets(t);
+	hc_options_init(&o);
+	o.key_kind = st.key_kind == HC_KEY_BYTES ? HC_KEY_BYTES : HC_KEY_U64;
+	o.capacity = 1024;
+	o.grow = HC_GROW_OFF;
+	ck_assert_ok(hc_table_create(&d, &o));
+	(void)hc_table_merge(d, t);
+	hc_table_close(d);
+	ck_assert_hc(hc__compact_verify(t), HC_ECORRUPT);
+	hc_table_close(t);
+}

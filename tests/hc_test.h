@@ -208,5 +208,11 @@ void hc_test_compact_fields(const char *path, int nf,
 			    void (*edit)(struct hc__cheader *h, int f));
 void hc_test_compact_garbage(const char *path, size_t hdr, int rounds,
 			     uint64_t seed, void (*read_all)(const char *bad));
+/* Every read a tool makes of the damaged compact file @path, if it
+ * opens: stats, histogram, a walk touching each key's last byte, @gets
+ * (point gets of the caller's keys), a merge into a small table of the
+ * same sort of key; each returns a status, none crashes; and verify
+ * says HC_ECORRUPT. */
+void hc_test_compact_reads(const char *path, void (*gets)(const hc_table *t));
 
 #endif /* HC_TEST_H */
