@@ -60,7 +60,7 @@ int hc__cx_layout(struct hc__cheader *h)
 		h->idx_off = off;
 		off += ((h->n + h->block_keys - 1) / h->block_keys + 1) * 8;
 		h->key_off = off;
-		off += 256 + (h->key_bytes + 7) / 8 * 8;
+		off += HC_CHUFF_LENS + (h->key_bytes + 7) / 8 * 8;
 	} else {
 		nb = UINT64_C(1) << h->bucket_bits;
 		dir_bits = h->n + nb;
@@ -178,7 +178,7 @@ int hc__compact_bind(struct hc_table *t, const unsigned char *base,
 		c->key_bytes = h->key_bytes;
 		c->idx = (const uint64_t *)(base + h->idx_off);
 		c->keys = base + h->key_off;
-		c->kw = (const uint64_t *)(c->keys + 256);
+		c->kw = (const uint64_t *)(c->keys + HC_CHUFF_LENS);
 		if (hc__cbytes_bind(c, c->keys)) {
 			free(c);
 			free(sh);

@@ -4,7 +4,8 @@
  * (docs/format.md, "Compact files", "Byte keys"; docs/design.md,
  * "Compact files"): the keys sorted by their bytes and front-coded in
  * blocks of HC_CBLOCK_KEYS, every byte of that stored as its code in one
- * canonical Huffman code of the file, a block index of bit offsets, and
+ * of two canonical Huffman codes of the file (lengths and prefixes, key
+ * bytes), a block index of bit offsets, and
  * the count array and overflow array of compact.c.  Writing it from a live
  * table, point gets (a binary search over the block heads, then a
  * decode of one block that compares as it goes), the ordered walk and
@@ -14,8 +15,9 @@
  * bytes it shares with the key before it (l) and the rest (s bytes):
  * one byte of two nibbles min(l, 15), min(s, 15), then l - 15 and
  * s - 15 as LEB128 varints where a nibble is 15, then the s bytes.
- * Each byte is then a code of at most HC_CHUFF_BITS bits, read through
- * a table of 2^HC_CHUFF_BITS entries built at open from the file's code
+ * Each byte is then a code of at most HC_CHUFF_BITS bits (the lengths
+ * in code CODE_LEN, key bytes in CODE_KEY), read through a table of
+ * 2^HC_CHUFF_BITS entries a code built at open from the file's code
  * lengths (hc__cbytes_bind()).
  *
  * Every read is bounded by the sizes validated at open and by the
@@ -56,7 +58,10 @@ static void canon(const unsigned char len[256], uint16_t rev[256])
 	}
 }
 
-int hc__cbytes_bind(struct hc__compact *c, const unsigned char len[256])
+/* The decoding table @tab of the code of lengths @len: HC_ECORRUPT if
+ * a length is too long or they are no prefix code (Kraft's sum). */
+static int code_table(const unsigned char len[256],
+		      uint16_t tab[1u << HC_CHUFF_BITS])
 {
 	uint16_t rev[256];
 	uint64_t kraft = 0;
@@ -68,13 +73,22 @@ int hc__cbytes_bind(struct hc__compact *c, const unsigned char len[256])
 			kraft += UINT64_C(1) << (HC_CHUFF_BITS - len[b]);
 	}
 	if (kraft > (UINT64_C(1) << HC_CHUFF_BITS))
-		return HC_ECORRUPT; /* not a prefix code */
+		return HC_ECORRUPT;
 	canon(len, rev);
-	memset(c->htab, 0, sizeof(c->htab));
+	memset(tab, 0, sizeof(*tab) << HC_CHUFF_BITS);
 	for (unsigned b = 0; b < 256; b++)
 		for (unsigned x = rev[b]; len[b] && x < (1u << HC_CHUFF_BITS);
 		     x += 1u << len[b])
-			c->htab[x] = (uint16_t)(b | len[b] << 8);
+			tab[x] = (uint16_t)(b | len[b] << 8);
+	return HC_OK;
+}
+
+int hc__cbytes_bind(struct hc__compact *c,
+		    const unsigned char len[HC_CHUFF_LENS])
+{
+	for (unsigned k = 0; k < HC_CHUFF_CODES; k++)
+		if (code_table(len + 256 * k, c->htab[k]))
+			return HC_ECORRUPT;
 	return HC_OK;
 }
 
@@ -86,9 +100,12 @@ struct brd {
 	uint64_t pos, end;
 };
 
-/* The next byte of the block, or -1 past its end or at a code the
- * table does not have.  end <= the stream's words (block_span). */
-static inline int rd_byte(struct brd *r)
+/* Which code a byte is in. */
+enum { CODE_LEN, CODE_KEY };
+
+/* The next byte of the block in code @k, or -1 past its end or at bits
+ * that are no code.  end <= the stream's bits (rd_head). */
+static inline int rd_byte(struct brd *r, unsigned k)
 {
 	uint64_t avail = r->end - r->pos;
 	unsigned w = avail < HC_CHUFF_BITS ? (unsigned)avail : HC_CHUFF_BITS;
@@ -96,7 +113,7 @@ static inline int rd_byte(struct brd *r)
 
 	if (!w)
 		return -1;
-	e = r->c->htab[hc__get_bits(r->c->kw, r->pos, w)];
+	e = r->c->htab[k][hc__get_bits(r->c->kw, r->pos, w)];
 	if (!(e >> 8) || (e >> 8) > w)
 		return -1;
 	r->pos += e >> 8;
@@ -110,7 +127,7 @@ static int rd_var(struct brd *r, uint64_t *v)
 	uint64_t x = 0;
 
 	for (unsigned sh = 0; sh < 21; sh += 7) {
-		int b = rd_byte(r);
+		int b = rd_byte(r, CODE_LEN);
 
 		if (b < 0)
 			return HC_ECORRUPT;
@@ -152,7 +169,7 @@ static inline uint64_t block_len(const struct hc__compact *c, uint64_t j)
  * is a prefix of the one before it). */
 static int rd_entry(struct brd *r, uint64_t prev, uint64_t *l, uint64_t *s)
 {
-	int b = rd_byte(r), rc;
+	int b = rd_byte(r, CODE_LEN), rc;
 
 	if (b < 0)
 		return HC_ECORRUPT;
@@ -183,7 +200,7 @@ static int rd_match(struct brd *r, uint64_t n, const unsigned char *q,
 
 	*nb = -1;
 	for (uint64_t i = 0; i < n; i++) {
-		int b = rd_byte(r);
+		int b = rd_byte(r, CODE_KEY);
 
 		if (b < 0)
 			return HC_ECORRUPT;
@@ -289,7 +306,7 @@ static int rd_into(struct brd *r, unsigned char *buf, uint64_t at, uint64_t n,
 	int cmp = at < len ? 0 : 1; /* at == len: an extension */
 
 	for (uint64_t i = at; i < at + n; i++) {
-		int b = rd_byte(r);
+		int b = rd_byte(r, CODE_KEY);
 
 		if (b < 0)
 			return HC_ECORRUPT;
@@ -477,14 +494,14 @@ static int bent_cmp(const void *a, const void *b)
 	return key_cmp(x->p, x->len, y->p, y->len);
 }
 
-/* A growable byte buffer. */
+/* A growable byte buffer, with the code of each byte (CODE_*). */
 struct bbuf {
-	unsigned char *p;
+	unsigned char *p, *code;
 	uint64_t len, cap;
 	int rc;
 };
 
-static void bput(struct bbuf *b, const void *p, uint64_t n)
+static void bput(struct bbuf *b, const void *p, uint64_t n, unsigned code)
 {
 	if (b->rc)
 		return;
@@ -493,14 +510,18 @@ static void bput(struct bbuf *b, const void *p, uint64_t n)
 		unsigned char *q =
 			c <= SIZE_MAX ? realloc(b->p, (size_t)c) : NULL;
 
+		if (q)
+			b->p = q;
+		q = q ? realloc(b->code, (size_t)c) : NULL;
 		if (!q) {
 			b->rc = HC_ENOMEM;
 			return;
 		}
-		b->p = q;
+		b->code = q;
 		b->cap = c;
 	}
 	memcpy(b->p + b->len, p, n);
+	memset(b->code + b->len, (int)code, n);
 	b->len += n;
 }
 
@@ -516,7 +537,7 @@ static void bput_var(struct bbuf *b, uint64_t v)
 			x[n] |= 0x80;
 		n++;
 	} while (v);
-	bput(b, x, n);
+	bput(b, x, n, CODE_LEN);
 }
 
 /* The entries of @t, in its walk's order (G2), with their census. */
@@ -569,7 +590,7 @@ static int encode(const struct bent *a, uint64_t n, struct bbuf *k,
 		if (i % HC_CBLOCK_KEYS == 0) {
 			idx[i / HC_CBLOCK_KEYS] = k->len;
 			bput_var(k, a[i].len);
-			bput(k, a[i].p, a[i].len);
+			bput(k, a[i].p, a[i].len, CODE_KEY);
 		} else {
 			size_t m = a[i].len < a[i - 1].len ? a[i].len
 							   : a[i - 1].len;
@@ -581,12 +602,12 @@ static int encode(const struct bent *a, uint64_t n, struct bbuf *k,
 
 			if (s == 0)
 				return HC_ECORRUPT; /* a key twice */
-			bput(k, &b, 1);
+			bput(k, &b, 1, CODE_LEN);
 			if (l >= 15)
 				bput_var(k, l - 15);
 			if (s >= 15)
 				bput_var(k, s - 15);
-			bput(k, a[i].p + l, s);
+			bput(k, a[i].p + l, s, CODE_KEY);
 		}
 		if ((rc = hc__cntw_put(w, i, a[i].count)))
 			return rc;
@@ -657,41 +678,48 @@ static void huff_lengths(const uint64_t f[256], unsigned char len[256])
 }
 
 /* The byte stream @k of blocks at byte offsets @idx, Huffman-coded into
- * @out, @idx moved to bit offsets; the code lengths into @len. */
+ * @out (each byte in its code), @idx moved to bit offsets; the codes'
+ * lengths into @len. */
 static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
-		       unsigned char len[256], struct hc__bitbuf *out)
+		       unsigned char len[HC_CHUFF_LENS], struct hc__bitbuf *out)
 {
-	uint64_t f[256] = { 0 };
-	uint16_t rev[256];
+	uint64_t f[HC_CHUFF_CODES][256];
+	uint16_t rev[HC_CHUFF_CODES][256];
 	int rc;
 
+	memset(f, 0, sizeof(f));
 	for (uint64_t p = 0; p < k->len; p++)
-		f[k->p[p]]++;
-	huff_lengths(f, len);
-	canon(len, rev);
+		f[k->code[p]][k->p[p]]++;
+	for (unsigned c = 0; c < HC_CHUFF_CODES; c++) {
+		huff_lengths(f[c], len + 256 * c);
+		canon(len + 256 * c, rev[c]);
+	}
 	rc = hc__bb_reserve(out, hc__words_for(k->len * 6) + 2);
 	for (uint64_t j = 0, p = 0; !rc && j <= nb; j++) {
 		uint64_t end = j < nb ? idx[j + 1] : k->len;
 
 		idx[j] = out->bits;
 		for (; p < end && !rc; p++) {
+			unsigned c = k->code[p], b = k->p[p];
+
 			rc = hc__bb_room(out);
 			if (!rc)
-				hc__bb_put(out, rev[k->p[p]], len[k->p[p]]);
+				hc__bb_put(out, rev[c][b], len[256 * c + b]);
 		}
 	}
 	return rc;
 }
 
 static void write_body(struct hc__fout *f, const struct hc__cheader *h,
-		       const uint64_t *idx, const unsigned char len[256],
+		       const uint64_t *idx,
+		       const unsigned char len[HC_CHUFF_LENS],
 		       const struct hc__bitbuf *kb, const struct hc__cntw *w)
 {
 	uint64_t nb = (h->n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS;
 
 	for (uint64_t j = 0; j <= nb; j++)
 		hc__fo_word(f, idx[j]);
-	for (unsigned b = 0; b < 256; b += 8) {
+	for (unsigned b = 0; b < HC_CHUFF_LENS; b += 8) {
 		uint64_t x;
 
 		memcpy(&x, len + b, 8);
@@ -721,9 +749,9 @@ int hc__cbytes_write(hc_table *t, int fd)
 	struct hc__cntw w;
 	struct hc__cheader h;
 	struct hc__fout f = { fd, NULL, HC_CHEADER_SIZE, NULL, 0, 0, 0, 0 };
-	struct bbuf k = { NULL, 0, 0, HC_OK };
+	struct bbuf k = { NULL, NULL, 0, 0, HC_OK };
 	struct hc__bitbuf kb = { NULL, 0, 0 };
-	unsigned char len[256];
+	unsigned char len[HC_CHUFF_LENS];
 	struct bent *a = NULL;
 	uint64_t hist[65], n, *idx = NULL;
 	XXH3_state_t st;
@@ -787,6 +815,7 @@ out:
 	free(a);
 	free(idx);
 	free(k.p);
+	free(k.code);
 	free(kb.w);
 	free(w.cnt.w);
 	free(w.ovf);

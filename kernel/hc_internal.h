@@ -246,6 +246,9 @@ enum hc__home { HC_HOME_ANON = 1, HC_HOME_SHM = 2, HC_HOME_FILE = 3 };
 #define HC_CBLOCK_KEYS_MAX 4096u /* ... and the most a reader takes */
 #define HC_CKEY_BYTES_MAX (UINT64_C(1) << 52) /* a key stream's bytes */
 #define HC_CHUFF_BITS 12u /* byte keys: the longest code of a byte */
+/* ... in one of two codes: the lengths and prefixes, and the key bytes */
+#define HC_CHUFF_CODES 2u
+#define HC_CHUFF_LENS (HC_CHUFF_CODES * 256u) /* bytes of code lengths */
 
 struct hc__cheader {
 	uint64_t magic; /* 0: HC_CMAGIC */
@@ -319,9 +322,10 @@ struct hc__compact {
 	const uint64_t *kw; /* the stream (bits) */
 	uint64_t n_blocks, key_bytes;
 	unsigned K; /* entries a block */
-	/* Its decoding table: the byte | its code's length << 8 for the
-	 * next HC_CHUFF_BITS bits of the stream (0: no such code). */
-	uint16_t htab[1u << HC_CHUFF_BITS];
+	/* Its decoding tables, one a code: the byte | its code's length
+	 * << 8 for the next HC_CHUFF_BITS bits of the stream (0: no such
+	 * code). */
+	uint16_t htab[HC_CHUFF_CODES][1u << HC_CHUFF_BITS];
 	/* The keys decoded for iteration, {u32 length, bytes} each, made
 	 * once under map_lock (compact_bytes.c), freed at close. */
 	unsigned char *flat;
@@ -571,7 +575,8 @@ int hc__compact_verify(const struct hc_table *t);
 /* compact_bytes.c: the same for byte keys (the bytes kind's cx_check);
  * next walks in key order, *pos, *i and *o starting at 0. */
 int hc__cbytes_check(const struct hc__cheader *h);
-int hc__cbytes_bind(struct hc__compact *c, const unsigned char len[256]);
+int hc__cbytes_bind(struct hc__compact *c,
+		    const unsigned char len[HC_CHUFF_LENS]);
 int hc__cbytes_write(hc_table *t, int fd);
 int hc__cbytes_get(const struct hc_table *t, const void *key, size_t len,
 		   uint64_t *count);

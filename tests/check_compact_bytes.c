@@ -410,9 +410,10 @@ END_TEST
 /*
  * A file crafted from a byte stream: @n entries in blocks of @K, block
  * index @idx (n_blocks + 1 byte offsets), every count 1 (C = 1), a
- * valid header and body checksum.  The code: every byte 8 bits long
- * (@len NULL), which canonical codes make the identity, stored bit
- * reversed; or the lengths @len.  The reader trusts none of the body.
+ * valid header and body checksum.  The codes: every byte 8 bits long
+ * in both (@len NULL), which canonical codes make the identity, stored
+ * bit-reversed; or the lengths @len (HC_CHUFF_LENS bytes).  The reader
+ * trusts none of the body.
  */
 static void craft(const char *path, uint64_t n, unsigned K,
 		  const unsigned char *keys, size_t key_bytes, size_t copy,
@@ -443,11 +444,11 @@ static void craft(const char *path, uint64_t n, unsigned K,
 	for (uint64_t j = 0; j <= nb; j++)
 		bits[j] = idx[j] * 8;
 	memcpy(p + h.idx_off, bits, (nb + 1) * 8);
-	for (unsigned b = 0; b < 256; b++)
+	for (unsigned b = 0; b < HC_CHUFF_LENS; b++)
 		p[h.key_off + b] = len ? len[b] : 8;
 	for (size_t i = 0; i < copy; i++) /* past key_bytes: padding */
 		for (unsigned k = 0; k < 8; k++)
-			p[h.key_off + 256 + i] |=
+			p[h.key_off + HC_CHUFF_LENS + i] |=
 				(unsigned char)(((keys[i] >> k) & 1)
 						<< (7 - k));
 	h.body_check = XXH3_64bits(p + HC_CHEADER_SIZE,
@@ -469,7 +470,7 @@ START_TEST(crafted)
 		2,    'b', 'a', /* head "ba" */
 		0x01, 'c', /* "c" */
 	};
-	unsigned char k[64], lens[256];
+	unsigned char k[64], lens[HC_CHUFF_LENS];
 	uint64_t idx[3] = { 0, 8, 13 }, c;
 	size_t len = sizeof(good);
 	char path[4096];
@@ -535,14 +536,16 @@ START_TEST(crafted)
 	case 13: /* an over-subscribed code, a code too long: refused */
 	case 14:
 		memset(lens, 8, sizeof(lens));
-		lens[0] = _i == 13 ? 1 : HC_CHUFF_BITS + 1;
+		lens[_i == 13 ? 0 : 256 + 'a'] =
+			_i == 13 ? 1 : HC_CHUFF_BITS + 1;
 		craft(path, 5, 3, k, len, len, idx, lens);
 		ck_assert_hc(hc_table_open(&t, path, HC_OPEN_RDONLY),
 			     HC_ECORRUPT);
 		return;
-	case 15: /* an incomplete code: other bytes, one code missing */
+	case 15: /* incomplete codes: other bytes, one code missing */
 		memset(lens, 8, sizeof(lens));
 		lens[0] = 0;
+		lens[256] = 0;
 		craft(path, 5, 3, k, len, len, idx, lens);
 		read_all(path);
 		return;
