@@ -370,7 +370,7 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  * distinct) bits of key and a few bits of count per entry instead of a
  * slot of 8 or 16 bytes per slot.  Byte-key tables: sorted by key
  * bytes, front-coded in blocks of 32 keys behind an index of the blocks,
- * each byte Huffman-coded ("Byte keys"; 4-12 bytes a word n-gram
+ * each byte Huffman-coded ("Byte keys"; 4-11 bytes a word n-gram
  * instead of about 55).  Dense
  * tables are written as hc_table_save() writes them.  The file opens
  * in place with hc_table_open(HC_OPEN_RDONLY) and answers hc_get or
