@@ -3,7 +3,8 @@
  * make_seeds.c - writes the seed corpus of fuzz_table: one small saved
  * table of each key kind, with keys 0 and UINT64_MAX, a long byte key
  * and a count large enough to reach the packed overflow area; and the
- * u64 and packed ones again in the compact layout (hc_table_save_compact).
+ * u64, packed and byte-key ones again in the compact layout
+ * (hc_table_save_compact).
  * Usage: make_seeds DIR
  */
 #include <stdio.h>
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 1; i < 30; i++)
 		hc_add_bytes(t, big + i, i, i);
 	hc_add_bytes(t, big, sizeof(big), 2);
-	bad |= save(t, argv[1], "bytes.hc", NULL);
+	bad |= save(t, argv[1], "bytes.hc", "bytes-compact.hc");
 
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_PACKED;

@@ -189,8 +189,9 @@ enum hc_grow {
 
 /*
  * One entry as returned by iteration.  For HC_KEY_BYTES, @bytes points
- * into the mapping and @key is 0; otherwise @bytes is NULL.  The pointer
- * stays valid until the table is closed.
+ * into the mapping (a compact file: into a copy of the keys decoded
+ * once per handle, on its first hc_iter_next) and @key is 0; otherwise
+ * @bytes is NULL.  The pointer stays valid until the table is closed.
  */
 typedef struct hc_entry {
 	uint64_t key;
@@ -364,21 +365,28 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
 
 /*
  * hc_table_save_compact - hc_table_save() in the compact layout
- * (docs/format.md, "Compact files"): the entries only, sorted by key
- * hash, about 17 + log2(2^key_bits / distinct) bits of key and a few
- * bits of count per entry instead of a slot of 8 or 16 bytes per slot.
- * u64 and packed tables; dense and byte-key tables are written as
- * hc_table_save() writes them.  The file opens in place with
- * hc_table_open(HC_OPEN_RDONLY) and answers hc_get, iteration (in hash
- * order), hc_table_stats, hc_histo and hc_table_merge (as the source);
- * it is never writable: hc_table_open(HC_OPEN_RDWR) gives HC_ERDONLY,
- * and hc_table_view shows no slots (capacity 0, every region NULL).
- * To add to it, merge it into a new table.
+ * (docs/format.md, "Compact files"): the entries only.  u64, packed and
+ * narrow tables: sorted by key hash, about 17 + log2(2^key_bits /
+ * distinct) bits of key and a few bits of count per entry instead of a
+ * slot of 8 or 16 bytes per slot.  Byte-key tables: sorted by key
+ * bytes, front-coded in blocks of 32 keys behind an index of the blocks,
+ * each byte Huffman-coded ("Byte keys"; 4-11 bytes a word n-gram
+ * instead of about 55).  Dense
+ * tables are written as hc_table_save() writes them.  The file opens
+ * in place with hc_table_open(HC_OPEN_RDONLY) and answers hc_get or
+ * hc_get_bytes, iteration (integer keys in hash order, byte keys in
+ * ascending byte order), hc_table_stats, hc_histo, hc_table_verify and
+ * hc_table_merge (as the source); it is never writable:
+ * hc_table_open(HC_OPEN_RDWR) gives HC_ERDONLY, and hc_table_view shows
+ * no slots (capacity 0, every region NULL).  To add to it, merge it
+ * into a new table.
  * Writers may run: keys added during the save may or may not be in it,
  * as for iteration (design.md G2).  Holds the file's key and count bits
- * in memory while it writes (about the file's size).  A table of 2^20
- * slots or more is read by threads, one per CPU the process may run on
- * (sched_getaffinity(), at most 8); the file is the same for any number.
+ * in memory while it writes (about the file's size; byte keys: plus 24
+ * bytes an entry, gathered by a walk and sorted).  An integer table of
+ * 2^20 slots or more is read by threads, one per CPU the process may
+ * run on (sched_getaffinity(), at most 8); the file is the same for any
+ * number.
  * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM, HC_ECORRUPT,
  * HC_ENOSPC (as hc_table_save()).
  */
@@ -646,7 +654,8 @@ HC_API int hc_get_bytes(const hc_table *t, const void *key, size_t len,
  * is returned twice and no key is torn; keys added during the walk may
  * or may not be returned (design.md G2), also while the table grows
  * (design.md M4).  Order is the slot order, which
- * depends on the hash: sort the output to compare tables.  A growing
+ * depends on the hash: sort the output to compare tables (a compact
+ * file: hash order, or ascending byte order for byte keys).  A growing
  * table keeps the generations walked until hc_iter_destroy() (M9).
  * Returns HC_OK, HC_ENOMEM.
  */
@@ -655,7 +664,9 @@ HC_API int hc_iter_create(const hc_table *t, hc_iter **out);
 /*
  * hc_iter_next - the next entry into @e.
  * Returns 1 with an entry, 0 at the end, HC_ECORRUPT if a slot points
- * outside the key area (a damaged file: the walk stops).
+ * outside the key area (a damaged file: the walk stops; a compact
+ * byte-key file whose key stream does not decode), HC_ENOMEM (a compact
+ * byte-key file: no room for its decoded keys).
  */
 HC_API int hc_iter_next(hc_iter *it, hc_entry *e);
 

@@ -29,37 +29,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
-#include "hc_internal.h"
+#include "compact_internal.h"
 
 void (*hc__compact_hook)(hc_table *t);
-
-static inline uint64_t mask_of(unsigned b)
-{
-	return b >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << b) - 1;
-}
-
-static inline uint64_t words_for(uint64_t bits)
-{
-	return bits / 64 + (bits % 64 != 0);
-}
-
-/* @width (0..64) bits at bit @pos of @w; the caller checked that
- * pos + width fits the array. */
-static inline uint64_t get_bits(const uint64_t *w, uint64_t pos, unsigned width)
-{
-	uint64_t i = pos >> 6, v;
-	unsigned off = (unsigned)(pos & 63);
-
-	if (width == 0)
-		return 0;
-	v = w[i] >> off;
-	if (off + width > 64)
-		v |= w[i + 1] << (64 - off);
-	return v & mask_of(width);
-}
 
 /* ---- geometry --------------------------------------------------------- */
 
@@ -67,26 +39,41 @@ static inline uint64_t get_bits(const uint64_t *w, uint64_t pos, unsigned width)
  * The offsets and total size of @h from its n, B, C and n_ovf (the same
  * arithmetic for the writer and the validator).  -1 if out of range.
  */
-static int layout(struct hc__cheader *h)
+int hc__cx_layout(struct hc__cheader *h)
 {
 	uint64_t nb, dir_bits, off;
 
 	if (h->n > HC_CN_MAX || h->bucket_bits > h->hash_bits ||
 	    h->bucket_bits > 41 || h->count_bits == 0 ||
-	    h->count_bits > HC_CCOUNT_BITS_MAX || h->n_ovf > h->n)
+	    h->count_bits > HC_CCOUNT_BITS_MAX || h->n_ovf > h->n ||
+	    h->block_keys > HC_CBLOCK_KEYS_MAX ||
+	    h->key_bytes > HC_CKEY_BYTES_MAX)
 		return -1;
 	h->rem_bits = h->hash_bits - h->bucket_bits;
-	nb = UINT64_C(1) << h->bucket_bits;
-	dir_bits = h->n + nb;
 	off = HC_CHEADER_SIZE;
-	h->dir_off = off;
-	off += words_for(dir_bits) * 8;
-	h->sel_off = off;
-	off += (nb + HC_CSEL_EVERY - 1) / HC_CSEL_EVERY * 8;
-	h->rem_off = off;
-	off += words_for(h->n * h->rem_bits) * 8;
+	if (h->block_keys) {
+		/* Byte keys: no buckets, no remainders (W = B = 0); the
+		 * block index and the key stream (compact_bytes.c). */
+		if (h->hash_bits || h->bucket_bits)
+			return -1;
+		h->dir_off = h->sel_off = h->rem_off = off;
+		h->idx_off = off;
+		off += ((h->n + h->block_keys - 1) / h->block_keys + 1) * 8;
+		h->key_off = off;
+		off += HC_CHUFF_LENS + (h->key_bytes + 7) / 8 * 8;
+	} else {
+		nb = UINT64_C(1) << h->bucket_bits;
+		dir_bits = h->n + nb;
+		h->idx_off = h->key_off = 0;
+		h->dir_off = off;
+		off += hc__words_for(dir_bits) * 8;
+		h->sel_off = off;
+		off += (nb + HC_CSEL_EVERY - 1) / HC_CSEL_EVERY * 8;
+		h->rem_off = off;
+		off += hc__words_for(h->n * h->rem_bits) * 8;
+	}
 	h->cnt_off = off;
-	off += words_for(h->n * h->count_bits) * 8;
+	off += hc__words_for(h->n * h->count_bits) * 8;
 	h->ovf_off = off;
 	off += h->n_ovf * sizeof(struct hc__covf);
 	h->total_bytes = off;
@@ -129,15 +116,19 @@ int hc__cheader_validate(const struct hc__cheader *h, uint64_t avail)
 	if (h->mode != HC_MODE_EXACT && h->mode != HC_MODE_HOGWILD)
 		return HC_ECORRUPT;
 	k = hc__kind_of((int)h->key_kind);
-	if (!k || !k->cx_check || k->cx_check(h))
+	if (!k || !k->cx_check || k->cx_check(h) ||
+	    !h->block_keys != !(k->flags & HC_KIND_BYTES))
 		return HC_ECORRUPT;
 	if (h->src_capacity == 0 || h->src_capacity > HC_CAPACITY_MAX ||
 	    h->src_max_bits > 40 ||
 	    (h->src_grow != HC_GROW_OFF &&
 	     (h->src_grow < 5 || h->src_grow > 95)))
 		return HC_ECORRUPT;
+	if (h->pad1 || (!h->block_keys && h->key_bytes))
+		return HC_ECORRUPT;
 	x = *h;
-	if (layout(&x) || x.rem_bits != h->rem_bits ||
+	if (hc__cx_layout(&x) || x.rem_bits != h->rem_bits ||
+	    x.idx_off != h->idx_off || x.key_off != h->key_off ||
 	    x.dir_off != h->dir_off || x.sel_off != h->sel_off ||
 	    x.rem_off != h->rem_off || x.cnt_off != h->cnt_off ||
 	    x.ovf_off != h->ovf_off || x.total_bytes != h->total_bytes)
@@ -171,16 +162,29 @@ int hc__compact_bind(struct hc_table *t, const unsigned char *base,
 	c->C = h->count_bits;
 	c->nbuckets = UINT64_C(1) << c->B;
 	c->dir_bits = c->n + c->nbuckets;
-	c->dir_words = words_for(c->dir_bits);
+	c->dir_words = hc__words_for(c->dir_bits);
 	c->sel_count = (c->nbuckets + HC_CSEL_EVERY - 1) / HC_CSEL_EVERY;
-	c->rem_words = words_for(c->n * c->R);
-	c->cnt_words = words_for(c->n * c->C);
-	c->esc = mask_of(c->C);
+	c->rem_words = hc__words_for(c->n * c->R);
+	c->cnt_words = hc__words_for(c->n * c->C);
+	c->esc = hc__mask_of(c->C);
 	c->dir = (const uint64_t *)(base + h->dir_off);
 	c->sel = (const uint64_t *)(base + h->sel_off);
 	c->rem = (const uint64_t *)(base + h->rem_off);
 	c->cnt = (const uint64_t *)(base + h->cnt_off);
 	c->ovf = (const struct hc__covf *)(base + h->ovf_off);
+	if (h->block_keys) {
+		c->K = h->block_keys;
+		c->n_blocks = (c->n + c->K - 1) / c->K;
+		c->key_bytes = h->key_bytes;
+		c->idx = (const uint64_t *)(base + h->idx_off);
+		c->keys = base + h->key_off;
+		c->kw = (const uint64_t *)(c->keys + HC_CHUFF_LENS);
+		if (hc__cbytes_bind(c, c->keys)) {
+			free(c);
+			free(sh);
+			return HC_ECORRUPT; /* not a prefix code */
+		}
+	}
 
 	/* A heap header that reads as an empty fixed table, for any path
 	 * that looks at it: the user record is copied in, so
@@ -298,7 +302,7 @@ static int bucket_range(const struct hc__compact *c, uint64_t b,
 int hc__compact_count(const struct hc__compact *c, uint64_t i, uint64_t *o,
 		      uint64_t *count)
 {
-	uint64_t v = get_bits(c->cnt, i * c->C, c->C), lo, hi;
+	uint64_t v = hc__get_bits(c->cnt, i * c->C, c->C), lo, hi;
 
 	if (v != c->esc) {
 		*count = v + 1;
@@ -337,13 +341,13 @@ int hc__compact_get(const struct hc_table *t, uint64_t key, uint64_t *count)
 		return HC_ERANGE;
 	h = t->ops->cx_hash(t, key);
 	b = c->B ? h >> c->R : 0;
-	r = h & mask_of(c->R);
+	r = h & hc__mask_of(c->R);
 	rc = bucket_range(c, b, &start, &end);
 	if (rc)
 		return rc;
 	/* A bucket holds about one entry; its remainders ascend. */
 	for (uint64_t i = start; i < end; i++) {
-		uint64_t x = get_bits(c->rem, i * c->R, c->R);
+		uint64_t x = hc__get_bits(c->rem, i * c->R, c->R);
 
 		if (x == r)
 			return hc__compact_count(c, i, NULL, count);
@@ -389,7 +393,7 @@ int hc__compact_next(const struct hc_table *t, uint64_t *pos, uint64_t *b,
 			return HC_ECORRUPT;
 	}
 	(*pos)++;
-	h = get_bits(c->rem, *i * c->R, c->R);
+	h = hc__get_bits(c->rem, *i * c->R, c->R);
 	if (c->B)
 		h |= *b << c->R;
 	rc = hc__compact_count(c, *i, o, &cnt);
@@ -415,7 +419,7 @@ int hc__compact_verify(const struct hc_table *t)
 {
 	const struct hc__compact *c;
 	const unsigned char *base;
-	uint64_t ones = 0, zeros = 0, prev = 0, o = 0, escaped = 0;
+	uint64_t ones = 0, zeros = 0, prev = 0;
 
 	if (!t || !t->cx)
 		return HC_EINVAL;
@@ -425,9 +429,11 @@ int hc__compact_verify(const struct hc_table *t)
 			(size_t)(c->hdr->total_bytes - HC_CHEADER_SIZE)) !=
 	    c->hdr->body_check)
 		return HC_ECORRUPT;
+	if (c->keys)
+		return hc__cbytes_verify(t); /* byte keys: the key stream */
 	for (uint64_t p = 0; p < c->dir_bits; p++) {
 		if ((c->dir[p >> 6] >> (p & 63)) & 1) {
-			uint64_t h = get_bits(c->rem, ones * c->R, c->R), v;
+			uint64_t h = hc__get_bits(c->rem, ones * c->R, c->R);
 
 			if (ones >= c->n || zeros >= c->nbuckets)
 				return HC_ECORRUPT;
@@ -436,14 +442,6 @@ int hc__compact_verify(const struct hc_table *t)
 			if (ones && h <= prev)
 				return HC_ECORRUPT;
 			prev = h;
-			v = get_bits(c->cnt, ones * c->C, c->C);
-			if (v == c->esc) {
-				if (o >= c->n_ovf || c->ovf[o].idx != ones ||
-				    c->ovf[o].count <= c->esc)
-					return HC_ECORRUPT;
-				o++;
-				escaped++;
-			}
 			ones++;
 		} else {
 			if (zeros % HC_CSEL_EVERY == 0 &&
@@ -455,21 +453,29 @@ int hc__compact_verify(const struct hc_table *t)
 	/* Padding bits past the end are zero. */
 	if (c->dir_bits % 64 && c->dir[c->dir_words - 1] >> (c->dir_bits % 64))
 		return HC_ECORRUPT;
-	if (ones != c->n || zeros != c->nbuckets || escaped != c->n_ovf)
+	if (ones != c->n || zeros != c->nbuckets)
 		return HC_ECORRUPT;
-	return HC_OK;
+	return hc__cx_verify_counts(c);
+}
+
+int hc__cx_verify_counts(const struct hc__compact *c)
+{
+	uint64_t o = 0;
+
+	for (uint64_t i = 0; i < c->n; i++) {
+		if (hc__get_bits(c->cnt, i * c->C, c->C) != c->esc)
+			continue;
+		if (o >= c->n_ovf || c->ovf[o].idx != i ||
+		    c->ovf[o].count <= c->esc)
+			return HC_ECORRUPT;
+		o++;
+	}
+	return o == c->n_ovf ? HC_OK : HC_ECORRUPT;
 }
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* A growable, zero-filled bit array written from its start. */
-struct bitbuf {
-	uint64_t *w;
-	uint64_t cap; /* words */
-	uint64_t bits;
-};
-
-static int bb_reserve(struct bitbuf *b, uint64_t words)
+int hc__bb_reserve(struct hc__bitbuf *b, uint64_t words)
 {
 	uint64_t n = 2 * b->cap;
 	uint64_t *p;
@@ -489,39 +495,16 @@ static int bb_reserve(struct bitbuf *b, uint64_t words)
 	return HC_OK;
 }
 
-/* Room in @b for one more value of up to 64 bits. */
-static inline int bb_room(struct bitbuf *b)
-{
-	uint64_t i = b->bits >> 6;
-
-	return i + 2 > b->cap ? bb_reserve(b, i + 2) : HC_OK;
-}
-
-/* Append @v (below 2^width, width <= 64) to @b, which has room: the
- * part past the current word goes to the next one, shifted in two
- * steps so that an offset of 0 puts nothing there. */
-static inline void bb_put(struct bitbuf *b, uint64_t v, unsigned width)
-{
-	uint64_t i = b->bits >> 6;
-	unsigned off = (unsigned)(b->bits & 63);
-
-	b->w[i] |= v << off;
-	b->w[i + 1] |= (v >> 1) >> (63 - off);
-	b->bits += width;
-}
-
 struct cwriter {
-	struct bitbuf dir, rem, cnt;
+	struct hc__bitbuf dir, rem;
+	struct hc__cntw k; /* counts and overflow entries */
 	uint64_t *sel;
 	uint64_t sel_n, sel_cap;
-	struct hc__covf *ovf;
-	uint64_t n_ovf, ovf_cap;
 	uint64_t nb; /* buckets closed */
 	uint64_t nbuckets;
 	uint64_t n; /* entries written */
 	uint64_t prev;
-	unsigned B, R, C;
-	uint64_t esc;
+	unsigned B, R;
 	uint64_t rmask; /* 2^R - 1 */
 };
 
@@ -563,23 +546,31 @@ static int close_buckets(struct cwriter *w, uint64_t upto)
 		w->sel[w->sel_n++] = w->dir.bits + (j - w->nb);
 	w->dir.bits += upto - w->nb;
 	w->nb = upto;
-	return bb_reserve(&w->dir, words_for(w->dir.bits) + 1);
+	return hc__bb_reserve(&w->dir, hc__words_for(w->dir.bits) + 1);
 }
 
-/* The count @c of entry n goes to the overflow array. */
-static int escape(struct cwriter *w, uint64_t c)
+/* Entry @idx of count @c (> 0): count - 1, or the escape and an
+ * overflow entry. */
+int hc__cntw_put(struct hc__cntw *w, uint64_t idx, uint64_t c)
 {
-	if (w->n_ovf == w->ovf_cap) {
-		uint64_t n = w->ovf_cap ? 2 * w->ovf_cap : 64;
-		struct hc__covf *p = realloc(w->ovf, n * sizeof(*p));
+	int rc;
 
-		if (!p)
-			return HC_ENOMEM;
-		w->ovf = p;
-		w->ovf_cap = n;
+	if (c - 1 >= w->esc) {
+		if (w->n_ovf == w->ovf_cap) {
+			uint64_t n = w->ovf_cap ? 2 * w->ovf_cap : 64;
+			struct hc__covf *p = realloc(w->ovf, n * sizeof(*p));
+
+			if (!p)
+				return HC_ENOMEM;
+			w->ovf = p;
+			w->ovf_cap = n;
+		}
+		w->ovf[w->n_ovf].idx = idx;
+		w->ovf[w->n_ovf++].count = c;
 	}
-	w->ovf[w->n_ovf].idx = w->n;
-	w->ovf[w->n_ovf++].count = c;
+	if ((rc = hc__bb_room(&w->cnt)))
+		return rc;
+	hc__bb_put(&w->cnt, c - 1 < w->esc ? c - 1 : w->esc, w->C);
 	return HC_OK;
 }
 
@@ -594,14 +585,11 @@ static inline int emit(struct cwriter *w, uint64_t h, uint64_t c)
 	w->prev = h;
 	if (w->nb < b && (rc = close_buckets(w, b)))
 		return rc;
-	if (c - 1 >= w->esc && (rc = escape(w, c)))
+	if ((rc = hc__cntw_put(&w->k, w->n, c)) ||
+	    (rc = hc__bb_room(&w->dir)) || (rc = hc__bb_room(&w->rem)))
 		return rc;
-	if ((rc = bb_room(&w->dir)) || (rc = bb_room(&w->rem)) ||
-	    (rc = bb_room(&w->cnt)))
-		return rc;
-	bb_put(&w->dir, 1, 1);
-	bb_put(&w->rem, h & w->rmask, w->R);
-	bb_put(&w->cnt, c - 1 < w->esc ? c - 1 : w->esc, w->C);
+	hc__bb_put(&w->dir, 1, 1);
+	hc__bb_put(&w->rem, h & w->rmask, w->R);
 	w->n++;
 	return HC_OK;
 }
@@ -610,9 +598,9 @@ static void cw_free(struct cwriter *w)
 {
 	free(w->dir.w);
 	free(w->rem.w);
-	free(w->cnt.w);
+	free(w->k.cnt.w);
 	free(w->sel);
-	free(w->ovf);
+	free(w->k.ovf);
 }
 
 static int ent_cmp(const void *a, const void *b)
@@ -757,8 +745,7 @@ static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
 	return HC_OK;
 }
 
-/* The count width that makes n * C + 128 * (escaped) least. */
-static unsigned pick_count_bits(uint64_t n, const uint64_t hist[65])
+unsigned hc__cx_count_bits(uint64_t n, const uint64_t hist[65])
 {
 	unsigned best = 1;
 	double best_cost = -1;
@@ -1016,9 +1003,9 @@ static int body(struct part_job *p, unsigned nt, unsigned *np,
 	if (proto.B > 40)
 		proto.B = 40;
 	proto.R = W - proto.B;
-	proto.C = pick_count_bits(n, hist);
-	proto.esc = mask_of(proto.C);
-	proto.rmask = mask_of(proto.R);
+	proto.k.C = hc__cx_count_bits(n, hist);
+	proto.k.esc = hc__mask_of(proto.k.C);
+	proto.rmask = hc__mask_of(proto.R);
 	proto.nbuckets = UINT64_C(1) << proto.B;
 	memset(p, 0, nt * sizeof(*p));
 	nt = cut_parts(p, nt, &proto, t, v, D);
@@ -1037,11 +1024,13 @@ static int body(struct part_job *p, unsigned nt, unsigned *np,
 		p[i].zc = i ? 0 : zc;
 		p[i].D = D;
 		if (!rc)
-			rc = bb_reserve(&w->dir, words_for(m + nb) + 2);
+			rc = hc__bb_reserve(&w->dir, hc__words_for(m + nb) + 2);
 		if (!rc)
-			rc = bb_reserve(&w->rem, words_for(m * w->R) + 2);
+			rc = hc__bb_reserve(&w->rem,
+					    hc__words_for(m * w->R) + 2);
 		if (!rc)
-			rc = bb_reserve(&w->cnt, words_for(m * w->C) + 2);
+			rc = hc__bb_reserve(&w->k.cnt,
+					    hc__words_for(m * w->k.C) + 2);
 		if (!rc)
 			rc = sel_reserve(w, nb / HC_CSEL_EVERY + 1);
 	}
@@ -1077,26 +1066,7 @@ static int pwrite_all(int fd, const void *p, uint64_t len, uint64_t off)
 	return HC_OK;
 }
 
-/*
- * The body written front to back: words staged in @buf, written at
- * @off and hashed into @st as they leave; bit arrays appended to a
- * partial word @acc of @nacc bits, so the parts' arrays join with no
- * gap.  The first failure sticks in @rc.
- */
-struct fout {
-	int fd;
-	XXH3_state_t *st;
-	uint64_t off;
-	uint64_t *buf;
-	size_t nw;
-	uint64_t acc;
-	unsigned nacc;
-	int rc;
-};
-
-enum { FOUT_WORDS = 1 << 16 };
-
-static void fo_flush(struct fout *f)
+void hc__fo_flush(struct hc__fout *f)
 {
 	if (!f->rc && f->nw) {
 		f->rc = pwrite_all(f->fd, f->buf, f->nw * 8, f->off);
@@ -1106,83 +1076,74 @@ static void fo_flush(struct fout *f)
 	f->nw = 0;
 }
 
-static inline void fo_word(struct fout *f, uint64_t x)
-{
-	f->buf[f->nw++] = x;
-	if (f->nw == FOUT_WORDS)
-		fo_flush(f);
-}
-
-/* Append the first @bits bits of @w. */
-static void fo_bits(struct fout *f, const uint64_t *w, uint64_t bits)
+void hc__fo_bits(struct hc__fout *f, const uint64_t *w, uint64_t bits)
 {
 	uint64_t full = bits / 64;
 	unsigned r = (unsigned)(bits % 64), k = f->nacc;
 
 	for (uint64_t i = 0; i < full; i++) {
-		fo_word(f, f->acc | w[i] << k);
+		hc__fo_word(f, f->acc | w[i] << k);
 		f->acc = k ? w[i] >> (64 - k) : 0;
 	}
 	if (r) {
-		uint64_t x = w[full] & mask_of(r);
+		uint64_t x = w[full] & hc__mask_of(r);
 
 		f->acc |= x << k;
 		if (k + r >= 64) {
-			fo_word(f, f->acc);
+			hc__fo_word(f, f->acc);
 			f->acc = k ? x >> (64 - k) : 0;
 		}
 		f->nacc = (k + r) % 64;
 	}
 }
 
-/* Close the bit array in progress and fill with zeros up to @end. */
-static void fo_pad(struct fout *f, uint64_t end)
+void hc__fo_pad(struct hc__fout *f, uint64_t end)
 {
 	if (f->nacc) {
-		fo_word(f, f->acc);
+		hc__fo_word(f, f->acc);
 		f->acc = 0;
 		f->nacc = 0;
 	}
 	while (f->off + f->nw * 8 < end)
-		fo_word(f, 0);
+		hc__fo_word(f, 0);
 }
 
 /* The body of the file from parts @p[0..np) at the offsets of @h. */
 static int write_body(int fd, XXH3_state_t *st, const struct hc__cheader *h,
 		      const struct part_job *p, unsigned np)
 {
-	struct fout f = { fd, st, h->dir_off, NULL, 0, 0, 0, HC_OK };
+	struct hc__fout f = { fd, st, h->dir_off, NULL, 0, 0, 0, HC_OK };
 	uint64_t base;
 
-	f.buf = malloc(FOUT_WORDS * sizeof(*f.buf));
+	f.buf = malloc(HC_FOUT_WORDS * sizeof(*f.buf));
 	if (!f.buf)
 		return HC_ENOMEM;
 	for (unsigned i = 0; i < np; i++)
-		fo_bits(&f, p[i].w.dir.w, p[i].w.dir.bits);
-	fo_pad(&f, h->sel_off);
+		hc__fo_bits(&f, p[i].w.dir.w, p[i].w.dir.bits);
+	hc__fo_pad(&f, h->sel_off);
 	base = 0;
 	for (unsigned i = 0; i < np; i++) {
 		for (uint64_t j = 0; j < p[i].w.sel_n; j++)
-			fo_word(&f, p[i].w.sel[j] + base);
+			hc__fo_word(&f, p[i].w.sel[j] + base);
 		base += p[i].w.dir.bits;
 	}
-	fo_pad(&f, h->rem_off);
+	hc__fo_pad(&f, h->rem_off);
 	for (unsigned i = 0; i < np; i++)
-		fo_bits(&f, p[i].w.rem.w, p[i].w.rem.bits);
-	fo_pad(&f, h->cnt_off);
+		hc__fo_bits(&f, p[i].w.rem.w, p[i].w.rem.bits);
+	hc__fo_pad(&f, h->cnt_off);
 	for (unsigned i = 0; i < np; i++)
-		fo_bits(&f, p[i].w.cnt.w, p[i].w.cnt.bits);
-	fo_pad(&f, h->ovf_off);
+		hc__fo_bits(&f, p[i].w.k.cnt.w, p[i].w.k.cnt.bits);
+	hc__fo_pad(&f, h->ovf_off);
 	base = 0;
 	for (unsigned i = 0; i < np; i++) {
-		for (uint64_t j = 0; j < p[i].w.n_ovf; j++) {
-			fo_word(&f, p[i].w.ovf[j].idx + base);
-			fo_word(&f, p[i].w.ovf[j].count);
+		for (uint64_t j = 0; j < p[i].w.k.n_ovf; j++) {
+			hc__fo_word(&f, p[i].w.k.ovf[j].idx + base);
+			hc__fo_word(&f, p[i].w.k.ovf[j].count);
 		}
 		base += p[i].w.n;
 	}
-	fo_pad(&f, h->total_bytes);
-	fo_flush(&f);
+	hc__fo_pad(&f, h->total_bytes);
+	hc__fo_flush(&f);
 	free(f.buf);
 	return f.rc;
 }
@@ -1194,9 +1155,43 @@ static void parts_free(struct part_job *p, unsigned np)
 	memset(p, 0, np * sizeof(*p));
 }
 
+int hc__cx_header_init(const hc_table *t, const hc_options *o,
+		       uint64_t src_capacity, struct hc__cheader *h)
+{
+	if (t->hdr->user_len > HC_USER_MAX)
+		return HC_ECORRUPT;
+	memset(h, 0, sizeof(*h));
+	h->magic = HC_CMAGIC;
+	h->version = HC_COMPACT_VERSION;
+	h->header_size = HC_CHEADER_SIZE;
+	h->byte_order = HC_BYTE_ORDER_PROBE;
+	h->word_size = sizeof(uint64_t);
+	h->key_kind = (uint32_t)t->kind;
+	h->mode = (uint32_t)t->mode;
+	h->seed = t->seed;
+	h->src_capacity = src_capacity;
+	h->src_grow = o->grow;
+	h->src_max_bits = o->max_bits;
+	h->user_len = t->hdr->user_len;
+	memcpy(h->user, t->hdr->user, h->user_len);
+	return HC_OK;
+}
+
+int hc__cx_finish(int fd, XXH3_state_t *st, struct hc__cheader *h)
+{
+	int rc;
+
+	h->body_check = XXH3_64bits_digest(st);
+	h->check = hc__cheader_check(h);
+	rc = pwrite_all(fd, h, sizeof(*h), 0);
+	if (!rc && ftruncate(fd, (off_t)h->total_bytes) != 0)
+		rc = errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC : HC_EIO;
+	return rc;
+}
+
 /*
  * Write the current generation of @t (u64 or packed; no growth in
- * flight) to @fd in the compact layout.  Returns 1 when a growth began
+ * flight) to @fd in the compact layout (byte keys: compact_bytes.c).  Returns 1 when a growth began
  * during the walk (the caller starts again), else a status.  Both
  * passes run in up to save_threads() slices of the generation at once;
  * the bytes written are the same for any number.
@@ -1212,6 +1207,8 @@ int hc__compact_write(hc_table *t, int fd)
 	unsigned cur, top, W, nt = save_threads(), np = 0;
 	int rc;
 
+	if (!t->ops->cx_decode) /* byte keys: a layout of their own */
+		return hc__cbytes_write(t, fd);
 	memset(p, 0, sizeof(p));
 	rc = hc__gen_bounds(t, &cur, &top);
 	if (!rc)
@@ -1220,8 +1217,6 @@ int hc__compact_write(hc_table *t, int fd)
 		rc = hc_table_options(t, &o);
 	if (rc)
 		return rc;
-	if (t->hdr->user_len > HC_USER_MAX)
-		return HC_ECORRUPT;
 	if (t->ops->flags & HC_KIND_ZERO)
 		/* ORDER: relaxed. A count publishes nothing (G3). */
 		zc = hc_atomic_load_relaxed(&t->hdr->zero_count) &
@@ -1255,43 +1250,27 @@ int hc__compact_write(hc_table *t, int fd)
 	}
 	for (unsigned i = 0; i < np; i++) {
 		total += p[i].w.n;
-		n_ovf += p[i].w.n_ovf;
+		n_ovf += p[i].w.k.n_ovf;
 	}
 
-	memset(&h, 0, sizeof(h));
-	h.magic = HC_CMAGIC;
-	h.version = HC_COMPACT_VERSION;
-	h.header_size = HC_CHEADER_SIZE;
-	h.byte_order = HC_BYTE_ORDER_PROBE;
-	h.word_size = sizeof(uint64_t);
-	h.key_kind = (uint32_t)t->kind;
-	h.mode = (uint32_t)t->mode;
+	rc = hc__cx_header_init(t, &o, v.capacity, &h);
+	if (rc)
+		goto out;
 	h.key_bits = W < 64 ? W : 0; /* packed: b; u64: 0 */
-	h.seed = t->seed;
 	h.n = total;
 	h.hash_bits = W;
 	h.bucket_bits = p[0].w.B;
-	h.count_bits = p[0].w.C;
+	h.count_bits = p[0].w.k.C;
 	h.n_ovf = n_ovf;
-	h.src_capacity = v.capacity;
-	h.src_grow = o.grow;
-	h.src_max_bits = o.max_bits;
-	h.user_len = t->hdr->user_len;
-	memcpy(h.user, t->hdr->user, h.user_len);
-	if (layout(&h)) {
+	if (hc__cx_layout(&h)) {
 		rc = HC_ECORRUPT;
 		goto out;
 	}
 	XXH3_INITSTATE(&st);
 	XXH3_64bits_reset(&st);
 	rc = write_body(fd, &st, &h, p, np);
-	if (rc)
-		goto out;
-	h.body_check = XXH3_64bits_digest(&st);
-	h.check = hc__cheader_check(&h);
-	rc = pwrite_all(fd, &h, sizeof(h), 0);
-	if (!rc && ftruncate(fd, (off_t)h.total_bytes) != 0)
-		rc = errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC : HC_EIO;
+	if (!rc)
+		rc = hc__cx_finish(fd, &st, &h);
 out:
 	parts_free(p, np);
 	return rc;

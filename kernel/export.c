@@ -127,7 +127,11 @@ int hc_table_stats(const hc_table *ct, hc_stats *st)
 		st->generation = last.g;
 		st->growing = growing;
 	}
-	if (t->ops->flags & HC_KIND_ARENA) {
+	if (t->cx) {
+		/* A compact byte-key file: its front-coded key stream
+		 * (compact_bytes.c) stands for the key area. */
+		st->arena_used = st->arena_bytes = t->cx->key_bytes;
+	} else if (t->ops->flags & HC_KIND_ARENA) {
 		/* ORDER: relaxed. A figure for the report; it publishes
 		 * nothing (design.md G2). */
 		uint64_t au = hc_atomic_load_relaxed(&t->hdr->arena_used);

@@ -231,8 +231,10 @@ enum hc__home { HC_HOME_ANON = 1, HC_HOME_SHM = 2, HC_HOME_FILE = 3 };
 /*
  * The compact layout (compact.c; docs/format.md, "Compact files"): a
  * read-only file of a u64 or packed table, its entries sorted by key
- * hash and stored as Elias-Fano-like buckets.  Nothing in it is ever
- * written after the file is renamed into place, so no field is atomic.
+ * hash and stored as Elias-Fano-like buckets, or of a byte-key table
+ * (compact_bytes.c), its keys sorted by their bytes and front-coded in
+ * blocks.  Nothing in it is ever written after the file is renamed into
+ * place, so no field is atomic.
  */
 #define HC_CMAGIC UINT64_C(0x54504d4f43474f48) /* "HOGCOMPT" little-endian */
 #define HC_COMPACT_VERSION 1u
@@ -240,6 +242,13 @@ enum hc__home { HC_HOME_ANON = 1, HC_HOME_SHM = 2, HC_HOME_FILE = 3 };
 #define HC_CSEL_EVERY 256u /* select samples: one per this many buckets */
 #define HC_CCOUNT_BITS_MAX 32u
 #define HC_CN_MAX (UINT64_C(1) << 41) /* entries: 2^40 slots + header key */
+#define HC_CBLOCK_KEYS 32u /* byte keys: entries a block (the writer's) */
+#define HC_CBLOCK_KEYS_MAX 4096u /* ... and the most a reader takes */
+#define HC_CKEY_BYTES_MAX (UINT64_C(1) << 52) /* a key stream's bytes */
+#define HC_CHUFF_BITS 12u /* byte keys: the longest code of a byte */
+/* ... in one of two codes: the lengths and prefixes, and the key bytes */
+#define HC_CHUFF_CODES 2u
+#define HC_CHUFF_LENS (HC_CHUFF_CODES * 256u) /* bytes of code lengths */
 
 struct hc__cheader {
 	uint64_t magic; /* 0: HC_CMAGIC */
@@ -267,7 +276,13 @@ struct hc__cheader {
 	int32_t src_grow; /* 136: its hc_options.grow (HC_GROW_OFF or %) */
 	uint32_t src_max_bits; /* 140: its hc_options.max_bits */
 	uint64_t body_check; /* 144: XXH3_64bits(bytes 1024..total_bytes) */
-	uint8_t reserved0[384 - 152]; /* 152: zero */
+	/* Byte keys only (compact_bytes.c), else zero: */
+	uint32_t block_keys; /* 152: entries a block, 1..4096 */
+	uint32_t pad1; /* 156: zero */
+	uint64_t idx_off; /* 160: block index, n_blocks + 1 u64 */
+	uint64_t key_off; /* 168: the front-coded key stream */
+	uint64_t key_bytes; /* 176: its length (padded to 8 in the file) */
+	uint8_t reserved0[384 - 184]; /* 184: zero */
 	uint32_t user_len; /* 384: as struct hc__header */
 	uint32_t pad0; /* 388: zero */
 	uint8_t user[HC_USER_MAX]; /* 392 */
@@ -278,6 +293,8 @@ _Static_assert(sizeof(struct hc__cheader) == HC_CHEADER_SIZE, "cheader");
 _Static_assert(offsetof(struct hc__cheader, n) == 48, "cheader n");
 _Static_assert(offsetof(struct hc__cheader, n_ovf) == 72, "cheader n_ovf");
 _Static_assert(offsetof(struct hc__cheader, body_check) == 144, "body");
+_Static_assert(offsetof(struct hc__cheader, idx_off) == 160, "idx_off");
+_Static_assert(offsetof(struct hc__cheader, key_bytes) == 176, "key_bytes");
 _Static_assert(offsetof(struct hc__cheader, user_len) == 384, "user_len");
 _Static_assert(offsetof(struct hc__cheader, user) == 392, "cheader user");
 _Static_assert(offsetof(struct hc__cheader, check) == 1016, "check");
@@ -298,6 +315,21 @@ struct hc__compact {
 	uint64_t rem_words, cnt_words;
 	uint64_t esc; /* 2^C - 1: the count is in the overflow array */
 	unsigned W, B, R, C;
+	/* Byte keys (compact_bytes.c): the block index and key stream;
+	 * keys is NULL for a u64 or packed file. */
+	const uint64_t *idx;
+	const unsigned char *keys; /* the code lengths, then the stream */
+	const uint64_t *kw; /* the stream (bits) */
+	uint64_t n_blocks, key_bytes;
+	unsigned K; /* entries a block */
+	/* Its decoding tables, one a code: the byte | its code's length
+	 * << 8 for the next HC_CHUFF_BITS bits of the stream (0: no such
+	 * code). */
+	uint16_t htab[HC_CHUFF_CODES][1u << HC_CHUFF_BITS];
+	/* The keys decoded for iteration, {u32 length, bytes} each, made
+	 * once under map_lock (compact_bytes.c), freed at close. */
+	unsigned char *flat;
+	uint64_t flat_len;
 };
 
 /*
@@ -540,6 +572,17 @@ int hc__compact_count(const struct hc__compact *c, uint64_t i, uint64_t *o,
 int hc__compact_next(const struct hc_table *t, uint64_t *pos, uint64_t *b,
 		     uint64_t *i, uint64_t *o, hc_entry *e);
 int hc__compact_verify(const struct hc_table *t);
+/* compact_bytes.c: the same for byte keys (the bytes kind's cx_check);
+ * next walks in key order, *pos, *i and *o starting at 0. */
+int hc__cbytes_check(const struct hc__cheader *h);
+int hc__cbytes_bind(struct hc__compact *c,
+		    const unsigned char len[HC_CHUFF_LENS]);
+int hc__cbytes_write(hc_table *t, int fd);
+int hc__cbytes_get(const struct hc_table *t, const void *key, size_t len,
+		   uint64_t *count);
+int hc__cbytes_next(const struct hc_table *t, uint64_t *pos, uint64_t *i,
+		    uint64_t *o, hc_entry *e);
+int hc__cbytes_verify(const struct hc_table *t);
 
 /* grow.c */
 int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot);

@@ -77,6 +77,8 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 	if (!it || !e)
 		return HC_EINVAL;
 	t = it->t;
+	if (t->cx && t->cx->keys) /* byte keys in ascending byte order */
+		return hc__cbytes_next(t, &it->pos, &it->ci, &it->co, e);
 	if (t->cx) /* in hash order: sorted, not slot order */
 		return hc__compact_next(t, &it->pos, &it->cb, &it->ci, &it->co,
 					e);

@@ -475,4 +475,5 @@ const struct hc__kind hc__kind_bytes = {
 	.next = bytes_next,
 	.scan = bytes_scan,
 	.regions = bytes_regions,
+	.cx_check = hc__cbytes_check, /* compact_bytes.c */
 };

@@ -998,8 +998,8 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 
 	if (!t || !path || !*path)
 		return HC_EINVAL;
-	/* Only u64 and packed tables have a compact layout. */
-	compact = compact && t->ops->cx_decode;
+	/* Dense tables have no compact layout. */
+	compact = compact && t->ops->cx_check;
 	n = strlen(path) + 32;
 	tmp = malloc(n);
 	if (!tmp)
@@ -1176,6 +1176,7 @@ int hc_table_close(hc_table *t)
 	if (munmap(t->base, t->reserve) != 0 && rc == HC_OK)
 		rc = HC_EIO;
 	if (t->cx) {
+		free(t->cx->flat);
 		free(t->cx);
 		free(t->hdr); /* the heap copy (compact.c) */
 	}

@@ -170,5 +170,7 @@ int hc_get_bytes(const hc_table *ct, const void *key, size_t len,
 	rc = check_bytes_key(key, len);
 	if (rc)
 		return rc;
+	if (t->cx)
+		return hc__cbytes_get(t, key, len, count);
 	return t->ops->get_bytes(t, key, len, count);
 }

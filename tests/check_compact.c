@@ -98,24 +98,6 @@ static void save_open(hc_table *src, const char *tag, char *path, size_t cap,
 	ck_assert_ok(hc__compact_verify(*out));
 }
 
-static void same_figures(const hc_table *a, const hc_table *b)
-{
-	hc_stats sa = { .size = sizeof(sa) }, sb = { .size = sizeof(sb) };
-	uint64_t ha[300], hb[300];
-
-	ck_assert_ok(hc_table_stats(a, &sa));
-	ck_assert_ok(hc_table_stats(b, &sb));
-	hc_assert_eq(sa.distinct, sb.distinct);
-	hc_assert_eq(sa.total, sb.total);
-	hc_assert_eq(sa.unique, sb.unique);
-	hc_assert_eq(sa.max_count, sb.max_count);
-	hc_assert_eq(sb.claimed, sb.distinct);
-	ck_assert_ok(hc_histo(a, ha, 300));
-	ck_assert_ok(hc_histo(b, hb, 300));
-	for (int i = 0; i < 300; i++)
-		hc_assert_eq(ha[i], hb[i]);
-}
-
 /* Everything a reader does, compared with the source table. */
 static void round_trip(int kind, unsigned key_bits, size_t n, int grow)
 {
@@ -130,7 +112,7 @@ static void round_trip(int kind, unsigned key_bits, size_t n, int grow)
 	ck_assert_ok(hc_table_set_user(src, "hogcount-cli 1 tokens=dna", 25));
 	save_open(src, "compact", path, sizeof(path), &c);
 	hc_test_assert_same(src, c);
-	same_figures(src, c);
+	hc_test_same_figures(src, c);
 
 	/* Iteration is in ascending hash order and complete. */
 	ck_assert_ok(hc_test_collect(c, &e, &ne));
@@ -292,7 +274,7 @@ START_TEST(high_load)
 	hc_assert_gt(n, 100000);
 	save_open(t, "high", path, sizeof(path), &c);
 	hc_test_assert_same(t, c);
-	same_figures(t, c);
+	hc_test_same_figures(t, c);
 	hc_table_close(c);
 	hc_table_close(t);
 }
@@ -320,7 +302,7 @@ START_TEST(huge_counts)
 	ck_assert_ok(hc_get(c, UINT64_MAX, &got));
 	hc_assert_eq(got, UINT64_MAX - 1);
 	hc_test_assert_same(t, c);
-	same_figures(t, c);
+	hc_test_same_figures(t, c);
 	hc_table_close(c);
 	hc_table_close(t);
 }
@@ -410,7 +392,7 @@ static void window_grows(int kind, int nkeys)
 	}
 	hc_iter_destroy(it);
 	hc_assert_eq(n, (uint64_t)nkeys + 60);
-	same_figures(t, c);
+	hc_test_same_figures(t, c);
 	hc_table_close(c);
 	hc_table_close(t);
 }
@@ -427,7 +409,8 @@ START_TEST(late_keys_packed)
 }
 END_TEST
 
-/* Dense and byte-key tables are saved as hc_table_save() saves them. */
+/* Dense tables are saved as hc_table_save() saves them (byte-key
+ * tables have a compact layout of their own: check_compact_bytes.c). */
 START_TEST(other_kinds)
 {
 	char path[4096];
@@ -436,10 +419,11 @@ START_TEST(other_kinds)
 	hc_view v = { .size = sizeof(v) };
 
 	hc_options_init(&o);
-	o.key_kind = HC_KEY_BYTES;
+	o.key_kind = HC_KEY_DENSE;
+	o.dense_bits = 8;
 	ck_assert_ok(hc_table_create(&t, &o));
-	ck_assert_ok(hc_add_bytes(t, "abc", 3, 2));
-	hc_test_path(path, sizeof(path), "bytes");
+	ck_assert_ok(hc_add(t, 7, 2));
+	hc_test_path(path, sizeof(path), "dense");
 	ck_assert_ok(hc_table_save_compact(t, path));
 	ck_assert_ok(hc_table_open(&c, path, HC_OPEN_RDWR));
 	ck_assert_ok(hc_table_view(c, &v));
@@ -449,62 +433,18 @@ START_TEST(other_kinds)
 }
 END_TEST
 
-/* Every read a tool makes; each returns a status, none crashes. */
-static void read_all(const char *path)
+/* Point gets of any integer keys. */
+static void int_gets(const hc_table *t)
 {
-	hc_table *t;
-	hc_iter *it;
-	hc_entry e;
-	hc_stats st = { .size = sizeof(st) };
-	uint64_t hist[16], c, s = 1;
-	hc_options o;
+	uint64_t c, s = 1;
 
-	if (hc_table_open(&t, path, HC_OPEN_RDONLY) != HC_OK)
-		return;
-	(void)hc_table_stats(t, &st);
-	(void)hc_histo(t, hist, 16);
-	if (hc_iter_create(t, &it) == HC_OK) {
-		for (int n = 0; n < 1 << 20 && hc_iter_next(it, &e) == 1; n++)
-			;
-		hc_iter_destroy(it);
-	}
 	for (int i = 0; i < 300; i++)
 		(void)hc_get(t, hc_test_rand(&s) >> (i % 40), &c);
-	hc_options_init(&o);
-	o.capacity = 1024;
-	o.grow = HC_GROW_OFF;
-	{
-		hc_table *d;
-
-		ck_assert_ok(hc_table_create(&d, &o));
-		(void)hc_table_merge(d, t);
-		hc_table_close(d);
-	}
-	ck_assert_hc(hc__compact_verify(t), HC_ECORRUPT);
-	hc_table_close(t);
 }
 
-static unsigned char *slurp(const char *path, size_t *n)
+static void read_all(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	unsigned char *p;
-
-	ck_assert_ptr_nonnull(f);
-	*n = (size_t)hc_test_file_size(path);
-	p = malloc(*n + 1);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_int_eq(fread(p, 1, *n, f), *n);
-	fclose(f);
-	return p;
-}
-
-static void spit(const char *path, const unsigned char *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fwrite(p, 1, n, f), n);
-	fclose(f);
+	hc_test_compact_reads(path, int_gets);
 }
 
 /*
@@ -529,7 +469,7 @@ static void save_threads(hc_table *t, unsigned threads, const char *tag,
 static void same_bytes(const char *a, const char *b)
 {
 	size_t na, nb;
-	unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
+	unsigned char *x = hc_test_slurp(a, &na), *y = hc_test_slurp(b, &nb);
 
 	hc_assert_eq(na, nb);
 	ck_assert(memcmp(x, y, na) == 0);
@@ -604,106 +544,79 @@ END_TEST
 
 START_TEST(truncated)
 {
-	char path[4096], bad[4096];
-	hc_table *t = make(HC_KEY_PACKED, 42, 300, 0, 5), *c;
-	unsigned char *p;
-	size_t n;
+	char path[4096];
+	hc_table *t = make(HC_KEY_PACKED, 42, 300, 0, 5);
 
 	hc_test_path(path, sizeof(path), "src");
 	ck_assert_ok(hc_table_save_compact(t, path));
-	p = slurp(path, &n);
-	hc_test_path(bad, sizeof(bad), "bad");
-	for (size_t len = 0; len < n; len += len < 1100 ? 1 : 7) {
-		int rc;
-
-		spit(bad, p, len);
-		rc = hc_table_open(&c, bad, HC_OPEN_RDONLY);
-		hc_require(rc == HC_ECORRUPT, "length %zu: %s", len,
-			   hc_test_name(rc));
-	}
-	/* One byte more is refused too. */
-	p[n] = 0;
-	spit(bad, p, n + 1);
-	ck_assert_hc(hc_table_open(&c, bad, HC_OPEN_RDONLY), HC_ECORRUPT);
-	free(p);
+	hc_test_compact_refused(path, HC_CHEADER_SIZE);
 	hc_table_close(t);
 }
 END_TEST
 
+/* Each geometry field changed, with the check recomputed. */
+static void edit_field(struct hc__cheader *h, int f)
+{
+	switch (f) {
+	case 0:
+		h->n++;
+		break;
+	case 1:
+		h->n = UINT64_MAX;
+		break;
+	case 2:
+		h->bucket_bits++;
+		break;
+	case 3:
+		h->bucket_bits = 64;
+		break;
+	case 4:
+		h->count_bits = 0;
+		break;
+	case 5:
+		h->count_bits = 33;
+		break;
+	case 6:
+		h->n_ovf = h->n + 1;
+		break;
+	case 7:
+		h->rem_off += 8;
+		break;
+	case 8:
+		h->total_bytes += 8;
+		break;
+	case 9:
+		h->key_kind = HC_KEY_BYTES;
+		break;
+	case 10:
+		h->hash_bits = 63;
+		break;
+	case 11:
+		h->user_len = HC_USER_MAX + 1;
+		break;
+	/* The byte-key fields are zero in this layout. */
+	case 12:
+		h->block_keys = 32;
+		break;
+	case 13:
+		h->key_bytes = 8;
+		break;
+	case 14:
+		h->idx_off = HC_CHEADER_SIZE;
+		break;
+	default:
+		h->key_off = HC_CHEADER_SIZE;
+	}
+}
+
 START_TEST(header_fields)
 {
-	char path[4096], bad[4096];
-	hc_table *t = make(HC_KEY_U64, 0, 500, 0, 6), *c;
-	struct hc__cheader h;
-	unsigned char *p;
-	size_t n;
+	char path[4096];
+	hc_table *t = make(HC_KEY_U64, 0, 500, 0, 6);
 
 	hc_test_path(path, sizeof(path), "src");
 	ck_assert_ok(hc_table_save_compact(t, path));
-	p = slurp(path, &n);
-	hc_test_path(bad, sizeof(bad), "bad");
-
-	/* Any flipped header byte: the check catches it (or the identity
-	 * fields say another version). */
-	for (size_t i = 0; i < HC_CHEADER_SIZE; i++) {
-		int rc;
-
-		p[i] ^= 0x10;
-		spit(bad, p, n);
-		rc = hc_table_open(&c, bad, HC_OPEN_RDONLY);
-		hc_require(rc == HC_ECORRUPT || rc == HC_EVERSION,
-			   "byte %zu: %s", i, hc_test_name(rc));
-		p[i] ^= 0x10;
-	}
-	/* Each geometry field changed, with the check recomputed. */
-	for (int f = 0; f < 12; f++) {
-		memcpy(&h, p, sizeof(h));
-		switch (f) {
-		case 0:
-			h.n++;
-			break;
-		case 1:
-			h.n = UINT64_MAX;
-			break;
-		case 2:
-			h.bucket_bits++;
-			break;
-		case 3:
-			h.bucket_bits = 64;
-			break;
-		case 4:
-			h.count_bits = 0;
-			break;
-		case 5:
-			h.count_bits = 33;
-			break;
-		case 6:
-			h.n_ovf = h.n + 1;
-			break;
-		case 7:
-			h.rem_off += 8;
-			break;
-		case 8:
-			h.total_bytes += 8;
-			break;
-		case 9:
-			h.key_kind = HC_KEY_BYTES;
-			break;
-		case 10:
-			h.hash_bits = 63;
-			break;
-		case 11:
-			h.user_len = HC_USER_MAX + 1;
-			break;
-		}
-		h.check = hc__cheader_check(&h);
-		memcpy(p, &h, sizeof(h));
-		spit(bad, p, n);
-		ck_assert_hc(hc_table_open(&c, bad, HC_OPEN_RDONLY),
-			     HC_ECORRUPT);
-		memcpy(&h, p, sizeof(h));
-	}
-	free(p);
+	hc_test_compact_fields(path, 16, edit_field);
 	hc_table_close(t);
 }
 END_TEST
@@ -712,40 +625,12 @@ END_TEST
  * the mapping, and verify says HC_ECORRUPT. */
 START_TEST(body_garbage)
 {
-	char path[4096], bad[4096];
+	char path[4096];
 	hc_table *t = make(_i ? HC_KEY_PACKED : HC_KEY_U64, 30, 2000, 0, 8);
-	unsigned char *p, *q;
-	size_t n;
-	uint64_t s = 11;
 
 	hc_test_path(path, sizeof(path), "src");
 	ck_assert_ok(hc_table_save_compact(t, path));
-	p = slurp(path, &n);
-	q = malloc(n);
-	hc_test_path(bad, sizeof(bad), "bad");
-	for (int round = 0; round < 300; round++) {
-		memcpy(q, p, n);
-		if (round % 3 == 0) {
-			/* All ones, all zeros, or noise, in one region. */
-			uint64_t a = HC_CHEADER_SIZE +
-				     hc_test_rand(&s) % (n - HC_CHEADER_SIZE);
-			uint64_t len = hc_test_rand(&s) % (n - a) + 1;
-
-			memset(q + a, round % 2 ? 0xff : 0, len);
-		} else {
-			for (int k = 0; k < 1 + round % 9; k++)
-				q[HC_CHEADER_SIZE +
-				  hc_test_rand(&s) % (n - HC_CHEADER_SIZE)] ^=
-					(unsigned char)(1 +
-							hc_test_rand(&s) % 255);
-		}
-		if (!memcmp(p, q, n))
-			continue;
-		spit(bad, q, n);
-		read_all(bad);
-	}
-	free(q);
-	free(p);
+	hc_test_compact_garbage(path, HC_CHEADER_SIZE, 300, 11, read_all);
 	hc_table_close(t);
 }
 END_TEST

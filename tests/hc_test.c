@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "hc_test.h"
+#include "hc_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -487,4 +488,173 @@ void hc_test_copy_file(const char *from, const char *to)
 	ck_assert_int_eq(r, 0);
 	close(in);
 	close(out);
+}
+
+unsigned char *hc_test_slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *p;
+
+	hc_require(f != NULL, "open %s: %s", path, strerror(errno));
+	*n = (size_t)hc_test_file_size(path);
+	p = malloc(*n + 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fread(p, 1, *n, f), *n);
+	fclose(f);
+	return p;
+}
+
+void hc_test_spit(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	hc_require(f != NULL, "open %s: %s", path, strerror(errno));
+	ck_assert_int_eq(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+void hc_test_same_figures(const hc_table *a, const hc_table *b)
+{
+	hc_stats sa = { .size = sizeof(sa) }, sb = { .size = sizeof(sb) };
+	uint64_t ha[300], hb[300];
+
+	ck_assert_ok(hc_table_stats(a, &sa));
+	ck_assert_ok(hc_table_stats(b, &sb));
+	hc_assert_eq(sa.distinct, sb.distinct);
+	hc_assert_eq(sa.total, sb.total);
+	hc_assert_eq(sa.unique, sb.unique);
+	hc_assert_eq(sa.max_count, sb.max_count);
+	hc_assert_eq(sb.claimed, sb.distinct);
+	hc_assert_eq(sa.key_kind, sb.key_kind);
+	ck_assert_ok(hc_histo(a, ha, 300));
+	ck_assert_ok(hc_histo(b, hb, 300));
+	for (int i = 0; i < 300; i++)
+		hc_assert_eq(ha[i], hb[i]);
+}
+
+void hc_test_compact_refused(const char *path, size_t hdr)
+{
+	char bad[4096];
+	size_t n;
+	unsigned char *p = hc_test_slurp(path, &n);
+	hc_table *c;
+	int rc;
+
+	hc_test_path(bad, sizeof(bad), "bad");
+	for (size_t len = 0; len < n; len += len < hdr + 76 ? 1 : 7) {
+		hc_test_spit(bad, p, len);
+		rc = hc_table_open(&c, bad, HC_OPEN_RDONLY);
+		hc_require(rc == HC_ECORRUPT, "length %zu: %s", len,
+			   hc_test_name(rc));
+	}
+	p[n] = 0; /* one byte more */
+	hc_test_spit(bad, p, n + 1);
+	ck_assert_hc(hc_table_open(&c, bad, HC_OPEN_RDONLY), HC_ECORRUPT);
+	/* Any flipped header byte: the check catches it (or the identity
+	 * fields say another version). */
+	for (size_t i = 0; i < hdr; i++) {
+		p[i] ^= 0x10;
+		hc_test_spit(bad, p, n);
+		rc = hc_table_open(&c, bad, HC_OPEN_RDONLY);
+		hc_require(rc == HC_ECORRUPT || rc == HC_EVERSION,
+			   "byte %zu: %s", i, hc_test_name(rc));
+		p[i] ^= 0x10;
+	}
+	free(p);
+}
+
+void hc_test_compact_garbage(const char *path, size_t hdr, int rounds,
+			     uint64_t seed, void (*read_all)(const char *bad))
+{
+	char bad[4096];
+	size_t n;
+	unsigned char *p = hc_test_slurp(path, &n), *q = malloc(n);
+	uint64_t s = seed;
+
+	ck_assert_ptr_nonnull(q);
+	hc_test_path(bad, sizeof(bad), "bad");
+	for (int round = 0; round < rounds; round++) {
+		memcpy(q, p, n);
+		if (round % 3 == 0) {
+			/* All ones, all zeros, or noise, in one region. */
+			uint64_t a = hdr + hc_test_rand(&s) % (n - hdr);
+			uint64_t len = hc_test_rand(&s) % (n - a) + 1;
+
+			memset(q + a, round % 2 ? 0xff : 0, len);
+		} else {
+			for (int k = 0; k < 1 + round % 9; k++)
+				q[hdr + hc_test_rand(&s) % (n - hdr)] ^=
+					(unsigned char)(1 +
+							hc_test_rand(&s) % 255);
+		}
+		if (!memcmp(p, q, n))
+			continue;
+		hc_test_spit(bad, q, n);
+		read_all(bad);
+	}
+	free(q);
+	free(p);
+}
+
+void hc_test_compact_fields(const char *path, int nf,
+			    void (*edit)(struct hc__cheader *h, int f))
+{
+	char bad[4096];
+	struct hc__cheader h;
+	size_t n;
+	unsigned char *p = hc_test_slurp(path, &n);
+	hc_table *c;
+
+	hc_test_path(bad, sizeof(bad), "bad");
+	for (int f = 0; f < nf; f++) {
+		memcpy(&h, p, sizeof(h));
+		edit(&h, f);
+		h.check = hc__cheader_check(&h);
+		hc_test_spit(bad, &h, sizeof(h));
+		{
+			FILE *o = fopen(bad, "ab");
+
+			ck_assert_ptr_nonnull(o);
+			ck_assert_int_eq(
+				fwrite(p + sizeof(h), 1, n - sizeof(h), o),
+				n - sizeof(h));
+			fclose(o);
+		}
+		hc_require(hc_table_open(&c, bad, HC_OPEN_RDONLY) ==
+				   HC_ECORRUPT,
+			   "field %d", f);
+	}
+	free(p);
+}
+
+void hc_test_compact_reads(const char *path, void (*gets)(const hc_table *t))
+{
+	hc_stats st = { .size = sizeof(st) };
+	uint64_t hist[16];
+	hc_table *t, *d;
+	hc_options o;
+	hc_iter *it;
+	hc_entry e;
+
+	if (hc_table_open(&t, path, HC_OPEN_RDONLY) != HC_OK)
+		return;
+	(void)hc_table_stats(t, &st);
+	(void)hc_histo(t, hist, 16);
+	if (hc_iter_create(t, &it) == HC_OK) {
+		for (int n = 0; n < 1 << 20 && hc_iter_next(it, &e) == 1; n++)
+			if (e.bytes && e.len)
+				(void)((const volatile unsigned char *)
+					       e.bytes)[e.len - 1];
+		hc_iter_destroy(it);
+	}
+	gets(t);
+	hc_options_init(&o);
+	o.key_kind = st.key_kind == HC_KEY_BYTES ? HC_KEY_BYTES : HC_KEY_U64;
+	o.capacity = 1024;
+	o.grow = HC_GROW_OFF;
+	ck_assert_ok(hc_table_create(&d, &o));
+	(void)hc_table_merge(d, t);
+	hc_table_close(d);
+	ck_assert_hc(hc__compact_verify(t), HC_ECORRUPT);
+	hc_table_close(t);
 }

@@ -37,6 +37,7 @@ Suite *hc_narrow_suite(void);
 Suite *hc_threads_suite(void);
 Suite *hc_seal_suite(void);
 Suite *hc_compact_suite(void);
+Suite *hc_compact_bytes_suite(void);
 Suite *hc_cache_suite(void);
 Suite *hc_lock_suite(void);
 Suite *hc_nospace_suite(void);
@@ -184,5 +185,34 @@ void hc_test_write_header(const char *path, const void *hdr4096,
 uint64_t hc_test_file_size(const char *path);
 void hc_test_truncate(const char *path, uint64_t size);
 void hc_test_copy_file(const char *from, const char *to);
+/* The bytes of @path in a new buffer of *n + 1 bytes (free it). */
+unsigned char *hc_test_slurp(const char *path, size_t *n);
+void hc_test_spit(const char *path, const void *p, size_t n);
+
+/* ck_assert that @a and @b give the same stats and histogram, @b
+ * claiming exactly its distinct keys (a compact copy of @a). */
+void hc_test_same_figures(const hc_table *a, const hc_table *b);
+
+/*
+ * Hostile copies of the compact file @path (tests/check_compact*.c):
+ * every truncation, one byte more, and each of its first @hdr bytes
+ * flipped are refused by hc_table_open; @rounds copies with garbage in
+ * the body behind the header (runs of 0 or 0xff, or flipped bytes) go
+ * to @read_all, which makes every read and checks they fail cleanly.
+ */
+void hc_test_compact_refused(const char *path, size_t hdr);
+/* Each of @nf changes @edit(h, f) to the header of the compact file
+ * @path, with the header check made right, is refused: HC_ECORRUPT. */
+struct hc__cheader;
+void hc_test_compact_fields(const char *path, int nf,
+			    void (*edit)(struct hc__cheader *h, int f));
+void hc_test_compact_garbage(const char *path, size_t hdr, int rounds,
+			     uint64_t seed, void (*read_all)(const char *bad));
+/* Every read a tool makes of the damaged compact file @path, if it
+ * opens: stats, histogram, a walk touching each key's last byte, @gets
+ * (point gets of the caller's keys), a merge into a small table of the
+ * same sort of key; each returns a status, none crashes; and verify
+ * says HC_ECORRUPT. */
+void hc_test_compact_reads(const char *path, void (*gets)(const hc_table *t));
 
 #endif /* HC_TEST_H */

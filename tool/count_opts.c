@@ -160,9 +160,9 @@ void count_opts_usage(FILE *f, unsigned flags)
 		"                       ones fit (numpy views from Python)\n"
 		"      --no-compact     write the live layout, which opens\n"
 		"                       read-write and grows, instead of the\n"
-		"                       compact read-only one (k-mers and\n"
-		"                       fragments of up to 8 bytes; several\n"
-		"                       times larger)\n",
+		"                       compact read-only one (all but the\n"
+		"                       dense counters of very short keys;\n"
+		"                       several times larger)\n",
 		mpi ? " in all" : "", mpi ? "rank" : "worker");
 	if (mpi)
 		fprintf(f,

@@ -75,10 +75,54 @@ sdump days.hc >a.txt
 sdump both.hc >b.txt
 cmp -s a.txt b.txt || fail "--into a compact table"
 
-# Kinds with no compact layout are written live.
-printf 'the cat sat on the mat the end\n' >t.txt
-"$HC" count --words -k 2 -q -o w.hc t.txt
-[ "$(magic w.hc)" = HOGCOUNT ] || fail "words: not the live layout"
+# Byte keys (word n-grams, byte fragments past 8 bytes): compact too,
+# sorted and front-coded, read alike, a fraction of the live bytes.
+"$GEN_TEXT" --seed 3 --bytes 300000 >t.txt
+"$GEN_TEXT" --seed 4 --bytes 100000 >t2.txt
+for o in "--words -k 3" "--bytes -k 12"; do
+	"$HC" count $o -j 2 -q -o w.hc t.txt
+	"$HC" count $o -j 2 -q --no-compact -o wl.hc t.txt
+	[ "$(magic w.hc)" = HOGCOMPT ] || fail "$o: not compact"
+	[ "$(magic wl.hc)" = HOGCOUNT ] || fail "$o: --no-compact"
+	sdump w.hc >a.txt
+	sdump wl.hc >b.txt
+	[ -s a.txt ] || fail "$o: empty dump"
+	cmp -s a.txt b.txt || fail "$o: compact dump differs"
+	# dump walks the keys in byte order already.
+	"$HC" dump w.hc | cut -f1 >k.txt
+	LC_ALL=C sort -c k.txt 2>/dev/null || [ "$o" != "--words -k 3" ] ||
+		fail "$o: dump not in byte order"
+	[ $(($(size w.hc) * 3)) -lt "$(size wl.hc)" ] ||
+		fail "$o: compact $(size w.hc) vs live $(size wl.hc)"
+	"$HC" histo w.hc >hc.txt
+	"$HC" histo wl.hc >hl.txt
+	cmp -s hc.txt hl.txt || fail "$o: histo differs"
+	for f in Unique Distinct Total Max_count Tokens Keys; do
+		a=$("$HC" stats w.hc | grep "^$f:")
+		b=$("$HC" stats wl.hc | grep "^$f:")
+		[ "$a" = "$b" ] || fail "$o: stats $a vs $b"
+	done
+	"$HC" stats w.hc | grep -q '^Layout: *compact, read-only' ||
+		fail "$o: layout"
+	"$HC" verify w.hc | grep -q ': OK$' || fail "$o: verify"
+	head -n 40 a.txt | cut -f1 >q.txt
+	[ "$("$HC" query w.hc <q.txt)" = "$("$HC" query wl.hc <q.txt)" ] ||
+		fail "$o: query differs"
+	# merge and --into, as for k-mers.
+	"$HC" merge -o m.hc w.hc wl.hc
+	"$HC" merge --no-compact -o ml.hc wl.hc wl.hc
+	[ "$(magic m.hc)" = HOGCOMPT ] || fail "$o: merge output not compact"
+	sdump m.hc >a.txt
+	sdump ml.hc >b.txt
+	cmp -s a.txt b.txt || fail "$o: merge of compact differs"
+	cp w.hc days.hc
+	"$HC" count $o -j 2 -q --into days.hc t2.txt
+	"$HC" count $o -j 2 -q -o both.hc t.txt t2.txt
+	[ "$(magic days.hc)" = HOGCOMPT ] || fail "$o: --into: not compact"
+	sdump days.hc >a.txt
+	sdump both.hc >b.txt
+	cmp -s a.txt b.txt || fail "$o: --into a compact table"
+done
 
 # A damaged compact file: one line, exit 1.
 head -c 2000 c21.hc >cut.hc

@@ -15,7 +15,7 @@
 
 "$GEN_TEXT" --seed 5 --bytes 200000 >t.txt
 "$GEN_READS" --seed 5 --reads 2000 --len 100 >r.fa
-"$HC" count -q -k 2 --words -o b.hc t.txt
+"$HC" count -q -k 2 --words --no-compact -o b.hc t.txt
 "$HC" count -q -k 21 --dna --no-compact -o d.hc r.fa
 sdump b.hc >b.dump
 

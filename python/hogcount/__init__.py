@@ -298,10 +298,11 @@ class Table:
     def save(self, path, compact=True):
         """Write the table to ``path`` atomically; the file is sealed
         with checksums of its body (see verify()).  By default, as
-        ``hogcount count -o`` writes, u64 and packed tables go in the
-        read-only compact layout (hc_table_save_compact,
-        docs/format.md: the entries only, which carries its own
-        checksum) and dense and byte-key tables as they are.
+        ``hogcount count -o`` writes, u64, packed, narrow and byte-key
+        tables go in the read-only compact layout
+        (hc_table_save_compact, docs/format.md: the entries only, byte
+        keys sorted and front-coded, which carries its own checksum)
+        and dense tables as they are.
         ``compact=False`` (``count --no-compact``): the live layout of
         every kind (hc_table_save), which opens writable and has numpy
         views of its slots."""
@@ -500,7 +501,7 @@ class Table:
     @property
     def compact(self):
         """True for a compact table file (hc_table_save_compact, what
-        ``hogcount count`` writes for integer keys): read-only, no
+        ``hogcount count`` writes but for dense tables): read-only, no
         slots to view."""
         v = self._view()
         return v.key_kind != _lib.KEY_DENSE and not v.slots

@@ -1,0 +1,823 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compact_bytes.c - the compact layout of a byte-key table
+ * (docs/format.md, "Compact files", "Byte keys"; docs/design.md,
+ * "Compact files"): the keys sorted by their bytes and front-coded in
+ * blocks of HC_CBLOCK_KEYS, every byte of that stored as its code in one
+ * of two canonical Huffman codes of the file (lengths and prefixes, key
+ * bytes), a block index of bit offsets, and
+ * the count array and overflow array of compact.c.  Writing it from a live
+ * table, point gets (a binary search over the block heads, then a
+ * decode of one block that compares as it goes), the ordered walk and
+ * the full check.
+ *
+ * A key in a block is its length and bytes (the block's head), or the
+ * bytes it shares with the key before it (l) and the rest (s bytes):
+ * one byte of two nibbles min(l, 15), min(s, 15), then l - 15 and
+ * s - 15 as LEB128 varints where a nibble is 15, then the s bytes.
+ * Each byte is then a code of at most HC_CHUFF_BITS bits (the lengths
+ * in code CODE_LEN, key bytes in CODE_KEY), read through a table of
+ * 2^HC_CHUFF_BITS entries a code built at open from the file's code
+ * lengths (hc__cbytes_bind()).
+ *
+ * Every read is bounded by the sizes validated at open and by the
+ * block's end in the index, whatever the bytes say: a hostile file gives
+ * HC_ECORRUPT (or a wrong answer), never a read outside the mapping.
+ * Nothing here is atomic: the file is immutable.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compact_internal.h"
+
+/* ---- the Huffman code of the stream's bytes --------------------------- */
+
+/* Canonical codes of the lengths @len (0: the byte is absent), as
+ * DEFLATE assigns them: shorter codes first, then by byte value.  Each
+ * code is returned bit-reversed, as it is stored (read LSB first). */
+static void canon(const unsigned char len[256], uint16_t rev[256])
+{
+	uint16_t count[HC_CHUFF_BITS + 1] = { 0 }, next[HC_CHUFF_BITS + 1];
+	unsigned code = 0;
+
+	for (unsigned b = 0; b < 256; b++)
+		count[len[b]]++;
+	count[0] = 0;
+	for (unsigned l = 1; l <= HC_CHUFF_BITS; l++) {
+		code = (code + count[l - 1]) << 1;
+		next[l] = (uint16_t)code;
+	}
+	for (unsigned b = 0; b < 256; b++) {
+		unsigned c = len[b] ? next[len[b]]++ : 0, r = 0;
+
+		for (unsigned k = 0; k < len[b]; k++)
+			r |= ((c >> k) & 1) << (len[b] - 1 - k);
+		rev[b] = (uint16_t)r;
+	}
+}
+
+/* The decoding table @tab of the code of lengths @len: HC_ECORRUPT if
+ * a length is too long or they are no prefix code (Kraft's sum). */
+static int code_table(const unsigned char len[256],
+		      uint16_t tab[1u << HC_CHUFF_BITS])
+{
+	uint16_t rev[256];
+	uint64_t kraft = 0;
+
+	for (unsigned b = 0; b < 256; b++) {
+		if (len[b] > HC_CHUFF_BITS)
+			return HC_ECORRUPT;
+		if (len[b])
+			kraft += UINT64_C(1) << (HC_CHUFF_BITS - len[b]);
+	}
+	if (kraft > (UINT64_C(1) << HC_CHUFF_BITS))
+		return HC_ECORRUPT;
+	canon(len, rev);
+	memset(tab, 0, sizeof(*tab) << HC_CHUFF_BITS);
+	for (unsigned b = 0; b < 256; b++)
+		for (unsigned x = rev[b]; len[b] && x < (1u << HC_CHUFF_BITS);
+		     x += 1u << len[b])
+			tab[x] = (uint16_t)(b | len[b] << 8);
+	return HC_OK;
+}
+
+int hc__cbytes_bind(struct hc__compact *c,
+		    const unsigned char len[HC_CHUFF_LENS])
+{
+	for (unsigned k = 0; k < HC_CHUFF_CODES; k++)
+		if (code_table(len + 256 * k, c->htab[k]))
+			return HC_ECORRUPT;
+	return HC_OK;
+}
+
+/* ---- the key stream ---------------------------------------------------- */
+
+/* A reader of one block: bits [pos, end) of the stream. */
+struct brd {
+	const struct hc__compact *c;
+	uint64_t pos, end;
+};
+
+/* Which code a byte is in. */
+enum { CODE_LEN, CODE_KEY };
+
+/* The next byte of the block in code @k, or -1 past its end or at bits
+ * that are no code.  end <= the stream's bits (rd_head). */
+static inline int rd_byte(struct brd *r, unsigned k)
+{
+	uint64_t avail = r->end - r->pos;
+	unsigned w = avail < HC_CHUFF_BITS ? (unsigned)avail : HC_CHUFF_BITS;
+	unsigned e;
+
+	if (!w)
+		return -1;
+	e = r->c->htab[k][hc__get_bits(r->c->kw, r->pos, w)];
+	if (!(e >> 8) || (e >> 8) > w)
+		return -1;
+	r->pos += e >> 8;
+	return (int)(e & 0xff);
+}
+
+/* A LEB128 value of at most 3 bytes (HC_KEY_BYTES_MAX needs 17 bits);
+ * HC_ECORRUPT past the block or past HC_KEY_BYTES_MAX. */
+static int rd_var(struct brd *r, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (unsigned sh = 0; sh < 21; sh += 7) {
+		int b = rd_byte(r, CODE_LEN);
+
+		if (b < 0)
+			return HC_ECORRUPT;
+		x |= (uint64_t)(b & 0x7f) << sh;
+		if (!(b & 0x80)) {
+			*v = x;
+			return x <= HC_KEY_BYTES_MAX ? HC_OK : HC_ECORRUPT;
+		}
+	}
+	return HC_ECORRUPT;
+}
+
+/* A reader of block @j (bits idx[j] .. idx[j + 1] of the stream), at
+ * the length of its head, into *len (1..HC_KEY_BYTES_MAX). */
+static int rd_head(const struct hc__compact *c, uint64_t j, struct brd *r,
+		   uint64_t *len)
+{
+	int rc;
+
+	if (j >= c->n_blocks)
+		return HC_ECORRUPT;
+	r->c = c;
+	r->pos = c->idx[j];
+	r->end = c->idx[j + 1];
+	if (r->pos > r->end || r->end > c->key_bytes * 8)
+		return HC_ECORRUPT;
+	rc = rd_var(r, len);
+	return rc ? rc : *len ? HC_OK : HC_ECORRUPT;
+}
+
+/* Entries of block @j. */
+static inline uint64_t block_len(const struct hc__compact *c, uint64_t j)
+{
+	return j + 1 < c->n_blocks ? c->K : c->n - j * c->K;
+}
+
+/* A key after the head: shares *l bytes with the one before it (of
+ * @prev bytes), then *s bytes, s >= 1 (keys ascend strictly, so no key
+ * is a prefix of the one before it). */
+static int rd_entry(struct brd *r, uint64_t prev, uint64_t *l, uint64_t *s)
+{
+	int b = rd_byte(r, CODE_LEN), rc;
+
+	if (b < 0)
+		return HC_ECORRUPT;
+	*l = (unsigned)b >> 4;
+	*s = (unsigned)b & 15;
+	if (*l == 15 && (rc = rd_var(r, l)) == HC_OK)
+		*l += 15;
+	else if (*l == 15)
+		return rc;
+	if (*s == 15 && (rc = rd_var(r, s)) == HC_OK)
+		*s += 15;
+	else if (*s == 15)
+		return rc;
+	if (*l > prev || *s == 0 || *l + *s > HC_KEY_BYTES_MAX)
+		return HC_ECORRUPT;
+	return HC_OK;
+}
+
+/*
+ * Read @n bytes of a key whose first @at bytes equal @q's first: *m
+ * (at on entry) counts on while they go on equal to @q (of @len
+ * bytes), *nb gets the key's first byte that does not (-1: none).
+ */
+static int rd_match(struct brd *r, uint64_t n, const unsigned char *q,
+		    size_t len, uint64_t *m, int *nb)
+{
+	int same = 1;
+
+	*nb = -1;
+	for (uint64_t i = 0; i < n; i++) {
+		int b = rd_byte(r, CODE_KEY);
+
+		if (b < 0)
+			return HC_ECORRUPT;
+		if (same && *m < len && b == q[*m]) {
+			(*m)++;
+		} else if (same) {
+			same = 0;
+			*nb = b;
+		}
+	}
+	return HC_OK;
+}
+
+static inline size_t lcp(const unsigned char *a, const unsigned char *b,
+			 size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* memcmp order, a shorter key before its extensions. */
+static inline int key_cmp(const unsigned char *a, size_t na,
+			  const unsigned char *b, size_t nb)
+{
+	int r = memcmp(a, b, na < nb ? na : nb);
+
+	return r ? r : (na > nb) - (na < nb);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+int hc__cbytes_get(const struct hc_table *t, const void *key, size_t len,
+		   uint64_t *count)
+{
+	const struct hc__compact *c = t->cx;
+	const unsigned char *q = key;
+	uint64_t lo = 0, hi = c->n_blocks, j, hl, m, prev, l, s;
+	struct brd r;
+	int rc, nb;
+
+	/* The last block whose head is at most the key. */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		m = 0;
+		if ((rc = rd_head(c, mid, &r, &hl)) ||
+		    (rc = rd_match(&r, hl < len ? hl : len, q, len, &m, &nb)))
+			return rc;
+		/* The head is at most @key: equal on the shorter length
+		 * and not longer, or less at the first difference. */
+		if (m == (hl < len ? hl : len) ? hl <= len : nb < q[m])
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return HC_OK; /* before the first key */
+	j = lo - 1;
+	/* The key at hand shares m bytes with @key; nb is its byte at m
+	 * (-1: it has prev = m bytes, a prefix of @key). */
+	m = 0;
+	if ((rc = rd_head(c, j, &r, &hl)) ||
+	    (rc = rd_match(&r, hl, q, len, &m, &nb)))
+		return rc;
+	prev = hl;
+	for (uint64_t e = 0;;) {
+		if (m == len) /* equal, or @key is a prefix of it */
+			return m == prev ? hc__compact_count(c, j * c->K + e,
+							     NULL, count)
+					 : HC_OK;
+		if (nb > q[m])
+			return HC_OK; /* past @key */
+		if (++e >= block_len(c, j))
+			return HC_OK;
+		rc = rd_entry(&r, prev, &l, &s);
+		if (rc)
+			return rc;
+		prev = l + s;
+		/* l < m: its byte at l is above the key before's, which is
+		 * @key's.  l > m: the same byte at m as the key before (less):
+		 * nb stays. */
+		if (l < m)
+			return HC_OK;
+		if (l == m)
+			rc = rd_match(&r, s, q, len, &m, &nb);
+		else
+			rc = rd_match(&r, s, q, 0, &l, &(int){ 0 }); /* skip */
+		if (rc)
+			return rc;
+	}
+}
+
+/*
+ * Read @n bytes into @buf at @at, over the key before (of @len bytes):
+ * HC_ECORRUPT unless the new key (at bytes, then these) is greater.
+ */
+static int rd_into(struct brd *r, unsigned char *buf, uint64_t at, uint64_t n,
+		   uint64_t len)
+{
+	int cmp = at < len ? 0 : 1; /* at == len: an extension */
+
+	for (uint64_t i = at; i < at + n; i++) {
+		int b = rd_byte(r, CODE_KEY);
+
+		if (b < 0)
+			return HC_ECORRUPT;
+		if (!cmp)
+			cmp = i >= len ? 1 : b - buf[i];
+		/* After a shared prefix (at > 0), the first byte differs:
+		 * the prefix stored is the longest. */
+		if (!cmp && at)
+			return HC_ECORRUPT;
+		buf[i] = (unsigned char)b;
+	}
+	return cmp > 0 ? HC_OK : HC_ECORRUPT;
+}
+
+/*
+ * Decode every entry in order, with every check the layout promises:
+ * the index (from 0 to the stream's end, blocks ending where the next
+ * begins), lengths 1..HC_KEY_BYTES_MAX, keys strictly ascending (so
+ * every stored prefix is the longest).  @fn sees each key (in @buf,
+ * HC_KEY_BYTES_MAX bytes); HC_ECORRUPT.
+ */
+static int walk(const struct hc__compact *c, unsigned char *buf,
+		int (*fn)(void *ctx, const unsigned char *k, size_t len),
+		void *ctx)
+{
+	uint64_t len = 0;
+	int rc;
+
+	if (c->idx[0] != 0 || c->idx[c->n_blocks] > c->key_bytes * 8 ||
+	    (c->idx[c->n_blocks] + 7) / 8 != c->key_bytes)
+		return HC_ECORRUPT;
+	for (uint64_t j = 0; j < c->n_blocks; j++) {
+		struct brd r;
+		uint64_t hl, l, s;
+
+		if ((rc = rd_head(c, j, &r, &hl)))
+			return rc;
+		/* The first key is greater than nothing (len 0). */
+		if ((rc = rd_into(&r, buf, 0, hl, j ? len : 0)))
+			return rc;
+		len = hl;
+		if ((rc = fn(ctx, buf, len)))
+			return rc;
+		for (uint64_t e = 1; e < block_len(c, j); e++) {
+			if ((rc = rd_entry(&r, len, &l, &s)) ||
+			    (rc = rd_into(&r, buf, l, s, len)))
+				return rc;
+			len = l + s;
+			if ((rc = fn(ctx, buf, len)))
+				return rc;
+		}
+		if (r.pos != r.end)
+			return HC_ECORRUPT;
+	}
+	return HC_OK;
+}
+
+/* The keys one after the other, {u32 length, bytes}, in this process's
+ * heap: what iteration hands out (hc_entry.bytes stays valid until the
+ * table is closed, and front-coded keys are not whole in the file). */
+struct flat {
+	unsigned char *p;
+	uint64_t len, cap;
+};
+
+static int flat_add(void *ctx, const unsigned char *k, size_t len)
+{
+	struct flat *f = ctx;
+	uint32_t l32 = (uint32_t)len;
+
+	if (f->len + 4 + len > f->cap) {
+		uint64_t n = 2 * f->cap + 4 + len;
+		unsigned char *p =
+			n <= SIZE_MAX ? realloc(f->p, (size_t)n) : NULL;
+
+		if (!p)
+			return HC_ENOMEM;
+		f->p = p;
+		f->cap = n;
+	}
+	memcpy(f->p + f->len, &l32, 4);
+	memcpy(f->p + f->len + 4, k, len);
+	f->len += 4 + len;
+	return HC_OK;
+}
+
+/* Decode the keys into c->flat once per handle, under map_lock. */
+static int flatten(const struct hc_table *t)
+{
+	struct hc__compact *c = t->cx;
+	struct flat f = { NULL, 0, 0 };
+	unsigned char *buf;
+	int rc = HC_OK;
+
+	pthread_mutex_lock(t->map_lock);
+	if (c->flat)
+		goto out;
+	buf = malloc(HC_KEY_BYTES_MAX);
+	f.cap = c->key_bytes + 4 * c->n + 64;
+	f.p = f.cap <= SIZE_MAX ? malloc((size_t)f.cap) : NULL;
+	rc = buf && f.p ? walk(c, buf, flat_add, &f) : HC_ENOMEM;
+	free(buf);
+	if (rc) {
+		free(f.p);
+		goto out;
+	}
+	c->flat = f.p;
+	c->flat_len = f.len;
+out:
+	pthread_mutex_unlock(t->map_lock);
+	return rc;
+}
+
+int hc__cbytes_next(const struct hc_table *t, uint64_t *pos, uint64_t *i,
+		    uint64_t *o, hc_entry *e)
+{
+	const struct hc__compact *c = t->cx;
+	uint64_t cnt;
+	uint32_t len;
+	int rc;
+
+	if (*i >= c->n)
+		return 0;
+	if (!c->flat && (rc = flatten(t)))
+		return rc;
+	if (*pos + 4 > c->flat_len)
+		return HC_ECORRUPT;
+	memcpy(&len, c->flat + *pos, 4);
+	if (len > c->flat_len - *pos - 4)
+		return HC_ECORRUPT;
+	rc = hc__compact_count(c, *i, o, &cnt);
+	if (rc)
+		return rc;
+	hc__entry_set(e, 0, c->flat + *pos + 4, len, cnt);
+	*pos += 4 + (uint64_t)len;
+	(*i)++;
+	return 1;
+}
+
+static int no_op(void *ctx, const unsigned char *k, size_t len)
+{
+	(void)ctx;
+	(void)k;
+	(void)len;
+	return HC_OK;
+}
+
+int hc__cbytes_verify(const struct hc_table *t)
+{
+	const struct hc__compact *c = t->cx;
+	unsigned char *buf = malloc(HC_KEY_BYTES_MAX);
+	int rc;
+
+	if (!buf)
+		return HC_ENOMEM;
+	rc = walk(c, buf, no_op, NULL);
+	free(buf);
+	/* The stream's padding to a word is zero. */
+	for (uint64_t p = c->idx[c->n_blocks]; !rc && p % 64; p++)
+		if (hc__get_bits(c->kw, p, 1))
+			rc = HC_ECORRUPT;
+	return rc ? rc : hc__cx_verify_counts(c);
+}
+
+int hc__cbytes_check(const struct hc__cheader *h)
+{
+	if (h->key_bits || h->hash_bits || h->bucket_bits || h->rem_bits ||
+	    h->block_keys == 0 || h->block_keys > HC_CBLOCK_KEYS_MAX)
+		return HC_ECORRUPT;
+	return HC_OK;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+struct bent {
+	const unsigned char *p;
+	uint64_t count;
+	uint32_t len;
+};
+
+static int bent_cmp(const void *a, const void *b)
+{
+	const struct bent *x = a, *y = b;
+
+	return key_cmp(x->p, x->len, y->p, y->len);
+}
+
+/* A growable byte buffer, with the code of each byte (CODE_*). */
+struct bbuf {
+	unsigned char *p, *code;
+	uint64_t len, cap;
+	int rc;
+};
+
+static void bput(struct bbuf *b, const void *p, uint64_t n, unsigned code)
+{
+	if (b->rc)
+		return;
+	if (b->len + n > b->cap) {
+		uint64_t c = 2 * b->cap + n + 4096;
+		unsigned char *q =
+			c <= SIZE_MAX ? realloc(b->p, (size_t)c) : NULL;
+
+		if (q)
+			b->p = q;
+		q = q ? realloc(b->code, (size_t)c) : NULL;
+		if (!q) {
+			b->rc = HC_ENOMEM;
+			return;
+		}
+		b->code = q;
+		b->cap = c;
+	}
+	memcpy(b->p + b->len, p, n);
+	memset(b->code + b->len, (int)code, n);
+	b->len += n;
+}
+
+static void bput_var(struct bbuf *b, uint64_t v)
+{
+	unsigned char x[4];
+	unsigned n = 0;
+
+	do {
+		x[n] = (unsigned char)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			x[n] |= 0x80;
+		n++;
+	} while (v);
+	bput(b, x, n, CODE_LEN);
+}
+
+/* The entries of @t, in its walk's order (G2), with their census. */
+static int gather(hc_table *t, struct bent **out, uint64_t *n,
+		  uint64_t hist[65])
+{
+	struct bent *a = NULL;
+	uint64_t cap = 0;
+	hc_iter *it;
+	hc_entry e;
+	int rc = hc_iter_create(t, &it);
+
+	*n = 0;
+	memset(hist, 0, 65 * sizeof(*hist));
+	while (!rc && (rc = hc_iter_next(it, &e)) == 1) {
+		if (*n == cap) {
+			uint64_t c = cap ? 2 * cap : 4096;
+			struct bent *p = realloc(a, c * sizeof(*p));
+
+			if (!p) {
+				rc = HC_ENOMEM;
+				break;
+			}
+			a = p;
+			cap = c;
+		}
+		a[*n].p = e.bytes;
+		a[*n].len = (uint32_t)e.len;
+		a[*n].count = e.count;
+		hc__census_add(e.count, n, hist);
+		rc = 0;
+	}
+	if (it)
+		hc_iter_destroy(it);
+	if (rc) {
+		free(a);
+		return rc;
+	}
+	*out = a;
+	return HC_OK;
+}
+
+/* The key stream, block index and counts of @a[0..n), sorted. */
+static int encode(const struct bent *a, uint64_t n, struct bbuf *k,
+		  uint64_t *idx, struct hc__cntw *w)
+{
+	int rc;
+
+	for (uint64_t i = 0; i < n && !k->rc; i++) {
+		if (i % HC_CBLOCK_KEYS == 0) {
+			idx[i / HC_CBLOCK_KEYS] = k->len;
+			bput_var(k, a[i].len);
+			bput(k, a[i].p, a[i].len, CODE_KEY);
+		} else {
+			size_t m = a[i].len < a[i - 1].len ? a[i].len
+							   : a[i - 1].len;
+			uint64_t l = lcp(a[i - 1].p, a[i].p, m),
+				 s = a[i].len - l;
+			unsigned char b =
+				(unsigned char)((l < 15 ? l : 15) << 4 |
+						(s < 15 ? s : 15));
+
+			if (s == 0)
+				return HC_ECORRUPT; /* a key twice */
+			bput(k, &b, 1, CODE_LEN);
+			if (l >= 15)
+				bput_var(k, l - 15);
+			if (s >= 15)
+				bput_var(k, s - 15);
+			bput(k, a[i].p + l, s, CODE_KEY);
+		}
+		if ((rc = hc__cntw_put(w, i, a[i].count)))
+			return rc;
+	}
+	idx[(n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS] = k->len;
+	return k->rc;
+}
+
+/* Code lengths of at most HC_CHUFF_BITS bits for bytes of counts @f:
+ * Huffman's, with the counts halved (none to 0) until the longest code
+ * fits.  One byte alone gets a code of 1 bit. */
+static void huff_lengths(const uint64_t f[256], unsigned char len[256])
+{
+	uint64_t wt[511];
+	int16_t par[511];
+	unsigned char live[511];
+
+	memset(len, 0, 256);
+	for (unsigned b = 0; b < 256; b++)
+		wt[b] = f[b];
+	for (;;) {
+		unsigned nodes = 256, used = 0, max = 0;
+
+		for (unsigned b = 0; b < 256; b++) {
+			live[b] = wt[b] != 0;
+			used += live[b];
+			par[b] = -1;
+		}
+		if (used <= 1) {
+			for (unsigned b = 0; b < 256; b++)
+				len[b] = wt[b] ? 1 : 0;
+			return;
+		}
+		/* Join the two lightest live nodes, used - 1 times. */
+		for (unsigned k = 1; k < used; k++) {
+			int x = -1, y = -1;
+
+			for (unsigned i = 0; i < nodes; i++) {
+				if (!live[i])
+					continue;
+				if (x < 0 || wt[i] < wt[x]) {
+					y = x;
+					x = (int)i;
+				} else if (y < 0 || wt[i] < wt[y]) {
+					y = (int)i;
+				}
+			}
+			wt[nodes] = wt[x] + wt[y];
+			live[nodes] = 1;
+			par[nodes] = -1;
+			live[x] = live[y] = 0;
+			par[x] = par[y] = (int16_t)nodes;
+			nodes++;
+		}
+		for (unsigned b = 0; b < 256; b++) {
+			unsigned d = 0;
+
+			for (int p = par[b]; wt[b] && p >= 0; p = par[p])
+				d++;
+			len[b] = (unsigned char)(d < 255 ? d : 255);
+			max = d > max ? d : max;
+		}
+		if (max <= HC_CHUFF_BITS)
+			return;
+		for (unsigned b = 0; b < 256; b++)
+			wt[b] = f[b] ? (wt[b] >> 1) | 1 : 0;
+	}
+}
+
+/* The byte stream @k of blocks at byte offsets @idx, Huffman-coded into
+ * @out (each byte in its code), @idx moved to bit offsets; the codes'
+ * lengths into @len. */
+static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
+		       unsigned char len[HC_CHUFF_LENS], struct hc__bitbuf *out)
+{
+	uint64_t f[HC_CHUFF_CODES][256];
+	uint16_t rev[HC_CHUFF_CODES][256];
+	int rc;
+
+	memset(f, 0, sizeof(f));
+	for (uint64_t p = 0; p < k->len; p++)
+		f[k->code[p]][k->p[p]]++;
+	for (unsigned c = 0; c < HC_CHUFF_CODES; c++) {
+		huff_lengths(f[c], len + 256 * c);
+		canon(len + 256 * c, rev[c]);
+	}
+	rc = hc__bb_reserve(out, hc__words_for(k->len * 6) + 2);
+	for (uint64_t j = 0, p = 0; !rc && j <= nb; j++) {
+		uint64_t end = j < nb ? idx[j + 1] : k->len;
+
+		idx[j] = out->bits;
+		for (; p < end && !rc; p++) {
+			unsigned c = k->code[p], b = k->p[p];
+
+			rc = hc__bb_room(out);
+			if (!rc)
+				hc__bb_put(out, rev[c][b], len[256 * c + b]);
+		}
+	}
+	return rc;
+}
+
+static void write_body(struct hc__fout *f, const struct hc__cheader *h,
+		       const uint64_t *idx,
+		       const unsigned char len[HC_CHUFF_LENS],
+		       const struct hc__bitbuf *kb, const struct hc__cntw *w)
+{
+	uint64_t nb = (h->n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS;
+
+	for (uint64_t j = 0; j <= nb; j++)
+		hc__fo_word(f, idx[j]);
+	for (unsigned b = 0; b < HC_CHUFF_LENS; b += 8) {
+		uint64_t x;
+
+		memcpy(&x, len + b, 8);
+		hc__fo_word(f, x);
+	}
+	hc__fo_bits(f, kb->w, kb->bits);
+	hc__fo_pad(f, h->cnt_off);
+	hc__fo_bits(f, w->cnt.w, w->cnt.bits);
+	hc__fo_pad(f, h->ovf_off);
+	for (uint64_t j = 0; j < w->n_ovf; j++) {
+		hc__fo_word(f, w->ovf[j].idx);
+		hc__fo_word(f, w->ovf[j].count);
+	}
+	hc__fo_pad(f, h->total_bytes);
+	hc__fo_flush(f);
+}
+
+/*
+ * Write byte-key table @t to @fd in the compact layout: its entries
+ * gathered by a walk (G2), sorted by their bytes, front-coded.  Returns
+ * 1 when a growth began during the walk (the caller starts again), else
+ * a status.  Holds the walk's entries (24 bytes each) and the file's
+ * body in memory.
+ */
+int hc__cbytes_write(hc_table *t, int fd)
+{
+	struct hc__cntw w;
+	struct hc__cheader h;
+	struct hc__fout f = { fd, NULL, HC_CHEADER_SIZE, NULL, 0, 0, 0, 0 };
+	struct bbuf k = { NULL, NULL, 0, 0, HC_OK };
+	struct hc__bitbuf kb = { NULL, 0, 0 };
+	unsigned char len[HC_CHUFF_LENS];
+	struct bent *a = NULL;
+	uint64_t hist[65], n, *idx = NULL;
+	XXH3_state_t st;
+	hc_options o;
+	unsigned cur, top, cur2, top2;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	rc = hc__gen_bounds(t, &cur, &top);
+	if (!rc)
+		rc = hc_table_options(t, &o);
+	if (!rc)
+		rc = gather(t, &a, &n, hist);
+	if (rc)
+		return rc;
+	rc = hc__gen_bounds(t, &cur2, &top2);
+	if (!rc && (cur2 != cur || top2 != top))
+		rc = 1; /* a growth since: again */
+	if (rc)
+		goto out;
+	if (n)
+		qsort(a, (size_t)n, sizeof(*a), bent_cmp);
+	w.C = hc__cx_count_bits(n, hist);
+	w.esc = hc__mask_of(w.C);
+	idx = malloc(((n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS + 1) * 8);
+	rc = idx ? hc__bb_reserve(&w.cnt, hc__words_for(n * w.C) + 2)
+		 : HC_ENOMEM;
+	if (!rc)
+		rc = encode(a, n, &k, idx, &w);
+	if (!rc)
+		rc = huff_encode(&k, idx,
+				 (n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS, len,
+				 &kb);
+	if (!rc)
+		rc = hc__cx_header_init(t, &o, o.capacity, &h);
+	if (rc)
+		goto out;
+	h.n = n;
+	h.count_bits = w.C;
+	h.n_ovf = w.n_ovf;
+	h.block_keys = HC_CBLOCK_KEYS;
+	h.key_bytes = (kb.bits + 7) / 8;
+	if (hc__cx_layout(&h)) {
+		rc = HC_ECORRUPT;
+		goto out;
+	}
+	f.buf = malloc(HC_FOUT_WORDS * sizeof(*f.buf));
+	if (!f.buf) {
+		rc = HC_ENOMEM;
+		goto out;
+	}
+	XXH3_INITSTATE(&st);
+	XXH3_64bits_reset(&st);
+	f.st = &st;
+	write_body(&f, &h, idx, len, &kb, &w);
+	rc = f.rc;
+	if (!rc)
+		rc = hc__cx_finish(fd, &st, &h);
+out:
+	free(f.buf);
+	free(a);
+	free(idx);
+	free(k.p);
+	free(k.code);
+	free(kb.w);
+	free(w.cnt.w);
+	free(w.ovf);
+	return rc;
+}

@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_compact_bytes.c - compact_bytes.c: hc_table_save_compact() of
+ * byte-key tables (keys sorted by their bytes, front-coded in blocks).
+ * Round trips (empty, one key, shared prefixes, keys of every byte
+ * value, keys of HC_KEY_BYTES_MAX bytes, counts up to UINT64_MAX), every
+ * read in place (hc_get_bytes, iteration in byte order, stats,
+ * histogram, merge, view, verify), and hostile files: truncated,
+ * rewritten headers, and bodies crafted key by key (bad index, bad
+ * lengths, a prefix longer than the key before, keys out of order),
+ * each refused or answered with HC_ECORRUPT, never a read out of bounds
+ * (run it under ASan).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc_test.h"
+#include "compact_internal.h"
+
+/* ---- tables ------------------------------------------------------------ */
+
+enum { KEYS_RANDOM, KEYS_PREFIX, KEYS_LONG, KEYS_EDGE, KEYS_N };
+
+/* Key number @i of shape @shape into @buf (HC_KEY_BYTES_MAX bytes). */
+static size_t make_key(int shape, uint64_t i, uint64_t *st, unsigned char *buf)
+{
+	size_t len;
+
+	switch (shape) {
+	case KEYS_RANDOM: /* any byte values, 1..40 bytes */
+		len = 1 + hc_test_rand(st) % 40;
+		for (size_t j = 0; j < len; j++)
+			buf[j] = (unsigned char)hc_test_rand(st);
+		return len;
+	case KEYS_PREFIX: /* words: long shared prefixes, prefixes of
+			   * each other, NULs and 0xff among them */
+		len = (size_t)snprintf((char *)buf, 64, "the %llu",
+				       (unsigned long long)(i % 97));
+		for (uint64_t r = hc_test_rand(st) % 4; r; r--)
+			buf[len++] = (unsigned char)('a' + r);
+		for (size_t j = 0; j < i % 5; j++)
+			buf[len++] = (unsigned char)(j % 2 ? 0xff : 0x00);
+		return len;
+	case KEYS_LONG: /* up to HC_KEY_BYTES_MAX, differing late */
+		len = i % 3 == 0 ? HC_KEY_BYTES_MAX
+				 : 1 + hc_test_rand(st) % HC_KEY_BYTES_MAX;
+		memset(buf, 'a' + (int)(i % 2), len);
+		memcpy(buf + len - (len < 8 ? len : 8), &i, len < 8 ? len : 8);
+		return len;
+	default: /* one-byte keys of every value, then their pairs */
+		if (i < 256) {
+			buf[0] = (unsigned char)i;
+			return 1;
+		}
+		buf[0] = (unsigned char)(i >> 8);
+		buf[1] = (unsigned char)i;
+		return 2;
+	}
+}
+
+/* A byte-key table of about @n keys of @shape; fixed tables get counts
+ * up to UINT64_MAX, growing ones up to 2^63 - 1 (their count field). */
+static hc_table *make(int shape, size_t n, int grow, uint64_t seed)
+{
+	static unsigned char buf[HC_KEY_BYTES_MAX];
+	uint64_t st = seed;
+	hc_options o;
+	hc_table *t;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	o.grow = grow ? HC_GROW_ON : HC_GROW_OFF;
+	o.capacity = grow ? 64 : 2 * n + 64;
+	o.arena_bytes = shape == KEYS_LONG ? (n + 4) * (HC_KEY_BYTES_MAX + 64)
+					   : (n + 4) * 96;
+	o.seed = seed;
+	ck_assert_ok(hc_table_create(&t, &o));
+	for (size_t i = 0; i < n; i++) {
+		size_t len = make_key(shape, i, &st, buf);
+		uint64_t r = hc_test_rand(&st), c;
+
+		switch (r % 256) {
+		case 0:
+			c = grow ? (UINT64_C(1) << 62) : UINT64_MAX - 1;
+			break;
+		case 1:
+			c = UINT64_C(0xffffffff) + (r >> 60);
+			break;
+		case 2:
+		case 3:
+			c = 1 + (r >> 44);
+			break;
+		default:
+			c = r % 8 ? 1 : 1 + (r >> 60);
+		}
+		ck_assert_ok(hc_add_bytes(t, buf, len, c));
+	}
+	return t;
+}
+
+static int bytes_cmp(const unsigned char *a, size_t na, const unsigned char *b,
+		     size_t nb)
+{
+	int r = memcmp(a, b, na < nb ? na : nb);
+
+	return r ? r : (na > nb) - (na < nb);
+}
+
+/* hc_get_bytes of @key on both tables: the same status and count. */
+static void same_get(const hc_table *src, const hc_table *c,
+		     const unsigned char *key, size_t len)
+{
+	uint64_t want = 7, got = 7;
+	int rw = hc_get_bytes(src, key, len, &want),
+	    rg = hc_get_bytes(c, key, len, &got);
+
+	hc_assert_eq(rg, rw);
+	hc_assert_eq(got, want);
+}
+
+/* Everything a reader does, compared with the source table. */
+static void round_trip(int shape, size_t n, int grow)
+{
+	static unsigned char buf[HC_KEY_BYTES_MAX + 2];
+	char path[4096], p2[4096];
+	hc_table *src = make(shape, n, grow, 42 + n), *c, *m, *x;
+	hc_stats st = { .size = sizeof(st) };
+	unsigned char user[HC_USER_MAX];
+	hc_view v = { .size = sizeof(v) };
+	const unsigned char **ptr;
+	struct hc_test_entry *e;
+	size_t ne, ulen, seen = 0;
+	uint64_t got, s = 9;
+	hc_options o, oc;
+	hc_iter *it;
+	hc_entry en;
+	int rc;
+
+	ck_assert_ok(hc_table_set_user(src, "hogcount-cli 1 tokens=words", 27));
+	hc_test_path(path, sizeof(path), "compact");
+	ck_assert_ok(hc_table_save_compact(src, path));
+	ck_assert_ok(hc_table_open(&c, path, HC_OPEN_RDONLY));
+	ck_assert_ok(hc__compact_verify(c));
+	ck_assert_ok(hc_table_verify(c, NULL));
+	hc_test_assert_same(src, c);
+	hc_test_same_figures(src, c);
+
+	/* Iteration: ascending byte order, each key once, and every
+	 * pointer still valid at the end of the walk. */
+	ck_assert_ok(hc_test_collect(src, &e, &ne));
+	ptr = calloc(ne + 1, sizeof(*ptr));
+	ck_assert_ptr_nonnull(ptr);
+	ck_assert_ok(hc_iter_create(c, &it));
+	while ((rc = hc_iter_next(it, &en)) == 1) {
+		ck_assert_uint_lt(seen, ne + 1);
+		hc_assert_eq(en.key, 0);
+		ck_assert_uint_ge(en.len, 1);
+		if (seen)
+			ck_assert_int_lt(bytes_cmp(ptr[seen - 1],
+						   e[seen - 1].len, en.bytes,
+						   en.len),
+					 0);
+		hc_assert_eq(en.len, e[seen].len);
+		hc_assert_eq(en.count, e[seen].count);
+		ptr[seen++] = en.bytes;
+	}
+	ck_assert_int_eq(rc, 0);
+	hc_iter_destroy(it);
+	hc_assert_eq(seen, ne);
+	for (size_t i = 0; i < ne; i++) {
+		ck_assert_int_eq(memcmp(ptr[i], e[i].bytes, e[i].len), 0);
+		ck_assert_ok(hc_get_bytes(c, e[i].bytes, e[i].len, &got));
+		hc_assert_eq(got, e[i].count);
+		/* Its neighbours: a prefix, an extension, a last byte
+		 * one more or less. */
+		memcpy(buf, e[i].bytes, e[i].len);
+		same_get(src, c, buf, e[i].len - 1);
+		if (e[i].len < HC_KEY_BYTES_MAX) {
+			buf[e[i].len] = (unsigned char)(i % 3 ? 0 : 0xff);
+			same_get(src, c, buf, e[i].len + 1);
+		}
+		buf[e[i].len - 1]++;
+		same_get(src, c, buf, e[i].len);
+		buf[e[i].len - 1] -= 2;
+		same_get(src, c, buf, e[i].len);
+	}
+	free(ptr);
+	/* Absent keys, from both tables alike; lengths 0 and too long. */
+	for (int i = 0; i < 300; i++) {
+		size_t len =
+			make_key(i % KEYS_N, (uint64_t)i + 100000, &s, buf);
+
+		same_get(src, c, buf, len);
+	}
+	memset(buf, 0xff, 64);
+	same_get(src, c, buf, 64); /* past every key */
+	buf[0] = 0;
+	same_get(src, c, buf, 1);
+	same_get(src, c, buf, 0);
+	ck_assert_hc(hc_get_bytes(c, buf, 0, &got), HC_ERANGE);
+	ck_assert_hc(hc_get_bytes(c, buf, HC_KEY_BYTES_MAX + 1, &got),
+		     HC_ERANGE);
+	ck_assert_hc(hc_get(c, 1, &got), HC_EMISUSE);
+
+	/* Metadata, options and figures travel. */
+	ck_assert_ok(hc_table_get_user(c, user, sizeof(user), &ulen));
+	hc_assert_eq(ulen, 27);
+	ck_assert_int_eq(memcmp(user, "hogcount-cli 1 tokens=words", 27), 0);
+	ck_assert_ok(hc_table_options(src, &o));
+	ck_assert_ok(hc_table_options(c, &oc));
+	hc_assert_eq(oc.key_kind, HC_KEY_BYTES);
+	hc_assert_eq(oc.seed, o.seed);
+	hc_assert_eq(oc.capacity, o.capacity);
+	hc_assert_eq(oc.grow, o.grow);
+	ck_assert_ok(hc_table_stats(c, &st));
+	hc_assert_eq(st.arena_used, c->cx->key_bytes);
+
+	/* Read-only, always; no slots to view. */
+	ck_assert_hc(hc_add_bytes(c, "x", 1, 1), HC_ERDONLY);
+	ck_assert_hc(hc_table_set_user(c, "x", 1), HC_ERDONLY);
+	ck_assert_ok(hc_table_view(c, &v));
+	hc_assert_eq(v.key_kind, HC_KEY_BYTES);
+	hc_assert_eq(v.capacity, 0);
+	ck_assert_ptr_null(v.slots);
+	ck_assert_ptr_null(v.arena);
+	ck_assert_hc(hc_table_open(&x, path, HC_OPEN_RDWR), HC_ERDONLY);
+	ck_assert_hc(hc_table_merge(c, src), HC_ERDONLY);
+
+	/* Merged into a live table (as count --into does); fixed, as the
+	 * source, for counts of 64 bits. */
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	o.seed = 99;
+	o.grow = grow ? HC_GROW_ON : HC_GROW_OFF;
+	o.capacity = grow ? 64 : 2 * n + 64;
+	o.arena_bytes = shape == KEYS_LONG ? (n + 4) * (HC_KEY_BYTES_MAX + 64)
+					   : (n + 4) * 96;
+	ck_assert_ok(hc_table_create(&m, &o));
+	ck_assert_ok(hc_table_merge(m, c));
+	hc_test_assert_same(src, m);
+	hc_table_close(m);
+
+	/* Saving a compact table copies it byte for byte; saving the
+	 * table again gives the same bytes. */
+	hc_test_path(p2, sizeof(p2), "again");
+	ck_assert_ok(hc_table_save_compact(c, p2));
+	hc_assert_eq(hc_test_file_size(p2), hc_test_file_size(path));
+	ck_assert_ok(hc_table_save_compact(src, p2));
+	hc_assert_eq(hc_test_file_size(p2), hc_test_file_size(path));
+	ck_assert_ok(hc_table_open(&x, p2, HC_OPEN_RDONLY));
+	hc_test_assert_same(src, x);
+	hc_table_close(x);
+
+	hc_test_entries_free(e, ne);
+	ck_assert_ok(hc_table_close(c));
+	hc_table_close(src);
+}
+
+static const size_t sizes[] = { 0, 1, 2, 31, 32, 33, 1000, 20000 };
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+
+START_TEST(random_fixed)
+{
+	round_trip(KEYS_RANDOM, sizes[_i], 0);
+}
+END_TEST
+
+START_TEST(random_growing)
+{
+	round_trip(KEYS_RANDOM, sizes[_i], 1);
+}
+END_TEST
+
+START_TEST(prefixes)
+{
+	round_trip(KEYS_PREFIX, sizes[_i], _i % 2);
+}
+END_TEST
+
+START_TEST(long_keys)
+{
+	round_trip(KEYS_LONG, 40, 0);
+}
+END_TEST
+
+START_TEST(edge_keys)
+{
+	round_trip(KEYS_EDGE, 256 + 3000, 0);
+}
+END_TEST
+
+/* A front-coded file is much smaller than the live one. */
+START_TEST(smaller)
+{
+	char live[4096], cpt[4096];
+	hc_table *t = make(KEYS_PREFIX, 20000, 1, 3);
+	hc_stats st = { .size = sizeof(st) };
+
+	hc_test_path(live, sizeof(live), "live");
+	hc_test_path(cpt, sizeof(cpt), "cpt");
+	ck_assert_ok(hc_table_save(t, live));
+	ck_assert_ok(hc_table_save_compact(t, cpt));
+	ck_assert_ok(hc_table_stats(t, &st));
+	ck_assert_uint_lt(hc_test_file_size(cpt) * 3, hc_test_file_size(live));
+	ck_assert_uint_lt(hc_test_file_size(cpt), 1024 + 12 * st.distinct);
+	hc_table_close(t);
+}
+END_TEST
+
+/* ---- hostile files ------------------------------------------------------ */
+
+/* Point gets of the keys of make(KEYS_PREFIX) and make(KEYS_EDGE). */
+static void bytes_gets(const hc_table *t)
+{
+	static unsigned char buf[64];
+	uint64_t c, s = 1;
+
+	for (int i = 0; i < 300; i++) {
+		size_t len = make_key(i % 2 ? KEYS_PREFIX : KEYS_EDGE,
+				      (uint64_t)i, &s, buf);
+
+		(void)hc_get_bytes(t, buf, len, &c);
+	}
+}
+
+static void read_all(const char *path)
+{
+	hc_test_compact_reads(path, bytes_gets);
+}
+
+START_TEST(truncated)
+{
+	char path[4096];
+	hc_table *t = make(KEYS_PREFIX, 300, 0, 5);
+
+	hc_test_path(path, sizeof(path), "src");
+	ck_assert_ok(hc_table_save_compact(t, path));
+	hc_test_compact_refused(path, HC_CHEADER_SIZE);
+	hc_table_close(t);
+}
+END_TEST
+
+/* Each field changed, with the check recomputed. */
+static void edit_field(struct hc__cheader *h, int f)
+{
+	switch (f) {
+	case 0:
+		h->n++;
+		break;
+	case 1:
+		h->n = UINT64_MAX;
+		break;
+	case 2:
+		h->block_keys = 0;
+		break;
+	case 3:
+		h->block_keys = HC_CBLOCK_KEYS_MAX + 1;
+		break;
+	case 4:
+		h->block_keys /= 2; /* another index size */
+		break;
+	case 5:
+		h->key_bytes += 8;
+		break;
+	case 6:
+		h->key_bytes = UINT64_MAX;
+		break;
+	case 7:
+		h->idx_off += 8;
+		break;
+	case 8:
+		h->key_off += 8;
+		break;
+	case 9:
+		h->pad1 = 1;
+		break;
+	case 10:
+		h->hash_bits = 1;
+		break;
+	case 11:
+		h->bucket_bits = 1;
+		break;
+	case 12:
+		h->key_kind = HC_KEY_U64;
+		break;
+	case 13:
+		h->key_bits = 8;
+		break;
+	case 14:
+		h->count_bits = 0;
+		break;
+	default:
+		h->cnt_off += 8;
+	}
+}
+
+START_TEST(header_fields)
+{
+	char path[4096];
+	hc_table *t = make(KEYS_RANDOM, 500, 0, 6);
+
+	hc_test_path(path, sizeof(path), "src");
+	ck_assert_ok(hc_table_save_compact(t, path));
+	hc_test_compact_fields(path, 16, edit_field);
+	hc_table_close(t);
+}
+END_TEST
+
+/*
+ * A file crafted from a byte stream: @n entries in blocks of @K, block
+ * index @idx (n_blocks + 1 byte offsets), every count 1 (C = 1), a
+ * valid header and body checksum.  The codes: every byte 8 bits long
+ * in both (@len NULL), which canonical codes make the identity, stored
+ * bit-reversed; or the lengths @len (HC_CHUFF_LENS bytes).  The reader
+ * trusts none of the body.
+ */
+static void craft(const char *path, uint64_t n, unsigned K,
+		  const unsigned char *keys, size_t key_bytes, size_t copy,
+		  const uint64_t *idx, const unsigned char *len)
+{
+	uint64_t nb = (n + K - 1) / K, bits[8];
+	struct hc__cheader h;
+	unsigned char *p;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = HC_CMAGIC;
+	h.version = HC_COMPACT_VERSION;
+	h.header_size = HC_CHEADER_SIZE;
+	h.byte_order = HC_BYTE_ORDER_PROBE;
+	h.word_size = 8;
+	h.key_kind = HC_KEY_BYTES;
+	h.mode = HC_MODE_EXACT;
+	h.seed = 1;
+	h.n = n;
+	h.count_bits = 1;
+	h.block_keys = K;
+	h.key_bytes = key_bytes;
+	h.src_capacity = 64;
+	h.src_grow = HC_GROW_OFF;
+	ck_assert_int_eq(hc__cx_layout(&h), 0);
+	p = calloc(1, h.total_bytes);
+	ck_assert_ptr_nonnull(p);
+	for (uint64_t j = 0; j <= nb; j++)
+		bits[j] = idx[j] * 8;
+	memcpy(p + h.idx_off, bits, (nb + 1) * 8);
+	for (unsigned b = 0; b < HC_CHUFF_LENS; b++)
+		p[h.key_off + b] = len ? len[b] : 8;
+	for (size_t i = 0; i < copy; i++) /* past key_bytes: padding */
+		for (unsigned k = 0; k < 8; k++)
+			p[h.key_off + HC_CHUFF_LENS + i] |=
+				(unsigned char)(((keys[i] >> k) & 1)
+						<< (7 - k));
+	h.body_check = XXH3_64bits(p + HC_CHEADER_SIZE,
+				   h.total_bytes - HC_CHEADER_SIZE);
+	h.check = hc__cheader_check(&h);
+	memcpy(p, &h, sizeof(h));
+	hc_test_spit(path, p, h.total_bytes);
+	free(p);
+}
+
+/* A stream of "abc", "abd", "b" | "ba", "c" in blocks of 3 (and its
+ * damaged versions, by case). */
+START_TEST(crafted)
+{
+	static const unsigned char good[] = {
+		3,    'a', 'b', 'c', /* head "abc" */
+		0x21, 'd', /* l 2, s 1: "abd" */
+		0x01, 'b', /* l 0, s 1: "b" */
+		2,    'b', 'a', /* head "ba" */
+		0x01, 'c', /* "c" */
+	};
+	unsigned char k[64], lens[HC_CHUFF_LENS];
+	uint64_t idx[3] = { 0, 8, 13 }, c;
+	size_t len = sizeof(good);
+	char path[4096];
+	hc_table *t;
+
+	memcpy(k, good, sizeof(good));
+	hc_test_path(path, sizeof(path), "crafted");
+	switch (_i) {
+	case 0: /* as written: everything found */
+		craft(path, 5, 3, k, len, len, idx, NULL);
+		ck_assert_ok(hc_table_open(&t, path, HC_OPEN_RDONLY));
+		ck_assert_ok(hc__compact_verify(t));
+		ck_assert_ok(hc_get_bytes(t, "abd", 3, &c));
+		hc_assert_eq(c, 1);
+		ck_assert_ok(hc_get_bytes(t, "c", 1, &c));
+		hc_assert_eq(c, 1);
+		ck_assert_ok(hc_get_bytes(t, "ab", 2, &c));
+		hc_assert_eq(c, 0);
+		ck_assert_ok(hc_get_bytes(t, "bb", 2, &c));
+		hc_assert_eq(c, 0);
+		hc_table_close(t);
+		return;
+	case 1: /* index past the stream */
+		idx[1] = 14;
+		break;
+	case 2: /* index going back */
+		idx[1] = 3;
+		break;
+	case 3: /* first block not at 0 */
+		idx[0] = 1;
+		break;
+	case 4: /* a head of length 0 */
+		k[8] = 0;
+		break;
+	case 5: /* a head longer than its block */
+		k[8] = 9;
+		break;
+	case 6: /* a prefix longer than the key before ("abd") */
+		k[6] = 0x41;
+		break;
+	case 7: /* a suffix of 0 bytes: a key twice */
+		k[4] = 0x30;
+		break;
+	case 8: /* keys out of order: "b" then "ba" swapped to "a" */
+		k[9] = 'a';
+		break;
+	case 9: /* a prefix (by its varint) past the key before */
+		k[4] = 0xf1;
+		k[5] = 0xff;
+		break;
+	case 10: /* a suffix (by its varint) past the block's end */
+		k[6] = 0x0f;
+		k[7] = 0x80;
+		break;
+	case 11: /* the last block longer than its entries */
+		idx[1] = 6;
+		break;
+	case 12: /* nonzero padding past the stream (checksummed) */
+		k[13] = 1;
+		craft(path, 5, 3, k, len, len + 1, idx, NULL);
+		read_all(path);
+		return;
+	case 13: /* an over-subscribed code, a code too long: refused */
+	case 14:
+		memset(lens, 8, sizeof(lens));
+		lens[_i == 13 ? 0 : 256 + 'a'] =
+			_i == 13 ? 1 : HC_CHUFF_BITS + 1;
+		craft(path, 5, 3, k, len, len, idx, lens);
+		ck_assert_hc(hc_table_open(&t, path, HC_OPEN_RDONLY),
+			     HC_ECORRUPT);
+		return;
+	case 15: /* incomplete codes: other bytes, one code missing */
+		memset(lens, 8, sizeof(lens));
+		lens[0] = 0;
+		lens[256] = 0;
+		craft(path, 5, 3, k, len, len, idx, lens);
+		read_all(path);
+		return;
+	default: /* one entry more than the stream holds */
+		craft(path, 6, 3, k, len, len, idx, NULL);
+		read_all(path);
+		return;
+	}
+	craft(path, 5, 3, k, len, len, idx, NULL);
+	read_all(path);
+}
+END_TEST
+
+/* Garbage in the body behind a valid header. */
+START_TEST(body_garbage)
+{
+	char path[4096];
+	hc_table *t = make(_i ? KEYS_PREFIX : KEYS_RANDOM, 2000, 0, 8);
+
+	hc_test_path(path, sizeof(path), "src");
+	ck_assert_ok(hc_table_save_compact(t, path));
+	hc_test_compact_garbage(path, HC_CHEADER_SIZE, 300, 11, read_all);
+	hc_table_close(t);
+}
+END_TEST
+
+Suite *hc_compact_bytes_suite(void)
+{
+	Suite *s = suite_create("compact_bytes");
+	TCase *tc = tcase_create("round_trip");
+	TCase *bad = tcase_create("hostile");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, random_fixed, 0, NSIZES);
+	tcase_add_loop_test(tc, random_growing, 0, NSIZES);
+	tcase_add_loop_test(tc, prefixes, 0, NSIZES);
+	tcase_add_test(tc, long_keys);
+	tcase_add_test(tc, edge_keys);
+	tcase_add_test(tc, smaller);
+	suite_add_tcase(s, tc);
+	tcase_set_timeout(bad, 120);
+	tcase_add_test(bad, truncated);
+	tcase_add_test(bad, header_fields);
+	tcase_add_loop_test(bad, crafted, 0, 17);
+	tcase_add_loop_test(bad, body_garbage, 0, 2);
+	suite_add_tcase(s, bad);
+	return s;
+}
