@@ -645,7 +645,7 @@ uint64_t hc__compact_split_min = UINT64_C(1) << 20;
 
 /* Threads for one save: the CPUs this process may run on, at most
  * HC_CSAVE_THREADS_MAX (or the test hook's number). */
-static unsigned save_threads(void)
+unsigned hc__cx_save_threads(void)
 {
 	cpu_set_t set;
 	int n;
@@ -668,7 +668,7 @@ static unsigned save_threads(void)
  * only their own struct; the table is only read (relaxed loads, as for
  * one thread).  Joining orders their writes before the caller's reads.
  */
-static void run_jobs(void *(*fn)(void *), void *jobs, size_t size, unsigned n)
+void hc__cx_run_jobs(void *(*fn)(void *), void *jobs, size_t size, unsigned n)
 {
 	pthread_t tid[HC_CSAVE_THREADS_MAX];
 	int started[HC_CSAVE_THREADS_MAX] = { 0 };
@@ -728,7 +728,7 @@ static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
 		j[i].lo = v->capacity / nt * i;
 		j[i].hi = i + 1 < nt ? v->capacity / nt * (i + 1) : v->capacity;
 	}
-	run_jobs(census_part, j, sizeof(j[0]), nt);
+	hc__cx_run_jobs(census_part, j, sizeof(j[0]), nt);
 	memset(hist, 0, 65 * sizeof(*hist));
 	*n = 0;
 	*maxd = 0;
@@ -1036,7 +1036,7 @@ static int body(struct part_job *p, unsigned nt, unsigned *np,
 	}
 	if (rc)
 		return rc;
-	run_jobs(part_main, p, sizeof(*p), nt);
+	hc__cx_run_jobs(part_main, p, sizeof(*p), nt);
 	for (unsigned i = 0; i < nt; i++)
 		if (p[i].rc)
 			return p[i].rc;
@@ -1193,7 +1193,7 @@ int hc__cx_finish(int fd, XXH3_state_t *st, struct hc__cheader *h)
  * Write the current generation of @t (u64 or packed; no growth in
  * flight) to @fd in the compact layout (byte keys: compact_bytes.c).  Returns 1 when a growth began
  * during the walk (the caller starts again), else a status.  Both
- * passes run in up to save_threads() slices of the generation at once;
+ * passes run in up to hc__cx_save_threads() slices of the generation at once;
  * the bytes written are the same for any number.
  */
 int hc__compact_write(hc_table *t, int fd)
@@ -1204,7 +1204,7 @@ int hc__compact_write(hc_table *t, int fd)
 	XXH3_state_t st;
 	hc_options o;
 	uint64_t hist[65], n, zc = 0, maxd, D, total = 0, n_ovf = 0;
-	unsigned cur, top, W, nt = save_threads(), np = 0;
+	unsigned cur, top, W, nt = hc__cx_save_threads(), np = 0;
 	int rc;
 
 	if (!t->ops->cx_decode) /* byte keys: a layout of their own */

@@ -481,10 +481,17 @@ int hc__cbytes_check(const struct hc__cheader *h)
 
 /* ---- writing ----------------------------------------------------------- */
 
+/* How many entries ahead the writer fetches key bytes (an entry's order
+ * is not the key area's). */
+#define AHEAD 16u
+
 struct bent {
 	const unsigned char *p;
 	uint64_t count;
+	uint64_t chunk; /* the key's 8 bytes from the sort's depth, big-endian,
+			 * zero-padded */
 	uint32_t len;
+	uint32_t more; /* bytes of the key from that depth, 9 if more than 8 */
 };
 
 static int bent_cmp(const void *a, const void *b)
@@ -492,6 +499,187 @@ static int bent_cmp(const void *a, const void *b)
 	const struct bent *x = a, *y = b;
 
 	return key_cmp(x->p, x->len, y->p, y->len);
+}
+
+/* Load each key's chunk at depth @d. */
+static void chunk_load(struct bent *a, uint64_t n, size_t d)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		size_t r = a[i].len > d ? a[i].len - d : 0;
+		uint64_t v = 0;
+
+		if (i + AHEAD < n)
+			__builtin_prefetch(a[i + AHEAD].p + d);
+
+		if (r >= 8) {
+			for (unsigned j = 0; j < 8; j++)
+				v = v << 8 | a[i].p[d + j];
+		} else {
+			for (unsigned j = 0; j < 8; j++)
+				v = v << 8 | (j < r ? a[i].p[d + j] : 0u);
+		}
+		a[i].chunk = v;
+		a[i].more = r > 8 ? 9u : (uint32_t)r;
+	}
+}
+
+/* Chunk order: the chunk, then the shorter key (zero padding is not a
+ * byte), so that equal means "the same 8 bytes, and both go on". */
+static inline int chunk_cmp(const struct bent *x, const struct bent *y)
+{
+	if (x->chunk != y->chunk)
+		return x->chunk < y->chunk ? -1 : 1;
+	return (x->more > y->more) - (x->more < y->more);
+}
+
+static inline void bent_swap(struct bent *a, uint64_t i, uint64_t j)
+{
+	struct bent t = a[i];
+
+	a[i] = a[j];
+	a[j] = t;
+}
+
+/* Past this many bytes of shared prefix the sort is qsort's (bent_cmp),
+ * which bounds the recursion. */
+#define SORT_DEPTH_MAX 256u
+
+/*
+ * Sort @a[0..n), whose keys agree on their first @d bytes and whose
+ * chunks at @d are loaded, by their bytes: a multikey quicksort
+ * (Bentley and Sedgewick) on 8-byte chunks, so that a comparison reads
+ * the entry, not the key area, until two keys share the chunk.  The
+ * smaller side recurses and the larger one loops: log2(n) frames a
+ * depth, and at most SORT_DEPTH_MAX / 8 depths.
+ */
+static void sort_keys(struct bent *a, uint64_t n, size_t d)
+{
+	while (n > 1) {
+		uint64_t lt = 0, i = 0, gt = n;
+		struct bent pv;
+
+		if (d >= SORT_DEPTH_MAX) {
+			qsort(a, (size_t)n, sizeof(*a), bent_cmp);
+			return;
+		}
+		if (n < 8) {
+			for (uint64_t x = 1; x < n; x++)
+				for (uint64_t y = x;
+				     y > 0 && bent_cmp(&a[y - 1], &a[y]) > 0;
+				     y--)
+					bent_swap(a, y - 1, y);
+			return;
+		}
+		/* Median of three chunks as the pivot. */
+		{
+			const struct bent *p0 = &a[0], *p1 = &a[n / 2],
+					  *p2 = &a[n - 1], *m;
+
+			if (chunk_cmp(p0, p1) < 0)
+				m = chunk_cmp(p1, p2) < 0   ? p1
+				    : chunk_cmp(p0, p2) < 0 ? p2
+							    : p0;
+			else
+				m = chunk_cmp(p0, p2) < 0   ? p0
+				    : chunk_cmp(p1, p2) < 0 ? p2
+							    : p1;
+			pv = *m;
+		}
+		/* Dijkstra's three ways: [0, lt) <, [lt, gt) ==, [gt, n) >. */
+		while (i < gt) {
+			int c = chunk_cmp(&a[i], &pv);
+
+			if (c < 0)
+				bent_swap(a, lt++, i++);
+			else if (c > 0)
+				bent_swap(a, i, --gt);
+			else
+				i++;
+		}
+		if (pv.more == 9 && gt - lt > 1) {
+			chunk_load(a + lt, gt - lt, d + 8);
+			sort_keys(a + lt, gt - lt, d + 8);
+		}
+		if (lt < n - gt) {
+			sort_keys(a, lt, d);
+			a += gt;
+			n -= gt;
+		} else {
+			sort_keys(a + gt, n - gt, d);
+			n = lt;
+		}
+	}
+}
+
+/* Buckets of the first pass: the top 16 bits of the first chunk. */
+#define TOP_BITS 16u
+#define TOP_N (1u << TOP_BITS)
+
+struct sort_job {
+	_Alignas(64) struct bent *a; /* a cache line of its own */
+	const uint64_t *start; /* TOP_N + 1 bucket starts */
+	unsigned b0, b1; /* this job's buckets */
+};
+
+static void *sort_part(void *arg)
+{
+	struct sort_job *j = arg;
+
+	for (unsigned b = j->b0; b < j->b1; b++)
+		sort_keys(j->a + j->start[b], j->start[b + 1] - j->start[b], 0);
+	return NULL;
+}
+
+/*
+ * Sort @a[0..n) (chunks at depth 0 loaded) by key bytes: an in-place
+ * distribution on the first two bytes (American flag sort), then each
+ * bucket by sort_keys(), small enough to sit in the cache, the buckets
+ * shared among up to hc__cx_save_threads() threads.
+ */
+static int sort_all(struct bent *a, uint64_t n)
+{
+	struct sort_job job[HC_CSAVE_THREADS_MAX];
+	uint64_t *start = calloc(2 * TOP_N + 1, sizeof(*start)), *next;
+	unsigned nt = n < hc__compact_split_min ? 1 : hc__cx_save_threads(),
+		 b = 0;
+
+	if (!start)
+		return HC_ENOMEM;
+	next = start + TOP_N + 1;
+	for (uint64_t i = 0; i < n; i++)
+		start[(a[i].chunk >> (64 - TOP_BITS)) + 1]++;
+	for (unsigned c = 0; c < TOP_N; c++)
+		start[c + 1] += start[c];
+	memcpy(next, start, TOP_N * sizeof(*next));
+	for (unsigned c = 0; c < TOP_N; c++) {
+		while (next[c] < start[c + 1]) {
+			struct bent e = a[next[c]], x;
+			unsigned d = (unsigned)(e.chunk >> (64 - TOP_BITS));
+
+			/* Carry e to its bucket, and what it displaces on,
+			 * until one belongs in bucket c. */
+			while (d != c) {
+				x = a[next[d]];
+				a[next[d]++] = e;
+				e = x;
+				d = (unsigned)(e.chunk >> (64 - TOP_BITS));
+			}
+			a[next[c]++] = e;
+		}
+	}
+	for (unsigned i = 0; i < nt; i++) {
+		uint64_t want = n / nt * (i + 1);
+
+		job[i].a = a;
+		job[i].start = start;
+		job[i].b0 = b;
+		while (b < TOP_N && (i == nt - 1 || start[b + 1] <= want))
+			b++;
+		job[i].b1 = b;
+	}
+	hc__cx_run_jobs(sort_part, job, sizeof(job[0]), nt);
+	free(start);
+	return HC_OK;
 }
 
 /* A growable byte buffer, with the code of each byte (CODE_*). */
@@ -567,6 +755,7 @@ static int gather(hc_table *t, struct bent **out, uint64_t *n,
 		a[*n].p = e.bytes;
 		a[*n].len = (uint32_t)e.len;
 		a[*n].count = e.count;
+		chunk_load(&a[*n], 1, 0);
 		hc__census_add(e.count, n, hist);
 		rc = 0;
 	}
@@ -587,6 +776,8 @@ static int encode(const struct bent *a, uint64_t n, struct bbuf *k,
 	int rc;
 
 	for (uint64_t i = 0; i < n && !k->rc; i++) {
+		if (i + AHEAD < n)
+			__builtin_prefetch(a[i + AHEAD].p);
 		if (i % HC_CBLOCK_KEYS == 0) {
 			idx[i / HC_CBLOCK_KEYS] = k->len;
 			bput_var(k, a[i].len);
@@ -753,7 +944,7 @@ int hc__cbytes_write(hc_table *t, int fd)
 	struct hc__bitbuf kb = { NULL, 0, 0 };
 	unsigned char len[HC_CHUFF_LENS];
 	struct bent *a = NULL;
-	uint64_t hist[65], n, *idx = NULL;
+	uint64_t hist[65], n = 0, *idx = NULL;
 	XXH3_state_t st;
 	hc_options o;
 	unsigned cur, top, cur2, top2;
@@ -772,8 +963,9 @@ int hc__cbytes_write(hc_table *t, int fd)
 		rc = 1; /* a growth since: again */
 	if (rc)
 		goto out;
-	if (n)
-		qsort(a, (size_t)n, sizeof(*a), bent_cmp);
+	rc = sort_all(a, n);
+	if (rc)
+		goto out;
 	w.C = hc__cx_count_bits(n, hist);
 	w.esc = hc__mask_of(w.C);
 	idx = malloc(((n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS + 1) * 8);

@@ -124,6 +124,13 @@ void hc__fo_pad(struct hc__fout *f, uint64_t end);
 
 /* The offsets and total size of @h from its n, B, C, n_ovf (and for
  * byte keys block_keys, key_bytes): -1 if out of range. */
+/* Threads for one save: the CPUs this process may run on, at most
+ * HC_CSAVE_THREADS_MAX (or the test hook's number). */
+unsigned hc__cx_save_threads(void);
+/* Run @fn on each of the @n jobs of @size bytes at @jobs, the first in
+ * the calling thread (compact.c). */
+void hc__cx_run_jobs(void *(*fn)(void *), void *jobs, size_t size, unsigned n);
+
 int hc__cx_layout(struct hc__cheader *h);
 /* The header fields every compact file of @t has (identity, mode,
  * seed, the source's options, the user record); HC_ECORRUPT if the

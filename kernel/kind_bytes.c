@@ -334,17 +334,43 @@ static int bytes_migrate(struct hc_table *t, const struct hc__gv *o,
 
 /* ---- iteration and export ------------------------------------------- */
 
+/* How many slots ahead bytes_next() fetches the key bytes. */
+#define NEXT_AHEAD 8u
+
+/* Start loading the key bytes of slot @i of @v, if any: a hint. */
+static inline void key_prefetch(const struct hc_table *t,
+				const struct hc__gv *v, uint64_t i)
+{
+	uint64_t w, off, start, size;
+	unsigned char *c;
+
+	if (i >= v->capacity)
+		return;
+	/* ORDER: relaxed. A hint: nothing is read through this value (the
+	 * key is read after the acquire load in bytes_next()). */
+	w = hc_atomic_load_relaxed(&v->slots[i].word);
+	off = (w & HC_REF_OFFSET_MASK) << 3;
+	if (w == 0 || off >= HC_ARENA_MAX)
+		return;
+	if (hc__arena_chunk_ptr(t, hc__arena_chunk(t, off, &start, &size),
+				&c) == HC_OK &&
+	    off - start < size)
+		__builtin_prefetch(c + (off - start));
+}
+
 static int bytes_next(const struct hc_table *t, const struct hc__gv *v,
 		      const struct hc__gv *older, uint64_t *pos, hc_entry *e)
 {
 	while (*pos < v->capacity) {
-		const struct hc__slot *s = &v->slots[(*pos)++];
+		const struct hc__slot *s = &v->slots[*pos];
+
+		key_prefetch(t, v, *pos + NEXT_AHEAD);
+		(*pos)++;
 		/* ORDER: acquire. Pairs with the release CAS in probe_u64()
 		 * (kind_u64.c) and probe_bytes() (kind_bytes.c): a byte
 		 * key's bytes are visible before we read them (design.md
 		 * G1, G2). */
-		uint64_t w = hc_atomic_load_acquire(&s->word);
-		uint64_t c;
+		uint64_t w = hc_atomic_load_acquire(&s->word), c;
 		const void *k;
 		size_t len;
 		int rc = 0;

@@ -290,6 +290,20 @@ START_TEST(edge_keys)
 }
 END_TEST
 
+/* The sort's buckets shared among 1, 2 and 3 threads. */
+START_TEST(sort_threads)
+{
+	uint64_t split = hc__compact_split_min;
+
+	hc__compact_split_min = 1;
+	hc__compact_threads = 1 + (unsigned)_i;
+	round_trip(_i == 1 ? KEYS_RANDOM : KEYS_PREFIX, 20000, 1);
+	round_trip(KEYS_EDGE, 256 + 3000, 0);
+	hc__compact_threads = 0;
+	hc__compact_split_min = split;
+}
+END_TEST
+
 /* A front-coded file is much smaller than the live one. */
 START_TEST(smaller)
 {
@@ -584,6 +598,7 @@ Suite *hc_compact_bytes_suite(void)
 	tcase_add_loop_test(tc, prefixes, 0, NSIZES);
 	tcase_add_test(tc, long_keys);
 	tcase_add_test(tc, edge_keys);
+	tcase_add_loop_test(tc, sort_threads, 0, 3);
 	tcase_add_test(tc, smaller);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(bad, 120);
