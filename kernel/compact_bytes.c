@@ -682,12 +682,18 @@ static int sort_all(struct bent *a, uint64_t n)
 	return HC_OK;
 }
 
-/* A growable byte buffer, with the code of each byte (CODE_*). */
+/* A growable byte buffer, with the code of each byte (CODE_*) in the
+ * bitmap @code (bit i of byte i / 8: CODE_KEY). */
 struct bbuf {
 	unsigned char *p, *code;
 	uint64_t len, cap;
 	int rc;
 };
+
+static inline unsigned bcode(const struct bbuf *b, uint64_t i)
+{
+	return (unsigned)(b->code[i >> 3] >> (i & 7)) & 1u;
+}
 
 static void bput(struct bbuf *b, const void *p, uint64_t n, unsigned code)
 {
@@ -700,7 +706,7 @@ static void bput(struct bbuf *b, const void *p, uint64_t n, unsigned code)
 
 		if (q)
 			b->p = q;
-		q = q ? realloc(b->code, (size_t)c) : NULL;
+		q = q ? realloc(b->code, (size_t)(c / 8 + 1)) : NULL;
 		if (!q) {
 			b->rc = HC_ENOMEM;
 			return;
@@ -709,7 +715,14 @@ static void bput(struct bbuf *b, const void *p, uint64_t n, unsigned code)
 		b->cap = c;
 	}
 	memcpy(b->p + b->len, p, n);
-	memset(b->code + b->len, (int)code, n);
+	for (uint64_t i = b->len; i < b->len + n; i++) {
+		unsigned char bit = (unsigned char)(1u << (i & 7));
+
+		b->code[i >> 3] =
+			code == CODE_KEY
+				? (unsigned char)(b->code[i >> 3] | bit)
+				: (unsigned char)(b->code[i >> 3] & ~bit);
+	}
 	b->len += n;
 }
 
@@ -880,7 +893,7 @@ static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
 
 	memset(f, 0, sizeof(f));
 	for (uint64_t p = 0; p < k->len; p++)
-		f[k->code[p]][k->p[p]]++;
+		f[bcode(k, p)][k->p[p]]++;
 	for (unsigned c = 0; c < HC_CHUFF_CODES; c++) {
 		huff_lengths(f[c], len + 256 * c);
 		canon(len + 256 * c, rev[c]);
@@ -891,7 +904,7 @@ static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
 
 		idx[j] = out->bits;
 		for (; p < end && !rc; p++) {
-			unsigned c = k->code[p], b = k->p[p];
+			unsigned c = bcode(k, p), b = k->p[p];
 
 			rc = hc__bb_room(out);
 			if (!rc)
@@ -973,6 +986,8 @@ int hc__cbytes_write(hc_table *t, int fd)
 		 : HC_ENOMEM;
 	if (!rc)
 		rc = encode(a, n, &k, idx, &w);
+	free(a); /* the stream and the counts hold it all now */
+	a = NULL;
 	if (!rc)
 		rc = huff_encode(&k, idx,
 				 (n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS, len,
