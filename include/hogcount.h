@@ -382,10 +382,11 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  * into a new table.
  * Writers may run: keys added during the save may or may not be in it,
  * as for iteration (design.md G2).  Holds the file's key and count bits
- * in memory while it writes (about the file's size; byte keys: plus 24
+ * in memory while it writes (about the file's size; byte keys: plus 32
  * bytes an entry, gathered by a walk and sorted).  An integer table of
- * 2^20 slots or more is read by threads, one per CPU the process may
- * run on (sched_getaffinity(), at most 8); the file is the same for any
+ * 2^20 slots or more is read by threads, and a byte-key table of 2^20
+ * entries or more sorted by threads, one per CPU the process may run on
+ * (sched_getaffinity(), at most 8); the file is the same for any
  * number.
  * Returns HC_OK, HC_EIO (errno set), HC_EINVAL, HC_ENOMEM, HC_ECORRUPT,
  * HC_ENOSPC (as hc_table_save()).
