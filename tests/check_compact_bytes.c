@@ -71,7 +71,9 @@ static hc_table *make(int shape, size_t n, int grow, uint64_t seed)
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_BYTES;
 	o.grow = grow ? HC_GROW_ON : HC_GROW_OFF;
-	o.capacity = grow ? 64 : 2 * n + 64;
+	/* Without the pair CAS byte-key tables do not grow (design.md
+	 * M8): sized for every key there. */
+	o.capacity = grow && HC_HAVE_PAIR_CAS ? 64 : 2 * n + 64;
 	o.arena_bytes = shape == KEYS_LONG ? (n + 4) * (HC_KEY_BYTES_MAX + 64)
 					   : (n + 4) * 96;
 	o.seed = seed;
@@ -233,7 +235,7 @@ static void round_trip(int shape, size_t n, int grow)
 	o.key_kind = HC_KEY_BYTES;
 	o.seed = 99;
 	o.grow = grow ? HC_GROW_ON : HC_GROW_OFF;
-	o.capacity = grow ? 64 : 2 * n + 64;
+	o.capacity = grow && HC_HAVE_PAIR_CAS ? 64 : 2 * n + 64;
 	o.arena_bytes = shape == KEYS_LONG ? (n + 4) * (HC_KEY_BYTES_MAX + 64)
 					   : (n + 4) * 96;
 	ck_assert_ok(hc_table_create(&m, &o));
