@@ -182,16 +182,29 @@ static int claim_shared(struct hc_table *t, uint64_t need, int block,
  * bump pointer: t->arena_blk = next offset << HC_ARENA_BLK_SHIFT | bytes
  * left.  What a handle leaves of its block when it closes (or is killed)
  * is never used, as a range whose key was never published (P1).
+ *
+ * The block is this process's alone: a child forked with the handle
+ * inherits a copy of arena_blk, and so does each of its siblings, so it
+ * is used only by the process named in arena_blk_pid; any other takes a
+ * block of its own first (design.md G1).
  */
 #define BLK_LEFT ((UINT64_C(1) << HC_ARENA_BLK_SHIFT) - 1)
 
 static int block_take(struct hc_table *t, uint64_t need, uint64_t *at)
 {
-	/* ORDER: relaxed. A first guess for the CAS below, which checks
-	 * it. */
-	uint64_t b = hc_atomic_load_relaxed(&t->arena_blk), got;
+	uint64_t self = hc__pid(), b, got;
 	int rc;
 
+	/* ORDER: relaxed. A first guess for the CAS below, which checks
+	 * it. */
+	b = hc_atomic_load_relaxed(&t->arena_blk);
+	/* ORDER: acquire. Pairs with the release store below in the
+	 * thread of this process that put its first block in arena_blk:
+	 * seeing our pid, the CAS below sees that block or a later one,
+	 * never the parent's copy. A word of this handle; killed here:
+	 * nothing shared changes. */
+	if (hc_atomic_load_acquire(&t->arena_blk_pid) != self)
+		goto fresh;
 	for (;;) {
 		uint64_t pos = b >> HC_ARENA_BLK_SHIFT, left = b & BLK_LEFT,
 			 seen;
@@ -213,19 +226,30 @@ static int block_take(struct hc_table *t, uint64_t need, uint64_t *at)
 		}
 		b = seen;
 	}
+fresh:
 	/* A new block: this key first, the rest for the next ones. */
 	rc = claim_shared(t, need, 1, at, &got);
 	if (rc)
 		return rc;
-	if (got > need) {
-		/* ORDER: full CAS. As a release, hands the block on to the
-		 * CAS above in other threads of this process, with the
-		 * shared CAS that claimed it before. If another thread put
-		 * a block there first, the rest of this one is left
-		 * unused. Killed around it: that much is unused. */
-		(void)hc_atomic_cas_full(&t->arena_blk, b,
-					 (*at + need) << HC_ARENA_BLK_SHIFT |
-						 (got - need));
+	/* ORDER: full CAS. As a release, hands the block on to the CAS
+	 * above in other threads of this process, with the shared CAS
+	 * that claimed it before. If another thread put a block there
+	 * first, the rest of this one is left unused. Killed around it:
+	 * that much is unused. */
+	if (got > need &&
+	    hc_atomic_cas_full(&t->arena_blk, b,
+			       (*at + need) << HC_ARENA_BLK_SHIFT |
+				       (got - need)) == b) {
+		/* ORDER: relaxed load. Only this process stores its own
+		 * pid here; a stale other value just costs a store. */
+		if (hc_atomic_load_relaxed(&t->arena_blk_pid) != self) {
+			/* ORDER: release. Pairs with the acquire load
+			 * above: a thread that sees our pid sees arena_blk
+			 * at this block or later, never a value inherited
+			 * across fork. Killed here: the next add of this
+			 * process takes a block of its own again. */
+			hc_atomic_store_release(&t->arena_blk_pid, self);
+		}
 	}
 	return HC_OK;
 }

@@ -639,10 +639,15 @@ static void *sort_part(void *arg)
 static int sort_all(struct bent *a, uint64_t n)
 {
 	struct sort_job job[HC_CSAVE_THREADS_MAX];
-	uint64_t *start = calloc(2 * TOP_N + 1, sizeof(*start)), *next;
+	uint64_t *start, *next;
 	unsigned nt = n < hc__compact_split_min ? 1 : hc__cx_save_threads(),
 		 b = 0;
 
+	/* Nothing to sort; an empty table's @a is NULL, and NULL + 0 in
+	 * sort_part() is undefined. */
+	if (n < 2)
+		return HC_OK;
+	start = calloc(2 * TOP_N + 1, sizeof(*start));
 	if (!start)
 		return HC_ENOMEM;
 	next = start + TOP_N + 1;

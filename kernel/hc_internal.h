@@ -413,6 +413,9 @@ struct hc_table {
 	hc_aword arena_blk; /* this handle's block of the key area: next
 			     * offset << HC_ARENA_BLK_SHIFT | bytes left
 			     * (arena.c, growing tables) */
+	hc_aword arena_blk_pid; /* the process whose block arena_blk is
+				 * (hc__pid()): a forked child's copy of
+				 * the handle holds its parent's */
 	hc_aword reclaim_seen; /* cur at this handle's last reclaim (M9) */
 	hc_aword nospc_gen; /* g + 1 when the growth of g found no space */
 	int view_pin; /* pin held for hc_table_view() pointers, or 0 */

@@ -8,8 +8,10 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hc_test.h"
@@ -410,6 +412,72 @@ START_TEST(hostile_arena_used)
 }
 END_TEST
 
+/*
+ * A growing table's handle keeps a block of the key area (arena.c,
+ * block_take).  Children forked after the parent took one inherit a copy
+ * of the handle: each must append into a range of its own, or one
+ * child's key bytes overwrite another's and the first key reads back
+ * as nothing (or as the other).
+ */
+#define FORK_KIDS 4
+#define FORK_KEYS 300
+
+static size_t fork_key(int kid, int i, char *buf)
+{
+	return (size_t)sprintf(buf, "kid %d key %04d", kid, i);
+}
+
+static int fork_kid(int id, void *arg)
+{
+	hc_table *t = arg;
+	char k[64];
+
+	for (int i = 0; i < FORK_KEYS; i++)
+		if (hc_add_bytes(t, k, fork_key(id, i, k), 1) != HC_OK)
+			return 1;
+	return 0;
+}
+
+START_TEST(forked_children_own_blocks)
+{
+	hc_options o;
+	hc_table *t;
+	pid_t pid[FORK_KIDS];
+	uint64_t c;
+	char k[64];
+	int st;
+
+	if (!HC_HAVE_PAIR_CAS)
+		return; /* byte keys grow only with a 16-byte CAS */
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	o.capacity = 4096;
+	o.grow = HC_GROW_ON;
+	ck_assert_ok(hc_table_create(&t, &o));
+	/* The parent takes a block before the fork. */
+	ck_assert_ok(hc_add_bytes(t, "parent", 6, 1));
+	for (int w = 0; w < FORK_KIDS; w++)
+		pid[w] = hc_test_spawn(fork_kid, w, t);
+	for (int w = 0; w < FORK_KIDS; w++) {
+		hc_require(hc_test_wait(pid[w], 30, &st), "child stuck");
+		hc_require(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			   "child %d failed", w);
+	}
+	ck_assert_ok(hc_get_bytes(t, "parent", 6, &c));
+	hc_assert_eq(c, 1);
+	for (int w = 0; w < FORK_KIDS; w++)
+		for (int i = 0; i < FORK_KEYS; i++) {
+			size_t n = fork_key(w, i, k);
+			int rc = hc_get_bytes(t, k, n, &c);
+
+			hc_require(rc == HC_OK && c == 1,
+				   "\"%s\": %s, count %ju", k, hc_test_name(rc),
+				   (uintmax_t)c);
+		}
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 Suite *hc_arena_suite(void)
 {
 	Suite *s = suite_create("arena");
@@ -424,6 +492,7 @@ Suite *hc_arena_suite(void)
 		(int)(sizeof(exhaust_sizes) / sizeof(exhaust_sizes[0])));
 	tcase_add_test(tc, key_larger_than_arena);
 	tcase_add_test(tc, batch_done_on_arena_full);
+	tcase_add_test(tc, forked_children_own_blocks);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("damage");
