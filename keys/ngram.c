@@ -255,12 +255,18 @@ int hck__words_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 		if (i < n)
 			rc = hck__words_end(tk);
 	}
-	/* Whatever stopped the loop: no word may point into the block
-	 * after it. */
+	/* Whatever stopped the loop, nothing may point into the block
+	 * after it: neither a word of the ring nor a key of the sink, which
+	 * is drained (or, after an error, emptied) while the block is
+	 * still the caller's. */
 	if (words_keep(tk) && !rc)
 		rc = tk->err;
-	if (!rc)
-		rc = hck__sink_drain(tk->sink);
+	{
+		int drained = hck__sink_drain(tk->sink);
+
+		if (!rc)
+			rc = drained;
+	}
 	return rc;
 }
 
