@@ -686,6 +686,20 @@ static inline uint64_t st_key_id(uint64_t key, uint64_t salt, uint64_t n)
 	return id >= 2 && id < n ? id : UINT64_MAX;
 }
 
+/* The integer key of id @id, narrow (@narrow) or u64. */
+static inline uint64_t st_key_int(int narrow, uint64_t id, uint64_t salt)
+{
+	return narrow ? st_key_narrow(id, salt) : st_key_u64(id, salt);
+}
+
+/* st_key_int()'s inverse: the id below @n of @key, or UINT64_MAX. */
+static inline uint64_t st_key_int_id(int narrow, uint64_t key, uint64_t salt,
+				     uint64_t n)
+{
+	return narrow ? st_key_narrow_id(key, salt, n)
+		      : st_key_id(key, salt, n);
+}
+
 /* Longest byte key st_key_bytes() makes. */
 #define ST_KEY_BYTES_CAP 4096u
 

@@ -100,18 +100,15 @@ struct ctx {
 	uint64_t stream0; /* first stream of the round */
 };
 
-/* The integer key of id @id: u64 or narrow (common.h). */
+/* The integer key of id @id, and its inverse (common.h). */
 static inline uint64_t key_of(const struct ctx *x, uint64_t id)
 {
-	return x->c.narrow ? st_key_narrow(id, x->salt)
-			   : st_key_u64(id, x->salt);
+	return st_key_int(x->c.narrow, id, x->salt);
 }
 
-/* The id of integer key @key, or UINT64_MAX (common.h). */
 static inline uint64_t id_of(const struct ctx *x, uint64_t key)
 {
-	return x->c.narrow ? st_key_narrow_id(key, x->salt, x->c.keyspace)
-			   : st_key_id(key, x->salt, x->c.keyspace);
+	return st_key_int_id(x->c.narrow, key, x->salt, x->c.keyspace);
 }
 
 static void gen_op(const struct ctx *x, struct st_rng *r, uint64_t *id,
