@@ -32,7 +32,8 @@ unsigned hc__arena_chunk(const struct hc_table *t, uint64_t off,
 	return i;
 }
 
-/* hc__arena_chunk_ptr() for a chunk this handle has not found yet. */
+/* hc__arena_chunk_ptr() for a chunk i >= 1 this handle has not found
+ * yet. */
 int hc__arena_chunk_map(const struct hc_table *ct, unsigned i,
 			unsigned char **p)
 {
@@ -40,11 +41,7 @@ int hc__arena_chunk_map(const struct hc_table *ct, unsigned i,
 	uint64_t off, size = t->arena_bytes << i;
 	int rc;
 
-	if (i == 0) {
-		*p = t->arena;
-		return HC_OK;
-	}
-	if (i >= HC_GEN_MAX || !t->grows)
+	if (i == 0 || i >= HC_GEN_MAX || !t->grows)
 		return HC_ECORRUPT;
 	/* ORDER: acquire. Pairs with the release CAS that published the
 	 * chunk in new_chunk(): the object reaches its end (M10). */
