@@ -536,6 +536,25 @@ HC_API int hc_add_bytes(hc_table *t, const void *key, size_t len,
 			uint64_t delta);
 
 /*
+ * hc_put_bytes - first writer wins: if the byte key @key of @len bytes
+ * (1..HC_KEY_BYTES_MAX) is absent, or present with count 0, set its
+ * count to @value (1 .. the largest count the table holds: 2^63 - 1 in
+ * a table that grows, 2^64 - 1 in a fixed one); otherwise leave it.
+ * *@found gets the count the key has after the call: @value if this call
+ * set it, else what another call set (or added) first.  Of concurrent
+ * calls for one key, exactly one sets its value and all return that
+ * value.  A claim that a killed process left with count 0 is set by the
+ * next call.  For interning: a vocabulary whose counts are ids.  Exact
+ * whatever the table's mode (a HogWild add racing it may still lose it,
+ * design.md H1).  *@found carries no other memory: see design.md I1.
+ * Returns HC_OK, HC_EINVAL (@value 0 or too large, @found NULL), and what
+ * hc_add_bytes() returns (HC_EFULL, HC_ENOSPC, HC_ERANGE, HC_EMISUSE,
+ * HC_ERDONLY).  Any number of processes, concurrent with adds and growth.
+ */
+HC_API int hc_put_bytes(hc_table *t, const void *key, size_t len,
+			uint64_t value, uint64_t *found);
+
+/*
  * hc_add_bytes_batch - batched hc_add_bytes: @keys[i] of @lens[i] bytes,
  * @deltas NULL means 1 each.  @done as for hc_add_batch().
  */

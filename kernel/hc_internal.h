@@ -713,6 +713,10 @@ struct hc__kind {
 			       size_t n, size_t *done, int mode);
 	int (*get_bytes)(struct hc_table *t, const void *key, size_t len,
 			 uint64_t *count);
+	/* hc_put_bytes(): set a byte key's count to @value if it is absent
+	 * or 0, *found the count after (design.md I1); value checked. */
+	int (*put_bytes)(struct hc_table *t, const void *key, size_t len,
+			 uint64_t value, uint64_t *found);
 	/* Freeze and copy slots [lo, hi) of generation @o into @n (M3); the
 	 * test hook hc__migrate_hook sees each slot first.  *copied: keys.
 	 * NULL for a kind that does not grow. */

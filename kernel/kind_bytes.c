@@ -222,6 +222,70 @@ static int bytes_add(struct hc_table *t, const void *key, size_t len,
 	return rc;
 }
 
+/*
+ * Set the count word @c of a claimed slot to @value if it is 0; *found
+ * the count it holds after (design.md I1).  A frozen count is
+ * HC__EMIGRATE, as in hc__count_add(): the caller helps the migration
+ * and puts again in the new generation, where the copy carries the
+ * count the freeze fixed, 0 or a value (M3).
+ */
+static int count_put(const struct hc_table *t, hc_aword *c, uint64_t value,
+		     uint64_t *found)
+{
+	/* ORDER: relaxed. A count publishes nothing (G3): the value is
+	 * all a put hands back, and the key bytes were acquired with the
+	 * slot's word in probe_bytes(). Modification order of this one
+	 * word makes every reader see the first value set (I1). A first
+	 * guess for the CAS below, which checks a 0. */
+	uint64_t v = hc_atomic_load_relaxed(c), seen;
+
+	if (v == 0) {
+		/* ORDER: relaxed CAS from 0. Of all puts to this word one
+		 * moves it from 0 (I1); it fails on a frozen count, so no
+		 * value lands in a slot after its count was copied (M3).
+		 * Killed before it: the key stays at count 0, for the next
+		 * put; after: set (P1). */
+		seen = hc_atomic_cas_relaxed(c, 0, value);
+		if (seen == 0) {
+			*found = value;
+			return HC_OK;
+		}
+		v = seen; /* another put or add, or a freeze */
+	}
+	if (t->grows && (v & HC_FROZEN))
+		return HC__EMIGRATE;
+	*found = v & t->count_mask;
+	return HC_OK;
+}
+
+static int bytes_put(struct hc_table *t, const void *key, size_t len,
+		     uint64_t value, uint64_t *found)
+{
+	struct hc__gv v;
+	hc_aword *count;
+	uint64_t h = hc__hash_bytes(key, len, t->seed);
+	int rc, pin = hc__pin(t);
+
+	for (;;) {
+		rc = hc__view_now(t, &v, 1);
+		if (rc)
+			break;
+		/* A claim stores {ref, value}: this put set it (I1). */
+		rc = probe_bytes(t, &v, key, len, h, value, &count);
+		if (!rc && !count)
+			*found = value;
+		else if (!rc)
+			rc = count_put(t, count, value, found);
+		if (rc == HC_OK)
+			break;
+		rc = hc__after_fail(t, v.g, rc);
+		if (rc)
+			break;
+	}
+	hc__unpin(t, pin);
+	return rc;
+}
+
 struct bytes_batch {
 	struct hc_table *t;
 	const void *const *keys;
@@ -497,6 +561,7 @@ const struct hc__kind hc__kind_bytes = {
 	.add_bytes = bytes_add,
 	.add_bytes_batch = bytes_add_batch,
 	.get_bytes = bytes_get,
+	.put_bytes = bytes_put,
 	.migrate = bytes_migrate,
 	.next = bytes_next,
 	.scan = bytes_scan,

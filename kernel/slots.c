@@ -124,6 +124,22 @@ int hc_add_bytes(hc_table *t, const void *key, size_t len, uint64_t delta)
 	return hc__add_bytes(t, key, len, delta, t ? t->mode : HC_MODE_EXACT);
 }
 
+int hc_put_bytes(hc_table *t, const void *key, size_t len, uint64_t value,
+		 uint64_t *found)
+{
+	int rc = hc__check_write(t, t && t->ops->put_bytes);
+
+	if (found)
+		*found = 0;
+	if (!rc)
+		rc = check_bytes_key(key, len);
+	if (rc)
+		return rc;
+	if (!found || value == 0 || value > t->count_mask)
+		return HC_EINVAL;
+	return t->ops->put_bytes(t, key, len, value, found);
+}
+
 int hc_add_bytes_batch_mode(hc_table *t, const void *const *keys,
 			    const size_t *lens, const uint64_t *deltas,
 			    size_t n, size_t *done, int mode)

@@ -220,6 +220,7 @@ static void round_trip(int shape, size_t n, int grow)
 
 	/* Read-only, always; no slots to view. */
 	ck_assert_hc(hc_add_bytes(c, "x", 1, 1), HC_ERDONLY);
+	ck_assert_hc(hc_put_bytes(c, "x", 1, 1, &got), HC_ERDONLY);
 	ck_assert_hc(hc_table_set_user(c, "x", 1), HC_ERDONLY);
 	ck_assert_ok(hc_table_view(c, &v));
 	hc_assert_eq(v.key_kind, HC_KEY_BYTES);

@@ -404,6 +404,125 @@ START_TEST(packed_saturation_race)
 }
 END_TEST
 
+/* ---- hc_put_bytes: first writer wins, while the table grows ---------- */
+
+#define PUT_KEYS 10000u
+
+/* The value child @c puts for key @i: key and child read back from it. */
+static uint64_t put_val(int c, uint64_t i)
+{
+	return (uint64_t)c * 1000000 + i + 1;
+}
+
+static const int put_kids[] = { 2, 8 };
+
+struct put_arg {
+	hc_table *t;
+	volatile int *go;
+	uint64_t *seen; /* [child][key]: what each put returned */
+	int kids;
+};
+
+/* Child @c puts every key with its own values, in an order of its own
+ * (forwards, backwards, or from an offset), and records what it saw. */
+static int put_worker(int c, void *p)
+{
+	struct put_arg *a = p;
+	unsigned char k[HC_TEST_BKEY_MAX];
+	uint64_t f, n;
+
+	while (!__atomic_load_n(a->go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	for (n = 0; n < PUT_KEYS; n++) {
+		uint64_t i = c % 3 == 0	  ? n
+			     : c % 3 == 1 ? PUT_KEYS - 1 - n
+					  : (n + (uint64_t)c * 1237) % PUT_KEYS;
+		size_t len = hc_test_bkey(i, k);
+
+		if (hc_put_bytes(a->t, k, len, put_val(c, i), &f))
+			return 1;
+		if (f % 1000000 != i + 1 || f / 1000000 >= (uint64_t)a->kids)
+			return 2; /* not one of the values put for key i */
+		a->seen[(uint64_t)c * PUT_KEYS + i] = f;
+	}
+	return 0;
+}
+
+/*
+ * Several forked children put the same 10,000 byte keys, each with
+ * values of its own, into a table that starts at 1024 slots and grows
+ * (design.md I1, M3); half the keys are there with count 0 before.
+ * Afterwards each key holds one of the values put, and every child saw,
+ * for every key, exactly the value the table holds.
+ * Without the pair CAS byte keys do not grow (M8): the table is sized
+ * for all keys.
+ */
+START_TEST(put_bytes_first_wins)
+{
+	int kids = put_kids[_i], c, st;
+	size_t seen_bytes = sizeof(uint64_t) * PUT_KEYS * MAX_WORKERS;
+	unsigned char k[HC_TEST_BKEY_MAX];
+	pid_t pids[MAX_WORKERS];
+	struct put_arg a;
+	hc_options o;
+	hc_stats s;
+	uint64_t i, v;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	if (HC_HAVE_PAIR_CAS) {
+		o.capacity = 1024;
+		o.grow = HC_GROW_ON;
+	} else {
+		o.capacity = 4 * PUT_KEYS;
+		o.grow = HC_GROW_OFF;
+		o.arena_bytes = UINT64_C(1) << 20;
+	}
+	ck_assert_ok(hc_table_create(&a.t, &o));
+	/* Every other key present with count 0, as a claim killed before
+	 * its count leaves it: puts race on the count's CAS from 0, and
+	 * growths copy such counts (design.md I1). */
+	for (i = 0; i < PUT_KEYS; i += 2)
+		ck_assert_ok(hc_add_bytes(a.t, k, hc_test_bkey(i, k), 0));
+	a.go = hc_test_shared(sizeof(int));
+	a.seen = hc_test_shared(seen_bytes);
+	a.kids = kids;
+	for (c = 0; c < kids; c++)
+		pids[c] = hc_test_spawn(put_worker, c, &a);
+	__atomic_store_n(a.go, 1, __ATOMIC_RELEASE);
+	for (c = 0; c < kids; c++) {
+		hc_require(hc_test_wait(pids[c], 60, &st), "child %d stuck", c);
+		hc_require(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			   "child %d failed: %d", c,
+			   WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+	}
+	for (i = 0; i < PUT_KEYS; i++) {
+		size_t len = hc_test_bkey(i, k);
+
+		ck_assert_ok(hc_get_bytes(a.t, k, len, &v));
+		hc_require(v % 1000000 == i + 1 && v / 1000000 < (uint64_t)kids,
+			   "key %llu holds %llu", (unsigned long long)i,
+			   (unsigned long long)v);
+		for (c = 0; c < kids; c++) {
+			uint64_t saw = a.seen[(uint64_t)c * PUT_KEYS + i];
+
+			hc_require(saw == v, "child %d saw %llu for key %llu",
+				   c, (unsigned long long)saw,
+				   (unsigned long long)i);
+		}
+	}
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	ck_assert_ok(hc_table_stats(a.t, &s));
+	hc_assert_eq(s.distinct, PUT_KEYS);
+	if (HC_HAVE_PAIR_CAS)
+		hc_assert_ge(s.generation, 3); /* 1024 -> 16384 at least */
+	hc_test_unshare(a.seen, seen_bytes);
+	hc_test_unshare((void *)a.go, sizeof(int));
+	ck_assert_ok(hc_table_close(a.t));
+}
+END_TEST
+
 Suite *hc_procs_suite(void)
 {
 	Suite *s = suite_create("procs");
@@ -424,6 +543,11 @@ Suite *hc_procs_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, hogwild_never_corrupt, 0, 6);
 	tcase_add_loop_test(tc, packed_saturation_race, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("put");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, put_bytes_first_wins, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

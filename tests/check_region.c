@@ -732,6 +732,7 @@ START_TEST(file_create_reopen)
 		ck_assert_hc(hc_add_bytes(t, "new", 3, 1), HC_ERDONLY);
 		ck_assert_hc(hc__add_bytes(t, "new", 3, 1, HC_MODE_HOGWILD),
 			     HC_ERDONLY);
+		ck_assert_hc(hc_put_bytes(t, "new", 3, 1, &k), HC_ERDONLY);
 	} else {
 		ck_assert_hc(hc_add(t, 3, 1), HC_ERDONLY);
 		ck_assert_hc(hc__add_u64(t, 3, 1, HC_MODE_EXACT), HC_ERDONLY);

@@ -982,6 +982,110 @@ START_TEST(full_table_packed)
 }
 END_TEST
 
+/*
+ * hc_put_bytes, first writer wins (design.md I1): an absent key takes
+ * the value, a second put returns the first, a key an add made (or left
+ * at count 0) returns its count (or takes the value); bad arguments.
+ */
+START_TEST(bytes_put_first_wins)
+{
+	int mode = _i ? HC_MODE_HOGWILD : HC_MODE_EXACT;
+	hc_table *t = new_table(HC_KEY_BYTES, mode, 1024, 0);
+	hc_table *u = new_table(HC_KEY_U64, HC_MODE_EXACT, 16, 0);
+	hc_table *d = new_table(HC_KEY_DENSE, HC_MODE_EXACT, 16, 0);
+	struct hc_test_entry *e;
+	uint64_t f = 99;
+	size_t n;
+
+	ck_assert_ok(hc_put_bytes(t, "alpha", 5, 7, &f));
+	hc_assert_eq(f, 7);
+	ck_assert_ok(hc_put_bytes(t, "alpha", 5, 9, &f));
+	hc_assert_eq(f, 7);
+	hc_assert_eq(getb(t, "alpha", 5), 7);
+	/* A key an add made: its count. */
+	ck_assert_ok(hc_add_bytes(t, "beta", 4, 5));
+	ck_assert_ok(hc_put_bytes(t, "beta", 4, 3, &f));
+	hc_assert_eq(f, 5);
+	hc_assert_eq(getb(t, "beta", 4), 5);
+	/* A key present with count 0 (as a claim of a killed process
+	 * leaves it): the put sets it. */
+	ck_assert_ok(hc_add_bytes(t, "gamma", 5, 0));
+	hc_assert_eq(getb(t, "gamma", 5), 0);
+	ck_assert_ok(hc_put_bytes(t, "gamma", 5, 11, &f));
+	hc_assert_eq(f, 11);
+	hc_assert_eq(getb(t, "gamma", 5), 11);
+	/* The largest count of a fixed table: all 64 bits. */
+	ck_assert_ok(hc_put_bytes(t, "max", 3, UINT64_MAX, &f));
+	hc_assert_eq(f, UINT64_MAX);
+	ck_assert_ok(hc_put_bytes(t, "max", 3, 1, &f));
+	hc_assert_eq(f, UINT64_MAX);
+	/* An add after a put adds to it. */
+	ck_assert_ok(hc_add_bytes(t, "alpha", 5, 1));
+	ck_assert_ok(hc_put_bytes(t, "alpha", 5, 1, &f));
+	hc_assert_eq(f, 8);
+
+	/* Bad arguments change nothing and zero *found. */
+	f = 99;
+	ck_assert_hc(hc_put_bytes(t, "delta", 5, 0, &f), HC_EINVAL);
+	hc_assert_eq(f, 0);
+	ck_assert_hc(hc_put_bytes(t, "delta", 5, 1, NULL), HC_EINVAL);
+	ck_assert_hc(hc_put_bytes(NULL, "delta", 5, 1, &f), HC_EINVAL);
+	ck_assert_hc(hc_put_bytes(t, NULL, 5, 1, &f), HC_EINVAL);
+	ck_assert_hc(hc_put_bytes(t, "delta", 0, 1, &f), HC_ERANGE);
+	ck_assert_hc(hc_put_bytes(t, "delta", HC_KEY_BYTES_MAX + 1, 1, &f),
+		     HC_ERANGE);
+	hc_assert_eq(getb(t, "delta", 5), 0);
+	ck_assert_hc(hc_put_bytes(u, "delta", 5, 1, &f), HC_EMISUSE);
+	ck_assert_hc(hc_put_bytes(d, "delta", 5, 1, &f), HC_EMISUSE);
+
+	/* What a walk reports. */
+	ck_assert_ok(hc_test_collect(t, &e, &n));
+	hc_assert_eq(n, 4);
+	hc_test_entries_free(e, n);
+	ck_assert_ok(hc_table_close(t));
+	ck_assert_ok(hc_table_close(u));
+	ck_assert_ok(hc_table_close(d));
+}
+END_TEST
+
+/* A table that grows holds 63-bit counts: a larger value is refused.
+ * Values put before many growths are kept, and put again unchanged. */
+START_TEST(bytes_put_grows)
+{
+	unsigned char k[HC_TEST_BKEY_MAX];
+	hc_options o;
+	hc_table *t;
+	uint64_t f, i;
+	size_t len;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	o.capacity = HC_HAVE_PAIR_CAS ? 16 : 32768;
+	o.grow = HC_HAVE_PAIR_CAS ? HC_GROW_ON : HC_GROW_OFF;
+	if (!HC_HAVE_PAIR_CAS) /* byte keys do not grow here (M8) */
+		o.arena_bytes = UINT64_C(4) << 20;
+	ck_assert_ok(hc_table_create(&t, &o));
+	if (HC_HAVE_PAIR_CAS) {
+		ck_assert_hc(hc_put_bytes(t, "x", 1, HC_COUNT_MASK + 1, &f),
+			     HC_EINVAL);
+		ck_assert_ok(hc_put_bytes(t, "x", 1, HC_COUNT_MASK, &f));
+		hc_assert_eq(f, HC_COUNT_MASK);
+	}
+	for (i = 0; i < 20000; i++) {
+		len = hc_test_bkey(i, k);
+		ck_assert_ok(hc_put_bytes(t, k, len, i + 1, &f));
+		hc_assert_eq(f, i + 1);
+	}
+	for (i = 0; i < 20000; i++) {
+		len = hc_test_bkey(i, k);
+		hc_assert_eq(getb(t, k, len), i + 1);
+		ck_assert_ok(hc_put_bytes(t, k, len, i + 2, &f));
+		hc_assert_eq(f, i + 1);
+	}
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 Suite *hc_slots_suite(void)
 {
 	Suite *s = suite_create("slots");
@@ -1032,6 +1136,8 @@ Suite *hc_slots_suite(void)
 	tcase_add_loop_test(tc, bytes_batch_equals_single, 0, 2 * NBATCH);
 	tcase_add_test(tc, bytes_batch_stops_at_bad_key);
 	tcase_add_loop_test(tc, full_table_bytes, 0, NFULL);
+	tcase_add_loop_test(tc, bytes_put_first_wins, 0, 2);
+	tcase_add_test(tc, bytes_put_grows);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -137,6 +137,8 @@ _SIGS = {
     "hc_add_batch_mode": (c_int, [c_vp, c_vp, c_vp, c_size, _P(c_size),
                                   c_int]),
     "hc_add_bytes": (c_int, [c_vp, ctypes.c_char_p, c_size, c_u64]),
+    "hc_put_bytes": (c_int, [c_vp, ctypes.c_char_p, c_size, c_u64,
+                             _P(c_u64)]),
     "hc_add_bytes_batch": (c_int, [c_vp, c_vp, c_vp, c_vp, c_size,
                                    _P(c_size)]),
     "hc_cache_create": (c_int, [_P(c_vp), c_vp, c_size, c_u64]),
