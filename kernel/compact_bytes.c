@@ -5,11 +5,11 @@
  * "Compact files"): the keys sorted by their bytes and front-coded in
  * blocks of HC_CBLOCK_KEYS, every byte of that stored as its code in one
  * of two canonical Huffman codes of the file (lengths and prefixes, key
- * bytes), a block index of bit offsets, and
- * the count array and overflow array of compact.c.  Writing it from a live
- * table, point gets (a binary search over the block heads, then a
- * decode of one block that compares as it goes), the ordered walk and
- * the full check.
+ * bytes), a block index of bit offsets, and the count array and
+ * overflow array of compact.c.  Writing it from a live table (with the
+ * keys of a caller's sorted hc_key_stream merged in), point gets (a
+ * binary search over the block heads, then a decode of one block that
+ * compares as it goes), the ordered walk and the full check.
  *
  * A key in a block is its length and bytes (the block's head), or the
  * bytes it shares with the key before it (l) and the rest (s bytes):
