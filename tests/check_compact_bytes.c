@@ -9,7 +9,10 @@
  * rewritten headers, and bodies crafted key by key (bad index, bad
  * lengths, a prefix longer than the key before, keys out of order),
  * each refused or answered with HC_ECORRUPT, never a read out of bounds
- * (run it under ASan).
+ * (run it under ASan).  hc_table_save_compact_with(): a table and a
+ * sorted key stream (either empty, keys in both summed, a compact file
+ * as the source) give the file of a table holding them all, byte for
+ * byte; streams out of contract are refused and leave no file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -965,6 +968,20 @@ START_TEST(bad_streams)
 	refused(t, &m, HC_EINVAL);
 	m.counts = cnt;
 	refused(NULL, &m, HC_EINVAL);
+	/* A file already at the path stays as it was. */
+	{
+		char p[4096], q[4096];
+
+		hc_test_path(p, sizeof(p), "kept");
+		hc_test_path(q, sizeof(q), "kept_copy");
+		ck_assert_ok(hc_table_save_compact(t, p));
+		hc_test_copy_file(p, q);
+		k[2] = (unsigned char *)"b";
+		AGAIN();
+		ck_assert_hc(hc_table_save_compact_with(t, p, &m), HC_EINVAL);
+		ck_assert(same_file(p, q));
+		k[2] = (unsigned char *)"d";
+	}
 
 	/* Integer tables have no keys of bytes to merge with. */
 	hc_options_init(&o);
