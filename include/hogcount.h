@@ -394,6 +394,52 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
 HC_API int hc_table_save_compact(const hc_table *t, const char *path);
 
 /*
+ * A sorted source of byte keys for hc_table_save_compact_with(): keys
+ * the caller holds outside the table (ids it can turn into their bytes
+ * in order), saved without being added to it first.
+ * @size: sizeof(hc_key_stream), set by the caller.
+ * @n: the number of keys.
+ * @counts: their counts (each >= 1), in key order; @n of them.
+ * @key: key @i (0 .. @n - 1) into *@key and *@len (1 .. HC_KEY_BYTES_MAX
+ *	bytes); the bytes stay valid until the next call.  Called at most
+ *	once per key, in order, i = 0, 1, 2...  Keys strictly ascending in
+ *	byte order (memcmp order, a prefix first).  Returns HC_OK or an
+ *	HC_E* code, which stops the save and is returned.
+ * @arg: passed to @key.
+ */
+typedef struct hc_key_stream {
+	size_t size;
+	uint64_t n;
+	const uint64_t *counts;
+	int (*key)(void *arg, uint64_t i, const void **key, size_t *len);
+	void *arg;
+} hc_key_stream;
+
+/*
+ * hc_table_save_compact_with - hc_table_save_compact() of the byte-key
+ * table @t with the keys of @more added: the file holds every key of
+ * either, a key in both with the sum of its two counts; the file is the
+ * one hc_table_save_compact() writes of a table holding those keys and
+ * counts (same options and user record as @t).  A sum past UINT64_MAX
+ * is HC_ERANGE, not saturated.  @more NULL is hc_table_save_compact();
+ * @more->n 0 writes its file, byte for byte.  @t may be a compact file
+ * opened read-only (its entries are copied into a table in memory
+ * first).  The table's entries are gathered (as hc_table_save_compact())
+ * before @more->key is first called, and each key of @more is read once
+ * and merged as it comes: memory as hc_table_save_compact() of @t, plus
+ * the file's body, plus 2 bits a key.  @t's writers may run, as for
+ * hc_table_save_compact().
+ * Returns as hc_table_save_compact(), and HC_EINVAL (@more->size too
+ * small, @more->counts or @more->key NULL, @more's keys not strictly
+ * ascending, a length out of range, a count 0), HC_ERANGE (a sum of
+ * counts past UINT64_MAX), HC_EMISUSE (@more given for a table whose
+ * keys are not bytes), or the error @more->key returned; on any error
+ * no file is written (@path as it was).
+ */
+HC_API int hc_table_save_compact_with(const hc_table *t, const char *path,
+				      const hc_key_stream *more);
+
+/*
  * hc_table_sync - flush a file-backed table to disk (fsync of the file):
  * when it returns HC_OK, every add made before the call began, by any
  * process and into any generation, is on disk.  Not needed to survive a

@@ -1191,12 +1191,13 @@ int hc__cx_finish(int fd, XXH3_state_t *st, struct hc__cheader *h)
 
 /*
  * Write the current generation of @t (u64 or packed; no growth in
- * flight) to @fd in the compact layout (byte keys: compact_bytes.c).  Returns 1 when a growth began
+ * flight) to @fd in the compact layout (byte keys: compact_bytes.c,
+ * with the keys of @more merged in; an integer table has none).  Returns 1 when a growth began
  * during the walk (the caller starts again), else a status.  Both
  * passes run in up to hc__cx_save_threads() slices of the generation at once;
  * the bytes written are the same for any number.
  */
-int hc__compact_write(hc_table *t, int fd)
+int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 {
 	struct part_job p[HC_CSAVE_THREADS_MAX];
 	struct hc__cheader h;
@@ -1208,7 +1209,7 @@ int hc__compact_write(hc_table *t, int fd)
 	int rc;
 
 	if (!t->ops->cx_decode) /* byte keys: a layout of their own */
-		return hc__cbytes_write(t, fd);
+		return hc__cbytes_write(t, fd, more);
 	memset(p, 0, sizeof(p));
 	rc = hc__gen_bounds(t, &cur, &top);
 	if (!rc)

@@ -5,11 +5,11 @@
  * "Compact files"): the keys sorted by their bytes and front-coded in
  * blocks of HC_CBLOCK_KEYS, every byte of that stored as its code in one
  * of two canonical Huffman codes of the file (lengths and prefixes, key
- * bytes), a block index of bit offsets, and
- * the count array and overflow array of compact.c.  Writing it from a live
- * table, point gets (a binary search over the block heads, then a
- * decode of one block that compares as it goes), the ordered walk and
- * the full check.
+ * bytes), a block index of bit offsets, and the count array and
+ * overflow array of compact.c.  Writing it from a live table (with the
+ * keys of a caller's sorted hc_key_stream merged in), point gets (a
+ * binary search over the block heads, then a decode of one block that
+ * compares as it goes), the ordered walk and the full check.
  *
  * A key in a block is its length and bytes (the block's head), or the
  * bytes it shares with the key before it (l) and the rest (s bytes):
@@ -787,24 +787,85 @@ static int gather(hc_table *t, struct bent **out, uint64_t *n,
 	return HC_OK;
 }
 
-/* The key stream, block index and counts of @a[0..n), sorted. */
-static int encode(const struct bent *a, uint64_t n, struct bbuf *k,
-		  uint64_t *idx, struct hc__cntw *w)
+/*
+ * The keys to merge with the table's: @s's key at hand (@p, @len: the
+ * caller's bytes, valid until its next call) and a copy of the one
+ * before it in @prev (HC_KEY_BYTES_MAX bytes), for the order check and
+ * the shared prefix of the key after it.
+ */
+struct sin {
+	const hc_key_stream *s;
+	uint64_t i; /* keys taken */
+	const unsigned char *p;
+	size_t len;
+	unsigned char *prev;
+	size_t plen;
+};
+
+/* Take key s->i: HC_EINVAL unless its length is 1..HC_KEY_BYTES_MAX,
+ * its count at least 1 and it is above the one before. */
+static int sin_next(struct sin *in)
 {
+	const void *p = NULL;
+	size_t len = 0;
+	int rc = in->s->key(in->s->arg, in->i, &p, &len);
+
+	if (rc)
+		return rc < 0 ? rc : HC_EINVAL;
+	if (!p || len == 0 || len > HC_KEY_BYTES_MAX ||
+	    in->s->counts[in->i] == 0 ||
+	    (in->i && key_cmp(in->prev, in->plen, p, len) >= 0))
+		return HC_EINVAL;
+	in->p = p;
+	in->len = len;
+	return HC_OK;
+}
+
+/* Where merged entry @i came from, 2 bits of @src: SRC_T (the table),
+ * SRC_S (the stream), both (a key of both, counts summed). */
+enum { SRC_T = 1, SRC_S = 2 };
+
+static inline unsigned src_of(const unsigned char *src, uint64_t i)
+{
+	return (unsigned)(src[i >> 2] >> (2 * (i & 3))) & 3u;
+}
+
+/*
+ * The key stream and block index of @a[0..na), sorted, merged with the
+ * keys of @in (NULL: none): *n entries, where each came from in @src
+ * (zeroed, 2 bits an entry).  A key of both is written once; the counts
+ * are written after (write_counts()), when the census of the sums is
+ * known.  A key twice in the table: HC_ECORRUPT.
+ */
+static int encode(const struct bent *a, uint64_t na, struct sin *in,
+		  struct bbuf *k, uint64_t *idx, unsigned char *src,
+		  uint64_t *n)
+{
+	uint64_t ns = in ? in->s->n : 0, ia = 0, i = 0;
+	const unsigned char *pp = NULL;
+	size_t pl = 0;
 	int rc;
 
-	for (uint64_t i = 0; i < n && !k->rc; i++) {
-		if (i + AHEAD < n)
-			__builtin_prefetch(a[i + AHEAD].p);
+	if (ns && (rc = sin_next(in)))
+		return rc;
+	for (; (ia < na || (in && in->i < ns)) && !k->rc; i++) {
+		/* < 0: the table's key is next; > 0: the stream's; 0: both. */
+		int c = ia == na ? 1
+			: !in || in->i == ns
+				? -1
+				: key_cmp(a[ia].p, a[ia].len, in->p, in->len);
+		const unsigned char *p = c <= 0 ? a[ia].p : in->p;
+		size_t len = c <= 0 ? a[ia].len : in->len;
+
+		if (ia + AHEAD < na)
+			__builtin_prefetch(a[ia + AHEAD].p);
 		if (i % HC_CBLOCK_KEYS == 0) {
 			idx[i / HC_CBLOCK_KEYS] = k->len;
-			bput_var(k, a[i].len);
-			bput(k, a[i].p, a[i].len, CODE_KEY);
+			bput_var(k, len);
+			bput(k, p, len, CODE_KEY);
 		} else {
-			size_t m = a[i].len < a[i - 1].len ? a[i].len
-							   : a[i - 1].len;
-			uint64_t l = lcp(a[i - 1].p, a[i].p, m),
-				 s = a[i].len - l;
+			size_t m = len < pl ? len : pl;
+			uint64_t l = lcp(pp, p, m), s = len - l;
 			unsigned char b =
 				(unsigned char)((l < 15 ? l : 15) << 4 |
 						(s < 15 ? s : 15));
@@ -816,13 +877,57 @@ static int encode(const struct bent *a, uint64_t n, struct bbuf *k,
 				bput_var(k, l - 15);
 			if (s >= 15)
 				bput_var(k, s - 15);
-			bput(k, a[i].p + l, s, CODE_KEY);
+			bput(k, p + l, s, CODE_KEY);
 		}
-		if ((rc = hc__cntw_put(w, i, a[i].count)))
+		src[i >> 2] |= (unsigned char)(((c <= 0 ? SRC_T : 0) |
+						(c >= 0 ? SRC_S : 0))
+					       << (2 * (i & 3)));
+		if (c <= 0) {
+			pp = p;
+			pl = len;
+			ia++;
+		}
+		if (c >= 0) {
+			/* The caller's bytes last until its next call. */
+			memcpy(in->prev, in->p, in->len);
+			in->plen = in->len;
+			pp = in->prev;
+			pl = in->plen;
+			if (++in->i < ns && (rc = sin_next(in)))
+				return rc;
+		}
+	}
+	idx[(i + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS] = k->len;
+	*n = i;
+	return k->rc;
+}
+
+/*
+ * The counts of the @n merged entries (@src: where each came from; @a:
+ * the table's, @sc: the stream's), passed to @w when @w is not NULL,
+ * else their census into @hist: HC_ERANGE if a sum passes UINT64_MAX.
+ */
+static int write_counts(const struct bent *a, const uint64_t *sc,
+			const unsigned char *src, uint64_t n,
+			struct hc__cntw *w, uint64_t hist[65])
+{
+	uint64_t ia = 0, is = 0, m = 0;
+	int rc;
+
+	if (!w)
+		memset(hist, 0, 65 * sizeof(*hist));
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned f = src_of(src, i);
+		uint64_t c = f & SRC_T ? a[ia++].count : 0;
+
+		if ((f & SRC_S) && __builtin_add_overflow(c, sc[is++], &c))
+			return HC_ERANGE;
+		if (!w)
+			hc__census_add(c, &m, hist);
+		else if ((rc = hc__cntw_put(w, i, c)))
 			return rc;
 	}
-	idx[(n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS] = k->len;
-	return k->rc;
+	return HC_OK;
 }
 
 /* Code lengths of at most HC_CHUFF_BITS bits for bytes of counts @f:
@@ -948,21 +1053,23 @@ static void write_body(struct hc__fout *f, const struct hc__cheader *h,
 
 /*
  * Write byte-key table @t to @fd in the compact layout: its entries
- * gathered by a walk (G2), sorted by their bytes, front-coded.  Returns
- * 1 when a growth began during the walk (the caller starts again), else
- * a status.  Holds the walk's entries (24 bytes each) and the file's
- * body in memory.
+ * gathered by a walk (G2), sorted by their bytes, merged with the keys
+ * of @more (NULL: none; read once each, after the walk), front-coded.
+ * Returns 1 when a growth began during the walk (the caller starts
+ * again, @more not yet read), else a status.  Holds the walk's entries
+ * (32 bytes each), 2 bits a merged entry and the file's body in memory.
  */
-int hc__cbytes_write(hc_table *t, int fd)
+int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 {
 	struct hc__cntw w;
 	struct hc__cheader h;
 	struct hc__fout f = { fd, NULL, HC_CHEADER_SIZE, NULL, 0, 0, 0, 0 };
 	struct bbuf k = { NULL, NULL, 0, 0, HC_OK };
 	struct hc__bitbuf kb = { NULL, 0, 0 };
-	unsigned char len[HC_CHUFF_LENS];
+	struct sin in = { more, 0, NULL, 0, NULL, 0 };
+	unsigned char len[HC_CHUFF_LENS], *src = NULL;
 	struct bent *a = NULL;
-	uint64_t hist[65], n = 0, *idx = NULL;
+	uint64_t hist[65], na = 0, n = 0, nmax, *idx = NULL;
 	XXH3_state_t st;
 	hc_options o;
 	unsigned cur, top, cur2, top2;
@@ -973,7 +1080,7 @@ int hc__cbytes_write(hc_table *t, int fd)
 	if (!rc)
 		rc = hc_table_options(t, &o);
 	if (!rc)
-		rc = gather(t, &a, &n, hist);
+		rc = gather(t, &a, &na, hist);
 	if (rc)
 		return rc;
 	rc = hc__gen_bounds(t, &cur2, &top2);
@@ -981,16 +1088,35 @@ int hc__cbytes_write(hc_table *t, int fd)
 		rc = 1; /* a growth since: again */
 	if (rc)
 		goto out;
-	rc = sort_all(a, n);
+	rc = sort_all(a, na);
 	if (rc)
 		goto out;
-	w.C = hc__cx_count_bits(n, hist);
-	w.esc = hc__mask_of(w.C);
-	idx = malloc(((n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS + 1) * 8);
-	rc = idx ? hc__bb_reserve(&w.cnt, hc__words_for(n * w.C) + 2)
-		 : HC_ENOMEM;
+	/* At most every key of both; the census of the merge's sums is
+	 * known once it is done. */
+	nmax = na + (more ? more->n : 0);
+	if (nmax < na || nmax > (UINT64_MAX - 64) / 2) {
+		rc = HC_ENOMEM;
+		goto out;
+	}
+	idx = nmax / HC_CBLOCK_KEYS + 2 <= SIZE_MAX / 8
+		      ? malloc((nmax / HC_CBLOCK_KEYS + 2) * 8)
+		      : NULL;
+	src = nmax / 4 + 1 <= SIZE_MAX ? calloc((size_t)(nmax / 4 + 1), 1)
+				       : NULL;
+	in.prev = more ? malloc(HC_KEY_BYTES_MAX) : NULL;
+	rc = idx && src && (!more || in.prev) ? HC_OK : HC_ENOMEM;
 	if (!rc)
-		rc = encode(a, n, &k, idx, &w);
+		rc = encode(a, na, more ? &in : NULL, &k, idx, src, &n);
+	if (!rc && more)
+		rc = write_counts(a, more->counts, src, n, NULL, hist);
+	if (!rc) {
+		w.C = hc__cx_count_bits(n, hist);
+		w.esc = hc__mask_of(w.C);
+		rc = hc__bb_reserve(&w.cnt, hc__words_for(n * w.C) + 2);
+	}
+	if (!rc)
+		rc = write_counts(a, more ? more->counts : NULL, src, n, &w,
+				  NULL);
 	free(a); /* the stream and the counts hold it all now */
 	a = NULL;
 	if (!rc)
@@ -1026,6 +1152,8 @@ out:
 	free(f.buf);
 	free(a);
 	free(idx);
+	free(src);
+	free(in.prev);
 	free(k.p);
 	free(k.code);
 	free(kb.w);

@@ -568,7 +568,8 @@ uint64_t hc__cheader_check(const struct hc__cheader *h);
 int hc__cheader_validate(const struct hc__cheader *h, uint64_t avail);
 int hc__compact_bind(struct hc_table *t, const unsigned char *base,
 		     const struct hc__cheader *h);
-int hc__compact_write(hc_table *t, int fd);
+/* @more: keys merged in (byte keys only; NULL: none). */
+int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more);
 int hc__compact_get(const struct hc_table *t, uint64_t key, uint64_t *count);
 int hc__compact_count(const struct hc__compact *c, uint64_t i, uint64_t *o,
 		      uint64_t *count);
@@ -580,7 +581,7 @@ int hc__compact_verify(const struct hc_table *t);
 int hc__cbytes_check(const struct hc__cheader *h);
 int hc__cbytes_bind(struct hc__compact *c,
 		    const unsigned char len[HC_CHUFF_LENS]);
-int hc__cbytes_write(hc_table *t, int fd);
+int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more);
 int hc__cbytes_get(const struct hc_table *t, const void *key, size_t len,
 		   uint64_t *count);
 int hc__cbytes_next(const struct hc_table *t, uint64_t *pos, uint64_t *i,

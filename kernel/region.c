@@ -949,9 +949,10 @@ static int save_copy(hc_table *t, int fd)
 	return rc;
 }
 
-/* A compact copy of a table that a read-only handle finds growing: the
- * walk (G2 during a growth) rebuilt in memory, then written compact. */
-static int save_compact_rebuild(hc_table *t, int fd)
+/* A compact copy of a table that a read-only handle finds growing (the
+ * walk, G2 during a growth), or of a compact file with keys of @more to
+ * add: rebuilt in memory, then written compact with @more merged in. */
+static int save_compact_rebuild(hc_table *t, int fd, const hc_key_stream *more)
 {
 	unsigned char user[HC_USER_MAX];
 	hc_options o;
@@ -969,25 +970,45 @@ static int save_compact_rebuild(hc_table *t, int fd)
 		rc = hc_table_get_user(t, user, sizeof(user), &ulen);
 	if (!rc)
 		rc = hc_table_set_user(d, user, ulen);
-	while (!rc && (rc = hc__compact_write(d, fd)) == 1)
+	while (!rc && (rc = hc__compact_write(d, fd, more)) == 1)
 		rc = ftruncate(fd, 0) ? HC_EIO : HC_OK;
 	hc_table_close(d);
 	return rc;
 }
 
-static int save_any(const hc_table *ct, const char *path, int compact);
+static int save_any(const hc_table *ct, const char *path, int compact,
+		    const hc_key_stream *more);
 
 int hc_table_save(const hc_table *ct, const char *path)
 {
-	return save_any(ct, path, 0);
+	return save_any(ct, path, 0, NULL);
 }
 
 int hc_table_save_compact(const hc_table *ct, const char *path)
 {
-	return save_any(ct, path, 1);
+	return save_any(ct, path, 1, NULL);
 }
 
-static int save_any(const hc_table *ct, const char *path, int compact)
+/* The fields of the first hc_key_stream. */
+#define HC_KEY_STREAM_SIZE0 (offsetof(hc_key_stream, arg) + sizeof(void *))
+
+int hc_table_save_compact_with(const hc_table *ct, const char *path,
+			       const hc_key_stream *more)
+{
+	if (!ct || !more)
+		return save_any(ct, path, 1, NULL);
+	if (more->size < HC_KEY_STREAM_SIZE0 ||
+	    (more->n && (!more->counts || !more->key)))
+		return HC_EINVAL;
+	if (ct->kind != HC_KEY_BYTES)
+		return HC_EMISUSE;
+	/* No keys to add: the file of hc_table_save_compact(). */
+	return save_any(ct, path, 1, more->n ? more : NULL);
+}
+
+/* @more: keys merged into a compact file (byte keys; NULL: none). */
+static int save_any(const hc_table *ct, const char *path, int compact,
+		    const hc_key_stream *more)
 {
 	/* The handle's mapping grows as generations are published; the
 	 * table itself is only read here (or helped, M5). */
@@ -1023,7 +1044,8 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 		int pin;
 
 		if (t->cx) {
-			rc = save_copy(t, fd);
+			rc = more ? save_compact_rebuild(t, fd, more)
+				  : save_copy(t, fd);
 			break;
 		}
 		pin = hc__pin(t); /* the generation copied (M9) */
@@ -1032,7 +1054,7 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 			if (!t->writable) {
 				hc__unpin(t, pin);
 				if (compact) {
-					rc = save_compact_rebuild(t, fd);
+					rc = save_compact_rebuild(t, fd, more);
 					break;
 				}
 				close(fd);
@@ -1047,7 +1069,7 @@ static int save_any(const hc_table *ct, const char *path, int compact)
 			break;
 		}
 		if (!rc)
-			rc = compact ? hc__compact_write(t, fd)
+			rc = compact ? hc__compact_write(t, fd, more)
 				     : save_gen(t, fd, cur);
 		hc__unpin(t, pin);
 		if (rc != 1)

@@ -9,11 +9,15 @@
  * rewritten headers, and bodies crafted key by key (bad index, bad
  * lengths, a prefix longer than the key before, keys out of order),
  * each refused or answered with HC_ECORRUPT, never a read out of bounds
- * (run it under ASan).
+ * (run it under ASan).  hc_table_save_compact_with(): a table and a
+ * sorted key stream (either empty, keys in both summed, a compact file
+ * as the source) give the file of a table holding them all, byte for
+ * byte; streams out of contract are refused and leave no file.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hc_test.h"
 #include "compact_internal.h"
@@ -589,6 +593,414 @@ START_TEST(body_garbage)
 }
 END_TEST
 
+/* ---- hc_table_save_compact_with(): keys merged from a stream ---------- */
+
+/* Keys of a stream, handed out through one buffer that each call
+ * overwrites (the bytes last until the next call, no longer). */
+struct kstream {
+	unsigned char **k;
+	size_t *len;
+	uint64_t next; /* the index the next call must ask for */
+	uint64_t fail_at; /* this call returns @err */
+	int err;
+	unsigned char buf[HC_KEY_BYTES_MAX + 1];
+};
+
+static int ks_key(void *arg, uint64_t i, const void **key, size_t *len)
+{
+	struct kstream *s = arg;
+
+	hc_assert_eq(i, s->next);
+	s->next++;
+	if (i == s->fail_at)
+		return s->err;
+	memset(s->buf, 0xa5, 64); /* the last key's bytes are gone */
+	memcpy(s->buf, s->k[i], s->len[i]);
+	*key = s->buf;
+	*len = s->len[i];
+	return HC_OK;
+}
+
+static int ptr_cmp(const void *a, const void *b)
+{
+	const unsigned char *const *x = a, *const *y = b;
+	uint32_t nx, ny;
+
+	memcpy(&nx, *x, 4);
+	memcpy(&ny, *y, 4);
+	return bytes_cmp(*x + 4, nx, *y + 4, ny);
+}
+
+/* @n distinct keys of @shape, sorted, each {u32 length, bytes} at
+ * (*out)[i]; *n becomes how many are distinct. */
+static void sorted_keys(int shape, size_t *n, uint64_t seed,
+			unsigned char ***out)
+{
+	static unsigned char buf[HC_KEY_BYTES_MAX];
+	unsigned char **k = calloc(*n + 1, sizeof(*k));
+	uint64_t st = seed;
+	size_t m = 0;
+
+	ck_assert_ptr_nonnull(k);
+	for (size_t i = 0; i < *n; i++) {
+		uint32_t len = (uint32_t)make_key(shape, i, &st, buf);
+
+		k[i] = malloc(4 + (size_t)len);
+		ck_assert_ptr_nonnull(k[i]);
+		memcpy(k[i], &len, 4);
+		memcpy(k[i] + 4, buf, len);
+	}
+	qsort(k, *n, sizeof(*k), ptr_cmp);
+	for (size_t i = 0; i < *n; i++) {
+		if (m && ptr_cmp(&k[m - 1], &k[i]) == 0) {
+			free(k[i]);
+			continue;
+		}
+		k[m++] = k[i];
+	}
+	*n = m;
+	*out = k;
+}
+
+static hc_table *empty_like(int shape, size_t n, uint64_t seed)
+{
+	hc_options o;
+	hc_table *t;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	o.grow = HC_GROW_OFF; /* counts of 64 bits */
+	o.capacity = 2 * n + 64;
+	o.arena_bytes = shape == KEYS_LONG ? (n + 4) * (HC_KEY_BYTES_MAX + 64)
+					   : (n + 4) * 96;
+	o.seed = seed;
+	ck_assert_ok(hc_table_create(&t, &o));
+	ck_assert_ok(hc_table_set_user(t, "ngrams 3", 8));
+	return t;
+}
+
+/* A count of any size, now and then past 2^32 or near 2^63. */
+static uint64_t any_count(uint64_t *st)
+{
+	uint64_t r = hc_test_rand(st);
+
+	switch (r % 64) {
+	case 0:
+		return UINT64_MAX / 2;
+	case 1:
+		return UINT64_C(0xffffffff) + (r >> 58);
+	case 2:
+		return 1 + (r >> 20);
+	default:
+		return r % 4 ? 1 : 1 + (r >> 59);
+	}
+}
+
+static int same_file(const char *a, const char *b)
+{
+	size_t na, nb;
+	unsigned char *pa = hc_test_slurp(a, &na), *pb = hc_test_slurp(b, &nb);
+	int same = na == nb && memcmp(pa, pb, na) == 0;
+
+	free(pa);
+	free(pb);
+	return same;
+}
+
+static int no_file(const char *path)
+{
+	char tmp[4200];
+	FILE *f = fopen(path, "rb");
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (f) {
+		fclose(f);
+		return 0;
+	}
+	f = fopen(tmp, "rb");
+	if (f)
+		fclose(f);
+	return !f;
+}
+
+/*
+ * Keys of @shape, each in the table (mode 0), the stream (1) or both
+ * (2), drawn by @mix: 0 all in the table, 1 all in the stream, else at
+ * random.  The file of the table and the stream must be the one
+ * hc_table_save_compact() writes of a table holding them all.
+ */
+static void merged(int shape, size_t n, int mix, int compact_src)
+{
+	unsigned char **k;
+	char pt[4096], pr[4096], pw[4096];
+	uint64_t st = 1234 + n + (uint64_t)mix, *sc;
+	hc_table *t, *r, *c, *tc;
+	struct kstream *ks = calloc(1, sizeof(*ks));
+	hc_key_stream more = { sizeof(more), 0, NULL, ks_key, ks };
+	size_t ns = 0;
+	hc_iter *it;
+	hc_entry e;
+	int rc;
+
+	ck_assert_ptr_nonnull(ks);
+	sorted_keys(shape, &n, 7 + n, &k);
+	t = empty_like(shape, n, 77);
+	r = empty_like(shape, n, 77);
+	sc = calloc(n + 1, sizeof(*sc));
+	ks->k = calloc(n + 1, sizeof(*ks->k));
+	ks->len = calloc(n + 1, sizeof(*ks->len));
+	ck_assert(sc && ks->k && ks->len);
+	ks->fail_at = UINT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t len;
+		int where = mix < 2 ? mix : (int)(hc_test_rand(&st) % 3);
+		uint64_t a = any_count(&st), b = any_count(&st);
+
+		memcpy(&len, k[i], 4);
+		if (where != 1)
+			ck_assert_ok(hc_add_bytes(t, k[i] + 4, len, a));
+		if (where != 0) {
+			ks->k[ns] = k[i] + 4;
+			ks->len[ns] = len;
+			sc[ns++] = b;
+		}
+		ck_assert_ok(hc_add_bytes(r, k[i] + 4, len,
+					  (where != 1 ? a : 0) +
+						  (where != 0 ? b : 0)));
+	}
+	more.n = ns;
+	more.counts = sc;
+	hc_test_path(pt, sizeof(pt), "with");
+	hc_test_path(pr, sizeof(pr), "ref");
+	ck_assert_ok(hc_table_save_compact(r, pr));
+	tc = t;
+	if (compact_src) {
+		/* A compact file as the source: its entries copied first. */
+		hc_test_path(pw, sizeof(pw), "src");
+		ck_assert_ok(hc_table_save_compact(t, pw));
+		ck_assert_ok(hc_table_open(&tc, pw, HC_OPEN_RDONLY));
+	}
+	ck_assert_ok(hc_table_save_compact_with(tc, pt, &more));
+	hc_assert_eq(ks->next, ns); /* each key asked for once */
+	ck_assert_msg(same_file(pt, pr), "shape %d n %zu mix %d", shape, n,
+		      mix);
+
+	/* Read in place: every key's count, byte order, the full check. */
+	ck_assert_ok(hc_table_open(&c, pt, HC_OPEN_RDONLY));
+	ck_assert_ok(hc_table_verify(c, NULL));
+	hc_test_assert_same(r, c);
+	ck_assert_ok(hc_iter_create(c, &it));
+	for (size_t i = 0; (rc = hc_iter_next(it, &e)) == 1; i++) {
+		uint32_t len;
+		uint64_t want;
+
+		ck_assert_uint_lt(i, n);
+		memcpy(&len, k[i], 4);
+		hc_assert_eq(e.len, len);
+		ck_assert_int_eq(memcmp(e.bytes, k[i] + 4, len), 0);
+		ck_assert_ok(hc_get_bytes(r, k[i] + 4, len, &want));
+		hc_assert_eq(e.count, want);
+	}
+	ck_assert_int_eq(rc, 0);
+	hc_iter_destroy(it);
+	ck_assert_ok(hc_table_close(c));
+
+	if (compact_src)
+		hc_table_close(tc);
+	for (size_t i = 0; i < n; i++)
+		free(k[i]);
+	free(k);
+	free(sc);
+	free(ks->k);
+	free(ks->len);
+	free(ks);
+	hc_table_close(t);
+	hc_table_close(r);
+}
+
+static const size_t msizes[] = { 0, 1, 31, 33, 100, 4000 };
+#define NMSIZES (sizeof(msizes) / sizeof(msizes[0]))
+
+/* Every key in the stream, the table empty. */
+START_TEST(stream_only)
+{
+	merged(KEYS_RANDOM, msizes[_i], 1, 0);
+	merged(KEYS_PREFIX, msizes[_i], 1, 0);
+}
+END_TEST
+
+/* Every key in the table, the stream empty: hc_table_save_compact(). */
+START_TEST(table_only)
+{
+	char a[4096], b[4096];
+	hc_table *t = make(KEYS_PREFIX, msizes[_i], 0, 5);
+	hc_key_stream none = { sizeof(none), 0, NULL, NULL, NULL };
+
+	merged(KEYS_RANDOM, msizes[_i], 0, 0);
+	hc_test_path(a, sizeof(a), "plain");
+	hc_test_path(b, sizeof(b), "none");
+	ck_assert_ok(hc_table_save_compact(t, a));
+	ck_assert_ok(hc_table_save_compact_with(t, b, &none));
+	ck_assert(same_file(a, b));
+	ck_assert_ok(hc_table_save_compact_with(t, b, NULL));
+	ck_assert(same_file(a, b));
+	hc_table_close(t);
+}
+END_TEST
+
+/* Keys in either or both, of every shape; a compact file as source. */
+START_TEST(interleaved)
+{
+	for (int shape = 0; shape < KEYS_N; shape++)
+		merged(shape, shape == KEYS_LONG ? 40 : msizes[_i], 2, 0);
+	merged(KEYS_PREFIX, msizes[_i], 2, 1);
+	merged(KEYS_EDGE, msizes[_i], 1, 1);
+}
+END_TEST
+
+/* A save of @t with @more that must fail with @want, leaving no file. */
+static void refused(hc_table *t, const hc_key_stream *more, int want)
+{
+	char path[4096];
+
+	hc_test_path(path, sizeof(path), "refused");
+	ck_assert_hc(hc_table_save_compact_with(t, path, more), want);
+	ck_assert_msg(no_file(path), "a file left at %s", path);
+}
+
+/* Streams out of contract: refused, no file written. */
+START_TEST(bad_streams)
+{
+	static unsigned char big[HC_KEY_BYTES_MAX + 1];
+	unsigned char *k[4] = { (unsigned char *)"b", (unsigned char *)"c",
+				(unsigned char *)"d", (unsigned char *)"e" };
+	size_t len[4] = { 1, 1, 1, 1 };
+	uint64_t cnt[4] = { 1, 2, 3, 4 };
+	struct kstream *ks = calloc(1, sizeof(*ks));
+	hc_key_stream m = { sizeof(m), 4, cnt, ks_key, ks };
+	hc_table *t = empty_like(KEYS_RANDOM, 10, 3), *u;
+	hc_options o;
+
+	ck_assert_ptr_nonnull(ks);
+	ck_assert_ok(hc_add_bytes(t, "a", 1, 5));
+	ck_assert_ok(hc_add_bytes(t, "c", 1, UINT64_MAX - 1));
+	ks->k = k;
+	ks->len = len;
+	ks->fail_at = UINT64_MAX;
+#define AGAIN() (ks->next = 0, ks->fail_at = UINT64_MAX)
+	/* "c" is in both: its sum passes UINT64_MAX. */
+	AGAIN();
+	refused(t, &m, HC_ERANGE);
+	cnt[1] = 1; /* UINT64_MAX exactly: fine */
+	AGAIN();
+	{
+		char p[4096];
+		hc_table *c;
+		uint64_t got;
+
+		hc_test_path(p, sizeof(p), "max");
+		ck_assert_ok(hc_table_save_compact_with(t, p, &m));
+		ck_assert_ok(hc_table_open(&c, p, HC_OPEN_RDONLY));
+		ck_assert_ok(hc_table_verify(c, NULL));
+		ck_assert_ok(hc_get_bytes(c, "c", 1, &got));
+		hc_assert_eq(got, UINT64_MAX);
+		ck_assert_ok(hc_get_bytes(c, "e", 1, &got));
+		hc_assert_eq(got, 4);
+		hc_table_close(c);
+	}
+	/* Lengths 0 and past HC_KEY_BYTES_MAX. */
+	AGAIN();
+	len[2] = 0;
+	refused(t, &m, HC_EINVAL);
+	AGAIN();
+	k[2] = big;
+	memset(big, 'd', sizeof(big));
+	len[2] = HC_KEY_BYTES_MAX + 1;
+	refused(t, &m, HC_EINVAL);
+	len[2] = HC_KEY_BYTES_MAX; /* the longest is fine */
+	AGAIN();
+	{
+		char p[4096];
+
+		hc_test_path(p, sizeof(p), "long");
+		ck_assert_ok(hc_table_save_compact_with(t, p, &m));
+	}
+	k[2] = (unsigned char *)"d";
+	len[2] = 1;
+	/* A count 0. */
+	cnt[3] = 0;
+	AGAIN();
+	refused(t, &m, HC_EINVAL);
+	cnt[3] = 4;
+	/* Out of order; twice the same key; a prefix after its extension. */
+	k[2] = (unsigned char *)"b";
+	AGAIN();
+	refused(t, &m, HC_EINVAL);
+	k[2] = (unsigned char *)"c";
+	AGAIN();
+	refused(t, &m, HC_EINVAL);
+	k[2] = (unsigned char *)"cc";
+	len[2] = 2;
+	k[3] = (unsigned char *)"c";
+	AGAIN();
+	refused(t, &m, HC_EINVAL);
+	k[2] = (unsigned char *)"d";
+	len[2] = 1;
+	k[3] = (unsigned char *)"e";
+	/* The stream's own error, first key or later. */
+	AGAIN();
+	ks->fail_at = 0;
+	ks->err = HC_EIO;
+	refused(t, &m, HC_EIO);
+	AGAIN();
+	ks->fail_at = 3;
+	ks->err = HC_ENOMEM;
+	refused(t, &m, HC_ENOMEM);
+	hc_assert_eq(ks->next, 4);
+	/* The struct itself: too small, no callback, no counts. */
+	AGAIN();
+	m.size = sizeof(size_t);
+	refused(t, &m, HC_EINVAL);
+	m.size = sizeof(m);
+	m.key = NULL;
+	refused(t, &m, HC_EINVAL);
+	m.key = ks_key;
+	m.counts = NULL;
+	refused(t, &m, HC_EINVAL);
+	m.counts = cnt;
+	refused(NULL, &m, HC_EINVAL);
+	/* A file already at the path stays as it was. */
+	{
+		char p[4096], q[4096];
+
+		hc_test_path(p, sizeof(p), "kept");
+		hc_test_path(q, sizeof(q), "kept_copy");
+		ck_assert_ok(hc_table_save_compact(t, p));
+		hc_test_copy_file(p, q);
+		k[2] = (unsigned char *)"b";
+		AGAIN();
+		ck_assert_hc(hc_table_save_compact_with(t, p, &m), HC_EINVAL);
+		ck_assert(same_file(p, q));
+		k[2] = (unsigned char *)"d";
+	}
+
+	/* Integer tables have no keys of bytes to merge with. */
+	hc_options_init(&o);
+	o.capacity = 64;
+	ck_assert_ok(hc_table_create(&u, &o));
+	ck_assert_ok(hc_add(u, 7, 1));
+	AGAIN();
+	refused(u, &m, HC_EMISUSE);
+	hc_assert_eq(ks->next, 0);
+	m.n = 0;
+	refused(u, &m, HC_EMISUSE);
+	hc_table_close(u);
+#undef AGAIN
+	free(ks);
+	hc_table_close(t);
+}
+END_TEST
+
 Suite *hc_compact_bytes_suite(void)
 {
 	Suite *s = suite_create("compact_bytes");
@@ -603,6 +1015,10 @@ Suite *hc_compact_bytes_suite(void)
 	tcase_add_test(tc, edge_keys);
 	tcase_add_loop_test(tc, sort_threads, 0, 3);
 	tcase_add_test(tc, smaller);
+	tcase_add_loop_test(tc, stream_only, 0, NMSIZES);
+	tcase_add_loop_test(tc, table_only, 0, NMSIZES);
+	tcase_add_loop_test(tc, interleaved, 0, NMSIZES);
+	tcase_add_test(tc, bad_streams);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(bad, 120);
 	tcase_add_test(bad, truncated);
