@@ -32,6 +32,11 @@ struct hck_sink {
 	unsigned char *arena; /* HCK_SINK_ARENA bytes for copied keys */
 };
 
+/* hck_sink_create() of a sink of integer keys (@bytes 0) or byte keys
+ * into @t, whatever a record says (words.c: n-grams of ids). */
+int hck__sink_new(struct hck_sink **out, hc_table *t, int bytes,
+		  unsigned flags);
+
 /* Hand the batch on (to the cache, the table or the function); the
  * batch's byte keys may be reused after it.  hck_sink_flush() also
  * flushes the cache. */
@@ -59,6 +64,20 @@ static inline int hck__sink_ref(struct hck_sink *s, const void *p, size_t len)
  * first if needed.  Fill it, then call hck__sink_commit(). */
 unsigned char *hck__sink_reserve(struct hck_sink *s, size_t len);
 int hck__sink_commit(struct hck_sink *s, unsigned char *p, size_t len);
+
+/* A tokenizer's private map of the words it has met to their ids
+ * (words.c): open addressing on the words' hashes, the bytes in @pool. */
+struct hck__wcache {
+	struct hck__went {
+		uint64_t h; /* XXH3 of the word, 0: empty */
+		uint64_t id;
+		uint64_t off; /* in pool */
+		uint64_t len;
+	} * e;
+	size_t mask, used;
+	unsigned char *pool;
+	size_t pool_used, pool_cap;
+};
 
 struct hck_tok {
 	hck_meta m;
@@ -93,6 +112,13 @@ struct hck_tok {
 	 * the limit needs bytes past it to be told, records.c). */
 	int more;
 	size_t used;
+	/* words counted by ids (words.c), else ids is NULL */
+	struct hck_ids *ids;
+	struct hck_sink *idsink; /* owned, with sink, when ids is set */
+	uint64_t *wid; /* ring: each word's id, HCK__NOID if none */
+	uint64_t id_limit; /* ids below it go in n-grams of ids */
+	unsigned id_bits;
+	struct hck__wcache wc;
 	uint64_t skipped; /* n-grams longer than HC_KEY_BYTES_MAX */
 	uint64_t bad_bytes; /* DNA: hck_tok_skipped_bytes() */
 };
@@ -112,6 +138,14 @@ int hck__words_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 		    size_t limit);
 int hck__words_end(struct hck_tok *tk);
 size_t hck__words_align(const unsigned char *buf, size_t n, size_t s);
+
+/* words.c */
+#define HCK__NOID UINT64_MAX
+/* The id of the word @p of @len bytes (HCK__NOID if longer than
+ * HC_KEY_BYTES_MAX): from the tokenizer's map, else the vocabulary. */
+int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
+		 uint64_t *id);
+void hck__wcache_free(struct hck__wcache *c);
 
 /* Byte fragments of order k <= 8: big-endian, first byte highest. */
 static inline uint64_t hck__pack(const unsigned char *p, size_t len)

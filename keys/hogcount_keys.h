@@ -393,6 +393,96 @@ HC_API uint64_t hck_tok_skipped(const hck_tok *tk);
  */
 HC_API uint64_t hck_tok_skipped_bytes(const hck_tok *tk);
 
+/* ---- word ids --------------------------------------------------------- */
+
+/*
+ * Word n-grams counted as integers.  The workers of one count share a
+ * vocabulary, a byte-key table in which each word's count is its id + 1,
+ * set once by whichever worker meets the word first (hc_put_bytes: ids
+ * come from one shared counter, a race's loser leaves a gap, and no id
+ * is ever given to two words).  An n-gram whose k words all have ids
+ * below 2^(64 / k) is the integer of those ids, first word highest, in
+ * a table of integer keys; any other n-gram (a word met after 2^(64 / k)
+ * others) is added as its text to the spill table the caller gives, as
+ * hck_tok_create() would add it.  hck_ids_save() writes one compact
+ * byte-key file (hc_table_save_compact_with()) of the spill table and
+ * the n-grams of ids, each as its text: the file a count of the texts
+ * would write, with the same keys and counts.  Each worker's tokenizer
+ * (hck_ids_tok_create(), after fork) keeps the ids of the words it has
+ * met in private memory, so most words cost no shared lookup.
+ *
+ * hck_ids_fits - 1 if the keys of @m can be counted so: word n-grams of
+ * order 2 to HCK_IDS_K_MAX (ids of 32, 21 or 16 bits), else 0.
+ */
+#define HCK_IDS_K_MAX 4u
+HC_API int hck_ids_fits(const hck_meta *m);
+
+typedef struct hck_ids hck_ids;
+
+/*
+ * hck_ids_create - the vocabulary and the table of n-grams of ids of a
+ * count whose text keys would go to @spill (a byte-key table with a
+ * record of word n-grams that hck_ids_fits(), writable, not compact).
+ * Both live in anonymous shared mappings: create before forking the
+ * workers.  The n-gram table starts sized for @keys distinct n-grams
+ * (as hck_plan_table() sizes tables; 0: unknown, @spill's capacity) and
+ * grows; it adds in @spill's mode.
+ * Returns HC_OK, HC_EINVAL, HC_EKIND (@spill's keys do not fit),
+ * HC_ERDONLY, HC_ECORRUPT (no record), HC_ENOMEM.
+ */
+HC_API int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys);
+
+/* hck_ids_destroy - close both tables (the caller's spill table stays);
+ * NULL is a no-op. */
+HC_API void hck_ids_destroy(hck_ids *x);
+
+/*
+ * hck_ids_tok_create - a tokenizer (hck_tok_*) that counts into @x: one
+ * per thread of one process, created in the process that feeds it.  It
+ * owns its two sinks (hck_sink_create() with HCK_SINK_COMBINE: ids and
+ * spilled texts); hck_tok_finish() flushes both.
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM.
+ */
+HC_API int hck_ids_tok_create(hck_tok **out, hck_ids *x);
+
+/* hck_tok_added - keys a tokenizer handed on so far, to its sink or
+ * sinks (hck_sink_added()). */
+HC_API uint64_t hck_tok_added(const hck_tok *tk);
+
+/*
+ * What a count by ids holds.
+ * @size: sizeof(hck_ids_info), set by the caller.
+ * @bits: bits of an id in an n-gram (64 / k).
+ * @ids: ids given out (the vocabulary's words, plus any gaps).
+ * @grams: distinct n-grams of ids.
+ * @spilled: distinct n-grams in the spill table (as text).
+ */
+typedef struct hck_ids_info {
+	size_t size;
+	unsigned bits;
+	uint64_t ids;
+	uint64_t grams;
+	uint64_t spilled;
+} hck_ids_info;
+
+/* hck_ids_info_get - what @x holds.  Returns HC_OK, HC_EINVAL. */
+HC_API int hck_ids_info_get(const hck_ids *x, hck_ids_info *info);
+
+/*
+ * hck_ids_save - write @x to @path as hc_table_save_compact_with() of
+ * the spill table and the n-grams of ids as texts, sorted by their
+ * bytes: the words sorted twice (as they compare inside a text, before
+ * a space, and at its end), each id replaced by its rank, and the
+ * n-grams sorted as integers.  Once every worker is done, and once:
+ * the table of n-grams of ids is released as soon as it is read (a
+ * second call gives HC_EINVAL).  Holds 32 bytes a distinct n-gram of
+ * ids and about 40 a word while it runs.
+ * Returns HC_OK, HC_EINVAL, HC_ENOMEM, HC_ECORRUPT (an n-gram of an id
+ * the vocabulary does not hold), and what hc_table_save_compact_with()
+ * returns.
+ */
+HC_API int hck_ids_save(hck_ids *x, const char *path);
+
 /* ---- partition ------------------------------------------------------ */
 
 /*

@@ -138,10 +138,44 @@ static int words_emit(struct hck_tok *tk)
 	return hck__sink_commit(tk->sink, p, len);
 }
 
+/*
+ * Counting by ids (words.c): the n-gram of the k ids in the ring, first
+ * word highest, when every word has one below the limit; else its text,
+ * to the spill table.  An n-gram whose text would be too long to key is
+ * skipped either way.
+ */
+static int ids_emit(struct hck_tok *tk)
+{
+	const size_t k = tk->m.k;
+	size_t len = k - 1, i, w;
+	uint64_t key = 0;
+
+	for (i = 0, w = tk->whead; i < k; i++, w = ring_next(w, k)) {
+		uint64_t id = tk->wid[w];
+
+		if (id >= tk->id_limit)
+			return words_emit(tk);
+		key = key << tk->id_bits | id;
+		len += tk->wlen[w];
+	}
+	if (len > HC_KEY_BYTES_MAX) {
+		tk->skipped++;
+		return 0;
+	}
+	return hck__sink_u64(tk->idsink, key);
+}
+
 /* The word being read has ended. */
 int hck__words_end(struct hck_tok *tk)
 {
 	tk->in_word = 0;
+	if (tk->ids) {
+		int rc = hck__word_id(tk, word_at(tk, tk->wtail),
+				      tk->wlen[tk->wtail], &tk->wid[tk->wtail]);
+
+		if (rc)
+			return rc;
+	}
 	if (tk->wcount < tk->m.k)
 		return 0;
 	if (!tk->wpre[tk->whead]) {
@@ -150,7 +184,7 @@ int hck__words_end(struct hck_tok *tk)
 		return 0;
 	}
 	tk->pending--;
-	return words_emit(tk);
+	return tk->ids ? ids_emit(tk) : words_emit(tk);
 }
 
 /* Make ring word @w hold @len more bytes at @p in its own buffer. */

@@ -19,16 +19,13 @@
 
 #include "hck_internal.h"
 
-int hck_sink_create(hck_sink **out, hc_table *t, const hck_meta *m,
-		    unsigned flags)
+int hck__sink_new(struct hck_sink **out, hc_table *t, int bytes, unsigned flags)
 {
 	struct hck_sink *s;
-	int bytes;
 
-	if (!out || !t || hck_meta_check(m) || (flags & ~HCK_SINK_COMBINE))
+	if (!out || !t || (flags & ~HCK_SINK_COMBINE))
 		return HC_EINVAL;
 	*out = NULL;
-	bytes = !hck_int_keys(m);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return HC_ENOMEM;
@@ -49,6 +46,14 @@ int hck_sink_create(hck_sink **out, hc_table *t, const hck_meta *m,
 	}
 	*out = s;
 	return HC_OK;
+}
+
+int hck_sink_create(hck_sink **out, hc_table *t, const hck_meta *m,
+		    unsigned flags)
+{
+	if (!out || hck_meta_check(m))
+		return HC_EINVAL;
+	return hck__sink_new(out, t, !hck_int_keys(m), flags);
 }
 
 int hck_sink_create_fn(hck_sink **out, const hck_meta *m, hck_sink_fn fn,

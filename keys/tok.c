@@ -65,6 +65,12 @@ void hck_tok_destroy(hck_tok *tk)
 	free(tk->wcap);
 	free(tk->wpre);
 	free(tk->tail);
+	if (tk->ids) { /* its own sinks (words.c) */
+		hck_sink_destroy(tk->sink);
+		hck_sink_destroy(tk->idsink);
+		free(tk->wid);
+		hck__wcache_free(&tk->wc);
+	}
 	free(tk);
 }
 
@@ -133,7 +139,19 @@ int hck_tok_finish(hck_tok *tk)
 		if (rc)
 			return rc;
 	}
+	if (tk->idsink) {
+		int rc = hck_sink_flush(tk->idsink);
+
+		if (rc)
+			return rc;
+	}
 	return hck_sink_flush(tk->sink);
+}
+
+uint64_t hck_tok_added(const hck_tok *tk)
+{
+	return hck_sink_added(tk->sink) +
+	       (tk->idsink ? hck_sink_added(tk->idsink) : 0);
 }
 
 size_t hck_tok_align(const hck_tok *tk, const void *buf, size_t n, size_t s)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hogcount_keys.h"
@@ -680,6 +681,169 @@ START_TEST(tokenizers_chunks_and_blocks)
 	}
 }
 
+/* Feed @text[a, e) of @n bytes through the tokenizer @tk as a chunk of
+ * a file (input/job.c), or in blocks of @block bytes when @block. */
+static void feed_range(hck_tok *tk, const char *text, size_t n, size_t a,
+		       size_t e, size_t block)
+{
+	size_t st;
+
+	hck_tok_reset(tk, HCK_FMT_UNKNOWN);
+	if (block) {
+		for (size_t i = a; i < e; i += block)
+			ck_assert_int_eq(
+				hck_tok_feed(tk, text + i,
+					     e - i < block ? e - i : block,
+					     SIZE_MAX),
+				HC_OK);
+	} else {
+		st = hck_tok_align(tk, text, n, a);
+		if (st < e)
+			ck_assert_int_eq(
+				hck_tok_feed(tk, text + st, n - st, e - st),
+				HC_OK);
+	}
+	ck_assert_int_eq(hck_tok_finish(tk), HC_OK);
+}
+
+/* Count @text by word ids with @procs processes (forked when > 1), each
+ * a chunk of it (or all of it in blocks of @block), save, and open. */
+static hc_table *count_by_ids(const hck_meta *m, const char *text,
+			      unsigned procs, size_t block, hck_ids_info *info)
+{
+	char path[] = "/tmp/hck_ids_XXXXXX";
+	hc_table *spill = plan_create(m, 0, 0), *t = NULL;
+	size_t n = strlen(text);
+	hck_ids *x;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(hck_ids_create(&x, spill, procs * 100), HC_OK);
+	for (unsigned p = 0; p < procs; p++) {
+		size_t a = n * p / procs, e = n * (p + 1) / procs;
+		pid_t pid = procs > 1 ? fork() : 0;
+		hck_tok *tk;
+
+		ck_assert_int_ge(pid, 0);
+		if (pid)
+			continue;
+		ck_assert_int_eq(hck_ids_tok_create(&tk, x), HC_OK);
+		feed_range(tk, text, n, block ? 0 : a, block ? n : e, block);
+		hck_tok_destroy(tk);
+		if (procs > 1)
+			_exit(0);
+	}
+	for (unsigned p = 0; procs > 1 && p < procs; p++) {
+		int st;
+
+		ck_assert_int_gt(wait(&st), 0);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	info->size = sizeof(*info);
+	ck_assert_int_eq(hck_ids_info_get(x, info), HC_OK);
+	ck_assert_int_eq(hck_ids_save(x, path), HC_OK);
+	ck_assert_int_eq(hck_ids_save(x, path), HC_EINVAL); /* once */
+	hck_ids_destroy(x);
+	hc_table_close(spill);
+	ck_assert_int_eq(hc_table_open(&t, path, HC_OPEN_RDONLY), HC_OK);
+	unlink(path);
+	return t;
+}
+
+/* Word n-grams by ids hold the counts of their texts: words that are
+ * prefixes of others with bytes below and above ' ' after them (the two
+ * orders of the save), NUL, long words, chunks and blocks, processes. */
+START_TEST(ids_equal_texts)
+{
+	static const char text[] =
+		"a a! a\001 a\037 a  ab a\377 a\200 ab! ab a\001 a a! a\377 "
+		"ab a\037x a a\r\nx\001 x x\001y x x! the cat\tsat on the "
+		"mat and the cat ate the rat; the end\n\nof the tale a a a a";
+	for (unsigned k = 2; k <= HCK_IDS_K_MAX; k++) {
+		hck_meta m = { HCK_WORDS, k, 0 };
+		hc_table *want = tokenize(&m, text, 0, 0), *got;
+		hck_ids_info in;
+
+		ck_assert(hck_ids_fits(&m));
+		for (unsigned procs = 1; procs <= 3; procs++) {
+			got = count_by_ids(&m, text, procs, 0, &in);
+			ck_assert_msg(same_counts(want, got), "k %u procs %u",
+				      k, procs);
+			ck_assert_uint_eq(in.bits, 64 / k);
+			ck_assert_uint_eq(in.spilled, 0);
+			hc_table_close(got);
+		}
+		for (size_t block = 1; block < 9; block += 3) {
+			got = count_by_ids(&m, text, 1, block, &in);
+			ck_assert_msg(same_counts(want, got), "k %u block %zu",
+				      k, block);
+			hc_table_close(got);
+		}
+		hc_table_close(want);
+	}
+}
+END_TEST
+
+/* Order 4 over more than 2^16 words: n-grams of later words are kept as
+ * texts in the spill table and saved with the others. */
+START_TEST(ids_spill)
+{
+	hck_meta m = { HCK_WORDS, 4, 0 };
+	size_t cap = 200000 * 8, n = 0;
+	char *text = malloc(cap);
+	hc_table *want, *got;
+	hck_ids_info in;
+
+	ck_assert_ptr_nonnull(text);
+	for (unsigned i = 0; i < 200000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "%x%c",
+				      (i * 2654435761u) % 90000,
+				      i % 7 ? ' ' : '\n');
+	want = tokenize(&m, text, 0, 0);
+	got = count_by_ids(&m, text, 2, 0, &in);
+	ck_assert_uint_gt(in.ids, 65536);
+	ck_assert_uint_gt(in.spilled, 0);
+	ck_assert_uint_gt(in.grams, 0);
+	ck_assert(same_counts(want, got));
+	hc_table_close(got);
+	hc_table_close(want);
+	free(text);
+}
+END_TEST
+
+/* What does not fit is refused. */
+START_TEST(ids_refused)
+{
+	static const hck_meta no[] = {
+		{ HCK_WORDS, 1, 0 },
+		{ HCK_WORDS, 5, 0 },
+		{ HCK_BYTES, 3, 0 },
+		{ HCK_DNA, 21, 1 },
+	};
+	hck_meta w3 = { HCK_WORDS, 3, 0 };
+	hc_table *t;
+	hck_ids *x = (hck_ids *)1;
+
+	ck_assert(!hck_ids_fits(NULL));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		ck_assert(!hck_ids_fits(&no[i]));
+		t = plan_create(&no[i], 0, 0);
+		ck_assert_int_eq(hck_ids_create(&x, t, 0), HC_EKIND);
+		ck_assert_ptr_null(x);
+		hc_table_close(t);
+	}
+	ck_assert_int_eq(hck_ids_create(&x, NULL, 0), HC_EINVAL);
+	ck_assert(hck_ids_fits(&w3));
+	ck_assert_int_eq(hc_table_create(&t, NULL), HC_OK); /* no record */
+	ck_assert_int_eq(hck_ids_create(&x, t, 0), HC_ECORRUPT);
+	hc_table_close(t);
+	ck_assert_int_eq(hck_ids_tok_create(NULL, NULL), HC_EINVAL);
+	ck_assert_int_eq(hck_ids_save(NULL, "x"), HC_EINVAL);
+	hck_ids_destroy(NULL);
+}
+END_TEST
+
 /* A sink into a function sees every key the table sink would add. */
 struct fn_tally {
 	uint64_t keys, bytes;
@@ -932,6 +1096,9 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, sink_fn_and_partition);
 	tcase_add_test(tc, tokenizers_leading_blanks);
 	tcase_add_test(tc, tokenizers_skipped_bytes);
+	tcase_add_test(tc, ids_equal_texts);
+	tcase_add_test(tc, ids_spill);
+	tcase_add_test(tc, ids_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

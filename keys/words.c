@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * words.c - word n-grams counted as integers of word ids
+ * (hogcount_keys.h, "word ids"; docs/design.md, "Word ids"): the shared
+ * vocabulary and its id counter, each tokenizer's private map of the
+ * words it has met, and the save that turns the n-grams of ids back
+ * into their texts, in the order of their bytes, without building them
+ * as keys.
+ *
+ * The text order from integers: two n-grams compare as their first
+ * differing word.  Inside the text a word is followed by a space, so a
+ * word that is a prefix of the other sorts first only if the other's
+ * next byte is above ' ' (words hold no white space, but may hold
+ * bytes below it); the last word is followed by nothing, so there the
+ * shorter sorts first.  Ranking the words by each of the two orders
+ * (rank_in, rank_end) makes the n-gram of ranks r_1 .. r_k, packed as
+ * the ids were, sort as its text.
+ */
+#define _GNU_SOURCE /* qsort_r */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#define XXH_INLINE_ALL /* the hash of a word: a few instructions inline */
+#include <xxhash.h>
+
+#include "hck_internal.h"
+
+struct hck_ids {
+	hck_meta m;
+	hc_table *spill; /* the caller's */
+	hc_table *vocab; /* words; count = id + 1 */
+	hc_table *grams; /* n-grams of ids */
+	_Atomic uint64_t *next; /* the next id, in a shared page */
+	unsigned bits;
+};
+
+int hck_ids_fits(const hck_meta *m)
+{
+	return m && !hck_meta_check(m) && m->tokens == HCK_WORDS && m->k >= 2 &&
+	       m->k <= HCK_IDS_K_MAX;
+}
+
+int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys)
+{
+	struct hck_ids *x;
+	hc_options so, o;
+	int rc;
+
+	if (!out || !spill)
+		return HC_EINVAL;
+	*out = NULL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return HC_ENOMEM;
+	hc_options_init(&so);
+	rc = hck_meta_load(spill, &x->m);
+	if (!rc)
+		rc = hc_table_options(spill, &so);
+	if (!rc && (!hck_ids_fits(&x->m) || so.key_kind != HC_KEY_BYTES))
+		rc = HC_EKIND;
+	if (rc)
+		goto fail;
+	x->spill = spill;
+	x->bits = 64 / x->m.k;
+	x->next = mmap(NULL, sizeof(*x->next), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (x->next == MAP_FAILED) {
+		x->next = NULL;
+		rc = HC_ENOMEM;
+		goto fail;
+	}
+	atomic_init(x->next, 0);
+	/* The vocabulary: small, it grows from the default start. */
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	rc = hc_table_create(&x->vocab, &o);
+	if (rc)
+		goto fail;
+	/* The n-grams, where the text keys would have been. */
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_U64;
+	o.mode = so.mode;
+	/* As hck_plan_table() sizes a hinted table: a load of 0.75. */
+	o.capacity = keys ? keys / 3 * 4 + 1024 : so.capacity;
+	if (o.capacity > HC_CAPACITY_MAX)
+		o.capacity = HC_CAPACITY_MAX;
+	o.grow = HC_GROW_ON;
+	o.max_bits = so.max_bits;
+	rc = hc_table_create(&x->grams, &o);
+	if (rc)
+		goto fail;
+	*out = x;
+	return HC_OK;
+fail:
+	hck_ids_destroy(x);
+	return rc;
+}
+
+void hck_ids_destroy(hck_ids *x)
+{
+	if (!x)
+		return;
+	hc_table_close(x->grams);
+	hc_table_close(x->vocab);
+	if (x->next)
+		munmap((void *)x->next, sizeof(*x->next));
+	free(x);
+}
+
+int hck_ids_info_get(const hck_ids *x, hck_ids_info *info)
+{
+	hc_stats st = { .size = sizeof(st) };
+	int rc;
+
+	if (!x || !info || info->size < sizeof(*info))
+		return HC_EINVAL;
+	info->bits = x->bits;
+	/* ORDER: relaxed. A tally once the workers are done; it orders
+	 * nothing. */
+	info->ids = atomic_load_explicit(x->next, memory_order_relaxed);
+	st.distinct = 0;
+	rc = x->grams ? hc_table_stats(x->grams, &st) : HC_OK;
+	info->grams = st.distinct;
+	if (!rc)
+		rc = hc_table_stats(x->spill, &st);
+	info->spilled = st.distinct;
+	return rc;
+}
+
+/* ---- a tokenizer's words -------------------------------------------- */
+
+int hck_ids_tok_create(hck_tok **out, hck_ids *x)
+{
+	struct hck_tok *tk = NULL;
+	hck_sink *s = NULL, *is = NULL;
+	int rc;
+
+	if (!out || !x)
+		return HC_EINVAL;
+	*out = NULL;
+	rc = hck_sink_create(&s, x->spill, &x->m, HCK_SINK_COMBINE);
+	if (!rc)
+		rc = hck__sink_new(&is, x->grams, 0, HCK_SINK_COMBINE);
+	if (!rc)
+		rc = hck_tok_create(&tk, &x->m, s);
+	if (!rc && !(tk->wid = calloc(x->m.k, sizeof(*tk->wid))))
+		rc = HC_ENOMEM;
+	if (rc) {
+		if (tk)
+			tk->ids = NULL; /* the sinks are freed here */
+		hck_tok_destroy(tk);
+		hck_sink_destroy(s);
+		hck_sink_destroy(is);
+		return rc;
+	}
+	tk->ids = x;
+	tk->idsink = is;
+	tk->id_bits = x->bits;
+	tk->id_limit = x->bits == 64 ? UINT64_MAX : UINT64_C(1) << x->bits;
+	*out = tk;
+	return HC_OK;
+}
+
+void hck__wcache_free(struct hck__wcache *c)
+{
+	free(c->e);
+	free(c->pool);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The map holds at most this many words (half its slots); past it, a
+ * word it does not hold is looked up in the vocabulary each time. */
+#define WCACHE_MAX (UINT64_C(1) << 20)
+
+static int wcache_grow(struct hck__wcache *c)
+{
+	size_t cap = c->e ? 2 * (c->mask + 1) : 4096;
+	struct hck__went *e = calloc(cap, sizeof(*e));
+
+	if (!e)
+		return HC_ENOMEM;
+	for (size_t i = 0; c->e && i <= c->mask; i++) {
+		size_t j = c->e[i].h & (cap - 1);
+
+		if (!c->e[i].h)
+			continue;
+		while (e[j].h)
+			j = (j + 1) & (cap - 1);
+		e[j] = c->e[i];
+	}
+	free(c->e);
+	c->e = e;
+	c->mask = cap - 1;
+	return HC_OK;
+}
+
+/* Remember that the word @p of @len bytes, hash @h, has id @id (best
+ * effort: a map that is full, or out of memory, forgets it). */
+static void wcache_put(struct hck__wcache *c, uint64_t h, const void *p,
+		       size_t len, uint64_t id)
+{
+	size_t j;
+
+	if (c->used >= WCACHE_MAX)
+		return;
+	if ((!c->e || 2 * (c->used + 1) > c->mask + 1) && wcache_grow(c))
+		return;
+	if (c->pool_used + len > c->pool_cap) {
+		size_t cap = 2 * c->pool_cap + len + 65536;
+		unsigned char *q = realloc(c->pool, cap);
+
+		if (!q)
+			return;
+		c->pool = q;
+		c->pool_cap = cap;
+	}
+	memcpy(c->pool + c->pool_used, p, len);
+	for (j = h & c->mask; c->e[j].h; j = (j + 1) & c->mask)
+		;
+	c->e[j].h = h;
+	c->e[j].id = id;
+	c->e[j].off = c->pool_used;
+	c->e[j].len = len;
+	c->pool_used += len;
+	c->used++;
+}
+
+/* memcmp() == 0 for the few bytes of a word, without the call. */
+static inline int same_bytes(const unsigned char *a, const unsigned char *b,
+			     size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
+		 uint64_t *id)
+{
+	struct hck__wcache *c = &tk->wc;
+	struct hck_ids *x = tk->ids;
+	uint64_t h, v;
+	int rc;
+
+	if (len > HC_KEY_BYTES_MAX) {
+		*id = HCK__NOID;
+		return 0;
+	}
+	h = XXH3_64bits(p, len) | 1; /* 0 marks an empty entry */
+	for (size_t j = c->e ? h & c->mask : 0; c->e && c->e[j].h;
+	     j = (j + 1) & c->mask) {
+		const struct hck__went *e = &c->e[j];
+
+		if (e->h == h && e->len == len &&
+		    same_bytes(c->pool + e->off, p, len)) {
+			*id = e->id;
+			return 0;
+		}
+	}
+	/* Not met here yet: the vocabulary has it, or it gets the next id.
+	 * A loser of a race for the same word leaves its id unused. */
+	rc = hc_get_bytes(x->vocab, p, len, &v);
+	if (!rc && v == 0) {
+		/* ORDER: relaxed. Only the values matter: each fetch-add
+		 * returns a different one.  The id is published with the
+		 * word by hc_put_bytes(), whose CAS orders it (design.md,
+		 * "Word ids"). */
+		uint64_t mine = atomic_fetch_add_explicit(x->next, 1,
+							  memory_order_relaxed);
+
+		rc = hc_put_bytes(x->vocab, p, len, mine + 1, &v);
+	}
+	if (rc)
+		return rc;
+	*id = v - 1;
+	wcache_put(c, h, p, len, *id);
+	return 0;
+}
+
+/* ---- the save: n-grams of ids as sorted texts ------------------------ */
+
+struct word {
+	const unsigned char *p;
+	uint64_t len;
+};
+
+struct gram {
+	uint64_t key, count;
+};
+
+struct saver {
+	const hck_ids *x;
+	struct word *w; /* by id */
+	uint32_t *by_in, *by_end; /* id of each rank */
+	struct gram *g; /* sorted n-grams of ranks */
+	uint64_t *counts;
+	unsigned char *buf; /* the text of one n-gram */
+};
+
+/* Words as they compare inside a text, before a space. */
+static int cmp_in(const struct word *a, const struct word *b)
+{
+	size_t m = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->p, b->p, m);
+
+	if (c || a->len == b->len)
+		return c;
+	/* One is a prefix of the other: ' ' against the longer's next. */
+	if (a->len < b->len)
+		return b->p[m] > ' ' ? -1 : 1;
+	return a->p[m] > ' ' ? 1 : -1;
+}
+
+/* Words as they compare at the end of a text. */
+static int cmp_end(const struct word *a, const struct word *b)
+{
+	size_t m = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->p, b->p, m);
+
+	if (c || a->len == b->len)
+		return c;
+	return a->len < b->len ? -1 : 1;
+}
+
+static int cmp_in_id(const void *a, const void *b, void *w)
+{
+	const struct word *sw = w;
+
+	return cmp_in(&sw[*(const uint32_t *)a], &sw[*(const uint32_t *)b]);
+}
+
+static int cmp_end_id(const void *a, const void *b, void *w)
+{
+	const struct word *sw = w;
+
+	return cmp_end(&sw[*(const uint32_t *)a], &sw[*(const uint32_t *)b]);
+}
+
+/* The vocabulary's words of ids below @nid into @w, by id; the ids held
+ * into @ids (*@n of them). */
+static int words_by_id(const hck_ids *x, struct word *w, uint64_t nid,
+		       uint32_t *ids, uint64_t *n)
+{
+	hc_iter *it;
+	hc_entry e;
+	int rc = hc_iter_create(x->vocab, &it);
+
+	*n = 0;
+	while (!rc && (rc = hc_iter_next(it, &e)) == 1) {
+		uint64_t id = e.count - 1;
+
+		rc = 0;
+		if (e.count == 0 || id >= nid)
+			continue; /* no id yet (a kill), or not in n-grams */
+		w[id].p = e.bytes;
+		w[id].len = e.len;
+		ids[(*n)++] = (uint32_t)id;
+	}
+	if (it)
+		hc_iter_destroy(it);
+	return rc < 0 ? rc : HC_OK;
+}
+
+/* LSD radix sort of @a[0..n) by key, 11 bits a pass over @bits bits,
+ * through @tmp. */
+static void radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
+		       unsigned bits)
+{
+	enum { D = 11, R = 1 << D };
+	uint64_t cnt[R];
+
+	for (unsigned sh = 0; sh < bits; sh += D) {
+		uint64_t sum = 0;
+		struct gram *t;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (uint64_t i = 0; i < n; i++)
+			cnt[(a[i].key >> sh) & (R - 1)]++;
+		for (unsigned d = 0; d < R; d++) {
+			uint64_t c = cnt[d];
+
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (uint64_t i = 0; i < n; i++)
+			tmp[cnt[(a[i].key >> sh) & (R - 1)]++] = a[i];
+		t = a;
+		a = tmp;
+		tmp = t;
+	}
+	if ((bits + D - 1) / D % 2)
+		memcpy(tmp, a, n * sizeof(*a)); /* back into the caller's */
+}
+
+static int gram_text(void *arg, uint64_t i, const void **key, size_t *len)
+{
+	struct saver *s = arg;
+	const unsigned k = s->x->m.k, b = s->x->bits;
+	const uint64_t mask = (UINT64_C(1) << b) - 1, v = s->g[i].key;
+	unsigned char *o = s->buf;
+
+	for (unsigned j = 0; j < k; j++) {
+		uint64_t r = v >> (b * (k - 1 - j)) & mask;
+		const struct word *w =
+			&s->w[j + 1 < k ? s->by_in[r] : s->by_end[r]];
+
+		if (j)
+			*o++ = ' ';
+		memcpy(o, w->p, w->len);
+		o += w->len;
+	}
+	*key = s->buf;
+	*len = (size_t)(o - s->buf);
+	return HC_OK;
+}
+
+int hck_ids_save(hck_ids *x, const char *path)
+{
+	struct saver s = { x, NULL, NULL, NULL, NULL, NULL, NULL };
+	const unsigned k = x ? x->m.k : 0, b = x ? x->bits : 0;
+	uint64_t nid, nw = 0, n = 0, cap, *rank_in = NULL, *rank_end = NULL;
+	struct gram *tmp = NULL;
+	uint32_t *ids = NULL;
+	hc_key_stream more;
+	hc_stats st = { .size = sizeof(st) };
+	hc_iter *it = NULL;
+	hc_entry e;
+	int rc;
+
+	if (!x || !path || !x->grams)
+		return HC_EINVAL;
+	/* ORDER: relaxed. The workers are done and waited for; their
+	 * fetch-adds happen before the wait returned. */
+	nid = atomic_load_explicit(x->next, memory_order_relaxed);
+	if (nid > (UINT64_C(1) << b))
+		nid = UINT64_C(1) << b;
+	rc = hc_table_stats(x->grams, &st);
+	if (rc)
+		return rc;
+	cap = st.distinct;
+	s.w = calloc(nid ? nid : 1, sizeof(*s.w));
+	ids = malloc((nid ? nid : 1) * sizeof(*ids));
+	s.by_in = malloc((nid ? nid : 1) * sizeof(*s.by_in));
+	s.by_end = malloc((nid ? nid : 1) * sizeof(*s.by_end));
+	rank_in = malloc((nid ? nid : 1) * sizeof(*rank_in));
+	rank_end = malloc((nid ? nid : 1) * sizeof(*rank_end));
+	s.g = malloc((cap ? cap : 1) * sizeof(*s.g));
+	s.buf = malloc((size_t)HC_KEY_BYTES_MAX + 1);
+	if (!s.w || !ids || !s.by_in || !s.by_end || !rank_in || !rank_end ||
+	    !s.g || !s.buf) {
+		rc = HC_ENOMEM;
+		goto out;
+	}
+	rc = words_by_id(x, s.w, nid, ids, &nw);
+	if (rc)
+		goto out;
+	/* Rank the words by both orders. */
+	memcpy(s.by_in, ids, nw * sizeof(*ids));
+	memcpy(s.by_end, ids, nw * sizeof(*ids));
+	qsort_r(s.by_in, nw, sizeof(*ids), cmp_in_id, s.w);
+	qsort_r(s.by_end, nw, sizeof(*ids), cmp_end_id, s.w);
+	for (uint64_t r = 0; r < nw; r++) {
+		rank_in[s.by_in[r]] = r;
+		rank_end[s.by_end[r]] = r;
+	}
+	/* The n-grams, each id replaced by its rank. */
+	rc = hc_iter_create(x->grams, &it);
+	while (!rc && (rc = hc_iter_next(it, &e)) == 1) {
+		const uint64_t mask = (UINT64_C(1) << b) - 1;
+		uint64_t v = 0;
+
+		rc = 0;
+		if (n == cap) {
+			rc = HC_ECORRUPT; /* a worker still running */
+			break;
+		}
+		for (unsigned j = 0; j < k; j++) {
+			uint64_t id = e.key >> (b * (k - 1 - j)) & mask;
+
+			if (id >= nid || !s.w[id].p) {
+				rc = HC_ECORRUPT;
+				break;
+			}
+			v = v << b | (j + 1 < k ? rank_in[id] : rank_end[id]);
+		}
+		s.g[n].key = v;
+		s.g[n++].count = e.count;
+	}
+	if (it)
+		hc_iter_destroy(it);
+	if (rc < 0)
+		goto out;
+	/* Read: its memory goes back before the sort takes more. */
+	hc_table_close(x->grams);
+	x->grams = NULL;
+	free(rank_in);
+	free(rank_end);
+	free(ids);
+	rank_in = rank_end = NULL;
+	ids = NULL;
+	tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	if (!tmp) {
+		rc = HC_ENOMEM;
+		goto out;
+	}
+	radix_sort(s.g, tmp, n, b * k);
+	s.counts = (uint64_t *)tmp; /* its room, half used */
+	tmp = NULL;
+	for (uint64_t i = 0; i < n; i++)
+		s.counts[i] = s.g[i].count;
+	more.size = sizeof(more);
+	more.n = n;
+	more.counts = s.counts;
+	more.key = gram_text;
+	more.arg = &s;
+	rc = hc_table_save_compact_with(x->spill, path, &more);
+out:
+	free(tmp);
+	free(rank_in);
+	free(rank_end);
+	free(ids);
+	free(s.w);
+	free(s.by_in);
+	free(s.by_end);
+	free(s.g);
+	free(s.counts);
+	free(s.buf);
+	return rc;
+}
