@@ -259,6 +259,12 @@ HC_API int hci_job_drain(hci_job *j, hck_tok *tk);
  */
 HC_API int hci_job_count(hci_job *j, hc_table *t, const hck_meta *m);
 
+/*
+ * hci_job_count_ids - hci_job_count() with a tokenizer that counts word
+ * n-grams by ids into @x (hck_ids_tok_create()).
+ */
+HC_API int hci_job_count_ids(hci_job *j, hck_ids *x);
+
 /* hci_job_tally - add a worker's @skipped and @added to the job's
  * sums (hci_stats). */
 HC_API void hci_job_tally(hci_job *j, uint64_t skipped, uint64_t added);

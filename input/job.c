@@ -768,20 +768,13 @@ int hci_job_run(hci_job *w, size_t idx, hck_tok *tk)
 	return run_mapped(w, it, tk);
 }
 
-int hci_job_count(hci_job *w, hc_table *t, const hck_meta *m)
+/* The loop of one worker with its tokenizer @tk (freed here) of DNA
+ * (@dna) or text. */
+static int count_with(struct hci_job *w, hck_tok *tk, int dna)
 {
-	hck_sink *s = NULL;
-	hck_tok *tk = NULL;
 	long i;
-	int rc;
+	int rc = 0;
 
-	rc = hck_sink_create(&s, t, m, HCK_SINK_COMBINE);
-	if (!rc)
-		rc = hck_tok_create(&tk, m, s);
-	if (rc) {
-		hck_sink_destroy(s);
-		return table_fail(w, rc);
-	}
 	while (!rc && (i = hci_job_next(w)) >= 0) {
 		rc = hci_job_run(w, (size_t)i, tk);
 		if (!rc)
@@ -791,11 +784,36 @@ int hci_job_count(hci_job *w, hc_table *t, const hck_meta *m)
 		rc = hci_job_drain(w, tk);
 	if (!rc && hci_job_failed(w))
 		rc = HC_EMISUSE; /* another's failure, recorded */
-	hci_job_tally(w,
-		      m->tokens == HCK_DNA ? hck_tok_skipped_bytes(tk)
-					   : hck_tok_skipped(tk),
-		      hck_sink_added(s));
+	hci_job_tally(w, dna ? hck_tok_skipped_bytes(tk) : hck_tok_skipped(tk),
+		      hck_tok_added(tk));
 	hck_tok_destroy(tk);
+	return rc;
+}
+
+int hci_job_count(hci_job *w, hc_table *t, const hck_meta *m)
+{
+	hck_sink *s = NULL;
+	hck_tok *tk = NULL;
+	int rc;
+
+	rc = hck_sink_create(&s, t, m, HCK_SINK_COMBINE);
+	if (!rc)
+		rc = hck_tok_create(&tk, m, s);
+	if (rc) {
+		hck_sink_destroy(s);
+		return table_fail(w, rc);
+	}
+	rc = count_with(w, tk, m->tokens == HCK_DNA);
 	hck_sink_destroy(s);
 	return rc;
+}
+
+int hci_job_count_ids(hci_job *w, hck_ids *x)
+{
+	hck_tok *tk = NULL;
+	int rc = hck_ids_tok_create(&tk, x);
+
+	if (rc)
+		return table_fail(w, rc);
+	return count_with(w, tk, 0);
 }
