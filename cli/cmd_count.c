@@ -58,7 +58,7 @@ static void usage(FILE *f)
 }
 
 static void worker_main(hci_job *w, hc_table *t, const hck_meta *m,
-			pid_t parent)
+			hck_ids *ids, pid_t parent)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -70,7 +70,8 @@ static void worker_main(hci_job *w, hc_table *t, const hck_meta *m,
 	(void)hc_table_prefault(t);
 	/* The input layer's loop; a failure is the job's, printed by the
 	 * parent. */
-	_exit(hci_job_count(w, t, m) ? 1 : 0);
+	_exit((ids ? hci_job_count_ids(w, ids) : hci_job_count(w, t, m)) ? 1
+									 : 0);
 }
 
 /*
@@ -99,7 +100,7 @@ static int shmem_huge_off(void)
  * (the message is printed), or 128 + signal if interrupted.  @limited:
  * --max-size was given.  @left: what a failure leaves where that is
  * more than nothing (--into in place), else NULL. */
-static int run_workers(hci_job *w, hc_table *t, const hck_meta *m,
+static int run_workers(hci_job *w, hc_table *t, const hck_meta *m, hck_ids *ids,
 		       unsigned nworkers, int quiet, int limited,
 		       const char *tname, const char *left)
 {
@@ -122,7 +123,7 @@ static int run_workers(hci_job *w, hc_table *t, const hck_meta *m,
 			break;
 		}
 		if (pid == 0)
-			worker_main(w, t, m, parent);
+			worker_main(w, t, m, ids, parent);
 		pids[i] = pid;
 		alive++;
 	}
@@ -627,6 +628,20 @@ static void warn_input(const hci_job *w, const hck_meta *m)
 		m->k);
 }
 
+/* count -v: what a count by word ids holds. */
+static void ids_report(const hck_ids *ids)
+{
+	hck_ids_info in = { .size = sizeof(in) };
+
+	if (hck_ids_info_get(ids, &in))
+		return;
+	fprintf(stderr,
+		"hogcount count: by word ids of %u bits: %llu ids given, "
+		"%llu n-grams of ids, %llu n-grams kept as texts\n",
+		in.bits, (unsigned long long)in.ids,
+		(unsigned long long)in.grams, (unsigned long long)in.spilled);
+}
+
 int cmd_count(int argc, char **argv)
 {
 	struct count_opts o;
@@ -634,7 +649,7 @@ int cmd_count(int argc, char **argv)
 	const char *out, *into, *shm_arg, *shm, *tname;
 	uint64_t workers, size, max_size, chunk;
 	int mode, quiet, verbose, wide, rc;
-	int mode_given, keep_shm, shm_made = 0, filtering;
+	int mode_given, keep_shm, shm_made = 0, filtering, use_ids;
 	char partial[512], shm_shown[400], phase[512];
 	struct ticker tick;
 	const char *left = NULL;
@@ -649,6 +664,7 @@ int cmd_count(int argc, char **argv)
 	struct sigaction sa;
 	hc_options opt;
 	hc_table *t = NULL;
+	hck_ids *ids = NULL;
 	sigset_t block, old;
 
 	rc = count_opts_parse(&o, argc, argv, 0);
@@ -757,8 +773,13 @@ int cmd_count(int argc, char **argv)
 				t ? "counting in place"
 				  : "copied; replaced when done");
 	}
+	/* Word n-grams into a new compact file: counted as integers of
+	 * word ids, saved as their texts (hck_ids_create()); the table of
+	 * texts keeps only what does not fit, and starts small. */
+	use_ids = o.ids && hck_ids_fits(&m) && out && !into && !shm_arg &&
+		  o.compact && !filtering && !max_size;
 	if (!t) {
-		rc = new_table(&m, size, max_size, mode, wide,
+		rc = new_table(&m, use_ids ? 0 : size, max_size, mode, wide,
 			       shm_arg ? shm : NULL, &t);
 		if (!rc && shm_arg)
 			shm_made = 1;
@@ -787,6 +808,14 @@ int cmd_count(int argc, char **argv)
 	hci_job_stats(w, &js);
 	if (workers > js.items && !js.blocks)
 		workers = js.items ? js.items : 1;
+	if (use_ids) {
+		rc = hck_ids_create(&ids, t, size);
+		if (rc) {
+			cli_error("table", "%s", hc_strerror(rc));
+			rc = 1;
+			goto done;
+		}
+	}
 	hc_options_init(&opt);
 	hc_table_options(t, &opt);
 	if (verbose)
@@ -806,7 +835,7 @@ int cmd_count(int argc, char **argv)
 	tname = into && !out ? into : shm_arg ? shm_shown : "table";
 	if (into || shm_arg)
 		cli_sigbus_table(tname);
-	rc = js.items ? run_workers(w, t, &m, (unsigned)workers, quiet,
+	rc = js.items ? run_workers(w, t, &m, ids, (unsigned)workers, quiet,
 				    max_size != 0, tname, left)
 		      : 0;
 	if (!rc)
@@ -852,8 +881,11 @@ int cmd_count(int argc, char **argv)
 		if (out) {
 			/* Compact where the kind has the layout (the library
 			 * writes the others as they are). */
-			rc = o.compact ? hc_table_save_compact(t, out)
-				       : hc_table_save(t, out);
+			if (ids && verbose)
+				ids_report(ids);
+			rc = ids	 ? hck_ids_save(ids, out)
+			     : o.compact ? hc_table_save_compact(t, out)
+					 : hc_table_save(t, out);
 		} else {
 			rc = hc_table_close(t);
 			t = NULL;
@@ -901,6 +933,7 @@ done:
 	 * that attached keep their mapping. */
 	if (shm_made && (rc || !keep_shm))
 		(void)hc_shm_unlink(shm);
+	hck_ids_destroy(ids);
 	hc_table_close(t);
 	hci_job_destroy(w);
 	return rc;

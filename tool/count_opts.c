@@ -23,6 +23,7 @@ enum {
 	OPT_SHM,
 	OPT_KEEP_SHM,
 	OPT_NO_COMPACT,
+	OPT_NO_IDS,
 	OPT_EXCHANGE,
 };
 
@@ -164,6 +165,16 @@ void count_opts_usage(FILE *f, unsigned flags)
 		"                       dense counters of very short keys;\n"
 		"                       several times larger)\n",
 		mpi ? " in all" : "", mpi ? "rank" : "worker");
+	if (!mpi)
+		fprintf(f,
+			"      --no-ids         word n-grams of order 2..4: "
+			"count them\n"
+			"                       as texts, not as integers of "
+			"word ids\n"
+			"                       (slower, the same file; ids "
+			"are used\n"
+			"                       only for a new compact -o "
+			"file)\n");
 	if (mpi)
 		fprintf(f,
 			"      --exchange HOW   how ranks send keys to their "
@@ -212,6 +223,7 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK },
 		{ "wide", no_argument, NULL, OPT_WIDE },
 		{ "no-compact", no_argument, NULL, OPT_NO_COMPACT },
+		{ "no-ids", no_argument, NULL, OPT_NO_IDS },
 		{ "exchange", required_argument, NULL, OPT_EXCHANGE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -226,6 +238,7 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 	o->out = "counts.hc";
 	o->mode = HC_MODE_EXACT;
 	o->compact = 1;
+	o->ids = 1;
 	o->lower = 1;
 	o->upper = UINT64_MAX;
 	opterr = 0;
@@ -317,6 +330,9 @@ int count_opts_parse(struct count_opts *o, int argc, char **argv,
 			break;
 		case OPT_NO_COMPACT:
 			o->compact = 0;
+			break;
+		case OPT_NO_IDS:
+			o->ids = 0;
 			break;
 		case OPT_EXCHANGE:
 			if (!mpi) {

@@ -43,6 +43,7 @@ struct count_opts {
 	int mode; /* HC_MODE_EXACT or HC_MODE_HOGWILD */
 	int wide, quiet, verbose;
 	int compact; /* 1 unless --no-compact: save compact files */
+	int ids; /* 1 unless --no-ids: word n-grams by ids where they fit */
 	/* -L, -U: save only the keys counted lower..upper times (1 and
 	 * UINT64_MAX: all); see count_filter(). */
 	uint64_t lower, upper;

@@ -96,6 +96,8 @@ ref_words() {
 			my @w = grep { length } split(/[ \t\n\x0b\f\r]+/, $d);
 			for (my $i = 0; $i + $k <= @w; $i++) {
 				my $s = join(" ", @w[$i .. $i + $k - 1]);
+				# Longer than HC_KEY_BYTES_MAX: skipped.
+				next if length($s) > 65536;
 				$s =~ s/\\/\\\\/g;
 				$s =~ s/([\x00-\x1f\x7f])/sprintf("\\x%02x", ord($1))/ge;
 				print "$s\n";
