@@ -291,12 +291,14 @@ struct gram {
 };
 
 struct saver {
-	const hck_ids *x;
-	struct word *w; /* by id */
-	uint32_t *by_in, *by_end; /* id of each rank */
-	struct gram *g; /* sorted n-grams of ranks */
-	uint64_t *counts;
-	unsigned char *buf; /* the text of one n-gram */
+	unsigned k, rb; /* order, bits of a rank */
+	const struct word *w; /* by id */
+	const uint32_t *by_in, *by_end; /* id of each rank */
+	const uint64_t *keys; /* sorted n-grams of ranks */
+	unsigned char *buf; /* the text of the last n-gram */
+	uint64_t prev; /* its key */
+	size_t at[HCK_IDS_K_MAX + 1]; /* where its word j's space (j > 0)
+				       * or text (j = 0) starts; at[k]: end */
 };
 
 /* Words as they compare inside a text, before a space. */
@@ -324,18 +326,63 @@ static int cmp_end(const struct word *a, const struct word *b)
 	return a->len < b->len ? -1 : 1;
 }
 
-static int cmp_in_id(const void *a, const void *b, void *w)
-{
-	const struct word *sw = w;
+/*
+ * A word to rank, as a struct gram: its key the first 8 bytes of the
+ * word, followed by a space for the order inside a text, zero-padded,
+ * big-endian; its count the word's id.  Keys compare as the words do
+ * wherever they differ (a shorter word's padding or space stands where
+ * the longer has a byte), so a radix sort of the keys ranks the words
+ * but for runs of equal keys, which a sort that reads the words orders.
+ */
+struct wsort {
+	const struct word *w;
+	int in; /* the order inside a text */
+};
 
-	return cmp_in(&sw[*(const uint32_t *)a], &sw[*(const uint32_t *)b]);
+static int wtie_cmp(const void *a, const void *b, void *arg)
+{
+	const struct gram *x = a, *y = b;
+	const struct wsort *o = arg;
+
+	return o->in ? cmp_in(&o->w[x->count], &o->w[y->count])
+		     : cmp_end(&o->w[x->count], &o->w[y->count]);
 }
 
-static int cmp_end_id(const void *a, const void *b, void *w)
-{
-	const struct word *sw = w;
+static void radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
+		       unsigned bits);
 
-	return cmp_end(&sw[*(const uint32_t *)a], &sw[*(const uint32_t *)b]);
+/* Rank the words @ids[0..n) of @w in one order (@in: inside a text)
+ * through @a and @tmp (n entries each): the ids by rank into @by, the
+ * rank of each id into @rank. */
+static void rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
+		       int in, struct gram *a, struct gram *tmp, uint32_t *by,
+		       uint32_t *rank)
+{
+	struct wsort o = { w, in };
+
+	for (uint64_t i = 0; i < n; i++) {
+		const struct word *x = &w[ids[i]];
+		unsigned char c[8] = { 0 };
+		size_t m = x->len < 8 ? x->len : 8;
+
+		memcpy(c, x->p, m);
+		if (in && m < 8)
+			c[m] = ' ';
+		memcpy(&a[i].key, c, 8);
+		a[i].key = __builtin_bswap64(a[i].key);
+		a[i].count = ids[i];
+	}
+	radix_sort(a, tmp, n, 64);
+	for (uint64_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && a[j].key == a[i].key; j++)
+			;
+		if (j - i > 1)
+			qsort_r(a + i, j - i, sizeof(*a), wtie_cmp, &o);
+	}
+	for (uint64_t r = 0; r < n; r++) {
+		by[r] = (uint32_t)a[r].count;
+		rank[a[r].count] = (uint32_t)r;
+	}
 }
 
 /* The vocabulary's words of ids below @nid into @w, by id; the ids held
@@ -363,74 +410,98 @@ static int words_by_id(const hck_ids *x, struct word *w, uint64_t nid,
 	return rc < 0 ? rc : HC_OK;
 }
 
-/* LSD radix sort of @a[0..n) by key, 11 bits a pass over @bits bits,
- * through @tmp. */
+/* LSD radix sort of @a[0..n) by key, over its low @bits bits, in passes
+ * of at most 12 bits, through @tmp. */
 static void radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 		       unsigned bits)
 {
-	enum { D = 11, R = 1 << D };
+	enum { R = 1 << 12 };
+	unsigned passes = (bits + 11) / 12,
+		 d = passes ? (bits + passes - 1) / passes : 0;
 	uint64_t cnt[R];
 
-	for (unsigned sh = 0; sh < bits; sh += D) {
+	for (unsigned p = 0, sh = 0; p < passes; p++, sh += d) {
+		const uint64_t mask = (UINT64_C(1) << d) - 1;
 		uint64_t sum = 0;
 		struct gram *t;
 
 		memset(cnt, 0, sizeof(cnt));
 		for (uint64_t i = 0; i < n; i++)
-			cnt[(a[i].key >> sh) & (R - 1)]++;
-		for (unsigned d = 0; d < R; d++) {
-			uint64_t c = cnt[d];
+			cnt[(a[i].key >> sh) & mask]++;
+		for (uint64_t v = 0; v <= mask; v++) {
+			uint64_t c = cnt[v];
 
-			cnt[d] = sum;
+			cnt[v] = sum;
 			sum += c;
 		}
 		for (uint64_t i = 0; i < n; i++)
-			tmp[cnt[(a[i].key >> sh) & (R - 1)]++] = a[i];
+			tmp[cnt[(a[i].key >> sh) & mask]++] = a[i];
 		t = a;
 		a = tmp;
 		tmp = t;
 	}
-	if ((bits + D - 1) / D % 2)
+	if (passes % 2)
 		memcpy(tmp, a, n * sizeof(*a)); /* back into the caller's */
 }
 
+/* The text of n-gram @i: only the words from the first one that differs
+ * from the last n-gram's are written again. */
 static int gram_text(void *arg, uint64_t i, const void **key, size_t *len)
 {
 	struct saver *s = arg;
-	const unsigned k = s->x->m.k, b = s->x->bits;
-	const uint64_t mask = (UINT64_C(1) << b) - 1, v = s->g[i].key;
-	unsigned char *o = s->buf;
+	const unsigned k = s->k, rb = s->rb;
+	const uint64_t mask = (UINT64_C(1) << rb) - 1, v = s->keys[i];
+	unsigned j = 0;
+	unsigned char *o;
 
-	for (unsigned j = 0; j < k; j++) {
-		uint64_t r = v >> (b * (k - 1 - j)) & mask;
+	if (i > 0 && v != s->prev)
+		j = k - 1 - (63u - (unsigned)__builtin_clzll(v ^ s->prev)) / rb;
+	for (o = s->buf + s->at[j]; j < k; j++) {
+		uint64_t r = v >> (rb * (k - 1 - j)) & mask;
 		const struct word *w =
 			&s->w[j + 1 < k ? s->by_in[r] : s->by_end[r]];
 
+		s->at[j] = (size_t)(o - s->buf);
 		if (j)
 			*o++ = ' ';
 		memcpy(o, w->p, w->len);
 		o += w->len;
 	}
+	s->at[k] = (size_t)(o - s->buf);
+	s->prev = v;
 	*key = s->buf;
-	*len = (size_t)(o - s->buf);
+	*len = s->at[k];
 	return HC_OK;
+}
+
+/* A smaller block for @p, or @p itself. */
+static void *shrink(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+
+	return q ? q : p;
 }
 
 int hck_ids_save(hck_ids *x, const char *path)
 {
-	struct saver s = { x, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct saver s;
 	const unsigned k = x ? x->m.k : 0, b = x ? x->bits : 0;
-	uint64_t nid, nw = 0, n = 0, cap, *rank_in = NULL, *rank_end = NULL;
-	struct gram *tmp = NULL;
-	uint32_t *ids = NULL;
+	uint64_t nid, nw = 0, n = 0, cap, *keys = NULL, *counts = NULL;
+	uint32_t *ids = NULL, *rank_in = NULL, *rank_end = NULL;
+	uint32_t *by_in = NULL, *by_end = NULL;
+	struct gram *g = NULL, *tmp = NULL;
+	struct word *w = NULL;
+	struct gram *wk = NULL;
 	hc_key_stream more;
 	hc_stats st = { .size = sizeof(st) };
 	hc_iter *it = NULL;
 	hc_entry e;
+	unsigned rb = 1;
 	int rc;
 
 	if (!x || !path || !x->grams)
 		return HC_EINVAL;
+	memset(&s, 0, sizeof(s));
 	/* ORDER: relaxed. The workers are done and waited for; their
 	 * fetch-adds happen before the wait returned. */
 	nid = atomic_load_explicit(x->next, memory_order_relaxed);
@@ -440,33 +511,34 @@ int hck_ids_save(hck_ids *x, const char *path)
 	if (rc)
 		return rc;
 	cap = st.distinct;
-	s.w = calloc(nid ? nid : 1, sizeof(*s.w));
+	w = calloc(nid ? nid : 1, sizeof(*w));
 	ids = malloc((nid ? nid : 1) * sizeof(*ids));
-	s.by_in = malloc((nid ? nid : 1) * sizeof(*s.by_in));
-	s.by_end = malloc((nid ? nid : 1) * sizeof(*s.by_end));
+	by_in = malloc((nid ? nid : 1) * sizeof(*by_in));
+	by_end = malloc((nid ? nid : 1) * sizeof(*by_end));
 	rank_in = malloc((nid ? nid : 1) * sizeof(*rank_in));
 	rank_end = malloc((nid ? nid : 1) * sizeof(*rank_end));
-	s.g = malloc((cap ? cap : 1) * sizeof(*s.g));
+	wk = malloc((nid ? nid : 1) * 2 * sizeof(*wk));
 	s.buf = malloc((size_t)HC_KEY_BYTES_MAX + 1);
-	if (!s.w || !ids || !s.by_in || !s.by_end || !rank_in || !rank_end ||
-	    !s.g || !s.buf) {
+	if (!w || !ids || !by_in || !by_end || !rank_in || !rank_end || !wk ||
+	    !s.buf) {
 		rc = HC_ENOMEM;
 		goto out;
 	}
-	rc = words_by_id(x, s.w, nid, ids, &nw);
+	rc = words_by_id(x, w, nid, ids, &nw);
 	if (rc)
 		goto out;
-	/* Rank the words by both orders. */
-	memcpy(s.by_in, ids, nw * sizeof(*ids));
-	memcpy(s.by_end, ids, nw * sizeof(*ids));
-	qsort_r(s.by_in, nw, sizeof(*ids), cmp_in_id, s.w);
-	qsort_r(s.by_end, nw, sizeof(*ids), cmp_end_id, s.w);
-	for (uint64_t r = 0; r < nw; r++) {
-		rank_in[s.by_in[r]] = r;
-		rank_end[s.by_end[r]] = r;
-	}
+	/* Rank the words in both orders; a rank takes rb bits. */
+	rank_words(w, ids, nw, 1, wk, wk + nw, by_in, rank_in);
+	rank_words(w, ids, nw, 0, wk, wk + nw, by_end, rank_end);
+	free(wk);
+	free(ids);
+	wk = NULL;
+	ids = NULL;
+	while (nw > 1 && (nw - 1) >> rb)
+		rb++;
 	/* The n-grams, each id replaced by its rank. */
-	rc = hc_iter_create(x->grams, &it);
+	g = malloc((cap ? cap : 1) * sizeof(*g));
+	rc = g ? hc_iter_create(x->grams, &it) : HC_ENOMEM;
 	while (!rc && (rc = hc_iter_next(it, &e)) == 1) {
 		const uint64_t mask = (UINT64_C(1) << b) - 1;
 		uint64_t v = 0;
@@ -476,17 +548,17 @@ int hck_ids_save(hck_ids *x, const char *path)
 			rc = HC_ECORRUPT; /* a worker still running */
 			break;
 		}
-		for (unsigned j = 0; j < k; j++) {
+		for (unsigned j = 0; j < k && !rc; j++) {
 			uint64_t id = e.key >> (b * (k - 1 - j)) & mask;
 
-			if (id >= nid || !s.w[id].p) {
+			if (id >= nid || !w[id].p)
 				rc = HC_ECORRUPT;
-				break;
-			}
-			v = v << b | (j + 1 < k ? rank_in[id] : rank_end[id]);
+			else
+				v = v << rb |
+				    (j + 1 < k ? rank_in[id] : rank_end[id]);
 		}
-		s.g[n].key = v;
-		s.g[n++].count = e.count;
+		g[n].key = v;
+		g[n++].count = e.count;
 	}
 	if (it)
 		hc_iter_destroy(it);
@@ -497,35 +569,50 @@ int hck_ids_save(hck_ids *x, const char *path)
 	x->grams = NULL;
 	free(rank_in);
 	free(rank_end);
-	free(ids);
 	rank_in = rank_end = NULL;
-	ids = NULL;
 	tmp = malloc((n ? n : 1) * sizeof(*tmp));
 	if (!tmp) {
 		rc = HC_ENOMEM;
 		goto out;
 	}
-	radix_sort(s.g, tmp, n, b * k);
-	s.counts = (uint64_t *)tmp; /* its room, half used */
+	radix_sort(g, tmp, n, rb * k);
+	/* Keys and counts apart, 8 bytes each: half the sort's memory. */
+	counts = (uint64_t *)tmp;
+	keys = (uint64_t *)g;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t c = g[i].count;
+
+		keys[i] = g[i].key; /* 8 i <= 16 i: read before written */
+		counts[i] = c;
+	}
 	tmp = NULL;
-	for (uint64_t i = 0; i < n; i++)
-		s.counts[i] = s.g[i].count;
+	g = NULL;
+	keys = shrink(keys, n * sizeof(*keys));
+	counts = shrink(counts, n * sizeof(*counts));
+	s.k = k;
+	s.rb = rb;
+	s.w = w;
+	s.by_in = by_in;
+	s.by_end = by_end;
+	s.keys = keys;
 	more.size = sizeof(more);
 	more.n = n;
-	more.counts = s.counts;
+	more.counts = counts;
 	more.key = gram_text;
 	more.arg = &s;
 	rc = hc_table_save_compact_with(x->spill, path, &more);
 out:
+	free(g);
 	free(tmp);
+	free(keys);
+	free(counts);
+	free(wk);
+	free(ids);
 	free(rank_in);
 	free(rank_end);
-	free(ids);
-	free(s.w);
-	free(s.by_in);
-	free(s.by_end);
-	free(s.g);
-	free(s.counts);
+	free(by_in);
+	free(by_end);
+	free(w);
 	free(s.buf);
 	return rc;
 }

@@ -38,6 +38,25 @@ for k in 2 3 4; do
 	"$HC" verify ids.hc >/dev/null || fail "words k=$k: verify failed"
 done
 
+# Orders 1 and 5 are counted as texts (no ids) and equal the reference.
+for k in 1 5; do
+	"$HC" count --words -k $k -j 3 --chunk-size 777 -q -o t$k.hc "$@"
+	"$HC" dump t$k.hc | sort >hc.txt
+	ref_words $k "$@" | uniq_ref >ref.txt
+	cmp -s hc.txt ref.txt || fail "words k=$k differ from sort | uniq -c"
+done
+
+# The model reads a table counted by ids as it reads one of texts.
+"$GEN_TEXT" --bytes 20000 --seed 9 --vocab 400 >held.txt
+"$HC" count --words -k 3 -q -o m3.hc a.txt
+"$HC" count --words -k 3 -q --no-ids -o m3t.hc a.txt
+"$HC" model perplexity m3.hc held.txt >pp.txt
+"$HC" model perplexity m3t.hc held.txt >ppt.txt
+cmp -s pp.txt ppt.txt || fail "perplexity differs between ids and texts"
+"$HC" model info m3.hc >info.txt
+"$HC" model info m3t.hc >infot.txt
+cmp -s info.txt infot.txt || fail "model info differs between ids and texts"
+
 # -v says the n-grams were counted by ids.
 "$HC" count --words -k 3 -j 2 -v -o v.hc a.txt 2>v.err
 grep -q "by word ids of 21 bits" v.err || fail "count -v names no word ids"
