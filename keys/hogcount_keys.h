@@ -401,8 +401,9 @@ HC_API uint64_t hck_tok_skipped_bytes(const hck_tok *tk);
  * set once by whichever worker meets the word first (hc_put_bytes: ids
  * come from one shared counter, a race's loser leaves a gap, and no id
  * is ever given to two words).  An n-gram whose k words all have ids
- * below 2^(64 / k) is the integer of those ids, first word highest, in
- * a table of integer keys; any other n-gram (a word met after 2^(64 / k)
+ * below 2^b (b = 32, 20, 16 bits for k = 2, 3, 4) is the integer of
+ * those ids, first word highest, in a table of integer keys (narrow
+ * slots for k = 3, else u64); any other n-gram (a word met after 2^b
  * others) is added as its text to the spill table the caller gives, as
  * hck_tok_create() would add it.  hck_ids_save() writes one compact
  * byte-key file (hc_table_save_compact_with()) of the spill table and
@@ -412,7 +413,7 @@ HC_API uint64_t hck_tok_skipped_bytes(const hck_tok *tk);
  * met in private memory, so most words cost no shared lookup.
  *
  * hck_ids_fits - 1 if the keys of @m can be counted so: word n-grams of
- * order 2 to HCK_IDS_K_MAX (ids of 32, 21 or 16 bits), else 0.
+ * order 2 to HCK_IDS_K_MAX, else 0.
  */
 #define HCK_IDS_K_MAX 4u
 HC_API int hck_ids_fits(const hck_meta *m);
@@ -452,7 +453,7 @@ HC_API uint64_t hck_tok_added(const hck_tok *tk);
 /*
  * What a count by ids holds.
  * @size: sizeof(hck_ids_info), set by the caller.
- * @bits: bits of an id in an n-gram (64 / k).
+ * @bits: bits of an id in an n-gram (b).
  * @ids: ids given out (the vocabulary's words, plus any gaps).
  * @grams: distinct n-grams of ids.
  * @spilled: distinct n-grams in the spill table (as text).

@@ -62,7 +62,12 @@ int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys)
 	if (rc)
 		goto fail;
 	x->spill = spill;
-	x->bits = 64 / x->m.k;
+	/* Order 3: ids of 20 bits, 60-bit keys in narrow slots (8 bytes,
+	 * a count field of 12 bits or more, the rest in its side area),
+	 * half the memory of u64 slots for the order whose n-grams repeat
+	 * least.  Orders 2 and 4: 32 and 16 bits in u64 slots (bigrams
+	 * repeat, and narrow slots would leave 4-grams 15 bits). */
+	x->bits = x->m.k == 3 ? 20 : 64 / x->m.k;
 	x->next = mmap(NULL, sizeof(*x->next), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (x->next == MAP_FAILED) {
@@ -79,7 +84,9 @@ int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys)
 		goto fail;
 	/* The n-grams, where the text keys would have been. */
 	hc_options_init(&o);
-	o.key_kind = HC_KEY_U64;
+	o.key_kind = x->m.k == 3 ? HC_KEY_NARROW : HC_KEY_U64;
+	if (o.key_kind == HC_KEY_NARROW)
+		o.key_bits = x->bits * x->m.k;
 	o.mode = so.mode;
 	/* As hck_plan_table() sizes a hinted table: a load of 0.75. */
 	o.capacity = keys ? keys / 3 * 4 + 1024 : so.capacity;

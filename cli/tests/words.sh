@@ -59,7 +59,7 @@ cmp -s info.txt infot.txt || fail "model info differs between ids and texts"
 
 # -v says the n-grams were counted by ids.
 "$HC" count --words -k 3 -j 2 -v -o v.hc a.txt 2>v.err
-grep -q "by word ids of 21 bits" v.err || fail "count -v names no word ids"
+grep -q "by word ids of 20 bits" v.err || fail "count -v names no word ids"
 
 # More than 2^16 distinct words at order 4: the later ones spill.
 perl -e 'srand(7); for my $i (1 .. 150000) {
