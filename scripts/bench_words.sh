@@ -1,10 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # bench_words.sh - word n-grams: hogcount count --words with 1 and 2
-# workers beside a one-process Python Counter of word tuples and IRSTLM's
-# ngt, on the same text, in one script.  The Counter is also the exact
+# workers (and with 2 and --no-ids: the texts as keys, not word ids)
+# beside a one-process Python Counter of word tuples and IRSTLM's ngt,
+# on the same text, in one script.  The Counter is also the exact
 # reference: the script stops if its distinct and total n-grams differ
-# from hogcount's.  Not a test.
+# from hogcount's, or if hogcount's three runs dump differently.  Not a
+# test.
 #
 #   scripts/bench_words.sh BUILD_DIR [WORK_DIR]
 #
@@ -60,19 +62,41 @@ median() {
 	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-for j in 1 2; do
+# Runs 1 and 2: the default (word ids for K = 2..4); t: --no-ids with
+# 2 workers, the texts as keys, as before word ids.  -v gives the
+# seconds counting and saving.
+for j in 1 2 t; do
 	: >walls.$j
 	: >psss.$j
+	: >count.$j
+	: >save.$j
 	for r in $(seq "$REPS"); do
 		rm -f hc.hc
 		sync
-		run "hogcount count --words -k $K -j $j (run $r)" \
-			"$HC" count --words -k "$K" -j "$j" -q -o hc.hc "$text"
+		if [ $j = t ]; then
+			set -- -j 2 --no-ids
+		else
+			set -- -j $j
+		fi
+		run "hogcount count --words -k $K $* (run $r)" \
+			"$HC" count --words -k "$K" "$@" -q -v -o hc.hc "$text"
 		cat last.wall >>walls.$j
 		cat last.pss >>psss.$j
+		sed -n 's/.*counted in \([0-9.]*\) s, saved in \([0-9.]*\) s.*/\1 \2/p' \
+			run.err >cs
+		awk '{ print $1 }' cs >>count.$j
+		awk '{ print $2 }' cs >>save.$j
 	done
-	echo "$(median walls.$j) $(median psss.$j)" >med.$j
+	echo "$(median walls.$j) $(median psss.$j) $(median count.$j) $(median save.$j)" >med.$j
+	[ $j = t ] || cp hc.hc hc.$j.hc
 done
+# The three dump the same lines in the same order.
+"$HC" dump hc.1.hc >d.1
+"$HC" dump hc.2.hc >d.2
+"$HC" dump hc.hc >d.t
+cmp -s d.1 d.2 || { echo "-j 1 and -j 2 dump differently" >&2; exit 1; }
+cmp -s d.2 d.t || { echo "word ids and --no-ids dump differently" >&2; exit 1; }
+rm -f d.1 d.2 d.t
 "$HC" stats hc.hc >stats.txt
 distinct=$(awk '/^Distinct:/ { print $2 }' stats.txt)
 total=$(awk '/^Total:/ { print $2 }' stats.txt)
@@ -105,17 +129,22 @@ if [ -x "$NGT" ]; then
 fi
 
 set -- $(cat med.1)
-w1=$1 p1=$2
+w1=$1 p1=$2 c1=$3 s1=$4
 set -- $(cat med.2)
-w2=$1 p2=$2
+w2=$1 p2=$2 c2=$3 s2=$4
+set -- $(cat med.t)
+wt=$1 pt=$2 ct=$3 st=$4
 {
 	echo
 	echo "$distinct distinct, $total in all; medians of $REPS"
 	echo
 	echo "| measure | value |"
 	echo "|---|--:|"
-	printf '| -j 1 wall s, peak PSS GiB | %.2f, %.2f |\n' "$w1" "$(echo "$p1 / 1048576" | bc -l)"
-	printf '| -j 2 wall s, peak PSS GiB | %.2f, %.2f |\n' "$w2" "$(echo "$p2 / 1048576" | bc -l)"
+	printf '| -j 1 wall s (counting, saving), peak PSS GiB | %.2f (%.2f, %.2f), %.2f |\n' "$w1" "$c1" "$s1" "$(echo "$p1 / 1048576" | bc -l)"
+	printf '| -j 2 wall s (counting, saving), peak PSS GiB | %.2f (%.2f, %.2f), %.2f |\n' "$w2" "$c2" "$s2" "$(echo "$p2 / 1048576" | bc -l)"
+	printf '| -j 2 --no-ids wall s (counting, saving), peak PSS GiB | %.2f (%.2f, %.2f), %.2f |\n' "$wt" "$ct" "$st" "$(echo "$pt / 1048576" | bc -l)"
+	printf '| Counter wall s, peak PSS GiB | %.2f, %.2f |\n' "$counter_wall" "$(echo "$counter_pss / 1048576" | bc -l)"
+	[ -n "$ngt_pss" ] && printf '| ngt wall s, peak PSS GiB | %.2f, %.2f |\n' "$ngt_wall" "$(echo "$ngt_pss / 1048576" | bc -l)"
 	printf '| -j 1 / Counter wall | %.3f |\n' "$(echo "$w1 / $counter_wall" | bc -l)"
 	printf '| -j 2 / -j 1 wall | %.3f |\n' "$(echo "$w2 / $w1" | bc -l)"
 	[ -n "$ngt_pss" ] && printf '| -j 2 peak PSS / ngt | %.3f |\n' "$(echo "$p2 / $ngt_pss" | bc -l)"
