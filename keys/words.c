@@ -59,6 +59,14 @@ int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys)
 		rc = hc_table_options(spill, &so);
 	if (!rc && (!hck_ids_fits(&x->m) || so.key_kind != HC_KEY_BYTES))
 		rc = HC_EKIND;
+	if (!rc) {
+		/* Writable (HC_ERDONLY): as each tokenizer's spill sink will
+		 * ask (its cache, hck_sink_create()), but now, once. */
+		hc_cache *c = NULL;
+
+		rc = hc_cache_create(&c, spill, 1, 1);
+		hc_cache_destroy(c);
+	}
 	if (rc)
 		goto fail;
 	x->spill = spill;

@@ -838,6 +838,27 @@ START_TEST(ids_refused)
 	ck_assert_int_eq(hc_table_create(&t, NULL), HC_OK); /* no record */
 	ck_assert_int_eq(hck_ids_create(&x, t, 0), HC_ECORRUPT);
 	hc_table_close(t);
+	/* Read-only spill tables (a table file, a compact file) are
+	 * refused here, not by each worker's tokenizer later. */
+	for (int compact = 0; compact <= 1; compact++) {
+		char path[] = "/tmp/hck_ids_ro_XXXXXX";
+		int fd = mkstemp(path);
+		hc_table *ro;
+
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		t = plan_create(&w3, 0, 0);
+		ck_assert_int_eq(compact ? hc_table_save_compact(t, path)
+					 : hc_table_save(t, path),
+				 HC_OK);
+		hc_table_close(t);
+		ck_assert_int_eq(hc_table_open(&ro, path, HC_OPEN_RDONLY),
+				 HC_OK);
+		unlink(path);
+		ck_assert_int_eq(hck_ids_create(&x, ro, 0), HC_ERDONLY);
+		ck_assert_ptr_null(x);
+		hc_table_close(ro);
+	}
 	ck_assert_int_eq(hck_ids_tok_create(NULL, NULL), HC_EINVAL);
 	ck_assert_int_eq(hck_ids_save(NULL, "x"), HC_EINVAL);
 	hck_ids_destroy(NULL);
