@@ -83,6 +83,13 @@ int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys)
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_BYTES;
 	rc = hc_table_create(&x->vocab, &o);
+	if (!rc)
+		rc = hc_table_options(x->vocab, &o);
+	/* Where tables cannot grow (no 16-byte CAS, design.md M8) the
+	 * vocabulary would be fixed at a size nothing tells: HC_EKIND, and
+	 * the caller counts the texts. */
+	if (!rc && o.grow == HC_GROW_OFF)
+		rc = HC_EKIND;
 	if (rc)
 		goto fail;
 	/* The n-grams, where the text keys would have been. */

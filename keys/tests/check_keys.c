@@ -751,6 +751,21 @@ static hc_table *count_by_ids(const hck_meta *m, const char *text,
 	return t;
 }
 
+/* Tables grow here (counts by ids need it; without the 16-byte CAS
+ * hck_ids_create() gives HC_EKIND, design.md M8). */
+static int tables_grow(void)
+{
+	hc_options o;
+	hc_table *t;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_BYTES;
+	ck_assert_int_eq(hc_table_create(&t, &o), HC_OK);
+	ck_assert_int_eq(hc_table_options(t, &o), HC_OK);
+	hc_table_close(t);
+	return o.grow != HC_GROW_OFF;
+}
+
 /* Word n-grams by ids hold the counts of their texts: words that are
  * prefixes of others with bytes below and above ' ' after them (the two
  * orders of the save), NUL, long words, chunks and blocks, processes. */
@@ -760,6 +775,9 @@ START_TEST(ids_equal_texts)
 		"a a! a\001 a\037 a  ab a\377 a\200 ab! ab a\001 a a! a\377 "
 		"ab a\037x a a\r\nx\001 x x\001y x x! the cat\tsat on the "
 		"mat and the cat ate the rat; the end\n\nof the tale a a a a";
+
+	if (!tables_grow())
+		return;
 	for (unsigned k = 2; k <= HCK_IDS_K_MAX; k++) {
 		hck_meta m = { HCK_WORDS, k, 0 };
 		hc_table *want = tokenize(&m, text, 0, 0), *got;
@@ -795,6 +813,10 @@ START_TEST(ids_spill)
 	hc_table *want, *got;
 	hck_ids_info in;
 
+	if (!tables_grow()) {
+		free(text);
+		return;
+	}
 	ck_assert_ptr_nonnull(text);
 	for (unsigned i = 0; i < 200000; i++)
 		n += (size_t)snprintf(text + n, cap - n, "%x%c",
@@ -858,6 +880,12 @@ START_TEST(ids_refused)
 		ck_assert_int_eq(hck_ids_create(&x, ro, 0), HC_ERDONLY);
 		ck_assert_ptr_null(x);
 		hc_table_close(ro);
+	}
+	if (!tables_grow()) {
+		t = plan_create(&w3, 0, 0);
+		ck_assert_int_eq(hck_ids_create(&x, t, 0), HC_EKIND);
+		ck_assert_ptr_null(x);
+		hc_table_close(t);
 	}
 	ck_assert_int_eq(hck_ids_tok_create(NULL, NULL), HC_EINVAL);
 	ck_assert_int_eq(hck_ids_save(NULL, "x"), HC_EINVAL);
