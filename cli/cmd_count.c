@@ -810,6 +810,19 @@ int cmd_count(int argc, char **argv)
 		workers = js.items ? js.items : 1;
 	if (use_ids) {
 		rc = hck_ids_create(&ids, t, size);
+		if (rc == HC_EKIND) {
+			/* Tables cannot grow here (design.md M8): the
+			 * texts, in a table of the size asked for. */
+			hc_table_close(t);
+			t = NULL;
+			rc = new_table(&m, size, max_size, mode, wide, NULL, &t)
+				     ? HC_EINVAL
+				     : HC_OK;
+			if (rc) {
+				rc = 1;
+				goto done;
+			}
+		}
 		if (rc) {
 			cli_error("table", "%s", hc_strerror(rc));
 			rc = 1;

@@ -1069,7 +1069,7 @@ int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 	struct sin in = { more, 0, NULL, 0, NULL, 0 };
 	unsigned char len[HC_CHUFF_LENS], *src = NULL;
 	struct bent *a = NULL;
-	uint64_t hist[65], na = 0, n = 0, nmax, *idx = NULL;
+	uint64_t hist[65], na = 0, n = 0, nmax, cap, *idx = NULL;
 	XXH3_state_t st;
 	hc_options o;
 	unsigned cur, top, cur2, top2;
@@ -1123,8 +1123,17 @@ int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 		rc = huff_encode(&k, idx,
 				 (n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS, len,
 				 &kb);
+	/* The live capacity the header records: with the keys of @more, the
+	 * one a growing table holding them all would have reached (its load
+	 * below the grow load), not @t's, which may hold few of them. */
+	cap = o.capacity;
+	while (more && t->grows && cap &&
+	       (unsigned __int128)n * 65536 >=
+		       (unsigned __int128)cap * t->grow_load &&
+	       cap <= t->max_capacity / 2 && cap <= HC_CAPACITY_MAX / 2)
+		cap *= 2;
 	if (!rc)
-		rc = hc__cx_header_init(t, &o, o.capacity, &h);
+		rc = hc__cx_header_init(t, &o, cap, &h);
 	if (rc)
 		goto out;
 	h.n = n;

@@ -428,8 +428,9 @@ typedef struct hck_ids hck_ids;
  * workers.  The n-gram table starts sized for @keys distinct n-grams
  * (as hck_plan_table() sizes tables; 0: unknown, @spill's capacity) and
  * grows; it adds in @spill's mode.
- * Returns HC_OK, HC_EINVAL, HC_EKIND (@spill's keys do not fit),
- * HC_ERDONLY, HC_ECORRUPT (no record), HC_ENOMEM.
+ * Returns HC_OK, HC_EINVAL, HC_EKIND (@spill's keys do not fit, or
+ * tables cannot grow here: no 16-byte CAS, design.md M8), HC_ERDONLY,
+ * HC_ECORRUPT (no record), HC_ENOMEM.
  */
 HC_API int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys);
 

@@ -59,6 +59,14 @@ int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys)
 		rc = hc_table_options(spill, &so);
 	if (!rc && (!hck_ids_fits(&x->m) || so.key_kind != HC_KEY_BYTES))
 		rc = HC_EKIND;
+	if (!rc) {
+		/* Writable (HC_ERDONLY): as each tokenizer's spill sink will
+		 * ask (its cache, hck_sink_create()), but now, once. */
+		hc_cache *c = NULL;
+
+		rc = hc_cache_create(&c, spill, 1, 1);
+		hc_cache_destroy(c);
+	}
 	if (rc)
 		goto fail;
 	x->spill = spill;
@@ -80,6 +88,13 @@ int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys)
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_BYTES;
 	rc = hc_table_create(&x->vocab, &o);
+	if (!rc)
+		rc = hc_table_options(x->vocab, &o);
+	/* Where tables cannot grow (no 16-byte CAS, design.md M8) the
+	 * vocabulary would be fixed at a size nothing tells: HC_EKIND, and
+	 * the caller counts the texts. */
+	if (!rc && o.grow == HC_GROW_OFF)
+		rc = HC_EKIND;
 	if (rc)
 		goto fail;
 	/* The n-grams, where the text keys would have been. */
@@ -188,7 +203,7 @@ static int wcache_grow(struct hck__wcache *c)
 	if (!e)
 		return HC_ENOMEM;
 	for (size_t i = 0; c->e && i <= c->mask; i++) {
-		size_t j = c->e[i].h & (cap - 1);
+		size_t j = (c->e[i].h >> 1) & (cap - 1);
 
 		if (!c->e[i].h)
 			continue;
@@ -223,7 +238,7 @@ static void wcache_put(struct hck__wcache *c, uint64_t h, const void *p,
 		c->pool_cap = cap;
 	}
 	memcpy(c->pool + c->pool_used, p, len);
-	for (j = h & c->mask; c->e[j].h; j = (j + 1) & c->mask)
+	for (j = (h >> 1) & c->mask; c->e[j].h; j = (j + 1) & c->mask)
 		;
 	c->e[j].h = h;
 	c->e[j].id = id;
@@ -255,8 +270,9 @@ int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
 		*id = HCK__NOID;
 		return 0;
 	}
-	h = XXH3_64bits(p, len) | 1; /* 0 marks an empty entry */
-	for (size_t j = c->e ? h & c->mask : 0; c->e && c->e[j].h;
+	h = XXH3_64bits(p, len) |
+	    1; /* 0 marks an empty entry; h >> 1 the home */
+	for (size_t j = c->e ? (h >> 1) & c->mask : 0; c->e && c->e[j].h;
 	     j = (j + 1) & c->mask) {
 		const struct hck__went *e = &c->e[j];
 

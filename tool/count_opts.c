@@ -165,16 +165,19 @@ void count_opts_usage(FILE *f, unsigned flags)
 		"                       dense counters of very short keys;\n"
 		"                       several times larger)\n",
 		mpi ? " in all" : "", mpi ? "rank" : "worker");
-	if (!mpi)
+	if (mpi)
+		fprintf(f, "      --no-ids         accepted: ranks count "
+			   "the texts of word n-grams\n");
+	else
 		fprintf(f,
 			"      --no-ids         word n-grams of order 2..4: "
 			"count them\n"
 			"                       as texts, not as integers of "
 			"word ids\n"
-			"                       (slower, the same file; ids "
-			"are used\n"
-			"                       only for a new compact -o "
-			"file)\n");
+			"                       (slower, the same keys and "
+			"counts; ids are\n"
+			"                       used only for a new compact "
+			"-o file)\n");
 	if (mpi)
 		fprintf(f,
 			"      --exchange HOW   how ranks send keys to their "

@@ -77,6 +77,15 @@ sort m.txt >hc.txt
 ref_words 4 many.txt b.txt | uniq_ref >ref.txt
 cmp -s hc.txt ref.txt || fail "words k=4 with a spill differ from the reference"
 
+# The live capacity the file records holds its keys, as a count of the
+# texts' does: stats shows a load below 1, not the spill table's few
+# slots under every n-gram (a load of hundreds).
+for f in m.hc mt.hc; do
+	"$HC" stats --json $f | perl -ne '
+		/"load": ([0-9.e+-]+)/ or exit 1; exit($1 < 1 ? 0 : 1)' ||
+		fail "stats of $f: a load of 1 or more while live"
+done
+
 # Standard input: one stream, read in blocks.
 cat a.txt | "$HC" count --words -k 2 -q -o s.hc -
 "$HC" dump s.hc | sort >hc.txt
