@@ -199,7 +199,11 @@ void count_opts_usage(FILE *f, unsigned flags)
 			"  -v, --verbose        print the table size and the "
 			"time spent\n"
 			"                       counting and saving on "
-			"stderr\n");
+			"stderr (with\n"
+			"                       word ids: the ids given, the "
+			"n-grams of\n"
+			"                       ids and those kept as "
+			"texts)\n");
 	fprintf(f, "  -h, --help           this help\n");
 }
 
