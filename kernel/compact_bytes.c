@@ -214,11 +214,26 @@ static int rd_match(struct brd *r, uint64_t n, const unsigned char *q,
 	return HC_OK;
 }
 
+/* The bytes @a and @b share from their start, of @n at most: 8 at a
+ * time, then the first that differs. */
 static inline size_t lcp(const unsigned char *a, const unsigned char *b,
 			 size_t n)
 {
 	size_t i = 0;
 
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(x ^ y) / 8;
+#else
+			return i + (size_t)__builtin_clzll(x ^ y) / 8;
+#endif
+		}
+	}
 	while (i < n && a[i] == b[i])
 		i++;
 	return i;
