@@ -383,7 +383,8 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  * Writers may run: keys added during the save may or may not be in it,
  * as for iteration (design.md G2).  Holds the file's key and count bits
  * in memory while it writes (about the file's size; byte keys: plus 32
- * bytes an entry, gathered by a walk and sorted).  An integer table of
+ * bytes an entry, gathered by a walk and sorted, and the front-coded
+ * keys before their Huffman code).  An integer table of
  * 2^20 slots or more is read by threads, and a byte-key table of 2^20
  * entries or more sorted by threads, one per CPU the process may run on
  * (sched_getaffinity(), at most 8); the file is the same for any

@@ -214,11 +214,26 @@ static int rd_match(struct brd *r, uint64_t n, const unsigned char *q,
 	return HC_OK;
 }
 
+/* The bytes @a and @b share from their start, of @n at most: 8 at a
+ * time, then the first that differs. */
 static inline size_t lcp(const unsigned char *a, const unsigned char *b,
 			 size_t n)
 {
 	size_t i = 0;
 
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(x ^ y) / 8;
+#else
+			return i + (size_t)__builtin_clzll(x ^ y) / 8;
+#endif
+		}
+	}
 	while (i < n && a[i] == b[i])
 		i++;
 	return i;
@@ -687,47 +702,31 @@ static int sort_all(struct bent *a, uint64_t n)
 	return HC_OK;
 }
 
-/* A growable byte buffer, with the code of each byte (CODE_*) in the
- * bitmap @code (bit i of byte i / 8: CODE_KEY). */
+/* A growable byte buffer. */
 struct bbuf {
-	unsigned char *p, *code;
+	unsigned char *p;
 	uint64_t len, cap;
 	int rc;
 };
 
-static inline unsigned bcode(const struct bbuf *b, uint64_t i)
+/* Room in @b for @n more bytes: HC_OK, or HC_ENOMEM in b->rc. */
+static int bgrow(struct bbuf *b, uint64_t n)
 {
-	return (unsigned)(b->code[i >> 3] >> (i & 7)) & 1u;
+	uint64_t c = 2 * b->cap + n + 4096;
+	unsigned char *q = c <= SIZE_MAX ? realloc(b->p, (size_t)c) : NULL;
+
+	if (!q)
+		return b->rc = HC_ENOMEM;
+	b->p = q;
+	b->cap = c;
+	return HC_OK;
 }
 
-static void bput(struct bbuf *b, const void *p, uint64_t n, unsigned code)
+static inline void bput(struct bbuf *b, const void *p, uint64_t n)
 {
-	if (b->rc)
+	if (b->rc || (b->len + n > b->cap && bgrow(b, n)))
 		return;
-	if (b->len + n > b->cap) {
-		uint64_t c = 2 * b->cap + n + 4096;
-		unsigned char *q =
-			c <= SIZE_MAX ? realloc(b->p, (size_t)c) : NULL;
-
-		if (q)
-			b->p = q;
-		q = q ? realloc(b->code, (size_t)(c / 8 + 1)) : NULL;
-		if (!q) {
-			b->rc = HC_ENOMEM;
-			return;
-		}
-		b->code = q;
-		b->cap = c;
-	}
 	memcpy(b->p + b->len, p, n);
-	for (uint64_t i = b->len; i < b->len + n; i++) {
-		unsigned char bit = (unsigned char)(1u << (i & 7));
-
-		b->code[i >> 3] =
-			code == CODE_KEY
-				? (unsigned char)(b->code[i >> 3] | bit)
-				: (unsigned char)(b->code[i >> 3] & ~bit);
-	}
 	b->len += n;
 }
 
@@ -743,7 +742,7 @@ static void bput_var(struct bbuf *b, uint64_t v)
 			x[n] |= 0x80;
 		n++;
 	} while (v);
-	bput(b, x, n, CODE_LEN);
+	bput(b, x, n);
 }
 
 /* The entries of @t, in its walk's order (G2), with their census. */
@@ -862,7 +861,7 @@ static int encode(const struct bent *a, uint64_t na, struct sin *in,
 		if (i % HC_CBLOCK_KEYS == 0) {
 			idx[i / HC_CBLOCK_KEYS] = k->len;
 			bput_var(k, len);
-			bput(k, p, len, CODE_KEY);
+			bput(k, p, len);
 		} else {
 			size_t m = len < pl ? len : pl;
 			uint64_t l = lcp(pp, p, m), s = len - l;
@@ -872,12 +871,12 @@ static int encode(const struct bent *a, uint64_t na, struct sin *in,
 
 			if (s == 0)
 				return HC_ECORRUPT; /* a key twice */
-			bput(k, &b, 1, CODE_LEN);
+			bput(k, &b, 1);
 			if (l >= 15)
 				bput_var(k, l - 15);
 			if (s >= 15)
 				bput_var(k, s - 15);
-			bput(k, p + l, s, CODE_KEY);
+			bput(k, p + l, s);
 		}
 		src[i >> 2] |= (unsigned char)(((c <= 0 ? SRC_T : 0) |
 						(c >= 0 ? SRC_S : 0))
@@ -991,37 +990,144 @@ static void huff_lengths(const uint64_t f[256], unsigned char len[256])
 	}
 }
 
+/* A LEB128 value at @p (as bput_var() wrote it) and, into *n, its bytes. */
+static inline uint64_t var_get(const unsigned char *p, unsigned *n)
+{
+	uint64_t v = 0;
+	unsigned i = 0;
+
+	do
+		v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+	while (p[i++] & 0x80);
+	*n = i;
+	return v;
+}
+
+/* Bytes @p[0..n) all in code @code, to the frequencies or the coder. */
+typedef void run_fn(void *ctx, unsigned code, const unsigned char *p,
+		    uint64_t n);
+
+/*
+ * Block [@p, @end) of the stream encode() wrote, as runs of bytes of
+ * one code (docs/format.md, "Byte keys"): the head's varint length, its
+ * bytes, then for each later key its nibble byte and varints, and its s
+ * bytes.  The writer's own stream: its structure is not checked.
+ */
+static inline void block_runs(const unsigned char *p, const unsigned char *end,
+			      run_fn *fn, void *ctx)
+{
+	unsigned n;
+	uint64_t s = var_get(p, &n);
+
+	for (;;) {
+		fn(ctx, CODE_LEN, p, n);
+		p += n;
+		fn(ctx, CODE_KEY, p, s);
+		p += s;
+		if (p >= end)
+			return;
+		n = 1;
+		if (p[0] >> 4 == 15) {
+			unsigned m;
+
+			(void)var_get(p + n, &m);
+			n += m;
+		}
+		s = p[0] & 15u;
+		if (s == 15) {
+			unsigned m;
+
+			s += var_get(p + n, &m);
+			n += m;
+		}
+	}
+}
+
+static void count_run(void *ctx, unsigned code, const unsigned char *p,
+		      uint64_t n)
+{
+	uint64_t *f = (uint64_t *)ctx + 256 * code;
+
+	for (uint64_t i = 0; i < n; i++)
+		f[p[i]]++;
+}
+
+/* The Huffman coder: each byte's code (bit-reversed, in the low 16 bits)
+ * and length (above), appended to a partial word @acc of @nacc bits
+ * (< 64), then to whole words at @w. */
+struct hcoder {
+	uint32_t code[HC_CHUFF_CODES][256];
+	uint64_t *w;
+	uint64_t acc;
+	unsigned nacc;
+};
+
+static inline void code_run(void *ctx, unsigned code, const unsigned char *p,
+			    uint64_t n)
+{
+	struct hcoder *h = ctx;
+	const uint32_t *t = h->code[code];
+	uint64_t acc = h->acc, *w = h->w;
+	unsigned nacc = h->nacc;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t v = t[p[i]] & 0xffff;
+		unsigned l = t[p[i]] >> 16;
+
+		acc |= v << nacc;
+		nacc += l;
+		if (nacc >= 64) {
+			/* v's first l - nacc bits filled the word. */
+			*w++ = acc;
+			nacc -= 64;
+			acc = v >> (l - nacc);
+		}
+	}
+	h->acc = acc;
+	h->w = w;
+	h->nacc = nacc;
+}
+
 /* The byte stream @k of blocks at byte offsets @idx, Huffman-coded into
  * @out (each byte in its code), @idx moved to bit offsets; the codes'
  * lengths into @len. */
 static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
 		       unsigned char len[HC_CHUFF_LENS], struct hc__bitbuf *out)
 {
-	uint64_t f[HC_CHUFF_CODES][256];
-	uint16_t rev[HC_CHUFF_CODES][256];
+	uint64_t f[HC_CHUFF_CODES][256], bits = 0;
+	uint16_t rev[256];
+	struct hcoder h;
 	int rc;
 
 	memset(f, 0, sizeof(f));
-	for (uint64_t p = 0; p < k->len; p++)
-		f[bcode(k, p)][k->p[p]]++;
+	for (uint64_t j = 0; j < nb; j++)
+		block_runs(k->p + idx[j], k->p + idx[j + 1], count_run, f);
 	for (unsigned c = 0; c < HC_CHUFF_CODES; c++) {
 		huff_lengths(f[c], len + 256 * c);
-		canon(len + 256 * c, rev[c]);
-	}
-	rc = hc__bb_reserve(out, hc__words_for(k->len * 6) + 2);
-	for (uint64_t j = 0, p = 0; !rc && j <= nb; j++) {
-		uint64_t end = j < nb ? idx[j + 1] : k->len;
-
-		idx[j] = out->bits;
-		for (; p < end && !rc; p++) {
-			unsigned c = bcode(k, p), b = k->p[p];
-
-			rc = hc__bb_room(out);
-			if (!rc)
-				hc__bb_put(out, rev[c][b], len[256 * c + b]);
+		canon(len + 256 * c, rev);
+		for (unsigned b = 0; b < 256; b++) {
+			h.code[c][b] = rev[b] | (uint32_t)len[256 * c + b]
+							<< 16;
+			bits += f[c][b] * len[256 * c + b];
 		}
 	}
-	return rc;
+	rc = hc__bb_reserve(out, hc__words_for(bits) + 1);
+	if (rc)
+		return rc;
+	h.w = out->w;
+	h.acc = 0;
+	h.nacc = 0;
+	for (uint64_t j = 0; j <= nb; j++) {
+		uint64_t from = idx[j];
+
+		idx[j] = (uint64_t)(h.w - out->w) * 64 + h.nacc;
+		if (j < nb)
+			block_runs(k->p + from, k->p + idx[j + 1], code_run,
+				   &h);
+	}
+	*h.w = h.acc;
+	out->bits = bits;
+	return HC_OK;
 }
 
 static void write_body(struct hc__fout *f, const struct hc__cheader *h,
@@ -1057,14 +1163,15 @@ static void write_body(struct hc__fout *f, const struct hc__cheader *h,
  * of @more (NULL: none; read once each, after the walk), front-coded.
  * Returns 1 when a growth began during the walk (the caller starts
  * again, @more not yet read), else a status.  Holds the walk's entries
- * (32 bytes each), 2 bits a merged entry and the file's body in memory.
+ * (32 bytes each), 2 bits a merged entry, the keys front-coded before
+ * their Huffman code and the file's body in memory.
  */
 int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 {
 	struct hc__cntw w;
 	struct hc__cheader h;
 	struct hc__fout f = { fd, NULL, HC_CHEADER_SIZE, NULL, 0, 0, 0, 0 };
-	struct bbuf k = { NULL, NULL, 0, 0, HC_OK };
+	struct bbuf k = { NULL, 0, 0, HC_OK };
 	struct hc__bitbuf kb = { NULL, 0, 0 };
 	struct sin in = { more, 0, NULL, 0, NULL, 0 };
 	unsigned char len[HC_CHUFF_LENS], *src = NULL;
@@ -1164,7 +1271,6 @@ out:
 	free(src);
 	free(in.prev);
 	free(k.p);
-	free(k.code);
 	free(kb.w);
 	free(w.cnt.w);
 	free(w.ovf);
