@@ -376,7 +376,8 @@ static void radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 
 /* Rank the words @ids[0..n) of @w in one order (@in: inside a text)
  * through @a and @tmp (n entries each): the ids by rank into @by, the
- * rank of each id into @rank. */
+ * rank of each id into @rank[2 id + !@in] (the two ranks of a word side
+ * by side: one cache line for both). */
 static void rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
 		       int in, struct gram *a, struct gram *tmp, uint32_t *by,
 		       uint32_t *rank)
@@ -404,7 +405,7 @@ static void rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
 	}
 	for (uint64_t r = 0; r < n; r++) {
 		by[r] = (uint32_t)a[r].count;
-		rank[a[r].count] = (uint32_t)r;
+		rank[2 * a[r].count + !in] = (uint32_t)r;
 	}
 }
 
@@ -510,7 +511,7 @@ int hck_ids_save(hck_ids *x, const char *path)
 	struct saver s;
 	const unsigned k = x ? x->m.k : 0, b = x ? x->bits : 0;
 	uint64_t nid, nw = 0, n = 0, cap, *keys = NULL, *counts = NULL;
-	uint32_t *ids = NULL, *rank_in = NULL, *rank_end = NULL;
+	uint32_t *ids = NULL, *rank = NULL;
 	uint32_t *by_in = NULL, *by_end = NULL;
 	struct gram *g = NULL, *tmp = NULL;
 	struct word *w = NULL;
@@ -538,12 +539,10 @@ int hck_ids_save(hck_ids *x, const char *path)
 	ids = malloc((nid ? nid : 1) * sizeof(*ids));
 	by_in = malloc((nid ? nid : 1) * sizeof(*by_in));
 	by_end = malloc((nid ? nid : 1) * sizeof(*by_end));
-	rank_in = malloc((nid ? nid : 1) * sizeof(*rank_in));
-	rank_end = malloc((nid ? nid : 1) * sizeof(*rank_end));
+	rank = malloc((nid ? nid : 1) * 2 * sizeof(*rank));
 	wk = malloc((nid ? nid : 1) * 2 * sizeof(*wk));
 	s.buf = malloc((size_t)HC_KEY_BYTES_MAX + 1);
-	if (!w || !ids || !by_in || !by_end || !rank_in || !rank_end || !wk ||
-	    !s.buf) {
+	if (!w || !ids || !by_in || !by_end || !rank || !wk || !s.buf) {
 		rc = HC_ENOMEM;
 		goto out;
 	}
@@ -551,8 +550,9 @@ int hck_ids_save(hck_ids *x, const char *path)
 	if (rc)
 		goto out;
 	/* Rank the words in both orders; a rank takes rb bits. */
-	rank_words(w, ids, nw, 1, wk, wk + nw, by_in, rank_in);
-	rank_words(w, ids, nw, 0, wk, wk + nw, by_end, rank_end);
+	memset(rank, 0xff, nid * 2 * sizeof(*rank)); /* no word: UINT32_MAX */
+	rank_words(w, ids, nw, 1, wk, wk + nw, by_in, rank);
+	rank_words(w, ids, nw, 0, wk, wk + nw, by_end, rank);
 	free(wk);
 	free(ids);
 	wk = NULL;
@@ -573,12 +573,13 @@ int hck_ids_save(hck_ids *x, const char *path)
 		}
 		for (unsigned j = 0; j < k && !rc; j++) {
 			uint64_t id = e.key >> (b * (k - 1 - j)) & mask;
+			uint32_t r = id < nid ? rank[2 * id + (j + 1 == k)]
+					      : UINT32_MAX;
 
-			if (id >= nid || !w[id].p)
-				rc = HC_ECORRUPT;
+			if (r == UINT32_MAX)
+				rc = HC_ECORRUPT; /* an id of no word */
 			else
-				v = v << rb |
-				    (j + 1 < k ? rank_in[id] : rank_end[id]);
+				v = v << rb | r;
 		}
 		g[n].key = v;
 		g[n++].count = e.count;
@@ -590,9 +591,8 @@ int hck_ids_save(hck_ids *x, const char *path)
 	/* Read: its memory goes back before the sort takes more. */
 	hc_table_close(x->grams);
 	x->grams = NULL;
-	free(rank_in);
-	free(rank_end);
-	rank_in = rank_end = NULL;
+	free(rank);
+	rank = NULL;
 	tmp = malloc((n ? n : 1) * sizeof(*tmp));
 	if (!tmp) {
 		rc = HC_ENOMEM;
@@ -631,8 +631,7 @@ out:
 	free(counts);
 	free(wk);
 	free(ids);
-	free(rank_in);
-	free(rank_end);
+	free(rank);
 	free(by_in);
 	free(by_end);
 	free(w);
