@@ -311,6 +311,41 @@ START_TEST(sort_threads)
 }
 END_TEST
 
+static int same_file(const char *a, const char *b);
+
+/* The file is the same for 1 to 5 threads sharing the sort's
+ * buckets. */
+START_TEST(threads_same_file)
+{
+	static const int shapes[] = { KEYS_RANDOM, KEYS_PREFIX, KEYS_LONG,
+				      KEYS_EDGE };
+	uint64_t split = hc__compact_split_min;
+	char one[4096], more[4096];
+
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		hc_table *t =
+			make(shapes[s], s == 2 ? 60 : 5000 + 317 * s, 0, 7 + s);
+
+		hc__compact_split_min = 1;
+		hc__compact_threads = 1;
+		hc_test_path(one, sizeof(one), "threads-1");
+		ck_assert_ok(hc_table_save_compact(t, one));
+		for (unsigned n = 2; n <= 5; n++) {
+			hc__compact_threads = n;
+			hc_test_path(more, sizeof(more), "threads-n");
+			ck_assert_ok(hc_table_save_compact(t, more));
+			ck_assert_msg(same_file(one, more),
+				      "shape %zu: %u threads differ", s, n);
+			unlink(more);
+		}
+		unlink(one);
+		hc_table_close(t);
+	}
+	hc__compact_threads = 0;
+	hc__compact_split_min = split;
+}
+END_TEST
+
 /* A front-coded file is much smaller than the live one. */
 START_TEST(smaller)
 {
@@ -1014,6 +1049,7 @@ Suite *hc_compact_bytes_suite(void)
 	tcase_add_test(tc, long_keys);
 	tcase_add_test(tc, edge_keys);
 	tcase_add_loop_test(tc, sort_threads, 0, 3);
+	tcase_add_test(tc, threads_same_file);
 	tcase_add_test(tc, smaller);
 	tcase_add_loop_test(tc, stream_only, 0, NMSIZES);
 	tcase_add_loop_test(tc, table_only, 0, NMSIZES);
