@@ -197,31 +197,6 @@ static int ref_find(const struct hc_table *t, const struct hc__gv *v,
 	return 0;
 }
 
-static int bytes_add(struct hc_table *t, const void *key, size_t len,
-		     uint64_t delta, int mode)
-{
-	struct hc__gv v;
-	hc_aword *count;
-	uint64_t h = hc__hash_bytes(key, len, t->seed);
-	int rc, pin = hc__pin(t);
-
-	for (;;) {
-		rc = hc__view_now(t, &v, 1);
-		if (rc)
-			break;
-		rc = probe_bytes(t, &v, key, len, h, delta, &count);
-		if (!rc && count)
-			rc = hc__count_add(t, count, delta, mode);
-		if (rc == HC_OK)
-			break;
-		rc = hc__after_fail(t, v.g, rc);
-		if (rc)
-			break;
-	}
-	hc__unpin(t, pin);
-	return rc;
-}
-
 /*
  * Set the count word @c of a claimed slot to @value if it is 0; *found
  * the count it holds after (design.md I1).  A frozen count is
@@ -258,8 +233,14 @@ static int count_put(const struct hc_table *t, hc_aword *c, uint64_t value,
 	return HC_OK;
 }
 
-static int bytes_put(struct hc_table *t, const void *key, size_t len,
-		     uint64_t value, uint64_t *found)
+/*
+ * hc_add_bytes() (@found NULL: add @delta in @mode) or hc_put_bytes()
+ * (@found: set the count to @delta if it is 0, design.md I1): find or
+ * claim the key's slot, then update its count, again in the newer
+ * generation while a growth moves it (M3).
+ */
+static int bytes_one(struct hc_table *t, const void *key, size_t len,
+		     uint64_t delta, int mode, uint64_t *found)
 {
 	struct hc__gv v;
 	hc_aword *count;
@@ -270,12 +251,13 @@ static int bytes_put(struct hc_table *t, const void *key, size_t len,
 		rc = hc__view_now(t, &v, 1);
 		if (rc)
 			break;
-		/* A claim stores {ref, value}: this put set it (I1). */
-		rc = probe_bytes(t, &v, key, len, h, value, &count);
-		if (!rc && !count)
-			*found = value;
-		else if (!rc)
-			rc = count_put(t, count, value, found);
+		/* A claim stores {ref, delta}: a put that claims set it. */
+		rc = probe_bytes(t, &v, key, len, h, delta, &count);
+		if (!rc && count)
+			rc = found ? count_put(t, count, delta, found)
+				   : hc__count_add(t, count, delta, mode);
+		else if (!rc && found)
+			*found = delta;
 		if (rc == HC_OK)
 			break;
 		rc = hc__after_fail(t, v.g, rc);
@@ -284,6 +266,18 @@ static int bytes_put(struct hc_table *t, const void *key, size_t len,
 	}
 	hc__unpin(t, pin);
 	return rc;
+}
+
+static int bytes_add(struct hc_table *t, const void *key, size_t len,
+		     uint64_t delta, int mode)
+{
+	return bytes_one(t, key, len, delta, mode, NULL);
+}
+
+static int bytes_put(struct hc_table *t, const void *key, size_t len,
+		     uint64_t value, uint64_t *found)
+{
+	return bytes_one(t, key, len, value, HC_MODE_EXACT, found);
 }
 
 struct bytes_batch {
