@@ -146,6 +146,9 @@ size_t hck__words_align(const unsigned char *buf, size_t n, size_t s);
 int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
 		 uint64_t *id);
 void hck__wcache_free(struct hck__wcache *c);
+/* The save's radix sorts use threads from this many entries on (a test
+ * hook: the tests lower it). */
+extern uint64_t hck__radix_split_min;
 
 /* Byte fragments of order k <= 8: big-endian, first byte highest. */
 static inline uint64_t hck__pack(const unsigned char *p, size_t len)

@@ -20,7 +20,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #define XXH_INLINE_ALL /* the hash of a word: a few instructions inline */
 #include <xxhash.h>
 
@@ -371,18 +373,19 @@ static int wtie_cmp(const void *a, const void *b, void *arg)
 		     : cmp_end(&o->w[x->count], &o->w[y->count]);
 }
 
-static void radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
-		       unsigned bits);
+static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
+		      unsigned bits);
 
 /* Rank the words @ids[0..n) of @w in one order (@in: inside a text)
  * through @a and @tmp (n entries each): the ids by rank into @by, the
  * rank of each id into @rank[2 id + !@in] (the two ranks of a word side
  * by side: one cache line for both). */
-static void rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
-		       int in, struct gram *a, struct gram *tmp, uint32_t *by,
-		       uint32_t *rank)
+static int rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
+		      int in, struct gram *a, struct gram *tmp, uint32_t *by,
+		      uint32_t *rank)
 {
 	struct wsort o = { w, in };
+	int rc;
 
 	for (uint64_t i = 0; i < n; i++) {
 		const struct word *x = &w[ids[i]];
@@ -396,7 +399,9 @@ static void rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
 		a[i].key = __builtin_bswap64(a[i].key);
 		a[i].count = ids[i];
 	}
-	radix_sort(a, tmp, n, 64);
+	rc = radix_sort(a, tmp, n, 64);
+	if (rc)
+		return rc;
 	for (uint64_t i = 0, j; i < n; i = j) {
 		for (j = i + 1; j < n && a[j].key == a[i].key; j++)
 			;
@@ -407,6 +412,7 @@ static void rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
 		by[r] = (uint32_t)a[r].count;
 		rank[2 * a[r].count + !in] = (uint32_t)r;
 	}
+	return HC_OK;
 }
 
 /* The vocabulary's words of ids below @nid into @w, by id; the ids held
@@ -434,38 +440,108 @@ static int words_by_id(const hck_ids *x, struct word *w, uint64_t nid,
 	return rc < 0 ? rc : HC_OK;
 }
 
-/* LSD radix sort of @a[0..n) by key, over its low @bits bits, in passes
- * of at most 12 bits, through @tmp. */
-static void radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
-		       unsigned bits)
-{
-	enum { R = 1 << 12 };
-	unsigned passes = (bits + 11) / 12,
-		 d = passes ? (bits + passes - 1) / passes : 0;
-	uint64_t cnt[R];
+/*
+ * LSD radix sort of @a[0..n) by key, over its low @bits bits, in passes
+ * of at most 12 bits, through @tmp.  Large arrays in slices, one a
+ * thread (at most RADIX_THREADS, one a CPU online): each counts its
+ * slice's digits, then moves its slice to the places the counts of all
+ * slices before it leave; slice by slice, in order, so the sort stays
+ * stable and the result is the one thread's.
+ */
+#define RADIX_R (1u << 12)
+#define RADIX_THREADS 8u
+uint64_t hck__radix_split_min = UINT64_C(1) << 20;
 
+struct radix_job {
+	_Alignas(64) struct gram *a, *tmp; /* a cache line of its own */
+	uint64_t lo, hi, mask;
+	unsigned sh;
+	int moving;
+	uint64_t cnt[RADIX_R];
+};
+
+static void *radix_part(void *arg)
+{
+	struct radix_job *j = arg;
+
+	if (!j->moving) {
+		memset(j->cnt, 0, sizeof(j->cnt));
+		for (uint64_t i = j->lo; i < j->hi; i++)
+			j->cnt[(j->a[i].key >> j->sh) & j->mask]++;
+	} else {
+		for (uint64_t i = j->lo; i < j->hi; i++)
+			j->tmp[j->cnt[(j->a[i].key >> j->sh) & j->mask]++] =
+				j->a[i];
+	}
+	return NULL;
+}
+
+/* Run radix_part() on @n jobs: the first here, the others in threads
+ * (or here too, where one cannot be started). */
+static void radix_run(struct radix_job *job, unsigned n)
+{
+	pthread_t tid[RADIX_THREADS];
+	int started[RADIX_THREADS] = { 0 };
+
+	for (unsigned t = 1; t < n; t++)
+		started[t] =
+			pthread_create(&tid[t], NULL, radix_part, &job[t]) == 0;
+	radix_part(&job[0]);
+	for (unsigned t = 1; t < n; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			radix_part(&job[t]);
+	}
+}
+
+static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
+		      unsigned bits)
+{
+	unsigned passes = (bits + 11) / 12,
+		 d = passes ? (bits + passes - 1) / passes : 0, nt = 1;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct radix_job *job;
+
+	if (n >= hck__radix_split_min && cpus > 1)
+		nt = cpus < (long)RADIX_THREADS ? (unsigned)cpus
+						: RADIX_THREADS;
+	job = aligned_alloc(64, nt * sizeof(*job));
+	if (!job)
+		return HC_ENOMEM;
 	for (unsigned p = 0, sh = 0; p < passes; p++, sh += d) {
-		const uint64_t mask = (UINT64_C(1) << d) - 1;
 		uint64_t sum = 0;
 		struct gram *t;
 
-		memset(cnt, 0, sizeof(cnt));
-		for (uint64_t i = 0; i < n; i++)
-			cnt[(a[i].key >> sh) & mask]++;
-		for (uint64_t v = 0; v <= mask; v++) {
-			uint64_t c = cnt[v];
-
-			cnt[v] = sum;
-			sum += c;
+		for (unsigned i = 0; i < nt; i++) {
+			job[i].a = a;
+			job[i].tmp = tmp;
+			job[i].lo = n / nt * i;
+			job[i].hi = i + 1 == nt ? n : n / nt * (i + 1);
+			job[i].mask = (UINT64_C(1) << d) - 1;
+			job[i].sh = sh;
+			job[i].moving = 0;
 		}
-		for (uint64_t i = 0; i < n; i++)
-			tmp[cnt[(a[i].key >> sh) & mask]++] = a[i];
+		radix_run(job, nt);
+		/* Digit v of slice i goes after every smaller digit, and
+		 * after digit v of the slices before i. */
+		for (uint64_t v = 0; v <= job[0].mask; v++)
+			for (unsigned i = 0; i < nt; i++) {
+				uint64_t c = job[i].cnt[v];
+
+				job[i].cnt[v] = sum;
+				job[i].moving = 1;
+				sum += c;
+			}
+		radix_run(job, nt);
 		t = a;
 		a = tmp;
 		tmp = t;
 	}
 	if (passes % 2)
 		memcpy(tmp, a, n * sizeof(*a)); /* back into the caller's */
+	free(job);
+	return HC_OK;
 }
 
 /* The text of n-gram @i: only the words from the first one that differs
@@ -551,8 +627,11 @@ int hck_ids_save(hck_ids *x, const char *path)
 		goto out;
 	/* Rank the words in both orders; a rank takes rb bits. */
 	memset(rank, 0xff, nid * 2 * sizeof(*rank)); /* no word: UINT32_MAX */
-	rank_words(w, ids, nw, 1, wk, wk + nw, by_in, rank);
-	rank_words(w, ids, nw, 0, wk, wk + nw, by_end, rank);
+	rc = rank_words(w, ids, nw, 1, wk, wk + nw, by_in, rank);
+	if (!rc)
+		rc = rank_words(w, ids, nw, 0, wk, wk + nw, by_end, rank);
+	if (rc)
+		goto out;
 	free(wk);
 	free(ids);
 	wk = NULL;
@@ -598,7 +677,9 @@ int hck_ids_save(hck_ids *x, const char *path)
 		rc = HC_ENOMEM;
 		goto out;
 	}
-	radix_sort(g, tmp, n, rb * k);
+	rc = radix_sort(g, tmp, n, rb * k);
+	if (rc)
+		goto out;
 	/* Keys and counts apart, 8 bytes each: half the sort's memory. */
 	counts = (uint64_t *)tmp;
 	keys = (uint64_t *)g;
