@@ -1000,7 +1000,7 @@ int hc_table_save_compact_with(const hc_table *ct, const char *path,
 	if (more->size < HC_KEY_STREAM_SIZE0 ||
 	    (more->n && (!more->counts || !more->key)))
 		return HC_EINVAL;
-	if (ct->kind != HC_KEY_BYTES)
+	if (!ct->ops->get_bytes) /* an integer kind */
 		return HC_EMISUSE;
 	/* No keys to add: the file of hc_table_save_compact(). */
 	return save_any(ct, path, 1, more->n ? more : NULL);
