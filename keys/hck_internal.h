@@ -116,8 +116,7 @@ struct hck_tok {
 	struct hck_ids *ids;
 	struct hck_sink *idsink; /* owned, with sink, when ids is set */
 	uint64_t *wid; /* ring: each word's id, HCK__NOID if none */
-	uint64_t id_limit; /* ids below it go in n-grams of ids */
-	unsigned id_bits;
+	unsigned id_bits; /* ids below 2^id_bits go in n-grams of ids */
 	struct hck__wcache wc;
 	uint64_t skipped; /* n-grams longer than HC_KEY_BYTES_MAX */
 	uint64_t bad_bytes; /* DNA: hck_tok_skipped_bytes() */
@@ -138,6 +137,10 @@ int hck__words_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 		    size_t limit);
 int hck__words_end(struct hck_tok *tk);
 size_t hck__words_align(const unsigned char *buf, size_t n, size_t s);
+
+/* plan.c: the first generation's slots for @keys distinct keys (0:
+ * unknown), as hck_plan_table() sizes every table. */
+uint64_t hck__plan_start(uint64_t keys);
 
 /* words.c */
 #define HCK__NOID UINT64_MAX

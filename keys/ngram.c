@@ -153,7 +153,7 @@ static int ids_emit(struct hck_tok *tk)
 	for (i = 0, w = tk->whead; i < k; i++, w = ring_next(w, k)) {
 		uint64_t id = tk->wid[w];
 
-		if (id >= tk->id_limit)
+		if (id >> tk->id_bits)
 			return words_emit(tk);
 		key = key << tk->id_bits | id;
 		len += tk->wlen[w];

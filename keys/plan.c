@@ -94,6 +94,13 @@ static uint64_t packed_start(unsigned kbits)
 	return packed_start_for(kbits, PACKED_COUNT_BITS_MIN);
 }
 
+uint64_t hck__plan_start(uint64_t keys)
+{
+	uint64_t cap = keys ? (uint64_t)((double)keys / LOAD) + SLACK : START;
+
+	return cap < HC_CAPACITY_MAX ? cap : HC_CAPACITY_MAX;
+}
+
 int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 {
 	hc_options *o;
@@ -108,9 +115,7 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 	hc_options_init(o);
 	o->mode = in->mode ? in->mode : HC_MODE_EXACT;
 	o->grow = GROW_LOAD;
-	cap = in->keys ? (uint64_t)((double)in->keys / LOAD) + SLACK : START;
-	if (cap > HC_CAPACITY_MAX)
-		cap = HC_CAPACITY_MAX;
+	cap = hck__plan_start(in->keys);
 	if (in->max_capacity) {
 		/* A limit: growth stops at the power of two that holds it. */
 		uint64_t lim = in->max_capacity < HC_CAPACITY_MAX

@@ -13,14 +13,16 @@
  * next byte is above ' ' (words hold no white space, but may hold
  * bytes below it); the last word is followed by nothing, so there the
  * shorter sorts first.  Ranking the words by each of the two orders
- * (rank_in, rank_end) makes the n-gram of ranks r_1 .. r_k, packed as
- * the ids were, sort as its text.
+ * (the first k - 1 words by the one inside a text, the last by the one
+ * at its end) makes the n-gram of ranks r_1 .. r_k, packed as the ids
+ * were, sort as its text.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #define XXH_INLINE_ALL /* the hash of a word: a few instructions inline */
@@ -105,10 +107,7 @@ int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys)
 	if (o.key_kind == HC_KEY_NARROW)
 		o.key_bits = x->bits * x->m.k;
 	o.mode = so.mode;
-	/* As hck_plan_table() sizes a hinted table: a load of 0.75. */
-	o.capacity = keys ? keys / 3 * 4 + 1024 : so.capacity;
-	if (o.capacity > HC_CAPACITY_MAX)
-		o.capacity = HC_CAPACITY_MAX;
+	o.capacity = keys ? hck__plan_start(keys) : so.capacity;
 	o.grow = HC_GROW_ON;
 	o.max_bits = so.max_bits;
 	rc = hc_table_create(&x->grams, &o);
@@ -181,7 +180,6 @@ int hck_ids_tok_create(hck_tok **out, hck_ids *x)
 	tk->ids = x;
 	tk->idsink = is;
 	tk->id_bits = x->bits;
-	tk->id_limit = x->bits == 64 ? UINT64_MAX : UINT64_C(1) << x->bits;
 	*out = tk;
 	return HC_OK;
 }
@@ -272,8 +270,8 @@ int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
 		*id = HCK__NOID;
 		return 0;
 	}
-	h = XXH3_64bits(p, len) |
-	    1; /* 0 marks an empty entry; h >> 1 the home */
+	/* Odd: 0 marks an empty entry; h >> 1 picks the home. */
+	h = XXH3_64bits(p, len) | 1;
 	for (size_t j = c->e ? (h >> 1) & c->mask : 0; c->e && c->e[j].h;
 	     j = (j + 1) & c->mask) {
 		const struct hck__went *e = &c->e[j];
@@ -289,9 +287,9 @@ int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
 	rc = hc_get_bytes(x->vocab, p, len, &v);
 	if (!rc && v == 0) {
 		/* ORDER: relaxed. Only the values matter: each fetch-add
-		 * returns a different one.  The id is published with the
-		 * word by hc_put_bytes(), whose CAS orders it (design.md,
-		 * "Word ids"). */
+		 * returns a different one.  The id is the word's count,
+		 * which hc_put_bytes() sets once; nothing else is
+		 * published with it (design.md I1, I2). */
 		uint64_t mine = atomic_fetch_add_explicit(x->next, 1,
 							  memory_order_relaxed);
 
@@ -326,29 +324,19 @@ struct saver {
 				       * or text (j = 0) starts; at[k]: end */
 };
 
-/* Words as they compare inside a text, before a space. */
-static int cmp_in(const struct word *a, const struct word *b)
+/* Words as they compare inside a text, before a space (@in), or at its
+ * end, where nothing follows them. */
+static int cmp_words(const struct word *a, const struct word *b, int in)
 {
 	size_t m = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->p, b->p, m);
+	int c = memcmp(a->p, b->p, m), sign = a->len < b->len ? 1 : -1;
+	const struct word *longer = a->len < b->len ? b : a;
 
 	if (c || a->len == b->len)
 		return c;
-	/* One is a prefix of the other: ' ' against the longer's next. */
-	if (a->len < b->len)
-		return b->p[m] > ' ' ? -1 : 1;
-	return a->p[m] > ' ' ? 1 : -1;
-}
-
-/* Words as they compare at the end of a text. */
-static int cmp_end(const struct word *a, const struct word *b)
-{
-	size_t m = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->p, b->p, m);
-
-	if (c || a->len == b->len)
-		return c;
-	return a->len < b->len ? -1 : 1;
+	/* One is a prefix of the other: the shorter first, but inside a
+	 * text only if the longer's next byte is above its ' '. */
+	return !in || longer->p[m] > ' ' ? -sign : sign;
 }
 
 /*
@@ -369,8 +357,7 @@ static int wtie_cmp(const void *a, const void *b, void *arg)
 	const struct gram *x = a, *y = b;
 	const struct wsort *o = arg;
 
-	return o->in ? cmp_in(&o->w[x->count], &o->w[y->count])
-		     : cmp_end(&o->w[x->count], &o->w[y->count]);
+	return cmp_words(&o->w[x->count], &o->w[y->count], o->in);
 }
 
 static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
@@ -389,14 +376,13 @@ static int rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
 
 	for (uint64_t i = 0; i < n; i++) {
 		const struct word *x = &w[ids[i]];
-		unsigned char c[8] = { 0 };
-		size_t m = x->len < 8 ? x->len : 8;
+		uint64_t key = 0;
 
-		memcpy(c, x->p, m);
-		if (in && m < 8)
-			c[m] = ' ';
-		memcpy(&a[i].key, c, 8);
-		a[i].key = __builtin_bswap64(a[i].key);
+		for (size_t b = 0; b < 8; b++)
+			key = key << 8 | (b < x->len	      ? x->p[b]
+					  : in && b == x->len ? ' '
+							      : 0);
+		a[i].key = key;
 		a[i].count = ids[i];
 	}
 	rc = radix_sort(a, tmp, n, 64);
@@ -477,15 +463,21 @@ static void *radix_part(void *arg)
 }
 
 /* Run radix_part() on @n jobs: the first here, the others in threads
- * (or here too, where one cannot be started). */
+ * (or here too, where one cannot be started), which start with every
+ * signal blocked, as the kernel's save threads do: the application's
+ * signals go to its own threads. */
 static void radix_run(struct radix_job *job, unsigned n)
 {
 	pthread_t tid[RADIX_THREADS];
 	int started[RADIX_THREADS] = { 0 };
+	sigset_t all, old;
 
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned t = 1; t < n; t++)
 		started[t] =
 			pthread_create(&tid[t], NULL, radix_part, &job[t]) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	radix_part(&job[0]);
 	for (unsigned t = 1; t < n; t++) {
 		if (started[t])
@@ -530,9 +522,10 @@ static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 				uint64_t c = job[i].cnt[v];
 
 				job[i].cnt[v] = sum;
-				job[i].moving = 1;
 				sum += c;
 			}
+		for (unsigned i = 0; i < nt; i++)
+			job[i].moving = 1;
 		radix_run(job, nt);
 		t = a;
 		a = tmp;
@@ -586,7 +579,7 @@ int hck_ids_save(hck_ids *x, const char *path)
 {
 	struct saver s;
 	const unsigned k = x ? x->m.k : 0, b = x ? x->bits : 0;
-	uint64_t nid, nw = 0, n = 0, cap, *keys = NULL, *counts = NULL;
+	uint64_t nid, room, nw = 0, n = 0, cap, *keys = NULL, *counts = NULL;
 	uint32_t *ids = NULL, *rank = NULL;
 	uint32_t *by_in = NULL, *by_end = NULL;
 	struct gram *g = NULL, *tmp = NULL;
@@ -611,12 +604,13 @@ int hck_ids_save(hck_ids *x, const char *path)
 	if (rc)
 		return rc;
 	cap = st.distinct;
-	w = calloc(nid ? nid : 1, sizeof(*w));
-	ids = malloc((nid ? nid : 1) * sizeof(*ids));
-	by_in = malloc((nid ? nid : 1) * sizeof(*by_in));
-	by_end = malloc((nid ? nid : 1) * sizeof(*by_end));
-	rank = malloc((nid ? nid : 1) * 2 * sizeof(*rank));
-	wk = malloc((nid ? nid : 1) * 2 * sizeof(*wk));
+	room = nid ? nid : 1; /* no malloc(0) */
+	w = calloc(room, sizeof(*w));
+	ids = malloc(room * sizeof(*ids));
+	by_in = malloc(room * sizeof(*by_in));
+	by_end = malloc(room * sizeof(*by_end));
+	rank = malloc(room * 2 * sizeof(*rank));
+	wk = malloc(room * 2 * sizeof(*wk));
 	s.buf = malloc((size_t)HC_KEY_BYTES_MAX + 1);
 	if (!w || !ids || !by_in || !by_end || !rank || !wk || !s.buf) {
 		rc = HC_ENOMEM;
