@@ -406,14 +406,26 @@ HC_API int hc_table_save_compact(const hc_table *t, const char *path);
  *	once per key, in order, i = 0, 1, 2...  Keys strictly ascending in
  *	byte order (memcmp order, a prefix first).  Returns HC_OK or an
  *	HC_E* code, which stops the save and is returned.
- * @arg: passed to @key.
+ * @arg: passed to @key and @key_part.
+ * @key_part: NULL (as with a @size that ends before it), or @key for
+ *	several threads at once, which a large save of a stream alone
+ *	(its table empty) then uses: the keys split into at most
+ *	HC_KEY_STREAM_PARTS parts, ranges of i, each read in a thread of
+ *	its own through key_part(@arg, part, i, ...), part < the number
+ *	of parts.  Within one part: i ascending by one, starting from any
+ *	i; the bytes stay valid until that part's next call.  A key may
+ *	be asked for twice (the last of one part, again by the next to
+ *	check the order).  A save that uses @key_part does not call @key.
  */
+#define HC_KEY_STREAM_PARTS 8
 typedef struct hc_key_stream {
 	size_t size;
 	uint64_t n;
 	const uint64_t *counts;
 	int (*key)(void *arg, uint64_t i, const void **key, size_t *len);
 	void *arg;
+	int (*key_part)(void *arg, unsigned part, uint64_t i, const void **key,
+			size_t *len);
 } hc_key_stream;
 
 /*

@@ -794,30 +794,54 @@ static int gather(hc_table *t, struct bent **out, uint64_t *n,
  */
 struct sin {
 	const hc_key_stream *s;
-	uint64_t i; /* keys taken */
+	int part; /* -1: s->key; else s->key_part of this part */
+	uint64_t i; /* the key at hand, and those before it taken */
+	uint64_t end; /* the keys to take: up to here */
 	const unsigned char *p;
 	size_t len;
+	size_t l; /* the bytes it shares with prev */
 	unsigned char *prev;
 	size_t plen;
+	int have_prev; /* prev holds the key before i */
 };
 
 /* Take key s->i: HC_EINVAL unless its length is 1..HC_KEY_BYTES_MAX,
- * its count at least 1 and it is above the one before. */
+ * its count at least 1 and it is above the one before.  The bytes it
+ * shares with that one, found once, give both the order and the front
+ * code's prefix. */
 static int sin_next(struct sin *in)
 {
 	const void *p = NULL;
-	size_t len = 0;
-	int rc = in->s->key(in->s->arg, in->i, &p, &len);
+	size_t len = 0, m, l = 0;
+	int rc = in->part < 0 ? in->s->key(in->s->arg, in->i, &p, &len)
+			      : in->s->key_part(in->s->arg, (unsigned)in->part,
+						in->i, &p, &len);
 
 	if (rc)
 		return rc < 0 ? rc : HC_EINVAL;
 	if (!p || len == 0 || len > HC_KEY_BYTES_MAX ||
-	    in->s->counts[in->i] == 0 ||
-	    (in->i && key_cmp(in->prev, in->plen, p, len) >= 0))
+	    in->s->counts[in->i] == 0)
 		return HC_EINVAL;
+	if (in->have_prev) {
+		m = len < in->plen ? len : in->plen;
+		l = lcp(in->prev, p, m);
+		if (l == m ? len <= in->plen
+			   : ((const unsigned char *)p)[l] < in->prev[l])
+			return HC_EINVAL; /* not above the one before */
+	}
 	in->p = p;
 	in->len = len;
+	in->l = l;
 	return HC_OK;
+}
+
+/* Keep the stream's key at hand as prev: only the bytes after those
+ * the two share change. */
+static void sin_keep(struct sin *in)
+{
+	memcpy(in->prev + in->l, in->p + in->l, in->len - in->l);
+	in->plen = in->len;
+	in->have_prev = 1;
 }
 
 /* Where merged entry @i came from, 2 bits of @src: SRC_T (the table),
@@ -831,21 +855,22 @@ static inline unsigned src_of(const unsigned char *src, uint64_t i)
 
 /*
  * The key stream and block index of @a[0..na), sorted, merged with the
- * keys of @in (NULL: none): *n entries, where each came from in @src
- * (zeroed, 2 bits an entry).  A key of both is written once; the counts
- * are written after (write_counts()), when the census of the sums is
- * known.  A key twice in the table: HC_ECORRUPT.
+ * keys of @in (NULL: none) up to in->end: *n entries, where each came
+ * from in @src (zeroed, 2 bits an entry; NULL when @na is 0: all from
+ * @in).  A key of both is written once; the counts are written after
+ * (write_counts()), when the census of the sums is known.  A key twice
+ * in the table: HC_ECORRUPT.
  */
 static int encode(const struct bent *a, uint64_t na, struct sin *in,
 		  struct bbuf *k, uint64_t *idx, unsigned char *src,
 		  uint64_t *n)
 {
-	uint64_t ns = in ? in->s->n : 0, ia = 0, i = 0;
+	uint64_t ns = in ? in->end : 0, ia = 0, i = 0;
 	const unsigned char *pp = NULL;
 	size_t pl = 0;
-	int rc;
+	int rc, last_s = 0; /* the key before is the stream's (in->prev) */
 
-	if (ns && (rc = sin_next(in)))
+	if (in && in->i < ns && (rc = sin_next(in)))
 		return rc;
 	for (; (ia < na || (in && in->i < ns)) && !k->rc; i++) {
 		/* < 0: the table's key is next; > 0: the stream's; 0: both. */
@@ -864,7 +889,8 @@ static int encode(const struct bent *a, uint64_t na, struct sin *in,
 			bput(k, p, len);
 		} else {
 			size_t m = len < pl ? len : pl;
-			uint64_t l = lcp(pp, p, m), s = len - l;
+			uint64_t l = c > 0 && last_s ? in->l : lcp(pp, p, m),
+				 s = len - l;
 			unsigned char b =
 				(unsigned char)((l < 15 ? l : 15) << 4 |
 						(s < 15 ? s : 15));
@@ -878,18 +904,19 @@ static int encode(const struct bent *a, uint64_t na, struct sin *in,
 				bput_var(k, s - 15);
 			bput(k, p + l, s);
 		}
-		src[i >> 2] |= (unsigned char)(((c <= 0 ? SRC_T : 0) |
-						(c >= 0 ? SRC_S : 0))
-					       << (2 * (i & 3)));
+		if (src)
+			src[i >> 2] |= (unsigned char)(((c <= 0 ? SRC_T : 0) |
+							(c >= 0 ? SRC_S : 0))
+						       << (2 * (i & 3)));
 		if (c <= 0) {
 			pp = p;
 			pl = len;
 			ia++;
 		}
+		last_s = c >= 0;
 		if (c >= 0) {
 			/* The caller's bytes last until its next call. */
-			memcpy(in->prev, in->p, in->len);
-			in->plen = in->len;
+			sin_keep(in);
 			pp = in->prev;
 			pl = in->plen;
 			if (++in->i < ns && (rc = sin_next(in)))
@@ -902,9 +929,10 @@ static int encode(const struct bent *a, uint64_t na, struct sin *in,
 }
 
 /*
- * The counts of the @n merged entries (@src: where each came from; @a:
- * the table's, @sc: the stream's), passed to @w when @w is not NULL,
- * else their census into @hist: HC_ERANGE if a sum passes UINT64_MAX.
+ * The counts of the @n merged entries (@src: where each came from, NULL:
+ * all from the stream; @a: the table's, @sc: the stream's), passed to @w
+ * when @w is not NULL, else their census into @hist: HC_ERANGE if a sum
+ * passes UINT64_MAX.
  */
 static int write_counts(const struct bent *a, const uint64_t *sc,
 			const unsigned char *src, uint64_t n,
@@ -916,7 +944,7 @@ static int write_counts(const struct bent *a, const uint64_t *sc,
 	if (!w)
 		memset(hist, 0, 65 * sizeof(*hist));
 	for (uint64_t i = 0; i < n; i++) {
-		unsigned f = src_of(src, i);
+		unsigned f = src ? src_of(src, i) : SRC_S;
 		uint64_t c = f & SRC_T ? a[ia++].count : 0;
 
 		if ((f & SRC_S) && __builtin_add_overflow(c, sc[is++], &c))
@@ -1054,13 +1082,22 @@ static void count_run(void *ctx, unsigned code, const unsigned char *p,
 
 /* The Huffman coder: each byte's code (bit-reversed, in the low 16 bits)
  * and length (above), appended to a partial word @acc of @nacc bits
- * (< 64), then to whole words at @w. */
+ * (< 64), then to whole words at @w; the word at @w0 into @first
+ * instead (a part's first word, which the part before it shares). */
 struct hcoder {
-	uint32_t code[HC_CHUFF_CODES][256];
-	uint64_t *w;
-	uint64_t acc;
+	const uint32_t (*code)[256];
+	uint64_t *w, *w0;
+	uint64_t acc, first;
 	unsigned nacc;
 };
+
+static inline void code_word(struct hcoder *h, uint64_t *w, uint64_t v)
+{
+	if (w == h->w0)
+		h->first = v;
+	else
+		*w = v;
+}
 
 static inline void code_run(void *ctx, unsigned code, const unsigned char *p,
 			    uint64_t n)
@@ -1078,7 +1115,7 @@ static inline void code_run(void *ctx, unsigned code, const unsigned char *p,
 		nacc += l;
 		if (nacc >= 64) {
 			/* v's first l - nacc bits filled the word. */
-			*w++ = acc;
+			code_word(h, w++, acc);
 			nacc -= 64;
 			acc = v >> (l - nacc);
 		}
@@ -1088,46 +1125,224 @@ static inline void code_run(void *ctx, unsigned code, const unsigned char *p,
 	h->nacc = nacc;
 }
 
+/* The byte frequencies of blocks [0, nb) of @k at byte offsets @idx,
+ * added to @f. */
+static void huff_count(const struct bbuf *k, const uint64_t *idx, uint64_t nb,
+		       uint64_t f[HC_CHUFF_CODES][256])
+{
+	for (uint64_t j = 0; j < nb; j++)
+		block_runs(k->p + idx[j], k->p + idx[j + 1], count_run, f);
+}
+
+/* The codes of bytes of frequencies @f: their lengths into @len, each
+ * code and length into @code (as struct hcoder takes them). */
+static void huff_code(const uint64_t f[HC_CHUFF_CODES][256],
+		      unsigned char len[HC_CHUFF_LENS],
+		      uint32_t code[HC_CHUFF_CODES][256])
+{
+	uint16_t rev[256];
+
+	for (unsigned c = 0; c < HC_CHUFF_CODES; c++) {
+		huff_lengths(f[c], len + 256 * c);
+		canon(len + 256 * c, rev);
+		for (unsigned b = 0; b < 256; b++)
+			code[c][b] = rev[b] | (uint32_t)len[256 * c + b] << 16;
+	}
+}
+
+/* The bits the codes of lengths @len take for bytes of frequencies @f. */
+static uint64_t huff_bits(const uint64_t f[HC_CHUFF_CODES][256],
+			  const unsigned char len[HC_CHUFF_LENS])
+{
+	uint64_t bits = 0;
+
+	for (unsigned c = 0; c < HC_CHUFF_CODES; c++)
+		for (unsigned b = 0; b < 256; b++)
+			bits += f[c][b] * len[256 * c + b];
+	return bits;
+}
+
+/* Blocks [0, nb) of @k at byte offsets @idx, coded by @h from bit
+ * @off of @out (its words zeroed), @idx[0..nb) moved to bit offsets;
+ * the last partial word stored too. */
+static void huff_blocks(struct hcoder *h, const struct bbuf *k, uint64_t *idx,
+			uint64_t nb, const struct hc__bitbuf *out, uint64_t off)
+{
+	h->w = out->w + off / 64;
+	h->acc = 0;
+	h->nacc = (unsigned)(off % 64);
+	for (uint64_t j = 0; j < nb; j++) {
+		uint64_t from = idx[j];
+
+		idx[j] = (uint64_t)(h->w - out->w) * 64 + h->nacc;
+		block_runs(k->p + from, k->p + idx[j + 1], code_run, h);
+	}
+	code_word(h, h->w, h->acc);
+}
+
 /* The byte stream @k of blocks at byte offsets @idx, Huffman-coded into
  * @out (each byte in its code), @idx moved to bit offsets; the codes'
  * lengths into @len. */
 static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
 		       unsigned char len[HC_CHUFF_LENS], struct hc__bitbuf *out)
 {
-	uint64_t f[HC_CHUFF_CODES][256], bits = 0;
-	uint16_t rev[256];
-	struct hcoder h;
+	uint64_t f[HC_CHUFF_CODES][256], bits;
+	uint32_t code[HC_CHUFF_CODES][256];
+	struct hcoder h = { (const uint32_t(*)[256])code, NULL, NULL, 0, 0, 0 };
 	int rc;
 
 	memset(f, 0, sizeof(f));
-	for (uint64_t j = 0; j < nb; j++)
-		block_runs(k->p + idx[j], k->p + idx[j + 1], count_run, f);
-	for (unsigned c = 0; c < HC_CHUFF_CODES; c++) {
-		huff_lengths(f[c], len + 256 * c);
-		canon(len + 256 * c, rev);
-		for (unsigned b = 0; b < 256; b++) {
-			h.code[c][b] = rev[b] | (uint32_t)len[256 * c + b]
-							<< 16;
-			bits += f[c][b] * len[256 * c + b];
-		}
-	}
+	huff_count(k, idx, nb, f);
+	huff_code((const uint64_t(*)[256])f, len, code);
+	bits = huff_bits((const uint64_t(*)[256])f, len);
 	rc = hc__bb_reserve(out, hc__words_for(bits) + 1);
 	if (rc)
 		return rc;
-	h.w = out->w;
-	h.acc = 0;
-	h.nacc = 0;
-	for (uint64_t j = 0; j <= nb; j++) {
-		uint64_t from = idx[j];
-
-		idx[j] = (uint64_t)(h.w - out->w) * 64 + h.nacc;
-		if (j < nb)
-			block_runs(k->p + from, k->p + idx[j + 1], code_run,
-				   &h);
-	}
-	*h.w = h.acc;
+	huff_blocks(&h, k, idx, nb, out, 0);
+	idx[nb] = bits;
 	out->bits = bits;
 	return HC_OK;
+}
+
+/* ---- a stream alone, in parts ------------------------------------------ */
+
+/*
+ * A stream whose table has no keys, written by up to
+ * HC_CSAVE_THREADS_MAX threads: each part front-codes a range of whole
+ * blocks (its first key's order against the key before it checked
+ * too), and counts its bytes; then, with the codes of every part's
+ * counts, each codes its blocks from its own bit offset, known from its
+ * counts.  Every word a part writes is its own but its first, which it
+ * shares with the part before: kept aside, and or-ed in once all are
+ * done.  The bits are those one thread writes.
+ */
+struct epart {
+	_Alignas(64) struct sin in; /* a cache line of its own */
+	uint64_t lo, nb; /* its first key, its blocks */
+	struct bbuf k;
+	uint64_t *idx; /* nb + 1 */
+	uint64_t f[HC_CHUFF_CODES][256];
+	struct hcoder h;
+	const struct hc__bitbuf *out;
+	uint64_t off; /* its first bit */
+	int coding, rc;
+};
+
+static void *epart_run(void *arg)
+{
+	struct epart *p = arg;
+	uint64_t n = 0;
+
+	if (p->coding) {
+		huff_blocks(&p->h, &p->k, p->idx, p->nb, p->out, p->off);
+		return NULL;
+	}
+	if (p->lo) {
+		/* The key before, to check the order against. */
+		p->in.i = p->lo - 1;
+		p->rc = sin_next(&p->in);
+		if (p->rc)
+			return NULL;
+		sin_keep(&p->in);
+		p->in.i++;
+	}
+	p->rc = encode(NULL, 0, &p->in, &p->k, p->idx, NULL, &n);
+	if (!p->rc)
+		huff_count(&p->k, p->idx, p->nb, p->f);
+	return NULL;
+}
+
+/* Parts for the save of @more with a table of @na keys, 0 for none (one
+ * reader, through key): for a large stream with key_part and no table
+ * keys, one a save thread. */
+static unsigned parts_for(const hc_key_stream *more, uint64_t na)
+{
+	unsigned nt;
+
+	if (!more || na ||
+	    more->size < offsetof(hc_key_stream, key_part) +
+				 sizeof(more->key_part) ||
+	    !more->key_part || more->n < hc__compact_split_min)
+		return 0;
+	nt = hc__cx_save_threads();
+	if (nt > HC_KEY_STREAM_PARTS)
+		nt = HC_KEY_STREAM_PARTS;
+	return nt;
+}
+
+/* encode() and huff_encode() of the keys of @more in @nt parts: the
+ * block index (bit offsets) into @idx, the codes' lengths into @len,
+ * the coded keys into @kb. */
+static int encode_parts(const hc_key_stream *more, unsigned nt, uint64_t *idx,
+			unsigned char len[HC_CHUFF_LENS], struct hc__bitbuf *kb)
+{
+	const uint64_t nb = (more->n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS;
+	uint64_t f[HC_CHUFF_CODES][256], bits = 0;
+	uint32_t code[HC_CHUFF_CODES][256];
+	struct epart *p;
+	int rc = HC_OK;
+
+	if (nt > nb)
+		nt = (unsigned)nb;
+	p = aligned_alloc(64, nt * sizeof(*p));
+	if (!p)
+		return HC_ENOMEM;
+	memset(p, 0, nt * sizeof(*p));
+	for (unsigned t = 0; t < nt; t++) {
+		uint64_t b0 = nb * t / nt, b1 = nb * (t + 1) / nt;
+
+		p[t].lo = b0 * HC_CBLOCK_KEYS;
+		p[t].nb = b1 - b0;
+		p[t].in.s = more;
+		p[t].in.part = (int)t;
+		p[t].in.i = p[t].lo;
+		p[t].in.end = t + 1 == nt ? more->n : b1 * HC_CBLOCK_KEYS;
+		p[t].in.prev = malloc(HC_KEY_BYTES_MAX);
+		p[t].idx = malloc((p[t].nb + 1) * sizeof(*p[t].idx));
+		if (!p[t].in.prev || !p[t].idx)
+			rc = HC_ENOMEM;
+	}
+	if (!rc) {
+		hc__cx_run_jobs(epart_run, p, sizeof(*p), nt);
+		for (unsigned t = 0; t < nt && !rc; t++)
+			rc = p[t].rc;
+	}
+	if (!rc) {
+		memset(f, 0, sizeof(f));
+		for (unsigned t = 0; t < nt; t++)
+			for (unsigned c = 0; c < HC_CHUFF_CODES; c++)
+				for (unsigned b = 0; b < 256; b++)
+					f[c][b] += p[t].f[c][b];
+		huff_code((const uint64_t(*)[256])f, len, code);
+		for (unsigned t = 0; t < nt; t++) {
+			p[t].off = bits;
+			bits += huff_bits((const uint64_t(*)[256])p[t].f, len);
+		}
+		rc = hc__bb_reserve(kb, hc__words_for(bits) + 1);
+	}
+	if (!rc) {
+		for (unsigned t = 0; t < nt; t++) {
+			p[t].h.code = (const uint32_t(*)[256])code;
+			p[t].h.w0 = kb->w + p[t].off / 64;
+			p[t].out = kb;
+			p[t].coding = 1;
+		}
+		hc__cx_run_jobs(epart_run, p, sizeof(*p), nt);
+		for (unsigned t = 0; t < nt; t++) {
+			kb->w[p[t].off / 64] |= p[t].h.first;
+			memcpy(idx + p[t].lo / HC_CBLOCK_KEYS, p[t].idx,
+			       p[t].nb * sizeof(*idx));
+		}
+		idx[nb] = bits;
+		kb->bits = bits;
+	}
+	for (unsigned t = 0; t < nt; t++) {
+		free(p[t].in.prev);
+		free(p[t].idx);
+		free(p[t].k.p);
+	}
+	free(p);
+	return rc;
 }
 
 static void write_body(struct hc__fout *f, const struct hc__cheader *h,
@@ -1173,13 +1388,14 @@ int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 	struct hc__fout f = { fd, NULL, HC_CHEADER_SIZE, NULL, 0, 0, 0, 0 };
 	struct bbuf k = { NULL, 0, 0, HC_OK };
 	struct hc__bitbuf kb = { NULL, 0, 0 };
-	struct sin in = { more, 0, NULL, 0, NULL, 0 };
+	struct sin in = { more, -1, 0, more ? more->n : 0, NULL, 0, 0,
+			  NULL, 0,  0 };
 	unsigned char len[HC_CHUFF_LENS], *src = NULL;
 	struct bent *a = NULL;
 	uint64_t hist[65], na = 0, n = 0, nmax, cap, *idx = NULL;
 	XXH3_state_t st;
 	hc_options o;
-	unsigned cur, top, cur2, top2;
+	unsigned cur, top, cur2, top2, parts;
 	int rc;
 
 	memset(&w, 0, sizeof(w));
@@ -1205,15 +1421,22 @@ int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 		rc = HC_ENOMEM;
 		goto out;
 	}
+	parts = parts_for(more, na);
 	idx = nmax / HC_CBLOCK_KEYS + 2 <= SIZE_MAX / 8
 		      ? malloc((nmax / HC_CBLOCK_KEYS + 2) * 8)
 		      : NULL;
-	src = nmax / 4 + 1 <= SIZE_MAX ? calloc((size_t)(nmax / 4 + 1), 1)
-				       : NULL;
-	in.prev = more ? malloc(HC_KEY_BYTES_MAX) : NULL;
-	rc = idx && src && (!more || in.prev) ? HC_OK : HC_ENOMEM;
-	if (!rc)
-		rc = encode(a, na, more ? &in : NULL, &k, idx, src, &n);
+	if (parts) {
+		rc = idx ? encode_parts(more, parts, idx, len, &kb) : HC_ENOMEM;
+		n = more->n; /* every key, all from the stream: no src */
+	} else {
+		src = nmax / 4 + 1 <= SIZE_MAX
+			      ? calloc((size_t)(nmax / 4 + 1), 1)
+			      : NULL;
+		in.prev = more ? malloc(HC_KEY_BYTES_MAX) : NULL;
+		rc = idx && src && (!more || in.prev) ? HC_OK : HC_ENOMEM;
+		if (!rc)
+			rc = encode(a, na, more ? &in : NULL, &k, idx, src, &n);
+	}
 	if (!rc && more)
 		rc = write_counts(a, more->counts, src, n, NULL, hist);
 	if (!rc) {
@@ -1226,7 +1449,7 @@ int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 				  NULL);
 	free(a); /* the stream and the counts hold it all now */
 	a = NULL;
-	if (!rc)
+	if (!rc && !parts)
 		rc = huff_encode(&k, idx,
 				 (n + HC_CBLOCK_KEYS - 1) / HC_CBLOCK_KEYS, len,
 				 &kb);

@@ -313,15 +313,21 @@ struct gram {
 	uint64_t key, count;
 };
 
+/* The text of the n-gram a reader of the save's stream took last. */
+struct gcursor {
+	_Alignas(64) unsigned char *buf; /* a cache line of its own */
+	uint64_t prev; /* its key */
+	int have; /* buf holds it */
+	size_t at[HCK_IDS_K_MAX + 1]; /* where its word j's space (j > 0)
+				       * or text (j = 0) starts; at[k]: end */
+};
+
 struct saver {
 	unsigned k, rb; /* order, bits of a rank */
 	const struct word *w; /* by id */
 	const uint32_t *by_in, *by_end; /* id of each rank */
 	const uint64_t *keys; /* sorted n-grams of ranks */
-	unsigned char *buf; /* the text of the last n-gram */
-	uint64_t prev; /* its key */
-	size_t at[HCK_IDS_K_MAX + 1]; /* where its word j's space (j > 0)
-				       * or text (j = 0) starts; at[k]: end */
+	struct gcursor cur[HC_KEY_STREAM_PARTS]; /* one a reader */
 };
 
 /* Words as they compare inside a text, before a space (@in), or at its
@@ -537,34 +543,81 @@ static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 	return HC_OK;
 }
 
-/* The text of n-gram @i: only the words from the first one that differs
- * from the last n-gram's are written again. */
-static int gram_text(void *arg, uint64_t i, const void **key, size_t *len)
+/* The text of n-gram @i into @c: only the words from the first one that
+ * differs from those of @c's last n-gram are written again. */
+static int gram_text_in(const struct saver *s, struct gcursor *c, uint64_t i,
+			const void **key, size_t *len)
 {
-	struct saver *s = arg;
 	const unsigned k = s->k, rb = s->rb;
 	const uint64_t mask = (UINT64_C(1) << rb) - 1, v = s->keys[i];
 	unsigned j = 0;
 	unsigned char *o;
 
-	if (i > 0 && v != s->prev)
-		j = k - 1 - (63u - (unsigned)__builtin_clzll(v ^ s->prev)) / rb;
-	for (o = s->buf + s->at[j]; j < k; j++) {
+	if (c->have && v != c->prev)
+		j = k - 1 - (63u - (unsigned)__builtin_clzll(v ^ c->prev)) / rb;
+	for (o = c->buf + c->at[j]; j < k; j++) {
 		uint64_t r = v >> (rb * (k - 1 - j)) & mask;
 		const struct word *w =
 			&s->w[j + 1 < k ? s->by_in[r] : s->by_end[r]];
 
-		s->at[j] = (size_t)(o - s->buf);
+		c->at[j] = (size_t)(o - c->buf);
 		if (j)
 			*o++ = ' ';
 		memcpy(o, w->p, w->len);
 		o += w->len;
 	}
-	s->at[k] = (size_t)(o - s->buf);
-	s->prev = v;
-	*key = s->buf;
-	*len = s->at[k];
+	c->at[k] = (size_t)(o - c->buf);
+	c->prev = v;
+	c->have = 1;
+	*key = c->buf;
+	*len = c->at[k];
 	return HC_OK;
+}
+
+/* hc_key_stream.key and .key_part: the save's readers, each with its
+ * own cursor. */
+static int gram_text(void *arg, uint64_t i, const void **key, size_t *len)
+{
+	struct saver *s = arg;
+
+	return gram_text_in(s, &s->cur[0], i, key, len);
+}
+
+static int gram_part(void *arg, unsigned part, uint64_t i, const void **key,
+		     size_t *len)
+{
+	struct saver *s = arg;
+
+	if (part >= HC_KEY_STREAM_PARTS)
+		return HC_EINVAL;
+	return gram_text_in(s, &s->cur[part], i, key, len);
+}
+
+static void saver_free(struct saver *s)
+{
+	if (!s)
+		return;
+	for (unsigned p = 0; p < HC_KEY_STREAM_PARTS; p++)
+		free(s->cur[p].buf);
+	free(s);
+}
+
+/* A saver with its cursors' buffers, or NULL. */
+static struct saver *saver_new(void)
+{
+	struct saver *s = aligned_alloc(64, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	for (unsigned p = 0; p < HC_KEY_STREAM_PARTS; p++) {
+		s->cur[p].buf = malloc((size_t)HC_KEY_BYTES_MAX + 1);
+		if (!s->cur[p].buf) {
+			saver_free(s);
+			return NULL;
+		}
+	}
+	return s;
 }
 
 /* A smaller block for @p, or @p itself. */
@@ -577,7 +630,7 @@ static void *shrink(void *p, size_t size)
 
 int hck_ids_save(hck_ids *x, const char *path)
 {
-	struct saver s;
+	struct saver *s = NULL;
 	const unsigned k = x ? x->m.k : 0, b = x ? x->bits : 0;
 	uint64_t nid, room, nw = 0, n = 0, cap, *keys = NULL, *counts = NULL;
 	uint32_t *ids = NULL, *rank = NULL;
@@ -594,7 +647,6 @@ int hck_ids_save(hck_ids *x, const char *path)
 
 	if (!x || !path || !x->grams)
 		return HC_EINVAL;
-	memset(&s, 0, sizeof(s));
 	/* ORDER: relaxed. The workers are done and waited for; their
 	 * fetch-adds happen before the wait returned. */
 	nid = atomic_load_explicit(x->next, memory_order_relaxed);
@@ -611,8 +663,8 @@ int hck_ids_save(hck_ids *x, const char *path)
 	by_end = malloc(room * sizeof(*by_end));
 	rank = malloc(room * 2 * sizeof(*rank));
 	wk = malloc(room * 2 * sizeof(*wk));
-	s.buf = malloc((size_t)HC_KEY_BYTES_MAX + 1);
-	if (!w || !ids || !by_in || !by_end || !rank || !wk || !s.buf) {
+	s = saver_new();
+	if (!w || !ids || !by_in || !by_end || !rank || !wk || !s) {
 		rc = HC_ENOMEM;
 		goto out;
 	}
@@ -687,17 +739,18 @@ int hck_ids_save(hck_ids *x, const char *path)
 	g = NULL;
 	keys = shrink(keys, n * sizeof(*keys));
 	counts = shrink(counts, n * sizeof(*counts));
-	s.k = k;
-	s.rb = rb;
-	s.w = w;
-	s.by_in = by_in;
-	s.by_end = by_end;
-	s.keys = keys;
+	s->k = k;
+	s->rb = rb;
+	s->w = w;
+	s->by_in = by_in;
+	s->by_end = by_end;
+	s->keys = keys;
 	more.size = sizeof(more);
 	more.n = n;
 	more.counts = counts;
 	more.key = gram_text;
-	more.arg = &s;
+	more.key_part = gram_part;
+	more.arg = s;
 	rc = hc_table_save_compact_with(x->spill, path, &more);
 out:
 	free(g);
@@ -710,6 +763,6 @@ out:
 	free(by_in);
 	free(by_end);
 	free(w);
-	free(s.buf);
+	saver_free(s);
 	return rc;
 }

@@ -14,6 +14,8 @@
  * as the source) give the file of a table holding them all, byte for
  * byte; streams out of contract are refused and leave no file.
  */
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -656,6 +658,57 @@ static int ks_key(void *arg, uint64_t i, const void **key, size_t *len)
 	return HC_OK;
 }
 
+/*
+ * The same keys for several threads (hc_key_stream.key_part): one buffer
+ * a part.  Each part's calls must ask for i ascending by one from its
+ * first; a call that does not counts in @bad (checked by the test's own
+ * thread).  @fail_at fails in whichever part asks for it.
+ */
+struct pstream {
+	unsigned char **k;
+	size_t *len;
+	uint64_t fail_at;
+	int err;
+	_Atomic unsigned bad, calls;
+	uint64_t next[HC_KEY_STREAM_PARTS];
+	int started[HC_KEY_STREAM_PARTS];
+	unsigned char buf[HC_KEY_STREAM_PARTS][HC_KEY_BYTES_MAX + 1];
+};
+
+static int ps_key(void *arg, unsigned part, uint64_t i, const void **key,
+		  size_t *len)
+{
+	struct pstream *s = arg;
+
+	/* ORDER: relaxed. Counters the test reads after the save's
+	 * threads were joined, which orders them. */
+	atomic_fetch_add_explicit(&s->calls, 1, memory_order_relaxed);
+	if (part >= HC_KEY_STREAM_PARTS ||
+	    (s->started[part] && i != s->next[part])) {
+		/* ORDER: relaxed, as above. */
+		atomic_fetch_add_explicit(&s->bad, 1, memory_order_relaxed);
+		return HC_EINVAL;
+	}
+	s->started[part] = 1;
+	s->next[part] = i + 1;
+	if (i == s->fail_at)
+		return s->err;
+	memset(s->buf[part], 0xa5, 64); /* the last key's bytes are gone */
+	memcpy(s->buf[part], s->k[i], s->len[i]);
+	*key = s->buf[part];
+	*len = s->len[i];
+	return HC_OK;
+}
+
+static int ps_key_one(void *arg, uint64_t i, const void **key, size_t *len)
+{
+	(void)arg;
+	(void)i;
+	(void)key;
+	(void)len;
+	return HC_EMISUSE; /* a save that reads by parts never calls this */
+}
+
 static int ptr_cmp(const void *a, const void *b)
 {
 	const unsigned char *const *x = a, *const *y = b;
@@ -771,7 +824,7 @@ static void merged(int shape, size_t n, int mix, int compact_src)
 	uint64_t st = 1234 + n + (uint64_t)mix, *sc;
 	hc_table *t, *r, *c, *tc;
 	struct kstream *ks = calloc(1, sizeof(*ks));
-	hc_key_stream more = { sizeof(more), 0, NULL, ks_key, ks };
+	hc_key_stream more = { sizeof(more), 0, NULL, ks_key, ks, NULL };
 	size_t ns = 0;
 	hc_iter *it;
 	hc_entry e;
@@ -864,12 +917,146 @@ START_TEST(stream_only)
 }
 END_TEST
 
+/* A save of a stream with key_part of @n keys of @shape (the table
+ * empty) into @path, with @threads threads reading it. */
+static int save_parts(hc_table *t, struct pstream *ps, size_t n, uint64_t *sc,
+		      unsigned threads, const char *path)
+{
+	hc_key_stream m = { sizeof(m), n, sc, ps_key_one, ps, ps_key };
+	int rc;
+
+	memset(ps->started, 0, sizeof(ps->started));
+	hc__compact_threads = threads;
+	rc = hc_table_save_compact_with(t, path, &m);
+	hc__compact_threads = 0;
+	/* ORDER: relaxed. The save joined the threads that counted. */
+	ck_assert_uint_eq(atomic_load_explicit(&ps->bad, memory_order_relaxed),
+			  0);
+	return rc;
+}
+
+/* A stream alone read by 1 to 5 threads at once: the file is the one a
+ * single reader writes (the stream's keys as a table's), byte for
+ * byte; a key out of order at a part's first key, or a part's error,
+ * refuses the save and leaves no file. */
+START_TEST(stream_parts)
+{
+	static const int shapes[] = { KEYS_RANDOM, KEYS_PREFIX, KEYS_LONG,
+				      KEYS_EDGE };
+	const int shape = shapes[_i];
+	size_t n = shape == KEYS_LONG ? 70 : 3000 + 97 * (size_t)_i;
+	uint64_t split = hc__compact_split_min, st = 99, *sc;
+	struct pstream *ps = calloc(1, sizeof(*ps));
+	unsigned char **k, *swap;
+	char ref[4096], path[4096];
+	hc_table *t, *r;
+
+	ck_assert_ptr_nonnull(ps);
+	sorted_keys(shape, &n, 31 + (uint64_t)_i, &k);
+	t = empty_like(shape, n, 5);
+	r = empty_like(shape, n, 5);
+	sc = calloc(n + 1, sizeof(*sc));
+	ps->k = calloc(n + 1, sizeof(*ps->k));
+	ps->len = calloc(n + 1, sizeof(*ps->len));
+	ck_assert(sc && ps->k && ps->len);
+	ps->fail_at = UINT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t len;
+
+		memcpy(&len, k[i], 4);
+		ps->k[i] = k[i] + 4;
+		ps->len[i] = len;
+		sc[i] = any_count(&st);
+		ck_assert_ok(hc_add_bytes(r, k[i] + 4, len, sc[i]));
+	}
+	hc_test_path(ref, sizeof(ref), "parts-ref");
+	ck_assert_ok(hc_table_save_compact(r, ref));
+	hc__compact_split_min = 1;
+	hc_test_path(path, sizeof(path), "parts");
+	for (unsigned threads = 1; threads <= 5; threads++) {
+		ck_assert_ok(save_parts(t, ps, n, sc, threads, path));
+		ck_assert_msg(same_file(ref, path), "shape %d, %u threads",
+			      shape, threads);
+		unlink(path);
+	}
+	/* Fewer keys than the split: one reader, through key_part too. */
+	hc__compact_split_min = n + 1;
+	ck_assert_int_eq(save_parts(t, ps, n, sc, 4, path), HC_EMISUSE);
+	ck_assert(no_file(path));
+	hc__compact_split_min = 1;
+	if (n >= 3 * HC_CBLOCK_KEYS) {
+		/* Keys 0 and 1 of the last third swapped: the first key of
+		 * a part (3 parts) is out of order, then one inside it. */
+		size_t at = (n / HC_CBLOCK_KEYS) * 2 / 3 * HC_CBLOCK_KEYS;
+
+		for (size_t d = 0; d < 2; d++) {
+			size_t x = at - 1 + d;
+
+			for (int twice = 0; twice < 2; twice++) {
+				size_t l = ps->len[x];
+
+				swap = ps->k[x];
+				ps->k[x] = ps->k[x + 1];
+				ps->k[x + 1] = swap;
+				ps->len[x] = ps->len[x + 1];
+				ps->len[x + 1] = l;
+				if (twice)
+					break; /* back as they were */
+				ck_assert_int_eq(
+					save_parts(t, ps, n, sc, 3, path),
+					HC_EINVAL);
+				ck_assert(no_file(path));
+			}
+		}
+		/* The stream's own error, in the middle part. */
+		ps->fail_at = n / 2;
+		ps->err = HC_EIO;
+		ck_assert_int_eq(save_parts(t, ps, n, sc, 3, path), HC_EIO);
+		ck_assert(no_file(path));
+		ps->fail_at = UINT64_MAX;
+	}
+	/* The old struct, which ends before key_part: read by key alone. */
+	{
+		struct kstream *ks = calloc(1, sizeof(*ks));
+		hc_key_stream m = { offsetof(hc_key_stream, key_part),
+				    n,
+				    sc,
+				    ks_key,
+				    ks,
+				    ps_key };
+
+		ck_assert_ptr_nonnull(ks);
+		ks->k = ps->k;
+		ks->len = ps->len;
+		ks->fail_at = UINT64_MAX;
+		hc__compact_threads = 3;
+		ck_assert_ok(hc_table_save_compact_with(t, path, &m));
+		hc__compact_threads = 0;
+		hc_assert_eq(ks->next, n);
+		ck_assert(same_file(ref, path));
+		unlink(path);
+		free(ks);
+	}
+	hc__compact_split_min = split;
+	unlink(ref);
+	for (size_t i = 0; i < n; i++)
+		free(k[i]);
+	free(k);
+	free(sc);
+	free(ps->k);
+	free(ps->len);
+	free(ps);
+	hc_table_close(t);
+	hc_table_close(r);
+}
+END_TEST
+
 /* Every key in the table, the stream empty: hc_table_save_compact(). */
 START_TEST(table_only)
 {
 	char a[4096], b[4096];
 	hc_table *t = make(KEYS_PREFIX, msizes[_i], 0, 5);
-	hc_key_stream none = { sizeof(none), 0, NULL, NULL, NULL };
+	hc_key_stream none = { sizeof(none), 0, NULL, NULL, NULL, NULL };
 
 	merged(KEYS_RANDOM, msizes[_i], 0, 0);
 	hc_test_path(a, sizeof(a), "plain");
@@ -912,7 +1099,7 @@ START_TEST(bad_streams)
 	size_t len[4] = { 1, 1, 1, 1 };
 	uint64_t cnt[4] = { 1, 2, 3, 4 };
 	struct kstream *ks = calloc(1, sizeof(*ks));
-	hc_key_stream m = { sizeof(m), 4, cnt, ks_key, ks };
+	hc_key_stream m = { sizeof(m), 4, cnt, ks_key, ks, NULL };
 	hc_table *t = empty_like(KEYS_RANDOM, 10, 3), *u;
 	hc_options o;
 
@@ -1052,6 +1239,7 @@ Suite *hc_compact_bytes_suite(void)
 	tcase_add_test(tc, threads_same_file);
 	tcase_add_test(tc, smaller);
 	tcase_add_loop_test(tc, stream_only, 0, NMSIZES);
+	tcase_add_loop_test(tc, stream_parts, 0, 4);
 	tcase_add_loop_test(tc, table_only, 0, NMSIZES);
 	tcase_add_loop_test(tc, interleaved, 0, NMSIZES);
 	tcase_add_test(tc, bad_streams);

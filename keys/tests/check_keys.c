@@ -15,6 +15,10 @@
 
 /* keys/words.c's test hook (hck_internal.h). */
 extern uint64_t hck__radix_split_min;
+/* The kernel's save threads (kernel/hc_internal.h): the stream of the
+ * save in parts, however few its keys. */
+extern uint64_t hc__compact_split_min;
+extern unsigned hc__compact_threads;
 
 static hc_table *plan_create(const hck_meta *m, uint64_t keys, int wide)
 {
@@ -795,12 +799,22 @@ START_TEST(ids_equal_texts)
 			ck_assert_uint_eq(in.spilled, 0);
 			hc_table_close(got);
 		}
-		/* The save's sorts in threads, however few the keys. */
-		hck__radix_split_min = 1;
-		got = count_by_ids(&m, text, 2, 0, &in);
-		hck__radix_split_min = UINT64_C(1) << 20;
-		ck_assert_msg(same_counts(want, got), "k %u threads", k);
-		hc_table_close(got);
+		/* The save's sorts in threads, and its stream read in 1 to
+		 * 3 parts, however few the keys. */
+		for (unsigned parts = 1; parts <= 3; parts++) {
+			uint64_t split = hc__compact_split_min;
+
+			hck__radix_split_min = 1;
+			hc__compact_split_min = 1;
+			hc__compact_threads = parts;
+			got = count_by_ids(&m, text, 2, 0, &in);
+			hck__radix_split_min = UINT64_C(1) << 20;
+			hc__compact_split_min = split;
+			hc__compact_threads = 0;
+			ck_assert_msg(same_counts(want, got), "k %u, %u parts",
+				      k, parts);
+			hc_table_close(got);
+		}
 		for (size_t block = 1; block < 9; block += 3) {
 			got = count_by_ids(&m, text, 1, block, &in);
 			ck_assert_msg(same_counts(want, got), "k %u block %zu",
