@@ -366,6 +366,57 @@ static int wtie_cmp(const void *a, const void *b, void *arg)
 	return cmp_words(&o->w[x->count], &o->w[y->count], o->in);
 }
 
+/* Bytes @off.. of word @x as a key (see struct wsort). */
+static uint64_t word_key(const struct word *x, size_t off, int in)
+{
+	uint64_t key = 0;
+
+	for (size_t b = off; b < off + 8; b++)
+		key = key << 8 | (b < x->len		? x->p[b]
+				  : in && b == x->len ? ' '
+							: 0);
+	return key;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct gram *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/* Deeper than this, runs of equal keys go to the sort that reads the
+ * words (a bound on the recursion below, for words that share long
+ * prefixes). */
+#define WORD_DEPTH_MAX 16u
+
+/*
+ * Order @a[0..n), words whose keys of bytes [8 (d - 1), 8 d) are equal:
+ * by their next 8 bytes, then each run of equal keys again, one depth
+ * further.  Where a word of the run ends before 8 d (only a NUL can
+ * stand where its end's padding does, at a text's end), or deeper than
+ * WORD_DEPTH_MAX, by the words themselves.
+ */
+static void rank_ties(struct gram *a, uint64_t n, unsigned d,
+		      const struct wsort *o)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (d > WORD_DEPTH_MAX || o->w[a[i].count].len < 8 * d) {
+			qsort_r(a, n, sizeof(*a), wtie_cmp, (void *)o);
+			return;
+		}
+	/* Each word holds its first 8 d bytes, the same in all. */
+	for (uint64_t i = 0; i < n; i++)
+		a[i].key = word_key(&o->w[a[i].count], 8 * d, o->in);
+	qsort(a, n, sizeof(*a), key_cmp);
+	for (uint64_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && a[j].key == a[i].key; j++)
+			;
+		if (j - i > 1)
+			rank_ties(a + i, j - i, d + 1, o);
+	}
+}
+
 static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 		      unsigned bits);
 
@@ -381,14 +432,7 @@ static int rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
 	int rc;
 
 	for (uint64_t i = 0; i < n; i++) {
-		const struct word *x = &w[ids[i]];
-		uint64_t key = 0;
-
-		for (size_t b = 0; b < 8; b++)
-			key = key << 8 | (b < x->len	      ? x->p[b]
-					  : in && b == x->len ? ' '
-							      : 0);
-		a[i].key = key;
+		a[i].key = word_key(&w[ids[i]], 0, in);
 		a[i].count = ids[i];
 	}
 	rc = radix_sort(a, tmp, n, 64);
@@ -398,7 +442,7 @@ static int rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
 		for (j = i + 1; j < n && a[j].key == a[i].key; j++)
 			;
 		if (j - i > 1)
-			qsort_r(a + i, j - i, sizeof(*a), wtie_cmp, &o);
+			rank_ties(a + i, j - i, 1, &o);
 	}
 	for (uint64_t r = 0; r < n; r++) {
 		by[r] = (uint32_t)a[r].count;

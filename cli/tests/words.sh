@@ -16,6 +16,15 @@ need perl perl
 	printf 'a a! a\001 a\037 a\t a  ab a\377 a\200 ab! ab\n'
 	printf 'a\001 a a! a\377 ab a\037x a a\r\nx\001 x x\001y x x!\n'
 	printf 'nul\000byte \001\177 caf\303\251 caf\303 caf \342\202\254\n'
+	# Words that share 8 and 16 bytes, then end, or go on with a
+	# NUL, bytes below and above ' ': the save's ranks, byte by byte
+	# past the first 8 (inside a text, and at its end).
+	for w in abcdefgh abcdefgh\\000 abcdefgh\\000\\000 abcdefgh\\001 \
+		abcdefgh! abcdefghi abcdefgh\\377 abcdefghabcdefgh \
+		abcdefghabcdefgh\\000 abcdefghabcdefgh\\037z \
+		abcdefghabcdefghX abcdefghabcdefghabcdefgh; do
+		printf "$w x $w\\n$w $w\\n"
+	done
 	perl -e 'print "long" x 5000, " a b ", "w" x 70000, " a b a\n"'
 	"$GEN_TEXT" --bytes 30000 --seed 6 --vocab 60
 	printf 'last words  without newline a'

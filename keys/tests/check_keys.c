@@ -781,7 +781,11 @@ START_TEST(ids_equal_texts)
 	static const char text[] =
 		"a a! a\001 a\037 a  ab a\377 a\200 ab! ab a\001 a a! a\377 "
 		"ab a\037x a a\r\nx\001 x x\001y x x! the cat\tsat on the "
-		"mat and the cat ate the rat; the end\n\nof the tale a a a a";
+		"mat and the cat ate the rat; the end\n\nof the tale a a a a "
+		"abcdefgh abcdefgh\001 abcdefghi abcdefgh! abcdefgh\377 "
+		"abcdefghabcdefgh abcdefghabcdefgh\037 abcdefghabcdefghX "
+		"abcdefgh abcdefghabcdefgh abcdefghi abcdefgh\001 abcdefgh "
+		"abcdefghabcdefgh\037 abcdefghabcdefgh";
 
 	if (!tables_grow())
 		return;
