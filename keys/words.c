@@ -372,9 +372,9 @@ static uint64_t word_key(const struct word *x, size_t off, int in)
 	uint64_t key = 0;
 
 	for (size_t b = off; b < off + 8; b++)
-		key = key << 8 | (b < x->len		? x->p[b]
+		key = key << 8 | (b < x->len	      ? x->p[b]
 				  : in && b == x->len ? ' '
-							: 0);
+						      : 0);
 	return key;
 }
 
