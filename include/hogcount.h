@@ -741,6 +741,23 @@ HC_API int hc_get_bytes(const hc_table *t, const void *key, size_t len,
 HC_API int hc_iter_create(const hc_table *t, hc_iter **out);
 
 /*
+ * hc_iter_create_parts - @parts walks (1 .. HC_ITER_PARTS_MAX) into
+ * @its[0 .. parts - 1], for threads that walk one table together, each
+ * with its own: each walks a share of the entries, and together they
+ * return what one hc_iter_create() walk made at the same moment does
+ * (each entry in one part; G2 and M4 as for one walk).  A part is a
+ * range of slots of each generation walked: of every slot, so as many
+ * entries a part on average.  A compact file's entries are all in
+ * part 0, and so is the zero key.  Each is freed by hc_iter_destroy(),
+ * in any order, by any thread.
+ * Returns HC_OK, HC_EINVAL (@parts 0 or above HC_ITER_PARTS_MAX),
+ * HC_ENOMEM; on an error no walk is made.
+ */
+#define HC_ITER_PARTS_MAX 4096u
+HC_API int hc_iter_create_parts(const hc_table *t, unsigned parts,
+				hc_iter **its);
+
+/*
  * hc_iter_next - the next entry into @e.
  * Returns 1 with an entry, 0 at the end, HC_ECORRUPT if a slot points
  * outside the key area (a damaged file: the walk stops; a compact

@@ -726,7 +726,8 @@ struct hc__kind {
 		       uint64_t *copied);
 	/* iter.c: the next entry of generation @v from slot *pos on, with
 	 * its key; a key that @older holds is skipped (M4; @older NULL in
-	 * the first pass).  1, 0 at the end of @v, or an error. */
+	 * the first pass).  1 with *pos one past the entry's slot (a part
+	 * of a walk ends there), 0 at the end of @v, or an error. */
 	int (*next)(const struct hc_table *t, const struct hc__gv *v,
 		    const struct hc__gv *older, uint64_t *pos, hc_entry *e);
 	/* export.c: @fn with the count of every claimed slot of @v that

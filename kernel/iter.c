@@ -19,31 +19,62 @@ struct hc_iter {
 	int passes; /* 1, or 2 while a growth was in flight at the start */
 	int pass;
 	uint64_t pos; /* next slot or dense counter */
+	unsigned part, parts; /* this walk's share: one slot range */
+	uint64_t hi; /* the end of the range in this pass */
 	int zero_done; /* u64 kind: header zero_count reported */
 	int pin; /* held from create to destroy (design.md M9) */
 	uint64_t pin_pid; /* the process that pinned (not a forked child) */
 	uint64_t cb, ci, co; /* compact: bucket, entry, overflow cursor */
 };
 
+/* Slot @part * @cap / @parts: where part @part of a pass begins. */
+static uint64_t part_start(uint64_t cap, unsigned part, unsigned parts)
+{
+	return (uint64_t)((unsigned __int128)cap * part / parts);
+}
+
+/* Start pass it->pass: its range of slots. */
+static void pass_start(struct hc_iter *it)
+{
+	uint64_t cap = it->gv[it->pass].capacity;
+
+	it->pos = part_start(cap, it->part, it->parts);
+	it->hi = part_start(cap, it->part + 1, it->parts);
+}
+
 int hc_iter_create(const hc_table *t, hc_iter **out)
+{
+	return hc_iter_create_parts(t, 1, out);
+}
+
+int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 {
 	struct hc_iter *it;
 	unsigned cur, top;
-	int rc;
+	int rc = HC_OK;
 
-	if (!t || !out)
+	if (!t || !its || !parts || parts > HC_ITER_PARTS_MAX)
 		return HC_EINVAL;
-	it = calloc(1, sizeof(*it));
-	if (!it)
-		return HC_ENOMEM;
+	for (unsigned p = 0; p < parts; p++) {
+		its[p] = calloc(1, sizeof(*it));
+		if (!its[p]) {
+			while (p--)
+				free(its[p]);
+			return HC_ENOMEM;
+		}
+	}
 	/* The handle may map a generation published since it was opened;
-	 * the table itself is only read. */
+	 * the table itself is only read.  Each part pins, as a walk does,
+	 * before the generations are read, once for all of them. */
+	it = its[0];
 	it->t = (struct hc_table *)t;
 	it->zero_done = !(t->ops->flags & HC_KIND_ZERO) || t->cx;
 	it->passes = 1;
 	if (!t->cx) {
-		it->pin = hc__pin(it->t);
-		it->pin_pid = hc__pid();
+		for (unsigned p = 0; p < parts; p++) {
+			its[p]->pin = hc__pin(it->t);
+			its[p]->pin_pid = hc__pid();
+		}
 		rc = hc__gen_bounds(it->t, &cur, &top);
 		if (!rc)
 			rc = hc__gen_view(it->t, cur, &it->gv[0]);
@@ -52,12 +83,32 @@ int hc_iter_create(const hc_table *t, hc_iter **out)
 			it->passes = 2;
 		}
 		if (rc) {
-			hc__unpin(it->t, it->pin);
-			free(it);
+			for (unsigned p = 0; p < parts; p++) {
+				hc__unpin(it->t, its[p]->pin);
+				free(its[p]);
+			}
 			return rc;
 		}
 	}
-	*out = it;
+	for (unsigned p = 0; p < parts; p++) {
+		struct hc_iter *q = its[p];
+
+		if (p) {
+			int pin = q->pin;
+			uint64_t pid = q->pin_pid;
+
+			*q = *it;
+			q->pin = pin;
+			q->pin_pid = pid;
+			q->zero_done = 1; /* the zero key is part 0's */
+		}
+		q->part = p;
+		q->parts = parts;
+		if (!t->cx)
+			pass_start(q);
+		else if (p)
+			q->pass = q->passes; /* a compact file: all in part 0 */
+	}
 	return HC_OK;
 }
 
@@ -77,6 +128,8 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 	if (!it || !e)
 		return HC_EINVAL;
 	t = it->t;
+	if (t->cx && it->pass == it->passes)
+		return 0; /* a compact file's part other than 0 */
 	if (t->cx && t->cx->keys) /* byte keys in ascending byte order */
 		return hc__cbytes_next(t, &it->pos, &it->ci, &it->co, e);
 	if (t->cx) /* in hash order: sorted, not slot order */
@@ -94,20 +147,24 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 		}
 	}
 	/* The kind walks the pass from it->pos to its next entry; in pass
-	 * 2 it skips the keys that generation gv[0] holds (M4). */
+	 * 2 it skips the keys that generation gv[0] holds (M4).  An entry
+	 * at or past the part's end (its slot is it->pos - 1) is the next
+	 * part's, and ends this pass. */
 	while (it->pass < it->passes) {
-		int rc =
-			t->ops->next(t, &it->gv[it->pass],
-				     it->pass ? &it->gv[0] : NULL, &it->pos, e);
+		int rc = it->pos < it->hi
+				 ? t->ops->next(t, &it->gv[it->pass],
+						it->pass ? &it->gv[0] : NULL,
+						&it->pos, e)
+				 : 0;
 
 		if (rc < 0) {
 			it->pass = it->passes; /* stop the walk */
 			return rc;
 		}
-		if (rc)
+		if (rc && it->pos - 1 < it->hi)
 			return rc;
-		it->pass++;
-		it->pos = 0;
+		if (++it->pass < it->passes)
+			pass_start(it);
 	}
 	return 0;
 }

@@ -17,11 +17,12 @@
  * at its end) makes the n-gram of ranks r_1 .. r_k, packed as the ids
  * were, sort as its text.
  */
-#define _GNU_SOURCE /* qsort_r */
+#define _GNU_SOURCE /* qsort_r, sched_getaffinity */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -479,13 +480,13 @@ static int words_by_id(const hck_ids *x, struct word *w, uint64_t nid,
 /*
  * LSD radix sort of @a[0..n) by key, over its low @bits bits, in passes
  * of at most 12 bits, through @tmp.  Large arrays in slices, one a
- * thread (at most RADIX_THREADS, one a CPU online): each counts its
+ * thread (save_threads()): each counts its
  * slice's digits, then moves its slice to the places the counts of all
  * slices before it leave; slice by slice, in order, so the sort stays
  * stable and the result is the one thread's.
  */
 #define RADIX_R (1u << 12)
-#define RADIX_THREADS 8u
+#define SAVE_THREADS 8u
 uint64_t hck__radix_split_min = UINT64_C(1) << 20;
 
 struct radix_job {
@@ -512,42 +513,57 @@ static void *radix_part(void *arg)
 	return NULL;
 }
 
-/* Run radix_part() on @n jobs: the first here, the others in threads
- * (or here too, where one cannot be started), which start with every
- * signal blocked, as the kernel's save threads do: the application's
- * signals go to its own threads. */
-static void radix_run(struct radix_job *job, unsigned n)
+/* Run @fn on @n jobs of @size bytes at @jobs: the first here, the others
+ * in threads (or here too, where one cannot be started), which start
+ * with every signal blocked, as the kernel's save threads do: the
+ * application's signals go to its own threads. */
+static void run_jobs(void *(*fn)(void *), void *jobs, size_t size, unsigned n)
 {
-	pthread_t tid[RADIX_THREADS];
-	int started[RADIX_THREADS] = { 0 };
+	pthread_t tid[SAVE_THREADS];
+	int started[SAVE_THREADS] = { 0 };
+	unsigned char *j = jobs;
 	sigset_t all, old;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned t = 1; t < n; t++)
 		started[t] =
-			pthread_create(&tid[t], NULL, radix_part, &job[t]) == 0;
+			pthread_create(&tid[t], NULL, fn, j + t * size) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	radix_part(&job[0]);
+	fn(j);
 	for (unsigned t = 1; t < n; t++) {
 		if (started[t])
 			pthread_join(tid[t], NULL);
 		else
-			radix_part(&job[t]);
+			fn(j + t * size);
 	}
+}
+
+/* Threads for a step of the save over @n entries: one a CPU this
+ * process may run on (at most SAVE_THREADS), or 1 below
+ * hck__radix_split_min entries. */
+static unsigned save_threads(uint64_t n)
+{
+	cpu_set_t set;
+	int cpus = 1;
+
+	if (n < hck__radix_split_min)
+		return 1;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		cpus = CPU_COUNT(&set);
+	return cpus < 1			  ? 1
+	       : cpus > (int)SAVE_THREADS ? SAVE_THREADS
+					  : (unsigned)cpus;
 }
 
 static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 		      unsigned bits)
 {
 	unsigned passes = (bits + 11) / 12,
-		 d = passes ? (bits + passes - 1) / passes : 0, nt = 1;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		 d = passes ? (bits + passes - 1) / passes : 0,
+		 nt = save_threads(n);
 	struct radix_job *job;
 
-	if (n >= hck__radix_split_min && cpus > 1)
-		nt = cpus < (long)RADIX_THREADS ? (unsigned)cpus
-						: RADIX_THREADS;
 	job = aligned_alloc(64, nt * sizeof(*job));
 	if (!job)
 		return HC_ENOMEM;
@@ -564,7 +580,7 @@ static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 			job[i].sh = sh;
 			job[i].moving = 0;
 		}
-		radix_run(job, nt);
+		run_jobs(radix_part, job, sizeof(*job), nt);
 		/* Digit v of slice i goes after every smaller digit, and
 		 * after digit v of the slices before i. */
 		for (uint64_t v = 0; v <= job[0].mask; v++)
@@ -576,7 +592,7 @@ static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 			}
 		for (unsigned i = 0; i < nt; i++)
 			job[i].moving = 1;
-		radix_run(job, nt);
+		run_jobs(radix_part, job, sizeof(*job), nt);
 		t = a;
 		a = tmp;
 		tmp = t;
@@ -664,6 +680,129 @@ static struct saver *saver_new(void)
 	return s;
 }
 
+/*
+ * The walk of the n-gram table, each n-gram's ids replaced by their
+ * ranks: one part of the walk a thread (hc_iter_create_parts()), each
+ * taking room in @g by chunks of WALK_CHUNK from a shared cursor, in
+ * any order (the sort comes next).  Each leaves its last chunk part
+ * full, a hole the caller fills from the end.
+ */
+#define WALK_CHUNK 4096u
+
+struct walk_job {
+	_Alignas(64) hc_iter *it; /* a cache line of its own */
+	unsigned k, b, rb; /* order, bits of an id, of a rank */
+	uint64_t nid; /* ids held */
+	const uint32_t *rank;
+	struct gram *g;
+	uint64_t room; /* entries @g holds */
+	_Atomic uint64_t *next; /* the first entry no chunk took */
+	uint64_t at, end; /* the room left in its last chunk */
+	int rc;
+};
+
+static void *walk_part(void *arg)
+{
+	struct walk_job *j = arg;
+	const uint64_t mask = (UINT64_C(1) << j->b) - 1;
+	const unsigned k = j->k;
+	hc_entry e;
+	int r;
+
+	while ((r = hc_iter_next(j->it, &e)) == 1) {
+		uint64_t v = 0;
+
+		if (j->at == j->end) {
+			/* ORDER: relaxed. Only hands out disjoint ranges;
+			 * what is written in them is read after the join,
+			 * which orders it. */
+			j->at = atomic_fetch_add_explicit(j->next, WALK_CHUNK,
+							  memory_order_relaxed);
+			j->end = j->at + WALK_CHUNK;
+			if (j->end > j->room) {
+				j->at = j->end = 0;
+				j->rc = HC_ECORRUPT; /* a worker still runs */
+				return NULL;
+			}
+		}
+		for (unsigned w = 0; w < k; w++) {
+			uint64_t id = e.key >> (j->b * (k - 1 - w)) & mask;
+			uint32_t rk = id < j->nid
+					      ? j->rank[2 * id + (w + 1 == k)]
+					      : UINT32_MAX;
+
+			if (rk == UINT32_MAX) {
+				j->rc = HC_ECORRUPT; /* an id of no word */
+				return NULL;
+			}
+			v = v << j->rb | rk;
+		}
+		j->g[j->at].key = v;
+		j->g[j->at++].count = e.count;
+	}
+	if (r < 0)
+		j->rc = r;
+	return NULL;
+}
+
+/* The n-grams of @x, ranked by @rank in @rb bits a word, into @g
+ * (@room entries): *@n of them. */
+static int walk_grams(const hck_ids *x, uint64_t nid, const uint32_t *rank,
+		      unsigned rb, struct gram *g, uint64_t room, unsigned nt,
+		      uint64_t *n)
+{
+	struct walk_job job[SAVE_THREADS];
+	hc_iter *its[SAVE_THREADS];
+	_Atomic uint64_t next = 0;
+	uint64_t total, src;
+	int rc = hc_iter_create_parts(x->grams, nt, its);
+
+	if (rc)
+		return rc;
+	for (unsigned t = 0; t < nt; t++) {
+		memset(&job[t], 0, sizeof(job[t]));
+		job[t].it = its[t];
+		job[t].k = x->m.k;
+		job[t].b = x->bits;
+		job[t].rb = rb;
+		job[t].nid = nid;
+		job[t].rank = rank;
+		job[t].g = g;
+		job[t].room = room;
+		job[t].next = &next;
+	}
+	run_jobs(walk_part, job, sizeof(job[0]), nt);
+	for (unsigned t = 0; t < nt; t++) {
+		hc_iter_destroy(its[t]);
+		if (!rc)
+			rc = job[t].rc;
+	}
+	if (rc)
+		return rc;
+	/* ORDER: relaxed. The threads were joined. */
+	total = atomic_load_explicit(&next, memory_order_relaxed);
+	for (unsigned t = 0; t < nt; t++)
+		total -= job[t].end - job[t].at;
+	/* Each hole below @total takes an entry from above it, the last
+	 * first, skipping the holes up there. */
+	src = atomic_load_explicit(&next, memory_order_relaxed);
+	for (unsigned t = 0; t < nt; t++)
+		for (uint64_t i = job[t].at; i < job[t].end && i < total; i++) {
+			int hole;
+
+			do {
+				src--;
+				hole = 0;
+				for (unsigned u = 0; u < nt; u++)
+					hole |= src >= job[u].at &&
+						src < job[u].end;
+			} while (hole);
+			g[i] = g[src];
+		}
+	*n = total;
+	return HC_OK;
+}
+
 /* A smaller block for @p, or @p itself. */
 static void *shrink(void *p, size_t size)
 {
@@ -684,9 +823,8 @@ int hck_ids_save(hck_ids *x, const char *path)
 	struct gram *wk = NULL;
 	hc_key_stream more;
 	hc_stats st = { .size = sizeof(st) };
-	hc_iter *it = NULL;
-	hc_entry e;
-	unsigned rb = 1;
+	uint64_t groom;
+	unsigned rb = 1, nt;
 	int rc;
 
 	if (!x || !path || !x->grams)
@@ -729,33 +867,13 @@ int hck_ids_save(hck_ids *x, const char *path)
 	while (nw > 1 && (nw - 1) >> rb)
 		rb++;
 	/* The n-grams, each id replaced by its rank. */
-	g = malloc((cap ? cap : 1) * sizeof(*g));
-	rc = g ? hc_iter_create(x->grams, &it) : HC_ENOMEM;
-	while (!rc && (rc = hc_iter_next(it, &e)) == 1) {
-		const uint64_t mask = (UINT64_C(1) << b) - 1;
-		uint64_t v = 0;
-
-		rc = 0;
-		if (n == cap) {
-			rc = HC_ECORRUPT; /* a worker still running */
-			break;
-		}
-		for (unsigned j = 0; j < k && !rc; j++) {
-			uint64_t id = e.key >> (b * (k - 1 - j)) & mask;
-			uint32_t r = id < nid ? rank[2 * id + (j + 1 == k)]
-					      : UINT32_MAX;
-
-			if (r == UINT32_MAX)
-				rc = HC_ECORRUPT; /* an id of no word */
-			else
-				v = v << rb | r;
-		}
-		g[n].key = v;
-		g[n++].count = e.count;
-	}
-	if (it)
-		hc_iter_destroy(it);
-	if (rc < 0)
+	nt = save_threads(cap);
+	groom = cap + (uint64_t)nt * WALK_CHUNK;
+	g = malloc(groom * sizeof(*g));
+	rc = g ? walk_grams(x, nid, rank, rb, g, groom, nt, &n) : HC_ENOMEM;
+	if (!rc && n > cap)
+		rc = HC_ECORRUPT; /* a worker still running */
+	if (rc)
 		goto out;
 	/* Read: its memory goes back before the sort takes more. */
 	hc_table_close(x->grams);

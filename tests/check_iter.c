@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "hc_test.h"
 #include "hc_internal.h"
@@ -90,6 +91,74 @@ START_TEST(only_nonzero_counts)
 	}
 	hc_test_entries_free(e, n);
 	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/* Entries @a[0..na) and @b[0..nb), sorted, are the same. */
+static void same_entries(const struct hc_test_entry *a, size_t na,
+			 const struct hc_test_entry *b, size_t nb)
+{
+	hc_assert_eq(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		hc_assert_eq(a[i].key, b[i].key);
+		hc_assert_eq(a[i].count, b[i].count);
+		hc_assert_eq(a[i].len, b[i].len);
+		if (a[i].len)
+			ck_assert_mem_eq(a[i].bytes, b[i].bytes, a[i].len);
+	}
+}
+
+/* Walks in parts return together what one walk does, each entry once:
+ * the zero key and UINT64_MAX, more parts than entries or slots, a
+ * compact file (all in part 0); 0 parts or too many are refused. */
+START_TEST(parts_union)
+{
+	static const unsigned parts[] = { 1, 2, 3, 7, 64, HC_ITER_PARTS_MAX };
+	int kind = kinds[_i];
+	hc_table *t = table(kind, 4096), *c;
+	struct hc_test_entry *one, *many;
+	size_t n1, nm;
+	hc_iter *its[2];
+	char path[4096];
+
+	for (uint64_t i = 0; i < 3000; i++) {
+		if (kind == HC_KEY_BYTES) {
+			unsigned char k[HC_TEST_BKEY_MAX];
+
+			ck_assert_ok(hc_add_bytes(t, k, hc_test_bkey(i, k),
+						  1 + i % 5));
+		} else {
+			uint64_t key = kind == HC_KEY_DENSE ? i % 4096
+				       : i == 1		    ? UINT64_MAX
+							    : i * 977;
+
+			ck_assert_ok(hc_add(t, key, 1 + i % 5));
+		}
+	}
+	hc_test_path(path, sizeof(path), "parts");
+	ck_assert_ok(hc_table_save_compact(t, path));
+	ck_assert_ok(hc_table_open(&c, path, HC_OPEN_RDONLY));
+	for (int src = 0; src < 2; src++) {
+		const hc_table *x = src ? c : t;
+
+		ck_assert_ok(hc_test_collect(x, &one, &n1));
+		hc_assert_ge(n1, kind == HC_KEY_DENSE ? 2048 : 3000);
+		for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++) {
+			ck_assert_ok(
+				hc_test_collect_parts(x, parts[p], &many, &nm));
+			ck_assert_int_eq(hc_test_first_dup(many, nm), -1);
+			same_entries(one, n1, many, nm);
+			hc_test_entries_free(many, nm);
+		}
+		hc_test_entries_free(one, n1);
+	}
+	ck_assert_int_eq(hc_iter_create_parts(t, 0, its), HC_EINVAL);
+	ck_assert_int_eq(hc_iter_create_parts(t, HC_ITER_PARTS_MAX + 1, its),
+			 HC_EINVAL);
+	ck_assert_int_eq(hc_iter_create_parts(NULL, 2, its), HC_EINVAL);
+	ck_assert_ok(hc_table_close(c));
+	ck_assert_ok(hc_table_close(t));
+	unlink(path);
 }
 END_TEST
 
@@ -345,6 +414,7 @@ Suite *hc_iter_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_loop_test(tc, empty_table, 0, 3);
 	tcase_add_loop_test(tc, only_nonzero_counts, 0, 3);
+	tcase_add_loop_test(tc, parts_union, 0, 3);
 	tcase_add_test(tc, bytes_pointers_stay_valid);
 	tcase_add_test(tc, two_iterators);
 	tcase_add_test(tc, edge_keys_once);

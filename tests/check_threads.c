@@ -5,7 +5,8 @@
  * walks and reads it; totals are exact.  The same with a u64 table that
  * starts at 64 slots (and a byte-key table whose key area grows too)
  * and grows while the threads add and read (the mapping of new
- * generations into the shared handle included).  Built for TSan (label
+ * generations into the shared handle included).  Then the four walk it
+ * together, one part each (hc_iter_create_parts).  Built for TSan (label
  * "threads"): the kernel's atomics go through libatomic_ops, and any
  * plain access racing with them shows up here.
  */
@@ -134,6 +135,27 @@ static void *reader(void *p)
 	return NULL;
 }
 
+/* One part of a walk that threads make together: its entries and the
+ * sum of their counts. */
+struct part {
+	hc_iter *it;
+	uint64_t n, sum;
+	int rc;
+};
+
+static void *walk_part(void *p)
+{
+	struct part *w = p;
+	hc_entry e;
+
+	while ((w->rc = hc_iter_next(w->it, &e)) == 1) {
+		w->n++;
+		w->sum += e.count;
+	}
+	hc_iter_destroy(w->it);
+	return NULL;
+}
+
 START_TEST(four_threads_exact)
 {
 	int style = _i % STYLE_N, grow = _i >= STYLE_N;
@@ -209,6 +231,30 @@ START_TEST(four_threads_exact)
 	hc_assert_eq(s.total, total);
 	if (grow)
 		hc_assert_ge(s.generation, 5);
+	/* Walked by the four threads at once, one part each: together
+	 * every entry once. */
+	{
+		hc_iter *its[NTHREADS];
+		struct part pw[NTHREADS];
+		uint64_t n = 0, sum = 0;
+
+		ck_assert_ok(hc_iter_create_parts(sh.t, NTHREADS, its));
+		for (i = 0; i < NTHREADS; i++) {
+			memset(&pw[i], 0, sizeof(pw[i]));
+			pw[i].it = its[i];
+			ck_assert_int_eq(
+				pthread_create(&th[i], NULL, walk_part, &pw[i]),
+				0);
+		}
+		for (i = 0; i < NTHREADS; i++) {
+			ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+			ck_assert_int_eq(pw[i].rc, 0);
+			n += pw[i].n;
+			sum += pw[i].sum;
+		}
+		hc_assert_eq(n, s.distinct);
+		hc_assert_eq(sum, total);
+	}
 	free(want);
 	ck_assert_ok(hc_table_close(sh.t));
 }

@@ -232,36 +232,47 @@ static int entry_cmp(const void *pa, const void *pb)
 
 int hc_test_collect(const hc_table *t, struct hc_test_entry **out, size_t *n)
 {
+	return hc_test_collect_parts(t, 1, out, n);
+}
+
+int hc_test_collect_parts(const hc_table *t, unsigned parts,
+			  struct hc_test_entry **out, size_t *n)
+{
 	struct hc_test_entry *v = NULL;
 	size_t len = 0, cap = 0;
-	hc_iter *it = NULL;
+	hc_iter **its = calloc(parts ? parts : 1, sizeof(*its));
 	hc_entry e;
 	int rc;
 
-	rc = hc_iter_create(t, &it);
+	ck_assert_ptr_nonnull(its);
+	rc = hc_iter_create_parts(t, parts, its);
 	if (rc != HC_OK)
 		goto done;
-	while ((rc = hc_iter_next(it, &e)) == 1) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 64;
-			v = realloc(v, cap * sizeof(*v));
-			ck_assert_ptr_nonnull(v);
+	/* Part by part, in order; each destroyed when done (the others
+	 * still pin their generations). */
+	for (unsigned p = 0; p < parts; p++) {
+		while (rc == HC_OK && (rc = hc_iter_next(its[p], &e)) == 1) {
+			if (len == cap) {
+				cap = cap ? 2 * cap : 64;
+				v = realloc(v, cap * sizeof(*v));
+				ck_assert_ptr_nonnull(v);
+			}
+			v[len].key = e.key;
+			v[len].count = e.count;
+			v[len].len = e.len;
+			v[len].bytes = NULL;
+			if (e.bytes) {
+				v[len].bytes = malloc(e.len ? e.len : 1);
+				ck_assert_ptr_nonnull(v[len].bytes);
+				memcpy(v[len].bytes, e.bytes, e.len);
+			}
+			len++;
+			rc = HC_OK;
 		}
-		v[len].key = e.key;
-		v[len].count = e.count;
-		v[len].len = e.len;
-		v[len].bytes = NULL;
-		if (e.bytes) {
-			v[len].bytes = malloc(e.len ? e.len : 1);
-			ck_assert_ptr_nonnull(v[len].bytes);
-			memcpy(v[len].bytes, e.bytes, e.len);
-		}
-		len++;
+		hc_iter_destroy(its[p]);
 	}
-	hc_iter_destroy(it);
-	if (rc == 0)
-		rc = HC_OK;
 done:
+	free(its);
 	if (len)
 		qsort(v, len, sizeof(*v), entry_cmp);
 	*out = v;

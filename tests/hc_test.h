@@ -138,6 +138,10 @@ struct hc_test_entry {
  * are kept.
  */
 int hc_test_collect(const hc_table *t, struct hc_test_entry **out, size_t *n);
+/* The same, walked as @parts parts (hc_iter_create_parts), one after the
+ * other. */
+int hc_test_collect_parts(const hc_table *t, unsigned parts,
+			  struct hc_test_entry **out, size_t *n);
 void hc_test_entries_free(struct hc_test_entry *e, size_t n);
 
 /* Index of the first duplicate key in sorted @e, or -1. */
