@@ -724,12 +724,14 @@ struct hc__kind {
 	int (*migrate)(struct hc_table *t, const struct hc__gv *o,
 		       const struct hc__gv *n, uint64_t lo, uint64_t hi,
 		       uint64_t *copied);
-	/* iter.c: the next entry of generation @v from slot *pos on, with
-	 * its key; a key that @older holds is skipped (M4; @older NULL in
-	 * the first pass).  1 with *pos one past the entry's slot (a part
-	 * of a walk ends there), 0 at the end of @v, or an error. */
+	/* iter.c: the next entry of generation @v in slots [*pos, @end)
+	 * (@end <= its capacity: a part of a walk), with its key; a key
+	 * that @older holds is skipped (M4; @older NULL in the first
+	 * pass).  1 with *pos one past the entry's slot, 0 at @end, or an
+	 * error. */
 	int (*next)(const struct hc_table *t, const struct hc__gv *v,
-		    const struct hc__gv *older, uint64_t *pos, hc_entry *e);
+		    const struct hc__gv *older, uint64_t *pos, uint64_t end,
+		    hc_entry *e);
 	/* export.c: @fn with the count of every claimed slot of @v that
 	 * @older (or NULL) does not hold; *claimed counts them. */
 	int (*scan)(const struct hc_table *t, const struct hc__gv *v,

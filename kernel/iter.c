@@ -13,8 +13,36 @@
 
 #include "hc_internal.h"
 
+/* The one pin of a walk's parts (design.md M9): held from create until
+ * the last part is destroyed, by the process that took it (not a forked
+ * child's copy). */
+struct hc_iter_pin {
+	hc_aword refs; /* the parts not yet destroyed */
+	int pin;
+	uint64_t pid;
+};
+
+/* Let go of @g: 1 for the last part. */
+static int pin_let_go(struct hc_iter_pin *g)
+{
+	/* ORDER: relaxed. Only where the CAS below starts from. */
+	uint64_t v = hc_atomic_load_relaxed(&g->refs), w;
+
+	for (;;) {
+		/* ORDER: full CAS. Each part's reads of the generations
+		 * come before its decrement, and the last decrement, which
+		 * sees every other one, before the unpin that lets the
+		 * generations go: no part reads a generation given back. */
+		w = hc_atomic_cas_full(&g->refs, v, v - 1);
+		if (w == v)
+			return v == 1;
+		v = w;
+	}
+}
+
 struct hc_iter {
 	struct hc_table *t;
+	struct hc_iter_pin *grp; /* NULL: a compact file */
 	struct hc__gv gv[2]; /* older, newer (same if no growth at start) */
 	int passes; /* 1, or 2 while a growth was in flight at the start */
 	int pass;
@@ -22,8 +50,6 @@ struct hc_iter {
 	unsigned part, parts; /* this walk's share: one slot range */
 	uint64_t hi; /* the end of the range in this pass */
 	int zero_done; /* u64 kind: header zero_count reported */
-	int pin; /* held from create to destroy (design.md M9) */
-	uint64_t pin_pid; /* the process that pinned (not a forked child) */
 	uint64_t cb, ci, co; /* compact: bucket, entry, overflow cursor */
 };
 
@@ -71,10 +97,17 @@ int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 	it->zero_done = !(t->ops->flags & HC_KIND_ZERO) || t->cx;
 	it->passes = 1;
 	if (!t->cx) {
-		for (unsigned p = 0; p < parts; p++) {
-			its[p]->pin = hc__pin(it->t);
-			its[p]->pin_pid = hc__pid();
+		it->grp = malloc(sizeof(*it->grp));
+		if (!it->grp) {
+			for (unsigned p = 0; p < parts; p++)
+				free(its[p]);
+			return HC_ENOMEM;
 		}
+		/* ORDER: relaxed. Seen by the parts' threads through their
+		 * creation, which orders it. */
+		hc_atomic_store_relaxed(&it->grp->refs, parts);
+		it->grp->pin = hc__pin(it->t);
+		it->grp->pid = hc__pid();
 		rc = hc__gen_bounds(it->t, &cur, &top);
 		if (!rc)
 			rc = hc__gen_view(it->t, cur, &it->gv[0]);
@@ -83,10 +116,10 @@ int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 			it->passes = 2;
 		}
 		if (rc) {
-			for (unsigned p = 0; p < parts; p++) {
-				hc__unpin(it->t, its[p]->pin);
+			hc__unpin(it->t, it->grp->pin);
+			free(it->grp);
+			for (unsigned p = 0; p < parts; p++)
 				free(its[p]);
-			}
 			return rc;
 		}
 	}
@@ -94,12 +127,7 @@ int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 		struct hc_iter *q = its[p];
 
 		if (p) {
-			int pin = q->pin;
-			uint64_t pid = q->pin_pid;
-
 			*q = *it;
-			q->pin = pin;
-			q->pin_pid = pid;
 			q->zero_done = 1; /* the zero key is part 0's */
 		}
 		q->part = p;
@@ -116,8 +144,11 @@ void hc_iter_destroy(hc_iter *it)
 {
 	/* A forked child's copy of an iterator leaves the pin to the
 	 * process that took it. */
-	if (it && it->pin_pid == hc__pid())
-		hc__unpin(it->t, it->pin);
+	if (it && it->grp && pin_let_go(it->grp)) {
+		if (it->grp->pid == hc__pid())
+			hc__unpin(it->t, it->grp->pin);
+		free(it->grp);
+	}
 	free(it);
 }
 
@@ -146,22 +177,19 @@ int hc_iter_next(hc_iter *it, hc_entry *e)
 			return 1;
 		}
 	}
-	/* The kind walks the pass from it->pos to its next entry; in pass
-	 * 2 it skips the keys that generation gv[0] holds (M4).  An entry
-	 * at or past the part's end (its slot is it->pos - 1) is the next
-	 * part's, and ends this pass. */
+	/* The kind walks the pass from it->pos to its next entry before the
+	 * part's end; in pass 2 it skips the keys that generation gv[0]
+	 * holds (M4). */
 	while (it->pass < it->passes) {
-		int rc = it->pos < it->hi
-				 ? t->ops->next(t, &it->gv[it->pass],
-						it->pass ? &it->gv[0] : NULL,
-						&it->pos, e)
-				 : 0;
+		int rc = t->ops->next(t, &it->gv[it->pass],
+				      it->pass ? &it->gv[0] : NULL, &it->pos,
+				      it->hi, e);
 
 		if (rc < 0) {
 			it->pass = it->passes; /* stop the walk */
 			return rc;
 		}
-		if (rc && it->pos - 1 < it->hi)
+		if (rc)
 			return rc;
 		if (++it->pass < it->passes)
 			pass_start(it);

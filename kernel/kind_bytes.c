@@ -417,9 +417,10 @@ static inline void key_prefetch(const struct hc_table *t,
 }
 
 static int bytes_next(const struct hc_table *t, const struct hc__gv *v,
-		      const struct hc__gv *older, uint64_t *pos, hc_entry *e)
+		      const struct hc__gv *older, uint64_t *pos, uint64_t end,
+		      hc_entry *e)
 {
-	while (*pos < v->capacity) {
+	while (*pos < end) {
 		const struct hc__slot *s = &v->slots[*pos];
 
 		key_prefetch(t, v, *pos + NEXT_AHEAD);

@@ -84,11 +84,12 @@ static int dense_get(struct hc_table *t, uint64_t key, uint64_t *count)
 
 /* The view of generation 0 (grow.c) is the counter array: v->packed. */
 static int dense_next(const struct hc_table *t, const struct hc__gv *v,
-		      const struct hc__gv *older, uint64_t *pos, hc_entry *e)
+		      const struct hc__gv *older, uint64_t *pos, uint64_t end,
+		      hc_entry *e)
 {
 	(void)t;
 	(void)older;
-	while (*pos < v->capacity) {
+	while (*pos < end) {
 		uint64_t k = (*pos)++;
 		/* ORDER: relaxed. A count publishes nothing (G3). */
 		uint64_t c = hc_atomic_load_relaxed(&v->packed[k]);

@@ -612,9 +612,10 @@ static int packed_migrate(struct hc_table *t, const struct hc__gv *o,
 /* ---- iteration and export ------------------------------------------- */
 
 static int packed_next(const struct hc_table *t, const struct hc__gv *v,
-		       const struct hc__gv *older, uint64_t *pos, hc_entry *e)
+		       const struct hc__gv *older, uint64_t *pos, uint64_t end,
+		       hc_entry *e)
 {
-	while (*pos < v->capacity) {
+	while (*pos < end) {
 		uint64_t i = (*pos)++, k, c, mk, x;
 		/* ORDER: relaxed. Key part and count are one word,
 		 * published by one CAS (design.md G1, G2). */

@@ -257,11 +257,12 @@ static int u64_migrate(struct hc_table *t, const struct hc__gv *o,
 /* ---- iteration and export ------------------------------------------- */
 
 static int u64_next(const struct hc_table *t, const struct hc__gv *v,
-		    const struct hc__gv *older, uint64_t *pos, hc_entry *e)
+		    const struct hc__gv *older, uint64_t *pos, uint64_t end,
+		    hc_entry *e)
 {
 	uint64_t x;
 
-	while (*pos < v->capacity) {
+	while (*pos < end) {
 		const struct hc__slot *s = &v->slots[(*pos)++];
 		/* ORDER: acquire. Pairs with the release CAS in probe_u64()
 		 * (kind_u64.c) and probe_bytes() (kind_bytes.c): a byte

@@ -979,7 +979,8 @@ START_TEST(stream_parts)
 			      shape, threads);
 		unlink(path);
 	}
-	/* Fewer keys than the split: one reader, through key_part too. */
+	/* Fewer keys than the split: one reader, through key (which
+	 * this stream refuses), not key_part. */
 	hc__compact_split_min = n + 1;
 	ck_assert_int_eq(save_parts(t, ps, n, sc, 4, path), HC_EMISUSE);
 	ck_assert(no_file(path));

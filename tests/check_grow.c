@@ -938,6 +938,49 @@ START_TEST(reclaim_iter_pins)
 }
 END_TEST
 
+/* Pin slots in use in @t's header. */
+static unsigned pins_used(const hc_table *t)
+{
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < HC_PINS; s++)
+		n += __atomic_load_n(&t->hdr->pins[s], __ATOMIC_ACQUIRE) != 0;
+	return n;
+}
+
+/* A walk in parts takes one pin for all of them (many would fill the
+ * header's slots and slow every add), held until the last part is
+ * destroyed, in any order, and it keeps its generations through
+ * growths until then. */
+START_TEST(reclaim_parts_one_pin)
+{
+	hc_table *t = growing(HC_KEY_U64, 1024, 0);
+	hc_iter *its[64];
+	uint64_t g0, base, seen = 0;
+	hc_entry e;
+
+	add_keys(t, 0, 3000);
+	g0 = generation(t);
+	base = pins_used(t);
+	ck_assert_ok(hc_iter_create_parts(t, 64, its));
+	hc_assert_eq(pins_used(t), base + 1);
+	add_keys(t, 3000, 60000);
+	hc_assert_ge(generation(t), g0 + 3);
+	hc_assert_le(freed_of(t), g0); /* still pinned */
+	for (unsigned p = 64; p-- > 0;) {
+		int rc;
+
+		while ((rc = hc_iter_next(its[p], &e)) == 1)
+			seen += e.key % 7919 == 0 && e.key / 7919 < 3000;
+		ck_assert_int_eq(rc, 0);
+		hc_iter_destroy(its[p]);
+		hc_assert_eq(pins_used(t), base + (p > 0));
+	}
+	hc_assert_eq(seen, 3000);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 struct pinner {
 	hc_table *t;
 	volatile int *state; /* shared: 1 pinned, 2 may unpin, 3 done */
@@ -1055,6 +1098,7 @@ Suite *hc_grow_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, reclaim_size, 0, 12);
 	tcase_add_loop_test(tc, reclaim_iter_pins, 0, 12);
+	tcase_add_test(tc, reclaim_parts_one_pin);
 	tcase_add_loop_test(tc, reclaim_killed_stopped, 0, 24);
 	suite_add_tcase(s, tc);
 	return s;
