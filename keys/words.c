@@ -801,12 +801,12 @@ static int walk_grams(const hck_ids *x, uint64_t nid, const uint32_t *rank,
 	if (rc)
 		return rc;
 	/* ORDER: relaxed. The threads were joined. */
-	total = atomic_load_explicit(&next, memory_order_relaxed);
+	src = atomic_load_explicit(&next, memory_order_relaxed);
+	total = src;
 	for (unsigned t = 0; t < nt; t++)
 		total -= job[t].end - job[t].at;
 	/* Each hole below @total takes an entry from above it, the last
 	 * first, skipping the holes up there. */
-	src = atomic_load_explicit(&next, memory_order_relaxed);
 	for (unsigned t = 0; t < nt; t++)
 		for (uint64_t i = job[t].at; i < job[t].end && i < total; i++) {
 			int hole;
