@@ -68,11 +68,11 @@ int hck__sink_commit(struct hck_sink *s, unsigned char *p, size_t len);
 /* A tokenizer's private map of the words it has met to their ids
  * (words.c): open addressing on the words' hashes, the bytes in @pool. */
 struct hck__wcache {
-	struct hck__went {
-		uint64_t h; /* XXH3 of the word, 0: empty */
-		uint64_t id;
-		uint64_t off; /* in pool */
-		uint64_t len;
+	struct hck__went { /* 16 bytes: four to a cache line */
+		uint32_t tag; /* the hash's high half, odd; 0: empty */
+		uint32_t id; /* ids take at most 32 bits (HCK_IDS_K_MAX) */
+		uint32_t off; /* in pool, which stays below 4 GiB */
+		uint32_t len;
 	} * e;
 	size_t mask, used;
 	unsigned char *pool;

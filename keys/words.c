@@ -204,11 +204,15 @@ static int wcache_grow(struct hck__wcache *c)
 	if (!e)
 		return HC_ENOMEM;
 	for (size_t i = 0; c->e && i <= c->mask; i++) {
-		size_t j = (c->e[i].h >> 1) & (cap - 1);
+		size_t j;
 
-		if (!c->e[i].h)
+		if (!c->e[i].tag)
 			continue;
-		while (e[j].h)
+		/* The home from the hash's low half, which the entry does
+		 * not keep: from the word's bytes again. */
+		j = (size_t)XXH3_64bits(c->pool + c->e[i].off, c->e[i].len) &
+		    (cap - 1);
+		while (e[j].tag)
 			j = (j + 1) & (cap - 1);
 		e[j] = c->e[i];
 	}
@@ -225,7 +229,8 @@ static void wcache_put(struct hck__wcache *c, uint64_t h, const void *p,
 {
 	size_t j;
 
-	if (c->used >= WCACHE_MAX)
+	if (c->used >= WCACHE_MAX || id > UINT32_MAX ||
+	    c->pool_used + len > UINT32_MAX)
 		return;
 	if ((!c->e || 2 * (c->used + 1) > c->mask + 1) && wcache_grow(c))
 		return;
@@ -239,12 +244,12 @@ static void wcache_put(struct hck__wcache *c, uint64_t h, const void *p,
 		c->pool_cap = cap;
 	}
 	memcpy(c->pool + c->pool_used, p, len);
-	for (j = (h >> 1) & c->mask; c->e[j].h; j = (j + 1) & c->mask)
+	for (j = (size_t)h & c->mask; c->e[j].tag; j = (j + 1) & c->mask)
 		;
-	c->e[j].h = h;
-	c->e[j].id = id;
-	c->e[j].off = c->pool_used;
-	c->e[j].len = len;
+	c->e[j].tag = (uint32_t)(h >> 32) | 1;
+	c->e[j].id = (uint32_t)id;
+	c->e[j].off = (uint32_t)c->pool_used;
+	c->e[j].len = (uint32_t)len;
 	c->pool_used += len;
 	c->used++;
 }
@@ -265,19 +270,22 @@ int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
 	struct hck__wcache *c = &tk->wc;
 	struct hck_ids *x = tk->ids;
 	uint64_t h, v;
+	uint32_t tag;
 	int rc;
 
 	if (len > HC_KEY_BYTES_MAX) {
 		*id = HCK__NOID;
 		return 0;
 	}
-	/* Odd: 0 marks an empty entry; h >> 1 picks the home. */
-	h = XXH3_64bits(p, len) | 1;
-	for (size_t j = c->e ? (h >> 1) & c->mask : 0; c->e && c->e[j].h;
+	/* The low half picks the home, the high half (odd: 0 marks an
+	 * empty entry) is the entry's tag. */
+	h = XXH3_64bits(p, len);
+	tag = (uint32_t)(h >> 32) | 1;
+	for (size_t j = c->e ? (size_t)h & c->mask : 0; c->e && c->e[j].tag;
 	     j = (j + 1) & c->mask) {
 		const struct hck__went *e = &c->e[j];
 
-		if (e->h == h && e->len == len &&
+		if (e->tag == tag && e->len == len &&
 		    same_bytes(c->pool + e->off, p, len)) {
 			*id = e->id;
 			return 0;
