@@ -478,8 +478,9 @@ HC_API int hck_ids_info_get(const hck_ids *x, hck_ids_info *info);
  * n-grams sorted as integers.  Once every worker is done, and once:
  * the table of n-grams of ids is released as soon as it is read (a
  * second call gives HC_EINVAL).  Holds 32 bytes a distinct n-gram of
- * ids and about 70 a word while it runs; its radix sorts run in
- * threads, one a CPU online, from 2^20 entries.
+ * ids and about 100 a word while it runs; its walk, sorts and writer
+ * run in threads, one a CPU it may run on (at most 8), from 2^20
+ * entries.
  * Returns HC_OK, HC_EINVAL, HC_ENOMEM, HC_ECORRUPT (an n-gram of an id
  * the vocabulary does not hold), and what hc_table_save_compact_with()
  * returns.
