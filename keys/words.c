@@ -774,6 +774,15 @@ static void *walk_part(void *arg)
 	return NULL;
 }
 
+/* Is entry @i of the array in the unfilled end of a job's last chunk? */
+static int in_hole(const struct walk_job *job, unsigned nt, uint64_t i)
+{
+	for (unsigned t = 0; t < nt; t++)
+		if (i >= job[t].at && i < job[t].end)
+			return 1;
+	return 0;
+}
+
 /* The n-grams of @x, ranked by @rank in @rb bits a word, into @g
  * (@room entries): *@n of them. */
 static int walk_grams(const hck_ids *x, uint64_t nid, const uint32_t *rank,
@@ -817,15 +826,9 @@ static int walk_grams(const hck_ids *x, uint64_t nid, const uint32_t *rank,
 	 * first, skipping the holes up there. */
 	for (unsigned t = 0; t < nt; t++)
 		for (uint64_t i = job[t].at; i < job[t].end && i < total; i++) {
-			int hole;
-
-			do {
+			do
 				src--;
-				hole = 0;
-				for (unsigned u = 0; u < nt; u++)
-					hole |= src >= job[u].at &&
-						src < job[u].end;
-			} while (hole);
+			while (in_hole(job, nt, src));
 			g[i] = g[src];
 		}
 	*n = total;
