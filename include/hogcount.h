@@ -400,7 +400,8 @@ HC_API int hc_table_save_compact(const hc_table *t, const char *path);
  * in order), saved without being added to it first.
  * @size: sizeof(hc_key_stream), set by the caller.
  * @n: the number of keys.
- * @counts: their counts (each >= 1), in key order; @n of them.
+ * @counts: their counts (each >= 1), in key order; @n of them; or NULL
+ *	where @count gives them.
  * @key: key @i (0 .. @n - 1) into *@key and *@len (1 .. HC_KEY_BYTES_MAX
  *	bytes); the bytes stay valid until the next call.  Called at most
  *	once per key, in order, i = 0, 1, 2...  Keys strictly ascending in
@@ -416,6 +417,11 @@ HC_API int hc_table_save_compact(const hc_table *t, const char *path);
  *	i; the bytes stay valid until that part's next call.  A key may
  *	be asked for twice (the last of one part, again by the next to
  *	check the order).  A save that uses @key_part does not call @key.
+ * @count: NULL (as with a @size that ends before it), or, where @counts
+ *	is NULL, count(@arg, i): the count of key @i (>= 1), for a caller
+ *	that holds its counts in less than an array of @n words.  Called
+ *	for each i in order, more than once, and from several threads at
+ *	once (for different i): the same value for the same i each time.
  */
 #define HC_KEY_STREAM_PARTS 8
 typedef struct hc_key_stream {
@@ -426,6 +432,7 @@ typedef struct hc_key_stream {
 	void *arg;
 	int (*key_part)(void *arg, unsigned part, uint64_t i, const void **key,
 			size_t *len);
+	uint64_t (*count)(void *arg, uint64_t i);
 } hc_key_stream;
 
 /*
@@ -443,7 +450,8 @@ typedef struct hc_key_stream {
  * the file's body, plus 2 bits a key.  @t's writers may run, as for
  * hc_table_save_compact().
  * Returns as hc_table_save_compact(), and HC_EINVAL (@more->size too
- * small, @more->counts or @more->key NULL, @more's keys not strictly
+ * small, @more->key NULL, neither or both of @more->counts and
+ * @more->count, @more's keys not strictly
  * ascending, a length out of range, a count 0), HC_ERANGE (a sum of
  * counts past UINT64_MAX), HC_EMISUSE (@more given for a table whose
  * keys are not bytes), or the error @more->key returned; on any error

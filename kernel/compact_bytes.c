@@ -820,7 +820,7 @@ static int sin_next(struct sin *in)
 	if (rc)
 		return rc < 0 ? rc : HC_EINVAL;
 	if (!p || len == 0 || len > HC_KEY_BYTES_MAX ||
-	    in->s->counts[in->i] == 0)
+	    hc__stream_count_of(in->s, in->i) == 0)
 		return HC_EINVAL;
 	if (in->have_prev) {
 		m = len < in->plen ? len : in->plen;
@@ -934,7 +934,7 @@ static int encode(const struct bent *a, uint64_t na, struct sin *in,
  * when @w is not NULL, else their census into @hist: HC_ERANGE if a sum
  * passes UINT64_MAX.
  */
-static int write_counts(const struct bent *a, const uint64_t *sc,
+static int write_counts(const struct bent *a, const hc_key_stream *sc,
 			const unsigned char *src, uint64_t n,
 			struct hc__cntw *w, uint64_t hist[65])
 {
@@ -947,7 +947,9 @@ static int write_counts(const struct bent *a, const uint64_t *sc,
 		unsigned f = src ? src_of(src, i) : SRC_S;
 		uint64_t c = f & SRC_T ? a[ia++].count : 0;
 
-		if ((f & SRC_S) && __builtin_add_overflow(c, sc[is++], &c))
+		if ((f & SRC_S) &&
+		    __builtin_add_overflow(c, hc__stream_count_of(sc, is++),
+					   &c))
 			return HC_ERANGE;
 		if (!w)
 			hc__census_add(c, &m, hist);
@@ -1437,15 +1439,14 @@ int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 			rc = encode(a, na, more ? &in : NULL, &k, idx, src, &n);
 	}
 	if (!rc && more)
-		rc = write_counts(a, more->counts, src, n, NULL, hist);
+		rc = write_counts(a, more, src, n, NULL, hist);
 	if (!rc) {
 		w.C = hc__cx_count_bits(n, hist);
 		w.esc = hc__mask_of(w.C);
 		rc = hc__bb_reserve(&w.cnt, hc__words_for(n * w.C) + 2);
 	}
 	if (!rc)
-		rc = write_counts(a, more ? more->counts : NULL, src, n, &w,
-				  NULL);
+		rc = write_counts(a, more, src, n, &w, NULL);
 	free(a); /* the stream and the counts hold it all now */
 	a = NULL;
 	if (!rc && !parts)

@@ -582,6 +582,20 @@ int hc__cbytes_check(const struct hc__cheader *h);
 int hc__cbytes_bind(struct hc__compact *c,
 		    const unsigned char len[HC_CHUFF_LENS]);
 int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more);
+/* @s's count callback, or NULL where it has none (its size ends before
+ * it). */
+static inline uint64_t (*hc__stream_count(const hc_key_stream *s))(void *,
+								   uint64_t)
+{
+	return s->size >= offsetof(hc_key_stream, count) + sizeof(s->count)
+		       ? s->count
+		       : NULL;
+}
+/* Count @i of stream @s (hc_key_stream.counts or .count). */
+static inline uint64_t hc__stream_count_of(const hc_key_stream *s, uint64_t i)
+{
+	return s->counts ? s->counts[i] : s->count(s->arg, i);
+}
 int hc__cbytes_get(const struct hc_table *t, const void *key, size_t len,
 		   uint64_t *count);
 int hc__cbytes_next(const struct hc_table *t, uint64_t *pos, uint64_t *i,

@@ -998,7 +998,8 @@ int hc_table_save_compact_with(const hc_table *ct, const char *path,
 	if (!ct || !more)
 		return save_any(ct, path, 1, NULL);
 	if (more->size < HC_KEY_STREAM_SIZE0 ||
-	    (more->n && (!more->counts || !more->key)))
+	    (more->n &&
+	     (!more->key || !more->counts == !hc__stream_count(more))))
 		return HC_EINVAL;
 	if (!ct->ops->get_bytes) /* an integer kind */
 		return HC_EMISUSE;

@@ -959,6 +959,7 @@ int hck_ids_save(hck_ids *x, const char *path)
 	more.counts = counts;
 	more.key = gram_text;
 	more.key_part = gram_part;
+	more.count = NULL;
 	more.arg = s;
 	rc = hc_table_save_compact_with(x->spill, path, &more);
 out:

@@ -637,6 +637,7 @@ END_TEST
 struct kstream {
 	unsigned char **k;
 	size_t *len;
+	const uint64_t *cnt; /* ks_count()'s */
 	uint64_t next; /* the index the next call must ask for */
 	uint64_t fail_at; /* this call returns @err */
 	int err;
@@ -667,6 +668,7 @@ static int ks_key(void *arg, uint64_t i, const void **key, size_t *len)
 struct pstream {
 	unsigned char **k;
 	size_t *len;
+	const uint64_t *cnt; /* ps_count()'s */
 	uint64_t fail_at;
 	int err;
 	_Atomic unsigned bad, calls;
@@ -674,6 +676,17 @@ struct pstream {
 	int started[HC_KEY_STREAM_PARTS];
 	unsigned char buf[HC_KEY_STREAM_PARTS][HC_KEY_BYTES_MAX + 1];
 };
+
+/* hc_key_stream.count of either stream. */
+static uint64_t ks_count(void *arg, uint64_t i)
+{
+	return ((const struct kstream *)arg)->cnt[i];
+}
+
+static uint64_t ps_count(void *arg, uint64_t i)
+{
+	return ((const struct pstream *)arg)->cnt[i];
+}
 
 static int ps_key(void *arg, unsigned part, uint64_t i, const void **key,
 		  size_t *len)
@@ -824,7 +837,7 @@ static void merged(int shape, size_t n, int mix, int compact_src)
 	uint64_t st = 1234 + n + (uint64_t)mix, *sc;
 	hc_table *t, *r, *c, *tc;
 	struct kstream *ks = calloc(1, sizeof(*ks));
-	hc_key_stream more = { sizeof(more), 0, NULL, ks_key, ks, NULL };
+	hc_key_stream more = { sizeof(more), 0, NULL, ks_key, ks, NULL, NULL };
 	size_t ns = 0;
 	hc_iter *it;
 	hc_entry e;
@@ -918,12 +931,19 @@ START_TEST(stream_only)
 END_TEST
 
 /* A save of a stream with key_part of @n keys of @shape (the table
- * empty) into @path, with @threads threads reading it. */
+ * empty) into @path, with @threads threads reading it; its counts @sc
+ * as an array, or (@call) through hc_key_stream.count. */
 static int save_parts(hc_table *t, struct pstream *ps, size_t n, uint64_t *sc,
-		      unsigned threads, const char *path)
+		      unsigned threads, const char *path, int call)
 {
-	hc_key_stream m = { sizeof(m), n, sc, ps_key_one, ps, ps_key };
+	hc_key_stream m = { sizeof(m), n, sc, ps_key_one, ps, ps_key, NULL };
 	int rc;
+
+	if (call) {
+		ps->cnt = sc;
+		m.counts = NULL;
+		m.count = ps_count;
+	}
 
 	memset(ps->started, 0, sizeof(ps->started));
 	hc__compact_threads = threads;
@@ -973,16 +993,19 @@ START_TEST(stream_parts)
 	ck_assert_ok(hc_table_save_compact(r, ref));
 	hc__compact_split_min = 1;
 	hc_test_path(path, sizeof(path), "parts");
-	for (unsigned threads = 1; threads <= 5; threads++) {
-		ck_assert_ok(save_parts(t, ps, n, sc, threads, path));
-		ck_assert_msg(same_file(ref, path), "shape %d, %u threads",
-			      shape, threads);
-		unlink(path);
-	}
+	for (unsigned threads = 1; threads <= 5; threads++)
+		for (int call = 0; call < 2; call++) {
+			ck_assert_ok(
+				save_parts(t, ps, n, sc, threads, path, call));
+			ck_assert_msg(same_file(ref, path),
+				      "shape %d, %u threads, count %d", shape,
+				      threads, call);
+			unlink(path);
+		}
 	/* Fewer keys than the split: one reader, through key (which
 	 * this stream refuses), not key_part. */
 	hc__compact_split_min = n + 1;
-	ck_assert_int_eq(save_parts(t, ps, n, sc, 4, path), HC_EMISUSE);
+	ck_assert_int_eq(save_parts(t, ps, n, sc, 4, path, 0), HC_EMISUSE);
 	ck_assert(no_file(path));
 	hc__compact_split_min = 1;
 	if (n >= 3 * HC_CBLOCK_KEYS) {
@@ -1003,16 +1026,16 @@ START_TEST(stream_parts)
 				ps->len[x + 1] = l;
 				if (twice)
 					break; /* back as they were */
-				ck_assert_int_eq(
-					save_parts(t, ps, n, sc, 3, path),
-					HC_EINVAL);
+				ck_assert_int_eq(save_parts(t, ps, n, sc, 3,
+							    path, (int)d),
+						 HC_EINVAL);
 				ck_assert(no_file(path));
 			}
 		}
 		/* The stream's own error, in the middle part. */
 		ps->fail_at = n / 2;
 		ps->err = HC_EIO;
-		ck_assert_int_eq(save_parts(t, ps, n, sc, 3, path), HC_EIO);
+		ck_assert_int_eq(save_parts(t, ps, n, sc, 3, path, 1), HC_EIO);
 		ck_assert(no_file(path));
 		ps->fail_at = UINT64_MAX;
 	}
@@ -1024,7 +1047,8 @@ START_TEST(stream_parts)
 				    sc,
 				    ks_key,
 				    ks,
-				    ps_key };
+				    ps_key,
+				    NULL };
 
 		ck_assert_ptr_nonnull(ks);
 		ks->k = ps->k;
@@ -1057,7 +1081,7 @@ START_TEST(table_only)
 {
 	char a[4096], b[4096];
 	hc_table *t = make(KEYS_PREFIX, msizes[_i], 0, 5);
-	hc_key_stream none = { sizeof(none), 0, NULL, NULL, NULL, NULL };
+	hc_key_stream none = { sizeof(none), 0, NULL, NULL, NULL, NULL, NULL };
 
 	merged(KEYS_RANDOM, msizes[_i], 0, 0);
 	hc_test_path(a, sizeof(a), "plain");
@@ -1100,7 +1124,7 @@ START_TEST(bad_streams)
 	size_t len[4] = { 1, 1, 1, 1 };
 	uint64_t cnt[4] = { 1, 2, 3, 4 };
 	struct kstream *ks = calloc(1, sizeof(*ks));
-	hc_key_stream m = { sizeof(m), 4, cnt, ks_key, ks, NULL };
+	hc_key_stream m = { sizeof(m), 4, cnt, ks_key, ks, NULL, NULL };
 	hc_table *t = empty_like(KEYS_RANDOM, 10, 3), *u;
 	hc_options o;
 
@@ -1190,6 +1214,36 @@ START_TEST(bad_streams)
 	m.key = ks_key;
 	m.counts = NULL;
 	refused(t, &m, HC_EINVAL);
+	/* The counts through count: the same file as from the array; both,
+	 * or count in a struct that ends before it, refused. */
+	{
+		char p[4096], q[4096];
+
+		hc_test_path(p, sizeof(p), "array");
+		hc_test_path(q, sizeof(q), "call");
+		m.counts = cnt;
+		AGAIN();
+		ck_assert_ok(hc_table_save_compact_with(t, p, &m));
+		ks->cnt = cnt;
+		m.counts = NULL;
+		m.count = ks_count;
+		AGAIN();
+		ck_assert_ok(hc_table_save_compact_with(t, q, &m));
+		ck_assert(same_file(p, q));
+		unlink(p);
+		unlink(q);
+		cnt[2] = 0; /* a count 0, through count */
+		AGAIN();
+		refused(t, &m, HC_EINVAL);
+		cnt[2] = 3;
+		m.counts = cnt;
+		refused(t, &m, HC_EINVAL);
+		m.counts = NULL;
+		m.size = offsetof(hc_key_stream, count);
+		refused(t, &m, HC_EINVAL);
+		m.size = sizeof(m);
+		m.count = NULL;
+	}
 	m.counts = cnt;
 	refused(NULL, &m, HC_EINVAL);
 	/* A file already at the path stays as it was. */
