@@ -15,6 +15,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "hck_internal.h"
 
@@ -165,6 +168,34 @@ static int ids_emit(struct hck_tok *tk)
 	return hck__sink_u64(tk->idsink, key);
 }
 
+/*
+ * The first byte of @buf[@j..@n) that is white space (hck_is_space()), or
+ * @n.  Words are a few bytes long, and a loop that tests one byte at a
+ * time mispredicts its exit once a word: with SSE2, 16 bytes a step.
+ */
+static inline size_t word_end(const unsigned char *buf, size_t j, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'),
+		      span = _mm_set1_epi8('\r' - '\t');
+
+	for (; j + 16 <= n; j += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(buf + j)),
+			/* \t..\r: x - '\t' is 0..4, unsigned */
+			y = _mm_sub_epi8(x, tab),
+			in = _mm_cmpeq_epi8(_mm_min_epu8(y, span), y);
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(in, _mm_cmpeq_epi8(x, sp)));
+
+		if (m)
+			return j + (unsigned)__builtin_ctz(m);
+	}
+#endif
+	while (j < n && !hck_is_space(buf[j]))
+		j++;
+	return j;
+}
+
 /* The word being read has ended. */
 int hck__words_end(struct hck_tok *tk)
 {
@@ -245,8 +276,7 @@ int hck__words_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 
 	if (tk->in_word) {
 		/* The newest word began in an earlier block. */
-		for (j = 0; j < n && !hck_is_space(buf[j]); j++)
-			;
+		j = word_end(buf, 0, n);
 		word_append(tk, tk->wtail, buf, j);
 		if (tk->err)
 			return tk->err;
@@ -265,8 +295,7 @@ int hck__words_feed(struct hck_tok *tk, const unsigned char *buf, size_t n,
 			tk->limit_hit = 1;
 			break;
 		}
-		for (j = i + 1; j < n && !hck_is_space(buf[j]); j++)
-			;
+		j = word_end(buf, i + 1, n);
 		/* A word starts: push it, dropping the oldest. */
 		if (tk->wcount == k) {
 			tk->whead = ring_next(tk->whead, k);
