@@ -66,13 +66,15 @@ unsigned char *hck__sink_reserve(struct hck_sink *s, size_t len);
 int hck__sink_commit(struct hck_sink *s, unsigned char *p, size_t len);
 
 /* A tokenizer's private map of the words it has met to their ids
- * (words.c): open addressing on the words' hashes, the bytes in @pool. */
+ * (words.c): open addressing on the words' hashes.  A word of up to 8
+ * bytes is held in its entry, a longer one in @pool. */
 struct hck__wcache {
 	struct hck__went { /* 16 bytes: four to a cache line */
-		uint32_t tag; /* the hash's high half, odd; 0: empty */
+		uint64_t v; /* len <= 8: the word's bytes (words.c,
+			     * short_word()); longer: the hash's high half
+			     * << 32 | the offset in pool (below 4 GiB) */
 		uint32_t id; /* ids take at most 32 bits (HCK_IDS_K_MAX) */
-		uint32_t off; /* in pool, which stays below 4 GiB */
-		uint32_t len;
+		uint32_t len; /* 0: empty */
 	} * e;
 	size_t mask, used;
 	unsigned char *pool;

@@ -195,6 +195,38 @@ void hck__wcache_free(struct hck__wcache *c)
 /* The map holds at most this many words (half its slots); past it, a
  * word it does not hold is looked up in the vocabulary each time. */
 #define WCACHE_MAX (UINT64_C(1) << 20)
+/* Words of up to this many bytes are held in their entries. */
+#define SHORT_WORD 8u
+
+/* A word of 1..8 bytes as one integer: with its length, only that word
+ * gives it (the loads overlap where len < 8, on the same bytes). */
+static inline uint64_t short_word(const unsigned char *p, size_t len)
+{
+	uint32_t lo, hi;
+
+	if (len < 4)
+		return (uint64_t)p[0] | (uint64_t)p[len >> 1] << 8 |
+		       (uint64_t)p[len - 1] << 16;
+	memcpy(&lo, p, 4);
+	memcpy(&hi, p + len - 4, 4);
+	return (uint64_t)lo | (uint64_t)hi << 32;
+}
+
+/* The hash of a short word, from short_word()'s value: its low bits
+ * pick the home (XXH3 of 8 bytes, inline: no loop over the word). */
+static inline uint64_t short_hash(uint64_t v, size_t len)
+{
+	return XXH3_64bits_withSeed(&v, sizeof(v), len);
+}
+
+/* The hash of @e's word, whose home it picks. */
+static uint64_t went_hash(const struct hck__wcache *c,
+			  const struct hck__went *e)
+{
+	if (e->len <= SHORT_WORD)
+		return short_hash(e->v, e->len);
+	return XXH3_64bits(c->pool + (uint32_t)e->v, e->len);
+}
 
 static int wcache_grow(struct hck__wcache *c)
 {
@@ -206,13 +238,10 @@ static int wcache_grow(struct hck__wcache *c)
 	for (size_t i = 0; c->e && i <= c->mask; i++) {
 		size_t j;
 
-		if (!c->e[i].tag)
+		if (!c->e[i].len)
 			continue;
-		/* The home from the hash's low half, which the entry does
-		 * not keep: from the word's bytes again. */
-		j = (size_t)XXH3_64bits(c->pool + c->e[i].off, c->e[i].len) &
-		    (cap - 1);
-		while (e[j].tag)
+		j = (size_t)went_hash(c, &c->e[i]) & (cap - 1);
+		while (e[j].len)
 			j = (j + 1) & (cap - 1);
 		e[j] = c->e[i];
 	}
@@ -222,35 +251,41 @@ static int wcache_grow(struct hck__wcache *c)
 	return HC_OK;
 }
 
-/* Remember that the word @p of @len bytes, hash @h, has id @id (best
- * effort: a map that is full, or out of memory, forgets it). */
+/* Remember that the word @p of @len bytes, hash @h (short_word() and
+ * short_hash() for a short one), has id @id (best effort: a map that is
+ * full, or out of memory, forgets it). */
 static void wcache_put(struct hck__wcache *c, uint64_t h, const void *p,
 		       size_t len, uint64_t id)
 {
+	uint64_t v;
 	size_t j;
 
 	if (c->used >= WCACHE_MAX || id > UINT32_MAX ||
-	    c->pool_used + len > UINT32_MAX)
+	    (len > SHORT_WORD && c->pool_used + len > UINT32_MAX))
 		return;
 	if ((!c->e || 2 * (c->used + 1) > c->mask + 1) && wcache_grow(c))
 		return;
-	if (c->pool_used + len > c->pool_cap) {
-		size_t cap = 2 * c->pool_cap + len + 65536;
-		unsigned char *q = realloc(c->pool, cap);
+	if (len <= SHORT_WORD) {
+		v = short_word(p, len);
+	} else {
+		if (c->pool_used + len > c->pool_cap) {
+			size_t cap = 2 * c->pool_cap + len + 65536;
+			unsigned char *q = realloc(c->pool, cap);
 
-		if (!q)
-			return;
-		c->pool = q;
-		c->pool_cap = cap;
+			if (!q)
+				return;
+			c->pool = q;
+			c->pool_cap = cap;
+		}
+		memcpy(c->pool + c->pool_used, p, len);
+		v = (h >> 32) << 32 | c->pool_used;
+		c->pool_used += len;
 	}
-	memcpy(c->pool + c->pool_used, p, len);
-	for (j = (size_t)h & c->mask; c->e[j].tag; j = (j + 1) & c->mask)
+	for (j = (size_t)h & c->mask; c->e[j].len; j = (j + 1) & c->mask)
 		;
-	c->e[j].tag = (uint32_t)(h >> 32) | 1;
+	c->e[j].v = v;
 	c->e[j].id = (uint32_t)id;
-	c->e[j].off = (uint32_t)c->pool_used;
 	c->e[j].len = (uint32_t)len;
-	c->pool_used += len;
 	c->used++;
 }
 
@@ -264,33 +299,49 @@ static inline int same_bytes(const unsigned char *a, const unsigned char *b,
 	return 1;
 }
 
+/* The id of @p (@len bytes, hash @h; @v its entry's value if short) in
+ * the map, or HCK__NOID. */
+static inline uint64_t wcache_get(const struct hck__wcache *c, uint64_t h,
+				  uint64_t v, const unsigned char *p,
+				  size_t len)
+{
+	for (size_t j = (size_t)h & c->mask; c->e[j].len;
+	     j = (j + 1) & c->mask) {
+		const struct hck__went *e = &c->e[j];
+
+		if (e->len != len)
+			continue;
+		if (len <= SHORT_WORD
+			    ? e->v == v
+			    : e->v >> 32 == h >> 32 &&
+				      same_bytes(c->pool + (uint32_t)e->v, p,
+						 len))
+			return e->id;
+	}
+	return HCK__NOID;
+}
+
 int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
 		 uint64_t *id)
 {
 	struct hck__wcache *c = &tk->wc;
 	struct hck_ids *x = tk->ids;
-	uint64_t h, v;
-	uint32_t tag;
+	uint64_t h, v = 0;
 	int rc;
 
-	if (len > HC_KEY_BYTES_MAX) {
+	if (len == 0 || len > HC_KEY_BYTES_MAX) {
+		/* Too long to key (a word has a byte: 0 is not one). */
 		*id = HCK__NOID;
 		return 0;
 	}
-	/* The low half picks the home, the high half (odd: 0 marks an
-	 * empty entry) is the entry's tag. */
-	h = XXH3_64bits(p, len);
-	tag = (uint32_t)(h >> 32) | 1;
-	for (size_t j = c->e ? (size_t)h & c->mask : 0; c->e && c->e[j].tag;
-	     j = (j + 1) & c->mask) {
-		const struct hck__went *e = &c->e[j];
-
-		if (e->tag == tag && e->len == len &&
-		    same_bytes(c->pool + e->off, p, len)) {
-			*id = e->id;
-			return 0;
-		}
+	if (len <= SHORT_WORD) {
+		v = short_word(p, len);
+		h = short_hash(v, len);
+	} else {
+		h = XXH3_64bits(p, len);
 	}
+	if (c->e && (*id = wcache_get(c, h, v, p, len)) != HCK__NOID)
+		return 0;
 	/* Not met here yet: the vocabulary has it, or it gets the next id.
 	 * A loser of a race for the same word leaves its id unused. */
 	rc = hc_get_bytes(x->vocab, p, len, &v);

@@ -830,6 +830,44 @@ START_TEST(ids_equal_texts)
 }
 END_TEST
 
+/* A tokenizer's map holds words of up to 8 bytes in its entries (its
+ * loads overlap for 4..7): words of 1 to 10 bytes that differ from one
+ * another in one byte, at each place, or in their length alone, each
+ * get an id of their own. */
+START_TEST(ids_short_words)
+{
+	static const char base[] = "abcdefghij";
+	char *text = malloc(4 * 10 * 12 * 12), *o = text;
+
+	ck_assert_ptr_nonnull(text);
+	if (!tables_grow()) {
+		free(text);
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t len = 1; len <= 10; len++)
+			for (size_t j = 0; j <= len; j++) {
+				memcpy(o, base, len);
+				if (j < len) /* j == len: the word itself */
+					o[pass ? len - 1 - j : j] = 'X';
+				o += len;
+				*o++ = ' ';
+			}
+	*o = '\0';
+	for (unsigned k = 2; k <= 3; k++) {
+		hck_meta m = { HCK_WORDS, k, 0 };
+		hc_table *want = tokenize(&m, text, 0, 0), *got;
+		hck_ids_info in;
+
+		got = count_by_ids(&m, text, 1, 0, &in);
+		ck_assert_msg(same_counts(want, got), "k %u", k);
+		hc_table_close(got);
+		hc_table_close(want);
+	}
+	free(text);
+}
+END_TEST
+
 /* More words than ids of b bits (2^16 at order 4, 2^20 at order 3):
  * n-grams of later words are kept as texts in the spill table and
  * saved with the others. */
@@ -1178,6 +1216,7 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, tokenizers_leading_blanks);
 	tcase_add_test(tc, tokenizers_skipped_bytes);
 	tcase_add_test(tc, ids_equal_texts);
+	tcase_add_test(tc, ids_short_words);
 	tcase_add_test(tc, ids_spill);
 	tcase_add_test(tc, ids_refused);
 	suite_add_tcase(s, tc);
