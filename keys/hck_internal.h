@@ -154,6 +154,10 @@ void hck__wcache_free(struct hck__wcache *c);
 /* The save's radix sorts use threads from this many entries on (a test
  * hook: the tests lower it). */
 extern uint64_t hck__radix_split_min;
+/* The most count bits a packed entry of the save takes (words.c,
+ * walk_part(); a test hook: the tests lower it, and below 4 the save
+ * packs none). */
+extern unsigned hck__pack_count_bits;
 
 /* Byte fragments of order k <= 8: big-endian, first byte highest. */
 static inline uint64_t hck__pack(const unsigned char *p, size_t len)

@@ -477,8 +477,10 @@ HC_API int hck_ids_info_get(const hck_ids *x, hck_ids_info *info);
  * a space, and at its end), each id replaced by its rank, and the
  * n-grams sorted as integers.  Once every worker is done, and once:
  * the table of n-grams of ids is released as soon as it is read (a
- * second call gives HC_EINVAL).  Holds 32 bytes a distinct n-gram of
- * ids and about 100 a word while it runs; its walk, sorts and writer
+ * second call gives HC_EINVAL).  Holds 16 bytes a distinct n-gram of
+ * ids (32 where the ranks leave fewer than 4 bits of their word for the
+ * count: 4-grams of more than 2^15 words), and about 100 a word, while
+ * it runs, besides the writer's; its walk, sorts and writer
  * run in threads, one a CPU it may run on (at most 8), from 2^20
  * entries.
  * Returns HC_OK, HC_EINVAL, HC_ENOMEM, HC_ECORRUPT (an n-gram of an id

@@ -384,9 +384,13 @@ struct gcursor {
 
 struct saver {
 	unsigned k, rb; /* order, bits of a rank */
+	unsigned ksh; /* bits below the ranks in a key: its count's */
+	uint64_t cmax; /* a count field of ksh bits that says "in big" */
+	const struct gram *big; /* the large counts by key, nbig of them */
+	uint64_t nbig;
 	const struct word *w; /* by id */
 	const uint32_t *by_in, *by_end; /* id of each rank */
-	const uint64_t *keys; /* sorted n-grams of ranks */
+	const uint64_t *keys; /* sorted n-grams of ranks, << ksh */
 	struct gcursor cur[HC_KEY_STREAM_PARTS]; /* one a reader */
 };
 
@@ -477,8 +481,8 @@ static void rank_ties(struct gram *a, uint64_t n, unsigned d,
 	}
 }
 
-static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
-		      unsigned bits);
+static int radix_sort(void *a, void *tmp, uint64_t n, unsigned stride,
+		      unsigned lo, unsigned bits);
 
 /* Rank the words @ids[0..n) of @w in one order (@in: inside a text)
  * through @a and @tmp (n entries each): the ids by rank into @by, the
@@ -495,7 +499,7 @@ static int rank_words(const struct word *w, const uint32_t *ids, uint64_t n,
 		a[i].key = word_key(&w[ids[i]], 0, in);
 		a[i].count = ids[i];
 	}
-	rc = radix_sort(a, tmp, n, 64);
+	rc = radix_sort(a, tmp, n, 2, 0, 64);
 	if (rc)
 		return rc;
 	for (uint64_t i = 0, j; i < n; i = j) {
@@ -570,7 +574,8 @@ static int words_by_id(const hck_ids *x, struct word *w, uint64_t nid,
 uint64_t hck__radix_split_min = UINT64_C(1) << 20;
 
 struct radix_job {
-	_Alignas(64) struct gram *a, *tmp; /* a cache line of its own */
+	_Alignas(64) uint64_t *a, *tmp; /* a cache line of its own */
+	unsigned stride; /* words an entry: 2 (struct gram) or 1 */
 	uint64_t lo, hi, mask;
 	unsigned sh;
 	int moving;
@@ -580,15 +585,22 @@ struct radix_job {
 static void *radix_part(void *arg)
 {
 	struct radix_job *j = arg;
+	const unsigned sh = j->sh;
+	const uint64_t mask = j->mask;
 
 	if (!j->moving) {
 		memset(j->cnt, 0, sizeof(j->cnt));
 		for (uint64_t i = j->lo; i < j->hi; i++)
-			j->cnt[(j->a[i].key >> j->sh) & j->mask]++;
-	} else {
+			j->cnt[(j->a[i * j->stride] >> sh) & mask]++;
+	} else if (j->stride == 1) {
 		for (uint64_t i = j->lo; i < j->hi; i++)
-			j->tmp[j->cnt[(j->a[i].key >> j->sh) & j->mask]++] =
-				j->a[i];
+			j->tmp[j->cnt[(j->a[i] >> sh) & mask]++] = j->a[i];
+	} else {
+		struct gram *a = (struct gram *)j->a,
+			    *tmp = (struct gram *)j->tmp;
+
+		for (uint64_t i = j->lo; i < j->hi; i++)
+			tmp[j->cnt[(a[i].key >> sh) & mask]++] = a[i];
 	}
 	return NULL;
 }
@@ -636,8 +648,8 @@ static unsigned save_threads(uint64_t n)
 					  : (unsigned)cpus;
 }
 
-static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
-		      unsigned bits)
+static int radix_sort(void *a, void *tmp, uint64_t n, unsigned stride,
+		      unsigned lo, unsigned bits)
 {
 	unsigned passes = (bits + 11) / 12,
 		 d = passes ? (bits + passes - 1) / passes : 0,
@@ -647,13 +659,14 @@ static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 	job = aligned_alloc(64, nt * sizeof(*job));
 	if (!job)
 		return HC_ENOMEM;
-	for (unsigned p = 0, sh = 0; p < passes; p++, sh += d) {
+	for (unsigned p = 0, sh = lo; p < passes; p++, sh += d) {
 		uint64_t sum = 0;
-		struct gram *t;
+		void *t;
 
 		for (unsigned i = 0; i < nt; i++) {
 			job[i].a = a;
 			job[i].tmp = tmp;
+			job[i].stride = stride;
 			job[i].lo = n / nt * i;
 			job[i].hi = i + 1 == nt ? n : n / nt * (i + 1);
 			job[i].mask = (UINT64_C(1) << d) - 1;
@@ -677,8 +690,8 @@ static int radix_sort(struct gram *a, struct gram *tmp, uint64_t n,
 		a = tmp;
 		tmp = t;
 	}
-	if (passes % 2)
-		memcpy(tmp, a, n * sizeof(*a)); /* back into the caller's */
+	if (passes % 2) /* back into the caller's */
+		memcpy(tmp, a, n * stride * sizeof(uint64_t));
 	free(job);
 	return HC_OK;
 }
@@ -689,7 +702,7 @@ static int gram_text_in(const struct saver *s, struct gcursor *c, uint64_t i,
 			const void **key, size_t *len)
 {
 	const unsigned k = s->k, rb = s->rb;
-	const uint64_t mask = (UINT64_C(1) << rb) - 1, v = s->keys[i];
+	const uint64_t mask = (UINT64_C(1) << rb) - 1, v = s->keys[i] >> s->ksh;
 	unsigned j = 0;
 	unsigned char *o;
 
@@ -733,6 +746,27 @@ static int gram_part(void *arg, unsigned part, uint64_t i, const void **key,
 	return gram_text_in(s, &s->cur[part], i, key, len);
 }
 
+/* hc_key_stream.count of packed keys: the key's field, or its entry in
+ * the large counts. */
+static uint64_t gram_count(void *arg, uint64_t i)
+{
+	const struct saver *s = arg;
+	uint64_t c = s->keys[i] & s->cmax, v = s->keys[i] >> s->ksh, lo = 0,
+		 hi = s->nbig;
+
+	if (c != s->cmax)
+		return c;
+	while (lo < hi) { /* found: hck_ids_save() checked them all */
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (s->big[mid].key < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nbig ? s->big[lo].count : 0;
+}
+
 static void saver_free(struct saver *s)
 {
 	if (!s)
@@ -760,31 +794,70 @@ static struct saver *saver_new(void)
 	return s;
 }
 
+/* A smaller block for @p, or @p itself. */
+static void *shrink(void *p, size_t size)
+{
+	void *q = realloc(p, size ? size : 1);
+
+	return q ? q : p;
+}
+
 /*
  * The walk of the n-gram table, each n-gram's ids replaced by their
  * ranks: one part of the walk a thread (hc_iter_create_parts()), each
  * taking room in @g by chunks of WALK_CHUNK from a shared cursor, in
  * any order (the sort comes next).  Each leaves its last chunk part
  * full, a hole the caller fills from the end.
+ *
+ * An entry is the n-gram of ranks (rb k bits) and its count: packed in
+ * one word where the bits left, cb, are PACK_COUNT_MIN or more, the
+ * ranks high and the count low, half the memory of a struct gram; a
+ * count of cmax = 2^cb - 1 or more is cmax there, and the ranks and the
+ * count in the thread's list of large counts.  Else a struct gram.
  */
 #define WALK_CHUNK 4096u
+#define PACK_COUNT_MIN 4u
+unsigned hck__pack_count_bits = 64;
 
 struct walk_job {
 	_Alignas(64) hc_iter *it; /* a cache line of its own */
 	unsigned k, b, rb; /* order, bits of an id, of a rank */
+	unsigned cb; /* count bits of a packed entry; 0: a struct gram */
 	uint64_t nid; /* ids held */
 	const uint32_t *rank;
-	struct gram *g;
+	uint64_t *g; /* entries of 1 word (cb) or 2 */
 	uint64_t room; /* entries @g holds */
 	_Atomic uint64_t *next; /* the first entry no chunk took */
 	uint64_t at, end; /* the room left in its last chunk */
+	struct gram *big; /* packed: the large counts, nbig of them */
+	uint64_t nbig, big_cap;
 	int rc;
 };
+
+/* Keep n-gram @v's large count @c in @j's list; 0 or HC_ENOMEM. */
+static int big_add(struct walk_job *j, uint64_t v, uint64_t c)
+{
+	if (j->nbig == j->big_cap) {
+		uint64_t cap = j->big_cap ? 2 * j->big_cap : 1024;
+		struct gram *p = cap <= SIZE_MAX / sizeof(*p)
+					 ? realloc(j->big, cap * sizeof(*p))
+					 : NULL;
+
+		if (!p)
+			return HC_ENOMEM;
+		j->big = p;
+		j->big_cap = cap;
+	}
+	j->big[j->nbig].key = v;
+	j->big[j->nbig++].count = c;
+	return 0;
+}
 
 static void *walk_part(void *arg)
 {
 	struct walk_job *j = arg;
-	const uint64_t mask = (UINT64_C(1) << j->b) - 1;
+	const uint64_t mask = (UINT64_C(1) << j->b) - 1,
+		       cmax = j->cb ? (UINT64_C(1) << j->cb) - 1 : 0;
 	const unsigned k = j->k;
 	hc_entry e;
 	int r;
@@ -817,8 +890,16 @@ static void *walk_part(void *arg)
 			}
 			v = v << j->rb | rk;
 		}
-		j->g[j->at].key = v;
-		j->g[j->at++].count = e.count;
+		if (!j->cb) {
+			j->g[2 * j->at] = v;
+			j->g[2 * j->at++ + 1] = e.count;
+		} else if (e.count < cmax) {
+			j->g[j->at++] = v << j->cb | e.count;
+		} else {
+			j->g[j->at++] = v << j->cb | cmax;
+			if ((j->rc = big_add(j, v, e.count)))
+				return NULL;
+		}
 	}
 	if (r < 0)
 		j->rc = r;
@@ -834,16 +915,21 @@ static int in_hole(const struct walk_job *job, unsigned nt, uint64_t i)
 	return 0;
 }
 
-/* The n-grams of @x, ranked by @rank in @rb bits a word, into @g
- * (@room entries): *@n of them. */
+/* The n-grams of @x, ranked by @rank in @rb bits a word, into @g (@room
+ * entries, packed with @cb count bits, or struct gram if @cb is 0): *@n
+ * of them; with @cb, their large counts into *@big (*@nbig, sorted by
+ * key). */
 static int walk_grams(const hck_ids *x, uint64_t nid, const uint32_t *rank,
-		      unsigned rb, struct gram *g, uint64_t room, unsigned nt,
-		      uint64_t *n)
+		      unsigned rb, unsigned cb, uint64_t *g, uint64_t room,
+		      unsigned nt, uint64_t *n, struct gram **big,
+		      uint64_t *nbig)
 {
 	struct walk_job job[SAVE_THREADS];
 	hc_iter *its[SAVE_THREADS];
 	_Atomic uint64_t next = 0;
-	uint64_t total, src;
+	const unsigned stride = cb ? 1 : 2;
+	uint64_t total, src, nb = 0;
+	struct gram *all = NULL;
 	int rc = hc_iter_create_parts(x->grams, nt, its);
 
 	if (rc)
@@ -854,6 +940,7 @@ static int walk_grams(const hck_ids *x, uint64_t nid, const uint32_t *rank,
 		job[t].k = x->m.k;
 		job[t].b = x->bits;
 		job[t].rb = rb;
+		job[t].cb = cb;
 		job[t].nid = nid;
 		job[t].rank = rank;
 		job[t].g = g;
@@ -865,9 +952,29 @@ static int walk_grams(const hck_ids *x, uint64_t nid, const uint32_t *rank,
 		hc_iter_destroy(its[t]);
 		if (!rc)
 			rc = job[t].rc;
+		nb += job[t].nbig;
 	}
-	if (rc)
+	/* The large counts in one list, sorted as the entries will be. */
+	if (!rc && nb) {
+		uint64_t o = 0;
+
+		all = malloc(2 * nb * sizeof(*all));
+		rc = all ? HC_OK : HC_ENOMEM;
+		for (unsigned t = 0; !rc && t < nt; t++) {
+			memcpy(all + o, job[t].big, job[t].nbig * sizeof(*all));
+			o += job[t].nbig;
+		}
+		if (!rc)
+			rc = radix_sort(all, all + nb, nb, 2, 0, rb * x->m.k);
+	}
+	for (unsigned t = 0; t < nt; t++)
+		free(job[t].big);
+	if (rc) {
+		free(all);
 		return rc;
+	}
+	*big = all ? shrink(all, nb * sizeof(*all)) : NULL;
+	*nbig = nb;
 	/* ORDER: relaxed. The threads were joined. */
 	src = atomic_load_explicit(&next, memory_order_relaxed);
 	total = src;
@@ -880,18 +987,11 @@ static int walk_grams(const hck_ids *x, uint64_t nid, const uint32_t *rank,
 			do
 				src--;
 			while (in_hole(job, nt, src));
-			g[i] = g[src];
+			memcpy(g + i * stride, g + src * stride,
+			       stride * sizeof(*g));
 		}
 	*n = total;
 	return HC_OK;
-}
-
-/* A smaller block for @p, or @p itself. */
-static void *shrink(void *p, size_t size)
-{
-	void *q = realloc(p, size ? size : 1);
-
-	return q ? q : p;
 }
 
 int hck_ids_save(hck_ids *x, const char *path)
@@ -901,13 +1001,13 @@ int hck_ids_save(hck_ids *x, const char *path)
 	uint64_t nid, room, nw = 0, n = 0, cap, *keys = NULL, *counts = NULL;
 	uint32_t *ids = NULL, *rank = NULL;
 	uint32_t *by_in = NULL, *by_end = NULL;
-	struct gram *g = NULL, *tmp = NULL;
+	uint64_t *g = NULL, *tmp = NULL;
 	struct word *w = NULL;
-	struct gram *wk = NULL;
+	struct gram *wk = NULL, *big = NULL;
 	hc_key_stream more;
 	hc_stats st = { .size = sizeof(st) };
-	uint64_t groom;
-	unsigned rb = 1, nt;
+	uint64_t groom, nbig = 0;
+	unsigned rb = 1, nt, cb, stride;
 	int rc;
 
 	if (!x || !path || !x->grams)
@@ -964,11 +1064,20 @@ int hck_ids_save(hck_ids *x, const char *path)
 	ids = NULL;
 	while (nw > 1 && (nw - 1) >> rb)
 		rb++;
-	/* The n-grams, each id replaced by its rank. */
+	/* The n-grams, each id replaced by its rank, packed with their
+	 * counts where PACK_COUNT_MIN bits are left (walk_part()). */
+	cb = 64 - rb * k;
+	if (cb > hck__pack_count_bits)
+		cb = hck__pack_count_bits;
+	if (cb < PACK_COUNT_MIN)
+		cb = 0;
+	s->cmax = cb ? (UINT64_C(1) << cb) - 1 : 0;
+	stride = cb ? 1 : 2;
 	nt = save_threads(cap);
 	groom = cap + (uint64_t)nt * WALK_CHUNK;
-	g = malloc(groom * sizeof(*g));
-	rc = g ? walk_grams(x, nid, rank, rb, g, groom, nt, &n) : HC_ENOMEM;
+	g = malloc(groom * stride * sizeof(*g));
+	rc = g ? walk_grams(x, nid, rank, rb, cb, g, groom, nt, &n, &big, &nbig)
+	       : HC_ENOMEM;
 	if (!rc && n > cap)
 		rc = HC_ECORRUPT; /* a worker still running */
 	if (rc)
@@ -978,29 +1087,57 @@ int hck_ids_save(hck_ids *x, const char *path)
 	x->grams = NULL;
 	free(rank);
 	rank = NULL;
-	tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	tmp = malloc((n ? n : 1) * stride * sizeof(*tmp));
 	if (!tmp) {
 		rc = HC_ENOMEM;
 		goto out;
 	}
-	rc = radix_sort(g, tmp, n, rb * k);
+	rc = radix_sort(g, tmp, n, stride, cb, rb * k);
 	if (rc)
 		goto out;
-	/* Keys and counts apart, 8 bytes each: half the sort's memory. */
-	counts = (uint64_t *)tmp;
-	keys = (uint64_t *)g;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t c = g[i].count;
-
-		keys[i] = g[i].key; /* 8 i <= 16 i: read before written */
-		counts[i] = c;
-	}
-	tmp = NULL;
+	keys = g;
 	g = NULL;
+	if (cb) {
+		/* Packed: the counts stay in the keys (gram_count()), and
+		 * the sort's second array goes back. */
+		uint64_t j = 0;
+
+		free(tmp);
+		tmp = NULL;
+		for (uint64_t i = 0; i < n; i++)
+			if ((keys[i] & s->cmax) == s->cmax) {
+				/* Both sorted by key: the next large count
+				 * is this n-gram's, and every one is some
+				 * n-gram's. */
+				if (j == nbig || big[j].key != keys[i] >> cb) {
+					rc = HC_ECORRUPT;
+					goto out;
+				}
+				j++;
+			}
+		if (j != nbig) {
+			rc = HC_ECORRUPT;
+			goto out;
+		}
+	} else {
+		/* Keys and counts apart, 8 bytes each. */
+		counts = tmp;
+		tmp = NULL;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t c = keys[2 * i + 1];
+
+			/* 8 i <= 16 i: read before written */
+			keys[i] = keys[2 * i];
+			counts[i] = c;
+		}
+		counts = shrink(counts, n * sizeof(*counts));
+	}
 	keys = shrink(keys, n * sizeof(*keys));
-	counts = shrink(counts, n * sizeof(*counts));
 	s->k = k;
 	s->rb = rb;
+	s->ksh = cb;
+	s->big = big;
+	s->nbig = nbig;
 	s->w = w;
 	s->by_in = by_in;
 	s->by_end = by_end;
@@ -1010,7 +1147,7 @@ int hck_ids_save(hck_ids *x, const char *path)
 	more.counts = counts;
 	more.key = gram_text;
 	more.key_part = gram_part;
-	more.count = NULL;
+	more.count = cb ? gram_count : NULL;
 	more.arg = s;
 	rc = hc_table_save_compact_with(x->spill, path, &more);
 out:
@@ -1024,6 +1161,7 @@ out:
 	free(by_in);
 	free(by_end);
 	free(w);
+	free(big);
 	saver_free(s);
 	return rc;
 }

@@ -13,8 +13,9 @@
 
 #include "hogcount_keys.h"
 
-/* keys/words.c's test hook (hck_internal.h). */
+/* keys/words.c's test hooks (hck_internal.h). */
 extern uint64_t hck__radix_split_min;
+extern unsigned hck__pack_count_bits;
 /* The kernel's save threads (kernel/hc_internal.h): the stream of the
  * save in parts, however few its keys. */
 extern uint64_t hc__compact_split_min;
@@ -785,7 +786,9 @@ START_TEST(ids_equal_texts)
 		"abcdefgh abcdefgh\001 abcdefghi abcdefgh! abcdefgh\377 "
 		"abcdefghabcdefgh abcdefghabcdefgh\037 abcdefghabcdefghX "
 		"abcdefgh abcdefghabcdefgh abcdefghi abcdefgh\001 abcdefgh "
-		"abcdefghabcdefgh\037 abcdefghabcdefgh";
+		"abcdefghabcdefgh\037 abcdefghabcdefgh go go go go go go go "
+		"go go go go go go go go go go go go go go go go go go go go "
+		"go go go go go go go go go go go go go go go go go go go";
 
 	if (!tables_grow())
 		return;
@@ -817,6 +820,19 @@ START_TEST(ids_equal_texts)
 			hc__compact_threads = 0;
 			ck_assert_msg(same_counts(want, got), "k %u, %u parts",
 				      k, parts);
+			hc_table_close(got);
+		}
+		/* The save's entries packed with count fields of 4 bits
+		 * (counts of 15 or more kept apart: "go go ..."), 5, or
+		 * not packed (keys and counts in two words). */
+		for (unsigned i = 0; i < 3; i++) {
+			static const unsigned cb[] = { 4, 5, 0 };
+
+			hck__pack_count_bits = cb[i];
+			got = count_by_ids(&m, text, 2, 0, &in);
+			hck__pack_count_bits = 64;
+			ck_assert_msg(same_counts(want, got),
+				      "k %u, %u count bits", k, cb[i]);
 			hc_table_close(got);
 		}
 		for (size_t block = 1; block < 9; block += 3) {
