@@ -40,6 +40,9 @@ struct hck_ids {
 	unsigned bits;
 };
 
+/* Slots the vocabulary starts with: 2^17, 2 MiB of slots. */
+#define VOCAB_START (UINT64_C(1) << 17)
+
 int hck_ids_fits(const hck_meta *m)
 {
 	return m && !hck_meta_check(m) && m->tokens == HCK_WORDS && m->k >= 2 &&
@@ -89,9 +92,13 @@ int hck_ids_create(hck_ids **out, hc_table *spill, uint64_t keys)
 		goto fail;
 	}
 	atomic_init(x->next, 0);
-	/* The vocabulary: small, it grows from the default start. */
+	/* The vocabulary: it grows, from VOCAB_START slots (a few MiB),
+	 * not from the default's thousand: any text of some size has tens
+	 * of thousands of words, and each doubling moves them all. */
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_BYTES;
+	o.capacity = VOCAB_START;
+	o.grow = HC_GROW_ON;
 	rc = hc_table_create(&x->vocab, &o);
 	if (!rc)
 		rc = hc_table_options(x->vocab, &o);
