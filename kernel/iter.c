@@ -73,6 +73,16 @@ int hc_iter_create(const hc_table *t, hc_iter **out)
 	return hc_iter_create_parts(t, 1, out);
 }
 
+/* Free @its[0..parts) of a creation that failed: none left to the
+ * caller. */
+static void free_parts(hc_iter **its, unsigned parts)
+{
+	for (unsigned p = 0; p < parts; p++) {
+		free(its[p]);
+		its[p] = NULL;
+	}
+}
+
 int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 {
 	struct hc_iter *it;
@@ -84,8 +94,10 @@ int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 	for (unsigned p = 0; p < parts; p++) {
 		its[p] = calloc(1, sizeof(*it));
 		if (!its[p]) {
-			while (p--)
+			while (p--) {
 				free(its[p]);
+				its[p] = NULL;
+			}
 			return HC_ENOMEM;
 		}
 	}
@@ -99,8 +111,7 @@ int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 	if (!t->cx) {
 		it->grp = malloc(sizeof(*it->grp));
 		if (!it->grp) {
-			for (unsigned p = 0; p < parts; p++)
-				free(its[p]);
+			free_parts(its, parts);
 			return HC_ENOMEM;
 		}
 		/* ORDER: relaxed. Seen by the parts' threads through their
@@ -118,8 +129,7 @@ int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 		if (rc) {
 			hc__unpin(it->t, it->grp->pin);
 			free(it->grp);
-			for (unsigned p = 0; p < parts; p++)
-				free(its[p]);
+			free_parts(its, parts);
 			return rc;
 		}
 	}

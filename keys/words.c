@@ -548,11 +548,13 @@ static void *rank_part(void *arg)
 static int words_by_id(const hck_ids *x, struct word *w, uint64_t nid,
 		       uint32_t *ids, uint64_t *n)
 {
-	hc_iter *it;
+	hc_iter *it = NULL;
 	hc_entry e;
 	int rc = hc_iter_create(x->vocab, &it);
 
 	*n = 0;
+	if (rc)
+		return rc;
 	while (!rc && (rc = hc_iter_next(it, &e)) == 1) {
 		uint64_t id = e.count - 1;
 
@@ -563,8 +565,7 @@ static int words_by_id(const hck_ids *x, struct word *w, uint64_t nid,
 		w[id].len = e.len;
 		ids[(*n)++] = (uint32_t)id;
 	}
-	if (it)
-		hc_iter_destroy(it);
+	hc_iter_destroy(it);
 	return rc < 0 ? rc : HC_OK;
 }
 
@@ -968,7 +969,9 @@ static int walk_grams(const hck_ids *x, uint64_t nid, const uint32_t *rank,
 		all = malloc(2 * nb * sizeof(*all));
 		rc = all ? HC_OK : HC_ENOMEM;
 		for (unsigned t = 0; !rc && t < nt; t++) {
-			memcpy(all + o, job[t].big, job[t].nbig * sizeof(*all));
+			if (job[t].nbig) /* no list where none */
+				memcpy(all + o, job[t].big,
+				       job[t].nbig * sizeof(*all));
 			o += job[t].nbig;
 		}
 		if (!rc)
