@@ -414,14 +414,17 @@ HC_API int hc_table_save_compact(const hc_table *t, const char *path);
  *	HC_KEY_STREAM_PARTS parts, ranges of i, each read in a thread of
  *	its own through key_part(@arg, part, i, ...), part < the number
  *	of parts.  Within one part: i ascending by one, starting from any
- *	i; the bytes stay valid until that part's next call.  A key may
- *	be asked for twice (the last of one part, again by the next to
- *	check the order).  A save that uses @key_part does not call @key.
+ *	i, and again from an earlier i (the writer reads a range again
+ *	rather than keep all its bytes); the bytes stay valid until that
+ *	part's next call.  A key may be asked for twice at once (the last
+ *	of one part, again by the next to check the order).  A save that
+ *	uses @key_part does not call @key.
  * @count: NULL (as with a @size that ends before it), or, where @counts
  *	is NULL, count(@arg, i): the count of key @i (>= 1), for a caller
  *	that holds its counts in less than an array of @n words.  Called
- *	for each i in order, more than once, and from several threads at
- *	once (for different i): the same value for the same i each time.
+ *	more than once for each i, in any order, from several threads at
+ *	once (for the same i too): the same value for the same i each
+ *	time.
  */
 #define HC_KEY_STREAM_PARTS 8
 typedef struct hc_key_stream {

@@ -486,6 +486,17 @@ int hc__bb_reserve(struct hc__bitbuf *b, uint64_t words)
 		n = words;
 	if (n < 1024)
 		n = 1024;
+	if (!b->w) {
+		/* Zeroed pages that take memory only as they are written:
+		 * a large buffer filled from its start costs what it
+		 * holds so far. */
+		p = calloc(n, 8);
+		if (!p)
+			return HC_ENOMEM;
+		b->w = p;
+		b->cap = n;
+		return HC_OK;
+	}
 	p = realloc(b->w, n * 8);
 	if (!p)
 		return HC_ENOMEM;

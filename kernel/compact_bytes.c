@@ -29,6 +29,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "compact_internal.h"
 
@@ -1164,21 +1166,56 @@ static uint64_t huff_bits(const uint64_t f[HC_CHUFF_CODES][256],
 	return bits;
 }
 
-/* Blocks [0, nb) of @k at byte offsets @idx, coded by @h from bit
- * @off of @out (its words zeroed), @idx[0..nb) moved to bit offsets;
- * the last partial word stored too. */
-static void huff_blocks(struct hcoder *h, const struct bbuf *k, uint64_t *idx,
-			uint64_t nb, const struct hc__bitbuf *out, uint64_t off)
+/* Bytes of a part's front-coded keys given back at a time as they are
+ * coded (huff_run()). */
+#define RELEASE_STEP ((uintptr_t)1 << 20)
+
+/* Give back the pages of @k from byte *@from (page aligned up) to
+ * @upto (down), RELEASE_STEP or more at a time: advice (madvise), as
+ * the bytes are not read again. */
+static void bbuf_release(const struct bbuf *k, uintptr_t page, uint64_t *from,
+			 uint64_t upto)
+{
+	uintptr_t a, e;
+
+	a = ((uintptr_t)k->p + *from + page - 1) & ~(page - 1);
+	e = ((uintptr_t)k->p + upto) & ~(page - 1);
+	if (e > a && e - a >= RELEASE_STEP) {
+		(void)madvise((void *)a, e - a, MADV_DONTNEED);
+		*from = e - (uintptr_t)k->p;
+	}
+}
+
+/* Start coding by @h at bit @off of @out (its words zeroed). */
+static void huff_start(struct hcoder *h, const struct hc__bitbuf *out,
+		       uint64_t off)
 {
 	h->w = out->w + off / 64;
 	h->acc = 0;
 	h->nacc = (unsigned)(off % 64);
+}
+
+/* Blocks [0, nb) of @k at byte offsets @idx (@idx[nb]: the end), coded
+ * by @h on into @out, @idx[0..nb) moved to bit offsets.  @page: the
+ * pages of @k are given back as they are coded (the caller frees @k
+ * next), from byte *@gone on; 0: they are not. */
+static void huff_run(struct hcoder *h, const struct bbuf *k, uint64_t *idx,
+		     uint64_t nb, const struct hc__bitbuf *out, uintptr_t page,
+		     uint64_t *gone)
+{
 	for (uint64_t j = 0; j < nb; j++) {
 		uint64_t from = idx[j];
 
 		idx[j] = (uint64_t)(h->w - out->w) * 64 + h->nacc;
 		block_runs(k->p + from, k->p + idx[j + 1], code_run, h);
+		if (page)
+			bbuf_release(k, page, gone, idx[j + 1]);
 	}
+}
+
+/* The last partial word. */
+static void huff_end(struct hcoder *h)
+{
 	code_word(h, h->w, h->acc);
 }
 
@@ -1200,7 +1237,9 @@ static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
 	rc = hc__bb_reserve(out, hc__words_for(bits) + 1);
 	if (rc)
 		return rc;
-	huff_blocks(&h, k, idx, nb, out, 0);
+	huff_start(&h, out, 0);
+	huff_run(&h, k, idx, nb, out, 0, NULL);
+	huff_end(&h);
 	idx[nb] = bits;
 	out->bits = bits;
 	return HC_OK;
@@ -1211,17 +1250,31 @@ static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
 /*
  * A stream whose table has no keys, written by up to
  * HC_CSAVE_THREADS_MAX threads: each part front-codes a range of whole
- * blocks (its first key's order against the key before it checked
- * too), and counts its bytes; then, with the codes of every part's
- * counts, each codes its blocks from its own bit offset, known from its
- * counts.  Every word a part writes is its own but its first, which it
- * shares with the part before: kept aside, and or-ed in once all are
- * done.  The bits are those one thread writes.
+ * blocks, hc__compact_chunk_blocks at a time (its first key's order against the key
+ * before it checked too), and counts their bytes; then, with the codes
+ * of every part's counts, each codes its blocks from its own bit
+ * offset, known from its counts.  Every word a part writes is its own
+ * but its first, which it shares with the part before: kept aside, and
+ * or-ed in once all are done.  The bits are those one thread writes.
+ *
+ * Between the two passes a part keeps the front-coded bytes of its
+ * chunks while they take at most hc__compact_keep_per_key bytes a key
+ * of the part (the size of an array of its keys' counts, which the
+ * caller holds anyway); a chunk past that is made again from the
+ * stream to be coded, so that the writer's memory does not grow with
+ * the keys' lengths.  The pages of kept chunks go back as they are
+ * coded.
  */
+uint64_t hc__compact_keep_per_key = 8;
+uint64_t hc__compact_chunk_blocks = 512;
+
 struct epart {
 	_Alignas(64) struct sin in; /* a cache line of its own */
-	uint64_t lo, nb; /* its first key, its blocks */
-	struct bbuf k;
+	uint64_t lo, hi, nb; /* its keys [lo, hi), its blocks */
+	uint64_t cb; /* blocks a chunk */
+	struct bbuf k; /* the kept chunks, one after another */
+	struct bbuf s; /* a chunk made again */
+	unsigned char *kept; /* by chunk: its bytes are in k */
 	uint64_t *idx; /* nb + 1 */
 	uint64_t f[HC_CHUFF_CODES][256];
 	struct hcoder h;
@@ -1230,27 +1283,89 @@ struct epart {
 	int coding, rc;
 };
 
-static void *epart_run(void *arg)
+/* Front-code the keys of blocks [b0, b0 + nb) of part @p from its
+ * stream, at its key at hand, into @k, their byte offsets into
+ * p->idx[b0..b0 + nb]. */
+static int epart_chunk(struct epart *p, struct bbuf *k, uint64_t b0,
+		       uint64_t nb)
 {
-	struct epart *p = arg;
-	uint64_t n = 0;
+	uint64_t n = 0, end = p->lo + (b0 + nb) * HC_CBLOCK_KEYS;
 
-	if (p->coding) {
-		huff_blocks(&p->h, &p->k, p->idx, p->nb, p->out, p->off);
-		return NULL;
-	}
+	p->in.end = end < p->hi ? end : p->hi;
+	return encode(NULL, 0, &p->in, k, p->idx + b0, NULL, &n);
+}
+
+/* Pass 1: the part's chunks front-coded, their bytes counted, kept
+ * while the budget lasts. */
+static int epart_count(struct epart *p)
+{
+	const uint64_t keep = hc__compact_keep_per_key * (p->hi - p->lo);
+	int rc;
+
 	if (p->lo) {
 		/* The key before, to check the order against. */
 		p->in.i = p->lo - 1;
-		p->rc = sin_next(&p->in);
-		if (p->rc)
-			return NULL;
+		rc = sin_next(&p->in);
+		if (rc)
+			return rc;
 		sin_keep(&p->in);
 		p->in.i++;
 	}
-	p->rc = encode(NULL, 0, &p->in, &p->k, p->idx, NULL, &n);
-	if (!p->rc)
-		huff_count(&p->k, p->idx, p->nb, p->f);
+	for (uint64_t b0 = 0, c = 0; b0 < p->nb; b0 += p->cb, c++) {
+		uint64_t nb = p->nb - b0 < p->cb ? p->nb - b0 : p->cb,
+			 before = p->k.len;
+
+		rc = epart_chunk(p, &p->k, b0, nb);
+		if (rc)
+			return rc;
+		huff_count(&p->k, p->idx + b0, nb, p->f);
+		p->kept[c] = p->k.len <= keep;
+		if (!p->kept[c])
+			p->k.len = before; /* made again in pass 2 */
+	}
+	return HC_OK;
+}
+
+/* Pass 2: the part's chunks coded, from k or made again. */
+static void epart_code(struct epart *p)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uint64_t gone = 0;
+
+	if (page == 0 || (page & (page - 1)))
+		page = 0; /* no pages given back */
+	huff_start(&p->h, p->out, p->off);
+	for (uint64_t b0 = 0, c = 0; b0 < p->nb; b0 += p->cb, c++) {
+		uint64_t nb = p->nb - b0 < p->cb ? p->nb - b0 : p->cb,
+			 next = p->idx[b0 + nb];
+
+		if (p->kept[c]) {
+			huff_run(&p->h, &p->k, p->idx + b0, nb, p->out, page,
+				 &gone);
+			continue;
+		}
+		/* Its first key starts a block, written whole; its order
+		 * was checked in pass 1. */
+		p->in.i = p->lo + b0 * HC_CBLOCK_KEYS;
+		p->in.have_prev = 0;
+		p->s.len = 0;
+		p->rc = epart_chunk(p, &p->s, b0, nb);
+		if (p->rc)
+			return;
+		huff_run(&p->h, &p->s, p->idx + b0, nb, p->out, 0, NULL);
+		p->idx[b0 + nb] = next; /* the next chunk's first offset */
+	}
+	huff_end(&p->h);
+}
+
+static void *epart_run(void *arg)
+{
+	struct epart *p = arg;
+
+	if (p->coding)
+		epart_code(p);
+	else
+		p->rc = epart_count(p);
 	return NULL;
 }
 
@@ -1294,14 +1409,17 @@ static int encode_parts(const hc_key_stream *more, unsigned nt, uint64_t *idx,
 		uint64_t b0 = nb * t / nt, b1 = nb * (t + 1) / nt;
 
 		p[t].lo = b0 * HC_CBLOCK_KEYS;
+		p[t].hi = t + 1 == nt ? more->n : b1 * HC_CBLOCK_KEYS;
 		p[t].nb = b1 - b0;
 		p[t].in.s = more;
 		p[t].in.part = (int)t;
 		p[t].in.i = p[t].lo;
-		p[t].in.end = t + 1 == nt ? more->n : b1 * HC_CBLOCK_KEYS;
 		p[t].in.prev = malloc(HC_KEY_BYTES_MAX);
 		p[t].idx = malloc((p[t].nb + 1) * sizeof(*p[t].idx));
-		if (!p[t].in.prev || !p[t].idx)
+		p[t].cb =
+			hc__compact_chunk_blocks ? hc__compact_chunk_blocks : 1;
+		p[t].kept = malloc(p[t].nb / p[t].cb + 1);
+		if (!p[t].in.prev || !p[t].idx || !p[t].kept)
 			rc = HC_ENOMEM;
 	}
 	if (!rc) {
@@ -1330,6 +1448,10 @@ static int encode_parts(const hc_key_stream *more, unsigned nt, uint64_t *idx,
 			p[t].coding = 1;
 		}
 		hc__cx_run_jobs(epart_run, p, sizeof(*p), nt);
+		for (unsigned t = 0; t < nt && !rc; t++)
+			rc = p[t].rc; /* a chunk made again */
+	}
+	if (!rc) {
 		for (unsigned t = 0; t < nt; t++) {
 			kb->w[p[t].off / 64] |= p[t].h.first;
 			memcpy(idx + p[t].lo / HC_CBLOCK_KEYS, p[t].idx,
@@ -1341,7 +1463,9 @@ static int encode_parts(const hc_key_stream *more, unsigned nt, uint64_t *idx,
 	for (unsigned t = 0; t < nt; t++) {
 		free(p[t].in.prev);
 		free(p[t].idx);
+		free(p[t].kept);
 		free(p[t].k.p);
+		free(p[t].s.p);
 	}
 	free(p);
 	return rc;
@@ -1381,7 +1505,8 @@ static void write_body(struct hc__fout *f, const struct hc__cheader *h,
  * Returns 1 when a growth began during the walk (the caller starts
  * again, @more not yet read), else a status.  Holds the walk's entries
  * (32 bytes each), 2 bits a merged entry, the keys front-coded before
- * their Huffman code and the file's body in memory.
+ * their Huffman code (a stream alone in parts: at most
+ * hc__compact_keep_per_key bytes a key) and the file's body in memory.
  */
 int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 {

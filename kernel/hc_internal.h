@@ -621,6 +621,12 @@ extern void (*hc__compact_hook)(hc_table *t);
 #define HC_CSAVE_THREADS_MAX 8u
 extern unsigned hc__compact_threads;
 extern uint64_t hc__compact_split_min;
+/* A stream saved in parts keeps at most this many bytes a key of its
+ * front-coded keys between the writer's two passes, and makes the rest
+ * again, by chunks of hc__compact_chunk_blocks blocks (compact_bytes.c,
+ * "a stream alone, in parts"); tests lower both. */
+extern uint64_t hc__compact_keep_per_key;
+extern uint64_t hc__compact_chunk_blocks;
 int hc__pin_slow(struct hc_table *t);
 void hc__unpin_slow(struct hc_table *t, int pin);
 int hc__reclaim(struct hc_table *t);
