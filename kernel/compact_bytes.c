@@ -1250,8 +1250,9 @@ static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
 /*
  * A stream whose table has no keys, written by up to
  * HC_CSAVE_THREADS_MAX threads: each part front-codes a range of whole
- * blocks, hc__compact_chunk_blocks at a time (its first key's order against the key
- * before it checked too), and counts their bytes; then, with the codes
+ * blocks, hc__compact_chunk_blocks at a time (its first key's order
+ * against the key before it checked too), and counts their bytes;
+ * then, with the codes
  * of every part's counts, each codes its blocks from its own bit
  * offset, known from its counts.  Every word a part writes is its own
  * but its first, which it shares with the part before: kept aside, and
@@ -1259,13 +1260,14 @@ static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
  *
  * Between the two passes a part keeps the front-coded bytes of its
  * chunks while they take at most hc__compact_keep_per_key bytes a key
- * of the part (the size of an array of its keys' counts, which the
- * caller holds anyway); a chunk past that is made again from the
- * stream to be coded, so that the writer's memory does not grow with
- * the keys' lengths.  The pages of kept chunks go back as they are
- * coded.
+ * of the part; a chunk past that is made again from the stream to be
+ * coded, so that the writer's memory does not grow with the keys'
+ * lengths.  10 bytes: what a growing table of 8-byte slots takes a key
+ * at its grow load, so that a caller that walked such a table into
+ * the stream had more in memory then than the writer adds.  The pages
+ * of kept chunks go back as they are coded.
  */
-uint64_t hc__compact_keep_per_key = 8;
+uint64_t hc__compact_keep_per_key = 10;
 uint64_t hc__compact_chunk_blocks = 512;
 
 struct epart {

@@ -21,7 +21,11 @@
 #           table shows the median; the Counter and ngt run once)
 #   NGT     path of IRSTLM's ngt (default /usr/lib/irstlm/bin/ngt;
 #           scripts/deps.sh bench installs it); skipped if absent
-# Memory: see scripts/bench_lib.sh (sampled every PSS_EVERY = 0.5 s).
+#   BIG     1: hogcount -j 2 alone, REPS runs, no Counter or ngt (for
+#           TEXT_MB=879, the whole-corpus target: a Counter of it would
+#           take some 25 GiB)
+# Memory: see scripts/bench_lib.sh (sampled every PSS_EVERY = 0.1 s: a
+# save's peak lasts a fraction of a second).
 set -eu
 B=$(cd "$1" && pwd)
 R=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +35,7 @@ TEXT_MB=${TEXT_MB:-100}
 K=${K:-3}
 REPS=${REPS:-3}
 NGT=${NGT:-/usr/lib/irstlm/bin/ngt}
-PSS_EVERY=${PSS_EVERY:-0.5}
+PSS_EVERY=${PSS_EVERY:-0.1}
 export PSS_EVERY
 HC=$B/hogcount
 mkdir -p "$W"
@@ -61,6 +65,28 @@ header "word $K-grams of $text"
 median() {
 	sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
+
+if [ "${BIG:-0}" = 1 ]; then
+	: >walls.b
+	: >psss.b
+	for r in $(seq "$REPS"); do
+		rm -f hc.hc
+		sync
+		run "hogcount count --words -k $K -j 2 (run $r)" \
+			"$HC" count --words -k "$K" -j 2 -q -v -o hc.hc "$text"
+		cat last.wall >>walls.b
+		cat last.pss >>psss.b
+		grep -o 'counted in .*' run.err | tee -a results.md
+	done
+	"$HC" stats hc.hc >stats.txt
+	distinct=$(awk '/^Distinct:/ { print $2 }' stats.txt)
+	printf '\n%s distinct; -j 2 wall s %.2f, peak PSS GiB %.2f (medians of %s); file %.1f bytes a distinct n-gram\n' \
+		"$distinct" "$(median walls.b)" \
+		"$(echo "$(median psss.b) / 1048576" | bc -l)" "$REPS" \
+		"$(echo "$(stat -c %s hc.hc) / $distinct" | bc -l)" |
+		tee -a results.md
+	exit 0
+fi
 
 # Runs 1 and 2: the default (word ids for K = 2..4); t: --no-ids with
 # 2 workers, the texts as keys, as before word ids.  -v gives the
