@@ -1262,12 +1262,12 @@ static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
  * chunks while they take at most hc__compact_keep_per_key bytes a key
  * of the part; a chunk past that is made again from the stream to be
  * coded, so that the writer's memory does not grow with the keys'
- * lengths.  10 bytes: what a growing table of 8-byte slots takes a key
- * at its grow load, so that a caller that walked such a table into
- * the stream had more in memory then than the writer adds.  The pages
- * of kept chunks go back as they are coded.
+ * lengths.  8 bytes: the writer adds no more than an array of the
+ * keys' counts would take (word 3-grams of generated text, 7.7 bytes
+ * a key front-coded, are kept nearly all; real text's 25, a third).
+ * The pages of kept chunks go back as they are coded.
  */
-uint64_t hc__compact_keep_per_key = 10;
+uint64_t hc__compact_keep_per_key = 8;
 uint64_t hc__compact_chunk_blocks = 512;
 
 struct epart {
