@@ -58,7 +58,7 @@ if [ ! -s "$text" ]; then
 fi
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r)" | tee results.md
-echo "# hogcount $(git -C "$R" rev-parse --short HEAD 2>/dev/null || echo ?), $text: $(stat -c %s "$text") bytes, word $K-grams" | tee -a results.md
+echo "# hogcount $(git -C "$R" rev-parse --short HEAD 2>/dev/null || echo ?), $text: $(stat -L -c %s "$text") bytes, word $K-grams" | tee -a results.md
 header "word $K-grams of $text"
 
 # median FILE: the middle line of a file of numbers.
