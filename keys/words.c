@@ -1015,7 +1015,7 @@ int hck_ids_save(hck_ids *x, const char *path)
 	struct word *w = NULL;
 	struct gram *wk = NULL, *big = NULL;
 	hc_key_stream more;
-	hc_stats st = { .size = sizeof(st) };
+	hc_view v = { .size = sizeof(v) };
 	uint64_t groom, nbig = 0;
 	unsigned rb = 1, nt, cb, stride;
 	int rc;
@@ -1027,10 +1027,14 @@ int hck_ids_save(hck_ids *x, const char *path)
 	nid = atomic_load_explicit(x->next, memory_order_relaxed);
 	if (nid > (UINT64_C(1) << b))
 		nid = UINT64_C(1) << b;
-	rc = hc_table_stats(x->grams, &st);
+	/* The n-grams are in the current generation (the view ends a
+	 * growth in flight), one a slot, and the zero key: at most its
+	 * slots + 1, known without a walk.  The walk's array reserves that
+	 * many; the pages it does not fill take no memory. */
+	rc = hc_table_view(x->grams, &v);
 	if (rc)
 		return rc;
-	cap = st.distinct;
+	cap = v.capacity + 1;
 	room = nid ? nid : 1; /* no malloc(0) */
 	w = calloc(room, sizeof(*w));
 	ids = malloc(room * sizeof(*ids));
