@@ -414,9 +414,10 @@ HC_API int hc_table_save_compact(const hc_table *t, const char *path);
  *	HC_KEY_STREAM_PARTS parts, ranges of i, each read in a thread of
  *	its own through key_part(@arg, part, i, ...), part < the number
  *	of parts.  Within one part: i ascending by one, starting from any
- *	i, and again from an earlier i (the writer reads a range again
- *	rather than keep all its bytes); the bytes stay valid until that
- *	part's next call.  A key may be asked for twice at once (the last
+ *	i, then at most once again from an earlier i on to the part's end
+ *	(the writer reads keys again rather than keep all their bytes),
+ *	which must give the same bytes (else HC_EINVAL); the bytes stay
+ *	valid until that part's next call.  A key may be asked for twice at once (the last
  *	of one part, again by the next to check the order).  A save that
  *	uses @key_part does not call @key.
  * @count: NULL (as with a @size that ends before it), or, where @counts

@@ -1276,7 +1276,8 @@ struct epart {
 	uint64_t cb; /* blocks a chunk */
 	struct bbuf k; /* the kept chunks, one after another */
 	struct bbuf s; /* a chunk made again */
-	unsigned char *kept; /* by chunk: its bytes are in k */
+	uint64_t nkept; /* chunks [0, nkept) are in k, the rest made again */
+	uint64_t *sum; /* by chunk made again: its bytes' XXH3 */
 	uint64_t *idx; /* nb + 1 */
 	uint64_t f[HC_CHUFF_CODES][256];
 	struct hcoder h;
@@ -1297,8 +1298,19 @@ static int epart_chunk(struct epart *p, struct bbuf *k, uint64_t b0,
 	return encode(NULL, 0, &p->in, k, p->idx + b0, NULL, &n);
 }
 
-/* Pass 1: the part's chunks front-coded, their bytes counted, kept
- * while the budget lasts. */
+/* The XXH3 of @n front-coded bytes at @q, with their length. */
+static uint64_t chunk_sum(const unsigned char *q, uint64_t n)
+{
+	return XXH3_64bits_withSeed(q, (size_t)n, n);
+}
+
+/*
+ * Pass 1: the part's chunks front-coded and their bytes counted; kept
+ * in k while the budget lasts, and from the first that passes it on
+ * none, so that pass 2 reads the stream again once, from that chunk
+ * to the end.  A chunk made again must give the same bytes: their sum
+ * is kept.
+ */
 static int epart_count(struct epart *p)
 {
 	const uint64_t keep = hc__compact_keep_per_key * (p->hi - p->lo);
@@ -1316,14 +1328,25 @@ static int epart_count(struct epart *p)
 	for (uint64_t b0 = 0, c = 0; b0 < p->nb; b0 += p->cb, c++) {
 		uint64_t nb = p->nb - b0 < p->cb ? p->nb - b0 : p->cb,
 			 before = p->k.len;
+		struct bbuf *to = p->nkept == c ? &p->k : &p->s;
 
-		rc = epart_chunk(p, &p->k, b0, nb);
+		p->s.len = 0;
+		rc = epart_chunk(p, to, b0, nb);
 		if (rc)
 			return rc;
-		huff_count(&p->k, p->idx + b0, nb, p->f);
-		p->kept[c] = p->k.len <= keep;
-		if (!p->kept[c])
-			p->k.len = before; /* made again in pass 2 */
+		huff_count(to, p->idx + b0, nb, p->f);
+		if (to == &p->k && p->k.len <= keep) {
+			p->nkept++;
+			continue;
+		}
+		if (to == &p->k) {
+			/* Past the budget: out of k, and all after it. */
+			p->sum[c] =
+				chunk_sum(p->k.p + before, p->k.len - before);
+			p->k.len = before;
+		} else {
+			p->sum[c] = chunk_sum(p->s.p, p->s.len);
+		}
 	}
 	return HC_OK;
 }
@@ -1338,24 +1361,27 @@ static void epart_code(struct epart *p)
 		page = 0; /* no pages given back */
 	huff_start(&p->h, p->out, p->off);
 	for (uint64_t b0 = 0, c = 0; b0 < p->nb; b0 += p->cb, c++) {
-		uint64_t nb = p->nb - b0 < p->cb ? p->nb - b0 : p->cb,
-			 next = p->idx[b0 + nb];
+		uint64_t nb = p->nb - b0 < p->cb ? p->nb - b0 : p->cb;
 
-		if (p->kept[c]) {
+		if (c < p->nkept) {
 			huff_run(&p->h, &p->k, p->idx + b0, nb, p->out, page,
 				 &gone);
 			continue;
 		}
-		/* Its first key starts a block, written whole; its order
-		 * was checked in pass 1. */
-		p->in.i = p->lo + b0 * HC_CBLOCK_KEYS;
-		p->in.have_prev = 0;
+		if (c == p->nkept) {
+			/* The stream again from here: its first key starts
+			 * a block, written whole; its order was checked in
+			 * pass 1. */
+			p->in.i = p->lo + b0 * HC_CBLOCK_KEYS;
+			p->in.have_prev = 0;
+		}
 		p->s.len = 0;
 		p->rc = epart_chunk(p, &p->s, b0, nb);
+		if (!p->rc && chunk_sum(p->s.p, p->s.len) != p->sum[c])
+			p->rc = HC_EINVAL; /* other keys the second time */
 		if (p->rc)
 			return;
 		huff_run(&p->h, &p->s, p->idx + b0, nb, p->out, 0, NULL);
-		p->idx[b0 + nb] = next; /* the next chunk's first offset */
 	}
 	huff_end(&p->h);
 }
@@ -1420,8 +1446,8 @@ static int encode_parts(const hc_key_stream *more, unsigned nt, uint64_t *idx,
 		p[t].idx = malloc((p[t].nb + 1) * sizeof(*p[t].idx));
 		p[t].cb =
 			hc__compact_chunk_blocks ? hc__compact_chunk_blocks : 1;
-		p[t].kept = malloc(p[t].nb / p[t].cb + 1);
-		if (!p[t].in.prev || !p[t].idx || !p[t].kept)
+		p[t].sum = malloc((p[t].nb / p[t].cb + 1) * sizeof(*p[t].sum));
+		if (!p[t].in.prev || !p[t].idx || !p[t].sum)
 			rc = HC_ENOMEM;
 	}
 	if (!rc) {
@@ -1465,7 +1491,7 @@ static int encode_parts(const hc_key_stream *more, unsigned nt, uint64_t *idx,
 	for (unsigned t = 0; t < nt; t++) {
 		free(p[t].in.prev);
 		free(p[t].idx);
-		free(p[t].kept);
+		free(p[t].sum);
 		free(p[t].k.p);
 		free(p[t].s.p);
 	}

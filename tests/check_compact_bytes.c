@@ -672,6 +672,8 @@ struct pstream {
 	uint64_t fail_at;
 	int err;
 	_Atomic unsigned bad, calls, again; /* again: a part read again */
+	int mutate; /* a part read again gives longer keys */
+	int reread[HC_KEY_STREAM_PARTS];
 	uint64_t next[HC_KEY_STREAM_PARTS];
 	int started[HC_KEY_STREAM_PARTS];
 	unsigned char buf[HC_KEY_STREAM_PARTS][HC_KEY_BYTES_MAX + 1];
@@ -702,9 +704,18 @@ static int ps_key(void *arg, unsigned part, uint64_t i, const void **key,
 		atomic_fetch_add_explicit(&s->bad, 1, memory_order_relaxed);
 		return HC_EINVAL;
 	}
-	if (s->started[part] && i < s->next[part])
+	if (s->started[part] && i < s->next[part]) {
+		if (s->reread[part]) {
+			/* ORDER: relaxed, as above.  Twice back: more than
+			 * the contract allows. */
+			atomic_fetch_add_explicit(&s->bad, 1,
+						  memory_order_relaxed);
+			return HC_EINVAL;
+		}
+		s->reread[part] = 1;
 		/* ORDER: relaxed, as above. */
 		atomic_fetch_add_explicit(&s->again, 1, memory_order_relaxed);
+	}
 	s->started[part] = 1;
 	s->next[part] = i + 1;
 	if (i == s->fail_at)
@@ -713,6 +724,8 @@ static int ps_key(void *arg, unsigned part, uint64_t i, const void **key,
 	memcpy(s->buf[part], s->k[i], s->len[i]);
 	*key = s->buf[part];
 	*len = s->len[i];
+	if (s->mutate && s->reread[part] && s->len[i] + 200 <= HC_KEY_BYTES_MAX)
+		*len += 200; /* the 0xa5 tail and more: other bytes */
 	return HC_OK;
 }
 
@@ -949,6 +962,7 @@ static int save_parts(hc_table *t, struct pstream *ps, size_t n, uint64_t *sc,
 	}
 
 	memset(ps->started, 0, sizeof(ps->started));
+	memset(ps->reread, 0, sizeof(ps->reread));
 	/* ORDER: relaxed. No save runs. */
 	atomic_store_explicit(&ps->again, 0, memory_order_relaxed);
 	hc__compact_threads = threads;
@@ -1029,6 +1043,14 @@ START_TEST(stream_parts)
 		else
 			ck_assert_uint_gt(again, 0);
 	}
+	/* Keys read again that are not those read first: refused, not
+	 * coded past the room the first reading sized. */
+	hc__compact_keep_per_key = 0;
+	ps->mutate = 1;
+	ck_assert_int_eq(save_parts(t, ps, n, sc, 3, path, 0), HC_EINVAL);
+	ck_assert(no_file(path));
+	ps->mutate = 0;
+	hc__compact_keep_per_key = 8;
 	/* Fewer keys than the split: one reader, through key (which
 	 * this stream refuses), not key_part. */
 	hc__compact_split_min = n + 1;
