@@ -1252,9 +1252,8 @@ static int huff_encode(const struct bbuf *k, uint64_t *idx, uint64_t nb,
  * HC_CSAVE_THREADS_MAX threads: each part front-codes a range of whole
  * blocks, hc__compact_chunk_blocks at a time (its first key's order
  * against the key before it checked too), and counts their bytes;
- * then, with the codes
- * of every part's counts, each codes its blocks from its own bit
- * offset, known from its counts.  Every word a part writes is its own
+ * then, with the codes of every part's counts, each codes its blocks
+ * from its own bit offset, known from its counts.  Every word a part writes is its own
  * but its first, which it shares with the part before: kept aside, and
  * or-ed in once all are done.  The bits are those one thread writes.
  *
@@ -1298,6 +1297,12 @@ static int epart_chunk(struct epart *p, struct bbuf *k, uint64_t b0,
 	return encode(NULL, 0, &p->in, k, p->idx + b0, NULL, &n);
 }
 
+/* The blocks of @p's chunk that starts at block @b0. */
+static uint64_t chunk_blocks(const struct epart *p, uint64_t b0)
+{
+	return p->nb - b0 < p->cb ? p->nb - b0 : p->cb;
+}
+
 /* The XXH3 of @n front-coded bytes at @q, with their length. */
 static uint64_t chunk_sum(const unsigned char *q, uint64_t n)
 {
@@ -1326,8 +1331,7 @@ static int epart_count(struct epart *p)
 		p->in.i++;
 	}
 	for (uint64_t b0 = 0, c = 0; b0 < p->nb; b0 += p->cb, c++) {
-		uint64_t nb = p->nb - b0 < p->cb ? p->nb - b0 : p->cb,
-			 before = p->k.len;
+		uint64_t nb = chunk_blocks(p, b0), before = p->k.len;
 		struct bbuf *to = p->nkept == c ? &p->k : &p->s;
 
 		p->s.len = 0;
@@ -1361,7 +1365,7 @@ static void epart_code(struct epart *p)
 		page = 0; /* no pages given back */
 	huff_start(&p->h, p->out, p->off);
 	for (uint64_t b0 = 0, c = 0; b0 < p->nb; b0 += p->cb, c++) {
-		uint64_t nb = p->nb - b0 < p->cb ? p->nb - b0 : p->cb;
+		uint64_t nb = chunk_blocks(p, b0);
 
 		if (c < p->nkept) {
 			huff_run(&p->h, &p->k, p->idx + b0, nb, p->out, page,

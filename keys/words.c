@@ -258,13 +258,12 @@ static int wcache_grow(struct hck__wcache *c)
 	return HC_OK;
 }
 
-/* Remember that the word @p of @len bytes, hash @h (short_word() and
- * short_hash() for a short one), has id @id (best effort: a map that is
- * full, or out of memory, forgets it). */
-static void wcache_put(struct hck__wcache *c, uint64_t h, const void *p,
-		       size_t len, uint64_t id)
+/* Remember that the word @p of @len bytes, hash @h (short_hash() of
+ * its short_word() @v for a short one), has id @id (best effort: a map
+ * that is full, or out of memory, forgets it). */
+static void wcache_put(struct hck__wcache *c, uint64_t h, uint64_t v,
+		       const void *p, size_t len, uint64_t id)
 {
-	uint64_t v;
 	size_t j;
 
 	if (c->used >= WCACHE_MAX || id > UINT32_MAX ||
@@ -272,9 +271,7 @@ static void wcache_put(struct hck__wcache *c, uint64_t h, const void *p,
 		return;
 	if ((!c->e || 2 * (c->used + 1) > c->mask + 1) && wcache_grow(c))
 		return;
-	if (len <= SHORT_WORD) {
-		v = short_word(p, len);
-	} else {
+	if (len > SHORT_WORD) {
 		if (c->pool_used + len > c->pool_cap) {
 			size_t cap = 2 * c->pool_cap + len + 65536;
 			unsigned char *q = realloc(c->pool, cap);
@@ -333,7 +330,7 @@ int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
 {
 	struct hck__wcache *c = &tk->wc;
 	struct hck_ids *x = tk->ids;
-	uint64_t h, v = 0;
+	uint64_t h, v = 0, got;
 	int rc;
 
 	if (len == 0 || len > HC_KEY_BYTES_MAX) {
@@ -351,8 +348,8 @@ int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
 		return 0;
 	/* Not met here yet: the vocabulary has it, or it gets the next id.
 	 * A loser of a race for the same word leaves its id unused. */
-	rc = hc_get_bytes(x->vocab, p, len, &v);
-	if (!rc && v == 0) {
+	rc = hc_get_bytes(x->vocab, p, len, &got);
+	if (!rc && got == 0) {
 		/* ORDER: relaxed. Only the values matter: each fetch-add
 		 * returns a different one.  The id is the word's count,
 		 * which hc_put_bytes() sets once; nothing else is
@@ -360,12 +357,12 @@ int hck__word_id(struct hck_tok *tk, const unsigned char *p, size_t len,
 		uint64_t mine = atomic_fetch_add_explicit(x->next, 1,
 							  memory_order_relaxed);
 
-		rc = hc_put_bytes(x->vocab, p, len, mine + 1, &v);
+		rc = hc_put_bytes(x->vocab, p, len, mine + 1, &got);
 	}
 	if (rc)
 		return rc;
-	*id = v - 1;
-	wcache_put(c, h, p, len, *id);
+	*id = got - 1;
+	wcache_put(c, h, v, p, len, *id);
 	return 0;
 }
 
