@@ -747,8 +747,11 @@ HC_API int hc_get_bytes(const hc_table *t, const void *key, size_t len,
  * (design.md M4).  Order is the slot order, which
  * depends on the hash: sort the output to compare tables (a compact
  * file: hash order, or ascending byte order for byte keys).  A growing
- * table keeps the generations walked until hc_iter_destroy() (M9).
- * Returns HC_OK, HC_ENOMEM.
+ * table keeps the generations walked until hc_iter_destroy() (M9); on a
+ * writable handle a growth in flight when the walk starts is helped to
+ * its end first, as adds do (M4).
+ * Returns HC_OK, HC_ENOMEM, or what that help returns (HC_EFULL where
+ * the growth cannot finish, design.md M8).
  */
 HC_API int hc_iter_create(const hc_table *t, hc_iter **out);
 
@@ -785,8 +788,10 @@ HC_API void hc_iter_destroy(hc_iter *it);
 /*
  * hc_table_stats - distinct keys, total, load, ... into @st, read from
  * the live table in one pass.  Set st->size = sizeof(*st) first (a
- * caller built before @generation gets the fields it knows).
- * Returns HC_OK, HC_EINVAL, HC_ECORRUPT.
+ * caller built before @generation gets the fields it knows).  On a
+ * writable handle a growth in flight is helped to its end first, as by
+ * hc_iter_create().
+ * Returns HC_OK, HC_EINVAL, HC_ECORRUPT, or what that help returns.
  */
 HC_API int hc_table_stats(const hc_table *t, hc_stats *st);
 
@@ -805,8 +810,9 @@ HC_API int hc_table_view(const hc_table *t, hc_view *v);
  * hc_histo - count-of-counts from the live table, without a dump.
  * @hist: array of @len >= 2 elements, filled as: hist[c] = number of
  *	keys whose count is c, for 1 <= c < len-1; hist[len-1] = number of
- *	keys whose count is >= len-1; hist[0] = 0.
- * Returns HC_OK, HC_EINVAL, HC_ECORRUPT.
+ *	keys whose count is >= len-1; hist[0] = 0.  A growth in flight is
+ *	helped first, as by hc_table_stats().
+ * Returns HC_OK, HC_EINVAL, HC_ECORRUPT, or what that help returns.
  */
 HC_API int hc_histo(const hc_table *t, uint64_t *hist, size_t len);
 

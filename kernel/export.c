@@ -13,8 +13,10 @@
  * Call @fn(count, ctx) for every claimed slot (count may be 0), the
  * header-held key and every dense counter; returns the number of keys
  * held (claimed slots plus the header-held key if counted).  Keys are not read,
- * so this never touches the key area.  During a growth: the older
- * generation, then the keys of the newer one it does not hold (M4).
+ * so this never touches the key area.  A writable handle helps a growth
+ * in flight to its end first (hc__walk_bounds); a read-only one walks
+ * the older generation, then the keys of the newer one it does not hold
+ * (M4).
  * *@gen receives the generation walked last, *@growing whether a growth
  * was in flight at the start.
  */
@@ -57,7 +59,7 @@ static int scan_walk(struct hc_table *t, hc__count_fn fn, void *ctx,
 		last->g = 0;
 		return HC_OK;
 	}
-	rc = hc__gen_bounds(t, &cur, &top);
+	rc = hc__walk_bounds(t, &cur, &top);
 	if (!rc)
 		rc = hc__gen_view(t, cur, &gv[0]);
 	if (!rc && top != cur)

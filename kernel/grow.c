@@ -307,9 +307,11 @@ int hc__gen_bounds(const struct hc_table *t, unsigned *cur, unsigned *top)
 
 /*
  * The generation a writer adds to: the current one, after helping any
- * migration in flight to its end (M5).  Readers use hc__gen_bounds().
+ * migration in flight to its end (M5).  @pin, the writer's pin, says
+ * from then on that it goes into the old generation only to help
+ * (hc__pin_helping).  Readers use hc__gen_bounds().
  */
-int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer)
+int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer, int pin)
 {
 	unsigned cur, top;
 	int rc;
@@ -320,7 +322,30 @@ int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer)
 			return rc;
 		if (cur == top || !writer)
 			return hc__gen_view(t, cur, v);
+		hc__pin_helping(t, pin, cur);
 		rc = hc__help(t, cur);
+		if (rc)
+			return rc;
+	}
+}
+
+/*
+ * The generations a walk reads (M4): @cur, and @top where a migration is
+ * in flight.  A writable handle first helps that migration to its end,
+ * so that its walk reads one generation: the old one may be given back
+ * block by block as it is moved (M9), and a walk of it could then read a
+ * key there and miss it again in its second pass.  The walk's pin is
+ * not a helping one, so nothing is given back while it walks.
+ */
+int hc__walk_bounds(struct hc_table *t, unsigned *cur, unsigned *top)
+{
+	int rc;
+
+	for (;;) {
+		rc = hc__gen_bounds(t, cur, top);
+		if (rc || *cur == *top || !t->writable)
+			return rc;
+		rc = hc__help(t, *cur);
 		if (rc)
 			return rc;
 	}
@@ -546,11 +571,15 @@ static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes,
 
 /*
  * Start the growth of generation @g into g + 1 (or join the one already
- * started) and help it to its end.  HC_EFULL when the maximum capacity
- * forbids it; HC_ENOMEM when the object or the address range cannot
- * take the region; HC_ENOSPC when the device cannot back it.  @need: 0
- * from the claim counter (the generation has room; a growth another
- * process has claimed is left to it), 1 after a failed probe.
+ * started).  HC_EFULL when the maximum capacity forbids it; HC_ENOMEM
+ * when the object or the address range cannot take the region;
+ * HC_ENOSPC when the device cannot back it.  @need: 0 from the claim
+ * counter: the generation has room, a growth another process has
+ * claimed is left to it, and the caller, in the middle of its batch and
+ * pinned to go on in g, only publishes (it helps at its next batch,
+ * hc__view_now, once its pin says so; M9).  1 after a failed probe: the
+ * caller's pin says it helps (hc__after_fail), and it helps the
+ * migration to its end.
  */
 static int grow(struct hc_table *t, unsigned g, int need)
 {
@@ -565,7 +594,7 @@ static int grow(struct hc_table *t, unsigned g, int need)
 	r = &t->hdr->gens[g + 1];
 	/* ORDER: acquire. As in hc__gen_bounds (M2). */
 	if (hc_atomic_load_acquire(&r->slots_off))
-		return hc__help(t, g);
+		return need ? hc__help(t, g) : HC_OK;
 	bytes = region_bytes(t, g + 1);
 	hc__debug_yield();
 	rc = hc__region_publish(t, &r->slots_claim, &r->slots_off, bytes, need,
@@ -580,22 +609,40 @@ static int grow(struct hc_table *t, unsigned g, int need)
 			hc_atomic_store_relaxed(&t->nospc_gen, (uint64_t)g + 1);
 		return rc;
 	}
+	(void)won;
 	/* ORDER: acquire. As above: the offset published, by anyone. */
 	off = hc_atomic_load_acquire(&r->slots_off);
-	if (off == 0)
+	if (off == 0 || !need)
 		return HC_OK; /* claimed by another, and room is left */
-	/* The winner faults the region in with one call: the migration
-	 * writes every page of it anyway, and one populate costs far less
-	 * than a fault per page.  Advice only: on failure the pages fault
-	 * one by one (they are backed). */
-	if (won && hc__map_upto(t, off + bytes) == HC_OK)
-		(void)madvise(t->base + off, bytes, MADV_POPULATE_WRITE);
 	return hc__help(t, g);
 }
 
 int hc__grow(struct hc_table *t, unsigned g)
 {
 	return grow(t, g, 1);
+}
+
+/*
+ * Fault in the pages of @n that the keys of old slots [@lo, @hi) go to:
+ * about slots [2 lo, 2 hi), where the home is monotone in the key
+ * (packed and narrow slots).  One call costs far less than a fault per
+ * page, and faulting the new generation block by block, as the old one
+ * is given back block by block, keeps the peak near the new generation
+ * alone (M9).  Advice only: the pages are backed, and on failure they
+ * fault one by one.
+ */
+static void populate(struct hc_table *t, const struct hc__gv *n, uint64_t lo,
+		     uint64_t hi)
+{
+	uint64_t a = 2 * lo * n->ssize, e = 2 * hi * n->ssize,
+		 end = n->capacity * n->ssize;
+	unsigned char *p = (unsigned char *)n->packed;
+
+	a = a / HC_PAGE * HC_PAGE;
+	e = round_page(e < end ? e : end);
+	if (e > a)
+		(void)madvise(p + a, e - a, MADV_POPULATE_WRITE);
+	(void)t;
 }
 
 /* Freeze and copy every slot of block @b of generation @o into @n, then
@@ -612,6 +659,7 @@ static int migrate_block(struct hc_table *t, const struct hc__gv *o,
 		return HC_OK;
 	if (hi > o->capacity)
 		hi = o->capacity;
+	populate(t, n, lo, hi);
 	rc = t->ops->migrate(t, o, n, lo, hi, &copied);
 	if (rc)
 		return rc;
@@ -628,17 +676,26 @@ static int migrate_block(struct hc_table *t, const struct hc__gv *o,
 	return HC_OK;
 }
 
+static void free_blocks(struct hc_table *t, const struct hc__gv *o,
+			hc_aword *marks, uint64_t nb);
+
+/* Blocks of the old generation given back at once during a migration:
+ * a punch per block would cost a call and a TLB shootdown per 16 KiB. */
+#define FREE_BLOCKS_BYTES (UINT64_C(2) << 20)
+
 /*
  * Help the migration of generation @g into g + 1 until it is finished:
  * take blocks from the shared cursor, then sweep every block not yet
  * marked (a stopped or killed migrator's too), then advance cur.  Never
- * waits for another process (M5).
+ * waits for another process (M5).  Every FREE_BLOCKS_BYTES of old slots
+ * it moves, it gives back the blocks done so far where no pin forbids
+ * it (free_blocks, M9).
  */
 int hc__help(struct hc_table *t, unsigned g)
 {
 	struct hc__gv o, n;
 	hc_aword *marks;
-	uint64_t nb;
+	uint64_t nb, every;
 	int rc;
 
 	if (!t->writable)
@@ -651,6 +708,9 @@ int hc__help(struct hc_table *t, unsigned g)
 	marks = (hc_aword *)((unsigned char *)n.packed +
 			     round_page(n.capacity * n.ssize));
 	nb = nblocks(o.capacity);
+	every = FREE_BLOCKS_BYTES / ((uint64_t)HC_MIG_BLOCK * o.ssize);
+	if (every == 0)
+		every = 1;
 	for (;;) {
 		/* ORDER: acquire. As in hc__gen_bounds (M4): a finished
 		 * migration needs no help. */
@@ -665,6 +725,8 @@ int hc__help(struct hc_table *t, unsigned g)
 		rc = migrate_block(t, &o, &n, marks, b);
 		if (rc)
 			return rc;
+		if ((b + 1) % every == 0)
+			free_blocks(t, &o, marks, nb);
 	}
 	for (uint64_t b = 0; b < nb; b++) {
 		rc = migrate_block(t, &o, &n, marks, b);
@@ -884,6 +946,92 @@ static void punch(struct hc_table *t, const void *p, uint64_t len)
 		      (off_t)off, (off_t)len) != 0)
 		(void)madvise((void *)p, len, MADV_REMOVE);
 	errno = saved; /* an HC_EIO keeps the errno the OS set */
+}
+
+/*
+ * Raise the pin @pin (of this process, taken by hc__pin) to generation
+ * @g with HC_PIN_HELP: from now on its operation goes into @g only to
+ * help its migration (hc__help), and adds in a later generation.
+ * Nothing to raise for a pin counted in pin_over, which holds back
+ * everything, or for none.
+ */
+void hc__pin_helping(struct hc_table *t, int pin, unsigned g)
+{
+	if (pin <= 0)
+		return;
+	/* ORDER: release. The operation's accesses to the blocks of @g, if
+	 * any, happen before a reclaimer that reads the raised value (with
+	 * acquire, free_blocks) gives a block back. Killed after it: a pin
+	 * of a dead pid, ignored. */
+	hc_atomic_store_release(&t->hdr->pins[pin - 1],
+				hc__pid() << 8 | HC_PIN_HELP | g);
+}
+
+/*
+ * Give back the blocks of the old generation @o that its migration has
+ * finished, in runs of FREE_BLOCKS_BYTES or more from the first block
+ * this handle has not given back yet, while the migration is in flight
+ * (design.md M9, "Blocks given back during a migration").  Only where
+ * no live pin is below @o's generation, or at it without HC_PIN_HELP:
+ * every operation that may still go into @o other than to help has such
+ * a pin (or pins after the loads below, and then sees the migration and
+ * helps first).  A block a helper still reads reads as zeros, frozen
+ * empty to its freeze, so it copies nothing: every key of the block was
+ * copied before its mark.  Two handles punch the same holes, harmlessly.
+ */
+static void free_blocks(struct hc_table *t, const struct hc__gv *o,
+			hc_aword *marks, uint64_t nb)
+{
+	uint64_t x, b, e, per, self, a, z, g = o->g;
+
+	if (t->fd < 0)
+		return;
+	per = FREE_BLOCKS_BYTES / ((uint64_t)HC_MIG_BLOCK * o->ssize);
+	/* ORDER: relaxed. Process-local, a hint: threads of one handle at
+	 * worst punch the same holes twice. */
+	x = hc_atomic_load_relaxed(&t->blocks_freed);
+	b = (x >> 48) == g + 1 ? x & ((UINT64_C(1) << 48) - 1) : 0;
+	/* ORDER: acquire. Pairs with the release CAS that marked each block
+	 * (migrate_block): every copy out of it happens before the punch. */
+	for (e = b; e < nb && hc_atomic_load_acquire(&marks[e]); e++)
+		;
+	if (e - b < per)
+		return;
+	/* ORDER: full CAS (of freed to itself: a load with a full barrier).
+	 * Orders the loads of the marks above (and of the migration's
+	 * offset, hc__gen_view, before them) before the loads of the pins
+	 * below; pairs with the full CAS in hc__pin_slow(): a pin this scan
+	 * misses belongs to an operation whose loads of cur and slots_off
+	 * after it see the migration in flight (M9). */
+	(void)hc_atomic_cas_full(&t->hdr->freed, 0, 0);
+	/* ORDER: acquire. As in hc__reclaim(). */
+	if (hc_atomic_load_acquire(&t->hdr->pin_over))
+		return;
+	self = hc__pid();
+	for (unsigned s = 0; s < HC_PINS; s++) {
+		/* ORDER: acquire. Pairs with the release stores that free or
+		 * raise a pin (hc__unpin_slow, hc__pin_helping): what its
+		 * operation did in @o happens before the punch. */
+		x = hc_atomic_load_acquire(&t->hdr->pins[s]);
+		if (x == 0 || (x & HC_PIN_GEN_MASK) > g ||
+		    ((x & HC_PIN_GEN_MASK) == g && (x & HC_PIN_HELP)))
+			continue;
+		if ((x >> 8) == self || pid_alive(x >> 8))
+			return;
+	}
+	a = (uint64_t)((unsigned char *)o->packed - t->base) +
+	    b * HC_MIG_BLOCK * o->ssize;
+	z = (uint64_t)((unsigned char *)o->packed - t->base) +
+	    e * HC_MIG_BLOCK * o->ssize;
+	if (e == nb)
+		z = (uint64_t)((unsigned char *)o->packed - t->base) +
+		    o->capacity * o->ssize;
+	a = round_page(a);
+	z = z / HC_PAGE * HC_PAGE;
+	if (z > a)
+		punch(t, t->base + a, z - a);
+	/* ORDER: relaxed. Process-local, as above. */
+	hc_atomic_store_relaxed(&t->blocks_freed, (g + 1) << 48 | e);
 }
 
 /* Give back generation @g (< cur, no pin at or below it): its slots,

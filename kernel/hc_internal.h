@@ -56,7 +56,11 @@
 #define HC_MIG_BLOCK 4096u /* slots per migration block */
 #define HC_PAGE 4096u
 #define HC_PINS 40u /* pin slots in the header (M9) */
-#define HC_PIN_GEN_MASK UINT64_C(0xff) /* low byte of a pin: generation */
+#define HC_PIN_GEN_MASK UINT64_C(0x7f) /* a pin's generation */
+/* A pin's helping bit: its operation goes into its generation only to
+ * help the migration out of it, and may let finished blocks be given
+ * back under it (M9, "Blocks given back during a migration"). */
+#define HC_PIN_HELP UINT64_C(0x80)
 #define HC_FROZEN (UINT64_C(1) << 63) /* count word: slot is being moved */
 #define HC_COUNT_MASK (HC_FROZEN - 1)
 
@@ -417,6 +421,9 @@ struct hc_table {
 				 * (hc__pid()): a forked child's copy of
 				 * the handle holds its parent's */
 	hc_aword reclaim_seen; /* cur at this handle's last reclaim (M9) */
+	hc_aword blocks_freed; /* (g + 1) << 48 | b: blocks below b of
+				* generation g given back by this handle
+				* during g's migration (M9), or 0 */
 	hc_aword nospc_gen; /* g + 1 when the growth of g found no space */
 	int view_pin; /* pin held for hc_table_view() pointers, or 0 */
 	int sealer; /* registered as a writer in the seal word (seal.c) */
@@ -606,10 +613,12 @@ int hc__cbytes_verify(const struct hc_table *t);
 int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot);
 int hc__map_upto(struct hc_table *t, uint64_t end);
 int hc__gen_view(struct hc_table *t, unsigned g, struct hc__gv *v);
-int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer);
+int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer, int pin);
+int hc__walk_bounds(struct hc_table *t, unsigned *cur, unsigned *top);
 int hc__gen_bounds(const struct hc_table *t, unsigned *cur, unsigned *top);
 int hc__grow(struct hc_table *t, unsigned g);
 int hc__help(struct hc_table *t, unsigned g);
+void hc__pin_helping(struct hc_table *t, int pin, unsigned g);
 void hc__note_claim(struct hc_table *t, const struct hc__gv *v);
 extern void (*hc__migrate_hook)(uint64_t slot);
 /* Test hook: hc__compact_write() calls it between its two passes. */
@@ -947,7 +956,7 @@ struct hc__stage {
 		      uint64_t home);
 	int views; /* 0: one flat array, no generation to view (dense) */
 };
-int hc__after_fail(struct hc_table *t, unsigned g, int rc);
+int hc__after_fail(struct hc_table *t, unsigned g, int rc, int pin);
 
 /*
  * The staged batch pipeline, shared by every kind (kind_<name>.c): per
@@ -971,7 +980,7 @@ hc__staged(struct hc_table *t, void *ctx, size_t n, size_t *done,
 		size_t m = n - base < HC_BATCH ? n - base : HC_BATCH;
 		int pin = hc__pin(t); /* once per chunk (M9) */
 
-		rc = st->views ? hc__view_now(t, &v, 1) : HC_OK;
+		rc = st->views ? hc__view_now(t, &v, 1, pin) : HC_OK;
 		if (rc) {
 			hc__unpin(t, pin);
 			return rc;
@@ -996,7 +1005,7 @@ hc__staged(struct hc_table *t, void *ctx, size_t n, size_t *done,
 			base += m;
 			continue;
 		}
-		rc = hc__after_fail(t, v.g, rc);
+		rc = hc__after_fail(t, v.g, rc, pin);
 		hc__unpin(t, pin);
 		if (rc)
 			return rc;

@@ -101,9 +101,11 @@ int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 			return HC_ENOMEM;
 		}
 	}
-	/* The handle may map a generation published since it was opened;
-	 * the table itself is only read.  Each part pins, as a walk does,
-	 * before the generations are read, once for all of them. */
+	/* The handle may map a generation published since it was opened,
+	 * and a writable one helps a migration in flight to its end
+	 * (hc__walk_bounds); the keys are only read.  Each part pins, as a
+	 * walk does, before the generations are read, once for all of
+	 * them. */
 	it = its[0];
 	it->t = (struct hc_table *)t;
 	it->zero_done = !(t->ops->flags & HC_KIND_ZERO) || t->cx;
@@ -119,7 +121,7 @@ int hc_iter_create_parts(const hc_table *t, unsigned parts, hc_iter **its)
 		hc_atomic_store_relaxed(&it->grp->refs, parts);
 		it->grp->pin = hc__pin(it->t);
 		it->grp->pid = hc__pid();
-		rc = hc__gen_bounds(it->t, &cur, &top);
+		rc = hc__walk_bounds(it->t, &cur, &top);
 		if (!rc)
 			rc = hc__gen_view(it->t, cur, &it->gv[0]);
 		if (!rc && top != cur) {
@@ -245,7 +247,7 @@ int hc_table_view(const hc_table *t, hc_view *v)
 		w->view_pin_pid = pid;
 	}
 	pthread_mutex_unlock(w->map_lock);
-	rc = hc__view_now(w, &g, t->writable);
+	rc = hc__view_now(w, &g, t->writable, 0);
 	if (rc)
 		return rc;
 	v->capacity = g.capacity;

@@ -248,7 +248,7 @@ static int bytes_one(struct hc_table *t, const void *key, size_t len,
 	int rc, pin = hc__pin(t);
 
 	for (;;) {
-		rc = hc__view_now(t, &v, 1);
+		rc = hc__view_now(t, &v, 1, pin);
 		if (rc)
 			break;
 		/* A claim stores {ref, delta}: a put that claims set it. */
@@ -260,7 +260,7 @@ static int bytes_one(struct hc_table *t, const void *key, size_t len,
 			*found = delta;
 		if (rc == HC_OK)
 			break;
-		rc = hc__after_fail(t, v.g, rc);
+		rc = hc__after_fail(t, v.g, rc, pin);
 		if (rc)
 			break;
 	}

@@ -392,13 +392,13 @@ static int narrow_add(struct hc_table *t, uint64_t key, uint64_t delta,
 	mk = hc__mixk(t, key);
 	pin = hc__pin(t);
 	for (;;) {
-		rc = hc__view_now(t, &v, 1);
+		rc = hc__view_now(t, &v, 1, pin);
 		if (rc)
 			break;
 		rc = probe_add(&v, mk, nhome(&v, mk), &delta, mode, t);
 		if (rc == HC_OK)
 			break;
-		rc = hc__after_fail(t, v.g, rc);
+		rc = hc__after_fail(t, v.g, rc, pin);
 		if (rc)
 			break;
 	}
@@ -766,7 +766,7 @@ static int narrow_regions(struct hc_table *t, uint64_t arena_used,
 	int rc;
 
 	(void)arena_used;
-	rc = hc__view_now(t, &v, 0);
+	rc = hc__view_now(t, &v, 0, 0);
 	if (rc)
 		return rc;
 	r[(*n)++] = (struct hc__region){ HC_REGION_OVERFLOW, v.g,

@@ -333,13 +333,13 @@ static int packed_add(struct hc_table *t, uint64_t key, uint64_t delta,
 	mk = hc__mixk(t, key);
 	pin = hc__pin(t);
 	for (;;) {
-		rc = hc__view_now(t, &v, 1);
+		rc = hc__view_now(t, &v, 1, pin);
 		if (rc)
 			break;
 		rc = probe_add(t, &v, mk, packed_home(t, &v, mk), delta, mode);
 		if (rc == HC_OK)
 			break;
-		rc = hc__after_fail(t, v.g, rc);
+		rc = hc__after_fail(t, v.g, rc, pin);
 		if (rc)
 			break;
 	}

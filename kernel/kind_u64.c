@@ -106,14 +106,14 @@ static int u64_add(struct hc_table *t, uint64_t key, uint64_t delta, int mode)
 	int rc, pin = hc__pin(t);
 
 	for (;;) {
-		rc = hc__view_now(t, &v, 1);
+		rc = hc__view_now(t, &v, 1, pin);
 		if (rc)
 			break;
 		rc = add_one_u64(t, &v, m, hc__home(m, v.capacity), delta,
 				 mode);
 		if (rc == HC_OK)
 			break;
-		rc = hc__after_fail(t, v.g, rc);
+		rc = hc__after_fail(t, v.g, rc, pin);
 		if (rc)
 			break;
 	}

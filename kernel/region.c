@@ -1063,6 +1063,7 @@ static int save_any(const hc_table *ct, const char *path, int compact,
 				rc = save_rebuild(t, tmp);
 				break;
 			}
+			hc__pin_helping(t, pin, cur);
 			rc = hc__help(t, cur);
 			hc__unpin(t, pin);
 			if (!rc)
@@ -1155,7 +1156,7 @@ int hc_table_prefault(hc_table *t)
 	if (t->grows) {
 		struct hc__gv v;
 
-		rc = hc__view_now(t, &v, 0);
+		rc = hc__view_now(t, &v, 0, 0);
 		if (rc) {
 			hc__unpin(t, pin);
 			return rc;

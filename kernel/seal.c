@@ -152,8 +152,10 @@ static int seal_with(struct hc_table *t, uint64_t expect)
 		int pin = hc__pin(t); /* the generations helped (M9) */
 
 		rc = hc__gen_bounds(t, &cur, &top);
-		if (!rc && cur != top)
+		if (!rc && cur != top) {
+			hc__pin_helping(t, pin, cur);
 			rc = hc__help(t, cur);
+		}
 		hc__unpin(t, pin);
 		if (rc)
 			return rc;

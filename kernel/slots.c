@@ -27,14 +27,20 @@ void hc__debug_yield(void)
  * After a failed add in generation @g: HC__EMIGRATE helps the migration
  * in flight, HC_EFULL starts a growth (M1); both then retry.  Any other
  * status, or a growth refused (limit, memory), goes back to the caller.
+ * The caller's @pin is raised to helping first: it retries from a new
+ * view (hc__view_now), never in @g again (M9).
  */
-int hc__after_fail(struct hc_table *t, unsigned g, int rc)
+int hc__after_fail(struct hc_table *t, unsigned g, int rc, int pin)
 {
-	if (rc == HC__EMIGRATE)
+	if (rc == HC__EMIGRATE) {
+		hc__pin_helping(t, pin, g);
 		return hc__help(t, g);
+	}
 	if (rc == HC_EFULL && t->grows) {
-		int r = hc__grow(t, g);
+		int r;
 
+		hc__pin_helping(t, pin, g);
+		r = hc__grow(t, g);
 		return r == HC_ENOMEM ? HC_EFULL : r;
 	}
 	return rc;
