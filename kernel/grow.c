@@ -413,20 +413,18 @@ void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes)
  * memory, and a claimer stopped or killed holds nobody up) and
  * publishes it with the release CAS.  @need: 0 when the caller's
  * generation still has room (a growth started by the claim counter):
- * then a claim already made is left to its claimer.  *@won: this
- * process's CAS published it.  HC_OK when the region is published (by
+ * then a claim already made is left to its claimer.  HC_OK when the region is published (by
  * anyone, or @need 0 and claimed), HC_ENOSPC (the claim stays for the
  * next try; what a failed backing got stays with it), HC_ENOMEM,
  * HC_ECORRUPT (a hostile claim), HC__ENOTSUP (no fallocate: the caller
  * takes the private way, hc__region_alloc).
  */
 int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
-		       uint64_t bytes, int need, int *won)
+		       uint64_t bytes, int need)
 {
 	uint64_t c, off;
 	int rc;
 
-	*won = 0;
 	/* ORDER: relaxed. The claimed offset is only a range of the object
 	 * to back and publish; no byte of it is read on its strength (the
 	 * release CAS below publishes, M2). Killed here: nothing changes. */
@@ -470,7 +468,7 @@ int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
 	 * the object long enough and every page backed (M2, D4). Fails when
 	 * another process published the same claim first. Killed after it:
 	 * the region is there for everyone (M5). */
-	*won = hc_atomic_cas_release(pub, 0, c) == 0;
+	(void)hc_atomic_cas_release(pub, 0, c);
 	return HC_OK;
 }
 
@@ -545,8 +543,7 @@ int hc__back_live(struct hc_table *t)
  * own (hc__region_alloc, written with zeros), published by the release
  * CAS; the loser gives its range back (M2).
  */
-static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes,
-			int *won)
+static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes)
 {
 	uint64_t off;
 	int rc;
@@ -562,9 +559,7 @@ static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes,
 	 * faults for want of space in it (M2). The loser gives its range
 	 * back (hc__region_free). Killed after it: the growth is published
 	 * and every writer finishes it (M5). */
-	*won = hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off) ==
-	       0;
-	if (!*won)
+	if (hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off) != 0)
 		hc__region_free(t, off, bytes);
 	return HC_OK;
 }
@@ -585,7 +580,7 @@ static int grow(struct hc_table *t, unsigned g, int need)
 {
 	struct hc__gen_rec *r;
 	uint64_t off, bytes;
-	int rc, won = 0;
+	int rc;
 
 	if (!t->grows || !t->writable)
 		return HC_EFULL;
@@ -597,10 +592,9 @@ static int grow(struct hc_table *t, unsigned g, int need)
 		return need ? hc__help(t, g) : HC_OK;
 	bytes = region_bytes(t, g + 1);
 	hc__debug_yield();
-	rc = hc__region_publish(t, &r->slots_claim, &r->slots_off, bytes, need,
-				&won);
+	rc = hc__region_publish(t, &r->slots_claim, &r->slots_off, bytes, need);
 	if (rc == HC__ENOTSUP)
-		rc = grow_private(t, g, bytes, &won);
+		rc = grow_private(t, g, bytes);
 	if (rc) {
 		if (rc == HC_ENOSPC)
 			/* ORDER: relaxed. Process-local: the growth the
@@ -609,7 +603,6 @@ static int grow(struct hc_table *t, unsigned g, int need)
 			hc_atomic_store_relaxed(&t->nospc_gen, (uint64_t)g + 1);
 		return rc;
 	}
-	(void)won;
 	/* ORDER: acquire. As above: the offset published, by anyone. */
 	off = hc_atomic_load_acquire(&r->slots_off);
 	if (off == 0 || !need)
@@ -631,8 +624,7 @@ int hc__grow(struct hc_table *t, unsigned g)
  * alone (M9).  Advice only: the pages are backed, and on failure they
  * fault one by one.
  */
-static void populate(struct hc_table *t, const struct hc__gv *n, uint64_t lo,
-		     uint64_t hi)
+static void populate(const struct hc__gv *n, uint64_t lo, uint64_t hi)
 {
 	uint64_t a = 2 * lo * n->ssize, e = 2 * hi * n->ssize,
 		 end = n->capacity * n->ssize;
@@ -642,7 +634,6 @@ static void populate(struct hc_table *t, const struct hc__gv *n, uint64_t lo,
 	e = round_page(e < end ? e : end);
 	if (e > a)
 		(void)madvise(p + a, e - a, MADV_POPULATE_WRITE);
-	(void)t;
 }
 
 /* Freeze and copy every slot of block @b of generation @o into @n, then
@@ -659,7 +650,7 @@ static int migrate_block(struct hc_table *t, const struct hc__gv *o,
 		return HC_OK;
 	if (hi > o->capacity)
 		hi = o->capacity;
-	populate(t, n, lo, hi);
+	populate(n, lo, hi);
 	rc = t->ops->migrate(t, o, n, lo, hi, &copied);
 	if (rc)
 		return rc;
@@ -982,7 +973,7 @@ void hc__pin_helping(struct hc_table *t, int pin, unsigned g)
 static void free_blocks(struct hc_table *t, const struct hc__gv *o,
 			hc_aword *marks, uint64_t nb)
 {
-	uint64_t x, b, e, per, self, a, z, g = o->g;
+	uint64_t x, b, e, per, self, off, a, z, g = o->g;
 
 	if (t->fd < 0)
 		return;
@@ -1019,15 +1010,10 @@ static void free_blocks(struct hc_table *t, const struct hc__gv *o,
 		if ((x >> 8) == self || pid_alive(x >> 8))
 			return;
 	}
-	a = (uint64_t)((unsigned char *)o->packed - t->base) +
-	    b * HC_MIG_BLOCK * o->ssize;
-	z = (uint64_t)((unsigned char *)o->packed - t->base) +
-	    e * HC_MIG_BLOCK * o->ssize;
-	if (e == nb)
-		z = (uint64_t)((unsigned char *)o->packed - t->base) +
-		    o->capacity * o->ssize;
-	a = round_page(a);
-	z = z / HC_PAGE * HC_PAGE;
+	off = (uint64_t)((unsigned char *)o->packed - t->base);
+	a = round_page(off + b * HC_MIG_BLOCK * o->ssize);
+	z = e * HC_MIG_BLOCK < o->capacity ? e * HC_MIG_BLOCK : o->capacity;
+	z = (off + z * o->ssize) / HC_PAGE * HC_PAGE;
 	if (z > a)
 		punch(t, t->base + a, z - a);
 	/* ORDER: relaxed. Process-local, as above. */

@@ -943,7 +943,7 @@ static inline int hc__arena_chunk_ptr(const struct hc_table *t, unsigned i,
 uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc);
 void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes);
 int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
-		       uint64_t bytes, int need, int *won);
+		       uint64_t bytes, int need);
 int hc__back_live(struct hc_table *t);
 
 /* The staged batch pipeline (inline, so that each kind's callbacks are
