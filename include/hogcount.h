@@ -483,8 +483,9 @@ HC_API int hc_table_sync(hc_table *t);
  * slots or dense counters, not the key area.  fork() does not copy the
  * page tables of a shared mapping, so a forked worker that adds to a
  * large table otherwise faults on every page itself, one random add at a
- * time; call this once in each worker after fork().  The table is not
- * changed.  Where the kernel cannot prefault (before Linux 5.14) this
+ * time; call this once in each worker after fork().  No count is
+ * changed; a writable handle helps a growth in flight to its end first
+ * and prefaults the new generation.  Where the kernel cannot prefault (before Linux 5.14) this
  * does nothing and returns HC_OK: only time is lost.
  * Returns HC_OK, HC_EINVAL, HC_ENOMEM (not enough memory for the pages),
  * HC_EIO.

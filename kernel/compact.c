@@ -1217,7 +1217,7 @@ int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 	hc_options o;
 	uint64_t hist[65], n, zc = 0, maxd, D, total = 0, n_ovf = 0;
 	unsigned cur, top, W, nt = hc__cx_save_threads(), np = 0;
-	int rc;
+	int rc, again;
 
 	if (!t->ops->cx_decode) /* byte keys: a layout of their own */
 		return hc__cbytes_write(t, fd, more);
@@ -1249,17 +1249,20 @@ int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 		parts_free(p, np);
 		rc = body(p, nt, &np, t, &v, zc, n, hist, W, D);
 	}
-	if (rc)
+	if (rc && rc != HC_ECORRUPT)
 		goto out;
 	/* Keys added between the passes are kept (n grew): the buckets
-	 * were sized for the census, which only costs space. */
-	rc = hc__gen_bounds(t, &cur, &top);
+	 * were sized for the census, which only costs space.  A growth
+	 * since: frozen slots, or blocks given back under a read-only
+	 * handle (M9), may have been read, and what looked damaged may be
+	 * that; again. */
+	again = hc__gen_bounds(t, &cur, &top);
+	if (!again && (cur != v.g || top != v.g))
+		rc = 1;
+	else if (!rc)
+		rc = again;
 	if (rc)
 		goto out;
-	if (cur != v.g || top != v.g) {
-		rc = 1; /* frozen slots may have been read: again */
-		goto out;
-	}
 	for (unsigned i = 0; i < np; i++) {
 		total += p[i].w.n;
 		n_ovf += p[i].w.k.n_ovf;

@@ -1151,12 +1151,14 @@ int hc_table_prefault(hc_table *t)
 	end = t->arena ? (uint64_t)(t->arena - t->base) : t->map_bytes;
 	start = t->base;
 	/* Pinned: populating a generation given back meanwhile would take
-	 * its memory again (M9). */
+	 * its memory again (M9).  A writable handle helps a growth in
+	 * flight to its end first, so that it populates the new generation,
+	 * not blocks of the old one already given back. */
 	pin = hc__pin(t);
 	if (t->grows) {
 		struct hc__gv v;
 
-		rc = hc__view_now(t, &v, 0, 0);
+		rc = hc__view_now(t, &v, t->writable, pin);
 		if (rc) {
 			hc__unpin(t, pin);
 			return rc;
