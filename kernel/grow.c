@@ -671,14 +671,24 @@ static void free_blocks(struct hc_table *t, const struct hc__gv *o,
 			hc_aword *marks, uint64_t nb);
 
 /* Blocks of the old generation given back at once during a migration:
- * a punch per block would cost a call and a TLB shootdown per 16 KiB. */
-#define FREE_BLOCKS_BYTES (UINT64_C(2) << 20)
+ * a punch per block would cost a call and a TLB shootdown per 16 KiB.
+ * Tests lower it, down to one block a punch. */
+uint64_t hc__free_blocks_bytes = UINT64_C(2) << 20;
+
+/* Blocks of @o given back at once: hc__free_blocks_bytes, at least 1. */
+static uint64_t free_run(const struct hc__gv *o)
+{
+	uint64_t n =
+		hc__free_blocks_bytes / ((uint64_t)HC_MIG_BLOCK * o->ssize);
+
+	return n ? n : 1;
+}
 
 /*
  * Help the migration of generation @g into g + 1 until it is finished:
  * take blocks from the shared cursor, then sweep every block not yet
  * marked (a stopped or killed migrator's too), then advance cur.  Never
- * waits for another process (M5).  Every FREE_BLOCKS_BYTES of old slots
+ * waits for another process (M5).  Every hc__free_blocks_bytes of old slots
  * it moves, it gives back the blocks done so far where no pin forbids
  * it (free_blocks, M9).
  */
@@ -699,9 +709,7 @@ int hc__help(struct hc_table *t, unsigned g)
 	marks = (hc_aword *)((unsigned char *)n.packed +
 			     round_page(n.capacity * n.ssize));
 	nb = nblocks(o.capacity);
-	every = FREE_BLOCKS_BYTES / ((uint64_t)HC_MIG_BLOCK * o.ssize);
-	if (every == 0)
-		every = 1;
+	every = free_run(&o);
 	for (;;) {
 		/* ORDER: acquire. As in hc__gen_bounds (M4): a finished
 		 * migration needs no help. */
@@ -960,7 +968,7 @@ void hc__pin_helping(struct hc_table *t, int pin, unsigned g)
 
 /*
  * Give back the blocks of the old generation @o that its migration has
- * finished, in runs of FREE_BLOCKS_BYTES or more from the first block
+ * finished, in runs of hc__free_blocks_bytes or more from the first block
  * this handle has not given back yet, while the migration is in flight
  * (design.md M9, "Blocks given back during a migration").  Only where
  * no live pin is below @o's generation, or at it without HC_PIN_HELP:
@@ -977,7 +985,7 @@ static void free_blocks(struct hc_table *t, const struct hc__gv *o,
 
 	if (t->fd < 0)
 		return;
-	per = FREE_BLOCKS_BYTES / ((uint64_t)HC_MIG_BLOCK * o->ssize);
+	per = free_run(o);
 	/* ORDER: relaxed. Process-local, a hint: threads of one handle at
 	 * worst punch the same holes twice. */
 	x = hc_atomic_load_relaxed(&t->blocks_freed);

@@ -621,6 +621,9 @@ int hc__help(struct hc_table *t, unsigned g);
 void hc__pin_helping(struct hc_table *t, int pin, unsigned g);
 void hc__note_claim(struct hc_table *t, const struct hc__gv *v);
 extern void (*hc__migrate_hook)(uint64_t slot);
+/* Bytes of old slots a migration gives back at once (grow.c); tests
+ * lower it. */
+extern uint64_t hc__free_blocks_bytes;
 /* Test hook: hc__compact_write() calls it between its two passes. */
 extern void (*hc__compact_hook)(hc_table *t);
 /* The compact writer's threads: at most this many, one a slice of the
