@@ -417,8 +417,9 @@ HC_API int hc_table_save_compact(const hc_table *t, const char *path);
  *	i, then at most once again from an earlier i on to the part's end
  *	(the writer reads keys again rather than keep all their bytes),
  *	which must give the same bytes (else HC_EINVAL); the bytes stay
- *	valid until that part's next call.  A key may be asked for twice at once (the last
- *	of one part, again by the next to check the order).  A save that
+ *	valid until that part's next call.  A key may be asked for twice
+ *	at once (the last of one part, again by the next to check the
+ *	order).  A save that
  *	uses @key_part does not call @key.
  * @count: NULL (as with a @size that ends before it), or, where @counts
  *	is NULL, count(@arg, i): the count of key @i (>= 1), for a caller
@@ -485,10 +486,12 @@ HC_API int hc_table_sync(hc_table *t);
  * large table otherwise faults on every page itself, one random add at a
  * time; call this once in each worker after fork().  No count is
  * changed; a writable handle helps a growth in flight to its end first
- * and prefaults the new generation.  Where the kernel cannot prefault (before Linux 5.14) this
- * does nothing and returns HC_OK: only time is lost.
+ * and prefaults the new generation.  Where the kernel cannot prefault
+ * (before Linux 5.14) this does nothing and returns HC_OK: only time is
+ * lost.
  * Returns HC_OK, HC_EINVAL, HC_ENOMEM (not enough memory for the pages),
- * HC_EIO.
+ * HC_EIO, or what the help of a growth returns (HC_EFULL where it cannot
+ * finish, design.md M8; HC_ECORRUPT).
  */
 HC_API int hc_table_prefault(hc_table *t);
 

@@ -1203,9 +1203,10 @@ int hc__cx_finish(int fd, XXH3_state_t *st, struct hc__cheader *h)
 /*
  * Write the current generation of @t (u64 or packed; no growth in
  * flight) to @fd in the compact layout (byte keys: compact_bytes.c,
- * with the keys of @more merged in; an integer table has none).  Returns 1 when a growth began
- * during the walk (the caller starts again), else a status.  Both
- * passes run in up to hc__cx_save_threads() slices of the generation at once;
+ * with the keys of @more merged in; an integer table has none).
+ * Returns 1 when a growth began during the walk (the caller starts
+ * again), else a status.  Both passes run in up to
+ * hc__cx_save_threads() slices of the generation at once;
  * the bytes written are the same for any number.
  */
 int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
@@ -1217,7 +1218,7 @@ int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 	hc_options o;
 	uint64_t hist[65], n, zc = 0, maxd, D, total = 0, n_ovf = 0;
 	unsigned cur, top, W, nt = hc__cx_save_threads(), np = 0;
-	int rc, again;
+	int rc, brc;
 
 	if (!t->ops->cx_decode) /* byte keys: a layout of their own */
 		return hc__cbytes_write(t, fd, more);
@@ -1256,11 +1257,11 @@ int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 	 * since: frozen slots, or blocks given back under a read-only
 	 * handle (M9), may have been read, and what looked damaged may be
 	 * that; again. */
-	again = hc__gen_bounds(t, &cur, &top);
-	if (!again && (cur != v.g || top != v.g))
+	brc = hc__gen_bounds(t, &cur, &top);
+	if (!brc && (cur != v.g || top != v.g))
 		rc = 1;
 	else if (!rc)
-		rc = again;
+		rc = brc;
 	if (rc)
 		goto out;
 	for (unsigned i = 0; i < np; i++) {

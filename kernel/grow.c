@@ -413,8 +413,8 @@ void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes)
  * memory, and a claimer stopped or killed holds nobody up) and
  * publishes it with the release CAS.  @need: 0 when the caller's
  * generation still has room (a growth started by the claim counter):
- * then a claim already made is left to its claimer.  HC_OK when the region is published (by
- * anyone, or @need 0 and claimed), HC_ENOSPC (the claim stays for the
+ * then a claim already made is left to its claimer.  HC_OK when the
+ * region is published (by anyone, or @need 0 and claimed), HC_ENOSPC (the claim stays for the
  * next try; what a failed backing got stays with it), HC_ENOMEM,
  * HC_ECORRUPT (a hostile claim), HC__ENOTSUP (no fallocate: the caller
  * takes the private way, hc__region_alloc).
