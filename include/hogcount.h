@@ -381,10 +381,13 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  * no slots (capacity 0, every region NULL).  To add to it, merge it
  * into a new table.
  * Writers may run: keys added during the save may or may not be in it,
- * as for iteration (design.md G2).  Holds the file's key and count bits
- * in memory while it writes (about the file's size; byte keys: plus 32
- * bytes an entry, gathered by a walk and sorted, and the front-coded
- * keys before their Huffman code).  An integer table of
+ * as for iteration (design.md G2).  An integer table's file is
+ * written in place as it is made, with a few MiB of memory; where keys
+ * were added during the save, it is made in memory first (about the
+ * file's size).  A byte-key table's is made in memory (about the
+ * file's size, plus 32 bytes an entry, gathered by a walk and sorted,
+ * and the front-coded keys before their Huffman code).  An integer
+ * table of
  * 2^20 slots or more is read by threads, and a byte-key table of 2^20
  * entries or more sorted by threads, one per CPU the process may run on
  * (sched_getaffinity(), at most 8); the file is the same for any

@@ -475,6 +475,101 @@ int hc__cx_verify_counts(const struct hc__compact *c)
 
 /* ---- writing ---------------------------------------------------------- */
 
+static int pwrite_all(int fd, const void *p, uint64_t len, uint64_t off);
+
+/*
+ * A bit array written straight to its place in the file, bits [lo, hi)
+ * of it, through the window of its hc__bitbuf: SINK_WORDS words, of
+ * which word 0 is the file's word @word0.  Whole words leave as the
+ * window fills.  The array's first word, where @lo is not a word's
+ * start, and its last, where @hi is not, hold bits of the arrays beside
+ * it too: they are kept (@at, @piece) for the writer to join.  More bits
+ * than hi - lo, or fewer at the end, is HC_ECORRUPT: keys were added
+ * since the census that placed the array, and the save takes the
+ * buffered body instead.
+ */
+struct hc__bbsink {
+	int fd;
+	uint64_t lo, hi, word0;
+	uint64_t at[2], piece[2];
+	unsigned npiece;
+};
+
+enum { SINK_WORDS = 1 << 15 };
+
+static int sink_open(struct hc__bitbuf *b, struct hc__bbsink *s, int fd,
+		     uint64_t lo, uint64_t hi)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->lo = lo;
+	s->hi = hi;
+	s->word0 = lo / 64;
+	b->w = calloc(SINK_WORDS, 8);
+	if (!b->w)
+		return HC_ENOMEM;
+	b->cap = SINK_WORDS;
+	b->bits = lo % 64;
+	b->sink = s;
+	return HC_OK;
+}
+
+static void sink_keep(struct hc__bbsink *s, uint64_t at, uint64_t x)
+{
+	s->at[s->npiece] = at;
+	s->piece[s->npiece++] = x;
+}
+
+/* Send the window's whole words to the file; the word in progress
+ * becomes its word 0.  Words past the window (buckets closed in a jump)
+ * are zeros, which the fresh file already holds. */
+static int sink_flush(struct hc__bitbuf *b)
+{
+	struct hc__bbsink *s = b->sink;
+	uint64_t i = b->bits / 64, first = 0;
+	uint64_t last = i < b->cap ? i : b->cap, keep;
+	int rc = HC_OK;
+
+	if (s->word0 * 64 + b->bits > s->hi)
+		return HC_ECORRUPT;
+	if (i && s->word0 == s->lo / 64 && s->lo % 64) {
+		sink_keep(s, s->word0, b->w[0]);
+		first = 1;
+	}
+	if (first < last)
+		rc = pwrite_all(s->fd, b->w + first, (last - first) * 8,
+				(s->word0 + first) * 8);
+	if (rc)
+		return rc;
+	keep = i < b->cap ? b->w[i] : 0;
+	memset(b->w, 0, (i + 2 < b->cap ? i + 2 : b->cap) * 8);
+	b->w[0] = keep;
+	s->word0 += i;
+	b->bits -= 64 * i;
+	return HC_OK;
+}
+
+/* The array is complete: exactly hi - lo bits, all sent but the shared
+ * words. */
+static int sink_end(struct hc__bitbuf *b)
+{
+	struct hc__bbsink *s = b->sink;
+	int rc;
+
+	if (s->word0 * 64 + b->bits != s->hi)
+		return HC_ECORRUPT;
+	rc = sink_flush(b);
+	if (!rc && b->bits)
+		sink_keep(s, s->word0, b->w[0]);
+	return rc;
+}
+
+/* Bits of @b's array so far (a sink's window holds only its end). */
+static uint64_t bb_pos(const struct hc__bitbuf *b)
+{
+	return b->sink ? b->sink->word0 * 64 + b->bits - b->sink->lo : b->bits;
+}
+
 int hc__bb_reserve(struct hc__bitbuf *b, uint64_t words)
 {
 	uint64_t n = 2 * b->cap;
@@ -482,6 +577,8 @@ int hc__bb_reserve(struct hc__bitbuf *b, uint64_t words)
 
 	if (words <= b->cap)
 		return HC_OK;
+	if (b->sink)
+		return sink_flush(b);
 	if (n < words)
 		n = words;
 	if (n < 1024)
@@ -554,7 +651,7 @@ static int close_buckets(struct cwriter *w, uint64_t upto)
 			      w->sel_n + (upto - j - 1) / HC_CSEL_EVERY + 1)))
 		return rc;
 	for (; j < upto; j += HC_CSEL_EVERY)
-		w->sel[w->sel_n++] = w->dir.bits + (j - w->nb);
+		w->sel[w->sel_n++] = bb_pos(&w->dir) + (j - w->nb);
 	w->dir.bits += upto - w->nb;
 	w->nb = upto;
 	return hc__bb_reserve(&w->dir, hc__words_for(w->dir.bits) + 1);
@@ -710,25 +807,25 @@ struct census_job {
 	_Alignas(64) const struct hc_table *t; /* a cache line of its own */
 	const struct hc__gv *v;
 	uint64_t lo, hi;
-	uint64_t n, maxd, hist[65];
+	struct hc__census cs;
 	int rc;
 };
 
 /* The census of slots [lo, hi) (the kind's cx_census): entries, the
- * histogram of bit lengths of count - 1, and the largest distance of a
- * key from its home (the window of pass 2). */
+ * histogram of bit lengths of count - 1, the largest distance of a key
+ * from its home (the window of pass 2) and the entries of each bin. */
 static void *census_part(void *arg)
 {
 	struct census_job *j = arg;
 
-	j->rc = j->t->ops->cx_census(j->t, j->v, j->lo, j->hi, &j->n, j->hist,
-				     &j->maxd);
+	j->rc = j->t->ops->cx_census(j->t, j->v, j->lo, j->hi, &j->cs);
 	return NULL;
 }
 
-/* Pass 1 over the whole generation, in @nt slices of it at once. */
+/* Pass 1 over the whole generation, in @nt slices of it at once, into
+ * @cs; @zc, the count of u64 key 0 (hash 0), counted too. */
 static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
-		  unsigned nt, uint64_t *n, uint64_t hist[65], uint64_t *maxd)
+		  unsigned nt, struct hc__census *cs)
 {
 	struct census_job j[HC_CSAVE_THREADS_MAX];
 
@@ -740,18 +837,18 @@ static int census(const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
 		j[i].hi = i + 1 < nt ? v->capacity / nt * (i + 1) : v->capacity;
 	}
 	hc__cx_run_jobs(census_part, j, sizeof(j[0]), nt);
-	memset(hist, 0, 65 * sizeof(*hist));
-	*n = 0;
-	*maxd = 0;
+	memset(cs, 0, sizeof(*cs));
 	if (zc)
-		hc__census_add(zc, n, hist);
+		hc__census_put(cs, 0, t->ops->cx_bits(t), zc);
 	for (unsigned i = 0; i < nt; i++) {
 		if (j[i].rc)
 			return j[i].rc;
-		*n += j[i].n;
-		*maxd = j[i].maxd > *maxd ? j[i].maxd : *maxd;
+		cs->n += j[i].cs.n;
+		cs->maxd = j[i].cs.maxd > cs->maxd ? j[i].cs.maxd : cs->maxd;
 		for (unsigned b = 0; b < 65; b++)
-			hist[b] += j[i].hist[b];
+			cs->hist[b] += j[i].cs.hist[b];
+		for (unsigned b = 0; b < HC_CX_BINS; b++)
+			cs->bin[b] += j[i].cs.bin[b];
 	}
 	return HC_OK;
 }
@@ -796,6 +893,7 @@ struct part_job {
 	uint64_t zc; /* part 0: the count of u64 key 0 */
 	uint64_t D;
 	uint64_t b_lo, b_hi, h_lo, h_max, s_lo, s_hi;
+	struct hc__bbsink sink[3]; /* streamed: dir, rem, cnt */
 	int last;
 	int rc;
 };
@@ -949,13 +1047,22 @@ static void *part_main(void *arg)
 	struct part_job *p = arg;
 
 	p->rc = stream_part(p);
+	if (!p->rc && p->w.dir.sink) {
+		p->rc = sink_end(&p->w.dir);
+		if (!p->rc)
+			p->rc = sink_end(&p->w.rem);
+		if (!p->rc)
+			p->rc = sink_end(&p->w.k.cnt);
+	}
 	return NULL;
 }
 
 /*
  * Cut the buckets into @nt parts of whole sample groups (HC_CSEL_EVERY
  * buckets, so that each part's directory samples are the file's, moved
- * by the part's start) and set each part's hash and slot ranges.  The
+ * by the part's start) and whole bins of the census (so that it counted
+ * each part's entries: a group holds whole bins where B <= 16, a bin
+ * whole groups above), and set each part's hash and slot ranges.  The
  * number of parts, at most @nt: 1 where the generation is too small to
  * cut, or where a part's window would wrap past the end of the table.
  */
@@ -964,14 +1071,16 @@ static unsigned cut_parts(struct part_job *p, unsigned nt,
 			  const struct hc__gv *v, uint64_t D)
 {
 	uint64_t groups = proto->nbuckets / HC_CSEL_EVERY;
+	uint64_t units = groups < HC_CX_BINS ? groups : HC_CX_BINS;
+	uint64_t per = units ? groups / units : 0; /* groups a unit */
 
-	if (groups < nt)
-		nt = groups ? (unsigned)groups : 1;
+	if (units < nt)
+		nt = units ? (unsigned)units : 1;
 	if (v->capacity < hc__compact_split_min)
 		nt = 1;
 	for (unsigned i = 0; i < nt; i++) {
-		uint64_t g0 = groups / nt * i,
-			 g1 = i + 1 < nt ? groups / nt * (i + 1) : groups;
+		uint64_t g0 = units / nt * i * per,
+			 g1 = i + 1 < nt ? units / nt * (i + 1) * per : groups;
 
 		p[i].b_lo = nt == 1 ? 0 : g0 * HC_CSEL_EVERY;
 		p[i].b_hi = nt == 1 ? proto->nbuckets : g1 * HC_CSEL_EVERY;
@@ -995,53 +1104,98 @@ static unsigned cut_parts(struct part_job *p, unsigned nt,
 	return nt;
 }
 
+/* The file's geometry from the census @cs of W-bit hashes. */
+static void proto_init(struct cwriter *w, const struct hc__census *cs,
+		       unsigned W)
+{
+	memset(w, 0, sizeof(*w));
+	w->B = cs->n ? 63u - (unsigned)__builtin_clzll(cs->n) : 0;
+	if (w->B > W)
+		w->B = W;
+	if (w->B > 40)
+		w->B = 40;
+	w->R = W - w->B;
+	w->k.C = hc__cx_count_bits(cs->n, cs->hist);
+	w->k.esc = hc__mask_of(w->k.C);
+	w->rmask = hc__mask_of(w->R);
+	w->nbuckets = UINT64_C(1) << w->B;
+}
+
+/* The entries of part @p of @np by the census @cs: those of its bins
+ * (of cut_parts(), so W >= B >= 16 where there are several). */
+static uint64_t part_census(const struct part_job *p, unsigned np,
+			    const struct hc__census *cs, unsigned W)
+{
+	uint64_t m = 0, b, e;
+
+	if (np == 1)
+		return cs->n;
+	b = p->h_lo >> (W - HC_CX_BINS_LG);
+	e = (p->h_max >> (W - HC_CX_BINS_LG)) + 1;
+	for (; b < e; b++)
+		m += cs->bin[b];
+	return m;
+}
+
 /*
- * Pass 2 into @nt parts: geometry from the census (n entries, count
- * widths @hist, W hash bits), each part with window @D.  *np gets the
- * number of parts, all to free.
+ * Pass 2 into @nt parts of @proto's geometry, from the census @cs, each
+ * part with window @D.  *np gets the number of parts, all to free.
+ * With @h, streamed: each part's three arrays go straight to their place
+ * in the file @fd, at @h's offsets moved by the entries the census
+ * counted in the parts before; a part that finds another number of
+ * entries (keys added since) gives HC_ECORRUPT.  Without, buffered:
+ * each part's arrays in memory, which keys added since make grow.
  */
 static int body(struct part_job *p, unsigned nt, unsigned *np,
 		const struct hc_table *t, const struct hc__gv *v, uint64_t zc,
-		uint64_t n, const uint64_t hist[65], unsigned W, uint64_t D)
+		const struct cwriter *proto, const struct hc__census *cs,
+		uint64_t D, int fd, const struct hc__cheader *h)
 {
-	struct cwriter proto;
+	const unsigned W = proto->B + proto->R, R = proto->R, C = proto->k.C;
+	uint64_t before = 0; /* entries of the parts before, streamed */
 	int rc = HC_OK;
 
-	memset(&proto, 0, sizeof(proto));
-	proto.B = n ? 63u - (unsigned)__builtin_clzll(n) : 0;
-	if (proto.B > W)
-		proto.B = W;
-	if (proto.B > 40)
-		proto.B = 40;
-	proto.R = W - proto.B;
-	proto.k.C = hc__cx_count_bits(n, hist);
-	proto.k.esc = hc__mask_of(proto.k.C);
-	proto.rmask = hc__mask_of(proto.R);
-	proto.nbuckets = UINT64_C(1) << proto.B;
 	memset(p, 0, nt * sizeof(*p));
-	nt = cut_parts(p, nt, &proto, t, v, D);
+	nt = cut_parts(p, nt, proto, t, v, D);
 	*np = nt;
-	for (unsigned i = 0; i < nt; i++) {
-		/* Each part's arrays sized for its share of the census,
-		 * one allocation each; keys added between the passes only
-		 * make them grow. */
-		uint64_t m = n / nt + 1, nb = p[i].b_hi - p[i].b_lo;
+	for (unsigned i = 0; i < nt && !rc; i++) {
+		uint64_t nb = p[i].b_hi - p[i].b_lo, m, d0, r0, c0;
 		struct cwriter *w = &p[i].w;
 
-		*w = proto;
+		*w = *proto;
 		w->nb = p[i].b_lo;
 		p[i].t = t;
 		p[i].v = v;
 		p[i].zc = i ? 0 : zc;
 		p[i].D = D;
-		if (!rc)
+		if (h) {
+			/* The directory bits before: an entry's and a
+			 * bucket's each. */
+			m = part_census(&p[i], nt, cs, W);
+			d0 = h->dir_off * 8 + before + p[i].b_lo;
+			r0 = h->rem_off * 8 + before * R;
+			c0 = h->cnt_off * 8 + before * C;
+			before += m;
+			rc = sink_open(&w->dir, &p[i].sink[0], fd, d0,
+				       d0 + m + nb);
+			if (!rc)
+				rc = sink_open(&w->rem, &p[i].sink[1], fd, r0,
+					       r0 + m * R);
+			if (!rc)
+				rc = sink_open(&w->k.cnt, &p[i].sink[2], fd, c0,
+					       c0 + m * C);
+		} else {
+			/* Sized for the part's share of the census, one
+			 * allocation each. */
+			m = cs->n / nt + 1;
 			rc = hc__bb_reserve(&w->dir, hc__words_for(m + nb) + 2);
-		if (!rc)
-			rc = hc__bb_reserve(&w->rem,
-					    hc__words_for(m * w->R) + 2);
-		if (!rc)
-			rc = hc__bb_reserve(&w->k.cnt,
-					    hc__words_for(m * w->k.C) + 2);
+			if (!rc)
+				rc = hc__bb_reserve(&w->rem,
+						    hc__words_for(m * R) + 2);
+			if (!rc)
+				rc = hc__bb_reserve(&w->k.cnt,
+						    hc__words_for(m * C) + 2);
+		}
 		if (!rc)
 			rc = sel_reserve(w, nb / HC_CSEL_EVERY + 1);
 	}
@@ -1081,7 +1235,8 @@ void hc__fo_flush(struct hc__fout *f)
 {
 	if (!f->rc && f->nw) {
 		f->rc = pwrite_all(f->fd, f->buf, f->nw * 8, f->off);
-		XXH3_64bits_update(f->st, f->buf, f->nw * 8);
+		if (f->st)
+			XXH3_64bits_update(f->st, f->buf, f->nw * 8);
 	}
 	f->off += f->nw * 8;
 	f->nw = 0;
@@ -1119,12 +1274,40 @@ void hc__fo_pad(struct hc__fout *f, uint64_t end)
 		hc__fo_word(f, 0);
 }
 
-/* The body of the file from parts @p[0..np) at the offsets of @h. */
+/* The select samples of parts @p[0..np), each moved by the directory
+ * bits of the parts before it. */
+static void put_sel(struct hc__fout *f, const struct part_job *p, unsigned np)
+{
+	uint64_t base = 0;
+
+	for (unsigned i = 0; i < np; i++) {
+		for (uint64_t j = 0; j < p[i].w.sel_n; j++)
+			hc__fo_word(f, p[i].w.sel[j] + base);
+		base += bb_pos(&p[i].w.dir);
+	}
+}
+
+/* The overflow entries of parts @p[0..np), each index moved by the
+ * entries of the parts before it. */
+static void put_ovf(struct hc__fout *f, const struct part_job *p, unsigned np)
+{
+	uint64_t base = 0;
+
+	for (unsigned i = 0; i < np; i++) {
+		for (uint64_t j = 0; j < p[i].w.k.n_ovf; j++) {
+			hc__fo_word(f, p[i].w.k.ovf[j].idx + base);
+			hc__fo_word(f, p[i].w.k.ovf[j].count);
+		}
+		base += p[i].w.n;
+	}
+}
+
+/* The body of the file from parts @p[0..np) buffered in memory, at the
+ * offsets of @h, hashed into @st as it is written. */
 static int write_body(int fd, XXH3_state_t *st, const struct hc__cheader *h,
 		      const struct part_job *p, unsigned np)
 {
 	struct hc__fout f = { fd, st, h->dir_off, NULL, 0, 0, 0, HC_OK };
-	uint64_t base;
 
 	f.buf = malloc(HC_FOUT_WORDS * sizeof(*f.buf));
 	if (!f.buf)
@@ -1132,12 +1315,7 @@ static int write_body(int fd, XXH3_state_t *st, const struct hc__cheader *h,
 	for (unsigned i = 0; i < np; i++)
 		hc__fo_bits(&f, p[i].w.dir.w, p[i].w.dir.bits);
 	hc__fo_pad(&f, h->sel_off);
-	base = 0;
-	for (unsigned i = 0; i < np; i++) {
-		for (uint64_t j = 0; j < p[i].w.sel_n; j++)
-			hc__fo_word(&f, p[i].w.sel[j] + base);
-		base += p[i].w.dir.bits;
-	}
+	put_sel(&f, p, np);
 	hc__fo_pad(&f, h->rem_off);
 	for (unsigned i = 0; i < np; i++)
 		hc__fo_bits(&f, p[i].w.rem.w, p[i].w.rem.bits);
@@ -1145,18 +1323,85 @@ static int write_body(int fd, XXH3_state_t *st, const struct hc__cheader *h,
 	for (unsigned i = 0; i < np; i++)
 		hc__fo_bits(&f, p[i].w.k.cnt.w, p[i].w.k.cnt.bits);
 	hc__fo_pad(&f, h->ovf_off);
-	base = 0;
-	for (unsigned i = 0; i < np; i++) {
-		for (uint64_t j = 0; j < p[i].w.k.n_ovf; j++) {
-			hc__fo_word(&f, p[i].w.k.ovf[j].idx + base);
-			hc__fo_word(&f, p[i].w.k.ovf[j].count);
-		}
-		base += p[i].w.n;
-	}
+	put_ovf(&f, p, np);
 	hc__fo_pad(&f, h->total_bytes);
 	hc__fo_flush(&f);
 	free(f.buf);
 	return f.rc;
+}
+
+/* Hash bytes [@off, @end) of @fd into @st, read back. */
+static int hash_back(int fd, uint64_t off, uint64_t end, XXH3_state_t *st)
+{
+	enum { CHUNK = 1 << 20 };
+	unsigned char *buf = malloc(CHUNK);
+	int rc = HC_OK;
+
+	if (!buf)
+		return HC_ENOMEM;
+	while (off < end) {
+		size_t len = end - off < CHUNK ? (size_t)(end - off) : CHUNK;
+		ssize_t got = pread(fd, buf, len, (off_t)off);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			rc = HC_EIO;
+			break;
+		}
+		XXH3_64bits_update(st, buf, (size_t)got);
+		off += (uint64_t)got;
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * The rest of a streamed body, whose parts wrote their arrays: the words
+ * two arrays share, joined; the select samples and the overflow entries;
+ * then the hash of the whole body, read back, into @st.
+ */
+static int stream_finish(int fd, XXH3_state_t *st, const struct hc__cheader *h,
+			 const struct part_job *p, unsigned np)
+{
+	uint64_t at[HC_CSAVE_THREADS_MAX * 6], x[HC_CSAVE_THREADS_MAX * 6];
+	struct hc__fout f = { fd, NULL, h->sel_off, NULL, 0, 0, 0, HC_OK };
+	unsigned n = 0;
+	int rc = HC_OK;
+
+	/* In file order already: parts in order, each array's first
+	 * word before its last, the arrays one after the other. */
+	for (unsigned a = 0; a < 3; a++)
+		for (unsigned i = 0; i < np; i++)
+			for (unsigned k = 0; k < p[i].sink[a].npiece; k++) {
+				uint64_t w = p[i].sink[a].at[k];
+
+				if (n && at[n - 1] == w) {
+					x[n - 1] |= p[i].sink[a].piece[k];
+					continue;
+				}
+				at[n] = w;
+				x[n++] = p[i].sink[a].piece[k];
+			}
+	for (unsigned i = 0; i < n && !rc; i++)
+		rc = pwrite_all(fd, &x[i], 8, at[i] * 8);
+	if (rc)
+		return rc;
+	f.buf = malloc(HC_FOUT_WORDS * sizeof(*f.buf));
+	if (!f.buf)
+		return HC_ENOMEM;
+	put_sel(&f, p, np);
+	hc__fo_pad(&f, h->rem_off);
+	hc__fo_flush(&f);
+	f.off = h->ovf_off;
+	put_ovf(&f, p, np);
+	hc__fo_pad(&f, h->total_bytes);
+	hc__fo_flush(&f);
+	free(f.buf);
+	rc = f.rc;
+	if (!rc && ftruncate(fd, (off_t)h->total_bytes) != 0)
+		rc = errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC : HC_EIO;
+	return rc ? rc : hash_back(fd, h->dir_off, h->total_bytes, st);
 }
 
 static void parts_free(struct part_job *p, unsigned np)
@@ -1200,25 +1445,39 @@ int hc__cx_finish(int fd, XXH3_state_t *st, struct hc__cheader *h)
 	return rc;
 }
 
+/* Test hooks: nonzero makes every save buffered; the number of saves
+ * that streamed their body (compact_write()). */
+int hc__compact_buffered;
+hc_aword hc__compact_streamed;
+
 /*
  * Write the current generation of @t (u64 or packed; no growth in
- * flight) to @fd in the compact layout (byte keys: compact_bytes.c,
- * with the keys of @more merged in; an integer table has none).
- * Returns 1 when a growth began during the walk (the caller starts
- * again), else a status.  Both passes run in up to
- * hc__cx_save_threads() slices of the generation at once;
- * the bytes written are the same for any number.
+ * flight) to @fd, an empty file, in the compact layout (byte keys:
+ * compact_bytes.c, with the keys of @more merged in; an integer table
+ * has none).  Returns 1 when a growth began during the walk (the caller
+ * empties the file and starts again), else a status.  Both passes run
+ * in up to hc__cx_save_threads() slices of the generation at once; the
+ * bytes written are the same for any number.
+ *
+ * The body streams: each part writes its arrays straight to the file,
+ * placed by the census, and the body is hashed read back, so the save
+ * needs no memory of the file's size.  Where the table moved between
+ * the passes (keys added, or a key past the census's window), the
+ * placement is wrong and the body is made again buffered, as it was
+ * before: each part's arrays in memory, then joined into the file.
  */
 int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 {
 	struct part_job p[HC_CSAVE_THREADS_MAX];
+	struct hc__census cs;
 	struct hc__cheader h;
+	struct cwriter proto;
 	struct hc__gv v;
 	XXH3_state_t st;
 	hc_options o;
-	uint64_t hist[65], n, zc = 0, maxd, D, total = 0, n_ovf = 0;
+	uint64_t zc = 0, D, Ds, total = 0, n_ovf = 0;
 	unsigned cur, top, W, nt = hc__cx_save_threads(), np = 0;
-	int rc, brc;
+	int rc, brc, stream = 0;
 
 	if (!t->ops->cx_decode) /* byte keys: a layout of their own */
 		return hc__cbytes_write(t, fd, more);
@@ -1228,6 +1487,8 @@ int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 		rc = hc__gen_view(t, cur, &v);
 	if (!rc)
 		rc = hc_table_options(t, &o);
+	if (!rc)
+		rc = hc__cx_header_init(t, &o, v.capacity, &h);
 	if (rc)
 		return rc;
 	if (t->ops->flags & HC_KIND_ZERO)
@@ -1235,21 +1496,43 @@ int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 		zc = hc_atomic_load_relaxed(&t->hdr->zero_count) &
 		     t->count_mask;
 	W = t->ops->cx_bits(t);
-	rc = census(t, &v, zc, v.capacity < hc__compact_split_min ? 1 : nt, &n,
-		    hist, &maxd);
+	rc = census(t, &v, zc, v.capacity < hc__compact_split_min ? 1 : nt,
+		    &cs);
 	if (rc)
-		return rc;
+		goto check;
 	if (hc__compact_hook)
 		hc__compact_hook(t);
+	proto_init(&proto, &cs, W);
+	h.key_bits = W < 64 ? W : 0; /* packed: b; u64: 0 */
+	h.hash_bits = W;
+	h.bucket_bits = proto.B;
+	h.count_bits = proto.k.C;
+	h.n = cs.n;
 	D = v.max_probe ? v.max_probe : 1;
-	rc = body(p, nt, &np, t, &v, zc, n, hist, W, maxd < D ? maxd + 1 : D);
-	if (rc == HC_ECORRUPT && maxd + 1 < D) {
-		/* A key further from home than the short window: added
-		 * since the census (or the table is damaged, which the
-		 * probe limit's window reports again). */
-		parts_free(p, np);
-		rc = body(p, nt, &np, t, &v, zc, n, hist, W, D);
+	Ds = cs.maxd < D ? cs.maxd + 1 : D;
+	stream = !hc__compact_buffered && !hc__cx_layout(&h);
+	if (stream) {
+		rc = body(p, nt, &np, t, &v, zc, &proto, &cs, Ds, fd, &h);
+		if (rc == HC_ECORRUPT) {
+			/* Placed wrong: the table moved since the census
+			 * (or is damaged, which the buffered body finds
+			 * again). */
+			parts_free(p, np);
+			stream = 0;
+		}
 	}
+	if (!stream) {
+		rc = body(p, nt, &np, t, &v, zc, &proto, &cs, Ds, -1, NULL);
+		if (rc == HC_ECORRUPT && Ds < D) {
+			/* A key further from home than the short window:
+			 * added since the census (or the table is damaged,
+			 * which the probe limit's window reports again). */
+			parts_free(p, np);
+			rc = body(p, nt, &np, t, &v, zc, &proto, &cs, D, -1,
+				  NULL);
+		}
+	}
+check:
 	if (rc && rc != HC_ECORRUPT)
 		goto out;
 	/* Keys added between the passes are kept (n grew): the buckets
@@ -1268,15 +1551,7 @@ int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 		total += p[i].w.n;
 		n_ovf += p[i].w.k.n_ovf;
 	}
-
-	rc = hc__cx_header_init(t, &o, v.capacity, &h);
-	if (rc)
-		goto out;
-	h.key_bits = W < 64 ? W : 0; /* packed: b; u64: 0 */
-	h.n = total;
-	h.hash_bits = W;
-	h.bucket_bits = p[0].w.B;
-	h.count_bits = p[0].w.k.C;
+	h.n = total; /* streamed: the census's, each part checked */
 	h.n_ovf = n_ovf;
 	if (hc__cx_layout(&h)) {
 		rc = HC_ECORRUPT;
@@ -1284,9 +1559,13 @@ int hc__compact_write(hc_table *t, int fd, const hc_key_stream *more)
 	}
 	XXH3_INITSTATE(&st);
 	XXH3_64bits_reset(&st);
-	rc = write_body(fd, &st, &h, p, np);
+	rc = stream ? stream_finish(fd, &st, &h, p, np)
+		    : write_body(fd, &st, &h, p, np);
 	if (!rc)
 		rc = hc__cx_finish(fd, &st, &h);
+	if (!rc && stream)
+		/* ORDER: relaxed. A test's tally: it orders nothing. */
+		hc_atomic_fetch_add_relaxed(&hc__compact_streamed, 1);
 out:
 	parts_free(p, np);
 	return rc;

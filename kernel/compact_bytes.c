@@ -1546,7 +1546,7 @@ int hc__cbytes_write(hc_table *t, int fd, const hc_key_stream *more)
 	struct hc__cheader h;
 	struct hc__fout f = { fd, NULL, HC_CHEADER_SIZE, NULL, 0, 0, 0, 0 };
 	struct bbuf k = { NULL, 0, 0, HC_OK };
-	struct hc__bitbuf kb = { NULL, 0, 0 };
+	struct hc__bitbuf kb = { NULL, 0, 0, NULL };
 	struct sin in = { .s = more, .part = -1, .end = more ? more->n : 0 };
 	unsigned char len[HC_CHUFF_LENS], *src = NULL;
 	struct bent *a = NULL;

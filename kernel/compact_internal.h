@@ -40,11 +40,13 @@ static inline uint64_t hc__get_bits(const uint64_t *w, uint64_t pos,
 	return v & hc__mask_of(width);
 }
 
-/* A growable, zero-filled bit array written from its start. */
+/* A growable, zero-filled bit array written from its start; or, with a
+ * @sink (compact.c), a window of one that goes to the file as it fills. */
 struct hc__bitbuf {
 	uint64_t *w;
 	uint64_t cap; /* words */
 	uint64_t bits;
+	struct hc__bbsink *sink;
 };
 
 int hc__bb_reserve(struct hc__bitbuf *b, uint64_t words);
@@ -108,6 +110,7 @@ struct hc__fout {
 
 enum { HC_FOUT_WORDS = 1 << 16 };
 
+/* Write the staged words (and hash them, where @st is not NULL). */
 void hc__fo_flush(struct hc__fout *f);
 
 static inline void hc__fo_word(struct hc__fout *f, uint64_t x)

@@ -633,6 +633,11 @@ extern void (*hc__compact_hook)(hc_table *t);
 #define HC_CSAVE_THREADS_MAX 8u
 extern unsigned hc__compact_threads;
 extern uint64_t hc__compact_split_min;
+/* Test hooks of the compact writer: nonzero makes it buffer the body
+ * instead of streaming it (the bytes are the same); how many saves
+ * streamed theirs. */
+extern int hc__compact_buffered;
+extern hc_aword hc__compact_streamed;
 /* A stream saved in parts keeps at most this many bytes a key of its
  * front-coded keys between the writer's two passes, and makes the rest
  * again, by chunks of hc__compact_chunk_blocks blocks (compact_bytes.c,
@@ -696,6 +701,8 @@ typedef void (*hc__count_fn)(uint64_t count, void *ctx);
  * works on a whole add, batch, generation or range: none is called once
  * per key of a batch or per slot of a walk.
  */
+struct hc__census; /* compact saves' census (below) */
+
 struct hc__kind {
 	uint32_t slot_size; /* bytes of one slot (dense: one counter); the
 			     * largest where slot_bytes varies it */
@@ -776,7 +783,8 @@ struct hc__kind {
 	/* compact.c, NULL where the kind has no compact layout: the check
 	 * of a compact header's kind fields, the hash width W, the key's
 	 * hash and back, the home of a hash (monotone in it), the entries
-	 * of slots [s, e), and the count census of slots [lo, hi). */
+	 * of slots [s, e), and the census of slots [lo, hi), added to
+	 * @cs (its maxd raised). */
 	int (*cx_check)(const struct hc__cheader *h);
 	void (*cx_geom)(struct hc_table *t, const struct hc__cheader *h);
 	unsigned (*cx_bits)(const struct hc_table *t);
@@ -788,8 +796,7 @@ struct hc__kind {
 			 uint64_t s, uint64_t e, struct hc__ent *out,
 			 uint64_t *n);
 	int (*cx_census)(const struct hc_table *t, const struct hc__gv *v,
-			 uint64_t lo, uint64_t hi, uint64_t *n,
-			 uint64_t hist[65], uint64_t *maxd);
+			 uint64_t lo, uint64_t hi, struct hc__census *cs);
 };
 
 /* The kinds (kind_<name>.c) and the one table that maps enum
@@ -1136,6 +1143,29 @@ static inline void hc__census_add(uint64_t c, uint64_t *n, uint64_t hist[65])
 {
 	hist[64 - (c - 1 ? __builtin_clzll(c - 1) : 64)]++;
 	(*n)++;
+}
+
+/*
+ * The census of a compact save (compact.c) over some slots: entries, the
+ * histogram of bit lengths of count - 1, the largest distance of a key
+ * from its home, and the entries of each of the HC_CX_BINS bins of the
+ * hash space (its top HC_CX_BINS_LG bits of W), of which the writer's
+ * parts are made: from these it places each part in the file before
+ * the part is written.
+ */
+#define HC_CX_BINS_LG 8u
+#define HC_CX_BINS (1u << HC_CX_BINS_LG)
+struct hc__census {
+	uint64_t n, maxd, hist[65];
+	uint64_t bin[HC_CX_BINS];
+};
+
+/* Entry of hash @h (of @W bits) and count @c > 0 into @cs. */
+static inline void hc__census_put(struct hc__census *cs, uint64_t h, unsigned W,
+				  uint64_t c)
+{
+	hc__census_add(c, &cs->n, cs->hist);
+	cs->bin[W >= HC_CX_BINS_LG ? h >> (W - HC_CX_BINS_LG) : 0]++;
 }
 
 /* Distance of slot @i from @home, past the end of the table and round. */

@@ -880,15 +880,10 @@ static uint64_t narrow_cx_home(const struct hc_table *t, const struct hc__gv *v,
 	return nhome(v, h);
 }
 
-/* Entries, the histogram of bit lengths of count - 1, and the largest
- * distance of a key from its home slot in slots [lo, hi). */
+/* The census of slots [lo, hi) (hc__census_put). */
 static int narrow_cx_census(const struct hc_table *t, const struct hc__gv *v,
-			    uint64_t lo, uint64_t hi, uint64_t *n,
-			    uint64_t hist[65], uint64_t *maxd)
+			    uint64_t lo, uint64_t hi, struct hc__census *cs)
 {
-	uint64_t md = 0;
-
-	(void)t;
 	for (uint64_t i = lo; i < hi; i++) {
 		/* Key part and count are one word (G1). */
 		uint64_t w = nload(v, i), c, mk, home, d;
@@ -898,12 +893,11 @@ static int narrow_cx_census(const struct hc_table *t, const struct hc__gv *v,
 		if (nlocate(v, i, w, &mk, &home))
 			return HC_ECORRUPT;
 		d = hc__disp(v, i, home);
-		md = d > md ? d : md;
+		cs->maxd = d > cs->maxd ? d : cs->maxd;
 		c = word_count(v, w, mk);
 		if (c)
-			hc__census_add(c, n, hist);
+			hc__census_put(cs, mk, t->key_bits, c);
 	}
-	*maxd = md;
 	return HC_OK;
 }
 

@@ -800,19 +800,11 @@ uint64_t hc__packed_cx_key(const struct hc_table *t, uint64_t h)
 	return hc__unmixk(t, h);
 }
 
-/*
- * Entries, the histogram of bit lengths of count - 1, and the largest
- * distance of a key from its home in slots [lo, hi).  Only counts are
- * needed, so a word is decoded whole (its key) only when its count field
- * is saturated and the rest is in the overflow.
- */
+/* The census of slots [lo, hi) (hc__census_put): every word decoded,
+ * for its hash's bin. */
 static int packed_cx_census(const struct hc_table *t, const struct hc__gv *v,
-			    uint64_t lo, uint64_t hi, uint64_t *n,
-			    uint64_t hist[65], uint64_t *maxd)
+			    uint64_t lo, uint64_t hi, struct hc__census *cs)
 {
-	uint64_t md = 0;
-	int rc;
-
 	for (uint64_t i = lo; i < hi; i++) {
 		/* ORDER: relaxed. Key part and count are one word (G1). */
 		uint64_t w = hc_atomic_load_relaxed(&v->packed[i]), c, mk, d;
@@ -820,18 +812,13 @@ static int packed_cx_census(const struct hc_table *t, const struct hc__gv *v,
 		if (w == 0 || (t->fbit && w == t->fbit))
 			continue;
 		d = packed_disp(t, w);
-		md = d > md ? d : md;
-		c = w & t->cmask;
-		if (c == t->cmask) {
-			rc = packed_mk(t, v, i, w, &mk);
-			if (rc)
-				return rc;
-			c = word_count(t, w, mk);
-		}
+		cs->maxd = d > cs->maxd ? d : cs->maxd;
+		if (packed_mk(t, v, i, w, &mk))
+			return HC_ECORRUPT;
+		c = word_count(t, w, mk);
 		if (c)
-			hc__census_add(c, n, hist);
+			hc__census_put(cs, mk, t->key_bits, c);
 	}
-	*maxd = md;
 	return HC_OK;
 }
 

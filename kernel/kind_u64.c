@@ -395,11 +395,8 @@ static int u64_cx_decode(const struct hc_table *t, const struct hc__gv *v,
 }
 
 static int u64_cx_census(const struct hc_table *t, const struct hc__gv *v,
-			 uint64_t lo, uint64_t hi, uint64_t *n,
-			 uint64_t hist[65], uint64_t *maxd)
+			 uint64_t lo, uint64_t hi, struct hc__census *cs)
 {
-	uint64_t md = 0;
-
 	for (uint64_t i = lo; i < hi; i++) {
 		/* ORDER: relaxed, as in u64_cx_decode(). */
 		uint64_t w = hc_atomic_load_relaxed(&v->slots[i].word);
@@ -411,11 +408,10 @@ static int u64_cx_census(const struct hc_table *t, const struct hc__gv *v,
 		c = hc_atomic_load_relaxed(&v->slots[i].count) & t->count_mask;
 		if (!c)
 			continue;
-		hc__census_add(c, n, hist);
+		hc__census_put(cs, w, 64, c);
 		d = hc__disp(v, i, hc__home(w, v->capacity));
-		md = d > md ? d : md;
+		cs->maxd = d > cs->maxd ? d : cs->maxd;
 	}
-	*maxd = md;
 	return HC_OK;
 }
 

@@ -367,7 +367,7 @@ static void window_grows(int kind, int nkeys)
 	uint64_t n = 0;
 	hc_iter *it;
 	hc_entry e;
-	uint64_t got;
+	uint64_t got, streamed;
 
 	hc_options_init(&o);
 	o.key_kind = kind;
@@ -381,8 +381,11 @@ static void window_grows(int kind, int nkeys)
 			1 + (uint64_t)i % 5));
 	late_home = 65536 - 8;
 	hc__compact_hook = add_late_keys;
+	streamed = hc__compact_streamed;
 	save_open(t, "late", path, sizeof(path), &c);
 	ck_assert_ptr_null(hc__compact_hook);
+	/* Keys the census did not count: the body was made buffered. */
+	hc_assert_eq(hc__compact_streamed, streamed);
 	/* Every key of the source, the late ones included, with its count. */
 	ck_assert_ok(hc_iter_create(t, &it));
 	while (hc_iter_next(it, &e) == 1) {
@@ -455,17 +458,6 @@ static void read_all(const char *path)
  * keys of window_grows() with 3 parts, which restart the pass with the
  * probe limit as window.
  */
-static void save_threads(hc_table *t, unsigned threads, const char *tag,
-			 char *path, size_t cap)
-{
-	hc__compact_threads = threads;
-	hc__compact_split_min = threads > 1 ? 0 : UINT64_MAX;
-	hc_test_path(path, cap, tag);
-	ck_assert_ok(hc_table_save_compact(t, path));
-	hc__compact_threads = 0;
-	hc__compact_split_min = UINT64_C(1) << 20;
-}
-
 static void same_bytes(const char *a, const char *b)
 {
 	size_t na, nb;
@@ -477,6 +469,29 @@ static void same_bytes(const char *a, const char *b)
 	free(y);
 }
 
+/* Saved in @threads parts, the body streamed (checked: it was), and
+ * again buffered, which gives the same bytes. */
+static void save_threads(hc_table *t, unsigned threads, const char *tag,
+			 char *path, size_t cap)
+{
+	char buffered[4096];
+	uint64_t streamed = hc__compact_streamed;
+
+	hc__compact_threads = threads;
+	hc__compact_split_min = threads > 1 ? 0 : UINT64_MAX;
+	hc_test_path(path, cap, tag);
+	ck_assert_ok(hc_table_save_compact(t, path));
+	hc_assert_eq(hc__compact_streamed, streamed + 1);
+	hc__compact_buffered = 1;
+	hc_test_path(buffered, sizeof(buffered), "buffered");
+	ck_assert_ok(hc_table_save_compact(t, buffered));
+	hc__compact_buffered = 0;
+	hc_assert_eq(hc__compact_streamed, streamed + 1);
+	same_bytes(path, buffered);
+	hc__compact_threads = 0;
+	hc__compact_split_min = UINT64_C(1) << 20;
+}
+
 static hc_table *full_table(int kind)
 {
 	hc_options o;
@@ -485,14 +500,14 @@ static hc_table *full_table(int kind)
 
 	hc_options_init(&o);
 	o.key_kind = kind;
-	o.key_bits = kind == HC_KEY_PACKED ? 30 : 0;
+	o.key_bits = kind == HC_KEY_U64 ? 0 : 30;
 	o.capacity = UINT64_C(1) << 17;
-	o.grow = HC_GROW_OFF;
+	o.grow = kind == HC_KEY_NARROW ? HC_GROW_ON : HC_GROW_OFF;
 	ck_assert_ok(hc_table_create(&t, &o));
 	ck_assert_ok(hc_add(t, 0, 3));
 	for (int n = 0; n < 118000; n++) {
-		k = hc_test_rand(&st) >> (kind == HC_KEY_PACKED ? 34 : 0);
-		ck_assert_ok(hc_add(t, k, 1 + (k & 3)));
+		k = hc_test_rand(&st) >> (kind == HC_KEY_U64 ? 0 : 34);
+		ck_assert_ok(hc_add(t, k, 1 + (k & 3) + (k % 97 ? 0 : k)));
 	}
 	return t;
 }
@@ -514,8 +529,11 @@ START_TEST(parts_same_bytes)
 	case 2:
 		t = full_table(HC_KEY_U64);
 		break;
-	default:
+	case 3:
 		t = full_table(HC_KEY_PACKED);
+		break;
+	default:
+		t = full_table(HC_KEY_NARROW);
 	}
 	save_threads(t, 1, "one", one, sizeof(one));
 	for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
@@ -524,6 +542,49 @@ START_TEST(parts_same_bytes)
 	}
 	ck_assert_ok(hc_table_open(&c, many, HC_OPEN_RDONLY));
 	ck_assert_ok(hc__compact_verify(c));
+	hc_test_assert_same(t, c);
+	hc_table_close(c);
+	hc_table_close(t);
+}
+END_TEST
+
+/*
+ * The table moves between the passes without a key past the window:
+ * one key added (the census's placement is wrong, so the body is made
+ * buffered) or a count raised past the count field (the placement
+ * holds: the body streams, with the overflow entry pass 2 found).  In
+ * 3 parts; the file holds the table as it is after the hook.
+ */
+static uint64_t moved_key;
+
+static void move_table(hc_table *t)
+{
+	hc__compact_hook = NULL; /* once */
+	ck_assert_ok(hc_add(t, moved_key, UINT64_C(1) << 40));
+}
+
+START_TEST(stream_moved)
+{
+	char path[4096];
+	hc_table *t = full_table(_i == 2 ? HC_KEY_NARROW : HC_KEY_U64), *c;
+	uint64_t streamed = hc__compact_streamed, got;
+
+	/* A key the table has (3, of key 0), or one it has not. */
+	moved_key = _i == 1 ? (UINT64_C(1) << 29) + 12345 : 0;
+	if (_i == 1) {
+		ck_assert_ok(hc_get(t, moved_key, &got));
+		hc_assert_eq(got, 0);
+	}
+	hc__compact_threads = 3;
+	hc__compact_split_min = 0;
+	hc__compact_hook = move_table;
+	save_open(t, "moved", path, sizeof(path), &c);
+	hc__compact_threads = 0;
+	hc__compact_split_min = UINT64_C(1) << 20;
+	ck_assert_ptr_null(hc__compact_hook);
+	hc_assert_eq(hc__compact_streamed, streamed + (_i != 1));
+	ck_assert_ok(hc_get(c, moved_key, &got));
+	hc_assert_eq(got, (UINT64_C(1) << 40) + (_i == 1 ? 0 : 3));
 	hc_test_assert_same(t, c);
 	hc_table_close(c);
 	hc_table_close(t);
@@ -653,7 +714,8 @@ Suite *hc_compact_suite(void)
 	tcase_add_test(tc, late_keys_u64);
 	tcase_add_test(tc, late_keys_packed);
 	tcase_add_test(tc, other_kinds);
-	tcase_add_loop_test(tc, parts_same_bytes, 0, 4);
+	tcase_add_loop_test(tc, parts_same_bytes, 0, 5);
+	tcase_add_loop_test(tc, stream_moved, 0, 3);
 	tcase_add_loop_test(tc, parts_late_keys, 0, 2);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(bad, 120);

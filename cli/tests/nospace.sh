@@ -52,6 +52,15 @@ set -e
 one_line "count -o" $st 1 err
 [ -z "$(ls mnt)" ] || fail "count -o left files: $(ls mnt)"
 
+# The compact file, whose body streams to its place (kernel/compact.c):
+# the same.
+set +e
+"$HC" count --dna -k 21 -C -j 2 -q -o mnt/c.hc big.fq 2>err
+st=$?
+set -e
+one_line "count -o, compact" $st 1 err
+[ -z "$(ls mnt)" ] || fail "count -o, compact, left files: $(ls mnt)"
+
 # merge -o onto it: the same.
 "$HC" count --dna -k 21 -C -j 2 -q --no-compact -o big.hc big.fq
 set +e
