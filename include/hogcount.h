@@ -382,11 +382,12 @@ HC_API int hc_table_save(const hc_table *t, const char *path);
  * into a new table.
  * Writers may run: keys added during the save may or may not be in it,
  * as for iteration (design.md G2).  An integer table's file is
- * written in place as it is made, with a few MiB of memory; where keys
- * were added during the save, it is made in memory first (about the
- * file's size).  A byte-key table's is made in memory (about the
- * file's size, plus 32 bytes an entry, gathered by a walk and sorted,
- * and the front-coded keys before their Huffman code).  An integer
+ * written in place as it is made, with about 3 MiB of memory a thread
+ * beside the table; where keys were added during the save, its body is
+ * made again in memory (about the file's size).  A byte-key table's is
+ * made in memory (about the file's size, plus 32 bytes an entry,
+ * gathered by a walk and sorted, and the front-coded keys before their
+ * Huffman code).  An integer
  * table of
  * 2^20 slots or more is read by threads, and a byte-key table of 2^20
  * entries or more sorted by threads, one per CPU the process may run on

@@ -479,7 +479,8 @@ static int pwrite_all(int fd, const void *p, uint64_t len, uint64_t off);
 
 /*
  * A bit array written straight to its place in the file, bits [lo, hi)
- * of it, through the window of its hc__bitbuf: SINK_WORDS words, of
+ * of it, through the window of its hc__bitbuf (hc__compact_window_words
+ * words, 256 KiB), of
  * which word 0 is the file's word @word0.  Whole words leave as the
  * window fills.  The array's first word, where @lo is not a word's
  * start, and its last, where @hi is not, hold bits of the arrays beside
@@ -495,7 +496,7 @@ struct hc__bbsink {
 	unsigned npiece;
 };
 
-enum { SINK_WORDS = 1 << 15 };
+uint64_t hc__compact_window_words = UINT64_C(1) << 15; /* 256 KiB */
 
 static int sink_open(struct hc__bitbuf *b, struct hc__bbsink *s, int fd,
 		     uint64_t lo, uint64_t hi)
@@ -505,10 +506,10 @@ static int sink_open(struct hc__bitbuf *b, struct hc__bbsink *s, int fd,
 	s->lo = lo;
 	s->hi = hi;
 	s->word0 = lo / 64;
-	b->w = calloc(SINK_WORDS, 8);
+	b->cap = hc__compact_window_words < 4 ? 4 : hc__compact_window_words;
+	b->w = calloc(b->cap, 8);
 	if (!b->w)
 		return HC_ENOMEM;
-	b->cap = SINK_WORDS;
 	b->bits = lo % 64;
 	b->sink = s;
 	return HC_OK;
@@ -1122,7 +1123,7 @@ static void proto_init(struct cwriter *w, const struct hc__census *cs,
 }
 
 /* The entries of part @p of @np by the census @cs: those of its bins
- * (of cut_parts(), so W >= B >= 16 where there are several). */
+ * (whole ones: cut_parts(); W >= B >= 9 where there are several). */
 static uint64_t part_census(const struct part_job *p, unsigned np,
 			    const struct hc__census *cs, unsigned W)
 {

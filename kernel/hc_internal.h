@@ -638,6 +638,9 @@ extern uint64_t hc__compact_split_min;
  * streamed theirs. */
 extern int hc__compact_buffered;
 extern hc_aword hc__compact_streamed;
+/* Test hook: the words of a streamed array's window (at least 4), so
+ * that small tables flush and jump past it often (compact.c). */
+extern uint64_t hc__compact_window_words;
 /* A stream saved in parts keeps at most this many bytes a key of its
  * front-coded keys between the writer's two passes, and makes the rest
  * again, by chunks of hc__compact_chunk_blocks blocks (compact_bytes.c,
@@ -1160,12 +1163,16 @@ struct hc__census {
 	uint64_t bin[HC_CX_BINS];
 };
 
-/* Entry of hash @h (of @W bits) and count @c > 0 into @cs. */
+/* Entry of hash @h (of @W bits) and count @c > 0 into @cs.  A damaged
+ * slot may decode to a hash past W bits: the mask keeps it in the array
+ * (its part then finds another count, and the save is made buffered,
+ * where the damage is found). */
 static inline void hc__census_put(struct hc__census *cs, uint64_t h, unsigned W,
 				  uint64_t c)
 {
 	hc__census_add(c, &cs->n, cs->hist);
-	cs->bin[W >= HC_CX_BINS_LG ? h >> (W - HC_CX_BINS_LG) : 0]++;
+	cs->bin[(W >= HC_CX_BINS_LG ? h >> (W - HC_CX_BINS_LG) : 0) &
+		(HC_CX_BINS - 1)]++;
 }
 
 /* Distance of slot @i from @home, past the end of the table and round. */
