@@ -480,8 +480,7 @@ static int pwrite_all(int fd, const void *p, uint64_t len, uint64_t off);
 /*
  * A bit array written straight to its place in the file, bits [lo, hi)
  * of it, through the window of its hc__bitbuf (hc__compact_window_words
- * words, 256 KiB), of
- * which word 0 is the file's word @word0.  Whole words leave as the
+ * words, 256 KiB), of which word 0 is the file's word @word0.  Whole words leave as the
  * window fills.  The array's first word, where @lo is not a word's
  * start, and its last, where @hi is not, hold bits of the arrays beside
  * it too: they are kept (@at, @piece) for the writer to join.  More bits
@@ -1223,8 +1222,7 @@ static int pwrite_all(int fd, const void *p, uint64_t len, uint64_t off)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) /* a full device says so; errno is kept */
-			return errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC
-								  : HC_EIO;
+			return hc__write_error();
 		c += n;
 		len -= (uint64_t)n;
 		off += (uint64_t)n;
@@ -1401,7 +1399,7 @@ static int stream_finish(int fd, XXH3_state_t *st, const struct hc__cheader *h,
 	free(f.buf);
 	rc = f.rc;
 	if (!rc && ftruncate(fd, (off_t)h->total_bytes) != 0)
-		rc = errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC : HC_EIO;
+		rc = hc__write_error();
 	return rc ? rc : hash_back(fd, h->dir_off, h->total_bytes, st);
 }
 
@@ -1442,7 +1440,7 @@ int hc__cx_finish(int fd, XXH3_state_t *st, struct hc__cheader *h)
 	h->check = hc__cheader_check(h);
 	rc = pwrite_all(fd, h, sizeof(*h), 0);
 	if (!rc && ftruncate(fd, (off_t)h->total_bytes) != 0)
-		rc = errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC : HC_EIO;
+		rc = hc__write_error();
 	return rc;
 }
 

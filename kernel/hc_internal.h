@@ -535,6 +535,9 @@ void hc__table_geom(struct hc_table *t, const struct hc__header *h, int fd);
 int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
 
 /* region.c */
+/* A failed write, fsync or ftruncate: HC_ENOSPC where the device is
+ * full, else HC_EIO; errno is kept. */
+int hc__write_error(void);
 void hc__advise(unsigned char *base, uint64_t bytes);
 int hc__back(int fd, uint64_t off, uint64_t len, int mode);
 /* Test hook (tests/check_nospace.c): nonzero makes hc__back() act as on

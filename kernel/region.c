@@ -663,9 +663,8 @@ int hc_table_open(hc_table **out, const char *path, int flags)
 	return rc;
 }
 
-/* A failed write, fsync or ftruncate of a copy: HC_ENOSPC where the
- * device is full, else HC_EIO; errno is kept. */
-static int write_error(void)
+/* A failed write, fsync or ftruncate (hc_internal.h). */
+int hc__write_error(void)
 {
 	return errno == ENOSPC || errno == EDQUOT ? HC_ENOSPC : HC_EIO;
 }
@@ -680,7 +679,7 @@ static int write_all(int fd, const unsigned char *p, uint64_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return write_error();
+			return hc__write_error();
 		}
 		p += n;
 		len -= (uint64_t)n;
@@ -719,7 +718,7 @@ static int copy_out(const hc_table *t, int out, uint64_t in_off,
 			if (n < 0 && (errno == EINVAL || errno == ENOSYS) &&
 			    (uint64_t)in == in_off)
 				break; /* not supported here: write() */
-			return write_error();
+			return hc__write_error();
 		}
 		if (!len)
 			return HC_OK;
@@ -885,9 +884,9 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	/* ORDER: relaxed. A count publishes nothing (G3). */
 	hh.zero_count = hc_atomic_load_relaxed(&t->hdr->zero_count);
 	if (pwrite(fd, &hh, sizeof(hh), 0) != (ssize_t)sizeof(hh))
-		return write_error();
+		return hc__write_error();
 	if (ftruncate(fd, (off_t)total) != 0)
-		return write_error();
+		return hc__write_error();
 	return HC_OK;
 }
 
@@ -1095,7 +1094,7 @@ static int save_any(const hc_table *ct, const char *path, int compact,
 		if (!rc && !compact && !t->cx)
 			rc = seal_copy(fd); /* a compact file has its own sum */
 		if (!rc && fsync(fd) != 0)
-			rc = write_error();
+			rc = hc__write_error();
 		if (close(fd) != 0 && !rc)
 			rc = HC_EIO;
 	}
