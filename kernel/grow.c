@@ -404,6 +404,52 @@ void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes)
 	(void)hc_atomic_cas_relaxed(&t->hdr->obj_end, off + bytes, off);
 }
 
+/* 1 where the kernel commits memory strictly (vm.overcommit_memory 2):
+ * there a fault of a memfd page can be refused, with SIGBUS. */
+static int overcommit_strict;
+static pthread_once_t overcommit_once = PTHREAD_ONCE_INIT;
+
+static void overcommit_read(void)
+{
+	int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+	char c = 0;
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = 0;
+		close(fd);
+	}
+	overcommit_strict = c == '2';
+}
+
+/*
+ * Back the claimed region [@c, @c + @bytes) before it is published (M2,
+ * D4).  A shm or file object is backed whole: its tmpfs size, device or
+ * quota can fill up, and a store into a hole there would fault.  The
+ * anonymous home's memfd lives on no such device (region.c: anon_fd),
+ * so only the region's last page is backed, which makes the object long
+ * enough (fallocate() never shrinks it); the rest faults in block by
+ * block as the migration populates it while it gives the old generation
+ * back (M9), so the object never holds two generations whole.  Where
+ * the kernel commits memory strictly, a memfd page fault can be refused
+ * (SIGBUS), so there the memfd is backed whole too.
+ */
+static int region_back(struct hc_table *t, uint64_t c, uint64_t bytes)
+{
+	uint64_t last;
+
+	if (!bytes)
+		return HC_OK;
+	last = (c + bytes - 1) / HC_PAGE * HC_PAGE;
+	if (t->home == HC_HOME_ANON) {
+		(void)pthread_once(&overcommit_once, overcommit_read);
+		if (!overcommit_strict)
+			return hc__back(t->fd, last, c + bytes - last,
+					HC__BACK_CLAIMED);
+	}
+	return hc__back(t->fd, c, bytes, HC__BACK_CLAIMED);
+}
+
 /*
  * Publish a region of @bytes at *@pub (gens[i].slots_off or arena_off,
  * 0 until published) through its claim word *@claim (M2): the first
@@ -458,14 +504,15 @@ int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
 	if (c < HC_HEADER_SIZE || c % HC_PAGE || c > t->reserve ||
 	    bytes > t->reserve - c)
 		return HC_ECORRUPT;
-	rc = hc__back(t->fd, c, bytes, HC__BACK_CLAIMED);
+	rc = region_back(t, c, bytes);
 	if (rc)
 		return rc;
 	/* ORDER: release CAS. Publishes the region at @c; pairs with the
 	 * acquire loads of slots_off (hc__gen_bounds, make_view) or of
-	 * arena_off (hc__arena_chunk_ptr). This process backed the whole
-	 * region just above, so every process that sees the offset finds
-	 * the object long enough and every page backed (M2, D4). Fails when
+	 * arena_off (hc__arena_chunk_ptr). This process backed the region
+	 * just above (all of it, or a memfd's last page), so every process
+	 * that sees the offset finds the object long enough and no page
+	 * that can fault for want of space (M2, D4). Fails when
 	 * another process published the same claim first. Killed after it:
 	 * the region is there for everyone (M5). */
 	(void)hc_atomic_cas_release(pub, 0, c);

@@ -149,8 +149,8 @@ void hc__advise(unsigned char *base, uint64_t bytes)
  * reserved (hc__back): a memfd lives on no device that can fill up, only
  * in memory, whose pages fault in as for any anonymous mapping (and a
  * fixed-size table is often far larger than what it holds).  Regions a
- * growth adds are reserved as in every home (grow.c:
- * hc__region_publish).  The descriptor stays open in the handle:
+ * growth adds get only their last page (grow.c: region_back), unless
+ * the kernel commits memory strictly.  The descriptor stays open in the handle:
  * hc_table_save() copies from it inside the kernel instead of
  * reading every page through this process's mapping, and a growing table
  * appends its generations to it.  -1 where memfd_create() is missing or

@@ -121,7 +121,7 @@ kmers() {
 	ONLY=dna KS="21 31" SIZE=$size run_to "$dir/bench_count.out" \
 		"$R/scripts/bench_count.sh" "$B" "$dir"
 	say ""
-	say "| k | hogcount wall / CPU s | peak Pss GiB: hogcount / jellyfish | memory target | KMC wall s | wall: hogcount / KMC | output GB: hogcount / KMC / jellyfish | file target |"
+	say "| k | hogcount wall / CPU s | peak memory GiB: hogcount / jellyfish | memory target | KMC wall s | wall: hogcount / KMC | output GB: hogcount / KMC / jellyfish | file target |"
 	say "|---|---|---|---|---|---|---|---|"
 	awk -F'|' '
 		/^\| hogcount count -k/ { split($2, a, " "); k = a[4];
