@@ -170,6 +170,10 @@ static int run_workers(hci_job *w, hc_table *t, const hck_meta *m, hck_ids *ids,
 			hci_job_stats(w, &js);
 			progress_update(&pr, js.done,
 					js.have_stdin ? 0 : js.total);
+			/* Sizes the table's last growth to the keys
+			 * (hc_table_set_progress); only a hint. */
+			(void)hc_table_set_progress(
+				t, js.done, js.have_stdin ? 0 : js.total);
 		}
 		if (failed || got_signal)
 			for (i = 0; i < nworkers; i++)

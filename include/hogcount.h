@@ -482,6 +482,23 @@ HC_API int hc_table_save_compact_with(const hc_table *t, const char *path,
 HC_API int hc_table_sync(hc_table *t);
 
 /*
+ * hc_table_set_progress - tell a growing table how far the work is:
+ * @done of @total units (bytes read, say) of all the adds every process
+ * will make.  A growth then takes the smallest step (1.25x, 1.5x, 1.75x
+ * or 2x the slots) that holds the keys it has so far, scaled to the
+ * end (keys x total / done, rather too many: a stream finds new keys
+ * ever slower), below the growth load with a sixteenth to spare; with no
+ * progress recorded it doubles.  So the last generation is sized to the
+ * keys instead of the next power of two.  Only sizes change, never a
+ * count: a wrong figure costs memory or one more growth.  Any process
+ * may call it, as often as it likes (the figure is shared: one word of
+ * the header); @total 0 (or @done 0) forgets it.  Ignored by a table
+ * that does not grow.
+ * Returns HC_OK, HC_EINVAL (@done > @total > 0), HC_ERDONLY.
+ */
+HC_API int hc_table_set_progress(hc_table *t, uint64_t done, uint64_t total);
+
+/*
  * hc_table_prefault - take now, in the calling process, the page faults
  * its first touch of each page of the table would take later, in one
  * pass (MADV_POPULATE_WRITE, or _READ for a read-only handle): header,

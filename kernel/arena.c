@@ -67,6 +67,7 @@ static int new_chunk(struct hc_table *t, unsigned i)
 {
 	uint64_t size = t->arena_bytes << i, bytes, off;
 	unsigned char *p;
+	unsigned tag;
 	int rc;
 
 	if (i >= HC_GEN_MAX || (size >> i) != t->arena_bytes)
@@ -77,7 +78,9 @@ static int new_chunk(struct hc_table *t, unsigned i)
 	bytes = (size + HC_PAGE - 1) / HC_PAGE * HC_PAGE;
 	/* Claimed, backed, then published by any process (M2, M10). */
 	rc = hc__region_publish(t, &t->hdr->gens[i].arena_claim,
-				&t->hdr->gens[i].arena_off, bytes, 1);
+				&t->hdr->gens[i].arena_off, bytes, 0, 1, &tag);
+	if (rc == HC__ERETRY) /* a chunk's claim has no rung */
+		rc = HC_ECORRUPT;
 	if (rc != HC__ENOTSUP) /* HC_ENOSPC: counts so far are intact */
 		return rc == HC_ENOMEM ? HC_EFULL : rc;
 	off = hc__region_alloc(t, bytes, &rc); /* no fallocate() here */

@@ -301,7 +301,7 @@ int hc_table_options_size(const hc_table *t, hc_options *out, size_t size)
 	opt->mode = t->mode;
 	if (hc__gen_bounds(t, &cur, &top))
 		cur = 0;
-	opt->capacity = t->capacity << cur;
+	opt->capacity = hc__gen_cap(t, cur);
 	opt->grow = HC_GROW_OFF;
 	if (t->cx) {
 		/* A compact file reports the table it was saved from. */

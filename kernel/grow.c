@@ -41,39 +41,106 @@ static uint64_t nblocks(uint64_t capacity)
 	return (capacity + HC_MIG_BLOCK - 1) / HC_MIG_BLOCK;
 }
 
+/*
+ * The slots of rung @r: generation 0's capacity times 2^(r / 4), and
+ * times 5/4, 6/4 or 7/4 for the rungs between doublings (M1).  0 where
+ * that passes HC_CAPACITY_MAX.  A table that only doubles has rungs 0,
+ * 4, 8, ...: capacity << g, as before rungs.
+ */
+static uint64_t rung_cap(const struct hc_table *t, unsigned r)
+{
+	unsigned d = r / HC_RUNG_STEPS, m = r % HC_RUNG_STEPS;
+	uint64_t c = t->capacity;
+
+	if (r > HC_RUNG_MASK || d >= 64 || c > HC_CAPACITY_MAX >> d)
+		return 0;
+	c <<= d;
+	if (m)
+		c = c / HC_RUNG_STEPS * (HC_RUNG_STEPS + m);
+	return c <= HC_CAPACITY_MAX ? c : 0;
+}
+
+/* The rung of generation @g, published: 0 for generation 0. */
+static int gen_rung(const struct hc_table *t, unsigned g, unsigned *r)
+{
+	uint64_t w;
+
+	*r = 0;
+	if (g == 0)
+		return HC_OK;
+	if (g >= HC_GEN_MAX)
+		return HC_ECORRUPT;
+	/* ORDER: acquire. Pairs with the release CAS that published the
+	 * generation (M2): its word, offset and rung, is the one every
+	 * process sees. */
+	w = hc_atomic_load_acquire(&t->hdr->gens[g].slots_off);
+	if (!w || hc__gen_word_rung(w) > (HC_RUNG_STEPS - 1) * g)
+		return HC_ECORRUPT;
+	*r = HC_RUNG_STEPS * g - hc__gen_word_rung(w);
+	return HC_OK;
+}
+
+uint64_t hc__gen_cap(const struct hc_table *t, unsigned g)
+{
+	unsigned r;
+
+	return gen_rung(t, g, &r) ? 0 : rung_cap(t, r);
+}
+
 /* Bytes of the slots of a generation of @cap slots. */
 static uint64_t slots_bytes(const struct hc_table *t, uint64_t cap)
 {
 	return cap * hc__slot_bytes(t->ops, t->key_bits, cap);
 }
 
-/* Bytes of the region of generation @g >= 1: its slots, then the
- * migration marks of generation g - 1 (one word per block), then the
- * kind's area of the generation (narrow: its overflow area). */
-static uint64_t region_bytes(const struct hc_table *t, unsigned g)
+/* Bytes of the region of a generation >= 1 of @cap slots: its slots,
+ * then the migration marks of the generation before it, of @old slots
+ * (one word per block), then the kind's area of the generation (narrow:
+ * its overflow area). */
+static uint64_t region_bytes(const struct hc_table *t, uint64_t cap,
+			     uint64_t old)
 {
-	uint64_t cap = t->capacity << g;
-
 	return round_page(slots_bytes(t, cap)) +
-	       round_page(nblocks(cap >> 1) * sizeof(uint64_t)) +
+	       round_page(nblocks(old) * sizeof(uint64_t)) +
 	       round_page(hc__gen_area(t->ops, t->key_bits, cap));
 }
 
-/* The largest generation a growth may create. */
-static unsigned gen_limit(const struct hc_table *t)
+/* The capacity of rung @r where a growth may take it from a generation
+ * of @cap slots: more slots, within the maximum, with a slot geometry.
+ * 0 where it may not. */
+static uint64_t rung_allowed(const struct hc_table *t, unsigned r, uint64_t cap)
 {
-	unsigned g = 0;
+	uint64_t c = rung_cap(t, r);
 
-	while (g + 1 < HC_GEN_MAX) {
-		uint64_t next = t->capacity << (g + 1);
+	return c > cap && c <= t->max_capacity &&
+			       hc__slot_bytes(t->ops, t->key_bits, c)
+		       ? c
+		       : 0;
+}
 
-		if (next >> (g + 1) != t->capacity || next > t->max_capacity ||
-		    next > HC_CAPACITY_MAX ||
-		    !hc__slot_bytes(t->ops, t->key_bits, next))
-			break;
-		g++;
-	}
-	return g;
+/* The published generation @g >= 1: its offset, slots and region bytes,
+ * checked against the reserved range. */
+static int gen_region(const struct hc_table *t, unsigned g, uint64_t *off,
+		      uint64_t *cap, uint64_t *bytes)
+{
+	unsigned r, ro;
+	uint64_t old;
+
+	if (g == 0 || g >= HC_GEN_MAX || gen_rung(t, g - 1, &ro) ||
+	    gen_rung(t, g, &r))
+		return HC_ECORRUPT;
+	/* ORDER: acquire. As in gen_rung() (M2). */
+	*off = hc__gen_word_off(
+		hc_atomic_load_acquire(&t->hdr->gens[g].slots_off));
+	*cap = rung_cap(t, r);
+	old = rung_cap(t, ro);
+	if (!*cap || !old)
+		return HC_ECORRUPT;
+	*bytes = region_bytes(t, *cap, old);
+	if (*off < HC_HEADER_SIZE || *off > t->reserve ||
+	    *bytes > t->reserve - *off)
+		return HC_ECORRUPT;
+	return HC_OK;
 }
 
 /*
@@ -83,7 +150,7 @@ static unsigned gen_limit(const struct hc_table *t)
  */
 int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot)
 {
-	uint64_t want, lim, need;
+	uint64_t want, need;
 	void *p;
 
 	if (obj_bytes > SIZE_MAX)
@@ -99,12 +166,21 @@ int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot)
 	}
 	need = round_page(obj_bytes);
 	want = need;
-	lim = gen_limit(t);
-	for (unsigned g = 1; g <= lim && want < HC_RESERVE_MAX; g++) {
-		want += region_bytes(t, g);
+	/* Every rung a growth may take (M1): more than any one table's
+	 * generations take, which are some of them. */
+	for (unsigned r = 1, g = 1; r <= HC_RUNG_MASK && want < HC_RESERVE_MAX;
+	     r++) {
+		uint64_t c = rung_allowed(t, r, t->capacity);
+
+		if (!rung_cap(t, r) || rung_cap(t, r) > t->max_capacity)
+			break;
+		if (!c)
+			continue;
+		want += region_bytes(t, c, c);
 		/* Byte keys: a key-area chunk per doubling, about. */
-		if (t->ops->flags & HC_KIND_ARENA)
-			want += round_page(t->arena_bytes << g);
+		if ((t->ops->flags & HC_KIND_ARENA) && r % HC_RUNG_STEPS == 0 &&
+		    g < 64)
+			want += round_page(t->arena_bytes << g++);
 	}
 	if (want > HC_RESERVE_MAX)
 		want = HC_RESERVE_MAX;
@@ -196,28 +272,26 @@ int hc__map_upto(struct hc_table *t, uint64_t end)
  * header. */
 static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 {
-	uint64_t off, cap, bytes, limit;
+	uint64_t off, cap, bytes, limit, region;
 	int rc;
 
 	if (g >= HC_GEN_MAX)
 		return HC_ECORRUPT;
-	cap = t->capacity << g;
-	if (g && (cap >> g != t->capacity || cap > HC_CAPACITY_MAX))
-		return HC_ECORRUPT;
 	if (g == 0) {
 		off = HC_HEADER_SIZE;
+		cap = t->capacity;
+		region = 0;
 	} else {
-		/* ORDER: acquire. Pairs with the release CAS that published
-		 * the generation in hc__grow(): the object reaches the end of
-		 * the region before its offset is seen (M2). */
-		off = hc_atomic_load_acquire(&t->hdr->gens[g].slots_off);
+		rc = gen_region(t, g, &off, &cap, &region);
+		if (rc)
+			return rc;
 	}
 	bytes = slots_bytes(t, cap);
 	if (off < HC_HEADER_SIZE || off % HC_PAGE != 0 || off > t->reserve ||
 	    bytes > t->reserve - off)
 		return HC_ECORRUPT;
 	if (g) {
-		rc = hc__map_upto(t, off + region_bytes(t, g));
+		rc = hc__map_upto(t, off + region);
 		if (rc)
 			return rc;
 	}
@@ -238,7 +312,8 @@ static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 	v->ovf = NULL;
 	if (g && t->ops->gen_area)
 		v->ovf = (struct hc__slot *)(t->base + off + round_page(bytes) +
-					     round_page(nblocks(cap >> 1) *
+					     round_page(nblocks(hc__gen_cap(
+								t, g - 1)) *
 							sizeof(uint64_t)));
 	return t->ops->view ? t->ops->view(t, v) : HC_OK;
 }
@@ -466,14 +541,15 @@ static int region_back(struct hc_table *t, uint64_t c, uint64_t bytes)
  * takes the private way, hc__region_alloc).
  */
 int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
-		       uint64_t bytes, int need)
+		       uint64_t bytes, unsigned tag, int need, unsigned *found)
 {
 	uint64_t c, off;
 	int rc;
 
-	/* ORDER: relaxed. The claimed offset is only a range of the object
-	 * to back and publish; no byte of it is read on its strength (the
-	 * release CAS below publishes, M2). Killed here: nothing changes. */
+	/* ORDER: relaxed. The claimed word is only a range of the object
+	 * to back and publish, and the rung that sized it; no byte of the
+	 * range is read on its strength (the release CAS below publishes,
+	 * M2). Killed here: nothing changes. */
 	c = hc_atomic_load_relaxed(claim);
 	if (c == 0) {
 		/* ORDER: relaxed fetch-and-add. Hands [off, off + bytes) to
@@ -483,14 +559,15 @@ int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
 		if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
 		    bytes > t->reserve - off)
 			return HC_ENOMEM;
-		/* ORDER: relaxed CAS. One claim per region: every process
-		 * backs and publishes the offset it holds, and the backing
-		 * and the publishing CAS go through the object and the
-		 * release below, not through this word. Killed after it: a
-		 * claim the next grower backs and publishes. */
-		c = hc_atomic_cas_relaxed(claim, 0, off);
+		/* ORDER: relaxed CAS. One claim per region, offset and rung
+		 * in one word: every process backs and publishes the word it
+		 * finds, and the backing and the publishing CAS go through
+		 * the object and the release below, not through this word.
+		 * Killed after it: a claim the next grower backs and
+		 * publishes. */
+		c = hc_atomic_cas_relaxed(claim, 0, off | tag);
 		if (c == 0) {
-			c = off;
+			c = off | tag;
 		} else {
 			/* ORDER: relaxed CAS. Gives the unclaimed space back
 			 * if nobody took space after it; obj_end publishes
@@ -501,20 +578,27 @@ int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
 	} else if (!need) {
 		return HC_OK; /* its claimer is at it; room is left */
 	}
-	if (c < HC_HEADER_SIZE || c % HC_PAGE || c > t->reserve ||
-	    bytes > t->reserve - c)
+	if (hc__gen_word_rung(c) != tag) {
+		/* Claimed for another rung, so of other bytes: the caller
+		 * sizes that one and comes back. */
+		*found = hc__gen_word_rung(c);
+		return HC__ERETRY;
+	}
+	off = hc__gen_word_off(c);
+	if (off < HC_HEADER_SIZE || off > t->reserve ||
+	    bytes > t->reserve - off)
 		return HC_ECORRUPT;
-	rc = region_back(t, c, bytes);
+	rc = region_back(t, off, bytes);
 	if (rc)
 		return rc;
-	/* ORDER: release CAS. Publishes the region at @c; pairs with the
-	 * acquire loads of slots_off (hc__gen_bounds, make_view) or of
-	 * arena_off (hc__arena_chunk_ptr). This process backed the region
-	 * just above (all of it, or a memfd's last page), so every process
-	 * that sees the offset finds the object long enough and no page
-	 * that can fault for want of space (M2, D4). Fails when
-	 * another process published the same claim first. Killed after it:
-	 * the region is there for everyone (M5). */
+	/* ORDER: release CAS. Publishes the region at @off, with its rung;
+	 * pairs with the acquire loads of slots_off (hc__gen_bounds,
+	 * gen_rung, gen_region) or of arena_off (hc__arena_chunk_ptr). This
+	 * process backed the region just above (all of it, or a memfd's
+	 * last page), so every process that sees the offset finds the
+	 * object long enough and no page that can fault for want of space
+	 * (M2, D4). Fails when another process published the same claim
+	 * first. Killed after it: the region is there for everyone (M5). */
 	(void)hc_atomic_cas_release(pub, 0, c);
 	return HC_OK;
 }
@@ -555,18 +639,15 @@ int hc__back_live(struct hc_table *t)
 			rc = hc__back(t->fd, gen0, end - gen0, HC__BACK_LIVE);
 	}
 	for (unsigned g = cur ? cur : 1; !rc && g <= top; g++) {
-		uint64_t off;
+		uint64_t off, cap, bytes;
 
-		/* ORDER: acquire. As in make_view(): the object reaches the
-		 * end of a published region (M2). */
-		off = hc_atomic_load_acquire(&t->hdr->gens[g].slots_off);
-		if (off < HC_HEADER_SIZE || off % HC_PAGE || off > t->reserve ||
-		    region_bytes(t, g) > t->reserve - off)
-			return HC_ECORRUPT;
-		rc = hc__map_upto(t, off + region_bytes(t, g));
+		/* The object reaches the end of a published region (M2). */
+		rc = gen_region(t, g, &off, &cap, &bytes);
+		if (rc)
+			return rc;
+		rc = hc__map_upto(t, off + bytes);
 		if (!rc)
-			rc = hc__back(t->fd, off, region_bytes(t, g),
-				      HC__BACK_LIVE);
+			rc = hc__back(t->fd, off, bytes, HC__BACK_LIVE);
 	}
 	if (!t->grows || !(t->ops->flags & HC_KIND_ARENA))
 		return rc;
@@ -590,7 +671,8 @@ int hc__back_live(struct hc_table *t)
  * own (hc__region_alloc, written with zeros), published by the release
  * CAS; the loser gives its range back (M2).
  */
-static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes)
+static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes,
+			unsigned tag)
 {
 	uint64_t off;
 	int rc;
@@ -599,16 +681,71 @@ static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes)
 	if (rc)
 		return rc;
 	hc__debug_yield();
-	/* ORDER: release CAS. Publishes generation g + 1 at @off; pairs
-	 * with the acquire loads of slots_off (hc__gen_bounds, hc__gen_view).
-	 * The region is fresh object space (zero), backed, and the object
-	 * already reaches its end, so no process maps past the end or
-	 * faults for want of space in it (M2). The loser gives its range
-	 * back (hc__region_free). Killed after it: the growth is published
-	 * and every writer finishes it (M5). */
-	if (hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0, off) != 0)
+	/* ORDER: release CAS. Publishes generation g + 1 at @off, with its
+	 * rung (@tag, as in grow()); pairs with the acquire loads of slots_off (hc__gen_bounds,
+	 * gen_rung, gen_region). The region is fresh object space (zero),
+	 * backed, and the object already reaches its end, so no process
+	 * maps past the end or faults for want of space in it (M2). The
+	 * loser gives its range back (hc__region_free). Killed after it:
+	 * the growth is published and every writer finishes it (M5). */
+	if (hc_atomic_cas_release(&t->hdr->gens[g + 1].slots_off, 0,
+				  off | tag) != 0)
 		hc__region_free(t, off, bytes);
 	return HC_OK;
+}
+
+/*
+ * The keys generation @g is expected to end with: its claimed count
+ * extrapolated to the end of the work (the share done that
+ * hc_table_set_progress() last recorded), or 0 where none was.  The
+ * keys of a stream grow ever slower, so this is rather too many.
+ */
+static uint64_t want_keys(const struct hc_table *t, unsigned g)
+{
+	unsigned __int128 w;
+	uint64_t p, n;
+
+	/* ORDER: relaxed. A figure that only sizes a growth (M1); a stale
+	 * share sizes it from an older one. */
+	p = hc_atomic_load_relaxed(&t->hdr->progress);
+	/* ORDER: relaxed. A figure too (M7): flushed in batches, so low by
+	 * a batch a process, which the sixteenth to spare covers. */
+	n = hc_atomic_load_relaxed(&t->hdr->gens[g].claimed);
+
+	if (p == 0 || p > (UINT64_C(1) << 32))
+		return 0;
+	w = ((unsigned __int128)n << 32) / p;
+	return w >> 63 ? UINT64_MAX >> 1 : (uint64_t)w;
+}
+
+/*
+ * The rung generation @g + 1 takes from @g's, @r (M1): the next
+ * doubling, r + HC_RUNG_STEPS; or, where the keys expected at the end
+ * (want_keys) fit below the growth load in a rung before it with a
+ * sixteenth to spare, the first such rung, so that the last generation
+ * is no larger than it must be.  Smaller steps only while the
+ * generations left could still double to the maximum.  0 where no rung
+ * is allowed (the maximum, the geometry).
+ */
+static unsigned next_rung(const struct hc_table *t, unsigned g, unsigned r)
+{
+	uint64_t cap = rung_cap(t, r), want = want_keys(t, g), c;
+	unsigned left = HC_GEN_MAX - 2u - g, need = 0;
+
+	for (c = rung_cap(t, r + 1); c && c < t->max_capacity && need < 64;
+	     c *= 2)
+		need++;
+	if (want && left > need) {
+		unsigned __int128 fit = (unsigned __int128)(want + want / 16)
+					<< 16;
+
+		for (unsigned n = r + 1; n < r + HC_RUNG_STEPS; n++) {
+			c = rung_allowed(t, n, cap);
+			if (c && (unsigned __int128)c * t->grow_load >= fit)
+				return n;
+		}
+	}
+	return rung_allowed(t, r + HC_RUNG_STEPS, cap) ? r + HC_RUNG_STEPS : 0;
 }
 
 /*
@@ -626,22 +763,43 @@ static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes)
 static int grow(struct hc_table *t, unsigned g, int need)
 {
 	struct hc__gen_rec *r;
-	uint64_t off, bytes;
+	uint64_t off, bytes, cap;
+	unsigned rg, rn, found;
 	int rc;
 
 	if (!t->grows || !t->writable)
 		return HC_EFULL;
-	if (g + 1 > gen_limit(t))
+	if (g + 1 >= HC_GEN_MAX)
 		return HC_EFULL;
 	r = &t->hdr->gens[g + 1];
 	/* ORDER: acquire. As in hc__gen_bounds (M2). */
 	if (hc_atomic_load_acquire(&r->slots_off))
 		return need ? hc__help(t, g) : HC_OK;
-	bytes = region_bytes(t, g + 1);
+	rc = gen_rung(t, g, &rg);
+	if (rc)
+		return rc;
+	cap = rung_cap(t, rg);
+	rn = next_rung(t, g, rg);
+	if (!cap || !rn)
+		return HC_EFULL;
 	hc__debug_yield();
-	rc = hc__region_publish(t, &r->slots_claim, &r->slots_off, bytes, need);
+	/* The words carry the rungs short of a doubling (0 where it is
+	 * one, as before rungs): 4 (g + 1) - rn. */
+	for (int tries = 0;; tries++) {
+		bytes = region_bytes(t, rung_cap(t, rn), cap);
+		rc = hc__region_publish(t, &r->slots_claim, &r->slots_off,
+					bytes, HC_RUNG_STEPS * (g + 1) - rn,
+					need, &found);
+		if (rc != HC__ERETRY)
+			break;
+		/* Another process claimed it for the rung it chose. */
+		if (tries || found > HC_RUNG_STEPS * (g + 1) ||
+		    !rung_allowed(t, HC_RUNG_STEPS * (g + 1) - found, cap))
+			return HC_ECORRUPT;
+		rn = HC_RUNG_STEPS * (g + 1) - found;
+	}
 	if (rc == HC__ENOTSUP)
-		rc = grow_private(t, g, bytes);
+		rc = grow_private(t, g, bytes, HC_RUNG_STEPS * (g + 1) - rn);
 	if (rc) {
 		if (rc == HC_ENOSPC)
 			/* ORDER: relaxed. Process-local: the growth the
@@ -655,6 +813,23 @@ static int grow(struct hc_table *t, unsigned g, int need)
 	if (off == 0 || !need)
 		return HC_OK; /* claimed by another, and room is left */
 	return hc__help(t, g);
+}
+
+int hc_table_set_progress(hc_table *t, uint64_t done, uint64_t total)
+{
+	uint64_t p;
+
+	if (!t || (total && done > total))
+		return HC_EINVAL;
+	if (!t->writable)
+		return HC_ERDONLY;
+	if (!t->grows)
+		return HC_OK;
+	p = total ? (uint64_t)(((unsigned __int128)done << 32) / total) : 0;
+	/* ORDER: relaxed. A figure that only sizes a growth (want_keys,
+	 * M1); a stale one sizes it from an older share. */
+	hc_atomic_store_relaxed(&t->hdr->progress, p);
+	return HC_OK;
 }
 
 int hc__grow(struct hc_table *t, unsigned g)
@@ -671,9 +846,15 @@ int hc__grow(struct hc_table *t, unsigned g)
  * alone (M9).  Advice only: the pages are backed, and on failure they
  * fault one by one.
  */
-static void populate(const struct hc__gv *n, uint64_t lo, uint64_t hi)
+static void populate(const struct hc__gv *o, const struct hc__gv *n,
+		     uint64_t lo, uint64_t hi)
 {
-	uint64_t a = 2 * lo * n->ssize, e = 2 * hi * n->ssize,
+	uint64_t a = (uint64_t)((unsigned __int128)lo * n->capacity /
+				o->capacity) *
+		     n->ssize,
+		 e = (uint64_t)((unsigned __int128)hi * n->capacity /
+				o->capacity) *
+		     n->ssize,
 		 end = n->capacity * n->ssize;
 	unsigned char *p = (unsigned char *)n->packed;
 
@@ -697,7 +878,7 @@ static int migrate_block(struct hc_table *t, const struct hc__gv *o,
 		return HC_OK;
 	if (hi > o->capacity)
 		hi = o->capacity;
-	populate(n, lo, hi);
+	populate(o, n, lo, hi);
 	rc = t->ops->migrate(t, o, n, lo, hi, &copied);
 	if (rc)
 		return rc;

@@ -53,6 +53,13 @@
 #define HC_DEFAULT_CAPACITY (UINT64_C(1) << 20) /* fixed tables, no size */
 #define HC_GROW_START 1024u /* growing tables given no size */
 #define HC_GEN_MAX 44u /* generations: 1 slot to 2^40 is 41 doublings */
+/* A generation's capacity is a rung of a ladder with HC_RUNG_STEPS
+ * rungs a doubling (grow.c: rung_cap); the slots_off and slots_claim
+ * words of generation g carry 4 g - its rung (0 for a table that only
+ * doubled) in their low bits, below the page the offset is a multiple
+ * of. */
+#define HC_RUNG_STEPS 4u
+#define HC_RUNG_MASK (HC_PAGE - 1u)
 #define HC_MIG_BLOCK 4096u /* slots per migration block */
 #define HC_PAGE 4096u
 #define HC_PINS 40u /* pin slots in the header (M9) */
@@ -85,6 +92,8 @@
 #define HC__EMIGRATE (-1000)
 /* Internal status: the file system has no fallocate() (region.c). */
 #define HC__ENOTSUP (-1001)
+/* Internal status: a region was claimed for another rung (grow.c). */
+#define HC__ERETRY (-1002)
 /* hc__back() @mode: a range nobody else can reach (zeros are written
  * where fallocate is missing), a live range (nothing is reserved
  * there), or a claimed range (HC__ENOTSUP there). */
@@ -136,9 +145,10 @@ _Static_assert(HC_BATCH > HC_PREFETCH_DIST, "a chunk spans the distance");
 
 /* One generation's shared record: a cache line of its own. */
 struct hc__gen_rec {
-	hc_aword slots_off; /* 0 until published (CAS once); file offset */
+	hc_aword slots_off; /* 0 until published (CAS once): the region's
+			     * file offset | 4 g - its rung (HC_RUNG_MASK) */
 	hc_aword cursor; /* next migration block to hand out */
-	hc_aword slots_claim; /* 0, or the offset claimed for generation g
+	hc_aword slots_claim; /* 0, or the offset | 4 g - rung claimed for g
 			       * before slots_off publishes it (M2) */
 	hc_aword claimed; /* keys claimed or copied here (flushed in batches) */
 	hc_aword arena_off; /* bytes kind: file offset of key-area chunk g
@@ -192,7 +202,9 @@ struct hc__header {
 	hc_aword seal; /* 664: 0 (format 2.0), or tag | epoch | writers:
 			* the body checksums are valid iff tag = SEALED */
 	uint64_t header_sum; /* 672: sealed: xxh3 of this page, this word 0 */
-	uint8_t reserved1[704 - 680]; /* 680: zero */
+	hc_aword progress; /* 680: 0, or the share of the work done, in
+			    * 2^-32 (hc_table_set_progress; M1) */
+	uint8_t reserved1[704 - 688]; /* 688: zero */
 	hc_aword pins[HC_PINS]; /* 704: pid << 8 | generation, 0 = free (M9) */
 	hc_aword cur; /* 1024: current generation (the oldest in use) */
 	uint8_t pad4[56];
@@ -356,6 +368,10 @@ struct hc__gv {
 	 * frozen bit and overflow area */
 	unsigned ssize, cbits, dbits;
 	uint64_t cmask, fbit;
+	/* narrow: buckets, 2^lbk <= nbk < 2^(lbk + 1) (a power of two, or
+	 * not: a home bucket is (mk >> qbits) * nbk >> lbk) */
+	uint64_t nbk, nrcp; /* nrcp: UINT64_MAX / nbk */
+	unsigned lbk;
 	hc_aword32 *w32; /* the slots when ssize is 4 */
 	struct hc__slot *ovf;
 	uint64_t ovf_cap;
@@ -959,7 +975,7 @@ static inline int hc__arena_chunk_ptr(const struct hc_table *t, unsigned i,
 uint64_t hc__region_alloc(struct hc_table *t, uint64_t bytes, int *rc);
 void hc__region_free(struct hc_table *t, uint64_t off, uint64_t bytes);
 int hc__region_publish(struct hc_table *t, hc_aword *claim, hc_aword *pub,
-		       uint64_t bytes, int need);
+		       uint64_t bytes, unsigned tag, int need, unsigned *found);
 int hc__back_live(struct hc_table *t);
 
 /* The staged batch pipeline (inline, so that each kind's callbacks are
@@ -1179,6 +1195,21 @@ static inline void hc__census_put(struct hc__census *cs, uint64_t h, unsigned W,
 }
 
 /* Distance of slot @i from @home, past the end of the table and round. */
+/* The offset and the rung a slots_off or slots_claim word holds. */
+static inline uint64_t hc__gen_word_off(uint64_t w)
+{
+	return w & ~(uint64_t)HC_RUNG_MASK;
+}
+
+static inline unsigned hc__gen_word_rung(uint64_t w)
+{
+	return (unsigned)(w & HC_RUNG_MASK);
+}
+
+/* Slots of generation @g of @t, which must be published (grow.c); 0
+ * where its rung has none. */
+uint64_t hc__gen_cap(const struct hc_table *t, unsigned g);
+
 static inline uint64_t hc__disp(const struct hc__gv *v, uint64_t i,
 				uint64_t home)
 {

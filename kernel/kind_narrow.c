@@ -6,9 +6,12 @@
  * "Narrow slots").  Its table of operations is hc__kind_narrow.
  *
  * A key is mixed by the packed kind's bijection on K = key_bits bits
- * (hc__mixk) into mk.  A generation of 2^lg slots has 2^L buckets of
- * HC_NARROW_BUCKET slots, L = lg - 4: mk's top L bits are its home
- * bucket, the other q = K - L its quotient.  A key takes the first free
+ * (hc__mixk) into mk.  A generation has N buckets of HC_NARROW_BUCKET
+ * slots, 2^L <= N < 2^(L + 1) (a power of two or not): mk's home bucket
+ * is mk * N >> K (monotone in mk; its top L bits where N = 2^L), and
+ * its low q = K - L bits are its quotient: the keys of one home bucket
+ * are a run of at most 2^q mk values, so the quotient says which.  A
+ * key takes the first free
  * slot of its home bucket or of the 2^D - 2 buckets after it, and its
  * slot keeps the bucket's distance d: the slot's bucket, d and the
  * quotient give back mk, and hc__unmixk the key.  A slot is one word of
@@ -60,7 +63,7 @@ static int switches(unsigned K)
 
 /*
  * The geometry of a generation of @cap slots of @K-bit keys, in this one
- * place; -1 where there is none (not a power of two, fewer slots than a
+ * place; -1 where there is none (not whole buckets, fewer slots than a
  * bucket, more buckets than keys, or no count field of
  * HC_NARROW_COUNT_BITS_MIN bits left).  The count field never narrows as
  * a table grows: 8-byte slots of a growing table that switches keep the
@@ -76,7 +79,7 @@ static int narrow_geom(unsigned K, uint64_t cap, unsigned m, struct ngeom *g)
 
 	if (K < HC_NARROW_KEY_BITS_MIN || K > HC_NARROW_KEY_BITS_MAX ||
 	    cap < HC_NARROW_BUCKET || cap > HC_CAPACITY_MAX ||
-	    (cap & (cap - 1)))
+	    cap % HC_NARROW_BUCKET)
 		return -1;
 	L = log2_floor(cap) - HC_NARROW_BUCKET_LG;
 	if (L > K)
@@ -165,10 +168,70 @@ static inline const void *naddr(const struct hc__gv *v, uint64_t i)
 	return (const unsigned char *)v->packed + i * v->ssize;
 }
 
-/* The first slot of mk's home bucket. */
+/* The first slot of mk's home bucket, mk * nbk >> K: mk's top bits
+ * where nbk is a power of two, and keys spread evenly over the buckets
+ * where it is not. */
 static inline uint64_t nhome(const struct hc__gv *v, uint64_t mk)
 {
-	return (mk >> v->qbits) << HC_NARROW_BUCKET_LG;
+	return (uint64_t)((unsigned __int128)mk * v->nbk >> (v->qbits + v->lbk))
+	       << HC_NARROW_BUCKET_LG;
+}
+
+/* The first slot of the bucket @d buckets after the one at slot @home
+ * (< capacity), wrapping at the end (d < nbk). */
+static inline uint64_t nbucket(const struct hc__gv *v, uint64_t home,
+			       uint64_t d)
+{
+	uint64_t b = home + (d << HC_NARROW_BUCKET_LG);
+
+	return b >= v->capacity ? b - v->capacity : b;
+}
+
+/* @y / nbk, by the reciprocal nrcp (low by at most one, then put
+ * right), @r its remainder. */
+static inline uint64_t ndiv(const struct hc__gv *v, uint64_t y, uint64_t *r)
+{
+	uint64_t q = (uint64_t)((unsigned __int128)y * v->nrcp >> 64);
+
+	*r = y - q * v->nbk;
+	if (*r >= v->nbk) {
+		q++;
+		*r -= v->nbk;
+	}
+	return q;
+}
+
+/* The mk whose home bucket is @hb and whose low qbits are @lo, into
+ * *mk; -1 where there is none.  The keys of one home bucket are a run
+ * of fewer than 2^qbits mk values from ceil(hb * 2^K / nbk), so the low
+ * bits say which (the packed kind's way, kind_packed.c).  That start is
+ * 2^q * a + ceil(2^q * r / nbk), where hb * 2^lbk = a * nbk + r: two
+ * divisions of 64-bit values while lbk <= 31, 2^35 buckets. */
+static inline int nhome_inv(const struct hc__gv *v, uint64_t hb, uint64_t lo,
+			    uint64_t *mk)
+{
+	const unsigned q = v->qbits;
+	unsigned __int128 start;
+	uint64_t a, r, r2, x;
+
+	if (v->nbk == UINT64_C(1) << v->lbk) {
+		*mk = hb << q | lo;
+		return 0;
+	}
+	if (v->lbk <= 31u) {
+		a = ndiv(v, hb << v->lbk, &r);
+		x = ndiv(v, (r << q) + v->nbk - 1, &r2);
+		start = ((unsigned __int128)a << q) + x;
+	} else {
+		start = (((unsigned __int128)hb << (q + v->lbk)) + v->nbk - 1) /
+			v->nbk;
+	}
+	x = (uint64_t)start + ((lo - (uint64_t)start) & v->qmask);
+	if (start >> 64 || x >> (q + v->lbk) ||
+	    nhome(v, x) != hb << HC_NARROW_BUCKET_LG)
+		return -1;
+	*mk = x;
+	return 0;
 }
 
 /* The key part of the word of mk in its home bucket; each bucket further
@@ -197,13 +260,14 @@ static inline int nlocate(const struct hc__gv *v, uint64_t i, uint64_t w,
 			  uint64_t *mk, uint64_t *home)
 {
 	uint64_t d1 = (w >> (v->cbits + 1)) & ((UINT64_C(1) << v->dbits) - 1),
-		 nb = v->capacity >> HC_NARROW_BUCKET_LG, hb;
+		 b = i >> HC_NARROW_BUCKET_LG, hb;
 
 	if (d1 == 0 || d1 > nprobe(v))
 		return HC_ECORRUPT;
-	hb = ((i >> HC_NARROW_BUCKET_LG) - (d1 - 1)) & (nb - 1);
+	hb = b >= d1 - 1 ? b - (d1 - 1) : b + v->nbk - (d1 - 1);
+	if (nhome_inv(v, hb, (w >> (v->cbits + 1 + v->dbits)) & v->qmask, mk))
+		return HC_ECORRUPT; /* no key has that home and quotient */
 	*home = hb << HC_NARROW_BUCKET_LG;
-	*mk = hb << v->qbits | ((w >> (v->cbits + 1 + v->dbits)) & v->qmask);
 	return HC_OK;
 }
 
@@ -332,10 +396,10 @@ probe_add(const struct hc__gv *v, uint64_t mk, uint64_t home, uint64_t *deltap,
 	  int mode, struct hc_table *t)
 {
 	uint64_t nb = nprobe(v), cm = v->cmask, p = prefix0(v, mk),
-		 mask = v->capacity - 1, delta = *deltap;
+		 delta = *deltap;
 
 	for (uint64_t d = 0; d < nb; d++, p += v->pstep) {
-		uint64_t b = (home + (d << HC_NARROW_BUCKET_LG)) & mask;
+		uint64_t b = nbucket(v, home, d);
 
 		for (uint64_t i = b; i < b + HC_NARROW_BUCKET; i++) {
 			/* The key part of a word is published by one CAS
@@ -481,11 +545,10 @@ static int narrow_add_batch(struct hc_table *t, const uint64_t *keys,
 static int narrow_find(const struct hc__gv *v, uint64_t mk, uint64_t *slot,
 		       uint64_t *w)
 {
-	uint64_t nb = nprobe(v), home = nhome(v, mk), p = prefix0(v, mk),
-		 mask = v->capacity - 1;
+	uint64_t nb = nprobe(v), home = nhome(v, mk), p = prefix0(v, mk);
 
 	for (uint64_t d = 0; d < nb; d++, p += v->pstep) {
-		uint64_t b = (home + (d << HC_NARROW_BUCKET_LG)) & mask;
+		uint64_t b = nbucket(v, home, d);
 
 		for (uint64_t i = b; i < b + HC_NARROW_BUCKET; i++) {
 			/* Key part and count are one word (G1). */
@@ -607,7 +670,7 @@ static int ovf_freeze(const struct hc__gv *o, uint64_t mk, uint64_t *count)
 static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
 			       uint64_t i, uint64_t *copied)
 {
-	uint64_t w = nload(o, i), seen, mk, home, c, first, p, nb, mask;
+	uint64_t w = nload(o, i), seen, mk, home, c, first, p, nb;
 	int rc;
 
 	while (!(w & o->fbit)) {
@@ -656,9 +719,8 @@ static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
 	home = nhome(n, mk);
 	p = prefix0(n, mk);
 	nb = nprobe(n);
-	mask = n->capacity - 1;
 	for (uint64_t d = 0; d < nb; d++, p += n->pstep) {
-		uint64_t b = (home + (d << HC_NARROW_BUCKET_LG)) & mask;
+		uint64_t b = nbucket(n, home, d);
 
 		for (uint64_t j = b; j < b + HC_NARROW_BUCKET; j++) {
 			/* Only copies claim in the new generation while it
@@ -787,11 +849,10 @@ static int narrow_layout(const hc_options *opt, int grows, uint64_t *cap,
 	if (K < HC_NARROW_KEY_BITS_MIN || K > HC_NARROW_KEY_BITS_MAX ||
 	    c == 0 || c > HC_CAPACITY_MAX)
 		return HC_EINVAL;
-	/* A power of two, one bucket at least. */
+	/* Whole buckets, one at least. */
 	if (c < HC_NARROW_BUCKET)
 		c = HC_NARROW_BUCKET;
-	if (c & (c - 1))
-		c = UINT64_C(1) << (log2_floor(c) + 1);
+	c = (c + HC_NARROW_BUCKET - 1) / HC_NARROW_BUCKET * HC_NARROW_BUCKET;
 	/* A growing table starts where its count field fits: 8-byte
 	 * slots leave 64 - 9 - q bits (2^18 slots for 62-bit keys). */
 	least = K > 48u ? UINT64_C(1) << (K - 48u + HC_NARROW_BUCKET_LG)
@@ -856,6 +917,9 @@ static int narrow_view(const struct hc_table *t, struct hc__gv *v)
 	v->fbit = UINT64_C(1) << g.c;
 	v->pstep = UINT64_C(1) << (g.c + 1);
 	v->kpmask = ~(v->cmask | v->fbit);
+	v->nbk = v->capacity >> HC_NARROW_BUCKET_LG;
+	v->lbk = log2_floor(v->nbk);
+	v->nrcp = UINT64_MAX / v->nbk;
 	if (v->g == 0) {
 		v->ovf = t->ovf;
 		v->ovf_cap = t->ovf_capacity;

@@ -70,10 +70,24 @@ static uint64_t generation(const hc_table *t)
 	return st.generation;
 }
 
+/* Some growth of @t took a step of less than 2x: it has more
+ * generations than doublings from generation 0 to its last. */
+static void assert_rungs(const hc_table *t)
+{
+	uint64_t g = generation(t), c0 = hc__gen_cap(t, 0),
+		 c = hc__gen_cap(t, (unsigned)g), d = 0;
+
+	while ((c0 << d) < c)
+		d++;
+	hc_require(g > d, "generation %llu of %llu slots, from %llu",
+		   (unsigned long long)g, (unsigned long long)c,
+		   (unsigned long long)c0);
+}
+
 /* ---- many workers, many growths == the reference --------------------- */
 
 static void streams(int kind, int dist, int home, int mode, uint64_t ops,
-		    uint64_t nkeys)
+		    uint64_t nkeys, int steps)
 {
 	pid_t pids[NW];
 	uint64_t *want, id, n, sum, total = 0, distinct = 0;
@@ -87,6 +101,7 @@ static void streams(int kind, int dist, int home, int mode, uint64_t ops,
 	j.nworkers = NW;
 	j.ops = ops;
 	j.grow = 1;
+	j.steps = steps;
 	if (dist == DIST_ZIPF)
 		hc_test_zipf_init(&j.zipf, nkeys, 1.1);
 	hc_job_table(&j, start_of(kind), HC_MODE_EXACT);
@@ -115,34 +130,40 @@ static void streams(int kind, int dist, int home, int mode, uint64_t ops,
 		hc_assert_eq(n, distinct);
 		hc_assert_le(sum, total);
 	}
-	/* From 1024 (8192) slots to the distinct keys at load <= 0.8. */
-	hc_assert_ge(generation(j.t), kind == HC_KEY_PACKED ? 2 : 4);
+	/* From 1024 (8192) slots to the distinct keys at load <= 0.8;
+	 * in steps of 1.25x, about three generations a doubling. */
+	hc_assert_ge(generation(j.t),
+		     (kind == HC_KEY_PACKED ? 2 : 4) * (steps ? 2 : 1));
+	if (steps)
+		assert_rungs(j.t);
 	free(want);
 	hc_job_done(&j);
 }
 
+/* _i >= 6 NK: every growth a step of 1.25x (rungs between doublings,
+ * capacities no power of two), from any home. */
 START_TEST(grow_streams)
 {
 	static const int homes[] = { HOME_ANON, HOME_SHM, HOME_FILE };
 	int kind = kinds[_i % NK];
 	int dist = (_i / NK) % 2 ? DIST_ZIPF : DIST_UNIFORM;
-	int home = homes[_i / (2 * NK)];
+	int home = homes[(_i / (2 * NK)) % 3];
 
-	streams(kind, dist, home, 0, 12000, 40000);
+	streams(kind, dist, home, 0, 12000, 40000, _i >= 6 * NK);
 }
 END_TEST
 
 START_TEST(grow_hogwild)
 {
-	streams(kinds[_i], DIST_UNIFORM, HOME_ANON, HC_MODE_HOGWILD, 12000,
-		40000);
+	streams(kinds[_i % NK], DIST_UNIFORM, HOME_ANON, HC_MODE_HOGWILD, 12000,
+		40000, _i >= NK);
 }
 END_TEST
 
 START_TEST(grow_streams_long)
 {
-	streams(kinds[_i % NK], _i / NK ? DIST_ZIPF : DIST_UNIFORM, HOME_ANON,
-		0, 1000000, 4000000);
+	streams(kinds[_i % NK], _i / NK % 2 ? DIST_ZIPF : DIST_UNIFORM,
+		HOME_ANON, 0, 1000000, 4000000, _i >= 2 * NK);
 }
 END_TEST
 
@@ -162,6 +183,7 @@ START_TEST(grow_sigkill)
 {
 	int kind = kinds[(_i / 2) % NK];
 	int by_hook = _i % 2 == 0;
+	int steps = _i >= 4 * NK; /* growths of 1.25x */
 	uint64_t seed = 0x6b696c6c + (uint64_t)_i;
 	pid_t pids[8];
 	uint64_t i, c, first, last, units = 0, done, n, sum, expect = 0;
@@ -177,6 +199,7 @@ START_TEST(grow_sigkill)
 	j.rounds = KROUNDS;
 	j.victim = VICTIM;
 	j.grow = 1;
+	j.steps = steps;
 	if (by_hook) {
 		j.hook_after = 1 + hc_test_rand(&seed) % 1000;
 		j.hook_sig = SIGKILL;
@@ -263,7 +286,7 @@ END_TEST
 START_TEST(grow_sigstop)
 {
 	int kind = kinds[_i % NK];
-	int cont = _i / NK;
+	int cont = _i / NK % 2;
 	pid_t pids[8];
 	uint64_t *want, *hi, id, gen, done;
 	struct job j;
@@ -278,7 +301,8 @@ START_TEST(grow_sigstop)
 	j.ops = 20000;
 	j.victim = VICTIM;
 	j.grow = 1;
-	j.hook_after = 1 + 100 * (uint64_t)_i;
+	j.steps = _i >= 2 * NK; /* growths of 1.25x */
+	j.hook_after = 1 + 100 * (uint64_t)(_i % (2 * NK));
 	j.hook_sig = SIGSTOP;
 	hc_job_table(&j, start_of(kind), HC_MODE_EXACT);
 	hc_job_spawn_all(&j, hc_job_stream_worker, pids);
@@ -694,6 +718,80 @@ START_TEST(grow_stops_at_max)
 }
 END_TEST
 
+/* Add keys from *@n on until @t is past generation @g. */
+static void grow_past(hc_table *t, uint64_t g, uint64_t *n)
+{
+	unsigned char k[HC_TEST_BKEY_MAX];
+
+	while (generation(t) <= g) {
+		if (t->kind == HC_KEY_BYTES)
+			ck_assert_ok(hc_add_bytes(t, k, hc_test_bkey(*n, k),
+						  1 + *n % 3));
+		else
+			ck_assert_ok(hc_add(t, *n * 7919, 1 + *n % 3));
+		(*n)++;
+	}
+}
+
+/* The count of key @i of grow_past(). */
+static uint64_t count_past(hc_table *t, uint64_t i)
+{
+	unsigned char k[HC_TEST_BKEY_MAX];
+	uint64_t c;
+
+	if (t->kind == HC_KEY_BYTES)
+		ck_assert_ok(hc_get_bytes(t, k, hc_test_bkey(i, k), &c));
+	else
+		ck_assert_ok(hc_get(t, i * 7919, &c));
+	return c;
+}
+
+/*
+ * The size of each growth follows hc_table_set_progress (M1): with all
+ * the work done, the first rung that holds the keys (1.25x); with none
+ * recorded, a doubling; half done, the keys twice over, so the next
+ * doubling.  Every count stays.  Each growing kind, a table of 1024
+ * slots and one of 1088 (narrow: 68 buckets, never a power of two; its
+ * rungs must be whole buckets, so a quarter of it is).
+ */
+START_TEST(grow_rungs)
+{
+	int kind = kinds[_i % NK];
+	uint64_t c0 = _i / NK ? 1088 : 1024, n = 0, c;
+	hc_table *t;
+
+	if (cannot_grow(kind))
+		return;
+	t = growing(kind, c0, 0);
+	if (kind == HC_KEY_PACKED) /* starts where its field fits */
+		c0 = hc__gen_cap(t, 0);
+	ck_assert_hc(hc_table_set_progress(t, 2, 1), HC_EINVAL);
+	ck_assert_ok(hc_table_set_progress(t, 1, 1));
+	grow_past(t, 0, &n);
+	hc_assert_eq(hc__gen_cap(t, 1), c0 / 4 * 5);
+	ck_assert_ok(hc_table_set_progress(t, 0, 0));
+	grow_past(t, 1, &n);
+	hc_assert_eq(hc__gen_cap(t, 2), c0 / 4 * 10);
+	ck_assert_ok(hc_table_set_progress(t, 1, 2));
+	grow_past(t, 2, &n);
+	hc_assert_eq(hc__gen_cap(t, 3), c0 / 4 * 20);
+	for (uint64_t i = 0; i < n; i++)
+		hc_assert_eq(count_past(t, i), 1 + i % 3);
+	/* The words carry 4 g - rung: rung 1 at generation 1 is 3; rung
+	 * 9 at generation 3 is 3. */
+	/* ORDER: relaxed. A test reads header words. */
+	c = hc_atomic_load_relaxed(&t->hdr->gens[1].slots_off);
+	hc_assert_eq(hc__gen_word_rung(c), 3);
+	/* ORDER: relaxed. As above. */
+	c = hc_atomic_load_relaxed(&t->hdr->gens[3].slots_off);
+	hc_assert_eq(hc__gen_word_rung(c), 3);
+	/* ORDER: relaxed. As above: generation 2 doubled generation 1. */
+	c = hc_atomic_load_relaxed(&t->hdr->gens[2].slots_off);
+	hc_assert_eq(hc__gen_word_rung(c), 3);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 /* Batches through many growths, with deltas; hc_get from both sides of
  * a growth and counts of 63 bits. */
 START_TEST(grow_batches)
@@ -787,6 +885,37 @@ static void rtab_done(struct rtab *r)
 	else if (r->home == HOME_FILE)
 		unlink(r->name);
 }
+
+/* A generation word more than 3 g rungs short of a doubling names no
+ * rung: a handle that meets it says HC_ECORRUPT, and reads nothing
+ * out of bounds.  A second handle (views are made once a handle) of a
+ * shm table whose generation 2 is damaged. */
+START_TEST(grow_rung_hostile)
+{
+	struct rtab r;
+	hc_table *t2;
+	uint64_t n = 0, w, c;
+	int rc;
+
+	rtab_create(&r, HC_KEY_U64, HOME_SHM);
+	ck_assert_ok(hc_table_set_progress(r.t, 1, 1));
+	grow_past(r.t, 1, &n);
+	/* ORDER: relaxed. A test damages a header word. */
+	w = hc_atomic_load_relaxed(&r.t->hdr->gens[2].slots_off);
+	hc_atomic_store_relaxed(&r.t->hdr->gens[2].slots_off,
+				hc__gen_word_off(w) | 7);
+	rc = hc_table_attach(&t2, r.name, HC_OPEN_RDWR);
+	if (rc == HC_OK) {
+		rc = hc_get(t2, 7919, &c);
+		ck_assert_ok(hc_table_close(t2));
+	}
+	ck_assert_hc(rc, HC_ECORRUPT);
+	/* ORDER: relaxed. The word put back. */
+	hc_atomic_store_relaxed(&r.t->hdr->gens[2].slots_off, w);
+	ck_assert_ok(hc_get(r.t, 7919, &c));
+	rtab_done(&r);
+}
+END_TEST
 
 /* Bytes of memory (or disk) the object holds: st_blocks. */
 static uint64_t object_bytes(const hc_table *t)
@@ -1178,20 +1307,22 @@ Suite *hc_grow_suite(void)
 	if (getenv("HC_TEST_LONG")) {
 		tc = tcase_create("long");
 		tcase_set_timeout(tc, 3600);
-		tcase_add_loop_test(tc, grow_streams_long, 0, 8);
+		tcase_add_loop_test(tc, grow_streams_long, 0, 16);
 		suite_add_tcase(s, tc);
 		return s;
 	}
 	tc = tcase_create("streams");
 	tcase_set_timeout(tc, 240);
-	tcase_add_loop_test(tc, grow_streams, 0, 24);
-	tcase_add_loop_test(tc, grow_hogwild, 0, 4);
+	tcase_add_loop_test(tc, grow_streams, 0, 36);
+	tcase_add_loop_test(tc, grow_hogwild, 0, 8);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("signals");
 	tcase_set_timeout(tc, 180);
-	tcase_add_loop_test(tc, grow_sigkill, 0, 16);
-	tcase_add_loop_test(tc, grow_sigstop, 0, 8);
+	tcase_add_loop_test(tc, grow_rungs, 0, 2 * NK);
+	tcase_add_test(tc, grow_rung_hostile);
+	tcase_add_loop_test(tc, grow_sigkill, 0, 24);
+	tcase_add_loop_test(tc, grow_sigstop, 0, 12);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("readers");

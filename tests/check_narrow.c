@@ -91,6 +91,12 @@ static const struct {
 	{ 44, UINT64_C(1) << 16, 8 },
 	{ 62, 1 << 18, 8 },
 	{ 50, 1 << 13, 8 },
+	/* Buckets not a power of two: 3 (one no key calls home), 69 (5
+	 * of them), 3 x 2^10, 5 x 2^12. */
+	{ 16, 48, 4 },
+	{ 20, 69 * 16, 4 },
+	{ 42, 3 << 14, 8 },
+	{ 62, 5 << 16, 8 },
 };
 #define NGEO (int)(sizeof(geo) / sizeof(geo[0]))
 
@@ -140,14 +146,15 @@ END_TEST
 /*
  * A table of 26-bit keys grows from 16 slots of 8 bytes to 4-byte ones
  * (from 1024 slots on) with counts far past the field: every count
- * exact, then again in a saved copy and a compact file.
+ * exact, then again in a saved copy and a compact file.  _i >= 2: from
+ * 48 slots, 3 buckets, so that no generation has a power of two.
  */
 START_TEST(narrow_grows_across_widths)
 {
 	enum { N = 200000 };
 	uint64_t *keys = malloc(N * sizeof(*keys));
 	uint64_t *deltas = malloc(N * sizeof(*deltas));
-	hc_table *t = new_narrow(HC_MODE_EXACT, 16, 26, 1), *r;
+	hc_table *t = new_narrow(HC_MODE_EXACT, _i >= 2 ? 48 : 16, 26, 1), *r;
 	struct hc_test_entry *ref;
 	char path[256], cpath[256];
 	size_t nref, done;
@@ -155,7 +162,7 @@ START_TEST(narrow_grows_across_widths)
 
 	hc_assert_eq(slot_size_of(t), 8);
 	make_keys(keys, deltas, N, 26, 30000, 5);
-	if (_i)
+	if (_i % 2)
 		ck_assert_ok(hc_add_batch(t, keys, deltas, N, &done));
 	else
 		for (size_t i = 0; i < N; i++)
@@ -571,7 +578,7 @@ Suite *hc_narrow_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, narrow_random_against_reference, 0, 4 * NGEO);
-	tcase_add_loop_test(tc, narrow_grows_across_widths, 0, 2);
+	tcase_add_loop_test(tc, narrow_grows_across_widths, 0, 4);
 	tcase_add_test(tc, narrow_wide_keys_grow);
 	tcase_add_test(tc, narrow_range);
 	tcase_add_loop_test(tc, narrow_overflow_full, 0, 2);

@@ -278,6 +278,8 @@ hc_table *hc_job_table(struct job *j, uint64_t cap, int mode)
 	} else {
 		ck_assert_ok(hc_table_create(&t, &o));
 	}
+	if (j->steps)
+		ck_assert_ok(hc_table_set_progress(t, 1, 1));
 	j->t = t;
 	j->k0 = hc_test_zero_mix_key(t);
 	return t;

@@ -47,6 +47,8 @@ struct job {
 	uint64_t rounds; /* disjoint ranges: passes over the range */
 	int victim; /* worker that runs until killed or told */
 	int grow; /* the table starts at the given capacity and grows */
+	int steps; /* grow: every growth takes the smallest rung, 1.25x
+		    * (hc_table_set_progress: all done), not 2x */
 	uint64_t hook_after; /* victim: hook_sig to itself at the n-th slot
 			      * it migrates (0: never) */
 	int hook_sig;

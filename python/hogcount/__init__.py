@@ -295,6 +295,16 @@ class Table:
         (hc_table_prefault); call once in each worker after fork."""
         _check(lib.hc_table_prefault(self._h), "prefault")
 
+    def set_progress(self, done, total):
+        """Tell a growing table how far the work is, ``done`` of
+        ``total`` units (bytes read, say) of all the adds
+        (hc_table_set_progress): its growths then take 1.25x, 1.5x or
+        1.75x instead of 2x where the keys so far, scaled to the end,
+        fit, so the last one is sized to the keys.  A hint only; total
+        0 forgets it."""
+        _check(lib.hc_table_set_progress(self._h, done, total),
+               "set_progress")
+
     def save(self, path, compact=True):
         """Write the table to ``path`` atomically; the file is sealed
         with checksums of its body (see verify()).  By default, as

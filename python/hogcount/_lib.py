@@ -126,6 +126,7 @@ _SIGS = {
     "hc_table_save_compact": (c_int, [c_vp, ctypes.c_char_p]),
     "hc_table_sync": (c_int, [c_vp]),
     "hc_table_prefault": (c_int, [c_vp]),
+    "hc_table_set_progress": (c_int, [c_vp, c_u64, c_u64]),
     "hc_table_close": (c_int, [c_vp]),
     "hc_shm_unlink": (c_int, [ctypes.c_char_p]),
     "hc_table_options_size": (c_int, [c_vp, _P(Options), c_size]),

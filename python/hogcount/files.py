@@ -239,8 +239,11 @@ class Job:
                 elif pids:
                     time.sleep(0.05)
                     st = self.stats()
-                    bar.update(st["done"], 0 if st["have_stdin"]
-                               else st["total"])
+                    total = 0 if st["have_stdin"] else st["total"]
+                    bar.update(st["done"], total)
+                    # Sizes the table's last growth to the keys.
+                    _lib.lib.hc_table_set_progress(self.table._h,
+                                                   st["done"], total)
         finally:
             bar.end()
             # Ctrl-C or an error here: no worker outlives the call.

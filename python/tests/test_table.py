@@ -448,6 +448,24 @@ class TestGrow(unittest.TestCase):
         p.add_batch(np.arange(50000, dtype=np.uint64))
         self.assertEqual(p.stats()["distinct"], 50000)
 
+    def test_progress_sizes_growth(self):
+        # All the work done: each growth takes the first rung that holds
+        # the keys (1.25x), not 2x; the counts are the same.
+        # 60000 keys: doubling ends at 2^17 slots (2^16 holds 52428).
+        keys = np.arange(1, 60001, dtype=np.uint64) * 2654435761
+        t = Table.create()
+        t.set_progress(1, 1)
+        t.add_batch(keys)
+        d = Table.create()
+        d.add_batch(keys)
+        self.assertEqual(t.stats()["distinct"], 60000)
+        self.assertEqual(t.get(int(keys[-1])), 1)
+        self.assertLess(t.stats()["capacity"], d.stats()["capacity"])
+        t.set_progress(5, 0)  # forgets it
+        with self.assertRaises(hogcount.HogcountError) as e:
+            t.set_progress(2, 1)
+        self.assertEqual(e.exception.name, "HC_EINVAL")
+
     def test_capacity_alone_is_fixed(self):
         t = Table.create(capacity=4)
         with self.assertRaises(hogcount.HogcountError) as e:
