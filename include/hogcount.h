@@ -133,13 +133,15 @@ enum hc_mode {
  *	1024 slots and grows (HC_GROW_AUTO), or has 2^20 slots where it
  *	cannot grow (design.md M8: no 16-byte CAS for u64 and bytes).
  * @dense_bits: HC_KEY_DENSE: keys are below 2^dense_bits (1..32).
- * @grow: online growth (u64, packed and bytes kinds; design.md M1-M10).
+ * @grow: online growth (u64, packed, narrow and bytes kinds; design.md
+ *	M1-M10).
  *	HC_GROW_AUTO (0, the default) grows when @capacity is 0 and keeps a
  *	given @capacity fixed.  HC_GROW_OFF (-1) never grows: HC_EFULL when
  *	full.  A load in percent, 5..95, grows from @capacity whenever that
  *	share of the slots is taken (HC_GROW_ON is 80).  A probe that finds
  *	no free slot also starts a growth.  A growth doubles the capacity
- *	while every process keeps adding.
+ *	(or takes a smaller step, hc_table_set_progress) while every
+ *	process keeps adding.
  * @arena_bytes: HC_KEY_BYTES: size of the key area; 0 picks 32 bytes per
  *	slot.  A key of n bytes takes 8 + n rounded up to 8.
  * @seed: hash seed; 0 uses a fixed default so runs are reproducible.
@@ -484,9 +486,9 @@ HC_API int hc_table_sync(hc_table *t);
 /*
  * hc_table_set_progress - tell a growing table how far the work is:
  * @done of @total units (bytes read, say) of all the adds every process
- * will make.  A growth then takes the smallest step (1.25x, 1.5x, 1.75x
- * or 2x the slots) that holds the keys it has so far, scaled to the
- * end (keys x total / done, rather too many: a stream finds new keys
+ * will make.  A growth then takes the smallest step (to 5/4, 6/4 or 7/4
+ * of the capacity's last doubling, or the next doubling) that holds the
+ * keys it has so far, scaled to the end (keys x total / done, rather too many: a stream finds new keys
  * ever slower), below the growth load with a sixteenth to spare; with no
  * progress recorded it doubles.  So the last generation is sized to the
  * keys instead of the next power of two.  Only sizes change, never a

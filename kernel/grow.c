@@ -118,13 +118,15 @@ static uint64_t rung_allowed(const struct hc_table *t, unsigned r, uint64_t cap)
 		       : 0;
 }
 
-/* The published generation @g >= 1: its offset, slots and region bytes,
- * checked against the reserved range. */
+/* The published generation @g >= 1: its offset, slots, the slots of
+ * generation g - 1 and its region's bytes, checked against the reserved
+ * range.  The words are read once here: a caller sizes everything in
+ * the region from these figures (a view keeps @old), never from a
+ * second read another process could have changed meanwhile. */
 static int gen_region(const struct hc_table *t, unsigned g, uint64_t *off,
-		      uint64_t *cap, uint64_t *bytes)
+		      uint64_t *cap, uint64_t *old, uint64_t *bytes)
 {
 	unsigned r, ro;
-	uint64_t old;
 
 	if (g == 0 || g >= HC_GEN_MAX || gen_rung(t, g - 1, &ro) ||
 	    gen_rung(t, g, &r))
@@ -133,10 +135,10 @@ static int gen_region(const struct hc_table *t, unsigned g, uint64_t *off,
 	*off = hc__gen_word_off(
 		hc_atomic_load_acquire(&t->hdr->gens[g].slots_off));
 	*cap = rung_cap(t, r);
-	old = rung_cap(t, ro);
-	if (!*cap || !old)
+	*old = rung_cap(t, ro);
+	if (!*old || *cap <= *old)
 		return HC_ECORRUPT;
-	*bytes = region_bytes(t, *cap, old);
+	*bytes = region_bytes(t, *cap, *old);
 	if (*off < HC_HEADER_SIZE || *off > t->reserve ||
 	    *bytes > t->reserve - *off)
 		return HC_ECORRUPT;
@@ -172,7 +174,10 @@ int hc__reserve(struct hc_table *t, uint64_t obj_bytes, int fd, int prot)
 	     r++) {
 		uint64_t c = rung_allowed(t, r, t->capacity);
 
-		if (!rung_cap(t, r) || rung_cap(t, r) > t->max_capacity)
+		/* Past the doublings: done (a rung between them may have
+		 * no slots, in a table of 1 to 3). */
+		if (!rung_cap(t, r & ~(HC_RUNG_STEPS - 1)) ||
+		    rung_cap(t, r & ~(HC_RUNG_STEPS - 1)) > t->max_capacity)
 			break;
 		if (!c)
 			continue;
@@ -272,7 +277,7 @@ int hc__map_upto(struct hc_table *t, uint64_t end)
  * header. */
 static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 {
-	uint64_t off, cap, bytes, limit, region;
+	uint64_t off, cap, old, bytes, limit, region;
 	int rc;
 
 	if (g >= HC_GEN_MAX)
@@ -280,9 +285,9 @@ static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 	if (g == 0) {
 		off = HC_HEADER_SIZE;
 		cap = t->capacity;
-		region = 0;
+		old = region = 0;
 	} else {
-		rc = gen_region(t, g, &off, &cap, &region);
+		rc = gen_region(t, g, &off, &cap, &old, &region);
 		if (rc)
 			return rc;
 	}
@@ -298,6 +303,7 @@ static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 	limit = t->ops->probe_limit;
 	v->g = g;
 	v->capacity = cap;
+	v->old_cap = old;
 	v->max_probe = cap < limit ? (uint32_t)cap : (uint32_t)limit;
 	if (g == 0)
 		v->max_probe = t->max_probe;
@@ -312,8 +318,7 @@ static int make_view(struct hc_table *t, unsigned g, struct hc__gv *v)
 	v->ovf = NULL;
 	if (g && t->ops->gen_area)
 		v->ovf = (struct hc__slot *)(t->base + off + round_page(bytes) +
-					     round_page(nblocks(hc__gen_cap(
-								t, g - 1)) *
+					     round_page(nblocks(old) *
 							sizeof(uint64_t)));
 	return t->ops->view ? t->ops->view(t, v) : HC_OK;
 }
@@ -487,11 +492,11 @@ static pthread_once_t overcommit_once = PTHREAD_ONCE_INIT;
 static void overcommit_read(void)
 {
 	int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
-	char c = 0;
+	char c = '2'; /* unknown: as strict, every region backed */
 
 	if (fd >= 0) {
 		if (read(fd, &c, 1) != 1)
-			c = 0;
+			c = '2';
 		close(fd);
 	}
 	overcommit_strict = c == '2';
@@ -639,10 +644,10 @@ int hc__back_live(struct hc_table *t)
 			rc = hc__back(t->fd, gen0, end - gen0, HC__BACK_LIVE);
 	}
 	for (unsigned g = cur ? cur : 1; !rc && g <= top; g++) {
-		uint64_t off, cap, bytes;
+		uint64_t off, cap, old, bytes;
 
 		/* The object reaches the end of a published region (M2). */
-		rc = gen_region(t, g, &off, &cap, &bytes);
+		rc = gen_region(t, g, &off, &cap, &old, &bytes);
 		if (rc)
 			return rc;
 		rc = hc__map_upto(t, off + bytes);
@@ -934,6 +939,10 @@ int hc__help(struct hc_table *t, unsigned g)
 		rc = hc__gen_view(t, g + 1, &n);
 	if (rc)
 		return rc;
+	/* The marks are sized by the old generation as the new one's
+	 * view read it (gen_region): one read of the words for both. */
+	if (n.old_cap != o.capacity)
+		return HC_ECORRUPT;
 	marks = (hc_aword *)((unsigned char *)n.packed +
 			     round_page(n.capacity * n.ssize));
 	nb = nblocks(o.capacity);

@@ -371,7 +371,11 @@ struct hc__gv {
 	/* narrow: buckets, 2^lbk <= nbk < 2^(lbk + 1) (a power of two, or
 	 * not: a home bucket is (mk >> qbits) * nbk >> lbk) */
 	uint64_t nbk, nrcp; /* nrcp: UINT64_MAX / nbk */
+	uint64_t prcp; /* packed: UINT64_MAX / capacity */
 	unsigned lbk;
+	/* generation >= 1: the slots of the generation before it, whose
+	 * marks its region holds (grow.c: gen_region) */
+	uint64_t old_cap;
 	hc_aword32 *w32; /* the slots when ssize is 4 */
 	struct hc__slot *ovf;
 	uint64_t ovf_cap;
@@ -1194,7 +1198,24 @@ static inline void hc__census_put(struct hc__census *cs, uint64_t h, unsigned W,
 		(HC_CX_BINS - 1)]++;
 }
 
-/* Distance of slot @i from @home, past the end of the table and round. */
+/* @y / @d by the reciprocal @rcp = UINT64_MAX / @d (d >= 1), *@r the
+ * remainder: the product's high word is low by at most one, then put
+ * right.  A division a walk of a generation that is no power of two
+ * takes per key (kind_packed.c, kind_narrow.c), at the cost of a
+ * multiplication. */
+static inline uint64_t hc__div_rcp(uint64_t y, uint64_t d, uint64_t rcp,
+				   uint64_t *r)
+{
+	uint64_t q = (uint64_t)((unsigned __int128)y * rcp >> 64);
+
+	*r = y - q * d;
+	if (*r >= d) {
+		q++;
+		*r -= d;
+	}
+	return q;
+}
+
 /* The offset and the rung a slots_off or slots_claim word holds. */
 static inline uint64_t hc__gen_word_off(uint64_t w)
 {
@@ -1210,6 +1231,7 @@ static inline unsigned hc__gen_word_rung(uint64_t w)
  * where its rung has none. */
 uint64_t hc__gen_cap(const struct hc_table *t, unsigned g);
 
+/* Distance of slot @i from @home, past the end of the table and round. */
 static inline uint64_t hc__disp(const struct hc__gv *v, uint64_t i,
 				uint64_t home)
 {

@@ -191,19 +191,12 @@ static inline uint64_t nbucket(const struct hc__gv *v, uint64_t home,
  * right), @r its remainder. */
 static inline uint64_t ndiv(const struct hc__gv *v, uint64_t y, uint64_t *r)
 {
-	uint64_t q = (uint64_t)((unsigned __int128)y * v->nrcp >> 64);
-
-	*r = y - q * v->nbk;
-	if (*r >= v->nbk) {
-		q++;
-		*r -= v->nbk;
-	}
-	return q;
+	return hc__div_rcp(y, v->nbk, v->nrcp, r);
 }
 
 /* The mk whose home bucket is @hb and whose low qbits are @lo, into
  * *mk; -1 where there is none.  The keys of one home bucket are a run
- * of fewer than 2^qbits mk values from ceil(hb * 2^K / nbk), so the low
+ * of at most 2^qbits mk values from ceil(hb * 2^K / nbk), so the low
  * bits say which (the packed kind's way, kind_packed.c).  That start is
  * 2^q * a + ceil(2^q * r / nbk), where hb * 2^lbk = a * nbk + r: two
  * divisions of 64-bit values while lbk <= 31, 2^35 buckets. */

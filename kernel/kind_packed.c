@@ -118,12 +118,23 @@ static uint64_t recover(const struct hc_table *t, const struct hc__gv *v,
 			uint64_t home, uint64_t q)
 {
 	unsigned __int128 top;
-	uint64_t lo;
+	uint64_t lo, a, r, r2, s;
 
 	if (v->capacity == UINT64_C(1) << v->lg && t->key_bits >= v->lg) {
-		/* Every grown generation: the interval starts at home's
+		/* A generation that doubled: the interval starts at home's
 		 * multiple of 2^(key_bits - lg), and q is its offset. */
 		lo = home << (t->key_bits - v->lg);
+		return lo + ((q - lo) & v->qmask);
+	}
+	if (t->key_bits >= v->lg && v->lg <= 31u && v->prcp) {
+		/* A rung between doublings (design.md M1): home 2^lg =
+		 * a cap + r, so the start is 2^s a + ceil(2^s r / cap),
+		 * s = key_bits - lg, in 64-bit steps (home 2^lg < 2^63,
+		 * 2^s r < 2^(key_bits + 1)). */
+		s = t->key_bits - v->lg;
+		a = hc__div_rcp(home << v->lg, v->capacity, v->prcp, &r);
+		lo = (a << s) + hc__div_rcp((r << s) + v->capacity - 1,
+					    v->capacity, v->prcp, &r2);
 		return lo + ((q - lo) & v->qmask);
 	}
 	top = (unsigned __int128)home << t->key_bits;
@@ -767,6 +778,7 @@ static int packed_view(const struct hc_table *t, struct hc__gv *v)
 {
 	v->qbits = qbits_of(t->key_bits, v->capacity);
 	v->qmask = v->qbits ? ~UINT64_C(0) >> (64 - v->qbits) : 0;
+	v->prcp = UINT64_MAX / v->capacity;
 	v->pstep = (t->cmask + 1) << t->fshift;
 	v->kpmask = ~(t->cmask | t->fbit);
 	return v->qbits + HC_PACK_DISP_BITS + t->fshift + t->cbits <= 64u

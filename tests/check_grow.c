@@ -792,6 +792,22 @@ START_TEST(grow_rungs)
 }
 END_TEST
 
+/* Tables of 1 to 3 slots grow too (their rungs between doublings have
+ * no slots: they double), with and without progress. */
+START_TEST(grow_from_tiny)
+{
+	hc_table *t = growing(HC_KEY_U64, 1 + (uint64_t)_i % 3, 0);
+	uint64_t n = 0;
+
+	if (_i >= 3)
+		ck_assert_ok(hc_table_set_progress(t, 1, 1));
+	grow_past(t, 6, &n);
+	for (uint64_t i = 0; i < n; i++)
+		hc_assert_eq(count_past(t, i), 1 + i % 3);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 /* Batches through many growths, with deltas; hc_get from both sides of
  * a growth and counts of 63 bits. */
 START_TEST(grow_batches)
@@ -1321,6 +1337,7 @@ Suite *hc_grow_suite(void)
 	tcase_set_timeout(tc, 180);
 	tcase_add_loop_test(tc, grow_rungs, 0, 2 * NK);
 	tcase_add_test(tc, grow_rung_hostile);
+	tcase_add_loop_test(tc, grow_from_tiny, 0, 6);
 	tcase_add_loop_test(tc, grow_sigkill, 0, 24);
 	tcase_add_loop_test(tc, grow_sigstop, 0, 12);
 	suite_add_tcase(s, tc);

@@ -228,7 +228,10 @@ START_TEST(damage_names_region)
 
 		hc_test_read_header(p, &h);
 		cur = h.cur;
+		/* The tables here only double: rung 4 cur, capacity <<
+		 * cur, and the word's low bits 0. */
 		soff = h.gens[cur].slots_off;
+		hc_assert_eq(soff % 4096, 0);
 		sbytes = (h.capacity << cur) * h.slot_size;
 		/* The header: immutable, live and metadata bytes, the seal
 		 * word, the header sum, a region's stored sum. */
