@@ -486,16 +486,18 @@ HC_API int hc_table_sync(hc_table *t);
 /*
  * hc_table_set_progress - tell a growing table how far the work is:
  * @done of @total units (bytes read, say) of all the adds every process
- * will make.  A growth then takes the smallest step (to 5/4, 6/4 or 7/4
- * of the capacity's last doubling, or the next doubling) that holds the
- * keys it has so far, scaled to the end (keys x total / done, rather too many: a stream finds new keys
- * ever slower), below the growth load with a sixteenth to spare; with no
- * progress recorded it doubles.  So the last generation is sized to the
- * keys instead of the next power of two.  Only sizes change, never a
- * count: a wrong figure costs memory or one more growth.  Any process
- * may call it, as often as it likes (the figure is shared: one word of
- * the header); @total 0 (or @done 0) forgets it.  Ignored by a table
- * that does not grow.
+ * will make.  The table then expects to end with the keys it has plus
+ * the rest of the work at the rate of new keys since this handle's
+ * call 1/32 to 1/16 of the work ago (rather too many: a stream finds new
+ * keys ever slower), and a growth takes the smallest step (to 5/4, 6/4
+ * or 7/4 of the capacity's last doubling, or the next doubling) that
+ * holds those below the growth load with 1/64 to spare; with no call it
+ * doubles.  So the last generation is sized to the keys instead of the
+ * next power of two.  Only sizes change, never a count: a wrong figure
+ * costs memory or more growths.  Call it as the work goes (every 50 ms,
+ * say) from one process, or from several: the figure is one word of the
+ * header, shared by every process's growths.  @total 0 (or @done 0)
+ * forgets it.  Ignored by a table that does not grow.
  * Returns HC_OK, HC_EINVAL (@done > @total > 0), HC_ERDONLY.
  */
 HC_API int hc_table_set_progress(hc_table *t, uint64_t done, uint64_t total);

@@ -367,8 +367,12 @@ static int window_align(struct hci_job *w, hck_tok *tk, uint64_t s,
 }
 
 /* Feed the tokenizer the open file from @s, the range ending at @end:
- * window after window until it is done or the file ends. */
-static int window_feed(struct hci_job *w, hck_tok *tk, uint64_t s, uint64_t end)
+ * window after window until it is done or the file ends.  *@rep: the
+ * end of the range's bytes counted in the job's progress so far, moved
+ * on window by window (the table sizes its growths from it,
+ * hc_table_set_progress, as well as the display). */
+static int window_feed(struct hci_job *w, hck_tok *tk, uint64_t s, uint64_t end,
+		       uint64_t *rep)
 {
 	uint64_t len = w->win;
 	size_t rel, n, used;
@@ -389,10 +393,15 @@ static int window_feed(struct hci_job *w, hck_tok *tk, uint64_t s, uint64_t end)
 				       end > s ? end - s : 0, &used);
 		if (rc)
 			return table_fail(w, rc);
-		if (used)
+		if (used) {
 			s += used;
-		else
+			if ((s < end ? s : end) > *rep) {
+				hci__progress(w, (s < end ? s : end) - *rep);
+				*rep = s < end ? s : end;
+			}
+		} else {
 			len = window_grow(w, len); /* not a byte further */
+		}
 	}
 	return HC_OK;
 }
@@ -400,7 +409,7 @@ static int window_feed(struct hci_job *w, hck_tok *tk, uint64_t s, uint64_t end)
 static int run_mapped(struct hci_job *w, const struct hci__item *it,
 		      hck_tok *tk)
 {
-	uint64_t start = it->start, end = it->end, s = 0;
+	uint64_t start = it->start, end = it->end, s = 0, rep = it->start;
 	int rc;
 
 	rc = open_input(w, it->input);
@@ -413,7 +422,7 @@ static int run_mapped(struct hci_job *w, const struct hci__item *it,
 	if (start < end) {
 		rc = window_align(w, tk, start, &s);
 		if (!rc && s < end)
-			rc = window_feed(w, tk, s, end);
+			rc = window_feed(w, tk, s, end, &rep);
 		if (rc)
 			return rc;
 	}
@@ -436,7 +445,8 @@ static int run_mapped(struct hci_job *w, const struct hci__item *it,
 			madvise((void *)(w->cur_map + (a - w->win_off)), e - a,
 				MADV_DONTNEED);
 	}
-	hci__progress(w, it->end - it->start);
+	if (it->end > rep)
+		hci__progress(w, it->end - rep);
 	return HC_OK;
 }
 

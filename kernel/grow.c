@@ -700,34 +700,28 @@ static int grow_private(struct hc_table *t, unsigned g, uint64_t bytes,
 }
 
 /*
- * The keys generation @g is expected to end with: its claimed count
- * extrapolated to the end of the work (the share done that
- * hc_table_set_progress() last recorded), or 0 where none was.  The
- * keys of a stream grow ever slower, so this is rather too many.
+ * The keys generation @g is expected to end with (hc_table_set_progress
+ * put them in the header), and at least those it has; 0 where nobody
+ * said.
  */
 static uint64_t want_keys(const struct hc_table *t, unsigned g)
 {
-	unsigned __int128 w;
-	uint64_t p, n;
+	uint64_t e, n;
 
 	/* ORDER: relaxed. A figure that only sizes a growth (M1); a stale
-	 * share sizes it from an older one. */
-	p = hc_atomic_load_relaxed(&t->hdr->progress);
+	 * one sizes it from an older expectation. */
+	e = hc_atomic_load_relaxed(&t->hdr->expect);
 	/* ORDER: relaxed. A figure too (M7): flushed in batches, so low by
-	 * a batch a process, which the sixteenth to spare covers. */
+	 * a batch a process, which the 1/64 to spare covers. */
 	n = hc_atomic_load_relaxed(&t->hdr->gens[g].claimed);
-
-	if (p == 0 || p > (UINT64_C(1) << 32))
-		return 0;
-	w = ((unsigned __int128)n << 32) / p;
-	return w >> 63 ? UINT64_MAX >> 1 : (uint64_t)w;
+	return e && e < n ? n : e;
 }
 
 /*
  * The rung generation @g + 1 takes from @g's, @r (M1): the next
  * doubling, r + HC_RUNG_STEPS; or, where the keys expected at the end
  * (want_keys) fit below the growth load in a rung before it with a
- * sixteenth to spare, the first such rung, so that the last generation
+ * 1/64 to spare, the first such rung, so that the last generation
  * is no larger than it must be.  Smaller steps only while the
  * generations left could still double to the maximum.  0 where no rung
  * is allowed (the maximum, the geometry).
@@ -741,7 +735,7 @@ static unsigned next_rung(const struct hc_table *t, unsigned g, unsigned r)
 	     c *= 2)
 		need++;
 	if (want && left > need) {
-		unsigned __int128 fit = (unsigned __int128)(want + want / 16)
+		unsigned __int128 fit = (unsigned __int128)(want + want / 64)
 					<< 16;
 
 		for (unsigned n = r + 1; n < r + HC_RUNG_STEPS; n++) {
@@ -820,9 +814,37 @@ static int grow(struct hc_table *t, unsigned g, int need)
 	return hc__help(t, g);
 }
 
+/* The keys @t holds now, about: the claims flushed into its newest
+ * generation, or into the one a migration leaves while it has more. */
+static uint64_t keys_now(const struct hc_table *t)
+{
+	unsigned cur, top;
+	uint64_t a, b;
+
+	if (hc__gen_bounds(t, &cur, &top))
+		return 0;
+	/* ORDER: relaxed. Figures (M7). */
+	a = hc_atomic_load_relaxed(&t->hdr->gens[cur].claimed);
+	/* ORDER: relaxed. As above. */
+	b = hc_atomic_load_relaxed(&t->hdr->gens[top].claimed);
+	return a > b ? a : b;
+}
+
+/*
+ * Record the share of the work done, p, and from it the keys the table
+ * will end with (M1): the keys now, k, plus the rest of the work at the
+ * rate of new keys since a snapshot 1/32 to 1/16 of the work ago.  A
+ * stream finds new keys ever more slowly (its curve is concave), so
+ * that rate is at least the rate to come, and the figure rather too
+ * many; before two snapshots, the rate from the start, k / p.  The
+ * snapshots are this handle's (a call that finds another thread of it
+ * here skips); the figure is the table's, for every process's growths.
+ */
 int hc_table_set_progress(hc_table *t, uint64_t done, uint64_t total)
 {
-	uint64_t p;
+	const uint64_t one = UINT64_C(1) << 32, step = one / 32;
+	uint64_t p, k, e = 0;
+	unsigned __int128 x;
 
 	if (!t || (total && done > total))
 		return HC_EINVAL;
@@ -831,9 +853,32 @@ int hc_table_set_progress(hc_table *t, uint64_t done, uint64_t total)
 	if (!t->grows)
 		return HC_OK;
 	p = total ? (uint64_t)(((unsigned __int128)done << 32) / total) : 0;
+	k = keys_now(t);
+	if (pthread_mutex_trylock((pthread_mutex_t *)t->map_lock) != 0)
+		return HC_OK;
+	if (p == 0 || p < t->prog_p[1]) {
+		/* Forgotten, or another job: no history. */
+		t->prog_p[0] = t->prog_p[1] = t->prog_k[0] = t->prog_k[1] = 0;
+	} else {
+		if (p - t->prog_p[1] >= step) {
+			t->prog_p[0] = t->prog_p[1];
+			t->prog_k[0] = t->prog_k[1];
+			t->prog_p[1] = p;
+			t->prog_k[1] = k;
+		}
+		if (p > t->prog_p[0] && k >= t->prog_k[0]) {
+			x = (unsigned __int128)(k - t->prog_k[0]) * (one - p) /
+				    (p - t->prog_p[0]) +
+			    k;
+			e = x >> 62 ? UINT64_C(1) << 62 : (uint64_t)x;
+		}
+		if (e == 0)
+			e = 1; /* known, and no keys yet: as small as can be */
+	}
+	pthread_mutex_unlock((pthread_mutex_t *)t->map_lock);
 	/* ORDER: relaxed. A figure that only sizes a growth (want_keys,
-	 * M1); a stale one sizes it from an older share. */
-	hc_atomic_store_relaxed(&t->hdr->progress, p);
+	 * M1); a stale one sizes it from an older expectation. */
+	hc_atomic_store_relaxed(&t->hdr->expect, e);
 	return HC_OK;
 }
 

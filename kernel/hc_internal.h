@@ -202,8 +202,8 @@ struct hc__header {
 	hc_aword seal; /* 664: 0 (format 2.0), or tag | epoch | writers:
 			* the body checksums are valid iff tag = SEALED */
 	uint64_t header_sum; /* 672: sealed: xxh3 of this page, this word 0 */
-	hc_aword progress; /* 680: 0, or the share of the work done, in
-			    * 2^-32 (hc_table_set_progress; M1) */
+	hc_aword expect; /* 680: 0, or the keys the table is expected to end
+			  * with (hc_table_set_progress; M1) */
 	uint8_t reserved1[704 - 688]; /* 688: zero */
 	hc_aword pins[HC_PINS]; /* 704: pid << 8 | generation, 0 = free (M9) */
 	hc_aword cur; /* 1024: current generation (the oldest in use) */
@@ -427,6 +427,9 @@ struct hc_table {
 	const struct hc__kind *ops; /* the kind's table (hc__kind_of) */
 	int mode;
 	int writable;
+	/* hc_table_set_progress(), this process: two snapshots of (share
+	 * of the work done in 2^-32, keys), at least 1/32 apart */
+	uint64_t prog_p[2], prog_k[2];
 	int home; /* enum hc__home */
 	int fd; /* the memfd, shm object or file behind the mapping, or -1 */
 	int lock_fd; /* opened under this process's exclusive hc_lock: a

@@ -871,7 +871,7 @@ static int save_gen(hc_table *t, int fd, unsigned g)
 	/* The copy has one generation and nobody in it (M9). */
 	hh.freed = 0;
 	hh.pin_over = 0;
-	hh.progress = 0;
+	hh.expect = 0;
 	for (unsigned i = 0; i < HC_PINS; i++)
 		hh.pins[i] = 0;
 	hh.obj_end = round_up64(total, HC_PAGE);

@@ -131,9 +131,9 @@ void hc__seal_register(struct hc_table *t)
 	}
 	if (n == 0 && t->grows)
 		/* ORDER: relaxed. The first writer of a table nobody writes
-		 * starts new work: a share recorded by an earlier job would
-		 * size its growths (hc_table_set_progress, M1); a figure. */
-		hc_atomic_store_relaxed(&t->hdr->progress, 0);
+		 * starts new work: keys an earlier job expected would size
+		 * its growths (hc_table_set_progress, M1); a figure. */
+		hc_atomic_store_relaxed(&t->hdr->expect, 0);
 	t->sealer = 1;
 	t->sealer_pid = hc__pid();
 }

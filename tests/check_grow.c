@@ -749,8 +749,8 @@ static uint64_t count_past(hc_table *t, uint64_t i)
 /*
  * The size of each growth follows hc_table_set_progress (M1): with all
  * the work done, the first rung that holds the keys (1.25x); with none
- * recorded, a doubling; half done, the keys twice over, so the next
- * doubling.  Every count stays.  Each growing kind, a table of 1024
+ * recorded, a doubling; a quarter done, the keys 4 times over, so the
+ * next doubling.  Every count stays.  Each growing kind, a table of 1024
  * slots and one of 1088 (narrow: 68 buckets, never a power of two; its
  * rungs must be whole buckets, so a quarter of it is).
  */
@@ -772,7 +772,9 @@ START_TEST(grow_rungs)
 	ck_assert_ok(hc_table_set_progress(t, 0, 0));
 	grow_past(t, 1, &n);
 	hc_assert_eq(hc__gen_cap(t, 2), c0 / 4 * 10);
-	ck_assert_ok(hc_table_set_progress(t, 1, 2));
+	/* A quarter done with the keys it has: 4 times those, about 1.6 x
+	 * its 2.5 c0 slots: only the doubling holds them. */
+	ck_assert_ok(hc_table_set_progress(t, 1, 4));
 	grow_past(t, 2, &n);
 	hc_assert_eq(hc__gen_cap(t, 3), c0 / 4 * 20);
 	for (uint64_t i = 0; i < n; i++)
