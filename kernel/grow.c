@@ -712,7 +712,7 @@ static uint64_t want_keys(const struct hc_table *t, unsigned g)
 	 * one sizes it from an older expectation. */
 	e = hc_atomic_load_relaxed(&t->hdr->expect);
 	/* ORDER: relaxed. A figure too (M7): flushed in batches, so low by
-	 * a batch a process, which the 1/64 to spare covers. */
+	 * a batch a process: nothing next to the keys. */
 	n = hc_atomic_load_relaxed(&t->hdr->gens[g].claimed);
 	return e && e < n ? n : e;
 }
@@ -721,7 +721,7 @@ static uint64_t want_keys(const struct hc_table *t, unsigned g)
  * The rung generation @g + 1 takes from @g's, @r (M1): the next
  * doubling, r + HC_RUNG_STEPS; or, where the keys expected at the end
  * (want_keys) fit below the growth load in a rung before it with a
- * 1/64 to spare, the first such rung, so that the last generation
+ * nothing to spare (the figure is high already), the first such rung, so that the last generation
  * is no larger than it must be.  Smaller steps only while the
  * generations left could still double to the maximum.  0 where no rung
  * is allowed (the maximum, the geometry).
@@ -735,8 +735,7 @@ static unsigned next_rung(const struct hc_table *t, unsigned g, unsigned r)
 	     c *= 2)
 		need++;
 	if (want && left > need) {
-		unsigned __int128 fit = (unsigned __int128)(want + want / 64)
-					<< 16;
+		unsigned __int128 fit = (unsigned __int128)want << 16;
 
 		for (unsigned n = r + 1; n < r + HC_RUNG_STEPS; n++) {
 			c = rung_allowed(t, n, cap);
@@ -833,7 +832,7 @@ static uint64_t keys_now(const struct hc_table *t)
 /*
  * Record the share of the work done, p, and from it the keys the table
  * will end with (M1): the keys now, k, plus the rest of the work at the
- * rate of new keys since a snapshot 1/32 to 1/16 of the work ago.  A
+ * rate of new keys since a snapshot 1/64 to 1/32 of the work ago.  A
  * stream finds new keys ever more slowly (its curve is concave), so
  * that rate is at least the rate to come, and the figure rather too
  * many; before two snapshots, the rate from the start, k / p.  The
@@ -842,7 +841,7 @@ static uint64_t keys_now(const struct hc_table *t)
  */
 int hc_table_set_progress(hc_table *t, uint64_t done, uint64_t total)
 {
-	const uint64_t one = UINT64_C(1) << 32, step = one / 32;
+	const uint64_t one = UINT64_C(1) << 32, step = one / 64;
 	uint64_t p, k, e = 0;
 	unsigned __int128 x;
 

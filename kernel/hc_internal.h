@@ -428,7 +428,7 @@ struct hc_table {
 	int mode;
 	int writable;
 	/* hc_table_set_progress(), this process: two snapshots of (share
-	 * of the work done in 2^-32, keys), at least 1/32 apart */
+	 * of the work done in 2^-32, keys), at least 1/64 apart */
 	uint64_t prog_p[2], prog_k[2];
 	int home; /* enum hc__home */
 	int fd; /* the memfd, shm object or file behind the mapping, or -1 */

@@ -298,10 +298,11 @@ class Table:
     def set_progress(self, done, total):
         """Tell a growing table how far the work is, ``done`` of
         ``total`` units (bytes read, say) of all the adds
-        (hc_table_set_progress): its growths then take 1.25x, 1.5x or
-        1.75x instead of 2x where the keys so far, scaled to the end,
-        fit, so the last one is sized to the keys.  A hint only; total
-        0 forgets it."""
+        (hc_table_set_progress): it expects the keys it has plus the
+        rest of the work at the recent rate of new keys, and a growth
+        takes a smaller step than 2x where those fit, so the last one
+        is sized to the keys.  Call it as the work goes.  A hint only;
+        total 0 forgets it."""
         _check(lib.hc_table_set_progress(self._h, done, total),
                "set_progress")
 
