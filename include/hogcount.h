@@ -487,9 +487,9 @@ HC_API int hc_table_sync(hc_table *t);
  * hc_table_set_progress - tell a growing table how far the work is:
  * @done of @total units (bytes read, say) of all the adds every process
  * will make.  The table then expects to end with the keys it has plus
- * the rest of the work at the rate of new keys since this handle's
- * call 1/64 to 1/32 of the work ago (rather too many: a stream finds new
- * keys ever slower), and a growth takes the smallest step (to 5/4, 6/4
+ * the rest of the work at the rate of new keys over the last 1/16 of it
+ * (a line fitted to this handle's calls; rather too many: a stream
+ * finds new keys ever slower), and a growth takes the smallest step (to 5/4, 6/4
  * or 7/4 of the capacity's last doubling, or the next doubling) that
  * holds those below the growth load; with no call it
  * doubles.  So the last generation is sized to the keys instead of the

@@ -832,18 +832,20 @@ static uint64_t keys_now(const struct hc_table *t)
 /*
  * Record the share of the work done, p, and from it the keys the table
  * will end with (M1): the keys now, k, plus the rest of the work at the
- * rate of new keys since a snapshot 1/64 to 1/32 of the work ago.  A
- * stream finds new keys ever more slowly (its curve is concave), so
- * that rate is at least the rate to come, and the figure rather too
- * many; before two snapshots, the rate from the start, k / p.  The
- * snapshots are this handle's (a call that finds another thread of it
- * here skips); the figure is the table's, for every process's growths.
+ * rate of new keys over the last 1/16 of it, the slope of a least-
+ * squares line through this handle's samples (one each 1/1024 of the
+ * work; the fit evens out that the keys of the blocks in flight are in
+ * k before their bytes are in p).  A stream finds new keys ever more
+ * slowly (its curve is concave), so that rate is about the rate 1/32
+ * back, at least the rate to come, and the figure rather too many;
+ * with fewer than 8 samples, the rate since the start, k / p.  A call
+ * that finds another thread of the handle here skips; the figure is
+ * the table's, for every process's growths.
  */
 int hc_table_set_progress(hc_table *t, uint64_t done, uint64_t total)
 {
-	const uint64_t one = UINT64_C(1) << 32, step = one / 64;
-	uint64_t p, k, e = 0;
-	unsigned __int128 x;
+	double p, k, e = 0, n = 0, mp = 0, mk = 0, sxx = 0, sxy = 0;
+	unsigned i, last;
 
 	if (!t || (total && done > total))
 		return HC_EINVAL;
@@ -851,33 +853,55 @@ int hc_table_set_progress(hc_table *t, uint64_t done, uint64_t total)
 		return HC_ERDONLY;
 	if (!t->grows)
 		return HC_OK;
-	p = total ? (uint64_t)(((unsigned __int128)done << 32) / total) : 0;
-	k = keys_now(t);
+	p = total ? (double)done / (double)total : 0;
+	k = (double)keys_now(t);
 	if (pthread_mutex_trylock((pthread_mutex_t *)t->map_lock) != 0)
 		return HC_OK;
-	if (p == 0 || p < t->prog_p[1]) {
-		/* Forgotten, or another job: no history. */
-		t->prog_p[0] = t->prog_p[1] = t->prog_k[0] = t->prog_k[1] = 0;
-	} else {
-		if (p - t->prog_p[1] >= step) {
-			t->prog_p[0] = t->prog_p[1];
-			t->prog_k[0] = t->prog_k[1];
-			t->prog_p[1] = p;
-			t->prog_k[1] = k;
+	last = (t->prog_at + t->prog_n + HC_PROG_SAMPLES - 1) % HC_PROG_SAMPLES;
+	if (p == 0 || (t->prog_n && p < t->prog_p[last]))
+		t->prog_n = 0; /* forgotten, or another job: no history */
+	if (p > 0 && (!t->prog_n || p - t->prog_p[last] >= 1.0 / 1024)) {
+		i = (t->prog_at + t->prog_n) % HC_PROG_SAMPLES;
+		if (t->prog_n == HC_PROG_SAMPLES)
+			t->prog_at = (t->prog_at + 1) % HC_PROG_SAMPLES;
+		else
+			t->prog_n++;
+		t->prog_p[i] = p;
+		t->prog_k[i] = k;
+	}
+	for (i = 0; i < t->prog_n; i++) {
+		unsigned x = (t->prog_at + i) % HC_PROG_SAMPLES;
+
+		if (t->prog_p[x] < p - 1.0 / 16)
+			continue; /* the last 1/16 of the work only */
+		n++;
+		mp += t->prog_p[x];
+		mk += t->prog_k[x];
+	}
+	if (n >= 8) {
+		mp /= n;
+		mk /= n;
+		for (i = 0; i < t->prog_n; i++) {
+			unsigned x = (t->prog_at + i) % HC_PROG_SAMPLES;
+
+			if (t->prog_p[x] < p - 1.0 / 16)
+				continue;
+			sxx += (t->prog_p[x] - mp) * (t->prog_p[x] - mp);
+			sxy += (t->prog_p[x] - mp) * (t->prog_k[x] - mk);
 		}
-		if (p > t->prog_p[0] && k >= t->prog_k[0]) {
-			x = (unsigned __int128)(k - t->prog_k[0]) * (one - p) /
-				    (p - t->prog_p[0]) +
-			    k;
-			e = x >> 62 ? UINT64_C(1) << 62 : (uint64_t)x;
-		}
-		if (e == 0)
-			e = 1; /* known, and no keys yet: as small as can be */
 	}
 	pthread_mutex_unlock((pthread_mutex_t *)t->map_lock);
+	if (p > 0) {
+		if (n >= 8 && sxx > 0)
+			e = k + (1 - p) * (sxy > 0 ? sxy / sxx : 0);
+		else
+			e = k / p;
+		/* Known, and no keys yet: as small as can be. */
+		e = e < 1 ? 1 : e > 0x1p62 ? 0x1p62 : e;
+	}
 	/* ORDER: relaxed. A figure that only sizes a growth (want_keys,
 	 * M1); a stale one sizes it from an older expectation. */
-	hc_atomic_store_relaxed(&t->hdr->expect, e);
+	hc_atomic_store_relaxed(&t->hdr->expect, (uint64_t)e);
 	return HC_OK;
 }
 

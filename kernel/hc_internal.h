@@ -59,6 +59,9 @@
  * doubled) in their low bits, below the page the offset is a multiple
  * of. */
 #define HC_RUNG_STEPS 4u
+/* hc_table_set_progress(): samples a handle keeps, one each 1/1024 of
+ * the work, so the last 1/16 of it. */
+#define HC_PROG_SAMPLES 64u
 #define HC_RUNG_MASK (HC_PAGE - 1u)
 #define HC_MIG_BLOCK 4096u /* slots per migration block */
 #define HC_PAGE 4096u
@@ -427,9 +430,11 @@ struct hc_table {
 	const struct hc__kind *ops; /* the kind's table (hc__kind_of) */
 	int mode;
 	int writable;
-	/* hc_table_set_progress(), this process: two snapshots of (share
-	 * of the work done in 2^-32, keys), at least 1/64 apart */
-	uint64_t prog_p[2], prog_k[2];
+	/* hc_table_set_progress(), this process: the last HC_PROG_SAMPLES
+	 * (share of the work done, keys), 1/1024 of the work apart, in a
+	 * ring from prog_at */
+	double prog_p[HC_PROG_SAMPLES], prog_k[HC_PROG_SAMPLES];
+	unsigned prog_n, prog_at;
 	int home; /* enum hc__home */
 	int fd; /* the memfd, shm object or file behind the mapping, or -1 */
 	int lock_fd; /* opened under this process's exclusive hc_lock: a
