@@ -449,13 +449,14 @@ class TestGrow(unittest.TestCase):
         self.assertEqual(p.stats()["distinct"], 50000)
 
     def test_progress_sizes_growth(self):
-        # All the work done: each growth takes the first rung that holds
-        # the keys (1.25x), not 2x; the counts are the same.
+        # All the work done: the next growth takes the first rung that
+        # holds the keys (1.25x), not 2x; the counts are the same.
         # 60000 keys: doubling ends at 2^17 slots (2^16 holds 52428).
         keys = np.arange(1, 60001, dtype=np.uint64) * 2654435761
         t = Table.create()
+        t.add_batch(keys[:50000])  # doubling up to 2^16 slots
         t.set_progress(1, 1)
-        t.add_batch(keys)
+        t.add_batch(keys[50000:])
         d = Table.create()
         d.add_batch(keys)
         self.assertEqual(t.stats()["distinct"], 60000)
