@@ -177,14 +177,16 @@ static int rd_entry(struct brd *r, uint64_t prev, uint64_t *l, uint64_t *s)
 		return HC_ECORRUPT;
 	*l = (unsigned)b >> 4;
 	*s = (unsigned)b & 15;
-	if (*l == 15 && (rc = rd_var(r, l)) == HC_OK)
+	if (*l == 15) {
+		if ((rc = rd_var(r, l)) != HC_OK)
+			return rc;
 		*l += 15;
-	else if (*l == 15)
-		return rc;
-	if (*s == 15 && (rc = rd_var(r, s)) == HC_OK)
+	}
+	if (*s == 15) {
+		if ((rc = rd_var(r, s)) != HC_OK)
+			return rc;
 		*s += 15;
-	else if (*s == 15)
-		return rc;
+	}
 	if (*l > prev || *s == 0 || *l + *s > HC_KEY_BYTES_MAX)
 		return HC_ECORRUPT;
 	return HC_OK;

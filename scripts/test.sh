@@ -12,7 +12,8 @@ scripts/deps.sh test
 jobs=$(nproc)
 out=${HC_TEST_DIR:-$top/build-test}
 
-step() { printf '\n== %s ==\n' "$*"; }
+# Each step says how long the run has taken so far: CI has 20 minutes.
+step() { printf '\n== %s (at %d s) ==\n' "$*" "$SECONDS"; }
 
 step "plain build (-Werror) and all tests"
 cmake -S . -B "$out/plain" -DHC_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -100,16 +101,19 @@ cmake --build "$out/clang" -j"$jobs"
 ctest --test-dir "$out/clang" -L unit -LE long --output-on-failure -j"$jobs"
 
 step "ASan+UBSan build, all tests"
+# -O1 (asserts kept): the sanitizers' advice, and about a fifth off the
+# suites' time against -O0.
 cmake -S . -B "$out/asan" -DHC_WERROR=ON -DHC_SANITIZE=address,undefined \
-	-DCMAKE_BUILD_TYPE=Debug >/dev/null
+	-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1" >/dev/null
 cmake --build "$out/asan" -j"$jobs"
 ctest --test-dir "$out/asan" -LE 'long|nosan' --output-on-failure -j"$jobs"
 
 step "TSan build, threaded tests"
 cmake -S . -B "$out/tsan" -DHC_WERROR=ON -DHC_SANITIZE=thread \
-	-DCMAKE_BUILD_TYPE=Debug -DHC_BUILD_CLI=OFF >/dev/null
+	-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1" \
+	-DHC_BUILD_CLI=OFF >/dev/null
 cmake --build "$out/tsan" -j"$jobs"
-ctest --test-dir "$out/tsan" -L threads --output-on-failure
+ctest --test-dir "$out/tsan" -L threads --output-on-failure -j"$jobs"
 
 step "fuzz smoke (libFuzzer, ASan+UBSan, 10 s per harness)"
 HC_FUZZ_DIR="$out/fuzz" scripts/fuzz.sh -t 10
