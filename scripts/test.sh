@@ -109,9 +109,10 @@ cmake --build "$out/asan" -j"$jobs"
 ctest --test-dir "$out/asan" -LE 'long|nosan' --output-on-failure -j"$jobs"
 
 step "TSan build, threaded tests"
+# -O0: at -O1 gcc inlines libatomic_ops' fences, which TSan refuses
+# (-Wtsan).
 cmake -S . -B "$out/tsan" -DHC_WERROR=ON -DHC_SANITIZE=thread \
-	-DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1" \
-	-DHC_BUILD_CLI=OFF >/dev/null
+	-DCMAKE_BUILD_TYPE=Debug -DHC_BUILD_CLI=OFF >/dev/null
 cmake --build "$out/tsan" -j"$jobs"
 ctest --test-dir "$out/tsan" -L threads --output-on-failure -j"$jobs"
 
