@@ -135,6 +135,34 @@ static inline uint32_t hc_atomic32_cas_relaxed(hc_aword32 *p, uint32_t expect,
 }
 
 /*
+ * A relaxed snapshot of 16 bytes, for scans of a bucket (kind_narrow.c):
+ * each naturally aligned 4- or 8-byte word within is read whole, as a
+ * relaxed load of it would read it, with no order among them.  x86-64
+ * does not tear an aligned element of an SSE2 load (Boost.Unordered's
+ * concurrent_flat_map reads its groups' metadata so).  Not under
+ * ThreadSanitizer, which cannot see such a load as atomic: there, and
+ * where HC_HAVE_VEC_LOAD is 0, the scans read word by word.
+ */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HC_TSAN_BUILD 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define HC_TSAN_BUILD 1
+#endif
+#if defined(__SSE2__) && !defined(HC_TSAN_BUILD)
+#include <emmintrin.h>
+#define HC_HAVE_VEC_LOAD 1
+static inline __m128i hc_atomic_load16_relaxed(const volatile void *p)
+{
+	return _mm_loadu_si128((const __m128i *)(uintptr_t)p);
+}
+#else
+#define HC_HAVE_VEC_LOAD 0
+#endif
+
+/*
  * Compare-and-swap of two adjacent words (16 B, 16-aligned) with release
  * on success: {0, 0} becomes {@w, @c} in one locked instruction
  * (cmpxchg16b on x86-64, built with -mcx16).  Returns 1 if it did.

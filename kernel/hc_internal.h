@@ -374,6 +374,7 @@ struct hc__gv {
 	/* narrow: buckets, 2^lbk <= nbk < 2^(lbk + 1) (a power of two, or
 	 * not: a home bucket is (mk >> qbits) * nbk >> lbk) */
 	uint64_t nbk, nrcp; /* nrcp: UINT64_MAX / nbk */
+	uint64_t nprobe; /* narrow: buckets a probe visits */
 	uint64_t prcp; /* packed: UINT64_MAX / capacity */
 	unsigned lbk;
 	/* generation >= 1: the slots of the generation before it, whose
@@ -999,8 +1000,20 @@ struct hc__stage {
 	int (*update)(void *ctx, const struct hc__gv *v, size_t base, size_t i,
 		      uint64_t home);
 	int views; /* 0: one flat array, no generation to view (dense) */
+	/* or NULL: a second address to prefetch (the rest of a bucket
+	 * wider than a cache line) */
+	const void *(*addr2)(void *ctx, const struct hc__gv *v, uint64_t home);
 };
 int hc__after_fail(struct hc_table *t, unsigned g, int rc, int pin);
+
+static inline __attribute__((always_inline)) void
+hc__stage_prefetch(const struct hc__stage *st, void *ctx,
+		   const struct hc__gv *v, uint64_t home)
+{
+	__builtin_prefetch(st->addr(ctx, v, home), 1, 3);
+	if (st->addr2)
+		__builtin_prefetch(st->addr2(ctx, v, home), 1, 3);
+}
 
 /*
  * The staged batch pipeline, shared by every kind (kind_<name>.c): per
@@ -1031,13 +1044,11 @@ hc__staged(struct hc_table *t, void *ctx, size_t n, size_t *done,
 		}
 		st->hash(ctx, &v, base, m, homes);
 		for (i = 0; i < m && i < HC_PREFETCH_DIST; i++)
-			__builtin_prefetch(st->addr(ctx, &v, homes[i]), 1, 3);
+			hc__stage_prefetch(st, ctx, &v, homes[i]);
 		for (i = 0; i < m; i++) {
 			if (i + HC_PREFETCH_DIST < m)
-				__builtin_prefetch(
-					st->addr(ctx, &v,
-						 homes[i + HC_PREFETCH_DIST]),
-					1, 3);
+				hc__stage_prefetch(st, ctx, &v,
+						   homes[i + HC_PREFETCH_DIST]);
 			rc = st->update(ctx, &v, base, i, homes[i]);
 			if (rc)
 				break;

@@ -329,7 +329,7 @@ static int bytes_add_batch(struct hc_table *t, const void *const *keys,
 			   size_t *done, int mode)
 {
 	static const struct hc__stage stage = { bytes_hash, bytes_addr,
-						bytes_update, 1 };
+						bytes_update, 1, NULL };
 	struct bytes_batch b;
 
 	b.t = t;

@@ -63,7 +63,7 @@ static int dense_add_batch(struct hc_table *t, const uint64_t *keys,
 			   int mode)
 {
 	static const struct hc__stage stage = { dense_hash, dense_addr,
-						dense_update, 0 };
+						dense_update, 0, NULL };
 	struct dense_batch b;
 
 	b.t = t;

@@ -125,32 +125,45 @@ static uint64_t narrow_gen_area(unsigned K, uint64_t cap)
 /* ---- words ------------------------------------------------------------ */
 
 /*
- * Slot @i of generation @v, as a word of its width.  The three accessors
- * are the kind's only atomic accesses to slots; each call site says what
- * it publishes or observes.
+ * Slot @i of generation @v, as a word of its width @W (v->ssize; the
+ * adds' probe passes a constant, so that each width has its own code).
+ * These accessors and nscan's loads are the kind's only atomic accesses
+ * to slots; each call site says what it publishes or observes.
  */
-static inline uint64_t nload(const struct hc__gv *v, uint64_t i)
+static inline __attribute__((always_inline)) uint64_t
+nload_w(const struct hc__gv *v, uint64_t i, unsigned W)
 {
 	/* ORDER: relaxed. Every call site needs atomicity only: a slot's
 	 * key part and count are one word, published by one CAS (G1); a
 	 * saturated word's overflow part is found by the key, and a
 	 * copier claims it again where it sees none (ovf_freeze). */
-	if (v->ssize == 4)
+	if (W == 4)
 		return hc_atomic32_load_relaxed(&v->w32[i]);
 	/* ORDER: relaxed. As above, for 8-byte slots. */
 	return hc_atomic_load_relaxed(&v->packed[i]);
 }
 
-static inline uint64_t ncas(const struct hc__gv *v, uint64_t i, uint64_t e,
-			    uint64_t d)
+static inline uint64_t nload(const struct hc__gv *v, uint64_t i)
+{
+	return nload_w(v, i, v->ssize);
+}
+
+static inline __attribute__((always_inline)) uint64_t
+ncas_w(const struct hc__gv *v, uint64_t i, uint64_t e, uint64_t d, unsigned W)
 {
 	/* ORDER: relaxed CAS. One indivisible update of one word; the call
 	 * sites argue why nothing else needs ordering (G1, G3, M3). */
-	if (v->ssize == 4)
+	if (W == 4)
 		return hc_atomic32_cas_relaxed(&v->w32[i], (uint32_t)e,
 					       (uint32_t)d);
 	/* ORDER: relaxed CAS. As above, for 8-byte slots. */
 	return hc_atomic_cas_relaxed(&v->packed[i], e, d);
+}
+
+static inline uint64_t ncas(const struct hc__gv *v, uint64_t i, uint64_t e,
+			    uint64_t d)
+{
+	return ncas_w(v, i, e, d, v->ssize);
 }
 
 static inline void nstore(const struct hc__gv *v, uint64_t i, uint64_t x)
@@ -199,9 +212,20 @@ static inline uint64_t ndiv(const struct hc__gv *v, uint64_t y, uint64_t *r)
  * of at most 2^qbits mk values from ceil(hb * 2^K / nbk), so the low
  * bits say which (the packed kind's way, kind_packed.c).  That start is
  * 2^q * a + ceil(2^q * r / nbk), where hb * 2^lbk = a * nbk + r: two
- * divisions of 64-bit values while lbk <= 31, 2^35 buckets. */
+ * divisions of 64-bit values while lbk <= 31, 2^35 buckets.  A walk
+ * meets the keys of a home bucket together: @c (or NULL) keeps the last
+ * start for the next. */
+struct nstart {
+	uint64_t hb; /* the home bucket of start, or UINT64_MAX */
+	unsigned __int128 start;
+};
+#define NSTART_NONE           \
+	{                     \
+		UINT64_MAX, 0 \
+	}
+
 static inline int nhome_inv(const struct hc__gv *v, uint64_t hb, uint64_t lo,
-			    uint64_t *mk)
+			    uint64_t *mk, struct nstart *c)
 {
 	const unsigned q = v->qbits;
 	unsigned __int128 start;
@@ -211,13 +235,19 @@ static inline int nhome_inv(const struct hc__gv *v, uint64_t hb, uint64_t lo,
 		*mk = hb << q | lo;
 		return 0;
 	}
-	if (v->lbk <= 31u) {
+	if (c && c->hb == hb) {
+		start = c->start;
+	} else if (v->lbk <= 31u) {
 		a = ndiv(v, hb << v->lbk, &r);
 		x = ndiv(v, (r << q) + v->nbk - 1, &r2);
 		start = ((unsigned __int128)a << q) + x;
 	} else {
 		start = (((unsigned __int128)hb << (q + v->lbk)) + v->nbk - 1) /
 			v->nbk;
+	}
+	if (c) {
+		c->hb = hb;
+		c->start = start;
 	}
 	x = (uint64_t)start + ((lo - (uint64_t)start) & v->qmask);
 	if (start >> 64 || x >> (q + v->lbk) ||
@@ -238,10 +268,7 @@ static inline uint64_t prefix0(const struct hc__gv *v, uint64_t mk)
  * table. */
 static inline uint64_t nprobe(const struct hc__gv *v)
 {
-	uint64_t nb = v->capacity >> HC_NARROW_BUCKET_LG,
-		 most = (UINT64_C(1) << v->dbits) - 1;
-
-	return nb < most ? nb : most;
+	return v->nprobe;
 }
 
 /*
@@ -250,7 +277,7 @@ static inline uint64_t nprobe(const struct hc__gv *v)
  * 0 or past the probe): a walk stops rather than report a wrong key.
  */
 static inline int nlocate(const struct hc__gv *v, uint64_t i, uint64_t w,
-			  uint64_t *mk, uint64_t *home)
+			  uint64_t *mk, uint64_t *home, struct nstart *c)
 {
 	uint64_t d1 = (w >> (v->cbits + 1)) & ((UINT64_C(1) << v->dbits) - 1),
 		 b = i >> HC_NARROW_BUCKET_LG, hb;
@@ -258,7 +285,8 @@ static inline int nlocate(const struct hc__gv *v, uint64_t i, uint64_t w,
 	if (d1 == 0 || d1 > nprobe(v))
 		return HC_ECORRUPT;
 	hb = b >= d1 - 1 ? b - (d1 - 1) : b + v->nbk - (d1 - 1);
-	if (nhome_inv(v, hb, (w >> (v->cbits + 1 + v->dbits)) & v->qmask, mk))
+	if (nhome_inv(v, hb, (w >> (v->cbits + 1 + v->dbits)) & v->qmask, mk,
+		      c))
 		return HC_ECORRUPT; /* no key has that home and quotient */
 	*home = hb << HC_NARROW_BUCKET_LG;
 	return HC_OK;
@@ -267,6 +295,60 @@ static inline int nlocate(const struct hc__gv *v, uint64_t i, uint64_t w,
 static inline int nclaimed(const struct hc__gv *v, uint64_t w)
 {
 	return w != 0 && w != v->fbit;
+}
+
+/* Slots a scan reads at a time: 16 bytes of 4-byte slots. */
+#define NSCAN 4u
+_Static_assert(HC_NARROW_BUCKET % NSCAN == 0, "buckets of whole scans");
+
+/*
+ * The slots from slot @i (a multiple of NSCAN) to i + NSCAN - 1 where a
+ * probe for the key part @p may stop, as bits (bit j: slot i + j): its
+ * own, or an empty or frozen empty one, and now and then another key's
+ * (only 32 key bits are compared).  Every slot left out was claimed by
+ * another key, and a key part never changes (G1), so a probe passes it
+ * without a second look.  A probe reads the slots it stops at again, one
+ * by one: what it does there is decided by those loads, as without the
+ * scan.  Vector loads compare the 32 bits above a word's count and F
+ * (its bucket distance d + 1 first, never 0 once claimed, then the
+ * quotient's low bits); without them, every slot is a stop.
+ */
+static inline __attribute__((always_inline)) uint32_t
+nscan(const struct hc__gv *v, uint64_t i, uint64_t p, unsigned W)
+{
+#if HC_HAVE_VEC_LOAD
+	const __m128i cnt = _mm_cvtsi32_si128((int)v->cbits + 1),
+		      pv = _mm_set1_epi32((int)(uint32_t)(p >> (v->cbits + 1)));
+	__m128i y;
+
+	if (W == 4) {
+		/* ORDER: relaxed snapshot of 4 slots, each read whole: a
+		 * key part seen is the slot's for good (G1); the stops are
+		 * read again. */
+		y = _mm_srl_epi32(hc_atomic_load16_relaxed(&v->w32[i]), cnt);
+	} else {
+		/* ORDER: relaxed snapshots of 2 slots each, as above. */
+		__m128i y0 = _mm_srl_epi64(
+				hc_atomic_load16_relaxed(&v->packed[i]), cnt),
+			y1 = _mm_srl_epi64(
+				hc_atomic_load16_relaxed(&v->packed[i + 2]),
+				cnt);
+
+		/* the low halves: 32 key bits of each of the 4 slots */
+		y = _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(y0),
+						    _mm_castsi128_ps(y1),
+						    _MM_SHUFFLE(2, 0, 2, 0)));
+	}
+	return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(
+		_mm_or_si128(_mm_cmpeq_epi32(y, pv),
+			     _mm_cmpeq_epi32(y, _mm_setzero_si128()))));
+#else
+	(void)v;
+	(void)i;
+	(void)p;
+	(void)W;
+	return (1u << NSCAN) - 1u;
+#endif
 }
 
 /* ---- the overflow area ------------------------------------------------ */
@@ -385,8 +467,8 @@ static int add_word(const struct hc__gv *v, uint64_t i, uint64_t w, uint64_t mk,
  * next generation adds that much.
  */
 static inline __attribute__((always_inline)) int
-probe_add(const struct hc__gv *v, uint64_t mk, uint64_t home, uint64_t *deltap,
-	  int mode, struct hc_table *t)
+probe_add_w(const struct hc__gv *v, uint64_t mk, uint64_t home,
+	    uint64_t *deltap, int mode, struct hc_table *t, unsigned W)
 {
 	uint64_t nb = nprobe(v), cm = v->cmask, p = prefix0(v, mk),
 		 delta = *deltap;
@@ -394,45 +476,67 @@ probe_add(const struct hc__gv *v, uint64_t mk, uint64_t home, uint64_t *deltap,
 	for (uint64_t d = 0; d < nb; d++, p += v->pstep) {
 		uint64_t b = nbucket(v, home, d);
 
-		for (uint64_t i = b; i < b + HC_NARROW_BUCKET; i++) {
-			/* The key part of a word is published by one CAS
+		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
+			for (uint32_t m = nscan(v, g, p, W); m; m &= m - 1) {
+				uint64_t i = g + (unsigned)__builtin_ctz(m);
+				/* The key part of a word is published by one CAS
 			 * and never changes (design.md G1). */
-			uint64_t w = nload(v, i);
+				uint64_t w = nload_w(v, i, W);
 
-			if (w == 0) {
-				uint64_t first = delta < cm ? delta : cm;
-				hc_aword *oc = NULL;
-				int rc;
+				if (w == 0) {
+					uint64_t first =
+						delta < cm ? delta : cm;
+					hc_aword *oc = NULL;
+					int rc;
 
-				if (delta >= cm) {
-					rc = ovf_locate(v, mk, 1, OVF_PROBE,
-							&oc);
-					if (rc)
-						return rc;
-				}
-				hc__debug_yield();
-				/* Claims the empty slot with the key part and
+					if (delta >= cm) {
+						rc = ovf_locate(v, mk, 1,
+								OVF_PROBE, &oc);
+						if (rc)
+							return rc;
+					}
+					hc__debug_yield();
+					/* Claims the empty slot with the key part and
 				 * first count in one word: one process can, so
 				 * a key has one slot (G1); a frozen empty word
 				 * refuses it (M3). Killed before it: nothing;
 				 * after it and before the overflow add: the
 				 * rest of this delta. */
-				w = ncas(v, i, 0, p | first);
-				if (w == 0) {
-					hc__note_claim(t, v);
-					if (!oc)
-						return HC_OK;
-					*deltap = delta - cm;
-					return ovf_add(oc, delta - cm);
+					w = ncas_w(v, i, 0, p | first, W);
+					if (w == 0) {
+						hc__note_claim(t, v);
+						if (!oc)
+							return HC_OK;
+						*deltap = delta - cm;
+						return ovf_add(oc, delta - cm);
+					}
 				}
+				if ((w & v->kpmask) == p) {
+					/* add_word's first exact try, inline: a CAS
+				 * that fails on a frozen word (M3) and never
+				 * carries out of the field (G3). */
+					if (mode != HC_MODE_HOGWILD &&
+					    !(w & v->fbit) &&
+					    delta < cm - (w & cm) &&
+					    ncas_w(v, i, w, w + delta, W) == w)
+						return HC_OK;
+					return add_word(v, i, w, mk, deltap,
+							mode);
+				}
+				if (w == v->fbit)
+					return HC__EMIGRATE; /* frozen empty */
 			}
-			if ((w & v->kpmask) == p)
-				return add_word(v, i, w, mk, deltap, mode);
-			if (w == v->fbit)
-				return HC__EMIGRATE; /* frozen empty */
-		}
 	}
 	return HC_EFULL;
+}
+
+/* The probe for this generation's width: each its own code. */
+static inline __attribute__((always_inline)) int
+probe_add(const struct hc__gv *v, uint64_t mk, uint64_t home, uint64_t *deltap,
+	  int mode, struct hc_table *t)
+{
+	return v->ssize == 4 ? probe_add_w(v, mk, home, deltap, mode, t, 4)
+			     : probe_add_w(v, mk, home, deltap, mode, t, 8);
 }
 
 static int narrow_add(struct hc_table *t, uint64_t key, uint64_t delta,
@@ -490,6 +594,15 @@ static const void *narrow_addr(void *ctx, const struct hc__gv *v, uint64_t home)
 	return naddr(v, home);
 }
 
+/* The second half of the home bucket: its second cache line where slots
+ * are 8 bytes (128 bytes a bucket). */
+static const void *narrow_addr2(void *ctx, const struct hc__gv *v,
+				uint64_t home)
+{
+	(void)ctx;
+	return naddr(v, home + HC_NARROW_BUCKET / 2);
+}
+
 static int narrow_update(void *ctx, const struct hc__gv *v, size_t base,
 			 size_t i, uint64_t home)
 {
@@ -499,17 +612,18 @@ static int narrow_update(void *ctx, const struct hc__gv *v, size_t base,
 
 	if (b->keys[base + i] > b->t->kmask)
 		return HC_ERANGE;
-	if (b->rest_at == base + i + 1)
+	if (__builtin_expect(b->rest_at == base + i + 1, 0))
 		delta = b->rest;
 	d = delta;
 	rc = probe_add(v, b->mk[i], home, &d, b->mode, b->t);
-	if (rc != HC_OK && d != delta) {
+	if (__builtin_expect(rc == HC_OK, 1)) {
+		if (__builtin_expect(b->rest_at == base + i + 1, 0))
+			b->rest_at = 0;
+	} else if (d != delta) {
 		/* part was added: a retry adds the rest only, whatever
 		 * failed after it */
 		b->rest_at = base + i + 1;
 		b->rest = d;
-	} else if (rc == HC_OK && b->rest_at == base + i + 1) {
-		b->rest_at = 0;
 	}
 	return rc;
 }
@@ -520,7 +634,8 @@ static int narrow_add_batch(struct hc_table *t, const uint64_t *keys,
 			    int mode)
 {
 	static const struct hc__stage stage = { narrow_hash, narrow_addr,
-						narrow_update, 1 };
+						narrow_update, 1,
+						narrow_addr2 };
 	struct narrow_batch b;
 
 	b.t = t;
@@ -543,18 +658,21 @@ static int narrow_find(const struct hc__gv *v, uint64_t mk, uint64_t *slot,
 	for (uint64_t d = 0; d < nb; d++, p += v->pstep) {
 		uint64_t b = nbucket(v, home, d);
 
-		for (uint64_t i = b; i < b + HC_NARROW_BUCKET; i++) {
-			/* Key part and count are one word (G1). */
-			uint64_t x = nload(v, i);
+		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
+			for (uint32_t m = nscan(v, g, p, v->ssize); m;
+			     m &= m - 1) {
+				uint64_t i = g + (unsigned)__builtin_ctz(m);
+				/* Key part and count are one word (G1). */
+				uint64_t x = nload(v, i);
 
-			if (!nclaimed(v, x))
-				return 0; /* keys are never deleted */
-			if ((x & v->kpmask) == p) {
-				*slot = i;
-				*w = x;
-				return 1;
+				if (!nclaimed(v, x))
+					return 0; /* keys are never deleted */
+				if ((x & v->kpmask) == p) {
+					*slot = i;
+					*w = x;
+					return 1;
+				}
 			}
-		}
 	}
 	return 0;
 }
@@ -593,6 +711,7 @@ static int narrow_cx_decode(const struct hc_table *t, const struct hc__gv *v,
 			    uint64_t s, uint64_t e, struct hc__ent *out,
 			    uint64_t *n)
 {
+	struct nstart st = NSTART_NONE;
 	uint64_t k = 0;
 
 	(void)t;
@@ -602,7 +721,7 @@ static int narrow_cx_decode(const struct hc_table *t, const struct hc__gv *v,
 
 		if (!nclaimed(v, w))
 			continue;
-		if (nlocate(v, i, w, &mk, &home))
+		if (nlocate(v, i, w, &mk, &home, &st))
 			return HC_ECORRUPT;
 		c = word_count(v, w, mk);
 		if (c == 0)
@@ -661,7 +780,7 @@ static int ovf_freeze(const struct hc__gv *o, uint64_t mk, uint64_t *count)
  * CAS, and a second copier finds the key and stops.
  */
 static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
-			       uint64_t i, uint64_t *copied)
+			       uint64_t i, uint64_t *copied, struct nstart *st)
 {
 	uint64_t w = nload(o, i), seen, mk, home, c, first, p, nb;
 	int rc;
@@ -680,7 +799,7 @@ static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
 	}
 	if (w == o->fbit)
 		return HC_OK; /* frozen empty */
-	rc = nlocate(o, i, w, &mk, &home);
+	rc = nlocate(o, i, w, &mk, &home, st);
 	if (rc)
 		return rc;
 	c = w & o->cmask;
@@ -715,27 +834,30 @@ static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
 	for (uint64_t d = 0; d < nb; d++, p += n->pstep) {
 		uint64_t b = nbucket(n, home, d);
 
-		for (uint64_t j = b; j < b + HC_NARROW_BUCKET; j++) {
-			/* Only copies claim in the new generation while it
+		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
+			for (uint32_t m = nscan(n, g, p, n->ssize); m;
+			     m &= m - 1) {
+				uint64_t j = g + (unsigned)__builtin_ctz(m);
+				/* Only copies claim in the new generation while it
 			 * is filled, each with one CAS (M3). */
-			uint64_t x = nload(n, j);
+				uint64_t x = nload(n, j);
 
-			if (x == 0) {
-				/* Copies key and field in one word: all or
+				if (x == 0) {
+					/* Copies key and field in one word: all or
 				 * nothing, so a copier killed anywhere loses
 				 * nothing and a second one finds the key and
 				 * stops (M3). */
-				x = ncas(n, j, 0, p | first);
-				if (x == 0) {
+					x = ncas(n, j, 0, p | first);
+					if (x == 0) {
+						(*copied)++;
+						return HC_OK;
+					}
+				}
+				if ((x & n->kpmask) == p) {
 					(*copied)++;
 					return HC_OK;
 				}
 			}
-			if ((x & n->kpmask) == p) {
-				(*copied)++;
-				return HC_OK;
-			}
-		}
 	}
 	return HC_EFULL;
 }
@@ -744,12 +866,14 @@ static int narrow_migrate(struct hc_table *t, const struct hc__gv *o,
 			  const struct hc__gv *n, uint64_t lo, uint64_t hi,
 			  uint64_t *copied)
 {
+	struct nstart st = NSTART_NONE;
+
 	(void)t;
 	for (uint64_t i = lo; i < hi; i++) {
 		int rc;
 
 		hc__migrate_visit(i);
-		rc = narrow_migrate_slot(o, n, i, copied);
+		rc = narrow_migrate_slot(o, n, i, copied, &st);
 		if (rc)
 			return rc;
 	}
@@ -771,7 +895,7 @@ static int narrow_next(const struct hc_table *t, const struct hc__gv *v,
 
 		if (!nclaimed(v, w))
 			continue;
-		rc = nlocate(v, i, w, &mk, &home);
+		rc = nlocate(v, i, w, &mk, &home, NULL);
 		if (rc)
 			return rc;
 		/* Pass 2 reports only keys the older generation does not
@@ -792,6 +916,8 @@ static int narrow_scan(const struct hc_table *t, const struct hc__gv *v,
 		       const struct hc__gv *older, hc__count_fn fn, void *ctx,
 		       uint64_t *claimed)
 {
+	struct nstart st = NSTART_NONE;
+
 	(void)t;
 	for (uint64_t i = 0; i < v->capacity; i++) {
 		/* Key part and count are one word (design.md G1, G2). */
@@ -800,7 +926,8 @@ static int narrow_scan(const struct hc_table *t, const struct hc__gv *v,
 		if (!nclaimed(v, w))
 			continue;
 		c = w & v->cmask;
-		if ((older || c == v->cmask) && nlocate(v, i, w, &mk, &home))
+		if ((older || c == v->cmask) &&
+		    nlocate(v, i, w, &mk, &home, &st))
 			continue;
 		if (older && narrow_find(older, mk, &j, &x))
 			continue;
@@ -913,6 +1040,9 @@ static int narrow_view(const struct hc_table *t, struct hc__gv *v)
 	v->nbk = v->capacity >> HC_NARROW_BUCKET_LG;
 	v->lbk = log2_floor(v->nbk);
 	v->nrcp = UINT64_MAX / v->nbk;
+	v->nprobe = (UINT64_C(1) << g.d) - 1u;
+	if (v->nprobe > v->nbk)
+		v->nprobe = v->nbk;
 	if (v->g == 0) {
 		v->ovf = t->ovf;
 		v->ovf_cap = t->ovf_capacity;
@@ -941,13 +1071,15 @@ static uint64_t narrow_cx_home(const struct hc_table *t, const struct hc__gv *v,
 static int narrow_cx_census(const struct hc_table *t, const struct hc__gv *v,
 			    uint64_t lo, uint64_t hi, struct hc__census *cs)
 {
+	struct nstart st = NSTART_NONE;
+
 	for (uint64_t i = lo; i < hi; i++) {
 		/* Key part and count are one word (G1). */
 		uint64_t w = nload(v, i), c, mk, home, d;
 
 		if (!nclaimed(v, w))
 			continue;
-		if (nlocate(v, i, w, &mk, &home))
+		if (nlocate(v, i, w, &mk, &home, &st))
 			return HC_ECORRUPT;
 		d = hc__disp(v, i, home);
 		cs->maxd = d > cs->maxd ? d : cs->maxd;

@@ -400,7 +400,7 @@ static int packed_add_batch(struct hc_table *t, const uint64_t *keys,
 			    int mode)
 {
 	static const struct hc__stage stage = { packed_hash, packed_addr,
-						packed_update, 1 };
+						packed_update, 1, NULL };
 	struct packed_batch b;
 
 	b.t = t;

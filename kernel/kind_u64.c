@@ -170,7 +170,7 @@ static int u64_add_batch(struct hc_table *t, const uint64_t *keys,
 			 int mode)
 {
 	static const struct hc__stage stage = { u64_hash, u64_addr, u64_update,
-						1 };
+						1, NULL };
 	struct u64_batch b;
 
 	b.t = t;
