@@ -1054,18 +1054,22 @@ int hc__help(struct hc_table *t, unsigned g)
  */
 void hc__note_claim(struct hc_table *t, const struct hc__gv *v)
 {
-	uint64_t batch = v->capacity / 64, n, c;
+	/* 256, or capacity / 64 rounded down to a power of two (at least
+	 * 1): a mask, not a division, on every claim */
+	uint64_t batch = v->capacity >= 64 * 256 ? 256
+			 : v->capacity >= 128
+				 ? UINT64_C(1)
+					   << (63 - __builtin_clzll(
+							    v->capacity / 64))
+				 : 1,
+		 n, c;
 
 	if (!t->grows)
 		return;
-	if (batch > 256)
-		batch = 256;
-	if (batch == 0)
-		batch = 1;
 	/* ORDER: relaxed fetch-and-add on a process-local word (threads of
 	 * one handle); a figure only (M7). */
 	n = hc_atomic_fetch_add_relaxed(&t->local_claims[v->g], 1) + 1;
-	if (n % batch)
+	if (n & (batch - 1))
 		return;
 	/* ORDER: relaxed fetch-and-add. A figure that starts a growth; it
 	 * publishes nothing (M7). Killed before it: up to one batch is not

@@ -224,8 +224,9 @@ struct nstart {
 		UINT64_MAX, 0 \
 	}
 
-static inline int nhome_inv(const struct hc__gv *v, uint64_t hb, uint64_t lo,
-			    uint64_t *mk, struct nstart *c)
+static inline __attribute__((always_inline)) int
+nhome_inv(const struct hc__gv *v, uint64_t hb, uint64_t lo, uint64_t *mk,
+	  struct nstart *c)
 {
 	const unsigned q = v->qbits;
 	unsigned __int128 start;
@@ -276,8 +277,9 @@ static inline uint64_t nprobe(const struct hc__gv *v)
  * claimed.  HC_ECORRUPT for a word no add writes (a bucket distance of
  * 0 or past the probe): a walk stops rather than report a wrong key.
  */
-static inline int nlocate(const struct hc__gv *v, uint64_t i, uint64_t w,
-			  uint64_t *mk, uint64_t *home, struct nstart *c)
+static inline __attribute__((always_inline)) int
+nlocate(const struct hc__gv *v, uint64_t i, uint64_t w, uint64_t *mk,
+	uint64_t *home, struct nstart *c)
 {
 	uint64_t d1 = (w >> (v->cbits + 1)) & ((UINT64_C(1) << v->dbits) - 1),
 		 b = i >> HC_NARROW_BUCKET_LG, hb;
