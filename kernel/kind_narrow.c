@@ -519,9 +519,14 @@ probe_add_w(const struct hc__gv *v, uint64_t mk, uint64_t home,
 				 * carries out of the field (G3). */
 					if (mode != HC_MODE_HOGWILD &&
 					    !(w & v->fbit) &&
-					    delta < cm - (w & cm) &&
-					    ncas_w(v, i, w, w + delta, W) == w)
-						return HC_OK;
+					    delta < cm - (w & cm)) {
+						uint64_t seen = ncas_w(
+							v, i, w, w + delta, W);
+
+						if (seen == w)
+							return HC_OK;
+						w = seen; /* add_word goes on */
+					}
 					return add_word(v, i, w, mk, deltap,
 							mode);
 				}
@@ -596,13 +601,14 @@ static const void *narrow_addr(void *ctx, const struct hc__gv *v, uint64_t home)
 	return naddr(v, home);
 }
 
-/* The second half of the home bucket: its second cache line where slots
- * are 8 bytes (128 bytes a bucket). */
+/* The cache line after the home bucket's first: its second half where
+ * slots are 8 bytes (128 bytes a bucket), else the next bucket, where a
+ * probe goes on from a full one. */
 static const void *narrow_addr2(void *ctx, const struct hc__gv *v,
 				uint64_t home)
 {
 	(void)ctx;
-	return naddr(v, home + HC_NARROW_BUCKET / 2);
+	return (const unsigned char *)naddr(v, home) + 64;
 }
 
 static int narrow_update(void *ctx, const struct hc__gv *v, size_t base,

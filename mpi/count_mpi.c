@@ -127,8 +127,6 @@ struct xchg {
 	int ends; /* end marks received */
 	unsigned char end_flag; /* this rank failed: its end marks say so */
 	MPI_Request *ereq; /* its end marks */
-	hci_job *job; /* for progress_tick */
-	uint64_t prog_ms; /* its last time */
 };
 
 static void usage(FILE *f)
@@ -815,40 +813,12 @@ static void window_full(struct xchg *x)
 
 /* The sink's function: keys into the combine table; the window ends
  * when it is half full.  Returns STOPPED once any rank has failed. */
-/*
- * Every 50 ms, node rank 0 tells its node's table how far the count is
- * (hc_table_set_progress), so that the table's last growth is sized to
- * the keys it ends with.  Ranks take the work items in turn, so a rank
- * reads about 1/P of the bytes: its own part stands for everyone's.
- * Only a hint; none from standard input, whose size is not known.
- */
-static void progress_tick(struct xchg *x)
-{
-	hci_stats st = { .size = sizeof(st) };
-	struct timespec ts;
-	uint64_t ms, share;
-
-	if (x->tp->nrank != 0 || !x->job ||
-	    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts))
-		return;
-	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	if (ms - x->prog_ms < 50)
-		return;
-	x->prog_ms = ms;
-	if (hci_job_stats(x->job, &st) || st.have_stdin || !st.total)
-		return;
-	share = st.total / (uint64_t)x->tp->wsize + 1;
-	(void)hc_table_set_progress(x->table, st.done < share ? st.done : share,
-				    share);
-}
-
 static int route(void *arg, const uint64_t *keys, const void *const *ptrs,
 		 const size_t *lens, size_t n)
 {
 	struct xchg *x = arg;
 	int rc;
 
-	progress_tick(x);
 	if (x->p2p)
 		p2p_poll(x);
 	if (x->stop)
@@ -1311,7 +1281,6 @@ static int count_main(int argc, char **argv, const struct topo *tp)
 		return 1;
 	}
 	x.tp = tp;
-	x.job = w;
 	x.m = o.m;
 	x.max_size = o.max_size != 0;
 	x.bytes = !hck_int_keys(&o.m);
