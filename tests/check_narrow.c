@@ -571,6 +571,70 @@ START_TEST(narrow_fixed_count_field)
 }
 END_TEST
 
+/*
+ * The scan of a bucket compares 32 bits of a word (its distance and the
+ * quotient's low bits): keys that share them and their home bucket are
+ * false matches for each other on every look (kind_narrow.c, nscan).
+ * 62-bit keys in 2^18 8-byte slots have quotients of 48 bits; 40 such
+ * keys fill their home bucket and the next two.  Each is counted apart,
+ * in exact and HogWild adds, single and batched, and keys that share
+ * the bits but were never added read 0.  A growth (_i odd) moves them
+ * all (its copies scan the new generation the same way).
+ */
+START_TEST(narrow_scan_false_matches)
+{
+	enum { NKEY = 40, NREP = 6 };
+	hc_table *t = new_narrow(_i / 2 ? HC_MODE_HOGWILD : HC_MODE_EXACT,
+				 1 << 18, 62, _i % 2);
+	uint64_t keys[NKEY + 8], want[NKEY] = { 0 }, batch[NKEY], d[NKEY];
+	uint64_t c, seed = 0x5ca9 + (uint64_t)_i;
+	struct hc__gv v;
+	unsigned lo_bits;
+
+	hc_assert_eq(slot_size_of(t), 8);
+	ck_assert_ok(hc__gen_view(t, 0, &v));
+	lo_bits = 32u - v.dbits; /* quotient bits the scan compares */
+	ck_assert_msg(v.qbits > lo_bits + 8, "quotient of %u bits", v.qbits);
+	for (unsigned i = 0; i < NKEY + 8; i++) {
+		/* home bucket 77, the same low quotient bits, and a
+		 * different quotient above them */
+		uint64_t mk =
+			UINT64_C(77) << v.qbits | (uint64_t)(i + 1) << lo_bits |
+			(UINT64_C(0xabcdef) & ((UINT64_C(1) << lo_bits) - 1));
+
+		keys[i] = hc__unmixk(t, mk);
+		hc_assert_eq(hc__mixk(t, keys[i]), mk);
+	}
+	for (unsigned r = 0; r < NREP; r++) {
+		for (unsigned i = 0; i < NKEY; i++) {
+			unsigned j =
+				r ? (unsigned)(hc_test_rand(&seed) % NKEY) : i;
+
+			batch[i] = keys[j];
+			d[i] = j + 1;
+			want[j] += j + 1;
+		}
+		if (r % 2)
+			for (unsigned i = 0; i < NKEY; i++)
+				ck_assert_ok(hc_add(t, batch[i], d[i]));
+		else
+			ck_assert_ok(hc_add_batch(t, batch, d, NKEY, NULL));
+	}
+	/* _i odd: grow, so that copies move them all */
+	for (uint64_t k = 1; _i % 2 && generation_of(t) == 0;)
+		for (uint64_t e = k + 4096; k < e; k++)
+			ck_assert_ok(hc_add(t, k << 20, 1));
+	for (unsigned i = 0; i < NKEY + 8; i++) {
+		ck_assert_ok(hc_get(t, keys[i], &c));
+		ck_assert_msg(c == (i < NKEY ? want[i] : 0),
+			      "key %u: %llu, not %llu", i,
+			      (unsigned long long)c,
+			      (unsigned long long)(i < NKEY ? want[i] : 0));
+	}
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 Suite *hc_narrow_suite(void)
 {
 	Suite *s = suite_create("narrow");
@@ -587,6 +651,7 @@ Suite *hc_narrow_suite(void)
 	tcase_add_test(tc, narrow_growth_stops_at_geometry);
 	tcase_add_test(tc, narrow_saturated_has_overflow_slot);
 	tcase_add_test(tc, narrow_fixed_count_field);
+	tcase_add_loop_test(tc, narrow_scan_false_matches, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
