@@ -1026,7 +1026,9 @@ static inline __attribute__((always_inline)) int
 hc__staged(struct hc_table *t, void *ctx, size_t n, size_t *done,
 	   const struct hc__stage *st)
 {
-	uint64_t homes[HC_BATCH];
+	/* and the last home again HC_PREFETCH_DIST times, so that the loop
+	 * below prefetches without a test */
+	uint64_t homes[HC_BATCH + HC_PREFETCH_DIST];
 	struct hc__gv v = { 0 };
 	size_t base, i;
 	int rc;
@@ -1043,12 +1045,13 @@ hc__staged(struct hc_table *t, void *ctx, size_t n, size_t *done,
 			return rc;
 		}
 		st->hash(ctx, &v, base, m, homes);
+		for (i = 0; i < HC_PREFETCH_DIST; i++)
+			homes[m + i] = homes[m - 1];
 		for (i = 0; i < m && i < HC_PREFETCH_DIST; i++)
 			hc__stage_prefetch(st, ctx, &v, homes[i]);
 		for (i = 0; i < m; i++) {
-			if (i + HC_PREFETCH_DIST < m)
-				hc__stage_prefetch(st, ctx, &v,
-						   homes[i + HC_PREFETCH_DIST]);
+			hc__stage_prefetch(st, ctx, &v,
+					   homes[i + HC_PREFETCH_DIST]);
 			rc = st->update(ctx, &v, base, i, homes[i]);
 			if (rc)
 				break;

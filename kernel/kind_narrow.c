@@ -473,11 +473,14 @@ probe_add_w(const struct hc__gv *v, uint64_t mk, uint64_t home,
 	    uint64_t *deltap, int mode, struct hc_table *t, unsigned W)
 {
 	uint64_t nb = nprobe(v), cm = v->cmask, p = prefix0(v, mk),
-		 delta = *deltap;
+		 delta = *deltap, b = home;
 
-	for (uint64_t d = 0; d < nb; d++, p += v->pstep) {
-		uint64_t b = nbucket(v, home, d);
-
+	/* Bucket d is nbucket(v, home, d), a bucket on from the last. */
+	for (uint64_t d = 0; d < nb;
+	     d++, p += v->pstep,
+		      b = b + HC_NARROW_BUCKET < v->capacity
+				  ? b + HC_NARROW_BUCKET
+				  : b + HC_NARROW_BUCKET - v->capacity) {
 		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
 			for (uint32_t m = nscan(v, g, p, W); m; m &= m - 1) {
 				uint64_t i = g + (unsigned)__builtin_ctz(m);
@@ -574,6 +577,8 @@ static int narrow_add(struct hc_table *t, uint64_t key, uint64_t delta,
 	return rc;
 }
 
+#define NARROW_BAD UINT64_MAX /* narrow_batch.mk of a key out of range */
+
 struct narrow_batch {
 	struct hc_table *t;
 	const uint64_t *keys;
@@ -590,8 +595,11 @@ static void narrow_hash(void *ctx, const struct hc__gv *v, size_t base,
 	struct narrow_batch *b = ctx;
 
 	for (size_t i = 0; i < n; i++) {
-		b->mk[i] = hc__mixk(b->t, b->keys[base + i] & b->t->kmask);
-		homes[i] = nhome(v, b->mk[i]);
+		uint64_t k = b->keys[base + i];
+
+		/* NARROW_BAD, never a mix (62 bits at most): out of range */
+		b->mk[i] = k > b->t->kmask ? NARROW_BAD : hc__mixk(b->t, k);
+		homes[i] = nhome(v, b->mk[i] & b->t->kmask);
 	}
 }
 
@@ -616,16 +624,16 @@ static int narrow_update(void *ctx, const struct hc__gv *v, size_t base,
 {
 	struct narrow_batch *b = ctx;
 	uint64_t delta = b->deltas ? b->deltas[base + i] : 1, d;
-	int rc;
+	int rc, rest = b->rest_at == base + i + 1;
 
-	if (b->keys[base + i] > b->t->kmask)
+	if (__builtin_expect(b->mk[i] == NARROW_BAD, 0))
 		return HC_ERANGE;
-	if (__builtin_expect(b->rest_at == base + i + 1, 0))
+	if (__builtin_expect(rest, 0))
 		delta = b->rest;
 	d = delta;
 	rc = probe_add(v, b->mk[i], home, &d, b->mode, b->t);
 	if (__builtin_expect(rc == HC_OK, 1)) {
-		if (__builtin_expect(b->rest_at == base + i + 1, 0))
+		if (__builtin_expect(rest, 0))
 			b->rest_at = 0;
 	} else if (d != delta) {
 		/* part was added: a retry adds the rest only, whatever
