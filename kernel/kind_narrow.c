@@ -795,10 +795,12 @@ static int ovf_freeze(const struct hc__gv *o, uint64_t mk, uint64_t *count)
  * so a second copier leaves it), then key and field are claimed in one
  * CAS, and a second copier finds the key and stops.
  */
-static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
-			       uint64_t i, uint64_t *copied, struct nstart *st)
+static inline __attribute__((always_inline)) int
+narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n, uint64_t i,
+		    uint64_t *copied, struct nstart *st, unsigned WO,
+		    unsigned WN)
 {
-	uint64_t w = nload(o, i), seen, mk, home, c, first, p, nb;
+	uint64_t w = nload_w(o, i, WO), seen, mk, home, c, first, p, nb, b;
 	int rc;
 
 	while (!(w & o->fbit)) {
@@ -806,7 +808,7 @@ static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
 		 * (they CAS and refuse F), so its field is the key's last
 		 * in this generation. Killed after it: the block's next
 		 * migrator copies it (M5). */
-		seen = ncas(o, i, w, w | o->fbit);
+		seen = ncas_w(o, i, w, w | o->fbit, WO);
 		if (seen == w) {
 			w |= o->fbit;
 			break;
@@ -844,26 +846,28 @@ static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
 		 * (design.md, "Narrow slots"). */
 		(void)hc_atomic_cas_relaxed(oc, 0, c - n->cmask);
 	}
-	home = nhome(n, mk);
+	b = nhome(n, mk);
 	p = prefix0(n, mk);
 	nb = nprobe(n);
-	for (uint64_t d = 0; d < nb; d++, p += n->pstep) {
-		uint64_t b = nbucket(n, home, d);
-
+	/* Bucket d is nbucket(n, home, d), a bucket on from the last. */
+	for (uint64_t d = 0; d < nb;
+	     d++, p += n->pstep,
+		      b = b + HC_NARROW_BUCKET < n->capacity
+				  ? b + HC_NARROW_BUCKET
+				  : b + HC_NARROW_BUCKET - n->capacity) {
 		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
-			for (uint32_t m = nscan(n, g, p, n->ssize); m;
-			     m &= m - 1) {
+			for (uint32_t m = nscan(n, g, p, WN); m; m &= m - 1) {
 				uint64_t j = g + (unsigned)__builtin_ctz(m);
 				/* Only copies claim in the new generation while it
 			 * is filled, each with one CAS (M3). */
-				uint64_t x = nload(n, j);
+				uint64_t x = nload_w(n, j, WN);
 
 				if (x == 0) {
 					/* Copies key and field in one word: all or
 				 * nothing, so a copier killed anywhere loses
 				 * nothing and a second one finds the key and
 				 * stops (M3). */
-					x = ncas(n, j, 0, p | first);
+					x = ncas_w(n, j, 0, p | first, WN);
 					if (x == 0) {
 						(*copied)++;
 						return HC_OK;
@@ -878,22 +882,35 @@ static int narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n,
 	return HC_EFULL;
 }
 
-static int narrow_migrate(struct hc_table *t, const struct hc__gv *o,
-			  const struct hc__gv *n, uint64_t lo, uint64_t hi,
-			  uint64_t *copied)
+/* Slots [lo, hi) of @o, of @WO bytes, into @n, of @WN: each pair of
+ * widths its own code, as the adds' probe. */
+static inline __attribute__((always_inline)) int
+migrate_w(const struct hc__gv *o, const struct hc__gv *n, uint64_t lo,
+	  uint64_t hi, uint64_t *copied, unsigned WO, unsigned WN)
 {
 	struct nstart st = NSTART_NONE;
 
-	(void)t;
 	for (uint64_t i = lo; i < hi; i++) {
 		int rc;
 
 		hc__migrate_visit(i);
-		rc = narrow_migrate_slot(o, n, i, copied, &st);
+		rc = narrow_migrate_slot(o, n, i, copied, &st, WO, WN);
 		if (rc)
 			return rc;
 	}
 	return HC_OK;
+}
+
+static int narrow_migrate(struct hc_table *t, const struct hc__gv *o,
+			  const struct hc__gv *n, uint64_t lo, uint64_t hi,
+			  uint64_t *copied)
+{
+	(void)t;
+	if (o->ssize == 4)
+		return n->ssize == 4 ? migrate_w(o, n, lo, hi, copied, 4, 4)
+				     : migrate_w(o, n, lo, hi, copied, 4, 8);
+	return n->ssize == 4 ? migrate_w(o, n, lo, hi, copied, 8, 4)
+			     : migrate_w(o, n, lo, hi, copied, 8, 8);
 }
 
 /* ---- iteration and export --------------------------------------------- */
