@@ -12,7 +12,8 @@
 #     array (in cache); HogWild against exact;
 #  2. k-mers: k = 21 and 31 canonical, 2 workers/threads, hogcount's
 #     peak memory against Jellyfish 2's and its wall time against KMC 3's
-#     (scripts/bench_count.sh), on two read sets:
+#     (scripts/bench_count.sh; hogcount and KMC alternated REPS times,
+#     medians; jellyfish once), on two read sets:
 #       gen  the read set bench_count.sh generates (5 M reads, 1.6 GB);
 #       real reads dwgsim simulates (2 x 150 bp, 1% errors, 50x) from two
 #            real genomes Debian ships in ragout-examples, E. coli K-12
@@ -118,20 +119,34 @@ kmers() {
 	say ""
 	say "## 2-3. k-mers, $set read set ($(stat -L -c %s "$dir/reads.fq") bytes; jellyfish -s $size)"
 	: >"$dir/results.md"
-	ONLY=dna KS="21 31" SIZE=$size run_to "$dir/bench_count.out" \
+	ONLY=dna KS="21 31" SIZE=$size KREPS=$REPS run_to "$dir/bench_count.out" \
 		"$R/scripts/bench_count.sh" "$B" "$dir"
 	say ""
 	say "| k | hogcount wall / CPU s | peak memory GiB: hogcount / jellyfish | memory target | KMC wall s | wall: hogcount / KMC | output GB: hogcount / KMC / jellyfish | file target |"
 	say "|---|---|---|---|---|---|---|---|"
+	# Medians over the alternated runs of hogcount and KMC (KREPS).
 	awk -F'|' '
+		function add(a, k, x) { a[k] = a[k] " " x }
+		function med(l,   v, n, i, j, t) {
+			n = split(l, v, " ")
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+					t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+				}
+			return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		}
 		/^\| hogcount count -k/ { split($2, a, " "); k = a[4];
-			hw[k] = $3 + 0; hc[k] = $4 + 0; hm[k] = $5 + 0 }
+			add(lw, k, $3 + 0); add(lc, k, $4 + 0); add(lm, k, $5 + 0) }
 		/^\| jellyfish count/ { jm[k] = $5 + 0 }
-		/^\| kmc / { kw[k] = $3 + 0 }
+		/^\| kmc / { add(lk, k, $3 + 0) }
 		/^hc: / { ho[k] = $0; sub(/.*output /, "", ho[k]); sub(/ GB/, "", ho[k]) }
 		/^jf: / { jo[k] = $0; sub(/.*output /, "", jo[k]); sub(/ GB/, "", jo[k]) }
 		/^kmc: / { ko[k] = $0; sub(/.*output /, "", ko[k]); sub(/ GB/, "", ko[k]) }
 		END {
+			for (k in lw) {
+				hw[k] = med(lw[k]); hc[k] = med(lc[k])
+				hm[k] = med(lm[k]); kw[k] = med(lk[k])
+			}
 			for (k in hw)
 				printf "| %s | %.1f / %.1f | %.2f / %.2f | %s | %.1f | %.2fx | %.2f / %.2f / %.2f | %s |\n",
 					k, hw[k], hc[k], hm[k], jm[k],

@@ -69,6 +69,12 @@ run() {
 	echo "$peak" >last.pss
 }
 
+# median X...: the middle value (the mean of the two middle ones).
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 header() {
 	echo | tee -a results.md
 	echo "$1" | tee -a results.md
