@@ -251,6 +251,38 @@ START_TEST(narrow_range)
 END_TEST
 
 /*
+ * A key out of range anywhere in a batch (the last of a chunk, the
+ * first, one past the chunk's 256): HC_ERANGE there, with every key
+ * before it added and none after; UINT64_MAX, whose mix the batch keeps
+ * as its out-of-range mark, too.  A growing table, so the chunk's
+ * last homes are prefetched past its end.
+ */
+START_TEST(narrow_range_batch)
+{
+	static const size_t at[] = { 255, 0, 256, 299 };
+	uint64_t keys[300], c;
+	size_t done = 0;
+	hc_table *t = new_narrow(HC_MODE_EXACT, 1024, 20, 1);
+
+	for (size_t j = 0; j < sizeof(at) / sizeof(at[0]); j++) {
+		for (size_t i = 0; i < 300; i++)
+			keys[i] = 1000 * j + i;
+		keys[at[j]] = j % 2 ? UINT64_MAX : UINT64_C(1) << 20;
+		ck_assert_hc(hc_add_batch(t, keys, NULL, 300, &done),
+			     HC_ERANGE);
+		hc_assert_eq(done, at[j]);
+		for (size_t i = 0; i < 300; i++) {
+			if (i == at[j])
+				continue;
+			ck_assert_ok(hc_get(t, 1000 * j + i, &c));
+			hc_assert_eq(c, i < at[j] ? 1 : 0);
+		}
+	}
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
+/*
  * A fixed table whose overflow area fills: HC_EFULL, and every add
  * before it exact.  Past the field with one add (a claim) or with many.
  */
@@ -645,6 +677,7 @@ Suite *hc_narrow_suite(void)
 	tcase_add_loop_test(tc, narrow_grows_across_widths, 0, 4);
 	tcase_add_test(tc, narrow_wide_keys_grow);
 	tcase_add_test(tc, narrow_range);
+	tcase_add_test(tc, narrow_range_batch);
 	tcase_add_loop_test(tc, narrow_overflow_full, 0, 2);
 	tcase_add_loop_test(tc, narrow_saturated_across_growth, 0, 2);
 	tcase_add_test(tc, narrow_batch_keeps_rest);
