@@ -190,14 +190,13 @@ static inline uint64_t nhome(const struct hc__gv *v, uint64_t mk)
 	       << HC_NARROW_BUCKET_LG;
 }
 
-/* The first slot of the bucket @d buckets after the one at slot @home
- * (< capacity), wrapping at the end (d < nbk). */
-static inline uint64_t nbucket(const struct hc__gv *v, uint64_t home,
-			       uint64_t d)
+/* The first slot of the bucket after the one at slot @b (< capacity),
+ * wrapping at the end: a probe's buckets are home, nnext(home), ... */
+static inline uint64_t nnext(const struct hc__gv *v, uint64_t b)
 {
-	uint64_t b = home + (d << HC_NARROW_BUCKET_LG);
-
-	return b >= v->capacity ? b - v->capacity : b;
+	return b + HC_NARROW_BUCKET < v->capacity
+		       ? b + HC_NARROW_BUCKET
+		       : b + HC_NARROW_BUCKET - v->capacity;
 }
 
 /* @y / nbk, by the reciprocal nrcp (low by at most one, then put
@@ -475,12 +474,7 @@ probe_add_w(const struct hc__gv *v, uint64_t mk, uint64_t home,
 	uint64_t nb = nprobe(v), cm = v->cmask, p = prefix0(v, mk),
 		 delta = *deltap, b = home;
 
-	/* Bucket d is nbucket(v, home, d), a bucket on from the last. */
-	for (uint64_t d = 0; d < nb;
-	     d++, p += v->pstep,
-		      b = b + HC_NARROW_BUCKET < v->capacity
-				  ? b + HC_NARROW_BUCKET
-				  : b + HC_NARROW_BUCKET - v->capacity) {
+	for (uint64_t d = 0; d < nb; d++, p += v->pstep, b = nnext(v, b)) {
 		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
 			for (uint32_t m = nscan(v, g, p, W); m; m &= m - 1) {
 				uint64_t i = g + (unsigned)__builtin_ctz(m);
@@ -669,11 +663,9 @@ static int narrow_add_batch(struct hc_table *t, const uint64_t *keys,
 static int narrow_find(const struct hc__gv *v, uint64_t mk, uint64_t *slot,
 		       uint64_t *w)
 {
-	uint64_t nb = nprobe(v), home = nhome(v, mk), p = prefix0(v, mk);
+	uint64_t nb = nprobe(v), b = nhome(v, mk), p = prefix0(v, mk);
 
-	for (uint64_t d = 0; d < nb; d++, p += v->pstep) {
-		uint64_t b = nbucket(v, home, d);
-
+	for (uint64_t d = 0; d < nb; d++, p += v->pstep, b = nnext(v, b)) {
 		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
 			for (uint32_t m = nscan(v, g, p, v->ssize); m;
 			     m &= m - 1) {
@@ -849,12 +841,7 @@ narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n, uint64_t i,
 	b = nhome(n, mk);
 	p = prefix0(n, mk);
 	nb = nprobe(n);
-	/* Bucket d is nbucket(n, home, d), a bucket on from the last. */
-	for (uint64_t d = 0; d < nb;
-	     d++, p += n->pstep,
-		      b = b + HC_NARROW_BUCKET < n->capacity
-				  ? b + HC_NARROW_BUCKET
-				  : b + HC_NARROW_BUCKET - n->capacity) {
+	for (uint64_t d = 0; d < nb; d++, p += n->pstep, b = nnext(n, b)) {
 		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
 			for (uint32_t m = nscan(n, g, p, WN); m; m &= m - 1) {
 				uint64_t j = g + (unsigned)__builtin_ctz(m);
