@@ -11,6 +11,10 @@
  * START slots when it has none.  Every hashed table it plans grows at
  * GROW_LOAD percent (HC_GROW_ON): a doubling leaves the load at half of
  * that, so a finished table is at least 0.4 full once it has grown.
+ * Narrow tables of k-mers with k >= 23, whose slots stay 8 bytes, grow
+ * at NARROW_WIDE_GROW_LOAD (90) instead: their probe has room to fill
+ * further, and a k-mer table's last generation is most of the memory
+ * of a count (real 31-mers: 1.5 x 2^26 slots where 0.8 took 1.75).
  *
  * The starting size of a packed table.  A packed slot that may grow
  * gives one bit to the frozen flag, so its count field is 51 - q bits,
@@ -56,8 +60,16 @@
 #define PACKED_START_MAX (UINT64_C(1) << 20)
 /* Fewest count bits of a packed table started at the size of a hint. */
 #define PACKED_COUNT_BITS_HINTED 16u
-/* The narrow kind's narrowest keys (hogcount.h, HC_KEY_NARROW). */
+/* The narrow kind's narrowest keys, and the widest that reach 4-byte
+ * slots (hogcount.h, HC_KEY_NARROW). */
 #define NARROW_KEY_BITS_MIN 16u
+#define NARROW_KEY_BITS_4B 44u
+/* Load in percent at which a narrow table whose slots stay 8 bytes
+ * grows.  Their probe goes 255 buckets of 16 slots, which fill past a
+ * load of 0.93; 4-byte slots go 15 buckets, full near 0.75 at 2^26
+ * slots (docs/design.md, "Narrow slots"), so tables that reach them
+ * grow at GROW_LOAD. */
+#define NARROW_WIDE_GROW_LOAD 90
 
 void hck_plan_in_init(hck_plan_in *in)
 {
@@ -162,6 +174,8 @@ int hck_plan_table(const hck_meta *m, const hck_plan_in *in, hck_plan *out)
 		 * is large (k <= 22), from a small start at every k. */
 		o->key_kind = HC_KEY_NARROW;
 		o->key_bits = kbits;
+		if (kbits > NARROW_KEY_BITS_4B)
+			o->grow = NARROW_WIDE_GROW_LOAD;
 		o->capacity = sized ? cap : 0;
 	} else if (!in->wide && packed_start(kbits) <= PACKED_START_MAX &&
 		   (!o->max_bits ||

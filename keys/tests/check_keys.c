@@ -397,6 +397,43 @@ START_TEST(plan_limits_and_chunks)
 }
 END_TEST
 
+static uint64_t capacity_of(const hc_table *t)
+{
+	hc_stats st = { .size = sizeof(st) };
+
+	ck_assert_int_eq(hc_table_stats(t, &st), HC_OK);
+	return st.capacity;
+}
+
+/* A planned k-mer table grows at 0.8 where its slots reach 4 bytes (k
+ * <= 22), at 0.9 where they stay 8 (k >= 23): keys for 0.88 of its
+ * first generation grow the one and not the other. */
+START_TEST(plan_grow_load)
+{
+	static const struct {
+		unsigned k;
+		int grows;
+	} c[] = { { 21, 1 }, { 22, 1 }, { 23, 0 }, { 31, 0 } };
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		hck_meta m = { HCK_DNA, c[i].k, 0 };
+		hc_table *t = plan_create(&m, 0, 0);
+		uint64_t cap0 = capacity_of(t);
+
+		for (uint64_t key = 0; key < cap0 * 88 / 100; key++)
+			ck_assert_int_eq(hc_add(t,
+						key * 0x9e3779b97f4a7c15u >>
+							(64 - 2 * c[i].k),
+						1),
+					 HC_OK);
+		ck_assert_msg((capacity_of(t) > cap0) == c[i].grows,
+			      "k = %u: %llu slots", c[i].k,
+			      (unsigned long long)capacity_of(t));
+		hc_table_close(t);
+	}
+}
+END_TEST
+
 START_TEST(export_every_kind)
 {
 	static const hck_meta ms[] = {
@@ -1223,6 +1260,7 @@ static Suite *hck_keys_suite(void)
 	tcase_add_test(tc, codec_parse_words);
 	tcase_add_test(tc, plan_kinds);
 	tcase_add_test(tc, plan_limits_and_chunks);
+	tcase_add_test(tc, plan_grow_load);
 	tcase_add_test(tc, export_every_kind);
 	tcase_add_test(tc, export_bytes);
 	tcase_add_test(tc, filter_every_kind);
