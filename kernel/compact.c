@@ -657,33 +657,33 @@ static int close_buckets(struct cwriter *w, uint64_t upto)
 	return hc__bb_reserve(&w->dir, hc__words_for(w->dir.bits) + 1);
 }
 
-/* Entry @idx of count @c (> 0): count - 1, or the escape and an
- * overflow entry. */
-int hc__cntw_put(struct hc__cntw *w, uint64_t idx, uint64_t c)
+/* Entry @idx of count @c, c - 1 >= esc: the escape and an overflow
+ * entry (hc__cntw_put). */
+int hc__cntw_escape(struct hc__cntw *w, uint64_t idx, uint64_t c)
 {
 	int rc;
 
-	if (c - 1 >= w->esc) {
-		if (w->n_ovf == w->ovf_cap) {
-			uint64_t n = w->ovf_cap ? 2 * w->ovf_cap : 64;
-			struct hc__covf *p = realloc(w->ovf, n * sizeof(*p));
+	if (w->n_ovf == w->ovf_cap) {
+		uint64_t n = w->ovf_cap ? 2 * w->ovf_cap : 64;
+		struct hc__covf *p = realloc(w->ovf, n * sizeof(*p));
 
-			if (!p)
-				return HC_ENOMEM;
-			w->ovf = p;
-			w->ovf_cap = n;
-		}
-		w->ovf[w->n_ovf].idx = idx;
-		w->ovf[w->n_ovf++].count = c;
+		if (!p)
+			return HC_ENOMEM;
+		w->ovf = p;
+		w->ovf_cap = n;
 	}
+	w->ovf[w->n_ovf].idx = idx;
+	w->ovf[w->n_ovf++].count = c;
 	if ((rc = hc__bb_room(&w->cnt)))
 		return rc;
-	hc__bb_put(&w->cnt, c - 1 < w->esc ? c - 1 : w->esc, w->C);
+	hc__bb_put(&w->cnt, w->esc, w->C);
 	return HC_OK;
 }
 
-/* Append the entry of hash @h, count @c (> 0), in ascending order. */
-static inline int emit(struct cwriter *w, uint64_t h, uint64_t c)
+/* Append the entry of hash @h, count @c (> 0), in ascending order.
+ * Inline in each loop that emits: it runs once a key. */
+static inline __attribute__((always_inline)) int emit(struct cwriter *w,
+						      uint64_t h, uint64_t c)
 {
 	uint64_t b = w->B ? h >> w->R : 0;
 	int rc;
@@ -691,8 +691,18 @@ static inline int emit(struct cwriter *w, uint64_t h, uint64_t c)
 	if (w->n && h <= w->prev)
 		return HC_ECORRUPT; /* a source table out of its invariants */
 	w->prev = h;
-	if (w->nb < b && (rc = close_buckets(w, b)))
-		return rc;
+	if (w->nb < b) {
+		/* Most keys close a bucket or two, none of them sampled:
+		 * only a move of the directory's end, whose room the
+		 * bb_room below makes. */
+		if (b <= (w->nb + HC_CSEL_EVERY - 1) / HC_CSEL_EVERY *
+				 HC_CSEL_EVERY) {
+			w->dir.bits += b - w->nb;
+			w->nb = b;
+		} else if ((rc = close_buckets(w, b))) {
+			return rc;
+		}
+	}
 	if ((rc = hc__cntw_put(&w->k, w->n, c)) ||
 	    (rc = hc__bb_room(&w->dir)) || (rc = hc__bb_room(&w->rem)))
 		return rc;
@@ -721,28 +731,32 @@ static int ent_cmp(const void *a, const void *b)
 /*
  * Sort @a by hash.  Entries come in slot order, which is hash order but
  * for the few slots of linear probing each is displaced by: insertion
- * sort does that in about one move per entry.  A table out of its
- * invariants (a hostile writer) could make it quadratic, so past a
- * budget of moves the rest goes to qsort.
+ * sort does that in a few moves per entry.  A table out of its
+ * invariants (a hostile writer) could make it quadratic, so once the
+ * moves pass a budget (checked after each entry, which moves fewer than
+ * n) the rest goes to qsort.
  */
 static void sort_ents(struct hc__ent *a, uint64_t n)
 {
 	uint64_t budget = 64 * n + 1024;
 
 	for (uint64_t i = 1; i < n; i++) {
-		struct hc__ent e = a[i];
+		struct hc__ent e;
 		uint64_t j = i;
 
-		while (j > 0 && a[j - 1].h > e.h) {
+		if (a[i - 1].h <= a[i].h)
+			continue; /* in place: most entries */
+		e = a[i];
+		do {
 			a[j] = a[j - 1];
 			j--;
-			if (--budget == 0) {
-				a[j] = e;
-				qsort(a, (size_t)n, sizeof(*a), ent_cmp);
-				return;
-			}
-		}
+		} while (j > 0 && a[j - 1].h > e.h);
 		a[j] = e;
+		if (i - j >= budget) {
+			qsort(a, (size_t)n, sizeof(*a), ent_cmp);
+			return;
+		}
+		budget -= i - j;
 	}
 }
 

@@ -83,7 +83,21 @@ struct hc__cntw {
 	uint64_t esc; /* 2^C - 1 */
 };
 
-int hc__cntw_put(struct hc__cntw *w, uint64_t idx, uint64_t c);
+int hc__cntw_escape(struct hc__cntw *w, uint64_t idx, uint64_t c);
+
+/* Entry @idx of count @c (> 0): count - 1, or the escape and an
+ * overflow entry (hc__cntw_escape, out of line: rare). */
+static inline int hc__cntw_put(struct hc__cntw *w, uint64_t idx, uint64_t c)
+{
+	int rc;
+
+	if (c - 1 >= w->esc)
+		return hc__cntw_escape(w, idx, c);
+	if ((rc = hc__bb_room(&w->cnt)))
+		return rc;
+	hc__bb_put(&w->cnt, c - 1, w->C);
+	return HC_OK;
+}
 /* The count width that makes n * C + 128 * (escaped) least, from the
  * census @hist of bit lengths of count - 1 (hc__census_add). */
 unsigned hc__cx_count_bits(uint64_t n, const uint64_t hist[65]);

@@ -371,12 +371,17 @@ struct hc__gv {
 	 * frozen bit and overflow area */
 	unsigned ssize, cbits, dbits;
 	uint64_t cmask, fbit;
+	/* narrow: a word's bucket distance + 1 is (w >> dshift) & dmask,
+	 * its quotient (w >> qshift) & qmask */
+	unsigned dshift, qshift;
+	uint64_t dmask;
 	/* narrow: buckets, 2^lbk <= nbk < 2^(lbk + 1) (a power of two, or
 	 * not: a home bucket is (mk >> qbits) * nbk >> lbk) */
 	uint64_t nbk, nrcp; /* nrcp: UINT64_MAX / nbk */
 	uint64_t nprobe; /* narrow: buckets a probe visits */
 	uint64_t prcp; /* packed: UINT64_MAX / capacity */
 	unsigned lbk;
+	int npow2; /* narrow: nbk is 2^lbk */
 	/* generation >= 1: the slots of the generation before it, whose
 	 * marks its region holds (grow.c: gen_region) */
 	uint64_t old_cap;

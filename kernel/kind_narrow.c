@@ -231,7 +231,7 @@ nhome_inv(const struct hc__gv *v, uint64_t hb, uint64_t lo, uint64_t *mk,
 	unsigned __int128 start;
 	uint64_t a, r, r2, x;
 
-	if (v->nbk == UINT64_C(1) << v->lbk) {
+	if (v->npow2) {
 		*mk = hb << q | lo;
 		return 0;
 	}
@@ -261,7 +261,7 @@ nhome_inv(const struct hc__gv *v, uint64_t hb, uint64_t lo, uint64_t *mk,
  * adds v->pstep. */
 static inline uint64_t prefix0(const struct hc__gv *v, uint64_t mk)
 {
-	return ((mk & v->qmask) << v->dbits | 1) << (v->cbits + 1);
+	return ((mk & v->qmask) << v->dbits | 1) << v->dshift;
 }
 
 /* Buckets a probe visits: 15 (4-byte slots) or 255, or all of a small
@@ -280,14 +280,14 @@ static inline __attribute__((always_inline)) int
 nlocate(const struct hc__gv *v, uint64_t i, uint64_t w, uint64_t *mk,
 	uint64_t *home, struct nstart *c)
 {
-	uint64_t d1 = (w >> (v->cbits + 1)) & ((UINT64_C(1) << v->dbits) - 1),
+	/* the bucket distance d: d + 1 of 0 wraps past the probe */
+	uint64_t d = ((w >> v->dshift) & v->dmask) - 1,
 		 b = i >> HC_NARROW_BUCKET_LG, hb;
 
-	if (d1 == 0 || d1 > nprobe(v))
+	if (d >= nprobe(v))
 		return HC_ECORRUPT;
-	hb = b >= d1 - 1 ? b - (d1 - 1) : b + v->nbk - (d1 - 1);
-	if (nhome_inv(v, hb, (w >> (v->cbits + 1 + v->dbits)) & v->qmask, mk,
-		      c))
+	hb = b >= d ? b - d : b + v->nbk - d;
+	if (nhome_inv(v, hb, (w >> v->qshift) & v->qmask, mk, c))
 		return HC_ECORRUPT; /* no key has that home and quotient */
 	*home = hb << HC_NARROW_BUCKET_LG;
 	return HC_OK;
@@ -318,8 +318,8 @@ static inline __attribute__((always_inline)) uint32_t
 nscan(const struct hc__gv *v, uint64_t i, uint64_t p, unsigned W)
 {
 #if HC_HAVE_VEC_LOAD
-	const __m128i cnt = _mm_cvtsi32_si128((int)v->cbits + 1),
-		      pv = _mm_set1_epi32((int)(uint32_t)(p >> (v->cbits + 1)));
+	const __m128i cnt = _mm_cvtsi32_si128((int)v->dshift),
+		      pv = _mm_set1_epi32((int)(uint32_t)(p >> v->dshift));
 	__m128i y;
 
 	if (W == 4) {
@@ -715,24 +715,25 @@ static int narrow_get(struct hc_table *t, uint64_t key, uint64_t *count)
  * above 0 as {mk, count, home, slot}.  HC_ECORRUPT for a word no add
  * writes.
  */
-static int narrow_cx_decode(const struct hc_table *t, const struct hc__gv *v,
-			    uint64_t s, uint64_t e, struct hc__ent *out,
-			    uint64_t *n)
+static inline __attribute__((always_inline)) int
+cx_decode_w(const struct hc__gv *v, uint64_t s, uint64_t e, struct hc__ent *out,
+	    uint64_t *n, unsigned W)
 {
 	struct nstart st = NSTART_NONE;
 	uint64_t k = 0;
 
-	(void)t;
 	for (uint64_t i = s; i < e; i++) {
 		/* Key part and count are one word (G1, G2). */
-		uint64_t w = nload(v, i), home, mk, c;
+		uint64_t w = nload_w(v, i, W), home, mk, c;
 
 		if (!nclaimed(v, w))
 			continue;
 		if (nlocate(v, i, w, &mk, &home, &st))
 			return HC_ECORRUPT;
-		c = word_count(v, w, mk);
-		if (c == 0)
+		c = w & v->cmask;
+		if (c == v->cmask)
+			c = word_count(v, w, mk);
+		else if (c == 0)
 			continue; /* claimed, nothing added (P1) */
 		out[k].h = mk;
 		out[k].c = c;
@@ -742,6 +743,19 @@ static int narrow_cx_decode(const struct hc_table *t, const struct hc__gv *v,
 	}
 	*n = k;
 	return HC_OK;
+}
+
+static int narrow_cx_decode(const struct hc_table *t, const struct hc__gv *v,
+			    uint64_t s, uint64_t e, struct hc__ent *out,
+			    uint64_t *n)
+{
+	/* A copy: no store to @out can change it, so its fields stay in
+	 * registers. */
+	const struct hc__gv lv = *v;
+
+	(void)t;
+	return lv.ssize == 4 ? cx_decode_w(&lv, s, e, out, n, 4)
+			     : cx_decode_w(&lv, s, e, out, n, 8);
 }
 
 /* ---- migration -------------------------------------------------------- */
@@ -1057,8 +1071,12 @@ static int narrow_view(const struct hc_table *t, struct hc__gv *v)
 	v->fbit = UINT64_C(1) << g.c;
 	v->pstep = UINT64_C(1) << (g.c + 1);
 	v->kpmask = ~(v->cmask | v->fbit);
+	v->dshift = g.c + 1;
+	v->qshift = g.c + 1 + g.d;
+	v->dmask = (UINT64_C(1) << g.d) - 1;
 	v->nbk = v->capacity >> HC_NARROW_BUCKET_LG;
 	v->lbk = log2_floor(v->nbk);
+	v->npow2 = v->nbk == UINT64_C(1) << v->lbk;
 	v->nrcp = UINT64_MAX / v->nbk;
 	v->nprobe = (UINT64_C(1) << g.d) - 1u;
 	if (v->nprobe > v->nbk)
@@ -1087,27 +1105,42 @@ static uint64_t narrow_cx_home(const struct hc_table *t, const struct hc__gv *v,
 	return nhome(v, h);
 }
 
-/* The census of slots [lo, hi) (hc__census_put). */
-static int narrow_cx_census(const struct hc_table *t, const struct hc__gv *v,
-			    uint64_t lo, uint64_t hi, struct hc__census *cs)
+static inline __attribute__((always_inline)) int
+cx_census_w(const struct hc_table *t, const struct hc__gv *v, uint64_t lo,
+	    uint64_t hi, struct hc__census *cs, unsigned W)
 {
 	struct nstart st = NSTART_NONE;
+	uint64_t maxd = cs->maxd;
 
 	for (uint64_t i = lo; i < hi; i++) {
 		/* Key part and count are one word (G1). */
-		uint64_t w = nload(v, i), c, mk, home, d;
+		uint64_t w = nload_w(v, i, W), c, mk, home, d;
 
 		if (!nclaimed(v, w))
 			continue;
 		if (nlocate(v, i, w, &mk, &home, &st))
 			return HC_ECORRUPT;
 		d = hc__disp(v, i, home);
-		cs->maxd = d > cs->maxd ? d : cs->maxd;
-		c = word_count(v, w, mk);
+		maxd = d > maxd ? d : maxd;
+		c = w & v->cmask;
+		if (c == v->cmask)
+			c = word_count(v, w, mk);
 		if (c)
 			hc__census_put(cs, mk, t->key_bits, c);
 	}
+	cs->maxd = maxd;
 	return HC_OK;
+}
+
+/* The census of slots [lo, hi) (hc__census_put). */
+static int narrow_cx_census(const struct hc_table *t, const struct hc__gv *v,
+			    uint64_t lo, uint64_t hi, struct hc__census *cs)
+{
+	/* A copy, as in narrow_cx_decode. */
+	const struct hc__gv lv = *v;
+
+	return lv.ssize == 4 ? cx_census_w(t, &lv, lo, hi, cs, 4)
+			     : cx_census_w(t, &lv, lo, hi, cs, 8);
 }
 
 const struct hc__kind hc__kind_narrow = {

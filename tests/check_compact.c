@@ -412,6 +412,41 @@ START_TEST(late_keys_packed)
 }
 END_TEST
 
+/*
+ * A run of slots whose hashes fall (keys of one home claimed in
+ * descending hash order): the writer's insertion sort would move each
+ * entry past every one before it, so past its budget of moves it hands
+ * the window to qsort.  The file is whole and in order all the same.
+ */
+START_TEST(reversed_run)
+{
+	enum { N = 2000 };
+	char path[4096];
+	hc_table *t, *c;
+	hc_options o;
+	uint64_t got;
+
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_U64;
+	o.capacity = 4096;
+	o.grow = HC_GROW_OFF;
+	ck_assert_ok(hc_table_create(&t, &o));
+	/* Hashes N .. 1, all of home 0: slots 0 .. N - 1, descending. */
+	for (uint64_t h = N; h >= 1; h--) {
+		ck_assert_uint_eq(hc__home(h, t->capacity), 0);
+		ck_assert_ok(hc_add(t, hc__unmix64(h, t->seed), h));
+	}
+	save_open(t, "reversed", path, sizeof(path), &c);
+	for (uint64_t h = 1; h <= N; h++) {
+		ck_assert_ok(hc_get(c, hc__unmix64(h, t->seed), &got));
+		hc_assert_eq(got, h);
+	}
+	hc_test_same_figures(t, c);
+	hc_table_close(c);
+	hc_table_close(t);
+}
+END_TEST
+
 /* Dense tables are saved as hc_table_save() saves them (byte-key
  * tables have a compact layout of their own: check_compact_bytes.c). */
 START_TEST(other_kinds)
@@ -774,6 +809,7 @@ Suite *hc_compact_suite(void)
 	tcase_add_test(tc, smaller);
 	tcase_add_test(tc, late_keys_u64);
 	tcase_add_test(tc, late_keys_packed);
+	tcase_add_test(tc, reversed_run);
 	tcase_add_test(tc, other_kinds);
 	tcase_add_loop_test(tc, parts_same_bytes, 0, 6);
 	tcase_add_test(tc, stream_sparse);
