@@ -679,7 +679,8 @@ typedef struct hck_plan_in {
  * A plan: the options of the table to create, and @size_hint, the
  * distinct keys its first generation is sized for.  The plan picks the
  * kind and a starting size only: every hashed table it plans grows
- * (hc_options.grow = HC_GROW_ON).
+ * (hc_options.grow = HC_GROW_ON; 90 for k-mers of k >= 23, whose narrow
+ * slots stay 8 bytes).
  */
 typedef struct hck_plan {
 	size_t size;
@@ -692,14 +693,16 @@ HC_API void hck_plan_in_init(hck_plan_in *in);
 /*
  * hck_plan_table - the key kind and geometry of a table for the keys of @m:
  * dense when the key space is small next to the table, byte keys for
- * byte-string keys, packed 8-byte slots where the count field of a
+ * byte-string keys, narrow slots for DNA k-mers of k = 9..31 (unless
+ * @in->wide), packed 8-byte slots where the count field of a
  * growing table (51 - q bits) keeps at least 20 bits from a start of at
  * most 2^20 slots (keys of up to 51 bits), or keeps 16 bits from a
  * start under twice the hinted size (wider keys with a large hint),
  * else u64.  The start is @in->keys / 0.75 + 1024 slots, or 1024 with
  * no hint, raised for packed keys to 2^(key_bits - 31) slots (2^(key_bits
  * - 35) for the wider ones).  The table grows at a load of
- * 0.8, so a grown table ends at least 0.4 full.  The one place that
+ * 0.8 (0.9: narrow slots of k >= 23), so a grown table ends at least
+ * 0.4 full.  The one place that
  * sizes tables: `count`, `merge`, the model's reductions and Python
  * call it.
  * Returns HC_OK, HC_EINVAL.  Any number of threads (pure function).

@@ -65,8 +65,8 @@
 #define NARROW_KEY_BITS_MIN 16u
 #define NARROW_KEY_BITS_4B 44u
 /* Load in percent at which a narrow table whose slots stay 8 bytes
- * grows.  Their probe goes 255 buckets of 16 slots, which fill past a
- * load of 0.93; 4-byte slots go 15 buckets, full near 0.75 at 2^26
+ * grows.  Their probe goes 255 buckets of 16 slots, which fill at a
+ * load of 0.94; 4-byte slots go 15 buckets, full near 0.75 at 2^26
  * slots (docs/design.md, "Narrow slots"), so tables that reach them
  * grow at GROW_LOAD. */
 #define NARROW_WIDE_GROW_LOAD 90
