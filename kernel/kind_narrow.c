@@ -302,9 +302,32 @@ static inline int nclaimed(const struct hc__gv *v, uint64_t w)
 #define NSCAN 4u
 _Static_assert(HC_NARROW_BUCKET % NSCAN == 0, "buckets of whole scans");
 
+/* What a scan compares with, set once a bucket (nkey_set): the shift
+ * past a word's count and F, and the 32 bits of the key part above it. */
+struct nkey {
+#if HC_HAVE_VEC_LOAD
+	__m128i cnt, pv;
+#else
+	int none;
+#endif
+};
+
+static inline __attribute__((always_inline)) void
+nkey_set(const struct hc__gv *v, uint64_t p, struct nkey *k)
+{
+#if HC_HAVE_VEC_LOAD
+	k->cnt = _mm_cvtsi32_si128((int)v->dshift);
+	k->pv = _mm_set1_epi32((int)(uint32_t)(p >> v->dshift));
+#else
+	(void)v;
+	(void)p;
+	k->none = 0;
+#endif
+}
+
 /*
  * The slots from slot @i (a multiple of NSCAN) to i + NSCAN - 1 where a
- * probe for the key part @p may stop, as bits (bit j: slot i + j): its
+ * probe for the key part @k may stop, as bits (bit j: slot i + j): its
  * own, or an empty or frozen empty one, and now and then another key's
  * (only 32 key bits are compared).  Every slot left out was claimed by
  * another key, and a key part never changes (G1), so a probe passes it
@@ -315,11 +338,10 @@ _Static_assert(HC_NARROW_BUCKET % NSCAN == 0, "buckets of whole scans");
  * quotient's low bits); without them, every slot is a stop.
  */
 static inline __attribute__((always_inline)) uint32_t
-nscan(const struct hc__gv *v, uint64_t i, uint64_t p, unsigned W)
+nscan(const struct hc__gv *v, uint64_t i, const struct nkey *k, unsigned W)
 {
 #if HC_HAVE_VEC_LOAD
-	const __m128i cnt = _mm_cvtsi32_si128((int)v->dshift),
-		      pv = _mm_set1_epi32((int)(uint32_t)(p >> v->dshift));
+	const __m128i cnt = k->cnt, pv = k->pv;
 	__m128i y;
 
 	if (W == 4) {
@@ -346,7 +368,7 @@ nscan(const struct hc__gv *v, uint64_t i, uint64_t p, unsigned W)
 #else
 	(void)v;
 	(void)i;
-	(void)p;
+	(void)k;
 	(void)W;
 	return (1u << NSCAN) - 1u;
 #endif
@@ -475,8 +497,11 @@ probe_add_w(const struct hc__gv *v, uint64_t mk, uint64_t home,
 		 delta = *deltap, b = home;
 
 	for (uint64_t d = 0; d < nb; d++, p += v->pstep, b = nnext(v, b)) {
+		struct nkey k;
+
+		nkey_set(v, p, &k);
 		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
-			for (uint32_t m = nscan(v, g, p, W); m; m &= m - 1) {
+			for (uint32_t m = nscan(v, g, &k, W); m; m &= m - 1) {
 				uint64_t i = g + (unsigned)__builtin_ctz(m);
 				/* The key part of a word is published by one CAS
 			 * and never changes (design.md G1). */
@@ -666,8 +691,11 @@ static int narrow_find(const struct hc__gv *v, uint64_t mk, uint64_t *slot,
 	uint64_t nb = nprobe(v), b = nhome(v, mk), p = prefix0(v, mk);
 
 	for (uint64_t d = 0; d < nb; d++, p += v->pstep, b = nnext(v, b)) {
+		struct nkey k;
+
+		nkey_set(v, p, &k);
 		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
-			for (uint32_t m = nscan(v, g, p, v->ssize); m;
+			for (uint32_t m = nscan(v, g, &k, v->ssize); m;
 			     m &= m - 1) {
 				uint64_t i = g + (unsigned)__builtin_ctz(m);
 				/* Key part and count are one word (G1). */
@@ -856,8 +884,11 @@ narrow_migrate_slot(const struct hc__gv *o, const struct hc__gv *n, uint64_t i,
 	p = prefix0(n, mk);
 	nb = nprobe(n);
 	for (uint64_t d = 0; d < nb; d++, p += n->pstep, b = nnext(n, b)) {
+		struct nkey k;
+
+		nkey_set(n, p, &k);
 		for (uint64_t g = b; g < b + HC_NARROW_BUCKET; g += NSCAN)
-			for (uint32_t m = nscan(n, g, p, WN); m; m &= m - 1) {
+			for (uint32_t m = nscan(n, g, &k, WN); m; m &= m - 1) {
 				uint64_t j = g + (unsigned)__builtin_ctz(m);
 				/* Only copies claim in the new generation while it
 			 * is filled, each with one CAS (M3). */
