@@ -657,12 +657,10 @@ static int close_buckets(struct cwriter *w, uint64_t upto)
 	return hc__bb_reserve(&w->dir, hc__words_for(w->dir.bits) + 1);
 }
 
-/* Entry @idx of count @c, c - 1 >= esc: the escape and an overflow
- * entry (hc__cntw_put). */
-int hc__cntw_escape(struct hc__cntw *w, uint64_t idx, uint64_t c)
+/* The overflow entry of entry @idx, count @c, c - 1 >= esc
+ * (hc__cntw_put writes its escape). */
+int hc__cntw_ovf(struct hc__cntw *w, uint64_t idx, uint64_t c)
 {
-	int rc;
-
 	if (w->n_ovf == w->ovf_cap) {
 		uint64_t n = w->ovf_cap ? 2 * w->ovf_cap : 64;
 		struct hc__covf *p = realloc(w->ovf, n * sizeof(*p));
@@ -674,9 +672,6 @@ int hc__cntw_escape(struct hc__cntw *w, uint64_t idx, uint64_t c)
 	}
 	w->ovf[w->n_ovf].idx = idx;
 	w->ovf[w->n_ovf++].count = c;
-	if ((rc = hc__bb_room(&w->cnt)))
-		return rc;
-	hc__bb_put(&w->cnt, w->esc, w->C);
 	return HC_OK;
 }
 

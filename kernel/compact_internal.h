@@ -83,19 +83,23 @@ struct hc__cntw {
 	uint64_t esc; /* 2^C - 1 */
 };
 
-int hc__cntw_escape(struct hc__cntw *w, uint64_t idx, uint64_t c);
+int hc__cntw_ovf(struct hc__cntw *w, uint64_t idx, uint64_t c);
 
 /* Entry @idx of count @c (> 0): count - 1, or the escape and an
- * overflow entry (hc__cntw_escape, out of line: rare). */
+ * overflow entry (hc__cntw_ovf, out of line: rare). */
 static inline int hc__cntw_put(struct hc__cntw *w, uint64_t idx, uint64_t c)
 {
+	uint64_t x = c - 1;
 	int rc;
 
-	if (c - 1 >= w->esc)
-		return hc__cntw_escape(w, idx, c);
+	if (__builtin_expect(x >= w->esc, 0)) {
+		if ((rc = hc__cntw_ovf(w, idx, c)))
+			return rc;
+		x = w->esc;
+	}
 	if ((rc = hc__bb_room(&w->cnt)))
 		return rc;
-	hc__bb_put(&w->cnt, c - 1, w->C);
+	hc__bb_put(&w->cnt, x, w->C);
 	return HC_OK;
 }
 /* The count width that makes n * C + 128 * (escaped) least, from the

@@ -385,16 +385,25 @@ static int ovf_locate(const struct hc__gv *v, uint64_t mk, int claim,
 	return hc__ovf_locate(v->ovf, v->ovf_cap, mk, claim, limit, count);
 }
 
-/* The count of mk, whose word in @v is @w. */
-static uint64_t word_count(const struct hc__gv *v, uint64_t w, uint64_t mk)
+/* The saturated field @c of mk in @v plus its overflow count. */
+static uint64_t ovf_count(const struct hc__gv *v, uint64_t c, uint64_t mk)
 {
-	uint64_t c = w & v->cmask;
 	hc_aword *oc;
 
-	if (c != v->cmask || ovf_locate(v, mk, 0, v->ovf_cap, &oc) != HC_OK)
+	if (ovf_locate(v, mk, 0, v->ovf_cap, &oc) != HC_OK)
 		return c;
 	/* ORDER: relaxed. A count publishes nothing (design.md G3). */
 	return c + (hc_atomic_load_relaxed(oc) & HC_COUNT_MASK);
+}
+
+/* The count of mk, whose word in @v is @w: the field, and the overflow
+ * area where it is saturated (rare: out of line). */
+static inline __attribute__((always_inline)) uint64_t
+word_count(const struct hc__gv *v, uint64_t w, uint64_t mk)
+{
+	uint64_t c = w & v->cmask;
+
+	return __builtin_expect(c != v->cmask, 1) ? c : ovf_count(v, c, mk);
 }
 
 /* Add @delta to the overflow count @oc; HC__EMIGRATE once it is frozen
@@ -758,10 +767,8 @@ cx_decode_w(const struct hc__gv *v, uint64_t s, uint64_t e, struct hc__ent *out,
 			continue;
 		if (nlocate(v, i, w, &mk, &home, &st))
 			return HC_ECORRUPT;
-		c = w & v->cmask;
-		if (c == v->cmask)
-			c = word_count(v, w, mk);
-		else if (c == 0)
+		c = word_count(v, w, mk);
+		if (c == 0)
 			continue; /* claimed, nothing added (P1) */
 		out[k].h = mk;
 		out[k].c = c;
@@ -1153,9 +1160,7 @@ cx_census_w(const struct hc_table *t, const struct hc__gv *v, uint64_t lo,
 			return HC_ECORRUPT;
 		d = hc__disp(v, i, home);
 		maxd = d > maxd ? d : maxd;
-		c = w & v->cmask;
-		if (c == v->cmask)
-			c = word_count(v, w, mk);
+		c = word_count(v, w, mk);
 		if (c)
 			hc__census_put(cs, mk, t->key_bits, c);
 	}
