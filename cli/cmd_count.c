@@ -75,25 +75,28 @@ static void worker_main(hci_job *w, hc_table *t, const hck_meta *m,
 }
 
 /*
- * Whether this system gives shared memory no transparent huge pages
- * (the setting in brackets is "never" or "deny"): the table then has
- * 4 KiB pages, whatever hogcount advises (docs/cli.md, "Huge pages").
- * 0 where the setting cannot be read.
+ * Whether this process, after it read the table to save it, mapped
+ * 64 MiB or more of shared memory (Pss_Shmem in /proc/self/smaps_rollup)
+ * and none of it with huge pages (ShmemPmdMapped): then the table had
+ * 4 KiB pages (docs/cli.md, "Huge pages").  0 where smaps cannot be
+ * read.
  */
-static int shmem_huge_off(void)
+static int table_pages_small(void)
 {
-	FILE *f =
-		fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "r");
-	char buf[128];
-	int off = 0;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long long kb, rss = -1, pmd = -1;
 
 	if (!f)
 		return 0;
-	if (fgets(buf, sizeof(buf), f))
-		off = strstr(buf, "[never]") != NULL ||
-		      strstr(buf, "[deny]") != NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Pss_Shmem: %lld kB", &kb) == 1)
+			rss = kb;
+		else if (sscanf(line, "ShmemPmdMapped: %lld kB", &kb) == 1)
+			pmd = kb;
+	}
 	fclose(f);
-	return off;
+	return rss >= 64 * 1024 && pmd == 0;
 }
 
 /* Fork the workers and wait for them.  Returns 0, or 1 if one failed
@@ -916,13 +919,17 @@ int cmd_count(int argc, char **argv)
 				"hogcount count: counted in %.2f s, %s in "
 				"%.2f s\n",
 				t1 - t0, out ? "saved" : "synced", t2 - t1);
-		if (verbose && !rc && shmem_huge_off())
+		if (verbose && !rc && out && table_pages_small())
 			fprintf(stderr,
-				"hogcount count: the table had 4 KiB pages: "
-				"shared memory gets no huge pages here "
-				"(/sys/kernel/mm/transparent_hugepage/"
-				"shmem_enabled); 'advise' makes large counts "
-				"faster (docs/cli.md, \"Huge pages\")\n");
+				"hogcount count: the table had 4 KiB pages, "
+				"which make large counts slower: %s "
+				"(docs/cli.md, \"Huge pages\")\n",
+				shm ? "a --shm table gets huge pages where "
+				      "/sys/kernel/mm/transparent_hugepage/"
+				      "shmem_enabled is 'advise'"
+				    : "this kernel made none (Linux 6.1 or "
+				      "later makes them, unless transparent "
+				      "huge pages are 'never')");
 		if (rc == HC_ENOSPC || (rc == HC_EIO && errno == ENOSPC)) {
 			/* Saved: the copy is gone, @out as it was.  In
 			 * place: only the final sync can fail here. */

@@ -912,15 +912,15 @@ int hc__grow(struct hc_table *t, unsigned g)
 
 /*
  * Fault in the pages of @n that the keys of old slots [@lo, @hi) go to:
- * about slots [2 lo, 2 hi), where the home is monotone in the key
- * (packed and narrow slots).  One call costs far less than a fault per
- * page, and faulting the new generation block by block, as the old one
- * is given back block by block, keeps the peak near the new generation
- * alone (M9).  Advice only: the pages are backed, and on failure they
- * fault one by one.
+ * about slots [2 lo, 2 hi), as the home is monotone in the hash.  One
+ * call costs far less than a fault per page, and faulting the new
+ * generation block by block, as the old one is given back block by
+ * block, keeps the peak near the new generation alone (M9), 2 MiB ahead
+ * at most.  Advice only: the pages are backed, and on failure they fault
+ * one by one.
  */
-static void populate(const struct hc__gv *o, const struct hc__gv *n,
-		     uint64_t lo, uint64_t hi)
+static void populate(struct hc_table *t, const struct hc__gv *o,
+		     const struct hc__gv *n, uint64_t lo, uint64_t hi)
 {
 	uint64_t a = (uint64_t)((unsigned __int128)lo * n->capacity /
 				o->capacity) *
@@ -933,8 +933,40 @@ static void populate(const struct hc__gv *o, const struct hc__gv *n,
 
 	a = a / HC_PAGE * HC_PAGE;
 	e = round_page(e < end ? e : end);
-	if (e > a)
-		(void)madvise(p + a, e - a, MADV_POPULATE_WRITE);
+	if (e <= a)
+		return;
+	if (t->home == HC_HOME_ANON)
+		(void)pthread_once(&overcommit_once, overcommit_read);
+	if (t->home == HC_HOME_ANON && !overcommit_strict) {
+		/* The 2 MiB blocks of @n that [p + a, p + e) touches, and the
+		 * next one: made huge before any helper copies into them or
+		 * populates them, so that two helpers rarely meet there. */
+		uintptr_t h = HC_HUGE_ALIGN, l = (uintptr_t)(p + a) & ~(h - 1),
+			  z = (((uintptr_t)(p + e) + h - 1) & ~(h - 1)) + h;
+
+		if (l < (uintptr_t)p)
+			l = (uintptr_t)p;
+		if (z > (uintptr_t)(p + end))
+			z = (uintptr_t)(p + end);
+		hc__collapse(t, (unsigned char *)l, (unsigned char *)z);
+	}
+	(void)madvise(p + a, e - a, MADV_POPULATE_WRITE);
+}
+
+/* Generation 0 of a new table that grows, in huge pages where the
+ * kernel gives them (hc__collapse): the plan sized it to be filled up to
+ * the grow load before the first growth. */
+void hc__collapse_first(struct hc_table *t)
+{
+	struct hc__gv v;
+
+	if (!t->grows || t->home != HC_HOME_ANON ||
+	    hc__gen_view(t, 0, &v) != HC_OK)
+		return;
+	(void)pthread_once(&overcommit_once, overcommit_read);
+	if (!overcommit_strict)
+		hc__collapse(t, (unsigned char *)v.packed,
+			     (unsigned char *)v.packed + v.capacity * v.ssize);
 }
 
 /* Freeze and copy every slot of block @b of generation @o into @n, then
@@ -951,7 +983,7 @@ static int migrate_block(struct hc_table *t, const struct hc__gv *o,
 		return HC_OK;
 	if (hi > o->capacity)
 		hi = o->capacity;
-	populate(o, n, lo, hi);
+	populate(t, o, n, lo, hi);
 	rc = t->ops->migrate(t, o, n, lo, hi, &copied);
 	if (rc)
 		return rc;
@@ -1331,6 +1363,17 @@ static void free_blocks(struct hc_table *t, const struct hc__gv *o,
 	a = round_page(off + b * HC_MIG_BLOCK * o->ssize);
 	z = e * HC_MIG_BLOCK < o->capacity ? e * HC_MIG_BLOCK : o->capacity;
 	z = (off + z * o->ssize) / HC_PAGE * HC_PAGE;
+	if (per * HC_MIG_BLOCK * o->ssize >= HC_HUGE_ALIGN) {
+		/* Whole huge pages (hc__collapse), which go back without
+		 * being split: the run starts back at the 2 MiB boundary
+		 * below, in blocks given back before (or the generation's
+		 * first page), and what it leaves above the last boundary
+		 * goes with the next run. */
+		uint64_t h = (a - a % HC_HUGE_ALIGN);
+
+		a = h > round_page(off) ? h : round_page(off);
+		z -= z % HC_HUGE_ALIGN;
+	}
 	if (z > a)
 		punch(t, t->base + a, z - a);
 	/* ORDER: relaxed. Process-local, as above. */

@@ -573,6 +573,7 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
  * full, else HC_EIO; errno is kept. */
 int hc__write_error(void);
 void hc__advise(unsigned char *base, uint64_t bytes);
+void hc__collapse(struct hc_table *t, unsigned char *lo, unsigned char *hi);
 int hc__back(int fd, uint64_t off, uint64_t len, int mode);
 /* Test hook (tests/check_nospace.c): nonzero makes hc__back() act as on
  * a file system without fallocate(). */
@@ -654,6 +655,7 @@ int hc__view_now(struct hc_table *t, struct hc__gv *v, int writer, int pin);
 int hc__walk_bounds(struct hc_table *t, unsigned *cur, unsigned *top);
 int hc__gen_bounds(const struct hc_table *t, unsigned *cur, unsigned *top);
 int hc__grow(struct hc_table *t, unsigned g);
+void hc__collapse_first(struct hc_table *t);
 int hc__help(struct hc_table *t, unsigned g);
 void hc__pin_helping(struct hc_table *t, int pin, unsigned g);
 void hc__note_claim(struct hc_table *t, const struct hc__gv *v);

@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -618,30 +619,50 @@ START_TEST(grow_bytes_save_reopen)
 }
 END_TEST
 
+/* The line of /proc/self/smaps that starts with @key in the entry of
+ * the mapping holding @addr, into @line; 0 if smaps has none. */
+static int smaps_line(const volatile void *addr, const char *key, char *line,
+		      int n)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	int in = 0, found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, n, f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+		else
+			found = in && strncmp(line, key, strlen(key)) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
 /* Whether the mapping holding @addr carries MADV_HUGEPAGE ("hg" in its
  * VmFlags); -1 if smaps does not say. */
 static int huge_advised(const volatile void *addr)
 {
-	FILE *f = fopen("/proc/self/smaps", "r");
 	char line[512];
-	int in = 0, r = -1;
 
-	if (!f)
+	if (!smaps_line(addr, "VmFlags:", line, sizeof(line)))
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
+	return strstr(line, " hg") != NULL;
+}
 
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
-			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
-			continue;
-		}
-		if (in && strncmp(line, "VmFlags:", 8) == 0) {
-			r = strstr(line, " hg") != NULL;
-			break;
-		}
-	}
-	fclose(f);
-	return r;
+/* ShmemPmdMapped of the mapping holding @addr: bytes of shared memory
+ * it maps with huge pages; -1 if smaps does not say. */
+static long long huge_mapped(const volatile void *addr)
+{
+	char line[512];
+	long long kb;
+
+	if (!smaps_line(addr, "ShmemPmdMapped:", line, sizeof(line)) ||
+	    sscanf(line, "ShmemPmdMapped: %lld kB", &kb) != 1)
+		return -1;
+	return kb * 1024;
 }
 
 /*
@@ -1314,6 +1335,117 @@ START_TEST(reclaim_killed_stopped)
 }
 END_TEST
 
+/* Whether this kernel makes a block of a memfd one huge page on
+ * MADV_COLLAPSE, as hc__collapse() asks it to (Linux 6.1 and later,
+ * where transparent huge pages are not turned off). */
+static int can_collapse(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char buf[128] = "";
+	int fd, ok;
+	unsigned char *p, *a;
+
+	if (!f)
+		return 0;
+	ok = fgets(buf, sizeof(buf), f) && !strstr(buf, "[never]");
+	fclose(f);
+	fd = memfd_create("probe", MFD_CLOEXEC);
+	if (!ok || fd < 0 || ftruncate(fd, 2 * HC_HUGE_ALIGN) != 0 ||
+	    fallocate(fd, 0, 0, 4096) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	p = mmap(NULL, 2 * HC_HUGE_ALIGN, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ck_assert(p != MAP_FAILED);
+	a = (unsigned char *)(((uintptr_t)p + HC_HUGE_ALIGN - 1) &
+			      ~(uintptr_t)(HC_HUGE_ALIGN - 1));
+	ck_assert(mmap(a, HC_HUGE_ALIGN, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED);
+	ok = madvise(a, HC_HUGE_ALIGN, 25 /* MADV_COLLAPSE */) == 0;
+	munmap(p, 2 * HC_HUGE_ALIGN);
+	close(fd);
+	return ok;
+}
+
+/*
+ * The generations of a growing table in the anonymous home get huge
+ * pages whatever shmem_enabled says (hc__collapse, design.md "Huge
+ * pages"): generation 0 when the table is made, each later one 2 MiB
+ * at a time ahead of its migration.  The old generation goes back in
+ * whole huge pages (free_blocks at its default run), so the object
+ * holds no more than the current generation needs; every count stays
+ * exact.  A forked process that maps the table maps it huge too.
+ * Skipped where the kernel does not collapse.
+ */
+START_TEST(grow_huge_collapsed)
+{
+	uint64_t runs = hc__free_blocks_bytes, st = 11, k, c, n = 1500000;
+	hc_options o;
+	hc_table *t;
+	struct hc__gv v;
+	unsigned cur, top;
+	long long h;
+	pid_t pid;
+	int wst;
+
+	if (!can_collapse())
+		return;
+	hc__free_blocks_bytes = UINT64_C(2) << 20;
+	hc_options_init(&o);
+	o.key_kind = HC_KEY_PACKED;
+	o.key_bits = 40;
+	o.capacity = _i ? 1u << 20 : 1024;
+	o.grow = HC_GROW_ON;
+	ck_assert_ok(hc_table_create(&t, &o));
+	if (_i) {
+		/* Generation 0, at creation: 8 MiB of slots. */
+		ck_assert_ok(hc__gen_view(t, 0, &v));
+		hc_assert_ge(huge_mapped(v.packed),
+			     (long long)(v.capacity * v.ssize) -
+				     2 * (long long)HC_HUGE_ALIGN);
+	}
+	for (uint64_t i = 0; i < n; i++)
+		ck_assert_ok(hc_add(
+			t, hc_test_rand(&st) & ((UINT64_C(1) << 40) - 1), 1));
+	ck_assert_ok(hc__gen_bounds(t, &cur, &top));
+	ck_assert_ok(hc__gen_view(t, cur, &v));
+	hc_require(v.capacity * v.ssize >= 8 * HC_HUGE_ALIGN,
+		   "generation %u: %llu bytes", cur,
+		   (unsigned long long)(v.capacity * v.ssize));
+	/* Every 2 MiB block wholly inside the generation, at most the
+	 * first and the last partly outside. */
+	h = huge_mapped(v.packed);
+	hc_assert_ge(h, (long long)(v.capacity * v.ssize) -
+				2 * (long long)HC_HUGE_ALIGN);
+	(void)hc__reclaim(t);
+	hc_assert_le(object_bytes(t), object_need(t));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		uint64_t s2 = 11;
+
+		for (uint64_t i = 0; i < n; i++) {
+			k = hc_test_rand(&s2) & ((UINT64_C(1) << 40) - 1);
+			if (hc_get(t, k, &c) != HC_OK || c == 0)
+				_exit(2);
+		}
+		_exit(huge_mapped(v.packed) >= h ? 0 : 3);
+	}
+	hc_require(hc_test_wait(pid, 60, &wst), "reader stuck");
+	hc_require(WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "reader %#x", wst);
+	st = 11;
+	for (uint64_t i = 0; i < n; i++) {
+		k = hc_test_rand(&st) & ((UINT64_C(1) << 40) - 1);
+		ck_assert_ok(hc_get(t, k, &c));
+		hc_assert_ge(c, 1);
+	}
+	hc__free_blocks_bytes = runs;
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 Suite *hc_grow_suite(void)
 {
 	Suite *s = suite_create("grow");
@@ -1355,6 +1487,7 @@ Suite *hc_grow_suite(void)
 	tcase_add_test(tc, grow_bytes_save_reopen);
 	tcase_add_loop_test(tc, grow_stops_at_max, 0, 2);
 	tcase_add_loop_test(tc, grow_huge_aligned, 0, 2);
+	tcase_add_loop_test(tc, grow_huge_collapsed, 0, 2);
 	tcase_add_loop_test(tc, grow_batches, 0, 2);
 	tcase_add_test(tc, format_1_refused);
 	suite_add_tcase(s, tc);
