@@ -922,14 +922,12 @@ int cmd_count(int argc, char **argv)
 		if (verbose && !rc && out && table_pages_small())
 			fprintf(stderr,
 				"hogcount count: the table had 4 KiB pages, "
-				"which make large counts slower: %s "
-				"(docs/cli.md, \"Huge pages\")\n",
-				shm ? "a --shm table gets huge pages where "
-				      "/sys/kernel/mm/transparent_hugepage/"
-				      "shmem_enabled is 'advise'"
-				    : "this kernel made none (Linux 6.1 or "
-				      "later makes them, unless transparent "
-				      "huge pages are 'never')");
+				"which make large counts slower: Linux 6.1 or "
+				"later makes huge ones unless transparent huge "
+				"pages are 'never'; older kernels, where "
+				"/sys/kernel/mm/transparent_hugepage/"
+				"shmem_enabled is 'advise' (docs/cli.md, "
+				"\"Huge pages\")\n");
 		if (rc == HC_ENOSPC || (rc == HC_EIO && errno == ENOSPC)) {
 			/* Saved: the copy is gone, @out as it was.  In
 			 * place: only the final sync can fail here. */

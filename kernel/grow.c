@@ -527,6 +527,19 @@ static int region_back(struct hc_table *t, uint64_t c, uint64_t bytes)
 			return hc__back(t->fd, last, c + bytes - last,
 					HC__BACK_CLAIMED);
 	}
+	if (t->home == HC_HOME_SHM) {
+		/* The last page makes the object long enough to map the
+		 * region, which then gets huge pages (hc__collapse) before
+		 * the rest is backed: backed first, a block of 4 KiB pages
+		 * would cost a copy to collapse. */
+		int rc = hc__back(t->fd, last, c + bytes - last,
+				  HC__BACK_CLAIMED);
+
+		if (rc)
+			return rc;
+		if (hc__map_upto(t, c + bytes) == HC_OK)
+			hc__collapse(t, t->base + c, t->base + c + bytes);
+	}
 	return hc__back(t->fd, c, bytes, HC__BACK_CLAIMED);
 }
 
@@ -955,16 +968,18 @@ static void populate(struct hc_table *t, const struct hc__gv *o,
 
 /* Generation 0 of a new table that grows, in huge pages where the
  * kernel gives them (hc__collapse): the plan sized it to be filled up to
- * the grow load before the first growth. */
+ * the grow load before the first growth.  In the shm home, before the
+ * object is backed past its header page (region.c: create_on_fd). */
 void hc__collapse_first(struct hc_table *t)
 {
 	struct hc__gv v;
 
-	if (!t->grows || t->home != HC_HOME_ANON ||
+	if (!t->grows || t->home == HC_HOME_FILE ||
 	    hc__gen_view(t, 0, &v) != HC_OK)
 		return;
-	(void)pthread_once(&overcommit_once, overcommit_read);
-	if (!overcommit_strict)
+	if (t->home == HC_HOME_ANON)
+		(void)pthread_once(&overcommit_once, overcommit_read);
+	if (t->home == HC_HOME_SHM || !overcommit_strict)
 		hc__collapse(t, (unsigned char *)v.packed,
 			     (unsigned char *)v.packed + v.capacity * v.ssize);
 }

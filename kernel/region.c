@@ -182,11 +182,11 @@ static void collapse_setting(void)
  * it whatever shmem_enabled says, and its default, "never", refuses huge
  * pages to faults, so without it a large table costs a TLB miss per add
  * and a fault per 4 KiB.  Every process that maps the block then maps
- * it with one page-table entry.  Only for the anonymous home, whose
- * regions are not backed ahead (grow.c: region_back), and for blocks
- * nobody wrote yet: a block with more than COLLAPSE_MAX_PRESENT pages in
- * memory (mincore) is left as it is.  An empty block gets one page
- * reserved first (fallocate), which the kernel needs to collapse it.
+ * it with one page-table entry.  For the memfd and shm homes (tmpfs), on
+ * blocks nobody wrote or backed yet (grow.c: region_back, populate): a
+ * block with more than COLLAPSE_MAX_PRESENT pages in memory (mincore) is
+ * left as it is.  An empty block gets one page reserved first
+ * (fallocate), which the kernel needs to collapse it.
  * Advice only, for the data and for every argument of design.md: the
  * kernel copies the pages it replaces under their page locks, after
  * taking every mapping of them away.  errno is kept.
@@ -198,7 +198,7 @@ void hc__collapse(struct hc_table *t, unsigned char *lo, unsigned char *hi)
 	uintptr_t a = ((uintptr_t)lo + huge - 1) & ~(uintptr_t)(huge - 1);
 	int saved = errno;
 
-	if (t->fd < 0 || t->home != HC_HOME_ANON || !t->writable)
+	if (t->fd < 0 || t->home == HC_HOME_FILE || !t->writable)
 		return;
 	(void)pthread_once(&collapse_once, collapse_setting);
 	for (; a < (uintptr_t)hi && (uintptr_t)hi - a >= huge; a += huge) {
@@ -387,14 +387,30 @@ static int create_on_fd(hc_table **out, int fd, int home,
 
 	if (ftruncate(fd, (off_t)h->total_bytes) != 0)
 		return errno == EFBIG || errno == EINVAL ? HC_ENOMEM : HC_EIO;
-	/* Nobody else has the object yet (O_EXCL): fresh. */
-	rc = hc__back(fd, 0, h->total_bytes, HC__BACK_FRESH);
+	/* Nobody else has the object yet (O_EXCL): fresh.  In /dev/shm
+	 * the header page first, then generation 0 in huge pages
+	 * (hc__collapse_first), then the rest: backed first, a block of
+	 * 4 KiB pages would cost a copy to collapse. */
+	rc = hc__back(fd, 0,
+		      home == HC_HOME_SHM ? HC_HEADER_SIZE : h->total_bytes,
+		      HC__BACK_FRESH);
 	if (rc)
 		return rc;
 	rc = handle_map(out, fd, home, 1, h, h->total_bytes, 1);
-	if (!rc)
-		hc__seal_register(*out);
-	return rc;
+	if (rc)
+		return rc;
+	if (home == HC_HOME_SHM) {
+		hc__collapse_first(*out);
+		rc = hc__back(fd, 0, h->total_bytes, HC__BACK_FRESH);
+		if (rc) {
+			munmap((*out)->base, (*out)->reserve);
+			handle_free(*out);
+			*out = NULL;
+			return rc;
+		}
+	}
+	hc__seal_register(*out);
+	return HC_OK;
 }
 
 int hc_table_create_shm(hc_table **out, const char *name, const hc_options *opt)

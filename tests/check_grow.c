@@ -1370,10 +1370,11 @@ static int can_collapse(void)
 }
 
 /*
- * The generations of a growing table in the anonymous home get huge
- * pages whatever shmem_enabled says (hc__collapse, design.md "Huge
+ * The generations of a growing table in the anonymous and shm homes get
+ * huge pages whatever shmem_enabled says (hc__collapse, design.md "Huge
  * pages"): generation 0 when the table is made, each later one 2 MiB
- * at a time ahead of its migration.  The old generation goes back in
+ * at a time ahead of its migration (anonymous) or as it is backed
+ * (shm).  The old generation goes back in
  * whole huge pages (free_blocks at its default run), so the object
  * holds no more than the current generation needs; every count stays
  * exact.  A forked process that maps the table maps it huge too.
@@ -1382,6 +1383,7 @@ static int can_collapse(void)
 START_TEST(grow_huge_collapsed)
 {
 	uint64_t runs = hc__free_blocks_bytes, st = 11, k, c, n = 1500000;
+	char name[64];
 	hc_options o;
 	hc_table *t;
 	struct hc__gv v;
@@ -1396,10 +1398,15 @@ START_TEST(grow_huge_collapsed)
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_PACKED;
 	o.key_bits = 40;
-	o.capacity = _i ? 1u << 20 : 1024;
+	o.capacity = _i & 1 ? 1u << 20 : 1024;
 	o.grow = HC_GROW_ON;
-	ck_assert_ok(hc_table_create(&t, &o));
-	if (_i) {
+	if (_i & 2) {
+		hc_test_shm_name(name, sizeof(name));
+		ck_assert_ok(hc_table_create_shm(&t, name, &o));
+	} else {
+		ck_assert_ok(hc_table_create(&t, &o));
+	}
+	if (_i & 1) {
 		/* Generation 0, at creation: 8 MiB of slots. */
 		ck_assert_ok(hc__gen_view(t, 0, &v));
 		hc_assert_ge(huge_mapped(v.packed),
@@ -1443,6 +1450,8 @@ START_TEST(grow_huge_collapsed)
 	}
 	hc__free_blocks_bytes = runs;
 	ck_assert_ok(hc_table_close(t));
+	if (_i & 2)
+		ck_assert_ok(hc_shm_unlink(name));
 }
 END_TEST
 
@@ -1487,7 +1496,7 @@ Suite *hc_grow_suite(void)
 	tcase_add_test(tc, grow_bytes_save_reopen);
 	tcase_add_loop_test(tc, grow_stops_at_max, 0, 2);
 	tcase_add_loop_test(tc, grow_huge_aligned, 0, 2);
-	tcase_add_loop_test(tc, grow_huge_collapsed, 0, 2);
+	tcase_add_loop_test(tc, grow_huge_collapsed, 0, 4);
 	tcase_add_loop_test(tc, grow_batches, 0, 2);
 	tcase_add_test(tc, format_1_refused);
 	suite_add_tcase(s, tc);
