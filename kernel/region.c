@@ -205,6 +205,7 @@ void hc__collapse(struct hc_table *t, unsigned char *lo, unsigned char *hi)
 		unsigned char *p = (unsigned char *)a;
 		uint64_t off = (uint64_t)(p - t->base);
 		unsigned n = 0;
+		int r = 0;
 
 		/* ORDER: relaxed. Process-local, a hint: a thread that
 		 * misses another's store asks the kernel once more. */
@@ -222,11 +223,11 @@ void hc__collapse(struct hc_table *t, unsigned char *lo, unsigned char *hi)
 		/* EAGAIN: another process faults or collapses the block
 		 * (populate), once more then. */
 		for (int try = 0; try < 2; try++) {
-			if (madvise(p, huge, MADV_COLLAPSE) == 0 ||
-			    errno != EAGAIN)
+			r = madvise(p, huge, MADV_COLLAPSE);
+			if (r == 0 || errno != EAGAIN)
 				break;
 		}
-		if (errno == EINVAL)
+		if (r != 0 && errno == EINVAL)
 			/* ORDER: relaxed. As above. */
 			hc_atomic_store_relaxed(&collapse_off, 1);
 	}
