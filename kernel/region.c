@@ -155,10 +155,10 @@ void hc__advise(unsigned char *base, uint64_t bytes)
 
 /* Nonzero once this process's kernel refused MADV_COLLAPSE outright
  * (EINVAL: before Linux 6.1, shmem_enabled at "deny", or huge pages
- * turned off for the process with PR_SET_THP_DISABLE), or where the
- * administrator turned transparent huge pages off ("[never]" in
- * /sys/kernel/mm/transparent_hugepage/enabled), which MADV_COLLAPSE
- * would not heed. */
+ * turned off for the process with PR_SET_THP_DISABLE) or found no huge
+ * page (ENOMEM), or where the administrator turned transparent huge
+ * pages off ("[never]" in /sys/kernel/mm/transparent_hugepage/enabled),
+ * which MADV_COLLAPSE would not heed. */
 static hc_aword collapse_off;
 static pthread_once_t collapse_once = PTHREAD_ONCE_INIT;
 
@@ -227,7 +227,10 @@ void hc__collapse(struct hc_table *t, unsigned char *lo, unsigned char *hi)
 			if (r == 0 || errno != EAGAIN)
 				break;
 		}
-		if (r != 0 && errno == EINVAL)
+		/* EINVAL: refused outright.  ENOMEM: no free huge page, or
+		 * the memory cgroup's limit; compacting for every block
+		 * would cost more than the faults. */
+		if (r != 0 && (errno == EINVAL || errno == ENOMEM))
 			/* ORDER: relaxed. As above. */
 			hc_atomic_store_relaxed(&collapse_off, 1);
 	}
