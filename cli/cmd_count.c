@@ -75,11 +75,12 @@ static void worker_main(hci_job *w, hc_table *t, const hck_meta *m,
 }
 
 /*
- * Whether this process, after it read the table to save it, mapped
- * 64 MiB or more of shared memory (Pss_Shmem in /proc/self/smaps_rollup)
- * and none of it with huge pages (ShmemPmdMapped): then the table had
- * 4 KiB pages (docs/cli.md, "Huge pages").  0 where smaps cannot be
- * read.
+ * Whether this process, after a save that read the table through its
+ * mapping (the compact layout), mapped 64 MiB or more of shared memory
+ * (Pss_Shmem in /proc/self/smaps_rollup) and none of it with huge pages
+ * (ShmemPmdMapped): then the table had 4 KiB pages (docs/cli.md, "Huge
+ * pages").  0 where smaps cannot be read, and after hc_table_save(),
+ * which copies in the kernel and leaves too little mapped to tell.
  */
 static int table_pages_small(void)
 {

@@ -574,6 +574,8 @@ int hc__table_bind(struct hc_table *t, unsigned char *base, uint64_t bytes);
 int hc__write_error(void);
 void hc__advise(unsigned char *base, uint64_t bytes);
 void hc__collapse(struct hc_table *t, unsigned char *lo, unsigned char *hi);
+/* Nonzero once this process stopped asking for huge pages (tests). */
+int hc__collapse_stopped(void);
 int hc__back(int fd, uint64_t off, uint64_t len, int mode);
 /* Test hook (tests/check_nospace.c): nonzero makes hc__back() act as on
  * a file system without fallocate(). */

@@ -153,13 +153,27 @@ void hc__advise(unsigned char *base, uint64_t bytes)
  * an empty block). */
 #define COLLAPSE_MAX_PRESENT 16
 
-/* Nonzero once this process's kernel refused MADV_COLLAPSE outright
- * (EINVAL: before Linux 6.1, shmem_enabled at "deny", or huge pages
- * turned off for the process with PR_SET_THP_DISABLE) or found no huge
- * page (ENOMEM), or where the administrator turned transparent huge
- * pages off ("[never]" in /sys/kernel/mm/transparent_hugepage/enabled),
- * which MADV_COLLAPSE would not heed. */
+/* Nonzero where the administrator turned transparent huge pages off
+ * ("[never]" in /sys/kernel/mm/transparent_hugepage/enabled), which
+ * MADV_COLLAPSE would not heed. */
 static hc_aword collapse_off;
+/* Collapses that failed in a row in this process, EAGAIN aside; at
+ * COLLAPSE_MAX_FAILS it stops asking.  EINVAL is the kernel's answer
+ * both for "never" (before Linux 6.1, shmem_enabled at "deny",
+ * PR_SET_THP_DISABLE) and for a block that failed for a reason it has
+ * no other code for (a nearly full tmpfs); ENOMEM and EBUSY, for no
+ * free huge page or a memory cgroup at its limit, where compacting for
+ * every block would cost more than the faults. */
+static hc_aword collapse_fails;
+#define COLLAPSE_MAX_FAILS 8u
+
+int hc__collapse_stopped(void)
+{
+	/* ORDER: relaxed. Process-local figures a test reads. */
+	return hc_atomic_load_relaxed(&collapse_off) ||
+	       hc_atomic_load_relaxed(&collapse_fails) >= COLLAPSE_MAX_FAILS;
+}
+
 static pthread_once_t collapse_once = PTHREAD_ONCE_INIT;
 
 static void collapse_setting(void)
@@ -184,7 +198,8 @@ static void collapse_setting(void)
  * and a fault per 4 KiB.  Every process that maps the block then maps
  * it with one page-table entry.  For the memfd and shm homes (tmpfs), on
  * blocks nobody wrote or backed yet (grow.c: region_back, populate): a
- * block with more than COLLAPSE_MAX_PRESENT pages in memory (mincore) is
+ * block with more than COLLAPSE_MAX_PRESENT pages written or faulted
+ * (mincore, which does not see pages reserved and never written) is
  * left as it is.  An empty block gets one page reserved first
  * (fallocate), which the kernel needs to collapse it.
  * Advice only, for the data and for every argument of design.md: the
@@ -207,9 +222,7 @@ void hc__collapse(struct hc_table *t, unsigned char *lo, unsigned char *hi)
 		unsigned n = 0;
 		int r = 0;
 
-		/* ORDER: relaxed. Process-local, a hint: a thread that
-		 * misses another's store asks the kernel once more. */
-		if (hc_atomic_load_relaxed(&collapse_off))
+		if (hc__collapse_stopped())
 			break;
 		if (mincore(p, huge, vec) != 0)
 			break;
@@ -227,12 +240,13 @@ void hc__collapse(struct hc_table *t, unsigned char *lo, unsigned char *hi)
 			if (r == 0 || errno != EAGAIN)
 				break;
 		}
-		/* EINVAL: refused outright.  ENOMEM: no free huge page, or
-		 * the memory cgroup's limit; compacting for every block
-		 * would cost more than the faults. */
-		if (r != 0 && (errno == EINVAL || errno == ENOMEM))
+		/* ORDER: relaxed. Process-local, a hint: threads that race
+		 * here ask the kernel a few times more or fewer. */
+		if (r == 0)
+			hc_atomic_store_relaxed(&collapse_fails, 0);
+		else if (errno != EAGAIN)
 			/* ORDER: relaxed. As above. */
-			hc_atomic_store_relaxed(&collapse_off, 1);
+			hc_atomic_fetch_add_relaxed(&collapse_fails, 1);
 	}
 	errno = saved;
 }
@@ -394,13 +408,20 @@ static int create_on_fd(hc_table **out, int fd, int home,
 	/* Nobody else has the object yet (O_EXCL): fresh.  In /dev/shm
 	 * the header page first, then generation 0 in huge pages
 	 * (hc__collapse_first), then the rest: backed first, a block of
-	 * 4 KiB pages would cost a copy to collapse. */
+	 * 4 KiB pages would cost a copy to collapse.  Meanwhile the header
+	 * has no magic, so that nobody opens a table whose pages are not
+	 * all backed yet (D4): they find no table, as before the header is
+	 * written. */
+	struct hc__header h0 = *h;
+
+	if (home == HC_HOME_SHM)
+		h0.magic = 0;
 	rc = hc__back(fd, 0,
 		      home == HC_HOME_SHM ? HC_HEADER_SIZE : h->total_bytes,
 		      HC__BACK_FRESH);
 	if (rc)
 		return rc;
-	rc = handle_map(out, fd, home, 1, h, h->total_bytes, 1);
+	rc = handle_map(out, fd, home, 1, &h0, h->total_bytes, 1);
 	if (rc)
 		return rc;
 	if (home == HC_HOME_SHM) {
@@ -412,6 +433,14 @@ static int create_on_fd(hc_table **out, int fd, int home,
 			*out = NULL;
 			return rc;
 		}
+		/* ORDER: release. Publishes the header written by
+		 * handle_map() and the backing above to a process that
+		 * opens the object and finds the magic (open_fd reads the
+		 * header through the object, after shm_open). Killed
+		 * before it: an object with no table in it, as a creator
+		 * killed before writing the header leaves. */
+		hc_atomic_store_release((hc_aword *)&(*out)->hdr->magic,
+					HC_MAGIC);
 	}
 	hc__seal_register(*out);
 	return HC_OK;

@@ -1369,6 +1369,19 @@ static int can_collapse(void)
 	return ok;
 }
 
+/* Read a byte of every page of the slots of @v, so that this process
+ * maps them all. */
+static void touch(const struct hc__gv *v)
+{
+	const volatile unsigned char *p =
+		(const volatile unsigned char *)v->packed;
+	unsigned sum = 0;
+
+	for (uint64_t b = 0; b < v->capacity * v->ssize; b += 4096)
+		sum += p[b];
+	(void)sum;
+}
+
 /*
  * The generations of a growing table in the anonymous and shm homes get
  * huge pages whatever shmem_enabled says (hc__collapse, design.md "Huge
@@ -1388,12 +1401,15 @@ START_TEST(grow_huge_collapsed)
 	hc_table *t;
 	struct hc__gv v;
 	unsigned cur, top;
-	long long h;
+	long long need;
 	pid_t pid;
 	int wst;
 
-	if (!can_collapse())
+	if (!can_collapse()) {
+		fprintf(stderr, "grow_huge_collapsed: skipped, this kernel "
+				"does not collapse a memfd\n");
 		return;
+	}
 	hc__free_blocks_bytes = UINT64_C(2) << 20;
 	hc_options_init(&o);
 	o.key_kind = HC_KEY_PACKED;
@@ -1407,11 +1423,15 @@ START_TEST(grow_huge_collapsed)
 		ck_assert_ok(hc_table_create(&t, &o));
 	}
 	if (_i & 1) {
-		/* Generation 0, at creation: 8 MiB of slots. */
+		/* Generation 0, at creation: 8 MiB of slots, faulted here
+		 * (a kernel before 6.5 leaves the caller's mapping to its
+		 * next fault). */
 		ck_assert_ok(hc__gen_view(t, 0, &v));
-		hc_assert_ge(huge_mapped(v.packed),
-			     (long long)(v.capacity * v.ssize) -
-				     2 * (long long)HC_HUGE_ALIGN);
+		touch(&v);
+		if (!hc__collapse_stopped())
+			hc_assert_ge(huge_mapped(v.packed),
+				     (long long)(v.capacity * v.ssize) -
+					     2 * (long long)HC_HUGE_ALIGN);
 	}
 	for (uint64_t i = 0; i < n; i++)
 		ck_assert_ok(hc_add(
@@ -1421,13 +1441,19 @@ START_TEST(grow_huge_collapsed)
 	hc_require(v.capacity * v.ssize >= 8 * HC_HUGE_ALIGN,
 		   "generation %u: %llu bytes", cur,
 		   (unsigned long long)(v.capacity * v.ssize));
-	/* Every 2 MiB block wholly inside the generation, at most the
-	 * first and the last partly outside. */
-	h = huge_mapped(v.packed);
-	hc_assert_ge(h, (long long)(v.capacity * v.ssize) -
-				2 * (long long)HC_HUGE_ALIGN);
 	(void)hc__reclaim(t);
 	hc_assert_le(object_bytes(t), object_need(t));
+	/* Every 2 MiB block wholly inside the generation, at most the
+	 * first and the last partly outside.  Unless the kernel failed
+	 * often enough (no free huge page on a busy machine) that this
+	 * process stopped asking. */
+	need = (long long)(v.capacity * v.ssize) - 2 * (long long)HC_HUGE_ALIGN;
+	touch(&v);
+	if (hc__collapse_stopped())
+		fprintf(stderr, "grow_huge_collapsed: the kernel refused "
+				"huge pages here; counts checked only\n");
+	else
+		hc_assert_ge(huge_mapped(v.packed), need);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -1438,7 +1464,10 @@ START_TEST(grow_huge_collapsed)
 			if (hc_get(t, k, &c) != HC_OK || c == 0)
 				_exit(2);
 		}
-		_exit(huge_mapped(v.packed) >= h ? 0 : 3);
+		touch(&v);
+		_exit(hc__collapse_stopped() || huge_mapped(v.packed) >= need
+			      ? 0
+			      : 3);
 	}
 	hc_require(hc_test_wait(pid, 60, &wst), "reader stuck");
 	hc_require(WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "reader %#x", wst);
