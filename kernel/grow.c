@@ -502,6 +502,17 @@ static void overcommit_read(void)
 	overcommit_strict = c == '2';
 }
 
+/* Whether @t's regions fault in as they are written, unbacked: the
+ * anonymous home's memfd where the kernel does not commit memory
+ * strictly (region_back). */
+static int backed_lazily(const struct hc_table *t)
+{
+	if (t->home != HC_HOME_ANON)
+		return 0;
+	(void)pthread_once(&overcommit_once, overcommit_read);
+	return !overcommit_strict;
+}
+
 /*
  * Back the claimed region [@c, @c + @bytes) before it is published (M2,
  * D4).  A shm or file object is backed whole: its tmpfs size, device or
@@ -521,12 +532,9 @@ static int region_back(struct hc_table *t, uint64_t c, uint64_t bytes)
 	if (!bytes)
 		return HC_OK;
 	last = (c + bytes - 1) / HC_PAGE * HC_PAGE;
-	if (t->home == HC_HOME_ANON) {
-		(void)pthread_once(&overcommit_once, overcommit_read);
-		if (!overcommit_strict)
-			return hc__back(t->fd, last, c + bytes - last,
-					HC__BACK_CLAIMED);
-	}
+	if (backed_lazily(t))
+		return hc__back(t->fd, last, c + bytes - last,
+				HC__BACK_CLAIMED);
 	if (t->home == HC_HOME_SHM) {
 		/* The last page makes the object long enough to map the
 		 * region, which then gets huge pages (hc__collapse) before
@@ -948,9 +956,7 @@ static void populate(struct hc_table *t, const struct hc__gv *o,
 	e = round_page(e < end ? e : end);
 	if (e <= a)
 		return;
-	if (t->home == HC_HOME_ANON)
-		(void)pthread_once(&overcommit_once, overcommit_read);
-	if (t->home == HC_HOME_ANON && !overcommit_strict) {
+	if (backed_lazily(t)) {
 		/* The 2 MiB blocks of @n that [p + a, p + e) touches, and the
 		 * next one: made huge before any helper copies into them or
 		 * populates them, so that two helpers rarely meet there. */
@@ -974,12 +980,8 @@ void hc__collapse_first(struct hc_table *t)
 {
 	struct hc__gv v;
 
-	if (!t->grows || t->home == HC_HOME_FILE ||
-	    hc__gen_view(t, 0, &v) != HC_OK)
-		return;
-	if (t->home == HC_HOME_ANON)
-		(void)pthread_once(&overcommit_once, overcommit_read);
-	if (t->home == HC_HOME_SHM || !overcommit_strict)
+	if (t->grows && (t->home == HC_HOME_SHM || backed_lazily(t)) &&
+	    hc__gen_view(t, 0, &v) == HC_OK)
 		hc__collapse(t, (unsigned char *)v.packed,
 			     (unsigned char *)v.packed + v.capacity * v.ssize);
 }
@@ -1384,7 +1386,7 @@ static void free_blocks(struct hc_table *t, const struct hc__gv *o,
 		 * below, in blocks given back before (or the generation's
 		 * first page), and what it leaves above the last boundary
 		 * goes with the next run. */
-		uint64_t h = (a - a % HC_HUGE_ALIGN);
+		uint64_t h = a - a % HC_HUGE_ALIGN;
 
 		a = h > round_page(off) ? h : round_page(off);
 		z -= z % HC_HUGE_ALIGN;
