@@ -944,12 +944,22 @@ static int narrow_migrate(struct hc_table *t, const struct hc__gv *o,
 			  const struct hc__gv *n, uint64_t lo, uint64_t hi,
 			  uint64_t *copied)
 {
+	/* Copies, and a count of their own: no store through @copied can
+	 * change them, so their fields stay in registers (as in
+	 * narrow_cx_decode). */
+	const struct hc__gv lo_ = *o, ln = *n;
+	uint64_t c = 0;
+	int rc;
+
 	(void)t;
-	if (o->ssize == 4)
-		return n->ssize == 4 ? migrate_w(o, n, lo, hi, copied, 4, 4)
-				     : migrate_w(o, n, lo, hi, copied, 4, 8);
-	return n->ssize == 4 ? migrate_w(o, n, lo, hi, copied, 8, 4)
-			     : migrate_w(o, n, lo, hi, copied, 8, 8);
+	if (lo_.ssize == 4)
+		rc = ln.ssize == 4 ? migrate_w(&lo_, &ln, lo, hi, &c, 4, 4)
+				   : migrate_w(&lo_, &ln, lo, hi, &c, 4, 8);
+	else
+		rc = ln.ssize == 4 ? migrate_w(&lo_, &ln, lo, hi, &c, 8, 4)
+				   : migrate_w(&lo_, &ln, lo, hi, &c, 8, 8);
+	*copied += c;
+	return rc;
 }
 
 /* ---- iteration and export --------------------------------------------- */
