@@ -822,7 +822,7 @@ static int grow(struct hc_table *t, unsigned g, int need)
 	if (rc) {
 		if (rc == HC_ENOSPC)
 			/* ORDER: relaxed. Process-local: the growth the
-			 * claim counter need not retry (hc__note_claim);
+			 * claim counter need not retry (hc__note_claims);
 			 * a failed add retries it still. */
 			hc_atomic_store_relaxed(&t->nospc_gen, (uint64_t)g + 1);
 		return rc;
@@ -1096,43 +1096,44 @@ int hc__help(struct hc_table *t, unsigned g)
 }
 
 /*
- * Count one claim in @v's generation.  Claims are counted per handle
- * and flushed to the shared word in batches, so the shared counter is
- * touched once per batch (M7).  Starts a growth when the flushed count
- * passes the grow load.
+ * Count @k claims in generation @g of @cap slots.  Claims are counted
+ * per handle and flushed to the shared word in batches, so the shared
+ * counter is touched once per batch (M7); batched adds count a chunk's
+ * claims at once (kind_narrow.c).  Starts a growth when the flushed
+ * count passes the grow load.
  */
-void hc__note_claim(struct hc_table *t, const struct hc__gv *v)
+void hc__note_claims(struct hc_table *t, unsigned g, uint64_t cap, uint64_t k)
 {
 	/* 256, or capacity / 64 rounded down to a power of two (at least
-	 * 1): a mask, not a division, on every claim */
-	uint64_t batch = v->capacity >= 64 * 256 ? 256
-			 : v->capacity >= 128
+	 * 1): a mask, not a division */
+	uint64_t batch = cap >= 64 * 256 ? 256
+			 : cap >= 128
 				 ? UINT64_C(1)
-					   << (63 - __builtin_clzll(
-							    v->capacity / 64))
+					   << (63 - __builtin_clzll(cap / 64))
 				 : 1,
-		 n, c;
+		 n, c, f;
 
-	if (!t->grows)
+	if (!t->grows || k == 0)
 		return;
 	/* ORDER: relaxed fetch-and-add on a process-local word (threads of
 	 * one handle); a figure only (M7). */
-	n = hc_atomic_fetch_add_relaxed(&t->local_claims[v->g], 1) + 1;
-	if (n & (batch - 1))
+	n = hc_atomic_fetch_add_relaxed(&t->local_claims[g], k);
+	/* the whole batches these claims complete */
+	f = ((n + k) & ~(batch - 1)) - (n & ~(batch - 1));
+	if (f == 0)
 		return;
 	/* ORDER: relaxed fetch-and-add. A figure that starts a growth; it
 	 * publishes nothing (M7). Killed before it: up to one batch is not
 	 * counted, and the probe-failure trigger still grows the table. */
-	c = hc_atomic_fetch_add_relaxed(&t->hdr->gens[v->g].claimed, batch) +
-	    batch;
+	c = hc_atomic_fetch_add_relaxed(&t->hdr->gens[g].claimed, f) + f;
 	/* A growth this handle found no space for is not tried again on
 	 * every batch (each try reserves and gives back a whole region);
 	 * the add that finds the generation full tries it (hc__after_fail).
 	 * ORDER: relaxed. Process-local, a hint only. */
 	if ((unsigned __int128)c * 65536 >=
-		    (unsigned __int128)v->capacity * t->grow_load &&
-	    hc_atomic_load_relaxed(&t->nospc_gen) != (uint64_t)v->g + 1)
-		(void)grow(t, v->g, 0);
+		    (unsigned __int128)cap * t->grow_load &&
+	    hc_atomic_load_relaxed(&t->nospc_gen) != (uint64_t)g + 1)
+		(void)grow(t, g, 0);
 }
 
 /* ---- giving old generations back (design.md M9) ---------------------- */

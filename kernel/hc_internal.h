@@ -660,7 +660,12 @@ int hc__grow(struct hc_table *t, unsigned g);
 void hc__collapse_first(struct hc_table *t);
 int hc__help(struct hc_table *t, unsigned g);
 void hc__pin_helping(struct hc_table *t, int pin, unsigned g);
-void hc__note_claim(struct hc_table *t, const struct hc__gv *v);
+void hc__note_claims(struct hc_table *t, unsigned g, uint64_t cap, uint64_t k);
+/* Count one claim in @v's generation (hc__note_claims). */
+static inline void hc__note_claim(struct hc_table *t, const struct hc__gv *v)
+{
+	hc__note_claims(t, v->g, v->capacity, 1);
+}
 extern void (*hc__migrate_hook)(uint64_t slot);
 /* Bytes of old slots a migration gives back at once (grow.c); tests
  * lower it. */

@@ -496,11 +496,12 @@ static int add_word(const struct hc__gv *v, uint64_t i, uint64_t w, uint64_t mk,
  * going to the overflow area, claimed first) in one CAS.  *@deltap is
  * what is left to add where HC__EMIGRATE comes after part of it was
  * (the overflow count froze between the field and it): the retry in the
- * next generation adds that much.
+ * next generation adds that much.  A claim adds one to *@claims, which
+ * the caller counts in @v's generation (hc__note_claims).
  */
 static inline __attribute__((always_inline)) int
 probe_add_w(const struct hc__gv *v, uint64_t mk, uint64_t home,
-	    uint64_t *deltap, int mode, struct hc_table *t, unsigned W)
+	    uint64_t *deltap, int mode, uint64_t *claims, unsigned W)
 {
 	uint64_t nb = nprobe(v), cm = v->cmask, p = prefix0(v, mk),
 		 delta = *deltap, b = home;
@@ -537,7 +538,7 @@ probe_add_w(const struct hc__gv *v, uint64_t mk, uint64_t home,
 				 * rest of this delta. */
 					w = ncas_w(v, i, 0, p | first, W);
 					if (w == 0) {
-						hc__note_claim(t, v);
+						(*claims)++;
 						if (!oc)
 							return HC_OK;
 						*deltap = delta - cm;
@@ -571,17 +572,18 @@ probe_add_w(const struct hc__gv *v, uint64_t mk, uint64_t home,
 /* The probe for this generation's width: each its own code. */
 static inline __attribute__((always_inline)) int
 probe_add(const struct hc__gv *v, uint64_t mk, uint64_t home, uint64_t *deltap,
-	  int mode, struct hc_table *t)
+	  int mode, uint64_t *claims)
 {
-	return v->ssize == 4 ? probe_add_w(v, mk, home, deltap, mode, t, 4)
-			     : probe_add_w(v, mk, home, deltap, mode, t, 8);
+	return v->ssize == 4
+		       ? probe_add_w(v, mk, home, deltap, mode, claims, 4)
+		       : probe_add_w(v, mk, home, deltap, mode, claims, 8);
 }
 
 static int narrow_add(struct hc_table *t, uint64_t key, uint64_t delta,
 		      int mode)
 {
 	struct hc__gv v;
-	uint64_t mk;
+	uint64_t mk, claims = 0;
 	int rc, pin;
 
 	if (!hc__valid_mode(mode))
@@ -594,7 +596,9 @@ static int narrow_add(struct hc_table *t, uint64_t key, uint64_t delta,
 		rc = hc__view_now(t, &v, 1, pin);
 		if (rc)
 			break;
-		rc = probe_add(&v, mk, nhome(&v, mk), &delta, mode, t);
+		rc = probe_add(&v, mk, nhome(&v, mk), &delta, mode, &claims);
+		hc__note_claims(t, v.g, v.capacity, claims);
+		claims = 0;
 		if (rc == HC_OK)
 			break;
 		rc = hc__after_fail(t, v.g, rc, pin);
@@ -614,14 +618,30 @@ struct narrow_batch {
 	int mode;
 	size_t rest_at; /* the key whose retry adds only @rest, + 1; or 0 */
 	uint64_t rest;
+	/* claims not yet counted, in generation claims_g of claims_cap
+	 * slots: counted once a chunk, not once a claim */
+	uint64_t claims, claims_cap;
+	unsigned claims_g;
 	uint64_t mk[HC_BATCH];
 };
 
+/* Count the claims of the chunk before (hc__note_claims). */
+static void narrow_flush(struct narrow_batch *b)
+{
+	hc__note_claims(b->t, b->claims_g, b->claims_cap, b->claims);
+	b->claims = 0;
+}
+
+/* The homes of a chunk, in view @v, its claims counted in v's
+ * generation; the claims of the one before are counted first. */
 static void narrow_hash(void *ctx, const struct hc__gv *v, size_t base,
 			size_t n, uint64_t *homes)
 {
 	struct narrow_batch *b = ctx;
 
+	narrow_flush(b);
+	b->claims_g = v->g;
+	b->claims_cap = v->capacity;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t k = b->keys[base + i];
 
@@ -659,7 +679,7 @@ static int narrow_update(void *ctx, const struct hc__gv *v, size_t base,
 	if (__builtin_expect(rest, 0))
 		delta = b->rest;
 	d = delta;
-	rc = probe_add(v, b->mk[i], home, &d, b->mode, b->t);
+	rc = probe_add(v, b->mk[i], home, &d, b->mode, &b->claims);
 	if (__builtin_expect(rc == HC_OK, 1)) {
 		if (__builtin_expect(rest, 0))
 			b->rest_at = 0;
@@ -681,6 +701,7 @@ static int narrow_add_batch(struct hc_table *t, const uint64_t *keys,
 						narrow_update, 1,
 						narrow_addr2 };
 	struct narrow_batch b;
+	int rc;
 
 	b.t = t;
 	b.keys = keys;
@@ -688,7 +709,18 @@ static int narrow_add_batch(struct hc_table *t, const uint64_t *keys,
 	b.mode = mode;
 	b.rest_at = 0;
 	b.rest = 0;
-	return hc__staged(t, &b, n, done, &stage);
+	b.claims = 0;
+	b.claims_cap = 0;
+	b.claims_g = 0;
+	rc = hc__staged(t, &b, n, done, &stage);
+	if (b.claims) {
+		/* under a pin, as every claim count (M1, M9) */
+		int pin = hc__pin(t);
+
+		narrow_flush(&b);
+		hc__unpin(t, pin);
+	}
+	return rc;
 }
 
 /* ---- reads ------------------------------------------------------------ */
