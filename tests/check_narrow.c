@@ -537,6 +537,49 @@ START_TEST(narrow_growth_stops_at_geometry)
 }
 END_TEST
 
+/* The claims of generation @g flushed to the shared count (M1). */
+static uint64_t claimed_of(hc_table *t, unsigned g)
+{
+	/* ORDER: relaxed. A test reads a figure no one else writes now. */
+	return hc_atomic_load_relaxed(&t->hdr->gens[g].claimed);
+}
+
+/*
+ * Batched adds count their claims once a chunk (hc__note_claims), in
+ * whole batches of 256 here (2^16 slots): 1024 new keys in one call,
+ * the last chunk's claims counted as the call returns; keys already
+ * there and repeats within the call are no claims; single adds count
+ * on from the same per-handle count.  No growth: 1380 keys of 52428.
+ */
+START_TEST(narrow_batch_counts_claims)
+{
+	hc_table *t = new_narrow(HC_MODE_EXACT, 1 << 16, 40, 1);
+	uint64_t keys[1200], c;
+	size_t done;
+
+	for (uint64_t i = 0; i < 1024; i++)
+		keys[i] = i * 7919;
+	ck_assert_ok(hc_add_batch(t, keys, NULL, 1024, &done));
+	hc_assert_eq(done, 1024);
+	hc_assert_eq(claimed_of(t, 0), 1024);
+	/* 100 new keys, 1000 repeats: 1124 claims, 1024 flushed */
+	for (uint64_t i = 0; i < 1100; i++)
+		keys[i] = (i < 100 ? 1024 + i : i % 1024) * 7919;
+	ck_assert_ok(hc_add_batch(t, keys, NULL, 1100, &done));
+	hc_assert_eq(done, 1100);
+	hc_assert_eq(claimed_of(t, 0), 1024);
+	for (uint64_t i = 1124; i < 1280; i++)
+		ck_assert_ok(hc_add(t, i * 7919, 1));
+	hc_assert_eq(claimed_of(t, 0), 1280);
+	hc_assert_eq(generation_of(t), 0);
+	ck_assert_ok(hc_get(t, 5 * 7919, &c));
+	hc_assert_eq(c, 2);
+	ck_assert_ok(hc_get(t, 1100 * 7919, &c));
+	hc_assert_eq(c, 1);
+	ck_assert_ok(hc_table_close(t));
+}
+END_TEST
+
 /* Whether generation @g of @t has an overflow slot for @key. */
 static int has_ovf(hc_table *t, unsigned g, uint64_t key)
 {
@@ -682,6 +725,7 @@ Suite *hc_narrow_suite(void)
 	tcase_add_loop_test(tc, narrow_saturated_across_growth, 0, 2);
 	tcase_add_test(tc, narrow_batch_keeps_rest);
 	tcase_add_test(tc, narrow_growth_stops_at_geometry);
+	tcase_add_test(tc, narrow_batch_counts_claims);
 	tcase_add_test(tc, narrow_saturated_has_overflow_slot);
 	tcase_add_test(tc, narrow_fixed_count_field);
 	tcase_add_loop_test(tc, narrow_scan_false_matches, 0, 4);
