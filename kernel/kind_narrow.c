@@ -583,7 +583,7 @@ static int narrow_add(struct hc_table *t, uint64_t key, uint64_t delta,
 		      int mode)
 {
 	struct hc__gv v;
-	uint64_t mk, claims = 0;
+	uint64_t mk;
 	int rc, pin;
 
 	if (!hc__valid_mode(mode))
@@ -593,12 +593,13 @@ static int narrow_add(struct hc_table *t, uint64_t key, uint64_t delta,
 	mk = hc__mixk(t, key);
 	pin = hc__pin(t);
 	for (;;) {
+		uint64_t claims = 0;
+
 		rc = hc__view_now(t, &v, 1, pin);
 		if (rc)
 			break;
 		rc = probe_add(&v, mk, nhome(&v, mk), &delta, mode, &claims);
 		hc__note_claims(t, v.g, v.capacity, claims);
-		claims = 0;
 		if (rc == HC_OK)
 			break;
 		rc = hc__after_fail(t, v.g, rc, pin);
@@ -979,17 +980,17 @@ static int narrow_migrate(struct hc_table *t, const struct hc__gv *o,
 	/* Copies, and a count of their own: no store through @copied can
 	 * change them, so their fields stay in registers (as in
 	 * narrow_cx_decode). */
-	const struct hc__gv lo_ = *o, ln = *n;
+	const struct hc__gv ov = *o, nv = *n;
 	uint64_t c = 0;
 	int rc;
 
 	(void)t;
-	if (lo_.ssize == 4)
-		rc = ln.ssize == 4 ? migrate_w(&lo_, &ln, lo, hi, &c, 4, 4)
-				   : migrate_w(&lo_, &ln, lo, hi, &c, 4, 8);
+	if (ov.ssize == 4)
+		rc = nv.ssize == 4 ? migrate_w(&ov, &nv, lo, hi, &c, 4, 4)
+				   : migrate_w(&ov, &nv, lo, hi, &c, 4, 8);
 	else
-		rc = ln.ssize == 4 ? migrate_w(&lo_, &ln, lo, hi, &c, 8, 4)
-				   : migrate_w(&lo_, &ln, lo, hi, &c, 8, 8);
+		rc = nv.ssize == 4 ? migrate_w(&ov, &nv, lo, hi, &c, 8, 4)
+				   : migrate_w(&ov, &nv, lo, hi, &c, 8, 8);
 	*copied += c;
 	return rc;
 }
